@@ -1,0 +1,151 @@
+package testenv
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LogServer stands in for the kubelet's log endpoint. A Node registered with
+// RegisterNode points the API server at it, so client-go's GetLogs goes
+// through the API server's real pods/log path and reaches
+// GET /containerLogs/{namespace}/{pod}/{container}?tailLines=N&limitBytes=M
+// here. Tests and the lab put the log text in with Set.
+type LogServer struct {
+	Port int
+
+	srv *http.Server
+	ln  net.Listener
+
+	mu       sync.Mutex
+	logs     map[string][]byte
+	requests []string
+}
+
+// StartLogServer listens on 127.0.0.1 with a self-signed certificate (the
+// API server does not verify kubelet certificates when it has no kubelet CA).
+func StartLogServer() (*LogServer, error) {
+	cert, err := selfSigned()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, fmt.Errorf("log server listen: %w", err)
+	}
+	s := &LogServer{Port: ln.Addr().(*net.TCPAddr).Port, ln: ln, logs: map[string][]byte{}}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+func logKey(ns, pod, container string) string { return ns + "/" + pod + "/" + container }
+
+// Set makes data the log of the container.
+func (s *LogServer) Set(ns, pod, container string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logs[logKey(ns, pod, container)] = append([]byte(nil), data...)
+}
+
+// Requests returns the request URIs served so far (to prove a read went
+// through the kubelet path with the expected bounds).
+func (s *LogServer) Requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.requests...)
+}
+
+// Close stops the server.
+func (s *LogServer) Close() { _ = s.srv.Close() }
+
+func (s *LogServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r.URL.RequestURI())
+	s.mu.Unlock()
+	rest, ok := strings.CutPrefix(r.URL.Path, "/containerLogs/")
+	parts := strings.Split(rest, "/")
+	if !ok || len(parts) != 3 {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	s.mu.Lock()
+	data, found := s.logs[logKey(parts[0], parts[1], parts[2])]
+	s.mu.Unlock()
+	if !found {
+		// The kubelet's answer for a container it does not know.
+		http.Error(w, fmt.Sprintf("container %q in pod %q is not available", parts[2], parts[1]), http.StatusNotFound)
+		return
+	}
+	q := r.URL.Query()
+	if v := q.Get("tailLines"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			http.Error(w, "bad tailLines", http.StatusBadRequest)
+			return
+		}
+		data = tailLines(data, n)
+	}
+	if v := q.Get("limitBytes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			http.Error(w, "bad limitBytes", http.StatusBadRequest)
+			return
+		}
+		if len(data) > n {
+			data = data[:n]
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write(data)
+}
+
+// tailLines returns the last n lines of data (a final line without a
+// newline counts as a line), as the kubelet does.
+func tailLines(data []byte, n int) []byte {
+	if n == 0 || len(data) == 0 {
+		return nil
+	}
+	i := len(data) - 1 // skip the final newline
+	for ; i >= 0; i-- {
+		if data[i] == '\n' && i != len(data)-1 {
+			n--
+			if n == 0 {
+				return data[i+1:]
+			}
+		}
+	}
+	return data
+}
+
+func selfSigned() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "kubectl-rotation test kubelet"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
