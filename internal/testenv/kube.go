@@ -68,6 +68,7 @@ func StartKube(ctx context.Context, o KubeOptions) (*Kube, error) {
 	// address, and the endpoint reconciler needs one; neither is needed here.
 	args.Set("advertise-address", "127.0.0.1")
 	args.Set("endpoint-reconciler-type", "none")
+	args.Set("kubelet-preferred-address-types", "InternalIP")
 	args.Set("audit-policy-file", policy)
 	args.Set("audit-log-path", k.AuditLogPath)
 	args.Set("audit-log-mode", "blocking")
@@ -101,7 +102,9 @@ func (k *Kube) registerNode(ctx context.Context) error {
 		return fmt.Errorf("register node %s: %w", k.NodeName, err)
 	}
 	created.Status = corev1.NodeStatus{
-		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}, {Type: corev1.NodeHostName, Address: k.NodeName}},
+		// Only an InternalIP: the API server prefers a Hostname address and
+		// would resolve it through DNS.
+		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
 		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(k.Logs.Port)}},
 		Conditions: []corev1.NodeCondition{{
 			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",

@@ -8,6 +8,11 @@ module github.com/oss-ai-agent-tool/kubectl-rotation/internal/testbins/vault
 
 go 1.26.0
 
+// gosnowflake (a database plugin compiled into Vault) parses an embedded CA
+// certificate with a negative serial number at start-up; Go 1.23+ rejects
+// those unless this is set, and Vault panics before it serves anything.
+godebug x509negativeserial=1
+
 require github.com/hashicorp/vault v1.14.2
 
 require (

@@ -1,0 +1,121 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+)
+
+// Lab is a running lab: the real servers and what was seeded into them.
+type Lab struct {
+	Dir        string
+	Namespace  string
+	Kube       *testenv.Kube
+	Vault      *testenv.Vault
+	Exporter   *testenv.Exporter
+	Prometheus *testenv.Prometheus
+	Seeded     *Seeded
+	// Kubeconfig is an admin kubeconfig whose context defaults to Namespace.
+	Kubeconfig string
+	// TokenFile holds the Vault dev root token (mode 0600); it is never printed.
+	TokenFile string
+}
+
+// StartOptions tune Start.
+type StartOptions struct {
+	Dir       string
+	Namespace string
+	Options   Options
+}
+
+// Start starts the servers (with kube-controller-manager), seeds them and
+// starts Prometheus with 24 h of back-filled history and the alert rules.
+func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err error) {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lab dir: %w", err)
+	}
+	l = &Lab{Dir: o.Dir, Namespace: o.Namespace}
+	defer func() {
+		if err != nil {
+			l.Stop()
+		}
+	}()
+	if l.Kube, err = testenv.StartKube(ctx, testenv.KubeOptions{Bins: bins, Dir: o.Dir}); err != nil {
+		return l, err
+	}
+	if err = l.Kube.StartControllerManager(ctx); err != nil {
+		return l, err
+	}
+	if l.Vault, err = testenv.StartVault(ctx, bins.Vault, o.Dir); err != nil {
+		return l, err
+	}
+	if l.Exporter, err = testenv.StartExporter(); err != nil {
+		return l, err
+	}
+	root, err := l.Vault.Root()
+	if err != nil {
+		return l, err
+	}
+	target := Target{
+		Kube: l.Kube.Client, Namespace: o.Namespace, NodeName: l.Kube.NodeName, Logs: l.Kube.Logs,
+		Vault: root, APIServerURL: l.Kube.APIServerURL(), APIServerCA: l.Kube.CACert(),
+		Metrics: l.Exporter, MetricsKey: "lab",
+	}
+	if l.Seeded, err = Seed(ctx, target, o.Options); err != nil {
+		return l, err
+	}
+	promDir := filepath.Join(o.Dir, "prometheus")
+	_ = os.RemoveAll(promDir)
+	if l.Prometheus, err = testenv.StartPrometheus(ctx, testenv.PrometheusOptions{
+		Bins: bins, Dir: promDir, Targets: []string{l.Exporter.Addr},
+		Rules: l.Seeded.Rules, Backfill: l.Seeded.Backfill,
+	}); err != nil {
+		return l, err
+	}
+	_, kc, err := l.Kube.AddUser("lab-admin", []string{"system:masters"}, o.Namespace)
+	if err != nil {
+		return l, err
+	}
+	l.Kubeconfig = filepath.Join(o.Dir, "kubeconfig")
+	if err = os.WriteFile(l.Kubeconfig, kc, 0o600); err != nil {
+		return l, fmt.Errorf("write kubeconfig: %w", err)
+	}
+	l.TokenFile = filepath.Join(o.Dir, "vault-token")
+	if err = os.WriteFile(l.TokenFile, []byte(l.Vault.RootToken), 0o600); err != nil {
+		return l, fmt.Errorf("write vault token file: %w", err)
+	}
+	return l, nil
+}
+
+// EnvScript is the shell snippet that points kubectl, vault and
+// kubectl-rotation at the lab. The token is read from its file, not printed.
+func (l *Lab) EnvScript() string {
+	return fmt.Sprintf(`export KUBECONFIG=%s
+export VAULT_ADDR=%s
+export VAULT_TOKEN="$(cat %s)"
+export PROMETHEUS_URL=%s
+# kubectl-rotation --namespace %s --prometheus-url "$PROMETHEUS_URL"
+`, l.Kubeconfig, l.Vault.Addr, l.TokenFile, l.Prometheus.URL, l.Namespace)
+}
+
+// Stop ends every server; safe on a partly started lab.
+func (l *Lab) Stop() {
+	if l.Prometheus != nil {
+		l.Prometheus.Stop()
+	}
+	if l.Exporter != nil {
+		l.Exporter.Close()
+	}
+	if l.Vault != nil {
+		l.Vault.Stop()
+	}
+	if l.Kube != nil {
+		l.Kube.Stop()
+	}
+	if l.TokenFile != "" {
+		_ = os.Remove(l.TokenFile)
+	}
+}
