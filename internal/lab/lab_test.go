@@ -76,7 +76,7 @@ func seed(t *testing.T, scenarios ...Scenario) (*testenv.Env, *Seeded, Names) {
 	s, err := Seed(context.Background(), Target{
 		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
 		Vault: root, APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
-		Metrics: e.Exporter, MetricsKey: t.Name(),
+		Metrics: e.Exporter, MetricsKey: t.Name(), MetricsInstance: e.Exporter.Addr,
 	}, Options{Scenarios: scenarios, Tenants: 48, Names: n})
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
@@ -366,7 +366,9 @@ func TestLab_CLIs(t *testing.T) {
 	if strings.Contains(string(out), l.Seeded.SecretMarker) {
 		t.Error("metadata output contains a secret value")
 	}
-	q := url.Values{"query": {`sum(cmek_rotations_failed_total{namespace="rotation-lab"})`}}
+	// one series per tenant: the back-filled history and the live scrape
+	// carry the same labels
+	q := url.Values{"query": {`count(cmek_rotations_failed_total{namespace="rotation-lab"})`}}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(l.Prometheus.URL + "/api/v1/query?" + q.Encode())
@@ -376,6 +378,9 @@ func TestLab_CLIs(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if strings.Contains(string(body), `"result":[{`) {
+			if !strings.Contains(string(body), `"12"]`) {
+				t.Errorf("series count = %s, want 12 (one per tenant)", body)
+			}
 			break
 		}
 		if time.Now().After(deadline) {

@@ -125,6 +125,9 @@ func (w *world) seedMetrics(_ context.Context) error {
 	end := w.o.Now.Add(-time.Minute)
 	for at := end.Add(-24 * time.Hour); !at.After(end); at = at.Add(5 * time.Minute) {
 		for _, s := range w.samplesAt(at) {
+			if w.t.MetricsInstance != "" {
+				s.Labels["job"], s.Labels["instance"] = "rotation", w.t.MetricsInstance
+			}
 			key := s.Name + labelText(s.Labels)
 			series[key] = append(series[key], point{at.Unix(), s.Value})
 		}

@@ -62,7 +62,7 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	target := Target{
 		Kube: l.Kube.Client, Namespace: o.Namespace, NodeName: l.Kube.NodeName, Logs: l.Kube.Logs,
 		Vault: root, APIServerURL: l.Kube.APIServerURL(), APIServerCA: l.Kube.CACert(),
-		Metrics: l.Exporter, MetricsKey: "lab",
+		Metrics: l.Exporter, MetricsKey: "lab", MetricsInstance: l.Exporter.Addr,
 	}
 	if l.Seeded, err = Seed(ctx, target, o.Options); err != nil {
 		return l, err

@@ -37,6 +37,10 @@ type Target struct {
 	APIServerCA  []byte
 	Metrics      MetricSink
 	MetricsKey   string
+	// MetricsInstance is the scraped exporter's host:port; the back-fill
+	// carries it (with job="rotation") so history and live samples form one
+	// series.
+	MetricsInstance string
 }
 
 // Options choose what Seed produces.
