@@ -1,0 +1,505 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+)
+
+// errNotImplemented is wrapped by the Run of commands whose work belongs to
+// a later issue.
+var errNotImplemented = errors.New("not implemented yet")
+
+// Where a value came from, for display.
+const (
+	sourceFlagVaultAddr  = "--vault-addr"
+	sourceEnvVaultAddr   = "VAULT_ADDR"
+	sourceEnvVaultAgent  = "VAULT_AGENT_ADDR"
+	sourceDefault        = "default"
+	sourceEnvVaultToken  = "VAULT_TOKEN"
+	sourceVaultTokenFile = "~/.vault-token"
+	sourceNone           = "none"
+	sourceFlagPromURL    = "--prometheus-url"
+	sourceFlagPromSvc    = "--prometheus-service"
+	sourceConfig         = "config"
+)
+
+// Settings is everything Complete resolved from flags, the environment, the
+// config file and the kubeconfig; later stages (collectors, actions, UI,
+// report) take it as is. It holds no secret in a printable or marshalable
+// form: the Vault token is a secretString.
+type Settings struct {
+	// Config is the configuration with the flag overrides applied.
+	Config config.Config `json:"config"`
+	// ConfigPath is the file Config was read from; "" for built-in defaults.
+	ConfigPath string `json:"configPath"`
+
+	// Demo is set by --demo: the built-in sample, no cluster.
+	Demo bool `json:"demo"`
+	// From is the snapshot file replayed by --from; "" when live.
+	From string `json:"from,omitempty"`
+	// ReadOnly is set by --read-only, --demo or --from.
+	ReadOnly bool `json:"readOnly"`
+
+	// RESTConfig talks to the API server; nil with --demo or --from.
+	RESTConfig *rest.Config `json:"-"`
+	// KubeHost is RESTConfig.Host.
+	KubeHost string `json:"kubeHost,omitempty"`
+	// Namespace is from --namespace or the kubeconfig context.
+	Namespace string `json:"namespace,omitempty"`
+	// Context is the kubeconfig context in use.
+	Context string `json:"context,omitempty"`
+
+	// Vault says how to reach Vault; empty with --demo or --from.
+	Vault VaultSettings `json:"vault"`
+	// Prometheus says how to reach Prometheus.
+	Prometheus PrometheusTarget `json:"prometheus"`
+
+	// Journal is the append-only JSONL file where actions are recorded.
+	Journal string `json:"journal"`
+	// LogFile receives the tool's logs; "" for none.
+	LogFile string `json:"logFile,omitempty"`
+}
+
+// Offline reports whether no live source is read (--demo or --from).
+func (s Settings) Offline() bool { return s.Demo || s.From != "" }
+
+// VaultSettings says how to reach Vault.
+type VaultSettings struct {
+	// Config is vault/api's client configuration (VAULT_* environment with
+	// the flags applied); nil with --demo or --from.
+	Config *api.Config `json:"-"`
+	// Address is the Vault server address.
+	Address string `json:"address,omitempty"`
+	// AddressSource is where Address came from: "--vault-addr",
+	// "VAULT_AGENT_ADDR", "VAULT_ADDR" or "default".
+	AddressSource string `json:"addressSource,omitempty"`
+	// Namespace is the Vault Enterprise namespace, from --vault-namespace
+	// or VAULT_NAMESPACE.
+	Namespace string `json:"namespace,omitempty"`
+	// Token is the Vault token; it never prints or marshals.
+	Token secretString `json:"-"`
+	// TokenSource is where Token came from: "VAULT_TOKEN", "~/.vault-token"
+	// or "none".
+	TokenSource string `json:"tokenSource,omitempty"`
+}
+
+// PrometheusTarget says how to reach Prometheus: directly at URL, or
+// through the API server's service proxy to Namespace/Service:Port, or not
+// at all when Source is "".
+type PrometheusTarget struct {
+	// URL is Prometheus's base URL when reached directly.
+	URL string `json:"url,omitempty"`
+	// Namespace of the Service reached through the proxy.
+	Namespace string `json:"namespace,omitempty"`
+	// Service is the name of the Service reached through the proxy.
+	Service string `json:"service,omitempty"`
+	// Port is the Service port number or name.
+	Port string `json:"port,omitempty"`
+	// Source is "--prometheus-url", "--prometheus-service", "config" or ""
+	// when Prometheus is not configured.
+	Source string `json:"source,omitempty"`
+}
+
+// secretString holds a credential. It formats with every fmt verb, and
+// marshals to JSON, as "[redacted]"; Reveal returns the value. The value
+// sits behind a pointer so that even reflection-based printing of a
+// containing struct shows only an address.
+type secretString struct{ p *string }
+
+func newSecretString(s string) secretString { return secretString{p: &s} }
+
+// Reveal returns the secret; call it only to hand the value to a client.
+func (s secretString) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
+
+// IsSet reports whether a non-empty secret is held.
+func (s secretString) IsSet() bool { return s.Reveal() != "" }
+
+// String returns "[redacted]", or "" when no secret is held.
+func (s secretString) String() string {
+	if !s.IsSet() {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString returns the same as String, for %#v.
+func (s secretString) GoString() string { return s.String() }
+
+// Format writes String for every verb.
+func (s secretString) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+// MarshalJSON writes String as a JSON string.
+func (s secretString) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// optionalDuration is a duration flag that remembers whether it was set.
+type optionalDuration struct {
+	value time.Duration
+	set   bool
+}
+
+var _ pflag.Value = (*optionalDuration)(nil)
+
+// String returns the value, or "" when unset (so help shows no default).
+func (d *optionalDuration) String() string {
+	if !d.set {
+		return ""
+	}
+	return d.value.String()
+}
+
+// Set parses a Go duration. It returns time.ParseDuration's error.
+func (d *optionalDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 15s or 1m: %w", err)
+	}
+	d.value, d.set = v, true
+	return nil
+}
+
+// Type names the flag's type in help.
+func (d *optionalDuration) Type() string { return "duration" }
+
+// sourceOptions are --demo and --from, which replace the live sources.
+type sourceOptions struct {
+	demo bool
+	from string
+}
+
+func (s *sourceOptions) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&s.demo, "demo", false, "Use the built-in sample environment; no cluster, Vault or Prometheus needed (read-only)")
+	fs.StringVar(&s.from, "from", "", "Replay a snapshot `FILE` captured by 'kubectl rotation snapshot' (read-only)")
+}
+
+// validate checks --demo and --from. It returns an error when both are set
+// or when the --from file cannot be read.
+func (s sourceOptions) validate() error {
+	if s.demo && s.from != "" {
+		return errors.New("--demo and --from cannot be used together: --demo shows the built-in sample, --from replays a snapshot file; pick one")
+	}
+	if s.from == "" {
+		return nil
+	}
+	f, err := os.Open(s.from)
+	if err != nil {
+		return fmt.Errorf("--from: cannot read the snapshot: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("--from: cannot read the snapshot: %w", err)
+	}
+	if info.IsDir() {
+		return fmt.Errorf("--from %s: is a directory; pass a snapshot file", s.from)
+	}
+	return nil
+}
+
+// globalOptions are the flags every command shares, and the Settings that
+// Complete resolves from them.
+type globalOptions struct {
+	configFlags *genericclioptions.ConfigFlags
+	genericiooptions.IOStreams
+
+	configPath        string
+	vaultAddr         string
+	vaultNamespace    string
+	vaultCACert       string
+	prometheusURL     string
+	prometheusService string
+	refresh           optionalDuration
+	journal           string
+	logFile           string
+	readOnly          bool
+
+	// Settings is filled by complete.
+	Settings Settings
+}
+
+func newGlobalOptions(streams genericiooptions.IOStreams) *globalOptions {
+	return &globalOptions{
+		configFlags: genericclioptions.NewConfigFlags(true).WithWarningPrinter(streams),
+		IOStreams:   streams,
+	}
+}
+
+// addFlags registers the kubectl flags and the tool's global flags.
+func (g *globalOptions) addFlags(fs *pflag.FlagSet) {
+	g.configFlags.AddFlags(fs)
+	fs.StringVar(&g.configPath, "config", "", "Configuration `FILE` (default $XDG_CONFIG_HOME/kubectl-rotation/config.yaml if it exists, else built-in defaults)")
+	fs.StringVar(&g.vaultAddr, "vault-addr", "", "Vault server `ADDRESS` (default $VAULT_ADDR, else https://127.0.0.1:8200)")
+	fs.StringVar(&g.vaultNamespace, "vault-namespace", "", "Vault Enterprise `NAMESPACE` (default $VAULT_NAMESPACE)")
+	fs.StringVar(&g.vaultCACert, "vault-cacert", "", "PEM CA certificate `FILE` to verify Vault's TLS certificate (default $VAULT_CACERT)")
+	fs.StringVar(&g.prometheusURL, "prometheus-url", "", "Prometheus base `URL`, reached directly (overrides the config file)")
+	fs.StringVar(&g.prometheusService, "prometheus-service", "", "Prometheus Service as `NS/NAME:PORT`, reached through the API server's service proxy (overrides the config file)")
+	fs.Var(&g.refresh, "refresh", "`DURATION` between refreshes of the dashboard, at least 1s (default from the config file, 15s)")
+	fs.StringVar(&g.journal, "journal", "", "Append-only JSONL `FILE` recording every action (default $XDG_STATE_HOME/kubectl-rotation/journal.jsonl)")
+	fs.StringVar(&g.logFile, "log-file", "", "Write the tool's logs to `FILE` (default: no logs)")
+	fs.BoolVar(&g.readOnly, "read-only", false, "Audit mode: every mutating request is refused and actions are disabled")
+}
+
+// complete loads the configuration, applies the flag overrides and, unless
+// src replaces the live sources, resolves the Kubernetes and Vault
+// connection settings into g.Settings. It returns the config file's errors
+// as they are (they carry file:line), and errors saying what to do when the
+// kubeconfig or the Vault environment cannot be used.
+func (g *globalOptions) complete(src sourceOptions) error {
+	cfg, path, err := config.Load(g.configPath)
+	if err != nil {
+		return err
+	}
+	s := Settings{
+		ConfigPath: path,
+		Demo:       src.demo,
+		From:       src.from,
+		ReadOnly:   g.readOnly || src.demo || src.from != "",
+		LogFile:    g.logFile,
+	}
+
+	switch {
+	case g.prometheusURL != "":
+		cfg.Prometheus.URL, cfg.Prometheus.Service = g.prometheusURL, ""
+		s.Prometheus.Source = sourceFlagPromURL
+	case g.prometheusService != "":
+		cfg.Prometheus.URL, cfg.Prometheus.Service = "", g.prometheusService
+		s.Prometheus.Source = sourceFlagPromSvc
+	case cfg.Prometheus.URL != "" || cfg.Prometheus.Service != "":
+		s.Prometheus.Source = sourceConfig
+	}
+	s.Prometheus.URL = cfg.Prometheus.URL
+	if ns, name, port, ok := cfg.PrometheusService(); ok {
+		s.Prometheus.Namespace, s.Prometheus.Service, s.Prometheus.Port = ns, name, port
+	}
+	if g.refresh.set {
+		cfg.Refresh = config.Duration(g.refresh.value)
+	}
+	s.Config = cfg
+
+	s.Journal = g.journal
+	if s.Journal == "" {
+		if s.Journal, err = defaultJournalPath(); err != nil {
+			return err
+		}
+	}
+
+	if !s.Offline() {
+		if err := g.completeKube(&s); err != nil {
+			return err
+		}
+		if err := g.completeVault(&s); err != nil {
+			return err
+		}
+	}
+	g.Settings = s
+	return nil
+}
+
+// errNoKubeconfig says what to do when there is no Kubernetes configuration
+// at all (clientcmd would silently fall back to http://localhost:8080).
+var errNoKubeconfig = errors.New("no Kubernetes configuration found: pass --kubeconfig or set KUBECONFIG (or use --demo to try the tool without a cluster)")
+
+// completeKube resolves the REST config, namespace and context. It returns
+// an error telling the user which flag or variable to set when there is no
+// kubeconfig, no current context, or the kubeconfig cannot be used.
+func (g *globalOptions) completeKube(s *Settings) error {
+	loader := g.configFlags.ToRawKubeConfigLoader()
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return kubeconfigError(err)
+	}
+	s.Context = *g.configFlags.Context
+	if s.Context == "" {
+		s.Context = raw.CurrentContext
+	}
+	if *g.configFlags.APIServer == "" {
+		switch {
+		case len(raw.Clusters) == 0:
+			if _, err := rest.InClusterConfig(); err != nil {
+				return errNoKubeconfig
+			}
+		case s.Context == "" && *g.configFlags.ClusterName == "":
+			return errors.New("the kubeconfig has no current context: pass --context (see 'kubectl config get-contexts') or run 'kubectl config use-context NAME'")
+		}
+	}
+	restConfig, err := g.configFlags.ToRESTConfig()
+	if err != nil {
+		return kubeconfigError(err)
+	}
+	ns, _, err := loader.Namespace()
+	if err != nil {
+		return kubeconfigError(err)
+	}
+	s.RESTConfig, s.KubeHost, s.Namespace = restConfig, restConfig.Host, ns
+	return nil
+}
+
+// kubeconfigError turns a clientcmd error into one that says what to do.
+func kubeconfigError(err error) error {
+	switch {
+	case clientcmd.IsEmptyConfig(err):
+		return errNoKubeconfig
+	case clientcmd.IsContextNotFound(err):
+		return fmt.Errorf("%w: pick one of 'kubectl config get-contexts' with --context (or use --demo)", err)
+	default:
+		return fmt.Errorf("load the Kubernetes configuration: %w (check --kubeconfig, KUBECONFIG and --context, or use --demo)", err)
+	}
+}
+
+// completeVault builds vault/api's configuration from the VAULT_* environment
+// and the flags, and finds the token. It returns an error naming the
+// variable or flag that could not be used.
+func (g *globalOptions) completeVault(s *Settings) error {
+	vc := api.DefaultConfig()
+	if vc.Error != nil {
+		return fmt.Errorf("read the Vault environment (VAULT_*): %w", vc.Error)
+	}
+	v := VaultSettings{Config: vc, AddressSource: sourceDefault}
+	switch {
+	case g.vaultAddr != "":
+		vc.Address, vc.AgentAddress = g.vaultAddr, ""
+		v.AddressSource = sourceFlagVaultAddr
+	case vc.AgentAddress != "":
+		v.AddressSource = sourceEnvVaultAgent
+	case os.Getenv(api.EnvVaultAddress) != "":
+		v.AddressSource = sourceEnvVaultAddr
+	}
+	v.Address = vc.Address
+	if vc.AgentAddress != "" {
+		v.Address = vc.AgentAddress
+	}
+	if g.vaultCACert != "" {
+		if err := vc.ConfigureTLS(&api.TLSConfig{CACert: g.vaultCACert}); err != nil {
+			return fmt.Errorf("--vault-cacert %s: %w", g.vaultCACert, err)
+		}
+	}
+	v.Namespace = g.vaultNamespace
+	if v.Namespace == "" {
+		v.Namespace = os.Getenv(api.EnvVaultNamespace)
+	}
+	tok, src, err := vaultToken()
+	if err != nil {
+		return err
+	}
+	v.Token, v.TokenSource = tok, src
+	s.Vault = v
+	return nil
+}
+
+// vaultToken finds the Vault token as the Vault CLI does: VAULT_TOKEN, else
+// ~/.vault-token (trimmed), else none. It returns an error only when
+// ~/.vault-token exists but cannot be read.
+func vaultToken() (secretString, string, error) {
+	if t := os.Getenv(api.EnvVaultToken); t != "" {
+		return newSecretString(t), sourceEnvVaultToken, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return secretString{}, sourceNone, nil
+	}
+	data, err := os.ReadFile(filepath.Join(home, ".vault-token"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return secretString{}, sourceNone, nil
+	case err != nil:
+		return secretString{}, "", fmt.Errorf("read the Vault token: %w (fix its permissions, or set VAULT_TOKEN)", err)
+	}
+	if t := strings.TrimSpace(string(data)); t != "" {
+		return newSecretString(t), sourceVaultTokenFile, nil
+	}
+	return secretString{}, sourceNone, nil
+}
+
+// defaultJournalPath returns $XDG_STATE_HOME/kubectl-rotation/journal.jsonl,
+// with XDG_STATE_HOME defaulting to ~/.local/state. It returns an error
+// when neither is known.
+func defaultJournalPath() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find the journal's directory: %w (pass --journal FILE or set XDG_STATE_HOME)", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "kubectl-rotation", "journal.jsonl"), nil
+}
+
+// validate checks the global flags and what complete resolved, and returns
+// every problem found, each naming its flag.
+func (g *globalOptions) validate(src sourceOptions) error {
+	var errs []error
+	if err := src.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if g.prometheusURL != "" && g.prometheusService != "" {
+		errs = append(errs, errors.New("--prometheus-url and --prometheus-service cannot be used together: reach Prometheus either directly or through the API server's service proxy"))
+	}
+	if g.prometheusURL != "" {
+		if err := checkHTTPURL(g.prometheusURL); err != nil {
+			errs = append(errs, fmt.Errorf("--prometheus-url %q: want an http or https URL such as http://localhost:9090: %w", g.prometheusURL, err))
+		}
+	}
+	if g.prometheusService != "" {
+		if _, _, _, err := config.ParseService(g.prometheusService); err != nil {
+			errs = append(errs, fmt.Errorf("--prometheus-service %q: want NS/NAME:PORT such as monitoring/prometheus:9090: %w", g.prometheusService, err))
+		}
+	}
+	if g.refresh.set && g.refresh.value < time.Second {
+		errs = append(errs, fmt.Errorf("--refresh %s: must be at least 1s", g.refresh.value))
+	}
+	if g.vaultAddr != "" {
+		if err := checkVaultAddr(g.vaultAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--vault-addr %q: want an http or https URL such as https://vault.example.com:8200: %w", g.vaultAddr, err))
+		}
+	} else if v := g.Settings.Vault; v.Address != "" {
+		if err := checkVaultAddr(v.Address); err != nil {
+			errs = append(errs, fmt.Errorf("the Vault address %q from %s: want an http or https URL, or pass --vault-addr: %w", v.Address, v.AddressSource, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkVaultAddr accepts what vault/api accepts: an http or https URL, or
+// unix:///path/to/socket.
+func checkVaultAddr(s string) error {
+	if strings.HasPrefix(s, "unix://") {
+		return nil
+	}
+	return checkHTTPURL(s)
+}
+
+// checkHTTPURL returns an error unless s is an absolute http or https URL
+// with a host.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("the scheme must be http or https")
+	case u.Host == "":
+		return errors.New("no host")
+	}
+	return nil
+}

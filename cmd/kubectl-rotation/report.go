@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// reportFormats are the formats 'report -o' accepts.
+func reportFormats() []string { return []string{"text", "markdown", "json"} }
+
+// reportOptions are the options of 'kubectl rotation report'.
+type reportOptions struct {
+	*globalOptions
+	source sourceOptions
+	output string
+}
+
+func newReportCommand(g *globalOptions) *cobra.Command {
+	o := &reportOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Non-interactive triage and compliance report; the exit code tells the outcome",
+		Long: `Collect every signal once, match it against the runbook's scenarios and print
+the findings with their evidence, the fix for each, and the compliance notes
+(rotation overdue beyond the policy interval, version violations, failed
+access) per tenant.
+
+Exit codes: 0 ok, 1 warning, 2 critical, 3 could not tell (a source that
+matters could not be read).`,
+		Example: `  # A report to attach to a ticket
+  kubectl rotation report -o markdown > rotation-report.md
+
+  # From a snapshot captured earlier
+  kubectl rotation report --from snap.json -o json`,
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "Output format: "+strings.Join(reportFormats(), ", "))
+	o.source.addFlags(cmd.Flags())
+	return cmd
+}
+
+// Complete resolves the settings; see globalOptions.complete for its errors.
+func (o *reportOptions) Complete(_ *cobra.Command, _ []string) error {
+	return o.complete(o.source)
+}
+
+// Validate returns an error for an unknown output format and for wrong or
+// conflicting flags.
+func (o *reportOptions) Validate() error {
+	if !slices.Contains(reportFormats(), o.output) {
+		return fmt.Errorf("--output %q: want one of %s", o.output, strings.Join(reportFormats(), ", "))
+	}
+	return o.validate(o.source)
+}
+
+// Run writes the report. It returns errNotImplemented until issue #4.
+func (o *reportOptions) Run() error {
+	return fmt.Errorf("report is %w (issue #4)", errNotImplemented)
+}

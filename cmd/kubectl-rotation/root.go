@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+const rootLong = `kubectl rotation turns the secret-rotation runbook into a live, guided
+diagnosis with safe one-key fixes.
+
+It reads the rotation and cleanup CronJobs and their Jobs, the rotation audit
+logs, Vault (health, token, per-tenant key versions) and Prometheus (token
+expiry, rotation metrics, related alerts), shows which runbook scenario is
+happening with its evidence, and puts each fix one key away: planned,
+confirmed, checked against your permissions, dry-run where the API allows it,
+and recorded in a journal. A signal that cannot be read is shown as unknown,
+never as healthy. No secret value is ever read or shown.
+
+Kubernetes access follows kubectl (--kubeconfig, --context, --namespace).
+Vault follows the Vault CLI (VAULT_ADDR, VAULT_TOKEN or ~/.vault-token,
+VAULT_NAMESPACE, VAULT_CACERT). Prometheus is reached with --prometheus-url,
+or through the API server's service proxy with --prometheus-service
+NS/NAME:PORT, without a port-forward. Object names, Vault paths, metrics and
+alerts default to the runbook's; change them in
+$XDG_CONFIG_HOME/kubectl-rotation/config.yaml or with --config FILE.
+
+With --read-only every mutating request is refused below the UI, for audits.`
+
+const rootExample = `  # Open the dashboard for the current context's namespace
+  kubectl rotation
+
+  # Audit mode: nothing can be changed
+  kubectl rotation --read-only -n payments
+
+  # Try it without a cluster
+  kubectl rotation --demo
+
+  # Capture every signal once, and replay it later
+  kubectl rotation snapshot -o json > snap.json
+  kubectl rotation --from snap.json
+
+  # Non-interactive triage for a ticket
+  kubectl rotation report -o markdown`
+
+// rootOptions are the dashboard's options: the global ones plus --demo and
+// --from.
+type rootOptions struct {
+	*globalOptions
+	source sourceOptions
+}
+
+// newRootCommand returns the kubectl-rotation command with its subcommands;
+// all output goes to streams.
+func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	g := newGlobalOptions(streams)
+	o := &rootOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:     "kubectl-rotation",
+		Short:   "Diagnose and fix secret-rotation failures (CMEK rotation, Vault tokens, version retention, audit logs)",
+		Long:    rootLong,
+		Example: rootExample,
+		Annotations: map[string]string{
+			cobra.CommandDisplayNameAnnotation: "kubectl rotation",
+		},
+		Version:           versionString(),
+		Args:              cobra.NoArgs,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	cmd.SetVersionTemplate("kubectl-rotation {{.Version}}\n")
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
+	cmd.SetIn(streams.In)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+	})
+	g.addFlags(cmd.PersistentFlags())
+	o.source.addFlags(cmd.Flags())
+	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g))
+	return cmd
+}
+
+// Complete resolves the settings; see globalOptions.complete for its errors.
+func (o *rootOptions) Complete(_ *cobra.Command, _ []string) error {
+	return o.complete(o.source)
+}
+
+// Validate returns an error naming each flag that is wrong or conflicts.
+func (o *rootOptions) Validate() error {
+	return o.validate(o.source)
+}
+
+// Run starts the dashboard. It returns errNotImplemented until issue #5.
+func (o *rootOptions) Run() error {
+	return fmt.Errorf("the TUI is %w (issue #5); see README", errNotImplemented)
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// snapshotOptions are the options of 'kubectl rotation snapshot'.
+type snapshotOptions struct {
+	*globalOptions
+	output string
+}
+
+func newSnapshotCommand(g *globalOptions) *cobra.Command {
+	o := &snapshotOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "snapshot",
+		Short: "Capture every signal once, without secret values, for later review or replay",
+		Long: `Capture every signal the dashboard reads (CronJobs, Jobs, audit logs, Vault
+health and key metadata, Prometheus metrics and alerts) once, as JSON, with
+the status of each source. No secret value is read. Replay it with
+'kubectl rotation --from FILE' or 'kubectl rotation report --from FILE'.`,
+		Example:      "  kubectl rotation snapshot -o json > snap.json",
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	cmd.Flags().StringVarP(&o.output, "output", "o", "json", "Output format: json")
+	return cmd
+}
+
+// Complete resolves the settings; see globalOptions.complete for its errors.
+func (o *snapshotOptions) Complete(_ *cobra.Command, _ []string) error {
+	return o.complete(sourceOptions{})
+}
+
+// Validate returns an error for an unknown output format and for wrong
+// global flags.
+func (o *snapshotOptions) Validate() error {
+	if o.output != "json" {
+		return fmt.Errorf("--output %q: snapshot is written only as json", o.output)
+	}
+	return o.validate(sourceOptions{})
+}
+
+// Run captures the snapshot. It returns errNotImplemented until issue #3.
+func (o *snapshotOptions) Run() error {
+	return fmt.Errorf("snapshot is %w (issue #3)", errNotImplemented)
+}
