@@ -149,3 +149,10 @@ func selfSigned() (tls.Certificate, error) {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
+
+// Forget removes a container's log, so the kubelet answers 404 for it.
+func (s *LogServer) Forget(ns, pod, container string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.logs, logKey(ns, pod, container))
+}

@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -211,5 +212,31 @@ func TestEnv_Prometheus(t *testing.T) {
 			t.Fatalf("metric never scraped: %s", body)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestEnv_PrometheusServiceProxy proves the API server's service proxy
+// reaches a Prometheus in a harness network namespace.
+func TestEnv_PrometheusServiceProxy(t *testing.T) {
+	e := Get(t)
+	ns := e.Namespace(t)
+	now := time.Now().Add(-time.Minute).Unix()
+	e.PrometheusBehindService(t, ns, PrometheusOptions{
+		Backfill: fmt.Sprintf("cmek_rotation_total{tenant=\"t-001\"} 7 %d\n# EOF\n", now),
+	})
+	var body []byte
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var err error
+		body, err = e.Kube.Client.CoreV1().RESTClient().Get().
+			AbsPath("/api/v1/namespaces", ns, "services", "prometheus:9090", "proxy", "api/v1/query").
+			Param("query", `cmek_rotation_total{tenant="t-001"}`).DoRaw(context.Background())
+		if err == nil && strings.Contains(string(body), `"7"]`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query through the service proxy: %v: %s", err, body)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
