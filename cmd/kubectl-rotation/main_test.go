@@ -97,9 +97,9 @@ func TestRun_Errors(t *testing.T) {
 			args:       []string{"--demo"},
 			wantStderr: "error: the TUI is not implemented yet (issue #5); see README\n",
 		},
-		"snapshot not implemented": {
-			args:       []string{"snapshot", "--kubeconfig", kubeconfig},
-			wantStderr: "error: snapshot is not implemented yet (issue #3)\n",
+		"snapshot with a bad prometheus service": {
+			args:       []string{"snapshot", "--kubeconfig", kubeconfig, "--prometheus-service", "monitoring/prometheus"},
+			wantStderr: "error: --prometheus-service",
 		},
 		"report not implemented": {
 			args:       []string{"report", "-o", "markdown", "--demo"},

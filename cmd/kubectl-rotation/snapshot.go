@@ -1,7 +1,14 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 
 	"github.com/spf13/cobra"
 )
@@ -52,7 +59,33 @@ func (o *snapshotOptions) Validate() error {
 	return o.validate(sourceOptions{})
 }
 
-// Run captures the snapshot. It returns errNotImplemented until issue #3.
+// Run captures the snapshot and writes it as indented JSON to Out. Sources
+// that could not be read are in the snapshot with their error, and are
+// also named on ErrOut; the exit code is 0 as long as the snapshot was
+// written. It returns an error only when the clients cannot be built or the
+// output cannot be written.
 func (o *snapshotOptions) Run() error {
-	return fmt.Errorf("snapshot is %w (issue #3)", errNotImplemented)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	snap, err := o.Settings.collect(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(o.Out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(snap); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	for _, st := range snap.Sources {
+		switch st.State {
+		case collectors.StateOK:
+		case collectors.StatePartial:
+			for _, p := range st.Problems {
+				fmt.Fprintf(o.ErrOut, "warning: %s: %s: %s\n", st.Source, p.Part, p.Error)
+			}
+		default:
+			fmt.Fprintf(o.ErrOut, "warning: %s %s: %s\n", st.Source, st.State, st.Error)
+		}
+	}
+	return nil
 }

@@ -108,8 +108,11 @@ func (w *world) seedKubernetes(ctx context.Context) error {
 	return nil
 }
 
-func (w *world) appLabels(component string) map[string]string {
-	return map[string]string{"app.kubernetes.io/name": w.n.OrchestratorDeployment, "app.kubernetes.io/component": component, "app.kubernetes.io/part-of": "oss-ai-agent-tool"}
+// appLabels label the chart's other objects (CronJobs, their pods, the
+// retention ConfigMap): named after themselves, so the orchestrator's label
+// selector does not pick up job pods.
+func (w *world) appLabels(name string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": name, "app.kubernetes.io/component": name, "app.kubernetes.io/part-of": "oss-ai-agent-tool"}
 }
 
 func (w *world) orchestratorLabels() map[string]string {

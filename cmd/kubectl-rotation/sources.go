@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// userAgent identifies the tool to the servers.
+func userAgent() string { return "kubectl-rotation/" + version }
+
+// connect builds the live clients from the settings; in read-only mode every
+// client refuses mutating requests below the UI. It returns configuration
+// errors (bad Prometheus URL or service form) as they are.
+func (s Settings) connect() (collectors.Clients, error) {
+	o := collectors.ConnectOptions{
+		REST:           s.RESTConfig,
+		Vault:          s.Vault.Config,
+		VaultToken:     s.Vault.Token.Reveal(),
+		VaultNamespace: s.Vault.Namespace,
+		PrometheusURL:  s.Prometheus.URL,
+		ReadOnly:       s.ReadOnly,
+		UserAgent:      userAgent(),
+	}
+	if s.Prometheus.Service != "" {
+		o.PrometheusService = fmt.Sprintf("%s/%s:%s", s.Prometheus.Namespace, s.Prometheus.Service, s.Prometheus.Port)
+	}
+	return collectors.Connect(o)
+}
+
+// collector returns a Collector for the settings' clients.
+func (s Settings) collector(progress func(collectors.Progress)) (*collectors.Collector, error) {
+	clients, err := s.connect()
+	if err != nil {
+		return nil, err
+	}
+	return collectors.New(clients, collectors.Options{
+		Config: s.Config, Namespace: s.Namespace, Context: s.Context,
+		SourceTimeout: 2 * time.Minute, Progress: progress,
+	}), nil
+}
+
+// collect takes one live snapshot.
+func (s Settings) collect(ctx context.Context) (*collectors.Snapshot, error) {
+	c, err := s.collector(nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.Collect(ctx), nil
+}

@@ -1,0 +1,727 @@
+// Package auditlog reads the rotation audit trail out of pod logs: the
+// runbook's
+//
+//	kubectl logs -l app.kubernetes.io/component=security | jq 'select(.action | contains("cmek.rotation"))'
+//
+// and its token-renewal check (grep VaultTokenRenewal), done in one
+// streaming pass that never fails on what it reads.
+//
+// Logs are lines of JSON mixed with plain text. An Aggregator reads them a
+// line at a time, with memory bounded by Options.MaxLineBytes whatever the
+// input size, and counts what it finds in a Summary: rotation events per
+// action and outcome, per-tenant history (last success, last failure and
+// why), token renewals, and the lines it could not use. Field spellings
+// found in the wild are accepted (tenant/tenantId/tenant_id,
+// timestamp/time/ts as RFC 3339 or epoch seconds or milliseconds).
+//
+// To stay fast, a line is decoded only when it can matter (see
+// Summary.Unexamined); decoding uses a small validating reader that agrees
+// with encoding/json, checked by fuzzing.
+package auditlog
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultActionPrefix     = "cmek.rotation"
+	DefaultMaxLineBytes     = 1 << 20
+	DefaultRenewalMarker    = "VaultTokenRenewal"
+	DefaultMaxRenewalErrors = 20
+)
+
+// maxKept caps the bytes kept of one message (failure reason, renewal
+// line), so that memory stays bounded by the number of tenants.
+const maxKept = 1024
+
+// Options tune an Aggregator. The zero value follows the runbook.
+type Options struct {
+	// ActionPrefix selects the events: objects whose "action" starts with
+	// it. Default "cmek.rotation".
+	ActionPrefix string
+	// MaxLineBytes is the longest line read, not counting the "\n"; longer
+	// lines are counted in Summary.Oversized and skipped without being held
+	// in memory. Default 1 MiB.
+	MaxLineBytes int
+	// RenewalMarker marks the token-renewal lines. Default
+	// "VaultTokenRenewal".
+	RenewalMarker string
+	// MaxRenewalErrors is how many of the last renewal error lines are kept
+	// (Summary.Renewals.RecentErrors). Zero means 20; negative keeps none.
+	MaxRenewalErrors int
+	// Redact, when set, is applied to every message kept (failure reasons,
+	// renewal lines) before it is stored.
+	Redact func(string) string
+}
+
+// Aggregator accumulates the Summary of one or more log streams.
+//
+// An Aggregator is not safe for concurrent use: call its methods from one
+// goroutine at a time. To read several pods in parallel, give each
+// goroutine its own Aggregator and Merge their Results into one.
+type Aggregator struct {
+	opt        Options
+	prefix     []byte
+	marker     []byte
+	escTrigger []byte // a line containing it may hide the prefix in an escape
+	examineAll bool   // the prefix could come from any escape: decode every object line
+
+	sum        Summary // counters only; maps and times are kept below
+	first      stamp
+	last       stamp
+	counts     map[string]*actionStat
+	initiators map[string]*int
+	tenants    map[string]*tenantState
+	renew      renewState
+	sourceSeen map[string]bool
+
+	// Per-line scratch, reused.
+	bufSize int // of br; tests make it small to exercise readLong
+	br      *bufio.Reader
+	long    []byte // a line longer than br's buffer, up to MaxLineBytes
+	obj     object
+	names   []byte // unescaped member names
+	arena   []byte // unescaped member values of the current line
+	source  string
+	scratch []byte
+}
+
+// stamp is an optional time.
+type stamp struct {
+	t  time.Time
+	ok bool
+}
+
+// notAfter reports whether s is unset or not after t, so that t replaces it: ties go to the
+// line read last.
+func (s stamp) notAfter(t time.Time) bool { return !s.ok || !t.Before(s.t) }
+
+func (s stamp) ptr() *time.Time {
+	if !s.ok {
+		return nil
+	}
+	t := s.t
+	return &t
+}
+
+func stampOf(p *time.Time) stamp {
+	if p == nil {
+		return stamp{}
+	}
+	return stamp{t: p.UTC(), ok: true}
+}
+
+type actionStat struct {
+	outcomes map[string]*int
+}
+
+type tenantState struct {
+	lastSuccess, lastFailure, lastEvent stamp
+	successes, failures                 int
+	lastAction                          string
+	reason                              string // redacted
+	reasonRaw                           string // reason before redaction, when rawKnown
+	rawKnown                            bool
+}
+
+type renewState struct {
+	ok, errs        int
+	lastOK, lastErr stamp
+	recent          []RenewalLine // the last max lines are recent[len-max:]
+}
+
+// bufSize is the read buffer. Lines longer than it are assembled in
+// Aggregator.long, up to MaxLineBytes.
+const bufSize = 256 << 10
+
+// ctxEvery is how many bytes are read between two looks at ctx.
+const ctxEvery = 64 << 10
+
+// New returns an Aggregator with o's zero fields set to their defaults.
+func New(o Options) *Aggregator {
+	if o.ActionPrefix == "" {
+		o.ActionPrefix = DefaultActionPrefix
+	}
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.RenewalMarker == "" {
+		o.RenewalMarker = DefaultRenewalMarker
+	}
+	if o.MaxRenewalErrors == 0 {
+		o.MaxRenewalErrors = DefaultMaxRenewalErrors
+	}
+	if o.MaxRenewalErrors < 0 {
+		o.MaxRenewalErrors = 0
+	}
+	a := &Aggregator{
+		opt:        o,
+		prefix:     []byte(o.ActionPrefix),
+		marker:     []byte(o.RenewalMarker),
+		escTrigger: []byte(`\u`),
+		counts:     map[string]*actionStat{},
+		initiators: map[string]*int{},
+		tenants:    map[string]*tenantState{},
+		sourceSeen: map[string]bool{},
+		bufSize:    bufSize,
+	}
+	// Only a \u escape can write a printable ASCII character other than
+	// '"', '\\' and '/'. A prefix with anything else could be spelled with
+	// other escapes or come from invalid UTF-8: then every line starting
+	// with '{' is decoded.
+	for _, c := range a.prefix {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '/' {
+			a.examineAll = true
+		}
+	}
+	return a
+}
+
+// Read adds the lines of r to the summary, naming them source (a pod, say).
+// It reads r to its end, line by line, holding at most one line
+// (Options.MaxLineBytes) in memory. What it reads never makes it fail: bad
+// lines are counted. It returns ctx.Err() when ctx is done (checked every
+// 64 KiB read; a Read blocked in r returns only when r does, so close r on
+// cancellation), or the error of r, wrapped with source, other than io.EOF.
+// The lines read before an error stay counted.
+func (a *Aggregator) Read(ctx context.Context, source string, r io.Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !a.sourceSeen[source] {
+		a.sourceSeen[source] = true
+		a.sum.Sources = append(a.sum.Sources, source)
+	}
+	a.source = source
+	if a.br == nil {
+		// Not NewReaderSize(r, ...): it would return r itself when r is a
+		// large enough *bufio.Reader, and Reset below would clobber it.
+		a.br = bufio.NewReaderSize(nil, a.bufSize)
+	}
+	a.br.Reset(r)
+	defer a.br.Reset(nil) // do not keep r
+
+	unchecked := 0
+	for {
+		line, err := a.br.ReadSlice('\n')
+		a.sum.Bytes += int64(len(line))
+		unchecked += len(line)
+		if err == bufio.ErrBufferFull {
+			var n int
+			n, err = a.readLong(ctx, line)
+			unchecked += n
+		} else if len(line) > 0 && (err == nil || err == io.EOF) {
+			a.line(line)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+				return ctxErr
+			}
+			return fmt.Errorf("read log of %s: %w", source, err)
+		}
+		if unchecked >= ctxEvery {
+			unchecked = 0
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// readLong finishes a line that did not fit in the read buffer (first is
+// its beginning). A line within MaxLineBytes is assembled and handled; a
+// longer one is counted and skipped, holding no more than the buffer. It
+// returns the bytes read after first, and io.EOF, ctx's or r's error.
+func (a *Aggregator) readLong(ctx context.Context, first []byte) (int, error) {
+	max := a.opt.MaxLineBytes
+	buf := append(a.long[:0], first...)
+	oversized := len(buf) > max
+	read := 0
+	var err error
+	for {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		var more []byte
+		more, err = a.br.ReadSlice('\n')
+		a.sum.Bytes += int64(len(more))
+		read += len(more)
+		if !oversized {
+			n := len(buf) + len(more)
+			if len(more) > 0 && more[len(more)-1] == '\n' {
+				n--
+			}
+			if n > max {
+				oversized = true
+				buf = buf[:0]
+			} else {
+				buf = append(buf, more...)
+			}
+		}
+		if err != bufio.ErrBufferFull {
+			break
+		}
+	}
+	if err != nil && err != io.EOF {
+		a.long = buf[:0]
+		return read, err // the partial line is not counted
+	}
+	if oversized {
+		a.sum.Lines++
+		a.sum.Oversized++
+	} else {
+		a.line(buf)
+	}
+	a.long = buf[:0]
+	return read, err
+}
+
+var auditWord = []byte("audit")
+
+// line classifies one line (with its "\n", if any) and counts it.
+func (a *Aggregator) line(b []byte) {
+	a.sum.Lines++
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if len(b) > a.opt.MaxLineBytes {
+		a.sum.Oversized++
+		return
+	}
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i == len(b) {
+		a.sum.Blank++
+		return
+	}
+	renewal := bytes.Contains(b, a.marker)
+	if b[i] != '{' {
+		a.sum.NotJSON++
+		if renewal {
+			a.plainRenewal(b)
+		}
+		return
+	}
+	if !renewal && !a.examineAll && !bytes.Contains(b, a.prefix) &&
+		!bytes.Contains(b, auditWord) && !bytes.Contains(b, a.escTrigger) {
+		a.sum.Unexamined++
+		return
+	}
+	if !scanObject(b, &a.obj, &a.names) {
+		a.sum.NotJSON++
+		if renewal {
+			a.plainRenewal(b)
+		}
+		return
+	}
+	a.sum.Objects++
+	a.arena = a.arena[:0]
+	o := &a.obj
+	if t, ok := o.m[fType].str(&a.arena); ok && string(t) == "audit" {
+		a.sum.AuditTypeEvents++
+	}
+	if renewal {
+		a.jsonRenewal(b)
+	}
+	action, ok := o.m[fAction].str(&a.arena)
+	if !ok {
+		if !renewal {
+			a.sum.MissingAction++
+		}
+		return
+	}
+	if bytes.HasPrefix(action, a.prefix) {
+		a.event(action)
+	}
+}
+
+// event counts the current object, an event with the given action.
+func (a *Aggregator) event(action []byte) {
+	o := &a.obj
+	a.sum.Events++
+	at, dated := a.when()
+	if dated {
+		if !a.first.ok || at.Before(a.first.t) {
+			a.first = stamp{at, true}
+		}
+		if a.last.notAfter(at) {
+			a.last = stamp{at, true}
+		}
+	} else {
+		a.sum.UndatedEvents++
+	}
+
+	outcome, _ := o.m[fOutcome].str(&a.arena)
+	st := a.counts[string(action)]
+	if st == nil {
+		st = &actionStat{outcomes: map[string]*int{}}
+		a.counts[string(action)] = st
+	}
+	increment(st.outcomes, outcome)
+	if init, ok := o.m[fInitiator].str(&a.arena); ok {
+		increment(a.initiators, init)
+	}
+
+	tenant := a.tenant()
+	if tenant == nil {
+		return
+	}
+	ts := a.tenants[string(tenant)]
+	if ts == nil {
+		ts = &tenantState{}
+		a.tenants[string(tenant)] = ts
+	}
+	if dated && ts.lastEvent.notAfter(at) || !dated && !ts.lastEvent.ok {
+		if dated {
+			ts.lastEvent = stamp{at, true}
+		}
+		if ts.lastAction != string(action) {
+			ts.lastAction = string(action)
+		}
+	}
+	switch {
+	case isSuccess(action, outcome, true):
+		ts.successes++
+		if dated && ts.lastSuccess.notAfter(at) {
+			ts.lastSuccess = stamp{at, true}
+		}
+	case isFailure(outcome):
+		ts.failures++
+		if dated && ts.lastFailure.notAfter(at) || !dated && !ts.lastFailure.ok {
+			if dated {
+				ts.lastFailure = stamp{at, true}
+			}
+			// Most failures repeat the last reason: compare before copying.
+			if r := a.reason(); !ts.rawKnown || ts.reasonRaw != string(r) {
+				ts.reasonRaw, ts.rawKnown = string(r), true
+				ts.reason = a.keep(r)
+			}
+		}
+	}
+}
+
+// isSuccess reports whether an event is a success: outcome "success" on a
+// ".completed" action, or on any event naming a tenant.
+func isSuccess(action, outcome []byte, hasTenant bool) bool {
+	return bytes.EqualFold(outcome, []byte("success")) &&
+		(hasTenant || bytes.HasSuffix(action, []byte(".completed")))
+}
+
+// isFailure reports whether outcome says the event failed.
+func isFailure(outcome []byte) bool {
+	return bytes.EqualFold(outcome, []byte("failure")) ||
+		bytes.EqualFold(outcome, []byte("failed")) ||
+		bytes.EqualFold(outcome, []byte("error"))
+}
+
+func increment(m map[string]*int, k []byte) {
+	if p := m[string(k)]; p != nil {
+		*p++
+		return
+	}
+	n := 1
+	m[string(k)] = &n
+}
+
+// tenant returns the current object's tenant: the first non-empty of
+// tenant, tenantId and tenant_id (a string, or a number's literal).
+func (a *Aggregator) tenant() []byte {
+	for _, f := range [...]field{fTenant, fTenantID, fTenantIDSnake} {
+		m := a.obj.m[f]
+		if m.kind == kindNumber {
+			return m.b
+		}
+		if s, ok := m.str(&a.arena); ok && len(s) > 0 {
+			return s
+		}
+	}
+	return nil
+}
+
+// reason returns the current object's first non-empty string among reason,
+// error and message.
+func (a *Aggregator) reason() []byte {
+	for _, f := range [...]field{fReason, fError, fMessage} {
+		if s, ok := a.obj.m[f].str(&a.arena); ok && len(s) > 0 {
+			return s
+		}
+	}
+	return nil
+}
+
+// jsonRenewal counts a renewal line that is a JSON object (the current one).
+func (a *Aggregator) jsonRenewal(line []byte) {
+	o := &a.obj
+	msg, ok := o.m[fMsg].str(&a.arena)
+	if !ok || len(msg) == 0 {
+		msg, _ = o.m[fMessage].str(&a.arena)
+	}
+	errText, _ := o.m[fError].str(&a.arena)
+	switch {
+	case len(errText) > 0 && len(msg) > 0 && !bytes.Contains(msg, errText):
+		a.scratch = append(append(append(a.scratch[:0], msg...), ": "...), errText...)
+		msg = a.scratch
+	case len(msg) == 0 && len(errText) > 0:
+		msg = errText
+	case len(msg) == 0:
+		msg = bytes.TrimSpace(line)
+	}
+	level, ok := o.m[fLevel].str(&a.arena)
+	if !ok {
+		level, _ = o.m[fSeverity].str(&a.arena)
+	}
+	at, dated := a.when()
+	isErr := bytes.EqualFold(level, []byte("error")) || bytes.EqualFold(level, []byte("err")) ||
+		bytes.EqualFold(level, []byte("fatal")) || mentionsFailure(msg)
+	a.renewal(isErr, msg, stamp{at, dated})
+}
+
+// plainRenewal counts a renewal line that is not a JSON object.
+func (a *Aggregator) plainRenewal(line []byte) {
+	line = bytes.TrimSpace(line)
+	var at stamp
+	tok := line
+	if i := bytes.IndexAny(tok, " \t"); i >= 0 {
+		tok = tok[:i]
+	}
+	if t, ok := parseRFC3339(tok); ok {
+		at = stamp{t, true}
+	}
+	a.renewal(mentionsFailure(line), line, at)
+}
+
+func (a *Aggregator) renewal(isErr bool, msg []byte, at stamp) {
+	r := &a.renew
+	if !isErr {
+		r.ok++
+		if at.ok && r.lastOK.notAfter(at.t) {
+			r.lastOK = at
+		}
+		return
+	}
+	r.errs++
+	if at.ok && r.lastErr.notAfter(at.t) {
+		r.lastErr = at
+	}
+	if a.opt.MaxRenewalErrors == 0 {
+		return
+	}
+	a.pushRecent(RenewalLine{Time: at.ptr(), Message: a.keep(msg), Source: a.source})
+}
+
+func (a *Aggregator) pushRecent(l RenewalLine) {
+	r := &a.renew
+	max := a.opt.MaxRenewalErrors
+	if len(r.recent) >= 2*max {
+		n := copy(r.recent, r.recent[len(r.recent)-max+1:])
+		clear(r.recent[n:])
+		r.recent = r.recent[:n]
+	}
+	r.recent = append(r.recent, l)
+}
+
+// mentionsFailure reports whether b contains "fail" or "error", in any case.
+func mentionsFailure(b []byte) bool {
+	return containsFoldASCII(b, "fail") || containsFoldASCII(b, "error")
+}
+
+// containsFoldASCII reports whether b contains the lower-case ASCII word w,
+// ignoring ASCII case.
+func containsFoldASCII(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if b[i]|0x20 != w[0] {
+			continue
+		}
+		j := 1
+		for j < len(w) && b[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// keep turns a message into the string stored: redacted, then cut to
+// maxKept bytes at a character boundary.
+func (a *Aggregator) keep(b []byte) string {
+	s := string(b)
+	if a.opt.Redact != nil {
+		s = a.opt.Redact(s)
+	}
+	if len(s) > maxKept {
+		cut := maxKept
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// Result returns the summary of everything read so far. It is a copy: later
+// Reads do not change it.
+func (a *Aggregator) Result() Summary {
+	s := a.sum
+	s.Sources = append([]string{}, a.sum.Sources...)
+	s.FirstEvent = a.first.ptr()
+	s.LastEvent = a.last.ptr()
+	s.Counts = make(map[string]map[string]int, len(a.counts))
+	for action, st := range a.counts {
+		m := make(map[string]int, len(st.outcomes))
+		for o, n := range st.outcomes {
+			m[o] = *n
+		}
+		s.Counts[action] = m
+	}
+	s.Initiators = make(map[string]int, len(a.initiators))
+	for k, n := range a.initiators {
+		s.Initiators[k] = *n
+	}
+	s.Tenants = make(map[string]TenantSummary, len(a.tenants))
+	for id, t := range a.tenants {
+		s.Tenants[id] = TenantSummary{
+			LastSuccess:       t.lastSuccess.ptr(),
+			LastFailure:       t.lastFailure.ptr(),
+			LastFailureReason: t.reason,
+			Successes:         t.successes,
+			Failures:          t.failures,
+			LastAction:        t.lastAction,
+			LastEvent:         t.lastEvent.ptr(),
+		}
+	}
+	r := a.renew
+	s.Renewals = RenewalSummary{
+		OK:           r.ok,
+		Errors:       r.errs,
+		LastOK:       r.lastOK.ptr(),
+		LastError:    r.lastErr.ptr(),
+		RecentErrors: []RenewalLine{},
+	}
+	recent := r.recent
+	if max := a.opt.MaxRenewalErrors; len(recent) > max {
+		recent = recent[len(recent)-max:]
+	}
+	for _, l := range recent {
+		if l.Time != nil {
+			t := *l.Time
+			l.Time = &t
+		}
+		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, l)
+	}
+	return s
+}
+
+// Merge adds other, the Result of another Aggregator, to a's summary, as if
+// a had read other's input after its own: counts add up, the latest times
+// win (other's on a tie), other's recent renewal errors come after a's.
+// It never fails.
+func (a *Aggregator) Merge(other Summary) {
+	s := &a.sum
+	s.Lines += other.Lines
+	s.Bytes += other.Bytes
+	s.Blank += other.Blank
+	s.Oversized += other.Oversized
+	s.NotJSON += other.NotJSON
+	s.Objects += other.Objects
+	s.Unexamined += other.Unexamined
+	s.MissingAction += other.MissingAction
+	s.Events += other.Events
+	s.UndatedEvents += other.UndatedEvents
+	s.AuditTypeEvents += other.AuditTypeEvents
+	for _, src := range other.Sources {
+		if !a.sourceSeen[src] {
+			a.sourceSeen[src] = true
+			s.Sources = append(s.Sources, src)
+		}
+	}
+	if f := stampOf(other.FirstEvent); f.ok && (!a.first.ok || f.t.Before(a.first.t)) {
+		a.first = f
+	}
+	if l := stampOf(other.LastEvent); l.ok && a.last.notAfter(l.t) {
+		a.last = l
+	}
+	for action, outcomes := range other.Counts {
+		st := a.counts[action]
+		if st == nil {
+			st = &actionStat{outcomes: map[string]*int{}}
+			a.counts[action] = st
+		}
+		for o, n := range outcomes {
+			addTo(st.outcomes, o, n)
+		}
+	}
+	for k, n := range other.Initiators {
+		addTo(a.initiators, k, n)
+	}
+	for id, o := range other.Tenants {
+		t := a.tenants[id]
+		if t == nil {
+			t = &tenantState{}
+			a.tenants[id] = t
+		}
+		t.successes += o.Successes
+		t.failures += o.Failures
+		if s := stampOf(o.LastSuccess); s.ok && t.lastSuccess.notAfter(s.t) {
+			t.lastSuccess = s
+		}
+		if e := stampOf(o.LastEvent); e.ok && t.lastEvent.notAfter(e.t) || !e.ok && !t.lastEvent.ok && o.LastAction != "" {
+			if e.ok {
+				t.lastEvent = e
+			}
+			t.lastAction = o.LastAction
+		}
+		if f := stampOf(o.LastFailure); f.ok && t.lastFailure.notAfter(f.t) || !f.ok && !t.lastFailure.ok && o.Failures > 0 {
+			if f.ok {
+				t.lastFailure = f
+			}
+			t.reason, t.reasonRaw, t.rawKnown = o.LastFailureReason, "", false
+		}
+	}
+	r := &a.renew
+	r.ok += other.Renewals.OK
+	r.errs += other.Renewals.Errors
+	if t := stampOf(other.Renewals.LastOK); t.ok && r.lastOK.notAfter(t.t) {
+		r.lastOK = t
+	}
+	if t := stampOf(other.Renewals.LastError); t.ok && r.lastErr.notAfter(t.t) {
+		r.lastErr = t
+	}
+	if a.opt.MaxRenewalErrors > 0 {
+		for _, l := range other.Renewals.RecentErrors {
+			if l.Time != nil {
+				t := l.Time.UTC()
+				l.Time = &t
+			}
+			a.pushRecent(l)
+		}
+	}
+}
+
+func addTo(m map[string]*int, k string, n int) {
+	if p := m[k]; p != nil {
+		*p += n
+		return
+	}
+	m[k] = &n
+}
+
+// String returns a one-line digest of s, for logs and the command line.
+func (s Summary) String() string {
+	return fmt.Sprintf("lines=%d bytes=%d events=%d undated=%d tenants=%d audit=%d notJSON=%d missingAction=%d oversized=%d unexamined=%d renewals.ok=%d renewals.errors=%d",
+		s.Lines, s.Bytes, s.Events, s.UndatedEvents, len(s.Tenants), s.AuditTypeEvents, s.NotJSON, s.MissingAction, s.Oversized, s.Unexamined, s.Renewals.OK, s.Renewals.Errors)
+}

@@ -1,0 +1,135 @@
+package collectors
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	vault "github.com/hashicorp/vault/api"
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// ConnectOptions say how to reach the sources.
+type ConnectOptions struct {
+	// REST is the Kubernetes client configuration; nil means no Kubernetes.
+	REST *rest.Config
+	// Vault is the Vault client configuration (vault.DefaultConfig with the
+	// environment and flags applied); nil means no Vault. Connect takes it
+	// over (in read-only mode its HTTP transport is wrapped).
+	Vault *vault.Config
+	// VaultToken is the operator's token (never logged); "" means none.
+	VaultToken     string
+	VaultNamespace string
+	// PrometheusURL reaches Prometheus directly; PrometheusService
+	// (NS/NAME:PORT) through the API server's service proxy with the
+	// kubeconfig's credentials. At most one is set.
+	PrometheusURL     string
+	PrometheusService string
+	// ReadOnly builds every client with a transport that refuses any
+	// request that could change a server.
+	ReadOnly bool
+	// UserAgent identifies the tool to the servers.
+	UserAgent string
+}
+
+// Connect builds the clients. Nothing is contacted yet; an error means a
+// configuration problem (a bad URL, a bad CA file) the user must fix.
+func Connect(o ConnectOptions) (Clients, error) {
+	var c Clients
+	if o.REST != nil {
+		cfg := rest.CopyConfig(o.REST)
+		if o.UserAgent != "" {
+			cfg.UserAgent = o.UserAgent
+		}
+		if o.ReadOnly {
+			cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+				return &ReadOnlyTransport{Base: rt, Allow: KubeReadAllow, Name: "kubernetes"}
+			})
+		}
+		kc, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return c, fmt.Errorf("kubernetes client: %w", err)
+		}
+		c.Kube = kc
+		if o.PrometheusService != "" {
+			ns, name, port, err := splitService(o.PrometheusService)
+			if err != nil {
+				return c, err
+			}
+			rt, err := rest.TransportFor(cfg)
+			if err != nil {
+				return c, fmt.Errorf("transport for the service proxy: %w", err)
+			}
+			// Host may carry a path prefix (e.g. a proxying management server).
+			addr := strings.TrimRight(cfg.Host, "/") + fmt.Sprintf("/api/v1/namespaces/%s/services/%s:%s/proxy", ns, name, port)
+			pc, err := promapi.NewClient(promapi.Config{Address: addr, RoundTripper: rt})
+			if err != nil {
+				return c, fmt.Errorf("prometheus client for service %s: %w", o.PrometheusService, err)
+			}
+			c.Prometheus = promv1.NewAPI(pc)
+			c.PrometheusTarget = "service " + o.PrometheusService + " via " + cfg.Host
+		}
+	} else if o.PrometheusService != "" {
+		return c, fmt.Errorf("--prometheus-service %s needs a Kubernetes configuration (the API server proxies to it)", o.PrometheusService)
+	}
+	if o.PrometheusURL != "" {
+		u, err := url.Parse(o.PrometheusURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("prometheus URL %q: want http(s)://host:port", o.PrometheusURL)
+		}
+		var rt http.RoundTripper = promapi.DefaultRoundTripper
+		if o.ReadOnly {
+			rt = &ReadOnlyTransport{Base: rt, Allow: PrometheusReadAllow, Name: "prometheus"}
+		}
+		pc, err := promapi.NewClient(promapi.Config{Address: o.PrometheusURL, RoundTripper: rt})
+		if err != nil {
+			return c, fmt.Errorf("prometheus client for %s: %w", o.PrometheusURL, err)
+		}
+		c.Prometheus = promv1.NewAPI(pc)
+		c.PrometheusTarget = u.Redacted()
+	}
+	if o.Vault != nil && o.Vault.Address != "" {
+		vc := o.Vault // Connect owns it from here (it holds a lock: no copies)
+		if o.ReadOnly {
+			if vc.HttpClient == nil {
+				vc.HttpClient = &http.Client{}
+			}
+			base := vc.HttpClient.Transport
+			if base == nil {
+				base = http.DefaultTransport
+			}
+			vc.HttpClient.Transport = &ReadOnlyTransport{Base: base, Allow: VaultReadAllow, Name: "vault"}
+		}
+		client, err := vault.NewClient(vc)
+		if err != nil {
+			return c, fmt.Errorf("vault client for %s: %w", o.Vault.Address, err)
+		}
+		// NewClient reads VAULT_TOKEN itself; the token is only what the
+		// caller resolved (flag-free: env or ~/.vault-token).
+		client.ClearToken()
+		if o.VaultToken != "" {
+			client.SetToken(o.VaultToken)
+		}
+		if o.VaultNamespace != "" {
+			client.SetNamespace(o.VaultNamespace)
+		}
+		c.Vault = client
+	}
+	return c, nil
+}
+
+// splitService parses NS/NAME:PORT.
+func splitService(s string) (ns, name, port string, err error) {
+	nsName, port, ok := strings.Cut(s, ":")
+	if ok {
+		ns, name, ok = strings.Cut(nsName, "/")
+	}
+	if !ok || ns == "" || name == "" || port == "" || strings.Contains(name, "/") {
+		return "", "", "", fmt.Errorf("prometheus service %q: want NAMESPACE/NAME:PORT, e.g. monitoring/prometheus-operated:9090", s)
+	}
+	return ns, name, port, nil
+}

@@ -1,0 +1,639 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+)
+
+// pageSize is the List page size (continue tokens page through the rest).
+const pageSize = 250
+
+// maxLogsPerCronJob bounds the Job logs read per CronJob (failed ones first).
+const maxLogsPerCronJob = 3
+
+// kubeErr words a Kubernetes API error for a person.
+func kubeErr(what string, err error) string {
+	switch {
+	case apierrors.IsForbidden(err):
+		return fmt.Sprintf("%s: forbidden by RBAC (%v); ask for read access to it, or use a namespace you can read", what, err)
+	case apierrors.IsUnauthorized(err):
+		return fmt.Sprintf("%s: unauthorized: the kubeconfig's credentials were refused (log in again or pick another --context)", what)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s: timed out", what)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
+		return fmt.Sprintf("%s: cannot reach the API server (%v); check --context and --kubeconfig", what, err)
+	}
+	return fmt.Sprintf("%s: %v", what, err)
+}
+
+func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Status) {
+	st := Status{Source: SourceKubernetes}
+	if c.clients.Kube == nil {
+		st.State, st.Error = StateSkipped, "no Kubernetes configuration"
+		return nil, st
+	}
+	kc, ns := c.clients.Kube, c.namespace
+	d := &KubernetesData{CronJobs: []CronJob{}, Jobs: []Job{}, ServiceAccounts: []ServiceAccount{}}
+	var probs problems
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	run := func(f func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f() }()
+	}
+
+	// CronJobs and their Jobs (with pods and logs)
+	run(func() {
+		cjs, jobs, perr := c.cronJobsAndJobs(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.CronJobs, d.Jobs = cjs, jobs
+		probs.list = append(probs.list, perr...)
+	})
+	run(func() {
+		dep, err := c.orchestrator(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.Orchestrator = dep
+		if err != "" {
+			probs.add("deployment "+c.cfg.Kubernetes.OrchestratorDeployment, err)
+		}
+	})
+	run(func() {
+		ret, err := c.retention(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.Retention = ret
+		if err != "" {
+			probs.add("configmaps", err)
+		}
+	})
+	run(func() {
+		names := []string{c.cfg.Kubernetes.OrchestratorServiceAccount}
+		if sa := c.cfg.Kubernetes.VaultSA(); sa != names[0] {
+			names = append(names, sa)
+		}
+		var sas []ServiceAccount
+		var errs []Problem
+		for _, n := range names {
+			sa := ServiceAccount{Name: n}
+			_, err := kc.CoreV1().ServiceAccounts(ns).Get(ctx, n, metav1.GetOptions{})
+			switch {
+			case err == nil:
+				sa.Found = true
+			case apierrors.IsNotFound(err):
+			default:
+				sa.Error = kubeErr("get serviceaccount "+n, err)
+				errs = append(errs, Problem{Part: "serviceaccount " + n, Error: sa.Error})
+			}
+			sas = append(sas, sa)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		d.ServiceAccounts = sas
+		probs.list = append(probs.list, errs...)
+	})
+	wg.Wait()
+
+	// Events last: they are filtered to the objects found above.
+	ev, err := c.events(ctx, d)
+	d.Events = ev
+	if err != "" {
+		probs.add("events", err)
+	}
+
+	st.Problems = probs.sorted()
+	switch {
+	case len(st.Problems) == 0:
+		st.State = StateOK
+	case allFailed(d):
+		st.State, st.Error = StateError, st.Problems[0].Error
+	default:
+		st.State = StatePartial
+	}
+	return d, st
+}
+
+// allFailed reports whether nothing at all could be read.
+func allFailed(d *KubernetesData) bool {
+	for _, cj := range d.CronJobs {
+		if cj.Error == "" {
+			return false
+		}
+	}
+	return (d.Orchestrator == nil || d.Orchestrator.Error != "") && len(d.Jobs) == 0
+}
+
+func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Problem) {
+	kc, ns := c.clients.Kube, c.namespace
+	var probs []Problem
+	cjs := []CronJob{}
+	uids := map[types.UID]CronJob{}
+	for _, want := range []struct{ role, name string }{
+		{RoleRotation, c.cfg.Kubernetes.RotationCronJob},
+		{RoleCleanup, c.cfg.Kubernetes.CleanupCronJob},
+	} {
+		cj := CronJob{Role: want.role, Name: want.name}
+		obj, err := kc.BatchV1().CronJobs(ns).Get(ctx, want.name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			fillCronJob(&cj, obj)
+			uids[obj.UID] = cj
+		case apierrors.IsNotFound(err):
+		default:
+			cj.Error = kubeErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), err)
+			probs = append(probs, Problem{Part: "cronjob " + want.name, Error: cj.Error})
+		}
+		cjs = append(cjs, cj)
+	}
+	if len(uids) == 0 {
+		return cjs, []Job{}, probs
+	}
+
+	// Jobs: one paginated list, kept when a CronJob of ours controls them.
+	var jobs []Job
+	var raw = map[string]*batchv1.Job{}
+	opts := metav1.ListOptions{Limit: pageSize}
+	for {
+		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
+		if err != nil {
+			probs = append(probs, Problem{Part: "jobs", Error: kubeErr("list jobs in "+ns, err)})
+			break
+		}
+		for i := range list.Items {
+			j := &list.Items[i]
+			ref := metav1.GetControllerOf(j)
+			if ref == nil || ref.Kind != "CronJob" {
+				continue
+			}
+			owner, ok := uids[ref.UID]
+			if !ok {
+				continue
+			}
+			jobs = append(jobs, jobOf(j, owner))
+			raw[j.Name] = j
+		}
+		if list.Continue == "" {
+			break
+		}
+		opts.Continue = list.Continue
+	}
+	sort.SliceStable(jobs, func(a, b int) bool {
+		ta, tb := jobs[a].When(), jobs[b].When()
+		if !ta.Equal(tb) {
+			return ta.After(tb)
+		}
+		return jobs[a].Name > jobs[b].Name
+	})
+	if len(jobs) == 0 {
+		return cjs, []Job{}, probs
+	}
+
+	// Pods of those Jobs, one paginated list by the job-name label.
+	podsByJob := map[string][]corev1.Pod{}
+	popts := metav1.ListOptions{Limit: pageSize, LabelSelector: "batch.kubernetes.io/job-name"}
+	for {
+		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
+		if err != nil {
+			probs = append(probs, Problem{Part: "pods", Error: kubeErr("list job pods in "+ns, err)})
+			break
+		}
+		for _, p := range list.Items {
+			jn := p.Labels["batch.kubernetes.io/job-name"]
+			if _, ok := raw[jn]; ok {
+				podsByJob[jn] = append(podsByJob[jn], p)
+			}
+		}
+		if list.Continue == "" {
+			break
+		}
+		popts.Continue = list.Continue
+	}
+	for i := range jobs {
+		ps := podsByJob[jobs[i].Name]
+		sort.Slice(ps, func(a, b int) bool { return ps[a].CreationTimestamp.After(ps[b].CreationTimestamp.Time) })
+		for _, p := range ps {
+			jobs[i].Pods = append(jobs[i].Pods, podOf(&p))
+		}
+	}
+
+	// Logs: the failed Jobs (newest first) and the newest Job, per CronJob.
+	type logReq struct {
+		job       int
+		pod       string
+		container string
+	}
+	var reqs []logReq
+	perCJ := map[string]int{}
+	newest := map[string]bool{}
+	for i, j := range jobs {
+		want := j.Outcome == OutcomeFailed || !newest[j.CronJob]
+		newest[j.CronJob] = true
+		if !want || perCJ[j.CronJob] >= maxLogsPerCronJob || len(j.Pods) == 0 {
+			continue
+		}
+		pod := pickLogPod(j.Pods)
+		reqs = append(reqs, logReq{job: i, pod: pod.Name, container: firstContainer(raw[j.Name], pod)})
+		perCJ[j.CronJob]++
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, r := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			jobs[r.job].Log = c.logTail(ctx, r.pod, r.container)
+		}()
+	}
+	wg.Wait()
+	return cjs, jobs, probs
+}
+
+func pickLogPod(pods []Pod) Pod {
+	for _, p := range pods {
+		if p.Phase == string(corev1.PodFailed) {
+			return p
+		}
+	}
+	return pods[0]
+}
+
+func firstContainer(j *batchv1.Job, p Pod) string {
+	if len(p.Containers) > 0 {
+		return p.Containers[0].Name
+	}
+	if j != nil && len(j.Spec.Template.Spec.Containers) > 0 {
+		return j.Spec.Template.Spec.Containers[0].Name
+	}
+	return ""
+}
+
+func fillCronJob(cj *CronJob, o *batchv1.CronJob) {
+	cj.Found = true
+	cj.Schedule = o.Spec.Schedule
+	cj.TimeZone = ptr.Deref(o.Spec.TimeZone, "")
+	cj.Suspend = ptr.Deref(o.Spec.Suspend, false)
+	cj.ConcurrencyPolicy = string(o.Spec.ConcurrencyPolicy)
+	cj.ActiveDeadlineSeconds = o.Spec.JobTemplate.Spec.ActiveDeadlineSeconds
+	cj.BackoffLimit = o.Spec.JobTemplate.Spec.BackoffLimit
+	cj.LastScheduleTime = timePtr(o.Status.LastScheduleTime)
+	cj.LastSuccessfulTime = timePtr(o.Status.LastSuccessfulTime)
+	cj.Active = len(o.Status.Active)
+	if cs := o.Spec.JobTemplate.Spec.Template.Spec.Containers; len(cs) > 0 {
+		cj.Image = cs[0].Image
+		cj.Env = envOf(cs[0].Env, nil)
+	}
+}
+
+func timePtr(t *metav1.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// secretName matches environment variable names whose values are not shown.
+var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY|_KEY$|^KEY$)`)
+
+// envOf copies environment variables (all, or those keep accepts),
+// redacting secret-looking values and describing valueFrom.
+func envOf(env []corev1.EnvVar, keep func(string) bool) []EnvVar {
+	var out []EnvVar
+	for _, e := range env {
+		if keep != nil && !keep(e.Name) {
+			continue
+		}
+		v := EnvVar{Name: e.Name, Value: e.Value}
+		if secretName.MatchString(e.Name) && e.Value != "" {
+			v.Value = Redacted
+		}
+		if f := e.ValueFrom; f != nil {
+			switch {
+			case f.SecretKeyRef != nil:
+				v.From = fmt.Sprintf("secret %s key %s", f.SecretKeyRef.Name, f.SecretKeyRef.Key)
+			case f.ConfigMapKeyRef != nil:
+				v.From = fmt.Sprintf("configmap %s key %s", f.ConfigMapKeyRef.Name, f.ConfigMapKeyRef.Key)
+			case f.FieldRef != nil:
+				v.From = "field " + f.FieldRef.FieldPath
+			case f.ResourceFieldRef != nil:
+				v.From = "resource " + f.ResourceFieldRef.Resource
+			default:
+				v.From = "valueFrom"
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func jobOf(j *batchv1.Job, owner CronJob) Job {
+	out := Job{
+		Name: j.Name, CronJob: owner.Name, Role: owner.Role,
+		Manual:                j.Annotations["cronjob.kubernetes.io/instantiate"] == "manual",
+		Created:               j.CreationTimestamp.UTC(),
+		Started:               timePtr(j.Status.StartTime),
+		Finished:              timePtr(j.Status.CompletionTime),
+		ActiveDeadlineSeconds: j.Spec.ActiveDeadlineSeconds,
+		Succeeded:             j.Status.Succeeded, Failed: j.Status.Failed, Active: j.Status.Active,
+		Outcome: OutcomeRunning,
+	}
+	if s := j.Annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]; s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			t = t.UTC()
+			out.ScheduledAt = &t
+		}
+	}
+	if ptr.Deref(j.Spec.Suspend, false) {
+		out.Outcome = OutcomeSuspended
+	}
+	for _, cond := range j.Status.Conditions {
+		if cond.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch cond.Type {
+		case batchv1.JobComplete:
+			out.Outcome, out.Reason, out.Message = OutcomeSucceeded, cond.Reason, cond.Message
+		case batchv1.JobFailed:
+			out.Outcome, out.Reason, out.Message = OutcomeFailed, cond.Reason, cond.Message
+			if out.Finished == nil {
+				out.Finished = timePtr(&cond.LastTransitionTime)
+			}
+		}
+	}
+	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
+		out.Env = envOf(cs[0].Env, nil)
+	}
+	return out
+}
+
+func podOf(p *corev1.Pod) Pod {
+	out := Pod{Name: p.Name, Phase: string(p.Status.Phase), Node: p.Spec.NodeName, Started: timePtr(p.Status.StartTime)}
+	for _, s := range p.Status.ContainerStatuses {
+		cs := ContainerState{Name: s.Name, Restarts: s.RestartCount}
+		switch {
+		case s.State.Terminated != nil:
+			t := s.State.Terminated
+			cs.State, cs.Reason, cs.ExitCode = "terminated", t.Reason, ptr.To(t.ExitCode)
+			cs.OOMKilled = t.Reason == "OOMKilled"
+		case s.State.Running != nil:
+			cs.State = "running"
+		case s.State.Waiting != nil:
+			cs.State, cs.Reason = "waiting", s.State.Waiting.Reason
+		}
+		if lt := s.LastTerminationState.Terminated; lt != nil && lt.Reason == "OOMKilled" {
+			cs.OOMKilled = true
+		}
+		out.Containers = append(out.Containers, cs)
+	}
+	if len(out.Containers) == 0 {
+		for _, ct := range p.Spec.Containers {
+			out.Containers = append(out.Containers, ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
+		}
+	}
+	return out
+}
+
+// Phrases are the runbook's log phrases highlighted in job logs.
+var Phrases = []string{
+	"Failed to rotate key for tenant",
+	"permission denied",
+	"Encryption key not found",
+	"Too many versions",
+	"Version limit exceeded",
+	"DeadlineExceeded",
+	"SIGTERM",
+	"OOMKilled",
+}
+
+var failedTenant = regexp.MustCompile(`Failed to rotate key for tenant ([A-Za-z0-9._:-]+)`)
+
+// logTail reads a bounded tail of a container's log through pods/log.
+func (c *Collector) logTail(ctx context.Context, pod, container string) *LogTail {
+	lt := &LogTail{Pod: pod, Container: container}
+	limit := int64(c.cfg.Kubernetes.LogLimitBytes)
+	raw, err := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, &corev1.PodLogOptions{
+		Container: container, TailLines: ptr.To(int64(c.cfg.Kubernetes.LogTailLines)), LimitBytes: ptr.To(limit),
+	}).DoRaw(ctx)
+	if err != nil {
+		lt.Error = kubeErr("read log of pod "+pod, err)
+		return lt
+	}
+	lt.Truncated = int64(len(raw)) >= limit
+	text := strings.TrimRight(string(raw), "\n")
+	if text == "" {
+		return lt
+	}
+	lt.Lines = strings.Split(text, "\n")
+	if len(lt.Lines) >= c.cfg.Kubernetes.LogTailLines {
+		lt.Truncated = true
+	}
+	lt.Matches = matchPhrases(lt.Lines)
+	return lt
+}
+
+func matchPhrases(lines []string) []LogMatch {
+	var out []LogMatch
+	for i, l := range lines {
+		lower := strings.ToLower(l)
+		for _, ph := range Phrases {
+			if strings.Contains(lower, strings.ToLower(ph)) {
+				m := LogMatch{Line: i, Phrase: ph}
+				if sub := failedTenant.FindStringSubmatch(l); sub != nil {
+					m.Tenant = strings.TrimRight(sub[1], ":.,")
+				}
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (c *Collector) orchestrator(ctx context.Context) (*Deployment, string) {
+	name := c.cfg.Kubernetes.OrchestratorDeployment
+	d := &Deployment{Name: name}
+	o, err := c.clients.Kube.AppsV1().Deployments(c.namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return d, ""
+	}
+	if err != nil {
+		d.Error = kubeErr("get deployment "+name, err)
+		return d, d.Error
+	}
+	d.Found = true
+	d.Replicas = ptr.Deref(o.Spec.Replicas, 1)
+	d.ReadyReplicas, d.UpdatedReplicas = o.Status.ReadyReplicas, o.Status.UpdatedReplicas
+	d.RestartedAt = o.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
+	if cs := o.Spec.Template.Spec.Containers; len(cs) > 0 {
+		d.Image = cs[0].Image
+		d.Env = envOf(cs[0].Env, func(n string) bool {
+			return strings.HasPrefix(n, "VAULT_") || strings.HasPrefix(n, "AUDIT_")
+		})
+		for _, e := range d.Env {
+			if e.Name == "AUDIT_ENABLED" && e.From == "" {
+				if b, err := strconv.ParseBool(strings.TrimSpace(e.Value)); err == nil {
+					d.AuditEnabled = &b
+				}
+			}
+		}
+	}
+	return d, ""
+}
+
+// retention finds ConfigMap keys mentioning the retention key and extracts
+// the settings whose dotted path mentions it, as `kubectl get configmap -o
+// yaml | grep -A5 retention` would show them.
+func (c *Collector) retention(ctx context.Context) ([]RetentionSource, string) {
+	needle := strings.ToLower(c.cfg.Kubernetes.RetentionConfigMapKey)
+	var out []RetentionSource
+	opts := metav1.ListOptions{Limit: pageSize}
+	for {
+		list, err := c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts)
+		if err != nil {
+			return out, kubeErr("list configmaps in "+c.namespace, err)
+		}
+		for _, cm := range list.Items {
+			keys := make([]string, 0, len(cm.Data))
+			for k := range cm.Data {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				v := cm.Data[k]
+				if !strings.Contains(strings.ToLower(k+" "+v), needle) {
+					continue
+				}
+				settings := retentionSettings(k, v, needle)
+				if len(settings) > 0 {
+					out = append(out, RetentionSource{ConfigMap: cm.Name, Key: k, Settings: settings})
+				}
+			}
+		}
+		if list.Continue == "" {
+			return out, ""
+		}
+		opts.Continue = list.Continue
+	}
+}
+
+var kvLine = regexp.MustCompile(`^\s*([A-Za-z0-9_.\-]+)\s*[:=]\s*("?)([^"#\s]+)("?)\s*(#.*)?$`)
+
+// retentionSettings flattens a YAML (or JSON) value to dotted keys and keeps
+// those mentioning needle; text that is not YAML is read line by line as
+// key: value or key=value.
+func retentionSettings(key, value, needle string) map[string]string {
+	out := map[string]string{}
+	var doc any
+	if err := yaml.Unmarshal([]byte(value), &doc); err == nil {
+		if _, isMap := doc.(map[string]any); isMap {
+			flatten("", doc, func(k, v string) {
+				if strings.Contains(strings.ToLower(k), needle) {
+					out[k] = v
+				}
+			})
+			return out
+		}
+	}
+	if strings.Contains(strings.ToLower(key), needle) && !strings.ContainsAny(value, "\n=:") {
+		out[key] = strings.TrimSpace(value)
+		return out
+	}
+	for _, line := range strings.Split(value, "\n") {
+		if m := kvLine.FindStringSubmatch(line); m != nil && strings.Contains(strings.ToLower(m[1]), needle) {
+			out[m[1]] = m[3]
+		}
+	}
+	return out
+}
+
+func flatten(prefix string, v any, emit func(k, v string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, vv := range x {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			flatten(p, vv, emit)
+		}
+	case []any:
+		for i, vv := range x {
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), vv, emit)
+		}
+	default:
+		emit(prefix, fmt.Sprint(x))
+	}
+}
+
+// maxEvents bounds the warning Events kept.
+const maxEvents = 50
+
+// events lists warning Events about the CronJobs, their Jobs and pods, and
+// the orchestrator, newest first.
+func (c *Collector) events(ctx context.Context, d *KubernetesData) ([]Event, string) {
+	names := map[string]bool{}
+	for _, cj := range d.CronJobs {
+		names["CronJob/"+cj.Name] = true
+	}
+	for _, j := range d.Jobs {
+		names["Job/"+j.Name] = true
+		for _, p := range j.Pods {
+			names["Pod/"+p.Name] = true
+		}
+	}
+	if d.Orchestrator != nil {
+		names["Deployment/"+d.Orchestrator.Name] = true
+	}
+	var out []Event
+	opts := metav1.ListOptions{Limit: pageSize, FieldSelector: "type=Warning"}
+	for {
+		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
+		if err != nil {
+			return out, kubeErr("list events in "+c.namespace, err)
+		}
+		for _, e := range list.Items {
+			obj := e.InvolvedObject.Kind + "/" + e.InvolvedObject.Name
+			if !names[obj] {
+				continue
+			}
+			last := e.LastTimestamp.Time
+			if last.IsZero() {
+				last = e.EventTime.Time
+			}
+			if last.IsZero() {
+				last = e.CreationTimestamp.Time
+			}
+			out = append(out, Event{Object: obj, Type: e.Type, Reason: e.Reason, Message: e.Message, Count: max(e.Count, 1), Last: last.UTC()})
+		}
+		if list.Continue == "" {
+			break
+		}
+		opts.Continue = list.Continue
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Last.After(out[j].Last) })
+	if len(out) > maxEvents {
+		out = out[:maxEvents]
+	}
+	return out, ""
+}

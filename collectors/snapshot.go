@@ -1,0 +1,460 @@
+// Package collectors reads every signal of the secret-rotation runbook from
+// Kubernetes, Vault, Prometheus and the pods' logs, and returns them as one
+// plain, JSON-serialisable Snapshot. It only reads: no request it makes
+// changes a server, and no secret value is read, kept or serialised (Vault
+// KV metadata only, never data; tokens never).
+//
+// Every source reports its own Status. One source down, slow, sealed or
+// forbidden never blocks or hides the others: each has its own timeout and
+// the caller's context cancels them all.
+package collectors
+
+import (
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+)
+
+// SchemaVersion is the version of the Snapshot JSON. It changes when a field
+// changes meaning or is removed; new fields do not change it.
+const SchemaVersion = 1
+
+// Source names, as they appear in Snapshot.Sources.
+const (
+	SourceKubernetes = "kubernetes"
+	SourceLogs       = "logs"
+	SourceVault      = "vault"
+	SourcePrometheus = "prometheus"
+)
+
+// Snapshot is everything read in one collection.
+type Snapshot struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	CollectedAt   time.Time `json:"collectedAt"`
+	// Context, Namespace, VaultAddr and PrometheusTarget say where it was
+	// taken (no credentials).
+	Context          string `json:"context,omitempty"`
+	Namespace        string `json:"namespace"`
+	VaultAddr        string `json:"vaultAddr,omitempty"`
+	PrometheusTarget string `json:"prometheusTarget,omitempty"`
+	// Config is the configuration the snapshot was taken with (names and
+	// thresholds; it holds no credentials).
+	Config config.Config `json:"config"`
+
+	Sources    []Status        `json:"sources"`
+	Kubernetes *KubernetesData `json:"kubernetes,omitempty"`
+	Logs       *LogsData       `json:"logs,omitempty"`
+	Vault      *VaultData      `json:"vault,omitempty"`
+	Prometheus *PrometheusData `json:"prometheus,omitempty"`
+}
+
+// Source returns the status of the named source, or a Status with State
+// StateMissing when the snapshot has none.
+func (s *Snapshot) Source(name string) Status {
+	for _, st := range s.Sources {
+		if st.Source == name {
+			return st
+		}
+	}
+	return Status{Source: name, State: StateMissing, Error: "not collected"}
+}
+
+// State is how a source's collection went.
+type State string
+
+// States of a source.
+const (
+	StateOK State = "ok"
+	// StatePartial: the source answered but some parts could not be read
+	// (Status.Problems says which and why).
+	StatePartial State = "partial"
+	// StateError: nothing could be read from the source.
+	StateError State = "error"
+	// StateSkipped: the source is not configured (e.g. no Prometheus).
+	StateSkipped State = "skipped"
+	// StateMissing: the snapshot has no record of the source.
+	StateMissing State = "missing"
+)
+
+// Status is one source's collection result.
+type Status struct {
+	Source string `json:"source"`
+	State  State  `json:"state"`
+	// Error says, in words a person can act on, why nothing was read.
+	Error string `json:"error,omitempty"`
+	// Problems lists the parts that could not be read when State is
+	// partial, each with its reason.
+	Problems    []Problem `json:"problems,omitempty"`
+	Latency     Duration  `json:"latency"`
+	CollectedAt time.Time `json:"collectedAt"`
+}
+
+// Problem is one part of a source that could not be read.
+type Problem struct {
+	Part  string `json:"part"`
+	Error string `json:"error"`
+}
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string ("1.5s").
+type Duration = config.Duration
+
+// KubernetesData is what was read from the API server.
+type KubernetesData struct {
+	CronJobs []CronJob `json:"cronJobs"`
+	// Jobs are the Jobs owned by the CronJobs, newest first.
+	Jobs         []Job             `json:"jobs"`
+	Orchestrator *Deployment       `json:"orchestrator,omitempty"`
+	Retention    []RetentionSource `json:"retention,omitempty"`
+	// ServiceAccounts are the service accounts the runbook checks.
+	ServiceAccounts []ServiceAccount `json:"serviceAccounts"`
+	// Events are recent warning Events of the CronJobs, their Jobs and pods,
+	// and the orchestrator, newest first.
+	Events []Event `json:"events,omitempty"`
+}
+
+// CronJob roles.
+const (
+	RoleRotation = "rotation"
+	RoleCleanup  = "cleanup"
+)
+
+// CronJob is a rotation or cleanup CronJob.
+type CronJob struct {
+	Role  string `json:"role"` // RoleRotation or RoleCleanup
+	Name  string `json:"name"`
+	Found bool   `json:"found"`
+	// Error is set when the CronJob could not be read (Found is then false
+	// and means "unknown", not "absent").
+	Error                 string     `json:"error,omitempty"`
+	Schedule              string     `json:"schedule,omitempty"`
+	TimeZone              string     `json:"timeZone,omitempty"`
+	Suspend               bool       `json:"suspend"`
+	ConcurrencyPolicy     string     `json:"concurrencyPolicy,omitempty"`
+	ActiveDeadlineSeconds *int64     `json:"activeDeadlineSeconds,omitempty"`
+	BackoffLimit          *int32     `json:"backoffLimit,omitempty"`
+	LastScheduleTime      *time.Time `json:"lastScheduleTime,omitempty"`
+	LastSuccessfulTime    *time.Time `json:"lastSuccessfulTime,omitempty"`
+	Active                int        `json:"active"`
+	Image                 string     `json:"image,omitempty"`
+	// Env is the job template's environment (first container), values of
+	// secret-looking names redacted.
+	Env []EnvVar `json:"env,omitempty"`
+}
+
+// EnvVar is an environment variable. Value is empty and From says where it
+// comes from when it is not a literal; values of names that look secret
+// (TOKEN, SECRET, PASSWORD, KEY...) are replaced by Redacted.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+	From  string `json:"from,omitempty"`
+}
+
+// Redacted replaces a value that must not be shown.
+const Redacted = "[redacted]"
+
+// Job outcomes.
+const (
+	OutcomeRunning   = "running"
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+	OutcomeSuspended = "suspended"
+)
+
+// Job is one run of a CronJob (scheduled or created by hand from it).
+type Job struct {
+	Name    string `json:"name"`
+	CronJob string `json:"cronJob"`
+	Role    string `json:"role"`
+	// Manual is true for Jobs created with `kubectl create job --from`.
+	Manual  bool   `json:"manual"`
+	Outcome string `json:"outcome"`
+	// Reason and Message are the terminal condition's (e.g.
+	// DeadlineExceeded, BackoffLimitExceeded).
+	Reason                string     `json:"reason,omitempty"`
+	Message               string     `json:"message,omitempty"`
+	Created               time.Time  `json:"created"`
+	ScheduledAt           *time.Time `json:"scheduledAt,omitempty"`
+	Started               *time.Time `json:"started,omitempty"`
+	Finished              *time.Time `json:"finished,omitempty"`
+	ActiveDeadlineSeconds *int64     `json:"activeDeadlineSeconds,omitempty"`
+	Succeeded             int32      `json:"succeeded"`
+	Failed                int32      `json:"failed"`
+	Active                int32      `json:"active"`
+	Env                   []EnvVar   `json:"env,omitempty"`
+	Pods                  []Pod      `json:"pods,omitempty"`
+	// Log is the tail of the log of the Job's most relevant pod (the last
+	// failed one, else the newest), read for failed Jobs and the newest Job
+	// of each CronJob.
+	Log *LogTail `json:"log,omitempty"`
+}
+
+// When is the time a Job is ordered by: when it was scheduled, else when it
+// started, else when it was created.
+func (j Job) When() time.Time {
+	switch {
+	case j.ScheduledAt != nil:
+		return *j.ScheduledAt
+	case j.Started != nil:
+		return *j.Started
+	}
+	return j.Created
+}
+
+// Pod is a pod of a Job.
+type Pod struct {
+	Name       string           `json:"name"`
+	Phase      string           `json:"phase"`
+	Node       string           `json:"node,omitempty"`
+	Started    *time.Time       `json:"started,omitempty"`
+	Containers []ContainerState `json:"containers,omitempty"`
+}
+
+// ContainerState is a container's last known state.
+type ContainerState struct {
+	Name     string `json:"name"`
+	State    string `json:"state"` // waiting, running, terminated
+	Reason   string `json:"reason,omitempty"`
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	Restarts int32  `json:"restarts"`
+	// OOMKilled is true when the container (now or before its last
+	// restart) was killed for memory.
+	OOMKilled bool `json:"oomKilled"`
+}
+
+// LogTail is the bounded tail of a container's log.
+type LogTail struct {
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+	Lines     []string `json:"lines,omitempty"`
+	// Truncated is true when the log was longer than the bounds.
+	Truncated bool `json:"truncated"`
+	// Matches are the lines holding one of the runbook's phrases.
+	Matches []LogMatch `json:"matches,omitempty"`
+	Error   string     `json:"error,omitempty"`
+}
+
+// LogMatch is a line of a log tail that holds a runbook phrase.
+type LogMatch struct {
+	Line   int    `json:"line"` // index into LogTail.Lines
+	Phrase string `json:"phrase"`
+	// Tenant is the tenant named by "Failed to rotate key for tenant X".
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// Deployment is the orchestrator Deployment.
+type Deployment struct {
+	Name            string   `json:"name"`
+	Found           bool     `json:"found"`
+	Error           string   `json:"error,omitempty"`
+	Replicas        int32    `json:"replicas"`
+	ReadyReplicas   int32    `json:"readyReplicas"`
+	UpdatedReplicas int32    `json:"updatedReplicas"`
+	Image           string   `json:"image,omitempty"`
+	RestartedAt     string   `json:"restartedAt,omitempty"`
+	Env             []EnvVar `json:"env,omitempty"` // VAULT_* and AUDIT_* only
+	// AuditEnabled is the parsed AUDIT_ENABLED (nil when unset or not a
+	// literal boolean).
+	AuditEnabled *bool `json:"auditEnabled,omitempty"`
+}
+
+// RetentionSource is a ConfigMap key whose text mentions retention, with the
+// retention settings found in it.
+type RetentionSource struct {
+	ConfigMap string            `json:"configMap"`
+	Key       string            `json:"key"`
+	Settings  map[string]string `json:"settings"`
+}
+
+// ServiceAccount says whether a service account exists.
+type ServiceAccount struct {
+	Name  string `json:"name"`
+	Found bool   `json:"found"`
+	Error string `json:"error,omitempty"`
+}
+
+// Event is a Kubernetes Event.
+type Event struct {
+	Object  string    `json:"object"` // Kind/name
+	Type    string    `json:"type"`
+	Reason  string    `json:"reason"`
+	Message string    `json:"message"`
+	Count   int32     `json:"count"`
+	Last    time.Time `json:"last"`
+}
+
+// LogsData is what was read from the security component's pod logs.
+type LogsData struct {
+	// Pods are the pods whose logs were read.
+	Pods []LogSource `json:"pods"`
+	// Audit aggregates the JSON audit events and VaultTokenRenewal lines.
+	Audit auditlog.Summary `json:"audit"`
+}
+
+// LogSource is one pod log read for audit events.
+type LogSource struct {
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+	Bytes     int64  `json:"bytes"`
+	Truncated bool   `json:"truncated"`
+	Error     string `json:"error,omitempty"`
+}
+
+// VaultData is what was read from Vault.
+type VaultData struct {
+	Health        *VaultHealth `json:"health,omitempty"`
+	OperatorToken *TokenInfo   `json:"operatorToken,omitempty"`
+	// OrchestratorToken is the orchestrator's token, found by accessor
+	// among the tokens of the Kubernetes-auth role; nil when it could not
+	// be (OrchestratorTokenNote says why).
+	OrchestratorToken     *TokenInfo `json:"orchestratorToken,omitempty"`
+	OrchestratorTokenNote string     `json:"orchestratorTokenNote,omitempty"`
+	Tenants               []Tenant   `json:"tenants"`
+	TenantScan            TenantScan `json:"tenantScan"`
+	Policy                *Policy    `json:"policy,omitempty"`
+	Role                  *AuthRole  `json:"role,omitempty"`
+}
+
+// VaultHealth is sys/health.
+type VaultHealth struct {
+	Initialized bool     `json:"initialized"`
+	Sealed      bool     `json:"sealed"`
+	Standby     bool     `json:"standby"`
+	Version     string   `json:"version"`
+	ClusterName string   `json:"clusterName,omitempty"`
+	Latency     Duration `json:"latency"`
+}
+
+// TokenInfo is what lookup-self or lookup-accessor tells about a token. The
+// token itself is never read into it.
+type TokenInfo struct {
+	Accessor    string            `json:"accessor,omitempty"`
+	DisplayName string            `json:"displayName,omitempty"`
+	Policies    []string          `json:"policies,omitempty"`
+	TTL         Duration          `json:"ttl"`
+	ExpireTime  *time.Time        `json:"expireTime,omitempty"`
+	IssueTime   *time.Time        `json:"issueTime,omitempty"`
+	Renewable   bool              `json:"renewable"`
+	Orphan      bool              `json:"orphan"`
+	EntityID    string            `json:"entityId,omitempty"`
+	Meta        map[string]string `json:"meta,omitempty"`
+	// Source says how it was found: lookup-self, lookup-accessor.
+	Source string `json:"source"`
+}
+
+// Tenant is one tenant's key metadata in KV v2.
+type Tenant struct {
+	ID             string `json:"id"`
+	Path           string `json:"path"`
+	CurrentVersion int    `json:"currentVersion"`
+	OldestVersion  int    `json:"oldestVersion"`
+	// LiveVersions are versions neither deleted nor destroyed.
+	LiveVersions      int        `json:"liveVersions"`
+	DeletedVersions   int        `json:"deletedVersions"`
+	DestroyedVersions int        `json:"destroyedVersions"`
+	MaxVersions       int        `json:"maxVersions"`
+	CurrentCreated    *time.Time `json:"currentCreated,omitempty"`
+	OldestCreated     *time.Time `json:"oldestCreated,omitempty"`
+	Error             string     `json:"error,omitempty"`
+}
+
+// TenantScan summarises the tenant scan.
+type TenantScan struct {
+	Listed   int      `json:"listed"`
+	Scanned  int      `json:"scanned"`
+	Failed   int      `json:"failed"`
+	Duration Duration `json:"duration"`
+}
+
+// Policy is the rotation policy and whether it grants what the runbook's
+// Scenario 1 requires.
+type Policy struct {
+	Name  string `json:"name"`
+	Found bool   `json:"found"`
+	// Text is the policy's HCL (policies hold no secrets).
+	Text   string       `json:"text,omitempty"`
+	Checks []PathCheck `json:"checks"`
+}
+
+// PathCheck is one required path of the runbook's policy.
+type PathCheck struct {
+	// Path is a concrete tenant path the check was made for.
+	Path     string   `json:"path"`
+	Required []string `json:"required"`
+	Granted  []string `json:"granted"`
+	Missing  []string `json:"missing,omitempty"`
+	// Rule is the policy path rule that matched, if any.
+	Rule string `json:"rule,omitempty"`
+	// Effective says the check was made by Vault for the orchestrator's
+	// token (sys/capabilities-accessor) rather than by reading the policy.
+	Effective bool `json:"effective"`
+}
+
+// AuthRole is the Kubernetes-auth role.
+type AuthRole struct {
+	Mount                 string   `json:"mount"`
+	Name                  string   `json:"name"`
+	Found                 bool     `json:"found"`
+	BoundServiceAccounts  []string `json:"boundServiceAccounts,omitempty"`
+	BoundNamespaces       []string `json:"boundNamespaces,omitempty"`
+	Policies              []string `json:"policies,omitempty"`
+	TTL                   Duration `json:"ttl"`
+	MaxTTL                Duration `json:"maxTtl"`
+}
+
+// PrometheusData is what was read from Prometheus.
+type PrometheusData struct {
+	Metrics []Metric `json:"metrics"`
+	Alerts  []Alert  `json:"alerts"`
+}
+
+// Metric is one runbook metric: its series now and over the last 24 h.
+type Metric struct {
+	Name string `json:"name"`
+	// Role is which of the configured metrics it is (tokenExpirySeconds...).
+	Role   string   `json:"role"`
+	Series []Series `json:"series"`
+	Error  string   `json:"error,omitempty"`
+}
+
+// Series is one labelled series.
+type Series struct {
+	Labels map[string]string `json:"labels"`
+	Value  *float64          `json:"value,omitempty"` // nil when absent now
+	// History is the series over the last 24 h at a fixed step.
+	History *History `json:"history,omitempty"`
+}
+
+// History is a series sampled at Start, Start+Step, ...; a nil value is a
+// step with no sample.
+type History struct {
+	Start  time.Time  `json:"start"`
+	Step   Duration   `json:"step"`
+	Values []*float64 `json:"values"`
+}
+
+// Points returns the samples that exist, with their times.
+func (h *History) Points() (times []time.Time, values []float64) {
+	if h == nil {
+		return nil, nil
+	}
+	for i, v := range h.Values {
+		if v != nil {
+			times = append(times, h.Start.Add(time.Duration(i)*h.Step.Duration()))
+			values = append(values, *v)
+		}
+	}
+	return times, values
+}
+
+// Alert is a pending or firing alert among the runbook's four.
+type Alert struct {
+	Name        string            `json:"name"`
+	State       string            `json:"state"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	ActiveAt    *time.Time        `json:"activeAt,omitempty"`
+	Value       string            `json:"value,omitempty"`
+}

@@ -1,0 +1,521 @@
+package collectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+	"golang.org/x/sync/errgroup"
+)
+
+// runbookPolicyPaths are the paths and capabilities the runbook's Scenario
+// 1 step 4 grants to the rotation policy, as KV v2 API path kinds.
+var runbookPolicyPaths = []struct {
+	kind     string // "data" or "metadata"
+	required []string
+}{
+	{"data", []string{"create", "read", "update", "delete"}},
+	{"metadata", []string{"list", "read", "delete"}},
+}
+
+// maxAccessors bounds the token accessors looked up to find the
+// orchestrator's token.
+const maxAccessors = 5000
+
+func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
+	st := Status{Source: SourceVault}
+	if c.clients.Vault == nil {
+		st.State, st.Error = StateSkipped, "no Vault address: set VAULT_ADDR or --vault-addr"
+		return nil, st
+	}
+	vc := c.clients.Vault
+	d := &VaultData{Tenants: []Tenant{}}
+	var probs problems
+
+	t0 := time.Now()
+	h, err := c.vaultHealth(ctx)
+	if err != nil {
+		st.State, st.Error = StateError, vaultErr("read sys/health at "+vc.Address(), err)
+		return nil, st
+	}
+	h.Latency = Duration(time.Since(t0))
+	d.Health = h
+	switch {
+	case !h.Initialized:
+		st.State, st.Error = StateError, fmt.Sprintf("Vault at %s is not initialised (vault operator init)", vc.Address())
+		return d, st
+	case h.Sealed:
+		st.State, st.Error = StateError, fmt.Sprintf("Vault at %s is sealed: unseal it (vault operator unseal); tokens, tenants, policy and role cannot be read until then", vc.Address())
+		return d, st
+	}
+	if vc.Token() == "" {
+		st.State, st.Error = StatePartial, "no Vault token: set VAULT_TOKEN or run `vault login` (which writes ~/.vault-token)"
+		probs.add("token", st.Error)
+		st.Problems = probs.list
+		return d, st
+	}
+
+	if tok, err := c.lookupSelf(ctx); err != nil {
+		probs.add("token lookup-self", vaultErr("look up the operator's token", err))
+	} else {
+		d.OperatorToken = tok
+	}
+
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		tenants, scan, err := c.scanTenants(gctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.Tenants, d.TenantScan = tenants, scan
+		if err != nil {
+			probs.add("tenants", err.Error())
+		} else if scan.Failed > 0 {
+			probs.add("tenants", fmt.Sprintf("%d of %d tenants' metadata could not be read (see each tenant's error)", scan.Failed, scan.Listed))
+		}
+		return nil
+	})
+	g.Go(func() error {
+		role, err := c.readRole(gctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.Role = role
+		if err != nil {
+			probs.add("kubernetes auth role", err.Error())
+		}
+		return nil
+	})
+	g.Go(func() error {
+		tok, note := c.findOrchestratorToken(gctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.OrchestratorToken, d.OrchestratorTokenNote = tok, note
+		return nil
+	})
+	_ = g.Wait()
+
+	pol, err := c.readPolicy(ctx, d)
+	d.Policy = pol
+	if err != nil {
+		probs.add("policy", err.Error())
+	}
+	st.Problems = probs.sorted()
+	st.State = StateOK
+	if len(st.Problems) > 0 {
+		st.State = StatePartial
+	}
+	return d, st
+}
+
+// problems collects the parts of a source that failed.
+type problems struct{ list []Problem }
+
+func (p *problems) add(part, msg string) { p.list = append(p.list, Problem{Part: part, Error: msg}) }
+func (p *problems) sorted() []Problem {
+	sort.SliceStable(p.list, func(i, j int) bool { return p.list[i].Part < p.list[j].Part })
+	return p.list
+}
+
+// vaultErr words a Vault error for a person: what was attempted, and for
+// the usual status codes what to do.
+func vaultErr(what string, err error) string {
+	var re *vault.ResponseError
+	if errors.As(err, &re) {
+		switch re.StatusCode {
+		case http.StatusForbidden:
+			return fmt.Sprintf("%s: permission denied (403): the token's policies do not allow it", what)
+		case http.StatusServiceUnavailable:
+			return fmt.Sprintf("%s: Vault is sealed or unavailable (503)", what)
+		case http.StatusNotFound:
+			return fmt.Sprintf("%s: not found (404)", what)
+		}
+		return fmt.Sprintf("%s: Vault answered %d: %s", what, re.StatusCode, strings.Join(re.Errors, "; "))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("%s: timed out", what)
+	}
+	return fmt.Sprintf("%s: %v", what, err)
+}
+
+func isStatus(err error, code int) bool {
+	var re *vault.ResponseError
+	return errors.As(err, &re) && re.StatusCode == code
+}
+
+// vaultHealth reads sys/health, which answers with a status code per state
+// (sealed 503, standby 429 ...) and the same body.
+func (c *Collector) vaultHealth(ctx context.Context) (*VaultHealth, error) {
+	ctx, cancel := c.vaultCtx(ctx)
+	defer cancel()
+	r, err := c.clients.Vault.Sys().HealthWithContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &VaultHealth{Initialized: r.Initialized, Sealed: r.Sealed, Standby: r.Standby, Version: r.Version, ClusterName: r.ClusterName}, nil
+}
+
+func (c *Collector) vaultCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.cfg.Vault.RequestTimeout.Duration())
+}
+
+func (c *Collector) lookupSelf(ctx context.Context) (*TokenInfo, error) {
+	ctx, cancel := c.vaultCtx(ctx)
+	defer cancel()
+	s, err := c.clients.Vault.Auth().Token().LookupSelfWithContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tokenInfo(s, "lookup-self"), nil
+}
+
+// tokenInfo keeps a token lookup's metadata; the "id" field (the token
+// itself) is never read.
+func tokenInfo(s *vault.Secret, source string) *TokenInfo {
+	if s == nil || s.Data == nil {
+		return nil
+	}
+	t := &TokenInfo{Source: source}
+	t.Accessor, _ = s.Data["accessor"].(string)
+	t.DisplayName, _ = s.Data["display_name"].(string)
+	t.Policies, _ = s.TokenPolicies()
+	if ttl, err := s.TokenTTL(); err == nil {
+		t.TTL = Duration(ttl)
+	}
+	t.Renewable, _ = s.TokenIsRenewable()
+	t.Orphan, _ = s.Data["orphan"].(bool)
+	t.EntityID, _ = s.Data["entity_id"].(string)
+	if m, ok := s.Data["meta"].(map[string]any); ok {
+		t.Meta = map[string]string{}
+		for k, v := range m {
+			t.Meta[k] = fmt.Sprint(v)
+		}
+	}
+	for key, dst := range map[string]**time.Time{"expire_time": &t.ExpireTime, "issue_time": &t.IssueTime} {
+		if v, ok := s.Data[key].(string); ok && v != "" {
+			if tm, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				*dst = &tm
+			}
+		}
+	}
+	return t
+}
+
+// tenantListPath splits the tenant path template around {tenant}:
+// "tenants/{tenant}/cmek" → "tenants/", "/cmek".
+func (c *Collector) tenantTemplate() (prefix, suffix string) {
+	tmpl := c.cfg.Vault.TenantPathTemplate
+	i := strings.Index(tmpl, "{tenant}")
+	return tmpl[:i], tmpl[i+len("{tenant}"):]
+}
+
+// scanTenants lists the tenants under the template's prefix and reads each
+// one's KV v2 metadata with bounded concurrency (never the data).
+func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, error) {
+	start := time.Now()
+	mount := c.cfg.Vault.KVMount
+	prefix, suffix := c.tenantTemplate()
+	lctx, cancel := c.vaultCtx(ctx)
+	list, err := c.clients.Vault.Logical().ListWithContext(lctx, mount+"/metadata/"+prefix)
+	cancel()
+	if err != nil {
+		return []Tenant{}, TenantScan{}, errors.New(vaultErr(fmt.Sprintf("list tenants at %s/metadata/%s", mount, prefix), err))
+	}
+	var ids []string
+	if list != nil && list.Data != nil {
+		keys, _ := list.Data["keys"].([]any)
+		for _, k := range keys {
+			s, _ := k.(string)
+			id, isDir := strings.CutSuffix(s, "/")
+			// with a suffix ("/cmek") tenants are folders; without, keys
+			if (suffix != "") == isDir && id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	sort.Strings(ids)
+	tenants := make([]Tenant, len(ids))
+	scan := TenantScan{Listed: len(ids)}
+	c.progress(Progress{Source: SourceVault, Part: "tenants", Done: 0, Total: len(ids)})
+
+	conc := c.cfg.Vault.ScanConcurrency
+	if conc < 1 {
+		conc = 1
+	}
+	var done, failed int
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	kv := c.clients.Vault.KVv2(mount)
+	for i, id := range ids {
+		g.Go(func() error {
+			path := prefix + id + suffix
+			t := Tenant{ID: id, Path: mount + "/" + path}
+			rctx, cancel := c.vaultCtx(gctx)
+			md, err := kv.GetMetadata(rctx, path)
+			cancel()
+			if err != nil {
+				t.Error = vaultErr("read metadata", err)
+			} else {
+				fillTenant(&t, md)
+			}
+			tenants[i] = t
+			mu.Lock()
+			done++
+			if err != nil {
+				failed++
+			}
+			n := done
+			mu.Unlock()
+			if n%100 == 0 || n == len(ids) {
+				c.progress(Progress{Source: SourceVault, Part: "tenants", Done: n, Total: len(ids)})
+			}
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return tenants, scan, fmt.Errorf("tenant scan stopped after %d of %d: %w", done, len(ids), err)
+	}
+	scan.Scanned, scan.Failed = done, failed
+	scan.Duration = Duration(time.Since(start))
+	return tenants, scan, nil
+}
+
+func fillTenant(t *Tenant, md *vault.KVMetadata) {
+	t.CurrentVersion, t.OldestVersion, t.MaxVersions = md.CurrentVersion, md.OldestVersion, md.MaxVersions
+	oldestLive := 0
+	for k, v := range md.Versions {
+		var n int
+		if _, err := fmt.Sscan(k, &n); err != nil {
+			continue
+		}
+		switch {
+		case v.Destroyed:
+			t.DestroyedVersions++
+		case !v.DeletionTime.IsZero():
+			t.DeletedVersions++
+		default:
+			t.LiveVersions++
+			if oldestLive == 0 || n < oldestLive {
+				oldestLive = n
+				ct := v.CreatedTime
+				t.OldestCreated = &ct
+			}
+		}
+		if n == md.CurrentVersion {
+			ct := v.CreatedTime
+			t.CurrentCreated = &ct
+		}
+	}
+}
+
+func (c *Collector) readRole(ctx context.Context) (*AuthRole, error) {
+	mount, name := c.cfg.Vault.KubernetesAuthMount, c.cfg.Vault.KubernetesAuthRole
+	r := &AuthRole{Mount: mount, Name: name}
+	ctx, cancel := c.vaultCtx(ctx)
+	defer cancel()
+	s, err := c.clients.Vault.Logical().ReadWithContext(ctx, "auth/"+mount+"/role/"+name)
+	if err != nil {
+		if isStatus(err, http.StatusNotFound) {
+			return r, nil // the mount does not exist: the role is absent
+		}
+		return nil, errors.New(vaultErr("read auth/"+mount+"/role/"+name, err))
+	}
+	if s == nil || s.Data == nil {
+		return r, nil
+	}
+	r.Found = true
+	r.BoundServiceAccounts = stringList(s.Data["bound_service_account_names"])
+	r.BoundNamespaces = stringList(s.Data["bound_service_account_namespaces"])
+	r.Policies = stringList(s.Data["token_policies"])
+	if len(r.Policies) == 0 {
+		r.Policies = stringList(s.Data["policies"])
+	}
+	r.TTL = Duration(seconds(s.Data["token_ttl"], s.Data["ttl"]))
+	r.MaxTTL = Duration(seconds(s.Data["token_max_ttl"], s.Data["max_ttl"]))
+	return r, nil
+}
+
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	case string:
+		if x == "" {
+			return nil
+		}
+		return strings.Split(x, ",")
+	}
+	return nil
+}
+
+// seconds reads the first present number of seconds (json.Number, float or int).
+func seconds(vals ...any) time.Duration {
+	for _, v := range vals {
+		switch x := v.(type) {
+		case json.Number:
+			if n, err := x.Int64(); err == nil {
+				return time.Duration(n) * time.Second
+			}
+		case float64:
+			return time.Duration(x) * time.Second
+		case int:
+			return time.Duration(x) * time.Second
+		case int64:
+			return time.Duration(x) * time.Second
+		}
+	}
+	return 0
+}
+
+// findOrchestratorToken looks for the newest live token issued through the
+// Kubernetes-auth role to the orchestrator's service account, by listing
+// token accessors and looking each up. Both need privileges an operator may
+// lack; the note says what happened.
+func (c *Collector) findOrchestratorToken(ctx context.Context) (*TokenInfo, string) {
+	lctx, cancel := c.vaultCtx(ctx)
+	list, err := c.clients.Vault.Logical().ListWithContext(lctx, "auth/token/accessors")
+	cancel()
+	if err != nil {
+		return nil, vaultErr("list token accessors (needs sudo on auth/token/accessors); the orchestrator's token is judged from Prometheus instead", err)
+	}
+	var accessors []string
+	if list != nil && list.Data != nil {
+		for _, k := range list.Data["keys"].([]any) {
+			if s, ok := k.(string); ok {
+				accessors = append(accessors, s)
+			}
+		}
+	}
+	note := ""
+	if len(accessors) > maxAccessors {
+		note = fmt.Sprintf("%d token accessors; only the first %d were looked up", len(accessors), maxAccessors)
+		accessors = accessors[:maxAccessors]
+	}
+	role, sa, ns := c.cfg.Vault.KubernetesAuthRole, c.cfg.Kubernetes.VaultSA(), c.namespace
+	var mu sync.Mutex
+	var best *TokenInfo
+	var lookErr error
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, c.cfg.Vault.ScanConcurrency))
+	for _, acc := range accessors {
+		g.Go(func() error {
+			rctx, cancel := c.vaultCtx(gctx)
+			s, err := c.clients.Vault.Auth().Token().LookupAccessorWithContext(rctx, acc)
+			cancel()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if lookErr == nil && !isStatus(err, http.StatusBadRequest) { // 400: revoked meanwhile
+					lookErr = err
+				}
+				return nil
+			}
+			t := tokenInfo(s, "lookup-accessor")
+			if t == nil || t.Meta["role"] != role || t.Meta["service_account_namespace"] != ns ||
+				(sa != "" && t.Meta["service_account_name"] != sa) {
+				return nil
+			}
+			if best == nil || (t.IssueTime != nil && best.IssueTime != nil && t.IssueTime.After(*best.IssueTime)) {
+				best = t
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if best == nil {
+		if lookErr != nil {
+			return nil, vaultErr("look up token accessors", lookErr)
+		}
+		return nil, joinNote(note, fmt.Sprintf("no live token of role %q for service account %s/%s among %d accessors", role, ns, sa, len(accessors)))
+	}
+	return best, note
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// readPolicy reads the rotation policy and checks it against the runbook's
+// paths for a concrete tenant (the first one scanned, else an example). When
+// the orchestrator's token is known, Vault itself is asked what that token
+// may do (sys/capabilities-accessor), which also covers its other policies.
+func (c *Collector) readPolicy(ctx context.Context, d *VaultData) (*Policy, error) {
+	name := c.cfg.Vault.Policy
+	p := &Policy{Name: name, Checks: []PathCheck{}}
+	rctx, cancel := c.vaultCtx(ctx)
+	text, err := c.clients.Vault.Sys().GetPolicyWithContext(rctx, name)
+	cancel()
+	if err != nil {
+		return nil, errors.New(vaultErr("read policy "+name, err))
+	}
+	if text == "" {
+		return p, nil // GetPolicy answers "" for a policy that does not exist
+	}
+	p.Found, p.Text = true, text
+	rules, perr := parsePolicy(text)
+	tenant := "example-tenant"
+	for _, t := range d.Tenants {
+		if t.ID != "" {
+			tenant = t.ID
+			break
+		}
+	}
+	prefix, suffix := c.tenantTemplate()
+	var paths []string
+	for _, rp := range runbookPolicyPaths {
+		path := c.cfg.Vault.KVMount + "/" + rp.kind + "/" + prefix + tenant + suffix
+		paths = append(paths, path)
+		chk := PathCheck{Path: path, Required: rp.required}
+		if perr == nil {
+			chk.Granted, chk.Rule = grantedCapabilities(rules, path)
+		}
+		chk.Missing = missingCapabilities(chk.Required, chk.Granted)
+		p.Checks = append(p.Checks, chk)
+	}
+	if d.OrchestratorToken != nil && d.OrchestratorToken.Accessor != "" {
+		eff, err := c.capabilitiesAccessor(ctx, d.OrchestratorToken.Accessor, paths)
+		if err == nil {
+			for i := range p.Checks {
+				if caps, ok := eff[p.Checks[i].Path]; ok {
+					p.Checks[i].Granted, p.Checks[i].Effective = caps, true
+					p.Checks[i].Missing = missingCapabilities(p.Checks[i].Required, caps)
+				}
+			}
+		}
+	}
+	if perr != nil {
+		return p, fmt.Errorf("policy %s: %w", name, perr)
+	}
+	return p, nil
+}
+
+func (c *Collector) capabilitiesAccessor(ctx context.Context, accessor string, paths []string) (map[string][]string, error) {
+	ctx, cancel := c.vaultCtx(ctx)
+	defer cancel()
+	s, err := c.clients.Vault.Logical().WriteWithContext(ctx, "sys/capabilities-accessor", map[string]any{"accessor": accessor, "paths": paths})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, p := range paths {
+		caps := stringList(s.Data[p])
+		slices.Sort(caps)
+		out[p] = caps
+	}
+	return out, nil
+}
