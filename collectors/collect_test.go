@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -450,4 +451,61 @@ func TestConnect_ReadOnly(t *testing.T) {
 		t.Error("the refused Vault write reached the server")
 	}
 	_ = rest.CopyConfig
+}
+
+// TestCollect_PrometheusServiceProxy reads Prometheus through the API
+// server's service proxy with the kubeconfig's credentials (the Prometheus
+// runs in a harness network namespace), with read-only clients.
+func TestCollect_PrometheusServiceProxy(t *testing.T) {
+	w := seedWorld(t, false, lab.VaultTokenExpired)
+	w.env.PrometheusBehindService(t, w.ns, testenv.PrometheusOptions{Rules: w.seeded.Rules, Backfill: w.seeded.Backfill})
+	var s *collectors.Snapshot
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		s = w.collect(t, func(o *collectors.ConnectOptions) { o.PrometheusService = w.ns + "/prometheus:9090" })
+		if slices.Contains(alertNames(s), "VaultTokenExpiringSoon") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	st := s.Source(collectors.SourcePrometheus)
+	if st.State != collectors.StateOK || !strings.Contains(s.PrometheusTarget, "service "+w.ns+"/prometheus:9090") {
+		t.Fatalf("prometheus = %+v, target %q", st, s.PrometheusTarget)
+	}
+	if got := alertNames(s); !slices.Contains(got, "VaultTokenExpiringSoon") {
+		t.Errorf("alerts = %v, want VaultTokenExpiringSoon", got)
+	}
+	var expiry *collectors.Metric
+	for i := range s.Prometheus.Metrics {
+		if s.Prometheus.Metrics[i].Role == "tokenExpirySeconds" {
+			expiry = &s.Prometheus.Metrics[i]
+		}
+	}
+	if expiry == nil || len(expiry.Series) != 1 || expiry.Series[0].Value == nil || *expiry.Series[0].Value > 300 {
+		t.Errorf("token expiry = %+v", expiry)
+	}
+}
+
+// TestCollect_Progress: the tenant scan reports how far it has got.
+func TestCollect_Progress(t *testing.T) {
+	w := seedWorld(t, false)
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = w.env.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: w.env.Vault.RootToken, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []collectors.Progress
+	c := collectors.New(clients, collectors.Options{Config: w.cfg, Namespace: w.ns, Progress: func(p collectors.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}})
+	c.CollectSource(context.Background(), collectors.SourceVault)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) < 2 || got[0].Done != 0 || got[0].Total != 48 || got[len(got)-1].Done != 48 {
+		t.Errorf("progress = %+v, want 0/48 first and 48/48 last", got)
+	}
 }

@@ -99,7 +99,7 @@ func TestRun_Errors(t *testing.T) {
 		},
 		"snapshot with a bad prometheus service": {
 			args:       []string{"snapshot", "--kubeconfig", kubeconfig, "--prometheus-service", "monitoring/prometheus"},
-			wantStderr: "error: --prometheus-service",
+			wantStderr: "error: --prometheus-service \"monitoring/prometheus\": want NS/NAME:PORT such as monitoring/prometheus:9090: missing ':' before the port\n",
 		},
 		"report not implemented": {
 			args:       []string{"report", "-o", "markdown", "--demo"},

@@ -71,10 +71,13 @@ func (e *Env) Stop() {
 
 // shared is the Env of this test binary, started on first use by Get.
 type shared struct {
-	once sync.Once
-	env  *Env
-	err  error
-	dir  string
+	once    sync.Once
+	env     *Env
+	err     error
+	dir     string
+	bins    Bins
+	binsErr error
+	found   bool
 }
 
 // The one piece of package state: a test binary shares one set of servers.
@@ -86,6 +89,9 @@ var binEnv shared
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
 func Main(m *testing.M) {
+	// Find the binaries before any test changes HOME or XDG_CACHE_HOME.
+	binEnv.bins, binEnv.binsErr = FindBins()
+	binEnv.found = true
 	code := m.Run()
 	if binEnv.env != nil {
 		binEnv.env.Stop()
@@ -104,7 +110,10 @@ func Main(m *testing.M) {
 func Get(tb testing.TB) *Env {
 	tb.Helper()
 	binEnv.once.Do(func() {
-		bins, err := FindBins()
+		bins, err := binEnv.bins, binEnv.binsErr
+		if !binEnv.found {
+			bins, err = FindBins()
+		}
 		if err != nil {
 			binEnv.err = err
 			return
