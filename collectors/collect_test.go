@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/rest"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -508,4 +511,49 @@ func TestCollect_Progress(t *testing.T) {
 	if len(got) < 2 || got[0].Done != 0 || got[0].Total != 48 || got[len(got)-1].Done != 48 {
 		t.Errorf("progress = %+v, want 0/48 first and 48/48 last", got)
 	}
+}
+
+// BenchmarkCollector_VaultSource times the Vault source over a tenant scan
+// of KR_BENCH_TENANTS tenants (default 1000) in the real dev server. The
+// side-by-side comparison with the runbook's shell loop is
+// internal/bench/tenantbench (scripts/bench.sh).
+func BenchmarkCollector_VaultSource(b *testing.B) {
+	e := testenv.Get(b)
+	n := 1000
+	if v := os.Getenv("KR_BENCH_TENANTS"); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			b.Fatalf("KR_BENCH_TENANTS=%q: %v", v, err)
+		}
+	}
+	mount := e.KVMount(b)
+	root := e.VaultRoot(b)
+	kv := root.KVv2(mount)
+	var g errgroup.Group
+	g.SetLimit(32)
+	for i := 1; i <= n; i++ {
+		g.Go(func() error {
+			_, err := kv.Put(context.Background(), fmt.Sprintf("tenants/t-%05d/cmek", i), map[string]any{"key": "bench"})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Vault.KVMount = mount
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = e.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: "bench"})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := c.CollectSource(context.Background(), collectors.SourceVault)
+		if p.Vault == nil || p.Vault.TenantScan.Scanned != n {
+			b.Fatalf("scanned %+v", p.Status)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tenants/s")
 }

@@ -20,7 +20,6 @@
 package auditlog
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -70,9 +69,12 @@ type Options struct {
 type Aggregator struct {
 	opt        Options
 	prefix     []byte
-	marker     []byte
-	escTrigger []byte // a line containing it may hide the prefix in an escape
-	examineAll bool   // the prefix could come from any escape: decode every object line
+	examineAll bool // the prefix could come from any escape: decode every object line
+
+	// Patterns that make a line worth decoding; see Summary.Unexamined.
+	fMarker, fPrefix, fAudit, fEsc finder
+	hist                           [256]int // byte counts of the first tuneSample bytes read
+	sampled                        int
 
 	sum        Summary // counters only; maps and times are kept below
 	first      stamp
@@ -80,18 +82,21 @@ type Aggregator struct {
 	counts     map[string]*actionStat
 	initiators map[string]*int
 	tenants    map[string]*tenantState
+	reasons    map[string]string // failure reason as read -> as kept
 	renew      renewState
 	sourceSeen map[string]bool
 
-	// Per-line scratch, reused.
-	bufSize int // of br; tests make it small to exercise readLong
-	br      *bufio.Reader
-	long    []byte // a line longer than br's buffer, up to MaxLineBytes
-	obj     object
-	names   []byte // unescaped member names
-	arena   []byte // unescaped member values of the current line
-	source  string
-	scratch []byte
+	// Reading state and per-line scratch, reused.
+	bufSize  int // of buf; tests make it small to exercise long lines
+	buf      []byte
+	inLong   bool   // reading a line longer than buf
+	longOver bool   // that line is longer than MaxLineBytes: skipping it
+	long     []byte // that line so far, unless longOver
+	obj      object
+	names    []byte // unescaped member names
+	arena    []byte // unescaped member values of the current line
+	source   string
+	scratch  []byte
 }
 
 // stamp is an optional time.
@@ -100,8 +105,8 @@ type stamp struct {
 	ok bool
 }
 
-// notAfter reports whether s is unset or not after t, so that t replaces it: ties go to the
-// line read last.
+// notAfter reports whether s is unset or not after t, so that t replaces
+// it: ties go to the line read last.
 func (s stamp) notAfter(t time.Time) bool { return !s.ok || !t.Before(s.t) }
 
 func (s stamp) ptr() *time.Time {
@@ -120,6 +125,7 @@ func stampOf(p *time.Time) stamp {
 }
 
 type actionStat struct {
+	name     string // the action, shared by every tenant's lastAction
 	outcomes map[string]*int
 }
 
@@ -128,8 +134,6 @@ type tenantState struct {
 	successes, failures                 int
 	lastAction                          string
 	reason                              string // redacted
-	reasonRaw                           string // reason before redaction, when rawKnown
-	rawKnown                            bool
 }
 
 type renewState struct {
@@ -142,8 +146,12 @@ type renewState struct {
 // Aggregator.long, up to MaxLineBytes.
 const bufSize = 256 << 10
 
-// ctxEvery is how many bytes are read between two looks at ctx.
-const ctxEvery = 64 << 10
+// tuneSample is how much of the input the finders are tuned on.
+const tuneSample = 64 << 10
+
+// maxEmptyReads is how many reads returning nothing in a row make Read give
+// up with io.ErrNoProgress, as bufio does.
+const maxEmptyReads = 100
 
 // New returns an Aggregator with o's zero fields set to their defaults.
 func New(o Options) *Aggregator {
@@ -165,11 +173,14 @@ func New(o Options) *Aggregator {
 	a := &Aggregator{
 		opt:        o,
 		prefix:     []byte(o.ActionPrefix),
-		marker:     []byte(o.RenewalMarker),
-		escTrigger: []byte(`\u`),
+		fMarker:    finder{pat: []byte(o.RenewalMarker)},
+		fPrefix:    finder{pat: []byte(o.ActionPrefix)},
+		fAudit:     finder{pat: []byte("audit")},
+		fEsc:       finder{pat: []byte(`\u`)},
 		counts:     map[string]*actionStat{},
 		initiators: map[string]*int{},
 		tenants:    map[string]*tenantState{},
+		reasons:    map[string]string{},
 		sourceSeen: map[string]bool{},
 		bufSize:    bufSize,
 	}
@@ -186,12 +197,13 @@ func New(o Options) *Aggregator {
 }
 
 // Read adds the lines of r to the summary, naming them source (a pod, say).
-// It reads r to its end, line by line, holding at most one line
-// (Options.MaxLineBytes) in memory. What it reads never makes it fail: bad
-// lines are counted. It returns ctx.Err() when ctx is done (checked every
-// 64 KiB read; a Read blocked in r returns only when r does, so close r on
-// cancellation), or the error of r, wrapped with source, other than io.EOF.
-// The lines read before an error stay counted.
+// It reads r to its end, holding at most one line (Options.MaxLineBytes)
+// and a 256 KiB buffer in memory. What it reads never makes it fail: bad
+// lines are counted. It returns ctx.Err() when ctx is done (checked after
+// every read from r; a Read blocked in r returns only when r does, so close
+// r on cancellation), or r's error other than io.EOF, wrapped with source.
+// The lines read before an error stay counted; a line cut short by an
+// error is not counted.
 func (a *Aggregator) Read(ctx context.Context, source string, r io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -201,28 +213,52 @@ func (a *Aggregator) Read(ctx context.Context, source string, r io.Reader) error
 		a.sum.Sources = append(a.sum.Sources, source)
 	}
 	a.source = source
-	if a.br == nil {
-		// Not NewReaderSize(r, ...): it would return r itself when r is a
-		// large enough *bufio.Reader, and Reset below would clobber it.
-		a.br = bufio.NewReaderSize(nil, a.bufSize)
+	if a.buf == nil {
+		a.buf = make([]byte, a.bufSize)
 	}
-	a.br.Reset(r)
-	defer a.br.Reset(nil) // do not keep r
-
-	unchecked := 0
-	for {
-		line, err := a.br.ReadSlice('\n')
-		a.sum.Bytes += int64(len(line))
-		unchecked += len(line)
-		if err == bufio.ErrBufferFull {
-			var n int
-			n, err = a.readLong(ctx, line)
-			unchecked += n
-		} else if len(line) > 0 && (err == nil || err == io.EOF) {
-			a.line(line)
+	buf := a.buf
+	a.inLong = false
+	w := 0 // buf[:w] is the beginning of a line, read but not handled
+	for empty := 0; ; {
+		n, err := r.Read(buf[w:])
+		if n < 0 || n > len(buf)-w {
+			return fmt.Errorf("read log of %s: reader returned %d bytes for a %d-byte buffer", source, n, len(buf)-w)
+		}
+		a.sum.Bytes += int64(n)
+		if n == 0 && err == nil {
+			if empty++; empty >= maxEmptyReads {
+				return fmt.Errorf("read log of %s: %w", source, io.ErrNoProgress)
+			}
+			continue
+		}
+		empty = 0
+		start, end := 0, w+n
+		if a.sampled < tuneSample {
+			a.tune(buf[w:end])
+		}
+		if a.inLong { // w == 0
+			if i := bytes.IndexByte(buf[:end], '\n'); i < 0 {
+				a.longMore(buf[:end])
+				start = end
+			} else {
+				a.longMore(buf[:i+1])
+				a.longDone()
+				start = i + 1
+			}
+		}
+		if !a.inLong {
+			if last := bytes.LastIndexByte(buf[start:end], '\n'); last >= 0 {
+				a.block(buf[start : start+last+1])
+				start += last + 1
+			}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
+				if a.inLong {
+					a.longDone()
+				} else if start < end {
+					a.block(buf[start:end]) // the last line, without "\n"
+				}
 				return nil
 			}
 			if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
@@ -230,71 +266,118 @@ func (a *Aggregator) Read(ctx context.Context, source string, r io.Reader) error
 			}
 			return fmt.Errorf("read log of %s: %w", source, err)
 		}
-		if unchecked >= ctxEvery {
-			unchecked = 0
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		w = copy(buf, buf[start:end])
+		if w == len(buf) { // a line longer than the buffer
+			a.inLong, a.longOver, a.long = true, false, a.long[:0]
+			a.longMore(buf)
+			w = 0
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 }
 
-// readLong finishes a line that did not fit in the read buffer (first is
-// its beginning). A line within MaxLineBytes is assembled and handled; a
-// longer one is counted and skipped, holding no more than the buffer. It
-// returns the bytes read after first, and io.EOF, ctx's or r's error.
-func (a *Aggregator) readLong(ctx context.Context, first []byte) (int, error) {
-	max := a.opt.MaxLineBytes
-	buf := append(a.long[:0], first...)
-	oversized := len(buf) > max
-	read := 0
-	var err error
-	for {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		var more []byte
-		more, err = a.br.ReadSlice('\n')
-		a.sum.Bytes += int64(len(more))
-		read += len(more)
-		if !oversized {
-			n := len(buf) + len(more)
-			if len(more) > 0 && more[len(more)-1] == '\n' {
-				n--
-			}
-			if n > max {
-				oversized = true
-				buf = buf[:0]
-			} else {
-				buf = append(buf, more...)
-			}
-		}
-		if err != bufio.ErrBufferFull {
-			break
-		}
+// longMore adds b to the long line being read, or drops it once the line
+// is known to be oversized.
+func (a *Aggregator) longMore(b []byte) {
+	if a.longOver {
+		return
 	}
-	if err != nil && err != io.EOF {
-		a.long = buf[:0]
-		return read, err // the partial line is not counted
+	n := len(a.long) + len(b)
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		n--
 	}
-	if oversized {
+	if n > a.opt.MaxLineBytes {
+		a.longOver, a.long = true, a.long[:0]
+		return
+	}
+	a.long = append(a.long, b...)
+}
+
+// longDone counts the long line just read.
+func (a *Aggregator) longDone() {
+	a.inLong = false
+	if a.longOver {
 		a.sum.Lines++
 		a.sum.Oversized++
 	} else {
-		a.line(buf)
+		a.block(a.long)
 	}
-	a.long = buf[:0]
-	return read, err
+	a.long = a.long[:0]
 }
 
-var auditWord = []byte("audit")
+// finder finds a pattern in a line. It looks for the pattern's byte that
+// is rarest in the input (see tune) with bytes.IndexByte, which then skips
+// most of the text; bytes.Index looks for the first byte, and "audit"
+// starts with a letter found every twenty bytes of a JSON log.
+type finder struct {
+	pat  []byte
+	rare int // index in pat of the byte searched for
+}
 
-// line classifies one line (with its "\n", if any) and counts it.
+// tune picks the pattern byte least frequent in hist, a byte histogram of
+// a sample of the input.
+func (f *finder) tune(hist *[256]int) {
+	f.rare = 0
+	for i, c := range f.pat {
+		if hist[c] < hist[f.pat[f.rare]] {
+			f.rare = i
+		}
+	}
+}
+
+// index returns bytes.Index(s, f.pat).
+func (f *finder) index(s []byte) int {
+	n, r := len(f.pat), f.rare
+	if n == 0 {
+		return 0
+	}
+	c := f.pat[r]
+	// A match starting at p has c at p+r, and p+n <= len(s).
+	for lo, hi := r, len(s)-n+r+1; lo < hi; {
+		j := bytes.IndexByte(s[lo:hi], c)
+		if j < 0 {
+			return -1
+		}
+		if p := lo + j - r; string(s[p:p+n]) == string(f.pat) {
+			return p
+		}
+		lo += j + 1
+	}
+	return -1
+}
+
+// in reports whether the pattern occurs in b.
+func (f *finder) in(b []byte) bool { return f.index(b) >= 0 }
+
+// tune adds b, newly read, to the sample of the input and chooses again,
+// for each pattern, the byte to search for.
+func (a *Aggregator) tune(b []byte) {
+	for _, c := range b {
+		a.hist[c]++
+	}
+	a.sampled += len(b)
+	for _, f := range []*finder{&a.fMarker, &a.fPrefix, &a.fAudit, &a.fEsc} {
+		f.tune(&a.hist)
+	}
+}
+
+// block handles whole lines: each ends with "\n" but the last may not.
+func (a *Aggregator) block(b []byte) {
+	for start := 0; start < len(b); {
+		end, next := len(b), len(b)
+		if i := bytes.IndexByte(b[start:], '\n'); i >= 0 {
+			end, next = start+i, start+i+1
+		}
+		a.line(b[start:end])
+		start = next
+	}
+}
+
+// line classifies and counts the line b ("\n" excluded).
 func (a *Aggregator) line(b []byte) {
 	a.sum.Lines++
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
 	if len(b) > a.opt.MaxLineBytes {
 		a.sum.Oversized++
 		return
@@ -307,7 +390,7 @@ func (a *Aggregator) line(b []byte) {
 		a.sum.Blank++
 		return
 	}
-	renewal := bytes.Contains(b, a.marker)
+	renewal := a.fMarker.in(b)
 	if b[i] != '{' {
 		a.sum.NotJSON++
 		if renewal {
@@ -315,8 +398,7 @@ func (a *Aggregator) line(b []byte) {
 		}
 		return
 	}
-	if !renewal && !a.examineAll && !bytes.Contains(b, a.prefix) &&
-		!bytes.Contains(b, auditWord) && !bytes.Contains(b, a.escTrigger) {
+	if !renewal && !a.examineAll && !a.fPrefix.in(b) && !a.fAudit.in(b) && !a.fEsc.in(b) {
 		a.sum.Unexamined++
 		return
 	}
@@ -367,11 +449,11 @@ func (a *Aggregator) event(action []byte) {
 	outcome, _ := o.m[fOutcome].str(&a.arena)
 	st := a.counts[string(action)]
 	if st == nil {
-		st = &actionStat{outcomes: map[string]*int{}}
-		a.counts[string(action)] = st
+		st = &actionStat{name: string(action), outcomes: map[string]*int{}}
+		a.counts[st.name] = st
 	}
 	increment(st.outcomes, outcome)
-	if init, ok := o.m[fInitiator].str(&a.arena); ok {
+	if init, _ := o.m[fInitiator].str(&a.arena); len(init) > 0 {
 		increment(a.initiators, init)
 	}
 
@@ -388,12 +470,10 @@ func (a *Aggregator) event(action []byte) {
 		if dated {
 			ts.lastEvent = stamp{at, true}
 		}
-		if ts.lastAction != string(action) {
-			ts.lastAction = string(action)
-		}
+		ts.lastAction = st.name
 	}
 	switch {
-	case isSuccess(action, outcome, true):
+	case isSuccess(outcome):
 		ts.successes++
 		if dated && ts.lastSuccess.notAfter(at) {
 			ts.lastSuccess = stamp{at, true}
@@ -404,20 +484,16 @@ func (a *Aggregator) event(action []byte) {
 			if dated {
 				ts.lastFailure = stamp{at, true}
 			}
-			// Most failures repeat the last reason: compare before copying.
-			if r := a.reason(); !ts.rawKnown || ts.reasonRaw != string(r) {
-				ts.reasonRaw, ts.rawKnown = string(r), true
-				ts.reason = a.keep(r)
-			}
+			ts.reason = a.keepReason(a.reason())
 		}
 	}
 }
 
-// isSuccess reports whether an event is a success: outcome "success" on a
-// ".completed" action, or on any event naming a tenant.
-func isSuccess(action, outcome []byte, hasTenant bool) bool {
-	return bytes.EqualFold(outcome, []byte("success")) &&
-		(hasTenant || bytes.HasSuffix(action, []byte(".completed")))
+// isSuccess reports whether a tenant's event is a success. (Any event with
+// outcome "success" that names a tenant is one, whatever its action: a
+// ".completed" is not required.)
+func isSuccess(outcome []byte) bool {
+	return bytes.EqualFold(outcome, []byte("success"))
 }
 
 // isFailure reports whether outcome says the event failed.
@@ -556,6 +632,22 @@ func containsFoldASCII(b []byte, w string) bool {
 	return false
 }
 
+// maxReasons bounds the cache of failure reasons.
+const maxReasons = 1024
+
+// keepReason is keep for failure reasons, which repeat: each distinct
+// reason is kept once (up to maxReasons of them) and shared.
+func (a *Aggregator) keepReason(r []byte) string {
+	if k, ok := a.reasons[string(r)]; ok {
+		return k
+	}
+	k := a.keep(r)
+	if len(a.reasons) < maxReasons {
+		a.reasons[string(r)] = k
+	}
+	return k
+}
+
 // keep turns a message into the string stored: redacted, then cut to
 // maxKept bytes at a character boundary.
 func (a *Aggregator) keep(b []byte) string {
@@ -658,7 +750,7 @@ func (a *Aggregator) Merge(other Summary) {
 	for action, outcomes := range other.Counts {
 		st := a.counts[action]
 		if st == nil {
-			st = &actionStat{outcomes: map[string]*int{}}
+			st = &actionStat{name: action, outcomes: map[string]*int{}}
 			a.counts[action] = st
 		}
 		for o, n := range outcomes {
@@ -689,7 +781,7 @@ func (a *Aggregator) Merge(other Summary) {
 			if f.ok {
 				t.lastFailure = f
 			}
-			t.reason, t.reasonRaw, t.rawKnown = o.LastFailureReason, "", false
+			t.reason = o.LastFailureReason
 		}
 	}
 	r := &a.renew

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"testing/iotest"
 	"time"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // tp parses an RFC 3339 time for a want; "" is nil.
 func tp(tb testing.TB, s string) *time.Time {
@@ -349,7 +352,7 @@ func TestAggregator_Read(t *testing.T) {
 			want: Summary{
 				Lines: 3, Objects: 3, Events: 2, UndatedEvents: 2, AuditTypeEvents: 2,
 				Counts:     map[string]map[string]int{completed: {"success": 2}},
-				Initiators: map[string]int{"user:oncall": 1, "": 1},
+				Initiators: map[string]int{"user:oncall": 1},
 			},
 		},
 		{
@@ -368,7 +371,7 @@ func TestAggregator_Read(t *testing.T) {
 				`{"component":"VaultTokenRenewal","level":"warn","message":"VaultTokenRenewal: renewal FAILED, retrying"}` + "\n" +
 				"2026-11-26T11:18:00.5Z ERROR VaultTokenRenewal: token renewal failed: Code: 403\n" +
 				"2026-11-26T11:19:00Z INFO VaultTokenRenewal: token renewed\n" +
-				`{"component":"VaultTokenRenewal","msg":"truncated` + "\n" +
+				`{"component":"VaultTokenRenewal","msg":"token renewal failed` + "\n" +
 				`{"component":"VaultTokenRenewal","action":"cmek.rotation.completed","outcome":"success","ts":1795500014}` + "\n",
 			want: Summary{
 				Lines: 8, Objects: 5, NotJSON: 3, Events: 1,
@@ -379,7 +382,7 @@ func TestAggregator_Read(t *testing.T) {
 					LastOK: tp(t, "2026-11-26T11:19:00Z"), LastError: tp(t, "2026-11-26T11:18:00.5Z"),
 					RecentErrors: []RenewalLine{
 						{Time: tp(t, "2026-11-26T11:18:00.5Z"), Message: "2026-11-26T11:18:00.5Z ERROR VaultTokenRenewal: token renewal failed: Code: 403", Source: "pod"},
-						{Message: `{"component":"VaultTokenRenewal","msg":"truncated`, Source: "pod"},
+						{Message: `{"component":"VaultTokenRenewal","msg":"token renewal failed`, Source: "pod"},
 					},
 				},
 			},
@@ -450,7 +453,7 @@ func TestAggregator_Read_multipleSources(t *testing.T) {
 		Lines: 4, Bytes: bytesIn, Objects: 3, NotJSON: 1, Events: 3,
 		Sources:    []string{"pod-a", "pod-b"},
 		FirstEvent: tp(t, "2026-11-24T06:00:00Z"), LastEvent: tp(t, "2026-11-24T06:00:20Z"),
-		Counts:     map[string]map[string]int{completed: {"success": 2}, failed: {"failure": 1}},
+		Counts: map[string]map[string]int{completed: {"success": 2}, failed: {"failure": 1}},
 		Tenants: map[string]TenantSummary{
 			"t-1": {LastSuccess: tp(t, "2026-11-24T06:00:20Z"), LastFailure: tp(t, "2026-11-24T06:00:10Z"),
 				LastFailureReason: "denied", Successes: 1, Failures: 1, LastAction: completed, LastEvent: tp(t, "2026-11-24T06:00:20Z")},
@@ -481,7 +484,7 @@ func (e *endless) Read(p []byte) (int, error) {
 
 func TestAggregator_Read_contextCancelled(t *testing.T) {
 	for name, line := range map[string]string{
-		"short lines":     `{"action":"cmek.rotation.completed","outcome":"success","tenant":"t-1"}` + "\n",
+		"short lines":      `{"action":"cmek.rotation.completed","outcome":"success","tenant":"t-1"}` + "\n",
 		"one endless line": "x",
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -492,8 +495,8 @@ func TestAggregator_Read_contextCancelled(t *testing.T) {
 			if !errors.Is(err, context.Canceled) || err != ctx.Err() {
 				t.Fatalf("Read returned %v, want ctx.Err() = %v", err, ctx.Err())
 			}
-			if got := a.Result().Bytes; got > 2*bufSize+ctxEvery {
-				t.Errorf("read %d bytes after cancellation, want at most about %d", got, bufSize+ctxEvery)
+			if got := a.Result().Bytes; got > 2*bufSize {
+				t.Errorf("read %d bytes after cancellation, want at most %d", got, 2*bufSize)
 			}
 		})
 	}
@@ -537,7 +540,7 @@ func TestAggregator_Read_readerKinds(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := New(Options{})
-			a.bufSize = 16 // every line goes through readLong
+			a.bufSize = 16 // most lines are longer than the buffer
 			if err := a.Read(context.Background(), "pod", r); err != nil {
 				t.Fatal(err)
 			}
@@ -594,6 +597,11 @@ func TestSummary_JSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := mustJSON(t, a.Result())
+	if *update {
+		if err := os.WriteFile(filepath.Join("testdata", "lab.summary.json"), []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want := strings.TrimSpace(readFixture(t, "lab.summary.json"))
 	if got != want {
 		t.Errorf("JSON of the lab summary differs from testdata/lab.summary.json\ngot:\n%s", got)

@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"unicode"
 	"unicode/utf16"
@@ -256,10 +257,45 @@ func scanObject(s []byte, o *object, scratch *[]byte) bool {
 	}
 }
 
+// SWAR ("SIMD within a register") constants: a byte repeated eight times.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
 // scanString scans a string whose opening quote is at i-1. It returns the
 // index after the closing quote and whether the contents need unquoting.
+//
+// It looks at eight bytes at a time for a byte that ends the fast path
+// ('"', '\\' or a control byte), with the classic has-zero-byte and
+// has-less-than tricks: (x - ones*n) & ^x & highs is non-zero exactly
+// when a byte of x is below n (n <= 0x80), and its lowest set bit marks
+// the first such byte, since no borrow reaches the bytes below it.
 func scanString(s []byte, i int) (end int, raw bool, ok bool) {
-	for i < len(s) {
+	for {
+		for i+8 <= len(s) {
+			x := binary.LittleEndian.Uint64(s[i:])
+			q := x ^ (ones * '"')
+			e := x ^ (ones * '\\')
+			special := ((x - ones*0x20) & ^x) | ((q - ones) & ^q) | ((e - ones) & ^e)
+			special &= highs
+			if special == 0 {
+				if x&highs != 0 {
+					raw = true
+				}
+				i += 8
+				continue
+			}
+			k := bits.TrailingZeros64(special) / 8
+			if x&(highs>>(8*(8-k))) != 0 { // a byte >= 0x80 before the special one
+				raw = true
+			}
+			i += k
+			break
+		}
+		if i >= len(s) {
+			return 0, false, false
+		}
 		switch strClass[s[i]] {
 		case cPlain:
 			i++
@@ -288,7 +324,6 @@ func scanString(s []byte, i int) (end int, raw bool, ok bool) {
 			return 0, false, false
 		}
 	}
-	return 0, false, false
 }
 
 func isHex(c byte) bool {

@@ -111,8 +111,29 @@ func parseRFC3339Fast(s []byte) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t.Add(-time.Duration(offset) * time.Second), true
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the given proleptic
+// Gregorian date (Howard Hinnant's algorithm); cheaper than time.Date.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400 // [0, 399]
+	mp := m - 3
+	if m <= 2 {
+		mp = m + 9
+	}
+	doy := (153*mp+2)/5 + d - 1            // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 func digits(b []byte) (int, bool) {
@@ -139,7 +160,7 @@ func daysIn(m time.Month, year int) int {
 	return 31
 }
 
-// parseEpoch reads a JSON number literal as epoch seconds, or as epoch
+// parseEpoch reads a valid JSON number literal as epoch seconds, or as epoch
 // milliseconds when it is above 1e12.
 func parseEpoch(lit []byte) (time.Time, bool) {
 	integer := true
@@ -150,9 +171,16 @@ func parseEpoch(lit []byte) (time.Time, bool) {
 		}
 	}
 	if integer {
-		n, err := strconv.ParseInt(string(lit), 10, 64) // does not escape: no allocation
+		// lit is a valid JSON integer: an optional '-', then digits.
+		if lit[0] == '-' || len(lit) > len("253402300799999") {
+			return time.Time{}, false
+		}
+		var n int64
+		for _, c := range lit {
+			n = n*10 + int64(c-'0')
+		}
 		switch {
-		case err != nil || n <= 0:
+		case n <= 0:
 			return time.Time{}, false
 		case n > millisAbove:
 			if n > maxEpochMillis {

@@ -210,7 +210,7 @@ func Default() Config {
 			},
 		},
 		Thresholds: Thresholds{
-			TokenExpiryWarning:  Duration(24 * time.Hour),
+			TokenExpiryWarning:  Duration(6 * time.Hour),
 			TokenExpiryCritical: Duration(time.Hour),
 			OverdueDays:         7,
 		},

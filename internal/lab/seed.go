@@ -133,7 +133,7 @@ type world struct {
 	tenants       []string
 	failing       []string // permission denied in the last runs (Scenario 1)
 	stale         []string // failing for weeks (Scenario 1)
-	overRetention []string // Scenario 3 and 4
+	overRetention []string // Scenario 4
 	partial       []string // Scenario 5
 
 	runs     []run // rotation runs, newest first
@@ -190,9 +190,6 @@ func (w *world) plan() {
 	}
 	if w.sc[RetentionOverflow] {
 		w.overRetention = append(w.overRetention, pick("t-003", "t-011", "t-019")...)
-	}
-	if w.sc[CleanupFailing] {
-		w.overRetention = append(w.overRetention, pick("t-005", "t-023")...)
 	}
 	slices.Sort(w.overRetention)
 
@@ -262,8 +259,8 @@ func (w *world) plan() {
 		ru.log = append(ru.log, fmt.Sprintf(`Secret version cleanup (retentionVersions=%d, DRY_RUN=false)`, 10))
 		if w.sc[CleanupFailing] && r <= 1 {
 			ru.outcome = "BackoffLimitExceeded"
-			for _, tn := range w.overRetention {
-				ru.log = append(ru.log, fmt.Sprintf(`WARN Too many versions for %s/%s: keeping %d of %d`, w.n.KVMount, w.n.TenantPath(tn), 10, 12+len(tn)))
+			for i, app := range []string{"apps/billing/db-password", "apps/search/api-key", "apps/ingest/signing-key"} {
+				ru.log = append(ru.log, fmt.Sprintf(`WARN Too many versions for %s/%s: %d versions, retention 10`, w.n.KVMount, app, 14+9*i+3*r))
 			}
 			ru.log = append(ru.log,
 				fmt.Sprintf(`Error: cleanup failed for %s/metadata/tenants: permission denied`, w.n.KVMount),

@@ -1,0 +1,209 @@
+package runbook
+
+import (
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// Status is a scenario's state.
+type Status string
+
+// Scenario states. Unknown means its signals could not be read: it is never
+// reported as clear.
+const (
+	StatusActive    Status = "active"
+	StatusSuspected Status = "suspected"
+	StatusClear     Status = "clear"
+	StatusUnknown   Status = "unknown"
+)
+
+// Severity ranks findings.
+type Severity string
+
+// Severities, most severe first.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityWarning  Severity = "warning"
+	SeverityInfo     Severity = "info"
+	SeverityNone     Severity = "none"
+)
+
+func (s Severity) rank() int {
+	switch s {
+	case SeverityCritical:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// Worse reports whether s is more severe than o.
+func (s Severity) Worse(o Severity) bool { return s.rank() > o.rank() }
+
+// SymptomState says whether a symptom is observed.
+type SymptomState string
+
+// Symptom states.
+const (
+	SymptomPresent SymptomState = "present"
+	SymptomAbsent  SymptomState = "absent"
+	SymptomUnknown SymptomState = "unknown"
+)
+
+// Evidence is one observed fact: which source, what, the value seen and the
+// threshold it was judged against.
+type Evidence struct {
+	Source    string     `json:"source"`
+	Fact      string     `json:"fact"`
+	Observed  string     `json:"observed"`
+	Threshold string     `json:"threshold,omitempty"`
+	At        *time.Time `json:"at,omitempty"`
+}
+
+// SymptomResult is a runbook symptom judged against the snapshot.
+type SymptomResult struct {
+	ID       string       `json:"id"`
+	Text     string       `json:"text"`
+	State    SymptomState `json:"state"`
+	Evidence []Evidence   `json:"evidence,omitempty"`
+	// Reason says why the state is unknown.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Finding is a scenario's verdict.
+type Finding struct {
+	ID       string   `json:"id"`
+	Number   int      `json:"number"`
+	Title    string   `json:"title"`
+	Status   Status   `json:"status"`
+	Severity Severity `json:"severity"`
+	// Summary is one line: the strongest evidence, or why it is unknown.
+	Summary  string          `json:"summary"`
+	Symptoms []SymptomResult `json:"symptoms"`
+	// Unknown lists why signals this scenario needs could not be read.
+	Unknown []string `json:"unknown,omitempty"`
+	// Alerts are the related alerts firing or pending for it.
+	Alerts []string `json:"alerts,omitempty"`
+	// Tenants are the tenants the evidence names.
+	Tenants []string `json:"tenants,omitempty"`
+}
+
+// AlertFinding is a firing or pending related alert.
+type AlertFinding struct {
+	Name     string            `json:"name"`
+	Role     string            `json:"role"`
+	State    string            `json:"state"`
+	Scenario string            `json:"scenario"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Summary  string            `json:"summary,omitempty"`
+	ActiveAt *time.Time        `json:"activeAt,omitempty"`
+}
+
+// Compliance finding kinds.
+const (
+	ComplianceOverdue       = "rotation-overdue"
+	ComplianceNeverRotated  = "never-rotated"
+	ComplianceOverRetention = "version-violation"
+	ComplianceFailedAccess  = "failed-access"
+	ComplianceClockSkew     = "clock-skew"
+)
+
+// ComplianceFinding is one tenant's compliance problem.
+type ComplianceFinding struct {
+	Tenant       string     `json:"tenant"`
+	Kind         string     `json:"kind"`
+	Severity     Severity   `json:"severity"`
+	Detail       string     `json:"detail"`
+	LastRotation *time.Time `json:"lastRotation,omitempty"`
+	Evidence     []Evidence `json:"evidence,omitempty"`
+}
+
+// Compliance is the compliance section.
+type Compliance struct {
+	// Interval is the rotation policy interval, and IntervalSource where it
+	// came from ("config", "cronjob schedule ...", or "unknown").
+	Interval       collectors.Duration `json:"interval"`
+	IntervalSource string              `json:"intervalSource"`
+	OverdueDays    int                 `json:"overdueDays"`
+	Findings       []ComplianceFinding `json:"findings"`
+	// Unknown says why compliance could not be judged, when it could not.
+	Unknown []string `json:"unknown,omitempty"`
+	// TenantsChecked is how many tenants were judged.
+	TenantsChecked int `json:"tenantsChecked"`
+}
+
+// Facts are the key numbers at a glance. A nil field is unknown.
+type Facts struct {
+	OperatorTokenTTL        *collectors.Duration `json:"operatorTokenTtl,omitempty"`
+	OrchestratorTokenTTL    *collectors.Duration `json:"orchestratorTokenTtl,omitempty"`
+	OrchestratorTokenSource string               `json:"orchestratorTokenSource,omitempty"`
+	LastRotationSuccess     *time.Time           `json:"lastRotationSuccess,omitempty"`
+	LastCleanupSuccess      *time.Time           `json:"lastCleanupSuccess,omitempty"`
+	Tenants                 *int                 `json:"tenants,omitempty"`
+	TenantsOverdue          *int                 `json:"tenantsOverdue,omitempty"`
+	TenantsOverRetention    *int                 `json:"tenantsOverRetention,omitempty"`
+	FiringAlerts            int                  `json:"firingAlerts"`
+}
+
+// Assessment is the triage of one snapshot.
+type Assessment struct {
+	// JudgedAt is the time the snapshot was judged at (for a replay, the
+	// time it was taken, so verdicts do not drift with the clock).
+	JudgedAt   time.Time           `json:"judgedAt"`
+	TakenAt    time.Time           `json:"takenAt"`
+	Context    string              `json:"context,omitempty"`
+	Namespace  string              `json:"namespace"`
+	Overall    Severity            `json:"overall"`
+	Findings   []Finding           `json:"findings"`
+	Alerts     []AlertFinding      `json:"alerts"`
+	Compliance Compliance          `json:"compliance"`
+	Facts      Facts               `json:"facts"`
+	Sources    []collectors.Status `json:"sources"`
+}
+
+// Exit codes of `kubectl rotation report`.
+const (
+	ExitOK       = 0
+	ExitWarning  = 1
+	ExitCritical = 2
+	ExitUnknown  = 3
+)
+
+// ExitCode is 2 when anything is critical, else 3 when a scenario could not
+// be judged, else 1 when anything is a warning, else 0. A known critical
+// problem outranks missing evidence: the page is warranted either way.
+func (a Assessment) ExitCode() int {
+	switch {
+	case a.Overall == SeverityCritical:
+		return ExitCritical
+	case a.HasUnknown():
+		return ExitUnknown
+	case a.Overall == SeverityWarning:
+		return ExitWarning
+	}
+	return ExitOK
+}
+
+// HasUnknown reports whether any scenario is unknown.
+func (a Assessment) HasUnknown() bool {
+	for _, f := range a.Findings {
+		if f.Status == StatusUnknown {
+			return true
+		}
+	}
+	return false
+}
+
+// Finding returns the finding for a scenario id.
+func (a Assessment) Finding(id string) (Finding, bool) {
+	for _, f := range a.Findings {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}

@@ -1,0 +1,33 @@
+package runbook
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// cronParser reads CronJob schedules as Kubernetes does: five fields and
+// the @daily-style descriptors.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// scheduleInterval is the time between the first two runs of schedule after
+// at, in the CronJob's time zone (UTC when empty). It returns an error naming
+// the schedule when it cannot be parsed.
+func scheduleInterval(schedule, tz string, at time.Time) (time.Duration, error) {
+	spec := strings.TrimSpace(schedule)
+	if tz != "" && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		spec = "CRON_TZ=" + tz + " " + spec
+	}
+	sched, err := cronParser.Parse(spec)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the rotation CronJob's schedule %q: %v", schedule, err)
+	}
+	first := sched.Next(at)
+	second := sched.Next(first)
+	if first.IsZero() || second.IsZero() {
+		return 0, fmt.Errorf("the rotation CronJob's schedule %q never runs", schedule)
+	}
+	return second.Sub(first), nil
+}

@@ -1,0 +1,1180 @@
+package runbook
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+)
+
+// Scenario ids, as in runbook.yaml.
+const (
+	ScenarioRotationJobFailing = "rotation-job-failing"
+	ScenarioVaultTokenExpired  = "vault-token-expired"
+	ScenarioCleanupFailing     = "cleanup-failing"
+	ScenarioRetentionOverflow  = "retention-overflow"
+	ScenarioBatchTimeout       = "batch-timeout"
+	ScenarioAuditMissing       = "audit-missing"
+)
+
+// recentWindow is how far back "recent" reaches for log and metric signals:
+// a day's rotation run plus slack.
+const recentWindow = 26 * time.Hour
+
+// Triage judges the snapshot at now with the embedded runbook. It is pure:
+// the same snapshot and time give the same assessment.
+func Triage(s *collectors.Snapshot, now time.Time) Assessment {
+	return MustDefault().Triage(s, now)
+}
+
+// Triage judges the snapshot at now against this runbook.
+func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
+	t := &triage{s: s, now: now.UTC(), book: b}
+	a := Assessment{
+		JudgedAt: t.now, TakenAt: s.CollectedAt, Context: s.Context, Namespace: s.Namespace,
+		Sources: s.Sources, Findings: []Finding{}, Alerts: t.alerts(),
+	}
+	for _, sc := range b.Scenarios {
+		a.Findings = append(a.Findings, t.scenario(sc, a.Alerts))
+	}
+	a.Compliance = t.compliance()
+	a.Facts = t.facts(a)
+	a.Overall = SeverityNone
+	for _, f := range a.Findings {
+		if f.Severity.Worse(a.Overall) {
+			a.Overall = f.Severity
+		}
+	}
+	for _, c := range a.Compliance.Findings {
+		if c.Severity.Worse(a.Overall) {
+			a.Overall = c.Severity
+		}
+	}
+	return a
+}
+
+type triage struct {
+	s    *collectors.Snapshot
+	now  time.Time
+	book *Book
+}
+
+// --- source availability ---------------------------------------------------
+
+// unreadable returns why a source could not be read, or "".
+func (t *triage) unreadable(src string) string {
+	st := t.s.Source(src)
+	switch st.State {
+	case collectors.StateOK, collectors.StatePartial:
+		return ""
+	case collectors.StateSkipped:
+		return fmt.Sprintf("%s not configured: %s", src, st.Error)
+	case collectors.StateMissing:
+		return src + " was not collected"
+	}
+	return fmt.Sprintf("%s: %s", src, st.Error)
+}
+
+// partProblem returns the source's problem for a part, or "".
+func (t *triage) partProblem(src, part string) string {
+	for _, p := range t.s.Source(src).Problems {
+		if p.Part == part || strings.HasPrefix(p.Part, part+" ") {
+			return fmt.Sprintf("%s: %s", src, p.Error)
+		}
+	}
+	return ""
+}
+
+func (t *triage) cronJob(role string) (*collectors.CronJob, string) {
+	if r := t.unreadable(collectors.SourceKubernetes); r != "" {
+		return nil, r
+	}
+	for i := range t.s.Kubernetes.CronJobs {
+		cj := &t.s.Kubernetes.CronJobs[i]
+		if cj.Role != role {
+			continue
+		}
+		if cj.Error != "" {
+			return nil, cj.Error
+		}
+		if !cj.Found {
+			return nil, fmt.Sprintf("CronJob %s not found in namespace %s (wrong --namespace, or set kubernetes.%sCronJob in the config)", cj.Name, t.s.Namespace, role)
+		}
+		return cj, ""
+	}
+	return nil, "no " + role + " CronJob in the snapshot"
+}
+
+// jobs returns the role's Jobs, newest first, or why they are unknown.
+func (t *triage) jobs(role string) ([]collectors.Job, string) {
+	if _, why := t.cronJob(role); why != "" {
+		return nil, why
+	}
+	if p := t.partProblem(collectors.SourceKubernetes, "jobs"); p != "" {
+		return nil, p
+	}
+	var out []collectors.Job
+	for _, j := range t.s.Kubernetes.Jobs {
+		if j.Role == role {
+			out = append(out, j)
+		}
+	}
+	return out, ""
+}
+
+func newestFinished(jobs []collectors.Job) *collectors.Job {
+	for i := range jobs {
+		if jobs[i].Outcome == collectors.OutcomeSucceeded || jobs[i].Outcome == collectors.OutcomeFailed {
+			return &jobs[i]
+		}
+	}
+	return nil
+}
+
+func (t *triage) audit() (*auditlog.Summary, string) {
+	if r := t.unreadable(collectors.SourceLogs); r != "" {
+		return nil, r
+	}
+	return &t.s.Logs.Audit, ""
+}
+
+func (t *triage) tenants() ([]collectors.Tenant, string) {
+	if r := t.unreadable(collectors.SourceVault); r != "" {
+		return nil, r
+	}
+	if p := t.partProblem(collectors.SourceVault, "tenants"); p != "" && t.s.Vault.TenantScan.Scanned == 0 {
+		return nil, p
+	}
+	return t.s.Vault.Tenants, ""
+}
+
+func (t *triage) metric(role string) (*collectors.Metric, string) {
+	if r := t.unreadable(collectors.SourcePrometheus); r != "" {
+		return nil, r
+	}
+	for i := range t.s.Prometheus.Metrics {
+		m := &t.s.Prometheus.Metrics[i]
+		if m.Role == role {
+			if m.Error != "" {
+				return nil, m.Error
+			}
+			return m, ""
+		}
+	}
+	return nil, "metric " + role + " not collected"
+}
+
+func fmtTime(tm time.Time) string { return tm.UTC().Format("2006-01-02 15:04 MST") }
+
+func ago(now, tm time.Time) string {
+	d := now.Sub(tm)
+	switch {
+	case d < 0:
+		return "in " + roundDur(-d)
+	case d < time.Minute:
+		return "just now"
+	}
+	return roundDur(d) + " ago"
+}
+
+func roundDur(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+// --- scenarios ---------------------------------------------------------------
+
+// symptoms is what a scenario's evaluation fills in.
+type symptoms map[string]*SymptomResult
+
+func (ss symptoms) present(id string, ev ...Evidence) {
+	r := ss[id]
+	r.State, r.Evidence = SymptomPresent, append(r.Evidence, ev...)
+}
+func (ss symptoms) absent(id string, ev ...Evidence) {
+	r := ss[id]
+	if r.State != SymptomPresent {
+		r.State = SymptomAbsent
+	}
+	r.Evidence = append(r.Evidence, ev...)
+}
+func (ss symptoms) unknown(id, why string) {
+	r := ss[id]
+	if r.State == "" || r.State == SymptomUnknown {
+		r.State, r.Reason = SymptomUnknown, why
+	}
+}
+func (ss symptoms) is(id string, st SymptomState) bool { return ss[id] != nil && ss[id].State == st }
+
+// verdict is a scenario evaluation's outcome.
+type verdict struct {
+	status   Status
+	severity Severity
+	tenants  []string
+}
+
+func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
+	f := Finding{ID: sc.ID, Number: sc.Number, Title: sc.Title}
+	ss := symptoms{}
+	for _, sy := range sc.Symptoms {
+		ss[sy.ID] = &SymptomResult{ID: sy.ID, Text: sy.Text}
+	}
+	var v verdict
+	switch sc.ID {
+	case ScenarioRotationJobFailing:
+		v = t.rotationJobFailing(ss)
+	case ScenarioVaultTokenExpired:
+		v = t.vaultTokenExpired(ss)
+	case ScenarioCleanupFailing:
+		v = t.cleanupFailing(ss)
+	case ScenarioRetentionOverflow:
+		v = t.retentionOverflow(ss)
+	case ScenarioBatchTimeout:
+		v = t.batchTimeout(ss)
+	case ScenarioAuditMissing:
+		v = t.auditMissing(ss)
+	default:
+		v = verdict{status: StatusUnknown}
+		for id := range ss {
+			ss.unknown(id, "no check is defined for this scenario's symptoms")
+		}
+	}
+	for _, sy := range sc.Symptoms {
+		r := ss[sy.ID]
+		if r.State == "" {
+			r.State, r.Reason = SymptomUnknown, "not evaluated"
+		}
+		f.Symptoms = append(f.Symptoms, *r)
+		if r.State == SymptomUnknown && r.Reason != "" && !slices.Contains(f.Unknown, r.Reason) {
+			f.Unknown = append(f.Unknown, r.Reason)
+		}
+	}
+	// related alerts raise the status
+	for _, a := range alerts {
+		if a.Scenario != sc.ID {
+			continue
+		}
+		f.Alerts = append(f.Alerts, a.Name)
+		switch {
+		case a.State == "firing" && v.status != StatusActive:
+			v.status = StatusActive
+			if !v.severity.Worse(SeverityWarning) {
+				v.severity = SeverityCritical
+			}
+		case a.State == "pending" && (v.status == StatusClear || v.status == StatusUnknown):
+			v.status, v.severity = StatusSuspected, SeverityWarning
+		}
+	}
+	f.Status, f.Severity, f.Tenants = v.status, v.severity, v.tenants
+	if f.Severity == "" {
+		f.Severity = SeverityNone
+	}
+	if f.Status == StatusUnknown {
+		f.Severity = SeverityInfo
+	}
+	f.Summary = summarize(f)
+	return f
+}
+
+// summarize is the one line shown beside a scenario: the first present
+// symptom's first evidence, the firing alert, or why it is unknown.
+func summarize(f Finding) string {
+	for _, sy := range f.Symptoms {
+		if sy.State == SymptomPresent && len(sy.Evidence) > 0 {
+			e := sy.Evidence[0]
+			return fmt.Sprintf("%s: %s", e.Fact, e.Observed)
+		}
+	}
+	if len(f.Alerts) > 0 {
+		return "alert " + strings.Join(f.Alerts, ", ") + " is firing"
+	}
+	switch f.Status {
+	case StatusUnknown:
+		if len(f.Unknown) > 0 {
+			return "cannot tell: " + f.Unknown[0]
+		}
+		return "cannot tell"
+	case StatusClear:
+		return "no symptom observed"
+	}
+	return ""
+}
+
+// decide applies the common rule: active when a primary symptom is present,
+// suspected when a secondary one is, unknown when nothing is present and a
+// needed symptom could not be read, clear otherwise.
+func decide(ss symptoms, primary, secondary []string, activeSeverity Severity) verdict {
+	for _, id := range primary {
+		if ss.is(id, SymptomPresent) {
+			return verdict{status: StatusActive, severity: activeSeverity}
+		}
+	}
+	for _, id := range secondary {
+		if ss.is(id, SymptomPresent) {
+			return verdict{status: StatusSuspected, severity: SeverityWarning}
+		}
+	}
+	for _, id := range primary {
+		if ss.is(id, SymptomUnknown) {
+			return verdict{status: StatusUnknown}
+		}
+	}
+	return verdict{status: StatusClear, severity: SeverityNone}
+}
+
+func jobEvidence(j *collectors.Job, fact string) Evidence {
+	e := Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: fmt.Sprintf("Job %s %s", j.Name, j.Outcome)}
+	if j.Reason != "" {
+		e.Observed += " (" + j.Reason + ")"
+	}
+	if j.Finished != nil {
+		at := *j.Finished
+		e.At = &at
+	} else if j.Started != nil {
+		at := *j.Started
+		e.At = &at
+	}
+	return e
+}
+
+// failedTenantsInLog returns the tenants named in "Failed to rotate key for
+// tenant" lines of a Job's log, and whether the log could be read.
+func failedTenantsInLog(j *collectors.Job) ([]string, string) {
+	if j.Log == nil {
+		return nil, "no log was read for Job " + j.Name
+	}
+	if j.Log.Error != "" {
+		return nil, j.Log.Error
+	}
+	var out []string
+	for _, m := range j.Log.Matches {
+		if m.Tenant != "" && !slices.Contains(out, m.Tenant) {
+			out = append(out, m.Tenant)
+		}
+	}
+	sort.Strings(out)
+	return out, ""
+}
+
+func logHas(j *collectors.Job, phrase string) bool {
+	if j == nil || j.Log == nil {
+		return false
+	}
+	for _, m := range j.Log.Matches {
+		if strings.EqualFold(m.Phrase, phrase) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *triage) rotationJobFailing(ss symptoms) verdict {
+	var tenants []string
+	jobs, why := t.jobs(collectors.RoleRotation)
+	newest := newestFinished(jobs)
+	switch {
+	case why != "":
+		ss.unknown("rotation-job-failed", why)
+		ss.unknown("failed-to-rotate-logged", why)
+	case newest == nil:
+		ss.absent("rotation-job-failed", Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
+		ss.absent("failed-to-rotate-logged")
+	default:
+		if newest.Outcome == collectors.OutcomeFailed && newest.Reason != "DeadlineExceeded" {
+			ss.present("rotation-job-failed", jobEvidence(newest, "latest rotation Job"))
+		} else {
+			ss.absent("rotation-job-failed", jobEvidence(newest, "latest rotation Job"))
+		}
+		failed, lerr := failedTenantsInLog(newest)
+		switch {
+		case lerr != "" && newest.Outcome == collectors.OutcomeFailed:
+			ss.unknown("failed-to-rotate-logged", lerr)
+		case len(failed) > 0:
+			tenants = append(tenants, failed...)
+			ss.present("failed-to-rotate-logged", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
+				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", strings.Join(failed, ", "))})
+		default:
+			ss.absent("failed-to-rotate-logged")
+		}
+	}
+	// tenants whose latest audit outcome is a failure
+	if a, why := t.audit(); why != "" {
+		ss.unknown("specific-tenants", why)
+	} else {
+		var failing []string
+		for id, ts := range a.Tenants {
+			if ts.LastFailure != nil && (ts.LastSuccess == nil || ts.LastFailure.After(*ts.LastSuccess)) && t.now.Sub(*ts.LastFailure) < 7*24*time.Hour {
+				failing = append(failing, id)
+			}
+		}
+		sort.Strings(failing)
+		for _, id := range tenants {
+			if !slices.Contains(failing, id) {
+				failing = append(failing, id)
+			}
+		}
+		if len(failing) > 0 {
+			ss.present("specific-tenants", Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed",
+				Observed: listSome(failing, 8), Threshold: "none"})
+			tenants = mergeSorted(tenants, failing)
+		} else {
+			ss.absent("specific-tenants", Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"})
+		}
+	}
+	t.policySymptom(ss, "policy-missing-capability")
+	v := decide(ss, []string{"rotation-job-failed", "failed-to-rotate-logged"}, []string{"specific-tenants", "policy-missing-capability"}, SeverityCritical)
+	v.tenants = tenants
+	return v
+}
+
+func (t *triage) policySymptom(ss symptoms, id string) {
+	if r := t.unreadable(collectors.SourceVault); r != "" {
+		ss.unknown(id, r)
+		return
+	}
+	p := t.s.Vault.Policy
+	if p == nil {
+		if pr := t.partProblem(collectors.SourceVault, "policy"); pr != "" {
+			ss.unknown(id, pr)
+		} else {
+			ss.unknown(id, "the policy was not read")
+		}
+		return
+	}
+	if !p.Found {
+		ss.present(id, Evidence{Source: collectors.SourceVault, Fact: "policy " + p.Name, Observed: "does not exist"})
+		return
+	}
+	missing := false
+	for _, c := range p.Checks {
+		if len(c.Missing) > 0 {
+			missing = true
+			how := "by reading the policy"
+			if c.Effective {
+				how = "for the orchestrator's token, as Vault reports"
+			}
+			ss.present(id, Evidence{Source: collectors.SourceVault, Fact: "capabilities on " + c.Path + " " + how,
+				Observed: "missing " + strings.Join(c.Missing, ", "), Threshold: "needs " + strings.Join(c.Required, ", ")})
+		}
+	}
+	if !missing {
+		ss.absent(id, Evidence{Source: collectors.SourceVault, Fact: "policy " + p.Name, Observed: "grants what the runbook requires"})
+	}
+}
+
+func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool, why string) {
+	var reasons []string
+	if r := t.unreadable(collectors.SourceVault); r == "" {
+		v := t.s.Vault
+		if v.OrchestratorToken != nil {
+			return v.OrchestratorToken.TTL.Duration(), "vault (lookup-accessor " + v.OrchestratorToken.Accessor + ")", false, ""
+		}
+		if strings.HasPrefix(v.OrchestratorTokenNote, "no live token") {
+			return 0, "vault", true, ""
+		}
+		if v.OrchestratorTokenNote != "" {
+			reasons = append(reasons, v.OrchestratorTokenNote)
+		}
+	} else {
+		reasons = append(reasons, r)
+	}
+	if m, why := t.metric("tokenExpirySeconds"); why == "" {
+		best := -1.0
+		for _, s := range m.Series {
+			if s.Value != nil && (best < 0 || *s.Value < best) {
+				best = *s.Value
+			}
+		}
+		if best >= 0 {
+			return time.Duration(best * float64(time.Second)), "prometheus " + m.Name, false, ""
+		}
+		reasons = append(reasons, "prometheus: no current "+m.Name+" series")
+	} else {
+		reasons = append(reasons, why)
+	}
+	return 0, "", false, strings.Join(reasons, "; ")
+}
+
+func (t *triage) vaultTokenExpired(ss symptoms) verdict {
+	th := t.s.Config.Thresholds
+	warn, crit := th.TokenExpiryWarning.Duration(), th.TokenExpiryCritical.Duration()
+	strong := false
+	ttl, src, gone, why := t.orchestratorTTL()
+	switch {
+	case why != "":
+		ss.unknown("token-expiring", "orchestrator token TTL unknown: "+why)
+	case gone:
+		strong = true
+		ss.present("token-expiring", Evidence{Source: collectors.SourceVault, Fact: "orchestrator token of role " + t.s.Config.Vault.KubernetesAuthRole,
+			Observed: "no live token found: expired or revoked"})
+	case ttl <= crit:
+		strong = true
+		ss.present("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "critical under " + roundDur(crit)})
+	case ttl <= warn:
+		ss.present("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
+	default:
+		ss.absent("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
+	}
+
+	renewalKnown := false
+	if a, why := t.audit(); why == "" {
+		renewalKnown = true
+		r := a.Renewals
+		if r.Errors > 0 && r.LastError != nil && t.now.Sub(*r.LastError) < recentWindow && (r.LastOK == nil || r.LastError.After(*r.LastOK)) {
+			at := *r.LastError
+			ss.present("renewal-failures", Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines",
+				Observed: fmt.Sprintf("%d errors, the latest %s, no success since", r.Errors, ago(t.now, at)), At: &at})
+			for _, e := range r.RecentErrors {
+				if strings.Contains(strings.ToLower(e.Message), "permission denied") {
+					ss.present("permission-denied-vault", Evidence{Source: collectors.SourceLogs, Fact: "renewal error", Observed: e.Message, At: e.Time})
+					break
+				}
+			}
+		} else {
+			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
+			ss.absent("renewal-failures", Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
+		}
+	}
+	if m, why := t.metric("tokenRenewals"); why == "" {
+		renewalKnown = true
+		if n := counterIncrease(m, func(l map[string]string) bool {
+			o := strings.ToLower(l["outcome"] + l["status"] + l["result"])
+			return strings.Contains(o, "fail") || strings.Contains(o, "error")
+		}); n > 0 {
+			ss.present("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h", Observed: fmt.Sprintf("+%g", n), Threshold: "0"})
+		}
+	}
+	if !renewalKnown {
+		ss.unknown("renewal-failures", "neither the orchestrator's log nor the renewal metric could be read")
+		ss.unknown("permission-denied-vault", "the orchestrator's log could not be read")
+	} else if !ss.is("permission-denied-vault", SymptomPresent) {
+		ss.absent("permission-denied-vault")
+	}
+
+	// the Kubernetes-auth role against the runbook's
+	if r := t.unreadable(collectors.SourceVault); r != "" {
+		ss.unknown("role-misconfigured", r)
+	} else if role := t.s.Vault.Role; role == nil {
+		ss.unknown("role-misconfigured", orDefault(t.partProblem(collectors.SourceVault, "kubernetes auth role"), "the role was not read"))
+	} else if !role.Found {
+		ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role auth/" + role.Mount + "/role/" + role.Name, Observed: "does not exist"})
+	} else {
+		cfg := t.s.Config
+		check := func(fact string, got []string, want string) {
+			if !slices.Contains(got, want) && !slices.Contains(got, "*") {
+				ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
+					Observed: strings.Join(orNone(got), ","), Threshold: "must include " + want})
+			}
+		}
+		check("bound_service_account_names", role.BoundServiceAccounts, cfg.Kubernetes.VaultSA())
+		check("bound_service_account_namespaces", role.BoundNamespaces, t.s.Namespace)
+		if !slices.Contains(role.Policies, cfg.Vault.Policy) {
+			ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
+				Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy})
+		}
+		if ttl := role.TTL.Duration(); ttl > 0 && ttl < warn {
+			ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
+				Observed: roundDur(ttl), Threshold: "runbook: 24h; warning under " + roundDur(warn)})
+		}
+		if !ss.is("role-misconfigured", SymptomPresent) {
+			ss.absent("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name, Observed: "matches the runbook"})
+		}
+	}
+
+	switch {
+	case strong || ss.is("renewal-failures", SymptomPresent):
+		return verdict{status: StatusActive, severity: SeverityCritical}
+	case ss.is("token-expiring", SymptomPresent) || ss.is("role-misconfigured", SymptomPresent) || ss.is("permission-denied-vault", SymptomPresent):
+		return verdict{status: StatusSuspected, severity: SeverityWarning}
+	case ss.is("token-expiring", SymptomUnknown) && ss.is("renewal-failures", SymptomUnknown):
+		return verdict{status: StatusUnknown}
+	case ss.is("token-expiring", SymptomUnknown):
+		return verdict{status: StatusUnknown}
+	}
+	return verdict{status: StatusClear, severity: SeverityNone}
+}
+
+// counterIncrease sums, over the series keep accepts, how much a counter
+// grew across its 24 h history (resets counted as growth from zero).
+func counterIncrease(m *collectors.Metric, keep func(map[string]string) bool) float64 {
+	total := 0.0
+	for _, s := range m.Series {
+		if !keep(s.Labels) {
+			continue
+		}
+		_, vals := s.History.Points()
+		for i := 1; i < len(vals); i++ {
+			if d := vals[i] - vals[i-1]; d > 0 {
+				total += d
+			} else if d < 0 {
+				total += vals[i]
+			}
+		}
+	}
+	return total
+}
+
+func (t *triage) cleanupFailing(ss symptoms) verdict {
+	cj, why := t.cronJob(collectors.RoleCleanup)
+	if why != "" {
+		for _, id := range []string{"cleanup-job-failed", "dry-run-left-on", "too-many-versions-logged"} {
+			ss.unknown(id, why)
+		}
+	} else {
+		dry := ""
+		for _, e := range cj.Env {
+			if e.Name == "DRY_RUN" {
+				dry = e.Value
+			}
+		}
+		if strings.EqualFold(dry, "true") || dry == "1" {
+			ss.present("dry-run-left-on", Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: dry, Threshold: "false"})
+		} else {
+			ss.absent("dry-run-left-on", Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: orDefault(dry, "unset")})
+		}
+		jobs, why := t.jobs(collectors.RoleCleanup)
+		newest := newestFinished(jobs)
+		switch {
+		case why != "":
+			ss.unknown("cleanup-job-failed", why)
+			ss.unknown("too-many-versions-logged", why)
+		case newest == nil:
+			ss.absent("cleanup-job-failed", Evidence{Source: collectors.SourceKubernetes, Fact: "cleanup Jobs", Observed: "none finished yet"})
+			ss.absent("too-many-versions-logged")
+		default:
+			if newest.Outcome == collectors.OutcomeFailed {
+				ss.present("cleanup-job-failed", jobEvidence(newest, "latest cleanup Job"))
+			} else {
+				ss.absent("cleanup-job-failed", jobEvidence(newest, "latest cleanup Job"))
+			}
+			if logHas(newest, "Too many versions") {
+				ss.present("too-many-versions-logged", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "\"Too many versions\""})
+			} else {
+				ss.absent("too-many-versions-logged")
+			}
+		}
+	}
+	// versions growing: tenants whose live versions exceed the cleanup's
+	// retention (from the ConfigMaps), shown as supporting evidence
+	if ts, why := t.tenants(); why != "" {
+		ss.unknown("versions-growing", why)
+	} else {
+		limit := t.cleanupRetention()
+		var over []string
+		for _, tn := range ts {
+			if tn.Error == "" && tn.LiveVersions > limit {
+				over = append(over, tn.ID)
+			}
+		}
+		if len(over) > 0 {
+			ss.present("versions-growing", Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
+				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: fmt.Sprintf("%d versions", limit)})
+		} else {
+			ss.absent("versions-growing")
+		}
+	}
+	v := decide(ss, []string{"cleanup-job-failed", "dry-run-left-on"}, []string{"too-many-versions-logged"}, SeverityWarning)
+	if v.status == StatusActive && ss.is("cleanup-job-failed", SymptomPresent) && ss.is("versions-growing", SymptomPresent) {
+		v.severity = SeverityCritical
+	}
+	return v
+}
+
+// cleanupRetention is the secrets retention found in the ConfigMaps
+// (a key like retention.secrets.retentionVersions), else the configured
+// CMEK retention.
+func (t *triage) cleanupRetention() int {
+	if k := t.s.Kubernetes; k != nil {
+		for _, r := range k.Retention {
+			for key, val := range r.Settings {
+				if strings.Contains(strings.ToLower(key), "secret") {
+					var n int
+					if _, err := fmt.Sscan(val, &n); err == nil && n > 0 {
+						return n
+					}
+				}
+			}
+		}
+	}
+	return t.s.Config.Vault.RetentionVersions
+}
+
+func (t *triage) retentionOverflow(ss symptoms) verdict {
+	keep := t.s.Config.Vault.RetentionVersions
+	var over, unlimited []string
+	if ts, why := t.tenants(); why != "" {
+		ss.unknown("tenants-over-retention", why)
+		ss.unknown("no-max-versions", why)
+	} else {
+		for _, tn := range ts {
+			if tn.Error == "" && tn.LiveVersions > keep {
+				over = append(over, tn.ID)
+				if tn.MaxVersions == 0 || tn.MaxVersions > keep {
+					unlimited = append(unlimited, tn.ID)
+				}
+			}
+		}
+		if len(over) > 0 {
+			worst := ts[0]
+			for _, tn := range ts {
+				if tn.LiveVersions > worst.LiveVersions {
+					worst = tn
+				}
+			}
+			ss.present("tenants-over-retention", Evidence{Source: collectors.SourceVault, Fact: "tenants over retention",
+				Observed: fmt.Sprintf("%d (most: %s with %d live versions)", len(over), worst.ID, worst.LiveVersions), Threshold: fmt.Sprintf("%d versions", keep)})
+		} else {
+			ss.absent("tenants-over-retention", Evidence{Source: collectors.SourceVault, Fact: "tenants over retention", Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", keep)})
+		}
+		if len(unlimited) > 0 {
+			ss.present("no-max-versions", Evidence{Source: collectors.SourceVault, Fact: "over-retention tenants without max_versions <= retention", Observed: listSome(unlimited, 8)})
+		} else {
+			ss.absent("no-max-versions")
+		}
+	}
+	if jobs, why := t.jobs(collectors.RoleRotation); why != "" {
+		ss.unknown("version-limit-logged", why)
+	} else {
+		found := false
+		for i := range jobs {
+			if logHas(&jobs[i], "Version limit exceeded") {
+				found = true
+				ss.present("version-limit-logged", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + jobs[i].Name, Observed: "\"Version limit exceeded\""})
+				break
+			}
+		}
+		if !found {
+			ss.absent("version-limit-logged")
+		}
+	}
+	v := decide(ss, []string{"tenants-over-retention"}, []string{"version-limit-logged"}, SeverityWarning)
+	v.tenants = over
+	return v
+}
+
+func (t *triage) batchTimeout(ss symptoms) verdict {
+	jobs, why := t.jobs(collectors.RoleRotation)
+	if why != "" {
+		for _, id := range []string{"deadline-exceeded", "partial-coverage", "pod-killed"} {
+			ss.unknown(id, why)
+		}
+		return verdict{status: StatusUnknown}
+	}
+	newest := newestFinished(jobs)
+	if newest == nil {
+		ss.absent("deadline-exceeded", Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
+		ss.absent("partial-coverage")
+		ss.absent("pod-killed")
+		return verdict{status: StatusClear, severity: SeverityNone}
+	}
+	var tenants []string
+	if newest.Reason == "DeadlineExceeded" {
+		e := jobEvidence(newest, "latest rotation Job")
+		if newest.ActiveDeadlineSeconds != nil {
+			e.Threshold = fmt.Sprintf("activeDeadlineSeconds %d", *newest.ActiveDeadlineSeconds)
+		}
+		ss.present("deadline-exceeded", e)
+		// coverage: tenants with an audit event since the run started
+		if a, why := t.audit(); why != "" {
+			ss.unknown("partial-coverage", why)
+		} else if newest.Started != nil {
+			all := t.allTenants(a)
+			var reached []string
+			for id, ts := range a.Tenants {
+				if ts.LastEvent != nil && !ts.LastEvent.Before(*newest.Started) {
+					reached = append(reached, id)
+				}
+			}
+			if len(all) > 0 && len(reached) < len(all) {
+				for _, id := range all {
+					if !slices.Contains(reached, id) {
+						tenants = append(tenants, id)
+					}
+				}
+				ss.present("partial-coverage", Evidence{Source: collectors.SourceLogs, Fact: "tenants with a rotation event in run " + newest.Name,
+					Observed: fmt.Sprintf("%d of %d", len(reached), len(all)), Threshold: fmt.Sprintf("%d", len(all))})
+			} else {
+				ss.absent("partial-coverage", Evidence{Source: collectors.SourceLogs, Fact: "tenants with a rotation event in run " + newest.Name, Observed: fmt.Sprintf("%d of %d", len(reached), len(all))})
+			}
+		} else {
+			ss.unknown("partial-coverage", "the Job has no start time")
+		}
+	} else {
+		obs := "Job " + newest.Name + " " + newest.Outcome
+		th := ""
+		if newest.Started != nil && newest.Finished != nil && newest.ActiveDeadlineSeconds != nil {
+			took := newest.Finished.Sub(*newest.Started)
+			dl := time.Duration(*newest.ActiveDeadlineSeconds) * time.Second
+			obs = fmt.Sprintf("Job %s took %s", newest.Name, roundDur(took))
+			th = "deadline " + roundDur(dl)
+			if took > dl*8/10 {
+				ss.present("deadline-exceeded", Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run close to its deadline", Observed: obs, Threshold: th})
+			}
+		}
+		if !ss.is("deadline-exceeded", SymptomPresent) {
+			ss.absent("deadline-exceeded", Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation Job", Observed: obs, Threshold: th})
+		}
+		ss.absent("partial-coverage")
+	}
+	killed := false
+	for _, p := range newest.Pods {
+		for _, c := range p.Containers {
+			if c.ExitCode != nil && (*c.ExitCode == 137 || *c.ExitCode == 143) || c.OOMKilled {
+				killed = true
+				ss.present("pod-killed", Evidence{Source: collectors.SourceKubernetes, Fact: "pod " + p.Name, Observed: fmt.Sprintf("container %s exit %d %s", c.Name, derefI(c.ExitCode), c.Reason)})
+			}
+		}
+	}
+	if !killed && logHas(newest, "SIGTERM") {
+		killed = true
+		ss.present("pod-killed", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "SIGTERM received mid-rotation"})
+	}
+	if !killed {
+		ss.absent("pod-killed")
+	}
+	var v verdict
+	switch {
+	case newest.Reason == "DeadlineExceeded":
+		v = verdict{status: StatusActive, severity: SeverityCritical}
+	case ss.is("deadline-exceeded", SymptomPresent):
+		v = verdict{status: StatusSuspected, severity: SeverityWarning}
+	default:
+		v = verdict{status: StatusClear, severity: SeverityNone}
+	}
+	v.tenants = tenants
+	return v
+}
+
+func derefI(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// allTenants is every tenant known: Vault's list when it was read, else the
+// tenants seen in the audit log.
+func (t *triage) allTenants(a *auditlog.Summary) []string {
+	var out []string
+	if ts, why := t.tenants(); why == "" && len(ts) > 0 {
+		for _, tn := range ts {
+			out = append(out, tn.ID)
+		}
+		return out
+	}
+	for id := range a.Tenants {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (t *triage) auditMissing(ss symptoms) verdict {
+	dep := (*collectors.Deployment)(nil)
+	if r := t.unreadable(collectors.SourceKubernetes); r != "" {
+		ss.unknown("audit-disabled", r)
+	} else if dep = t.s.Kubernetes.Orchestrator; dep == nil || dep.Error != "" {
+		ss.unknown("audit-disabled", orDefault(t.partProblem(collectors.SourceKubernetes, "deployment"), "the orchestrator Deployment was not read"))
+	} else if !dep.Found {
+		ss.unknown("audit-disabled", fmt.Sprintf("Deployment %s not found in %s", dep.Name, t.s.Namespace))
+	} else {
+		val := "unset"
+		for _, e := range dep.Env {
+			if e.Name == "AUDIT_ENABLED" {
+				val = orDefault(e.Value, "from "+e.From)
+			}
+		}
+		switch {
+		case dep.AuditEnabled != nil && !*dep.AuditEnabled:
+			ss.present("audit-disabled", Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val, Threshold: "true"})
+		default:
+			ss.absent("audit-disabled", Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val})
+		}
+	}
+
+	a, awhy := t.audit()
+	since := t.now.Add(-recentWindow)
+	// rotations in the last day: counted in Prometheus, or a rotation Job
+	// that finished (successfully) in the window
+	rotated, rotSrc, rotWhy := 0.0, "", []string{}
+	if m, why := t.metric("rotations"); why == "" {
+		rotated, rotSrc = counterIncrease(m, func(map[string]string) bool { return true }), collectors.SourcePrometheus
+	} else {
+		rotWhy = append(rotWhy, why)
+	}
+	var lastOK *collectors.Job
+	if jobs, why := t.jobs(collectors.RoleRotation); why == "" {
+		for i := range jobs {
+			if jobs[i].Outcome == collectors.OutcomeSucceeded && jobs[i].Finished != nil {
+				lastOK = &jobs[i]
+				break
+			}
+		}
+		if rotSrc == "" && lastOK != nil && lastOK.Finished.After(since) {
+			rotated, rotSrc = 1, collectors.SourceKubernetes
+		}
+	} else {
+		rotWhy = append(rotWhy, why)
+	}
+	switch {
+	case awhy != "":
+		ss.unknown("rotations-without-audit", awhy)
+		ss.unknown("missing-rotation-events", awhy)
+	default:
+		recentEvents := a.LastEvent != nil && a.LastEvent.After(since)
+		switch {
+		case rotSrc == "":
+			ss.unknown("rotations-without-audit", "no rotation count: "+strings.Join(rotWhy, "; "))
+		case rotated > 0 && !recentEvents:
+			last := "never"
+			if a.LastEvent != nil {
+				last = ago(t.now, *a.LastEvent)
+			}
+			ss.present("rotations-without-audit", Evidence{Source: rotSrc, Fact: "rotations in the last 26h without audit events",
+				Observed: fmt.Sprintf("%g rotations counted; last audit event %s", rotated, last), Threshold: "an audit event per rotation"})
+		default:
+			ss.absent("rotations-without-audit", Evidence{Source: collectors.SourceLogs, Fact: "audit events in the last 26h", Observed: fmt.Sprint(recentEvents)})
+		}
+		if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
+			ss.present("missing-rotation-events", Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})
+		} else {
+			ss.absent("missing-rotation-events")
+		}
+	}
+	return decide(ss, []string{"rotations-without-audit", "audit-disabled"}, []string{"missing-rotation-events"}, SeverityCritical)
+}
+
+// --- alerts, compliance, facts ---------------------------------------------
+
+func (t *triage) alerts() []AlertFinding {
+	out := []AlertFinding{}
+	if t.s.Prometheus == nil {
+		return out
+	}
+	names := map[string]string{
+		t.s.Config.Prometheus.Alerts.RotationFailed:    "rotationFailed",
+		t.s.Config.Prometheus.Alerts.TokenExpiringSoon: "tokenExpiringSoon",
+		t.s.Config.Prometheus.Alerts.VersionOverflow:   "versionOverflow",
+		t.s.Config.Prometheus.Alerts.AuditLogMissing:   "auditLogMissing",
+	}
+	for _, a := range t.s.Prometheus.Alerts {
+		role := names[a.Name]
+		af := AlertFinding{Name: a.Name, Role: role, State: a.State, Labels: a.Labels, ActiveAt: a.ActiveAt, Summary: a.Annotations["summary"]}
+		for _, l := range t.book.RelatedAlerts {
+			if l.Role == role {
+				af.Scenario = l.Scenario
+			}
+		}
+		out = append(out, af)
+	}
+	return out
+}
+
+// RotationInterval is the rotation policy interval: the configured one, or
+// the time between two consecutive runs of the rotation CronJob's schedule
+// after at. It returns the source, or why it is unknown.
+func RotationInterval(s *collectors.Snapshot, at time.Time) (time.Duration, string, error) {
+	if d := s.Config.Thresholds.RotationInterval.Duration(); d > 0 {
+		return d, "config thresholds.rotationInterval", nil
+	}
+	t := &triage{s: s, now: at}
+	cj, why := t.cronJob(collectors.RoleRotation)
+	if why != "" {
+		return 0, "", fmt.Errorf("%s; set thresholds.rotationInterval in the config", why)
+	}
+	d, err := scheduleInterval(cj.Schedule, cj.TimeZone, at)
+	if err != nil {
+		return 0, "", err
+	}
+	return d, fmt.Sprintf("CronJob %s schedule %q", cj.Name, cj.Schedule), nil
+}
+
+func (t *triage) compliance() Compliance {
+	c := Compliance{OverdueDays: t.s.Config.Thresholds.OverdueDays, Findings: []ComplianceFinding{}}
+	interval, src, err := RotationInterval(t.s, t.now)
+	if err != nil {
+		c.IntervalSource = "unknown"
+		c.Unknown = append(c.Unknown, "rotation interval: "+err.Error())
+	} else {
+		c.Interval, c.IntervalSource = collectors.Duration(interval), src
+	}
+	ts, twhy := t.tenants()
+	a, awhy := t.audit()
+	if twhy != "" {
+		c.Unknown = append(c.Unknown, "tenant key versions: "+twhy)
+	}
+	if awhy != "" {
+		c.Unknown = append(c.Unknown, "audit events: "+awhy)
+	}
+	type tenantInfo struct {
+		vault *collectors.Tenant
+		audit *auditlog.TenantSummary
+	}
+	all := map[string]*tenantInfo{}
+	for i := range ts {
+		all[ts[i].ID] = &tenantInfo{vault: &ts[i]}
+	}
+	if a != nil {
+		for id, s := range a.Tenants {
+			s := s
+			if all[id] == nil {
+				all[id] = &tenantInfo{}
+			}
+			all[id].audit = &s
+		}
+	}
+	ids := make([]string, 0, len(all))
+	for id := range all {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	c.TenantsChecked = len(ids)
+	keep := t.s.Config.Vault.RetentionVersions
+	overdueAfter := interval + time.Duration(c.OverdueDays)*24*time.Hour
+	for _, id := range ids {
+		info := all[id]
+		var last *time.Time
+		var ev []Evidence
+		if v := info.vault; v != nil && v.CurrentCreated != nil {
+			at := *v.CurrentCreated
+			last = &at
+			ev = append(ev, Evidence{Source: collectors.SourceVault, Fact: "current key version " + fmt.Sprint(v.CurrentVersion) + " created", Observed: fmtTime(at), At: &at})
+		}
+		if au := info.audit; au != nil && au.LastSuccess != nil {
+			at := *au.LastSuccess
+			ev = append(ev, Evidence{Source: collectors.SourceLogs, Fact: "last successful rotation event", Observed: fmtTime(at), At: &at})
+			if last == nil || at.After(*last) {
+				last = &at
+			}
+		}
+		switch {
+		case last != nil && last.After(t.now.Add(5*time.Minute)):
+			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceClockSkew, Severity: SeverityWarning, LastRotation: last, Evidence: ev,
+				Detail: fmt.Sprintf("last rotation is dated %s, after the time of judgement %s: a clock is wrong", fmtTime(*last), fmtTime(t.now))})
+		case last == nil && info.vault != nil && info.vault.Error == "":
+			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceNeverRotated, Severity: SeverityWarning, Evidence: ev,
+				Detail: "no key version or rotation event with a time"})
+		case last != nil && err == nil && t.now.Sub(*last) > overdueAfter:
+			late := t.now.Sub(*last) - interval
+			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceOverdue, Severity: SeverityCritical, LastRotation: last, Evidence: ev,
+				Detail: fmt.Sprintf("last rotated %s, %s beyond the %s policy interval (limit %d days): report to compliance", ago(t.now, *last), roundDur(late), roundDur(interval), c.OverdueDays)})
+		}
+		if v := info.vault; v != nil && v.Error == "" && v.LiveVersions > keep {
+			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceOverRetention, Severity: SeverityWarning, LastRotation: last,
+				Detail:   fmt.Sprintf("%d live key versions, retention %d (max_versions %d)", v.LiveVersions, keep, v.MaxVersions),
+				Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "live versions", Observed: fmt.Sprint(v.LiveVersions), Threshold: fmt.Sprint(keep)}}})
+		}
+		if au := info.audit; au != nil && au.LastFailure != nil && (au.LastSuccess == nil || au.LastFailure.After(*au.LastSuccess)) {
+			at := *au.LastFailure
+			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
+				Detail:   fmt.Sprintf("latest rotation failed %s: %s", ago(t.now, at), orDefault(au.LastFailureReason, "no reason logged")),
+				Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "last failed rotation event", Observed: au.LastFailureReason, At: &at}}})
+		}
+	}
+	sort.SliceStable(c.Findings, func(i, j int) bool {
+		a, b := c.Findings[i], c.Findings[j]
+		if a.Severity != b.Severity {
+			return a.Severity.Worse(b.Severity)
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Tenant < b.Tenant
+	})
+	return c
+}
+
+func (t *triage) facts(a Assessment) Facts {
+	var f Facts
+	if t.unreadable(collectors.SourceVault) == "" && t.s.Vault.OperatorToken != nil {
+		d := t.s.Vault.OperatorToken.TTL
+		f.OperatorTokenTTL = &d
+	}
+	if ttl, src, gone, why := t.orchestratorTTL(); why == "" {
+		d := collectors.Duration(ttl)
+		if gone {
+			d = 0
+		}
+		f.OrchestratorTokenTTL, f.OrchestratorTokenSource = &d, src
+	}
+	for _, role := range []string{collectors.RoleRotation, collectors.RoleCleanup} {
+		var last *time.Time
+		if cj, why := t.cronJob(role); why == "" {
+			last = cj.LastSuccessfulTime
+			if jobs, why := t.jobs(role); why == "" {
+				for _, j := range jobs {
+					if j.Outcome == collectors.OutcomeSucceeded && j.Finished != nil && (last == nil || j.Finished.After(*last)) {
+						last = j.Finished
+					}
+				}
+			}
+		}
+		if role == collectors.RoleRotation {
+			f.LastRotationSuccess = last
+		} else {
+			f.LastCleanupSuccess = last
+		}
+	}
+	if ts, why := t.tenants(); why == "" {
+		n, over := len(ts), 0
+		for _, tn := range ts {
+			if tn.LiveVersions > t.s.Config.Vault.RetentionVersions {
+				over++
+			}
+		}
+		f.Tenants, f.TenantsOverRetention = &n, &over
+	}
+	if a.Compliance.IntervalSource != "unknown" && len(a.Compliance.Unknown) == 0 {
+		n := 0
+		for _, c := range a.Compliance.Findings {
+			if c.Kind == ComplianceOverdue {
+				n++
+			}
+		}
+		f.TenantsOverdue = &n
+	}
+	for _, al := range a.Alerts {
+		if al.State == "firing" {
+			f.FiringAlerts++
+		}
+	}
+	return f
+}
+
+func listSome(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
+}
+
+func mergeSorted(a, b []string) []string {
+	out := append(append([]string(nil), a...), b...)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func orNone(s []string) []string {
+	if len(s) == 0 {
+		return []string{"(none)"}
+	}
+	return s
+}

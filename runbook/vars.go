@@ -1,0 +1,161 @@
+package runbook
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+)
+
+// Vars fill the steps' command templates with the real names. Values that
+// are not known are placeholders in the runbook's style (<failed-job-name>).
+type Vars struct {
+	Namespace              string
+	RotationCronJob        string
+	CleanupCronJob         string
+	SecurityLabel          string
+	OrchestratorLabel      string
+	OrchestratorDeployment string
+	OrchestratorSA         string
+	VaultSA                string
+	Image                  string
+	VaultAddr              string
+	KVMount                string
+	TenantPathExample      string
+	TenantExample          string
+	TenantEnv              string
+	RetentionVersions      int
+	Policy                 string
+	PolicyText             string
+	AuthMount              string
+	AuthRole               string
+	OrchestratorAccessor   string
+	FailedJob              string
+	FailedRotationJob      string
+	FailedCleanupJob       string
+	MetricTokenExpiry      string
+	MetricTokenRenewals    string
+	MetricRotations        string
+	MetricRotationsFailed  string
+	OverdueDays            int
+	// Stamp makes names of Jobs created by hand unique (yyyymmdd-hhmm).
+	Stamp string
+}
+
+// NewVars takes the names from the snapshot's configuration and the live
+// values (failed jobs, the orchestrator's token accessor, a tenant) from the
+// snapshot; at stamps the names of Jobs to create.
+func NewVars(s *collectors.Snapshot, at time.Time) Vars {
+	c := s.Config
+	v := Vars{
+		Namespace:              orPlaceholder(s.Namespace, "namespace"),
+		RotationCronJob:        c.Kubernetes.RotationCronJob,
+		CleanupCronJob:         c.Kubernetes.CleanupCronJob,
+		SecurityLabel:          c.Kubernetes.SecurityLabel,
+		OrchestratorLabel:      c.Kubernetes.OrchestratorLabel,
+		OrchestratorDeployment: c.Kubernetes.OrchestratorDeployment,
+		OrchestratorSA:         c.Kubernetes.OrchestratorServiceAccount,
+		VaultSA:                c.Kubernetes.VaultSA(),
+		Image:                  "<orchestrator-image>",
+		VaultAddr:              orPlaceholder(s.VaultAddr, "vault-addr"),
+		KVMount:                c.Vault.KVMount,
+		TenantExample:          "<tenant-id>",
+		TenantEnv:              c.Kubernetes.TenantEnv,
+		RetentionVersions:      c.Vault.RetentionVersions,
+		Policy:                 c.Vault.Policy,
+		PolicyText:             PolicyText(c),
+		AuthMount:              c.Vault.KubernetesAuthMount,
+		AuthRole:               c.Vault.KubernetesAuthRole,
+		OrchestratorAccessor:   "<orchestrator-token-accessor>",
+		FailedJob:              "<failed-job-name>",
+		FailedRotationJob:      "<cmek-rotation-job>",
+		FailedCleanupJob:       "<secret-cleanup-job>",
+		MetricTokenExpiry:      c.Prometheus.Metrics.TokenExpirySeconds,
+		MetricTokenRenewals:    c.Prometheus.Metrics.TokenRenewals,
+		MetricRotations:        c.Prometheus.Metrics.Rotations,
+		MetricRotationsFailed:  c.Prometheus.Metrics.RotationsFailed,
+		OverdueDays:            c.Thresholds.OverdueDays,
+		Stamp:                  at.UTC().Format("20060102-1504"),
+	}
+	if k := s.Kubernetes; k != nil {
+		for _, cj := range k.CronJobs {
+			if cj.Role == collectors.RoleRotation && cj.Image != "" {
+				v.Image = cj.Image
+			}
+		}
+		for _, j := range k.Jobs { // newest first
+			if j.Outcome != collectors.OutcomeFailed {
+				continue
+			}
+			if v.FailedJob == "<failed-job-name>" {
+				v.FailedJob = j.Name
+			}
+			if j.Role == collectors.RoleRotation && strings.HasPrefix(v.FailedRotationJob, "<") {
+				v.FailedRotationJob = j.Name
+			}
+			if j.Role == collectors.RoleCleanup && strings.HasPrefix(v.FailedCleanupJob, "<") {
+				v.FailedCleanupJob = j.Name
+			}
+		}
+	}
+	if vd := s.Vault; vd != nil {
+		if vd.OrchestratorToken != nil && vd.OrchestratorToken.Accessor != "" {
+			v.OrchestratorAccessor = vd.OrchestratorToken.Accessor
+		}
+		if len(vd.Tenants) > 0 {
+			v.TenantExample = vd.Tenants[0].ID
+		}
+	}
+	v.TenantPathExample = c.TenantPath(v.TenantExample)
+	return v
+}
+
+func orPlaceholder(s, name string) string {
+	if s == "" {
+		return "<" + name + ">"
+	}
+	return s
+}
+
+// Render fills a command template. A template error (which the embedded
+// runbook's test rules out) is returned in the text itself, so a screen
+// never goes blank.
+func (v Vars) Render(command string) string {
+	t, err := template.New("").Option("missingkey=error").Parse(command)
+	if err != nil {
+		return fmt.Sprintf("%s  # template error: %v", command, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, v); err != nil {
+		return fmt.Sprintf("%s  # template error: %v", command, err)
+	}
+	return b.String()
+}
+
+// PolicyText is the rotation policy the runbook's Scenario 1 step 4 writes,
+// for the configured mount and tenant path. The runbook writes the tenant
+// segment as "*", which Vault treats literally in the middle of a path; "+"
+// is the one-segment wildcard that grants what the runbook means.
+func PolicyText(c config.Config) string {
+	p := strings.Replace(c.Vault.TenantPathTemplate, config.TenantPlaceholder, "+", 1)
+	return fmt.Sprintf(`path "%s/data/%s" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "%s/metadata/%s" {
+  capabilities = ["list", "read", "delete"]
+}
+`, c.Vault.KVMount, p, c.Vault.KVMount, p)
+}
+
+// RequiredCapabilities are the capabilities PolicyText grants, by KV v2
+// path kind ("data", "metadata").
+func RequiredCapabilities() map[string][]string {
+	return map[string][]string{
+		"data":     {"create", "read", "update", "delete"},
+		"metadata": {"list", "read", "delete"},
+	}
+}
