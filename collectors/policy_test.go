@@ -56,10 +56,10 @@ path "secret/metadata/tenants/*/cmek" {
 		want     []string
 		wantRule string
 	}{
-		"plus beats glob":          {"secret/data/tenants/t-1/cmek", []string{"create", "delete", "read", "update"}, "secret/data/tenants/+/cmek"},
-		"exact deny":               {"secret/data/tenants/t-9/cmek", []string{"deny"}, "secret/data/tenants/t-9/cmek"},
-		"glob only":                {"secret/data/other", []string{"read"}, "secret/data/*"},
-		"runbook star is literal":  {"secret/metadata/tenants/t-1/cmek", nil, ""},
+		"plus beats glob":         {"secret/data/tenants/t-1/cmek", []string{"create", "delete", "read", "update"}, "secret/data/tenants/+/cmek"},
+		"exact deny":              {"secret/data/tenants/t-9/cmek", []string{"deny"}, "secret/data/tenants/t-9/cmek"},
+		"glob only":               {"secret/data/other", []string{"read"}, "secret/data/*"},
+		"runbook star is literal": {"secret/metadata/tenants/t-1/cmek", nil, ""},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

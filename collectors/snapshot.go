@@ -226,8 +226,8 @@ type ContainerState struct {
 
 // LogTail is the bounded tail of a container's log.
 type LogTail struct {
-	Pod       string `json:"pod"`
-	Container string `json:"container"`
+	Pod       string   `json:"pod"`
+	Container string   `json:"container"`
 	Lines     []string `json:"lines,omitempty"`
 	// Truncated is true when the log was longer than the bounds.
 	Truncated bool `json:"truncated"`
@@ -374,7 +374,7 @@ type Policy struct {
 	Name  string `json:"name"`
 	Found bool   `json:"found"`
 	// Text is the policy's HCL (policies hold no secrets).
-	Text   string       `json:"text,omitempty"`
+	Text   string      `json:"text,omitempty"`
 	Checks []PathCheck `json:"checks"`
 }
 
@@ -394,14 +394,14 @@ type PathCheck struct {
 
 // AuthRole is the Kubernetes-auth role.
 type AuthRole struct {
-	Mount                 string   `json:"mount"`
-	Name                  string   `json:"name"`
-	Found                 bool     `json:"found"`
-	BoundServiceAccounts  []string `json:"boundServiceAccounts,omitempty"`
-	BoundNamespaces       []string `json:"boundNamespaces,omitempty"`
-	Policies              []string `json:"policies,omitempty"`
-	TTL                   Duration `json:"ttl"`
-	MaxTTL                Duration `json:"maxTtl"`
+	Mount                string   `json:"mount"`
+	Name                 string   `json:"name"`
+	Found                bool     `json:"found"`
+	BoundServiceAccounts []string `json:"boundServiceAccounts,omitempty"`
+	BoundNamespaces      []string `json:"boundNamespaces,omitempty"`
+	Policies             []string `json:"policies,omitempty"`
+	TTL                  Duration `json:"ttl"`
+	MaxTTL               Duration `json:"maxTtl"`
 }
 
 // PrometheusData is what was read from Prometheus.

@@ -6,8 +6,8 @@
 package runbook
 
 import (
-	_ "embed"
 	"bytes"
+	_ "embed"
 	"fmt"
 	"strings"
 	"sync"
