@@ -10,6 +10,10 @@
 package collectors
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
@@ -457,4 +461,24 @@ type Alert struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 	ActiveAt    *time.Time        `json:"activeAt,omitempty"`
 	Value       string            `json:"value,omitempty"`
+}
+
+// ReadSnapshot decodes a snapshot written by `kubectl rotation snapshot`.
+// It returns an error saying what is wrong when the input is not a
+// snapshot or is of a newer schema than this build reads.
+func ReadSnapshot(r io.Reader) (*Snapshot, error) {
+	var s Snapshot
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("not a kubectl-rotation snapshot: %w", err)
+	}
+	switch {
+	case s.SchemaVersion == 0:
+		return nil, errors.New("not a kubectl-rotation snapshot: no schemaVersion")
+	case s.SchemaVersion > SchemaVersion:
+		return nil, fmt.Errorf("snapshot schema %d is newer than this kubectl-rotation reads (%d): upgrade the tool", s.SchemaVersion, SchemaVersion)
+	case s.CollectedAt.IsZero():
+		return nil, errors.New("not a kubectl-rotation snapshot: no collectedAt")
+	}
+	return &s, nil
 }

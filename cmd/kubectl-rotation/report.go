@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 
 	"github.com/spf13/cobra"
 )
@@ -66,7 +72,34 @@ func (o *reportOptions) Validate() error {
 	return o.validate(o.source)
 }
 
-// Run writes the report. It returns errNotImplemented until issue #4.
+// Run writes the report in the chosen format and returns the exit code as
+// an exitError: 0 all clear, 1 warnings, 2 critical, 3 could not tell. It
+// returns other errors when the snapshot cannot be had or written.
 func (o *reportOptions) Run() error {
-	return fmt.Errorf("report is %w (issue #4)", errNotImplemented)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	snap, at, err := o.Settings.loadSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	book, err := runbook.Default()
+	if err != nil {
+		return err
+	}
+	r := book.NewReport(snap, at, "kubectl-rotation "+version)
+	switch o.output {
+	case "json":
+		err = r.WriteJSON(o.Out)
+	case "markdown":
+		err = r.WriteMarkdown(o.Out)
+	default:
+		err = r.WriteText(o.Out)
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if r.ExitCode != 0 {
+		return &exitError{code: r.ExitCode}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -35,7 +37,8 @@ func run(args []string, out, errOut io.Writer) error {
 	ns := fs.String("namespace", "rotation-lab", "namespace to seed")
 	dir := fs.String("dir", filepath.Join(testenv.CacheDir(), "lab"), "working folder (logs, kubeconfig, token file)")
 	envFile := fs.String("env-file", "", "also write the environment snippet to this file")
-	exitAfterSeed := fs.Bool("exit-after-seed", false, "stop the servers after seeding (for a quick check)")
+	exitAfterSeed := fs.Bool("exit-after-seed", false, "stop the servers after seeding (and capturing)")
+	capture := fs.String("capture", "", "write a snapshot of the lab, taken with the tool's collectors, to this file (the demo snapshot is made this way)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +70,26 @@ func run(args []string, out, errOut io.Writer) error {
 		}
 	}
 	fmt.Fprint(out, l.EnvScript())
+	if *capture != "" {
+		snap, err := l.Capture(ctx, config.Default(), "rotation-lab")
+		if err != nil {
+			return err
+		}
+		f, err := os.Create(*capture)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", " ")
+		if err := enc.Encode(snap); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", *capture, err)
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(errOut, "rotation-lab: snapshot written to %s\n", *capture)
+	}
 	if *exitAfterSeed {
 		return nil
 	}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// demoSnapshot is the built-in demo: a snapshot the collectors took of the
+// lab with all six scenarios (scripts/capture-demo.sh makes it).
+//
+//go:embed demo/snapshot.json
+var demoSnapshot []byte
+
+// loadSnapshot returns the snapshot to work on and the time to judge it at:
+// the demo or a --from file (judged at the time it was taken, so verdicts do
+// not drift with the clock), or a live collection judged now.
+func (s Settings) loadSnapshot(ctx context.Context) (*collectors.Snapshot, time.Time, error) {
+	switch {
+	case s.Demo:
+		snap, err := collectors.ReadSnapshot(bytes.NewReader(demoSnapshot))
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("built-in demo: %w", err)
+		}
+		return snap, snap.CollectedAt, nil
+	case s.From != "":
+		f, err := os.Open(s.From)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("--from: %w", err)
+		}
+		defer f.Close()
+		snap, err := collectors.ReadSnapshot(f)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("--from %s: %w", s.From, err)
+		}
+		return snap, snap.CollectedAt, nil
+	}
+	snap, err := s.collect(ctx)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return snap, snap.CollectedAt, nil
+}

@@ -1,0 +1,376 @@
+package runbook
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// ReportSchemaVersion is the version of the JSON report. It changes when a
+// field changes meaning or is removed; new fields do not change it.
+const ReportSchemaVersion = 1
+
+// Report is the JSON report: the assessment, where it was taken, and the
+// next steps of every scenario that is not clear, with the commands filled
+// in. docs/report-schema.md documents it.
+type Report struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Tool          string `json:"tool"`
+	// ExitCode is the report command's exit code (0 ok, 1 warning, 2
+	// critical, 3 could not tell).
+	ExitCode         int    `json:"exitCode"`
+	VaultAddr        string `json:"vaultAddr,omitempty"`
+	PrometheusTarget string `json:"prometheusTarget,omitempty"`
+	Assessment
+	// NextSteps are, per scenario that is active, suspected or unknown, its
+	// resolution steps with the commands filled in.
+	NextSteps map[string][]RenderedStep `json:"nextSteps"`
+}
+
+// RenderedStep is a step with its command filled in.
+type RenderedStep struct {
+	Title   string `json:"title"`
+	Command string `json:"command,omitempty"`
+	Note    string `json:"note,omitempty"`
+	Action  string `json:"action,omitempty"`
+}
+
+// NewReport builds the report of a snapshot judged at now.
+func (b *Book) NewReport(s *collectors.Snapshot, now time.Time, tool string) Report {
+	a := b.Triage(s, now)
+	vars := NewVars(s, now)
+	r := Report{
+		SchemaVersion: ReportSchemaVersion, Tool: tool, ExitCode: a.ExitCode(),
+		VaultAddr: s.VaultAddr, PrometheusTarget: s.PrometheusTarget,
+		Assessment: a, NextSteps: map[string][]RenderedStep{},
+	}
+	for _, f := range a.Findings {
+		if f.Status == StatusClear {
+			continue
+		}
+		sc, _ := b.Scenario(f.ID)
+		r.NextSteps[f.ID] = vars.RenderSteps(sc.Steps)
+	}
+	return r
+}
+
+// RenderSteps fills the steps' commands and notes.
+func (v Vars) RenderSteps(steps []Step) []RenderedStep {
+	out := make([]RenderedStep, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, RenderedStep{Title: s.Title, Command: v.Render(s.Command), Note: v.Render(s.Note), Action: s.Action})
+	}
+	return out
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+var statusMark = map[Status]string{StatusActive: "ACTIVE", StatusSuspected: "suspected", StatusClear: "clear", StatusUnknown: "UNKNOWN"}
+
+var symptomMark = map[SymptomState]string{SymptomPresent: "✓", SymptomAbsent: "✗", SymptomUnknown: "?"}
+
+func exitMeaning(code int) string {
+	switch code {
+	case ExitOK:
+		return "0 (all clear)"
+	case ExitWarning:
+		return "1 (warnings)"
+	case ExitCritical:
+		return "2 (critical)"
+	}
+	return "3 (could not tell: a source is missing)"
+}
+
+func evidenceLine(e Evidence) string {
+	s := fmt.Sprintf("%s: %s", e.Fact, e.Observed)
+	if e.Threshold != "" {
+		s += " (threshold: " + e.Threshold + ")"
+	}
+	return s + " [" + e.Source + "]"
+}
+
+func optDur(d *collectors.Duration) string {
+	if d == nil {
+		return "unknown"
+	}
+	return roundDur(d.Duration())
+}
+
+func optTime(now time.Time, t *time.Time) string {
+	if t == nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("%s (%s)", fmtTime(*t), ago(now, *t))
+}
+
+func optInt(n *int) string {
+	if n == nil {
+		return "unknown"
+	}
+	return fmt.Sprint(*n)
+}
+
+func sourceLine(st collectors.Status) string {
+	switch st.State {
+	case collectors.StateOK:
+		return fmt.Sprintf("ok (%s)", roundMS(st.Latency.Duration()))
+	case collectors.StatePartial:
+		parts := make([]string, 0, len(st.Problems))
+		for _, p := range st.Problems {
+			parts = append(parts, p.Part+": "+p.Error)
+		}
+		return "partial: " + strings.Join(parts, "; ")
+	}
+	return string(st.State) + ": " + st.Error
+}
+
+func roundMS(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// WriteText writes the report for a terminal: plain text, 80 columns where
+// the evidence allows.
+func (r Report) WriteText(w io.Writer) error {
+	a := r.Assessment
+	var b strings.Builder
+	fmt.Fprintf(&b, "Secret rotation report — namespace %s", a.Namespace)
+	if a.Context != "" {
+		fmt.Fprintf(&b, ", context %s", a.Context)
+	}
+	fmt.Fprintf(&b, "\ntaken %s, judged at %s\noverall: %s, exit code %s\n\n", fmtTime(a.TakenAt), fmtTime(a.JudgedAt), a.Overall, exitMeaning(r.ExitCode))
+	b.WriteString("SOURCES\n")
+	for _, st := range a.Sources {
+		fmt.Fprintf(&b, "  %-11s %s\n", st.Source, sourceLine(st))
+	}
+	b.WriteString("\nSCENARIOS\n")
+	for _, f := range a.Findings {
+		fmt.Fprintf(&b, "  %d %-32s %-9s %s\n", f.Number, f.Title, statusMark[f.Status], f.Summary)
+	}
+	for _, f := range a.Findings {
+		if f.Status == StatusClear {
+			continue
+		}
+		fmt.Fprintf(&b, "\nScenario %d: %s — %s, %s\n", f.Number, f.Title, f.Status, f.Severity)
+		for _, sy := range f.Symptoms {
+			fmt.Fprintf(&b, "  %s %s\n", symptomMark[sy.State], sy.Text)
+			for _, e := range sy.Evidence {
+				fmt.Fprintf(&b, "      %s\n", evidenceLine(e))
+			}
+			if sy.State == SymptomUnknown && sy.Reason != "" {
+				fmt.Fprintf(&b, "      cannot tell: %s\n", sy.Reason)
+			}
+		}
+		if len(f.Alerts) > 0 {
+			fmt.Fprintf(&b, "  alerts: %s\n", strings.Join(f.Alerts, ", "))
+		}
+		b.WriteString("  next steps:\n")
+		for i, s := range r.NextSteps[f.ID] {
+			fmt.Fprintf(&b, "   %d. %s\n", i+1, s.Title)
+			if s.Command != "" {
+				for _, l := range strings.Split(s.Command, "\n") {
+					fmt.Fprintf(&b, "        $ %s\n", l)
+				}
+			}
+		}
+	}
+	b.WriteString("\nALERTS\n")
+	if len(a.Alerts) == 0 {
+		if st := a.sourceState(collectors.SourcePrometheus); st != collectors.StateOK && st != collectors.StatePartial {
+			b.WriteString("  unknown: Prometheus was not read\n")
+		} else {
+			b.WriteString("  none firing or pending\n")
+		}
+	}
+	for _, al := range a.Alerts {
+		fmt.Fprintf(&b, "  %-24s %-8s scenario %s %s\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
+	}
+	r.writeCompliance(&b, false)
+	b.WriteString("\nKEY FACTS\n")
+	r.writeFacts(&b, "  %-30s %s\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (a Assessment) sourceState(name string) collectors.State {
+	for _, s := range a.Sources {
+		if s.Source == name {
+			return s.State
+		}
+	}
+	return collectors.StateMissing
+}
+
+func labelsText(l map[string]string) string {
+	var parts []string
+	for _, k := range []string{"tenant", "namespace", "severity"} {
+		if v, ok := l[k]; ok {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (r Report) writeFacts(b *strings.Builder, format string) {
+	f, now := r.Facts, r.JudgedAt
+	orch := optDur(f.OrchestratorTokenTTL)
+	if f.OrchestratorTokenSource != "" {
+		orch += " (from " + f.OrchestratorTokenSource + ")"
+	}
+	op := optDur(f.OperatorTokenTTL)
+	if f.OperatorTokenTTL != nil && *f.OperatorTokenTTL == 0 {
+		op = "does not expire"
+	}
+	rows := [][2]string{
+		{"operator Vault token TTL", op},
+		{"orchestrator Vault token TTL", orch},
+		{"last successful rotation", optTime(now, f.LastRotationSuccess)},
+		{"last successful cleanup", optTime(now, f.LastCleanupSuccess)},
+		{"tenants", optInt(f.Tenants)},
+		{"tenants overdue", optInt(f.TenantsOverdue)},
+		{"tenants over retention", optInt(f.TenantsOverRetention)},
+		{"firing alerts", fmt.Sprint(f.FiringAlerts)},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(b, format, row[0], row[1])
+	}
+}
+
+func (r Report) writeCompliance(b *strings.Builder, md bool) {
+	c := r.Compliance
+	head := "\nCOMPLIANCE\n"
+	if md {
+		head = "\n## Compliance\n\n"
+	}
+	b.WriteString(head)
+	interval := "unknown"
+	if c.IntervalSource != "unknown" {
+		interval = roundDur(c.Interval.Duration()) + " (" + c.IntervalSource + ")"
+	}
+	line := fmt.Sprintf("rotation interval %s; overdue after %d days beyond it; %d tenants checked", interval, c.OverdueDays, c.TenantsChecked)
+	if md {
+		fmt.Fprintf(b, "Rotation interval %s; overdue after %d days beyond it; %d tenants checked.\n", interval, c.OverdueDays, c.TenantsChecked)
+	} else {
+		fmt.Fprintf(b, "  %s\n", line)
+	}
+	for _, u := range c.Unknown {
+		if md {
+			fmt.Fprintf(b, "\n**Could not judge:** %s\n", mdEscape(u))
+		} else {
+			fmt.Fprintf(b, "  cannot tell: %s\n", u)
+		}
+	}
+	if len(c.Findings) == 0 {
+		if md {
+			b.WriteString("\nNo compliance finding.\n")
+		} else {
+			b.WriteString("  no finding\n")
+		}
+		return
+	}
+	if md {
+		b.WriteString("\n| tenant | finding | severity | detail |\n|---|---|---|---|\n")
+	}
+	for _, f := range c.Findings {
+		if md {
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", f.Tenant, f.Kind, f.Severity, mdEscape(f.Detail))
+		} else {
+			fmt.Fprintf(b, "  %-10s %-18s %-8s %s\n", f.Tenant, f.Kind, f.Severity, f.Detail)
+		}
+	}
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+var mdStatus = map[Status]string{StatusActive: "🔴 active", StatusSuspected: "🟠 suspected", StatusClear: "🟢 clear", StatusUnknown: "⚪ unknown"}
+
+// WriteMarkdown writes the report as Markdown, to file with a ticket or read
+// beside the runbook.
+func (r Report) WriteMarkdown(w io.Writer) error {
+	a := r.Assessment
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Secret rotation report: %s\n\n", a.Namespace)
+	fmt.Fprintf(&b, "- **Overall:** %s — exit code %s\n", a.Overall, exitMeaning(r.ExitCode))
+	if a.Context != "" {
+		fmt.Fprintf(&b, "- **Context:** `%s`, namespace `%s`\n", a.Context, a.Namespace)
+	}
+	fmt.Fprintf(&b, "- **Taken:** %s; judged at %s\n", fmtTime(a.TakenAt), fmtTime(a.JudgedAt))
+	if r.VaultAddr != "" {
+		fmt.Fprintf(&b, "- **Vault:** %s\n", r.VaultAddr)
+	}
+	if r.PrometheusTarget != "" {
+		fmt.Fprintf(&b, "- **Prometheus:** %s\n", r.PrometheusTarget)
+	}
+	b.WriteString("\n## Scenarios\n\n| # | scenario | status | severity | evidence |\n|---|---|---|---|---|\n")
+	for _, f := range a.Findings {
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", f.Number, f.Title, mdStatus[f.Status], f.Severity, mdEscape(f.Summary))
+	}
+	for _, f := range a.Findings {
+		if f.Status == StatusClear {
+			continue
+		}
+		fmt.Fprintf(&b, "\n### Scenario %d: %s — %s\n\n", f.Number, f.Title, mdStatus[f.Status])
+		for _, sy := range f.Symptoms {
+			fmt.Fprintf(&b, "- %s %s\n", symptomMark[sy.State], mdEscape(sy.Text))
+			for _, e := range sy.Evidence {
+				fmt.Fprintf(&b, "  - %s\n", mdEscape(evidenceLine(e)))
+			}
+			if sy.State == SymptomUnknown && sy.Reason != "" {
+				fmt.Fprintf(&b, "  - cannot tell: %s\n", mdEscape(sy.Reason))
+			}
+		}
+		if len(f.Alerts) > 0 {
+			fmt.Fprintf(&b, "\nRelated alerts firing: %s\n", strings.Join(f.Alerts, ", "))
+		}
+		if len(f.Tenants) > 0 {
+			fmt.Fprintf(&b, "\nTenants: %s\n", listSome(f.Tenants, 20))
+		}
+		b.WriteString("\n**Next steps** (runbook order; the tool's one-key action in brackets):\n\n")
+		for i, s := range r.NextSteps[f.ID] {
+			act := ""
+			if s.Action != "" {
+				act = " [" + s.Action + "]"
+			}
+			fmt.Fprintf(&b, "%d. %s%s\n", i+1, mdEscape(s.Title), act)
+			if s.Command != "" {
+				fmt.Fprintf(&b, "   ```sh\n   %s\n   ```\n", strings.ReplaceAll(s.Command, "\n", "\n   "))
+			}
+			if s.Note != "" {
+				fmt.Fprintf(&b, "   > %s\n", s.Note)
+			}
+		}
+	}
+	b.WriteString("\n## Related alerts\n\n")
+	if len(a.Alerts) == 0 {
+		if st := a.sourceState(collectors.SourcePrometheus); st != collectors.StateOK && st != collectors.StatePartial {
+			b.WriteString("Unknown: Prometheus was not read.\n")
+		} else {
+			b.WriteString("None firing or pending.\n")
+		}
+	} else {
+		b.WriteString("| alert | state | scenario | labels |\n|---|---|---|---|\n")
+		for _, al := range a.Alerts {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
+		}
+	}
+	r.writeCompliance(&b, true)
+	b.WriteString("\n## Key facts\n\n| fact | value |\n|---|---|\n")
+	r.writeFacts(&b, "| %s | %s |\n")
+	b.WriteString("\n## Sources\n\n| source | status |\n|---|---|\n")
+	for _, st := range a.Sources {
+		fmt.Fprintf(&b, "| %s | %s |\n", st.Source, mdEscape(sourceLine(st)))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
