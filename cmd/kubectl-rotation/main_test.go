@@ -101,9 +101,9 @@ func TestRun_Errors(t *testing.T) {
 			args:       []string{"snapshot", "--kubeconfig", kubeconfig, "--prometheus-service", "monitoring/prometheus"},
 			wantStderr: "error: --prometheus-service \"monitoring/prometheus\": want NS/NAME:PORT such as monitoring/prometheus:9090: missing ':' before the port\n",
 		},
-		"report not implemented": {
-			args:       []string{"report", "-o", "markdown", "--demo"},
-			wantStderr: "error: report is not implemented yet (issue #4)\n",
+		"report with an unknown format": {
+			args:       []string{"report", "-o", "yaml", "--demo"},
+			wantStderr: "error: --output \"yaml\": want one of text, markdown, json\n",
 		},
 		"demo with from": {
 			args:       []string{"--demo", "--from", kubeconfig},
@@ -142,7 +142,7 @@ func TestRun_Errors(t *testing.T) {
 
 func TestRun_ErrNotImplemented(t *testing.T) {
 	isolateEnv(t)
-	for _, args := range [][]string{{"--demo"}, {"report", "--demo"}} {
+	for _, args := range [][]string{{"--demo"}} {
 		cmd := newRootCommand(genericiooptions.NewTestIOStreamsDiscard())
 		cmd.SetArgs(args)
 		if err := cmd.Execute(); !errors.Is(err, errNotImplemented) {
