@@ -91,8 +91,8 @@ func (c *Collector) collectLogs(ctx context.Context) (*LogsData, Status) {
 		err = agg.Read(ctx, n, cr)
 		rc.Close()
 		src.Bytes, src.Truncated = cr.n, cr.n >= auditLogLimitBytes
-		if err != nil {
-			src.Error = fmt.Sprintf("read log of pod %s: %v", n, err)
+		if err != nil { // the aggregator's error names the pod already
+			src.Error = err.Error()
 			probs.add("log "+n, src.Error)
 		}
 		d.Pods = append(d.Pods, src)

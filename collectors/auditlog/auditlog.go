@@ -31,9 +31,13 @@ import (
 
 // Defaults for the zero Options.
 const (
-	DefaultActionPrefix     = "cmek.rotation"
-	DefaultMaxLineBytes     = 1 << 20
-	DefaultRenewalMarker    = "VaultTokenRenewal"
+	// DefaultActionPrefix selects the runbook's cmek.rotation.* events.
+	DefaultActionPrefix = "cmek.rotation"
+	// DefaultMaxLineBytes is 1 MiB.
+	DefaultMaxLineBytes = 1 << 20
+	// DefaultRenewalMarker is the runbook's token-renewal component.
+	DefaultRenewalMarker = "VaultTokenRenewal"
+	// DefaultMaxRenewalErrors is how many renewal error lines are kept.
 	DefaultMaxRenewalErrors = 20
 )
 

@@ -36,7 +36,9 @@ type Summary struct {
 	// Options.ActionPrefix, nor Options.RenewalMarker, nor "audit", nor a
 	// "\u" escape: they cannot hold a rotation event, a renewal line or a
 	// "type":"audit" object, so they are not decoded and may or may not be
-	// valid JSON.
+	// valid JSON. (When ActionPrefix holds a byte other than printable
+	// ASCII, or '"', '\\' or '/', which escapes other than "\u" can
+	// write, every such line is examined and this is 0.)
 	Unexamined int `json:"unexamined"`
 	// MissingAction counts Objects without a string "action" member, not
 	// counting renewal lines. Since only examined lines are decoded, these

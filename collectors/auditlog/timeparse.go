@@ -50,6 +50,10 @@ func parseRFC3339(s []byte) (time.Time, bool) {
 	if t, ok := parseRFC3339Fast(s); ok {
 		return t, true
 	}
+	// time.Parse allocates its error: skip it when s cannot match the layout.
+	if len(s) < len("2006-01-02T15:04:05Z") || s[4] != '-' {
+		return time.Time{}, false
+	}
 	t, err := time.Parse(time.RFC3339, string(s))
 	if err != nil {
 		return time.Time{}, false
