@@ -1,7 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log"
+	"os"
+	"time"
+
 	"fmt"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -102,7 +110,50 @@ func (o *rootOptions) Validate() error {
 	return o.validate(o.source)
 }
 
-// Run starts the dashboard. It returns errNotImplemented until issue #5.
+// Run starts the dashboard on the live sources, the demo or a replay, and
+// returns when the user quits. It returns an error when the terminal cannot
+// be used or the snapshot cannot be read.
 func (o *rootOptions) Run() error {
-	return fmt.Errorf("the TUI is %w (issue #5); see README", errNotImplemented)
+	s := o.Settings
+	opts := ui.Options{
+		Config: s.Config, Namespace: s.Namespace, Context: s.Context, VaultAddr: s.Vault.Address,
+		Mode: "live", ReadOnly: s.ReadOnly, Refresh: s.Config.Refresh.Duration(),
+		NoColor: os.Getenv("NO_COLOR") != "",
+	}
+	var loader ui.Loader
+	switch {
+	case s.Demo || s.From != "":
+		snap, _, err := s.loadSnapshot(context.Background())
+		if err != nil {
+			return err
+		}
+		opts.Mode = "replay"
+		if s.Demo {
+			opts.Mode = "demo"
+		}
+		opts.Namespace, opts.Context, opts.VaultAddr, opts.Config = snap.Namespace, snap.Context, snap.VaultAddr, snap.Config
+		opts.ReadOnly = true
+		loader = ui.SnapshotLoader{Snapshot: snap}
+	default:
+		c, err := s.collector(nil)
+		if err != nil {
+			return err
+		}
+		loader = ui.LiveLoader{Collector: c, Timeout: 2 * time.Minute}
+	}
+	if s.LogFile != "" {
+		f, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("--log-file: %w", err)
+		}
+		defer f.Close()
+		log.SetOutput(f)
+	} else {
+		log.SetOutput(io.Discard) // never write logs over the dashboard
+	}
+	p := tea.NewProgram(ui.New(loader, opts), tea.WithAltScreen(), tea.WithInput(o.In), tea.WithOutput(o.Out))
+	if _, err := p.Run(); err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
 }

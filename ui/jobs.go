@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// jobsView lists the rotation and cleanup Jobs, newest first; enter opens
+// the log of the selected Job's pod.
+type jobsView struct {
+	cursor, offset int
+}
+
+func (v *jobsView) jobs(st *state) []collectors.Job {
+	if st.snap.Kubernetes == nil {
+		return nil
+	}
+	return st.snap.Kubernetes.Jobs
+}
+
+func (v *jobsView) update(msg tea.KeyMsg, st *state, h int) (collectors.Job, bool) {
+	jobs := v.jobs(st)
+	page := max(1, h-6)
+	switch {
+	case key.Matches(msg, st.keys.Up):
+		v.cursor--
+	case key.Matches(msg, st.keys.Down):
+		v.cursor++
+	case key.Matches(msg, st.keys.PageUp):
+		v.cursor -= page
+	case key.Matches(msg, st.keys.PageDown):
+		v.cursor += page
+	case key.Matches(msg, st.keys.Top):
+		v.cursor = 0
+	case key.Matches(msg, st.keys.Bottom):
+		v.cursor = len(jobs) - 1
+	case key.Matches(msg, st.keys.Enter):
+		if v.cursor >= 0 && v.cursor < len(jobs) {
+			return jobs[v.cursor], true
+		}
+	}
+	v.cursor = max(0, min(v.cursor, len(jobs)-1))
+	if v.cursor < v.offset {
+		v.offset = v.cursor
+	}
+	if v.cursor >= v.offset+page {
+		v.offset = v.cursor - page + 1
+	}
+	return collectors.Job{}, false
+}
+
+func (v *jobsView) view(st *state, w, h int) string {
+	s := st.styles
+	if st.snap.Kubernetes == nil {
+		return emptySource(st, collectors.SourceKubernetes, "jobs")
+	}
+	var b strings.Builder
+	b.WriteString(s.Section.Render("CronJobs") + "\n")
+	for _, cj := range st.snap.Kubernetes.CronJobs {
+		switch {
+		case cj.Error != "":
+			b.WriteString(truncate(fmt.Sprintf("  %-16s %s", cj.Name, s.Unknown.Render("unreadable: "+cj.Error)), w) + "\n")
+		case !cj.Found:
+			b.WriteString(truncate(fmt.Sprintf("  %-16s %s", cj.Name, s.Warning.Render("not found in "+st.snap.Namespace)), w) + "\n")
+		default:
+			dl := "none"
+			if cj.ActiveDeadlineSeconds != nil {
+				dl = fmt.Sprintf("%ds", *cj.ActiveDeadlineSeconds)
+			}
+			extra := ""
+			for _, e := range cj.Env {
+				if e.Name == "DRY_RUN" && strings.EqualFold(e.Value, "true") {
+					extra = s.Warning.Render(" DRY_RUN=true")
+				}
+			}
+			if cj.Suspend {
+				extra += s.Warning.Render(" SUSPENDED")
+			}
+			last := "never"
+			if cj.LastSuccessfulTime != nil {
+				last = shortDur(st.judgedAt.Sub(*cj.LastSuccessfulTime)) + " ago"
+			}
+			b.WriteString(truncate(fmt.Sprintf("  %-16s %-12s deadline %-6s last success %s%s", cj.Name, cj.Schedule, dl, last, extra), w) + "\n")
+		}
+	}
+	jobs := v.jobs(st)
+	b.WriteString(s.Section.Render("Jobs") + s.Muted.Render(" newest first · enter: log") + "\n")
+	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-28s %-9s %-20s %-9s %s", "JOB", "OUTCOME", "REASON", "AGE", "DURATION")) + "\n")
+	page := max(1, h-6)
+	end := min(len(jobs), v.offset+page)
+	for i := v.offset; i < end; i++ {
+		j := jobs[i]
+		style := s.OK
+		switch j.Outcome {
+		case collectors.OutcomeFailed:
+			style = s.Critical
+		case collectors.OutcomeRunning:
+			style = s.Warning
+		}
+		age, dur := "-", "-"
+		if w := j.When(); !w.IsZero() {
+			age = shortDur(st.judgedAt.Sub(w))
+		}
+		if j.Started != nil && j.Finished != nil {
+			dur = shortDur(j.Finished.Sub(*j.Started))
+		}
+		name := j.Name
+		if j.Manual {
+			name += " (manual)"
+		}
+		line := fmt.Sprintf("%-28s %s %-20s %-9s %s", name, style.Render(fmt.Sprintf("%-9s", j.Outcome)), j.Reason, age, dur)
+		if j.Log != nil && len(j.Log.Matches) > 0 {
+			line += s.Muted.Render(fmt.Sprintf("  %d flagged line(s)", len(j.Log.Matches)))
+		}
+		if i == v.cursor {
+			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
+		} else {
+			b.WriteString("  " + truncate(line, w-2) + "\n")
+		}
+	}
+	if len(jobs) == 0 {
+		b.WriteString(s.Muted.Render("  no Job of these CronJobs") + "\n")
+	}
+	return b.String()
+}

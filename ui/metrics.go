@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/NimbleMarkets/ntcharts/sparkline"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// metricsView draws the runbook's metrics over the last 24 h as sparklines
+// (summed over their series; counters as the increase per step) and lists
+// the related alerts.
+type metricsView struct{}
+
+func (v *metricsView) update(tea.KeyMsg, *state, int) {}
+
+func (v *metricsView) view(st *state, w, h int) string {
+	s := st.styles
+	if st.snap.Prometheus == nil {
+		return emptySource(st, collectors.SourcePrometheus, "metrics")
+	}
+	var b strings.Builder
+	sparkW := max(10, min(w-4, 96))
+	for _, m := range st.snap.Prometheus.Metrics {
+		if m.Error != "" {
+			b.WriteString(s.Section.Render(m.Name) + "  " + s.Unknown.Render("unknown: ") + m.Error + "\n")
+			continue
+		}
+		counter := strings.HasSuffix(m.Name, "_total")
+		vals, now := aggregate(m, counter)
+		label := "sum of " + fmt.Sprint(len(m.Series)) + " series"
+		if m.Role == "tokenExpirySeconds" {
+			label = "lowest of " + fmt.Sprint(len(m.Series)) + " series"
+		}
+		unit := ""
+		if counter {
+			unit = ", increase per 5m"
+		}
+		cur := "no current value"
+		if !math.IsNaN(now) {
+			cur = "now " + fmtValue(m.Role, now)
+		}
+		b.WriteString(truncate(s.Section.Render(m.Name)+s.Muted.Render(fmt.Sprintf("  24h, %s%s · %s", label, unit, cur)), w) + "\n")
+		if len(m.Series) == 0 {
+			b.WriteString(s.Muted.Render("  no series") + "\n")
+			continue
+		}
+		sl := sparkline.New(sparkW, 2, sparkline.WithData(downsample(vals, sparkW, m.Role == "tokenExpirySeconds")))
+		sl.Draw()
+		for _, l := range strings.Split(sl.View(), "\n") {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	b.WriteString(s.Section.Render("Alerts") + "\n")
+	b.WriteString(alertsBlock(st, w) + "\n")
+	return b.String()
+}
+
+func fmtValue(role string, v float64) string {
+	if role == "tokenExpirySeconds" {
+		return shortDur(secondsDur(v))
+	}
+	return fmt.Sprintf("%g", v)
+}
+
+// downsample folds v into at most n buckets: the sum of each bucket, or its
+// minimum when min is set, so a spike is never lost between columns.
+func downsample(v []float64, n int, min bool) []float64 {
+	if len(v) <= n {
+		return v
+	}
+	out := make([]float64, n)
+	for i := range out {
+		lo, hi := i*len(v)/n, (i+1)*len(v)/n
+		acc := v[lo]
+		for _, x := range v[lo+1 : hi] {
+			if min {
+				acc = math.Min(acc, x)
+			} else {
+				acc += x
+			}
+		}
+		out[i] = acc
+	}
+	return out
+}
+
+// aggregate folds a metric's series into one value per history step (sum,
+// or min for the token expiry; for counters the increase since the previous
+// step) and returns the latest current value (NaN when none).
+func aggregate(m collectors.Metric, counter bool) ([]float64, float64) {
+	steps := 0
+	for _, s := range m.Series {
+		if s.History != nil && len(s.History.Values) > steps {
+			steps = len(s.History.Values)
+		}
+	}
+	out := make([]float64, steps)
+	isMin := m.Role == "tokenExpirySeconds"
+	for i := range out {
+		if isMin {
+			out[i] = math.NaN()
+		}
+	}
+	for _, s := range m.Series {
+		if s.History == nil {
+			continue
+		}
+		prev := math.NaN()
+		for i, p := range s.History.Values {
+			if p == nil {
+				continue
+			}
+			v := *p
+			if counter {
+				d := 0.0
+				if !math.IsNaN(prev) {
+					d = v - prev
+					if d < 0 {
+						d = v
+					}
+				}
+				prev = v
+				v = d
+			}
+			if isMin {
+				if math.IsNaN(out[i]) || v < out[i] {
+					out[i] = v
+				}
+			} else {
+				out[i] += v
+			}
+		}
+	}
+	for i := range out {
+		if math.IsNaN(out[i]) {
+			out[i] = 0
+		}
+	}
+	now := math.NaN()
+	for _, s := range m.Series {
+		if s.Value == nil {
+			continue
+		}
+		switch {
+		case math.IsNaN(now):
+			now = *s.Value
+		case isMin:
+			now = math.Min(now, *s.Value)
+		default:
+			now += *s.Value
+		}
+	}
+	return out, now
+}

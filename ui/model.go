@@ -1,0 +1,541 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// Options describe the dashboard's session.
+type Options struct {
+	Config    config.Config
+	Namespace string
+	Context   string
+	VaultAddr string
+	// Mode is "live", "demo" or "replay" (--from FILE).
+	Mode string
+	// ReadOnly shows the read-only banner (always true for demo and replay).
+	ReadOnly bool
+	// Refresh is the auto-refresh interval for live data (0: only on r).
+	Refresh time.Duration
+	// NoColor drops colours (NO_COLOR).
+	NoColor bool
+}
+
+type viewID int
+
+const (
+	viewOverview viewID = iota
+	viewTenants
+	viewJobs
+	viewAudit
+	viewMetrics
+	viewScenario // opened from the overview
+	viewLog      // opened from the jobs view
+)
+
+var tabNames = []string{"Overview", "Tenants", "Jobs", "Audit", "Metrics"}
+
+// state is what every view reads. Only Model.Update changes it.
+type state struct {
+	opts     Options
+	styles   Styles
+	keys     KeyMap
+	book     *runbook.Book
+	snap     *collectors.Snapshot
+	assess   runbook.Assessment
+	vars     runbook.Vars
+	judgedAt time.Time
+	loaded   bool // at least one full load finished
+	loading  map[string]bool
+	progress map[string]collectors.Progress
+	spin     string
+	message  string // last one-line notice (copied, errors)
+}
+
+// Model is the root Bubble Tea model.
+type Model struct {
+	st       *state
+	loader   Loader
+	gen      int
+	inFlight int
+	progress chan progressMsg
+	ctx      context.Context
+	cancel   context.CancelFunc
+
+	width, height int
+	view          viewID
+	showHelp      bool
+	help          help.Model
+	spinner       spinner.Model
+
+	overview overviewView
+	scenario scenarioView
+	tenants  tenantsView
+	jobs     jobsView
+	logv     logView
+	audit    auditView
+	metrics  metricsView
+}
+
+// Messages.
+type (
+	partMsg struct {
+		gen  int
+		part collectors.Part
+		at   time.Time
+	}
+	progressMsg struct {
+		gen int
+		p   collectors.Progress
+	}
+	tickMsg   struct{ gen int }
+	noticeMsg string
+)
+
+// New returns the dashboard over the loader.
+func New(loader Loader, o Options) Model {
+	ctx, cancel := context.WithCancel(context.Background())
+	st := &state{
+		opts: o, styles: DefaultStyles(o.NoColor), keys: DefaultKeyMap(), book: runbook.MustDefault(),
+		snap: &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
+			VaultAddr: o.VaultAddr, Config: o.Config},
+		loading: map[string]bool{}, progress: map[string]collectors.Progress{},
+	}
+	st.assess = st.book.Triage(st.snap, time.Time{})
+	st.vars = runbook.NewVars(st.snap, time.Time{})
+	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.FullKey = st.styles.Key, st.styles.Key
+	h.Styles.ShortDesc, h.Styles.FullDesc = st.styles.Muted, st.styles.Muted
+	m := Model{st: st, loader: loader, progress: make(chan progressMsg, 64), ctx: ctx, cancel: cancel,
+		width: 80, height: 24, help: h, spinner: sp}
+	m.tenants = newTenantsView()
+	m.audit = newAuditView()
+	m.st.spin = sp.View()
+	return m
+}
+
+// Init starts the first load and the spinner.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.spinner.Tick, m.startLoad(), listenProgress(m.progress))
+}
+
+// startLoad is called from Init only; later loads go through refresh.
+func (m *Model) startLoad() tea.Cmd {
+	return func() tea.Msg { return tickMsg{gen: 0} }
+}
+
+// refresh starts a load of every source unless one is running (a refresh
+// never stacks).
+func (m *Model) refresh() tea.Cmd {
+	if m.inFlight > 0 {
+		return nil
+	}
+	m.gen++
+	srcs := m.loader.Sources()
+	m.inFlight = len(srcs)
+	cmds := make([]tea.Cmd, 0, len(srcs))
+	for _, s := range srcs {
+		m.st.loading[s] = true
+		cmds = append(cmds, load(m.ctx, m.loader, s, m.gen, m.progress))
+	}
+	return tea.Batch(cmds...)
+}
+
+// load reads one source in a Cmd.
+func load(ctx context.Context, l Loader, source string, gen int, progress chan<- progressMsg) tea.Cmd {
+	return func() tea.Msg {
+		part, at := l.Load(ctx, source, func(p collectors.Progress) {
+			select {
+			case progress <- progressMsg{gen: gen, p: p}:
+			default: // the UI is behind; drop a progress tick rather than block the scan
+			}
+		})
+		return partMsg{gen: gen, part: part, at: at}
+	}
+}
+
+func listenProgress(ch <-chan progressMsg) tea.Cmd {
+	return func() tea.Msg { return <-ch }
+}
+
+func scheduleTick(d time.Duration, gen int) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{gen: gen} })
+}
+
+// Update dispatches: global keys, window size, load results, then the view
+// in focus.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		m.st.spin = m.spinner.View()
+		return m, cmd
+	case tickMsg:
+		if msg.gen != m.gen {
+			return m, nil // a tick of an earlier cycle
+		}
+		return m, m.refresh()
+	case partMsg:
+		return m, m.applyPart(msg)
+	case progressMsg:
+		if msg.gen == m.gen {
+			m.st.progress[msg.p.Source] = msg.p
+		}
+		return m, listenProgress(m.progress)
+	case noticeMsg:
+		m.st.message = string(msg)
+		return m, nil
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+	}
+	return m, nil
+}
+
+// applyPart merges a source's result, unless it answers an older load.
+func (m *Model) applyPart(msg partMsg) tea.Cmd {
+	if msg.gen != m.gen {
+		return nil // stale: a newer load is running or done
+	}
+	m.st.snap.Merge(msg.part)
+	if msg.at.After(m.st.snap.CollectedAt) {
+		m.st.snap.CollectedAt = msg.at
+	}
+	delete(m.st.loading, msg.part.Status.Source)
+	delete(m.st.progress, msg.part.Status.Source)
+	m.st.judgedAt = msg.at
+	m.inFlight--
+	m.recompute()
+	if m.inFlight == 0 {
+		m.st.loaded = true
+		if m.loader.Live() && m.st.opts.Refresh > 0 {
+			return scheduleTick(m.st.opts.Refresh, m.gen)
+		}
+	}
+	return nil
+}
+
+func (m *Model) recompute() {
+	m.st.assess = m.st.book.Triage(m.st.snap, m.st.judgedAt)
+	m.st.vars = runbook.NewVars(m.st.snap, m.st.judgedAt)
+	m.tenants.invalidate()
+	m.audit.invalidate()
+}
+
+func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.st.keys
+	// a view that is taking text (a filter) gets every key but ctrl+c
+	if m.typing() {
+		if msg.Type == tea.KeyCtrlC {
+			m.cancel()
+			return m, tea.Quit
+		}
+		return m.updateView(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.cancel()
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = !m.showHelp
+		return m, nil
+	case m.showHelp && key.Matches(msg, k.Back):
+		m.showHelp = false
+		return m, nil
+	case key.Matches(msg, k.Refresh):
+		if !m.loader.Live() {
+			m.st.message = "replaying a snapshot: nothing to refresh"
+			return m, nil
+		}
+		if m.inFlight > 0 {
+			m.st.message = "a refresh is already running"
+			return m, nil
+		}
+		m.st.message = ""
+		return m, m.refresh()
+	case key.Matches(msg, k.Next):
+		m.view = viewID((int(m.tab()) + 1) % len(tabNames))
+		return m, nil
+	case key.Matches(msg, k.Prev):
+		m.view = viewID((int(m.tab()) + len(tabNames) - 1) % len(tabNames))
+		return m, nil
+	case key.Matches(msg, k.View1):
+		m.view = viewOverview
+		return m, nil
+	case key.Matches(msg, k.View2):
+		m.view = viewTenants
+		return m, nil
+	case key.Matches(msg, k.View3):
+		m.view = viewJobs
+		return m, nil
+	case key.Matches(msg, k.View4):
+		m.view = viewAudit
+		return m, nil
+	case key.Matches(msg, k.View5):
+		m.view = viewMetrics
+		return m, nil
+	case key.Matches(msg, k.Back) && m.view == viewScenario:
+		m.view = viewOverview
+		return m, nil
+	case key.Matches(msg, k.Back) && m.view == viewLog:
+		m.view = viewJobs
+		return m, nil
+	}
+	return m.updateView(msg)
+}
+
+// typing reports whether the view in focus is reading text.
+func (m Model) typing() bool {
+	switch m.view {
+	case viewTenants:
+		return m.tenants.filtering
+	case viewAudit:
+		return m.audit.filtering
+	case viewLog:
+		return m.logv.searching
+	}
+	return false
+}
+
+// tab is the tab a view belongs to.
+func (m Model) tab() viewID {
+	switch m.view {
+	case viewScenario:
+		return viewOverview
+	case viewLog:
+		return viewJobs
+	}
+	return m.view
+}
+
+func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	h := m.bodyHeight()
+	switch m.view {
+	case viewOverview:
+		if open, ok := m.overview.update(msg, m.st); ok {
+			m.scenario = newScenarioView(open)
+			m.view = viewScenario
+		}
+	case viewScenario:
+		return m, m.scenario.update(msg, m.st, h)
+	case viewTenants:
+		m.tenants.update(msg, m.st, h)
+	case viewJobs:
+		if j, ok := m.jobs.update(msg, m.st, h); ok {
+			m.logv = newLogView(j)
+			m.view = viewLog
+		}
+	case viewLog:
+		m.logv.update(msg, m.st, h)
+	case viewAudit:
+		m.audit.update(msg, m.st, h)
+	case viewMetrics:
+		m.metrics.update(msg, m.st, h)
+	}
+	return m, nil
+}
+
+func (m Model) bodyHeight() int {
+	h := m.height - 4 // header, tabs, footer (2 lines)
+	if m.st.opts.ReadOnly || m.st.opts.Mode != "live" {
+		h--
+	}
+	if h < 3 {
+		h = 3
+	}
+	return h
+}
+
+// View renders the screen.
+func (m Model) View() string {
+	st := m.st
+	w := m.width
+	var b strings.Builder
+	b.WriteString(m.header(w))
+	b.WriteString("\n")
+	if banner := m.banner(); banner != "" {
+		b.WriteString(st.styles.Banner.Render(padRight(banner, w)))
+		b.WriteString("\n")
+	}
+	b.WriteString(m.tabs(w))
+	b.WriteString("\n")
+	h := m.bodyHeight()
+	var body string
+	if m.showHelp {
+		body = m.fullHelp()
+	} else {
+		switch m.view {
+		case viewOverview:
+			body = m.overview.view(st, w, h)
+		case viewScenario:
+			body = m.scenario.view(st, w, h)
+		case viewTenants:
+			body = m.tenants.view(st, w, h)
+		case viewJobs:
+			body = m.jobs.view(st, w, h)
+		case viewLog:
+			body = m.logv.view(st, w, h)
+		case viewAudit:
+			body = m.audit.view(st, w, h)
+		case viewMetrics:
+			body = m.metrics.view(st, w, h)
+		}
+	}
+	b.WriteString(fitHeight(body, h, w))
+	b.WriteString("\n")
+	b.WriteString(m.footer(w))
+	return b.String()
+}
+
+func (m Model) header(w int) string {
+	st := m.st
+	parts := []string{st.styles.Title.Render("kubectl rotation")}
+	if st.opts.Context != "" {
+		parts = append(parts, "ctx "+st.opts.Context)
+	}
+	parts = append(parts, "ns "+st.opts.Namespace)
+	if st.opts.VaultAddr != "" {
+		parts = append(parts, "vault "+st.opts.VaultAddr)
+	}
+	if !st.judgedAt.IsZero() {
+		label := "as of "
+		if st.opts.Mode != "live" {
+			label = "taken "
+		}
+		parts = append(parts, label+st.judgedAt.UTC().Format("2006-01-02 15:04:05Z"))
+	}
+	return truncate(strings.Join(parts, st.styles.Muted.Render(" · ")), w)
+}
+
+func (m Model) banner() string {
+	switch m.st.opts.Mode {
+	case "demo":
+		return " DEMO — built-in sample environment, read-only: actions are disabled "
+	case "replay":
+		return " REPLAY of a captured snapshot, read-only: actions are disabled "
+	}
+	if m.st.opts.ReadOnly {
+		return " READ-ONLY — every change is refused below the UI "
+	}
+	return ""
+}
+
+func (m Model) tabs(w int) string {
+	st := m.st
+	var parts []string
+	for i, name := range tabNames {
+		label := fmt.Sprintf(" %d %s ", i+1, name)
+		if viewID(i) == m.tab() {
+			parts = append(parts, st.styles.TabActive.Render(label))
+		} else {
+			parts = append(parts, st.styles.Tab.Render(label))
+		}
+	}
+	status := ""
+	switch {
+	case m.inFlight > 0:
+		status = st.spin + " loading " + strings.Join(loadingList(st), ", ")
+	case st.message != "":
+		status = st.message
+	}
+	line := strings.Join(parts, "")
+	if status != "" {
+		line += "  " + st.styles.Muted.Render(status)
+	}
+	return truncate(line, w)
+}
+
+func loadingList(st *state) []string {
+	var out []string
+	for _, s := range collectors.Sources() {
+		if st.loading[s] {
+			if p, ok := st.progress[s]; ok && p.Total > 0 {
+				out = append(out, fmt.Sprintf("%s %s %d/%d", s, p.Part, p.Done, p.Total))
+			} else {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (m Model) footer(w int) string {
+	keys := m.st.keys.ShortHelp()
+	keys = append(viewKeys(m.view, m.st.keys), keys...)
+	return truncate(m.help.ShortHelpView(keys), w)
+}
+
+// viewKeys are the keys the view in focus adds to the footer.
+func viewKeys(v viewID, k KeyMap) []key.Binding {
+	switch v {
+	case viewScenario:
+		return []key.Binding{k.Up, k.Down, k.Copy}
+	case viewTenants:
+		return []key.Binding{k.Filter, k.Sort}
+	case viewAudit:
+		return []key.Binding{k.Filter, k.Outcome}
+	case viewLog:
+		return []key.Binding{k.Filter, k.NextHit}
+	}
+	return nil
+}
+
+func (m Model) fullHelp() string {
+	st := m.st
+	var b strings.Builder
+	b.WriteString(st.styles.Section.Render("Keys") + "\n\n")
+	b.WriteString(m.help.FullHelpView(st.keys.FullHelp()))
+	b.WriteString("\n\n" + st.styles.Muted.Render("Scenario status: ACTIVE (the runbook's symptoms are observed), suspected, clear, UNKNOWN (a source it needs could not be read; never shown as clear)."))
+	b.WriteString("\n" + st.styles.Muted.Render("Symptoms: ✓ observed  ✗ not observed  ? cannot tell.  esc or ? closes this help."))
+	return b.String()
+}
+
+// --- layout helpers ---
+
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	return lipgloss.NewStyle().MaxWidth(w).Render(s)
+}
+
+func padRight(s string, w int) string {
+	if n := lipgloss.Width(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return truncate(s, w)
+}
+
+// fitHeight cuts or pads the body to exactly h lines of at most w columns.
+func fitHeight(s string, h, w int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = truncate(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

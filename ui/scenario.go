@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aymanbagabas/go-osc52/v2"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// scenarioView walks through one scenario: symptoms with their evidence,
+// the resolution steps with their commands, the verification checks.
+type scenarioView struct {
+	id     string
+	step   int // selected resolution step
+	offset int // first line shown
+}
+
+func newScenarioView(f runbook.Finding) scenarioView { return scenarioView{id: f.ID} }
+
+func (v *scenarioView) steps(st *state) []runbook.RenderedStep {
+	sc, _ := st.book.Scenario(v.id)
+	return st.vars.RenderSteps(sc.Steps)
+}
+
+func (v *scenarioView) update(msg tea.KeyMsg, st *state, h int) tea.Cmd {
+	n := len(v.steps(st))
+	switch {
+	case key.Matches(msg, st.keys.Up):
+		if v.step > 0 {
+			v.step--
+		}
+	case key.Matches(msg, st.keys.Down):
+		if v.step < n-1 {
+			v.step++
+		}
+	case key.Matches(msg, st.keys.PageDown):
+		v.offset += h - 2
+	case key.Matches(msg, st.keys.PageUp):
+		v.offset -= h - 2
+		if v.offset < 0 {
+			v.offset = 0
+		}
+	case key.Matches(msg, st.keys.Top):
+		v.step, v.offset = 0, 0
+	case key.Matches(msg, st.keys.Copy):
+		steps := v.steps(st)
+		if v.step < len(steps) && steps[v.step].Command != "" {
+			return copyCmd(steps[v.step].Command)
+		}
+	}
+	v.follow(st, h)
+	return nil
+}
+
+// copyCmd copies text to the clipboard with OSC 52 (works over SSH and in
+// tmux with set-clipboard on).
+func copyCmd(text string) tea.Cmd {
+	return func() tea.Msg {
+		if _, err := osc52.New(text).WriteTo(os.Stderr); err != nil {
+			return noticeMsg("copy failed: " + err.Error())
+		}
+		first := strings.SplitN(text, "\n", 2)[0]
+		return noticeMsg("copied: " + first)
+	}
+}
+
+// follow scrolls so that the selected step is on screen.
+func (v *scenarioView) follow(st *state, h int) {
+	_, stepLine := v.lines(st, 200)
+	if stepLine < v.offset {
+		v.offset = stepLine
+	}
+	if stepLine > v.offset+h-4 {
+		v.offset = stepLine - h + 4
+	}
+	if v.offset < 0 {
+		v.offset = 0
+	}
+}
+
+func (v *scenarioView) view(st *state, w, h int) string {
+	lines, _ := v.lines(st, w)
+	if v.offset > len(lines)-1 {
+		v.offset = max(0, len(lines)-1)
+	}
+	end := min(len(lines), v.offset+h)
+	out := lines[v.offset:end]
+	if end < len(lines) && len(out) > 0 {
+		out[len(out)-1] = st.styles.Muted.Render(fmt.Sprintf("… %d more lines (pgdn)", len(lines)-end))
+	}
+	return strings.Join(out, "\n")
+}
+
+var symptomMarks = map[runbook.SymptomState]string{runbook.SymptomPresent: "✓", runbook.SymptomAbsent: "✗", runbook.SymptomUnknown: "?"}
+
+// lines renders the walkthrough and returns the line of the selected step.
+func (v *scenarioView) lines(st *state, w int) ([]string, int) {
+	s := st.styles
+	f, _ := st.assess.Finding(v.id)
+	sc, _ := st.book.Scenario(v.id)
+	var out []string
+	add := func(l string) { out = append(out, truncate(l, w)) }
+	add(fmt.Sprintf("%s  %s %s", s.Title.Render(fmt.Sprintf("Scenario %d · %s", sc.Number, sc.Title)),
+		s.ForStatus(f.Status).Render(statusLabel[f.Status]), s.ForSeverity(f.Severity).Render(string(f.Severity))))
+	if f.Status == runbook.StatusUnknown && len(f.Unknown) > 0 {
+		add(s.Unknown.Render("cannot tell: ") + f.Unknown[0])
+	}
+	add("")
+	add(s.Section.Render("Symptoms") + s.Muted.Render("  ✓ observed  ✗ not observed  ? cannot tell"))
+	for _, sy := range f.Symptoms {
+		mark := symptomMarks[sy.State]
+		style := s.Muted
+		switch sy.State {
+		case runbook.SymptomPresent:
+			style = s.Critical
+		case runbook.SymptomUnknown:
+			style = s.Unknown
+		}
+		add(" " + style.Render(mark) + " " + sy.Text)
+		for _, e := range sy.Evidence {
+			ev := fmt.Sprintf("%s: %s", e.Fact, e.Observed)
+			if e.Threshold != "" {
+				ev += " (threshold " + e.Threshold + ")"
+			}
+			add("     " + s.Muted.Render(ev+" ["+e.Source+"]"))
+		}
+		if sy.State == runbook.SymptomUnknown && sy.Reason != "" {
+			add("     " + s.Unknown.Render("cannot tell: ") + s.Muted.Render(sy.Reason))
+		}
+	}
+	if len(f.Alerts) > 0 {
+		add("")
+		add(s.Critical.Render("Related alerts firing: ") + strings.Join(f.Alerts, ", "))
+	}
+	if len(f.Tenants) > 0 {
+		add(s.Muted.Render("Tenants: ") + strings.Join(f.Tenants, ", "))
+	}
+	add("")
+	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
+	stepLine := len(out)
+	for i, step := range st.vars.RenderSteps(sc.Steps) {
+		num := fmt.Sprintf("%d. ", i+1)
+		title := num + step.Title
+		if i == v.step {
+			stepLine = len(out)
+			add(s.Selected.Render("▸ " + title))
+		} else {
+			add("  " + title)
+		}
+		for _, cl := range strings.Split(step.Command, "\n") {
+			if cl != "" {
+				add("     " + s.Command.Render("$ "+cl))
+			}
+		}
+		if step.Note != "" {
+			add("     " + s.Muted.Render("note: "+step.Note))
+		}
+		if step.Action != "" {
+			add("     " + s.Muted.Render(actionNote(st, step.Action)))
+		}
+	}
+	if len(sc.Verification) > 0 {
+		add("")
+		add(s.Section.Render("Verification") + s.Muted.Render("  checked again after each action"))
+		for _, id := range sc.Verification {
+			if c, ok := st.book.VerificationCheck(id); ok {
+				add(" • " + c.Title)
+				add("     " + s.Command.Render("$ "+strings.ReplaceAll(st.vars.Render(c.Command), "\n", " ; ")))
+			}
+		}
+	}
+	return out, stepLine
+}
+
+// actionNote says why a step's one-key action cannot be run here.
+func actionNote(st *state, id string) string {
+	switch {
+	case st.opts.Mode == "demo" || st.opts.Mode == "replay":
+		return "action " + id + ": disabled (" + st.opts.Mode + " is read-only)"
+	case st.opts.ReadOnly:
+		return "action " + id + ": disabled (--read-only)"
+	}
+	return "action " + id + ": not available yet (one-key actions land with issue #6; run the command by hand)"
+}

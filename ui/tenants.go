@@ -1,0 +1,224 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// tenantsView lists every tenant's key versions. Only the visible rows are
+// rendered, so it stays smooth with tens of thousands of tenants.
+type tenantsView struct {
+	cursor, offset int
+	sortBy         int
+	filter         textinput.Model
+	filtering      bool
+
+	rows  []tenantRow // sorted and filtered; nil means rebuild
+	built bool
+}
+
+type tenantRow struct {
+	t       collectors.Tenant
+	overdue bool
+	over    bool
+	failed  bool
+	last    *time.Time
+}
+
+var tenantSorts = []string{"most live versions", "oldest rotation", "tenant id"}
+
+func newTenantsView() tenantsView {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "tenant id"
+	ti.CharLimit = 64
+	return tenantsView{filter: ti}
+}
+
+func (v *tenantsView) invalidate() { v.built = false }
+
+func (v *tenantsView) build(st *state) {
+	if v.built {
+		return
+	}
+	v.built = true
+	v.rows = v.rows[:0]
+	if st.snap.Vault == nil {
+		return
+	}
+	flags := map[string]map[string]bool{}
+	for _, c := range st.assess.Compliance.Findings {
+		if flags[c.Tenant] == nil {
+			flags[c.Tenant] = map[string]bool{}
+		}
+		flags[c.Tenant][c.Kind] = true
+	}
+	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
+	keep := st.snap.Config.Vault.RetentionVersions
+	for _, t := range st.snap.Vault.Tenants {
+		if q != "" && !strings.Contains(strings.ToLower(t.ID), q) {
+			continue
+		}
+		r := tenantRow{t: t, last: t.CurrentCreated, over: t.LiveVersions > keep,
+			overdue: flags[t.ID][runbook.ComplianceOverdue], failed: flags[t.ID][runbook.ComplianceFailedAccess]}
+		v.rows = append(v.rows, r)
+	}
+	switch v.sortBy {
+	case 0:
+		sort.SliceStable(v.rows, func(i, j int) bool {
+			if v.rows[i].t.LiveVersions != v.rows[j].t.LiveVersions {
+				return v.rows[i].t.LiveVersions > v.rows[j].t.LiveVersions
+			}
+			return v.rows[i].t.ID < v.rows[j].t.ID
+		})
+	case 1:
+		sort.SliceStable(v.rows, func(i, j int) bool {
+			a, b := v.rows[i].last, v.rows[j].last
+			switch {
+			case a == nil && b == nil:
+				return v.rows[i].t.ID < v.rows[j].t.ID
+			case a == nil:
+				return true
+			case b == nil:
+				return false
+			}
+			return a.Before(*b)
+		})
+	default:
+		sort.SliceStable(v.rows, func(i, j int) bool { return v.rows[i].t.ID < v.rows[j].t.ID })
+	}
+	if v.cursor >= len(v.rows) {
+		v.cursor = max(0, len(v.rows)-1)
+	}
+}
+
+func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
+	if v.filtering {
+		switch msg.Type {
+		case tea.KeyEnter:
+			v.filtering = false
+			v.filter.Blur()
+		case tea.KeyEsc:
+			v.filtering = false
+			v.filter.Blur()
+			v.filter.SetValue("")
+		default:
+			v.filter, _ = v.filter.Update(msg)
+		}
+		v.built = false
+		v.cursor, v.offset = 0, 0
+		return
+	}
+	v.build(st)
+	page := max(1, h-4)
+	switch {
+	case key.Matches(msg, st.keys.Filter):
+		v.filtering = true
+		v.filter.Focus()
+	case key.Matches(msg, st.keys.Sort):
+		v.sortBy = (v.sortBy + 1) % len(tenantSorts)
+		v.built = false
+	case key.Matches(msg, st.keys.Up):
+		v.cursor--
+	case key.Matches(msg, st.keys.Down):
+		v.cursor++
+	case key.Matches(msg, st.keys.PageUp):
+		v.cursor -= page
+	case key.Matches(msg, st.keys.PageDown):
+		v.cursor += page
+	case key.Matches(msg, st.keys.Top):
+		v.cursor = 0
+	case key.Matches(msg, st.keys.Bottom):
+		v.cursor = len(v.rows) - 1
+	case key.Matches(msg, st.keys.Back):
+		v.filter.SetValue("")
+		v.built = false
+	}
+	v.cursor = max(0, min(v.cursor, len(v.rows)-1))
+	if v.cursor < v.offset {
+		v.offset = v.cursor
+	}
+	if v.cursor >= v.offset+page {
+		v.offset = v.cursor - page + 1
+	}
+}
+
+func (v *tenantsView) view(st *state, w, h int) string {
+	s := st.styles
+	if st.snap.Vault == nil {
+		return emptySource(st, collectors.SourceVault, "tenants")
+	}
+	v.build(st)
+	var b strings.Builder
+	keep := st.snap.Config.Vault.RetentionVersions
+	head := fmt.Sprintf("%d tenants", len(st.snap.Vault.Tenants))
+	if q := v.filter.Value(); q != "" {
+		head = fmt.Sprintf("%d of %d tenants match %q", len(v.rows), len(st.snap.Vault.Tenants), q)
+	}
+	b.WriteString(s.Section.Render("Tenants") + "  " + head + s.Muted.Render(fmt.Sprintf(" · retention %d · sorted by %s (s)", keep, tenantSorts[v.sortBy])) + "\n")
+	if v.filtering || v.filter.Value() != "" {
+		b.WriteString(v.filter.View() + "\n")
+	} else {
+		b.WriteString(s.Muted.Render("/ to filter") + "\n")
+	}
+	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-14s %5s %6s %5s %5s  %-16s %s", "TENANT", "CUR", "OLDEST", "LIVE", "MAX", "LAST ROTATION", "FLAGS")) + "\n")
+	page := max(1, h-4)
+	end := min(len(v.rows), v.offset+page)
+	for i := v.offset; i < end; i++ {
+		r := v.rows[i]
+		last := "unknown"
+		if r.last != nil {
+			last = shortDur(st.judgedAt.Sub(*r.last)) + " ago"
+		}
+		var flags []string
+		if r.overdue {
+			flags = append(flags, s.Critical.Render("OVERDUE"))
+		}
+		if r.over {
+			flags = append(flags, s.Warning.Render("OVER-RETENTION"))
+		}
+		if r.failed {
+			flags = append(flags, s.Warning.Render("FAILING"))
+		}
+		if r.t.Error != "" {
+			flags = append(flags, s.Unknown.Render("unreadable: "+r.t.Error))
+		}
+		maxV := "-"
+		if r.t.MaxVersions > 0 {
+			maxV = fmt.Sprint(r.t.MaxVersions)
+		}
+		line := fmt.Sprintf("%-14s %5d %6d %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, r.t.OldestVersion, r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
+		if i == v.cursor {
+			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
+		} else {
+			b.WriteString("  " + truncate(line, w-2) + "\n")
+		}
+	}
+	if len(v.rows) == 0 {
+		b.WriteString(s.Muted.Render("  no tenant") + "\n")
+	}
+	return b.String()
+}
+
+// emptySource explains why a view has nothing to show.
+func emptySource(st *state, source, what string) string {
+	s := st.styles
+	if st.loading[source] {
+		return st.spin + " loading " + what + "…"
+	}
+	src := st.snap.Source(source)
+	msg := src.Error
+	if msg == "" {
+		msg = string(src.State)
+	}
+	return s.Unknown.Render("Unknown: ") + what + " could not be read — " + msg
+}
