@@ -353,7 +353,7 @@ func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) bodyHeight() int {
-	h := m.height - 4 // header, tabs, footer (2 lines)
+	h := m.height - 3 // header, tabs, footer
 	if m.st.opts.ReadOnly || m.st.opts.Mode != "live" {
 		h--
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/x/ansi"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -105,6 +106,13 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 	sc, _ := st.book.Scenario(v.id)
 	var out []string
 	add := func(l string) { out = append(out, truncate(l, w)) }
+	// wrapped adds text indented by n spaces, wrapped to the width, so
+	// evidence and commands are read whole, never cut
+	wrapped := func(n int, text string) {
+		for _, l := range strings.Split(ansi.Wrap(text, max(20, w-n), " /,"), "\n") {
+			out = append(out, strings.Repeat(" ", n)+l)
+		}
+	}
 	add(fmt.Sprintf("%s  %s %s", s.Title.Render(fmt.Sprintf("Scenario %d · %s", sc.Number, sc.Title)),
 		s.ForStatus(f.Status).Render(statusLabel[f.Status]), s.ForSeverity(f.Severity).Render(string(f.Severity))))
 	if f.Status == runbook.StatusUnknown && len(f.Unknown) > 0 {
@@ -127,10 +135,10 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 			if e.Threshold != "" {
 				ev += " (threshold " + e.Threshold + ")"
 			}
-			add("     " + s.Muted.Render(ev+" ["+e.Source+"]"))
+			wrapped(5, s.Muted.Render(ev+" ["+e.Source+"]"))
 		}
 		if sy.State == runbook.SymptomUnknown && sy.Reason != "" {
-			add("     " + s.Unknown.Render("cannot tell: ") + s.Muted.Render(sy.Reason))
+			wrapped(5, s.Unknown.Render("cannot tell: ")+s.Muted.Render(sy.Reason))
 		}
 	}
 	if len(f.Alerts) > 0 {
@@ -154,11 +162,11 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 		}
 		for _, cl := range strings.Split(step.Command, "\n") {
 			if cl != "" {
-				add("     " + s.Command.Render("$ "+cl))
+				wrapped(5, s.Command.Render("$ "+cl))
 			}
 		}
 		if step.Note != "" {
-			add("     " + s.Muted.Render("note: "+step.Note))
+			wrapped(5, s.Muted.Render("note: "+step.Note))
 		}
 		if step.Action != "" {
 			add("     " + s.Muted.Render(actionNote(st, step.Action)))

@@ -1,21 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	_ "embed"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
 )
-
-// demoSnapshot is the built-in demo: a snapshot the collectors took of the
-// lab with all six scenarios (scripts/capture-demo.sh makes it).
-//
-//go:embed demo/snapshot.json
-var demoSnapshot []byte
 
 // loadSnapshot returns the snapshot to work on and the time to judge it at:
 // the demo or a --from file (judged at the time it was taken, so verdicts do
@@ -23,9 +16,9 @@ var demoSnapshot []byte
 func (s Settings) loadSnapshot(ctx context.Context) (*collectors.Snapshot, time.Time, error) {
 	switch {
 	case s.Demo:
-		snap, err := collectors.ReadSnapshot(bytes.NewReader(demoSnapshot))
+		snap, err := demo.Snapshot()
 		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("built-in demo: %w", err)
+			return nil, time.Time{}, err
 		}
 		return snap, snap.CollectedAt, nil
 	case s.From != "":

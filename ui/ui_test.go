@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func demoSnapshot(tb testing.TB) *collectors.Snapshot {
+	tb.Helper()
+	s, err := demo.Snapshot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func demoOptions(s *collectors.Snapshot) Options {
+	return Options{Config: s.Config, Namespace: s.Namespace, Context: s.Context, VaultAddr: s.VaultAddr, Mode: "demo", ReadOnly: true, NoColor: true}
+}
+
+// loaded returns a model at w×h that has loaded every source of the loader,
+// as the running program would (same messages, no goroutines).
+func loaded(tb testing.TB, l Loader, o Options, w, h int) Model {
+	tb.Helper()
+	m := New(l, o)
+	m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	m = send(m, tickMsg{gen: 0}) // the first load
+	for _, src := range l.Sources() {
+		part, at := l.Load(context.Background(), src, nil)
+		m = send(m, partMsg{gen: m.gen, part: part, at: at})
+	}
+	return m
+}
+
+func send(m Model, msg tea.Msg) Model {
+	next, _ := m.Update(msg)
+	return next.(Model)
+}
+
+func keys(m Model, ks ...string) Model {
+	for _, k := range ks {
+		var msg tea.KeyMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyMsg{Type: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyMsg{Type: tea.KeyEsc}
+		case "down":
+			msg = tea.KeyMsg{Type: tea.KeyDown}
+		case "up":
+			msg = tea.KeyMsg{Type: tea.KeyUp}
+		case "tab":
+			msg = tea.KeyMsg{Type: tea.KeyTab}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		}
+		m = send(m, msg)
+	}
+	return m
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./ui -run %s -update creates it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("view differs from %s (check, then go test ./ui -update):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// TestModel_View_Golden renders every view of the demo at 80×24 and
+// 120×40, ANSI stripped.
+func TestModel_View_Golden(t *testing.T) {
+	snap := demoSnapshot(t)
+	views := map[string][]string{
+		"overview":         nil,
+		"scenario-1":       {"enter"},
+		"scenario-2":       {"down", "enter", "down", "down"},
+		"tenants":          {"2"},
+		"tenants-filtered": {"2", "/", "t", "-", "0", "1", "enter"},
+		"jobs":             {"3"},
+		"log":              {"3", "down", "enter"},
+		"audit":            {"4"},
+		"audit-failing":    {"4", "o"},
+		"metrics":          {"5"},
+		"help":             {"?"},
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		for name, ks := range views {
+			t.Run(fmt.Sprintf("%s-%dx%d", name, size[0], size[1]), func(t *testing.T) {
+				m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), size[0], size[1])
+				m = keys(m, ks...)
+				out := ansi.Strip(m.View())
+				lines := strings.Split(out, "\n")
+				if len(lines) != size[1] {
+					t.Errorf("view has %d lines, want %d", len(lines), size[1])
+				}
+				for i, l := range lines {
+					if w := ansi.StringWidth(l); w > size[0] {
+						t.Errorf("line %d is %d columns wide, more than %d: %q", i+1, w, size[0], l)
+					}
+				}
+				golden(t, fmt.Sprintf("%s-%dx%d", name, size[0], size[1]), out)
+			})
+		}
+	}
+}
+
+// countingLoader records loads and answers with a fixed snapshot.
+type countingLoader struct {
+	SnapshotLoader
+	live  bool
+	loads int
+}
+
+func (c *countingLoader) Live() bool { return c.live }
+func (c *countingLoader) Load(ctx context.Context, src string, p func(collectors.Progress)) (collectors.Part, time.Time) {
+	c.loads++
+	return c.SnapshotLoader.Load(ctx, src, p)
+}
+
+func TestModel_Update(t *testing.T) {
+	snap := demoSnapshot(t)
+
+	t.Run("first frame before any answer", func(t *testing.T) {
+		m := New(SnapshotLoader{Snapshot: snap}, demoOptions(snap))
+		m = send(m, tea.WindowSizeMsg{Width: 100, Height: 30})
+		m = send(m, tickMsg{gen: 0})
+		out := ansi.Strip(m.View())
+		if !strings.Contains(out, "loading") || !strings.Contains(out, "waiting for the sources") {
+			t.Errorf("first frame should show loading sources and no verdict:\n%s", out)
+		}
+		if strings.Contains(out, "clear ") {
+			t.Errorf("first frame must not call anything clear:\n%s", out)
+		}
+	})
+
+	t.Run("a stale result is dropped", func(t *testing.T) {
+		l := &countingLoader{SnapshotLoader: SnapshotLoader{Snapshot: snap}, live: true}
+		o := demoOptions(snap)
+		o.Mode = "live"
+		m := loaded(t, l, o, 100, 30)
+		gen := m.gen
+		m = keys(m, "r") // a new load: gen+1, nothing answered yet
+		if m.gen != gen+1 || m.inFlight != 4 {
+			t.Fatalf("after r: gen %d inFlight %d, want %d and 4", m.gen, m.inFlight, gen+1)
+		}
+		old := collectors.Part{Status: collectors.Status{Source: collectors.SourceVault, State: collectors.StateError, Error: "stale"}}
+		m = send(m, partMsg{gen: gen, part: old, at: time.Now()})
+		if st := m.st.snap.Source(collectors.SourceVault); st.Error == "stale" || m.inFlight != 4 {
+			t.Errorf("stale part applied: vault %+v, inFlight %d", st, m.inFlight)
+		}
+	})
+
+	t.Run("refresh never stacks", func(t *testing.T) {
+		l := &countingLoader{SnapshotLoader: SnapshotLoader{Snapshot: snap}, live: true}
+		o := demoOptions(snap)
+		o.Mode = "live"
+		m := loaded(t, l, o, 100, 30)
+		m = keys(m, "r")
+		gen := m.gen
+		m, cmd := func() (Model, tea.Cmd) {
+			next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")})
+			return next.(Model), cmd
+		}()
+		if m.gen != gen || cmd != nil || !strings.Contains(m.st.message, "already running") {
+			t.Errorf("second r while loading: gen %d (want %d), cmd %v, message %q", m.gen, gen, cmd, m.st.message)
+		}
+		m = send(m, tickMsg{gen: gen - 1})
+		if m.gen != gen {
+			t.Errorf("an old tick started a load")
+		}
+	})
+
+	t.Run("replay does not refresh", func(t *testing.T) {
+		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 100, 30)
+		gen := m.gen
+		m = keys(m, "r")
+		if m.gen != gen || !strings.Contains(m.st.message, "nothing to refresh") {
+			t.Errorf("r in a replay: gen %d→%d, message %q", gen, m.gen, m.st.message)
+		}
+	})
+
+	t.Run("unknown is shown as unknown, with the reason", func(t *testing.T) {
+		s := *snap
+		s.Sources = append([]collectors.Status(nil), snap.Sources...)
+		for i := range s.Sources {
+			switch s.Sources[i].Source {
+			case collectors.SourceVault:
+				s.Sources[i] = collectors.Status{Source: collectors.SourceVault, State: collectors.StateError, Error: "Vault at http://127.0.0.1:1 is sealed"}
+			case collectors.SourcePrometheus:
+				s.Sources[i] = collectors.Status{Source: collectors.SourcePrometheus, State: collectors.StateSkipped, Error: "Prometheus is not configured"}
+			}
+		}
+		s.Vault, s.Prometheus = nil, nil // no alert can stand in for the Vault evidence
+		m := loaded(t, SnapshotLoader{Snapshot: &s}, demoOptions(&s), 120, 40)
+		out := ansi.Strip(m.View())
+		if !strings.Contains(out, "UNKNOWN") || !strings.Contains(out, "sealed") {
+			t.Errorf("overview should show the Vault scenario unknown and why:\n%s", out)
+		}
+		m = keys(m, "2")
+		if out := ansi.Strip(m.View()); !strings.Contains(out, "Unknown: tenants could not be read") || !strings.Contains(out, "sealed") {
+			t.Errorf("tenants view:\n%s", out)
+		}
+	})
+
+	t.Run("esc goes back, tab cycles", func(t *testing.T) {
+		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 100, 30)
+		m = keys(m, "enter")
+		if m.view != viewScenario {
+			t.Fatalf("enter: view %d", m.view)
+		}
+		m = keys(m, "esc")
+		if m.view != viewOverview {
+			t.Fatalf("esc: view %d", m.view)
+		}
+		m = keys(m, "tab", "tab")
+		if m.view != viewJobs {
+			t.Fatalf("tab tab: view %d", m.view)
+		}
+	})
+
+	t.Run("a filter takes every key", func(t *testing.T) {
+		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 100, 30)
+		m = keys(m, "2", "/", "q", "1")
+		if m.view != viewTenants || m.tenants.filter.Value() != "q1" {
+			t.Errorf("typing q and 1 in the filter: view %d, filter %q", m.view, m.tenants.filter.Value())
+		}
+	})
+}
+
+func TestFindings_AllStatusesHaveAStyle(t *testing.T) {
+	s := DefaultStyles(false)
+	for _, st := range []runbook.Status{runbook.StatusActive, runbook.StatusSuspected, runbook.StatusClear, runbook.StatusUnknown} {
+		if statusLabel[st] == "" || s.ForStatus(st).Render("x") == "" {
+			t.Errorf("status %s has no label or style", st)
+		}
+	}
+}
