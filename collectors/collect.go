@@ -196,3 +196,10 @@ func (c *Collector) CollectSource(ctx context.Context, name string) Part {
 	}
 	return p
 }
+
+// WithProgress returns a copy of the collector that reports progress to f.
+func (c *Collector) WithProgress(f func(Progress)) *Collector {
+	cp := *c
+	cp.opts.Progress = f
+	return &cp
+}
