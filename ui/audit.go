@@ -78,6 +78,7 @@ func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
 			v.filter, _ = v.filter.Update(msg)
 		}
 		v.built, v.cursor, v.offset = false, 0, 0
+		v.build(st)
 		return
 	}
 	v.build(st)
@@ -89,6 +90,7 @@ func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
 	case key.Matches(msg, st.keys.Outcome):
 		v.outcome = (v.outcome + 1) % len(auditOutcomes)
 		v.built, v.cursor, v.offset = false, 0, 0
+		v.build(st)
 		return
 	case key.Matches(msg, st.keys.Up):
 		v.cursor--

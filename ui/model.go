@@ -237,6 +237,9 @@ func (m *Model) recompute() {
 	m.st.vars = runbook.NewVars(m.st.snap, m.st.judgedAt)
 	m.tenants.invalidate()
 	m.audit.invalidate()
+	// rows are built here, in Update, so View only reads them
+	m.tenants.build(m.st)
+	m.audit.build(m.st)
 }
 
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {

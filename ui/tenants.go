@@ -116,6 +116,7 @@ func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
 		}
 		v.built = false
 		v.cursor, v.offset = 0, 0
+		v.build(st)
 		return
 	}
 	v.build(st)
@@ -143,6 +144,7 @@ func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
 		v.filter.SetValue("")
 		v.built = false
 	}
+	v.build(st)
 	v.cursor = max(0, min(v.cursor, len(v.rows)-1))
 	if v.cursor < v.offset {
 		v.offset = v.cursor

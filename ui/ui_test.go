@@ -18,7 +18,12 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+// updating reports whether -update was given (the flag is registered by
+// teatest's golden package, which this test binary links).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func demoSnapshot(tb testing.TB) *collectors.Snapshot {
 	tb.Helper()
@@ -77,7 +82,7 @@ func keys(m Model, ks ...string) Model {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}

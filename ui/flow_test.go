@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+)
+
+// waitFor reads the program's output until it contains every want.
+func waitFor(t *testing.T, tm *teatest.TestModel, want ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range want {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func typeKeys(tm *teatest.TestModel, s string) {
+	for _, r := range s {
+		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+// TestFlow_DemoScenarioAndBack: the demo → the second scenario → back.
+func TestFlow_DemoScenarioAndBack(t *testing.T) {
+	snap := demoSnapshot(t)
+	tm := teatest.NewTestModel(t, New(SnapshotLoader{Snapshot: snap}, demoOptions(snap)), teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "Vault token expired", "ACTIVE", "DEMO")
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Scenario 2", "Resolution steps", "vault token renew -accessor")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	waitFor(t, tm, "Related alerts")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.view != viewOverview || fm.overview.cursor != 1 {
+		t.Errorf("final view %d cursor %d, want the overview with scenario 2 selected", fm.view, fm.overview.cursor)
+	}
+}
+
+// TestFlow_FilterTenants: / t-01 enter keeps the ten tenants t-010..t-019.
+func TestFlow_FilterTenants(t *testing.T) {
+	snap := demoSnapshot(t)
+	tm := teatest.NewTestModel(t, New(SnapshotLoader{Snapshot: snap}, demoOptions(snap)), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "Scenarios")
+	typeKeys(tm, "2/t-01")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, `10 of 48 tenants match "t-01"`)
+	typeKeys(tm, "q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if len(fm.tenants.rows) != 10 {
+		t.Errorf("filtered rows = %d, want 10", len(fm.tenants.rows))
+	}
+}
+
+// TestFlow_FailedJobLog: jobs → the failed rotation Job → its log, with
+// the runbook's phrase flagged.
+func TestFlow_FailedJobLog(t *testing.T) {
+	snap := demoSnapshot(t)
+	tm := teatest.NewTestModel(t, New(SnapshotLoader{Snapshot: snap}, demoOptions(snap)), teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "Scenarios")
+	typeKeys(tm, "3")
+	waitFor(t, tm, "newest first")
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown}) // the timed-out rotation run
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Log of Job cmek-rotation-")
+	typeKeys(tm, "/Failed to rotate")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "match 1/")
+	typeKeys(tm, "q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.view != viewLog || len(fm.logv.hits) == 0 || fm.logv.job.Reason != "DeadlineExceeded" {
+		t.Errorf("final: view %d, %d hits, job %s %s; want the timed-out run's log with a match", fm.view, len(fm.logv.hits), fm.logv.job.Name, fm.logv.job.Reason)
+	}
+}
