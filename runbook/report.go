@@ -179,8 +179,12 @@ func (r Report) WriteText(w io.Writer) error {
 		for i, s := range r.NextSteps[f.ID] {
 			fmt.Fprintf(&b, "   %d. %s\n", i+1, s.Title)
 			if s.Command != "" {
-				for _, l := range strings.Split(s.Command, "\n") {
-					fmt.Fprintf(&b, "        $ %s\n", l)
+				for i, l := range strings.Split(s.Command, "\n") {
+					prompt := "$ "
+					if i > 0 {
+						prompt = "  " // a continuation (a heredoc body): pasteable as is
+					}
+					fmt.Fprintf(&b, "        %s%s\n", prompt, l)
 				}
 			}
 		}

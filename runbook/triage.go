@@ -70,6 +70,9 @@ func (t *triage) unreadable(src string) string {
 	st := t.s.Source(src)
 	switch st.State {
 	case collectors.StateOK, collectors.StatePartial:
+		if !t.hasData(src) {
+			return src + ": the snapshot says it was read but holds no data for it (a damaged or hand-edited snapshot?)"
+		}
 		return ""
 	case collectors.StateSkipped:
 		return fmt.Sprintf("%s not configured: %s", src, st.Error)
@@ -77,6 +80,20 @@ func (t *triage) unreadable(src string) string {
 		return src + " was not collected"
 	}
 	return fmt.Sprintf("%s: %s", src, st.Error)
+}
+
+func (t *triage) hasData(src string) bool {
+	switch src {
+	case collectors.SourceKubernetes:
+		return t.s.Kubernetes != nil
+	case collectors.SourceLogs:
+		return t.s.Logs != nil
+	case collectors.SourceVault:
+		return t.s.Vault != nil
+	case collectors.SourcePrometheus:
+		return t.s.Prometheus != nil
+	}
+	return false
 }
 
 // partProblem returns the source's problem for a part, or "".
@@ -149,6 +166,9 @@ func (t *triage) tenants() ([]collectors.Tenant, string) {
 	if p := t.partProblem(collectors.SourceVault, "tenants"); p != "" && t.s.Vault.TenantScan.Scanned == 0 {
 		return nil, p
 	}
+	if p := t.partProblem(collectors.SourceVault, "token"); p != "" && t.s.Vault.TenantScan.Scanned == 0 {
+		return nil, p
+	}
 	return t.s.Vault.Tenants, ""
 }
 
@@ -198,9 +218,16 @@ func roundDur(d time.Duration) string {
 // symptoms is what a scenario's evaluation fills in.
 type symptoms map[string]*SymptomResult
 
+// present marks the symptom observed. Its evidence goes before any evidence
+// recorded against it, so the first evidence always supports the verdict.
 func (ss symptoms) present(id string, ev ...Evidence) {
 	r := ss[id]
-	r.State, r.Evidence = SymptomPresent, append(r.Evidence, ev...)
+	if r.State != SymptomPresent {
+		r.Evidence = append(append([]Evidence(nil), ev...), r.Evidence...)
+	} else {
+		r.Evidence = append(r.Evidence, ev...)
+	}
+	r.State, r.Reason = SymptomPresent, ""
 }
 func (ss symptoms) absent(id string, ev ...Evidence) {
 	r := ss[id]
@@ -269,12 +296,14 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 			f.Alerts = append(f.Alerts, a.Name)
 		}
 		switch {
-		case a.State == "firing" && v.status != StatusActive:
+		case a.State == "firing":
 			v.status = StatusActive
-			if !v.severity.Worse(SeverityWarning) {
-				v.severity = SeverityCritical
+			if sev := alertSeverity(a); sev.Worse(v.severity) {
+				v.severity = sev
 			}
-		case a.State == "pending" && (v.status == StatusClear || v.status == StatusUnknown):
+		case a.State == "pending" && v.status == StatusClear:
+			// a pending alert raises a clear scenario, but never hides
+			// that a source it needs could not be read
 			v.status, v.severity = StatusSuspected, SeverityWarning
 		}
 	}
@@ -287,6 +316,15 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 	}
 	f.Summary = summarize(f)
 	return f
+}
+
+// alertSeverity is the alert's severity label (critical or warning), or
+// critical when it has none.
+func alertSeverity(a AlertFinding) Severity {
+	if a.Labels["severity"] == string(SeverityWarning) {
+		return SeverityWarning
+	}
+	return SeverityCritical
 }
 
 // summarize is the one line shown beside a scenario: the first present
@@ -491,13 +529,16 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 		reasons = append(reasons, r)
 	}
 	if m, why := t.metric("tokenExpirySeconds"); why == "" {
-		best := -1.0
+		best, found := 0.0, false
 		for _, s := range m.Series {
-			if s.Value != nil && (best < 0 || *s.Value < best) {
-				best = *s.Value
+			if s.Value != nil && (!found || *s.Value < best) {
+				best, found = *s.Value, true
 			}
 		}
-		if best >= 0 {
+		if found {
+			if best < 0 {
+				best = 0 // already expired
+			}
 			return time.Duration(best * float64(time.Second)), "prometheus " + m.Name, false, ""
 		}
 		reasons = append(reasons, "prometheus: no current "+m.Name+" series")
@@ -528,9 +569,9 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		ss.absent("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
 	}
 
-	renewalKnown := false
+	logsKnown, metricKnown := false, false
 	if a, why := t.audit(); why == "" {
-		renewalKnown = true
+		logsKnown = true
 		r := a.Renewals
 		if r.Errors > 0 && r.LastError != nil && t.now.Sub(*r.LastError) < recentWindow && (r.LastOK == nil || r.LastError.After(*r.LastOK)) {
 			at := *r.LastError
@@ -546,21 +587,29 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
 			ss.absent("renewal-failures", Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
 		}
+		if !ss.is("permission-denied-vault", SymptomPresent) {
+			ss.absent("permission-denied-vault")
+		}
+	} else {
+		ss.unknown("permission-denied-vault", "only the orchestrator's log shows it: "+why)
 	}
-	if m, why := t.metric("tokenRenewals"); why == "" {
-		renewalKnown = true
-		if n := counterIncrease(m, func(l map[string]string) bool {
+	if m, why := t.metric("tokenRenewals"); why == "" && len(m.Series) > 0 {
+		metricKnown = true
+		failed := func(l map[string]string) bool {
 			o := strings.ToLower(l["outcome"] + l["status"] + l["result"])
 			return strings.Contains(o, "fail") || strings.Contains(o, "error")
-		}); n > 0 {
-			ss.present("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h", Observed: fmt.Sprintf("+%g", n), Threshold: "0"})
+		}
+		lastFail := lastIncrease(m, failed)
+		lastOK := lastIncrease(m, func(l map[string]string) bool { return !failed(l) })
+		if n := counterIncrease(m, failed); n > 0 && lastFail != nil && (lastOK == nil || lastFail.After(*lastOK)) {
+			ss.present("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h, none succeeded since",
+				Observed: fmt.Sprintf("+%g", n), Threshold: "0", At: lastFail})
+		} else {
+			ss.absent("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
 		}
 	}
-	if !renewalKnown {
+	if !logsKnown && !metricKnown {
 		ss.unknown("renewal-failures", "neither the orchestrator's log nor the renewal metric could be read")
-		ss.unknown("permission-denied-vault", "the orchestrator's log could not be read")
-	} else if !ss.is("permission-denied-vault", SymptomPresent) {
-		ss.absent("permission-denied-vault")
 	}
 
 	// the Kubernetes-auth role against the runbook's
@@ -624,6 +673,25 @@ func counterIncrease(m *collectors.Metric, keep func(map[string]string) bool) fl
 		}
 	}
 	return total
+}
+
+// lastIncrease is the time of the last step at which a counter (summed over
+// the series keep accepts) grew, or nil.
+func lastIncrease(m *collectors.Metric, keep func(map[string]string) bool) *time.Time {
+	var last *time.Time
+	for _, s := range m.Series {
+		if !keep(s.Labels) {
+			continue
+		}
+		ts, vals := s.History.Points()
+		for i := 1; i < len(vals); i++ {
+			if vals[i] != vals[i-1] && (last == nil || ts[i].After(*last)) {
+				at := ts[i]
+				last = &at
+			}
+		}
+	}
+	return last
 }
 
 func (t *triage) cleanupFailing(ss symptoms) verdict {
@@ -698,10 +766,16 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 func (t *triage) cleanupRetention() int {
 	if k := t.s.Kubernetes; k != nil {
 		for _, r := range k.Retention {
-			for key, val := range r.Settings {
-				if strings.Contains(strings.ToLower(key), "secret") {
+			keys := make([]string, 0, len(r.Settings))
+			for key := range r.Settings {
+				keys = append(keys, key)
+			}
+			sort.Strings(keys)
+			for _, key := range keys {
+				lk := strings.ToLower(key)
+				if strings.Contains(lk, "secret") && strings.HasSuffix(lk, "versions") {
 					var n int
-					if _, err := fmt.Sscan(val, &n); err == nil && n > 0 {
+					if _, err := fmt.Sscan(r.Settings[key], &n); err == nil && n > 0 {
 						return n
 					}
 				}
@@ -912,10 +986,12 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	// rotations in the last day: counted in Prometheus, or a rotation Job
 	// that finished (successfully) in the window
 	rotated, rotSrc, rotWhy := 0.0, "", []string{}
-	if m, why := t.metric("rotations"); why == "" {
+	if m, why := t.metric("rotations"); why == "" && len(m.Series) > 0 {
 		rotated, rotSrc = counterIncrease(m, func(map[string]string) bool { return true }), collectors.SourcePrometheus
-	} else {
+	} else if why != "" {
 		rotWhy = append(rotWhy, why)
+	} else {
+		rotWhy = append(rotWhy, "prometheus: no "+m.Name+" series")
 	}
 	var lastOK *collectors.Job
 	if jobs, why := t.jobs(collectors.RoleRotation); why == "" {
@@ -925,7 +1001,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 				break
 			}
 		}
-		if rotSrc == "" && lastOK != nil && lastOK.Finished.After(since) {
+		if (rotSrc == "" || rotated == 0) && lastOK != nil && lastOK.Finished.After(since) {
 			rotated, rotSrc = 1, collectors.SourceKubernetes
 		}
 	} else {
