@@ -89,14 +89,6 @@ func TestRun_Errors(t *testing.T) {
 		args       []string
 		wantStderr string // exact
 	}{
-		"TUI not implemented": {
-			args:       []string{"--kubeconfig", kubeconfig},
-			wantStderr: "error: the TUI is not implemented yet (issue #5); see README\n",
-		},
-		"TUI demo not implemented": {
-			args:       []string{"--demo"},
-			wantStderr: "error: the TUI is not implemented yet (issue #5); see README\n",
-		},
 		"snapshot with a bad prometheus service": {
 			args:       []string{"snapshot", "--kubeconfig", kubeconfig, "--prometheus-service", "monitoring/prometheus"},
 			wantStderr: "error: --prometheus-service \"monitoring/prometheus\": want NS/NAME:PORT such as monitoring/prometheus:9090: missing ':' before the port\n",
@@ -140,14 +132,17 @@ func TestRun_Errors(t *testing.T) {
 	}
 }
 
-func TestRun_ErrNotImplemented(t *testing.T) {
+// TestRun_DemoTUI starts the dashboard on the demo with "q" as the only
+// input: it draws the demo and quits cleanly.
+func TestRun_DemoTUI(t *testing.T) {
 	isolateEnv(t)
-	for _, args := range [][]string{{"--demo"}} {
-		cmd := newRootCommand(genericiooptions.NewTestIOStreamsDiscard())
-		cmd.SetArgs(args)
-		if err := cmd.Execute(); !errors.Is(err, errNotImplemented) {
-			t.Errorf("%v: got %v, want errNotImplemented", args, err)
-		}
+	streams, in, out, errOut := genericiooptions.NewTestIOStreams()
+	in.WriteString("q")
+	if code := run([]string{"--demo"}, streams); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "DEMO") || !strings.Contains(out.String(), "Vault token expired") {
+		t.Errorf("the demo dashboard was not drawn:\n%.600s", out.String())
 	}
 }
 

@@ -21,10 +21,6 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
-// errNotImplemented is wrapped by the Run of commands whose work belongs to
-// a later issue.
-var errNotImplemented = errors.New("not implemented yet")
-
 // Where a value came from, for display.
 const (
 	sourceFlagVaultAddr  = "--vault-addr"
