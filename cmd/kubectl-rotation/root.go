@@ -9,6 +9,7 @@ import (
 
 	"fmt"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/term"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 
 	"github.com/spf13/cobra"
@@ -151,9 +152,36 @@ func (o *rootOptions) Run() error {
 	} else {
 		log.SetOutput(io.Discard) // never write logs over the dashboard
 	}
-	p := tea.NewProgram(ui.New(loader, opts), tea.WithAltScreen(), tea.WithInput(o.In), tea.WithOutput(o.Out))
+	// A terminal goes to Bubble Tea as it is (it puts it in raw mode); other
+	// input is wrapped so that its end quits the dashboard.
+	var in io.Reader = o.In
+	var eof *quitOnEOF
+	if f, ok := o.In.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+		eof = &quitOnEOF{r: o.In}
+		in = eof
+	}
+	p := tea.NewProgram(ui.New(loader, opts), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(o.Out))
+	if eof != nil {
+		eof.quit = p.Quit
+	}
 	if _, err := p.Run(); err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	return nil
+}
+
+// quitOnEOF ends the dashboard when its input ends: a terminal never ends
+// (ctrl+d is a key there), but piped or empty input would otherwise leave the
+// dashboard running with nobody able to quit it.
+type quitOnEOF struct {
+	r    io.Reader
+	quit func()
+}
+
+func (q *quitOnEOF) Read(p []byte) (int, error) {
+	n, err := q.r.Read(p)
+	if err == io.EOF && q.quit != nil {
+		q.quit()
+	}
+	return n, err
 }
