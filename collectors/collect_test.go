@@ -37,32 +37,11 @@ type world struct {
 
 func seedWorld(t *testing.T, withProm bool, scenarios ...lab.Scenario) *world {
 	t.Helper()
-	e := testenv.Get(t)
-	names := lab.DefaultNames()
-	names.KVMount = e.KVMount(t)
-	names.AuthMount = "k8s-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	if len(names.AuthMount) > 40 {
-		names.AuthMount = names.AuthMount[:40]
-	}
-	names.Policy = "cmek-rotation-" + names.KVMount
-	ns := e.Namespace(t)
-	s, err := lab.Seed(context.Background(), lab.Target{
-		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
-		Vault: e.VaultRoot(t), APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
-		Metrics: e.Exporter, MetricsKey: t.Name(), MetricsInstance: e.Exporter.Addr,
-	}, lab.Options{Scenarios: scenarios, Tenants: 48, Names: names})
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	t.Cleanup(func() { e.Exporter.Set(t.Name(), nil) })
-	cfg := config.Default()
-	cfg.Vault.KVMount = names.KVMount
-	cfg.Vault.KubernetesAuthMount = names.AuthMount
-	cfg.Vault.Policy = names.Policy
-	w := &world{env: e, seeded: s, cfg: cfg, ns: ns}
+	lw := lab.SeedTB(t, testenv.Get(t), lab.Options{Scenarios: scenarios, Tenants: 48})
+	w := &world{env: lw.Env, seeded: lw.Seeded, cfg: lw.Config, ns: lw.Namespace}
 	if withProm {
 		p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
-			Bins: e.Bins, Dir: e.TempDir(t), Targets: []string{e.Exporter.Addr}, Rules: s.Rules, Backfill: s.Backfill,
+			Bins: w.env.Bins, Dir: w.env.TempDir(t), Targets: []string{w.env.Exporter.Addr}, Rules: lw.Seeded.Rules, Backfill: lw.Seeded.Backfill,
 		})
 		if err != nil {
 			t.Fatal(err)

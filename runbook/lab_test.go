@@ -10,7 +10,6 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -24,21 +23,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // scenarios imply have been evaluated.
 func labSnapshot(t *testing.T, scenarios ...lab.Scenario) *collectors.Snapshot {
 	t.Helper()
-	e := testenv.Get(t)
-	names := lab.DefaultNames()
-	names.KVMount = e.KVMount(t)
-	names.AuthMount = "k8s-" + names.KVMount
-	names.Policy = "cmek-" + names.KVMount
-	ns := e.Namespace(t)
-	s, err := lab.Seed(context.Background(), lab.Target{
-		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
-		Vault: e.VaultRoot(t), APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
-		Metrics: e.Exporter, MetricsKey: t.Name(), MetricsInstance: e.Exporter.Addr,
-	}, lab.Options{Scenarios: scenarios, Tenants: 48, Names: names})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Exporter.Set(t.Name(), nil) })
+	w := lab.SeedTB(t, testenv.Get(t), lab.Options{Scenarios: scenarios, Tenants: 48})
+	e, s, ns, cfg := w.Env, w.Seeded, w.Namespace, w.Config
 	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
 		Bins: e.Bins, Dir: e.TempDir(t), Targets: []string{e.Exporter.Addr}, Rules: s.Rules, Backfill: s.Backfill,
 	})
@@ -46,8 +32,6 @@ func labSnapshot(t *testing.T, scenarios ...lab.Scenario) *collectors.Snapshot {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Stop)
-	cfg := config.Default()
-	cfg.Vault.KVMount, cfg.Vault.KubernetesAuthMount, cfg.Vault.Policy = names.KVMount, names.AuthMount, names.Policy
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
 	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL, ReadOnly: true})

@@ -17,12 +17,12 @@ import (
 // outcome, and per tenant the last success and failure, with filters by
 // tenant (/) and outcome (o).
 type auditView struct {
-	cursor, offset int
-	filter         textinput.Model
-	filtering      bool
-	outcome        int // index into auditOutcomes
-	rows           []auditRow
-	built          bool
+	listNav
+	filter    textinput.Model
+	filtering bool
+	outcome   int // index into auditOutcomes
+	rows      []auditRow
+	built     bool
 }
 
 type auditRow struct {
@@ -82,7 +82,9 @@ func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
 		return
 	}
 	v.build(st)
-	page := max(1, h-9)
+	if v.move(msg, st.keys, len(v.rows), h-9) {
+		return
+	}
 	switch {
 	case key.Matches(msg, st.keys.Filter):
 		v.filtering = true
@@ -91,22 +93,6 @@ func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
 		v.outcome = (v.outcome + 1) % len(auditOutcomes)
 		v.built, v.cursor, v.offset = false, 0, 0
 		v.build(st)
-		return
-	case key.Matches(msg, st.keys.Up):
-		v.cursor--
-	case key.Matches(msg, st.keys.Down):
-		v.cursor++
-	case key.Matches(msg, st.keys.PageUp):
-		v.cursor -= page
-	case key.Matches(msg, st.keys.PageDown):
-		v.cursor += page
-	}
-	v.cursor = max(0, min(v.cursor, len(v.rows)-1))
-	if v.cursor < v.offset {
-		v.offset = v.cursor
-	}
-	if v.cursor >= v.offset+page {
-		v.offset = v.cursor - page + 1
 	}
 }
 
@@ -156,9 +142,8 @@ func (v *auditView) view(st *state, w, h int) string {
 	}
 	b.WriteString(filt + "\n")
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-12s %-16s %-16s %-28s %5s %5s", "TENANT", "LAST SUCCESS", "LAST FAILURE", "REASON", "OK", "FAIL")) + "\n")
-	page := max(1, h-9)
-	end := min(len(v.rows), v.offset+page)
-	for i := v.offset; i < end; i++ {
+	from, to := v.visible(len(v.rows), h-9)
+	for i := from; i < to; i++ {
 		r := v.rows[i]
 		ls, lf := "-", "-"
 		if r.t.LastSuccess != nil {

@@ -13,7 +13,7 @@ import (
 // jobsView lists the rotation and cleanup Jobs, newest first; enter opens
 // the log of the selected Job's pod.
 type jobsView struct {
-	cursor, offset int
+	listNav
 }
 
 func (v *jobsView) jobs(st *state) []collectors.Job {
@@ -25,31 +25,8 @@ func (v *jobsView) jobs(st *state) []collectors.Job {
 
 func (v *jobsView) update(msg tea.KeyMsg, st *state, h int) (collectors.Job, bool) {
 	jobs := v.jobs(st)
-	page := max(1, h-6)
-	switch {
-	case key.Matches(msg, st.keys.Up):
-		v.cursor--
-	case key.Matches(msg, st.keys.Down):
-		v.cursor++
-	case key.Matches(msg, st.keys.PageUp):
-		v.cursor -= page
-	case key.Matches(msg, st.keys.PageDown):
-		v.cursor += page
-	case key.Matches(msg, st.keys.Top):
-		v.cursor = 0
-	case key.Matches(msg, st.keys.Bottom):
-		v.cursor = len(jobs) - 1
-	case key.Matches(msg, st.keys.Enter):
-		if v.cursor >= 0 && v.cursor < len(jobs) {
-			return jobs[v.cursor], true
-		}
-	}
-	v.cursor = max(0, min(v.cursor, len(jobs)-1))
-	if v.cursor < v.offset {
-		v.offset = v.cursor
-	}
-	if v.cursor >= v.offset+page {
-		v.offset = v.cursor - page + 1
+	if !v.move(msg, st.keys, len(jobs), h-6) && key.Matches(msg, st.keys.Enter) && v.cursor < len(jobs) {
+		return jobs[v.cursor], true
 	}
 	return collectors.Job{}, false
 }
@@ -91,9 +68,8 @@ func (v *jobsView) view(st *state, w, h int) string {
 	jobs := v.jobs(st)
 	b.WriteString(s.Section.Render("Jobs") + s.Muted.Render(" newest first · enter: log") + "\n")
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-28s %-9s %-20s %-9s %s", "JOB", "OUTCOME", "REASON", "AGE", "DURATION")) + "\n")
-	page := max(1, h-6)
-	end := min(len(jobs), v.offset+page)
-	for i := v.offset; i < end; i++ {
+	from, to := v.visible(len(jobs), h-6)
+	for i := from; i < to; i++ {
 		j := jobs[i]
 		style := s.OK
 		switch j.Outcome {

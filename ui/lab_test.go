@@ -10,7 +10,6 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -21,20 +20,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // Scenario 2, then with Vault stopped: the Vault panel says why and the
 // rest still works.
 func TestFlow_Lab(t *testing.T) {
-	e := testenv.Get(t)
-	names := lab.DefaultNames()
-	names.KVMount = e.KVMount(t)
-	names.AuthMount = "k8s-" + names.KVMount
-	names.Policy = "cmek-" + names.KVMount
-	ns := e.Namespace(t)
-	if _, err := lab.Seed(context.Background(), lab.Target{
-		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
-		Vault: e.VaultRoot(t), APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
-	}, lab.Options{Scenarios: []lab.Scenario{lab.VaultTokenExpired}, Tenants: 12, Names: names}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.Vault.KVMount, cfg.Vault.KubernetesAuthMount, cfg.Vault.Policy = names.KVMount, names.AuthMount, names.Policy
+	w := lab.SeedTB(t, testenv.Get(t), lab.Options{Scenarios: []lab.Scenario{lab.VaultTokenExpired}, Tenants: 12})
+	e, ns, cfg := w.Env, w.Namespace, w.Config
 	run := func(t *testing.T, vaultAddr string) *teatest.TestModel {
 		vcfg := vault.DefaultConfig()
 		vcfg.Address = vaultAddr

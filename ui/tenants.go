@@ -17,10 +17,10 @@ import (
 // tenantsView lists every tenant's key versions. Only the visible rows are
 // rendered, so it stays smooth with tens of thousands of tenants.
 type tenantsView struct {
-	cursor, offset int
-	sortBy         int
-	filter         textinput.Model
-	filtering      bool
+	listNav
+	sortBy    int
+	filter    textinput.Model
+	filtering bool
 
 	rows  []tenantRow // sorted and filtered; nil means rebuild
 	built bool
@@ -120,7 +120,10 @@ func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
 		return
 	}
 	v.build(st)
-	page := max(1, h-4)
+	page := h - 4
+	if v.move(msg, st.keys, len(v.rows), page) {
+		return
+	}
 	switch {
 	case key.Matches(msg, st.keys.Filter):
 		v.filtering = true
@@ -128,30 +131,12 @@ func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
 	case key.Matches(msg, st.keys.Sort):
 		v.sortBy = (v.sortBy + 1) % len(tenantSorts)
 		v.built = false
-	case key.Matches(msg, st.keys.Up):
-		v.cursor--
-	case key.Matches(msg, st.keys.Down):
-		v.cursor++
-	case key.Matches(msg, st.keys.PageUp):
-		v.cursor -= page
-	case key.Matches(msg, st.keys.PageDown):
-		v.cursor += page
-	case key.Matches(msg, st.keys.Top):
-		v.cursor = 0
-	case key.Matches(msg, st.keys.Bottom):
-		v.cursor = len(v.rows) - 1
 	case key.Matches(msg, st.keys.Back):
 		v.filter.SetValue("")
 		v.built = false
 	}
 	v.build(st)
-	v.cursor = max(0, min(v.cursor, len(v.rows)-1))
-	if v.cursor < v.offset {
-		v.offset = v.cursor
-	}
-	if v.cursor >= v.offset+page {
-		v.offset = v.cursor - page + 1
-	}
+	v.clamp(len(v.rows), page)
 }
 
 func (v *tenantsView) view(st *state, w, h int) string {
@@ -173,9 +158,8 @@ func (v *tenantsView) view(st *state, w, h int) string {
 		b.WriteString(s.Muted.Render("/ to filter") + "\n")
 	}
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-14s %5s %6s %5s %5s  %-16s %s", "TENANT", "CUR", "OLDEST", "LIVE", "MAX", "LAST ROTATION", "FLAGS")) + "\n")
-	page := max(1, h-4)
-	end := min(len(v.rows), v.offset+page)
-	for i := v.offset; i < end; i++ {
+	from, to := v.visible(len(v.rows), h-4)
+	for i := from; i < to; i++ {
 		r := v.rows[i]
 		last := "unknown"
 		if r.last != nil {

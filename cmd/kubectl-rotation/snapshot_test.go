@@ -20,21 +20,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // tool at the test's Vault mount and Prometheus.
 func labWorld(t *testing.T, scenarios ...lab.Scenario) (e *testenv.Env, kubeconfig string, flags []string, s *lab.Seeded) {
 	t.Helper()
-	e = testenv.Get(t)
-	names := lab.DefaultNames()
-	names.KVMount = e.KVMount(t)
-	names.AuthMount = "k8s-" + names.KVMount
-	names.Policy = "cmek-" + names.KVMount
-	ns := e.Namespace(t)
-	s, err := lab.Seed(context.Background(), lab.Target{
-		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
-		Vault: e.VaultRoot(t), APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
-		Metrics: e.Exporter, MetricsKey: t.Name(), MetricsInstance: e.Exporter.Addr,
-	}, lab.Options{Scenarios: scenarios, Tenants: 12, Names: names})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Exporter.Set(t.Name(), nil) })
+	w := lab.SeedTB(t, testenv.Get(t), lab.Options{Scenarios: scenarios, Tenants: 12})
+	e, s, ns, names := w.Env, w.Seeded, w.Namespace, w.Names
 	_, kc, err := e.Kube.AddUser("admin-"+ns, []string{"system:masters"}, ns)
 	if err != nil {
 		t.Fatal(err)

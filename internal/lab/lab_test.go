@@ -66,23 +66,8 @@ func TestLastAt(t *testing.T) {
 // metrics key of the test's own.
 func seed(t *testing.T, scenarios ...Scenario) (*testenv.Env, *Seeded, Names) {
 	t.Helper()
-	e := testenv.Get(t)
-	n := DefaultNames()
-	n.KVMount = e.KVMount(t)
-	n.AuthMount = "k8s-" + randHex(4)
-	n.Policy = "cmek-rotation-" + randHex(4)
-	ns := e.Namespace(t)
-	root := e.VaultRoot(t)
-	s, err := Seed(context.Background(), Target{
-		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
-		Vault: root, APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
-		Metrics: e.Exporter, MetricsKey: t.Name(), MetricsInstance: e.Exporter.Addr,
-	}, Options{Scenarios: scenarios, Tenants: 48, Names: n})
-	if err != nil {
-		t.Fatalf("Seed: %v", err)
-	}
-	t.Cleanup(func() { e.Exporter.Set(t.Name(), nil) })
-	return e, s, n
+	w := SeedTB(t, testenv.Get(t), Options{Scenarios: scenarios, Tenants: 48})
+	return w.Env, w.Seeded, w.Names
 }
 
 func jobReason(j batchv1.Job) string {

@@ -1,0 +1,46 @@
+package lab
+
+import (
+	"context"
+	"testing"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+)
+
+// World is what SeedTB made for one test: its own namespace, KV v2 mount,
+// Kubernetes-auth mount, policy name and exporter key on the shared servers,
+// and the tool's configuration naming them.
+type World struct {
+	Env       *testenv.Env
+	Namespace string
+	Names     Names
+	Seeded    *Seeded
+	Config    config.Config
+}
+
+// SeedTB seeds the shared test servers for one test (o.Names is filled with
+// the test's own mount and names). The exporter samples go when the test
+// ends; namespaces stay (envtest runs no namespace controller).
+func SeedTB(tb testing.TB, e *testenv.Env, o Options) World {
+	tb.Helper()
+	n := DefaultNames()
+	n.KVMount = e.KVMount(tb)
+	n.AuthMount = "k8s-" + n.KVMount
+	n.Policy = "cmek-" + n.KVMount
+	o.Names = n
+	ns := e.Namespace(tb)
+	key := tb.Name()
+	s, err := Seed(context.Background(), Target{
+		Kube: e.Kube.Client, Namespace: ns, NodeName: e.Kube.NodeName, Logs: e.Kube.Logs,
+		Vault: e.VaultRoot(tb), APIServerURL: e.Kube.APIServerURL(), APIServerCA: e.Kube.CACert(),
+		Metrics: e.Exporter, MetricsKey: key, MetricsInstance: e.Exporter.Addr,
+	}, o)
+	if err != nil {
+		tb.Fatalf("seed: %v", err)
+	}
+	tb.Cleanup(func() { e.Exporter.Set(key, nil) })
+	cfg := config.Default()
+	cfg.Vault.KVMount, cfg.Vault.KubernetesAuthMount, cfg.Vault.Policy = n.KVMount, n.AuthMount, n.Policy
+	return World{Env: e, Namespace: ns, Names: n, Seeded: s, Config: cfg}
+}

@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// listNav is the cursor and scroll position of a list that shows page rows
+// at a time.
+type listNav struct {
+	cursor, offset int
+}
+
+// move applies the navigation keys for a list of n rows; it reports whether
+// the key was one of them.
+func (l *listNav) move(msg tea.KeyMsg, k KeyMap, n, page int) bool {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		l.cursor--
+	case key.Matches(msg, k.Down):
+		l.cursor++
+	case key.Matches(msg, k.PageUp):
+		l.cursor -= page
+	case key.Matches(msg, k.PageDown):
+		l.cursor += page
+	case key.Matches(msg, k.Top):
+		l.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		l.cursor = n - 1
+	default:
+		l.clamp(n, page)
+		return false
+	}
+	l.clamp(n, page)
+	return true
+}
+
+// clamp keeps the cursor on a row and on screen.
+func (l *listNav) clamp(n, page int) {
+	page = max(1, page)
+	l.cursor = max(0, min(l.cursor, n-1))
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+page {
+		l.offset = l.cursor - page + 1
+	}
+}
+
+// visible is the range of rows on screen.
+func (l listNav) visible(n, page int) (from, to int) {
+	return l.offset, min(n, l.offset+max(1, page))
+}
