@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 	"unicode/utf8"
 )
@@ -39,6 +40,9 @@ const (
 	DefaultRenewalMarker = "VaultTokenRenewal"
 	// DefaultMaxRenewalErrors is how many renewal error lines are kept.
 	DefaultMaxRenewalErrors = 20
+	// DefaultKeepEvents is how many of the latest events Summary.Events
+	// keeps when Options.KeepEvents is zero.
+	DefaultKeepEvents = 500
 )
 
 // maxKept caps the bytes kept of one message (failure reason, renewal
@@ -63,6 +67,10 @@ type Options struct {
 	// Redact, when set, is applied to every message kept (failure reasons,
 	// renewal lines) before it is stored.
 	Redact func(string) string
+	// KeepEvents is how many of the latest events are kept whole
+	// (Summary.RecentEvents), for a view of the event stream. Zero means
+	// DefaultKeepEvents; negative keeps none.
+	KeepEvents int
 }
 
 // Aggregator accumulates the Summary of one or more log streams.
@@ -89,6 +97,8 @@ type Aggregator struct {
 	reasons    map[string]string // failure reason as read -> as kept
 	renew      renewState
 	sourceSeen map[string]bool
+	recent     []keptEvent       // the latest events, up to 2*KeepEvents before trimming
+	outcomes   map[string]string // interned outcome strings
 
 	// Reading state and per-line scratch, reused.
 	bufSize  int // of buf; tests make it small to exercise long lines
@@ -134,6 +144,7 @@ type actionStat struct {
 }
 
 type tenantState struct {
+	id                                  string // the map key, shared by kept events
 	lastSuccess, lastFailure, lastEvent stamp
 	successes, failures                 int
 	lastAction                          string
@@ -173,6 +184,12 @@ func New(o Options) *Aggregator {
 	}
 	if o.MaxRenewalErrors < 0 {
 		o.MaxRenewalErrors = 0
+	}
+	if o.KeepEvents == 0 {
+		o.KeepEvents = DefaultKeepEvents
+	}
+	if o.KeepEvents < 0 {
+		o.KeepEvents = 0
 	}
 	a := &Aggregator{
 		opt:        o,
@@ -462,13 +479,27 @@ func (a *Aggregator) event(action []byte) {
 	}
 
 	tenant := a.tenant()
-	if tenant == nil {
-		return
+	var ts *tenantState
+	if tenant != nil {
+		ts = a.tenants[string(tenant)]
+		if ts == nil {
+			ts = &tenantState{id: string(tenant)}
+			a.tenants[ts.id] = ts
+		}
 	}
-	ts := a.tenants[string(tenant)]
+	ev := keptEvent{e: Event{Action: st.name, Outcome: a.intern(outcome), Source: a.source}, at: at}
+	if ts != nil {
+		ev.e.Tenant = ts.id
+	}
+	if !dated {
+		ev.at = time.Time{}
+	}
+	if a.opt.KeepEvents > 0 && isFailure(outcome) {
+		ev.e.Reason = a.keepReason(a.reason()) // this event's own reason
+	}
+	defer func() { a.pushEvent(ev) }()
 	if ts == nil {
-		ts = &tenantState{}
-		a.tenants[string(tenant)] = ts
+		return
 	}
 	if dated && ts.lastEvent.notAfter(at) || !dated && !ts.lastEvent.ok {
 		if dated {
@@ -491,6 +522,64 @@ func (a *Aggregator) event(action []byte) {
 			ts.reason = a.keepReason(a.reason())
 		}
 	}
+}
+
+// intern returns outcome as a string shared by every event with it.
+func (a *Aggregator) intern(outcome []byte) string {
+	if s, ok := a.outcomes[string(outcome)]; ok {
+		return s
+	}
+	if a.outcomes == nil {
+		a.outcomes = map[string]string{}
+	}
+	s := string(outcome)
+	a.outcomes[s] = s
+	return s
+}
+
+// keptEvent is an Event with its time held by value (no allocation per
+// event); the zero time means undated.
+type keptEvent struct {
+	e  Event
+	at time.Time
+}
+
+// pushEvent keeps ev among the latest events.
+func (a *Aggregator) pushEvent(ev keptEvent) {
+	keep := a.opt.KeepEvents
+	if keep == 0 {
+		return
+	}
+	if len(a.recent) >= 2*keep {
+		n := copy(a.recent, a.recent[len(a.recent)-keep+1:])
+		clear(a.recent[n:])
+		a.recent = a.recent[:n]
+	}
+	a.recent = append(a.recent, ev)
+}
+
+// latestEvents sorts events by time, undated ones first, read order kept
+// among equals, and returns the latest keep of them.
+func latestEvents(evs []keptEvent, keep int) []keptEvent {
+	out := append([]keptEvent(nil), evs...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	if len(out) > keep {
+		out = out[len(out)-keep:]
+	}
+	return out
+}
+
+// events turns kept events into Events, each with its own time.
+func events(kept []keptEvent) []Event {
+	out := make([]Event, len(kept))
+	for i, k := range kept {
+		out[i] = k.e
+		if !k.at.IsZero() {
+			t := k.at
+			out[i].Time = &t
+		}
+	}
+	return out
 }
 
 // isSuccess reports whether a tenant's event is a success. (Any event with
@@ -719,6 +808,7 @@ func (a *Aggregator) Result() Summary {
 		}
 		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, l)
 	}
+	s.RecentEvents = events(latestEvents(a.recent, a.opt.KeepEvents))
 	return s
 }
 
@@ -739,6 +829,18 @@ func (a *Aggregator) Merge(other Summary) {
 	s.Events += other.Events
 	s.UndatedEvents += other.UndatedEvents
 	s.AuditTypeEvents += other.AuditTypeEvents
+	if keep := a.opt.KeepEvents; keep > 0 && len(other.RecentEvents) > 0 {
+		all := a.recent
+		for _, e := range other.RecentEvents {
+			k := keptEvent{e: e}
+			if e.Time != nil {
+				k.at = *e.Time
+			}
+			k.e.Time = nil
+			all = append(all, k)
+		}
+		a.recent = latestEvents(all, keep)
+	}
 	for _, src := range other.Sources {
 		if !a.sourceSeen[src] {
 			a.sourceSeen[src] = true

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,6 +36,9 @@ func tp(tb testing.TB, s string) *time.Time {
 // as readable text. Nil maps and slices in want stand for empty ones.
 func assertSummary(tb testing.TB, got, want Summary) {
 	tb.Helper()
+	if want.RecentEvents == nil {
+		got.RecentEvents = nil // checked by TestAggregator_RecentEvents
+	}
 	if want.Counts == nil {
 		want.Counts = map[string]map[string]int{}
 	}
@@ -611,4 +615,41 @@ func TestSummary_JSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertSummary(t, back, a.Result())
+}
+
+// TestAggregator_RecentEvents: the latest events are kept whole, in time
+// order across sources, with the failure reason, and bounded.
+func TestAggregator_RecentEvents(t *testing.T) {
+	a := New(Options{KeepEvents: 3})
+	ctx := context.Background()
+	podA := `{"action":"cmek.rotation.completed","outcome":"success","tenant":"t-1","ts":100}
+{"action":"cmek.rotation.failed","outcome":"failure","tenantId":"t-2","time":"1970-01-01T00:05:00Z","reason":"permission denied"}
+`
+	podB := `{"action":"cmek.rotation.completed","outcome":"success","tenant_id":"t-3","ts":200}
+{"action":"cmek.rotation.started","outcome":"success","ts":50}
+{"level":"info","msg":"not an event"}
+`
+	if err := a.Read(ctx, "a", strings.NewReader(podA)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Read(ctx, "b", strings.NewReader(podB)); err != nil {
+		t.Fatal(err)
+	}
+	got := a.Result().RecentEvents
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, fmt.Sprintf("%s/%s/%s/%d", e.Tenant, e.Outcome, e.Source, e.Time.Unix()))
+	}
+	want := []string{"t-1/success/a/100", "t-3/success/b/200", "t-2/failure/a/300"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Errorf("recent events = %v, want %v (latest 3 by time)", ids, want)
+	}
+	if got[2].Reason != "permission denied" || got[0].Reason != "" {
+		t.Errorf("reasons = %q, %q", got[2].Reason, got[0].Reason)
+	}
+	none := New(Options{KeepEvents: -1})
+	_ = none.Read(ctx, "a", strings.NewReader(podA))
+	if n := len(none.Result().RecentEvents); n != 0 {
+		t.Errorf("KeepEvents -1 kept %d events", n)
+	}
 }

@@ -71,6 +71,8 @@ type Summary struct {
 	AuditTypeEvents int `json:"auditTypeEvents"`
 	// Renewals summarises the lines containing Options.RenewalMarker.
 	Renewals RenewalSummary `json:"renewals"`
+	// RecentEvents are the latest Options.KeepEvents events, oldest first.
+	RecentEvents []Event `json:"recentEvents"`
 }
 
 // TenantSummary is the rotation history of one tenant. Times are in UTC.
@@ -110,6 +112,17 @@ type RenewalSummary struct {
 	// RecentErrors are the last Options.MaxRenewalErrors error lines read,
 	// oldest first.
 	RecentErrors []RenewalLine `json:"recentErrors"`
+}
+
+// Event is one rotation audit event, as kept for the event stream.
+type Event struct {
+	Time    *time.Time `json:"time"`
+	Action  string     `json:"action"`
+	Outcome string     `json:"outcome"`
+	Tenant  string     `json:"tenant,omitempty"`
+	// Reason is the failure reason (redacted, cut to 1 KiB) of a failure.
+	Reason string `json:"reason,omitempty"`
+	Source string `json:"source"`
 }
 
 // RenewalLine is one renewal error line.
