@@ -14,14 +14,16 @@ import (
 )
 
 // auditView shows the cmek.rotation audit events: counts per action and
-// outcome, and per tenant the last success and failure, with filters by
-// tenant (/) and outcome (o).
+// outcome, per tenant the last success and failure, or the stream of the
+// latest events (e), with filters by tenant (/) and outcome (o).
 type auditView struct {
 	listNav
 	filter    textinput.Model
 	filtering bool
-	outcome   int // index into auditOutcomes
+	outcome   int  // index into auditOutcomes
+	events    bool // the event stream instead of the per-tenant table
 	rows      []auditRow
+	evRows    []auditlog.Event // newest first, filtered
 	built     bool
 }
 
@@ -30,7 +32,7 @@ type auditRow struct {
 	t  auditlog.TenantSummary
 }
 
-var auditOutcomes = []string{"all tenants", "latest attempt failed", "latest attempt succeeded"}
+var auditOutcomes = []string{"all", "failures", "successes"}
 
 func newAuditView() auditView {
 	ti := textinput.New()
@@ -62,6 +64,26 @@ func (v *auditView) build(st *state) {
 		v.rows = append(v.rows, auditRow{id: id, t: t})
 	}
 	sort.Slice(v.rows, func(i, j int) bool { return v.rows[i].id < v.rows[j].id })
+	v.evRows = v.evRows[:0]
+	evs := st.snap.Logs.Audit.RecentEvents
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if q != "" && !strings.Contains(strings.ToLower(e.Tenant), q) {
+			continue
+		}
+		failed := e.Outcome != "success"
+		if v.outcome == 1 && !failed || v.outcome == 2 && failed {
+			continue
+		}
+		v.evRows = append(v.evRows, e)
+	}
+}
+
+func (v *auditView) count() int {
+	if v.events {
+		return len(v.evRows)
+	}
+	return len(v.rows)
 }
 
 func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
@@ -82,10 +104,13 @@ func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
 		return
 	}
 	v.build(st)
-	if v.move(msg, st.keys, len(v.rows), h-9) {
+	if v.move(msg, st.keys, v.count(), h-9) {
 		return
 	}
 	switch {
+	case key.Matches(msg, st.keys.Events):
+		v.events = !v.events
+		v.cursor, v.offset = 0, 0
 	case key.Matches(msg, st.keys.Filter):
 		v.filtering = true
 		v.filter.Focus()
@@ -136,11 +161,19 @@ func (v *auditView) view(st *state, w, h int) string {
 		ren = s.Warning.Render(ren) + s.Muted.Render(" · latest: "+rn.RecentErrors[len(rn.RecentErrors)-1].Message)
 	}
 	b.WriteString(truncate(ren, w) + "\n")
-	filt := s.Muted.Render("/ tenant filter · o: " + auditOutcomes[v.outcome])
-	if v.filtering || v.filter.Value() != "" {
-		filt = v.filter.View() + s.Muted.Render("  o: "+auditOutcomes[v.outcome])
+	mode := "per tenant (e: event stream)"
+	if v.events {
+		mode = fmt.Sprintf("latest %d events, newest first (e: per tenant)", len(a.RecentEvents))
 	}
-	b.WriteString(filt + "\n")
+	filt := s.Muted.Render("/ tenant filter · o: " + auditOutcomes[v.outcome] + " · " + mode)
+	if v.filtering || v.filter.Value() != "" {
+		filt = v.filter.View() + s.Muted.Render("  o: "+auditOutcomes[v.outcome]+" · "+mode)
+	}
+	b.WriteString(truncate(filt, w) + "\n")
+	if v.events {
+		b.WriteString(v.eventRows(st, w, h))
+		return b.String()
+	}
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-12s %-16s %-16s %-28s %5s %5s", "TENANT", "LAST SUCCESS", "LAST FAILURE", "REASON", "OK", "FAIL")) + "\n")
 	from, to := v.visible(len(v.rows), h-9)
 	for i := from; i < to; i++ {
@@ -163,6 +196,38 @@ func (v *auditView) view(st *state, w, h int) string {
 	}
 	if len(v.rows) == 0 {
 		b.WriteString(s.Muted.Render("  no tenant event matches") + "\n")
+	}
+	return b.String()
+}
+
+func (v *auditView) eventRows(st *state, w, h int) string {
+	s := st.styles
+	var b strings.Builder
+	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-17s %-30s %-8s %-10s %s", "TIME", "ACTION", "OUTCOME", "TENANT", "REASON / POD")) + "\n")
+	from, to := v.visible(len(v.evRows), h-9)
+	for i := from; i < to; i++ {
+		e := v.evRows[i]
+		when := "undated"
+		if e.Time != nil {
+			when = e.Time.UTC().Format("01-02 15:04:05")
+		}
+		out := fmt.Sprintf("%-8s", e.Outcome)
+		if e.Outcome != "success" {
+			out = s.Critical.Render(out)
+		}
+		detail := e.Reason
+		if detail == "" {
+			detail = s.Muted.Render(e.Source)
+		}
+		line := fmt.Sprintf("%-17s %-30s %s %-10s %s", when, e.Action, out, e.Tenant, detail)
+		if i == v.cursor {
+			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
+		} else {
+			b.WriteString("  " + truncate(line, w-2) + "\n")
+		}
+	}
+	if len(v.evRows) == 0 {
+		b.WriteString(s.Muted.Render("  no event matches") + "\n")
 	}
 	return b.String()
 }

@@ -26,6 +26,7 @@ type KeyMap struct {
 	Sort     key.Binding
 	Copy     key.Binding
 	Outcome  key.Binding
+	Events   key.Binding
 	NextHit  key.Binding
 	PrevHit  key.Binding
 }
@@ -55,6 +56,7 @@ func DefaultKeyMap() KeyMap {
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy command")),
 		Outcome:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outcome filter")),
+		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events / per tenant")),
 		NextHit:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
 		PrevHit:  key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 	}
@@ -70,7 +72,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.View1, k.View2, k.View3, k.View4, k.View5, k.Next, k.Prev},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Enter, k.Back, k.Filter, k.Sort, k.Outcome, k.NextHit, k.PrevHit},
+		{k.Enter, k.Back, k.Filter, k.Sort, k.Outcome, k.Events, k.NextHit, k.PrevHit},
 		{k.Copy, k.Refresh, k.Help, k.Quit},
 	}
 }

@@ -493,7 +493,7 @@ func viewKeys(v viewID, k KeyMap) []key.Binding {
 	case viewTenants:
 		return []key.Binding{k.Filter, k.Sort}
 	case viewAudit:
-		return []key.Binding{k.Filter, k.Outcome}
+		return []key.Binding{k.Filter, k.Outcome, k.Events}
 	case viewLog:
 		return []key.Binding{k.Filter, k.NextHit}
 	}

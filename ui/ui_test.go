@@ -114,6 +114,7 @@ func TestModel_View_Golden(t *testing.T) {
 		"log":              {"3", "down", "enter"},
 		"audit":            {"4"},
 		"audit-failing":    {"4", "o"},
+		"audit-events":     {"4", "e"},
 		"metrics":          {"5"},
 		"help":             {"?"},
 	}
