@@ -1,0 +1,358 @@
+package actions_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+var at = time.Date(2026, 11, 26, 3, 4, 5, 0, time.UTC)
+
+// executor returns an Executor over the world's namespace with admin
+// clients, and the journal's path.
+func executor(t *testing.T, w lab.World) (*actions.Executor, string) {
+	t.Helper()
+	root := w.Env.VaultRoot(t)
+	kc, err := kubernetes.NewForConfig(w.Env.Kube.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := actions.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &actions.Executor{Kube: kc, Vault: root, Namespace: w.Namespace, Config: w.Config, Journal: j}, path
+}
+
+func journal(t *testing.T, path string) []actions.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []actions.Entry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e actions.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("journal line %q: %v", sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("journal mode = %v, want 0600", st.Mode().Perm())
+	}
+	return out
+}
+
+// wantJournal checks one intent and one outcome line for the action.
+func wantJournal(t *testing.T, path, action, outcome string) {
+	t.Helper()
+	es := journal(t, path)
+	if len(es) != 2 || es[0].Phase != "intent" || es[1].Phase != "outcome" || es[0].ID != es[1].ID ||
+		es[0].Action != action || es[1].Outcome != outcome || es[0].Who.KubeUser == "" {
+		t.Errorf("journal = %+v, want intent and %s outcome of %s with who", es, outcome, action)
+	}
+}
+
+func TestActions_Kubernetes(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.CleanupFailing}, Tenants: 6})
+	ctx := context.Background()
+
+	t.Run("trigger rotation", func(t *testing.T) {
+		ex, path := executor(t, w)
+		p := actions.TriggerRotation(w.Config, w.Namespace, at)
+		if _, err := ex.DryRun(ctx, p); err != nil {
+			t.Fatalf("dry run: %v", err)
+		}
+		if _, err := e.Kube.Client.BatchV1().Jobs(w.Namespace).Get(ctx, "manual-rotation-20261126-030405", metav1.GetOptions{}); err == nil {
+			t.Fatal("the dry run created the job")
+		}
+		res, err := ex.Execute(ctx, p, "rotation failed at 02:00")
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := e.Kube.Client.BatchV1().Jobs(w.Namespace).Get(ctx, res.Object, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref := metav1.GetControllerOf(j); ref == nil || ref.Kind != "CronJob" || ref.Name != w.Config.Kubernetes.RotationCronJob ||
+			j.Annotations["cronjob.kubernetes.io/instantiate"] != "manual" {
+			t.Errorf("job owner %v annotations %v", ref, j.Annotations)
+		}
+		wantJournal(t, path, "trigger-rotation", "ok")
+	})
+
+	t.Run("cleanup dry run sets DRY_RUN on the job only", func(t *testing.T) {
+		ex, _ := executor(t, w)
+		// the lab left DRY_RUN=true on the CronJob (Scenario 3); a real run
+		// must override it to false on its Job, and the dry run to true
+		for i, dry := range []bool{true, false} {
+			res, err := ex.Execute(ctx, actions.CleanupJob(w.Config, w.Namespace, dry, at.Add(time.Duration(i)*time.Second)), "check what cleanup deletes")
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := e.Kube.Client.BatchV1().Jobs(w.Namespace).Get(ctx, res.Object, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := envOf(j.Spec.Template.Spec.Containers[0].Env, "DRY_RUN"); got != boolText(dry) {
+				t.Errorf("job %s DRY_RUN = %q, want %v", j.Name, got, dry)
+			}
+		}
+		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.CleanupCronJob, metav1.GetOptions{})
+		if got := envOf(cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env, "DRY_RUN"); got != "true" {
+			t.Errorf("the CronJob's DRY_RUN changed to %q", got)
+		}
+	})
+
+	t.Run("raise deadline", func(t *testing.T) {
+		ex, path := executor(t, w)
+		res, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 1800), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d == nil || *d != 1800 || res.Before != "600s" || res.After != "1800s" {
+			t.Errorf("deadline %v, result %+v", d, res)
+		}
+		wantJournal(t, path, "raise-deadline", "ok")
+	})
+
+	t.Run("restart orchestrator", func(t *testing.T) {
+		ex, _ := executor(t, w)
+		if _, err := ex.Execute(ctx, actions.RestartOrchestrator(w.Config, w.Namespace, at), ""); err != nil {
+			t.Fatal(err)
+		}
+		d, _ := e.Kube.Client.AppsV1().Deployments(w.Namespace).Get(ctx, w.Config.Kubernetes.OrchestratorDeployment, metav1.GetOptions{})
+		if d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] != at.Format(time.RFC3339) {
+			t.Errorf("template annotations %v", d.Spec.Template.Annotations)
+		}
+	})
+
+	t.Run("emergency rotate records who and why", func(t *testing.T) {
+		ex, _ := executor(t, w)
+		res, err := ex.Execute(ctx, actions.EmergencyRotate(w.Config, w.Namespace, "t-003", "manual-emergency", "automated rotation failed", "ops-team", at), "automated rotation failed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, _ := e.Kube.Client.BatchV1().Jobs(w.Namespace).Get(ctx, res.Object, metav1.GetOptions{})
+		if envOf(j.Spec.Template.Spec.Containers[0].Env, w.Config.Kubernetes.TenantEnv) != "t-003" || j.Annotations["rotation.kubectl-rotation.dev/subject"] != "ops-team" {
+			t.Errorf("job env %v annotations %v", j.Spec.Template.Spec.Containers[0].Env, j.Annotations)
+		}
+	})
+
+	t.Run("the object gone between plan and execute", func(t *testing.T) {
+		ex, path := executor(t, w)
+		c := w.Config
+		c.Kubernetes.RotationCronJob = "no-such-cronjob"
+		_, err := ex.Execute(ctx, actions.TriggerRotation(c, w.Namespace, at), "")
+		if err == nil || !strings.Contains(err.Error(), "no-such-cronjob") {
+			t.Fatalf("err = %v", err)
+		}
+		wantJournal(t, path, "trigger-rotation", "failed")
+	})
+
+	t.Run("forbidden by RBAC: nothing runs, nothing journaled", func(t *testing.T) {
+		ex, path := executor(t, w)
+		cfg, _, err := e.Kube.AddUser("nobody-"+w.Namespace, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex.Kube = kubernetes.NewForConfigOrDie(cfg)
+		_, err = ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 60), "")
+		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "patch cronjobs.batch") {
+			t.Fatalf("err = %v, want forbidden naming the permission", err)
+		}
+		if es := journal(t, path); len(es) != 0 {
+			t.Errorf("journal = %+v, want empty", es)
+		}
+	})
+
+	t.Run("journal not writable: the action does not run", func(t *testing.T) {
+		ex, path := executor(t, w)
+		if err := os.Chmod(path, 0o400); err != nil {
+			t.Fatal(err)
+		}
+		if os.Geteuid() == 0 {
+			// root ignores file modes: make the path a directory instead
+			os.Remove(path)
+			os.Mkdir(path, 0o700)
+		}
+		_, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 61), "")
+		if !errors.Is(err, actions.ErrNoJournal) {
+			t.Fatalf("err = %v, want ErrNoJournal", err)
+		}
+		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 61 {
+			t.Error("the action ran without a journal")
+		}
+	})
+
+	t.Run("read-only refuses, in the executor and below it", func(t *testing.T) {
+		ex, path := executor(t, w)
+		ex.ReadOnly = true
+		if _, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 62), ""); !errors.Is(err, actions.ErrReadOnly) {
+			t.Errorf("executor read-only: %v", err)
+		}
+		clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex.ReadOnly, ex.Kube = false, clients.Kube
+		_, err = ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 62), "")
+		if !errors.Is(err, collectors.ErrReadOnly) {
+			t.Fatalf("read-only clients: %v, want the transport's refusal", err)
+		}
+		wantJournal(t, path, "raise-deadline", "failed")
+		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 62 {
+			t.Error("the refused patch landed")
+		}
+	})
+}
+
+func envOf(env []corev1.EnvVar, name string) string {
+	for _, e := range env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func TestActions_Vault(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RotationJobFailing, lab.VaultTokenExpired, lab.RetentionOverflow}, Tenants: 12})
+	ctx := context.Background()
+	root := e.VaultRoot(t)
+
+	t.Run("renew the orchestrator's token by accessor", func(t *testing.T) {
+		ex, path := executor(t, w)
+		time.Sleep(1100 * time.Millisecond) // let the TTL run down a little, so a renewal shows
+		res, err := ex.Execute(ctx, actions.RenewToken(w.Seeded.OrchestratorAccessor), "token expiring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := time.ParseDuration(res.Before)
+		after, _ := time.ParseDuration(res.After)
+		if after <= before {
+			t.Errorf("TTL %s → %s, want it to grow", res.Before, res.After)
+		}
+		wantJournal(t, path, "renew-token", "ok")
+		raw, _ := os.ReadFile(path)
+		if strings.Contains(string(raw), e.Vault.RootToken) {
+			t.Error("the journal holds a token")
+		}
+	})
+
+	t.Run("fix the policy", func(t *testing.T) {
+		ex, _ := executor(t, w)
+		res, err := ex.Execute(ctx, actions.FixPolicy(w.Config), "permission denied")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(res.Before, "update") || !strings.Contains(res.After, "update") {
+			t.Errorf("before %q after %q", res.Before, res.After)
+		}
+		caps, err := root.Sys().CapabilitiesAccessorWithContext(ctx, w.Seeded.OrchestratorAccessor, w.Config.Vault.KVMount+"/data/tenants/t-001/cmek")
+		if err != nil || len(caps) < 4 {
+			t.Errorf("orchestrator capabilities after the fix = %v (%v), want create, read, update, delete", caps, err)
+		}
+	})
+
+	t.Run("fix the role", func(t *testing.T) {
+		ex, _ := executor(t, w)
+		if _, err := ex.Execute(ctx, actions.FixRole(w.Config, w.Namespace), ""); err != nil {
+			t.Fatal(err)
+		}
+		r, err := root.Logical().Read("auth/" + w.Config.Vault.KubernetesAuthMount + "/role/" + w.Config.Vault.KubernetesAuthRole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ns := r.Data["bound_service_account_namespaces"]; !strings.Contains(strings.Join(strs(ns), ","), w.Namespace) {
+			t.Errorf("bound namespaces = %v", ns)
+		}
+	})
+
+	t.Run("trim versions", func(t *testing.T) {
+		ex, path := executor(t, w)
+		tenant := w.Seeded.OverRetention[0]
+		p := actions.TrimVersions(w.Config, tenant)
+		if !p.Destructive || p.ConfirmName != tenant || p.Warning == "" {
+			t.Fatalf("plan %+v: want destructive, confirm by tenant id, with a warning", p)
+		}
+		if _, err := ex.Execute(ctx, p, "over retention"); err != nil {
+			t.Fatal(err)
+		}
+		md, err := root.KVv2(w.Config.Vault.KVMount).GetMetadata(ctx, w.Config.TenantPath(tenant))
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		for _, v := range md.Versions {
+			if !v.Destroyed && v.DeletionTime.IsZero() {
+				live++
+			}
+		}
+		if live != w.Config.Vault.RetentionVersions || md.MaxVersions != w.Config.Vault.RetentionVersions {
+			t.Errorf("after trim: %d live, max_versions %d", live, md.MaxVersions)
+		}
+		wantJournal(t, path, "trim-versions", "ok")
+	})
+
+	t.Run("vault capability missing", func(t *testing.T) {
+		ex, path := executor(t, w)
+		tok, err := root.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"default"}, TTL: "5m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		limited, _ := e.Vault.Client(tok.Auth.ClientToken)
+		ex.Vault = limited
+		_, err = ex.Execute(ctx, actions.FixPolicy(w.Config), "")
+		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "sys/policies/acl/") {
+			t.Errorf("err = %v, want forbidden naming the path", err)
+		}
+		if es := journal(t, path); len(es) != 0 {
+			t.Errorf("journal = %+v", es)
+		}
+	})
+}
+
+func strs(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			out = append(out, x.(string))
+		}
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package actions
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+)
+
+// Errors the Executor returns (wrapped with the details).
+var (
+	ErrReadOnly  = errors.New("read-only mode: actions are disabled")
+	ErrForbidden = errors.New("not permitted")
+	ErrNoJournal = errors.New("the journal cannot be written, so the action does not run")
+)
+
+// Executor runs Plans against the clusters' clients.
+type Executor struct {
+	Kube      kubernetes.Interface
+	Vault     *vault.Client
+	Namespace string
+	Config    config.Config
+	// ReadOnly refuses every Execute and DryRun.
+	ReadOnly bool
+	Journal  *Journal
+	// Now stamps journal lines (default time.Now).
+	Now func() time.Time
+
+	who *Identity
+}
+
+func (e *Executor) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Whoami resolves who the clients act as (Kubernetes SelfSubjectReview,
+// Vault lookup-self's accessor and entity), once. Parts that cannot be read
+// stay empty.
+func (e *Executor) Whoami(ctx context.Context) Identity {
+	if e.who != nil {
+		return *e.who
+	}
+	var id Identity
+	if e.Kube != nil {
+		if r, err := e.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{}); err == nil {
+			id.KubeUser = r.Status.UserInfo.Username
+		}
+	}
+	if e.Vault != nil && e.Vault.Token() != "" {
+		if s, err := e.Vault.Auth().Token().LookupSelfWithContext(ctx); err == nil && s != nil {
+			id.VaultAccessor, _ = s.Data["accessor"].(string)
+			id.VaultEntity, _ = s.Data["entity_id"].(string)
+		}
+	}
+	e.who = &id
+	return id
+}
+
+// Preflight checks every permission the plan needs. It returns an error
+// wrapping ErrForbidden that lists what is missing, or the error that kept
+// it from asking.
+func (e *Executor) Preflight(ctx context.Context, p Plan) error {
+	var missing []string
+	for _, perm := range p.Permissions {
+		ok, err := e.allowed(ctx, perm)
+		if err != nil {
+			return fmt.Errorf("check permission %s: %w", perm, err)
+		}
+		if !ok {
+			missing = append(missing, perm.String())
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: %w: %s", p.Title, ErrForbidden, strings.Join(missing, "; "))
+	}
+	return nil
+}
+
+func (e *Executor) allowed(ctx context.Context, p Permission) (bool, error) {
+	if p.Path != "" {
+		if e.Vault == nil {
+			return false, errors.New("no Vault client")
+		}
+		caps, err := e.Vault.Sys().CapabilitiesSelfWithContext(ctx, p.Path)
+		if err != nil {
+			return false, err
+		}
+		return slices.Contains(caps, p.Capability) || slices.Contains(caps, "root"), nil
+	}
+	if e.Kube == nil {
+		return false, errors.New("no Kubernetes client")
+	}
+	r, err := e.Kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
+		Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
+			Namespace: p.Namespace, Verb: p.Verb, Group: p.Group, Resource: p.Resource, Subresource: p.Subresource, Name: p.Name,
+		}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return false, err
+	}
+	return r.Status.Allowed, nil
+}
+
+// DryRun asks the server to validate the change without making it, where
+// the API has a dry run (Kubernetes); for Vault it returns the plan's
+// before/after without writing.
+func (e *Executor) DryRun(ctx context.Context, p Plan) (Result, error) {
+	if e.ReadOnly {
+		return Result{}, ErrReadOnly
+	}
+	return p.run(e, true)
+}
+
+// Execute runs the plan: read-only refusal, preflight, the journal's intent
+// line (the action does not run if it cannot be written), the change, and
+// the outcome line.
+func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, error) {
+	if e.ReadOnly {
+		return Result{}, ErrReadOnly
+	}
+	if e.Journal == nil {
+		return Result{}, ErrNoJournal
+	}
+	if err := e.Preflight(ctx, p); err != nil {
+		return Result{}, err
+	}
+	id := newID()
+	who := e.Whoami(ctx)
+	intent := Entry{Time: e.now().UTC(), ID: id, Phase: "intent", Action: p.Action, Target: p.Target, Who: who, Reason: reason, Command: p.Command}
+	if err := e.Journal.Append(intent); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrNoJournal, err)
+	}
+	res, err := p.run(e, false)
+	out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: "ok", Result: &res}
+	if err != nil {
+		out.Outcome, out.Error, out.Result = "failed", err.Error(), nil
+	}
+	if jerr := e.Journal.Append(out); jerr != nil && err == nil {
+		err = fmt.Errorf("done, but the outcome could not be journaled: %w", jerr)
+	}
+	return res, err
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,80 @@
+package actions
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Entry is one journal line. It never holds a token or a secret value.
+type Entry struct {
+	Time   time.Time `json:"time"`
+	ID     string    `json:"id"`    // the same for an intent and its outcome
+	Phase  string    `json:"phase"` // intent, outcome
+	Action string    `json:"action"`
+	Target string    `json:"target"`
+	// Who: the Kubernetes user and the Vault token's accessor/entity.
+	Who     Identity `json:"who"`
+	Reason  string   `json:"reason,omitempty"`
+	Command string   `json:"command,omitempty"`
+	Outcome string   `json:"outcome,omitempty"` // ok, failed
+	Result  *Result  `json:"result,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// Identity says who acted, without any credential.
+type Identity struct {
+	KubeUser      string `json:"kubeUser,omitempty"`
+	VaultAccessor string `json:"vaultAccessor,omitempty"`
+	VaultEntity   string `json:"vaultEntity,omitempty"`
+}
+
+// Journal is an append-only JSON-lines file, mode 0600, synced after every
+// line.
+type Journal struct {
+	mu   sync.Mutex
+	path string
+}
+
+// OpenJournal checks that the journal can be appended to (creating it and
+// its folder when missing). It returns an error naming the path when it
+// cannot: then no action may run.
+func OpenJournal(path string) (*Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return &Journal{path: path}, f.Close()
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Append writes one line and syncs it to disk.
+func (j *Journal) Append(e Entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	f, err := os.OpenFile(j.path, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("journal %s: sync: %w", j.path, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,212 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	vault "github.com/hashicorp/vault/api"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+func ttlOf(s *vault.Secret) string {
+	if s == nil {
+		return "unknown"
+	}
+	if d, err := s.TokenTTL(); err == nil {
+		return d.String()
+	}
+	return "unknown"
+}
+
+// RenewToken renews the orchestrator's token by accessor when accessor is
+// set (auth/token/renew-accessor), else the operator's own token
+// (renew-self); the TTL before and after is the result (runbook Scenario 2,
+// Temporary Mitigation).
+func RenewToken(accessor string) Plan {
+	p := Plan{Action: runbook.ActionRenewToken, Kind: KindVault}
+	if accessor != "" {
+		p.Title, p.Target = "Renew the orchestrator's Vault token", "vault token with accessor "+accessor
+		p.Changes = []string{"extends the token's TTL up to its role's maximum; the token itself is never read"}
+		p.Command = "vault token renew -accessor " + accessor
+		p.Permissions = []Permission{{Path: "auth/token/renew-accessor", Capability: "update"}}
+	} else {
+		p.Title, p.Target = "Renew the operator's own Vault token", "the current Vault token"
+		p.Changes = []string{"extends the current token's TTL"}
+		p.Command = "vault token renew"
+		p.Permissions = []Permission{{Path: "auth/token/renew-self", Capability: "update"}}
+	}
+	p.run = func(ex *Executor, dry bool) (Result, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		defer cancel()
+		lookup := func() (*vault.Secret, error) {
+			if accessor != "" {
+				return ex.Vault.Auth().Token().LookupAccessorWithContext(ctx, accessor)
+			}
+			return ex.Vault.Auth().Token().LookupSelfWithContext(ctx)
+		}
+		before, err := lookup()
+		if err != nil {
+			return Result{}, fmt.Errorf("look up the token: %w", err)
+		}
+		if dry {
+			return Result{Summary: "would renew; TTL now " + ttlOf(before), Before: ttlOf(before)}, nil
+		}
+		if accessor != "" {
+			_, err = ex.Vault.Logical().WriteWithContext(ctx, "auth/token/renew-accessor", map[string]any{"accessor": accessor})
+		} else {
+			_, err = ex.Vault.Auth().Token().RenewSelfWithContext(ctx, 0)
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("renew: %w", err)
+		}
+		after, err := lookup()
+		if err != nil {
+			return Result{}, fmt.Errorf("look up the token after renewing: %w", err)
+		}
+		return Result{Summary: "TTL " + ttlOf(before) + " → " + ttlOf(after), Before: ttlOf(before), After: ttlOf(after)}, nil
+	}
+	return p
+}
+
+// FixPolicy writes the rotation policy the runbook requires (Scenario 1
+// step 4) over the current one; the result shows both texts.
+func FixPolicy(c config.Config) Plan {
+	name := c.Vault.Policy
+	text := runbook.PolicyText(c)
+	return Plan{
+		Action: runbook.ActionFixPolicy, Title: "Write the rotation policy the runbook requires", Kind: KindVault,
+		Target:      "vault policy " + name,
+		Changes:     append([]string{"replaces the policy's text with:"}, strings.Split(strings.TrimSpace(text), "\n")...),
+		Command:     fmt.Sprintf("vault policy write %s - <<EOF\n%sEOF", name, text),
+		Permissions: []Permission{{Path: "sys/policies/acl/" + name, Capability: "update"}},
+		run: func(ex *Executor, dry bool) (Result, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
+			before, err := ex.Vault.Sys().GetPolicyWithContext(ctx, name)
+			if err != nil {
+				return Result{}, fmt.Errorf("read policy %s: %w", name, err)
+			}
+			if dry {
+				return Result{Summary: "would replace policy " + name, Before: before, After: text}, nil
+			}
+			if err := ex.Vault.Sys().PutPolicyWithContext(ctx, name, text); err != nil {
+				return Result{}, fmt.Errorf("write policy %s: %w", name, err)
+			}
+			return Result{Summary: "policy " + name + " written", Object: name, Before: before, After: text}, nil
+		},
+	}
+}
+
+// FixRole writes the Kubernetes-auth role as the runbook's Scenario 2 step
+// 6 has it: the orchestrator's service account in this namespace, the
+// rotation and secret-read policies, a 24 h TTL.
+func FixRole(c config.Config, ns string) Plan {
+	path := "auth/" + c.Vault.KubernetesAuthMount + "/role/" + c.Vault.KubernetesAuthRole
+	data := map[string]any{
+		"bound_service_account_names":      c.Kubernetes.VaultSA(),
+		"bound_service_account_namespaces": ns,
+		"policies":                         c.Vault.Policy + ",secret-read",
+		"ttl":                              "24h",
+	}
+	return Plan{
+		Action: runbook.ActionFixRole, Title: "Write the Kubernetes-auth role the runbook requires", Kind: KindVault,
+		Target: "vault " + path,
+		Changes: []string{
+			"bound_service_account_names=" + c.Kubernetes.VaultSA(), "bound_service_account_namespaces=" + ns,
+			"policies=" + c.Vault.Policy + ",secret-read", "ttl=24h",
+		},
+		Command: fmt.Sprintf("vault write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s,secret-read ttl=24h",
+			path, c.Kubernetes.VaultSA(), ns, c.Vault.Policy),
+		Permissions: []Permission{{Path: path, Capability: "update"}},
+		run: func(ex *Executor, dry bool) (Result, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
+			before, err := ex.Vault.Logical().ReadWithContext(ctx, path)
+			if err != nil {
+				return Result{}, fmt.Errorf("read %s: %w", path, err)
+			}
+			b := roleText(before)
+			if dry {
+				return Result{Summary: "would write " + path, Before: b}, nil
+			}
+			if _, err := ex.Vault.Logical().WriteWithContext(ctx, path, data); err != nil {
+				return Result{}, fmt.Errorf("write %s: %w", path, err)
+			}
+			after, err := ex.Vault.Logical().ReadWithContext(ctx, path)
+			if err != nil {
+				return Result{}, fmt.Errorf("read %s after writing: %w", path, err)
+			}
+			return Result{Summary: path + " written", Object: path, Before: b, After: roleText(after)}, nil
+		},
+	}
+}
+
+func roleText(s *vault.Secret) string {
+	if s == nil || s.Data == nil {
+		return "(absent)"
+	}
+	var parts []string
+	for _, k := range []string{"bound_service_account_names", "bound_service_account_namespaces", "token_policies", "token_ttl"} {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, s.Data[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// TrimVersions brings one tenant's key to the retention: it sets
+// max_versions and destroys the live versions beyond the newest keep
+// (runbook Scenario 4). Destroyed versions cannot be recovered, so the
+// tenant's id must be typed to confirm.
+func TrimVersions(c config.Config, tenant string) Plan {
+	mount, keep := c.Vault.KVMount, c.Vault.RetentionVersions
+	path := c.TenantPath(tenant)
+	return Plan{
+		Action: runbook.ActionTrimVersions, Title: fmt.Sprintf("Trim tenant %s to %d key versions", tenant, keep), Kind: KindVault,
+		Target:      fmt.Sprintf("vault %s/%s", mount, path),
+		Changes:     []string{fmt.Sprintf("max_versions=%d", keep), fmt.Sprintf("destroys every version older than the newest %d (permanently)", keep)},
+		Command:     fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s", keep, mount, path, mount, path),
+		Destructive: true, ConfirmName: tenant,
+		Warning: fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted; the runbook's last resort, `vault kv metadata delete %s/%s`, would remove every version and the key itself", tenant, mount, path),
+		Permissions: []Permission{
+			{Path: mount + "/metadata/" + path, Capability: "update"},
+			{Path: mount + "/destroy/" + path, Capability: "update"},
+		},
+		run: func(ex *Executor, dry bool) (Result, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
+			kv := ex.Vault.KVv2(mount)
+			md, err := kv.GetMetadata(ctx, path)
+			if err != nil {
+				return Result{}, fmt.Errorf("read metadata of %s: %w", path, err)
+			}
+			var destroy []int
+			live := 0
+			for v := md.CurrentVersion; v >= 1; v-- {
+				meta, ok := md.Versions[fmt.Sprint(v)]
+				if !ok || meta.Destroyed || !meta.DeletionTime.IsZero() {
+					continue
+				}
+				live++
+				if live > keep {
+					destroy = append(destroy, v)
+				}
+			}
+			before := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
+			after := fmt.Sprintf("%d live versions, max_versions %d", min(live, keep), keep)
+			if dry {
+				return Result{Summary: fmt.Sprintf("would destroy versions %v and set max_versions=%d", destroy, keep), Before: before, After: after}, nil
+			}
+			if err := kv.PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &keep}); err != nil {
+				return Result{}, fmt.Errorf("set max_versions on %s: %w", path, err)
+			}
+			if len(destroy) > 0 {
+				if err := kv.Destroy(ctx, path, destroy); err != nil {
+					return Result{}, fmt.Errorf("destroy versions %v of %s (max_versions was set): %w", destroy, path, err)
+				}
+			}
+			return Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", destroy, keep), Object: path, Before: before, After: after}, nil
+		},
+	}
+}
