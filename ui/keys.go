@@ -27,6 +27,7 @@ type KeyMap struct {
 	Copy     key.Binding
 	Outcome  key.Binding
 	Events   key.Binding
+	Action   key.Binding
 	NextHit  key.Binding
 	PrevHit  key.Binding
 }
@@ -57,6 +58,7 @@ func DefaultKeyMap() KeyMap {
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy command")),
 		Outcome:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outcome filter")),
 		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events / per tenant")),
+		Action:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run the step's action")),
 		NextHit:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
 		PrevHit:  key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
 	}
@@ -73,6 +75,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.View1, k.View2, k.View3, k.View4, k.View5, k.Next, k.Prev},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Back, k.Filter, k.Sort, k.Outcome, k.Events, k.NextHit, k.PrevHit},
-		{k.Copy, k.Refresh, k.Help, k.Quit},
+		{k.Copy, k.Action, k.Refresh, k.Help, k.Quit},
 	}
 }

@@ -87,6 +87,11 @@ type Model struct {
 	logv     logView
 	audit    auditView
 	metrics  metricsView
+
+	actor    Actor
+	actorWhy string // why actor is nil
+	modal    actionModal
+	reason   string // the session's reason, asked once
 }
 
 // Messages.
@@ -103,6 +108,13 @@ type (
 	tickMsg   struct{ gen int }
 	noticeMsg string
 )
+
+// WithActor returns the model with actions enabled through a (nil: disabled,
+// with why).
+func (m Model) WithActor(a Actor, why string) Model {
+	m.actor, m.actorWhy = a, why
+	return m
+}
 
 // New returns the dashboard over the loader.
 func New(loader Loader, o Options) Model {
@@ -203,7 +215,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeMsg:
 		m.st.message = string(msg)
 		return m, nil
+	case checkMsg, doneMsg:
+		cmd, _ := m.modalMsg(msg)
+		return m, cmd
 	case tea.KeyMsg:
+		if m.modal.stage != stageNone {
+			if msg.Type == tea.KeyCtrlC {
+				m.cancel()
+				return m, tea.Quit
+			}
+			return m, m.modalKey(msg)
+		}
 		return m.handleKey(msg)
 	}
 	return m, nil
@@ -337,6 +359,13 @@ func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.view = viewScenario
 		}
 	case viewScenario:
+		if key.Matches(msg, m.st.keys.Action) {
+			if id := m.scenario.selectedAction(m.st); id != "" {
+				return m, m.startAction(id)
+			}
+			m.st.message = "this step has no one-key action: run its command by hand (c copies it)"
+			return m, nil
+		}
 		return m, m.scenario.update(msg, m.st, h)
 	case viewTenants:
 		m.tenants.update(msg, m.st, h)
@@ -381,7 +410,9 @@ func (m Model) View() string {
 	b.WriteString("\n")
 	h := m.bodyHeight()
 	var body string
-	if m.showHelp {
+	if m.modal.stage != stageNone {
+		body = m.modal.view(st, w)
+	} else if m.showHelp {
 		body = m.fullHelp()
 	} else {
 		switch m.view {
@@ -489,7 +520,7 @@ func (m Model) footer(w int) string {
 func viewKeys(v viewID, k KeyMap) []key.Binding {
 	switch v {
 	case viewScenario:
-		return []key.Binding{k.Up, k.Down, k.Copy}
+		return []key.Binding{k.Up, k.Down, k.Copy, k.Action}
 	case viewTenants:
 		return []key.Binding{k.Filter, k.Sort}
 	case viewAudit:

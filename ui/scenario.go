@@ -58,6 +58,15 @@ func (v *scenarioView) update(msg tea.KeyMsg, st *state, h int) tea.Cmd {
 	return nil
 }
 
+// selectedAction is the action id of the selected step, or "".
+func (v *scenarioView) selectedAction(st *state) string {
+	steps := v.steps(st)
+	if v.step < len(steps) {
+		return steps[v.step].Action
+	}
+	return ""
+}
+
 // copyCmd copies text to the clipboard with OSC 52 (works over SSH and in
 // tmux with set-clipboard on).
 func copyCmd(text string) tea.Cmd {
@@ -193,5 +202,5 @@ func actionNote(st *state, id string) string {
 	case st.opts.ReadOnly:
 		return "action " + id + ": disabled (--read-only)"
 	}
-	return "action " + id + ": not available yet (one-key actions land with issue #6; run the command by hand)"
+	return "a: run action " + id + " (checked, dry-run, confirmed, journaled)"
 }

@@ -122,6 +122,8 @@ func (o *rootOptions) Run() error {
 		NoColor: os.Getenv("NO_COLOR") != "",
 	}
 	var loader ui.Loader
+	var actor ui.Actor
+	actorWhy := "read-only"
 	switch {
 	case s.Demo || s.From != "":
 		snap, _, err := s.loadSnapshot(context.Background())
@@ -141,6 +143,9 @@ func (o *rootOptions) Run() error {
 			return err
 		}
 		loader = ui.LiveLoader{Collector: c, Timeout: 2 * time.Minute}
+		if !s.ReadOnly {
+			actor, actorWhy = s.executor()
+		}
 	}
 	if s.LogFile != "" {
 		f, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -160,7 +165,8 @@ func (o *rootOptions) Run() error {
 		eof = &quitOnEOF{r: o.In}
 		in = eof
 	}
-	p := tea.NewProgram(ui.New(loader, opts), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(o.Out))
+	model := ui.New(loader, opts).WithActor(actor, actorWhy)
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(o.Out))
 	if eof != nil {
 		eof.quit = p.Quit
 	}

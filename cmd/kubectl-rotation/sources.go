@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 )
 
 // userAgent identifies the tool to the servers.
@@ -49,4 +51,19 @@ func (s Settings) collect(ctx context.Context) (*collectors.Snapshot, error) {
 		return nil, err
 	}
 	return c.Collect(ctx), nil
+}
+
+// executor builds the actions' executor over the same clients, with the
+// journal; when the journal cannot be opened the actions are off and the
+// reason says why (nothing may run unrecorded).
+func (s Settings) executor() (ui.Actor, string) {
+	j, err := actions.OpenJournal(s.Journal)
+	if err != nil {
+		return nil, err.Error() + " (pass --journal FILE)"
+	}
+	clients, err := s.connect()
+	if err != nil {
+		return nil, err.Error()
+	}
+	return &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: s.Namespace, Config: s.Config, ReadOnly: s.ReadOnly, Journal: j}, ""
 }

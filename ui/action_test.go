@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+)
+
+// fakeActor records what it was asked; its answers are set by the test.
+type fakeActor struct {
+	checkErr error
+	executed []string
+	reasons  []string
+}
+
+func (f *fakeActor) Check(_ context.Context, p actions.Plan) (actions.Result, error) {
+	if f.checkErr != nil {
+		return actions.Result{}, f.checkErr
+	}
+	return actions.Result{Summary: "server accepted " + p.Action}, nil
+}
+
+func (f *fakeActor) Execute(_ context.Context, p actions.Plan, reason string) (actions.Result, error) {
+	f.executed = append(f.executed, p.Action)
+	f.reasons = append(f.reasons, reason)
+	return actions.Result{Summary: "did " + p.Action, Before: "600s", After: "1800s"}, nil
+}
+
+// run executes a command and feeds its message back, once (no ticks).
+func runCmd(m Model, cmd tea.Cmd) Model {
+	if cmd == nil {
+		return m
+	}
+	switch msg := cmd().(type) {
+	case checkMsg, doneMsg:
+		return send(m, msg)
+	}
+	return m
+}
+
+func liveDemo(t *testing.T, a Actor) Model {
+	t.Helper()
+	snap := demoSnapshot(t)
+	o := demoOptions(snap)
+	o.Mode, o.ReadOnly = "live", false
+	m := loaded(t, SnapshotLoader{Snapshot: snap}, o, 120, 40).WithActor(a, "")
+	return m
+}
+
+// openStep opens scenario n (1-based) and selects step s (1-based).
+func openStep(m Model, n, s int) Model {
+	for i := 1; i < n; i++ {
+		m = keys(m, "down")
+	}
+	m = keys(m, "enter")
+	for i := 1; i < s; i++ {
+		m = keys(m, "down")
+	}
+	return m
+}
+
+func press(m Model, k string) (Model, tea.Cmd) {
+	var msg tea.KeyMsg
+	switch k {
+	case "enter":
+		msg = tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		msg = tea.KeyMsg{Type: tea.KeyEsc}
+	default:
+		msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+	}
+	next, cmd := m.Update(msg)
+	return next.(Model), cmd
+}
+
+func TestAction_Flow(t *testing.T) {
+	t.Run("check, reason once, confirm, run, verify", func(t *testing.T) {
+		fa := &fakeActor{}
+		m := openStep(liveDemo(t, fa), 5, 2) // batch timeout → increase the deadline
+		m, cmd := press(m, "a")
+		if m.modal.stage != stageChecking || m.modal.plan.Action != "raise-deadline" {
+			t.Fatalf("after a: stage %d plan %q", m.modal.stage, m.modal.plan.Action)
+		}
+		m = runCmd(m, cmd)
+		if m.modal.stage != stageReason {
+			t.Fatalf("stage %d, want the reason prompt", m.modal.stage)
+		}
+		for _, r := range "deadline exceeded at 02:00" {
+			m, _ = press(m, string(r))
+		}
+		m, _ = press(m, "enter")
+		if m.modal.stage != stageConfirm || !strings.Contains(ansi.Strip(m.View()), "server accepted raise-deadline") {
+			t.Fatalf("stage %d; view:\n%s", m.modal.stage, ansi.Strip(m.View()))
+		}
+		m, cmd = press(m, "y")
+		m = runCmd(m, cmd)
+		if len(fa.executed) != 1 || fa.reasons[0] != "deadline exceeded at 02:00" || m.modal.stage != stageDone {
+			t.Fatalf("executed %v reasons %v stage %d", fa.executed, fa.reasons, m.modal.stage)
+		}
+		out := ansi.Strip(m.View())
+		if !strings.Contains(out, "did raise-deadline") || !strings.Contains(out, "before: 600s") {
+			t.Errorf("result view:\n%s", out)
+		}
+		if m.gen == 0 || m.inFlight == 0 {
+			t.Errorf("no verification collection started (gen %d inFlight %d)", m.gen, m.inFlight)
+		}
+		// the reason is not asked again in the session
+		m, _ = press(m, "enter")
+		m, cmd = press(m, "a")
+		m = runCmd(m, cmd)
+		if m.modal.stage != stageConfirm {
+			t.Errorf("second action: stage %d, want confirm without a reason prompt", m.modal.stage)
+		}
+	})
+
+	t.Run("destructive needs the name typed", func(t *testing.T) {
+		fa := &fakeActor{}
+		m := openStep(liveDemo(t, fa), 4, 3) // retention overflow → trim one tenant
+		m.reason = "over retention"
+		m, cmd := press(m, "a")
+		m = runCmd(m, cmd)
+		if !m.modal.plan.Destructive {
+			t.Fatalf("plan %+v is not destructive", m.modal.plan)
+		}
+		m, _ = press(m, "y")
+		for _, r := range "t-999" {
+			m, _ = press(m, string(r))
+		}
+		m, _ = press(m, "enter")
+		if len(fa.executed) != 0 || m.modal.err == nil || !strings.Contains(m.modal.err.Error(), "nothing was done") {
+			t.Errorf("a wrong name ran it: executed %v err %v", fa.executed, m.modal.err)
+		}
+	})
+
+	t.Run("forbidden is shown and nothing runs", func(t *testing.T) {
+		fa := &fakeActor{checkErr: errors.New("patch cronjobs.batch cmek-rotation in rotation-lab: not permitted")}
+		m := openStep(liveDemo(t, fa), 5, 2)
+		m, cmd := press(m, "a")
+		m = runCmd(m, cmd)
+		if m.modal.stage != stageDone || len(fa.executed) != 0 || !strings.Contains(ansi.Strip(m.View()), "not permitted") {
+			t.Errorf("stage %d executed %v", m.modal.stage, fa.executed)
+		}
+	})
+
+	t.Run("read-only and demo refuse before planning", func(t *testing.T) {
+		snap := demoSnapshot(t)
+		fa := &fakeActor{}
+		m := openStep(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40).WithActor(fa, ""), 5, 2)
+		m, cmd := press(m, "a")
+		if cmd != nil || m.modal.stage != stageNone || !strings.Contains(m.st.message, "disabled") {
+			t.Errorf("demo: stage %d message %q", m.modal.stage, m.st.message)
+		}
+	})
+
+	t.Run("no actor says why", func(t *testing.T) {
+		m := openStep(liveDemo(t, nil).WithActor(nil, "journal /x: permission denied"), 5, 2)
+		m, _ = press(m, "a")
+		if !strings.Contains(m.st.message, "journal /x") {
+			t.Errorf("message %q", m.st.message)
+		}
+	})
+
+	t.Run("esc cancels", func(t *testing.T) {
+		fa := &fakeActor{}
+		m := openStep(liveDemo(t, fa), 5, 2)
+		m.reason = "x"
+		m, cmd := press(m, "a")
+		m = runCmd(m, cmd)
+		m, _ = press(m, "esc")
+		if m.modal.stage != stageNone || len(fa.executed) != 0 {
+			t.Errorf("stage %d executed %v", m.modal.stage, fa.executed)
+		}
+	})
+}

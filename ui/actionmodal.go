@@ -1,0 +1,253 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// Actor runs actions for the dashboard (actions.Executor). The dashboard
+// shows action keys as unavailable when it has none.
+type Actor interface {
+	Check(ctx context.Context, p actions.Plan) (actions.Result, error)
+	Execute(ctx context.Context, p actions.Plan, reason string) (actions.Result, error)
+}
+
+type modalStage int
+
+const (
+	stageNone modalStage = iota
+	stageChecking
+	stageReason
+	stageConfirm
+	stageTypeName
+	stageRunning
+	stageDone
+)
+
+// actionModal walks one action through: check (permissions and the
+// server's dry run), the reason (asked once per session), the confirmation
+// (y, or the object's name typed for destructive actions), the run, and the
+// verification (the scenario's status before and after a fresh collection).
+type actionModal struct {
+	stage    modalStage
+	scenario string
+	plan     actions.Plan
+	check    actions.Result
+	result   actions.Result
+	err      error
+	input    textinput.Model
+	before   runbook.Status
+	verified bool
+}
+
+type (
+	checkMsg struct {
+		plan actions.Plan
+		res  actions.Result
+		err  error
+	}
+	doneMsg struct {
+		res actions.Result
+		err error
+	}
+)
+
+func checkCmd(ctx context.Context, a Actor, p actions.Plan) tea.Cmd {
+	return func() tea.Msg {
+		res, err := a.Check(ctx, p)
+		return checkMsg{plan: p, res: res, err: err}
+	}
+}
+
+func executeCmd(ctx context.Context, a Actor, p actions.Plan, reason string) tea.Cmd {
+	return func() tea.Msg {
+		res, err := a.Execute(ctx, p, reason)
+		return doneMsg{res: res, err: err}
+	}
+}
+
+// startAction opens the modal for the selected step's action.
+func (m *Model) startAction(id string) tea.Cmd {
+	st := m.st
+	switch {
+	case st.opts.Mode != "live" || st.opts.ReadOnly:
+		st.message = "actions are disabled: " + actionNote(st, id)
+		return nil
+	case m.actor == nil:
+		st.message = "actions are unavailable: " + m.actorWhy
+		return nil
+	}
+	f, _ := st.assess.Finding(m.scenario.id)
+	p, err := actions.PlanFor(id, actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: m.reason, Subject: m.reason})
+	if err != nil {
+		st.message = err.Error()
+		return nil
+	}
+	ti := textinput.New()
+	ti.CharLimit = 200
+	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, input: ti, before: f.Status}
+	return checkCmd(m.ctx, m.actor, p)
+}
+
+func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
+	md := &m.modal
+	if msg.Type == tea.KeyEsc && md.stage != stageRunning {
+		md.stage = stageNone
+		m.st.message = "action cancelled"
+		return nil
+	}
+	switch md.stage {
+	case stageReason:
+		if msg.Type == tea.KeyEnter && strings.TrimSpace(md.input.Value()) != "" {
+			m.reason = strings.TrimSpace(md.input.Value())
+			md.input.SetValue("")
+			md.stage = stageConfirm
+			return nil
+		}
+		var cmd tea.Cmd
+		md.input, cmd = md.input.Update(msg)
+		return cmd
+	case stageConfirm:
+		switch msg.String() {
+		case "y", "Y":
+			if md.plan.Destructive {
+				md.stage = stageTypeName
+				md.input.Placeholder = md.plan.ConfirmName
+				md.input.Focus()
+				return nil
+			}
+			return m.runAction()
+		case "n", "N":
+			md.stage = stageNone
+			m.st.message = "action cancelled"
+		}
+	case stageTypeName:
+		if msg.Type == tea.KeyEnter {
+			if md.input.Value() == md.plan.ConfirmName {
+				return m.runAction()
+			}
+			md.err = fmt.Errorf("typed %q, not %q: nothing was done", md.input.Value(), md.plan.ConfirmName)
+			md.stage = stageDone
+			return nil
+		}
+		var cmd tea.Cmd
+		md.input, cmd = md.input.Update(msg)
+		return cmd
+	case stageDone:
+		if msg.Type == tea.KeyEnter {
+			md.stage = stageNone
+		}
+	}
+	return nil
+}
+
+func (m *Model) runAction() tea.Cmd {
+	m.modal.stage = stageRunning
+	return executeCmd(m.ctx, m.actor, m.modal.plan, m.reason)
+}
+
+func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
+	md := &m.modal
+	switch msg := msg.(type) {
+	case checkMsg:
+		if md.stage != stageChecking || msg.plan.Action != md.plan.Action {
+			return nil, true // an answer for a modal that was closed
+		}
+		md.check, md.err = msg.res, msg.err
+		switch {
+		case msg.err != nil:
+			md.stage = stageDone
+		case m.reason == "":
+			md.stage = stageReason
+			md.input.Placeholder = "why (recorded in the journal)"
+			md.input.Focus()
+		default:
+			md.stage = stageConfirm
+		}
+		return nil, true
+	case doneMsg:
+		if md.stage != stageRunning {
+			return nil, true
+		}
+		md.result, md.err = msg.res, msg.err
+		md.stage, md.verified = stageDone, false
+		if msg.err == nil {
+			// verification: collect again and show the scenario after
+			return m.refresh(), true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (md actionModal) view(st *state, w int) string {
+	s := st.styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Action: "+md.plan.Title) + "\n")
+	b.WriteString(s.Muted.Render(md.plan.Target) + "\n\n")
+	for _, c := range md.plan.Changes {
+		b.WriteString("  • " + c + "\n")
+	}
+	b.WriteString("  " + s.Command.Render("$ "+strings.ReplaceAll(md.plan.Command, "\n", "\n    ")) + "\n")
+	if md.plan.Warning != "" {
+		b.WriteString("\n" + s.Critical.Render("! "+md.plan.Warning) + "\n")
+	}
+	b.WriteString("\n")
+	switch md.stage {
+	case stageChecking:
+		b.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
+	case stageReason:
+		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
+		b.WriteString("Reason for the journal (asked once per session): " + md.input.View() + "\n")
+	case stageConfirm:
+		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
+		if md.plan.Destructive {
+			b.WriteString(s.Warning.Render("This destroys data. y, then type "+md.plan.ConfirmName+" to confirm; n or esc cancels.") + "\n")
+		} else {
+			b.WriteString(s.Key.Render("y") + " run it · " + s.Key.Render("n/esc") + " cancel\n")
+		}
+	case stageTypeName:
+		b.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
+	case stageRunning:
+		b.WriteString(st.spin + " running… (journaled before and after)\n")
+	case stageDone:
+		if md.err != nil {
+			b.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
+		} else {
+			b.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
+			if md.result.Before != "" || md.result.After != "" {
+				b.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", firstLine(md.result.Before), firstLine(md.result.After))) + "\n")
+			}
+			f, _ := st.assess.Finding(md.scenario)
+			if st.loading[sourceFor(md.plan)] {
+				b.WriteString(st.spin + " verifying: collecting again…\n")
+			} else {
+				b.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", f.Title, md.before, f.Status))
+			}
+		}
+		b.WriteString(s.Muted.Render("enter or esc closes") + "\n")
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+func sourceFor(p actions.Plan) string {
+	if p.Kind == actions.KindVault {
+		return "vault"
+	}
+	return "kubernetes"
+}
+
+var _ = time.Second
