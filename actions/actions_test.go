@@ -138,6 +138,10 @@ func TestActions_Kubernetes(t *testing.T) {
 			t.Errorf("deadline %v, result %+v", d, res)
 		}
 		wantJournal(t, path, "raise-deadline", "ok")
+		evs, err := e.Kube.Client.CoreV1().Events(w.Namespace).List(ctx, metav1.ListOptions{FieldSelector: "reason=KubectlRotation,involvedObject.kind=CronJob"})
+		if err != nil || len(evs.Items) == 0 || res.Event != "recorded" || !strings.Contains(evs.Items[0].Message, "Raise the rotation deadline") {
+			t.Errorf("event on the CronJob: %v %v (result %q)", evs, err, res.Event)
+		}
 	})
 
 	t.Run("restart orchestrator", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -146,6 +147,9 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 		return Result{}, fmt.Errorf("%w: %v", ErrNoJournal, err)
 	}
 	res, err := p.run(e, false)
+	if err == nil && res.ObjectKind != "" {
+		res.Event = e.recordEvent(ctx, p, res, who, reason)
+	}
 	out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: "ok", Result: &res}
 	if err != nil {
 		out.Outcome, out.Error, out.Result = "failed", err.Error(), nil
@@ -154,6 +158,37 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 		err = fmt.Errorf("done, but the outcome could not be journaled: %w", jerr)
 	}
 	return res, err
+}
+
+// recordEvent leaves a Normal Event on the changed object, so `kubectl
+// describe` shows who did what and why. A failure is reported in the result,
+// never fails the action (the change is done and journaled).
+func (e *Executor) recordEvent(ctx context.Context, p Plan, res Result, who Identity, reason string) string {
+	if e.Kube == nil {
+		return ""
+	}
+	now := metav1.NewTime(e.now())
+	msg := fmt.Sprintf("%s by %s", p.Title, orUnknown(who.KubeUser))
+	if reason != "" {
+		msg += ": " + reason
+	}
+	ev := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: res.Object + ".", Namespace: e.Namespace},
+		InvolvedObject: corev1.ObjectReference{Kind: res.ObjectKind, Name: res.Object, Namespace: e.Namespace},
+		Reason:         "KubectlRotation", Message: msg, Type: corev1.EventTypeNormal, Count: 1,
+		FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "kubectl-rotation"},
+	}
+	if _, err := e.Kube.CoreV1().Events(e.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+		return "not recorded: " + err.Error()
+	}
+	return "recorded"
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown user"
+	}
+	return s
 }
 
 func newID() string {

@@ -93,7 +93,7 @@ func createJobPlan(action, title, cronJob, ns, job string, changes []string, com
 			if dry {
 				verb = "accepted by the server's dry run"
 			}
-			return Result{Summary: fmt.Sprintf("job %s %s", created.Name, verb), Object: created.Name}, nil
+			return Result{Summary: fmt.Sprintf("job %s %s", created.Name, verb), Object: created.Name, ObjectKind: "Job"}, nil
 		},
 	}
 }
@@ -176,7 +176,7 @@ func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 				b = fmt.Sprintf("%ds", *d)
 			}
 			return Result{Summary: "activeDeadlineSeconds " + b + " → " + fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0)),
-				Object: cj, Before: b, After: fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0))}, nil
+				Object: cj, ObjectKind: "CronJob", Before: b, After: fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0))}, nil
 		},
 	}
 }
@@ -201,7 +201,7 @@ func RestartOrchestrator(c config.Config, ns string, at time.Time) Plan {
 			if err != nil {
 				return Result{}, fmt.Errorf("restart deployment %s: %w", dep, err)
 			}
-			return Result{Summary: "deployment " + dep + " restarted at " + d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], Object: dep}, nil
+			return Result{Summary: "deployment " + dep + " restarted at " + d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], Object: dep, ObjectKind: "Deployment"}, nil
 		},
 	}
 }

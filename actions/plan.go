@@ -72,8 +72,12 @@ type Plan struct {
 type Result struct {
 	// Summary is one line for the journal and the screen.
 	Summary string `json:"summary"`
-	// Object is the created or changed object's name (e.g. the Job).
-	Object string `json:"object,omitempty"`
+	// Object is the created or changed object's name (e.g. the Job), and
+	// ObjectKind its Kubernetes kind when it is a Kubernetes object.
+	Object     string `json:"object,omitempty"`
+	ObjectKind string `json:"objectKind,omitempty"`
+	// Event says whether a Kubernetes Event was recorded on the object.
+	Event string `json:"event,omitempty"`
 	// Before and After are the values the action changed, when it has them
 	// (a TTL, a deadline, a policy text).
 	Before string `json:"before,omitempty"`
