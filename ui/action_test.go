@@ -178,3 +178,16 @@ func TestAction_Flow(t *testing.T) {
 		}
 	})
 }
+
+// TestAction_CleanupRunShowsTheDryRun: the real cleanup's confirmation
+// shows the last dry run, or says there is none.
+func TestAction_CleanupRunShowsTheDryRun(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 3, 4) // cleanup failing → run the cleanup for real
+	m.reason = "cleanup failing"
+	m, cmd := press(m, "a")
+	m = runCmd(m, cmd)
+	if m.modal.plan.Action != "cleanup-run" || !strings.Contains(ansi.Strip(m.View()), "No dry run of the cleanup yet") {
+		t.Errorf("plan %q; view:\n%s", m.modal.plan.Action, ansi.Strip(m.View()))
+	}
+}

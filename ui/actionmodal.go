@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -200,6 +199,9 @@ func (md actionModal) view(st *state, w int) string {
 	if md.plan.Warning != "" {
 		b.WriteString("\n" + s.Critical.Render("! "+md.plan.Warning) + "\n")
 	}
+	if md.plan.Action == runbook.ActionCleanupRun {
+		b.WriteString(lastDryRun(st))
+	}
 	b.WriteString("\n")
 	switch md.stage {
 	case stageChecking:
@@ -238,6 +240,27 @@ func (md actionModal) view(st *state, w int) string {
 	return b.String()
 }
 
+// lastDryRun shows the newest cleanup dry-run Job and what its log says,
+// so the real cleanup is confirmed with the dry run's result in view.
+func lastDryRun(st *state) string {
+	s := st.styles
+	if st.snap.Kubernetes == nil {
+		return s.Unknown.Render("the last dry run is unknown: Kubernetes was not read") + "\n"
+	}
+	for _, j := range st.snap.Kubernetes.Jobs { // newest first
+		if j.Role != "cleanup" || !strings.HasPrefix(j.Name, "test-cleanup-") {
+			continue
+		}
+		out := fmt.Sprintf("Last dry run: job %s %s", j.Name, j.Outcome)
+		if j.Log != nil && len(j.Log.Lines) > 0 {
+			n := len(j.Log.Lines)
+			out += fmt.Sprintf("; its log ends:\n    %s", strings.Join(j.Log.Lines[max(0, n-3):], "\n    "))
+		}
+		return s.Muted.Render(out) + "\n"
+	}
+	return s.Warning.Render("No dry run of the cleanup yet: run the dry-run step first and read its log.") + "\n"
+}
+
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return l
@@ -249,5 +272,3 @@ func sourceFor(p actions.Plan) string {
 	}
 	return "kubernetes"
 }
-
-var _ = time.Second
