@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -189,5 +190,33 @@ func TestAction_CleanupRunShowsTheDryRun(t *testing.T) {
 	m = runCmd(m, cmd)
 	if m.modal.plan.Action != "cleanup-run" || !strings.Contains(ansi.Strip(m.View()), "No dry run of the cleanup yet") {
 		t.Errorf("plan %q; view:\n%s", m.modal.plan.Action, ansi.Strip(m.View()))
+	}
+}
+
+// forbidAccessor refuses renew-accessor and allows the rest.
+type forbidAccessor struct{ fakeActor }
+
+func (f *forbidAccessor) Check(ctx context.Context, p actions.Plan) (actions.Result, error) {
+	if strings.Contains(p.Command, "-accessor") {
+		return actions.Result{}, fmt.Errorf("renew: %w: vault update on auth/token/renew-accessor", actions.ErrForbidden)
+	}
+	return f.fakeActor.Check(ctx, p)
+}
+
+func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
+	fa := &forbidAccessor{}
+	m := openStep(liveDemo(t, fa), 2, 5) // token expired → force token renewal
+	m.reason = "token expiring"
+	m, cmd := press(m, "a")
+	m = runCmd(m, cmd) // forbidden by accessor → a second check, of renew-self
+	if m.modal.stage != stageChecking || m.modal.plan.Command != "vault token renew" {
+		t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command)
+	}
+	m = runCmd(m, func() tea.Msg {
+		res, err := fa.Check(context.Background(), m.modal.plan)
+		return checkMsg{plan: m.modal.plan, res: res, err: err}
+	})
+	if m.modal.stage != stageConfirm || !strings.Contains(ansi.Strip(m.View()), "renews your own token instead") {
+		t.Errorf("stage %d; view:\n%s", m.modal.stage, ansi.Strip(m.View()))
 	}
 }

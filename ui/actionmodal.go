@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -45,6 +46,7 @@ type actionModal struct {
 	input    textinput.Model
 	before   runbook.Status
 	verified bool
+	note     string
 }
 
 type (
@@ -161,6 +163,11 @@ func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true // an answer for a modal that was closed
 		}
 		md.check, md.err = msg.res, msg.err
+		if errors.Is(msg.err, actions.ErrForbidden) && md.plan.Action == runbook.ActionRenewToken && strings.Contains(md.plan.Command, "-accessor") {
+			// the operator may not renew by accessor: offer the own token
+			md.plan, md.err, md.note = actions.RenewToken(""), nil, "Your Vault policy does not allow renew-accessor; this renews your own token instead."
+			return checkCmd(m.ctx, m.actor, md.plan), true
+		}
 		switch {
 		case msg.err != nil:
 			md.stage = stageDone
@@ -192,6 +199,9 @@ func (md actionModal) view(st *state, w int) string {
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Action: "+md.plan.Title) + "\n")
 	b.WriteString(s.Muted.Render(md.plan.Target) + "\n\n")
+	if md.note != "" {
+		b.WriteString(s.Warning.Render(md.note) + "\n\n")
+	}
 	for _, c := range md.plan.Changes {
 		b.WriteString("  • " + c + "\n")
 	}
