@@ -67,16 +67,7 @@ func openStep(m Model, n, s int) Model {
 }
 
 func press(m Model, k string) (Model, tea.Cmd) {
-	var msg tea.KeyMsg
-	switch k {
-	case "enter":
-		msg = tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		msg = tea.KeyMsg{Type: tea.KeyEsc}
-	default:
-		msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-	}
-	next, cmd := m.Update(msg)
+	next, cmd := m.Update(keyMsg(k))
 	return next.(Model), cmd
 }
 

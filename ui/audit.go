@@ -188,11 +188,7 @@ func (v *auditView) view(st *state, w, h int) string {
 			lf = fmt.Sprintf("%-16s", lf)
 		}
 		line := fmt.Sprintf("%-12s %-16s %s %-28s %5d %5d", r.id, ls, lf, truncate(r.t.LastFailureReason, 28), r.t.Successes, r.t.Failures)
-		if i == v.cursor {
-			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
-		} else {
-			b.WriteString("  " + truncate(line, w-2) + "\n")
-		}
+		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
 	if len(v.rows) == 0 {
 		b.WriteString(s.Muted.Render("  no tenant event matches") + "\n")
@@ -220,11 +216,7 @@ func (v *auditView) eventRows(st *state, w, h int) string {
 			detail = s.Muted.Render(e.Source)
 		}
 		line := fmt.Sprintf("%-17s %-30s %s %-10s %s", when, e.Action, out, e.Tenant, detail)
-		if i == v.cursor {
-			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
-		} else {
-			b.WriteString("  " + truncate(line, w-2) + "\n")
-		}
+		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
 	if len(v.evRows) == 0 {
 		b.WriteString(s.Muted.Render("  no event matches") + "\n")

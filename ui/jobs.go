@@ -93,11 +93,7 @@ func (v *jobsView) view(st *state, w, h int) string {
 		if j.Log != nil && len(j.Log.Matches) > 0 {
 			line += s.Muted.Render(fmt.Sprintf("  %d flagged line(s)", len(j.Log.Matches)))
 		}
-		if i == v.cursor {
-			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
-		} else {
-			b.WriteString("  " + truncate(line, w-2) + "\n")
-		}
+		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
 	if len(jobs) == 0 {
 		b.WriteString(s.Muted.Render("  no Job of these CronJobs") + "\n")

@@ -52,3 +52,11 @@ func (l *listNav) clamp(n, page int) {
 func (l listNav) visible(n, page int) (from, to int) {
 	return l.offset, min(n, l.offset+max(1, page))
 }
+
+// listRow renders one row of a list, marked when it is the selected one.
+func listRow(st *state, selected bool, line string, w int) string {
+	if selected {
+		return st.styles.Selected.Render("▸ "+truncate(line, w-2)) + "\n"
+	}
+	return "  " + truncate(line, w-2) + "\n"
+}

@@ -183,11 +183,7 @@ func (v *tenantsView) view(st *state, w, h int) string {
 			maxV = fmt.Sprint(r.t.MaxVersions)
 		}
 		line := fmt.Sprintf("%-14s %5d %6d %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, r.t.OldestVersion, r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
-		if i == v.cursor {
-			b.WriteString(s.Selected.Render("▸ "+truncate(line, w-2)) + "\n")
-		} else {
-			b.WriteString("  " + truncate(line, w-2) + "\n")
-		}
+		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
 	if len(v.rows) == 0 {
 		b.WriteString(s.Muted.Render("  no tenant") + "\n")
