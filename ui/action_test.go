@@ -102,6 +102,14 @@ func TestAction_Flow(t *testing.T) {
 		if m.gen == 0 || m.inFlight == 0 {
 			t.Errorf("no verification collection started (gen %d inFlight %d)", m.gen, m.inFlight)
 		}
+		// the fresh collection arrives: the scenario's checks show before → after
+		for _, src := range m.loader.Sources() {
+			part, at := m.loader.Load(context.Background(), src, nil)
+			m = send(m, partMsg{gen: m.gen, part: part, at: at})
+		}
+		if out := ansi.Strip(m.View()); !strings.Contains(out, "Verification: scenario") || !strings.Contains(out, "fail → fail") {
+			t.Errorf("verification after the action:\n%s", out)
+		}
 		// the reason is not asked again in the session
 		m, _ = press(m, "enter")
 		m, cmd = press(m, "a")

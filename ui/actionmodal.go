@@ -45,6 +45,7 @@ type actionModal struct {
 	err      error
 	input    textinput.Model
 	before   runbook.Status
+	checks   []runbook.CheckResult // the scenario's verification checks before the action
 	verified bool
 	note     string
 }
@@ -94,7 +95,9 @@ func (m *Model) startAction(id string) tea.Cmd {
 	}
 	ti := textinput.New()
 	ti.CharLimit = 200
-	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, input: ti, before: f.Status}
+	sc, _ := st.book.Scenario(f.ID)
+	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, input: ti, before: f.Status,
+		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
 	return checkCmd(m.ctx, m.actor, p)
 }
 
@@ -243,6 +246,15 @@ func (md actionModal) view(st *state, w int) string {
 				b.WriteString(st.spin + " verifying: collecting again…\n")
 			} else {
 				b.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", f.Title, md.before, f.Status))
+				sc, _ := st.book.Scenario(md.scenario)
+				after := st.book.Verify(st.snap, st.judgedAt, sc.Verification)
+				for i, r := range after {
+					was := ""
+					if i < len(md.checks) {
+						was = string(md.checks[i].State) + " → "
+					}
+					b.WriteString(fmt.Sprintf("  %s %s: %s%s — %s\n", checkMark(s, r.State), r.Title, was, r.State, r.Detail))
+				}
 			}
 		}
 		b.WriteString(s.Muted.Render("enter or esc closes") + "\n")
@@ -269,6 +281,16 @@ func lastDryRun(st *state) string {
 		return s.Muted.Render(out) + "\n"
 	}
 	return s.Warning.Render("No dry run of the cleanup yet: run the dry-run step first and read its log.") + "\n"
+}
+
+func checkMark(s Styles, c runbook.CheckState) string {
+	switch c {
+	case runbook.CheckPass:
+		return s.OK.Render("✓")
+	case runbook.CheckFail:
+		return s.Critical.Render("✗")
+	}
+	return s.Unknown.Render("?")
 }
 
 func firstLine(s string) string {
