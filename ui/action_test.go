@@ -75,9 +75,20 @@ func TestAction_Flow(t *testing.T) {
 	t.Run("check, reason once, confirm, run, verify", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2) // batch timeout → increase the deadline
-		m, cmd := press(m, "a")
-		if m.modal.stage != stageChecking || m.modal.plan.Action != "raise-deadline" {
-			t.Fatalf("after a: stage %d plan %q", m.modal.stage, m.modal.plan.Action)
+		m, _ = press(m, "a")
+		if m.modal.stage != stageValue || m.modal.input.Value() != "1800" {
+			t.Fatalf("after a: stage %d value %q, want the deadline prompt with 1800", m.modal.stage, m.modal.input.Value())
+		}
+		m, _ = press(m, "0") // 18000 s = 5 h: within range
+		m, _ = press(m, "0") // 180000 s: more than a day, refused
+		m, _ = press(m, "enter")
+		if m.modal.stage != stageValue || m.modal.note == "" {
+			t.Fatalf("180000 accepted: stage %d", m.modal.stage)
+		}
+		m.modal.input.SetValue("2400")
+		m, cmd := press(m, "enter")
+		if m.modal.stage != stageChecking || !strings.Contains(m.modal.plan.Command, `"activeDeadlineSeconds":2400`) {
+			t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command)
 		}
 		m = runCmd(m, cmd)
 		if m.modal.stage != stageReason {
@@ -112,7 +123,8 @@ func TestAction_Flow(t *testing.T) {
 		}
 		// the reason is not asked again in the session
 		m, _ = press(m, "enter")
-		m, cmd = press(m, "a")
+		m, _ = press(m, "a")
+		m, cmd = press(m, "enter") // keep 1800
 		m = runCmd(m, cmd)
 		if m.modal.stage != stageConfirm {
 			t.Errorf("second action: stage %d, want confirm without a reason prompt", m.modal.stage)
@@ -141,7 +153,8 @@ func TestAction_Flow(t *testing.T) {
 	t.Run("forbidden is shown and nothing runs", func(t *testing.T) {
 		fa := &fakeActor{checkErr: errors.New("patch cronjobs.batch cmek-rotation in rotation-lab: not permitted")}
 		m := openStep(liveDemo(t, fa), 5, 2)
-		m, cmd := press(m, "a")
+		m, _ = press(m, "a")
+		m, cmd := press(m, "enter")
 		m = runCmd(m, cmd)
 		if m.modal.stage != stageDone || len(fa.executed) != 0 || !strings.Contains(ansi.Strip(m.View()), "not permitted") {
 			t.Errorf("stage %d executed %v", m.modal.stage, fa.executed)
@@ -170,7 +183,8 @@ func TestAction_Flow(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2)
 		m.reason = "x"
-		m, cmd := press(m, "a")
+		m, _ = press(m, "a")
+		m, cmd := press(m, "enter")
 		m = runCmd(m, cmd)
 		m, _ = press(m, "esc")
 		if m.modal.stage != stageNone || len(fa.executed) != 0 {

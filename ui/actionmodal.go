@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -23,7 +24,8 @@ type Actor interface {
 type modalStage int
 
 const (
-	stageNone modalStage = iota
+	stageNone  modalStage = iota
+	stageValue            // raise-deadline: the new deadline, typed
 	stageChecking
 	stageReason
 	stageConfirm
@@ -98,6 +100,13 @@ func (m *Model) startAction(id string) tea.Cmd {
 	sc, _ := st.book.Scenario(f.ID)
 	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, input: ti, before: f.Status,
 		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
+	if id == runbook.ActionRaiseDeadline {
+		m.modal.stage = stageValue
+		m.modal.input.SetValue("1800")
+		m.modal.input.CursorEnd()
+		m.modal.input.Focus()
+		return nil
+	}
 	return checkCmd(m.ctx, m.actor, p)
 }
 
@@ -109,6 +118,22 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch md.stage {
+	case stageValue:
+		if msg.Type == tea.KeyEnter {
+			n, err := strconv.ParseInt(strings.TrimSpace(md.input.Value()), 10, 64)
+			if err != nil || n < 60 || n > 86400 {
+				md.note = "type a number of seconds from 60 to 86400"
+				return nil
+			}
+			md.note = ""
+			md.plan = actions.RaiseDeadline(m.st.snap.Config, m.st.snap.Namespace, n)
+			md.input.SetValue("")
+			md.stage = stageChecking
+			return checkCmd(m.ctx, m.actor, md.plan)
+		}
+		var cmd tea.Cmd
+		md.input, cmd = md.input.Update(msg)
+		return cmd
 	case stageReason:
 		if msg.Type == tea.KeyEnter && strings.TrimSpace(md.input.Value()) != "" {
 			m.reason = strings.TrimSpace(md.input.Value())
@@ -217,6 +242,8 @@ func (md actionModal) view(st *state, w int) string {
 	}
 	b.WriteString("\n")
 	switch md.stage {
+	case stageValue:
+		b.WriteString("New activeDeadlineSeconds (the runbook suggests 1800): " + md.input.View() + "  enter\n")
 	case stageChecking:
 		b.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
 	case stageReason:

@@ -94,6 +94,8 @@ func TestFlow_LabAction(t *testing.T) {
 	waitFor(t, tm, "Scenario 5")
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown}) // step 2: increase the deadline
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a")})
+	waitFor(t, tm, "New activeDeadlineSeconds")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter}) // the runbook's 1800
 	waitFor(t, tm, "Reason for the journal")
 	typeKeys(tm, "batch timed out")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})

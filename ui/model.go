@@ -204,9 +204,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil // a tick of an earlier cycle
 		}
-		return m, m.refresh()
+		cmd := m.refresh()
+		return m, cmd
 	case partMsg:
-		return m, m.applyPart(msg)
+		cmd := m.applyPart(msg)
+		return m, cmd
 	case progressMsg:
 		if msg.gen == m.gen {
 			m.st.progress[msg.p.Source] = msg.p
@@ -224,7 +226,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.cancel()
 				return m, tea.Quit
 			}
-			return m, m.modalKey(msg)
+			cmd := m.modalKey(msg)
+			return m, cmd
 		}
 		return m.handleKey(msg)
 	}
@@ -294,7 +297,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.st.message = ""
-		return m, m.refresh()
+		cmd := m.refresh()
+		return m, cmd
 	case key.Matches(msg, k.Next):
 		m.view = viewID((int(m.tab()) + 1) % len(tabNames))
 		return m, nil
@@ -361,12 +365,14 @@ func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case viewScenario:
 		if key.Matches(msg, m.st.keys.Action) {
 			if id := m.scenario.selectedAction(m.st); id != "" {
-				return m, m.startAction(id)
+				cmd := m.startAction(id)
+				return m, cmd
 			}
 			m.st.message = "this step has no one-key action: run its command by hand (c copies it)"
 			return m, nil
 		}
-		return m, m.scenario.update(msg, m.st, h)
+		cmd := m.scenario.update(msg, m.st, h)
+		return m, cmd
 	case viewTenants:
 		m.tenants.update(msg, m.st, h)
 	case viewJobs:
