@@ -20,6 +20,7 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -359,4 +360,53 @@ func strs(v any) []string {
 		}
 	}
 	return out
+}
+
+// TestActions_TriggeredRotationRuns: with the controller-manager and the
+// harness kubelet, the Job the action creates really runs to completion and
+// the runbook's verification "rotation succeeded" turns from fail to pass.
+func TestActions_TriggeredRotationRuns(t *testing.T) {
+	e := testenv.Get(t)
+	e.ControllerManager(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RotationJobFailing}, Tenants: 6})
+	stop := e.Kube.RunKubelet(w.Namespace, func(*corev1.Pod) testenv.PodOutcome {
+		return testenv.PodOutcome{Log: "Starting CMEK rotation for all tenants\nRotation finished: 6 rotated, 0 failed\n"}
+	})
+	defer stop()
+	ctx := context.Background()
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = e.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	book := runbook.MustDefault()
+	check := func() runbook.CheckState {
+		s := c.Collect(ctx)
+		return book.Verify(s, s.CollectedAt, []string{"rotation-succeeded"})[0].State
+	}
+	if got := check(); got != runbook.CheckFail {
+		t.Fatalf("before: rotation-succeeded = %s, want fail", got)
+	}
+	ex, path := executor(t, w)
+	res, err := ex.Execute(ctx, actions.TriggerRotation(w.Config, w.Namespace, time.Now()), "re-run after the policy fix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		j, err := e.Kube.Client.BatchV1().Jobs(w.Namespace).Get(ctx, res.Object, metav1.GetOptions{})
+		if err == nil && j.Status.Succeeded > 0 && j.Status.CompletionTime != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s did not complete: %+v", res.Object, j.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := check(); got != runbook.CheckPass {
+		t.Errorf("after: rotation-succeeded = %s, want pass", got)
+	}
+	wantJournal(t, path, "trigger-rotation", "ok")
 }

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	corev1 "k8s.io/api/core/v1"
 	"os"
 	"path/filepath"
 
@@ -22,6 +23,8 @@ type Lab struct {
 	Kubeconfig string
 	// TokenFile holds the Vault dev root token (mode 0600); it is never printed.
 	TokenFile string
+
+	stopKubelet func()
 }
 
 // StartOptions tune Start.
@@ -67,6 +70,8 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	if l.Seeded, err = Seed(ctx, target, o.Options); err != nil {
 		return l, err
 	}
+	// the harness kubelet runs the Jobs the tool's actions create
+	l.stopKubelet = l.Kube.RunKubelet(o.Namespace, JobOutcome)
 	promDir := filepath.Join(o.Dir, "prometheus")
 	_ = os.RemoveAll(promDir)
 	if l.Prometheus, err = testenv.StartPrometheus(ctx, testenv.PrometheusOptions{
@@ -103,6 +108,9 @@ export PROMETHEUS_URL=%s
 
 // Stop ends every server; safe on a partly started lab.
 func (l *Lab) Stop() {
+	if l.stopKubelet != nil {
+		l.stopKubelet()
+	}
 	if l.Prometheus != nil {
 		l.Prometheus.Stop()
 	}
@@ -118,4 +126,25 @@ func (l *Lab) Stop() {
 	if l.TokenFile != "" {
 		_ = os.Remove(l.TokenFile)
 	}
+}
+
+// JobOutcome is how the lab's kubelet ends the pods of Jobs created after
+// seeding (the tool's actions): rotations succeed; a cleanup reports what it
+// would delete (DRY_RUN=true) or what it deleted.
+func JobOutcome(p *corev1.Pod) testenv.PodOutcome {
+	dry := ""
+	for _, c := range p.Spec.Containers {
+		for _, e := range c.Env {
+			if e.Name == "DRY_RUN" {
+				dry = e.Value
+			}
+		}
+	}
+	switch {
+	case dry == "true":
+		return testenv.PodOutcome{Log: "Secret version cleanup (DRY_RUN=true)\nDRY RUN: would delete 14 versions of secret/apps/billing/db-password\nDRY RUN: would delete 23 versions of secret/apps/search/api-key\nDry run complete: nothing deleted\n"}
+	case dry == "false":
+		return testenv.PodOutcome{Log: "Secret version cleanup (DRY_RUN=false)\nDeleted 37 versions in 2 secrets\nCleanup complete\n"}
+	}
+	return testenv.PodOutcome{Log: "Starting CMEK rotation\nRotation finished: all tenants rotated, 0 failed\n"}
 }
