@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -171,8 +172,11 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 		md.input, cmd = md.input.Update(msg)
 		return cmd
 	case stageDone:
-		if msg.Type == tea.KeyEnter {
+		switch {
+		case msg.Type == tea.KeyEnter:
 			md.stage = stageNone
+		case key.Matches(msg, m.st.keys.Refresh) && m.inFlight == 0:
+			return m.refresh() // verify again (a Job may still be running)
 		}
 	}
 	return nil
@@ -284,7 +288,7 @@ func (md actionModal) view(st *state, w int) string {
 				}
 			}
 		}
-		b.WriteString(s.Muted.Render("enter or esc closes") + "\n")
+		b.WriteString(s.Muted.Render("r verifies again (the checks follow every refresh) · enter or esc closes") + "\n")
 	}
 	return b.String()
 }

@@ -222,7 +222,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case tea.KeyMsg:
 		if m.modal.stage != stageNone {
-			if msg.Type == tea.KeyCtrlC {
+			typing := m.modal.stage == stageValue || m.modal.stage == stageReason || m.modal.stage == stageTypeName
+			if msg.Type == tea.KeyCtrlC || (!typing && m.modal.stage != stageRunning && key.Matches(msg, m.st.keys.Quit)) {
 				m.cancel()
 				return m, tea.Quit
 			}

@@ -62,9 +62,9 @@ func (v *overviewView) view(st *state, w, h int) string {
 	}
 	if w >= 110 {
 		colW := w/2 - 1
-		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(sourcesBlock(st, colW)), " ", factsBlock(st, false)))
+		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(sourcesBlock(st, colW, false)), " ", factsBlock(st, false)))
 	} else {
-		b.WriteString(sourcesBlock(st, w) + "\n" + factsBlock(st, true))
+		b.WriteString(sourcesBlock(st, w, true) + "\n" + factsBlock(st, true))
 	}
 	b.WriteString("\n" + s.Section.Render("Related alerts") + "\n")
 	b.WriteString(alertsBlock(st, w))
@@ -75,13 +75,14 @@ var stateMark = map[collectors.State]string{
 	collectors.StateOK: "✓", collectors.StatePartial: "◐", collectors.StateError: "✗", collectors.StateSkipped: "-", collectors.StateMissing: "?",
 }
 
-func sourcesBlock(st *state, w int) string {
+// sourcesBlock lists the sources; compact puts the healthy ones on one line.
+func sourcesBlock(st *state, w int, compact bool) string {
 	s := st.styles
 	var b strings.Builder
 	b.WriteString(s.Section.Render("Sources") + "\n")
 	var okLine []string
 	for _, name := range collectors.Sources() {
-		if w < 110 && !st.loading[name] {
+		if compact && !st.loading[name] {
 			if src := st.snap.Source(name); src.State == collectors.StateOK {
 				okLine = append(okLine, s.OK.Render("✓ "+name)+" "+s.Muted.Render(src.Latency.Duration().Round(time.Millisecond).String()))
 				continue
