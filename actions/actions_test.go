@@ -410,3 +410,74 @@ func TestActions_TriggeredRotationRuns(t *testing.T) {
 	}
 	wantJournal(t, path, "trigger-rotation", "ok")
 }
+
+// TestScenario1_FixedAndVerified takes Scenario 1 from detected to clear on
+// the real servers with the tool's own actions: the re-run fails while the
+// policy lacks rights (the simulated orchestrator gets Vault's answer for
+// its token), the policy fix lands, the next re-run rotates every tenant,
+// and the triage of a fresh snapshot says clear.
+func TestScenario1_FixedAndVerified(t *testing.T) {
+	e := testenv.Get(t)
+	e.ControllerManager(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RotationJobFailing}, Tenants: 6})
+	target := lab.Target{Kube: e.Kube.Client, Namespace: w.Namespace, Vault: e.VaultRoot(t)}
+	orch := lab.NewOrchestrator(target, w.Seeded, w.Names, e.Kube.Logs)
+	stop := e.Kube.RunKubelet(w.Namespace, orch.Outcome)
+	defer stop()
+	ctx := context.Background()
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = e.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	status := func() (runbook.Status, *collectors.Snapshot) {
+		s := c.Collect(ctx)
+		f, _ := runbook.Triage(s, s.CollectedAt).Finding(runbook.ScenarioRotationJobFailing)
+		return f.Status, s
+	}
+	if st, _ := status(); st != runbook.StatusActive {
+		t.Fatalf("before: %s, want active", st)
+	}
+	ex, _ := executor(t, w)
+	waitJob := func(name string) (succeeded bool) {
+		deadline := time.Now().Add(45 * time.Second)
+		for time.Now().Before(deadline) {
+			j, err := e.Kube.Client.BatchV1().Jobs(w.Namespace).Get(ctx, name, metav1.GetOptions{})
+			if err == nil && (j.Status.Succeeded > 0 || j.Status.Failed > 0) && (j.Status.CompletionTime != nil || len(j.Status.Conditions) > 0) {
+				return j.Status.Succeeded > 0
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("job %s did not finish", name)
+		return false
+	}
+	// 1. re-run before the fix: the orchestrator gets 403s, the Job fails
+	res, err := ex.Execute(ctx, actions.TriggerRotation(w.Config, w.Namespace, time.Now()), "try again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waitJob(res.Object) {
+		t.Fatal("the rotation succeeded although the policy lacks update")
+	}
+	// 2. fix the policy, 3. re-run
+	if _, err := ex.Execute(ctx, actions.FixPolicy(w.Config), "permission denied"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = ex.Execute(ctx, actions.TriggerRotation(w.Config, w.Namespace, time.Now().Add(time.Second)), "after the policy fix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitJob(res.Object) {
+		t.Fatal("the rotation failed after the policy fix")
+	}
+	st, s := status()
+	if st != runbook.StatusClear {
+		f, _ := runbook.Triage(s, s.CollectedAt).Finding(runbook.ScenarioRotationJobFailing)
+		t.Errorf("after: %s (%s), want clear; symptoms %+v", st, f.Summary, f.Symptoms)
+	}
+	if r := runbook.MustDefault().Verify(s, s.CollectedAt, []string{"rotation-succeeded"}); r[0].State != runbook.CheckPass {
+		t.Errorf("rotation-succeeded = %s (%s)", r[0].State, r[0].Detail)
+	}
+}

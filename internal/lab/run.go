@@ -70,8 +70,14 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	if l.Seeded, err = Seed(ctx, target, o.Options); err != nil {
 		return l, err
 	}
-	// the harness kubelet runs the Jobs the tool's actions create
-	l.stopKubelet = l.Kube.RunKubelet(o.Namespace, JobOutcome)
+	// the harness kubelet runs the Jobs the tool's actions create; rotation
+	// Jobs go through the simulated orchestrator
+	names := o.Options.Names
+	if names.RotationCronJob == "" {
+		names = DefaultNames()
+	}
+	orch := NewOrchestrator(target, l.Seeded, names, l.Kube.Logs)
+	l.stopKubelet = l.Kube.RunKubelet(o.Namespace, orch.Outcome)
 	promDir := filepath.Join(o.Dir, "prometheus")
 	_ = os.RemoveAll(promDir)
 	if l.Prometheus, err = testenv.StartPrometheus(ctx, testenv.PrometheusOptions{

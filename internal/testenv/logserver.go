@@ -156,3 +156,11 @@ func (s *LogServer) Forget(ns, pod, container string) {
 	defer s.mu.Unlock()
 	delete(s.logs, logKey(ns, pod, container))
 }
+
+// Append adds data to the end of a container's log.
+func (s *LogServer) Append(ns, pod, container string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := logKey(ns, pod, container)
+	s.logs[k] = append(s.logs[k], data...)
+}
