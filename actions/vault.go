@@ -79,7 +79,7 @@ func FixPolicy(c config.Config) Plan {
 	return Plan{
 		Action: runbook.ActionFixPolicy, Title: "Write the rotation policy the runbook requires", Kind: KindVault,
 		Target:      "vault policy " + name,
-		Changes:     append([]string{"replaces the policy's text with:"}, strings.Split(strings.TrimSpace(text), "\n")...),
+		Changes:     []string{"replaces the policy's text with the runbook's paths and capabilities (the diff is shown before you confirm)"},
 		Command:     fmt.Sprintf("vault policy write %s - <<EOF\n%sEOF", name, text),
 		Permissions: []Permission{{Path: "sys/policies/acl/" + name, Capability: "update"}},
 		run: func(ex *Executor, dry bool) (Result, error) {

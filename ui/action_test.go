@@ -233,3 +233,35 @@ func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 		t.Errorf("stage %d; view:\n%s", m.modal.stage, ansi.Strip(m.View()))
 	}
 }
+
+func TestLineDiff(t *testing.T) {
+	st := &state{styles: DefaultStyles(true)}
+	tests := map[string]struct {
+		before, after string
+		want          string
+	}{
+		"one line changed": {
+			before: "path \"a\" {\n  x\n}\n", after: "path \"a\" {\n  y\n}\n",
+			want: "    path \"a\" {\n  -   x\n  +   y\n    }\n",
+		},
+		"lines added at the end": {
+			before: "a\n", after: "a\nb\nc",
+			want: "    a\n  + b\n  + c\n",
+		},
+		"everything replaced": {
+			before: "a\nb", after: "c",
+			want: "  - a\n  - b\n  + c\n",
+		},
+		"same": {
+			before: "a\nb", after: "a\nb\n",
+			want: "    a\n    b\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := lineDiff(st, tc.before, tc.after); got != tc.want {
+				t.Errorf("lineDiff:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
+	}
+}

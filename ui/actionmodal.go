@@ -255,6 +255,9 @@ func (md actionModal) view(st *state, w int) string {
 		b.WriteString("Reason for the journal (asked once per session): " + md.input.View() + "\n")
 	case stageConfirm:
 		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
+		if md.check.Before != "" && md.check.After != "" && strings.Contains(md.check.After, "\n") {
+			b.WriteString(s.Section.Render("Diff (now → after)") + "\n" + lineDiff(st, md.check.Before, md.check.After) + "\n")
+		}
 		if md.plan.Destructive {
 			b.WriteString(s.Warning.Render("This destroys data. y, then type "+md.plan.ConfirmName+" to confirm; n or esc cancels.") + "\n")
 		} else {
@@ -312,6 +315,45 @@ func lastDryRun(st *state) string {
 		return s.Muted.Render(out) + "\n"
 	}
 	return s.Warning.Render("No dry run of the cleanup yet: run the dry-run step first and read its log.") + "\n"
+}
+
+// lineDiff shows the lines removed (-) and added (+) between two short
+// texts, in order, the unchanged ones plain.
+func lineDiff(st *state, before, after string) string {
+	s := st.styles
+	b := strings.Split(strings.TrimRight(before, "\n"), "\n")
+	a := strings.Split(strings.TrimRight(after, "\n"), "\n")
+	// longest common subsequence, small texts
+	lcs := make([][]int, len(b)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(a)+1)
+	}
+	for i := len(b) - 1; i >= 0; i-- {
+		for j := len(a) - 1; j >= 0; j-- {
+			if b[i] == a[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out strings.Builder
+	i, j := 0, 0
+	for i < len(b) || j < len(a) {
+		switch {
+		case i < len(b) && j < len(a) && b[i] == a[j]:
+			out.WriteString("    " + b[i] + "\n")
+			i++
+			j++
+		case i < len(b) && (j == len(a) || lcs[i+1][j] >= lcs[i][j+1]):
+			out.WriteString(s.Critical.Render("  - "+b[i]) + "\n")
+			i++
+		default:
+			out.WriteString(s.OK.Render("  + "+a[j]) + "\n")
+			j++
+		}
+	}
+	return out.String()
 }
 
 func checkMark(s Styles, c runbook.CheckState) string {
