@@ -296,8 +296,18 @@ func TestActions_Vault(t *testing.T) {
 
 	t.Run("fix the role", func(t *testing.T) {
 		ex, _ := executor(t, w)
-		if _, err := ex.Execute(ctx, actions.FixRole(w.Config, w.Namespace), ""); err != nil {
+		p := actions.FixRole(w.Config, w.Namespace)
+		check, err := ex.Check(ctx, p)
+		if err != nil {
 			t.Fatal(err)
+		}
+		res, err := ex.Execute(ctx, p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// the diff shown before the confirmation is what the write produced
+		if check.Before == check.After || check.After != res.After || !strings.Contains(res.After, "token_ttl = 24h0m0s") {
+			t.Errorf("dry run %q → %q; written %q", check.Before, check.After, res.After)
 		}
 		r, err := root.Logical().Read("auth/" + w.Config.Vault.KubernetesAuthMount + "/role/" + w.Config.Vault.KubernetesAuthRole)
 		if err != nil {

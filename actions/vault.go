@@ -3,7 +3,9 @@ package actions
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	vault "github.com/hashicorp/vault/api"
 
@@ -130,7 +132,8 @@ func FixRole(c config.Config, ns string) Plan {
 			}
 			b := roleText(before)
 			if dry {
-				return Result{Summary: "would write " + path, Before: b}, nil
+				want := roleLines(c.Kubernetes.VaultSA(), ns, c.Vault.Policy+",secret-read", 24*time.Hour)
+				return Result{Summary: "would write " + path, Before: b, After: want}, nil
 			}
 			if _, err := ex.Vault.Logical().WriteWithContext(ctx, path, data); err != nil {
 				return Result{}, fmt.Errorf("write %s: %w", path, err)
@@ -144,15 +147,36 @@ func FixRole(c config.Config, ns string) Plan {
 	}
 }
 
+// roleText is the role's fields the runbook sets, one per line, in the
+// form roleLines writes, so the two can be diffed.
 func roleText(s *vault.Secret) string {
 	if s == nil || s.Data == nil {
 		return "(absent)"
 	}
-	var parts []string
-	for _, k := range []string{"bound_service_account_names", "bound_service_account_namespaces", "token_policies", "token_ttl"} {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, s.Data[k]))
+	list := func(k string) string {
+		switch v := s.Data[k].(type) {
+		case []any:
+			parts := make([]string, len(v))
+			for i, x := range v {
+				parts[i] = fmt.Sprint(x)
+			}
+			return strings.Join(parts, ",")
+		case nil:
+			return ""
+		default:
+			return fmt.Sprint(v)
+		}
 	}
-	return strings.Join(parts, " ")
+	ttl := time.Duration(0)
+	if n, err := strconv.ParseInt(fmt.Sprint(s.Data["token_ttl"]), 10, 64); err == nil {
+		ttl = time.Duration(n) * time.Second
+	}
+	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl)
+}
+
+func roleLines(names, namespaces, policies string, ttl time.Duration) string {
+	return fmt.Sprintf("bound_service_account_names = %s\nbound_service_account_namespaces = %s\ntoken_policies = %s\ntoken_ttl = %s\n",
+		names, namespaces, policies, ttl)
 }
 
 // TrimVersions brings one tenant's key to the retention: it sets

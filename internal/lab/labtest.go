@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -43,4 +44,22 @@ func SeedTB(tb testing.TB, e *testenv.Env, o Options) World {
 	cfg := config.Default()
 	cfg.Vault.KVMount, cfg.Vault.KubernetesAuthMount, cfg.Vault.Policy = n.KVMount, n.AuthMount, n.Policy
 	return World{Env: e, Namespace: ns, Names: n, Seeded: s, Config: cfg}
+}
+
+// Orchestrate runs the lab's simulated orchestrator for the rest of the
+// test: the harness kubelet runs the namespace's new pods through it (the
+// Jobs the tool's actions create, the orchestrator's replaced pods) and its
+// metrics continue the seeded ones under the test's exporter key. Pods only
+// finish for Jobs when kube-controller-manager runs (Env.ControllerManager).
+func (w World) Orchestrate(tb testing.TB) *Orchestrator {
+	tb.Helper()
+	e := w.Env
+	o := NewOrchestrator(Target{Kube: e.Kube.Client, Namespace: w.Namespace, Vault: e.VaultRoot(tb), Metrics: e.Exporter, MetricsKey: tb.Name()},
+		w.Seeded, w.Names, e.Kube.Logs)
+	stop := e.Kube.RunKubelet(w.Namespace, o.Outcome)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); o.Run(ctx, time.Second) }()
+	tb.Cleanup(func() { cancel(); <-done; stop() })
+	return o
 }

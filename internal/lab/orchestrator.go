@@ -4,57 +4,128 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
 
-// Orchestrator simulates what the real rotation Job does when the lab's
-// kubelet runs it: for each tenant it writes a new key version — but only
-// if the orchestrator's token may (Vault's own sys/capabilities-accessor
-// answer for the seeded token), as the real job would get a 403 — and it
-// appends the audit events to the orchestrator pods' log when AUDIT_ENABLED
-// is true on the Deployment. So the runbook's fixes, made with the tool,
-// really change what the next collection sees.
+// Orchestrator simulates the orchestrator and its Jobs behind the harness
+// kubelet, so the runbook's fixes, made with the tool, really change what the
+// next collection sees:
+//
+//   - a rotation Job writes a new key version per tenant, but only where
+//     Vault says the orchestrator's token may (sys/capabilities-accessor) —
+//     the real job would get a 403 — and appends audit events to the
+//     orchestrator's log when AUDIT_ENABLED is true on the Deployment;
+//   - a cleanup Job lists (DRY_RUN=true) or destroys (DRY_RUN=false) the
+//     versions beyond its RETENTION_VERSIONS;
+//   - when the Deployment's pod template changes (kubectl rollout restart,
+//     set env), the orchestrator's pods are replaced and each new pod logs in
+//     to Vault through Kubernetes auth, which fails while the role is wrong;
+//   - the metrics move: counters continue the seeded ones, the token expiry
+//     is the live token's TTL, key versions are Vault's.
 type Orchestrator struct {
 	Kube      kubernetes.Interface
-	Vault     *vault.Client // writes the key versions (the dev root token)
+	Vault     *vault.Client // the dev root token: writes key versions, logs in
 	Logs      *testenv.LogServer
 	Namespace string
 	Names     Names
 	Tenants   []string
-	Accessor  string // the orchestrator token's accessor
+
+	Metrics    MetricSink // optional
+	MetricsKey string
+
+	mu       sync.Mutex
+	accessor string // the orchestrator's current token
+	samples  []testenv.Sample
+	template string // fingerprint of the Deployment's pod template
 }
 
-// NewOrchestrator returns the simulated orchestrator of a seeded lab.
+// NewOrchestrator returns the simulated orchestrator of a seeded lab. Its
+// metrics continue s.Samples into t.Metrics (when set).
 func NewOrchestrator(t Target, s *Seeded, n Names, logs *testenv.LogServer) *Orchestrator {
-	return &Orchestrator{Kube: t.Kube, Vault: t.Vault, Logs: logs, Namespace: t.Namespace, Names: n, Tenants: s.Tenants, Accessor: s.OrchestratorAccessor}
+	return &Orchestrator{Kube: t.Kube, Vault: t.Vault, Logs: logs, Namespace: t.Namespace, Names: n, Tenants: s.Tenants,
+		Metrics: t.Metrics, MetricsKey: t.MetricsKey, accessor: s.OrchestratorAccessor, samples: cloneSamples(s.Samples)}
 }
 
-// Outcome is the kubelet policy: rotation Jobs rotate, cleanup Jobs report.
-func (o *Orchestrator) Outcome(p *corev1.Pod) testenv.PodOutcome {
-	if !strings.Contains(p.Labels["app.kubernetes.io/name"], o.Names.RotationCronJob) {
-		return JobOutcome(p)
+// Accessor is the accessor of the orchestrator's current Vault token.
+func (o *Orchestrator) Accessor() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.accessor
+}
+
+// Run follows the Deployment (rollouts) and refreshes the gauges every
+// interval until ctx ends.
+func (o *Orchestrator) Run(ctx context.Context, interval time.Duration) {
+	if fp, err := o.templateFingerprint(ctx); err == nil {
+		o.mu.Lock()
+		o.template = fp
+		o.mu.Unlock()
 	}
+	for {
+		o.refreshGauges(ctx)
+		if fp, err := o.templateFingerprint(ctx); err == nil {
+			o.mu.Lock()
+			changed := o.template != "" && fp != o.template
+			o.template = fp
+			o.mu.Unlock()
+			if changed {
+				o.rollout(ctx)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Outcome is the kubelet policy: rotation Jobs rotate, cleanup Jobs clean,
+// the orchestrator's own pods start (and log in to Vault).
+func (o *Orchestrator) Outcome(p *corev1.Pod) testenv.PodOutcome {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tenant := ""
+	name := p.Labels["app.kubernetes.io/name"]
+	switch {
+	case name == o.Names.OrchestratorDeployment:
+		return o.start(ctx, p)
+	case strings.Contains(name, o.Names.RotationCronJob):
+		return o.rotate(ctx, p)
+	case strings.Contains(name, o.Names.CleanupCronJob):
+		return o.cleanup(ctx, p)
+	}
+	return JobOutcome(p)
+}
+
+func podEnv(p *corev1.Pod, name string) string {
 	for _, c := range p.Spec.Containers {
 		for _, e := range c.Env {
-			if e.Name == "TENANT_ID" {
-				tenant = e.Value
+			if e.Name == name {
+				return e.Value
 			}
 		}
 	}
+	return ""
+}
+
+func (o *Orchestrator) rotate(ctx context.Context, p *corev1.Pod) testenv.PodOutcome {
 	targets := o.Tenants
-	if tenant != "" {
+	if tenant := podEnv(p, "TENANT_ID"); tenant != "" {
 		targets = []string{tenant}
 	}
 	now := time.Now().UTC()
@@ -63,47 +134,231 @@ func (o *Orchestrator) Outcome(p *corev1.Pod) testenv.PodOutcome {
 	failed := 0
 	fmt.Fprintf(&log, "%s INFO Starting CMEK rotation for %d tenant(s)\n", now.Format(time.RFC3339), len(targets))
 	kv := o.Vault.KVv2(o.Names.KVMount)
+	acc := o.Accessor()
 	for _, tn := range targets {
 		path := o.Names.TenantPath(tn)
 		ev := map[string]any{"type": "audit", "tenantId": tn, "timestamp": time.Now().UTC().Format(time.RFC3339Nano), "initiator": "job/" + p.Labels["batch.kubernetes.io/job-name"]}
-		if !o.mayWrite(ctx, o.Names.KVMount+"/data/"+path) {
+		if !o.may(ctx, acc, o.Names.KVMount+"/data/"+path, "update") {
 			failed++
 			fmt.Fprintf(&log, "%s ERROR Failed to rotate key for tenant %s: Error making API request. Code: 403. Errors: * permission denied\n", now.Format(time.RFC3339), tn)
 			ev["action"], ev["outcome"], ev["reason"] = "cmek.rotation.failed", "failure", "permission denied"
+			o.add("cmek_rotations_failed_total", 1, "tenant", tn)
 		} else if _, err := kv.Put(ctx, path, map[string]any{"key": "lab-secret-rotated-" + fmt.Sprint(time.Now().UnixNano()), "algorithm": "AES256_GCM"}); err != nil {
 			failed++
 			fmt.Fprintf(&log, "%s ERROR Failed to rotate key for tenant %s: %v\n", now.Format(time.RFC3339), tn, err)
 			ev["action"], ev["outcome"], ev["reason"] = "cmek.rotation.failed", "failure", err.Error()
+			o.add("cmek_rotations_failed_total", 1, "tenant", tn)
 		} else {
 			fmt.Fprintf(&log, "%s INFO Rotated key for tenant %s\n", now.Format(time.RFC3339), tn)
 			ev["action"], ev["outcome"] = "cmek.rotation.completed", "success"
+			o.add("cmek_rotation_total", 1, "tenant", tn)
 		}
 		b, _ := json.Marshal(ev)
 		events = append(events, string(b))
 	}
 	fmt.Fprintf(&log, "%s INFO Rotation finished: %d rotated, %d failed\n", now.Format(time.RFC3339), len(targets)-failed, failed)
-	o.audit(ctx, events)
+	if o.audit(ctx, events) {
+		o.add("audit_events_total", float64(len(events)), "action", "cmek.rotation.completed")
+	}
+	o.refreshGauges(ctx)
 	if failed > 0 {
 		return testenv.PodOutcome{ExitCode: 1, Log: log.String()}
 	}
 	return testenv.PodOutcome{Log: log.String()}
 }
 
-// mayWrite asks Vault what the orchestrator's token may do on path.
-func (o *Orchestrator) mayWrite(ctx context.Context, path string) bool {
-	caps, err := o.Vault.Sys().CapabilitiesAccessorWithContext(ctx, o.Accessor, path)
+// cleanup keeps RETENTION_VERSIONS live versions of every tenant's key and
+// lists (DRY_RUN=true) or destroys the older ones.
+func (o *Orchestrator) cleanup(ctx context.Context, p *corev1.Pod) testenv.PodOutcome {
+	dry := !strings.EqualFold(podEnv(p, "DRY_RUN"), "false")
+	keep, err := strconv.Atoi(podEnv(p, "RETENTION_VERSIONS"))
+	if err != nil || keep <= 0 {
+		keep = o.Names.RetentionVersions
+	}
+	var log strings.Builder
+	fmt.Fprintf(&log, "Secret version cleanup (retentionVersions=%d, DRY_RUN=%t)\n", keep, dry)
+	kv := o.Vault.KVv2(o.Names.KVMount)
+	total, secrets := 0, 0
+	for _, tn := range o.Tenants {
+		path := o.Names.TenantPath(tn)
+		md, err := kv.GetMetadata(ctx, path)
+		if err != nil {
+			fmt.Fprintf(&log, "Error: read %s/metadata/%s: %v\n", o.Names.KVMount, path, err)
+			return testenv.PodOutcome{ExitCode: 1, Log: log.String() + "Cleanup aborted after 1 error(s); exiting with status 1\n"}
+		}
+		old := liveBeyond(md, keep)
+		if len(old) == 0 {
+			continue
+		}
+		secrets++
+		total += len(old)
+		if dry {
+			fmt.Fprintf(&log, "DRY RUN: would destroy %d versions of %s/%s (versions %v)\n", len(old), o.Names.KVMount, path, old)
+			continue
+		}
+		if err := kv.Destroy(ctx, path, old); err != nil {
+			fmt.Fprintf(&log, "Error: destroy versions of %s/%s: %v\n", o.Names.KVMount, path, err)
+			return testenv.PodOutcome{ExitCode: 1, Log: log.String() + "Cleanup aborted after 1 error(s); exiting with status 1\n"}
+		}
+		fmt.Fprintf(&log, "Destroyed %d versions of %s/%s\n", len(old), o.Names.KVMount, path)
+	}
+	if dry {
+		fmt.Fprintf(&log, "Checked %d secrets: %d versions in %d secrets would be destroyed\nDry run complete: nothing deleted\n", len(o.Tenants), total, secrets)
+	} else {
+		fmt.Fprintf(&log, "Checked %d secrets, destroyed %d versions in %d secrets\nCleanup complete\n", len(o.Tenants), total, secrets)
+		o.refreshGauges(ctx)
+	}
+	return testenv.PodOutcome{Log: log.String()}
+}
+
+// liveBeyond is the live versions (neither deleted nor destroyed) older than
+// the newest keep of them, oldest first.
+func liveBeyond(md *vault.KVMetadata, keep int) []int {
+	var live []int
+	for k, v := range md.Versions {
+		n, err := strconv.Atoi(k)
+		if err != nil || v.Destroyed || !v.DeletionTime.IsZero() {
+			continue
+		}
+		live = append(live, n)
+	}
+	sort.Ints(live)
+	if len(live) <= keep {
+		return nil
+	}
+	return live[:len(live)-keep]
+}
+
+// start is a new orchestrator pod starting: it logs in to Vault through
+// Kubernetes auth with its service account's token, as the real one does.
+func (o *Orchestrator) start(ctx context.Context, p *corev1.Pod) testenv.PodOutcome {
+	now := time.Now().UTC()
+	line := func(m map[string]any) string {
+		m["time"] = now.Format(time.RFC3339)
+		b, _ := json.Marshal(m)
+		return string(b) + "\n"
+	}
+	log := "Server listening on :8080\n" + line(map[string]any{"level": "info", "msg": "Vault client initialised"})
+	acc, ttl, err := o.login(ctx, p.Spec.ServiceAccountName)
+	if err != nil {
+		o.add("vault_token_renewals_total", 1, "outcome", "failure")
+		log += line(map[string]any{"level": "error", "component": "VaultTokenRenewal", "msg": "VaultTokenRenewal: login through Kubernetes auth failed: " + err.Error()})
+		return testenv.PodOutcome{Running: true, Log: log}
+	}
+	o.mu.Lock()
+	o.accessor = acc
+	o.mu.Unlock()
+	o.add("vault_token_renewals_total", 1, "outcome", "success")
+	o.refreshGauges(ctx)
+	log += line(map[string]any{"level": "info", "component": "VaultTokenRenewal", "msg": "VaultTokenRenewal: token renewed", "ttlSeconds": int(ttl.Seconds())})
+	return testenv.PodOutcome{Running: true, Log: log}
+}
+
+// login is Kubernetes auth for the service account: a TokenRequest JWT,
+// then auth/<mount>/login with the role. The token itself is dropped.
+func (o *Orchestrator) login(ctx context.Context, sa string) (accessor string, ttl time.Duration, err error) {
+	tr, err := o.Kube.CoreV1().ServiceAccounts(o.Namespace).CreateToken(ctx, sa,
+		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	if err != nil {
+		return "", 0, fmt.Errorf("service account token: %w", err)
+	}
+	c, err := o.Vault.Clone()
+	if err != nil {
+		return "", 0, err
+	}
+	c.ClearToken()
+	s, err := c.Logical().WriteWithContext(ctx, "auth/"+o.Names.AuthMount+"/login", map[string]any{"role": o.Names.AuthRole, "jwt": tr.Status.Token})
+	if err != nil {
+		if strings.Contains(err.Error(), "403") || strings.Contains(err.Error(), "permission denied") {
+			return "", 0, fmt.Errorf("permission denied")
+		}
+		return "", 0, err
+	}
+	if s == nil || s.Auth == nil {
+		return "", 0, fmt.Errorf("no auth in the login response")
+	}
+	return s.Auth.Accessor, time.Duration(s.Auth.LeaseDuration) * time.Second, nil
+}
+
+// rollout replaces the orchestrator's pods after a pod template change: the
+// new pods (Pending, bound to the lab's node) are started by the kubelet;
+// the old ones go once the new ones run.
+func (o *Orchestrator) rollout(ctx context.Context) {
+	sel := "app.kubernetes.io/name=" + o.Names.OrchestratorDeployment
+	dep, err := o.Kube.AppsV1().Deployments(o.Namespace).Get(ctx, o.Names.OrchestratorDeployment, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	old, err := o.Kube.CoreV1().Pods(o.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return
+	}
+	replicas := 1
+	if dep.Spec.Replicas != nil {
+		replicas = int(*dep.Spec.Replicas)
+	}
+	hash := fmt.Sprintf("%x", time.Now().UnixNano())[6:15]
+	var fresh []string
+	for i := 0; i < replicas; i++ {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%s-%d", o.Names.OrchestratorDeployment, hash, i),
+				Namespace: o.Namespace, Labels: maps.Clone(dep.Spec.Template.Labels), Annotations: maps.Clone(dep.Spec.Template.Annotations)},
+			Spec: *dep.Spec.Template.Spec.DeepCopy(),
+		}
+		pod.Spec.NodeName = ""
+		if _, err := o.Kube.CoreV1().Pods(o.Namespace).Create(ctx, pod, metav1.CreateOptions{}); err == nil {
+			fresh = append(fresh, pod.Name)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ready := 0
+		for _, name := range fresh {
+			if p, err := o.Kube.CoreV1().Pods(o.Namespace).Get(ctx, name, metav1.GetOptions{}); err == nil && p.Status.Phase == corev1.PodRunning && len(p.Status.Conditions) > 0 {
+				ready++
+			}
+		}
+		if ready == len(fresh) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, p := range old.Items {
+		if slices.Contains(fresh, p.Name) {
+			continue
+		}
+		if err := o.Kube.CoreV1().Pods(o.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err == nil {
+			for _, c := range p.Spec.Containers {
+				o.Logs.Forget(o.Namespace, p.Name, c.Name)
+			}
+		}
+	}
+}
+
+func (o *Orchestrator) templateFingerprint(ctx context.Context) (string, error) {
+	dep, err := o.Kube.AppsV1().Deployments(o.Namespace).Get(ctx, o.Names.OrchestratorDeployment, metav1.GetOptions{})
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(dep.Spec.Template)
+	return string(b), err
+}
+
+// may asks Vault whether the token of accessor has capability on path.
+func (o *Orchestrator) may(ctx context.Context, accessor, path, capability string) bool {
+	caps, err := o.Vault.Sys().CapabilitiesAccessorWithContext(ctx, accessor, path)
 	if err != nil {
 		return false
 	}
-	return slices.Contains(caps, "update") || slices.Contains(caps, "root")
+	return slices.Contains(caps, capability) || slices.Contains(caps, "root")
 }
 
-// audit appends the events to the orchestrator pods' logs when the
-// Deployment has AUDIT_ENABLED=true (Scenario 6's switch).
-func (o *Orchestrator) audit(ctx context.Context, events []string) {
+// audit appends the events to an orchestrator pod's log when the Deployment
+// has AUDIT_ENABLED=true (Scenario 6's switch); it reports whether it did.
+func (o *Orchestrator) audit(ctx context.Context, events []string) bool {
 	dep, err := o.Kube.AppsV1().Deployments(o.Namespace).Get(ctx, o.Names.OrchestratorDeployment, metav1.GetOptions{})
 	if err != nil || len(dep.Spec.Template.Spec.Containers) == 0 {
-		return
+		return false
 	}
 	enabled := false
 	for _, e := range dep.Spec.Template.Spec.Containers[0].Env {
@@ -111,13 +366,84 @@ func (o *Orchestrator) audit(ctx context.Context, events []string) {
 			enabled = true
 		}
 	}
-	if !enabled {
-		return
+	if !enabled || len(events) == 0 {
+		return false
 	}
 	pods, err := o.Kube.CoreV1().Pods(o.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + o.Names.OrchestratorDeployment})
-	if err != nil || len(pods.Items) == 0 {
+	if err != nil {
+		return false
+	}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
+			o.Logs.Append(o.Namespace, p.Name, p.Spec.Containers[0].Name, []byte(strings.Join(events, "\n")+"\n"))
+			return true
+		}
+	}
+	return false
+}
+
+// --- metrics ------------------------------------------------------------------
+
+func cloneSamples(in []testenv.Sample) []testenv.Sample {
+	out := make([]testenv.Sample, len(in))
+	for i, s := range in {
+		out[i] = testenv.Sample{Name: s.Name, Labels: maps.Clone(s.Labels), Value: s.Value}
+	}
+	return out
+}
+
+// add grows the counter whose labels include kv (one label pair), creating
+// it with the namespace label when missing, and publishes.
+func (o *Orchestrator) add(name string, delta float64, k, v string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.setLocked(name, k, v, func(old float64) float64 { return old + delta })
+	o.publishLocked()
+}
+
+func (o *Orchestrator) setLocked(name, k, v string, f func(float64) float64) {
+	for i := range o.samples {
+		if o.samples[i].Name == name && o.samples[i].Labels[k] == v {
+			o.samples[i].Value = f(o.samples[i].Value)
+			return
+		}
+	}
+	o.samples = append(o.samples, testenv.Sample{Name: name, Labels: map[string]string{"namespace": o.Namespace, k: v}, Value: f(0)})
+}
+
+func (o *Orchestrator) publishLocked() {
+	if o.Metrics != nil {
+		o.Metrics.Set(o.MetricsKey, o.samples)
+	}
+}
+
+// refreshGauges sets the token expiry from the live token's TTL (0 once it
+// is gone) and each tenant's key versions from Vault.
+func (o *Orchestrator) refreshGauges(ctx context.Context) {
+	if o.Metrics == nil {
 		return
 	}
-	pod := pods.Items[0]
-	o.Logs.Append(o.Namespace, pod.Name, "orchestrator", []byte(strings.Join(events, "\n")+"\n"))
+	acc := o.Accessor()
+	expiry := 0.0
+	if s, err := o.Vault.Auth().Token().LookupAccessorWithContext(ctx, acc); err == nil && s != nil {
+		if ttl, err := s.TokenTTL(); err == nil {
+			expiry = ttl.Seconds()
+		}
+	}
+	versions := map[string]float64{}
+	kv := o.Vault.KVv2(o.Names.KVMount)
+	for _, tn := range o.Tenants {
+		md, err := kv.GetMetadata(ctx, o.Names.TenantPath(tn))
+		if err != nil {
+			continue
+		}
+		versions[tn] = float64(len(liveBeyond(md, 0)))
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.setLocked("vault_token_expiry_seconds", "service", o.Names.OrchestratorDeployment, func(float64) float64 { return expiry })
+	for tn, n := range versions {
+		o.setLocked("cmek_key_versions", "tenant", tn, func(float64) float64 { return n })
+	}
+	o.publishLocked()
 }

@@ -74,6 +74,9 @@ type Seeded struct {
 	Backfill string
 	// Rules are the runbook's four alerts as Prometheus alerting rules.
 	Rules string
+	// Samples are the metric samples at seeding time; the Orchestrator
+	// continues them.
+	Samples []testenv.Sample
 }
 
 // Seed writes the environment. It fails on the first error, saying which
@@ -119,6 +122,7 @@ func Seed(ctx context.Context, t Target, o Options) (*Seeded, error) {
 		SecretMarker:         w.marker,
 		Backfill:             w.backfill,
 		Rules:                Rules(o.Names.RetentionVersions),
+		Samples:              w.samplesAt(w.o.Now),
 	}, nil
 }
 

@@ -15,6 +15,9 @@ import (
 type PodOutcome struct {
 	ExitCode int32
 	Log      string
+	// Running keeps the pod running (a Deployment's pod): Log is its log so
+	// far, and the pod is marked Ready; the kubelet does not ask again.
+	Running bool
 }
 
 // KubeletPolicy decides a pod's outcome from the pod (its labels, env).
@@ -60,6 +63,21 @@ func (k *Kube) RunKubelet(ns string, policy KubeletPolicy) (stop func()) {
 				case p.Status.Phase == corev1.PodRunning && !started[p.Name].IsZero() && time.Since(started[p.Name]) > 500*time.Millisecond:
 					out := policy(p)
 					now := metav1.Now()
+					if out.Running {
+						for _, c := range p.Spec.Containers {
+							k.Logs.Set(ns, p.Name, c.Name, []byte(out.Log))
+						}
+						st := p.Status.DeepCopy()
+						st.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}}
+						for i := range st.ContainerStatuses {
+							st.ContainerStatuses[i].Ready = true
+						}
+						p.Status = *st
+						if _, err := k.Client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err == nil {
+							delete(started, p.Name)
+						}
+						continue
+					}
 					phase, reason := corev1.PodSucceeded, "Completed"
 					if out.ExitCode != 0 {
 						phase, reason = corev1.PodFailed, "Error"
