@@ -124,6 +124,7 @@ func (c *Collector) queryMetric(ctx context.Context, api promv1.API, timeout tim
 	if err != nil {
 		return err
 	}
+	mt.At = now.UTC()
 	byKey := map[string]*Series{}
 	var order []string
 	if vec, ok := v.(model.Vector); ok {

@@ -421,6 +421,10 @@ type Metric struct {
 	Role   string   `json:"role"`
 	Series []Series `json:"series"`
 	Error  string   `json:"error,omitempty"`
+	// At is when the current values (Series.Value) were read. The history
+	// ends at the last whole step before it, so a change in the last step
+	// shows only in the current value.
+	At time.Time `json:"at,omitzero"`
 }
 
 // Series is one labelled series.

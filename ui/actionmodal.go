@@ -276,8 +276,9 @@ func (md actionModal) view(st *state, w int) string {
 				b.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", firstLine(md.result.Before), firstLine(md.result.After))) + "\n")
 			}
 			f, _ := st.assess.Finding(md.scenario)
-			if st.loading[sourceFor(md.plan)] {
-				b.WriteString(st.spin + " verifying: collecting again…\n")
+			if busy := loadingList(st); len(busy) > 0 {
+				// the checks read every source: wait for all of them
+				b.WriteString(st.spin + " verifying: collecting again… (" + strings.Join(busy, ", ") + ")\n")
 			} else {
 				b.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", f.Title, md.before, f.Status))
 				sc, _ := st.book.Scenario(md.scenario)
@@ -369,11 +370,4 @@ func checkMark(s Styles, c runbook.CheckState) string {
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return l
-}
-
-func sourceFor(p actions.Plan) string {
-	if p.Kind == actions.KindVault {
-		return "vault"
-	}
-	return "kubernetes"
 }

@@ -447,3 +447,10 @@ func (o *Orchestrator) refreshGauges(ctx context.Context) {
 	}
 	o.publishLocked()
 }
+
+// Samples returns a copy of the metric samples the orchestrator exports.
+func (o *Orchestrator) Samples() []testenv.Sample {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return cloneSamples(o.samples)
+}

@@ -1,0 +1,422 @@
+package ui
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	vault "github.com/hashicorp/vault/api"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// labFlow is the dashboard running live, with actions, against a lab of
+// its own on the real servers: one scenario seeded, kube-controller-manager
+// and the simulated orchestrator running the Jobs the actions create, and a
+// Prometheus of its own with the alert rules and 24 h of history. Tests
+// drive it with keys only and read what it printed.
+type labFlow struct {
+	t     *testing.T
+	w     lab.World
+	orch  *lab.Orchestrator
+	c     *collectors.Collector
+	tm    *teatest.TestModel
+	jpath string
+	seen  bytes.Buffer // output since the last wait
+}
+
+func startLabFlow(t *testing.T, sc lab.Scenario, tenants int) *labFlow {
+	t.Helper()
+	e := testenv.Get(t)
+	e.ControllerManager(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{sc}, Tenants: tenants})
+	orch := w.Orchestrate(t)
+	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
+		Bins: e.Bins, Dir: e.TempDir(t), Targets: []string{e.Exporter.Addr}, Rules: w.Seeded.Rules, Backfill: w.Seeded.Backfill,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = e.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	jpath := t.TempDir() + "/journal.jsonl"
+	j, err := actions.OpenJournal(jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
+	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, VaultAddr: e.Vault.Addr, Mode: "live", NoColor: true}).WithActor(ex, "")
+	f := &labFlow{t: t, w: w, orch: orch, c: c, jpath: jpath}
+	f.tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 50))
+	return f
+}
+
+// keys sends keys: "down", "up", "enter", "esc", or text typed as runes.
+func (f *labFlow) keys(ks ...string) {
+	for _, k := range ks {
+		switch k {
+		case "down":
+			f.tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+		case "up":
+			f.tm.Send(tea.KeyMsg{Type: tea.KeyUp})
+		case "enter":
+			f.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "esc":
+			f.tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		default:
+			typeKeys(f.tm, k)
+		}
+	}
+}
+
+// wait reads the output until every want appeared since the previous wait.
+func (f *labFlow) wait(timeout time.Duration, want ...string) {
+	f.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		b, _ := io.ReadAll(f.tm.Output())
+		f.seen.Write(b)
+		all, end := true, 0
+		for _, w := range want {
+			i := bytes.Index(f.seen.Bytes(), []byte(w))
+			if i < 0 {
+				all = false
+			}
+			end = max(end, i+len(w))
+		}
+		if all { // keep what was printed after the last match for the next wait
+			rest := append([]byte(nil), f.seen.Bytes()[end:]...)
+			f.seen.Reset()
+			f.seen.Write(rest)
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("waited %s for %q; the screen printed since:\n%s", timeout, want, lastLines(f.seen.String(), 60))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// act runs the selected step's action with the keys an engineer presses:
+// a, the reason the first time, y, the typed name for a destructive one;
+// it waits for the result line.
+func (f *labFlow) act(reason, typed string, done ...string) {
+	f.t.Helper()
+	f.keys("a")
+	if reason != "" {
+		f.wait(20*time.Second, "Reason for the journal")
+		f.keys(reason, "enter")
+	}
+	if typed != "" {
+		f.wait(20*time.Second, "This destroys data. y, then type "+typed)
+	} else {
+		f.wait(20*time.Second, "run it")
+	}
+	f.keys("y")
+	if typed != "" {
+		f.wait(10*time.Second, "to confirm:")
+		f.keys(typed, "enter")
+	}
+	f.wait(30*time.Second, append([]string{"✓ "}, done...)...)
+}
+
+// verified presses r (verify again) until the scenario's verification
+// checks pass on the dashboard's own snapshot and the scenario is no longer
+// active, then quits and returns the final model. Between presses it looks
+// at the servers through its own collector only to know when to press
+// again.
+func (f *labFlow) verified(scenario string, timeout time.Duration) Model {
+	f.t.Helper()
+	book := runbook.MustDefault()
+	sc, _ := book.Scenario(scenario)
+	deadline := time.Now().Add(timeout)
+	for {
+		s := f.c.Collect(context.Background())
+		res := book.Verify(s, s.CollectedAt, sc.Verification)
+		fd, _ := book.Triage(s, s.CollectedAt).Finding(scenario)
+		ok := fd.Status != runbook.StatusActive
+		for _, r := range res {
+			ok = ok && r.State == runbook.CheckPass
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("not verified after %s: scenario %s (%s); checks %+v", timeout, fd.Status, fd.Summary, res)
+		}
+		time.Sleep(time.Second)
+	}
+	b, _ := io.ReadAll(f.tm.Output()) // what was printed before the key
+	f.seen.Reset()
+	pressed := time.Now()
+	f.keys("r")
+	f.wait(30*time.Second, "verifying: collecting again", "Verification: scenario")
+	f.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := f.tm.FinalModel(f.t, teatest.WithFinalTimeout(10*time.Second)).(Model)
+	st := fm.st
+	if st.judgedAt.Before(pressed) {
+		f.t.Fatalf("the dashboard's snapshot is from %s, before r was pressed at %s (%d bytes printed before)", st.judgedAt, pressed, len(b))
+	}
+	fd, _ := st.assess.Finding(scenario)
+	if fd.Status == runbook.StatusActive {
+		f.t.Errorf("the dashboard still shows scenario %s active: %s", scenario, fd.Summary)
+		for _, s := range f.orch.Samples() {
+			if strings.HasPrefix(s.Name, "vault_token") {
+				f.t.Logf("exported %s %v %g", s.Name, s.Labels, s.Value)
+			}
+		}
+		for _, m := range st.snap.Prometheus.Metrics {
+			if strings.HasPrefix(m.Name, "vault_token") {
+				for _, se := range m.Series {
+					ts, vs := se.History.Points()
+					f.t.Logf("%s %v now %v at %s; last points %v %v", m.Name, se.Labels, ptrVal(se.Value), m.At, ts[max(0, len(ts)-3):], vs[max(0, len(vs)-3):])
+				}
+			}
+		}
+	}
+	for _, r := range st.book.Verify(st.snap, st.judgedAt, sc.Verification) {
+		if r.State != runbook.CheckPass {
+			f.t.Errorf("the dashboard's verification %s = %s (%s)", r.ID, r.State, r.Detail)
+		}
+	}
+	return fm
+}
+
+// journal checks that every action has its intent and its ok outcome, in
+// order, with the reason, and returns the actions journaled.
+func (f *labFlow) journal(reason string) []string {
+	f.t.Helper()
+	raw, err := os.ReadFile(f.jpath)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var got []string
+	open := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		var e actions.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			f.t.Fatalf("journal line %q: %v", sc.Text(), err)
+		}
+		if e.Phase == "intent" && e.Reason != reason {
+			f.t.Errorf("journal %s %s: reason %q, want %q", e.Action, e.Phase, e.Reason, reason)
+		}
+		switch e.Phase {
+		case "intent":
+			open[e.ID] = e.Action
+		case "outcome":
+			if open[e.ID] != e.Action {
+				f.t.Errorf("journal: outcome of %s without its intent", e.Action)
+			}
+			delete(open, e.ID)
+			if e.Outcome != "ok" {
+				f.t.Errorf("journal: %s ended %s: %s", e.Action, e.Outcome, e.Error)
+			}
+			got = append(got, e.Action)
+		}
+	}
+	if len(open) > 0 {
+		f.t.Errorf("journal: intents without an outcome: %v", open)
+	}
+	if strings.Contains(string(raw), f.w.Env.Vault.RootToken) {
+		f.t.Error("the journal holds a token")
+	}
+	return got
+}
+
+func wantActions(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("journaled actions %v, want %v", got, want)
+	}
+}
+
+// openScenario selects scenario n (1–6) on the overview and opens it.
+func (f *labFlow) openScenario(n int, title string) {
+	f.t.Helper()
+	f.wait(30*time.Second, title, "ACTIVE")
+	for i := 1; i < n; i++ {
+		f.keys("down")
+	}
+	f.keys("enter")
+	f.wait(10*time.Second, "Resolution steps")
+}
+
+// TestKeysAlone_Scenario1: the policy lacks update on the tenants' keys, so
+// the rotation Jobs fail with 403s. fix-policy (diff shown), then re-run the
+// CronJob; the re-run rotates every tenant and the checks pass.
+func TestKeysAlone_Scenario1(t *testing.T) {
+	f := startLabFlow(t, lab.RotationJobFailing, 48)
+	f.openScenario(1, "CMEK rotation job failing")
+	f.keys("down", "down", "down") // step 4: the policy
+	f.keys("a")
+	f.wait(20*time.Second, "Reason for the journal")
+	f.keys("rotation 403s", "enter")
+	f.wait(10*time.Second, "Diff (now → after)", "+ ", "run it")
+	f.keys("y")
+	f.wait(30*time.Second, "✓ policy")
+	f.keys("enter", "down") // step 5: re-run the CronJob
+	f.act("", "", "created")
+	f.verified(runbook.ScenarioRotationJobFailing, 90*time.Second)
+	wantActions(t, f.journal("rotation 403s"), "fix-policy", "trigger-rotation")
+}
+
+// TestKeysAlone_Scenario2: the role drifted (other namespace, 10 m TTL) and
+// the orchestrator's token is about to expire. fix-role (diff shown), then a
+// rolling restart: the new pods log in again through Kubernetes auth and
+// the token is healthy.
+func TestKeysAlone_Scenario2(t *testing.T) {
+	f := startLabFlow(t, lab.VaultTokenExpired, 12)
+	oldAccessor := f.orch.Accessor()
+	f.openScenario(2, "Vault token expired")
+	for i := 0; i < 6; i++ { // step 7: the role
+		f.keys("down")
+	}
+	f.keys("a")
+	f.wait(20*time.Second, "Reason for the journal")
+	f.keys("token expiring", "enter")
+	f.wait(10*time.Second, "Diff (now → after)", "run it")
+	f.keys("y")
+	f.wait(30*time.Second, "✓ ")
+	f.keys("enter", "up") // step 6: rolling restart
+	f.act("", "", "restarted")
+	f.verified(runbook.ScenarioVaultTokenExpired, 90*time.Second)
+	if f.orch.Accessor() == oldAccessor {
+		t.Error("the orchestrator did not log in again after the restart")
+	}
+	// the restart rolled: the seeded pods are gone, their replacements run
+	pods, err := f.w.Env.Kube.Client.CoreV1().Pods(f.w.Namespace).List(context.Background(),
+		metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + f.w.Names.OrchestratorDeployment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		if strings.Contains(p.Name, "7d9f8c6b5") || p.Status.Phase != corev1.PodRunning || p.Annotations["kubectl.kubernetes.io/restartedAt"] == "" {
+			t.Errorf("after the restart: pod %s %s, restartedAt %q", p.Name, p.Status.Phase, p.Annotations["kubectl.kubernetes.io/restartedAt"])
+		}
+	}
+	if len(pods.Items) != 2 {
+		t.Errorf("%d orchestrator pods after the restart, want the Deployment's 2", len(pods.Items))
+	}
+	wantActions(t, f.journal("token expiring"), "fix-role", "restart-orchestrator")
+}
+
+// TestKeysAlone_Scenario4: three tenants keep more key versions than the
+// retention and have no max_versions. trim-versions on each (destructive:
+// the tenant's id typed), then the versions are within retention and the
+// SecretVersionOverflow alert resolves.
+func TestKeysAlone_Scenario4(t *testing.T) {
+	f := startLabFlow(t, lab.RetentionOverflow, 24)
+	over := f.w.Seeded.OverRetention
+	if len(over) != 3 {
+		t.Fatalf("seeded over retention: %v", over)
+	}
+	f.openScenario(4, "Key version retention overflow")
+	f.keys("down", "down") // step 3: trim one tenant
+	for i, tn := range over {
+		reason := ""
+		if i == 0 {
+			reason = "versions over retention"
+		}
+		f.act(reason, tn, "destroyed versions")
+		f.wait(30*time.Second, "Verification: scenario")
+		if i < len(over)-1 {
+			f.keys("enter") // close, then the next tenant the evidence names
+		}
+	}
+	f.verified(runbook.ScenarioRetentionOverflow, 60*time.Second)
+	wantActions(t, f.journal("versions over retention"), "trim-versions", "trim-versions", "trim-versions")
+	kv := f.w.Env.VaultRoot(t).KVv2(f.w.Names.KVMount)
+	for _, tn := range over {
+		md, err := kv.GetMetadata(context.Background(), f.w.Names.TenantPath(tn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		for _, v := range md.Versions {
+			if !v.Destroyed && v.DeletionTime.IsZero() {
+				live++
+			}
+		}
+		if live > f.w.Names.RetentionVersions || md.MaxVersions != f.w.Names.RetentionVersions {
+			t.Errorf("%s: %d live versions, max_versions %d after the trim", tn, live, md.MaxVersions)
+		}
+	}
+}
+
+// TestKeysAlone_Scenario5: the last run hit activeDeadlineSeconds after
+// 60%% of the tenants. Raise the deadline (the runbook's 1800, typed value
+// accepted with enter), then complete the rotation with a Job from the
+// CronJob; it carries the new deadline and succeeds.
+func TestKeysAlone_Scenario5(t *testing.T) {
+	f := startLabFlow(t, lab.BatchTimeout, 12)
+	f.openScenario(5, "Batch rotation timeout")
+	f.keys("down", "a") // step 2: the deadline
+	f.wait(20*time.Second, "New activeDeadlineSeconds")
+	f.keys("enter")
+	f.wait(20*time.Second, "Reason for the journal")
+	f.keys("batch timed out", "enter")
+	f.wait(10*time.Second, "run it")
+	f.keys("y")
+	f.wait(30*time.Second, "activeDeadlineSeconds 600s → 1800s", "Verification: scenario")
+	f.keys("enter", "down", "down", "down") // step 5: complete the rotation
+	f.act("", "", "created")
+	f.verified(runbook.ScenarioBatchTimeout, 90*time.Second)
+	wantActions(t, f.journal("batch timed out"), "raise-deadline", "trigger-rotation")
+	ctx := context.Background()
+	cj, err := f.w.Env.Kube.Client.BatchV1().CronJobs(f.w.Namespace).Get(ctx, f.w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
+	if err != nil || cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds == nil || *cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds != 1800 {
+		t.Fatalf("cronjob deadline after the action: %v %v", cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, err)
+	}
+	jobs, err := f.w.Env.Kube.Client.BatchV1().Jobs(f.w.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manual := 0
+	for _, j := range jobs.Items {
+		if j.Annotations["cronjob.kubernetes.io/instantiate"] == "manual" {
+			manual++
+			if d := j.Spec.ActiveDeadlineSeconds; d == nil || *d != 1800 || j.Status.Succeeded != 1 {
+				t.Errorf("job %s: deadline %v, succeeded %d", j.Name, d, j.Status.Succeeded)
+			}
+		}
+	}
+	if manual != 1 {
+		t.Errorf("%d manual Jobs, want 1", manual)
+	}
+}
+
+func ptrVal(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
