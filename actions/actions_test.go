@@ -13,11 +13,15 @@ import (
 
 	vault "github.com/hashicorp/vault/api"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -236,6 +240,219 @@ func TestActions_Kubernetes(t *testing.T) {
 			t.Error("the refused patch landed")
 		}
 	})
+}
+
+// TestActions_SetEnv: enable-audit and cleanup-dry-run-off against the real
+// API server — the dry run writes nothing, a user who may only read is
+// refused before anything is journaled, an object gone or changed after it
+// was read is reported as such with nothing written, the env really
+// changes (read back, both journal lines, an Event), and a second run
+// writes nothing.
+func TestActions_SetEnv(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.CleanupFailing, lab.AuditMissing}, Tenants: 6})
+	ctx := context.Background()
+	kc := e.Kube.Client
+	type object struct {
+		rv string
+		cs []corev1.Container
+	}
+	tests := map[string]struct {
+		action, env, from, to, kind string
+		plan                        func(c config.Config) actions.Plan
+		afterRead                   func(ctx context.Context, ex *actions.Executor, c config.Config, ns, rv string, cs []corev1.Container) (actions.Result, error)
+		read                        func(t *testing.T) object
+		touch                       func(t *testing.T) // changes the object, not its env
+		remove                      func(t *testing.T)
+		perm                        string
+		rule                        rbacv1.PolicyRule
+	}{
+		"enable audit": {
+			action: "enable-audit", env: "AUDIT_ENABLED", from: "false", to: "true", kind: "Deployment",
+			plan:      func(c config.Config) actions.Plan { return actions.EnableAudit(c, w.Namespace) },
+			afterRead: actions.EnableAuditAfterRead,
+			read: func(t *testing.T) object {
+				d, err := kc.AppsV1().Deployments(w.Namespace).Get(ctx, w.Config.Kubernetes.OrchestratorDeployment, metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return object{d.ResourceVersion, d.Spec.Template.Spec.Containers}
+			},
+			touch: func(t *testing.T) {
+				_, err := kc.AppsV1().Deployments(w.Namespace).Patch(ctx, w.Config.Kubernetes.OrchestratorDeployment, types.MergePatchType,
+					[]byte(`{"metadata":{"annotations":{"touched-by":"another-operator"}}}`), metav1.PatchOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			remove: func(t *testing.T) {
+				if err := kc.AppsV1().Deployments(w.Namespace).Delete(ctx, w.Config.Kubernetes.OrchestratorDeployment, metav1.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			perm: "patch deployments.apps " + w.Config.Kubernetes.OrchestratorDeployment,
+			rule: rbacv1.PolicyRule{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list"}},
+		},
+		"cleanup DRY_RUN off": {
+			action: "cleanup-dry-run-off", env: "DRY_RUN", from: "true", to: "false", kind: "CronJob",
+			plan:      func(c config.Config) actions.Plan { return actions.CleanupDryRunOff(c, w.Namespace) },
+			afterRead: actions.CleanupDryRunOffAfterRead,
+			read: func(t *testing.T) object {
+				cj, err := kc.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.CleanupCronJob, metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return object{cj.ResourceVersion, cj.Spec.JobTemplate.Spec.Template.Spec.Containers}
+			},
+			touch: func(t *testing.T) {
+				_, err := kc.BatchV1().CronJobs(w.Namespace).Patch(ctx, w.Config.Kubernetes.CleanupCronJob, types.MergePatchType,
+					[]byte(`{"metadata":{"annotations":{"touched-by":"another-operator"}}}`), metav1.PatchOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			remove: func(t *testing.T) {
+				if err := kc.BatchV1().CronJobs(w.Namespace).Delete(ctx, w.Config.Kubernetes.CleanupCronJob, metav1.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			perm: "patch cronjobs.batch " + w.Config.Kubernetes.CleanupCronJob,
+			rule: rbacv1.PolicyRule{APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: []string{"get", "list"}},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			value := func(t *testing.T) string {
+				t.Helper()
+				return envOf(tt.read(t).cs[0].Env, tt.env)
+			}
+			if got := value(t); got != tt.from {
+				t.Fatalf("seeded %s = %q, want %q", tt.env, got, tt.from)
+			}
+
+			t.Run("the dry run changes nothing", func(t *testing.T) {
+				ex, path := executor(t, w)
+				was := tt.read(t)
+				res, err := ex.Check(ctx, tt.plan(w.Config))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Before != tt.from || res.After != tt.to || !strings.Contains(res.Summary, "dry run") {
+					t.Errorf("dry run %+v, want %s → %s", res, tt.from, tt.to)
+				}
+				if now := tt.read(t); now.rv != was.rv || envOf(now.cs[0].Env, tt.env) != tt.from {
+					t.Errorf("after the dry run: resourceVersion %s → %s, %s = %q", was.rv, now.rv, tt.env, envOf(now.cs[0].Env, tt.env))
+				}
+				if es := journal(t, path); len(es) != 0 {
+					t.Errorf("the dry run journaled %+v", es)
+				}
+			})
+
+			t.Run("forbidden to a reader: refused before the journal", func(t *testing.T) {
+				ex, path := executor(t, w)
+				user := "reader-" + tt.action + "-" + w.Namespace
+				role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{tt.rule}}
+				if _, err := kc.RbacV1().Roles(w.Namespace).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
+					RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+					Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+				if _, err := kc.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				cfg, _, err := e.Kube.AddUser(user, nil, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ex.Kube = kubernetes.NewForConfigOrDie(cfg)
+				_, err = ex.Execute(ctx, tt.plan(w.Config), "try without rights")
+				if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), tt.perm) || strings.Contains(err.Error(), "get ") {
+					t.Fatalf("err = %v, want forbidden naming only %q", err, tt.perm)
+				}
+				if es := journal(t, path); len(es) != 0 {
+					t.Errorf("journal = %+v, want empty: the preflight refuses before the intent", es)
+				}
+				if got := value(t); got != tt.from {
+					t.Errorf("%s = %q after a refused action", tt.env, got)
+				}
+			})
+
+			t.Run("changed after it was read: nothing written", func(t *testing.T) {
+				ex, _ := executor(t, w)
+				was := tt.read(t)
+				tt.touch(t)
+				_, err := tt.afterRead(ctx, ex, w.Config, w.Namespace, was.rv, was.cs)
+				if err == nil || !strings.Contains(err.Error(), "changed after it was read (resourceVersion "+was.rv+")") || !strings.Contains(err.Error(), "nothing was changed") {
+					t.Fatalf("err = %v, want it to say the object changed since it was read", err)
+				}
+				if got := value(t); got != tt.from {
+					t.Errorf("%s = %q: the patch landed on a changed object", tt.env, got)
+				}
+			})
+
+			t.Run("gone between plan and execute", func(t *testing.T) {
+				ex, path := executor(t, w)
+				c := w.Config
+				c.Kubernetes.OrchestratorDeployment, c.Kubernetes.CleanupCronJob = "no-such-deployment", "no-such-cronjob"
+				_, err := ex.Execute(ctx, tt.plan(c), "")
+				if err == nil || !strings.Contains(err.Error(), "no-such-") || !strings.Contains(err.Error(), "not found in "+w.Namespace) ||
+					!strings.Contains(err.Error(), "nothing was changed") {
+					t.Fatalf("err = %v, want it to name the missing object", err)
+				}
+				wantJournal(t, path, tt.action, "failed")
+			})
+
+			t.Run("sets the env", func(t *testing.T) {
+				ex, path := executor(t, w)
+				res, err := ex.Execute(ctx, tt.plan(w.Config), "audit trail missing / cleanup deletes nothing")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := value(t); got != tt.to {
+					t.Errorf("%s = %q after the action, want %q", tt.env, got, tt.to)
+				}
+				if res.Before != tt.from || res.After != tt.to || res.ObjectKind != tt.kind || res.Event != "recorded" {
+					t.Errorf("result %+v, want %s → %s on a %s with an event", res, tt.from, tt.to, tt.kind)
+				}
+				wantJournal(t, path, tt.action, "ok")
+				if es := journal(t, path); len(es) == 2 && (es[1].Result == nil || es[1].Result.After != tt.to) {
+					t.Errorf("outcome line %+v, want the result with %s", es[1], tt.to)
+				}
+			})
+
+			t.Run("already set: nothing written", func(t *testing.T) {
+				ex, path := executor(t, w)
+				was := tt.read(t)
+				res, err := ex.Execute(ctx, tt.plan(w.Config), "again")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(res.Summary, "nothing needed changing") || res.ObjectKind != "" {
+					t.Errorf("result %+v, want nothing needed changing", res)
+				}
+				if now := tt.read(t); now.rv != was.rv {
+					t.Errorf("resourceVersion %s → %s: something was written", was.rv, now.rv)
+				}
+				wantJournal(t, path, tt.action, "ok")
+			})
+
+			t.Run("deleted after it was read", func(t *testing.T) {
+				ex, _ := executor(t, w)
+				was := tt.read(t)
+				for i := range was.cs[0].Env { // as read before the action above: a patch is needed
+					if was.cs[0].Env[i].Name == tt.env {
+						was.cs[0].Env[i].Value = tt.from
+					}
+				}
+				tt.remove(t)
+				_, err := tt.afterRead(ctx, ex, w.Config, w.Namespace, was.rv, was.cs)
+				if !apierrors.IsNotFound(err) || !strings.Contains(err.Error(), "was deleted after it was read: nothing was changed") {
+					t.Errorf("err = %v, want not found, saying it was deleted after it was read", err)
+				}
+			})
+		})
+	}
 }
 
 func envOf(env []corev1.EnvVar, name string) string {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -204,4 +207,261 @@ func RestartOrchestrator(c config.Config, ns string, at time.Time) Plan {
 			return Result{Summary: "deployment " + dep + " restarted at " + d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], Object: dep, ObjectKind: "Deployment"}, nil
 		},
 	}
+}
+
+// EnableAudit sets AUDIT_ENABLED=true on the orchestrator Deployment's
+// container that has AUDIT_ENABLED (else the first), as `kubectl set env`
+// does (runbook Scenario 6 step 3). The pod template changes, so the pods
+// roll. The run reads the Deployment and patches it only if it is unchanged
+// since; it writes nothing when the value is already true. Its run's errors
+// say when the Deployment is gone, or changed between the read and the
+// patch (then nothing was written).
+func EnableAudit(c config.Config, ns string) Plan {
+	dep := c.Kubernetes.OrchestratorDeployment
+	ch := enableAuditChange(c, ns)
+	return Plan{
+		Action: runbook.ActionEnableAudit, Title: "Enable audit logging on the orchestrator", Kind: KindKubernetes,
+		Target: fmt.Sprintf("deployment/%s in %s", dep, ns),
+		Changes: []string{
+			"sets AUDIT_ENABLED=true in the pod template, on the container that has AUDIT_ENABLED (else the first); nothing is written if it is already true",
+			"the pod template changes: the pods are replaced one by one (a rolling update)",
+			"durable fix: the Helm value security.cmek.rotation.auditEnabled: true; the next helm upgrade reverts an env set by hand",
+		},
+		Command: fmt.Sprintf("kubectl set env deployment/%s AUDIT_ENABLED=true -n %s", dep, ns),
+		Permissions: []Permission{
+			{Verb: "get", Group: "apps", Resource: "deployments", Namespace: ns, Name: dep},
+			{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: ns, Name: dep},
+		},
+		run: ch.run,
+	}
+}
+
+func enableAuditChange(c config.Config, ns string) envChange {
+	dep := c.Kubernetes.OrchestratorDeployment
+	return envChange{
+		kind: "Deployment", resource: "deployment", name: dep, ns: ns,
+		containers: "/spec/template/spec/containers", env: "AUDIT_ENABLED", value: "true",
+		effect: "the pods roll; set security.cmek.rotation.auditEnabled: true in the Helm values too",
+		get: func(ctx context.Context, ex *Executor) (string, []corev1.Container, error) {
+			d, err := ex.Kube.AppsV1().Deployments(ns).Get(ctx, dep, metav1.GetOptions{})
+			if err != nil {
+				return "", nil, err
+			}
+			return d.ResourceVersion, d.Spec.Template.Spec.Containers, nil
+		},
+		patch: func(ctx context.Context, ex *Executor, patch []byte, dry bool) ([]corev1.Container, error) {
+			d, err := ex.Kube.AppsV1().Deployments(ns).Patch(ctx, dep, types.JSONPatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
+			if err != nil {
+				return nil, err
+			}
+			return d.Spec.Template.Spec.Containers, nil
+		},
+	}
+}
+
+// CleanupDryRunOff sets DRY_RUN=false on the cleanup CronJob's job template
+// (the container that has DRY_RUN, else the first), as the runbook's
+// Scenario 3 step 4 does with `kubectl set env`, for when DRY_RUN=true was
+// left on it: then every scheduled cleanup deletes nothing. The one-off
+// cleanup Jobs never need it. Same read, guarded patch and no-op as
+// EnableAudit.
+func CleanupDryRunOff(c config.Config, ns string) Plan {
+	cj := c.Kubernetes.CleanupCronJob
+	ch := cleanupDryRunOffChange(c, ns)
+	return Plan{
+		Action: runbook.ActionCleanupDryRunOff, Title: "Turn DRY_RUN off on the cleanup CronJob", Kind: KindKubernetes,
+		Target: fmt.Sprintf("cronjob/%s in %s", cj, ns),
+		Changes: []string{
+			"sets DRY_RUN=false in the CronJob's job template, on the container that has DRY_RUN (else the first); nothing is written if it is already false",
+			"the next scheduled cleanup deletes secret versions beyond the retention; Jobs already created are unchanged",
+		},
+		Command: fmt.Sprintf("kubectl set env cronjob/%s DRY_RUN=false -n %s", cj, ns),
+		Warning: "from the next scheduled run on, cleanup deletes secret versions; do this after a real run's result was reviewed",
+		Permissions: []Permission{
+			{Verb: "get", Group: "batch", Resource: "cronjobs", Namespace: ns, Name: cj},
+			{Verb: "patch", Group: "batch", Resource: "cronjobs", Namespace: ns, Name: cj},
+		},
+		run: ch.run,
+	}
+}
+
+func cleanupDryRunOffChange(c config.Config, ns string) envChange {
+	name := c.Kubernetes.CleanupCronJob
+	return envChange{
+		kind: "CronJob", resource: "cronjob", name: name, ns: ns,
+		containers: "/spec/jobTemplate/spec/template/spec/containers", env: "DRY_RUN", value: "false",
+		effect: "the next scheduled cleanup deletes for real",
+		get: func(ctx context.Context, ex *Executor) (string, []corev1.Container, error) {
+			cj, err := ex.Kube.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return "", nil, err
+			}
+			return cj.ResourceVersion, cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
+		},
+		patch: func(ctx context.Context, ex *Executor, patch []byte, dry bool) ([]corev1.Container, error) {
+			cj, err := ex.Kube.BatchV1().CronJobs(ns).Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
+			if err != nil {
+				return nil, err
+			}
+			return cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
+		},
+	}
+}
+
+// envChange sets one environment variable in a workload's pod template, as
+// `kubectl set env` does, without a blind write: it reads the object, picks
+// the containers (those that already have the variable, else the first),
+// and sends a JSON patch whose first operation tests the resourceVersion it
+// read, so a change made in between fails the patch instead of being
+// overwritten.
+type envChange struct {
+	kind, resource, name, ns string // Deployment, deployment, ...
+	// containers is the JSON pointer of the pod template's containers.
+	containers string
+	env, value string
+	// effect says what the write does, for the result line.
+	effect string
+	get    func(ctx context.Context, ex *Executor) (resourceVersion string, cs []corev1.Container, err error)
+	patch  func(ctx context.Context, ex *Executor, patch []byte, dry bool) ([]corev1.Container, error)
+}
+
+func (c envChange) run(ex *Executor, dry bool) (Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+	defer cancel()
+	rv, cs, err := c.get(ctx, ex)
+	switch {
+	case apierrors.IsNotFound(err):
+		return Result{}, fmt.Errorf("%s %s not found in %s: it was deleted or renamed after the plan was made; nothing was changed: %w", c.resource, c.name, c.ns, err)
+	case err != nil:
+		return Result{}, fmt.Errorf("read %s %s: %w", c.resource, c.name, err)
+	}
+	return c.write(ctx, ex, rv, cs, dry)
+}
+
+// write patches the object as read at resourceVersion rv with containers cs.
+func (c envChange) write(ctx context.Context, ex *Executor, rv string, cs []corev1.Container, dry bool) (Result, error) {
+	e, err := editEnv(c.containers, rv, cs, c.env, c.value)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s %s: %w", c.resource, c.name, err)
+	}
+	obj := c.resource + "/" + c.name
+	if !e.needed {
+		return Result{Summary: fmt.Sprintf("%s is already %s on %s (container %s): nothing needed changing", c.env, c.value, obj, strings.Join(e.targets, ", ")),
+			Before: e.before, After: e.before}, nil
+	}
+	after, err := c.patch(ctx, ex, e.patch, dry)
+	switch {
+	case apierrors.IsNotFound(err):
+		return Result{}, fmt.Errorf("%s was deleted after it was read: nothing was changed: %w", obj, err)
+	case apierrors.IsConflict(err) || (apierrors.IsInvalid(err) && c.changedSince(ctx, ex, rv)):
+		return Result{}, fmt.Errorf("%s changed after it was read (resourceVersion %s): nothing was changed; look at it again and retry", obj, rv)
+	case err != nil:
+		return Result{}, fmt.Errorf("set %s=%s on %s: %w", c.env, c.value, obj, err)
+	}
+	now := envState(after, e.targets, c.env)
+	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.env, e.before, now)
+	if dry {
+		return Result{Summary: change + ", accepted by the server's dry run", Before: e.before, After: now}, nil
+	}
+	return Result{Summary: change + "; " + c.effect, Object: c.name, ObjectKind: c.kind, Before: e.before, After: now}, nil
+}
+
+// changedSince reports whether the object's resourceVersion is no longer
+// rv. The server answers a failed JSON-patch test with a bare 422 Invalid,
+// so a refused patch is told apart from an invalid one by reading again.
+func (c envChange) changedSince(ctx context.Context, ex *Executor, rv string) bool {
+	now, _, err := c.get(ctx, ex)
+	return apierrors.IsNotFound(err) || (err == nil && now != rv)
+}
+
+// envEdit is the change editEnv computed.
+type envEdit struct {
+	patch   []byte
+	targets []string // the containers changed
+	before  string   // the variable in those containers now
+	needed  bool     // false when every target already has the value
+}
+
+// editEnv plans setting name=value in the containers that have name (every
+// occurrence), or in the first container when none has it, as a JSON patch
+// at the containers pointer that first tests resourceVersion rv. A value
+// taken from valueFrom is replaced by the literal. It returns an error when
+// there is no container.
+func editEnv(containers, rv string, cs []corev1.Container, name, value string) (envEdit, error) {
+	if len(cs) == 0 {
+		return envEdit{}, fmt.Errorf("the pod template has no container to set %s in", name)
+	}
+	var idx []int
+	for i, c := range cs {
+		if slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == name }) {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		idx = []int{0}
+	}
+	var e envEdit
+	ops := []map[string]any{{"op": "test", "path": "/metadata/resourceVersion", "value": rv}}
+	val := corev1.EnvVar{Name: name, Value: value}
+	for _, i := range idx {
+		c := cs[i]
+		e.targets = append(e.targets, c.Name)
+		found := false
+		for j, ev := range c.Env {
+			if ev.Name != name {
+				continue
+			}
+			found = true
+			if ev.ValueFrom != nil || !strings.EqualFold(ev.Value, value) {
+				e.needed = true
+			}
+			ops = append(ops, map[string]any{"op": "replace", "path": fmt.Sprintf("%s/%d/env/%d", containers, i, j), "value": val})
+		}
+		if !found {
+			e.needed = true
+			if len(c.Env) == 0 {
+				ops = append(ops, map[string]any{"op": "add", "path": fmt.Sprintf("%s/%d/env", containers, i), "value": []corev1.EnvVar{val}})
+			} else {
+				ops = append(ops, map[string]any{"op": "add", "path": fmt.Sprintf("%s/%d/env/-", containers, i), "value": val})
+			}
+		}
+	}
+	e.before = envState(cs, e.targets, name)
+	var err error
+	e.patch, err = json.Marshal(ops)
+	return e, err
+}
+
+// envState is the variable's value in the named containers: "false",
+// "unset", "from configmap x key y"; "c1: v1, c2: v2" for several.
+func envState(cs []corev1.Container, names []string, name string) string {
+	var parts []string
+	for _, c := range cs {
+		if !slices.Contains(names, c.Name) {
+			continue
+		}
+		v := "unset"
+		for _, ev := range c.Env {
+			switch {
+			case ev.Name != name:
+			case ev.ValueFrom != nil && ev.ValueFrom.ConfigMapKeyRef != nil:
+				v = fmt.Sprintf("from configmap %s key %s", ev.ValueFrom.ConfigMapKeyRef.Name, ev.ValueFrom.ConfigMapKeyRef.Key)
+			case ev.ValueFrom != nil && ev.ValueFrom.SecretKeyRef != nil:
+				v = fmt.Sprintf("from secret %s key %s", ev.ValueFrom.SecretKeyRef.Name, ev.ValueFrom.SecretKeyRef.Key)
+			case ev.ValueFrom != nil:
+				v = "from valueFrom"
+			default:
+				v = ev.Value
+				if v == "" {
+					v = `""`
+				}
+			}
+		}
+		parts = append(parts, c.Name+": "+v)
+	}
+	if len(parts) == 1 {
+		_, v, _ := strings.Cut(parts[0], ": ")
+		return v
+	}
+	return strings.Join(parts, ", ")
 }

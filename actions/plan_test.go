@@ -1,10 +1,14 @@
 package actions
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -44,6 +48,10 @@ func TestPlans(t *testing.T) {
 			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-042/cmek"}, "vault update on secret/destroy/tenants/t-042/cmek", true},
 		"emergency rotate": {EmergencyRotate(c, "ns", "t-042", "manual-emergency", "automated rotation failed", "ops-team", at), runbook.ActionEmergencyRotate,
 			[]string{"emergency-rotate-20261126-030405", "TENANT_ID=t-042"}, "create jobs.batch", false},
+		"enable audit": {EnableAudit(c, "ns"), runbook.ActionEnableAudit,
+			[]string{"kubectl set env deployment/oss-ai-orchestrator AUDIT_ENABLED=true -n ns"}, "patch deployments.apps oss-ai-orchestrator in ns", false},
+		"cleanup DRY_RUN off": {CleanupDryRunOff(c, "ns"), runbook.ActionCleanupDryRunOff,
+			[]string{"kubectl set env cronjob/secret-cleanup DRY_RUN=false -n ns"}, "patch cronjobs.batch secret-cleanup in ns", false},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -79,4 +87,133 @@ func TestPlans(t *testing.T) {
 			t.Errorf("runbook action %s has no plan", id)
 		}
 	}
+}
+
+// TestPlans_SetEnv: the env-setting plans say what else the change does
+// (pods roll, the Helm value is the durable fix, the scheduled cleanup
+// deletes again), read before they patch, and are built from the
+// configured names.
+func TestPlans_SetEnv(t *testing.T) {
+	c := config.Default()
+	c.Kubernetes.OrchestratorDeployment, c.Kubernetes.CleanupCronJob = "orch", "cleanup"
+	tests := map[string]struct {
+		p       Plan
+		target  string
+		changes []string
+		perms   []string
+	}{
+		"enable audit": {EnableAudit(c, "prod"), "deployment/orch in prod",
+			[]string{"AUDIT_ENABLED=true", "container that has AUDIT_ENABLED (else the first)", "already true", "pods are replaced", "rolling",
+				"security.cmek.rotation.auditEnabled: true", "next helm upgrade reverts"},
+			[]string{"get deployments.apps orch in prod", "patch deployments.apps orch in prod"}},
+		"cleanup DRY_RUN off": {CleanupDryRunOff(c, "prod"), "cronjob/cleanup in prod",
+			[]string{"DRY_RUN=false", "job template", "container that has DRY_RUN (else the first)", "already false", "next scheduled cleanup deletes"},
+			[]string{"get cronjobs.batch cleanup in prod", "patch cronjobs.batch cleanup in prod"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if tt.p.Target != tt.target {
+				t.Errorf("target %q, want %q", tt.p.Target, tt.target)
+			}
+			changes := strings.Join(tt.p.Changes, "\n")
+			for _, want := range tt.changes {
+				if !strings.Contains(changes, want) {
+					t.Errorf("changes %q lack %q", changes, want)
+				}
+			}
+			var perms []string
+			for _, p := range tt.p.Permissions {
+				perms = append(perms, p.String())
+			}
+			if !slices.Equal(perms, tt.perms) {
+				t.Errorf("permissions %v, want %v", perms, tt.perms)
+			}
+			if tt.p.Kind != KindKubernetes || tt.p.Destructive || tt.p.run == nil {
+				t.Errorf("kind %s destructive %v run %v: want a non-destructive Kubernetes plan that runs", tt.p.Kind, tt.p.Destructive, tt.p.run != nil)
+			}
+			if got, err := PlanFor(tt.p.Action, Input{Snapshot: &collectors.Snapshot{Config: c, Namespace: "prod"}}); err != nil || got.Command != tt.p.Command {
+				t.Errorf("PlanFor(%s) = %q, %v; want %q", tt.p.Action, got.Command, err, tt.p.Command)
+			}
+		})
+	}
+}
+
+// TestEditEnv: the JSON patch first tests the resourceVersion read, then
+// sets the variable in every container that has it (each occurrence,
+// replacing a valueFrom), or adds it to the first container; nothing is
+// needed when every target already has the value.
+func TestEditEnv(t *testing.T) {
+	const base = "/spec/template/spec/containers"
+	env := func(kv ...string) []corev1.EnvVar {
+		var out []corev1.EnvVar
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, corev1.EnvVar{Name: kv[i], Value: kv[i+1]})
+		}
+		return out
+	}
+	fromCM := corev1.EnvVar{Name: "AUDIT_ENABLED", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: "orch-config"}, Key: "audit"}}}
+	set := `{"name":"AUDIT_ENABLED","value":"true"}`
+	test := `{"op":"test","path":"/metadata/resourceVersion","value":"41"}`
+	tests := map[string]struct {
+		cs      []corev1.Container
+		patch   string
+		targets []string
+		before  string
+		needed  bool
+	}{
+		"false in the only container": {
+			cs:      []corev1.Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x", "AUDIT_ENABLED", "false")}},
+			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/1","value":` + set + `}]`,
+			targets: []string{"orchestrator"}, before: "false", needed: true,
+		},
+		"the container that has it, not the first": {
+			cs:      []corev1.Container{{Name: "proxy", Env: env("PORT", "8080")}, {Name: "orchestrator", Env: env("AUDIT_ENABLED", "false")}},
+			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/1/env/0","value":` + set + `}]`,
+			targets: []string{"orchestrator"}, before: "false", needed: true,
+		},
+		"unset: appended to the first container": {
+			cs:      []corev1.Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x")}, {Name: "proxy"}},
+			patch:   `[` + test + `,{"op":"add","path":"` + base + `/0/env/-","value":` + set + `}]`,
+			targets: []string{"orchestrator"}, before: "unset", needed: true,
+		},
+		"no env at all": {
+			cs:      []corev1.Container{{Name: "orchestrator"}},
+			patch:   `[` + test + `,{"op":"add","path":"` + base + `/0/env","value":[` + set + `]}]`,
+			targets: []string{"orchestrator"}, before: "unset", needed: true,
+		},
+		"from a ConfigMap: replaced by the literal": {
+			cs:      []corev1.Container{{Name: "orchestrator", Env: []corev1.EnvVar{fromCM}}},
+			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/0","value":` + set + `}]`,
+			targets: []string{"orchestrator"}, before: "from configmap orch-config key audit", needed: true,
+		},
+		"two containers, one already true": {
+			cs:      []corev1.Container{{Name: "a", Env: env("AUDIT_ENABLED", "true")}, {Name: "b", Env: env("AUDIT_ENABLED", "")}},
+			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/0","value":` + set + `},{"op":"replace","path":"` + base + `/1/env/0","value":` + set + `}]`,
+			targets: []string{"a", "b"}, before: `a: true, b: ""`, needed: true,
+		},
+		"already true (any case): nothing needed": {
+			cs:      []corev1.Container{{Name: "orchestrator", Env: env("AUDIT_ENABLED", "True")}},
+			targets: []string{"orchestrator"}, before: "True", needed: false,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			e, err := editEnv(base, "41", tt.cs, "AUDIT_ENABLED", "true")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.needed != tt.needed || e.before != tt.before || !slices.Equal(e.targets, tt.targets) {
+				t.Errorf("needed %v before %q targets %v, want %v %q %v", e.needed, e.before, e.targets, tt.needed, tt.before, tt.targets)
+			}
+			if tt.needed && string(e.patch) != tt.patch {
+				t.Errorf("patch\n%s\nwant\n%s", e.patch, tt.patch)
+			}
+		})
+	}
+	t.Run("no container", func(t *testing.T) {
+		if _, err := editEnv(base, "41", nil, "AUDIT_ENABLED", "true"); err == nil || !strings.Contains(err.Error(), "no container") {
+			t.Errorf("err = %v, want one saying there is no container", err)
+		}
+	})
 }

@@ -43,6 +43,10 @@ func PlanFor(id string, in Input) (Plan, error) {
 			d = 1800
 		}
 		return RaiseDeadline(c, ns, d), nil
+	case runbook.ActionEnableAudit:
+		return EnableAudit(c, ns), nil
+	case runbook.ActionCleanupDryRunOff:
+		return CleanupDryRunOff(c, ns), nil
 	case runbook.ActionRestartOrchestrator:
 		return RestartOrchestrator(c, ns, in.At), nil
 	case runbook.ActionRenewToken:

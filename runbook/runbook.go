@@ -96,12 +96,14 @@ const (
 	ActionFixRole             = "fix-role"
 	ActionTrimVersions        = "trim-versions"
 	ActionEmergencyRotate     = "emergency-rotate"
+	ActionEnableAudit         = "enable-audit"
+	ActionCleanupDryRunOff    = "cleanup-dry-run-off"
 )
 
 // Actions lists every action id.
 func Actions() []string {
 	return []string{ActionTriggerRotation, ActionCleanupDryRun, ActionCleanupRun, ActionRenewToken, ActionRestartOrchestrator,
-		ActionRaiseDeadline, ActionFixPolicy, ActionFixRole, ActionTrimVersions, ActionEmergencyRotate}
+		ActionRaiseDeadline, ActionFixPolicy, ActionFixRole, ActionTrimVersions, ActionEmergencyRotate, ActionEnableAudit, ActionCleanupDryRunOff}
 }
 
 var loadBook = sync.OnceValues(func() (*Book, error) { return Parse(runbookYAML) })
