@@ -287,7 +287,15 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 			f.Unknown = append(f.Unknown, r.Reason)
 		}
 	}
-	// related alerts raise the status
+	// related alerts raise the status. A firing alert makes the scenario
+	// active unless every symptom is observed absent now: an alert's
+	// window can still hold failures from before a fix, so then it is
+	// only suspected.
+	quiet := len(f.Symptoms) > 0
+	for _, r := range f.Symptoms {
+		quiet = quiet && r.State == SymptomAbsent
+	}
+	var stale []string // firing alerts of a quiet scenario
 	for _, a := range alerts {
 		if a.Scenario != sc.ID {
 			continue
@@ -296,6 +304,13 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 			f.Alerts = append(f.Alerts, a.Name)
 		}
 		switch {
+		case a.State == "firing" && quiet:
+			if !slices.Contains(stale, a.Name) {
+				stale = append(stale, a.Name)
+			}
+			if v.status == StatusClear {
+				v.status, v.severity = StatusSuspected, SeverityWarning
+			}
 		case a.State == "firing":
 			v.status = StatusActive
 			if sev := alertSeverity(a); sev.Worse(v.severity) {
@@ -315,6 +330,9 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 		f.Severity = SeverityInfo
 	}
 	f.Summary = summarize(f)
+	if len(stale) > 0 && f.Status == StatusSuspected {
+		f.Summary = fmt.Sprintf("alert %s still firing, no symptom observed now: its window may still hold failures from before a fix", strings.Join(stale, ", "))
+	}
 	return f
 }
 

@@ -369,9 +369,17 @@ func TestTriage_Scenarios(t *testing.T) {
 			}},
 			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: "specific-tenants", tenants: []string{"t05"},
 		},
-		"1 active: CMEKRotationFailed firing": {
+		"1 suspected: CMEKRotationFailed firing, every symptom absent": {
 			opts:     []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"tenant": "t01"})},
-			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical,
+			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning,
+		},
+		"1 active: CMEKRotationFailed firing and a tenant's latest audit event a failure": {
+			opts: []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"tenant": "t05"}), func(s *collectors.Snapshot) {
+				ts := s.Logs.Audit.Tenants["t05"]
+				ts.LastFailure, ts.LastFailureReason, ts.Failures = before(2*time.Hour), "permission denied", 1
+				s.Logs.Audit.Tenants["t05"] = ts
+			}},
+			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: "specific-tenants", tenants: []string{"t05"},
 		},
 		"2 active: TTL under the critical threshold": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { s.Vault.OrchestratorToken.TTL = collectors.Duration(30 * time.Minute) }},
@@ -457,9 +465,9 @@ func TestTriage_Scenarios(t *testing.T) {
 			}},
 			scenario: ScenarioRetentionOverflow, status: StatusSuspected, severity: SeverityWarning, symptom: "version-limit-logged",
 		},
-		"4 active: SecretVersionOverflow firing": {
+		"4 suspected: SecretVersionOverflow firing, every symptom absent": {
 			opts:     []snapOpt{withAlert("SecretVersionOverflow", "firing", map[string]string{"tenant": "t02"})},
-			scenario: ScenarioRetentionOverflow, status: StatusActive, severity: SeverityCritical,
+			scenario: ScenarioRetentionOverflow, status: StatusSuspected, severity: SeverityWarning,
 		},
 		"5 active: DeadlineExceeded": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -515,9 +523,15 @@ func TestTriage_Scenarios(t *testing.T) {
 			}},
 			scenario: ScenarioAuditMissing, status: StatusSuspected, severity: SeverityWarning, symptom: "missing-rotation-events",
 		},
-		"6 active: AuditLogMissing firing": {
+		"6 suspected: AuditLogMissing firing, every symptom absent": {
 			opts:     []snapOpt{withAlert("AuditLogMissing", "firing", nil)},
-			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical,
+			scenario: ScenarioAuditMissing, status: StatusSuspected, severity: SeverityWarning,
+		},
+		"6 active: AuditLogMissing firing and AUDIT_ENABLED=false": {
+			opts: []snapOpt{withAlert("AuditLogMissing", "firing", nil), func(s *collectors.Snapshot) {
+				s.Kubernetes.Orchestrator.Env[0].Value, s.Kubernetes.Orchestrator.AuditEnabled = "false", ptr(false)
+			}},
+			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: "audit-disabled",
 		},
 	}
 	for name, tc := range cases {
@@ -805,10 +819,12 @@ func TestTriage_Evidence(t *testing.T) {
 		if got, want := f.Alerts, []string{"CMEKRotationFailed"}; !slices.Equal(got, want) {
 			t.Errorf("alerts %v, want %v", got, want)
 		}
-		if f.Status != StatusActive || f.Severity != SeverityCritical {
-			t.Errorf("%s %s, want active critical", f.Status, f.Severity)
+		// every symptom is absent: the alerts may still count failures
+		// from before a fix
+		if f.Status != StatusSuspected || f.Severity != SeverityWarning {
+			t.Errorf("%s %s, want suspected warning", f.Status, f.Severity)
 		}
-		if got, want := f.Summary, "alert CMEKRotationFailed is firing"; got != want {
+		if got, want := f.Summary, "alert CMEKRotationFailed still firing, no symptom observed now: its window may still hold failures from before a fix"; got != want {
 			t.Errorf("summary %q, want %q", got, want)
 		}
 		if got, want := len(a.Alerts), 3; got != want {
@@ -1075,17 +1091,71 @@ func TestTriage_VaultWithoutToken(t *testing.T) {
 }
 
 // TestTriage_FiringAlertSeverity: evidence added to a firing alert never
-// lowers the scenario's severity.
+// lowers the scenario's severity below the alert's.
 func TestTriage_FiringAlertSeverity(t *testing.T) {
 	alert := withAlert("SecretVersionOverflow", "firing", map[string]string{"tenant": "t02"})
 	over := func(s *collectors.Snapshot) { s.Vault.Tenants[1].LiveVersions = 9 }
-	alone := finding(t, Triage(healthySnapshot(t, alert), testNow), ScenarioRetentionOverflow)
 	both := finding(t, Triage(healthySnapshot(t, alert, over), testNow), ScenarioRetentionOverflow)
-	if alone.Status != StatusActive || alone.Severity != SeverityCritical {
-		t.Fatalf("alert alone: %s %s, want active critical", alone.Status, alone.Severity)
+	if both.Status != StatusActive || SeverityCritical.Worse(both.Severity) {
+		t.Errorf("alert firing and tenants over retention: %s %s, want active and at least critical (the alert's)", both.Status, both.Severity)
 	}
-	if both.Status != StatusActive || alone.Severity.Worse(both.Severity) {
-		t.Errorf("alert firing and tenants over retention: %s %s, want active and at least %s (the alert alone)", both.Status, both.Severity, alone.Severity)
+}
+
+// TestTriage_FiringAlertWithoutSymptoms: a firing alert makes its scenario
+// active while any symptom is present or cannot be read; when every
+// symptom is observed absent the scenario is only suspected, and the
+// summary says the alert's window may predate a fix. Pending alerts are
+// unchanged.
+func TestTriage_FiringAlertWithoutSymptoms(t *testing.T) {
+	stale := "alert CMEKRotationFailed still firing, no symptom observed now: its window may still hold failures from before a fix"
+	cases := map[string]struct {
+		opts     []snapOpt
+		status   Status
+		severity Severity
+		summary  string // when set
+	}{
+		"firing, every symptom absent: suspected": {
+			opts:   []snapOpt{withAlert("CMEKRotationFailed", "firing", nil)},
+			status: StatusSuspected, severity: SeverityWarning, summary: stale,
+		},
+		"firing twice, every symptom absent: the alert named once": {
+			opts:   []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"tenant": "t01"}), withAlert("CMEKRotationFailed", "firing", map[string]string{"tenant": "t02"})},
+			status: StatusSuspected, severity: SeverityWarning, summary: stale,
+		},
+		"firing, the rotation Job failed: active": {
+			opts: []snapOpt{withAlert("CMEKRotationFailed", "firing", nil), func(s *collectors.Snapshot) {
+				j := jobOf(t, s, collectors.RoleRotation)
+				j.Outcome, j.Reason, j.Failed, j.Succeeded = collectors.OutcomeFailed, "BackoffLimitExceeded", 2, 0
+			}},
+			status: StatusActive, severity: SeverityCritical,
+		},
+		"firing, Vault unreadable (symptoms unknown): active": {
+			opts:   []snapOpt{withAlert("CMEKRotationFailed", "firing", nil), broken(collectors.SourceVault)},
+			status: StatusActive, severity: SeverityCritical, summary: "alert CMEKRotationFailed is firing",
+		},
+		"firing with severity warning, a symptom unknown: active warning": {
+			opts:   []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"severity": "warning"}), broken(collectors.SourceVault)},
+			status: StatusActive, severity: SeverityWarning,
+		},
+		"pending, every symptom absent: suspected as before": {
+			opts:   []snapOpt{withAlert("CMEKRotationFailed", "pending", nil)},
+			status: StatusSuspected, severity: SeverityWarning,
+		},
+		"no alert, every symptom absent: clear": {
+			status: StatusClear, severity: SeverityNone, summary: "no symptom observed",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opts...), testNow)
+			f := finding(t, a, ScenarioRotationJobFailing)
+			if f.Status != tc.status || f.Severity != tc.severity {
+				t.Errorf("%s %s, want %s %s%s", f.Status, f.Severity, tc.status, tc.severity, describe(a))
+			}
+			if tc.summary != "" && f.Summary != tc.summary {
+				t.Errorf("summary %q, want %q", f.Summary, tc.summary)
+			}
+		})
 	}
 }
 
