@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -312,19 +313,49 @@ func TestKeysAlone_Scenario2(t *testing.T) {
 	if f.orch.Accessor() == oldAccessor {
 		t.Error("the orchestrator did not log in again after the restart")
 	}
-	// the restart rolled: the seeded pods are gone, their replacements run
-	pods, err := f.w.Env.Kube.Client.CoreV1().Pods(f.w.Namespace).List(context.Background(),
-		metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + f.w.Names.OrchestratorDeployment})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pods.Items {
-		if strings.Contains(p.Name, "7d9f8c6b5") || p.Status.Phase != corev1.PodRunning || p.Annotations["kubectl.kubernetes.io/restartedAt"] == "" {
-			t.Errorf("after the restart: pod %s %s, restartedAt %q", p.Name, p.Status.Phase, p.Annotations["kubectl.kubernetes.io/restartedAt"])
+	// the restart rolled, by the deployment controller: a new ReplicaSet
+	// with the annotation in its template, the old one scaled to zero, the
+	// seeded pods gone and the new ones running
+	ctx := context.Background()
+	kc := f.w.Env.Kube.Client
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rss, err := kc.AppsV1().ReplicaSets(f.w.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if len(pods.Items) != 2 {
-		t.Errorf("%d orchestrator pods after the restart, want the Deployment's 2", len(pods.Items))
+		newRS, problems := "", []string{}
+		for _, rs := range rss.Items {
+			restarted := rs.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] != ""
+			switch {
+			case restarted && rs.Status.ReadyReplicas == 2:
+				newRS = rs.Name
+			case !restarted && *rs.Spec.Replicas != 0:
+				problems = append(problems, fmt.Sprintf("old ReplicaSet %s still wants %d replicas", rs.Name, *rs.Spec.Replicas))
+			}
+		}
+		if newRS == "" {
+			problems = append(problems, fmt.Sprintf("no ReplicaSet with the restart annotation and 2 ready replicas among %d", len(rss.Items)))
+		}
+		pods, err := kc.CoreV1().Pods(f.w.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + f.w.Names.OrchestratorDeployment})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pods.Items {
+			if len(p.OwnerReferences) == 0 || p.OwnerReferences[0].Name != newRS || p.Status.Phase != corev1.PodRunning {
+				problems = append(problems, "pod "+p.Name+" "+string(p.Status.Phase)+" not of the new ReplicaSet")
+			}
+		}
+		if len(pods.Items) != 2 {
+			problems = append(problems, fmt.Sprintf("%d orchestrator pods", len(pods.Items)))
+		}
+		if len(problems) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restart did not roll: %v", problems)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	wantActions(t, f.journal("token expiring"), "fix-role", "restart-orchestrator")
 }
@@ -419,4 +450,52 @@ func ptrVal(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// TestKeysAlone_Scenario3: the cleanup Jobs failed and DRY_RUN=true was left
+// on the cleanup CronJob. A one-off dry run (its log is shown again when
+// the real run is confirmed), the real run (destructive: the CronJob's name
+// typed), then DRY_RUN turned off on the CronJob.
+func TestKeysAlone_Scenario3(t *testing.T) {
+	f := startLabFlow(t, lab.CleanupFailing, 12)
+	f.openScenario(3, "Secret version cleanup failing")
+	f.keys("down", "down") // step 3: the dry run
+	f.act("cleanup failing", "", "created")
+	f.wait(30*time.Second, "Verification: scenario")
+	f.keys("enter", "down") // step 4: the real run, after the dry run finished
+	f.wait(10*time.Second, "Resolution steps")
+	f.keys("a")
+	f.wait(30*time.Second, "Dry run complete: nothing deleted", "This destroys data. y, then type "+f.w.Config.Kubernetes.CleanupCronJob)
+	f.keys("y")
+	f.wait(10*time.Second, "to confirm:")
+	f.keys(f.w.Config.Kubernetes.CleanupCronJob, "enter")
+	f.wait(30*time.Second, "✓ ", "created", "Verification: scenario")
+	f.keys("enter", "down") // step 5: DRY_RUN off on the CronJob
+	f.act("", "", "DRY_RUN")
+	f.verified(runbook.ScenarioCleanupFailing, 90*time.Second)
+	wantActions(t, f.journal("cleanup failing"), "cleanup-dry-run", "cleanup-run", "cleanup-dry-run-off")
+	cj, err := f.w.Env.Kube.Client.BatchV1().CronJobs(f.w.Namespace).Get(context.Background(), f.w.Config.Kubernetes.CleanupCronJob, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env {
+		if e.Name == "DRY_RUN" && e.Value != "false" {
+			t.Errorf("cronjob DRY_RUN=%s after the fix", e.Value)
+		}
+	}
+}
+
+// TestKeysAlone_Scenario6: rotations run but AUDIT_ENABLED=false on the
+// orchestrator, so no audit events. enable-audit (pods roll), then a
+// rotation: its audit events are there and AuditLogMissing resolves.
+func TestKeysAlone_Scenario6(t *testing.T) {
+	f := startLabFlow(t, lab.AuditMissing, 12)
+	f.openScenario(6, "Audit logging failure")
+	f.keys("down", "down") // step 3: enable audit
+	f.act("no audit trail", "", "AUDIT_ENABLED")
+	f.wait(30*time.Second, "Verification: scenario")
+	f.keys("enter", "down", "down", "down") // step 6: run a rotation
+	f.act("", "", "created")
+	f.verified(runbook.ScenarioAuditMissing, 90*time.Second)
+	wantActions(t, f.journal("no audit trail"), "enable-audit", "trigger-rotation")
 }

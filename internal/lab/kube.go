@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -82,9 +83,11 @@ func (w *world) seedKubernetes(ctx context.Context) error {
 			},
 		},
 	}
-	if _, err := c.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+	created, err := c.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{})
+	if err != nil {
 		return fmt.Errorf("create deployment %s: %w", dep.Name, err)
 	}
+	w.deployment = created
 	for _, cj := range []*batchv1.CronJob{w.rotationCronJob(), w.cleanupCronJob()} {
 		created, err := c.BatchV1().CronJobs(ns).Create(ctx, cj, metav1.CreateOptions{})
 		if err != nil {
@@ -345,14 +348,33 @@ func (w *world) seedOrchestratorPods(ctx context.Context) error {
 	for i, l := range lines {
 		halves[i%2] = append(halves[i%2], l)
 	}
-	for i, suffix := range []string{"7d9f8c6b5-h2xkq", "7d9f8c6b5-w8zrt"} {
-		name := w.n.OrchestratorDeployment + "-" + suffix
+	// the ReplicaSet and pods as the deployment controller makes them, so a
+	// running controller adopts them and a restart really rolls
+	dep := w.deployment
+	const hash = "7d9f8c6b5"
+	tmpl := dep.Spec.Template.DeepCopy()
+	tmpl.Labels = maps.Clone(tmpl.Labels)
+	tmpl.Labels["pod-template-hash"] = hash
+	sel := dep.Spec.Selector.DeepCopy()
+	sel.MatchLabels = maps.Clone(sel.MatchLabels)
+	sel.MatchLabels["pod-template-hash"] = hash
+	rs, err := c.AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: dep.Name + "-" + hash, Namespace: ns, Labels: tmpl.Labels,
+			Annotations:     map[string]string{"deployment.kubernetes.io/revision": "1"},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(dep, appsv1.SchemeGroupVersion.WithKind("Deployment"))}},
+		Spec: appsv1.ReplicaSetSpec{Replicas: dep.Spec.Replicas, Selector: sel, Template: *tmpl},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("create replicaset %s-%s: %w", dep.Name, hash, err)
+	}
+	for i, suffix := range []string{"h2xkq", "w8zrt"} {
+		name := rs.Name + "-" + suffix
+		spec := *tmpl.Spec.DeepCopy()
+		spec.NodeName = w.t.NodeName
 		pod := &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: w.orchestratorLabels()},
-			Spec: corev1.PodSpec{
-				NodeName: w.t.NodeName, ServiceAccountName: w.n.OrchestratorSA,
-				Containers: []corev1.Container{{Name: "orchestrator", Image: w.n.Image}},
-			},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: tmpl.Labels,
+				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"))}},
+			Spec: spec,
 		}
 		p, err := c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
 		if err != nil {

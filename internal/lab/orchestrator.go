@@ -32,9 +32,9 @@ import (
 //     orchestrator's log when AUDIT_ENABLED is true on the Deployment;
 //   - a cleanup Job lists (DRY_RUN=true) or destroys (DRY_RUN=false) the
 //     versions beyond its RETENTION_VERSIONS;
-//   - when the Deployment's pod template changes (kubectl rollout restart,
-//     set env), the orchestrator's pods are replaced and each new pod logs in
-//     to Vault through Kubernetes auth, which fails while the role is wrong;
+//   - a new orchestrator pod (the deployment controller's, after kubectl
+//     rollout restart or set env) logs in to Vault through Kubernetes auth,
+//     which fails while the role is wrong, and keeps running;
 //   - the metrics move: counters continue the seeded ones, the token expiry
 //     is the live token's TTL, key versions are Vault's.
 type Orchestrator struct {
@@ -51,7 +51,6 @@ type Orchestrator struct {
 	mu       sync.Mutex
 	accessor string // the orchestrator's current token
 	samples  []testenv.Sample
-	template string // fingerprint of the Deployment's pod template
 }
 
 // NewOrchestrator returns the simulated orchestrator of a seeded lab. Its
@@ -68,25 +67,11 @@ func (o *Orchestrator) Accessor() string {
 	return o.accessor
 }
 
-// Run follows the Deployment (rollouts) and refreshes the gauges every
-// interval until ctx ends.
+// Run refreshes the gauges (token expiry, key versions) every interval
+// until ctx ends.
 func (o *Orchestrator) Run(ctx context.Context, interval time.Duration) {
-	if fp, err := o.templateFingerprint(ctx); err == nil {
-		o.mu.Lock()
-		o.template = fp
-		o.mu.Unlock()
-	}
 	for {
 		o.refreshGauges(ctx)
-		if fp, err := o.templateFingerprint(ctx); err == nil {
-			o.mu.Lock()
-			changed := o.template != "" && fp != o.template
-			o.template = fp
-			o.mu.Unlock()
-			if changed {
-				o.rollout(ctx)
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return
@@ -96,7 +81,7 @@ func (o *Orchestrator) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Outcome is the kubelet policy: rotation Jobs rotate, cleanup Jobs clean,
-// the orchestrator's own pods start (and log in to Vault).
+// the orchestrator's own pods start (and log in to Vault) and keep running.
 func (o *Orchestrator) Outcome(p *corev1.Pod) testenv.PodOutcome {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -278,70 +263,6 @@ func (o *Orchestrator) login(ctx context.Context, sa string) (accessor string, t
 		return "", 0, fmt.Errorf("no auth in the login response")
 	}
 	return s.Auth.Accessor, time.Duration(s.Auth.LeaseDuration) * time.Second, nil
-}
-
-// rollout replaces the orchestrator's pods after a pod template change: the
-// new pods (Pending, bound to the lab's node) are started by the kubelet;
-// the old ones go once the new ones run.
-func (o *Orchestrator) rollout(ctx context.Context) {
-	sel := "app.kubernetes.io/name=" + o.Names.OrchestratorDeployment
-	dep, err := o.Kube.AppsV1().Deployments(o.Namespace).Get(ctx, o.Names.OrchestratorDeployment, metav1.GetOptions{})
-	if err != nil {
-		return
-	}
-	old, err := o.Kube.CoreV1().Pods(o.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
-	if err != nil {
-		return
-	}
-	replicas := 1
-	if dep.Spec.Replicas != nil {
-		replicas = int(*dep.Spec.Replicas)
-	}
-	hash := fmt.Sprintf("%x", time.Now().UnixNano())[6:15]
-	var fresh []string
-	for i := 0; i < replicas; i++ {
-		pod := &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%s-%d", o.Names.OrchestratorDeployment, hash, i),
-				Namespace: o.Namespace, Labels: maps.Clone(dep.Spec.Template.Labels), Annotations: maps.Clone(dep.Spec.Template.Annotations)},
-			Spec: *dep.Spec.Template.Spec.DeepCopy(),
-		}
-		pod.Spec.NodeName = ""
-		if _, err := o.Kube.CoreV1().Pods(o.Namespace).Create(ctx, pod, metav1.CreateOptions{}); err == nil {
-			fresh = append(fresh, pod.Name)
-		}
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		ready := 0
-		for _, name := range fresh {
-			if p, err := o.Kube.CoreV1().Pods(o.Namespace).Get(ctx, name, metav1.GetOptions{}); err == nil && p.Status.Phase == corev1.PodRunning && len(p.Status.Conditions) > 0 {
-				ready++
-			}
-		}
-		if ready == len(fresh) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for _, p := range old.Items {
-		if slices.Contains(fresh, p.Name) {
-			continue
-		}
-		if err := o.Kube.CoreV1().Pods(o.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err == nil {
-			for _, c := range p.Spec.Containers {
-				o.Logs.Forget(o.Namespace, p.Name, c.Name)
-			}
-		}
-	}
-}
-
-func (o *Orchestrator) templateFingerprint(ctx context.Context) (string, error) {
-	dep, err := o.Kube.AppsV1().Deployments(o.Namespace).Get(ctx, o.Names.OrchestratorDeployment, metav1.GetOptions{})
-	if err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(dep.Spec.Template)
-	return string(b), err
 }
 
 // may asks Vault whether the token of accessor has capability on path.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -139,6 +140,8 @@ type world struct {
 	stale         []string // failing for weeks (Scenario 1)
 	overRetention []string // Scenario 4
 	partial       []string // Scenario 5
+
+	deployment *appsv1.Deployment // the orchestrator's, as created
 
 	runs     []run // rotation runs, newest first
 	cleanups []run // cleanup runs, newest first

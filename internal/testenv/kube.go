@@ -145,8 +145,9 @@ func (k *Kube) AddUser(name string, groups []string, ns string) (*rest.Config, [
 }
 
 // StartControllerManager starts kube-controller-manager with the controllers
-// the rotation flows need (CronJob → Job, Job deadlines and backoff, garbage
-// collection, default service accounts). It is idempotent.
+// the rotation flows need (CronJob → Job, Job deadlines and backoff,
+// Deployment → ReplicaSet → Pod rollouts, garbage collection, default
+// service accounts). It is idempotent.
 func (k *Kube) StartControllerManager(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -166,7 +167,7 @@ func (k *Kube) StartControllerManager(ctx context.Context) error {
 		"--kubeconfig="+kcPath,
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--controllers=cronjob-controller,job-controller,garbage-collector-controller,serviceaccount-controller",
+		"--controllers=cronjob-controller,job-controller,deployment-controller,replicaset-controller,garbage-collector-controller,serviceaccount-controller",
 		"--concurrent-job-syncs=5",
 	)
 	if err != nil {

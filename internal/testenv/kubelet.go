@@ -2,12 +2,12 @@ package testenv
 
 import (
 	"context"
-
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // PodOutcome is how the harness kubelet ends a pod: its exit code and the
@@ -48,6 +48,14 @@ func (k *Kube) RunKubelet(ns string, policy KubeletPolicy) (stop func()) {
 			for i := range pods.Items {
 				p := &pods.Items[i]
 				switch {
+				case p.DeletionTimestamp != nil && p.Spec.NodeName == k.NodeName:
+					// the containers stop at once; the pod goes
+					if err := k.Client.CoreV1().Pods(ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err == nil {
+						for _, c := range p.Spec.Containers {
+							k.Logs.Forget(ns, p.Name, c.Name)
+						}
+						delete(started, p.Name)
+					}
 				case p.Spec.NodeName == "":
 					_ = k.Client.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{
 						ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns},
