@@ -11,13 +11,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	vault "github.com/hashicorp/vault/api"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -63,56 +63,6 @@ func TestFlow_Lab(t *testing.T) {
 		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	})
-}
-
-// TestFlow_LabAction takes Scenario 5 from detected to verified with the
-// keys alone, against the real servers and the real executor: the deadline
-// patch lands, the journal has both lines, and the re-collection shows it.
-func TestFlow_LabAction(t *testing.T) {
-	e := testenv.Get(t)
-	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.BatchTimeout}, Tenants: 12})
-	vcfg := vault.DefaultConfig()
-	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
-	jpath := t.TempDir() + "/journal.jsonl"
-	j, err := actions.OpenJournal(jpath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
-	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, VaultAddr: e.Vault.Addr, Mode: "live", NoColor: true}).WithActor(ex, "")
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitFor(t, tm, "Batch rotation timeout", "ACTIVE")
-	for i := 0; i < 4; i++ {
-		tm.Send(tea.KeyMsg{Type: tea.KeyDown})
-	}
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "Scenario 5")
-	tm.Send(tea.KeyMsg{Type: tea.KeyDown}) // step 2: increase the deadline
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a")})
-	waitFor(t, tm, "New activeDeadlineSeconds")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter}) // the runbook's 1800
-	waitFor(t, tm, "Reason for the journal")
-	typeKeys(tm, "batch timed out")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "y run it")
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
-	waitFor(t, tm, "activeDeadlineSeconds 600s → 1800s", "Verification: scenario")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-
-	cj, err := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(context.Background(), w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
-	if err != nil || cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds == nil || *cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds != 1800 {
-		t.Errorf("cronjob deadline after the action: %v %v", cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, err)
-	}
-	raw, _ := os.ReadFile(jpath)
-	if n := strings.Count(string(raw), "\n"); n != 2 || !strings.Contains(string(raw), `"reason":"batch timed out"`) || !strings.Contains(string(raw), `"outcome":"ok"`) {
-		t.Errorf("journal:\n%s", raw)
-	}
 }
 
 // TestFlow_ReadOnlyProvenAtTheServers runs the dashboard in read-only mode
@@ -181,7 +131,7 @@ func TestFlow_ReadOnlyProvenAtTheServers(t *testing.T) {
 	// below the UI: the executor, not told it is read-only, over the
 	// read-only clients
 	snap := c.Collect(ctx)
-	for _, id := range []string{"trigger-rotation", "raise-deadline", "restart-orchestrator", "fix-policy", "fix-role", "renew-token", "trim-versions"} {
+	for _, id := range runbook.Actions() {
 		p, err := actions.PlanFor(id, actions.Input{Snapshot: snap, Tenants: []string{"t-003"}, At: time.Now()})
 		if err != nil {
 			t.Fatal(err)
