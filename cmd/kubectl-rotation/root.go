@@ -97,7 +97,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	})
 	g.addFlags(cmd.PersistentFlags())
 	o.source.addFlags(cmd.Flags())
-	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g))
+	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g), newJournalCommand(g))
 	return cmd
 }
 
