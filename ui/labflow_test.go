@@ -298,6 +298,10 @@ func TestKeysAlone_Scenario2(t *testing.T) {
 	f := startLabFlow(t, lab.VaultTokenExpired, 12)
 	oldAccessor := f.orch.Accessor()
 	f.openScenario(2, "Vault token expired")
+	// the deployment controller adopted the seeded ReplicaSet: no rollout yet
+	if rss, err := f.w.Env.Kube.Client.AppsV1().ReplicaSets(f.w.Namespace).List(context.Background(), metav1.ListOptions{}); err != nil || len(rss.Items) != 1 {
+		t.Fatalf("before the restart: %v ReplicaSets (%v), want the seeded one", len(rss.Items), err)
+	}
 	for i := 0; i < 6; i++ { // step 7: the role
 		f.keys("down")
 	}

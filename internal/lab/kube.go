@@ -15,6 +15,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 )
 
@@ -61,6 +62,9 @@ func (w *world) seedKubernetes(ctx context.Context) error {
 	dep := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: w.n.OrchestratorDeployment, Namespace: ns, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
+			// paused until its ReplicaSet and pods are seeded, so a running
+			// deployment controller adopts them instead of rolling out its own
+			Paused:   true,
 			Replicas: ptr.To[int32](2),
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": w.n.OrchestratorDeployment}},
 			Template: corev1.PodTemplateSpec{
@@ -393,6 +397,9 @@ func (w *world) seedOrchestratorPods(ctx context.Context) error {
 			return fmt.Errorf("set pod %s status: %w", name, err)
 		}
 		w.t.Logs.Set(ns, name, "orchestrator", []byte(strings.Join(halves[i], "\n")+"\n"))
+	}
+	if _, err := c.AppsV1().Deployments(ns).Patch(ctx, dep.Name, types.MergePatchType, []byte(`{"spec":{"paused":false}}`), metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("resume deployment %s: %w", dep.Name, err)
 	}
 	return nil
 }
