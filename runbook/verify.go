@@ -81,15 +81,7 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		}
 		return CheckPass, fmt.Sprintf("every tenant's current key version is within the %s interval", roundDur(interval))
 	case "rotation-metrics":
-		m, why := t.metric("rotationsFailed")
-		if why != "" {
-			return CheckUnknown, why
-		}
-		last := lastIncrease(m, func(map[string]string) bool { return true })
-		if last != nil && t.now.Sub(*last) < recentWindow {
-			return CheckFail, m.Name + " grew " + ago(t.now, *last)
-		}
-		return CheckPass, "no rotation failure counted in the last 26h"
+		return t.rotationMetrics()
 	case "token-healthy":
 		f, _ := a.Finding(ScenarioVaultTokenExpired)
 		for _, sy := range f.Symptoms {
@@ -120,4 +112,52 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		return CheckPass, "every tenant within retention"
 	}
 	return CheckUnknown, "no check is defined for " + id
+}
+
+// rotationMetrics judges "rotation metrics move and no failures are
+// counted" so that it can pass soon after a fix: a failure counted in the
+// last 26h fails it only until a rotation is counted after the last
+// failure (at a later step, with no failure counted at or after it).
+func (t *triage) rotationMetrics() (CheckState, string) {
+	failed, why := t.metric("rotationsFailed")
+	if why != "" {
+		return CheckUnknown, why
+	}
+	// a failure counter that moved either way (a reset too, to be safe)
+	lastFail := lastStep(failed, func(prev, cur float64) bool { return cur != prev })
+	if lastFail == nil || t.now.Sub(*lastFail) >= recentWindow {
+		return CheckPass, "no rotation failure counted in the last 26h"
+	}
+	rotations, why := t.metric("rotations")
+	if why != "" {
+		return CheckUnknown, fmt.Sprintf("%s grew %s; whether a rotation was counted since cannot be told: %s", failed.Name, ago(t.now, *lastFail), why)
+	}
+	// lastFail is the failure counter's last step that moved, so no failure
+	// is counted at or after a rotation step strictly later than it; a
+	// rotation counter's reset (a drop) is no rotation
+	if lastRot := lastStep(rotations, func(prev, cur float64) bool { return cur > prev }); lastRot != nil && lastRot.After(*lastFail) {
+		return CheckPass, "rotations counted after the last failure at " + fmtTime(*lastFail)
+	}
+	return CheckFail, fmt.Sprintf("%s grew %s, no rotation counted since", failed.Name, ago(t.now, *lastFail))
+}
+
+// lastStep is the time of the last step at which moved(previous, value)
+// holds in any series of a counter, its current value included when it was
+// read after the history's last step (a change in the last 5 minutes shows
+// only there), or nil.
+func lastStep(m *collectors.Metric, moved func(prev, cur float64) bool) *time.Time {
+	var last *time.Time
+	for _, s := range m.Series {
+		ts, vals := s.History.Points()
+		if s.Value != nil && !m.At.IsZero() && (len(ts) == 0 || m.At.After(ts[len(ts)-1])) {
+			ts, vals = append(ts, m.At), append(vals, *s.Value)
+		}
+		for i := 1; i < len(vals); i++ {
+			if moved(vals[i-1], vals[i]) && (last == nil || ts[i].After(*last)) {
+				at := ts[i]
+				last = &at
+			}
+		}
+	}
+	return last
 }

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,5 +46,134 @@ func TestBook_Verify(t *testing.T) {
 		if r.State != CheckUnknown {
 			t.Errorf("vault down: %s = %s, want unknown, never pass", r.ID, r.State)
 		}
+	}
+}
+
+// counter is 25 hourly samples ending at testNow of a counter that starts
+// at base and grows by one at each of the steps (0 is 24h ago, 24 is now).
+func counter(base float64, steps ...int) *collectors.History {
+	h := flatHistory(base)
+	for i := range h.Values {
+		v := base
+		for _, s := range steps {
+			if s <= i {
+				v++
+			}
+		}
+		h.Values[i] = ptr(v)
+	}
+	return h
+}
+
+// TestBook_Verify_RotationMetrics: the check passes when no failure was
+// counted in the 26h history, or when rotations were counted at a step after
+// the last failure; it fails while no rotation follows the last failure, and
+// is unknown when the metrics cannot be read.
+func TestBook_Verify_RotationMetrics(t *testing.T) {
+	setFailed := func(hs ...*collectors.History) snapOpt {
+		return func(s *collectors.Snapshot) {
+			m := metricOf(t, s, "rotationsFailed")
+			m.Series = nil
+			for i, h := range hs {
+				m.Series = append(m.Series, collectors.Series{Labels: map[string]string{"tenant": tenantIDs(len(hs))[i]}, History: h})
+			}
+		}
+	}
+	setRotations := func(h *collectors.History) snapOpt {
+		return func(s *collectors.Snapshot) { metricOf(t, s, "rotations").Series[0].History = h }
+	}
+	// readAfterLastStep moves the histories one 5-minute step back and sets
+	// the current values (by metric role, else the last sample) read at
+	// testNow, after the history's last step
+	readAfterLastStep := func(now map[string]float64) snapOpt {
+		return func(s *collectors.Snapshot) {
+			for _, role := range []string{"rotations", "rotationsFailed"} {
+				m := metricOf(t, s, role)
+				m.At = testNow
+				for i := range m.Series {
+					h := m.Series[i].History
+					h.Start = h.Start.Add(-5 * time.Minute)
+					v, ok := now[role]
+					if !ok {
+						v = *h.Values[len(h.Values)-1]
+					}
+					m.Series[i].Value = ptr(v)
+				}
+			}
+		}
+	}
+	failedAt4h := "rotations counted after the last failure at 2025-03-12 08:00 UTC"
+	noRotation := "cmek_rotations_failed_total grew 4h00m ago, no rotation counted since"
+	cases := map[string]struct {
+		opts   []snapOpt
+		state  CheckState
+		detail string // the detail, or a part of it
+	}{
+		"no failure counted": {
+			state: CheckPass, detail: "no rotation failure counted in the last 26h",
+		},
+		"a failure, then rotations at a later step": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), setRotations(counter(30, 22, 23))},
+			state: CheckPass, detail: failedAt4h,
+		},
+		"a failure in one series, rotations after it": {
+			opts:  []snapOpt{setFailed(counter(1), counter(3, 20)), setRotations(counter(30, 21))},
+			state: CheckPass, detail: failedAt4h,
+		},
+		"a failure and rotations at the same step only": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), setRotations(counter(30, 20))},
+			state: CheckFail, detail: noRotation,
+		},
+		"rotations only before the failure": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), setRotations(counter(30, 10, 18))},
+			state: CheckFail, detail: noRotation,
+		},
+		"a failure, rotations, then another failure": {
+			opts:  []snapOpt{setFailed(counter(1, 16, 22)), setRotations(counter(30, 18))},
+			state: CheckFail, detail: "cmek_rotations_failed_total grew 2h00m ago, no rotation counted since",
+		},
+		"the rotation counter reset after the failure is no rotation": {
+			opts: []snapOpt{setFailed(counter(1, 20)), func(s *collectors.Snapshot) {
+				h := counter(30)
+				for i := 22; i < 25; i++ {
+					h.Values[i] = ptr(0.0)
+				}
+				metricOf(t, s, "rotations").Series[0].History = h
+			}},
+			state: CheckFail, detail: noRotation,
+		},
+		"a failure, then rotations seen only in the current value": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), setRotations(counter(30)), readAfterLastStep(map[string]float64{"rotations": 31})},
+			state: CheckPass, detail: "rotations counted after the last failure at 2025-03-12 07:55 UTC",
+		},
+		"rotations, then a failure seen only in the current value": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), setRotations(counter(30, 22)), readAfterLastStep(map[string]float64{"rotationsFailed": 3})},
+			state: CheckFail, detail: "cmek_rotations_failed_total grew just now, no rotation counted since",
+		},
+		"a failure, no rotation series": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), func(s *collectors.Snapshot) { metricOf(t, s, "rotations").Series = nil }},
+			state: CheckFail, detail: noRotation,
+		},
+		"a failure, the rotation counter unreadable": {
+			opts:  []snapOpt{setFailed(counter(1, 20)), func(s *collectors.Snapshot) { metricOf(t, s, "rotations").Error = "bad_data: parse error" }},
+			state: CheckUnknown, detail: "cmek_rotations_failed_total grew 4h00m ago; whether a rotation was counted since cannot be told: bad_data: parse error",
+		},
+		"the failure counter unreadable": {
+			opts:  []snapOpt{func(s *collectors.Snapshot) { metricOf(t, s, "rotationsFailed").Error = "bad_data: parse error" }},
+			state: CheckUnknown, detail: "bad_data: parse error",
+		},
+		"Prometheus not configured": {
+			opts:  []snapOpt{broken(collectors.SourcePrometheus)},
+			state: CheckUnknown, detail: sourceErrors[collectors.SourcePrometheus],
+		},
+	}
+	b := MustDefault()
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := b.Verify(healthySnapshot(t, tc.opts...), testNow, []string{"rotation-metrics"})[0]
+			if r.State != tc.state || !strings.Contains(r.Detail, tc.detail) {
+				t.Errorf("%s (%s), want %s (%s)", r.State, r.Detail, tc.state, tc.detail)
+			}
+		})
 	}
 }
