@@ -681,7 +681,7 @@ func counterIncrease(m *collectors.Metric, keep func(map[string]string) bool) fl
 		if !keep(s.Labels) {
 			continue
 		}
-		_, vals := s.History.Points()
+		_, vals := seriesPoints(m, s)
 		for i := 1; i < len(vals); i++ {
 			if d := vals[i] - vals[i-1]; d > 0 {
 				total += d
@@ -693,6 +693,16 @@ func counterIncrease(m *collectors.Metric, keep func(map[string]string) bool) fl
 	return total
 }
 
+// seriesPoints is a series' history followed by its current value at the
+// time it was read, when that is later than the history's last step.
+func seriesPoints(m *collectors.Metric, s collectors.Series) ([]time.Time, []float64) {
+	ts, vals := s.History.Points()
+	if s.Value != nil && !m.At.IsZero() && (len(ts) == 0 || m.At.After(ts[len(ts)-1])) {
+		ts, vals = append(ts, m.At), append(vals, *s.Value)
+	}
+	return ts, vals
+}
+
 // lastIncrease is the time of the last step at which a counter (summed over
 // the series keep accepts) grew, or nil.
 func lastIncrease(m *collectors.Metric, keep func(map[string]string) bool) *time.Time {
@@ -701,7 +711,7 @@ func lastIncrease(m *collectors.Metric, keep func(map[string]string) bool) *time
 		if !keep(s.Labels) {
 			continue
 		}
-		ts, vals := s.History.Points()
+		ts, vals := seriesPoints(m, s)
 		for i := 1; i < len(vals); i++ {
 			if vals[i] != vals[i-1] && (last == nil || ts[i].After(*last)) {
 				at := ts[i]

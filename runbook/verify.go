@@ -148,10 +148,7 @@ func (t *triage) rotationMetrics() (CheckState, string) {
 func lastStep(m *collectors.Metric, moved func(prev, cur float64) bool) *time.Time {
 	var last *time.Time
 	for _, s := range m.Series {
-		ts, vals := s.History.Points()
-		if s.Value != nil && !m.At.IsZero() && (len(ts) == 0 || m.At.After(ts[len(ts)-1])) {
-			ts, vals = append(ts, m.At), append(vals, *s.Value)
-		}
+		ts, vals := seriesPoints(m, s)
 		for i := 1; i < len(vals); i++ {
 			if moved(vals[i-1], vals[i]) && (last == nil || ts[i].After(*last)) {
 				at := ts[i]

@@ -265,3 +265,34 @@ func TestLineDiff(t *testing.T) {
 		})
 	}
 }
+
+func TestWrapHanging(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		w    int
+		want string
+	}{
+		"short lines stay": {in: "  • short\nplain", w: 30, want: "  • short\nplain"},
+		"bullet continues under its text": {
+			in: "  • sets the pod template annotation restartedAt: pods are replaced", w: 30,
+			want: "  • sets the pod template\n    annotation restartedAt:\n    pods are replaced",
+		},
+		"command continues under the command": {
+			in: "  $ kubectl rollout restart deployment/oss-ai-orchestrator -n lab", w: 40,
+			want: "  $ kubectl rollout restart\n    deployment/oss-ai-orchestrator -n\n    lab",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := wrapHanging(tc.in, tc.w)
+			if got != tc.want {
+				t.Errorf("wrapHanging:\n%s\nwant:\n%s", got, tc.want)
+			}
+			for _, l := range strings.Split(got, "\n") {
+				if len([]rune(l)) > tc.w {
+					t.Errorf("line %q wider than %d", l, tc.w)
+				}
+			}
+		})
+	}
+}

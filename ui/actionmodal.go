@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -272,8 +273,11 @@ func (md actionModal) view(st *state, w int) string {
 			b.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
 		} else {
 			b.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
-			if md.result.Before != "" || md.result.After != "" {
-				b.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", firstLine(md.result.Before), firstLine(md.result.After))) + "\n")
+			switch {
+			case strings.Contains(md.result.Before+md.result.After, "\n"):
+				b.WriteString(lineDiff(st, md.result.Before, md.result.After))
+			case md.result.Before != "" || md.result.After != "":
+				b.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", md.result.Before, md.result.After)) + "\n")
 			}
 			f, _ := st.assess.Finding(md.scenario)
 			if busy := loadingList(st); len(busy) > 0 {
@@ -294,7 +298,7 @@ func (md actionModal) view(st *state, w int) string {
 		}
 		b.WriteString(s.Muted.Render("r verifies again (the checks follow every refresh) · enter or esc closes") + "\n")
 	}
-	return b.String()
+	return wrapHanging(b.String(), w)
 }
 
 // lastDryRun shows the newest cleanup dry-run Job and what its log says,
@@ -367,7 +371,34 @@ func checkMark(s Styles, c runbook.CheckState) string {
 	return s.Unknown.Render("?")
 }
 
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return l
+// wrapHanging wraps every line wider than w, so an action's changes,
+// command and checks are read whole, never cut: continuation lines are
+// indented under the text, past the line's indent and its marker (•, $, ✓...).
+func wrapHanging(text string, w int) string {
+	if w <= 20 {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= w {
+			out = append(out, l)
+			continue
+		}
+		plain := ansi.Strip(l)
+		indent := len(plain) - len(strings.TrimLeft(plain, " "))
+		for _, mark := range []string{"• ", "$ ", "✓ ", "✗ ", "? ", "! ", "+ ", "- "} {
+			if strings.HasPrefix(plain[indent:], mark) {
+				indent += ansi.StringWidth(mark)
+				break
+			}
+		}
+		indent = min(indent, w/2)
+		parts := strings.Split(ansi.Wrap(l, w-indent, " /,"), "\n")
+		out = append(out, parts[0])
+		for _, p := range parts[1:] {
+			out = append(out, strings.Repeat(" ", indent)+strings.TrimLeft(p, " "))
+		}
+	}
+	return strings.Join(out, "\n")
 }

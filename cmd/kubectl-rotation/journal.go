@@ -134,6 +134,7 @@ func writeJournalText(w io.Writer, path string, recs []actions.Record) error {
 		fmt.Fprintf(&b, "\n%s  %s  %s\n", in.Time.UTC().Format("2006-01-02 15:04:05 MST"), in.Action, state)
 		line := func(k, v string) {
 			if v != "" {
+				v = strings.TrimRight(v, "\n")
 				fmt.Fprintf(&b, "  %-8s %s\n", k, strings.ReplaceAll(v, "\n", "\n           "))
 			}
 		}
