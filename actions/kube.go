@@ -127,7 +127,9 @@ func CleanupJob(c config.Config, ns string, dryRun bool, at time.Time) Plan {
 		fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s --dry-run=client -o yaml | kubectl set env --local -f - DRY_RUN=%s -o yaml | kubectl create -f -", cj, job, ns, val),
 		map[string]string{"DRY_RUN": val}, nil)
 	if !dryRun {
-		p.Warning = "deletes secret versions beyond the retention; review a dry run's log first"
+		// it destroys secret versions: confirmed by typing the CronJob's name
+		p.Warning = "destroys secret versions beyond the retention, which cannot be recovered; review a dry run's log first"
+		p.Destructive, p.ConfirmName = true, cj
 	}
 	return p
 }

@@ -31,7 +31,7 @@ func TestPlans(t *testing.T) {
 		"cleanup dry run": {CleanupJob(c, "ns", true, at), runbook.ActionCleanupDryRun,
 			[]string{"--from=cronjob/secret-cleanup test-cleanup-", "DRY_RUN=true"}, "create jobs.batch", false},
 		"cleanup for real": {CleanupJob(c, "ns", false, at), runbook.ActionCleanupRun,
-			[]string{"manual-cleanup-", "DRY_RUN=false"}, "create jobs.batch", false},
+			[]string{"manual-cleanup-", "DRY_RUN=false"}, "create jobs.batch", true},
 		"raise deadline": {RaiseDeadline(c, "ns", 1800), runbook.ActionRaiseDeadline,
 			[]string{`kubectl patch cronjob cmek-rotation -n ns --type=merge -p '{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":1800}}}}'`}, "patch cronjobs.batch cmek-rotation", false},
 		"restart": {RestartOrchestrator(c, "ns", at), runbook.ActionRestartOrchestrator,

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -176,7 +177,11 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 		switch {
 		case msg.Type == tea.KeyEnter:
 			md.stage = stageNone
-		case key.Matches(msg, m.st.keys.Refresh) && m.inFlight == 0:
+		case key.Matches(msg, m.st.keys.Refresh):
+			if m.inFlight > 0 {
+				m.again = true // verify on data read after the key
+				return nil
+			}
 			return m.refresh() // verify again (a Job may still be running)
 		}
 	}
@@ -311,6 +316,9 @@ func lastDryRun(st *state) string {
 	for _, j := range st.snap.Kubernetes.Jobs { // newest first
 		if j.Role != "cleanup" || !strings.HasPrefix(j.Name, "test-cleanup-") {
 			continue
+		}
+		if j.Outcome == collectors.OutcomeRunning {
+			return s.Warning.Render("The last dry run, job "+j.Name+", is still running: wait for its log (esc, r refreshes) before confirming.") + "\n"
 		}
 		out := fmt.Sprintf("Last dry run: job %s %s", j.Name, j.Outcome)
 		if j.Log != nil && len(j.Log.Lines) > 0 {

@@ -260,6 +260,35 @@ func wantActions(t *testing.T, got []string, want ...string) {
 	}
 }
 
+// waitJobs waits until the Jobs named with prefix have finished, as an
+// engineer waits for a Job before reading its log.
+func (f *labFlow) waitJobs(prefix string) {
+	f.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		jobs, err := f.w.Env.Kube.Client.BatchV1().Jobs(f.w.Namespace).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		found, running := 0, 0
+		for _, j := range jobs.Items {
+			if strings.HasPrefix(j.Name, prefix) {
+				found++
+				if j.Status.CompletionTime == nil && j.Status.Failed == 0 {
+					running++
+				}
+			}
+		}
+		if found > 0 && running == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("Jobs %s*: %d found, %d still running", prefix, found, running)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // openScenario selects scenario n (1–6) on the overview and opens it.
 func (f *labFlow) openScenario(n int, title string) {
 	f.t.Helper()
@@ -466,7 +495,10 @@ func TestKeysAlone_Scenario3(t *testing.T) {
 	f.keys("down", "down") // step 3: the dry run
 	f.act("cleanup failing", "", "created")
 	f.wait(30*time.Second, "Verification: scenario")
-	f.keys("enter", "down") // step 4: the real run, after the dry run finished
+	f.waitJobs("test-cleanup-")
+	f.keys("r") // collect again: the dry run's log is in
+	f.wait(30*time.Second, "verifying: collecting again", "Verification: scenario")
+	f.keys("enter", "down") // step 4: the real run
 	f.wait(10*time.Second, "Resolution steps")
 	f.keys("a")
 	f.wait(30*time.Second, "Dry run complete: nothing deleted", "This destroys data. y, then type "+f.w.Config.Kubernetes.CleanupCronJob)

@@ -70,6 +70,7 @@ type Model struct {
 	loader   Loader
 	gen      int
 	inFlight int
+	again    bool // r was pressed during a load: load once more after it
 	progress chan progressMsg
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -251,6 +252,12 @@ func (m *Model) applyPart(msg partMsg) tea.Cmd {
 	m.recompute()
 	if m.inFlight == 0 {
 		m.st.loaded = true
+		if m.again {
+			// the load that just ended may have started before what the
+			// engineer waited for: r means data read after the key
+			m.again = false
+			return m.refresh()
+		}
 		if m.loader.Live() && m.st.opts.Refresh > 0 {
 			return scheduleTick(m.st.opts.Refresh, m.gen)
 		}
@@ -294,7 +301,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.inFlight > 0 {
-			m.st.message = "a refresh is already running"
+			m.again = true
+			m.st.message = "a refresh is running; another starts when it ends"
 			return m, nil
 		}
 		m.st.message = ""

@@ -198,12 +198,22 @@ func TestModel_Update(t *testing.T) {
 			next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")})
 			return next.(Model), cmd
 		}()
-		if m.gen != gen || cmd != nil || !strings.Contains(m.st.message, "already running") {
+		if m.gen != gen || cmd != nil || !strings.Contains(m.st.message, "another starts when it ends") {
 			t.Errorf("second r while loading: gen %d (want %d), cmd %v, message %q", m.gen, gen, cmd, m.st.message)
 		}
 		m = send(m, tickMsg{gen: gen - 1})
 		if m.gen != gen {
 			t.Errorf("an old tick started a load")
+		}
+		// when the running load ends, the one r asked for starts, once
+		for i, src := range []string{collectors.SourceKubernetes, collectors.SourceLogs, collectors.SourceVault, collectors.SourcePrometheus} {
+			m = send(m, partMsg{gen: gen, part: collectors.Part{Status: collectors.Status{Source: src, State: collectors.StateOK}}, at: time.Now()})
+			if want := gen + map[bool]int{true: 1}[i == 3]; m.gen != want {
+				t.Fatalf("after %d of 4 answers: gen %d, want %d", i+1, m.gen, want)
+			}
+		}
+		if m.inFlight != 4 || m.again {
+			t.Errorf("the load r asked for: inFlight %d, again %v", m.inFlight, m.again)
 		}
 	})
 

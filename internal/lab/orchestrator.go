@@ -294,13 +294,20 @@ func (o *Orchestrator) audit(ctx context.Context, events []string) bool {
 	if err != nil {
 		return false
 	}
-	for _, p := range pods.Items {
-		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
-			o.Logs.Append(o.Namespace, p.Name, p.Spec.Containers[0].Name, []byte(strings.Join(events, "\n")+"\n"))
-			return true
+	// the newest running pod: during a rollout the old ones are going
+	var newest *corev1.Pod
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning &&
+			(newest == nil || newest.CreationTimestamp.Before(&p.CreationTimestamp)) {
+			newest = p
 		}
 	}
-	return false
+	if newest == nil {
+		return false
+	}
+	o.Logs.Append(o.Namespace, newest.Name, newest.Spec.Containers[0].Name, []byte(strings.Join(events, "\n")+"\n"))
+	return true
 }
 
 // --- metrics ------------------------------------------------------------------
