@@ -95,21 +95,27 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 			}
 		}
 		return CheckPass, "the orchestrator's token TTL is healthy and renewals succeed"
-	case "versions-within-retention":
+	case "versions-within-retention", "versions-within-cleanup-retention":
 		ts, why := t.tenants()
 		if why != "" {
 			return CheckUnknown, why
 		}
+		// Scenario 4 judges the CMEK retention; Scenario 3 the cleanup's
+		// own (retention.secrets.retentionVersions from the ConfigMaps)
+		limit, which := t.s.Config.Vault.RetentionVersions, "retention"
+		if id == "versions-within-cleanup-retention" {
+			limit, which = t.cleanupRetention(), "the cleanup's retention"
+		}
 		over := 0
 		for _, tn := range ts {
-			if tn.LiveVersions > t.s.Config.Vault.RetentionVersions {
+			if tn.LiveVersions > limit {
 				over++
 			}
 		}
 		if over > 0 {
-			return CheckFail, fmt.Sprintf("%d tenants over retention", over)
+			return CheckFail, fmt.Sprintf("%d tenants over %s of %d versions", over, which, limit)
 		}
-		return CheckPass, "every tenant within retention"
+		return CheckPass, fmt.Sprintf("every tenant within %s of %d versions", which, limit)
 	}
 	return CheckUnknown, "no check is defined for " + id
 }

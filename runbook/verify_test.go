@@ -177,3 +177,36 @@ func TestBook_Verify_RotationMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestBook_Verify_Retentions: Scenario 4 judges the CMEK retention (5),
+// Scenario 3 the cleanup's own retention from the ConfigMaps (10).
+func TestBook_Verify_Retentions(t *testing.T) {
+	b := MustDefault()
+	ids := []string{"versions-within-retention", "versions-within-cleanup-retention"}
+	tests := map[string]struct {
+		live        int
+		configMap   bool
+		want, want2 CheckState
+	}{
+		"within both":                         {live: 5, configMap: true, want: CheckPass, want2: CheckPass},
+		"over the CMEK one, within cleanup's": {live: 8, configMap: true, want: CheckFail, want2: CheckPass},
+		"over both":                           {live: 12, configMap: true, want: CheckFail, want2: CheckFail},
+		"no cleanup setting: the CMEK one":    {live: 8, configMap: false, want: CheckFail, want2: CheckFail},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, func(s *collectors.Snapshot) {
+				s.Vault.Tenants[0].LiveVersions = tc.live
+				s.Kubernetes.Retention = nil
+				if tc.configMap {
+					s.Kubernetes.Retention = []collectors.RetentionSource{{ConfigMap: "orchestrator-config", Key: "values.yaml",
+						Settings: map[string]string{"retention.secrets.retentionVersions": "10"}}}
+				}
+			})
+			r := b.Verify(s, testNow, ids)
+			if r[0].State != tc.want || r[1].State != tc.want2 {
+				t.Errorf("got %s (%s) and %s (%s), want %s and %s", r[0].State, r[0].Detail, r[1].State, r[1].Detail, tc.want, tc.want2)
+			}
+		})
+	}
+}

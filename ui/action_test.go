@@ -277,6 +277,10 @@ func TestWrapHanging(t *testing.T) {
 			in: "  • sets the pod template annotation restartedAt: pods are replaced", w: 30,
 			want: "  • sets the pod template\n    annotation restartedAt:\n    pods are replaced",
 		},
+		"flags are not split at their hyphens": {
+			in: "  $ kubectl create job x --dry-run=client -o yaml", w: 34,
+			want: "  $ kubectl create job x\n    --dry-run=client -o yaml",
+		},
 		"command continues under the command": {
 			in: "  $ kubectl rollout restart deployment/oss-ai-orchestrator -n lab", w: 40,
 			want: "  $ kubectl rollout restart\n    deployment/oss-ai-orchestrator -n\n    lab",

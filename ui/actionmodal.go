@@ -402,11 +402,19 @@ func wrapHanging(text string, w int) string {
 			}
 		}
 		indent = min(indent, w/2)
-		parts := strings.Split(ansi.Wrap(l, w-indent, " /,"), "\n")
+		parts := strings.Split(wrapWords(l, w-indent), "\n")
 		out = append(out, parts[0])
 		for _, p := range parts[1:] {
 			out = append(out, strings.Repeat(" ", indent)+strings.TrimLeft(p, " "))
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// wrapWords wraps text (ANSI-styled or not) at spaces, slashes and commas,
+// never at a hyphen, so a command's flags (-o, --dry-run=client) are not
+// split across lines; a word longer than the width is cut.
+func wrapWords(text string, w int) string {
+	const nbHyphen = "\u2011" // as wide as '-', not a breakpoint
+	return strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(text, "-", nbHyphen), w, " /,"), nbHyphen, "-")
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -118,7 +117,7 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 	// wrapped adds text indented by n spaces, wrapped to the width, so
 	// evidence and commands are read whole, never cut
 	wrapped := func(n int, text string) {
-		for _, l := range strings.Split(ansi.Wrap(text, max(20, w-n), " /,"), "\n") {
+		for _, l := range strings.Split(wrapWords(text, max(20, w-n)), "\n") {
 			out = append(out, strings.Repeat(" ", n)+l)
 		}
 	}
