@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -559,6 +560,36 @@ func TestActions_Vault(t *testing.T) {
 			t.Errorf("after trim: %d live, max_versions %d", live, md.MaxVersions)
 		}
 		wantJournal(t, path, "trim-versions", "ok")
+	})
+
+	t.Run("trim every tenant named, stopping at one that fails", func(t *testing.T) {
+		ex, path := executor(t, w)
+		rest := w.Seeded.OverRetention[1:]
+		p := actions.TrimVersionsAll(w.Config, append(append([]string(nil), rest...), "t-999"))
+		if !p.Destructive || p.ConfirmName != fmt.Sprintf("%d tenants", len(rest)+1) {
+			t.Fatalf("plan %+v: want destructive, confirmed by the count", p)
+		}
+		// t-999 has no key: the others are trimmed, the error says which
+		_, err := ex.Execute(ctx, p, "over retention")
+		if err == nil || !strings.Contains(err.Error(), "t-999") || !strings.Contains(err.Error(), "trimmed before it: "+strings.Join(rest, ", ")) {
+			t.Fatalf("err = %v, want t-999 named and the trimmed ones listed", err)
+		}
+		for _, tn := range rest {
+			md, err := root.KVv2(w.Config.Vault.KVMount).GetMetadata(ctx, w.Config.TenantPath(tn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			live := 0
+			for _, v := range md.Versions {
+				if !v.Destroyed && v.DeletionTime.IsZero() {
+					live++
+				}
+			}
+			if live != w.Config.Vault.RetentionVersions || md.MaxVersions != w.Config.Vault.RetentionVersions {
+				t.Errorf("%s after trim: %d live, max_versions %d", tn, live, md.MaxVersions)
+			}
+		}
+		wantJournal(t, path, "trim-versions-all", "failed")
 	})
 
 	t.Run("vault capability missing", func(t *testing.T) {

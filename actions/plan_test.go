@@ -44,6 +44,8 @@ func TestPlans(t *testing.T) {
 		"fix role": {FixRole(c, "ns"), runbook.ActionFixRole,
 			[]string{"vault write auth/kubernetes/role/oss-ai-orchestrator bound_service_account_names=oss-ai-orchestrator bound_service_account_namespaces=ns policies=cmek-rotation,secret-read ttl=24h"},
 			"vault update on auth/kubernetes/role/oss-ai-orchestrator", false},
+		"trim versions of every tenant named": {TrimVersionsAll(c, []string{"t-003", "t-011"}), runbook.ActionTrimVersionsAll,
+			[]string{"for t in t-003 t-011; do vault kv metadata put -max-versions=5 secret/tenants/$t/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
 		"trim versions": {TrimVersions(c, "t-042"), runbook.ActionTrimVersions,
 			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-042/cmek"}, "vault update on secret/destroy/tenants/t-042/cmek", true},
 		"emergency rotate": {EmergencyRotate(c, "ns", "t-042", "manual-emergency", "automated rotation failed", "ops-team", at), runbook.ActionEmergencyRotate,

@@ -64,6 +64,11 @@ func PlanFor(id string, in Input) (Plan, error) {
 			return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence: trim one by hand (vault kv metadata put -max-versions=%d ...)", c.Vault.RetentionVersions)
 		}
 		return TrimVersions(c, tenant), nil
+	case runbook.ActionTrimVersionsAll:
+		if len(in.Tenants) == 0 {
+			return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence")
+		}
+		return TrimVersionsAll(c, in.Tenants), nil
 	case runbook.ActionEmergencyRotate:
 		if tenant == "" {
 			return Plan{}, fmt.Errorf("no tenant is named by the evidence: use the command with %s=<tenant-id>", c.Kubernetes.TenantEnv)

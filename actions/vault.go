@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,37 +201,106 @@ func TrimVersions(c config.Config, tenant string) Plan {
 		run: func(ex *Executor, dry bool) (Result, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
-			kv := ex.Vault.KVv2(mount)
-			md, err := kv.GetMetadata(ctx, path)
+			t, err := trimOne(ctx, ex.Vault.KVv2(mount), path, keep, dry)
 			if err != nil {
-				return Result{}, fmt.Errorf("read metadata of %s: %w", path, err)
+				return Result{}, err
 			}
-			var destroy []int
-			live := 0
-			for v := md.CurrentVersion; v >= 1; v-- {
-				meta, ok := md.Versions[fmt.Sprint(v)]
-				if !ok || meta.Destroyed || !meta.DeletionTime.IsZero() {
-					continue
-				}
-				live++
-				if live > keep {
-					destroy = append(destroy, v)
-				}
-			}
-			before := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
-			after := fmt.Sprintf("%d live versions, max_versions %d", min(live, keep), keep)
 			if dry {
-				return Result{Summary: fmt.Sprintf("would destroy versions %v and set max_versions=%d", destroy, keep), Before: before, After: after}, nil
+				return Result{Summary: fmt.Sprintf("would destroy versions %v and set max_versions=%d", t.destroy, keep), Before: t.before, After: t.after}, nil
 			}
-			if err := kv.PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &keep}); err != nil {
-				return Result{}, fmt.Errorf("set max_versions on %s: %w", path, err)
-			}
-			if len(destroy) > 0 {
-				if err := kv.Destroy(ctx, path, destroy); err != nil {
-					return Result{}, fmt.Errorf("destroy versions %v of %s (max_versions was set): %w", destroy, path, err)
-				}
-			}
-			return Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", destroy, keep), Object: path, Before: before, After: after}, nil
+			return Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", t.destroy, keep), Object: path, Before: t.before, After: t.after}, nil
 		},
 	}
+}
+
+type trimmed struct {
+	destroy       []int
+	before, after string
+}
+
+// trimOne sets max_versions=keep on path and destroys its live versions
+// beyond the newest keep (only reads when dry).
+func trimOne(ctx context.Context, kv *vault.KVv2, path string, keep int, dry bool) (trimmed, error) {
+	md, err := kv.GetMetadata(ctx, path)
+	if err != nil {
+		return trimmed{}, fmt.Errorf("read metadata of %s: %w", path, err)
+	}
+	var t trimmed
+	live := 0
+	for v := md.CurrentVersion; v >= 1; v-- {
+		meta, ok := md.Versions[fmt.Sprint(v)]
+		if !ok || meta.Destroyed || !meta.DeletionTime.IsZero() {
+			continue
+		}
+		live++
+		if live > keep {
+			t.destroy = append(t.destroy, v)
+		}
+	}
+	t.before = fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
+	t.after = fmt.Sprintf("%d live versions, max_versions %d", min(live, keep), keep)
+	if dry {
+		return t, nil
+	}
+	if err := kv.PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &keep}); err != nil {
+		return t, fmt.Errorf("set max_versions on %s: %w", path, err)
+	}
+	if len(t.destroy) > 0 {
+		if err := kv.Destroy(ctx, path, t.destroy); err != nil {
+			return t, fmt.Errorf("destroy versions %v of %s (max_versions was set): %w", t.destroy, path, err)
+		}
+	}
+	return t, nil
+}
+
+// TrimVersionsAll trims every tenant the evidence names over retention, as
+// TrimVersions does for one: for the engineer facing dozens of them. It
+// stops at the first tenant that fails and says which were done. The
+// number of tenants must be typed to confirm ("14 tenants").
+func TrimVersionsAll(c config.Config, tenants []string) Plan {
+	mount, keep := c.Vault.KVMount, c.Vault.RetentionVersions
+	tenants = slices.Clone(tenants)
+	var perms []Permission
+	for _, tn := range tenants {
+		p := c.TenantPath(tn)
+		perms = append(perms, Permission{Path: mount + "/metadata/" + p, Capability: "update"}, Permission{Path: mount + "/destroy/" + p, Capability: "update"})
+	}
+	confirm := fmt.Sprintf("%d tenants", len(tenants))
+	return Plan{
+		Action: runbook.ActionTrimVersionsAll, Title: fmt.Sprintf("Trim %d tenants to %d key versions", len(tenants), keep), Kind: KindVault,
+		Target: fmt.Sprintf("vault %s, tenants %s", mount, strings.Join(tenants, ", ")),
+		Changes: []string{fmt.Sprintf("for each tenant: max_versions=%d", keep),
+			fmt.Sprintf("for each tenant: destroys every version older than the newest %d (permanently)", keep)},
+		Command: fmt.Sprintf("for t in %s; do vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s; done",
+			strings.Join(tenants, " "), keep, mount, c.TenantPath("$t"), mount, c.TenantPath("$t")),
+		Destructive: true, ConfirmName: confirm,
+		Warning:     fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted", confirm),
+		Permissions: perms,
+		run: func(ex *Executor, dry bool) (Result, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout+time.Duration(len(tenants))*time.Second)
+			defer cancel()
+			kv := ex.Vault.KVv2(mount)
+			destroyed := 0
+			var done []string
+			for _, tn := range tenants {
+				t, err := trimOne(ctx, kv, c.TenantPath(tn), keep, dry)
+				if err != nil {
+					return Result{}, fmt.Errorf("%s: %w; trimmed before it: %s", tn, err, strings.Join(orNone(done), ", "))
+				}
+				destroyed += len(t.destroy)
+				done = append(done, tn)
+			}
+			if dry {
+				return Result{Summary: fmt.Sprintf("would destroy %d versions in %d tenants and set max_versions=%d", destroyed, len(tenants), keep)}, nil
+			}
+			return Result{Summary: fmt.Sprintf("destroyed %d versions in %d tenants, max_versions=%d", destroyed, len(tenants), keep), Object: mount}, nil
+		},
+	}
+}
+
+func orNone(s []string) []string {
+	if len(s) == 0 {
+		return []string{"none"}
+	}
+	return s
 }

@@ -95,6 +95,7 @@ const (
 	ActionFixPolicy           = "fix-policy"
 	ActionFixRole             = "fix-role"
 	ActionTrimVersions        = "trim-versions"
+	ActionTrimVersionsAll     = "trim-versions-all"
 	ActionEmergencyRotate     = "emergency-rotate"
 	ActionEnableAudit         = "enable-audit"
 	ActionCleanupDryRunOff    = "cleanup-dry-run-off"
@@ -103,7 +104,7 @@ const (
 // Actions lists every action id.
 func Actions() []string {
 	return []string{ActionTriggerRotation, ActionCleanupDryRun, ActionCleanupRun, ActionRenewToken, ActionRestartOrchestrator,
-		ActionRaiseDeadline, ActionFixPolicy, ActionFixRole, ActionTrimVersions, ActionEmergencyRotate, ActionEnableAudit, ActionCleanupDryRunOff}
+		ActionRaiseDeadline, ActionFixPolicy, ActionFixRole, ActionTrimVersions, ActionEmergencyRotate, ActionEnableAudit, ActionCleanupDryRunOff, ActionTrimVersionsAll}
 }
 
 var loadBook = sync.OnceValues(func() (*Book, error) { return Parse(runbookYAML) })

@@ -26,6 +26,7 @@ type Vars struct {
 	VaultAddr              string
 	KVMount                string
 	TenantPathExample      string
+	TenantPathOfT          string // the tenant path with $t for the tenant, for shell loops
 	TenantExample          string
 	TenantEnv              string
 	RetentionVersions      int
@@ -111,6 +112,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		}
 	}
 	v.TenantPathExample = c.TenantPath(v.TenantExample)
+	v.TenantPathOfT = c.TenantPath("$t")
 	return v
 }
 

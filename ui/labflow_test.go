@@ -394,8 +394,9 @@ func TestKeysAlone_Scenario2(t *testing.T) {
 }
 
 // TestKeysAlone_Scenario4: three tenants keep more key versions than the
-// retention and have no max_versions. trim-versions on each (destructive:
-// the tenant's id typed), then the versions are within retention and the
+// retention and have no max_versions. trim-versions on the first (its id
+// typed), then trim-versions-all on the two the evidence still names (the
+// count typed); the versions are within retention and the
 // SecretVersionOverflow alert resolves.
 func TestKeysAlone_Scenario4(t *testing.T) {
 	f := startLabFlow(t, lab.RetentionOverflow, 24)
@@ -405,19 +406,13 @@ func TestKeysAlone_Scenario4(t *testing.T) {
 	}
 	f.openScenario(4, "Key version retention overflow")
 	f.keys("down", "down") // step 3: trim one tenant
-	for i, tn := range over {
-		reason := ""
-		if i == 0 {
-			reason = "versions over retention"
-		}
-		f.act(reason, tn, "destroyed versions")
-		f.wait(30*time.Second, "Verification: scenario")
-		if i < len(over)-1 {
-			f.keys("enter") // close, then the next tenant the evidence names
-		}
-	}
+	f.act("versions over retention", over[0], "destroyed versions")
+	f.wait(30*time.Second, "Verification: scenario")
+	f.keys("enter", "down") // step 4: every tenant still named
+	f.act("", "2 tenants", "destroyed", "in 2 tenants")
+	f.wait(30*time.Second, "Verification: scenario")
 	f.verified(runbook.ScenarioRetentionOverflow, 60*time.Second)
-	wantActions(t, f.journal("versions over retention"), "trim-versions", "trim-versions", "trim-versions")
+	wantActions(t, f.journal("versions over retention"), "trim-versions", "trim-versions-all")
 	kv := f.w.Env.VaultRoot(t).KVv2(f.w.Names.KVMount)
 	for _, tn := range over {
 		md, err := kv.GetMetadata(context.Background(), f.w.Names.TenantPath(tn))
