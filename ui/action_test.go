@@ -15,9 +15,19 @@ import (
 
 // fakeActor records what it was asked; its answers are set by the test.
 type fakeActor struct {
+	permErr  map[string]error // by a piece of the plan's command
 	checkErr error
 	executed []string
 	reasons  []string
+}
+
+func (f *fakeActor) Preflight(_ context.Context, p actions.Plan) error {
+	for piece, err := range f.permErr {
+		if strings.Contains(p.Command, piece) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (f *fakeActor) Check(_ context.Context, p actions.Plan) (actions.Result, error) {
@@ -298,5 +308,66 @@ func TestWrapHanging(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// runBatch executes a (batched) command and feeds every message back.
+func runBatch(m Model, cmd tea.Cmd) Model {
+	if cmd == nil {
+		return m
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			m = runBatch(m, c)
+		}
+	case nil:
+	default:
+		m = send(m, msg)
+	}
+	return m
+}
+
+// TestAction_PermissionsShownBeforeTheKey: opening a scenario checks the
+// permissions of its actions; a forbidden one says so beside its step and
+// its key opens nothing.
+func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
+	fa := &fakeActor{permErr: map[string]error{
+		"rollout restart": fmt.Errorf("Rolling restart of the orchestrator: %w: patch deployments.apps oss-ai-orchestrator in rotation-lab", actions.ErrForbidden),
+		"renew -accessor": fmt.Errorf("renew: %w: vault update on auth/token/renew-accessor", actions.ErrForbidden),
+	}}
+	m := liveDemo(t, fa)
+	m = keys(m, "down")
+	m, cmd := press(m, "enter") // Scenario 2
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "checking your permissions") {
+		t.Errorf("before the answers, the steps should say the check is running:\n%s", out)
+	}
+	m = runBatch(m, cmd)
+	lines := map[string]string{}
+	ls, _ := m.scenario.lines(m.st, 200)
+	for _, l := range strings.Split(ansi.Strip(strings.Join(ls, "\n")), "\n") {
+		for _, id := range []string{"renew-token", "restart-orchestrator", "fix-role"} {
+			if strings.Contains(l, "action "+id) {
+				lines[id] = strings.TrimSpace(l)
+			}
+		}
+	}
+	want := map[string]string{
+		"fix-role":             "a: run action fix-role (permitted; dry-run, confirmed, journaled)",
+		"restart-orchestrator": "action restart-orchestrator: you may not run it — Rolling restart of the orchestrator: not permitted: patch deployments.apps oss-ai-orchestrator in rotation-lab",
+		// renew-accessor forbidden, but the own token may be renewed
+		"renew-token": "a: run action renew-token (permitted: your own token: renew-accessor is not permitted; dry-run, confirmed, journaled)",
+	}
+	for id, w := range want {
+		if lines[id] != w {
+			t.Errorf("%s: %q, want %q", id, lines[id], w)
+		}
+	}
+	for i := 1; i < 6; i++ { // step 6: the restart
+		m = keys(m, "down")
+	}
+	m, _ = press(m, "a")
+	if m.modal.stage != stageNone || !strings.Contains(m.st.message, "you may not run it") {
+		t.Errorf("a on a forbidden action: stage %d, message %q", m.modal.stage, m.st.message)
 	}
 }

@@ -20,6 +20,7 @@ import (
 // Actor runs actions for the dashboard (actions.Executor). The dashboard
 // shows action keys as unavailable when it has none.
 type Actor interface {
+	Preflight(ctx context.Context, p actions.Plan) error
 	Check(ctx context.Context, p actions.Plan) (actions.Result, error)
 	Execute(ctx context.Context, p actions.Plan, reason string) (actions.Result, error)
 }
@@ -56,6 +57,13 @@ type actionModal struct {
 }
 
 type (
+	// permMsg answers the permission preflight of one action of a
+	// scenario's steps.
+	permMsg struct {
+		scenario, id string
+		err          error
+		note         string
+	}
 	checkMsg struct {
 		plan actions.Plan
 		res  actions.Result
@@ -81,6 +89,54 @@ func executeCmd(ctx context.Context, a Actor, p actions.Plan, reason string) tea
 	}
 }
 
+// preflight checks, in Cmds, the permissions of every action the
+// scenario's steps offer, so each key is shown permitted or not before it is
+// pressed (the modal checks again, with the server's dry run).
+func (m *Model) preflight(scenario string) tea.Cmd {
+	st := m.st
+	clear(st.perms)
+	if st.opts.Mode != "live" || st.opts.ReadOnly || m.actor == nil {
+		return nil
+	}
+	sc, ok := st.book.Scenario(scenario)
+	if !ok {
+		return nil
+	}
+	f, _ := st.assess.Finding(scenario)
+	var cmds []tea.Cmd
+	for _, step := range sc.Steps {
+		id := step.Action
+		if id == "" {
+			continue
+		}
+		if _, done := st.perms[id]; done {
+			continue
+		}
+		p, err := actions.PlanFor(id, actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt})
+		if err != nil {
+			st.perms[id] = permState{checked: true, err: err}
+			continue
+		}
+		st.perms[id] = permState{}
+		cmds = append(cmds, preflightCmd(m.ctx, m.actor, scenario, p))
+	}
+	return tea.Batch(cmds...)
+}
+
+func preflightCmd(ctx context.Context, a Actor, scenario string, p actions.Plan) tea.Cmd {
+	return func() tea.Msg {
+		err := a.Preflight(ctx, p)
+		note := ""
+		if errors.Is(err, actions.ErrForbidden) && p.Action == runbook.ActionRenewToken && strings.Contains(p.Command, "-accessor") {
+			// the modal falls back to the operator's own token
+			if err2 := a.Preflight(ctx, actions.RenewToken("")); err2 == nil {
+				err, note = nil, "your own token: renew-accessor is not permitted"
+			}
+		}
+		return permMsg{scenario: scenario, id: p.Action, err: err, note: note}
+	}
+}
+
 // startAction opens the modal for the selected step's action.
 func (m *Model) startAction(id string) tea.Cmd {
 	st := m.st
@@ -90,6 +146,9 @@ func (m *Model) startAction(id string) tea.Cmd {
 		return nil
 	case m.actor == nil:
 		st.message = "actions are unavailable: " + m.actorWhy
+		return nil
+	case errors.Is(st.perms[id].err, actions.ErrForbidden):
+		st.message = actionNote(st, id)
 		return nil
 	}
 	f, _ := st.assess.Finding(m.scenario.id)

@@ -11,6 +11,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	vault "github.com/hashicorp/vault/api"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 
@@ -205,4 +207,47 @@ func TestFlow_ReadOnlyProvenAtTheServers(t *testing.T) {
 	if vreads == 0 {
 		t.Fatal("no Vault read in the audit device: the check proves nothing")
 	}
+}
+
+// TestFlow_PermissionsFromTheServers: an engineer bound to the "view"
+// ClusterRole in the namespace opens Scenario 2: the API server's
+// SelfSubjectAccessReview says the restart is not theirs to run, and the
+// step says so before the key is pressed; the Vault actions (root token)
+// are offered.
+func TestFlow_PermissionsFromTheServers(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.VaultTokenExpired}, Tenants: 6})
+	ctx := context.Background()
+	user := "viewer-" + w.Namespace
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	if _, err := e.Kube.Client.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kcfg, _, err := e.Kube.AddUser(user, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = e.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{REST: kcfg, Vault: vcfg, VaultToken: e.Vault.RootToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	j, err := actions.OpenJournal(t.TempDir() + "/journal.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
+	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", NoColor: true}).WithActor(ex, "")
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 60))
+	waitFor(t, tm, "Vault token expired", "ACTIVE")
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "action restart-orchestrator: you may not run it", "patch deployments.apps "+w.Config.Kubernetes.OrchestratorDeployment,
+		"a: run action fix-role (permitted")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }

@@ -62,6 +62,18 @@ type state struct {
 	progress map[string]collectors.Progress
 	spin     string
 	message  string // last one-line notice (copied, errors)
+	// perms are the permission preflights of the open scenario's actions,
+	// by action id; noActor says why actions cannot run at all.
+	perms   map[string]permState
+	noActor string
+}
+
+// permState is an action's permission preflight: pending until checked;
+// err wraps actions.ErrForbidden when a permission is missing.
+type permState struct {
+	checked bool
+	err     error
+	note    string
 }
 
 // Model is the root Bubble Tea model.
@@ -114,6 +126,10 @@ type (
 // with why).
 func (m Model) WithActor(a Actor, why string) Model {
 	m.actor, m.actorWhy = a, why
+	m.st.noActor = ""
+	if a == nil {
+		m.st.noActor = why
+	}
 	return m
 }
 
@@ -125,6 +141,7 @@ func New(loader Loader, o Options) Model {
 		snap: &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
 			VaultAddr: o.VaultAddr, Config: o.Config},
 		loading: map[string]bool{}, progress: map[string]collectors.Progress{},
+		perms: map[string]permState{}, noActor: "no executor was set up",
 	}
 	st.assess = st.book.Triage(st.snap, time.Time{})
 	st.vars = runbook.NewVars(st.snap, time.Time{})
@@ -217,6 +234,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, listenProgress(m.progress)
 	case noticeMsg:
 		m.st.message = string(msg)
+		return m, nil
+	case permMsg:
+		if msg.scenario == m.scenario.id {
+			m.st.perms[msg.id] = permState{checked: true, err: msg.err, note: msg.note}
+		}
 		return m, nil
 	case checkMsg, doneMsg:
 		cmd, _ := m.modalMsg(msg)
@@ -370,6 +392,7 @@ func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if open, ok := m.overview.update(msg, m.st); ok {
 			m.scenario = newScenarioView(open)
 			m.view = viewScenario
+			return m, m.preflight(open.ID)
 		}
 	case viewScenario:
 		if key.Matches(msg, m.st.keys.Action) {

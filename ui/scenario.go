@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -200,6 +202,22 @@ func actionNote(st *state, id string) string {
 		return "action " + id + ": disabled (" + st.opts.Mode + " is read-only)"
 	case st.opts.ReadOnly:
 		return "action " + id + ": disabled (--read-only)"
+	case st.noActor != "":
+		return "action " + id + ": unavailable (" + st.noActor + ")"
+	}
+	p, ok := st.perms[id]
+	switch {
+	case !ok:
+	case !p.checked:
+		return "a: run action " + id + " (checking your permissions…)"
+	case errors.Is(p.err, actions.ErrForbidden):
+		return "action " + id + ": you may not run it — " + p.err.Error()
+	case p.err != nil:
+		return "a: run action " + id + " (" + p.err.Error() + ")"
+	case p.note != "":
+		return "a: run action " + id + " (permitted: " + p.note + "; dry-run, confirmed, journaled)"
+	default:
+		return "a: run action " + id + " (permitted; dry-run, confirmed, journaled)"
 	}
 	return "a: run action " + id + " (checked, dry-run, confirmed, journaled)"
 }
