@@ -550,12 +550,7 @@ func TestActions_Vault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		live := 0
-		for _, v := range md.Versions {
-			if !v.Destroyed && v.DeletionTime.IsZero() {
-				live++
-			}
-		}
+		live := lab.LiveVersions(md)
 		if live != w.Config.Vault.RetentionVersions || md.MaxVersions != w.Config.Vault.RetentionVersions {
 			t.Errorf("after trim: %d live, max_versions %d", live, md.MaxVersions)
 		}
@@ -579,12 +574,7 @@ func TestActions_Vault(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			live := 0
-			for _, v := range md.Versions {
-				if !v.Destroyed && v.DeletionTime.IsZero() {
-					live++
-				}
-			}
+			live := lab.LiveVersions(md)
 			if live != w.Config.Vault.RetentionVersions || md.MaxVersions != w.Config.Vault.RetentionVersions {
 				t.Errorf("%s after trim: %d live, max_versions %d", tn, live, md.MaxVersions)
 			}

@@ -419,12 +419,7 @@ func TestKeysAlone_Scenario4(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		live := 0
-		for _, v := range md.Versions {
-			if !v.Destroyed && v.DeletionTime.IsZero() {
-				live++
-			}
-		}
+		live := lab.LiveVersions(md)
 		if live > f.w.Names.RetentionVersions || md.MaxVersions != f.w.Names.RetentionVersions {
 			t.Errorf("%s: %d live versions, max_versions %d after the trim", tn, live, md.MaxVersions)
 		}

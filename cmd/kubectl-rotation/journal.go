@@ -39,15 +39,7 @@ stderr and skipped. Needs no cluster.`,
   kubectl rotation journal --since 24h -o json`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:         completeValidateRun(o),
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.Flags().DurationVar(&o.since, "since", 0, "Only actions started within this `DURATION` (e.g. 24h); 0 shows all")

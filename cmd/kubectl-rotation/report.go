@@ -43,15 +43,7 @@ matters could not be read).`,
   kubectl rotation report --from snap.json -o json`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:         completeValidateRun(o),
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "Output format: "+strings.Join(reportFormats(), ", "))
 	o.source.addFlags(cmd.Flags())

@@ -78,15 +78,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:              completeValidateRun(o),
 	}
 	cmd.SetVersionTemplate("kubectl-rotation {{.Version}}\n")
 	cmd.SetOut(streams.Out)
@@ -190,4 +182,25 @@ func (q *quitOnEOF) Read(p []byte) (int, error) {
 		q.quit()
 	}
 	return n, err
+}
+
+// command is a subcommand's options, run the way kubectl plugins are.
+type command interface {
+	Complete(cmd *cobra.Command, args []string) error
+	Validate() error
+	Run() error
+}
+
+// completeValidateRun is a cobra RunE that completes, validates and runs o,
+// stopping at the first error.
+func completeValidateRun(o command) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run()
+	}
 }

@@ -31,15 +31,7 @@ the status of each source. No secret value is read. Replay it with
 		Example:      "  kubectl rotation snapshot -o json > snap.json",
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:         completeValidateRun(o),
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "json", "Output format: json")
 	return cmd

@@ -196,6 +196,9 @@ func (o *Orchestrator) cleanup(ctx context.Context, p *corev1.Pod) testenv.PodOu
 	return testenv.PodOutcome{Log: log.String()}
 }
 
+// LiveVersions counts a key's live versions: neither deleted nor destroyed.
+func LiveVersions(md *vault.KVMetadata) int { return len(liveBeyond(md, 0)) }
+
 // liveBeyond is the live versions (neither deleted nor destroyed) older than
 // the newest keep of them, oldest first.
 func liveBeyond(md *vault.KVMetadata, keep int) []int {
@@ -365,7 +368,7 @@ func (o *Orchestrator) refreshGauges(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		versions[tn] = float64(len(liveBeyond(md, 0)))
+		versions[tn] = float64(LiveVersions(md))
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
