@@ -46,3 +46,13 @@ func TestSeriesPoints(t *testing.T) {
 		})
 	}
 }
+
+func TestVars_ForTenants(t *testing.T) {
+	v := Vars{TenantExample: "t-001", TenantPathExample: "tenants/t-001/cmek", TenantPathOfT: "tenants/$t/cmek"}
+	if got := v.ForTenants([]string{"t-042", "t-017"}); got.TenantExample != "t-042" || got.TenantPathExample != "tenants/t-042/cmek" {
+		t.Errorf("ForTenants = %+v", got)
+	}
+	if got := v.ForTenants(nil); got != v {
+		t.Errorf("ForTenants(nil) changed the vars: %+v", got)
+	}
+}

@@ -53,7 +53,7 @@ func (b *Book) NewReport(s *collectors.Snapshot, now time.Time, tool string) Rep
 			continue
 		}
 		sc, _ := b.Scenario(f.ID)
-		r.NextSteps[f.ID] = vars.RenderSteps(sc.Steps)
+		r.NextSteps[f.ID] = vars.ForTenants(f.Tenants).RenderSteps(sc.Steps)
 	}
 	return r
 }

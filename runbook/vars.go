@@ -123,6 +123,18 @@ func orPlaceholder(s, name string) string {
 	return s
 }
 
+// ForTenants returns the variables with the example tenant set to the
+// first of tenants (those a scenario's evidence names), so its commands
+// name a tenant that matters; unchanged when tenants is empty.
+func (v Vars) ForTenants(tenants []string) Vars {
+	if len(tenants) == 0 || tenants[0] == "" {
+		return v
+	}
+	v.TenantPathExample = strings.Replace(v.TenantPathOfT, "$t", tenants[0], 1)
+	v.TenantExample = tenants[0]
+	return v
+}
+
 // Render fills a command template. A template error (which the embedded
 // runbook's test rules out) is returned in the text itself, so a screen
 // never goes blank.

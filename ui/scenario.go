@@ -139,7 +139,11 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 		case runbook.SymptomUnknown:
 			style = s.Unknown
 		}
-		add(" " + style.Render(mark) + " " + sy.Text)
+		text := strings.Split(wrapWords(sy.Text, max(20, w-3)), "\n")
+		add(" " + style.Render(mark) + " " + text[0])
+		for _, l := range text[1:] {
+			add("   " + l)
+		}
 		for _, e := range sy.Evidence {
 			ev := fmt.Sprintf("%s: %s", e.Fact, e.Observed)
 			if e.Threshold != "" {
@@ -153,22 +157,26 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 	}
 	if len(f.Alerts) > 0 {
 		add("")
-		add(s.Critical.Render("Related alerts firing: ") + strings.Join(f.Alerts, ", "))
+		wrapped(0, s.Critical.Render("Related alerts firing: ")+strings.Join(f.Alerts, ", "))
 	}
 	if len(f.Tenants) > 0 {
-		add(s.Muted.Render("Tenants: ") + strings.Join(f.Tenants, ", "))
+		wrapped(0, s.Muted.Render("Tenants: ")+strings.Join(f.Tenants, ", "))
 	}
 	add("")
 	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
 	stepLine := len(out)
-	for i, step := range st.vars.RenderSteps(sc.Steps) {
-		num := fmt.Sprintf("%d. ", i+1)
-		title := num + step.Title
+	// the commands name a tenant this scenario's evidence names
+	vars := st.vars.ForTenants(f.Tenants)
+	for i, step := range vars.RenderSteps(sc.Steps) {
+		title := strings.Split(wrapWords(fmt.Sprintf("%d. %s", i+1, step.Title), max(20, w-5)), "\n")
 		if i == v.step {
 			stepLine = len(out)
-			add(s.Selected.Render("▸ " + title))
+			add(s.Selected.Render("▸ " + title[0]))
 		} else {
-			add("  " + title)
+			add("  " + title[0])
+		}
+		for _, l := range title[1:] {
+			add("     " + l)
 		}
 		for _, cl := range strings.Split(step.Command, "\n") {
 			if cl != "" {
@@ -179,7 +187,7 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 			wrapped(5, s.Muted.Render("note: "+step.Note))
 		}
 		if step.Action != "" {
-			add("     " + s.Muted.Render(actionNote(st, step.Action)))
+			wrapped(5, s.Muted.Render(actionNote(st, step.Action)))
 		}
 	}
 	if len(sc.Verification) > 0 {
@@ -188,7 +196,7 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 		for _, id := range sc.Verification {
 			if c, ok := st.book.VerificationCheck(id); ok {
 				add(" • " + c.Title)
-				add("     " + s.Command.Render("$ "+strings.ReplaceAll(st.vars.Render(c.Command), "\n", " ; ")))
+				add("     " + s.Command.Render("$ "+strings.ReplaceAll(vars.Render(c.Command), "\n", " ; ")))
 			}
 		}
 	}
