@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 // fakeActor records what it was asked; its answers are set by the test.
@@ -369,5 +370,29 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 	m, _ = press(m, "a")
 	if m.modal.stage != stageNone || !strings.Contains(m.st.message, "you may not run it") {
 		t.Errorf("a on a forbidden action: stage %d, message %q", m.modal.stage, m.st.message)
+	}
+}
+
+// TestScenarioView_SelectionStaysOnScreen: at 80x24, whatever step is
+// selected in any scenario, its marker is on the screen (the scroll follows
+// the wrapped lines, not lines of another width).
+func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
+	snap := demoSnapshot(t)
+	book := runbook.MustDefault()
+	for n, sc := range book.Scenarios {
+		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 80, 24)
+		m = openStep(m, n+1, 1) // opens at the top: the symptoms first
+		for s := 1; s < len(sc.Steps); s++ {
+			m = keys(m, "down")
+			if out := ansi.Strip(m.View()); !strings.Contains(out, "▸ "+fmt.Sprint(s+1)+". ") {
+				t.Fatalf("scenario %d step %d selected but not on screen:\n%s", n+1, s+1, out)
+			}
+		}
+		for s := len(sc.Steps) - 1; s > 0; s-- {
+			m = keys(m, "up")
+			if out := ansi.Strip(m.View()); !strings.Contains(out, "▸ "+fmt.Sprint(s)+". ") {
+				t.Fatalf("scenario %d step %d selected (going up) but not on screen:\n%s", n+1, s, out)
+			}
+		}
 	}
 }

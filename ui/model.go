@@ -403,7 +403,7 @@ func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.st.message = "this step has no one-key action: run its command by hand (c copies it)"
 			return m, nil
 		}
-		cmd := m.scenario.update(msg, m.st, h)
+		cmd := m.scenario.update(msg, m.st, m.width, h)
 		return m, cmd
 	case viewTenants:
 		m.tenants.update(msg, m.st, h)

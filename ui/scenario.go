@@ -29,7 +29,7 @@ func (v *scenarioView) steps(st *state) []runbook.RenderedStep {
 	return st.vars.RenderSteps(sc.Steps)
 }
 
-func (v *scenarioView) update(msg tea.KeyMsg, st *state, h int) tea.Cmd {
+func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
 	n := len(v.steps(st))
 	switch {
 	case key.Matches(msg, st.keys.Up):
@@ -55,7 +55,7 @@ func (v *scenarioView) update(msg tea.KeyMsg, st *state, h int) tea.Cmd {
 			return copyCmd(steps[v.step].Command)
 		}
 	}
-	v.follow(st, h)
+	v.follow(st, w, h)
 	return nil
 }
 
@@ -81,8 +81,8 @@ func copyCmd(text string) tea.Cmd {
 }
 
 // follow scrolls so that the selected step is on screen.
-func (v *scenarioView) follow(st *state, h int) {
-	_, stepLine := v.lines(st, 200)
+func (v *scenarioView) follow(st *state, w, h int) {
+	_, stepLine := v.lines(st, w)
 	if stepLine < v.offset {
 		v.offset = stepLine
 	}
