@@ -57,10 +57,35 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		switch {
 		case j == nil:
 			return CheckUnknown, "no " + role + " Job has finished yet"
-		case j.Outcome == collectors.OutcomeSucceeded:
-			return CheckPass, "latest " + role + " Job " + j.Name + " succeeded"
+		case j.Outcome != collectors.OutcomeSucceeded:
+			return CheckFail, fmt.Sprintf("latest %s Job %s %s (%s)", role, j.Name, j.Outcome, j.Reason)
+		case role == collectors.RoleCleanup:
+			return CheckPass, "latest cleanup Job " + j.Name + " succeeded"
 		}
-		return CheckFail, fmt.Sprintf("latest %s Job %s %s (%s)", role, j.Name, j.Outcome, j.Reason)
+		// the runbook checks the audit trail: a successful rotation event
+		// at or after the start of the Job that succeeded
+		a, why := t.audit()
+		if why != "" {
+			return CheckUnknown, "latest rotation Job " + j.Name + " succeeded; its audit events cannot be told: " + why
+		}
+		var last *time.Time
+		for _, ts := range a.Tenants {
+			if ts.LastSuccess != nil && (last == nil || ts.LastSuccess.After(*last)) {
+				last = ts.LastSuccess
+			}
+		}
+		since := j.Started
+		if since == nil {
+			since = j.Finished
+		}
+		if last == nil || since != nil && last.Before(since.Add(-time.Minute)) {
+			seen := "none"
+			if last != nil {
+				seen = "the latest " + ago(t.now, *last)
+			}
+			return CheckFail, fmt.Sprintf("latest rotation Job %s succeeded, but no successful rotation audit event since it started (%s): the audit trail is missing (Scenario 6)", j.Name, seen)
+		}
+		return CheckPass, fmt.Sprintf("latest rotation Job %s succeeded; audit events of successful rotations up to %s", j.Name, ago(t.now, *last))
 	case "key-versions-current":
 		ts, why := t.tenants()
 		if why != "" {

@@ -210,3 +210,34 @@ func TestBook_Verify_Retentions(t *testing.T) {
 		})
 	}
 }
+
+// TestBook_Verify_RotationSucceeded: the Job succeeded is not enough, the
+// runbook's check is the audit trail of that run.
+func TestBook_Verify_RotationSucceeded(t *testing.T) {
+	b := MustDefault()
+	check := func(s *collectors.Snapshot) CheckResult { return b.Verify(s, testNow, []string{"rotation-succeeded"})[0] }
+	if r := check(healthySnapshot(t)); r.State != CheckPass {
+		t.Errorf("healthy: %s (%s), want pass", r.State, r.Detail)
+	}
+	noTrail := healthySnapshot(t, func(s *collectors.Snapshot) {
+		old := testNow.Add(-72 * time.Hour)
+		for id, ts := range s.Logs.Audit.Tenants {
+			ts.LastSuccess = &old
+			s.Logs.Audit.Tenants[id] = ts
+		}
+	})
+	if r := check(noTrail); r.State != CheckFail || !strings.Contains(r.Detail, "audit trail is missing") {
+		t.Errorf("no event since the Job: %s (%s), want fail naming the missing trail", r.State, r.Detail)
+	}
+	logsDown := healthySnapshot(t, func(s *collectors.Snapshot) {
+		for i := range s.Sources {
+			if s.Sources[i].Source == collectors.SourceLogs {
+				s.Sources[i].State, s.Sources[i].Error = collectors.StateError, "forbidden"
+			}
+		}
+		s.Logs = nil
+	})
+	if r := check(logsDown); r.State != CheckUnknown {
+		t.Errorf("logs unreadable: %s (%s), want unknown, never pass", r.State, r.Detail)
+	}
+}
