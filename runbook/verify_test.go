@@ -215,7 +215,9 @@ func TestBook_Verify_Retentions(t *testing.T) {
 // runbook's check is the audit trail of that run.
 func TestBook_Verify_RotationSucceeded(t *testing.T) {
 	b := MustDefault()
-	check := func(s *collectors.Snapshot) CheckResult { return b.Verify(s, testNow, []string{"rotation-succeeded"})[0] }
+	check := func(s *collectors.Snapshot) CheckResult {
+		return b.Verify(s, testNow, []string{"rotation-succeeded"})[0]
+	}
 	if r := check(healthySnapshot(t)); r.State != CheckPass {
 		t.Errorf("healthy: %s (%s), want pass", r.State, r.Detail)
 	}
