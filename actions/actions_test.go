@@ -653,8 +653,15 @@ func TestActions_TriggeredRotationRuns(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// the Job succeeded, but this kubelet's orchestrator wrote no audit
+	// event: the runbook's check is the audit trail
+	if got := check(); got != runbook.CheckFail {
+		t.Errorf("after the Job, without audit events: rotation-succeeded = %s, want fail", got)
+	}
+	ev := fmt.Sprintf(`{"type":"audit","action":"cmek.rotation.completed","outcome":"success","tenantId":"t-001","timestamp":%q}`+"\n", time.Now().UTC().Format(time.RFC3339Nano))
+	e.Kube.Logs.Append(w.Namespace, w.Names.OrchestratorDeployment+"-7d9f8c6b5-h2xkq", "orchestrator", []byte(ev))
 	if got := check(); got != runbook.CheckPass {
-		t.Errorf("after: rotation-succeeded = %s, want pass", got)
+		t.Errorf("after the Job and its audit event: rotation-succeeded = %s, want pass", got)
 	}
 	wantJournal(t, path, "trigger-rotation", "ok")
 }
