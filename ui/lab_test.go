@@ -229,18 +229,8 @@ func TestFlow_PermissionsFromTheServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vcfg := vault.DefaultConfig()
-	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: kcfg, Vault: vcfg, VaultToken: e.Vault.RootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
-	j, err := actions.OpenJournal(t.TempDir() + "/journal.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
+	tools := w.Tools(t, lab.ToolOptions{REST: kcfg})
+	c, ex := tools.Collector, tools.Executor
 	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", NoColor: true}).WithActor(ex, "")
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 60))
 	waitFor(t, tm, "Vault token expired", "ACTIVE")

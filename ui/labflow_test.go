@@ -14,7 +14,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
-	vault "github.com/hashicorp/vault/api"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -53,19 +52,8 @@ func startLabFlow(t *testing.T, sc lab.Scenario, tenants int) *labFlow {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Stop)
-	vcfg := vault.DefaultConfig()
-	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
-	jpath := t.TempDir() + "/journal.jsonl"
-	j, err := actions.OpenJournal(jpath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
+	tools := w.Tools(t, lab.ToolOptions{PrometheusURL: p.URL})
+	c, ex, jpath := tools.Collector, tools.Executor, tools.JournalPath
 	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, VaultAddr: e.Vault.Addr, Mode: "live", NoColor: true}).WithActor(ex, "")
 	f := &labFlow{t: t, w: w, orch: orch, c: c, jpath: jpath}
 	f.tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 50))

@@ -7,10 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	vault "github.com/hashicorp/vault/api"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -78,18 +75,8 @@ func TestJournal_Lab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vcfg := vault.DefaultConfig()
-	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: kcfg, Vault: vcfg, VaultToken: e.Vault.RootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	j, err := actions.OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
+	tools := w.Tools(t, lab.ToolOptions{REST: kcfg})
+	ex, path := tools.Executor, tools.JournalPath
 	if _, err := ex.Execute(context.Background(), actions.RaiseDeadline(w.Config, w.Namespace, 1800), "batch timed out"); err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,15 @@ package lab
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
+	vault "github.com/hashicorp/vault/api"
+	"k8s.io/client-go/rest"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -62,4 +68,50 @@ func (w World) Orchestrate(tb testing.TB) *Orchestrator {
 	go func() { defer close(done); o.Run(ctx, time.Second) }()
 	tb.Cleanup(func() { cancel(); <-done; stop() })
 	return o
+}
+
+// ToolOptions choose how World.Tools connects.
+type ToolOptions struct {
+	REST          *rest.Config // the Kubernetes user; nil: the harness admin
+	VaultToken    string       // nil: the dev root token
+	PrometheusURL string       // "": no Prometheus
+	ReadOnly      bool
+}
+
+// Tools are the tool's own clients, collector and action executor (with a
+// journal in a temporary folder) over the test servers, as a user would
+// run them against this world.
+type Tools struct {
+	Clients     collectors.Clients
+	Collector   *collectors.Collector
+	Executor    *actions.Executor
+	JournalPath string
+}
+
+// Tools connects the tool to the world. It fails the test on an error.
+func (w World) Tools(tb testing.TB, o ToolOptions) Tools {
+	tb.Helper()
+	if o.REST == nil {
+		o.REST = w.Env.Kube.Config
+	}
+	if o.VaultToken == "" {
+		o.VaultToken = w.Env.Vault.RootToken
+	}
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = w.Env.Vault.Addr
+	clients, err := collectors.Connect(collectors.ConnectOptions{REST: o.REST, Vault: vcfg, VaultToken: o.VaultToken, PrometheusURL: o.PrometheusURL, ReadOnly: o.ReadOnly})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "journal.jsonl")
+	j, err := actions.OpenJournal(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Tools{
+		Clients:     clients,
+		Collector:   collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace}),
+		Executor:    &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j},
+		JournalPath: path,
+	}
 }
