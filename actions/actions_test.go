@@ -81,6 +81,17 @@ func wantJournal(t *testing.T, path, action, outcome string) {
 	}
 }
 
+// wantRefused checks the journal holds the intent and a "refused" outcome
+// naming what was missing: who tried what stays on record.
+func wantRefused(t *testing.T, path, action, missing string) {
+	t.Helper()
+	es := journal(t, path)
+	if len(es) != 2 || es[0].Phase != "intent" || es[1].Phase != "outcome" || es[0].ID != es[1].ID ||
+		es[0].Action != action || es[1].Outcome != "refused" || !strings.Contains(es[1].Error, missing) {
+		t.Errorf("journal = %+v, want the intent of %s and a refused outcome naming %q", es, action, missing)
+	}
+}
+
 func TestActions_Kubernetes(t *testing.T) {
 	e := testenv.Get(t)
 	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.CleanupFailing}, Tenants: 6})
@@ -184,7 +195,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		wantJournal(t, path, "trigger-rotation", "failed")
 	})
 
-	t.Run("forbidden by RBAC: nothing runs, nothing journaled", func(t *testing.T) {
+	t.Run("forbidden by RBAC: nothing runs, the refusal is journaled", func(t *testing.T) {
 		ex, path := executor(t, w)
 		cfg, _, err := e.Kube.AddUser("nobody-"+w.Namespace, nil, "")
 		if err != nil {
@@ -195,9 +206,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "patch cronjobs.batch") {
 			t.Fatalf("err = %v, want forbidden naming the permission", err)
 		}
-		if es := journal(t, path); len(es) != 0 {
-			t.Errorf("journal = %+v, want empty", es)
-		}
+		wantRefused(t, path, "raise-deadline", "patch cronjobs.batch")
 	})
 
 	t.Run("journal not writable: the action does not run", func(t *testing.T) {
@@ -349,7 +358,7 @@ func TestActions_SetEnv(t *testing.T) {
 				}
 			})
 
-			t.Run("forbidden to a reader: refused before the journal", func(t *testing.T) {
+			t.Run("forbidden to a reader: refused, and the refusal journaled", func(t *testing.T) {
 				ex, path := executor(t, w)
 				user := "reader-" + tt.action + "-" + w.Namespace
 				role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{tt.rule}}
@@ -371,9 +380,7 @@ func TestActions_SetEnv(t *testing.T) {
 				if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), tt.perm) || strings.Contains(err.Error(), "get ") {
 					t.Fatalf("err = %v, want forbidden naming only %q", err, tt.perm)
 				}
-				if es := journal(t, path); len(es) != 0 {
-					t.Errorf("journal = %+v, want empty: the preflight refuses before the intent", es)
-				}
+				wantRefused(t, path, tt.action, tt.perm)
 				if got := value(t); got != tt.from {
 					t.Errorf("%s = %q after a refused action", tt.env, got)
 				}
@@ -594,9 +601,7 @@ func TestActions_Vault(t *testing.T) {
 		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "sys/policies/acl/") {
 			t.Errorf("err = %v, want forbidden naming the path", err)
 		}
-		if es := journal(t, path); len(es) != 0 {
-			t.Errorf("journal = %+v", es)
-		}
+		wantRefused(t, path, "fix-policy", "sys/policies/acl/")
 	})
 }
 

@@ -127,9 +127,10 @@ func (e *Executor) DryRun(ctx context.Context, p Plan) (Result, error) {
 	return p.run(e, true)
 }
 
-// Execute runs the plan: read-only refusal, preflight, the journal's intent
-// line (the action does not run if it cannot be written), the change, and
-// the outcome line.
+// Execute runs the plan: read-only refusal, the journal's intent line (the
+// action does not run if it cannot be written), the preflight (a refusal is
+// journaled as the outcome "refused": who tried what stays on record), the
+// change, and the outcome line.
 func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, error) {
 	if e.ReadOnly {
 		return Result{}, ErrReadOnly
@@ -137,14 +138,18 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 	if e.Journal == nil {
 		return Result{}, ErrNoJournal
 	}
-	if err := e.Preflight(ctx, p); err != nil {
-		return Result{}, err
-	}
 	id := newID()
 	who := e.Whoami(ctx)
 	intent := Entry{Time: e.now().UTC(), ID: id, Phase: "intent", Action: p.Action, Target: p.Target, Who: who, Reason: reason, Command: p.Command}
 	if err := e.Journal.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNoJournal, err)
+	}
+	if err := e.Preflight(ctx, p); err != nil {
+		out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: "refused", Error: err.Error()}
+		if jerr := e.Journal.Append(out); jerr != nil {
+			return Result{}, fmt.Errorf("%w (and the refusal could not be journaled: %v)", err, jerr)
+		}
+		return Result{}, err
 	}
 	res, err := p.run(e, false)
 	if err == nil && res.ObjectKind != "" {

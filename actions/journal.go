@@ -20,7 +20,7 @@ type Entry struct {
 	Who     Identity `json:"who"`
 	Reason  string   `json:"reason,omitempty"`
 	Command string   `json:"command,omitempty"`
-	Outcome string   `json:"outcome,omitempty"` // ok, failed
+	Outcome string   `json:"outcome,omitempty"` // ok, failed, refused (not permitted: nothing was tried)
 	Result  *Result  `json:"result,omitempty"`
 	Error   string   `json:"error,omitempty"`
 }
