@@ -159,8 +159,13 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 		add("")
 		wrapped(0, s.Critical.Render("Related alerts firing: ")+strings.Join(f.Alerts, ", "))
 	}
-	if len(f.Tenants) > 0 {
-		wrapped(0, s.Muted.Render("Tenants: ")+strings.Join(f.Tenants, ", "))
+	if n := len(f.Tenants); n > 0 {
+		const most = 24 // the Tenants view (2) lists them all
+		names := strings.Join(f.Tenants[:min(n, most)], ", ")
+		if n > most {
+			names += fmt.Sprintf(" and %d more (press 2: Tenants)", n-most)
+		}
+		wrapped(0, s.Muted.Render("Tenants: ")+names)
 	}
 	add("")
 	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
