@@ -163,12 +163,17 @@ func TestActions_Kubernetes(t *testing.T) {
 
 	t.Run("restart orchestrator", func(t *testing.T) {
 		ex, _ := executor(t, w)
-		if _, err := ex.Execute(ctx, actions.RestartOrchestrator(w.Config, w.Namespace, at), ""); err != nil {
-			t.Fatal(err)
-		}
-		d, _ := e.Kube.Client.AppsV1().Deployments(w.Namespace).Get(ctx, w.Config.Kubernetes.OrchestratorDeployment, metav1.GetOptions{})
-		if d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] != at.Format(time.RFC3339) {
-			t.Errorf("template annotations %v", d.Spec.Template.Annotations)
+		p := actions.RestartOrchestrator(w.Config, w.Namespace)
+		// the same plan twice: each run stamps its own time, so each rolls
+		for _, now := range []time.Time{at, at.Add(time.Second)} {
+			ex.Now = func() time.Time { return now }
+			if _, err := ex.Execute(ctx, p, ""); err != nil {
+				t.Fatal(err)
+			}
+			d, _ := e.Kube.Client.AppsV1().Deployments(w.Namespace).Get(ctx, w.Config.Kubernetes.OrchestratorDeployment, metav1.GetOptions{})
+			if got := d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]; got != now.UTC().Format(time.RFC3339Nano) {
+				t.Errorf("restartedAt %q, want %s", got, now.UTC().Format(time.RFC3339Nano))
+			}
 		}
 	})
 

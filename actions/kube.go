@@ -188,20 +188,21 @@ func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 
 // RestartOrchestrator rolls the orchestrator Deployment as `kubectl rollout
 // restart` does (runbook Scenario 2 step 5, safer than deleting every pod).
-func RestartOrchestrator(c config.Config, ns string, at time.Time) Plan {
+func RestartOrchestrator(c config.Config, ns string) Plan {
 	dep := c.Kubernetes.OrchestratorDeployment
-	stamp := at.UTC().Format(time.RFC3339)
-	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
-		"annotations": map[string]string{"kubectl.kubernetes.io/restartedAt": stamp}}}}})
 	return Plan{
 		Action: runbook.ActionRestartOrchestrator, Title: "Rolling restart of the orchestrator", Kind: KindKubernetes,
 		Target:      fmt.Sprintf("deployment/%s in %s", dep, ns),
-		Changes:     []string{"sets the pod template annotation kubectl.kubernetes.io/restartedAt=" + stamp + ": pods are replaced one by one and log in to Vault again"},
+		Changes:     []string{"sets the pod template annotation kubectl.kubernetes.io/restartedAt to the time it runs: pods are replaced one by one and log in to Vault again"},
 		Command:     fmt.Sprintf("kubectl rollout restart deployment/%s -n %s", dep, ns),
 		Permissions: []Permission{{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: ns, Name: dep}},
 		run: func(ex *Executor, dry bool) (Result, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
+			// the time of the run, as kubectl rollout restart does: a second
+			// restart always changes the template, so it always rolls
+			patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
+				"annotations": map[string]string{"kubectl.kubernetes.io/restartedAt": ex.now().UTC().Format(time.RFC3339Nano)}}}}})
 			d, err := ex.Kube.AppsV1().Deployments(ns).Patch(ctx, dep, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
 			if err != nil {
 				return Result{}, fmt.Errorf("restart deployment %s: %w", dep, err)

@@ -34,7 +34,7 @@ func TestPlans(t *testing.T) {
 			[]string{"manual-cleanup-", "DRY_RUN=false"}, "create jobs.batch", true},
 		"raise deadline": {RaiseDeadline(c, "ns", 1800), runbook.ActionRaiseDeadline,
 			[]string{`kubectl patch cronjob cmek-rotation -n ns --type=merge -p '{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":1800}}}}'`}, "patch cronjobs.batch cmek-rotation", false},
-		"restart": {RestartOrchestrator(c, "ns", at), runbook.ActionRestartOrchestrator,
+		"restart": {RestartOrchestrator(c, "ns"), runbook.ActionRestartOrchestrator,
 			[]string{"kubectl rollout restart deployment/oss-ai-orchestrator -n ns"}, "patch deployments.apps oss-ai-orchestrator", false},
 		"renew by accessor": {RenewToken("acc123"), runbook.ActionRenewToken,
 			[]string{"vault token renew -accessor acc123"}, "vault update on auth/token/renew-accessor", false},
@@ -218,4 +218,38 @@ func TestEditEnv(t *testing.T) {
 			t.Errorf("err = %v, want one saying there is no container", err)
 		}
 	})
+}
+
+// TestPlans_JobNamesMatchTheSteps: a step's shell command names the Job its
+// key creates, so the command shown is what the key does.
+func TestPlans_JobNamesMatchTheSteps(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	snap := &collectors.Snapshot{Namespace: "prod", Config: config.Default()}
+	vars := runbook.NewVars(snap, at)
+	book := runbook.MustDefault()
+	steps := append([]runbook.Step(nil), book.Mitigation.Steps...)
+	for _, sc := range book.Scenarios {
+		steps = append(steps, sc.Steps...)
+	}
+	checked := 0
+	for _, st := range steps {
+		if st.Action == "" {
+			continue
+		}
+		p, err := PlanFor(st.Action, Input{Snapshot: snap, Tenants: []string{"t-042"}, At: at})
+		if err != nil {
+			t.Fatalf("%s: %v", st.Action, err)
+		}
+		job, ok := strings.CutPrefix(strings.Fields(p.Target)[0], "job/")
+		if !ok {
+			continue // not a Job
+		}
+		checked++
+		if cmd := vars.Render(st.Command); !strings.Contains(cmd, " "+job+" ") {
+			t.Errorf("step %q: its command %q does not name the Job %s its key creates", st.Title, cmd, job)
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d Job-creating steps checked", checked)
+	}
 }

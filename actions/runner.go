@@ -48,7 +48,7 @@ func PlanFor(id string, in Input) (Plan, error) {
 	case runbook.ActionCleanupDryRunOff:
 		return CleanupDryRunOff(c, ns), nil
 	case runbook.ActionRestartOrchestrator:
-		return RestartOrchestrator(c, ns, in.At), nil
+		return RestartOrchestrator(c, ns), nil
 	case runbook.ActionRenewToken:
 		acc := ""
 		if s.Vault != nil && s.Vault.OrchestratorToken != nil {

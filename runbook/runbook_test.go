@@ -282,7 +282,7 @@ func TestVars_Render(t *testing.T) {
 		v := NewVars(failingSnapshot(t), testNow)
 		want := Vars{FailedJob: "secret-cleanup-29033460", FailedRotationJob: "cmek-rotation-29033400", FailedCleanupJob: "secret-cleanup-29033460",
 			OrchestratorAccessor: "acc-orch-1", TenantExample: "t01", TenantPathExample: "tenants/t01/cmek", Namespace: "ns",
-			Image: "registry.example/oss-ai-orchestrator:1.4.2", VaultAddr: "https://vault.example:8200", Stamp: "20250312-1200", VaultSA: "oss-ai-orchestrator"}
+			Image: "registry.example/oss-ai-orchestrator:1.4.2", VaultAddr: "https://vault.example:8200", Stamp: "20250312-120000", VaultSA: "oss-ai-orchestrator"}
 		got := Vars{FailedJob: v.FailedJob, FailedRotationJob: v.FailedRotationJob, FailedCleanupJob: v.FailedCleanupJob,
 			OrchestratorAccessor: v.OrchestratorAccessor, TenantExample: v.TenantExample, TenantPathExample: v.TenantPathExample, Namespace: v.Namespace,
 			Image: v.Image, VaultAddr: v.VaultAddr, Stamp: v.Stamp, VaultSA: v.VaultSA}

@@ -43,7 +43,8 @@ type Vars struct {
 	MetricRotations        string
 	MetricRotationsFailed  string
 	OverdueDays            int
-	// Stamp makes names of Jobs created by hand unique (yyyymmdd-hhmm).
+	// Stamp makes names of Jobs created by hand unique (yyyymmdd-hhmmss,
+	// the stamp the actions use for the same Jobs).
 	Stamp string
 }
 
@@ -80,7 +81,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		MetricRotations:        c.Prometheus.Metrics.Rotations,
 		MetricRotationsFailed:  c.Prometheus.Metrics.RotationsFailed,
 		OverdueDays:            c.Thresholds.OverdueDays,
-		Stamp:                  at.UTC().Format("20060102-1504"),
+		Stamp:                  at.UTC().Format("20060102-150405"),
 	}
 	if k := s.Kubernetes; k != nil {
 		for _, cj := range k.CronJobs {
