@@ -105,7 +105,7 @@ func createJobPlan(action, title, cronJob, ns, job string, changes []string, com
 // 1 step 5, Scenario 5 step 5).
 func TriggerRotation(c config.Config, ns string, at time.Time) Plan {
 	cj := c.Kubernetes.RotationCronJob
-	job := "manual-rotation-" + at.UTC().Format("20060102-150405")
+	job := "manual-rotation-" + at.UTC().Format(runbook.StampLayout)
 	return createJobPlan(runbook.ActionTriggerRotation, "Re-run the rotation now", cj, ns, job,
 		[]string{"creates Job " + job + " from the CronJob's template (the CronJob itself is unchanged)"},
 		fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s", cj, job, ns), nil, nil)
@@ -120,7 +120,7 @@ func CleanupJob(c config.Config, ns string, dryRun bool, at time.Time) Plan {
 	if dryRun {
 		action, prefix, title = runbook.ActionCleanupDryRun, "test-cleanup-", "Run the secret cleanup as a dry run"
 	}
-	job := prefix + at.UTC().Format("20060102-150405")
+	job := prefix + at.UTC().Format(runbook.StampLayout)
 	val := fmt.Sprint(dryRun)
 	p := createJobPlan(action, title, cj, ns, job,
 		[]string{"creates Job " + job + " from the CronJob's template", "sets DRY_RUN=" + val + " on that Job only; the CronJob is unchanged"},
@@ -140,7 +140,7 @@ func CleanupJob(c config.Config, ns string, dryRun bool, at time.Time) Plan {
 // Mitigation).
 func EmergencyRotate(c config.Config, ns, tenant, initiator, reason, subject string, at time.Time) Plan {
 	cj := c.Kubernetes.RotationCronJob
-	job := "emergency-rotate-" + at.UTC().Format("20060102-150405")
+	job := "emergency-rotate-" + at.UTC().Format(runbook.StampLayout)
 	ann := map[string]string{
 		"rotation.kubectl-rotation.dev/tenant":    tenant,
 		"rotation.kubectl-rotation.dev/initiator": initiator,
@@ -180,8 +180,8 @@ func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 			if d := before.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil {
 				b = fmt.Sprintf("%ds", *d)
 			}
-			return Result{Summary: "activeDeadlineSeconds " + b + " → " + fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0)),
-				Object: cj, ObjectKind: "CronJob", Before: b, After: fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0))}, nil
+			a := fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0))
+			return Result{Summary: "activeDeadlineSeconds " + b + " → " + a, Object: cj, ObjectKind: "CronJob", Before: b, After: a}, nil
 		},
 	}
 }

@@ -703,9 +703,20 @@ func seriesPoints(m *collectors.Metric, s collectors.Series) ([]time.Time, []flo
 	return ts, vals
 }
 
-// lastIncrease is the time of the last step at which a counter (summed over
-// the series keep accepts) grew, or nil.
+// lastIncrease is the time of the last step at which a counter (over the
+// series keep accepts) moved, or nil.
 func lastIncrease(m *collectors.Metric, keep func(map[string]string) bool) *time.Time {
+	return lastStep(m, keep, func(prev, cur float64) bool { return cur != prev })
+}
+
+// anySeries keeps every series.
+func anySeries(map[string]string) bool { return true }
+
+// lastStep is the time of the last step at which moved(previous, value)
+// holds in a series keep accepts, its current value included when it was
+// read after the history's last step (a change in the last 5 minutes shows
+// only there), or nil.
+func lastStep(m *collectors.Metric, keep func(map[string]string) bool, moved func(prev, cur float64) bool) *time.Time {
 	var last *time.Time
 	for _, s := range m.Series {
 		if !keep(s.Labels) {
@@ -713,7 +724,7 @@ func lastIncrease(m *collectors.Metric, keep func(map[string]string) bool) *time
 		}
 		ts, vals := seriesPoints(m, s)
 		for i := 1; i < len(vals); i++ {
-			if vals[i] != vals[i-1] && (last == nil || ts[i].After(*last)) {
+			if moved(vals[i-1], vals[i]) && (last == nil || ts[i].After(*last)) {
 				at := ts[i]
 				last = &at
 			}

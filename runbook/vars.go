@@ -48,6 +48,10 @@ type Vars struct {
 	Stamp string
 }
 
+// StampLayout makes the names of Jobs created by hand unique; the steps'
+// commands and the actions that create those Jobs both use it.
+const StampLayout = "20060102-150405"
+
 // NewVars takes the names from the snapshot's configuration and the live
 // values (failed jobs, the orchestrator's token accessor, a tenant) from the
 // snapshot; at stamps the names of Jobs to create.
@@ -81,7 +85,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		MetricRotations:        c.Prometheus.Metrics.Rotations,
 		MetricRotationsFailed:  c.Prometheus.Metrics.RotationsFailed,
 		OverdueDays:            c.Thresholds.OverdueDays,
-		Stamp:                  at.UTC().Format("20060102-150405"),
+		Stamp:                  at.UTC().Format(StampLayout),
 	}
 	if k := s.Kubernetes; k != nil {
 		for _, cj := range k.CronJobs {

@@ -155,7 +155,7 @@ func (t *triage) rotationMetrics() (CheckState, string) {
 		return CheckUnknown, why
 	}
 	// a failure counter that moved either way (a reset too, to be safe)
-	lastFail := lastStep(failed, func(prev, cur float64) bool { return cur != prev })
+	lastFail := lastIncrease(failed, anySeries)
 	if lastFail == nil || t.now.Sub(*lastFail) >= recentWindow {
 		return CheckPass, "no rotation failure counted in the last 26h"
 	}
@@ -166,26 +166,8 @@ func (t *triage) rotationMetrics() (CheckState, string) {
 	// lastFail is the failure counter's last step that moved, so no failure
 	// is counted at or after a rotation step strictly later than it; a
 	// rotation counter's reset (a drop) is no rotation
-	if lastRot := lastStep(rotations, func(prev, cur float64) bool { return cur > prev }); lastRot != nil && lastRot.After(*lastFail) {
+	if lastRot := lastStep(rotations, anySeries, func(prev, cur float64) bool { return cur > prev }); lastRot != nil && lastRot.After(*lastFail) {
 		return CheckPass, "rotations counted after the last failure at " + fmtTime(*lastFail)
 	}
 	return CheckFail, fmt.Sprintf("%s grew %s, no rotation counted since", failed.Name, ago(t.now, *lastFail))
-}
-
-// lastStep is the time of the last step at which moved(previous, value)
-// holds in any series of a counter, its current value included when it was
-// read after the history's last step (a change in the last 5 minutes shows
-// only there), or nil.
-func lastStep(m *collectors.Metric, moved func(prev, cur float64) bool) *time.Time {
-	var last *time.Time
-	for _, s := range m.Series {
-		ts, vals := seriesPoints(m, s)
-		for i := 1; i < len(vals); i++ {
-			if moved(vals[i-1], vals[i]) && (last == nil || ts[i].After(*last)) {
-				at := ts[i]
-				last = &at
-			}
-		}
-	}
-	return last
 }

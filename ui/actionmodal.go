@@ -127,7 +127,7 @@ func preflightCmd(ctx context.Context, a Actor, scenario string, p actions.Plan)
 	return func() tea.Msg {
 		err := a.Preflight(ctx, p)
 		note := ""
-		if errors.Is(err, actions.ErrForbidden) && p.Action == runbook.ActionRenewToken && strings.Contains(p.Command, "-accessor") {
+		if ownTokenInstead(p, err) {
 			// the modal falls back to the operator's own token
 			if err2 := a.Preflight(ctx, actions.RenewToken("")); err2 == nil {
 				err, note = nil, "your own token: renew-accessor is not permitted"
@@ -135,6 +135,13 @@ func preflightCmd(ctx context.Context, a Actor, scenario string, p actions.Plan)
 		}
 		return permMsg{scenario: scenario, id: p.Action, err: err, note: note}
 	}
+}
+
+// ownTokenInstead reports whether p renews the orchestrator's token by
+// accessor and err says the operator may not: then the operator's own token
+// is renewed instead (the runbook's Temporary Mitigation).
+func ownTokenInstead(p actions.Plan, err error) bool {
+	return errors.Is(err, actions.ErrForbidden) && p.Action == runbook.ActionRenewToken && strings.Contains(p.Command, "-accessor")
 }
 
 // startAction opens the modal for the selected step's action.
@@ -145,7 +152,7 @@ func (m *Model) startAction(id string) tea.Cmd {
 		st.message = "actions are disabled: " + actionNote(st, id)
 		return nil
 	case m.actor == nil:
-		st.message = "actions are unavailable: " + m.actorWhy
+		st.message = "actions are unavailable: " + st.noActor
 		return nil
 	case errors.Is(st.perms[id].err, actions.ErrForbidden):
 		st.message = actionNote(st, id)
@@ -260,7 +267,7 @@ func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true // an answer for a modal that was closed
 		}
 		md.check, md.err = msg.res, msg.err
-		if errors.Is(msg.err, actions.ErrForbidden) && md.plan.Action == runbook.ActionRenewToken && strings.Contains(md.plan.Command, "-accessor") {
+		if ownTokenInstead(md.plan, msg.err) {
 			// the operator may not renew by accessor: offer the own token
 			md.plan, md.err, md.note = actions.RenewToken(""), nil, "Your Vault policy does not allow renew-accessor; this renews your own token instead."
 			return checkCmd(m.ctx, m.actor, md.plan), true

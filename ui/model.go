@@ -101,10 +101,9 @@ type Model struct {
 	audit    auditView
 	metrics  metricsView
 
-	actor    Actor
-	actorWhy string // why actor is nil
-	modal    actionModal
-	reason   string // the session's reason, asked once
+	actor  Actor
+	modal  actionModal
+	reason string // the session's reason, asked once
 }
 
 // Messages.
@@ -125,8 +124,7 @@ type (
 // WithActor returns the model with actions enabled through a (nil: disabled,
 // with why).
 func (m Model) WithActor(a Actor, why string) Model {
-	m.actor, m.actorWhy = a, why
-	m.st.noActor = ""
+	m.actor, m.st.noActor = a, ""
 	if a == nil {
 		m.st.noActor = why
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	vault "github.com/hashicorp/vault/api"
 	"k8s.io/client-go/rest"
@@ -62,11 +61,7 @@ func (w World) Orchestrate(tb testing.TB) *Orchestrator {
 	e := w.Env
 	o := NewOrchestrator(Target{Kube: e.Kube.Client, Namespace: w.Namespace, Vault: e.VaultRoot(tb), Metrics: e.Exporter, MetricsKey: tb.Name()},
 		w.Seeded, w.Names, e.Kube.Logs)
-	stop := e.Kube.RunKubelet(w.Namespace, o.Outcome)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); o.Run(ctx, time.Second) }()
-	tb.Cleanup(func() { cancel(); <-done; stop() })
+	tb.Cleanup(o.Start(e.Kube))
 	return o
 }
 

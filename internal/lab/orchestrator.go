@@ -67,6 +67,17 @@ func (o *Orchestrator) Accessor() string {
 	return o.accessor
 }
 
+// Start runs the orchestrator behind the harness kubelet of kube for its
+// namespace (the kubelet asks Outcome how each new pod ends) and refreshes
+// its gauges every second. The returned func stops both.
+func (o *Orchestrator) Start(kube *testenv.Kube) (stop func()) {
+	stopKubelet := kube.RunKubelet(o.Namespace, o.Outcome)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); o.Run(ctx, time.Second) }()
+	return func() { cancel(); <-done; stopKubelet() }
+}
+
 // Run refreshes the gauges (token expiry, key versions) every interval
 // until ctx ends.
 func (o *Orchestrator) Run(ctx context.Context, interval time.Duration) {

@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -78,11 +77,7 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 		names = DefaultNames()
 	}
 	orch := NewOrchestrator(target, l.Seeded, names, l.Kube.Logs)
-	stopKubelet := l.Kube.RunKubelet(o.Namespace, orch.Outcome)
-	octx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); orch.Run(octx, time.Second) }()
-	l.stopKubelet = func() { cancel(); <-done; stopKubelet() }
+	l.stopKubelet = orch.Start(l.Kube)
 	promDir := filepath.Join(o.Dir, "prometheus")
 	_ = os.RemoveAll(promDir)
 	if l.Prometheus, err = testenv.StartPrometheus(ctx, testenv.PrometheusOptions{
