@@ -76,10 +76,16 @@ func (e *Executor) Whoami(ctx context.Context) Identity {
 // wrapping ErrForbidden that lists what is missing, or the error that kept
 // it from asking.
 func (e *Executor) Preflight(ctx context.Context, p Plan) error {
+	caps, err := e.vaultCapabilities(ctx, p.Permissions)
+	if err != nil {
+		return fmt.Errorf("check Vault permissions: %w", err)
+	}
 	var missing []string
 	for _, perm := range p.Permissions {
-		ok, err := e.allowed(ctx, perm)
-		if err != nil {
+		ok := false
+		if perm.Path != "" {
+			ok = slices.Contains(caps[perm.Path], perm.Capability) || slices.Contains(caps[perm.Path], "root")
+		} else if ok, err = e.kubeAllowed(ctx, perm); err != nil {
 			return fmt.Errorf("check permission %s: %w", perm, err)
 		}
 		if !ok {
@@ -92,17 +98,39 @@ func (e *Executor) Preflight(ctx context.Context, p Plan) error {
 	return nil
 }
 
-func (e *Executor) allowed(ctx context.Context, p Permission) (bool, error) {
-	if p.Path != "" {
-		if e.Vault == nil {
-			return false, errors.New("no Vault client")
+// vaultCapabilities asks Vault, in one sys/capabilities-self request, what
+// the token may do on every Vault path among perms.
+func (e *Executor) vaultCapabilities(ctx context.Context, perms []Permission) (map[string][]string, error) {
+	var paths []string
+	for _, p := range perms {
+		if p.Path != "" && !slices.Contains(paths, p.Path) {
+			paths = append(paths, p.Path)
 		}
-		caps, err := e.Vault.Sys().CapabilitiesSelfWithContext(ctx, p.Path)
-		if err != nil {
-			return false, err
-		}
-		return slices.Contains(caps, p.Capability) || slices.Contains(caps, "root"), nil
 	}
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	if e.Vault == nil {
+		return nil, errors.New("no Vault client")
+	}
+	s, err := e.Vault.Logical().WriteWithContext(ctx, "sys/capabilities-self", map[string]any{"paths": paths})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, p := range paths {
+		if s != nil {
+			list, _ := s.Data[p].([]any)
+			for _, c := range list {
+				out[p] = append(out[p], fmt.Sprint(c))
+			}
+		}
+	}
+	return out, nil
+}
+
+// kubeAllowed asks the API server whether the user may (SelfSubjectAccessReview).
+func (e *Executor) kubeAllowed(ctx context.Context, p Permission) (bool, error) {
 	if e.Kube == nil {
 		return false, errors.New("no Kubernetes client")
 	}

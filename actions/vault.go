@@ -193,11 +193,8 @@ func TrimVersions(c config.Config, tenant string) Plan {
 		Changes:     []string{fmt.Sprintf("max_versions=%d", keep), fmt.Sprintf("destroys every version older than the newest %d (permanently)", keep)},
 		Command:     fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s", keep, mount, path, mount, path),
 		Destructive: true, ConfirmName: tenant,
-		Warning: fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted; the runbook's last resort, `vault kv metadata delete %s/%s`, would remove every version and the key itself", tenant, mount, path),
-		Permissions: []Permission{
-			{Path: mount + "/metadata/" + path, Capability: "update"},
-			{Path: mount + "/destroy/" + path, Capability: "update"},
-		},
+		Warning:     fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted; the runbook's last resort, `vault kv metadata delete %s/%s`, would remove every version and the key itself", tenant, mount, path),
+		Permissions: trimPermissions(c, tenant),
 		run: func(ex *Executor, dry bool) (Result, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
@@ -210,6 +207,16 @@ func TrimVersions(c config.Config, tenant string) Plan {
 			}
 			return Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", t.destroy, keep), Object: path, Before: t.before, After: t.after}, nil
 		},
+	}
+}
+
+// trimPermissions are what trimming a tenant's key needs: updating its
+// metadata (max_versions) and destroying its versions.
+func trimPermissions(c config.Config, tenant string) []Permission {
+	path := c.TenantPath(tenant)
+	return []Permission{
+		{Path: c.Vault.KVMount + "/metadata/" + path, Capability: "update"},
+		{Path: c.Vault.KVMount + "/destroy/" + path, Capability: "update"},
 	}
 }
 
@@ -262,8 +269,7 @@ func TrimVersionsAll(c config.Config, tenants []string) Plan {
 	tenants = slices.Clone(tenants)
 	var perms []Permission
 	for _, tn := range tenants {
-		p := c.TenantPath(tn)
-		perms = append(perms, Permission{Path: mount + "/metadata/" + p, Capability: "update"}, Permission{Path: mount + "/destroy/" + p, Capability: "update"})
+		perms = append(perms, trimPermissions(c, tn)...)
 	}
 	confirm := fmt.Sprintf("%d tenants", len(tenants))
 	return Plan{
