@@ -396,3 +396,18 @@ func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestScenarioView_CopyIsWhatIsShown: c copies the selected step's command
+// as the screen shows it, with the tenant the evidence names.
+func TestScenarioView_CopyIsWhatIsShown(t *testing.T) {
+	snap := demoSnapshot(t)
+	m := openStep(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40), 4, 1)
+	f, _ := m.st.assess.Finding(m.scenario.id)
+	if len(f.Tenants) == 0 {
+		t.Fatal("the demo's Scenario 4 names no tenant")
+	}
+	got := m.scenario.steps(m.st)[0].Command
+	if !strings.Contains(got, "/"+f.Tenants[0]+"/") || !strings.Contains(ansi.Strip(m.View()), got) {
+		t.Errorf("step 1 copies %q; the evidence names %s; the screen:\n%s", got, f.Tenants[0], ansi.Strip(m.View()))
+	}
+}

@@ -24,9 +24,16 @@ type scenarioView struct {
 
 func newScenarioView(f runbook.Finding) scenarioView { return scenarioView{id: f.ID} }
 
+// vars fill the scenario's commands; they name a tenant its evidence names.
+func (v *scenarioView) vars(st *state) runbook.Vars {
+	f, _ := st.assess.Finding(v.id)
+	return st.vars.ForTenants(f.Tenants)
+}
+
+// steps are the scenario's steps as shown, copied (c) and acted on (a).
 func (v *scenarioView) steps(st *state) []runbook.RenderedStep {
 	sc, _ := st.book.Scenario(v.id)
-	return st.vars.RenderSteps(sc.Steps)
+	return v.vars(st).RenderSteps(sc.Steps)
 }
 
 func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
@@ -170,9 +177,8 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 	add("")
 	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
 	stepLine := len(out)
-	// the commands name a tenant this scenario's evidence names
-	vars := st.vars.ForTenants(f.Tenants)
-	for i, step := range vars.RenderSteps(sc.Steps) {
+	vars := v.vars(st)
+	for i, step := range v.steps(st) {
 		title := strings.Split(wrapWords(fmt.Sprintf("%d. %s", i+1, step.Title), max(20, w-5)), "\n")
 		if i == v.step {
 			stepLine = len(out)
