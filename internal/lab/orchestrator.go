@@ -105,7 +105,7 @@ func (o *Orchestrator) Outcome(p *corev1.Pod) testenv.PodOutcome {
 	case strings.Contains(name, o.Names.CleanupCronJob):
 		return o.cleanup(ctx, p)
 	}
-	return JobOutcome(p)
+	return testenv.PodOutcome{Log: "done\n"} // any other pod ends at once
 }
 
 func podEnv(p *corev1.Pod, name string) string {

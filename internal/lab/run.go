@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"fmt"
-	corev1 "k8s.io/api/core/v1"
 	"os"
 	"path/filepath"
 
@@ -132,25 +131,4 @@ func (l *Lab) Stop() {
 	if l.TokenFile != "" {
 		_ = os.Remove(l.TokenFile)
 	}
-}
-
-// JobOutcome is how the lab's kubelet ends the pods of Jobs created after
-// seeding (the tool's actions): rotations succeed; a cleanup reports what it
-// would delete (DRY_RUN=true) or what it deleted.
-func JobOutcome(p *corev1.Pod) testenv.PodOutcome {
-	dry := ""
-	for _, c := range p.Spec.Containers {
-		for _, e := range c.Env {
-			if e.Name == "DRY_RUN" {
-				dry = e.Value
-			}
-		}
-	}
-	switch {
-	case dry == "true":
-		return testenv.PodOutcome{Log: "Secret version cleanup (DRY_RUN=true)\nDRY RUN: would delete 14 versions of secret/apps/billing/db-password\nDRY RUN: would delete 23 versions of secret/apps/search/api-key\nDry run complete: nothing deleted\n"}
-	case dry == "false":
-		return testenv.PodOutcome{Log: "Secret version cleanup (DRY_RUN=false)\nDeleted 37 versions in 2 secrets\nCleanup complete\n"}
-	}
-	return testenv.PodOutcome{Log: "Starting CMEK rotation\nRotation finished: all tenants rotated, 0 failed\n"}
 }
