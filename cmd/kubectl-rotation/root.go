@@ -130,13 +130,13 @@ func (o *rootOptions) Run() error {
 		opts.ReadOnly = true
 		loader = ui.SnapshotLoader{Snapshot: snap}
 	default:
-		c, err := s.collector(nil)
+		clients, err := s.connect()
 		if err != nil {
 			return err
 		}
-		loader = ui.LiveLoader{Collector: c, Timeout: 2 * time.Minute}
+		loader = ui.LiveLoader{Collector: s.collector(clients), Timeout: 2 * time.Minute}
 		if !s.ReadOnly {
-			actor, actorWhy = s.executor()
+			actor, actorWhy = s.executor(clients)
 		}
 	}
 	if s.LogFile != "" {

@@ -32,38 +32,29 @@ func (s Settings) connect() (collectors.Clients, error) {
 	return collectors.Connect(o)
 }
 
-// collector returns a Collector for the settings' clients.
-func (s Settings) collector(progress func(collectors.Progress)) (*collectors.Collector, error) {
-	clients, err := s.connect()
-	if err != nil {
-		return nil, err
-	}
+// collector returns a Collector over the clients.
+func (s Settings) collector(clients collectors.Clients) *collectors.Collector {
 	return collectors.New(clients, collectors.Options{
-		Config: s.Config, Namespace: s.Namespace, Context: s.Context,
-		SourceTimeout: 2 * time.Minute, Progress: progress,
-	}), nil
+		Config: s.Config, Namespace: s.Namespace, Context: s.Context, SourceTimeout: 2 * time.Minute,
+	})
 }
 
 // collect takes one live snapshot.
 func (s Settings) collect(ctx context.Context) (*collectors.Snapshot, error) {
-	c, err := s.collector(nil)
+	clients, err := s.connect()
 	if err != nil {
 		return nil, err
 	}
-	return c.Collect(ctx), nil
+	return s.collector(clients).Collect(ctx), nil
 }
 
-// executor builds the actions' executor over the same clients, with the
-// journal; when the journal cannot be opened the actions are off and the
-// reason says why (nothing may run unrecorded).
-func (s Settings) executor() (ui.Actor, string) {
+// executor builds the actions' executor over the dashboard's clients, with
+// the journal; when the journal cannot be opened the actions are off and
+// the reason says why (nothing may run unrecorded).
+func (s Settings) executor(clients collectors.Clients) (ui.Actor, string) {
 	j, err := actions.OpenJournal(s.Journal)
 	if err != nil {
 		return nil, err.Error() + " (pass --journal FILE)"
-	}
-	clients, err := s.connect()
-	if err != nil {
-		return nil, err.Error()
 	}
 	return &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: s.Namespace, Config: s.Config, ReadOnly: s.ReadOnly, Journal: j}, ""
 }
