@@ -22,6 +22,12 @@ type Clients struct {
 	// server's service proxy; PrometheusTarget says which, for display.
 	Prometheus       promv1.API
 	PrometheusTarget string
+	// VaultTokenSource says where the operator's Vault token came from
+	// (VAULT_TOKEN, ~/.vault-token), never the token itself.
+	VaultTokenSource string
+	// KubeCredential describes the kubeconfig's credential (its kind, a
+	// client certificate's expiry, the exec plugin), never the secret.
+	KubeCredential KubeCredential
 }
 
 // Options describe what to collect.
@@ -186,6 +192,9 @@ func (c *Collector) CollectSource(ctx context.Context, name string) Part {
 		p.Prometheus, p.Status = c.collectPrometheus(ctx)
 	default:
 		p.Status = Status{State: StateError, Error: "unknown source " + name}
+	}
+	if name == SourceKubernetes || name == SourceLogs {
+		c.explainKubeCredentials(ctx, &p.Status) // kubecreds.go
 	}
 	p.Status.Source = name
 	p.Status.Latency = Duration(time.Since(start))

@@ -22,8 +22,11 @@ type ConnectOptions struct {
 	// over (in read-only mode its HTTP transport is wrapped).
 	Vault *vault.Config
 	// VaultToken is the operator's token (never logged); "" means none.
-	VaultToken     string
-	VaultNamespace string
+	VaultToken string
+	// VaultTokenSource says where VaultToken came from (VAULT_TOKEN,
+	// ~/.vault-token), for messages that tell what to fix; never the token.
+	VaultTokenSource string
+	VaultNamespace   string
 	// PrometheusURL reaches Prometheus directly; PrometheusService
 	// (NS/NAME:PORT) through the API server's service proxy with the
 	// kubeconfig's credentials. At most one is set.
@@ -39,8 +42,9 @@ type ConnectOptions struct {
 // Connect builds the clients. Nothing is contacted yet; an error means a
 // configuration problem (a bad URL, a bad CA file) the user must fix.
 func Connect(o ConnectOptions) (Clients, error) {
-	var c Clients
+	c := Clients{VaultTokenSource: o.VaultTokenSource}
 	if o.REST != nil {
+		c.KubeCredential = describeKubeCredential(o.REST) // kubecreds.go
 		cfg := rest.CopyConfig(o.REST)
 		if o.UserAgent != "" {
 			cfg.UserAgent = o.UserAgent

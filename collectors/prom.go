@@ -73,6 +73,7 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 			return fmt.Sprint(d.Alerts[i].Labels) < fmt.Sprint(d.Alerts[j].Labels)
 		})
 	}
+	c.collectFreshness(ctx, api, timeout, now, d) // freshness.go
 	st.Problems = probs.sorted()
 	switch {
 	case failures == 0:

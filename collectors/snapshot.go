@@ -413,6 +413,14 @@ type PrometheusData struct {
 	Metrics []Metric `json:"metrics"`
 	Alerts  []Alert  `json:"alerts"`
 }
+	// TokenSource is where the operator's token came from (VAULT_TOKEN,
+	// ~/.vault-token), as the caller said; never the token.
+	TokenSource string `json:"tokenSource,omitempty"`
+	// OperatorTokenInvalid is true when Vault refused the operator's token
+	// even to look itself up (auth/token/lookup-self answered 403): the
+	// token is invalid, expired or revoked, and nothing past sys/health was
+	// read with it.
+	OperatorTokenInvalid bool `json:"operatorTokenInvalid,omitempty"`
 
 // Metric is one runbook metric: its series now and over the last 24 h.
 type Metric struct {
@@ -440,6 +448,30 @@ type Series struct {
 type History struct {
 	Start  time.Time  `json:"start"`
 	Step   Duration   `json:"step"`
+	// Path is the auth path the token was created on
+	// (auth/kubernetes/login, auth/token/create).
+	Path string `json:"path,omitempty"`
+	// CreationTime is when the token was created; renewals never move it.
+	CreationTime *time.Time `json:"creationTime,omitempty"`
+	// CreationTTL is the TTL the token was created with.
+	CreationTTL Duration `json:"creationTtl,omitempty"`
+	// ExplicitMaxTTL is the token's own hard limit (0: none).
+	ExplicitMaxTTL Duration `json:"explicitMaxTtl,omitempty"`
+	// Period is the period of a periodic token (0: not periodic).
+	Period Duration `json:"period,omitempty"`
+	// MaxTTL is the token's ceiling: how long after CreationTime it can
+	// live at most, however often it is renewed — the explicit max TTL,
+	// else the auth role's token_max_ttl, else the auth mount's (or the
+	// system's) max_lease_ttl, the least of those that apply.
+	// MaxTTLSource says which; 0 when unknown or when there is none (a
+	// periodic token without an explicit max TTL).
+	MaxTTL       Duration `json:"maxTtl,omitempty"`
+	MaxTTLSource string   `json:"maxTtlSource,omitempty"`
+	// CeilingAt is CreationTime + MaxTTL: no renewal extends the token past
+	// it, only a new login does. nil when unknown (CeilingNote says why)
+	// or when there is none.
+	CeilingAt   *time.Time `json:"ceilingAt,omitempty"`
+	CeilingNote string     `json:"ceilingNote,omitempty"`
 	Values []*float64 `json:"values"`
 }
 
@@ -456,6 +488,21 @@ func (h *History) Points() (times []time.Time, values []float64) {
 	}
 	return times, values
 }
+	// Deleted lists the soft-deleted versions (deletion_time set and
+	// passed, not destroyed), ascending: `vault kv undelete` restores them.
+	Deleted []int `json:"deleted,omitempty"`
+	// Destroyed lists the destroyed versions, ascending: their key
+	// material is gone for good.
+	Destroyed []int `json:"destroyed,omitempty"`
+	// CurrentDeletionTime is the current version's deletion_time when it
+	// has one: past when it was deleted, future when delete_version_after
+	// will delete it.
+	CurrentDeletionTime *time.Time `json:"currentDeletionTime,omitempty"`
+	// CurrentDestroyed is true when the current version was destroyed.
+	CurrentDestroyed bool `json:"currentDestroyed,omitempty"`
+	// Missing is true when the key's metadata answered 404: the key path
+	// does not exist (any more).
+	Missing bool `json:"missing,omitempty"`
 
 // Alert is a pending or firing alert among the runbook's four.
 type Alert struct {
@@ -486,3 +533,55 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	}
 	return &s, nil
 }
+	// Targets are the scrape targets (job and instance labels) of the
+	// metrics' series, now and in their history, with their up state.
+	Targets []ScrapeTarget `json:"targets,omitempty"`
+	// TargetsError says why the targets' up state could not be read.
+	TargetsError string `json:"targetsError,omitempty"`
+	// Rules are the alerting rules of the runbook's related alerts, with
+	// when their rule group last evaluated them; an alert without a rule
+	// here is not configured in this Prometheus.
+	Rules []AlertRule `json:"rules,omitempty"`
+	// RulesError says why the rules could not be read (nil Rules is then
+	// unknown, not "no rule").
+	RulesError string `json:"rulesError,omitempty"`
+}
+
+// ScrapeTarget is one scrape target, named by its job and instance labels.
+type ScrapeTarget struct {
+	Job      string `json:"job"`
+	Instance string `json:"instance"`
+	// Up is the value of the target's newest up sample (1 scraped, 0 the
+	// scrape failed); nil when Prometheus holds no up sample of it in the
+	// last UpWindow, i.e. it is not scraped any more.
+	Up *float64 `json:"up,omitempty"`
+	// LastScrape is the time of that newest up sample.
+	LastScrape *time.Time `json:"lastScrape,omitempty"`
+	// Interval is the scrape interval, estimated from the up samples; 0
+	// when there were too few to tell.
+	Interval Duration `json:"interval,omitempty"`
+	// LastError is the scrape error Prometheus reports for the target
+	// (targets API), when it has one.
+	LastError string `json:"lastError,omitempty"`
+	// Error says why the target's up state could not be read.
+	Error string `json:"error,omitempty"`
+}
+
+// UpWindow is how far back a target's up samples are read.
+const UpWindow = 10 * time.Minute
+
+// AlertRule is an alerting rule of one of the runbook's related alerts.
+type AlertRule struct {
+	Name  string `json:"name"`
+	Group string `json:"group"`
+	File  string `json:"file,omitempty"`
+	// Interval is the group's evaluation interval.
+	Interval Duration `json:"interval,omitempty"`
+	// LastEvaluation is when the rule was last evaluated; nil when never.
+	LastEvaluation *time.Time `json:"lastEvaluation,omitempty"`
+	State          string     `json:"state,omitempty"`
+	Health         string     `json:"health,omitempty"`
+	LastError      string     `json:"lastError,omitempty"`
+	// SampledAt is the time of the series' newest sample (PromQL
+	// timestamp()) when Value is set; nil when unknown.
+	SampledAt *time.Time `json:"sampledAt,omitempty"`

@@ -63,7 +63,11 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 		return d, st
 	}
 
+	d.TokenSource = c.clients.VaultTokenSource
 	if tok, err := c.lookupSelf(ctx); err != nil {
+		if msg, ok := c.invalidToken(err); ok { // vaultcreds.go
+			return d, tokenInvalidStatus(d, st, msg)
+		}
 		probs.add("token lookup-self", vaultErr("look up the operator's token", err))
 	} else {
 		d.OperatorToken = tok
@@ -101,6 +105,7 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 		return nil
 	})
 	_ = g.Wait()
+	c.tokenCeilings(ctx, d) // tokenceiling.go
 
 	pol, err := c.readPolicy(ctx, d)
 	d.Policy = pol
@@ -205,6 +210,7 @@ func tokenInfo(s *vault.Secret, source string) *TokenInfo {
 			}
 		}
 	}
+	fillTokenLimits(t, s) // tokenceiling.go
 	return t
 }
 
@@ -261,10 +267,13 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 			rctx, cancel := c.vaultCtx(gctx)
 			md, err := kv.GetMetadata(rctx, path)
 			cancel()
-			if err != nil {
+			switch {
+			case isStatus(err, http.StatusNotFound): // deleted since the list (keystate.go)
+				t.Missing, err = true, nil
+			case err != nil:
 				t.Error = vaultErr("read metadata", err)
-			} else {
-				fillTenant(&t, md)
+			default:
+				fillTenant(&t, md, c.opts.Now())
 			}
 			tenants[i] = t
 			mu.Lock()
@@ -288,7 +297,7 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 	return tenants, scan, nil
 }
 
-func fillTenant(t *Tenant, md *vault.KVMetadata) {
+func fillTenant(t *Tenant, md *vault.KVMetadata, now time.Time) {
 	t.CurrentVersion, t.OldestVersion, t.MaxVersions = md.CurrentVersion, md.OldestVersion, md.MaxVersions
 	oldestLive := 0
 	for k, v := range md.Versions {
@@ -299,7 +308,7 @@ func fillTenant(t *Tenant, md *vault.KVMetadata) {
 		switch {
 		case v.Destroyed:
 			t.DestroyedVersions++
-		case !v.DeletionTime.IsZero():
+		case !v.DeletionTime.IsZero() && !v.DeletionTime.After(now): // a future one is delete_version_after's
 			t.DeletedVersions++
 		default:
 			t.LiveVersions++
@@ -314,6 +323,7 @@ func fillTenant(t *Tenant, md *vault.KVMetadata) {
 			t.CurrentCreated = &ct
 		}
 	}
+	fillKeyState(t, md, now)
 }
 
 func (c *Collector) readRole(ctx context.Context) (*AuthRole, error) {

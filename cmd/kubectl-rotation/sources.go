@@ -18,13 +18,14 @@ func userAgent() string { return "kubectl-rotation/" + version }
 // errors (bad Prometheus URL or service form) as they are.
 func (s Settings) connect() (collectors.Clients, error) {
 	o := collectors.ConnectOptions{
-		REST:           s.RESTConfig,
-		Vault:          s.Vault.Config,
-		VaultToken:     s.Vault.Token.Reveal(),
-		VaultNamespace: s.Vault.Namespace,
-		PrometheusURL:  s.Prometheus.URL,
-		ReadOnly:       s.ReadOnly,
-		UserAgent:      userAgent(),
+		REST:             s.RESTConfig,
+		Vault:            s.Vault.Config,
+		VaultToken:       s.Vault.Token.Reveal(),
+		VaultTokenSource: s.Vault.TokenSource,
+		VaultNamespace:   s.Vault.Namespace,
+		PrometheusURL:    s.Prometheus.URL,
+		ReadOnly:         s.ReadOnly,
+		UserAgent:        userAgent(),
 	}
 	if s.Prometheus.Service != "" {
 		o.PrometheusService = fmt.Sprintf("%s/%s:%s", s.Prometheus.Namespace, s.Prometheus.Service, s.Prometheus.Port)

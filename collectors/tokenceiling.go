@@ -1,0 +1,160 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+)
+
+// fillTokenLimits reads the lookup fields that bound a token's life: where
+// it was created, when, with which TTL, its explicit max TTL and period.
+func fillTokenLimits(t *TokenInfo, s *vault.Secret) {
+	t.Path, _ = s.Data["path"].(string)
+	t.CreationTTL = Duration(seconds(s.Data["creation_ttl"]))
+	t.ExplicitMaxTTL = Duration(seconds(s.Data["explicit_max_ttl"]))
+	t.Period = Duration(seconds(s.Data["period"]))
+	if ct := seconds(s.Data["creation_time"]); ct > 0 {
+		at := time.Unix(int64(ct/time.Second), 0).UTC()
+		t.CreationTime = &at
+	} else if t.IssueTime != nil {
+		at := t.IssueTime.UTC()
+		t.CreationTime = &at
+	}
+}
+
+// authMount is the auth mount a token was created on ("kubernetes" for
+// auth/kubernetes/login, "token" for auth/token/create), or "".
+func authMount(path string) string {
+	rest, ok := strings.CutPrefix(path, "auth/")
+	if !ok {
+		return ""
+	}
+	mount, _, _ := strings.Cut(rest, "/")
+	return mount
+}
+
+// mountMaxTTL reads an auth mount's effective max_lease_ttl (its own, else
+// the system's): sys/mounts/auth/<mount>/tune, which needs no sudo, else
+// sys/auth/<mount>/tune. Both are GETs.
+func (c *Collector) mountMaxTTL(ctx context.Context, mount string) (time.Duration, error) {
+	var firstErr error
+	for _, p := range []string{"sys/mounts/auth/" + mount + "/tune", "sys/auth/" + mount + "/tune"} {
+		rctx, cancel := c.vaultCtx(ctx)
+		s, err := c.clients.Vault.Logical().ReadWithContext(rctx, p)
+		cancel()
+		if err == nil && s != nil && s.Data != nil {
+			if d := seconds(s.Data["max_lease_ttl"]); d > 0 {
+				return d, nil
+			}
+			err = errors.New("no max_lease_ttl in " + p)
+		}
+		if err == nil {
+			err = errors.New(p + ": empty answer")
+		}
+		if firstErr == nil {
+			firstErr = errors.New(vaultErr("read "+p, err))
+		}
+	}
+	return 0, firstErr
+}
+
+// tokenCeilings works out, for the operator's and the orchestrator's
+// tokens, the ceiling no renewal can pass (TokenInfo.MaxTTL, CeilingAt).
+func (c *Collector) tokenCeilings(ctx context.Context, d *VaultData) {
+	type tune struct {
+		max time.Duration
+		err error
+	}
+	var mu sync.Mutex
+	tunes := map[string]*tune{}
+	mountMax := func(mount string) (time.Duration, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if tu, ok := tunes[mount]; ok {
+			return tu.max, tu.err
+		}
+		m, err := c.mountMaxTTL(ctx, mount)
+		tunes[mount] = &tune{m, err}
+		return m, err
+	}
+	for _, t := range []*TokenInfo{d.OperatorToken, d.OrchestratorToken} {
+		if t != nil {
+			tokenCeiling(t, d.Role, mountMax)
+		}
+	}
+}
+
+// tokenCeiling sets t's ceiling as Vault computes it on renewal: the least
+// of the auth mount's max_lease_ttl (the system's when the mount has none),
+// the auth role's token_max_ttl and the token's explicit max TTL, counted
+// from its creation. A periodic token has only its explicit max TTL.
+func tokenCeiling(t *TokenInfo, role *AuthRole, mountMax func(string) (time.Duration, error)) {
+	t.MaxTTL, t.MaxTTLSource, t.CeilingAt, t.CeilingNote = 0, "", nil, ""
+	if t.TTL == 0 && t.ExpireTime == nil {
+		t.CeilingNote = "the token does not expire"
+		return
+	}
+	if t.CreationTime == nil {
+		t.CeilingNote = "the token's creation time is unknown"
+		return
+	}
+	type limit struct {
+		d   time.Duration
+		src string
+	}
+	var limits []limit
+	var notes []string
+	if t.Period == 0 {
+		if mount := authMount(t.Path); mount != "" {
+			if m, err := mountMax(mount); err == nil {
+				limits = append(limits, limit{m, fmt.Sprintf("max_lease_ttl %s of auth/%s (the mount's, else the system's)", roundSeconds(m), mount)})
+			} else {
+				notes = append(notes, err.Error())
+			}
+			if role != nil && role.Found && role.Mount == mount && t.Meta["role"] == role.Name && role.MaxTTL > 0 {
+				limits = append(limits, limit{role.MaxTTL.Duration(), fmt.Sprintf("token_max_ttl %s of role auth/%s/role/%s", roundSeconds(role.MaxTTL.Duration()), mount, role.Name)})
+			}
+		} else {
+			notes = append(notes, fmt.Sprintf("the token's auth path %q is not an auth mount", t.Path))
+		}
+	}
+	if t.ExplicitMaxTTL > 0 {
+		limits = append(limits, limit{t.ExplicitMaxTTL.Duration(), "explicit_max_ttl " + roundSeconds(t.ExplicitMaxTTL.Duration())})
+	}
+	if len(limits) == 0 {
+		if t.Period > 0 {
+			t.CeilingNote = "a periodic token without an explicit max TTL: renewal keeps it alive"
+		} else {
+			t.CeilingNote = "max TTL unknown: " + strings.Join(notes, "; ")
+		}
+		return
+	}
+	best := limits[0]
+	for _, l := range limits[1:] {
+		if l.d < best.d {
+			best = l
+		}
+	}
+	at := t.CreationTime.Add(best.d)
+	if t.ExpireTime != nil && t.ExpireTime.After(at.Add(time.Minute)) {
+		t.CeilingNote = fmt.Sprintf("the computed ceiling %s (%s) is before the token's expire time: Vault's limits changed since it was last renewed", at.Format(time.RFC3339), best.src)
+		return
+	}
+	t.MaxTTL, t.MaxTTLSource, t.CeilingAt = Duration(best.d), best.src, &at
+	if len(notes) > 0 && best.src != "" {
+		t.CeilingNote = "possibly lower: " + strings.Join(notes, "; ")
+	}
+}
+
+// roundSeconds prints a duration of whole seconds the way Vault's CLI does
+// (768h, 2h30m, 45s).
+func roundSeconds(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	s = strings.Replace(s, "m0s", "m", 1)
+	return strings.Replace(s, "h0m", "h", 1)
+}

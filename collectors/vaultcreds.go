@@ -1,0 +1,49 @@
+package collectors
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	vault "github.com/hashicorp/vault/api"
+)
+
+// invalidToken tells whether a failed lookup-self means the operator's own
+// token is no good, and says so with what to do. Vault answers 403
+// "permission denied" both for a token without rights and for an expired,
+// revoked or mistyped one; but every valid token may look itself up (the
+// default policy grants it), so a 403 there is the token itself.
+func (c *Collector) invalidToken(err error) (string, bool) {
+	var re *vault.ResponseError
+	if !errors.As(err, &re) || (re.StatusCode != http.StatusForbidden && re.StatusCode != http.StatusUnauthorized) {
+		return "", false
+	}
+	from := "your Vault token"
+	if src := c.clients.VaultTokenSource; src != "" && src != "none" {
+		from += " (from " + src + ")"
+	}
+	said := "permission denied"
+	if len(re.Errors) > 0 {
+		said = strings.Join(re.Errors, "; ")
+	}
+	return fmt.Sprintf("%s is invalid, expired or revoked: Vault at %s refused to let it look itself up (auth/token/lookup-self: %d %s), which any valid token may do unless it was made without the default policy: run `vault login` (or set VAULT_TOKEN to a valid token)",
+		from, c.clients.Vault.Address(), re.StatusCode, said), true
+}
+
+// tokenInvalidStatus is the Vault source's status when the operator's token
+// was refused: nothing past sys/health can be read with it, and the parts
+// say "not read" rather than "forbidden".
+func tokenInvalidStatus(d *VaultData, st Status, msg string) Status {
+	d.OperatorTokenInvalid = true
+	d.OrchestratorTokenNote = "not looked up: the operator's Vault token is invalid"
+	notRead := "not read: the operator's Vault token is invalid (see token)"
+	st.State, st.Error = StateError, msg
+	st.Problems = []Problem{
+		{Part: "kubernetes auth role", Error: notRead},
+		{Part: "policy", Error: notRead},
+		{Part: "tenants", Error: notRead},
+		{Part: "token", Error: msg},
+	}
+	return st
+}
