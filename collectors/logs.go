@@ -88,9 +88,11 @@ func (c *Collector) collectLogs(ctx context.Context) (*LogsData, Status) {
 			continue
 		}
 		cr := &countingReader{r: rc}
-		err = agg.Read(ctx, n, cr)
+		before := agg.Counts()
+		err = readAuditLog(ctx, agg, &p, cr, &src)
 		rc.Close()
 		src.Bytes, src.Truncated = cr.n, cr.n >= auditLogLimitBytes
+		src.Parsed = agg.Counts().Sub(before)
 		if err != nil { // the aggregator's error names the pod already
 			src.Error = err.Error()
 			probs.add("log "+n, src.Error)

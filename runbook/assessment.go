@@ -90,6 +90,10 @@ type Finding struct {
 	Alerts []string `json:"alerts,omitempty"`
 	// Tenants are the tenants the evidence names.
 	Tenants []string `json:"tenants,omitempty"`
+	// Cause is why the Job this scenario's evidence is about failed (or
+	// cannot run), when the pods' and the Job's evidence tell; the summary
+	// leads with it and the steps point at it first (Book.StepsFor).
+	Cause *Cause `json:"cause,omitempty"`
 }
 
 // AlertFinding is a firing or pending related alert.
@@ -110,6 +114,9 @@ const (
 	ComplianceOverRetention = "version-violation"
 	ComplianceFailedAccess  = "failed-access"
 	ComplianceClockSkew     = "clock-skew"
+	// ComplianceRotationSuspended: the rotation CronJob is suspended, so no
+	// tenant is rotated on schedule (Tenant is "*").
+	ComplianceRotationSuspended = "rotation-suspended"
 )
 
 // ComplianceFinding is one tenant's compliance problem.
@@ -146,7 +153,43 @@ type Facts struct {
 	Tenants                 *int                 `json:"tenants,omitempty"`
 	TenantsOverdue          *int                 `json:"tenantsOverdue,omitempty"`
 	TenantsOverRetention    *int                 `json:"tenantsOverRetention,omitempty"`
-	FiringAlerts            int                  `json:"firingAlerts"`
+	// FiringAlerts is nil when the alerts could not be read: unknown,
+	// never zero.
+	FiringAlerts *int `json:"firingAlerts"`
+}
+
+// Condition kinds.
+const (
+	// ConditionVaultSealed: Vault is sealed; no rotation and no renewal can
+	// succeed until it is unsealed.
+	ConditionVaultSealed = "vault-sealed"
+	// ConditionVaultUninitialized: Vault is not initialised.
+	ConditionVaultUninitialized = "vault-uninitialized"
+	// ConditionNothingFound: none of the runbook's objects is where the
+	// tool looks (a wrong namespace, or names the config must set).
+	ConditionNothingFound = "nothing-found"
+)
+
+// Condition is a state of the environment that is a finding in itself,
+// beside the scenarios.
+type Condition struct {
+	Kind     string     `json:"kind"`
+	Severity Severity   `json:"severity"`
+	Summary  string     `json:"summary"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// AuditLogStats is the evidence about the evidence: how much of the
+// security and orchestrator pods' logs could be used.
+type AuditLogStats struct {
+	Lines     int `json:"lines"`
+	NotJSON   int `json:"notJSON"`
+	Oversized int `json:"oversized"`
+	Events    int `json:"events"`
+	Undated   int `json:"undatedEvents"`
+	// Pods are the pods read, each with its own counts, whether its log was
+	// cut at the read limit, and its error when it could not be read.
+	Pods []collectors.LogSource `json:"pods"`
 }
 
 // Assessment is the triage of one snapshot.
@@ -163,6 +206,15 @@ type Assessment struct {
 	Compliance Compliance          `json:"compliance"`
 	Facts      Facts               `json:"facts"`
 	Sources    []collectors.Status `json:"sources"`
+	// Conditions are states that are findings of their own: a sealed or
+	// uninitialised Vault, none of the runbook's objects found.
+	Conditions []Condition `json:"conditions"`
+	// AlertsUnknown says why the related alerts could not be read; then
+	// Alerts is empty because nothing is known, not because none fire.
+	AlertsUnknown string `json:"alertsUnknown,omitempty"`
+	// AuditLog is how much of the pods' logs could be used; nil when the
+	// logs were not read.
+	AuditLog *AuditLogStats `json:"auditLog,omitempty"`
 }
 
 // Exit codes of `kubectl rotation report`.
@@ -188,8 +240,17 @@ func (a Assessment) ExitCode() int {
 	return ExitOK
 }
 
-// HasUnknown reports whether any scenario is unknown.
+// HasUnknown reports whether any scenario is unknown, the alerts could not
+// be read, or a condition says the tool cannot tell.
 func (a Assessment) HasUnknown() bool {
+	if a.AlertsUnknown != "" {
+		return true
+	}
+	for _, c := range a.Conditions {
+		if c.Kind == ConditionNothingFound {
+			return true
+		}
+	}
 	for _, f := range a.Findings {
 		if f.Status == StatusUnknown {
 			return true

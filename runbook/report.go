@@ -52,8 +52,7 @@ func (b *Book) NewReport(s *collectors.Snapshot, now time.Time, tool string) Rep
 		if f.Status == StatusClear {
 			continue
 		}
-		sc, _ := b.Scenario(f.ID)
-		r.NextSteps[f.ID] = vars.ForTenants(f.Tenants).RenderSteps(sc.Steps)
+		r.NextSteps[f.ID] = vars.ForFinding(f).RenderSteps(b.StepsFor(f))
 	}
 	return r
 }
@@ -87,7 +86,19 @@ func exitMeaning(code int) string {
 	case ExitCritical:
 		return "2 (critical)"
 	}
-	return "3 (could not tell: a source is missing)"
+	return "3 (could not tell: something the verdict needs could not be read)"
+}
+
+// overallText is the overall verdict in words: "info" alone would read as
+// harmless while something could not be read.
+func (a Assessment) overallText() string {
+	if a.Overall == SeverityInfo && a.HasUnknown() {
+		return "could not tell"
+	}
+	if a.Overall == SeverityNone {
+		return "all clear"
+	}
+	return string(a.Overall)
 }
 
 func evidenceLine(e Evidence) string {
@@ -149,7 +160,13 @@ func (r Report) WriteText(w io.Writer) error {
 	if a.Context != "" {
 		fmt.Fprintf(&b, ", context %s", a.Context)
 	}
-	fmt.Fprintf(&b, "\ntaken %s, judged at %s\noverall: %s, exit code %s\n\n", fmtTime(a.TakenAt), fmtTime(a.JudgedAt), a.Overall, exitMeaning(r.ExitCode))
+	fmt.Fprintf(&b, "\ntaken %s, judged at %s\noverall: %s, exit code %s\n\n", fmtTime(a.TakenAt), fmtTime(a.JudgedAt), a.overallText(), exitMeaning(r.ExitCode))
+	for _, c := range a.Conditions {
+		fmt.Fprintf(&b, "%s: %s\n", strings.ToUpper(string(c.Severity)), c.Summary)
+	}
+	if len(a.Conditions) > 0 {
+		b.WriteString("\n")
+	}
 	b.WriteString("SOURCES\n")
 	for _, st := range a.Sources {
 		fmt.Fprintf(&b, "  %-11s %s\n", st.Source, sourceLine(st))
@@ -190,12 +207,10 @@ func (r Report) WriteText(w io.Writer) error {
 		}
 	}
 	b.WriteString("\nALERTS\n")
-	if len(a.Alerts) == 0 {
-		if st := a.sourceState(collectors.SourcePrometheus); st != collectors.StateOK && st != collectors.StatePartial {
-			b.WriteString("  unknown: Prometheus was not read\n")
-		} else {
-			b.WriteString("  none firing or pending\n")
-		}
+	if a.AlertsUnknown != "" {
+		fmt.Fprintf(&b, "  unknown: the alerts could not be read (%s)\n", a.AlertsUnknown)
+	} else if len(a.Alerts) == 0 {
+		b.WriteString("  none firing or pending\n")
 	}
 	for _, al := range a.Alerts {
 		fmt.Fprintf(&b, "  %-24s %-8s scenario %s %s\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
@@ -203,6 +218,7 @@ func (r Report) WriteText(w io.Writer) error {
 	r.writeCompliance(&b, false)
 	b.WriteString("\nKEY FACTS\n")
 	r.writeFacts(&b, "  %-30s %s\n")
+	r.writeAuditLog(&b, false)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -244,7 +260,7 @@ func (r Report) writeFacts(b *strings.Builder, format string) {
 		{"tenants", optInt(f.Tenants)},
 		{"tenants overdue", optInt(f.TenantsOverdue)},
 		{"tenants over retention", optInt(f.TenantsOverRetention)},
-		{"firing alerts", fmt.Sprint(f.FiringAlerts)},
+		{"firing alerts", optInt(f.FiringAlerts)},
 	}
 	for _, row := range rows {
 		fmt.Fprintf(b, format, row[0], row[1])
@@ -295,6 +311,45 @@ func (r Report) writeCompliance(b *strings.Builder, md bool) {
 	}
 }
 
+// writeAuditLog tells how much of the pods' logs could be used: lines read,
+// not JSON, oversized, per pod, and the pods that could not be read.
+func (r Report) writeAuditLog(b *strings.Builder, md bool) {
+	l := r.AuditLog
+	if md {
+		b.WriteString("\n## Audit log read\n\n")
+	} else {
+		b.WriteString("\nAUDIT LOG READ\n")
+	}
+	if l == nil {
+		if md {
+			b.WriteString("Unknown: the logs were not read.\n")
+		} else {
+			b.WriteString("  unknown: the logs were not read\n")
+		}
+		return
+	}
+	total := fmt.Sprintf("%d lines, %d rotation events (%d undated), %d not JSON, %d oversized (skipped)", l.Lines, l.Events, l.Undated, l.NotJSON, l.Oversized)
+	if md {
+		fmt.Fprintf(b, "%s.\n\n| pod | lines | events | not JSON | oversized | note |\n|---|---|---|---|---|---|\n", total)
+	} else {
+		fmt.Fprintf(b, "  %s\n", total)
+	}
+	for _, p := range l.Pods {
+		note := ""
+		switch {
+		case p.Error != "":
+			note = "not read: " + p.Error
+		case p.Truncated:
+			note = fmt.Sprintf("cut at %d bytes: older lines not read", p.Bytes)
+		}
+		if md {
+			fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %s |\n", p.Pod, p.Parsed.Lines, p.Parsed.Events, p.Parsed.NotJSON, p.Parsed.Oversized, mdEscape(note))
+		} else {
+			fmt.Fprintf(b, "  %-40s %7d lines %6d events %5d not JSON %4d oversized  %s\n", p.Pod, p.Parsed.Lines, p.Parsed.Events, p.Parsed.NotJSON, p.Parsed.Oversized, note)
+		}
+	}
+}
+
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 var mdStatus = map[Status]string{StatusActive: "🔴 active", StatusSuspected: "🟠 suspected", StatusClear: "🟢 clear", StatusUnknown: "⚪ unknown"}
@@ -305,7 +360,10 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	a := r.Assessment
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Secret rotation report: %s\n\n", a.Namespace)
-	fmt.Fprintf(&b, "- **Overall:** %s — exit code %s\n", a.Overall, exitMeaning(r.ExitCode))
+	fmt.Fprintf(&b, "- **Overall:** %s — exit code %s\n", a.overallText(), exitMeaning(r.ExitCode))
+	for _, c := range a.Conditions {
+		fmt.Fprintf(&b, "- **%s:** %s\n", strings.ToUpper(string(c.Severity)), mdEscape(c.Summary))
+	}
 	if a.Context != "" {
 		fmt.Fprintf(&b, "- **Context:** `%s`, namespace `%s`\n", a.Context, a.Namespace)
 	}
@@ -356,12 +414,10 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	b.WriteString("\n## Related alerts\n\n")
-	if len(a.Alerts) == 0 {
-		if st := a.sourceState(collectors.SourcePrometheus); st != collectors.StateOK && st != collectors.StatePartial {
-			b.WriteString("Unknown: Prometheus was not read.\n")
-		} else {
-			b.WriteString("None firing or pending.\n")
-		}
+	if a.AlertsUnknown != "" {
+		fmt.Fprintf(&b, "Unknown: the alerts could not be read (%s).\n", mdEscape(a.AlertsUnknown))
+	} else if len(a.Alerts) == 0 {
+		b.WriteString("None firing or pending.\n")
 	} else {
 		b.WriteString("| alert | state | scenario | labels |\n|---|---|---|---|\n")
 		for _, al := range a.Alerts {
@@ -371,6 +427,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	r.writeCompliance(&b, true)
 	b.WriteString("\n## Key facts\n\n| fact | value |\n|---|---|\n")
 	r.writeFacts(&b, "| %s | %s |\n")
+	r.writeAuditLog(&b, true)
 	b.WriteString("\n## Sources\n\n| source | status |\n|---|---|\n")
 	for _, st := range a.Sources {
 		fmt.Fprintf(&b, "| %s | %s |\n", st.Source, mdEscape(sourceLine(st)))

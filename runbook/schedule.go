@@ -31,3 +31,21 @@ func scheduleInterval(schedule, tz string, at time.Time) (time.Duration, error) 
 	}
 	return second.Sub(first), nil
 }
+
+// missedRuns counts the schedule's run times after since and up to now
+// (at most limit), and returns an error when the schedule cannot be read.
+func missedRuns(schedule, tz string, since, now time.Time, limit int) (int, error) {
+	spec := strings.TrimSpace(schedule)
+	if tz != "" && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		spec = "CRON_TZ=" + tz + " " + spec
+	}
+	sched, err := cronParser.Parse(spec)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the schedule %q: %v", schedule, err)
+	}
+	n := 0
+	for at := sched.Next(since); !at.IsZero() && !at.After(now) && n < limit; at = sched.Next(at) {
+		n++
+	}
+	return n, nil
+}

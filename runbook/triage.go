@@ -34,14 +34,17 @@ func Triage(s *collectors.Snapshot, now time.Time) Assessment {
 // Triage judges the snapshot at now against this runbook.
 func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 	t := &triage{s: s, now: now.UTC(), book: b}
+	t.nothingFound = t.findNothingFound()
 	a := Assessment{
 		JudgedAt: t.now, TakenAt: s.CollectedAt, Context: s.Context, Namespace: s.Namespace,
-		Sources: s.Sources, Findings: []Finding{}, Alerts: t.alerts(),
+		Sources: s.Sources, Findings: []Finding{}, Alerts: t.alerts(), AlertsUnknown: t.alertsUnread(),
 	}
 	for _, sc := range b.Scenarios {
 		a.Findings = append(a.Findings, t.scenario(sc, a.Alerts))
 	}
 	a.Compliance = t.compliance()
+	a.Conditions = t.conditions()
+	a.AuditLog = t.auditLogStats()
 	a.Facts = t.facts(a)
 	a.Overall = SeverityNone
 	for _, f := range a.Findings {
@@ -54,6 +57,14 @@ func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 			a.Overall = c.Severity
 		}
 	}
+	for _, c := range a.Conditions {
+		if c.Severity.Worse(a.Overall) {
+			a.Overall = c.Severity
+		}
+	}
+	if a.Overall == SeverityNone && a.HasUnknown() {
+		a.Overall = SeverityInfo // never "none" (all clear) while something could not be read
+	}
 	return a
 }
 
@@ -61,6 +72,71 @@ type triage struct {
 	s    *collectors.Snapshot
 	now  time.Time
 	book *Book
+	// nothingFound, when set, says that none of the runbook's objects is
+	// where the tool looks; no scenario is derived from their absence.
+	nothingFound string
+}
+
+// findNothingFound returns the plain message for a namespace that holds
+// none of the runbook's objects, or "".
+func (t *triage) findNothingFound() string {
+	if t.unreadable(collectors.SourceKubernetes) != "" {
+		return ""
+	}
+	k := t.s.Kubernetes
+	var names []string
+	for _, cj := range k.CronJobs {
+		if cj.Found || cj.Error != "" {
+			return ""
+		}
+		names = append(names, cj.Name)
+	}
+	if len(names) == 0 || k.Orchestrator == nil || k.Orchestrator.Found || k.Orchestrator.Error != "" {
+		return ""
+	}
+	return fmt.Sprintf("no CronJob %s and no Deployment %s in namespace %s: wrong --namespace, or set the names in the config (kubernetes.rotationCronJob, kubernetes.cleanupCronJob, kubernetes.orchestratorDeployment)",
+		strings.Join(names, " or "), k.Orchestrator.Name, t.s.Namespace)
+}
+
+// alertsUnread says why the related alerts could not be read, or "".
+func (t *triage) alertsUnread() string {
+	if r := t.unreadable(collectors.SourcePrometheus); r != "" {
+		return r
+	}
+	return t.partProblem(collectors.SourcePrometheus, "alerts")
+}
+
+// conditions are the environment's states that are findings of their own.
+func (t *triage) conditions() []Condition {
+	out := []Condition{}
+	if v := t.s.Vault; v != nil && v.Health != nil {
+		h := v.Health
+		ev := []Evidence{{Source: collectors.SourceVault, Fact: "sys/health at " + t.s.VaultAddr,
+			Observed: fmt.Sprintf("initialized=%t sealed=%t", h.Initialized, h.Sealed)}}
+		switch {
+		case !h.Initialized:
+			out = append(out, Condition{Kind: ConditionVaultUninitialized, Severity: SeverityCritical, Evidence: ev,
+				Summary: "Vault is not initialised: no key can be rotated and no token renewed until it is (vault operator init)"})
+		case h.Sealed:
+			out = append(out, Condition{Kind: ConditionVaultSealed, Severity: SeverityCritical, Evidence: ev,
+				Summary: "Vault is sealed: no key can be rotated and no token renewed until it is unsealed (vault operator unseal)"})
+		}
+	}
+	if t.nothingFound != "" {
+		out = append(out, Condition{Kind: ConditionNothingFound, Severity: SeverityInfo, Summary: t.nothingFound,
+			Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "namespace " + t.s.Namespace, Observed: "none of the runbook's objects"}}})
+	}
+	return out
+}
+
+// auditLogStats is how much of the pods' logs could be used, or nil.
+func (t *triage) auditLogStats() *AuditLogStats {
+	l := t.s.Logs
+	if l == nil {
+		return nil
+	}
+	return &AuditLogStats{Lines: l.Audit.Lines, NotJSON: l.Audit.NotJSON, Oversized: l.Audit.Oversized,
+		Events: l.Audit.Events, Undated: l.Audit.UndatedEvents, Pods: l.Pods}
 }
 
 // --- source availability ---------------------------------------------------
@@ -277,15 +353,31 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 			ss.unknown(id, "no check is defined for this scenario's symptoms")
 		}
 	}
+	unread := false
 	for _, sy := range sc.Symptoms {
 		r := ss[sy.ID]
 		if r.State == "" {
 			r.State, r.Reason = SymptomUnknown, "not evaluated"
 		}
 		f.Symptoms = append(f.Symptoms, *r)
-		if r.State == SymptomUnknown && r.Reason != "" && !slices.Contains(f.Unknown, r.Reason) {
-			f.Unknown = append(f.Unknown, r.Reason)
+		if r.State == SymptomUnknown {
+			unread = true
+			if r.Reason != "" && !slices.Contains(f.Unknown, r.Reason) {
+				f.Unknown = append(f.Unknown, r.Reason)
+			}
 		}
+	}
+	// The rule: a scenario is clear only when every symptom it lists was
+	// observed absent. When none is present and any could not be read, it
+	// is unknown, whatever the scenario's own evaluation concluded.
+	if v.status == StatusClear && unread {
+		v.status, v.severity = StatusUnknown, ""
+	}
+	if t.nothingFound != "" {
+		// none of the runbook's objects is where the tool looks: an absence
+		// there proves nothing, so no scenario is derived from it
+		v = verdict{status: StatusUnknown}
+		f.Unknown = append([]string{t.nothingFound}, f.Unknown...)
 	}
 	// related alerts raise the status. A firing alert makes the scenario
 	// active unless every symptom is observed absent now: an alert's
@@ -333,6 +425,7 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 	if len(stale) > 0 && f.Status == StatusSuspected {
 		f.Summary = fmt.Sprintf("alert %s still firing, no symptom observed now: its window may still hold failures from before a fix", strings.Join(stale, ", "))
 	}
+	t.withCause(&f) // causes.go: why the scenario's Job failed leads the summary
 	return f
 }
 
@@ -359,14 +452,31 @@ func summarize(f Finding) string {
 	}
 	switch f.Status {
 	case StatusUnknown:
-		if len(f.Unknown) > 0 {
-			return "cannot tell: " + f.Unknown[0]
-		}
-		return "cannot tell"
+		return unknownSummary(f)
 	case StatusClear:
 		return "no symptom observed"
 	}
 	return ""
+}
+
+// unknownSummary says both what could not be read and what was seen:
+// "cannot tell: <why each unread symptom is unknown>; seen absent: <the
+// symptoms observed absent>".
+func unknownSummary(f Finding) string {
+	out := "cannot tell"
+	if len(f.Unknown) > 0 {
+		out += ": " + strings.Join(f.Unknown, "; ")
+	}
+	var seen []string
+	for _, sy := range f.Symptoms {
+		if sy.State == SymptomAbsent {
+			seen = append(seen, sy.Text)
+		}
+	}
+	if len(seen) > 0 {
+		out += "; seen absent: " + strings.Join(seen, ", ")
+	}
+	return out
 }
 
 // decide applies the common rule: active when a primary symptom is present,
@@ -412,6 +522,9 @@ func failedTenantsInLog(j *collectors.Job) ([]string, string) {
 	if j.Log == nil {
 		return nil, "no log was read for Job " + j.Name
 	}
+	if j.Log.NotStarted {
+		return nil, "" // the container never ran, so it logged nothing
+	}
 	if j.Log.Error != "" {
 		return nil, j.Log.Error
 	}
@@ -450,7 +563,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		ss.absent("failed-to-rotate-logged")
 	default:
 		switch {
-		case newest.Outcome == collectors.OutcomeFailed && newest.Reason != "DeadlineExceeded":
+		case newest.Outcome == collectors.OutcomeFailed && !timedOut(newest, t.now):
 			ss.present("rotation-job-failed", jobEvidence(newest, "latest rotation Job"))
 		case newest.Outcome == collectors.OutcomeFailed:
 			ss.absent("rotation-job-failed", jobEvidence(newest, "latest rotation Job hit its deadline (that is Scenario 5)"))
@@ -468,6 +581,9 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		default:
 			ss.absent("failed-to-rotate-logged")
 		}
+	}
+	if why == "" {
+		t.stuckJob(ss, jobs, "rotation-job-failed") // causes.go: a newer Job whose pods cannot run
 	}
 	// tenants whose latest audit outcome is a failure
 	if a, why := t.audit(); why != "" {
@@ -490,9 +606,44 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		}
 	}
 	t.policySymptom(ss, "policy-missing-capability")
-	v := decide(ss, []string{"rotation-job-failed", "failed-to-rotate-logged"}, []string{"specific-tenants", "policy-missing-capability"}, SeverityCritical)
+	t.suspendedSymptom(ss, "rotation-cronjob-suspended", collectors.RoleRotation)
+	v := decide(ss, []string{"rotation-job-failed", "failed-to-rotate-logged"}, []string{"specific-tenants", "policy-missing-capability", "rotation-cronjob-suspended"}, SeverityCritical)
 	v.tenants = tenants
 	return v
+}
+
+// suspendedSymptom judges whether the role's CronJob is suspended, and
+// says since when no run was scheduled and how many runs were missed.
+func (t *triage) suspendedSymptom(ss symptoms, id, role string) {
+	cj, why := t.cronJob(role)
+	if why != "" {
+		ss.unknown(id, why)
+		return
+	}
+	fact := "CronJob " + cj.Name + " spec.suspend"
+	if !cj.Suspend {
+		ss.absent(id, Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: "false"})
+		return
+	}
+	ss.present(id, Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: t.suspendedFor(cj), At: cj.LastScheduleTime})
+}
+
+// suspendedFor describes a suspended CronJob: its last scheduled run and
+// the runs its schedule would have made since.
+func (t *triage) suspendedFor(cj *collectors.CronJob) string {
+	out := "true"
+	if cj.LastScheduleTime == nil {
+		return out + "; no run was ever scheduled"
+	}
+	out += fmt.Sprintf("; last scheduled run %s (%s)", ago(t.now, *cj.LastScheduleTime), fmtTime(*cj.LastScheduleTime))
+	if n, err := missedRuns(cj.Schedule, cj.TimeZone, *cj.LastScheduleTime, t.now, 10000); err == nil {
+		more := ""
+		if n >= 10000 {
+			more = "+"
+		}
+		out += fmt.Sprintf("; %d%s scheduled runs (%s) missed since", n, more, cj.Schedule)
+	}
+	return out
 }
 
 func (t *triage) policySymptom(ss symptoms, id string) {
@@ -622,6 +773,8 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		if n := counterIncrease(m, failed); n > 0 && lastFail != nil && (lastOK == nil || lastFail.After(*lastOK)) {
 			ss.present("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h, none succeeded since",
 				Observed: fmt.Sprintf("+%g", n), Threshold: "0", At: lastFail})
+		} else if ev, ok := t.renewalsFlat(m, lastOK); ok {
+			ss.present("renewal-failures", ev)
 		} else {
 			ss.absent("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
 		}
@@ -671,6 +824,87 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		return verdict{status: StatusUnknown}
 	}
 	return verdict{status: StatusClear, severity: SeverityNone}
+}
+
+// renewalsFlat finds renewals that stopped without a failure being counted:
+// the renewals counter stayed flat for longer than the renewal interval
+// (the median gap between its earlier increases, or, with fewer than two,
+// the token expiry warning threshold) while the token's TTL kept falling
+// in step with the clock.
+func (t *triage) renewalsFlat(renewals *collectors.Metric, lastOK *time.Time) (Evidence, bool) {
+	exp, why := t.metric("tokenExpirySeconds")
+	if why != "" {
+		return Evidence{}, false
+	}
+	// the increases of the renewals counter, across its series
+	var moves []time.Time
+	var histStart time.Time
+	for _, s := range renewals.Series {
+		ts, vals := seriesPoints(renewals, s)
+		if len(ts) > 0 && (histStart.IsZero() || ts[0].Before(histStart)) {
+			histStart = ts[0]
+		}
+		for i := 1; i < len(vals); i++ {
+			if vals[i] != vals[i-1] {
+				moves = append(moves, ts[i])
+			}
+		}
+	}
+	if histStart.IsZero() {
+		return Evidence{}, false
+	}
+	sort.Slice(moves, func(i, j int) bool { return moves[i].Before(moves[j]) })
+	interval, how := t.s.Config.Thresholds.TokenExpiryWarning.Duration(), "the token expiry warning threshold, for want of two earlier renewals"
+	if len(moves) >= 3 {
+		gaps := make([]time.Duration, 0, len(moves)-1)
+		for i := 1; i < len(moves); i++ {
+			if g := moves[i].Sub(moves[i-1]); g > 0 {
+				gaps = append(gaps, g)
+			}
+		}
+		if len(gaps) >= 2 {
+			slices.Sort(gaps)
+			interval, how = gaps[len(gaps)/2], "the median gap between earlier renewals"
+		}
+	}
+	flatSince := histStart
+	if len(moves) > 0 {
+		flatSince = moves[len(moves)-1]
+	}
+	if lastOK != nil && lastOK.After(flatSince) {
+		flatSince = *lastOK
+	}
+	flat := t.now.Sub(flatSince)
+	if interval <= 0 || flat <= interval*3/2 {
+		return Evidence{}, false
+	}
+	// the TTL fell with the clock since then, in some series
+	for _, s := range exp.Series {
+		ts, vals := seriesPoints(exp, s)
+		first := -1
+		for i := range ts {
+			if !ts[i].Before(flatSince) {
+				first = i
+				break
+			}
+		}
+		if first < 0 || len(vals)-1-first < 1 {
+			continue
+		}
+		elapsed := ts[len(ts)-1].Sub(ts[first]).Seconds()
+		fell := vals[first] - vals[len(vals)-1]
+		rose := false
+		for i := first + 1; i < len(vals); i++ {
+			rose = rose || vals[i] > vals[i-1]
+		}
+		if !rose && elapsed > 0 && fell >= 0.9*elapsed {
+			at := flatSince
+			return Evidence{Source: collectors.SourcePrometheus, Fact: renewals.Name + " flat while " + exp.Name + " falls",
+				Observed:  fmt.Sprintf("no renewal counted for %s, TTL down %s since", roundDur(flat), roundDur(time.Duration(fell)*time.Second)),
+				Threshold: fmt.Sprintf("a renewal every %s (%s)", roundDur(interval), how), At: &at}, true
+		}
+	}
+	return Evidence{}, false
 }
 
 // counterIncrease sums, over the series keep accepts, how much a counter
@@ -772,6 +1006,9 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 				ss.absent("too-many-versions-logged")
 			}
 		}
+		if why == "" {
+			t.stuckJob(ss, jobs, "cleanup-job-failed") // causes.go: a newer Job whose pods cannot run
+		}
 	}
 	// versions growing: tenants whose live versions exceed the cleanup's
 	// retention (from the ConfigMaps), shown as supporting evidence
@@ -792,7 +1029,8 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			ss.absent("versions-growing")
 		}
 	}
-	v := decide(ss, []string{"cleanup-job-failed", "dry-run-left-on"}, []string{"too-many-versions-logged"}, SeverityWarning)
+	t.suspendedSymptom(ss, "cleanup-cronjob-suspended", collectors.RoleCleanup)
+	v := decide(ss, []string{"cleanup-job-failed", "dry-run-left-on"}, []string{"too-many-versions-logged", "cleanup-cronjob-suspended"}, SeverityWarning)
 	if v.status == StatusActive && ss.is("cleanup-job-failed", SymptomPresent) && ss.is("versions-growing", SymptomPresent) {
 		v.severity = SeverityCritical
 	}
@@ -892,6 +1130,12 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		ss.absent("pod-killed")
 		return verdict{status: StatusClear, severity: SeverityNone}
 	}
+	if newest.Reason == "DeadlineExceeded" && !timedOut(newest, t.now) { // causes.go
+		ss.absent("deadline-exceeded", jobEvidence(newest, "latest rotation Job hit its deadline, but its pods never ran (that is Scenario 1)"))
+		ss.absent("partial-coverage")
+		ss.absent("pod-killed")
+		return verdict{status: StatusClear, severity: SeverityNone}
+	}
 	var tenants []string
 	if newest.Reason == "DeadlineExceeded" {
 		e := jobEvidence(newest, "latest rotation Job")
@@ -904,14 +1148,9 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 			ss.unknown("partial-coverage", why)
 		} else if newest.Started != nil {
 			all := t.allTenants(a)
-			var reached []string
-			for id, ts := range a.Tenants {
-				if ts.LastEvent != nil && !ts.LastEvent.Before(*newest.Started) {
-					reached = append(reached, id)
-				}
-			}
+			reached, events := t.reachedInRun(a, newest)
 			switch {
-			case len(reached) == 0:
+			case len(reached) == 0 && !events:
 				ss.unknown("partial-coverage", "no audit event since run "+newest.Name+" started, so the audit log cannot tell which tenants it reached (see Scenario 6)")
 			case len(all) > 0 && len(reached) < len(all):
 				for _, id := range all {
@@ -971,6 +1210,42 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	}
 	v.tenants = tenants
 	return v
+}
+
+// reachedInRun returns the tenants a run reached — a successful rotation
+// event, or a new Vault key version, dated within the run (a "started"
+// event with its outcome pending is not a rotation) — and whether any audit
+// event at all is dated since the run started.
+func (t *triage) reachedInRun(a *auditlog.Summary, j *collectors.Job) ([]string, bool) {
+	start, end := *j.Started, t.now
+	if j.Finished != nil {
+		end = j.Finished.Add(time.Minute) // the last events of a run may be stamped just after its end
+	}
+	within := func(at *time.Time) bool { return at != nil && !at.Before(start) && !at.After(end) }
+	set := map[string]bool{}
+	events := false
+	for id, ts := range a.Tenants {
+		if ts.LastEvent != nil && !ts.LastEvent.Before(start) {
+			events = true
+		}
+		if within(ts.LastSuccess) {
+			set[id] = true
+		}
+	}
+	if ts, why := t.tenants(); why == "" {
+		for _, tn := range ts {
+			if tn.Error == "" && within(tn.CurrentCreated) {
+				set[tn.ID] = true
+				events = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, events
 }
 
 func derefI(p *int32) int32 {
@@ -1201,6 +1476,15 @@ func (t *triage) compliance() Compliance {
 				Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "last failed rotation event", Observed: au.LastFailureReason, At: &at}}})
 		}
 	}
+	if cj, why := t.cronJob(collectors.RoleRotation); why == "" && cj.Suspend {
+		sev := SeverityWarning
+		if cj.LastScheduleTime != nil && err == nil && t.now.Sub(*cj.LastScheduleTime) > overdueAfter {
+			sev = SeverityCritical
+		}
+		c.Findings = append(c.Findings, ComplianceFinding{Tenant: "*", Kind: ComplianceRotationSuspended, Severity: sev, LastRotation: cj.LastScheduleTime,
+			Detail:   "the rotation CronJob " + cj.Name + " is suspended: no tenant is rotated on schedule (suspend " + t.suspendedFor(cj) + ")",
+			Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " spec.suspend", Observed: t.suspendedFor(cj), At: cj.LastScheduleTime}}})
+	}
 	sort.SliceStable(c.Findings, func(i, j int) bool {
 		a, b := c.Findings[i], c.Findings[j]
 		if a.Severity != b.Severity {
@@ -1263,10 +1547,14 @@ func (t *triage) facts(a Assessment) Facts {
 		}
 		f.TenantsOverdue = &n
 	}
-	for _, al := range a.Alerts {
-		if al.State == "firing" {
-			f.FiringAlerts++
+	if a.AlertsUnknown == "" {
+		n := 0
+		for _, al := range a.Alerts {
+			if al.State == "firing" {
+				n++
+			}
 		}
+		f.FiringAlerts = &n
 	}
 	return f
 }

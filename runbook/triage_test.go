@@ -191,7 +191,7 @@ func metricOf(tb testing.TB, s *collectors.Snapshot, role string) *collectors.Me
 var sourceErrors = map[string]string{
 	collectors.SourceKubernetes: "list cronjobs in ns: cannot reach the API server (dial tcp 10.0.0.1:6443: connection refused); check --context and --kubeconfig",
 	collectors.SourceLogs:       "list pods -l app.kubernetes.io/component=security in ns: forbidden by RBAC",
-	collectors.SourceVault:      "Vault at https://vault.example:8200 is sealed: unseal it (vault operator unseal); tokens, tenants, policy and role cannot be read until then",
+	collectors.SourceVault:      "read sys/health at https://vault.example:8200: dial tcp 127.0.0.1:8200: connect: connection refused",
 	collectors.SourcePrometheus: "Prometheus is not configured: pass --prometheus-url or --prometheus-service NS/NAME:PORT (or set prometheus.url/service in the config)",
 }
 
@@ -205,6 +205,12 @@ func setSource(s *collectors.Snapshot, name string, state collectors.State, errT
 
 // broken makes a source unreadable the way the collectors report it:
 // Kubernetes and logs in error, Vault sealed, Prometheus not configured.
+// sealed makes Vault answer that it is sealed.
+func sealed(s *collectors.Snapshot) {
+	setSource(s, collectors.SourceVault, collectors.StateError, "Vault at https://vault.example:8200 is sealed: unseal it (vault operator unseal); tokens, tenants, policy and role cannot be read until then")
+	s.Vault = &collectors.VaultData{Health: &collectors.VaultHealth{Initialized: true, Sealed: true, Version: "1.14.2"}, Tenants: []collectors.Tenant{}}
+}
+
 func broken(name string) snapOpt {
 	return func(s *collectors.Snapshot) {
 		switch name {
@@ -216,7 +222,7 @@ func broken(name string) snapOpt {
 			s.Logs = nil
 		case collectors.SourceVault:
 			setSource(s, name, collectors.StateError, sourceErrors[name])
-			s.Vault = &collectors.VaultData{Health: &collectors.VaultHealth{Initialized: true, Sealed: true, Version: "1.14.2"}, Tenants: []collectors.Tenant{}}
+			s.Vault = nil
 		case collectors.SourcePrometheus:
 			setSource(s, name, collectors.StateSkipped, sourceErrors[name])
 			s.Prometheus, s.PrometheusTarget = nil, ""
@@ -485,6 +491,9 @@ func TestTriage_Scenarios(t *testing.T) {
 					ts.LastEvent, ts.LastSuccess = before(34*time.Hour), before(34*time.Hour)
 					s.Logs.Audit.Tenants[id] = ts
 				}
+				for i := 7; i < 10; i++ { // and Vault has no new version of theirs either
+					s.Vault.Tenants[i].CurrentCreated = before(34 * time.Hour)
+				}
 			}},
 			scenario: ScenarioBatchTimeout, status: StatusActive, severity: SeverityCritical, symptom: "partial-coverage", tenants: []string{"t08", "t09", "t10"},
 		},
@@ -567,6 +576,8 @@ type unknownCase struct {
 	want map[string]Status
 	// reasons must appear in the Unknown list of every unknown scenario.
 	reasons []string
+	// alertsUnknown: the related alerts could not be read.
+	alertsUnknown bool
 }
 
 func allStatus(st Status, except map[string]Status) map[string]Status {
@@ -587,20 +598,20 @@ func TestTriage_UnknownSources(t *testing.T) {
 	k, l, v, p := collectors.SourceKubernetes, collectors.SourceLogs, collectors.SourceVault, collectors.SourcePrometheus
 	cases := map[string]unknownCase{
 		"kubernetes error": {opts: []snapOpt{broken(k)}, reasons: []string{sourceErrors[k]},
-			want: allStatus(StatusUnknown, map[string]Status{ScenarioVaultTokenExpired: StatusClear, ScenarioRetentionOverflow: StatusClear})},
+			want: allStatus(StatusUnknown, map[string]Status{ScenarioVaultTokenExpired: StatusClear})},
 		"kubernetes not collected": {opts: []snapOpt{func(s *collectors.Snapshot) { s.Sources = s.Sources[1:]; s.Kubernetes = nil }},
 			reasons: []string{"kubernetes was not collected"},
-			want:    allStatus(StatusUnknown, map[string]Status{ScenarioVaultTokenExpired: StatusClear, ScenarioRetentionOverflow: StatusClear})},
+			want:    allStatus(StatusUnknown, map[string]Status{ScenarioVaultTokenExpired: StatusClear})},
 		"kubernetes jobs unreadable": {opts: []snapOpt{func(s *collectors.Snapshot) {
 			s.Sources[0].State = collectors.StatePartial
 			s.Sources[0].Problems = []collectors.Problem{{Part: "jobs", Error: "list jobs in ns: timed out"}}
 			s.Kubernetes.Jobs = []collectors.Job{}
 		}}, reasons: []string{"list jobs in ns: timed out"},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioBatchTimeout: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioBatchTimeout: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
 		"rotation CronJob not found": {opts: []snapOpt{func(s *collectors.Snapshot) {
 			cronJobOf(t, s, collectors.RoleRotation).Found = false
 		}}, reasons: []string{"CronJob cmek-rotation not found in namespace ns"},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioBatchTimeout: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioBatchTimeout: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
 		"orchestrator Deployment unreadable": {opts: []snapOpt{func(s *collectors.Snapshot) {
 			s.Sources[0].State = collectors.StatePartial
 			s.Sources[0].Problems = []collectors.Problem{{Part: "deployment oss-ai-orchestrator", Error: "get deployment oss-ai-orchestrator: forbidden by RBAC"}}
@@ -608,30 +619,25 @@ func TestTriage_UnknownSources(t *testing.T) {
 		}}, reasons: []string{"get deployment oss-ai-orchestrator: forbidden by RBAC"},
 			want: allStatus(StatusClear, map[string]Status{ScenarioAuditMissing: StatusUnknown})},
 		"logs error": {opts: []snapOpt{broken(l)}, reasons: []string{sourceErrors[l]},
-			want: allStatus(StatusClear, map[string]Status{ScenarioAuditMissing: StatusUnknown})},
-		"vault sealed": {opts: []snapOpt{broken(v)}, reasons: []string{sourceErrors[v]},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRetentionOverflow: StatusUnknown})},
-		"vault unreachable": {opts: []snapOpt{func(s *collectors.Snapshot) {
-			setSource(s, v, collectors.StateError, "read sys/health at https://vault.example:8200: dial tcp: connection refused")
-			s.Vault = nil
-		}}, reasons: []string{"read sys/health at https://vault.example:8200: dial tcp: connection refused"},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRetentionOverflow: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioAuditMissing: StatusUnknown})},
+		"vault unreachable": {opts: []snapOpt{broken(v)}, reasons: []string{sourceErrors[v]},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
 		"vault tenant list forbidden": {opts: []snapOpt{func(s *collectors.Snapshot) {
 			s.Sources[2].State = collectors.StatePartial
 			s.Sources[2].Problems = []collectors.Problem{{Part: "tenants", Error: "list secret/metadata/tenants: permission denied (403)"}}
 			s.Vault.Tenants, s.Vault.TenantScan = []collectors.Tenant{}, collectors.TenantScan{}
 		}}, reasons: []string{"list secret/metadata/tenants: permission denied (403)"},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRetentionOverflow: StatusUnknown})},
-		"prometheus not configured": {opts: []snapOpt{broken(p)}, want: allStatus(StatusClear, nil)},
-		"vault sealed and prometheus not configured": {opts: []snapOpt{broken(v), broken(p)}, reasons: []string{sourceErrors[v]},
-			want: allStatus(StatusClear, map[string]Status{ScenarioVaultTokenExpired: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
+		"prometheus not configured": {opts: []snapOpt{broken(p)}, want: allStatus(StatusClear, nil), alertsUnknown: true},
+		"vault unreachable and prometheus not configured": {opts: []snapOpt{broken(v), broken(p)}, reasons: []string{sourceErrors[v]}, alertsUnknown: true,
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
 		"orchestrator token not found by accessor and prometheus not configured": {opts: []snapOpt{broken(p), func(s *collectors.Snapshot) {
 			s.Vault.OrchestratorToken = nil
 			s.Vault.OrchestratorTokenNote = "list token accessors (needs sudo on auth/token/accessors): permission denied (403)"
-		}}, reasons: []string{"needs sudo on auth/token/accessors", sourceErrors[p]},
+		}}, reasons: []string{"needs sudo on auth/token/accessors", sourceErrors[p]}, alertsUnknown: true,
 			want: allStatus(StatusClear, map[string]Status{ScenarioVaultTokenExpired: StatusUnknown})},
-		"kubernetes and prometheus": {opts: []snapOpt{broken(k), broken(p)}, reasons: []string{sourceErrors[k]},
-			want: allStatus(StatusUnknown, map[string]Status{ScenarioVaultTokenExpired: StatusClear, ScenarioRetentionOverflow: StatusClear})},
+		"kubernetes and prometheus": {opts: []snapOpt{broken(k), broken(p)}, reasons: []string{sourceErrors[k]}, alertsUnknown: true,
+			want: allStatus(StatusUnknown, map[string]Status{ScenarioVaultTokenExpired: StatusClear})},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -656,7 +662,13 @@ func TestTriage_UnknownSources(t *testing.T) {
 					t.Errorf("%s: summary %q, want it to say why it cannot tell", f.ID, f.Summary)
 				}
 			}
-			wantUnknown := slices.Contains(mapsValues(tc.want), StatusUnknown)
+			if got := a.AlertsUnknown != ""; got != tc.alertsUnknown {
+				t.Errorf("alerts unknown %v (%q), want %v", got, a.AlertsUnknown, tc.alertsUnknown)
+			}
+			if tc.alertsUnknown && a.Facts.FiringAlerts != nil {
+				t.Errorf("firing alerts %d while the alerts could not be read, want unknown", *a.Facts.FiringAlerts)
+			}
+			wantUnknown := tc.alertsUnknown || slices.Contains(mapsValues(tc.want), StatusUnknown)
 			if got, want := a.ExitCode(), map[bool]int{true: ExitUnknown, false: ExitOK}[wantUnknown]; got != want {
 				t.Errorf("exit code %d, want %d", got, want)
 			}
@@ -673,19 +685,20 @@ func mapsValues(m map[string]Status) []Status {
 }
 
 // TestTriage_NeverClearWithoutSignals: for every combination of unreadable
-// sources, a scenario is clear only when a set of sources that can prove it
-// is readable, and unknown (never clear) otherwise, naming a broken source.
+// sources, a scenario is clear only when a set of sources that can prove
+// every one of its symptoms absent is readable, and unknown (never clear)
+// otherwise, naming a broken source.
 func TestTriage_NeverClearWithoutSignals(t *testing.T) {
-	k, l, v, p := collectors.SourceKubernetes, collectors.SourceLogs, collectors.SourceVault, collectors.SourcePrometheus
+	k, l, v := collectors.SourceKubernetes, collectors.SourceLogs, collectors.SourceVault
 	// proofs lists, per scenario, the sets of sources any one of which is
-	// enough to show it clear on the healthy snapshot.
+	// enough to show every symptom absent on the healthy snapshot.
 	proofs := map[string][][]string{
-		ScenarioRotationJobFailing: {{k}},
-		ScenarioVaultTokenExpired:  {{v}, {p}}, // the token's TTL: by accessor in Vault, or the expiry metric
-		ScenarioCleanupFailing:     {{k}},
-		ScenarioRetentionOverflow:  {{v}},
-		ScenarioBatchTimeout:       {{k}},
-		ScenarioAuditMissing:       {{k, l}}, // AUDIT_ENABLED, and the audit events
+		ScenarioRotationJobFailing: {{k, l, v}}, // Jobs and logs, tenants' audit outcomes, the policy
+		ScenarioVaultTokenExpired:  {{v, l}},    // the token's TTL and role in Vault; renewals and "permission denied" in the log
+		ScenarioCleanupFailing:     {{k, v}},    // Jobs, DRY_RUN, version counts
+		ScenarioRetentionOverflow:  {{k, v}},    // version counts, "Version limit exceeded" in the Jobs' logs
+		ScenarioBatchTimeout:       {{k}},       // the Jobs
+		ScenarioAuditMissing:       {{k, l}},    // AUDIT_ENABLED, and the audit events
 	}
 	for mask := range 1 << len(allSources) {
 		var down []string
@@ -835,8 +848,8 @@ func TestTriage_Evidence(t *testing.T) {
 				t.Errorf("alert %+v, want role rotationFailed for %s", al, ScenarioRotationJobFailing)
 			}
 		}
-		if got, want := a.Facts.FiringAlerts, 2; got != want {
-			t.Errorf("firing alerts %d, want %d", got, want)
+		if got, want := a.Facts.FiringAlerts, 2; got == nil || *got != want {
+			t.Errorf("firing alerts %v, want %d", got, want)
 		}
 		for _, o := range a.Findings {
 			if o.ID != ScenarioRotationJobFailing && len(o.Alerts) > 0 {
@@ -989,7 +1002,9 @@ func TestTriage_ExitCode(t *testing.T) {
 		"critical": {opts: []snapOpt{func(s *collectors.Snapshot) {
 			s.Kubernetes.Orchestrator.AuditEnabled = ptr(false)
 		}}, want: ExitCritical, overall: SeverityCritical},
-		"unknown": {opts: []snapOpt{broken(collectors.SourceVault)}, want: ExitUnknown, overall: SeverityInfo},
+		"unknown":                        {opts: []snapOpt{broken(collectors.SourceVault)}, want: ExitUnknown, overall: SeverityInfo},
+		"vault sealed is critical":       {opts: []snapOpt{sealed}, want: ExitCritical, overall: SeverityCritical},
+		"alerts unread is not all clear": {opts: []snapOpt{broken(collectors.SourcePrometheus)}, want: ExitUnknown, overall: SeverityInfo},
 		"unknown and a warning": {opts: []snapOpt{broken(collectors.SourceLogs), func(s *collectors.Snapshot) {
 			s.Vault.Tenants[0].LiveVersions = 6
 		}}, want: ExitUnknown, overall: SeverityWarning},
@@ -1166,7 +1181,7 @@ func TestTriage_TokenExpiryMetric(t *testing.T) {
 		values []float64
 		status Status
 	}{
-		"healthy":            {[]float64{72000}, StatusClear},
+		"healthy":            {[]float64{72000}, StatusUnknown}, // the TTL is fine, but the role cannot be read
 		"two series, lowest": {[]float64{72000, 1200}, StatusActive},
 		"zero":               {[]float64{0}, StatusActive},
 		"expired":            {[]float64{-60}, StatusActive},

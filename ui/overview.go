@@ -216,11 +216,11 @@ func num0(n *int, unknown string) string {
 
 func alertsBlock(st *state, w int) string {
 	s := st.styles
-	if src := st.snap.Source(collectors.SourcePrometheus); src.State != collectors.StateOK && src.State != collectors.StatePartial {
+	if why := st.assess.AlertsUnknown; why != "" {
 		if st.loading[collectors.SourcePrometheus] {
 			return s.Muted.Render("loading…")
 		}
-		return s.Unknown.Render("unknown") + s.Muted.Render(": Prometheus not read ("+orDash(src.Error)+")")
+		return s.Unknown.Render("unknown") + s.Muted.Render(": the alerts could not be read ("+why+")")
 	}
 	if len(st.assess.Alerts) == 0 {
 		return s.OK.Render("none firing or pending")

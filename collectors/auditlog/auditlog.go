@@ -758,6 +758,26 @@ func (a *Aggregator) keep(b []byte) string {
 	return s
 }
 
+// LineCounts are the parse counters of what was read so far, for telling
+// per source how much of it could be used.
+type LineCounts struct {
+	Lines     int `json:"lines"`
+	NotJSON   int `json:"notJSON"`
+	Oversized int `json:"oversized"`
+	Events    int `json:"events"`
+}
+
+// Counts returns the parse counters of everything read so far; cheap
+// (no copy of the maps), so it can be taken before and after each source.
+func (a *Aggregator) Counts() LineCounts {
+	return LineCounts{Lines: a.sum.Lines, NotJSON: a.sum.NotJSON, Oversized: a.sum.Oversized, Events: a.sum.Events}
+}
+
+// Sub is c minus an earlier reading.
+func (c LineCounts) Sub(before LineCounts) LineCounts {
+	return LineCounts{Lines: c.Lines - before.Lines, NotJSON: c.NotJSON - before.NotJSON, Oversized: c.Oversized - before.Oversized, Events: c.Events - before.Events}
+}
+
 // Result returns the summary of everything read so far. It is a copy: later
 // Reads do not change it.
 func (a *Aggregator) Result() Summary {
