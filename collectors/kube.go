@@ -263,6 +263,7 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			jobs[r.job].Log = c.logTail(ctx, r.pod, r.container)
+			explainLog(jobs[r.job].Log, podNamed(jobs[r.job].Pods, r.pod))
 		}()
 	}
 	wg.Wait()
@@ -384,6 +385,7 @@ func jobOf(j *batchv1.Job, owner CronJob) Job {
 	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
 		out.Env = envOf(cs[0].Env, nil)
 	}
+	jobDetails(&out, j)
 	return out
 }
 
@@ -411,6 +413,7 @@ func podOf(p *corev1.Pod) Pod {
 			out.Containers = append(out.Containers, ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
 		}
 	}
+	podDetails(&out, p)
 	return out
 }
 
@@ -606,6 +609,8 @@ func (c *Collector) events(ctx context.Context, d *KubernetesData) ([]Event, str
 		names["Deployment/"+d.Orchestrator.Name] = true
 	}
 	var out []Event
+	je := newJobEvents(d) // each Job's own, its pods' included
+	defer je.attach(d)
 	opts := metav1.ListOptions{Limit: pageSize, FieldSelector: "type=Warning"}
 	for {
 		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
@@ -613,18 +618,12 @@ func (c *Collector) events(ctx context.Context, d *KubernetesData) ([]Event, str
 			return out, kubeErr("list events in "+c.namespace, err)
 		}
 		for _, e := range list.Items {
-			obj := e.InvolvedObject.Kind + "/" + e.InvolvedObject.Name
-			if !names[obj] {
+			ev := eventOf(&e)
+			je.offer(e.InvolvedObject.Kind, e.InvolvedObject.Name, ev)
+			if !names[ev.Object] {
 				continue
 			}
-			last := e.LastTimestamp.Time
-			if last.IsZero() {
-				last = e.EventTime.Time
-			}
-			if last.IsZero() {
-				last = e.CreationTimestamp.Time
-			}
-			out = append(out, Event{Object: obj, Type: e.Type, Reason: e.Reason, Message: e.Message, Count: max(e.Count, 1), Last: last.UTC()})
+			out = append(out, ev)
 		}
 		if list.Continue == "" {
 			break

@@ -193,6 +193,35 @@ type Job struct {
 	// failed one, else the newest), read for failed Jobs and the newest Job
 	// of each CronJob.
 	Log *LogTail `json:"log,omitempty"`
+	// Conditions are the Job's conditions that hold (status True), in the
+	// order the job controller wrote them: Failed with its reason
+	// (BackoffLimitExceeded, DeadlineExceeded, PodFailurePolicy,
+	// MaxFailedIndexesExceeded), FailureTarget, Complete, Suspended.
+	Conditions []JobCondition `json:"conditions,omitempty"`
+	// BackoffLimit is the Job's spec.backoffLimit (nil: the default, 6).
+	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
+	// Events are recent warning Events of the Job and of its pods (those
+	// since deleted too: an evicted pod's Events outlive it), newest first,
+	// at most MaxJobEvents.
+	Events []Event `json:"events,omitempty"`
+}
+
+// JobCondition is a condition of a Job.
+type JobCondition struct {
+	Type    string     `json:"type"`
+	Reason  string     `json:"reason,omitempty"`
+	Message string     `json:"message,omitempty"`
+	At      *time.Time `json:"at,omitempty"`
+}
+
+// PodCondition is a pod condition that says why a pod did not run or was
+// stopped.
+type PodCondition struct {
+	Type    string     `json:"type"`
+	Status  string     `json:"status"`
+	Reason  string     `json:"reason,omitempty"`
+	Message string     `json:"message,omitempty"`
+	At      *time.Time `json:"at,omitempty"`
 }
 
 // When is the time a Job is ordered by: when it was scheduled, else when it
@@ -214,6 +243,21 @@ type Pod struct {
 	Node       string           `json:"node,omitempty"`
 	Started    *time.Time       `json:"started,omitempty"`
 	Containers []ContainerState `json:"containers,omitempty"`
+	// Created is when the pod was created: a pod that never started is
+	// judged by its age.
+	Created time.Time `json:"created,omitzero"`
+	// Reason and Message are the pod's status reason and message, set when
+	// the pod as a whole was stopped: Evicted ("The node was low on
+	// resource: memory. ..."), NodeLost, Shutdown, UnexpectedAdmissionError.
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Conditions are the pod's conditions that say why it did not run or
+	// was stopped: PodScheduled=False (Unschedulable, with the scheduler's
+	// "0/3 nodes are available: ..."), DisruptionTarget=True (evicted,
+	// preempted, deleted after its node was lost).
+	Conditions []PodCondition `json:"conditions,omitempty"`
+	// Terminating is true when the pod is being deleted.
+	Terminating bool `json:"terminating,omitempty"`
 }
 
 // ContainerState is a container's last known state.
@@ -226,6 +270,26 @@ type ContainerState struct {
 	// OOMKilled is true when the container (now or before its last
 	// restart) was killed for memory.
 	OOMKilled bool `json:"oomKilled"`
+	// Init is true for an init container (only those that did not
+	// complete are kept; they run before the others start).
+	Init bool `json:"init,omitempty"`
+	// Image is the image the container runs, or fails to pull.
+	Image string `json:"image,omitempty"`
+	// Message is the state's message: why it waits (the image pull error,
+	// the missing Secret or ConfigMap) or how it ended.
+	Message string `json:"message,omitempty"`
+	// StartedAt and FinishedAt are the times of the current (or last) run.
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// LastReason, LastExitCode and LastMessage are of the run before the
+	// last restart (a container in CrashLoopBackOff waits after it).
+	LastReason   string `json:"lastReason,omitempty"`
+	LastExitCode *int32 `json:"lastExitCode,omitempty"`
+	LastMessage  string `json:"lastMessage,omitempty"`
+	// MemoryLimit and MemoryRequest are the container's memory resources
+	// in the pod spec ("128Mi"); empty when not set.
+	MemoryLimit   string `json:"memoryLimit,omitempty"`
+	MemoryRequest string `json:"memoryRequest,omitempty"`
 }
 
 // LogTail is the bounded tail of a container's log.
@@ -238,6 +302,9 @@ type LogTail struct {
 	// Matches are the lines holding one of the runbook's phrases.
 	Matches []LogMatch `json:"matches,omitempty"`
 	Error   string     `json:"error,omitempty"`
+	// NotStarted is true when the container never started, so it has no
+	// log: Error then says what it waits for, not how the read failed.
+	NotStarted bool `json:"notStarted,omitempty"`
 }
 
 // LogMatch is a line of a log tail that holds a runbook phrase.
@@ -304,6 +371,30 @@ type LogSource struct {
 	Bytes     int64  `json:"bytes"`
 	Truncated bool   `json:"truncated"`
 	Error     string `json:"error,omitempty"`
+	// Started is when the container whose log was read started: a restart
+	// begins a new log, and what the earlier run wrote is not read.
+	Started *time.Time `json:"started,omitempty"`
+	// Restarts is the container's restart count.
+	Restarts int32 `json:"restarts,omitempty"`
+	// FirstLine is the time the first line read carries, when it carries
+	// one: later than Started when the log's beginning was rotated away.
+	FirstLine *time.Time `json:"firstLine,omitempty"`
+	// FirstEvent and LastEvent are the earliest and latest audit event
+	// times read from this pod.
+	FirstEvent *time.Time `json:"firstEvent,omitempty"`
+	LastEvent  *time.Time `json:"lastEvent,omitempty"`
+}
+
+// Since is when the log read begins: the later of the container's start
+// and the first line's time; nil when neither is known.
+func (l LogSource) Since() *time.Time {
+	switch {
+	case l.Started == nil:
+		return l.FirstLine
+	case l.FirstLine != nil && l.FirstLine.After(*l.Started):
+		return l.FirstLine
+	}
+	return l.Started
 }
 
 // VaultData is what was read from Vault.
