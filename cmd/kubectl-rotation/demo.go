@@ -12,7 +12,8 @@ import (
 
 // loadSnapshot returns the snapshot to work on and the time to judge it at:
 // the demo or a --from file (judged at the time it was taken, so verdicts do
-// not drift with the clock), or a live collection judged now.
+// not drift with the clock), or a live collection judged now. A --from file
+// that cannot be read or is not a snapshot is a usage error.
 func (s Settings) loadSnapshot(ctx context.Context) (*collectors.Snapshot, time.Time, error) {
 	switch {
 	case s.Demo:
@@ -24,12 +25,12 @@ func (s Settings) loadSnapshot(ctx context.Context) (*collectors.Snapshot, time.
 	case s.From != "":
 		f, err := os.Open(s.From)
 		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("--from: %w", err)
+			return nil, time.Time{}, usage(fmt.Errorf("--from: %w", err))
 		}
 		defer f.Close()
 		snap, err := collectors.ReadSnapshot(f)
 		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("--from %s: %w", s.From, err)
+			return nil, time.Time{}, usage(fmt.Errorf("--from %s: %w", s.From, err))
 		}
 		return snap, snap.CollectedAt, nil
 	}

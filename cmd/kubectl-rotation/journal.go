@@ -37,7 +37,7 @@ interrupted: its effect must be checked by hand. Damaged lines are named on
 stderr and skipped. Needs no cluster.`,
 		Example: `  kubectl rotation journal
   kubectl rotation journal --since 24h -o json`,
-		Args:         cobra.NoArgs,
+		Args:         usageArgs(cobra.NoArgs),
 		SilenceUsage: true,
 		RunE:         completeValidateRun(o),
 	}
@@ -77,7 +77,11 @@ func (o *journalOptions) Validate() error {
 func (o *journalOptions) Run() error {
 	f, err := os.Open(o.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("no journal at %s: no action was recorded there (pass --journal FILE if it was kept elsewhere)", o.path)
+		err := fmt.Errorf("no journal at %s: no action was recorded there (pass --journal FILE if it was kept elsewhere)", o.path)
+		if o.journal != "" {
+			return usage(err) // the file named by --journal does not exist
+		}
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("open journal: %w", err)

@@ -34,24 +34,64 @@ func run(args []string, streams genericiooptions.IOStreams) int {
 	return exitCode(cmd.Execute(), streams.ErrOut)
 }
 
+// The exit codes of every command. report's 0 to 3 come from the
+// assessment (runbook.Assessment.ExitCode); the others are the same for
+// every command.
+const (
+	// exitOK: the command did what it was asked; for report, no finding.
+	exitOK = 0
+	// exitFailed: the command could not complete (a source or file it
+	// needed could not be read or written); report uses the same code for
+	// "could not tell".
+	exitFailed = 3
+	// exitUsage: a usage or configuration error — a bad or unknown flag or
+	// argument, conflicting flags, an unreadable or invalid --from file, a
+	// malformed Vault address, a garbage or missing kubeconfig or an
+	// unknown --context, any config-file error. Nothing was contacted;
+	// fix the command line or the configuration.
+	exitUsage = 4
+)
+
 // exitCode prints err to errOut as "error: ..." and returns the exit code:
 // 0 for nil, the code of an *exitError (printing nothing when it wraps no
-// error), or 1.
+// error), exitUsage for a *usageError, else exitFailed.
 func exitCode(err error, errOut io.Writer) int {
 	if err == nil {
-		return 0
+		return exitOK
 	}
-	code := 1
+	code := exitFailed
 	var ee *exitError
-	if errors.As(err, &ee) {
+	var ue *usageError
+	switch {
+	case errors.As(err, &ee):
 		code = ee.code
 		if ee.err == nil {
 			return code // the command has already said everything
 		}
+	case errors.As(err, &ue):
+		code = exitUsage
 	}
 	fmt.Fprintf(errOut, "error: %v\n", err)
 	return code
 }
+
+// usageError marks a usage or configuration error: the command line, the
+// environment or the config file must be fixed (exit code exitUsage).
+type usageError struct{ err error }
+
+// usage marks err as a usage or configuration error; nil stays nil.
+func usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageError{err: err}
+}
+
+// Error returns the wrapped error's message.
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *usageError) Unwrap() error { return e.err }
 
 // exitError makes a command exit with a chosen code. With a nil err nothing
 // more is printed: the command has already written its result (report uses

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	goflag "flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
@@ -32,8 +35,19 @@ const (
 	sourceNone           = "none"
 	sourceFlagPromURL    = "--prometheus-url"
 	sourceFlagPromSvc    = "--prometheus-service"
+	sourceEnvPromURL     = "PROMETHEUS_URL"
 	sourceConfig         = "config"
 )
+
+// envPrometheusURL names the variable that gives Prometheus's URL when no
+// flag does (the lab prints it); it overrides the config file.
+const envPrometheusURL = "PROMETHEUS_URL"
+
+// sourceTimeoutMargin is what the default source timeout adds to the
+// longest request timeout: a source's last request may start late, but the
+// source as a whole still answers within a request timeout and a few
+// seconds.
+const sourceTimeoutMargin = 4 * time.Second
 
 // Settings is everything Complete resolved from flags, the environment, the
 // config file and the kubeconfig; later stages (collectors, actions, UI,
@@ -60,6 +74,10 @@ type Settings struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Context is the kubeconfig context in use.
 	Context string `json:"context,omitempty"`
+	// SourceTimeout bounds each source's collection as a whole: from
+	// --source-timeout, else the longest request timeout (Kubernetes,
+	// Vault, Prometheus) plus sourceTimeoutMargin.
+	SourceTimeout time.Duration `json:"sourceTimeout"`
 
 	// Vault says how to reach Vault; empty with --demo or --from.
 	Vault VaultSettings `json:"vault"`
@@ -107,8 +125,8 @@ type PrometheusTarget struct {
 	Service string `json:"service,omitempty"`
 	// Port is the Service port number or name.
 	Port string `json:"port,omitempty"`
-	// Source is "--prometheus-url", "--prometheus-service", "config" or ""
-	// when Prometheus is not configured.
+	// Source is "--prometheus-url", "--prometheus-service",
+	// "PROMETHEUS_URL", "config" or "" when Prometheus is not configured.
 	Source string `json:"source,omitempty"`
 }
 
@@ -225,9 +243,12 @@ type globalOptions struct {
 	prometheusURL     string
 	prometheusService string
 	refresh           optionalDuration
+	sourceTimeout     optionalDuration
 	journal           string
 	logFile           string
 	readOnly          bool
+	// klog holds the Kubernetes client's log flags; only -v/--v is exposed.
+	klog *goflag.FlagSet
 
 	// Settings is filled by complete.
 	Settings Settings
@@ -243,16 +264,43 @@ func newGlobalOptions(streams genericiooptions.IOStreams) *globalOptions {
 // addFlags registers the kubectl flags and the tool's global flags.
 func (g *globalOptions) addFlags(fs *pflag.FlagSet) {
 	g.configFlags.AddFlags(fs)
+	if f := fs.Lookup("request-timeout"); f != nil {
+		f.Usage = "Timeout of each request to the API server, retries included, e.g. 5s or 1m; 0 uses kubernetes.requestTimeout from the config file (10s by default)"
+	}
 	fs.StringVar(&g.configPath, "config", "", "Configuration `FILE` (default $XDG_CONFIG_HOME/kubectl-rotation/config.yaml if it exists, else built-in defaults)")
 	fs.StringVar(&g.vaultAddr, "vault-addr", "", "Vault server `ADDRESS` (default $VAULT_ADDR, else https://127.0.0.1:8200)")
 	fs.StringVar(&g.vaultNamespace, "vault-namespace", "", "Vault Enterprise `NAMESPACE` (default $VAULT_NAMESPACE)")
 	fs.StringVar(&g.vaultCACert, "vault-cacert", "", "PEM CA certificate `FILE` to verify Vault's TLS certificate (default $VAULT_CACERT)")
-	fs.StringVar(&g.prometheusURL, "prometheus-url", "", "Prometheus base `URL`, reached directly (overrides the config file)")
+	fs.StringVar(&g.prometheusURL, "prometheus-url", "", "Prometheus base `URL`, reached directly (default $PROMETHEUS_URL; both override the config file)")
 	fs.StringVar(&g.prometheusService, "prometheus-service", "", "Prometheus Service as `NS/NAME:PORT`, reached through the API server's service proxy (overrides the config file)")
 	fs.Var(&g.refresh, "refresh", "`DURATION` between refreshes of the dashboard, at least 1s (default from the config file, 15s)")
+	fs.Var(&g.sourceTimeout, "source-timeout", "Bound on reading each source (Kubernetes, logs, Vault, Prometheus) as a whole, e.g. 1m for a large Vault; a source cut by it is reported partial, naming what did not finish (default: the longest request timeout + 4s, 14s with the defaults)")
 	fs.StringVar(&g.journal, "journal", "", "Append-only JSONL `FILE` recording every action (default $XDG_STATE_HOME/kubectl-rotation/journal.jsonl)")
 	fs.StringVar(&g.logFile, "log-file", "", "Write the tool's logs to `FILE` (default: no logs)")
 	fs.BoolVar(&g.readOnly, "read-only", false, "Audit mode: every mutating request is refused and actions are disabled")
+	g.addKlogFlags(fs)
+}
+
+// addKlogFlags registers kubectl's -v/--v: the log level of the Kubernetes
+// client (klog keeps it process-wide, as in kubectl). Registering it also
+// keeps cobra from making -v mean --version.
+func (g *globalOptions) addKlogFlags(fs *pflag.FlagSet) {
+	g.klog = goflag.NewFlagSet("klog", goflag.ContinueOnError)
+	klog.InitFlags(g.klog)
+	v := pflag.PFlagFromGoFlag(g.klog.Lookup("v"))
+	v.Shorthand = "v"
+	v.Usage = "Log `LEVEL` of the Kubernetes client, as kubectl's -v (4 shows retries, 6 every request); written to stderr, in the dashboard to --log-file"
+	fs.AddFlag(v)
+}
+
+// logKlogTo sends the Kubernetes client's logs, errors included, to w
+// instead of stderr (the dashboard owns the terminal).
+func (g *globalOptions) logKlogTo(w io.Writer) {
+	klog.LogToStderr(false)
+	if g.klog != nil {
+		_ = g.klog.Set("stderrthreshold", "FATAL")
+	}
+	klog.SetOutput(w)
 }
 
 // complete loads the configuration, applies the flag overrides and, unless
@@ -273,13 +321,16 @@ func (g *globalOptions) complete(src sourceOptions) error {
 		LogFile:    g.logFile,
 	}
 
-	switch {
+	switch env := os.Getenv(envPrometheusURL); {
 	case g.prometheusURL != "":
 		cfg.Prometheus.URL, cfg.Prometheus.Service = g.prometheusURL, ""
 		s.Prometheus.Source = sourceFlagPromURL
 	case g.prometheusService != "":
 		cfg.Prometheus.URL, cfg.Prometheus.Service = "", g.prometheusService
 		s.Prometheus.Source = sourceFlagPromSvc
+	case env != "":
+		cfg.Prometheus.URL, cfg.Prometheus.Service = env, ""
+		s.Prometheus.Source = sourceEnvPromURL
 	case cfg.Prometheus.URL != "" || cfg.Prometheus.Service != "":
 		s.Prometheus.Source = sourceConfig
 	}
@@ -307,8 +358,18 @@ func (g *globalOptions) complete(src sourceOptions) error {
 			return err
 		}
 	}
+	s.SourceTimeout = g.sourceTimeout.value
+	if !g.sourceTimeout.set {
+		s.SourceTimeout = defaultSourceTimeout(s.Config)
+	}
 	g.Settings = s
 	return nil
+}
+
+// defaultSourceTimeout returns the longest of the configuration's request
+// timeouts plus sourceTimeoutMargin.
+func defaultSourceTimeout(c config.Config) time.Duration {
+	return max(c.Kubernetes.RequestTimeout, c.Vault.RequestTimeout, c.Prometheus.RequestTimeout).Duration() + sourceTimeoutMargin
 }
 
 // errNoKubeconfig says what to do when there is no Kubernetes configuration
@@ -327,6 +388,8 @@ func (g *globalOptions) completeKube(s *Settings) error {
 	s.Context = *g.configFlags.Context
 	if s.Context == "" {
 		s.Context = raw.CurrentContext
+	} else if _, ok := raw.Contexts[s.Context]; !ok {
+		return fmt.Errorf("context %q does not exist in the kubeconfig: pick one of 'kubectl config get-contexts' with --context (or use --demo)", s.Context)
 	}
 	if *g.configFlags.APIServer == "" {
 		switch {
@@ -341,6 +404,14 @@ func (g *globalOptions) completeKube(s *Settings) error {
 	restConfig, err := g.configFlags.ToRESTConfig()
 	if err != nil {
 		return kubeconfigError(err)
+	}
+	// Every request has a timeout: --request-timeout when given, else the
+	// config's (client-go's own default is none). client-go's retries of a
+	// 429 or 5xx with Retry-After run inside it.
+	if restConfig.Timeout > 0 {
+		s.Config.Kubernetes.RequestTimeout = config.Duration(restConfig.Timeout)
+	} else {
+		restConfig.Timeout = s.Config.Kubernetes.RequestTimeout.Duration()
 	}
 	ns, _, err := loader.Namespace()
 	if err != nil {
@@ -370,6 +441,7 @@ func (g *globalOptions) completeVault(s *Settings) error {
 	if vc.Error != nil {
 		return fmt.Errorf("read the Vault environment (VAULT_*): %w", vc.Error)
 	}
+	boundVaultRetries(vc, s.Config.Vault.RequestTimeout.Duration())
 	v := VaultSettings{Config: vc, AddressSource: sourceDefault}
 	switch {
 	case g.vaultAddr != "":
@@ -400,6 +472,30 @@ func (g *globalOptions) completeVault(s *Settings) error {
 	v.Token, v.TokenSource = tok, src
 	s.Vault = v
 	return nil
+}
+
+// Vault client retries: vault/api's defaults (2 retries, 1-1.5 s apart) made
+// a refused connection take 3.6 s and a sealed Vault's 503 wait too. One
+// retry after 100-300 ms still rides out a dropped connection or a single
+// 5xx, and a refused connection answers in well under a second.
+const (
+	vaultMaxRetries   = 1
+	vaultMinRetryWait = 100 * time.Millisecond
+	vaultMaxRetryWait = 300 * time.Millisecond
+)
+
+// boundVaultRetries bounds vault/api's retries and overall request time:
+// every call, its retries included, ends within timeout (the config's
+// vault.requestTimeout). VAULT_MAX_RETRIES and VAULT_CLIENT_TIMEOUT, when
+// set, are the user's explicit choice and are kept.
+func boundVaultRetries(vc *api.Config, timeout time.Duration) {
+	if os.Getenv(api.EnvVaultMaxRetries) == "" {
+		vc.MaxRetries = vaultMaxRetries
+	}
+	vc.MinRetryWait, vc.MaxRetryWait = vaultMinRetryWait, vaultMaxRetryWait
+	if os.Getenv(api.EnvVaultClientTimeout) == "" && timeout > 0 {
+		vc.Timeout = timeout
+	}
 }
 
 // vaultToken finds the Vault token as the Vault CLI does: VAULT_TOKEN, else
@@ -461,8 +557,16 @@ func (g *globalOptions) validate(src sourceOptions) error {
 			errs = append(errs, fmt.Errorf("--prometheus-service %q: want NS/NAME:PORT such as monitoring/prometheus:9090: %w", g.prometheusService, err))
 		}
 	}
+	if p := g.Settings.Prometheus; p.Source == sourceEnvPromURL {
+		if err := checkHTTPURL(p.URL); err != nil {
+			errs = append(errs, fmt.Errorf("the Prometheus URL %q from %s: want an http or https URL such as http://localhost:9090 (fix or unset it, or pass --prometheus-url): %w", p.URL, sourceEnvPromURL, err))
+		}
+	}
 	if g.refresh.set && g.refresh.value < time.Second {
 		errs = append(errs, fmt.Errorf("--refresh %s: must be at least 1s", g.refresh.value))
+	}
+	if g.sourceTimeout.set && g.sourceTimeout.value < time.Second {
+		errs = append(errs, fmt.Errorf("--source-timeout %s: must be at least 1s", g.sourceTimeout.value))
 	}
 	if g.vaultAddr != "" {
 		if err := checkVaultAddr(g.vaultAddr); err != nil {

@@ -32,7 +32,7 @@ func isolateEnv(tb testing.TB) string {
 		"VAULT_ADDR", "VAULT_AGENT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "VAULT_CACERT", "VAULT_CACERT_BYTES",
 		"VAULT_CAPATH", "VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME",
 		"VAULT_MAX_RETRIES", "VAULT_RATE_LIMIT", "VAULT_CLIENT_TIMEOUT", "VAULT_SRV_LOOKUP",
-		"VAULT_HTTP_PROXY", "VAULT_PROXY_ADDR", "VAULT_DISABLE_REDIRECTS",
+		"VAULT_HTTP_PROXY", "VAULT_PROXY_ADDR", "VAULT_DISABLE_REDIRECTS", "PROMETHEUS_URL",
 	} {
 		tb.Setenv(k, "")
 	}
@@ -130,6 +130,10 @@ func TestOptions_Validate(t *testing.T) {
 		"ErrVaultAddrFromEnv": {&rootOptions{globalOptions: g(func(g *globalOptions) {
 			g.Settings.Vault = VaultSettings{Address: "ftp://v", AddressSource: "VAULT_ADDR"}
 		})}, `the Vault address "ftp://v" from VAULT_ADDR`},
+		"ErrPrometheusURLFromEnv": {&rootOptions{globalOptions: g(func(g *globalOptions) {
+			g.Settings.Prometheus = PrometheusTarget{URL: "prom:9090", Source: "PROMETHEUS_URL"}
+		})}, `the Prometheus URL "prom:9090" from PROMETHEUS_URL: want an http or https URL`},
+		"ErrSourceTimeout":  {&rootOptions{globalOptions: g(func(g *globalOptions) { g.sourceTimeout = optionalDuration{0, true} })}, "--source-timeout 0s: must be at least 1s"},
 		"ErrReportOutput":   {&reportOptions{globalOptions: g(none), output: "yaml"}, `--output "yaml": want one of text, markdown, json`},
 		"ErrSnapshotOutput": {&snapshotOptions{globalOptions: g(none), output: "markdown"}, `--output "markdown": snapshot is written only as json`},
 	}
@@ -289,6 +293,92 @@ func TestOptions_Complete(t *testing.T) {
 				}
 			},
 		},
+		"PROMETHEUS_URL overrides the config": {
+			args:  []string{"--demo", "--config", "CONFIG"},
+			setup: func(t *testing.T, _, _ string) { t.Setenv("PROMETHEUS_URL", "http://127.0.0.1:9091") },
+			check: func(t *testing.T, s Settings, _ string) {
+				want := PrometheusTarget{URL: "http://127.0.0.1:9091", Source: "PROMETHEUS_URL"}
+				if s.Prometheus != want || s.Config.Prometheus.URL != want.URL {
+					t.Errorf("got prometheus %+v, config %+v, want %+v", s.Prometheus, s.Config.Prometheus, want)
+				}
+			},
+		},
+		"PROMETHEUS_URL overrides a config service": {
+			args: []string{"--demo", "--config", "SVCCONFIG"},
+			setup: func(t *testing.T, _, _ string) {
+				t.Setenv("PROMETHEUS_URL", "http://127.0.0.1:9091")
+			},
+			check: func(t *testing.T, s Settings, _ string) {
+				want := PrometheusTarget{URL: "http://127.0.0.1:9091", Source: "PROMETHEUS_URL"}
+				if s.Prometheus != want || s.Config.Prometheus.Service != "" {
+					t.Errorf("got prometheus %+v, config %+v, want %+v", s.Prometheus, s.Config.Prometheus, want)
+				}
+			},
+		},
+		"prometheus url flag overrides PROMETHEUS_URL": {
+			args:  []string{"--demo", "--prometheus-url", "https://prom.example.com"},
+			setup: func(t *testing.T, _, _ string) { t.Setenv("PROMETHEUS_URL", "http://127.0.0.1:9091") },
+			check: func(t *testing.T, s Settings, _ string) {
+				if want := (PrometheusTarget{URL: "https://prom.example.com", Source: "--prometheus-url"}); s.Prometheus != want {
+					t.Errorf("got prometheus %+v, want %+v", s.Prometheus, want)
+				}
+			},
+		},
+		"prometheus service flag overrides PROMETHEUS_URL": {
+			args:  []string{"--demo", "--prometheus-service", "monitoring/prometheus:9090"},
+			setup: func(t *testing.T, _, _ string) { t.Setenv("PROMETHEUS_URL", "http://127.0.0.1:9091") },
+			check: func(t *testing.T, s Settings, _ string) {
+				want := PrometheusTarget{Namespace: "monitoring", Service: "prometheus", Port: "9090", Source: "--prometheus-service"}
+				if s.Prometheus != want || s.Config.Prometheus.URL != "" {
+					t.Errorf("got prometheus %+v, config %+v, want %+v", s.Prometheus, s.Config.Prometheus, want)
+				}
+			},
+		},
+		"request and source timeouts by default": {
+			args: []string{"--kubeconfig", "KUBECONFIG"},
+			check: func(t *testing.T, s Settings, _ string) {
+				if s.RESTConfig.Timeout != 10*time.Second || s.Config.Kubernetes.RequestTimeout.Duration() != 10*time.Second {
+					t.Errorf("got REST timeout %v, config %v, want 10s", s.RESTConfig.Timeout, s.Config.Kubernetes.RequestTimeout)
+				}
+				if s.SourceTimeout != 14*time.Second {
+					t.Errorf("got source timeout %v, want 14s (10s + 4s)", s.SourceTimeout)
+				}
+			},
+		},
+		"request-timeout flag": {
+			args: []string{"--kubeconfig", "KUBECONFIG", "--request-timeout", "3s"},
+			check: func(t *testing.T, s Settings, _ string) {
+				if s.RESTConfig.Timeout != 3*time.Second || s.Config.Kubernetes.RequestTimeout.Duration() != 3*time.Second {
+					t.Errorf("got REST timeout %v, config %v, want 3s", s.RESTConfig.Timeout, s.Config.Kubernetes.RequestTimeout)
+				}
+				if s.SourceTimeout != 14*time.Second {
+					t.Errorf("got source timeout %v, want 14s (Vault's and Prometheus's 10s + 4s)", s.SourceTimeout)
+				}
+			},
+		},
+		"request-timeout 0 keeps the config's": {
+			args: []string{"--kubeconfig", "KUBECONFIG", "--request-timeout", "0", "--config", "TIMEOUTCONFIG"},
+			check: func(t *testing.T, s Settings, _ string) {
+				if s.RESTConfig.Timeout != 30*time.Second {
+					t.Errorf("got REST timeout %v, want the config's 30s", s.RESTConfig.Timeout)
+				}
+				if s.SourceTimeout != 34*time.Second {
+					t.Errorf("got source timeout %v, want 34s (30s + 4s)", s.SourceTimeout)
+				}
+			},
+		},
+		"source-timeout flag": {
+			args: []string{"--kubeconfig", "KUBECONFIG", "--source-timeout", "2m"},
+			check: func(t *testing.T, s Settings, _ string) {
+				if s.SourceTimeout != 2*time.Minute {
+					t.Errorf("got source timeout %v, want 2m", s.SourceTimeout)
+				}
+			},
+		},
+		"ErrBadRequestTimeout": {
+			args:    []string{"--kubeconfig", "KUBECONFIG", "--request-timeout", "soon"},
+			wantErr: "load the Kubernetes configuration: ",
+		},
 		"ErrBadConfigFile": {
 			args:    []string{"--demo", "--config", "BADCONFIG"},
 			wantErr: "bad.yaml:3: vault.tenantPathTemplate: must be a path containing {tenant} exactly once",
@@ -352,12 +442,15 @@ func TestOptions_Complete(t *testing.T) {
 			kubeconfig := writeKubeconfig(t, home)
 			cfg := writeFile(t, filepath.Join(home, "config.yaml"), "prometheus:\n  url: http://prom:9090\n")
 			bad := writeFile(t, filepath.Join(home, "bad.yaml"), "# bad\nvault:\n  tenantPathTemplate: tenants/cmek\n")
+			svc := writeFile(t, filepath.Join(home, "svc.yaml"), "prometheus:\n  service: monitoring/prometheus:9090\n")
+			timeouts := writeFile(t, filepath.Join(home, "timeouts.yaml"), "kubernetes:\n  requestTimeout: 30s\n")
 			if tt.setup != nil {
 				tt.setup(t, home, kubeconfig)
 			}
 			args := make([]string, len(tt.args))
 			for i, a := range tt.args {
-				args[i] = strings.NewReplacer("BADCONFIG", bad, "KUBECONFIG", kubeconfig, "CONFIG", cfg).Replace(a)
+				args[i] = strings.NewReplacer("BADCONFIG", bad, "SVCCONFIG", svc, "TIMEOUTCONFIG", timeouts,
+					"KUBECONFIG", kubeconfig, "CONFIG", cfg).Replace(a)
 			}
 			o := parseGlobal(t, args...)
 			err := o.Complete(nil, nil)

@@ -34,14 +34,22 @@ the findings with their evidence, the fix for each, and the compliance notes
 (rotation overdue beyond the policy interval, version violations, failed
 access) per tenant.
 
-Exit codes: 0 ok, 1 warning, 2 critical, 3 could not tell (a source that
-matters could not be read).`,
+Exit codes:
+  0  ok
+  1  warning
+  2  critical
+  3  could not tell (a source that matters could not be read), or the report
+     could not be made or written
+  4  usage or configuration error: a bad flag or -o, conflicting flags, an
+     unreadable or invalid --from file, a malformed VAULT_ADDR, --vault-addr
+     or PROMETHEUS_URL, a missing or unusable kubeconfig or --context, any
+     config-file error; nothing was contacted`,
 		Example: `  # A report to attach to a ticket
   kubectl rotation report -o markdown > rotation-report.md
 
   # From a snapshot captured earlier
   kubectl rotation report --from snap.json -o json`,
-		Args:         cobra.NoArgs,
+		Args:         usageArgs(cobra.NoArgs),
 		SilenceUsage: true,
 		RunE:         completeValidateRun(o),
 	}
@@ -66,7 +74,9 @@ func (o *reportOptions) Validate() error {
 
 // Run writes the report in the chosen format and returns the exit code as
 // an exitError: 0 all clear, 1 warnings, 2 critical, 3 could not tell. It
-// returns other errors when the snapshot cannot be had or written.
+// returns a usage error when the --from file or the client configuration is
+// unusable, and other errors (exit code 3) when the report cannot be made or
+// written.
 func (o *reportOptions) Run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

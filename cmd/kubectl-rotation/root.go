@@ -2,18 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"os"
-	"time"
 
-	"fmt"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/term"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
-
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 )
 
 const rootLong = `kubectl rotation turns the secret-rotation runbook into a live, guided
@@ -35,7 +34,23 @@ NS/NAME:PORT, without a port-forward. Object names, Vault paths, metrics and
 alerts default to the runbook's; change them in
 $XDG_CONFIG_HOME/kubectl-rotation/config.yaml or with --config FILE.
 
-With --read-only every mutating request is refused below the UI, for audits.`
+With --read-only every mutating request is refused below the UI, for audits.
+
+Every request has a timeout (--request-timeout for the API server, the
+config file's requestTimeout for each server, 10s by default) and each source
+is bounded as a whole (--source-timeout), so a hanging server is reported as
+such within seconds.
+
+Exit codes (every command):
+  0  done (report: no finding)
+  1  report only: warnings
+  2  report only: a critical finding
+  3  could not complete; report: could not tell (a source that matters
+     could not be read)
+  4  usage or configuration error: a bad flag, argument or -o, conflicting
+     flags, an unreadable or invalid --from file, a malformed VAULT_ADDR,
+     --vault-addr or PROMETHEUS_URL, a missing or unusable kubeconfig or
+     --context, any config-file error; nothing was contacted`
 
 const rootExample = `  # Open the dashboard for the current context's namespace
   kubectl rotation
@@ -74,7 +89,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			cobra.CommandDisplayNameAnnotation: "kubectl rotation",
 		},
 		Version:           versionString(),
-		Args:              cobra.NoArgs,
+		Args:              usageArgs(cobra.NoArgs),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -85,7 +100,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.SetErr(streams.ErrOut)
 	cmd.SetIn(streams.In)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+		return usage(fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath()))
 	})
 	g.addFlags(cmd.PersistentFlags())
 	o.source.addFlags(cmd.Flags())
@@ -134,7 +149,9 @@ func (o *rootOptions) Run() error {
 		if err != nil {
 			return err
 		}
-		loader = ui.LiveLoader{Collector: s.collector(clients), Timeout: 2 * time.Minute}
+		// The collector bounds each source by s.SourceTimeout; the
+		// dashboard's context is cancelled when it quits.
+		loader = ui.LiveLoader{Collector: s.collector(clients), Timeout: s.SourceTimeout}
 		if !s.ReadOnly {
 			actor, actorWhy = s.executor(clients)
 		}
@@ -142,12 +159,14 @@ func (o *rootOptions) Run() error {
 	if s.LogFile != "" {
 		f, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return fmt.Errorf("--log-file: %w", err)
+			return usage(fmt.Errorf("--log-file: %w", err))
 		}
 		defer f.Close()
 		log.SetOutput(f)
+		o.logKlogTo(f)
 	} else {
 		log.SetOutput(io.Discard) // never write logs over the dashboard
+		o.logKlogTo(io.Discard)
 	}
 	// A terminal goes to Bubble Tea as it is (it puts it in raw mode); other
 	// input is wrapped so that its end quits the dashboard.
@@ -192,15 +211,26 @@ type command interface {
 }
 
 // completeValidateRun is a cobra RunE that completes, validates and runs o,
-// stopping at the first error.
+// stopping at the first error. Complete and Validate fail only on usage or
+// configuration errors (flags, environment, kubeconfig, config file: nothing
+// has been contacted yet), so their errors are marked as usage errors (exit
+// code exitUsage); Run marks its own (e.g. an unreadable --from file).
 func completeValidateRun(o command) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := o.Complete(cmd, args); err != nil {
-			return err
+			return usage(err)
 		}
 		if err := o.Validate(); err != nil {
-			return err
+			return usage(err)
 		}
 		return o.Run()
+	}
+}
+
+// usageArgs marks the errors of a cobra argument check (an unexpected
+// argument, an unknown command) as usage errors.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		return usage(check(cmd, args))
 	}
 }

@@ -29,7 +29,7 @@ health and key metadata, Prometheus metrics and alerts) once, as JSON, with
 the status of each source. No secret value is read. Replay it with
 'kubectl rotation --from FILE' or 'kubectl rotation report --from FILE'.`,
 		Example:      "  kubectl rotation snapshot -o json > snap.json",
-		Args:         cobra.NoArgs,
+		Args:         usageArgs(cobra.NoArgs),
 		SilenceUsage: true,
 		RunE:         completeValidateRun(o),
 	}

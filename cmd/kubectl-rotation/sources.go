@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -15,7 +14,8 @@ func userAgent() string { return "kubectl-rotation/" + version }
 
 // connect builds the live clients from the settings; in read-only mode every
 // client refuses mutating requests below the UI. It returns configuration
-// errors (bad Prometheus URL or service form) as they are.
+// errors (bad Prometheus URL or service form, a bad Vault TLS setting) as
+// usage errors: Connect contacts nothing.
 func (s Settings) connect() (collectors.Clients, error) {
 	o := collectors.ConnectOptions{
 		REST:             s.RESTConfig,
@@ -30,13 +30,14 @@ func (s Settings) connect() (collectors.Clients, error) {
 	if s.Prometheus.Service != "" {
 		o.PrometheusService = fmt.Sprintf("%s/%s:%s", s.Prometheus.Namespace, s.Prometheus.Service, s.Prometheus.Port)
 	}
-	return collectors.Connect(o)
+	c, err := collectors.Connect(o)
+	return c, usage(err)
 }
 
 // collector returns a Collector over the clients.
 func (s Settings) collector(clients collectors.Clients) *collectors.Collector {
 	return collectors.New(clients, collectors.Options{
-		Config: s.Config, Namespace: s.Namespace, Context: s.Context, SourceTimeout: 2 * time.Minute,
+		Config: s.Config, Namespace: s.Namespace, Context: s.Context, SourceTimeout: s.SourceTimeout,
 	})
 }
 

@@ -78,6 +78,9 @@ type Kubernetes struct {
 	LogTailLines int `yaml:"logTailLines" json:"logTailLines"`
 	// LogLimitBytes caps the bytes read from one pod's log.
 	LogLimitBytes int `yaml:"logLimitBytes" json:"logLimitBytes"`
+	// RequestTimeout bounds every request to the API server, its retries
+	// included; kubectl's --request-timeout overrides it.
+	RequestTimeout Duration `yaml:"requestTimeout" json:"requestTimeout"`
 }
 
 // VaultSA returns the ServiceAccount bound to the Vault Kubernetes auth
@@ -183,6 +186,7 @@ func Default() Config {
 			TenantEnv:                  "TENANT_ID",
 			LogTailLines:               200,
 			LogLimitBytes:              256 << 10,
+			RequestTimeout:             Duration(10 * time.Second),
 		},
 		Vault: Vault{
 			KVMount:             "secret",
@@ -609,6 +613,7 @@ func (c Config) checks() []check {
 		k.TenantEnv != "" && len(validation.IsEnvVarName(k.TenantEnv)) == 0, "")
 	intRange("kubernetes.logTailLines", k.LogTailLines, 1, 0)
 	intRange("kubernetes.logLimitBytes", k.LogLimitBytes, 1, 0)
+	dur("kubernetes.requestTimeout", wantTimeout, k.RequestTimeout, k.RequestTimeout > 0)
 
 	v := c.Vault
 	mount("vault.kvMount", v.KVMount)
