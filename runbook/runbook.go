@@ -30,6 +30,9 @@ type Book struct {
 	Prevention    []string    `yaml:"prevention" json:"prevention"`
 	RelatedAlerts []AlertLink `yaml:"related_alerts" json:"relatedAlerts"`
 	Compliance    []string    `yaml:"compliance" json:"compliance"`
+	// Causes are the steps that point at why a Job failed, shown before a
+	// scenario's own when triage names that cause (see StepsFor).
+	Causes []CauseSteps `yaml:"causes" json:"causes"`
 }
 
 // Section is a titled list of steps (a Diagnosis part, the mitigation).
@@ -178,6 +181,10 @@ func (b *Book) validate() error {
 		steps("diagnosis "+d.ID, d.Steps)
 	}
 	steps("mitigation", b.Mitigation.Steps)
+	for _, cs := range b.Causes {
+		steps("causes "+strings.Join(cs.Kinds, ","), cs.Steps)
+	}
+	problems = append(problems, b.causeProblems()...)
 	for _, a := range b.RelatedAlerts {
 		if !seen[a.Scenario] {
 			problems = append(problems, fmt.Sprintf("related alert %s: unknown scenario %q", a.Role, a.Scenario))

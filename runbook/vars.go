@@ -46,6 +46,16 @@ type Vars struct {
 	// Stamp makes names of Jobs created by hand unique (yyyymmdd-hhmmss,
 	// the stamp the actions use for the same Jobs).
 	Stamp string
+	// The cause a finding names (ForFinding): its Job, CronJob, pod,
+	// container, node, image, memory limit, and that limit doubled.
+	CauseJob          string
+	CauseCronJob      string
+	CausePod          string
+	CauseContainer    string
+	CauseNode         string
+	CauseImage        string
+	CauseMemoryLimit  string
+	CauseMemoryRaised string
 }
 
 // StampLayout makes the names of Jobs created by hand unique; the steps'

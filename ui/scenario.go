@@ -24,16 +24,18 @@ type scenarioView struct {
 
 func newScenarioView(f runbook.Finding) scenarioView { return scenarioView{id: f.ID} }
 
-// vars fill the scenario's commands; they name a tenant its evidence names.
+// vars fill the scenario's commands; they name a tenant its evidence names
+// and the pod, container and limits of the cause it names.
 func (v *scenarioView) vars(st *state) runbook.Vars {
 	f, _ := st.assess.Finding(v.id)
-	return st.vars.ForTenants(f.Tenants)
+	return st.vars.ForFinding(f)
 }
 
-// steps are the scenario's steps as shown, copied (c) and acted on (a).
+// steps are the scenario's steps as shown, copied (c) and acted on (a):
+// those pointing at the cause it names first.
 func (v *scenarioView) steps(st *state) []runbook.RenderedStep {
-	sc, _ := st.book.Scenario(v.id)
-	return v.vars(st).RenderSteps(sc.Steps)
+	f, _ := st.assess.Finding(v.id)
+	return v.vars(st).RenderSteps(st.book.StepsFor(f))
 }
 
 func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
