@@ -410,6 +410,14 @@ type VaultData struct {
 	TenantScan            TenantScan `json:"tenantScan"`
 	Policy                *Policy    `json:"policy,omitempty"`
 	Role                  *AuthRole  `json:"role,omitempty"`
+	// TokenSource is where the operator's token came from (VAULT_TOKEN,
+	// ~/.vault-token), as the caller said; never the token.
+	TokenSource string `json:"tokenSource,omitempty"`
+	// OperatorTokenInvalid is true when Vault refused the operator's token
+	// even to look itself up (auth/token/lookup-self answered 403): the
+	// token is invalid, expired or revoked, and nothing past sys/health was
+	// read with it.
+	OperatorTokenInvalid bool `json:"operatorTokenInvalid,omitempty"`
 }
 
 // VaultHealth is sys/health.
@@ -437,6 +445,30 @@ type TokenInfo struct {
 	Meta        map[string]string `json:"meta,omitempty"`
 	// Source says how it was found: lookup-self, lookup-accessor.
 	Source string `json:"source"`
+	// Path is the auth path the token was created on
+	// (auth/kubernetes/login, auth/token/create).
+	Path string `json:"path,omitempty"`
+	// CreationTime is when the token was created; renewals never move it.
+	CreationTime *time.Time `json:"creationTime,omitempty"`
+	// CreationTTL is the TTL the token was created with.
+	CreationTTL Duration `json:"creationTtl,omitempty"`
+	// ExplicitMaxTTL is the token's own hard limit (0: none).
+	ExplicitMaxTTL Duration `json:"explicitMaxTtl,omitempty"`
+	// Period is the period of a periodic token (0: not periodic).
+	Period Duration `json:"period,omitempty"`
+	// MaxTTL is the token's ceiling: how long after CreationTime it can
+	// live at most, however often it is renewed — the explicit max TTL,
+	// else the auth role's token_max_ttl, else the auth mount's (or the
+	// system's) max_lease_ttl, the least of those that apply.
+	// MaxTTLSource says which; 0 when unknown or when there is none (a
+	// periodic token without an explicit max TTL).
+	MaxTTL       Duration `json:"maxTtl,omitempty"`
+	MaxTTLSource string   `json:"maxTtlSource,omitempty"`
+	// CeilingAt is CreationTime + MaxTTL: no renewal extends the token past
+	// it, only a new login does. nil when unknown (CeilingNote says why)
+	// or when there is none.
+	CeilingAt   *time.Time `json:"ceilingAt,omitempty"`
+	CeilingNote string     `json:"ceilingNote,omitempty"`
 }
 
 // Tenant is one tenant's key metadata in KV v2.
@@ -453,6 +485,21 @@ type Tenant struct {
 	CurrentCreated    *time.Time `json:"currentCreated,omitempty"`
 	OldestCreated     *time.Time `json:"oldestCreated,omitempty"`
 	Error             string     `json:"error,omitempty"`
+	// Deleted lists the soft-deleted versions (deletion_time set and
+	// passed, not destroyed), ascending: `vault kv undelete` restores them.
+	Deleted []int `json:"deleted,omitempty"`
+	// Destroyed lists the destroyed versions, ascending: their key
+	// material is gone for good.
+	Destroyed []int `json:"destroyed,omitempty"`
+	// CurrentDeletionTime is the current version's deletion_time when it
+	// has one: past when it was deleted, future when delete_version_after
+	// will delete it.
+	CurrentDeletionTime *time.Time `json:"currentDeletionTime,omitempty"`
+	// CurrentDestroyed is true when the current version was destroyed.
+	CurrentDestroyed bool `json:"currentDestroyed,omitempty"`
+	// Missing is true when the key's metadata answered 404: the key path
+	// does not exist (any more).
+	Missing bool `json:"missing,omitempty"`
 }
 
 // TenantScan summarises the tenant scan.
@@ -503,127 +550,6 @@ type AuthRole struct {
 type PrometheusData struct {
 	Metrics []Metric `json:"metrics"`
 	Alerts  []Alert  `json:"alerts"`
-}
-	// TokenSource is where the operator's token came from (VAULT_TOKEN,
-	// ~/.vault-token), as the caller said; never the token.
-	TokenSource string `json:"tokenSource,omitempty"`
-	// OperatorTokenInvalid is true when Vault refused the operator's token
-	// even to look itself up (auth/token/lookup-self answered 403): the
-	// token is invalid, expired or revoked, and nothing past sys/health was
-	// read with it.
-	OperatorTokenInvalid bool `json:"operatorTokenInvalid,omitempty"`
-
-// Metric is one runbook metric: its series now and over the last 24 h.
-type Metric struct {
-	Name string `json:"name"`
-	// Role is which of the configured metrics it is (tokenExpirySeconds...).
-	Role   string   `json:"role"`
-	Series []Series `json:"series"`
-	Error  string   `json:"error,omitempty"`
-	// At is when the current values (Series.Value) were read. The history
-	// ends at the last whole step before it, so a change in the last step
-	// shows only in the current value.
-	At time.Time `json:"at,omitzero"`
-}
-
-// Series is one labelled series.
-type Series struct {
-	Labels map[string]string `json:"labels"`
-	Value  *float64          `json:"value,omitempty"` // nil when absent now
-	// History is the series over the last 24 h at a fixed step.
-	History *History `json:"history,omitempty"`
-}
-
-// History is a series sampled at Start, Start+Step, ...; a nil value is a
-// step with no sample.
-type History struct {
-	Start  time.Time  `json:"start"`
-	Step   Duration   `json:"step"`
-	// Path is the auth path the token was created on
-	// (auth/kubernetes/login, auth/token/create).
-	Path string `json:"path,omitempty"`
-	// CreationTime is when the token was created; renewals never move it.
-	CreationTime *time.Time `json:"creationTime,omitempty"`
-	// CreationTTL is the TTL the token was created with.
-	CreationTTL Duration `json:"creationTtl,omitempty"`
-	// ExplicitMaxTTL is the token's own hard limit (0: none).
-	ExplicitMaxTTL Duration `json:"explicitMaxTtl,omitempty"`
-	// Period is the period of a periodic token (0: not periodic).
-	Period Duration `json:"period,omitempty"`
-	// MaxTTL is the token's ceiling: how long after CreationTime it can
-	// live at most, however often it is renewed — the explicit max TTL,
-	// else the auth role's token_max_ttl, else the auth mount's (or the
-	// system's) max_lease_ttl, the least of those that apply.
-	// MaxTTLSource says which; 0 when unknown or when there is none (a
-	// periodic token without an explicit max TTL).
-	MaxTTL       Duration `json:"maxTtl,omitempty"`
-	MaxTTLSource string   `json:"maxTtlSource,omitempty"`
-	// CeilingAt is CreationTime + MaxTTL: no renewal extends the token past
-	// it, only a new login does. nil when unknown (CeilingNote says why)
-	// or when there is none.
-	CeilingAt   *time.Time `json:"ceilingAt,omitempty"`
-	CeilingNote string     `json:"ceilingNote,omitempty"`
-	Values []*float64 `json:"values"`
-}
-
-// Points returns the samples that exist, with their times.
-func (h *History) Points() (times []time.Time, values []float64) {
-	if h == nil {
-		return nil, nil
-	}
-	for i, v := range h.Values {
-		if v != nil {
-			times = append(times, h.Start.Add(time.Duration(i)*h.Step.Duration()))
-			values = append(values, *v)
-		}
-	}
-	return times, values
-}
-	// Deleted lists the soft-deleted versions (deletion_time set and
-	// passed, not destroyed), ascending: `vault kv undelete` restores them.
-	Deleted []int `json:"deleted,omitempty"`
-	// Destroyed lists the destroyed versions, ascending: their key
-	// material is gone for good.
-	Destroyed []int `json:"destroyed,omitempty"`
-	// CurrentDeletionTime is the current version's deletion_time when it
-	// has one: past when it was deleted, future when delete_version_after
-	// will delete it.
-	CurrentDeletionTime *time.Time `json:"currentDeletionTime,omitempty"`
-	// CurrentDestroyed is true when the current version was destroyed.
-	CurrentDestroyed bool `json:"currentDestroyed,omitempty"`
-	// Missing is true when the key's metadata answered 404: the key path
-	// does not exist (any more).
-	Missing bool `json:"missing,omitempty"`
-
-// Alert is a pending or firing alert among the runbook's four.
-type Alert struct {
-	Name        string            `json:"name"`
-	State       string            `json:"state"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	ActiveAt    *time.Time        `json:"activeAt,omitempty"`
-	Value       string            `json:"value,omitempty"`
-}
-
-// ReadSnapshot decodes a snapshot written by `kubectl rotation snapshot`.
-// It returns an error saying what is wrong when the input is not a
-// snapshot or is of a newer schema than this build reads.
-func ReadSnapshot(r io.Reader) (*Snapshot, error) {
-	var s Snapshot
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("not a kubectl-rotation snapshot: %w", err)
-	}
-	switch {
-	case s.SchemaVersion == 0:
-		return nil, errors.New("not a kubectl-rotation snapshot: no schemaVersion")
-	case s.SchemaVersion > SchemaVersion:
-		return nil, fmt.Errorf("snapshot schema %d is newer than this kubectl-rotation reads (%d): upgrade the tool", s.SchemaVersion, SchemaVersion)
-	case s.CollectedAt.IsZero():
-		return nil, errors.New("not a kubectl-rotation snapshot: no collectedAt")
-	}
-	return &s, nil
-}
 	// Targets are the scrape targets (job and instance labels) of the
 	// metrics' series, now and in their history, with their up state.
 	Targets []ScrapeTarget `json:"targets,omitempty"`
@@ -631,8 +557,9 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	TargetsError string `json:"targetsError,omitempty"`
 	// Rules are the alerting rules of the runbook's related alerts, with
 	// when their rule group last evaluated them; an alert without a rule
-	// here is not configured in this Prometheus.
-	Rules []AlertRule `json:"rules,omitempty"`
+	// here is not configured in this Prometheus (nil: not read, as in
+	// snapshots taken before they were).
+	Rules []AlertRule `json:"rules"`
 	// RulesError says why the rules could not be read (nil Rules is then
 	// unknown, not "no rule").
 	RulesError string `json:"rulesError,omitempty"`
@@ -673,6 +600,80 @@ type AlertRule struct {
 	State          string     `json:"state,omitempty"`
 	Health         string     `json:"health,omitempty"`
 	LastError      string     `json:"lastError,omitempty"`
+}
+
+// Metric is one runbook metric: its series now and over the last 24 h.
+type Metric struct {
+	Name string `json:"name"`
+	// Role is which of the configured metrics it is (tokenExpirySeconds...).
+	Role   string   `json:"role"`
+	Series []Series `json:"series"`
+	Error  string   `json:"error,omitempty"`
+	// At is when the current values (Series.Value) were read. The history
+	// ends at the last whole step before it, so a change in the last step
+	// shows only in the current value.
+	At time.Time `json:"at,omitzero"`
+}
+
+// Series is one labelled series.
+type Series struct {
+	Labels map[string]string `json:"labels"`
+	Value  *float64          `json:"value,omitempty"` // nil when absent now
+	// History is the series over the last 24 h at a fixed step.
+	History *History `json:"history,omitempty"`
 	// SampledAt is the time of the series' newest sample (PromQL
 	// timestamp()) when Value is set; nil when unknown.
 	SampledAt *time.Time `json:"sampledAt,omitempty"`
+}
+
+// History is a series sampled at Start, Start+Step, ...; a nil value is a
+// step with no sample.
+type History struct {
+	Start  time.Time  `json:"start"`
+	Step   Duration   `json:"step"`
+	Values []*float64 `json:"values"`
+}
+
+// Points returns the samples that exist, with their times.
+func (h *History) Points() (times []time.Time, values []float64) {
+	if h == nil {
+		return nil, nil
+	}
+	for i, v := range h.Values {
+		if v != nil {
+			times = append(times, h.Start.Add(time.Duration(i)*h.Step.Duration()))
+			values = append(values, *v)
+		}
+	}
+	return times, values
+}
+
+// Alert is a pending or firing alert among the runbook's four.
+type Alert struct {
+	Name        string            `json:"name"`
+	State       string            `json:"state"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	ActiveAt    *time.Time        `json:"activeAt,omitempty"`
+	Value       string            `json:"value,omitempty"`
+}
+
+// ReadSnapshot decodes a snapshot written by `kubectl rotation snapshot`.
+// It returns an error saying what is wrong when the input is not a
+// snapshot or is of a newer schema than this build reads.
+func ReadSnapshot(r io.Reader) (*Snapshot, error) {
+	var s Snapshot
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("not a kubectl-rotation snapshot: %w", err)
+	}
+	switch {
+	case s.SchemaVersion == 0:
+		return nil, errors.New("not a kubectl-rotation snapshot: no schemaVersion")
+	case s.SchemaVersion > SchemaVersion:
+		return nil, fmt.Errorf("snapshot schema %d is newer than this kubectl-rotation reads (%d): upgrade the tool", s.SchemaVersion, SchemaVersion)
+	case s.CollectedAt.IsZero():
+		return nil, errors.New("not a kubectl-rotation snapshot: no collectedAt")
+	}
+	return &s, nil
+}
