@@ -46,6 +46,7 @@ func Connect(o ConnectOptions) (Clients, error) {
 	if o.REST != nil {
 		c.KubeCredential = describeKubeCredential(o.REST) // kubecreds.go
 		cfg := rest.CopyConfig(o.REST)
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &RetryAfterBudget{Base: rt} })
 		if o.UserAgent != "" {
 			cfg.UserAgent = o.UserAgent
 		}

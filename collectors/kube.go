@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -27,21 +26,71 @@ const pageSize = 250
 // maxLogsPerCronJob bounds the Job logs read per CronJob (failed ones first).
 const maxLogsPerCronJob = 3
 
-// kubeErr words a Kubernetes API error for a person.
+// kubeErr words a Kubernetes API error for a person (errtext.go has the
+// connection faults): what was attempted, which component failed, and
+// what to do. An error the API server answered is never worded as the API
+// server being unreachable, even when its text (a kubelet's dial error)
+// says "connection refused".
 func kubeErr(what string, err error) string {
+	var status apierrors.APIStatus
+	answered := errors.As(err, &status)
 	switch {
 	case apierrors.IsForbidden(err):
 		return fmt.Sprintf("%s: forbidden by RBAC (%v); ask for read access to it, or use a namespace you can read", what, err)
 	case apierrors.IsUnauthorized(err):
 		return fmt.Sprintf("%s: unauthorized: the kubeconfig's credentials were refused (log in again or pick another --context)", what)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("%s: timed out", what)
+	case apierrors.IsTooManyRequests(err):
+		return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests) and asked to retry later than the request timeout allows; try again later or raise --request-timeout", what)
+	case answered:
+		return fmt.Sprintf("%s: %s", what, stripRequestURLs(err.Error()))
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
-		return fmt.Sprintf("%s: cannot reach the API server (%v); check --context and --kubeconfig", what, err)
+	detail := errDetail(err)
+	switch classifyNet(err) {
+	case faultTimeout:
+		return fmt.Sprintf("%s: the API server did not answer in time (%s); it is overloaded or unreachable, or raise --request-timeout (kubernetes.requestTimeout)", what, detail)
+	case faultCanceled:
+		return fmt.Sprintf("%s: cancelled", what)
+	case faultUntrusted:
+		return fmt.Sprintf("%s: the API server's TLS certificate is not trusted (%s); check the certificate-authority of the kubeconfig's cluster for --context", what, detail)
+	case faultRefused, faultReset, faultNoHost, faultUnreachable, faultNotTLS:
+		return fmt.Sprintf("%s: cannot reach the API server (%s); check --context and --kubeconfig", what, detail)
 	}
-	return fmt.Sprintf("%s: %v", what, err)
+	return fmt.Sprintf("%s: %s", what, detail)
+}
+
+// kubeLogErr words a failed pods/log read. The API server proxies a log
+// from the pod's node: when it answered that the kubelet could not be
+// reached, the node's kubelet is named, not the API server.
+func kubeLogErr(pod, node string, err error) string {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) && kubeletUnreachable(status.Status()) {
+		who, hint := "the kubelet", "check the pod's node and its kubelet"
+		if node != "" {
+			who, hint = "the kubelet on node "+node, "check the node and its kubelet: kubectl get node "+node
+		}
+		return fmt.Sprintf("%s could not be reached for pod %s's log: %s (the API server answered; %s)",
+			who, pod, stripRequestURLs(status.Status().Message), hint)
+	}
+	return kubeErr("read log of pod "+pod, err)
+}
+
+// kubeletUnreachable reports whether an API server's error status says it
+// could not reach a kubelet: a server error whose message is a connection
+// fault (the API server forwards its dial error as text), or names the
+// kubelet's port or containerLogs path.
+func kubeletUnreachable(s metav1.Status) bool {
+	if s.Code < 500 {
+		return false
+	}
+	msg := s.Message
+	if strings.Contains(msg, "/containerLogs/") || strings.Contains(msg, ":10250") {
+		return true
+	}
+	switch classifyNet(errors.New(msg)) {
+	case faultRefused, faultTimeout, faultUntrusted, faultReset, faultNoHost, faultUnreachable, faultNotTLS:
+		return true
+	}
+	return false
 }
 
 func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Status) {
@@ -239,6 +288,7 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 	type logReq struct {
 		job       int
 		pod       string
+		node      string
 		container string
 	}
 	var reqs []logReq
@@ -251,7 +301,7 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 			continue
 		}
 		pod := pickLogPod(j.Pods)
-		reqs = append(reqs, logReq{job: i, pod: pod.Name, container: firstContainer(raw[j.Name], pod)})
+		reqs = append(reqs, logReq{job: i, pod: pod.Name, node: pod.Node, container: firstContainer(raw[j.Name], pod)})
 		perCJ[j.CronJob]++
 	}
 	var wg sync.WaitGroup
@@ -262,7 +312,7 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			jobs[r.job].Log = c.logTail(ctx, r.pod, r.container)
+			jobs[r.job].Log = c.logTail(ctx, r.pod, r.node, r.container)
 			explainLog(jobs[r.job].Log, podNamed(jobs[r.job].Pods, r.pod))
 		}()
 	}
@@ -431,15 +481,16 @@ var Phrases = []string{
 
 var failedTenant = regexp.MustCompile(`Failed to rotate key for tenant ([A-Za-z0-9._:-]+)`)
 
-// logTail reads a bounded tail of a container's log through pods/log.
-func (c *Collector) logTail(ctx context.Context, pod, container string) *LogTail {
+// logTail reads a bounded tail of a container's log through pods/log; node
+// is the pod's node, named when its kubelet cannot be reached.
+func (c *Collector) logTail(ctx context.Context, pod, node, container string) *LogTail {
 	lt := &LogTail{Pod: pod, Container: container}
 	limit := int64(c.cfg.Kubernetes.LogLimitBytes)
 	raw, err := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, &corev1.PodLogOptions{
 		Container: container, TailLines: ptr.To(int64(c.cfg.Kubernetes.LogTailLines)), LimitBytes: ptr.To(limit),
 	}).DoRaw(ctx)
 	if err != nil {
-		lt.Error = kubeErr("read log of pod "+pod, err)
+		lt.Error = kubeLogErr(pod, node, err)
 		return lt
 	}
 	lt.Truncated = int64(len(raw)) >= limit

@@ -82,7 +82,7 @@ func (c *Collector) collectLogs(ctx context.Context) (*LogsData, Status) {
 			Container: container, LimitBytes: ptr.To[int64](auditLogLimitBytes),
 		}).Stream(ctx)
 		if err != nil {
-			src.Error = kubeErr("read log of pod "+n, err)
+			src.Error = kubeLogErr(n, p.Spec.NodeName, err)
 			probs.add("log "+n, src.Error)
 			d.Pods = append(d.Pods, src)
 			continue

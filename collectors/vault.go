@@ -130,7 +130,8 @@ func (p *problems) sorted() []Problem {
 }
 
 // vaultErr words a Vault error for a person: what was attempted, and for
-// the usual status codes what to do.
+// the usual status codes and connection faults (errtext.go) what to do.
+// Connection errors show the address, not the request URL.
 func vaultErr(what string, err error) string {
 	var re *vault.ResponseError
 	if errors.As(err, &re) {
@@ -144,10 +145,24 @@ func vaultErr(what string, err error) string {
 		}
 		return fmt.Sprintf("%s: Vault answered %d: %s", what, re.StatusCode, strings.Join(re.Errors, "; "))
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("%s: timed out", what)
+	detail := errDetail(err)
+	switch classifyNet(err) {
+	case faultTimeout:
+		return fmt.Sprintf("%s: Vault did not answer in time (%s); it is overloaded or unreachable, or raise vault.requestTimeout in the config", what, detail)
+	case faultCanceled:
+		return fmt.Sprintf("%s: cancelled", what)
+	case faultRefused:
+		return fmt.Sprintf("%s: Vault refused the connection (%s): is it running, and are VAULT_ADDR / --vault-addr right?", what, detail)
+	case faultUntrusted:
+		return fmt.Sprintf("%s: Vault's TLS certificate is not trusted (%s): pass --vault-cacert FILE or set VAULT_CACERT to the CA that signed it (VAULT_SKIP_VERIFY=true only in a lab)", what, detail)
+	case faultNotTLS:
+		return fmt.Sprintf("%s: the scheme of the Vault address does not match the server (%s): use http:// or https:// as Vault listens, in VAULT_ADDR or --vault-addr", what, detail)
+	case faultReset:
+		return fmt.Sprintf("%s: the connection to Vault broke off (%s); is a proxy or load balancer in between failing?", what, detail)
+	case faultNoHost, faultUnreachable:
+		return fmt.Sprintf("%s: cannot reach Vault (%s): check VAULT_ADDR / --vault-addr", what, detail)
 	}
-	return fmt.Sprintf("%s: %v", what, err)
+	return fmt.Sprintf("%s: %s", what, detail)
 }
 
 func isStatus(err error, code int) bool {
