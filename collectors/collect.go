@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -199,9 +200,14 @@ func (c *Collector) CollectSource(ctx context.Context, name string) Part {
 	p.Status.Source = name
 	p.Status.Latency = Duration(time.Since(start))
 	p.Status.CollectedAt = c.opts.Now().UTC()
-	if ctx.Err() != nil && p.Status.State == StateOK {
-		p.Status.State = StatePartial
-		p.Status.Problems = append(p.Status.Problems, Problem{Part: "timeout", Error: "the source did not finish within " + c.opts.SourceTimeout.String()})
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && p.Status.State != StateSkipped {
+		// cut by the source timeout: what had not answered by then says
+		// it did not answer in time; this says why it stopped there
+		if p.Status.State == StateOK {
+			p.Status.State = StatePartial
+		}
+		p.Status.Problems = append(p.Status.Problems, Problem{Part: "timeout",
+			Error: "the source did not finish within " + c.opts.SourceTimeout.String() + " (--source-timeout); the parts that did not answer in time were cut"})
 	}
 	return p
 }

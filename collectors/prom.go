@@ -2,10 +2,12 @@ package collectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
@@ -17,6 +19,27 @@ const (
 	historyWindow = 24 * time.Hour
 	historyStep   = 5 * time.Minute
 )
+
+// promMaxInFlight bounds the Prometheus requests of one collection in
+// flight at once. A collection makes nine (an instant and a range query
+// per metric, and the alerts): all run at once, so a slow or hanging
+// Prometheus costs one request time, not nine.
+const promMaxInFlight = 10
+
+// promCall runs one Prometheus request under its own timeout, once a slot
+// of sem is free; it returns ctx's error when the context ends first.
+func promCall[T any](ctx context.Context, sem chan struct{}, timeout time.Duration, call func(context.Context) (T, error)) (T, error) {
+	var zero T
+	select {
+	case sem <- struct{}{}:
+		defer func() { <-sem }()
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return call(ctx)
+}
 
 func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Status) {
 	st := Status{Source: SourcePrometheus}
@@ -31,24 +54,40 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 	m := c.cfg.Prometheus.Metrics
 	now := c.opts.Now()
 	failures := 0
-	for _, spec := range []struct{ role, name string }{
+	specs := []struct{ role, name string }{
 		{"tokenExpirySeconds", m.TokenExpirySeconds},
 		{"tokenRenewals", m.TokenRenewals},
 		{"rotations", m.Rotations},
 		{"rotationsFailed", m.RotationsFailed},
-	} {
-		mt := Metric{Name: spec.name, Role: spec.role, Series: []Series{}}
-		err := c.queryMetric(ctx, api, timeout, now, &mt)
-		if err != nil {
-			mt.Error = promErr(c.clients.PrometheusTarget, "query "+spec.name, err)
-			probs.add("metric "+spec.name, mt.Error)
+	}
+	sem := make(chan struct{}, promMaxInFlight)
+	metrics := make([]Metric, len(specs))
+	errs := make([]error, len(specs))
+	var res promv1.AlertsResult
+	var err error
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			metrics[i] = Metric{Name: spec.name, Role: spec.role, Series: []Series{}}
+			errs[i] = c.queryMetric(ctx, api, sem, timeout, now, &metrics[i])
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		res, err = promCall(ctx, sem, timeout, api.Alerts)
+	}()
+	wg.Wait()
+	for i, mt := range metrics {
+		if errs[i] != nil {
+			mt.Error = promErr(c.clients.PrometheusTarget, "query "+mt.Name, errs[i])
+			probs.add("metric "+mt.Name, mt.Error)
 			failures++
 		}
 		d.Metrics = append(d.Metrics, mt)
 	}
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	res, err := api.Alerts(actx)
-	cancel()
 	if err != nil {
 		probs.add("alerts", promErr(c.clients.PrometheusTarget, "read alerts", err))
 		failures++
@@ -117,11 +156,31 @@ func seriesKey(l map[string]string) string {
 }
 
 // queryMetric reads a metric now (instant) and over the history window
-// (range), joined by labels.
-func (c *Collector) queryMetric(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, mt *Metric) error {
-	qctx, cancel := context.WithTimeout(ctx, timeout)
-	v, _, _, err := api.Query(qctx, mt.Name, now)
-	cancel()
+// (range), both at once, joined by labels.
+func (c *Collector) queryMetric(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *Metric) error {
+	start := now.Add(-historyWindow).Truncate(historyStep)
+	var v, rv model.Value
+	var err, rerr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		v, err = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
+			v, _, _, err := api.Query(ctx, mt.Name, now)
+			return v, err
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		rv, rerr = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
+			v, _, _, err := api.QueryRange(ctx, mt.Name, promv1.Range{Start: start, End: now, Step: historyStep})
+			return v, err
+		})
+	}()
+	wg.Wait()
+	if err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return err
 	}
@@ -140,13 +199,6 @@ func (c *Collector) queryMetric(ctx context.Context, api promv1.API, timeout tim
 			byKey[k] = &Series{Labels: l, Value: &val}
 			order = append(order, k)
 		}
-	}
-	start := now.Add(-historyWindow).Truncate(historyStep)
-	qctx, cancel = context.WithTimeout(ctx, timeout)
-	rv, _, _, err := api.QueryRange(qctx, mt.Name, promv1.Range{Start: start, End: now, Step: historyStep})
-	cancel()
-	if err != nil {
-		return err
 	}
 	steps := int(now.Sub(start)/historyStep) + 1
 	if mat, ok := rv.(model.Matrix); ok {
@@ -181,15 +233,61 @@ func (c *Collector) queryMetric(ctx context.Context, api promv1.API, timeout tim
 	return nil
 }
 
+// promErr words a Prometheus error for a person: what was attempted, at
+// which target (a URL, or "service NS/NAME:PORT via HOST"), what went
+// wrong and what to do. Connection errors show the address, not the query
+// URL.
 func promErr(target, what string, err error) string {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "connection refused"):
-		return fmt.Sprintf("%s: Prometheus at %s refused the connection (is it running? is the URL right?)", what, target)
-	case strings.Contains(msg, "context deadline exceeded"):
-		return fmt.Sprintf("%s: Prometheus at %s did not answer in time", what, target)
-	case strings.Contains(msg, "403") || strings.Contains(strings.ToLower(msg), "forbidden"):
-		return fmt.Sprintf("%s: forbidden (%s): the service proxy needs get on services/proxy in the Prometheus namespace", what, msg)
+	viaProxy := strings.HasPrefix(target, "service ")
+	var pe *promv1.Error
+	if errors.As(err, &pe) {
+		body := strings.ToLower(strings.TrimSpace(pe.Detail))
+		switch {
+		case pe.Type == promv1.ErrBadResponse && (strings.Contains(pe.Msg, "invalid character '<'") || strings.HasPrefix(body, "<")):
+			return fmt.Sprintf("%s: %s answered HTML, not Prometheus's API: is it Prometheus's base URL (such as http://host:9090, without /graph), not a login page or a proxy's?", what, target)
+		case pe.Type == promv1.ErrBadResponse:
+			return fmt.Sprintf("%s: %s answered something that is not Prometheus's API (%s): is it Prometheus's base URL?", what, target, pe.Msg)
+		case pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "403"), strings.Contains(body, "forbidden") && pe.Type == promv1.ErrClient:
+			if viaProxy {
+				return fmt.Sprintf("%s: forbidden (403) at %s: the service proxy needs get on services/proxy in the Prometheus namespace", what, target)
+			}
+			return fmt.Sprintf("%s: forbidden (403) by %s: check the URL and the proxy or credentials in front of Prometheus", what, target)
+		case pe.Type == promv1.ErrClient && (strings.Contains(pe.Msg, "401")):
+			return fmt.Sprintf("%s: unauthorized (401) by %s: Prometheus is behind authentication the tool does not send; use --prometheus-service to go through the API server", what, target)
+		case pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "404"):
+			return fmt.Sprintf("%s: not found (404) at %s: is it Prometheus's base URL (the API is under /api/v1)?", what, target)
+		case pe.Type == promv1.ErrBadData, pe.Type == promv1.ErrExec, pe.Type == promv1.ErrTimeout, pe.Type == promv1.ErrCanceled:
+			return fmt.Sprintf("%s: Prometheus at %s rejected the query (%s: %s); check the metric names under prometheus.metrics in the config", what, target, pe.Type, pe.Msg)
+		case pe.Type == promv1.ErrServer && viaProxy:
+			return fmt.Sprintf("%s: the API server's service proxy could not reach %s (%s%s): is the Service's pod running?", what, target, pe.Msg, promBodyNote(pe.Detail))
+		}
+		return fmt.Sprintf("%s at %s: %s: %s%s", what, target, pe.Type, pe.Msg, promBodyNote(pe.Detail))
 	}
-	return fmt.Sprintf("%s at %s: %v", what, target, err)
+	detail := errDetail(err)
+	switch classifyNet(err) {
+	case faultRefused:
+		return fmt.Sprintf("%s: Prometheus at %s refused the connection (%s): is it running, and is --prometheus-url / PROMETHEUS_URL right?", what, target, detail)
+	case faultTimeout:
+		return fmt.Sprintf("%s: Prometheus at %s did not answer in time (%s); it is overloaded or unreachable, or raise prometheus.requestTimeout in the config", what, target, detail)
+	case faultCanceled:
+		return fmt.Sprintf("%s: cancelled", what)
+	case faultUntrusted:
+		return fmt.Sprintf("%s: the TLS certificate of Prometheus at %s is not trusted (%s)", what, target, detail)
+	case faultReset, faultNoHost, faultUnreachable, faultNotTLS:
+		return fmt.Sprintf("%s: cannot reach Prometheus at %s (%s)", what, target, detail)
+	}
+	return fmt.Sprintf("%s at %s: %s", what, target, detail)
+}
+
+// promBodyNote returns ": " and the start of an error response's body, or
+// "" when it is empty.
+func promBodyNote(body string) string {
+	body = strings.Join(strings.Fields(body), " ")
+	if body == "" {
+		return ""
+	}
+	if len(body) > 120 {
+		body = body[:120] + "…"
+	}
+	return ": " + body
 }
