@@ -42,10 +42,15 @@ func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 	for _, sc := range b.Scenarios {
 		a.Findings = append(a.Findings, t.scenario(sc, a.Alerts))
 	}
-	a.Compliance = t.compliance()
+	a.Compliance = t.withKeyFindings(t.compliance()) // keystate.go
 	a.Conditions = t.conditions()
 	a.AuditLog = t.auditLogStats()
+	a.Stale = t.staleSignals() // freshness.go
+	if a.AlertsUnknown == "" {
+		a.AlertsUnknown = t.alertsStale()
+	}
 	a.Facts = t.facts(a)
+	t.ceilingFacts(&a.Facts) // ceiling.go
 	a.Overall = SeverityNone
 	for _, f := range a.Findings {
 		if f.Severity.Worse(a.Overall) {
@@ -422,6 +427,9 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 		f.Severity = SeverityInfo
 	}
 	f.Summary = summarize(f)
+	if t.nothingFound != "" && f.Status == StatusUnknown {
+		f.Summary = "cannot tell: " + t.nothingFound
+	}
 	if len(stale) > 0 && f.Status == StatusSuspected {
 		f.Summary = fmt.Sprintf("alert %s still firing, no symptom observed now: its window may still hold failures from before a fix", strings.Join(stale, ", "))
 	}
@@ -700,7 +708,7 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 	if m, why := t.metric("tokenExpirySeconds"); why == "" {
 		best, found := 0.0, false
 		for _, s := range m.Series {
-			if s.Value != nil && (!found || *s.Value < best) {
+			if s.Value != nil && (!found || *s.Value < best) && t.seriesStale(m, s) == "" { // freshness.go
 				best, found = *s.Value, true
 			}
 		}
@@ -710,7 +718,7 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 			}
 			return time.Duration(best * float64(time.Second)), "prometheus " + m.Name, false, ""
 		}
-		reasons = append(reasons, "prometheus: no current "+m.Name+" series")
+		reasons = append(reasons, "prometheus: "+orDefault(t.metricStaleNow(m), "no current "+m.Name+" series"))
 	} else {
 		reasons = append(reasons, why)
 	}
@@ -737,8 +745,10 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	default:
 		ss.absent("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
 	}
+	t.ceilingEvidence(ss) // ceiling.go: near its max TTL, renewal cannot help
 
 	logsKnown, metricKnown := false, false
+	var staleWhy []string // freshness.go: signals too old to tell about now
 	if a, why := t.audit(); why == "" {
 		logsKnown = true
 		r := a.Renewals
@@ -752,6 +762,8 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 					break
 				}
 			}
+		} else if stale := t.renewalLogStale(&r); stale != "" {
+			logsKnown, staleWhy = false, append(staleWhy, stale)
 		} else {
 			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
 			ss.absent("renewal-failures", Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
@@ -775,12 +787,14 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 				Observed: fmt.Sprintf("+%g", n), Threshold: "0", At: lastFail})
 		} else if ev, ok := t.renewalsFlat(m, lastOK); ok {
 			ss.present("renewal-failures", ev)
+		} else if stale := t.metricStaleNow(m); stale != "" {
+			metricKnown, staleWhy = false, append(staleWhy, stale)
 		} else {
 			ss.absent("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
 		}
 	}
 	if !logsKnown && !metricKnown {
-		ss.unknown("renewal-failures", "neither the orchestrator's log nor the renewal metric could be read")
+		ss.unknown("renewal-failures", orDefault(strings.Join(staleWhy, "; "), "neither the orchestrator's log nor the renewal metric could be read"))
 	}
 
 	// the Kubernetes-auth role against the runbook's
@@ -1112,7 +1126,7 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 	}
 	v := decide(ss, []string{"tenants-over-retention"}, []string{"version-limit-logged"}, SeverityWarning)
 	v.tenants = over
-	return v
+	return t.keyLossVerdict(ss, v) // keystate.go: "Encryption key not found"
 }
 
 func (t *triage) batchTimeout(ss symptoms) verdict {
@@ -1144,7 +1158,9 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		}
 		ss.present("deadline-exceeded", e)
 		// coverage: tenants with an audit event since the run started
-		if a, why := t.audit(); why != "" {
+		if why := t.runOutsideAuditWindow(newest); why != "" { // window.go: Vault's version times instead
+			tenants = append(tenants, t.coverageFromVault(ss, newest, why)...)
+		} else if a, why := t.audit(); why != "" {
 			ss.unknown("partial-coverage", why)
 		} else if newest.Started != nil {
 			all := t.allTenants(a)
@@ -1330,6 +1346,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		switch {
 		case rotSrc == "":
 			ss.unknown("rotations-without-audit", "no rotation count: "+strings.Join(rotWhy, "; "))
+		case rotated > 0 && !recentEvents && t.auditWindowBeganAfter(since):
+			t.rotationsInAuditWindow(ss, rotated, lastOK) // window.go: the log begins within the day
 		case rotated > 0 && !recentEvents:
 			last := "never"
 			if a.LastEvent != nil {
@@ -1340,7 +1358,9 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		default:
 			ss.absent("rotations-without-audit", Evidence{Source: collectors.SourceLogs, Fact: "audit events in the last 26h", Observed: fmt.Sprint(recentEvents)})
 		}
-		if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
+		if why := t.runOutsideAuditWindow(lastOK); why != "" && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
+			ss.unknown("missing-rotation-events", why+": its events may have been written and be gone") // window.go
+		} else if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.present("missing-rotation-events", Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})
 		} else {
 			ss.absent("missing-rotation-events")

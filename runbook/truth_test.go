@@ -1,0 +1,338 @@
+package runbook
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// TestTriage_ClearOnlyWhenAllAbsent: one unread symptom is enough to keep a
+// scenario from clear, whichever symptom it is, and the summary then says
+// both what could not be read and what was seen.
+func TestTriage_ClearOnlyWhenAllAbsent(t *testing.T) {
+	b := MustDefault()
+	for _, sc := range b.Scenarios {
+		for _, sy := range sc.Symptoms {
+			t.Run(sc.ID+"/"+sy.ID, func(t *testing.T) {
+				f := Finding{ID: sc.ID, Symptoms: nil}
+				for _, o := range sc.Symptoms {
+					r := SymptomResult{ID: o.ID, Text: o.Text, State: SymptomAbsent}
+					if o.ID == sy.ID {
+						r.State, r.Reason = SymptomUnknown, "it could not be read"
+						f.Unknown = []string{r.Reason}
+					}
+					f.Symptoms = append(f.Symptoms, r)
+				}
+				f.Status = StatusUnknown
+				got := unknownSummary(f)
+				if !strings.HasPrefix(got, "cannot tell: it could not be read") {
+					t.Errorf("summary %q does not lead with what could not be read", got)
+				}
+				if len(sc.Symptoms) > 1 && !strings.Contains(got, "seen absent: ") {
+					t.Errorf("summary %q does not say what was seen", got)
+				}
+				if strings.Contains(got, sy.Text) {
+					t.Errorf("summary %q names the unread symptom as seen absent", got)
+				}
+			})
+		}
+	}
+	t.Run("logs unread: scenario 6 unknown, names AUDIT_ENABLED as seen", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, broken(collectors.SourceLogs)), testNow)
+		f := finding(t, a, ScenarioAuditMissing)
+		if f.Status != StatusUnknown {
+			t.Fatalf("%s (%s), want unknown", f.Status, f.Summary)
+		}
+		for _, want := range []string{sourceErrors[collectors.SourceLogs], "seen absent: AUDIT_ENABLED is not true"} {
+			if !strings.Contains(f.Summary, want) {
+				t.Errorf("summary %q lacks %q", f.Summary, want)
+			}
+		}
+	})
+}
+
+// TestTriage_Conditions: a sealed or uninitialised Vault is a critical
+// finding of its own, beside the scenarios that cannot be judged.
+func TestTriage_Conditions(t *testing.T) {
+	cases := map[string]struct {
+		opt  snapOpt
+		kind string
+	}{
+		"sealed": {sealed, ConditionVaultSealed},
+		"uninitialised": {func(s *collectors.Snapshot) {
+			setSource(s, collectors.SourceVault, collectors.StateError, "Vault at https://vault.example:8200 is not initialised (vault operator init)")
+			s.Vault = &collectors.VaultData{Health: &collectors.VaultHealth{Initialized: false, Sealed: true}, Tenants: []collectors.Tenant{}}
+		}, ConditionVaultUninitialized},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opt), testNow)
+			if len(a.Conditions) != 1 || a.Conditions[0].Kind != tc.kind || a.Conditions[0].Severity != SeverityCritical {
+				t.Fatalf("conditions %+v, want one critical %s", a.Conditions, tc.kind)
+			}
+			if a.ExitCode() != ExitCritical || a.Overall != SeverityCritical {
+				t.Errorf("exit %d overall %s, want 2 critical", a.ExitCode(), a.Overall)
+			}
+			for _, id := range []string{ScenarioRotationJobFailing, ScenarioVaultTokenExpired, ScenarioCleanupFailing, ScenarioRetentionOverflow} {
+				if f := finding(t, a, id); f.Status == StatusClear {
+					t.Errorf("%s clear while Vault cannot be read", id)
+				}
+			}
+			r := MustDefault().NewReport(healthySnapshot(t, tc.opt), testNow, "t")
+			var txt bytes.Buffer
+			if err := r.WriteText(&txt); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(txt.String(), "CRITICAL: "+a.Conditions[0].Summary) {
+				t.Errorf("text report does not lead with the condition:\n%s", txt.String())
+			}
+		})
+	}
+	t.Run("healthy has none", func(t *testing.T) {
+		if a := Triage(healthySnapshot(t), testNow); len(a.Conditions) != 0 {
+			t.Errorf("conditions %+v on a healthy snapshot", a.Conditions)
+		}
+	})
+}
+
+// TestTriage_NothingFound: a namespace holding none of the runbook's
+// objects is said plainly, exits 3, and no scenario is derived from the
+// absence (not "no live token found: expired or revoked").
+func TestTriage_NothingFound(t *testing.T) {
+	empty := func(s *collectors.Snapshot) {
+		s.Namespace = "typo"
+		for i := range s.Kubernetes.CronJobs {
+			cj := &s.Kubernetes.CronJobs[i]
+			*cj = collectors.CronJob{Role: cj.Role, Name: cj.Name}
+		}
+		s.Kubernetes.Jobs = nil
+		s.Kubernetes.Orchestrator = &collectors.Deployment{Name: "oss-ai-orchestrator"}
+		s.Vault.OrchestratorToken = nil
+		s.Vault.OrchestratorTokenNote = "no live token found for role oss-ai-orchestrator in namespace typo"
+	}
+	a := Triage(healthySnapshot(t, empty), testNow)
+	if len(a.Conditions) != 1 || a.Conditions[0].Kind != ConditionNothingFound {
+		t.Fatalf("conditions %+v, want nothing-found", a.Conditions)
+	}
+	msg := a.Conditions[0].Summary
+	for _, want := range []string{"no CronJob cmek-rotation or secret-cleanup", "Deployment oss-ai-orchestrator", "namespace typo", "wrong --namespace"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	for _, f := range a.Findings {
+		if f.Status != StatusUnknown {
+			t.Errorf("%s %s (%s), want unknown", f.ID, f.Status, f.Summary)
+		}
+		if !strings.Contains(f.Summary, "wrong --namespace") {
+			t.Errorf("%s summary %q does not say why", f.ID, f.Summary)
+		}
+	}
+	if got := a.ExitCode(); got != ExitUnknown {
+		t.Errorf("exit %d, want 3", got)
+	}
+	t.Run("one CronJob found is not nothing", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			cronJobOf(t, s, collectors.RoleCleanup).Found = false
+		}), testNow)
+		if len(a.Conditions) != 0 {
+			t.Errorf("conditions %+v", a.Conditions)
+		}
+	})
+}
+
+// TestTriage_AlertsUnread: alerts that could not be read are unknown,
+// never zero, and never all clear.
+func TestTriage_AlertsUnread(t *testing.T) {
+	cases := map[string]snapOpt{
+		"prometheus down": func(s *collectors.Snapshot) {
+			setSource(s, collectors.SourcePrometheus, collectors.StateError, "read alerts: connection refused")
+			s.Prometheus = nil
+		},
+		"alerts part failed": func(s *collectors.Snapshot) {
+			for i := range s.Sources {
+				if s.Sources[i].Source == collectors.SourcePrometheus {
+					s.Sources[i].State = collectors.StatePartial
+					s.Sources[i].Problems = []collectors.Problem{{Part: "alerts", Error: "read alerts: server returned HTML"}}
+				}
+			}
+		},
+	}
+	for name, opt := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := MustDefault().NewReport(healthySnapshot(t, opt), testNow, "t")
+			if r.AlertsUnknown == "" || r.Facts.FiringAlerts != nil {
+				t.Errorf("alertsUnknown %q firingAlerts %v, want a reason and unknown", r.AlertsUnknown, r.Facts.FiringAlerts)
+			}
+			if r.ExitCode != ExitUnknown || r.Overall == SeverityNone {
+				t.Errorf("exit %d overall %s, want 3 and not none", r.ExitCode, r.Overall)
+			}
+			var txt bytes.Buffer
+			if err := r.WriteText(&txt); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"overall: could not tell", "unknown: the alerts could not be read", "firing alerts                  unknown"} {
+				if !strings.Contains(txt.String(), want) {
+					t.Errorf("text lacks %q:\n%s", want, txt.String())
+				}
+			}
+			if strings.Contains(txt.String(), "all clear") {
+				t.Errorf("text says all clear:\n%s", txt.String())
+			}
+		})
+	}
+}
+
+// TestTriage_Suspended: a suspended CronJob is named with its last run and
+// the runs missed, never silently clear, and in compliance for rotation.
+func TestTriage_Suspended(t *testing.T) {
+	t.Run("rotation", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			cj := cronJobOf(t, s, collectors.RoleRotation)
+			cj.Suspend, cj.LastScheduleTime = true, before(10*24*time.Hour-10*time.Hour) // 02:00, ten days ago
+		}), testNow)
+		f := finding(t, a, ScenarioRotationJobFailing)
+		if f.Status != StatusSuspected {
+			t.Fatalf("%s (%s), want suspected", f.Status, f.Summary)
+		}
+		if !strings.Contains(f.Summary, "10 scheduled runs") || !strings.Contains(f.Summary, "9d ago") {
+			t.Errorf("summary %q, want the last run and 10 missed runs", f.Summary)
+		}
+		var found bool
+		for _, c := range a.Compliance.Findings {
+			if c.Kind == ComplianceRotationSuspended {
+				found = true
+				if c.Severity != SeverityCritical {
+					t.Errorf("suspended 10 days beyond a daily interval is %s, want critical", c.Severity)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no %s compliance finding in %+v", ComplianceRotationSuspended, a.Compliance.Findings)
+		}
+	})
+	t.Run("cleanup", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			cronJobOf(t, s, collectors.RoleCleanup).Suspend = true
+		}), testNow)
+		if f := finding(t, a, ScenarioCleanupFailing); f.Status != StatusSuspected || !strings.Contains(f.Summary, "spec.suspend") {
+			t.Errorf("%s (%s), want suspected naming spec.suspend", f.Status, f.Summary)
+		}
+	})
+	t.Run("missedRuns", func(t *testing.T) {
+		since := time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC)
+		for sched, want := range map[string]int{"0 2 * * *": 11, "0 */6 * * *": 46, "@weekly": 2} {
+			got, err := missedRuns(sched, "", since, testNow, 10000)
+			if err != nil || got != want {
+				t.Errorf("%s: %d, %v; want %d", sched, got, err, want)
+			}
+		}
+		if _, err := missedRuns("not a schedule", "", since, testNow, 10); err == nil {
+			t.Error("a bad schedule gave no error")
+		}
+	})
+}
+
+// TestTriage_CoverageNeedsARotation: a tenant counts as reached by a run
+// only with a successful event or a new Vault version within it, never a
+// started event still pending.
+func TestTriage_CoverageNeedsARotation(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		j := jobOf(t, s, collectors.RoleRotation)
+		j.Outcome, j.Reason, j.Finished = collectors.OutcomeFailed, "DeadlineExceeded", before(9*time.Hour+50*time.Minute)
+		for i, id := range tenantIDs(10) {
+			ts := s.Logs.Audit.Tenants[id]
+			started := before(10*time.Hour - time.Minute)
+			ts.LastEvent, ts.LastAction = started, "cmek.rotation.started" // every tenant started...
+			if i >= 4 {
+				ts.LastSuccess = before(34 * time.Hour) // ...but t05..t10 did not complete
+				s.Vault.Tenants[i].CurrentCreated = before(34 * time.Hour)
+			}
+			s.Logs.Audit.Tenants[id] = ts
+		}
+		for i := 2; i < 4; i++ { // t03, t04: no success event, but a new version in Vault
+			id := tenantIDs(10)[i]
+			ts := s.Logs.Audit.Tenants[id]
+			ts.LastSuccess = before(34 * time.Hour)
+			s.Logs.Audit.Tenants[id] = ts
+		}
+	})
+	a := Triage(s, testNow)
+	f := finding(t, a, ScenarioBatchTimeout)
+	var cov *SymptomResult
+	for i := range f.Symptoms {
+		if f.Symptoms[i].ID == "partial-coverage" {
+			cov = &f.Symptoms[i]
+		}
+	}
+	if cov == nil || cov.State != SymptomPresent || len(cov.Evidence) == 0 || cov.Evidence[0].Observed != "4 of 10" {
+		t.Fatalf("partial-coverage %+v, want present with 4 of 10", cov)
+	}
+	if got := strings.Join(f.Tenants, ","); got != "t05,t06,t07,t08,t09,t10" {
+		t.Errorf("tenants %s, want t05..t10", got)
+	}
+}
+
+// TestTriage_RenewalsFlat: renewals that stop without a failure counted,
+// while the TTL falls with the clock, are renewal-failure evidence.
+func TestTriage_RenewalsFlat(t *testing.T) {
+	// hourly points over 24h; a renewal every 2h until lastRenewal hours
+	// before now; the TTL resets to 24h at each renewal and falls 1h an hour
+	series := func(lastRenewal int) (renewals, ttl *collectors.History) {
+		renewals, ttl = flatHistory(0), flatHistory(0)
+		count, left := 0.0, 86400.0
+		for i := range 25 {
+			hoursAgo := 24 - i
+			if i%2 == 0 && hoursAgo >= lastRenewal {
+				count++
+				left = 86400
+			} else {
+				left -= 3600
+			}
+			*renewals.Values[i], *ttl.Values[i] = count, left
+		}
+		return renewals, ttl
+	}
+	cases := map[string]struct {
+		lastRenewal int
+		present     bool
+	}{
+		"renewing every 2h":       {0, false},
+		"stopped 2h ago":          {2, false},
+		"stopped 10h ago":         {10, true},
+		"stopped 20h ago":         {20, true},
+		"never renewed, flat ttl": {-1, false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, func(s *collectors.Snapshot) {
+				if tc.lastRenewal < 0 {
+					return
+				}
+				r, ttl := series(tc.lastRenewal)
+				m := metricOf(t, s, "tokenRenewals")
+				m.Series = []collectors.Series{{Labels: map[string]string{"outcome": "success"}, Value: r.Values[24], History: r}}
+				e := metricOf(t, s, "tokenExpirySeconds")
+				e.Series = []collectors.Series{{Labels: map[string]string{"service": "orchestrator"}, Value: ttl.Values[24], History: ttl}}
+			})
+			a := Triage(s, testNow)
+			f := finding(t, a, ScenarioVaultTokenExpired)
+			var got *SymptomResult
+			for i := range f.Symptoms {
+				if f.Symptoms[i].ID == "renewal-failures" {
+					got = &f.Symptoms[i]
+				}
+			}
+			flat := false
+			for _, e := range got.Evidence {
+				flat = flat || strings.Contains(e.Fact, "flat while")
+			}
+			if flat != tc.present {
+				t.Errorf("flat-renewal evidence %v, want %v: %+v", flat, tc.present, got)
+			}
+		})
+	}
+}
