@@ -297,11 +297,12 @@ func JobCause(j collectors.Job, now time.Time) *Cause {
 		if dom != nil {
 			c.Text += fmt.Sprintf(", pods killed (%d of %d)", len(dom.pods), c.Of)
 		}
-	case dom == nil && failed:
+	case dom == nil && failed && (j.Reason == "PodFailurePolicy" || j.Reason == "MaxFailedIndexesExceeded" || j.Reason == "FailedIndexes"):
+		// the condition's message names the container and its exit code
 		c.Kind = CauseJobFailed
-		c.Text = "failed: " + strings.TrimSuffix(orDefault(j.Reason, "no reason given")+": "+j.Message, ": ")
+		c.Text = "failed: " + strings.TrimSuffix(j.Reason+": "+j.Message, ": ")
 		if len(j.Pods) == 0 {
-			c.Text += " (no pod left to say why)"
+			c.Text += " (no pod left to tell more)"
 		}
 		return c
 	case dom == nil:

@@ -1,0 +1,209 @@
+package runbook
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// auditWindow is the span that the security pods' audit log, as read,
+// covers in full: it begins at the latest beginning of a pod's log (a pod
+// restarted or replaced since has lost what it logged before; the kubelet
+// may have rotated a log's beginning away) and ends at the earliest end of
+// a log cut by the byte limit. An event outside it may have been written
+// and simply not be there to read.
+type auditWindow struct {
+	from    *time.Time
+	fromWhy string
+	until   *time.Time
+	untilBy string
+}
+
+// auditWindow returns the window of the logs read; false when the logs
+// were not read. Pods whose log could not be read are left out (the logs
+// source is partial then and says so); a snapshot that does not record
+// when logs begin gives an open window.
+func (t *triage) auditWindow() (auditWindow, bool) {
+	var w auditWindow
+	if t.unreadable(collectors.SourceLogs) != "" {
+		return w, false
+	}
+	for _, p := range t.s.Logs.Pods {
+		if p.Error != "" {
+			continue
+		}
+		if s := p.Since(); s != nil && (w.from == nil || s.After(*w.from)) {
+			at := *s
+			w.from = &at
+			switch {
+			case p.FirstLine != nil && p.Started != nil && p.FirstLine.After(p.Started.Add(time.Minute)):
+				w.fromWhy = fmt.Sprintf("the log of pod %s read from %s on: its beginning was rotated away", p.Pod, fmtTime(at))
+			case p.Restarts > 0:
+				w.fromWhy = fmt.Sprintf("pod %s's log begins at %s, when its container restarted (%s): what it logged before is gone", p.Pod, fmtTime(at), plural(int(p.Restarts), "restart"))
+			default:
+				w.fromWhy = fmt.Sprintf("pod %s's log begins at %s, when it started: what the pods before it logged is gone", p.Pod, fmtTime(at))
+			}
+		}
+		if p.Truncated && p.LastEvent != nil && (w.until == nil || p.LastEvent.Before(*w.until)) {
+			at := *p.LastEvent
+			w.until = &at
+			w.untilBy = fmt.Sprintf("the log of pod %s was read only up to the byte limit, its last event read at %s", p.Pod, fmtTime(at))
+		}
+	}
+	return w, true
+}
+
+// misses says why the audit log read cannot hold every event of a run that
+// started at start and ended at end (nil: not ended), or "" when it can.
+func (w auditWindow) misses(start time.Time, end *time.Time) string {
+	if w.from != nil && w.from.After(start) {
+		return fmt.Sprintf("started %s, before the audit log's window (%s)", fmtTime(start), w.fromWhy)
+	}
+	if w.until != nil && (end == nil || w.until.Before(*end)) {
+		return fmt.Sprintf("ended after the audit log's window (%s)", w.untilBy)
+	}
+	return ""
+}
+
+// runOutsideAuditWindow says why the audit log cannot tell about a Job's
+// run, or "" when it can (or the logs were not read: that is unknown for
+// its own reason).
+func (t *triage) runOutsideAuditWindow(j *collectors.Job) string {
+	if j == nil || j.Started == nil {
+		return ""
+	}
+	w, ok := t.auditWindow()
+	if !ok {
+		return ""
+	}
+	if why := w.misses(*j.Started, j.Finished); why != "" {
+		return "run " + j.Name + " " + why
+	}
+	return ""
+}
+
+// auditWindowStart is when the audit log's window begins, when that is
+// after from; nil otherwise.
+func (t *triage) auditWindowStart(from time.Time) (*time.Time, string) {
+	w, ok := t.auditWindow()
+	if !ok || w.from == nil || !w.from.After(from) {
+		return nil, ""
+	}
+	return w.from, w.fromWhy
+}
+
+// rotationsInAuditWindow judges Scenario 6's "rotation succeeds but no
+// audit trail" when the audit log's window began within the last day and no
+// audit event was read: only the rotations inside the window can be held
+// against it. They are counted from the rotations metric, the rotation
+// Jobs and Vault's version times; rotations counted only before the window
+// make the symptom unknown, not present.
+func (t *triage) rotationsInAuditWindow(ss symptoms, counted float64, lastOK *collectors.Job) {
+	from, why := t.auditWindowStart(t.now.Add(-recentWindow))
+	if from == nil {
+		return
+	}
+	var inside []Evidence
+	if m, mwhy := t.metric("rotations"); mwhy == "" && len(m.Series) > 0 {
+		if n := counterIncreaseAfter(m, *from); n > 0 {
+			inside = append(inside, Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " since the audit log's window began", Observed: fmt.Sprintf("+%g", n)})
+		}
+	}
+	if lastOK != nil && lastOK.Started != nil && !lastOK.Started.Before(*from) {
+		inside = append(inside, Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Job " + lastOK.Name + " succeeded inside the audit log's window", Observed: "started " + fmtTime(*lastOK.Started), At: lastOK.Started})
+	}
+	if ts, twhy := t.tenants(); twhy == "" {
+		n := 0
+		for _, tn := range ts {
+			if tn.Error == "" && tn.CurrentCreated != nil && !tn.CurrentCreated.Before(*from) {
+				n++
+			}
+		}
+		if n > 0 {
+			inside = append(inside, Evidence{Source: collectors.SourceVault, Fact: "tenants with a key version created since the audit log's window began", Observed: fmt.Sprint(n)})
+		}
+	}
+	if len(inside) > 0 {
+		inside[0].Threshold = "an audit event per rotation"
+		inside = append(inside, Evidence{Source: collectors.SourceLogs, Fact: "audit events since the window began", Observed: "none", Threshold: "window: " + why})
+		ss.present("rotations-without-audit", inside...)
+		return
+	}
+	ss.unknown("rotations-without-audit", fmt.Sprintf("the rotations counted in the last 26h (%g) all happened before the audit log's window (%s), so the log cannot show their events; the metrics, the Jobs and Vault's version times show no rotation inside it", counted, why))
+}
+
+// counterIncreaseAfter is how much a counter grew after at (resets counted
+// as growth from zero).
+func counterIncreaseAfter(m *collectors.Metric, at time.Time) float64 {
+	total := 0.0
+	for _, s := range m.Series {
+		ts, vals := seriesPoints(m, s)
+		for i := 1; i < len(vals); i++ {
+			if ts[i-1].Before(at) {
+				continue // before the window, or straddling its start
+			}
+			if d := vals[i] - vals[i-1]; d > 0 {
+				total += d
+			} else if d < 0 {
+				total += vals[i]
+			}
+		}
+	}
+	return total
+}
+
+// coverageFromVault judges Scenario 5's "only some tenants rotated" for a
+// run the audit log cannot see whole (why): Vault's version times say
+// which tenants got a new key version within the run. It returns the
+// tenants missed.
+func (t *triage) coverageFromVault(ss symptoms, j *collectors.Job, why string) []string {
+	ts, twhy := t.tenants()
+	if twhy != "" {
+		ss.unknown("partial-coverage", why+"; and Vault's version times could not be read: "+twhy)
+		return nil
+	}
+	start, end := *j.Started, t.now
+	if j.Finished != nil {
+		end = j.Finished.Add(time.Minute)
+	}
+	var reached, missed []string
+	for _, tn := range ts {
+		if tn.Error != "" {
+			continue
+		}
+		if tn.CurrentCreated != nil && !tn.CurrentCreated.Before(start) && !tn.CurrentCreated.After(end) {
+			reached = append(reached, tn.ID)
+		} else {
+			missed = append(missed, tn.ID)
+		}
+	}
+	all := len(reached) + len(missed)
+	e := Evidence{Source: collectors.SourceVault, Fact: "tenants with a key version created in run " + j.Name + " (from Vault: the audit log cannot show the " + why + ")",
+		Observed: fmt.Sprintf("%d of %d", len(reached), all), Threshold: fmt.Sprint(all)}
+	switch {
+	case all == 0:
+		ss.unknown("partial-coverage", why+"; and Vault lists no tenant")
+		return nil
+	case len(missed) > 0:
+		ss.present("partial-coverage", e)
+		return missed
+	}
+	ss.absent("partial-coverage", e)
+	return nil
+}
+
+// auditWindowBeganAfter reports whether the audit log's window begins
+// after at.
+func (t *triage) auditWindowBeganAfter(at time.Time) bool {
+	from, _ := t.auditWindowStart(at)
+	return from != nil
+}
+
+// plural is "1 restart", "3 restarts".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
