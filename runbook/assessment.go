@@ -156,6 +156,14 @@ type Facts struct {
 	// FiringAlerts is nil when the alerts could not be read: unknown,
 	// never zero.
 	FiringAlerts *int `json:"firingAlerts"`
+	// OperatorTokenCeiling and OrchestratorTokenCeiling are when each
+	// token reaches its max TTL, past which no renewal extends it (only a
+	// new login); the MaxTTL fields say how long and which limit sets it
+	// ("2h (explicit_max_ttl 2h)"). nil when unknown or when it has none.
+	OperatorTokenCeiling     *time.Time `json:"operatorTokenCeiling,omitempty"`
+	OperatorTokenMaxTTL      string     `json:"operatorTokenMaxTtl,omitempty"`
+	OrchestratorTokenCeiling *time.Time `json:"orchestratorTokenCeiling,omitempty"`
+	OrchestratorTokenMaxTTL  string     `json:"orchestratorTokenMaxTtl,omitempty"`
 }
 
 // Condition kinds.
@@ -215,6 +223,10 @@ type Assessment struct {
 	// AuditLog is how much of the pods' logs could be used; nil when the
 	// logs were not read.
 	AuditLog *AuditLogStats `json:"auditLog,omitempty"`
+	// Stale lists the signals whose newest data is older than it should
+	// be (a metric, a scrape target down, an alert rule not evaluated, a
+	// log that ends long ago): what they say about now is unknown.
+	Stale []StaleSignal `json:"stale"`
 }
 
 // Exit codes of `kubectl rotation report`.

@@ -215,6 +215,7 @@ func (r Report) WriteText(w io.Writer) error {
 	for _, al := range a.Alerts {
 		fmt.Fprintf(&b, "  %-24s %-8s scenario %s %s\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
 	}
+	r.writeStale(&b, false) // freshness.go
 	r.writeCompliance(&b, false)
 	b.WriteString("\nKEY FACTS\n")
 	r.writeFacts(&b, "  %-30s %s\n")
@@ -252,6 +253,7 @@ func (r Report) writeFacts(b *strings.Builder, format string) {
 	if f.OperatorTokenTTL != nil && *f.OperatorTokenTTL == 0 {
 		op = "does not expire"
 	}
+	op, orch = withCeiling(op, now, f.OperatorTokenCeiling, f.OperatorTokenMaxTTL), withCeiling(orch, now, f.OrchestratorTokenCeiling, f.OrchestratorTokenMaxTTL) // ceiling.go
 	rows := [][2]string{
 		{"operator Vault token TTL", op},
 		{"orchestrator Vault token TTL", orch},
@@ -424,6 +426,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
 		}
 	}
+	r.writeStale(&b, true) // freshness.go
 	r.writeCompliance(&b, true)
 	b.WriteString("\n## Key facts\n\n| fact | value |\n|---|---|\n")
 	r.writeFacts(&b, "| %s | %s |\n")

@@ -56,6 +56,16 @@ type Vars struct {
 	CauseImage        string
 	CauseMemoryLimit  string
 	CauseMemoryRaised string
+	// Undelete is the `vault kv undelete -versions=N <mount>/<path>`
+	// command of every key whose soft-deleted versions are still needed
+	// (the current one, or within retention), one a line, at most 20 and a
+	// comment counting the rest; "" when there is none (keystate.go).
+	Undelete string
+	// TokenCeiling, when the orchestrator's token reaches its max TTL
+	// within the expiry warning threshold, says when and why ("2026-12-01
+	// 14:00 UTC (in 45m; explicit_max_ttl 2h)"): renewal cannot help then
+	// (ceiling.go); "" otherwise.
+	TokenCeiling string
 }
 
 // StampLayout makes the names of Jobs created by hand unique; the steps'
@@ -128,6 +138,8 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	}
 	v.TenantPathExample = c.TenantPath(v.TenantExample)
 	v.TenantPathOfT = c.TenantPath("$t")
+	v.Undelete = undeleteCommands(s)
+	v.TokenCeiling = tokenCeilingVar(s, at)
 	return v
 }
 

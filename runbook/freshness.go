@@ -1,0 +1,335 @@
+package runbook
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+)
+
+// How old a signal may be before it is stale. A sample is stale after
+// staleScrapeIntervals of its target's scrape interval (never under
+// staleMinimum), or after staleDefault when the interval is unknown; an
+// alert rule likewise after as many of its group's evaluation intervals.
+//
+// TODO(config): thresholds.staleAfter in internal/config, once the edits
+// there settle.
+const (
+	staleScrapeIntervals = 3
+	staleMinimum         = time.Minute
+	staleDefault         = 5 * time.Minute
+	// renewalLogDefault is how long the orchestrator may go without a
+	// VaultTokenRenewal line when the role's token TTL is unknown: the
+	// runbook's TTL (24h) — a token renewed in time logs a renewal within
+	// each TTL.
+	renewalLogDefault = 24 * time.Hour
+)
+
+// Kinds of stale signal.
+const (
+	StaleMetric    = "metric"
+	StaleTarget    = "scrape-target"
+	StaleAlertRule = "alert-rule"
+	StaleLog       = "log"
+)
+
+// StaleSignal is a signal whose newest data is older than it should be, or
+// whose source stopped: what it says about now is unknown, while its
+// history still counts as history.
+type StaleSignal struct {
+	Kind string `json:"kind"`
+	// Name is the metric, the target (job/instance), the alert or the log.
+	Name   string `json:"name"`
+	Detail string `json:"detail"`
+	// NewestAt is the time of its newest data, when known.
+	NewestAt *time.Time `json:"newestAt,omitempty"`
+}
+
+// staleAfter is how old a sample may be given the scrape (or evaluation)
+// interval, 0 when unknown.
+func staleAfter(interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return staleDefault
+	}
+	return max(staleMinimum, staleScrapeIntervals*interval)
+}
+
+// promAt is when Prometheus was read: the metrics' read time, else the
+// source's collection time, else the time of judgement.
+func (t *triage) promAt() time.Time {
+	if p := t.s.Prometheus; p != nil {
+		for _, m := range p.Metrics {
+			if !m.At.IsZero() {
+				return m.At
+			}
+		}
+	}
+	if at := t.s.Source(collectors.SourcePrometheus).CollectedAt; !at.IsZero() {
+		return at
+	}
+	return t.now
+}
+
+// scrapeTarget returns the target a series was scraped from, when its up
+// state was read.
+func (t *triage) scrapeTarget(l map[string]string) *collectors.ScrapeTarget {
+	if t.s.Prometheus == nil {
+		return nil
+	}
+	job, inst := l["job"], l["instance"]
+	if job == "" && inst == "" {
+		return nil
+	}
+	for i := range t.s.Prometheus.Targets {
+		tg := &t.s.Prometheus.Targets[i]
+		if tg.Job == job && tg.Instance == inst && tg.Error == "" {
+			return tg
+		}
+	}
+	return nil
+}
+
+func targetName(tg *collectors.ScrapeTarget) string {
+	if tg.Job == "" {
+		return tg.Instance
+	}
+	return fmt.Sprintf("%s (job %s)", tg.Instance, tg.Job)
+}
+
+// targetDown says why a target is not being scraped successfully as of
+// ref, or "".
+func targetDown(tg *collectors.ScrapeTarget, ref time.Time) string {
+	scrapeErr := ""
+	if tg.LastError != "" {
+		scrapeErr = ": " + tg.LastError
+	}
+	switch {
+	case tg.Up == nil:
+		return fmt.Sprintf("target %s is no longer scraped (no up sample in the last %s)", targetName(tg), roundDur(collectors.UpWindow))
+	case *tg.Up == 0:
+		return fmt.Sprintf("target %s is down%s", targetName(tg), scrapeErr)
+	case tg.LastScrape != nil && ref.Sub(*tg.LastScrape) > staleAfter(tg.Interval.Duration()):
+		return fmt.Sprintf("target %s was last scraped %s", targetName(tg), ago(ref, *tg.LastScrape))
+	}
+	return ""
+}
+
+// seriesStale says why a series' current value is not current, or "": it
+// has no sample now although its history has (it vanished), its newest
+// sample is older than a few scrape intervals, or its target is down or no
+// longer scraped.
+func (t *triage) seriesStale(m *collectors.Metric, s collectors.Series) string {
+	ref := m.At
+	if ref.IsZero() {
+		ref = t.promAt()
+	}
+	tg := t.scrapeTarget(s.Labels)
+	interval := time.Duration(0)
+	if tg != nil {
+		interval = tg.Interval.Duration()
+	}
+	var parts []string
+	switch {
+	case s.Value == nil:
+		ts, _ := s.History.Points()
+		if len(ts) == 0 {
+			return "" // no data at all: not a matter of freshness
+		}
+		parts = append(parts, "no sample now, the newest in the 24h history "+ago(ref, ts[len(ts)-1]))
+	case s.SampledAt != nil && ref.Sub(*s.SampledAt) > staleAfter(interval):
+		parts = append(parts, "newest sample "+ago(ref, *s.SampledAt))
+	}
+	if tg != nil {
+		if why := targetDown(tg, ref); why != "" {
+			parts = append(parts, why)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// metricStaleNow says, when none of a metric's series is current, why its
+// value now is unknown ("vault_token_expiry_seconds is stale: newest
+// sample 15m ago, target orchestrator:9102 (job rotation) is down"); ""
+// when a series is current or the metric has no series.
+func (t *triage) metricStaleNow(m *collectors.Metric) string {
+	first := ""
+	for _, s := range m.Series {
+		why := t.seriesStale(m, s)
+		if why == "" && s.Value != nil {
+			return ""
+		}
+		if first == "" {
+			first = why
+		}
+	}
+	if first == "" {
+		return ""
+	}
+	return m.Name + " is stale: " + first
+}
+
+// newestSample is the time of a metric's newest sample, now or in its
+// history, or nil.
+func newestSample(m *collectors.Metric) *time.Time {
+	var out *time.Time
+	for _, s := range m.Series {
+		at := s.SampledAt
+		if at == nil && s.Value == nil {
+			if ts, _ := s.History.Points(); len(ts) > 0 {
+				at = &ts[len(ts)-1]
+			}
+		}
+		if at != nil && (out == nil || at.After(*out)) {
+			v := *at
+			out = &v
+		}
+	}
+	return out
+}
+
+// ruleStale says why an alert rule's state is not current, or "".
+func ruleStale(r collectors.AlertRule, ref time.Time) string {
+	switch {
+	case r.Health == "err":
+		return fmt.Sprintf("rule %s (group %s) fails to evaluate: %s", r.Name, r.Group, orDefault(r.LastError, "no error given"))
+	case r.LastEvaluation == nil:
+		return fmt.Sprintf("rule %s (group %s) has never been evaluated", r.Name, r.Group)
+	case ref.Sub(*r.LastEvaluation) > staleAfter(r.Interval.Duration()):
+		return fmt.Sprintf("rule group %s last evaluated %s %s (every %s)", r.Group, r.Name, ago(ref, *r.LastEvaluation), roundDur(r.Interval.Duration()))
+	}
+	return ""
+}
+
+// alertsStale says, when every related alert rule's state is stale, why the
+// alerts are unknown now; "" otherwise (or when the rules were not read).
+func (t *triage) alertsStale() string {
+	p := t.s.Prometheus
+	if p == nil || len(p.Rules) == 0 {
+		return ""
+	}
+	ref := t.promAt()
+	var whys []string
+	for _, r := range p.Rules {
+		why := ruleStale(r, ref)
+		if why == "" {
+			return ""
+		}
+		if !slices.Contains(whys, why) {
+			whys = append(whys, why)
+		}
+	}
+	return "the alert rules are stale: " + strings.Join(whys, "; ")
+}
+
+// renewalLogStale says, when the orchestrator's VaultTokenRenewal lines end
+// longer ago than the token's TTL, that the log tells nothing about
+// renewals now; "" otherwise.
+func (t *triage) renewalLogStale(r *auditlog.RenewalSummary) string {
+	last := r.LastOK
+	if r.LastError != nil && (last == nil || r.LastError.After(*last)) {
+		last = r.LastError
+	}
+	if last == nil {
+		return ""
+	}
+	limit, what := renewalLogDefault, "the runbook's token TTL"
+	if v := t.s.Vault; v != nil && v.Role != nil && v.Role.Found && v.Role.TTL > 0 {
+		limit, what = v.Role.TTL.Duration(), "the role's token TTL"
+	}
+	if t.now.Sub(*last) <= limit {
+		return ""
+	}
+	return fmt.Sprintf("the orchestrator's VaultTokenRenewal lines end %s (%s), longer ago than %s (%s): the log tells nothing about renewals now (the renewal service may have stopped, or the log was cut)",
+		ago(t.now, *last), fmtTime(*last), what, roundDur(limit))
+}
+
+// staleSignals lists every stale signal of the snapshot.
+func (t *triage) staleSignals() []StaleSignal {
+	out := []StaleSignal{}
+	if p := t.s.Prometheus; p != nil && t.unreadable(collectors.SourcePrometheus) == "" {
+		ref := t.promAt()
+		for i := range p.Metrics {
+			m := &p.Metrics[i]
+			if m.Error != "" {
+				continue
+			}
+			if why := t.metricStaleNow(m); why != "" {
+				out = append(out, StaleSignal{Kind: StaleMetric, Name: m.Name, Detail: why, NewestAt: newestSample(m)})
+			}
+		}
+		for i := range p.Targets {
+			tg := &p.Targets[i]
+			if tg.Error != "" {
+				continue
+			}
+			if why := targetDown(tg, ref); why != "" {
+				out = append(out, StaleSignal{Kind: StaleTarget, Name: tg.Job + "/" + tg.Instance, Detail: why + t.metricsOf(tg), NewestAt: tg.LastScrape})
+			}
+		}
+		for _, r := range p.Rules {
+			if why := ruleStale(r, ref); why != "" {
+				out = append(out, StaleSignal{Kind: StaleAlertRule, Name: r.Name, Detail: why + ": its alert's state is not current", NewestAt: r.LastEvaluation})
+			}
+		}
+		if p.Rules != nil && p.RulesError == "" {
+			a := t.s.Config.Prometheus.Alerts
+			for _, name := range []string{a.RotationFailed, a.TokenExpiringSoon, a.VersionOverflow, a.AuditLogMissing} {
+				if !slices.ContainsFunc(p.Rules, func(r collectors.AlertRule) bool { return r.Name == name }) {
+					out = append(out, StaleSignal{Kind: StaleAlertRule, Name: name,
+						Detail: fmt.Sprintf("no alerting rule %s in this Prometheus: it can never fire here, so its silence says nothing", name)})
+				}
+			}
+		}
+	}
+	if a, why := t.audit(); why == "" {
+		r := a.Renewals
+		if why := t.renewalLogStale(&r); why != "" {
+			last := r.LastOK
+			if r.LastError != nil && (last == nil || r.LastError.After(*last)) {
+				last = r.LastError
+			}
+			out = append(out, StaleSignal{Kind: StaleLog, Name: "VaultTokenRenewal", Detail: why, NewestAt: last})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out
+}
+
+// metricsOf names the runbook metrics read from a target.
+func (t *triage) metricsOf(tg *collectors.ScrapeTarget) string {
+	var names []string
+	for _, m := range t.s.Prometheus.Metrics {
+		for _, s := range m.Series {
+			if s.Labels["job"] == tg.Job && s.Labels["instance"] == tg.Instance && !slices.Contains(names, m.Name) {
+				names = append(names, m.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "; metrics read from it: " + strings.Join(names, ", ")
+}
+
+// writeStale lists the stale signals: what each says about now is unknown.
+func (r Report) writeStale(b *strings.Builder, md bool) {
+	if len(r.Stale) == 0 {
+		return
+	}
+	if md {
+		b.WriteString("\n## Stale signals\n\nWhat these say about now is unknown; their history still counts.\n\n| kind | signal | why |\n|---|---|---|\n")
+	} else {
+		b.WriteString("\nSTALE SIGNALS (what they say about now is unknown; their history still counts)\n")
+	}
+	for _, s := range r.Stale {
+		if md {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", s.Kind, mdEscape(s.Name), mdEscape(s.Detail))
+		} else {
+			fmt.Fprintf(b, "  %-13s %s\n", s.Kind, s.Detail)
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package runbook
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+)
+
+// scraped gives every series of the healthy snapshot the labels of one
+// scrape target, with that target's up state and the series' newest
+// sample seconds before the read; f then changes what the case needs.
+func scraped(f func(s *collectors.Snapshot, tg *collectors.ScrapeTarget)) snapOpt {
+	return func(s *collectors.Snapshot) {
+		s.Vault.OrchestratorToken = nil // the TTL comes from Prometheus
+		s.Vault.OrchestratorTokenNote = "list token accessors (needs sudo on auth/token/accessors): permission denied"
+		for i := range s.Prometheus.Metrics {
+			m := &s.Prometheus.Metrics[i]
+			m.At = testNow
+			for j := range m.Series {
+				m.Series[j].Labels["job"], m.Series[j].Labels["instance"] = "rotation", "orchestrator:9102"
+				m.Series[j].SampledAt = before(5 * time.Second)
+			}
+		}
+		s.Prometheus.Targets = []collectors.ScrapeTarget{{Job: "rotation", Instance: "orchestrator:9102", Up: ptr(1.0),
+			LastScrape: before(5 * time.Second), Interval: collectors.Duration(15 * time.Second)}}
+		s.Prometheus.Rules = []collectors.AlertRule{}
+		for _, name := range []string{"CMEKRotationFailed", "VaultTokenExpiringSoon", "SecretVersionOverflow", "AuditLogMissing"} {
+			s.Prometheus.Rules = append(s.Prometheus.Rules, collectors.AlertRule{Name: name, Group: "secret-rotation", Interval: collectors.Duration(time.Minute),
+				LastEvaluation: before(20 * time.Second), Health: "ok", State: "inactive"})
+		}
+		if f != nil {
+			f(s, &s.Prometheus.Targets[0])
+		}
+	}
+}
+
+// TestTriage_Freshness: a metric whose newest sample is old, whose target
+// is down or no longer scraped, or whose series vanished is unknown for
+// "now" (the TTL it gives is not used), named with its age and target.
+func TestTriage_Freshness(t *testing.T) {
+	expiry := func(s *collectors.Snapshot) *collectors.Series {
+		return &metricOf(t, s, "tokenExpirySeconds").Series[0]
+	}
+	cases := map[string]struct {
+		opt       snapOpt
+		ttlKnown  bool
+		want      []string // in token-expiring's reason, or in the stale list
+		staleKind []string
+	}{
+		"fresh": {opt: scraped(nil), ttlKnown: true},
+		"target down": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				tg.Up, tg.LastError = ptr(0.0), `Get "http://orchestrator:9102/metrics": dial tcp: connection refused`
+			}),
+			want:      []string{"vault_token_expiry_seconds is stale", "target orchestrator:9102 (job rotation) is down: Get \"http://orchestrator:9102/metrics\": dial tcp: connection refused"},
+			staleKind: []string{StaleMetric, StaleTarget},
+		},
+		"newest sample 15m old": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				expiry(s).SampledAt = before(15 * time.Minute)
+			}),
+			want:      []string{"vault_token_expiry_seconds is stale: newest sample 15m ago"},
+			staleKind: []string{StaleMetric},
+		},
+		"a sample two intervals old is fresh": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				expiry(s).SampledAt = before(50 * time.Second) // 3 × 15s is under the minimum of 1m
+			}),
+			ttlKnown: true,
+		},
+		"series vanished": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				se := expiry(s)
+				se.Value, se.SampledAt = nil, nil
+				*se.History = collectors.History{Start: testNow.Add(-2 * time.Hour), Step: collectors.Duration(5 * time.Minute)}
+				for i := 0; i < 21; i++ { // samples until 20m ago
+					se.History.Values = append(se.History.Values, ptr(3600.0))
+				}
+				tg.Up = nil
+			}),
+			want:      []string{"no sample now, the newest in the 24h history 20m ago", "target orchestrator:9102 (job rotation) is no longer scraped"},
+			staleKind: []string{StaleMetric, StaleTarget},
+		},
+		"Prometheus stopped scraping: last scrape 12m ago": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				tg.LastScrape = before(12 * time.Minute)
+				expiry(s).SampledAt = before(12 * time.Minute)
+			}),
+			want:      []string{"newest sample 12m ago", "target orchestrator:9102 (job rotation) was last scraped 12m ago"},
+			staleKind: []string{StaleMetric, StaleTarget},
+		},
+		"one of two series fresh": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				m := metricOf(t, s, "tokenExpirySeconds")
+				m.Series = append(m.Series, collectors.Series{Labels: map[string]string{"job": "rotation", "instance": "orchestrator-2:9102"}, Value: ptr(60.0), SampledAt: before(time.Hour)})
+			}),
+			ttlKnown: true, // the fresh one; the stale 60s one is not taken as now
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opt), testNow)
+			sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "token-expiring")
+			if tc.ttlKnown {
+				if sy.State != SymptomAbsent {
+					t.Errorf("token-expiring %s (%s %v), want absent from the fresh series", sy.State, sy.Reason, sy.Evidence)
+				}
+			} else if sy.State != SymptomUnknown {
+				t.Errorf("token-expiring %s (%v), want unknown", sy.State, sy.Evidence)
+			}
+			var stale []string
+			text := sy.Reason
+			for _, s := range a.Stale {
+				stale = append(stale, s.Kind)
+				text += "\n" + s.Detail
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("reason and stale signals\n%s\nlack %q", text, w)
+				}
+			}
+			for _, k := range tc.staleKind {
+				if !slices.Contains(stale, k) {
+					t.Errorf("stale kinds %v lack %s", stale, k)
+				}
+			}
+			if len(tc.staleKind) == 0 && len(a.Stale) > 0 {
+				t.Errorf("stale = %+v, want none", a.Stale)
+			}
+		})
+	}
+}
+
+// TestTriage_FreshnessHistory: a stale renewal metric still counts its
+// history (failures in it are evidence), but says nothing about now: with
+// the renewal log also ending long ago, renewal-failures is unknown.
+func TestTriage_FreshnessHistory(t *testing.T) {
+	down := scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) { tg.Up = ptr(0.0) })
+	oldLog := func(s *collectors.Snapshot) {
+		s.Logs.Audit.Renewals = auditlog.RenewalSummary{OK: 20, LastOK: before(3 * 24 * time.Hour)}
+	}
+	t.Run("failures in the history count", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, down, oldLog, func(s *collectors.Snapshot) {
+			m := metricOf(t, s, "tokenRenewals")
+			m.Series[1].History = risingHistory(2, 1, 3) // failures in the last 3h
+		}), testNow)
+		if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "renewal-failures"); sy.State != SymptomPresent {
+			t.Errorf("renewal-failures %s (%s), want present from the history", sy.State, sy.Reason)
+		}
+	})
+	t.Run("no failure in the history: unknown now", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, down, oldLog), testNow)
+		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "renewal-failures")
+		if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, "vault_token_renewals_total is stale") ||
+			!strings.Contains(sy.Reason, "VaultTokenRenewal lines end 3d ago") {
+			t.Errorf("renewal-failures %s (%s), want unknown naming the stale metric and log", sy.State, sy.Reason)
+		}
+	})
+	t.Run("a fresh log still tells", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, down), testNow)
+		if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "renewal-failures"); sy.State != SymptomAbsent {
+			t.Errorf("renewal-failures %s (%s), want absent from the log", sy.State, sy.Reason)
+		}
+	})
+	t.Run("renewal log stale is listed", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, oldLog), testNow)
+		if !slices.ContainsFunc(a.Stale, func(s StaleSignal) bool { return s.Kind == StaleLog && s.NewestAt != nil }) {
+			t.Errorf("stale = %+v, want the renewal log", a.Stale)
+		}
+	})
+}
+
+// TestTriage_AlertRulesFreshness: when every related alert rule's group
+// stopped evaluating, the alerts are unknown (not "none firing"); one
+// current rule keeps them known; a rule missing is named.
+func TestTriage_AlertRulesFreshness(t *testing.T) {
+	stale := func(n int) snapOpt {
+		return scraped(func(s *collectors.Snapshot, _ *collectors.ScrapeTarget) {
+			for i := 0; i < n; i++ {
+				s.Prometheus.Rules[i].LastEvaluation = before(20 * time.Minute)
+			}
+		})
+	}
+	a := Triage(healthySnapshot(t, stale(4)), testNow)
+	if !strings.Contains(a.AlertsUnknown, "rule group secret-rotation last evaluated CMEKRotationFailed 20m ago") || a.ExitCode() == ExitOK || a.Facts.FiringAlerts != nil {
+		t.Errorf("alerts unknown %q, exit %d, firing %v; want unknown naming the group", a.AlertsUnknown, a.ExitCode(), a.Facts.FiringAlerts)
+	}
+	a = Triage(healthySnapshot(t, stale(3)), testNow)
+	if a.AlertsUnknown != "" {
+		t.Errorf("alerts unknown %q with one rule current", a.AlertsUnknown)
+	}
+	if n := len(a.Stale); n != 3 {
+		t.Errorf("%d stale signals (%+v), want the 3 stale rules", n, a.Stale)
+	}
+	a = Triage(healthySnapshot(t, scraped(func(s *collectors.Snapshot, _ *collectors.ScrapeTarget) {
+		s.Prometheus.Rules = s.Prometheus.Rules[1:]
+		s.Prometheus.Rules[0].Health, s.Prometheus.Rules[0].LastError = "err", "vector contains metrics with the same labelset"
+	})), testNow)
+	var details []string
+	for _, s := range a.Stale {
+		details = append(details, s.Detail)
+	}
+	joined := strings.Join(details, "\n")
+	for _, w := range []string{"no alerting rule CMEKRotationFailed in this Prometheus", "rule VaultTokenExpiringSoon (group secret-rotation) fails to evaluate: vector contains"} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("stale signals\n%s\nlack %q", joined, w)
+		}
+	}
+}
+
+// TestReport_Stale: the report lists the stale signals.
+func TestReport_Stale(t *testing.T) {
+	s := healthySnapshot(t, scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) { tg.Up = ptr(0.0) }))
+	r := mustDefault(t).NewReport(s, testNow, "test")
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "STALE SIGNALS") || !strings.Contains(b.String(), "target orchestrator:9102 (job rotation) is down") {
+		t.Errorf("report lacks the stale signals:\n%s", b.String())
+	}
+}
