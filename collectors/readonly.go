@@ -34,6 +34,10 @@ func (t *ReadOnlyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.Base.RoundTrip(r)
 }
 
+// WrappedRoundTripper returns Base, so that client-go can cancel a request
+// through it (a timed-out request otherwise logs "unable to cancel").
+func (t *ReadOnlyTransport) WrappedRoundTripper() http.RoundTripper { return t.Base }
+
 func (t *ReadOnlyTransport) allowed(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, "LIST":

@@ -20,6 +20,10 @@ type RetryAfterBudget struct {
 	Now func() time.Time
 }
 
+// WrappedRoundTripper returns Base, so that client-go can cancel a request
+// through it (a timed-out request otherwise logs "unable to cancel").
+func (t *RetryAfterBudget) WrappedRoundTripper() http.RoundTripper { return t.Base }
+
 // RoundTrip implements http.RoundTripper.
 func (t *RetryAfterBudget) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.Base.RoundTrip(req)
