@@ -179,9 +179,20 @@ func factsBlock(st *state, twoColumns bool) string {
 			orch += s.Muted.Render(" (prometheus)")
 		}
 	}
+	// the max TTL beside the TTL: no renewal extends a token past it
+	capped := func(v string, ceiling *time.Time) string {
+		if ceiling == nil {
+			return v
+		}
+		c := "max in " + shortDur(ceiling.Sub(now))
+		if ceiling.Sub(now) <= st.opts.Config.Thresholds.TokenExpiryWarning.Duration() {
+			return v + " " + s.Critical.Render(c)
+		}
+		return v + s.Muted.Render(" "+c)
+	}
 	rows := [][2]string{
-		{"operator token TTL", dur(f.OperatorTokenTTL, "no expiry")},
-		{"orchestrator token", orch},
+		{"operator token TTL", capped(dur(f.OperatorTokenTTL, "no expiry"), f.OperatorTokenCeiling)},
+		{"orchestrator token", capped(orch, f.OrchestratorTokenCeiling)},
 		{"last good rotation", when(f.LastRotationSuccess)},
 		{"last good cleanup", when(f.LastCleanupSuccess)},
 		{"tenants", num0(f.Tenants, unknown)},

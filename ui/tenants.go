@@ -32,6 +32,9 @@ type tenantRow struct {
 	over    bool
 	failed  bool
 	last    *time.Time
+	// keyLost: the current version, or one within retention, is deleted
+	// or destroyed, or the key is gone ("Encryption key not found").
+	keyLost bool
 }
 
 var tenantSorts = []string{"most live versions", "oldest rotation", "tenant id"}
@@ -69,8 +72,18 @@ func (v *tenantsView) build(st *state) {
 			continue
 		}
 		r := tenantRow{t: t, last: t.CurrentCreated, over: t.LiveVersions > keep,
-			overdue: flags[t.ID][runbook.ComplianceOverdue], failed: flags[t.ID][runbook.ComplianceFailedAccess]}
+			overdue: flags[t.ID][runbook.ComplianceOverdue], failed: flags[t.ID][runbook.ComplianceFailedAccess],
+			keyLost: flags[t.ID][runbook.ComplianceKeyUnavailable]}
 		v.rows = append(v.rows, r)
+		delete(flags[t.ID], runbook.ComplianceKeyUnavailable)
+	}
+	// tenants whose key is gone while the audit log or the metrics name
+	// them: no row in Vault's list, so one of their own
+	for _, c := range st.assess.Compliance.Findings {
+		if c.Kind == runbook.ComplianceKeyUnavailable && c.Tenant != "*" && flags[c.Tenant][c.Kind] &&
+			(q == "" || strings.Contains(strings.ToLower(c.Tenant), q)) {
+			v.rows = append(v.rows, tenantRow{t: collectors.Tenant{ID: c.Tenant, Missing: true}, keyLost: true})
+		}
 	}
 	switch v.sortBy {
 	case 0:
@@ -96,6 +109,8 @@ func (v *tenantsView) build(st *state) {
 	default:
 		sort.SliceStable(v.rows, func(i, j int) bool { return v.rows[i].t.ID < v.rows[j].t.ID })
 	}
+	// a lost key is critical: such tenants lead whatever the order
+	sort.SliceStable(v.rows, func(i, j int) bool { return v.rows[i].keyLost && !v.rows[j].keyLost })
 	if v.cursor >= len(v.rows) {
 		v.cursor = max(0, len(v.rows)-1)
 	}
@@ -166,6 +181,12 @@ func (v *tenantsView) view(st *state, w, h int) string {
 			last = shortDur(st.judgedAt.Sub(*r.last)) + " ago"
 		}
 		var flags []string
+		if r.keyLost {
+			flags = append(flags, s.Critical.Render("KEY-LOST"))
+		}
+		if r.t.Missing {
+			flags = append(flags, s.Critical.Render("no key in Vault"))
+		}
 		if r.overdue {
 			flags = append(flags, s.Critical.Render("OVERDUE"))
 		}
