@@ -6,13 +6,20 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test testbins fmt-check vet build install lab demo bench clean
+
+.PHONY: unit test testbins fmt-check vet build install lab demo bench clean
 
 test: testbins fmt-check vet
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 testbins:
 	scripts/testbins.sh >/dev/null
+
+# unit is the fast path for a contributor's loop: every unit test, no server
+# (tests that need the real servers skip under -short; make test and CI run
+# them all).
+unit:
+	$(GO) test -short -count=1 $(PKGS)
 
 fmt-check:
 	@out="$$(gofmt -l cmd ui runbook collectors actions internal 2>/dev/null | grep -v '^internal/testbins/' || true)"; \

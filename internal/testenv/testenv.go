@@ -106,9 +106,14 @@ func Main(m *testing.M) {
 
 // Get returns the shared servers, starting them on first use. When the
 // binaries are missing the test fails with the command that installs them;
-// it never skips (so CI cannot go green without the real servers).
+// it never skips (so CI cannot go green without the real servers), except
+// under `go test -short`, the unit path (`make unit`), which make test and
+// CI never use.
 func Get(tb testing.TB) *Env {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: this test needs the real servers (make test runs it)")
+	}
 	binEnv.once.Do(func() {
 		bins, err := binEnv.bins, binEnv.binsErr
 		if !binEnv.found {
