@@ -65,12 +65,17 @@ func liveDemo(t *testing.T, a Actor) Model {
 	return m
 }
 
-// openStep opens scenario n (1-based) and selects step s (1-based).
+// openStep opens scenario n (1-based) and selects its own step s (1-based):
+// the steps that point at a cause the evidence names come first, and are
+// passed over.
 func openStep(m Model, n, s int) Model {
 	for i := 1; i < n; i++ {
 		m = keys(m, "down")
 	}
 	m = keys(m, "enter")
+	f, _ := m.st.assess.Finding(m.scenario.id)
+	sc, _ := m.st.book.Scenario(f.ID)
+	s += len(m.st.book.StepsFor(f)) - len(sc.Steps)
 	for i := 1; i < s; i++ {
 		m = keys(m, "down")
 	}
@@ -379,16 +384,20 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 	snap := demoSnapshot(t)
 	book := runbook.MustDefault()
-	for n, sc := range book.Scenarios {
+	for n := range book.Scenarios {
 		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 80, 24)
-		m = openStep(m, n+1, 1) // opens at the top: the symptoms first
-		for s := 1; s < len(sc.Steps); s++ {
+		for range n {
+			m = keys(m, "down")
+		}
+		m = keys(m, "enter") // opens at the top: the symptoms first
+		steps := m.scenario.steps(m.st) // the cause's first, when the evidence names one
+		for s := 1; s < len(steps); s++ {
 			m = keys(m, "down")
 			if out := ansi.Strip(m.View()); !strings.Contains(out, "▸ "+fmt.Sprint(s+1)+". ") {
 				t.Fatalf("scenario %d step %d selected but not on screen:\n%s", n+1, s+1, out)
 			}
 		}
-		for s := len(sc.Steps) - 1; s > 0; s-- {
+		for s := len(steps) - 1; s > 0; s-- {
 			m = keys(m, "up")
 			if out := ansi.Strip(m.View()); !strings.Contains(out, "▸ "+fmt.Sprint(s)+". ") {
 				t.Fatalf("scenario %d step %d selected (going up) but not on screen:\n%s", n+1, s, out)
