@@ -45,6 +45,11 @@ var statusLabel = map[runbook.Status]string{
 func (v *overviewView) view(st *state, w, h int) string {
 	s := st.styles
 	var b strings.Builder
+	// a condition that stops everything (a sealed Vault, nothing found in
+	// the namespace) before the scenarios it explains
+	for _, c := range st.assess.Conditions {
+		b.WriteString(truncate(s.ForSeverity(c.Severity).Render(strings.ToUpper(string(c.Severity)))+" "+c.Summary, w) + "\n")
+	}
 	// the scenarios first: they are what the page is about
 	b.WriteString(s.Section.Render("Scenarios") + s.Muted.Render("  ↑↓ select · enter: walk through it") + "\n")
 	for i, f := range st.assess.Findings {
