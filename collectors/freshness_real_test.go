@@ -1,0 +1,144 @@
+package collectors_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// TestCollect_StaleScrapeTarget: a real Prometheus scraping an exporter
+// that then stops. Before, the token expiry metric is fresh and gives the
+// orchestrator's TTL; after, its target is down (up 0, the scrape error
+// named), the series has no sample now, and the triage takes nothing from
+// it for now: the TTL is unknown, saying which metric is stale and which
+// target is down.
+func TestCollect_StaleScrapeTarget(t *testing.T) {
+	bins, err := testenv.FindBins()
+	if _, serr := os.Stat(bins.Prometheus); serr != nil { // this test needs Prometheus only
+		t.Fatal(err) // never skip: the real servers are the point
+	}
+	exp, err := testenv.StartExporter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exp.Close()
+	const ns = "stale-target"
+	labels := func(extra ...string) map[string]string {
+		l := map[string]string{"namespace": ns}
+		for i := 0; i+1 < len(extra); i += 2 {
+			l[extra[i]] = extra[i+1]
+		}
+		return l
+	}
+	exp.Set("t", []testenv.Sample{
+		{Name: "vault_token_expiry_seconds", Labels: labels("service", "orchestrator"), Value: 28800},
+		{Name: "vault_token_renewals_total", Labels: labels("outcome", "success"), Value: 10},
+	})
+	// two hours of history under the labels the scrape gives the series
+	var om strings.Builder
+	now := time.Now()
+	for at := now.Add(-2 * time.Hour); at.Before(now.Add(-2 * time.Minute)); at = at.Add(5 * time.Minute) {
+		fmt.Fprintf(&om, "vault_token_expiry_seconds{instance=%q,job=\"rotation\",namespace=%q,service=\"orchestrator\"} 28800 %d\n", exp.Addr, ns, at.Unix())
+	}
+	om.WriteString("# EOF\n")
+	prom, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
+		Bins: bins, Dir: t.TempDir(), Targets: []string{exp.Addr}, Rules: lab.Rules(5), Backfill: om.String(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prom.Stop()
+	clients, err := collectors.Connect(collectors.ConnectOptions{PrometheusURL: prom.URL, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collectors.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, SourceTimeout: 20 * time.Second})
+	collect := func(ready func(*collectors.Snapshot) bool) *collectors.Snapshot {
+		t.Helper()
+		deadline := time.Now().Add(40 * time.Second)
+		for {
+			s := c.Collect(context.Background())
+			if s.Prometheus != nil && ready(s) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Prometheus never got there: %+v", s.Prometheus)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	expiry := func(s *collectors.Snapshot) collectors.Metric {
+		for _, m := range s.Prometheus.Metrics {
+			if m.Role == "tokenExpirySeconds" {
+				return m
+			}
+		}
+		t.Fatal("no token expiry metric")
+		return collectors.Metric{}
+	}
+	up := func(want float64) func(*collectors.Snapshot) bool {
+		return func(s *collectors.Snapshot) bool {
+			m := expiry(s)
+			return len(s.Prometheus.Targets) == 1 && s.Prometheus.Targets[0].Up != nil && *s.Prometheus.Targets[0].Up == want &&
+				s.Prometheus.Targets[0].Interval > 0 &&
+				len(m.Series) == 1 && (want == 0 || m.Series[0].Value != nil) && len(s.Prometheus.Rules) == 4 && s.Prometheus.Rules[0].LastEvaluation != nil
+		}
+	}
+
+	fresh := collect(up(1))
+	se := expiry(fresh).Series[0]
+	if se.SampledAt == nil || time.Since(*se.SampledAt) > 10*time.Second {
+		t.Errorf("newest sample at %v, want within seconds", se.SampledAt)
+	}
+	tg := fresh.Prometheus.Targets[0]
+	if tg.Job != "rotation" || tg.Instance != exp.Addr || tg.Interval.Duration() != time.Second {
+		t.Errorf("target %+v, want rotation/%s scraped every second", tg, exp.Addr)
+	}
+	a := runbook.Triage(fresh, fresh.CollectedAt)
+	if len(a.Stale) != 0 {
+		t.Errorf("fresh: stale %+v", a.Stale)
+	}
+	f, _ := a.Finding(runbook.ScenarioVaultTokenExpired)
+	if sy := f.Symptoms[0]; sy.State != runbook.SymptomAbsent || !strings.Contains(sy.Evidence[0].Observed, "8h") {
+		t.Errorf("fresh: token-expiring %s %+v (%s), want absent with an 8h TTL from Prometheus", sy.State, sy.Evidence, sy.Reason)
+	}
+
+	exp.Close() // the exporter stops; Prometheus keeps trying
+	stale := collect(up(0))
+	tg = stale.Prometheus.Targets[0]
+	if !strings.Contains(tg.LastError, "connection refused") {
+		t.Errorf("target's last error %q, want connection refused", tg.LastError)
+	}
+	if v := expiry(stale).Series[0].Value; v != nil {
+		t.Errorf("series value %v after the target went down, want none (staleness marker)", *v)
+	}
+	a = runbook.Triage(stale, stale.CollectedAt)
+	f, _ = a.Finding(runbook.ScenarioVaultTokenExpired)
+	sy := f.Symptoms[0]
+	t.Logf("token-expiring: %s", sy.Reason)
+	for _, w := range []string{"vault_token_expiry_seconds is stale", "target " + exp.Addr + " (job rotation) is down"} {
+		if sy.State != runbook.SymptomUnknown || !strings.Contains(sy.Reason, w) {
+			t.Errorf("token-expiring %s (%s), want unknown saying %q", sy.State, sy.Reason, w)
+		}
+	}
+	var kinds []string
+	for _, s := range a.Stale {
+		kinds = append(kinds, s.Kind)
+	}
+	if !slices.Contains(kinds, runbook.StaleMetric) || !slices.Contains(kinds, runbook.StaleTarget) {
+		t.Errorf("stale signals %+v, want the metric and its target", a.Stale)
+	}
+	if f.Status == runbook.StatusClear {
+		t.Errorf("scenario 2 clear on stale data")
+	}
+}
