@@ -478,11 +478,15 @@ func stuck(j collectors.Job, now time.Time) *Cause {
 	if c == nil || !(neverRan(c.Kind) || c.Kind == CauseCrash && strings.HasPrefix(c.Text, "crash-looping")) {
 		return nil
 	}
+	// An error (an image that cannot be pulled, a missing Secret, no node)
+	// has held the Job since it started, whichever pod shows it now; a
+	// container still being created is judged by its own pod's age.
 	since := j.Created
-	if c.Since != nil {
-		since = *c.Since
-	} else if j.Started != nil {
+	if j.Started != nil {
 		since = *j.Started
+	}
+	if c.Since != nil && (c.Kind == CauseNotStarted || c.Since.Before(since)) {
+		since = *c.Since
 	}
 	if now.Sub(since) < stuckAfter {
 		return nil
