@@ -357,3 +357,43 @@ func TestRetryAfterBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestVaultErr_TLS: vault/api against a TLS server whose CA it does not
+// know names --vault-cacert; with a plain-HTTP server behind https:// the
+// scheme.
+func TestVaultErr_TLS(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	tests := map[string]struct {
+		addr string
+		want []string
+	}{
+		"unknown CA":    {tlsSrv.URL, []string{"Vault's TLS certificate is not trusted (", "--vault-cacert", "VAULT_CACERT"}},
+		"https to http": {strings.Replace(plain.URL, "http://", "https://", 1), []string{"scheme of the Vault address does not match"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := vault.DefaultConfig()
+			cfg.Address, cfg.MaxRetries = tt.addr, 0
+			client, err := vault.NewClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = client.Sys().HealthWithContext(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			got := vaultErr("read sys/health", err)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("got %q (from %v), want it to hold %q", got, err, w)
+				}
+			}
+			if strings.Contains(got, "sealedcode") {
+				t.Errorf("got %q: the request URL is shown", got)
+			}
+		})
+	}
+}

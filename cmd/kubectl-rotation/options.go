@@ -590,8 +590,11 @@ func checkVaultAddr(s string) error {
 }
 
 // checkHTTPURL returns an error unless s is an absolute http or https URL
-// with a host.
+// with a host; for a bare host:port it suggests the URL.
 func checkHTTPURL(s string) error {
+	if !strings.Contains(s, "://") {
+		return fmt.Errorf("no scheme: write it as https://%s or http://%s", s, s)
+	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:

@@ -121,7 +121,7 @@ func TestOptions_Validate(t *testing.T) {
 		"ErrFromDirectory":   {&rootOptions{globalOptions: g(none), source: sourceOptions{from: dir}}, "is a directory; pass a snapshot file"},
 		"ErrURLAndService":   {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusURL, g.prometheusService = "http://p:9090", "m/p:9090" })}, "--prometheus-url and --prometheus-service cannot be used together"},
 		"ErrURLScheme":       {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusURL = "ftp://p:9090" })}, `--prometheus-url "ftp://p:9090": want an http or https URL such as http://localhost:9090: the scheme must be http or https`},
-		"ErrURLNoScheme":     {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusURL = "localhost:9090" })}, "the scheme must be http or https"},
+		"ErrURLNoScheme":     {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusURL = "localhost:9090" })}, "no scheme: write it as https://localhost:9090 or http://localhost:9090"},
 		"ErrURLNoHost":       {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusURL = "http://" })}, "no host"},
 		"ErrServiceForm":     {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusService = "prometheus:9090" })}, `--prometheus-service "prometheus:9090": want NS/NAME:PORT such as monitoring/prometheus:9090: missing '/'`},
 		"ErrServicePort":     {&rootOptions{globalOptions: g(func(g *globalOptions) { g.prometheusService = "monitoring/prometheus" })}, "missing ':' before the port"},
