@@ -348,13 +348,23 @@ func jobCondition(j collectors.Job, typ string) *collectors.JobCondition {
 	return nil
 }
 
+// causeWords say what happened to a pod or container, by cause kind.
+var causeWords = map[string]string{
+	CauseImagePull: "cannot pull its image", CauseConfig: "cannot start", CauseNotStarted: "not started",
+	CauseUnschedulable: "not scheduled", CauseOOMKilled: "OOMKilled", CauseEvicted: "evicted", CausePreempted: "preempted",
+	CauseNodeLost: "lost with its node", CauseKilled: "killed", CauseCrash: "exited with an error", CausePodFailed: "failed",
+}
+
 func podObserved(v podVerdict) string {
-	s := v.kind
+	s := orDefault(causeWords[v.kind], v.kind)
 	if v.container != "" {
 		s = "container " + v.container + " " + s
 	}
 	if v.exit != nil {
 		s += fmt.Sprintf(", exit code %d", *v.exit)
+	}
+	if v.kind == CauseOOMKilled && v.memLimit != "" {
+		s += ", memory limit " + v.memLimit
 	}
 	if v.detail != "" {
 		s += ": " + v.detail

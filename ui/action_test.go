@@ -389,7 +389,7 @@ func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 		for range n {
 			m = keys(m, "down")
 		}
-		m = keys(m, "enter") // opens at the top: the symptoms first
+		m = keys(m, "enter")            // opens at the top: the symptoms first
 		steps := m.scenario.steps(m.st) // the cause's first, when the evidence names one
 		for s := 1; s < len(steps); s++ {
 			m = keys(m, "down")

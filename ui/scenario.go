@@ -137,6 +137,13 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 	if f.Status == runbook.StatusUnknown && len(f.Unknown) > 0 {
 		add(s.Unknown.Render("cannot tell: ") + f.Unknown[0])
 	}
+	if c := f.Cause; c != nil { // why its Job failed, the steps below point at it first
+		add("")
+		wrapped(0, s.Critical.Render("Why Job "+c.Job+" failed: ")+c.Text)
+		for _, e := range c.Evidence {
+			wrapped(5, s.Muted.Render(e.Fact+": "+e.Observed+" ["+e.Source+"]"))
+		}
+	}
 	add("")
 	add(s.Section.Render("Symptoms") + s.Muted.Render("  ✓ observed  ✗ not observed  ? cannot tell"))
 	for _, sy := range f.Symptoms {
