@@ -342,7 +342,16 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 		case p.Error != "":
 			note = "not read: " + p.Error
 		case p.Truncated:
-			note = fmt.Sprintf("cut at %d bytes: older lines not read", p.Bytes)
+			// the log is read from its beginning: a limit cuts its end
+			note = fmt.Sprintf("cut at %d bytes: the newer lines were not read", p.Bytes)
+			if p.LastEvent != nil {
+				note += " (last event read " + fmtTime(*p.LastEvent) + ")"
+			}
+		case p.Since() != nil:
+			note = "covers " + fmtTime(*p.Since()) + " on" // window.go: events before are not in it
+			if p.Restarts > 0 {
+				note += fmt.Sprintf(" (restarted %s)", plural(int(p.Restarts), "time"))
+			}
 		}
 		if md {
 			fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %s |\n", p.Pod, p.Parsed.Lines, p.Parsed.Events, p.Parsed.NotJSON, p.Parsed.Oversized, mdEscape(note))
