@@ -77,12 +77,46 @@ func (c *Collector) sampleTimes(ctx context.Context, api promv1.API, timeout tim
 		delete(l, "__name__")
 		times[seriesKey(l)] = unixFloat(float64(s.Value))
 	}
+	vanished := false
 	for i := range m.Series {
 		s := &m.Series[i]
 		if s.Value == nil {
+			vanished = true
 			continue
 		}
 		if t, ok := times[seriesKey(s.Labels)]; ok {
+			s.SampledAt = &t
+		}
+	}
+	if vanished {
+		c.vanishedSampleTimes(ctx, api, timeout, m)
+	}
+}
+
+// vanishedSampleTimes sets SampledAt on the series that have no value now
+// to their newest sample in the last hour: timestamp() at each step of a
+// subquery gives the samples' own times, which the history's 5-minute
+// steps would round.
+func (c *Collector) vanishedSampleTimes(ctx context.Context, api promv1.API, timeout time.Duration, m *Metric) {
+	qctx, cancel := context.WithTimeout(ctx, timeout)
+	v, _, _, err := api.Query(qctx, "max_over_time(timestamp("+m.Name+")[1h:])", m.At)
+	cancel()
+	if err != nil {
+		return
+	}
+	vec, ok := v.(model.Vector)
+	if !ok {
+		return
+	}
+	times := make(map[string]time.Time, len(vec))
+	for _, s := range vec {
+		l := labelsOf(model.LabelSet(s.Metric))
+		delete(l, "__name__")
+		times[seriesKey(l)] = unixFloat(float64(s.Value))
+	}
+	for i := range m.Series {
+		s := &m.Series[i]
+		if t, ok := times[seriesKey(s.Labels)]; ok && s.Value == nil {
 			s.SampledAt = &t
 		}
 	}

@@ -47,6 +47,8 @@ func TestCollector_collectFreshness(t *testing.T) {
 	api := fakePrometheus(t, map[string]string{
 		"timestamp(vault_token_expiry_seconds)": `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1796126400,"1796125500"]}]}}`,
+		"max_over_time(timestamp(vault_token_expiry_seconds)[1h:])": `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"job":"rotation","instance":"orch-2:9102","namespace":"ns"},"value":[1796126400,"1796126388.5"]}]}}`,
 		`up{job="rotation",instance="orch:9102"}`: `{"status":"success","data":{"resultType":"matrix","result":[
 			{"metric":{"__name__":"up","job":"rotation","instance":"orch:9102"},"values":[[1796126370,"1"],[1796126385,"1"],[1796126400,"0"]]}]}}`,
 		"/api/v1/targets": `{"status":"success","data":{"activeTargets":[{"labels":{"job":"rotation","instance":"orch:9102"},"health":"down","lastError":"connection refused","lastScrape":"2026-12-01T12:00:00Z"}],"droppedTargets":[]}}`,
@@ -60,6 +62,7 @@ func TestCollector_collectFreshness(t *testing.T) {
 	d := &PrometheusData{Metrics: []Metric{
 		{Name: "vault_token_expiry_seconds", At: at, Series: []Series{
 			{Labels: map[string]string{"job": "rotation", "instance": "orch:9102", "namespace": "ns"}, Value: &v},
+			{Labels: map[string]string{"job": "rotation", "instance": "orch-2:9102", "namespace": "ns"}}, // vanished
 		}},
 		{Name: "cmek_rotation_total", Error: "query failed"},
 	}}
@@ -69,10 +72,16 @@ func TestCollector_collectFreshness(t *testing.T) {
 	if want := time.Unix(1796125500, 0).UTC(); s.SampledAt == nil || !s.SampledAt.Equal(want) {
 		t.Errorf("SampledAt = %v, want %v", s.SampledAt, want)
 	}
-	if d.TargetsError != "" || len(d.Targets) != 1 {
+	if at := d.Metrics[0].Series[1].SampledAt; at == nil || !at.Equal(time.Unix(1796126388, 5e8)) {
+		t.Errorf("vanished series' newest sample at %v, want 1796126388.5", at)
+	}
+	if d.TargetsError != "" || len(d.Targets) != 2 {
 		t.Fatalf("targets = %+v (%s), want one", d.Targets, d.TargetsError)
 	}
-	tg := d.Targets[0]
+	tg := d.Targets[1] // orch-2 sorts first; the fake answers only orch's up
+	if d.Targets[0].Instance != "orch-2:9102" || d.Targets[0].Error == "" {
+		t.Errorf("target %+v, want orch-2 unread", d.Targets[0])
+	}
 	if tg.Up == nil || *tg.Up != 0 || tg.LastScrape == nil || !tg.LastScrape.Equal(time.Unix(1796126400, 0)) {
 		t.Errorf("target up = %v at %v, want 0 at the newest sample", tg.Up, tg.LastScrape)
 	}

@@ -622,7 +622,8 @@ type Series struct {
 	// History is the series over the last 24 h at a fixed step.
 	History *History `json:"history,omitempty"`
 	// SampledAt is the time of the series' newest sample (PromQL
-	// timestamp()) when Value is set; nil when unknown.
+	// timestamp()); for a series without a value now, of its newest in the
+	// last hour; nil when unknown.
 	SampledAt *time.Time `json:"sampledAt,omitempty"`
 }
 

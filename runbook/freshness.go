@@ -58,6 +58,15 @@ func staleAfter(interval time.Duration) time.Duration {
 	return max(staleMinimum, staleScrapeIntervals*interval)
 }
 
+// sinceText is how long before ref t was, to the second under a minute
+// (freshness is about seconds; ago says "just now").
+func sinceText(ref, t time.Time) string {
+	if d := ref.Sub(t); d >= 0 && d < time.Minute {
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	}
+	return ago(ref, t)
+}
+
 // promAt is when Prometheus was read: the metrics' read time, else the
 // source's collection time, else the time of judgement.
 func (t *triage) promAt() time.Time {
@@ -113,7 +122,7 @@ func targetDown(tg *collectors.ScrapeTarget, ref time.Time) string {
 	case *tg.Up == 0:
 		return fmt.Sprintf("target %s is down%s", targetName(tg), scrapeErr)
 	case tg.LastScrape != nil && ref.Sub(*tg.LastScrape) > staleAfter(tg.Interval.Duration()):
-		return fmt.Sprintf("target %s was last scraped %s", targetName(tg), ago(ref, *tg.LastScrape))
+		return fmt.Sprintf("target %s was last scraped %s", targetName(tg), sinceText(ref, *tg.LastScrape))
 	}
 	return ""
 }
@@ -134,14 +143,16 @@ func (t *triage) seriesStale(m *collectors.Metric, s collectors.Series) string {
 	}
 	var parts []string
 	switch {
+	case s.Value == nil && s.SampledAt != nil:
+		parts = append(parts, "no sample now, the newest "+sinceText(ref, *s.SampledAt))
 	case s.Value == nil:
 		ts, _ := s.History.Points()
 		if len(ts) == 0 {
 			return "" // no data at all: not a matter of freshness
 		}
-		parts = append(parts, "no sample now, the newest in the 24h history "+ago(ref, ts[len(ts)-1]))
+		parts = append(parts, "no sample now, the newest in the 24h history "+sinceText(ref, ts[len(ts)-1]))
 	case s.SampledAt != nil && ref.Sub(*s.SampledAt) > staleAfter(interval):
-		parts = append(parts, "newest sample "+ago(ref, *s.SampledAt))
+		parts = append(parts, "newest sample "+sinceText(ref, *s.SampledAt))
 	}
 	if tg != nil {
 		if why := targetDown(tg, ref); why != "" {
@@ -178,7 +189,7 @@ func newestSample(m *collectors.Metric) *time.Time {
 	var out *time.Time
 	for _, s := range m.Series {
 		at := s.SampledAt
-		if at == nil && s.Value == nil {
+		if at == nil && s.Value == nil && s.History != nil {
 			if ts, _ := s.History.Points(); len(ts) > 0 {
 				at = &ts[len(ts)-1]
 			}
@@ -199,7 +210,7 @@ func ruleStale(r collectors.AlertRule, ref time.Time) string {
 	case r.LastEvaluation == nil:
 		return fmt.Sprintf("rule %s (group %s) has never been evaluated", r.Name, r.Group)
 	case ref.Sub(*r.LastEvaluation) > staleAfter(r.Interval.Duration()):
-		return fmt.Sprintf("rule group %s last evaluated %s %s (every %s)", r.Group, r.Name, ago(ref, *r.LastEvaluation), roundDur(r.Interval.Duration()))
+		return fmt.Sprintf("rule group %s last evaluated %s %s (every %s)", r.Group, r.Name, sinceText(ref, *r.LastEvaluation), roundDur(r.Interval.Duration()))
 	}
 	return ""
 }

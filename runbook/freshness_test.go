@@ -85,6 +85,15 @@ func TestTriage_Freshness(t *testing.T) {
 			want:      []string{"no sample now, the newest in the 24h history 20m ago", "target orchestrator:9102 (job rotation) is no longer scraped"},
 			staleKind: []string{StaleMetric, StaleTarget},
 		},
+		"series vanished seconds ago": {
+			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+				se := expiry(s)
+				se.Value, se.SampledAt = nil, before(40*time.Second)
+				tg.Up, tg.LastError = ptr(0.0), "connection refused"
+			}),
+			want:      []string{"vault_token_expiry_seconds is stale: no sample now, the newest 40s ago, target orchestrator:9102 (job rotation) is down: connection refused"},
+			staleKind: []string{StaleMetric, StaleTarget},
+		},
 		"Prometheus stopped scraping: last scrape 12m ago": {
 			opt: scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
 				tg.LastScrape = before(12 * time.Minute)
