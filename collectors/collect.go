@@ -47,6 +47,10 @@ type Options struct {
 	Now func() time.Time
 }
 
+// PartDone is the Part of the Progress that Collect reports when a source
+// has finished (whatever its state): Done and Total are both 1.
+const PartDone = "done"
+
 // Progress reports how far a source has got.
 type Progress struct {
 	Source string
@@ -87,7 +91,8 @@ func Sources() []string {
 }
 
 // Collect reads every source concurrently and returns the snapshot; it never
-// fails as a whole: each source's Status carries its own error.
+// fails as a whole: each source's Status carries its own error. With
+// Options.Progress set, each source's end is reported as Part PartDone.
 func (c *Collector) Collect(ctx context.Context) *Snapshot {
 	s := c.newSnapshot()
 	var mu sync.Mutex
@@ -97,6 +102,7 @@ func (c *Collector) Collect(ctx context.Context) *Snapshot {
 		go func() {
 			defer wg.Done()
 			part := c.CollectSource(ctx, name)
+			c.progress(Progress{Source: name, Part: PartDone, Done: 1, Total: 1})
 			mu.Lock()
 			defer mu.Unlock()
 			part.mergeInto(s)
