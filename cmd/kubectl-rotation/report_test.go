@@ -151,8 +151,8 @@ func TestReport_Lab(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _, errOut = runArgs(t, "report", "--from", bad)
-		if code != 1 || !strings.Contains(errOut, "not a kubectl-rotation snapshot") {
-			t.Errorf("bad snapshot: exit %d, stderr %q", code, errOut)
+		if code != exitUsage || !strings.Contains(errOut, "not a kubectl-rotation snapshot") {
+			t.Errorf("bad snapshot: exit %d, stderr %q; want exit %d (a usage error)", code, errOut, exitUsage)
 		}
 	})
 }
