@@ -146,9 +146,11 @@ func (t *triage) seriesStale(m *collectors.Metric, s collectors.Series) string {
 	case s.Value == nil && s.SampledAt != nil:
 		parts = append(parts, "no sample now, the newest "+sinceText(ref, *s.SampledAt))
 	case s.Value == nil:
+		// dated by its history alone (a snapshot without sample times):
+		// its last step is as current as a value when recent enough
 		ts, _ := s.History.Points()
-		if len(ts) == 0 {
-			return "" // no data at all: not a matter of freshness
+		if len(ts) == 0 || ref.Sub(ts[len(ts)-1]) <= staleAfter(interval) {
+			break
 		}
 		parts = append(parts, "no sample now, the newest in the 24h history "+sinceText(ref, ts[len(ts)-1]))
 	case s.SampledAt != nil && ref.Sub(*s.SampledAt) > staleAfter(interval):
@@ -170,7 +172,7 @@ func (t *triage) metricStaleNow(m *collectors.Metric) string {
 	first := ""
 	for _, s := range m.Series {
 		why := t.seriesStale(m, s)
-		if why == "" && s.Value != nil {
+		if why == "" {
 			return ""
 		}
 		if first == "" {

@@ -233,3 +233,17 @@ func TestReport_Stale(t *testing.T) {
 		t.Errorf("report lacks the stale signals:\n%s", b.String())
 	}
 }
+
+// TestBook_Verify_StaleMetrics: the rotation-metrics check does not pass
+// on a stale failure counter: unknown, naming it.
+func TestBook_Verify_StaleMetrics(t *testing.T) {
+	s := healthySnapshot(t, scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) { tg.Up = ptr(0.0) }))
+	r := mustDefault(t).Verify(s, testNow, []string{"rotation-metrics"})
+	if r[0].State != CheckUnknown || !strings.HasPrefix(r[0].Detail, "cmek_rotations_failed_total is stale") {
+		t.Errorf("%s: %s, want unknown on the stale counter", r[0].State, r[0].Detail)
+	}
+	r = mustDefault(t).Verify(healthySnapshot(t, scraped(nil)), testNow, []string{"rotation-metrics"})
+	if r[0].State == CheckUnknown {
+		t.Errorf("fresh: %s: %s", r[0].State, r[0].Detail)
+	}
+}

@@ -154,6 +154,9 @@ func (t *triage) rotationMetrics() (CheckState, string) {
 	if why != "" {
 		return CheckUnknown, why
 	}
+	if stale := t.metricStaleNow(failed); stale != "" { // freshness.go: a pass on old data is no pass
+		return CheckUnknown, stale + ": counts since then cannot be seen"
+	}
 	// a failure counter that moved either way (a reset too, to be safe)
 	lastFail := lastIncrease(failed, anySeries)
 	if lastFail == nil || t.now.Sub(*lastFail) >= recentWindow {
