@@ -141,7 +141,7 @@ func TestCollector_invalidToken(t *testing.T) {
 	}
 	c := New(Clients{Vault: vc, VaultTokenSource: "~/.vault-token"}, Options{})
 	msg, ok := c.invalidToken(&vault.ResponseError{StatusCode: 403, Errors: []string{"permission denied"}})
-	if !ok || !strings.Contains(msg, "your Vault token (from ~/.vault-token) is invalid, expired or revoked") || !strings.Contains(msg, "vault login") {
+	if !ok || !strings.Contains(msg, "your Vault token (from ~/.vault-token) is invalid, expired or revoked") || !strings.Contains(msg, "run `vault login` (it rewrites ~/.vault-token)") {
 		t.Errorf("403 on lookup-self: %q, %v", msg, ok)
 	}
 	if _, ok := c.invalidToken(&vault.ResponseError{StatusCode: 503}); ok {

@@ -27,8 +27,15 @@ func (c *Collector) invalidToken(err error) (string, bool) {
 	if len(re.Errors) > 0 {
 		said = strings.Join(re.Errors, "; ")
 	}
-	return fmt.Sprintf("%s is invalid, expired or revoked: Vault at %s refused to let it look itself up (auth/token/lookup-self: %d %s), which any valid token may do unless it was made without the default policy: run `vault login` (or set VAULT_TOKEN to a valid token)",
-		from, c.clients.Vault.Address(), re.StatusCode, said), true
+	todo := "run `vault login` (or set VAULT_TOKEN to a valid token)"
+	switch c.clients.VaultTokenSource {
+	case "VAULT_TOKEN": // it wins over ~/.vault-token, which vault login writes
+		todo = "set VAULT_TOKEN to a valid token, or unset it and run `vault login`"
+	case "~/.vault-token":
+		todo = "run `vault login` (it rewrites ~/.vault-token)"
+	}
+	return fmt.Sprintf("%s is invalid, expired or revoked: Vault at %s refused to let it look itself up (auth/token/lookup-self: %d %s), which any valid token may do unless it was made without the default policy: %s",
+		from, c.clients.Vault.Address(), re.StatusCode, said, todo), true
 }
 
 // tokenInvalidStatus is the Vault source's status when the operator's token
