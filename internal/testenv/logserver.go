@@ -31,6 +31,9 @@ type LogServer struct {
 	mu       sync.Mutex
 	logs     map[string][]byte
 	requests []string
+	// waiting holds the kubelet's answer for containers that never
+	// started (Waiting).
+	waiting map[string]string
 }
 
 // StartLogServer listens on 127.0.0.1 with a self-signed certificate (the
@@ -82,7 +85,14 @@ func (s *LogServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	data, found := s.logs[logKey(parts[0], parts[1], parts[2])]
+	why, waits := s.waiting[logKey(parts[0], parts[1], parts[2])]
 	s.mu.Unlock()
+	if waits {
+		// The kubelet's 400 for a container that has not started; the API
+		// server passes it on as "the server rejected our request".
+		http.Error(w, fmt.Sprintf("container %q in pod %q is waiting to start: %s", parts[2], parts[1], why), http.StatusBadRequest)
+		return
+	}
 	if !found {
 		// The kubelet's answer for a container it does not know.
 		http.Error(w, fmt.Sprintf("container %q in pod %q is not available", parts[2], parts[1]), http.StatusNotFound)
@@ -163,4 +173,17 @@ func (s *LogServer) Append(ns, pod, container string, data []byte) {
 	defer s.mu.Unlock()
 	k := logKey(ns, pod, container)
 	s.logs[k] = append(s.logs[k], data...)
+}
+
+// Waiting makes the container answer as the kubelet does for one that has
+// not started: 400 "container ... is waiting to start: <why>" (the kubelet
+// says "trying and failing to pull image" for ImagePullBackOff, the reason
+// itself for others, such as ContainerCreating).
+func (s *LogServer) Waiting(ns, pod, container, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waiting == nil {
+		s.waiting = map[string]string{}
+	}
+	s.waiting[logKey(ns, pod, container)] = why
 }
