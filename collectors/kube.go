@@ -486,10 +486,14 @@ var failedTenant = regexp.MustCompile(`Failed to rotate key for tenant ([A-Za-z0
 func (c *Collector) logTail(ctx context.Context, pod, node, container string) *LogTail {
 	lt := &LogTail{Pod: pod, Container: container}
 	limit := int64(c.cfg.Kubernetes.LogLimitBytes)
-	raw, err := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, &corev1.PodLogOptions{
+	res := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, &corev1.PodLogOptions{
 		Container: container, TailLines: ptr.To(int64(c.cfg.Kubernetes.LogTailLines)), LimitBytes: ptr.To(limit),
-	}).DoRaw(ctx)
+	}).Do(ctx)
+	raw, err := res.Raw()
 	if err != nil {
+		// Error decodes the API server's Status (e.g. the kubelet's dial
+		// error); DoRaw and Raw say only "an error on the server (unknown)"
+		err = res.Error()
 		lt.Error = kubeLogErr(pod, node, err)
 		return lt
 	}

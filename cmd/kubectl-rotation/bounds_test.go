@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/faults"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
 
 // closedAddr returns a 127.0.0.1 address nothing listens on.
@@ -112,5 +117,65 @@ func TestKubeRequestTimeout(t *testing.T) {
 	snap := collectors.New(clients, collectors.Options{Config: s.Config, Namespace: "ns", SourceTimeout: 3 * time.Second}).CollectSource(context.Background(), collectors.SourceKubernetes)
 	if snap.Status.State == collectors.StateOK || !strings.Contains(snap.Status.Error, "did not answer in time") {
 		t.Errorf("got %s %q, want an error saying the API server did not answer in time", snap.Status.State, snap.Status.Error)
+	}
+}
+
+// TestSnapshot_KubeletDown: on the real API server, with the pods' node's
+// kubelet port closed, the logs source is not ok and names the pod and the
+// node's kubelet (not the API server, which answered), as do the Job log
+// tails of the Kubernetes source.
+func TestSnapshot_KubeletDown(t *testing.T) {
+	isolateEnv(t)
+	e := testenv.Get(t)
+	t.Setenv("VAULT_TOKEN", e.Vault.RootToken)
+	_, portText, _ := strings.Cut(faults.ClosedAddr(t), ":")
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := faults.RegisterNode(t, e.Kube.Client, "kubelet-down-"+strconv.FormatInt(time.Now().UnixNano()%1e9, 36), port)
+	w := faults.SeedOnNode(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RotationJobFailing}, Tenants: 4}, node, faults.DiscardLogs{})
+	dir := t.TempDir()
+	kubeconfig := faults.WriteFile(t, dir, "kubeconfig", faults.AddUser(t, e, "kubelet-down-"+w.Namespace, []string{"system:masters"}, w.Namespace))
+	cfg := writeFile(t, dir+"/config.yaml", "vault:\n  kvMount: "+w.Names.KVMount+"\n  kubernetesAuthMount: "+w.Names.AuthMount+"\n  policy: "+w.Names.Policy+"\n")
+	code, out, errOut := runArgs(t, "snapshot", "-o", "json", "--kubeconfig", kubeconfig, "--config", cfg, "--vault-addr", e.Vault.Addr, "--prometheus-url", e.Prometheus.URL)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var s collectors.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	wantKubelet := func(what, msg, pod string) {
+		t.Helper()
+		for _, w := range []string{"the kubelet on node " + node + " could not be reached for pod " + pod + "'s log", "connection refused", "kubectl get node " + node} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", what, msg, w)
+			}
+		}
+		if strings.Contains(msg, "cannot reach the API server") || strings.Contains(msg, "containerLogs") {
+			t.Errorf("%s: %q blames the API server or shows the kubelet URL", what, msg)
+		}
+	}
+	logs := s.Source(collectors.SourceLogs)
+	if logs.State == collectors.StateOK || len(logs.Problems) == 0 {
+		t.Fatalf("logs source = %+v, want partial or error naming each pod", logs)
+	}
+	for _, p := range logs.Problems {
+		pod := strings.TrimPrefix(p.Part, "log ")
+		if pod == p.Part {
+			continue // e.g. the source timeout
+		}
+		wantKubelet("logs "+p.Part, p.Error, pod)
+	}
+	tails := 0
+	for _, j := range s.Kubernetes.Jobs {
+		if j.Log != nil && j.Log.Error != "" {
+			tails++
+			wantKubelet("job "+j.Name, j.Log.Error, j.Log.Pod)
+		}
+	}
+	if tails == 0 {
+		t.Errorf("no Job log tail failed; want each to name the kubelet")
 	}
 }
