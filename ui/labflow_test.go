@@ -286,6 +286,15 @@ func (f *labFlow) openScenario(n int, title string) {
 	}
 	f.keys("enter")
 	f.wait(10*time.Second, "Resolution steps")
+	// pass the steps that point at the cause of the scenario's Job, shown
+	// first: the tests count the scenario's own steps
+	snap := f.c.Collect(context.Background())
+	book := runbook.MustDefault()
+	sc := book.Scenarios[n-1]
+	fd, _ := book.Triage(snap, snap.CollectedAt).Finding(sc.ID)
+	for range len(book.StepsFor(fd)) - len(sc.Steps) {
+		f.keys("down")
+	}
 }
 
 // TestKeysAlone_Scenario1: the policy lacks update on the tenants' keys, so

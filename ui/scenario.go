@@ -20,6 +20,23 @@ type scenarioView struct {
 	id     string
 	step   int // selected resolution step
 	offset int // first line shown
+	// title is the selected step's title once one was chosen: the steps
+	// can change under the selection (those pointing at a Job's cause come
+	// and go with a refresh), and the selection stays on its step.
+	title string
+}
+
+// at is the index of the selected step in steps: the step chosen, found by
+// its title when the steps changed, else the index, kept in range.
+func (v *scenarioView) at(steps []runbook.RenderedStep) int {
+	if v.title != "" && (v.step >= len(steps) || steps[v.step].Title != v.title) {
+		for i, s := range steps {
+			if s.Title == v.title {
+				return i
+			}
+		}
+	}
+	return max(0, min(v.step, len(steps)-1))
 }
 
 func newScenarioView(f runbook.Finding) scenarioView { return scenarioView{id: f.ID} }
@@ -39,7 +56,9 @@ func (v *scenarioView) steps(st *state) []runbook.RenderedStep {
 }
 
 func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
-	n := len(v.steps(st))
+	steps := v.steps(st)
+	n := len(steps)
+	v.step = v.at(steps)
 	switch {
 	case key.Matches(msg, st.keys.Up):
 		if v.step > 0 {
@@ -59,10 +78,12 @@ func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
 	case key.Matches(msg, st.keys.Top):
 		v.step, v.offset = 0, 0
 	case key.Matches(msg, st.keys.Copy):
-		steps := v.steps(st)
 		if v.step < len(steps) && steps[v.step].Command != "" {
 			return copyCmd(steps[v.step].Command)
 		}
+	}
+	if v.step < n {
+		v.title = steps[v.step].Title
 	}
 	v.follow(st, w, h)
 	return nil
@@ -71,8 +92,8 @@ func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
 // selectedAction is the action id of the selected step, or "".
 func (v *scenarioView) selectedAction(st *state) string {
 	steps := v.steps(st)
-	if v.step < len(steps) {
-		return steps[v.step].Action
+	if i := v.at(steps); i < len(steps) {
+		return steps[i].Action
 	}
 	return ""
 }
@@ -187,9 +208,11 @@ func (v *scenarioView) lines(st *state, w int) ([]string, int) {
 	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
 	stepLine := len(out)
 	vars := v.vars(st)
-	for i, step := range v.steps(st) {
+	steps := v.steps(st)
+	sel := v.at(steps)
+	for i, step := range steps {
 		title := strings.Split(wrapWords(fmt.Sprintf("%d. %s", i+1, step.Title), max(20, w-5)), "\n")
-		if i == v.step {
+		if i == sel {
 			stepLine = len(out)
 			add(s.Selected.Render("▸ " + title[0]))
 		} else {
