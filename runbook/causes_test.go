@@ -293,7 +293,7 @@ func TestTriage_Causes(t *testing.T) {
 				"kubectl set resources cronjob/cmek-rotation -c=rotate --limits=memory=256Mi -n ns",
 				"kubectl logs job/cmek-rotation-29033400 -n ns"},
 			clear:      []string{ScenarioVaultTokenExpired},
-			notPresent: []string{"rotation-job-failing/policy-missing-capability", "vault-token-expired/permission-denied-vault", "rotation-job-failing/failed-to-rotate-logged"},
+			notPresent: []string{"rotation-job-failing/policy-missing-capability", "vault-token-expired/permission-denied-vault", "rotation-job-failing/failed-to-rotate-logged", "batch-timeout/pod-killed"},
 		},
 		"image pull then the deadline: Scenario 1, not a batch timeout": {
 			opts:     []snapOpt{rotationFails(failedJob("DeadlineExceeded", pod("cmek-rotation-29033400-aaaaa", waitingFor("ErrImagePull", "not found"), pending)))},

@@ -1202,7 +1202,8 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	killed := false
 	for _, p := range newest.Pods {
 		for _, c := range p.Containers {
-			if c.ExitCode != nil && (*c.ExitCode == 137 || *c.ExitCode == 143) || c.OOMKilled {
+			// killed by a signal; one for memory is its own cause, Scenario 1's (causes.go)
+			if c.ExitCode != nil && (*c.ExitCode == 137 || *c.ExitCode == 143) && !c.OOMKilled {
 				killed = true
 				ss.present("pod-killed", Evidence{Source: collectors.SourceKubernetes, Fact: "pod " + p.Name, Observed: fmt.Sprintf("container %s exit %d %s", c.Name, derefI(c.ExitCode), c.Reason)})
 			}
