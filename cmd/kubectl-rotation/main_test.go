@@ -111,9 +111,9 @@ func TestRun_ExitCodes(t *testing.T) {
 			wantStderr: "error: --prometheus-service \"monitoring/prometheus\": want NS/NAME:PORT such as monitoring/prometheus:9090: missing ':' before the port\n",
 		},
 		"report with an unknown format": {
-			args:       []string{"report", "-o", "yaml", "--demo"},
+			args:       []string{"report", "-o", "wide", "--demo"},
 			wantCode:   4,
-			wantStderr: "error: --output \"yaml\": want one of text, markdown, json\n",
+			wantStderr: "error: --output \"wide\": want one of text, markdown, json, yaml\n",
 		},
 		"snapshot with an unknown format": {
 			args:       []string{"snapshot", "-o", "yaml", "--kubeconfig", kubeconfig},
