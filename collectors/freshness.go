@@ -16,60 +16,120 @@ import (
 // maxTargets bounds the scrape targets whose up state is read.
 const maxTargets = 32
 
-// collectFreshness adds to d what says how fresh the metrics are: the time
-// of each current series' newest sample, the up state of the series' scrape
-// targets, and when the related alerts' rules were last evaluated. A read
-// that fails leaves its part unknown (an error field beside it); it never
-// fails the source, whose metrics were read.
-func (c *Collector) collectFreshness(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, d *PrometheusData) {
+// upBudget bounds the up reads, the only freshness reads that wait for the
+// metrics (they need the series' job and instance): a Prometheus slow
+// enough to use the request timeout on the metrics leaves them unknown
+// rather than doubling the source's time.
+const upBudget = 3 * time.Second
+
+// freshness holds the freshness reads that need nothing from the metrics'
+// results, started beside them: each metric's sample times, the alert
+// rules, the targets API's scrape errors.
+type freshness struct {
+	wg sync.WaitGroup
+	mu sync.Mutex
+	// stamps and vanished map a metric name to its series' keys to the
+	// newest sample: timestamp(m) now, and max_over_time(timestamp(m)[1h:])
+	// (the samples' own times, which the history's 5-minute steps would
+	// round) for the series that have no value now.
+	stamps, vanished map[string]map[string]time.Time
+	rules            []AlertRule
+	rulesErr         string
+	scrapeErrs       map[[2]string]string
+}
+
+// startFreshness starts the freshness reads that need nothing from the
+// metrics, at the time the metrics are read.
+func (c *Collector) startFreshness(ctx context.Context, api promv1.API, timeout time.Duration, at time.Time) *freshness {
+	f := &freshness{stamps: map[string]map[string]time.Time{}, vanished: map[string]map[string]time.Time{}}
+	m := c.cfg.Prometheus.Metrics
+	for _, name := range []string{m.TokenExpirySeconds, m.TokenRenewals, m.Rotations, m.RotationsFailed} {
+		for _, q := range []struct {
+			expr string
+			into map[string]map[string]time.Time
+		}{{"timestamp(" + name + ")", f.stamps}, {"max_over_time(timestamp(" + name + ")[1h:])", f.vanished}} {
+			f.wg.Add(1)
+			go func() {
+				defer f.wg.Done()
+				times := c.queryTimes(ctx, api, timeout, q.expr, at)
+				f.mu.Lock()
+				defer f.mu.Unlock()
+				q.into[name] = times
+			}()
+		}
+	}
+	f.wg.Add(2)
+	go func() {
+		defer f.wg.Done()
+		f.rules, f.rulesErr = c.alertRules(ctx, api, timeout)
+	}()
+	go func() {
+		defer f.wg.Done()
+		f.scrapeErrs = c.scrapeErrors(ctx, api, timeout)
+	}()
+	return f
+}
+
+// finish adds to d what says how fresh the metrics are: the time of each
+// series' newest sample, the up state of the series' scrape targets (read
+// now, within upBudget), and when the related alerts' rules were last
+// evaluated. A read that fails leaves its part unknown (an error field
+// beside it); it never fails the source, whose metrics were read.
+func (f *freshness) finish(ctx context.Context, c *Collector, api promv1.API, timeout time.Duration, now time.Time, d *PrometheusData) {
+	f.wg.Wait()
 	if !slices.ContainsFunc(d.Metrics, func(m Metric) bool { return m.Error == "" }) {
 		// Prometheus did not answer a single query: asking more would
 		// only add its timeout to the source's
 		d.TargetsError, d.RulesError = "not read: no metric could be read", "not read: no metric could be read"
 		return
 	}
-	targets := seriesTargets(d.Metrics)
-	var wg sync.WaitGroup
 	for i := range d.Metrics {
 		m := &d.Metrics[i]
-		if m.Error != "" || len(m.Series) == 0 {
-			continue
+		for j := range m.Series {
+			s := &m.Series[j]
+			times := f.stamps[m.Name]
+			if s.Value == nil {
+				times = f.vanished[m.Name]
+			}
+			if t, ok := times[seriesKey(s.Labels)]; ok {
+				s.SampledAt = &t
+			}
 		}
-		wg.Add(1)
-		go func() { // writes only m's series
-			defer wg.Done()
-			c.sampleTimes(ctx, api, timeout, m)
-		}()
 	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		d.Targets, d.TargetsError = c.scrapeTargets(ctx, api, timeout, now, targets)
-	}()
-	go func() {
-		defer wg.Done()
-		d.Rules, d.RulesError = c.alertRules(ctx, api, timeout)
-	}()
-	wg.Wait()
+	d.Rules, d.RulesError = f.rules, f.rulesErr
+	uctx, cancel := context.WithTimeout(ctx, min(timeout, upBudget))
+	defer cancel()
+	d.Targets, d.TargetsError = c.scrapeTargets(uctx, api, timeout, now, seriesTargets(d.Metrics), f.scrapeErrs)
 }
 
-// sampleTimes sets SampledAt on the metric's current series from
-// timestamp(metric) at the time the values were read. A failed query
-// leaves them nil (unknown).
-func (c *Collector) sampleTimes(ctx context.Context, api promv1.API, timeout time.Duration, m *Metric) {
-	at := m.At
-	if at.IsZero() {
+// collectFreshness runs both halves one after the other (the collection
+// starts the first beside the metric reads).
+func (c *Collector) collectFreshness(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, d *PrometheusData) {
+	if !slices.ContainsFunc(d.Metrics, func(m Metric) bool { return m.Error == "" }) {
+		(&freshness{}).finish(ctx, c, api, timeout, now, d) // nothing to read after
 		return
 	}
+	at := now
+	for _, m := range d.Metrics {
+		if !m.At.IsZero() {
+			at = m.At
+		}
+	}
+	c.startFreshness(ctx, api, timeout, at).finish(ctx, c, api, timeout, now, d)
+}
+
+// queryTimes runs an instant query whose values are Unix times and returns
+// them by series key; nil when it fails (the times are then unknown).
+func (c *Collector) queryTimes(ctx context.Context, api promv1.API, timeout time.Duration, expr string, at time.Time) map[string]time.Time {
 	qctx, cancel := context.WithTimeout(ctx, timeout)
-	v, _, _, err := api.Query(qctx, "timestamp("+m.Name+")", at)
+	v, _, _, err := api.Query(qctx, expr, at)
 	cancel()
 	if err != nil {
-		return
+		return nil
 	}
 	vec, ok := v.(model.Vector)
 	if !ok {
-		return
+		return nil
 	}
 	times := make(map[string]time.Time, len(vec))
 	for _, s := range vec {
@@ -77,49 +137,7 @@ func (c *Collector) sampleTimes(ctx context.Context, api promv1.API, timeout tim
 		delete(l, "__name__")
 		times[seriesKey(l)] = unixFloat(float64(s.Value))
 	}
-	vanished := false
-	for i := range m.Series {
-		s := &m.Series[i]
-		if s.Value == nil {
-			vanished = true
-			continue
-		}
-		if t, ok := times[seriesKey(s.Labels)]; ok {
-			s.SampledAt = &t
-		}
-	}
-	if vanished {
-		c.vanishedSampleTimes(ctx, api, timeout, m)
-	}
-}
-
-// vanishedSampleTimes sets SampledAt on the series that have no value now
-// to their newest sample in the last hour: timestamp() at each step of a
-// subquery gives the samples' own times, which the history's 5-minute
-// steps would round.
-func (c *Collector) vanishedSampleTimes(ctx context.Context, api promv1.API, timeout time.Duration, m *Metric) {
-	qctx, cancel := context.WithTimeout(ctx, timeout)
-	v, _, _, err := api.Query(qctx, "max_over_time(timestamp("+m.Name+")[1h:])", m.At)
-	cancel()
-	if err != nil {
-		return
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return
-	}
-	times := make(map[string]time.Time, len(vec))
-	for _, s := range vec {
-		l := labelsOf(model.LabelSet(s.Metric))
-		delete(l, "__name__")
-		times[seriesKey(l)] = unixFloat(float64(s.Value))
-	}
-	for i := range m.Series {
-		s := &m.Series[i]
-		if t, ok := times[seriesKey(s.Labels)]; ok && s.Value == nil {
-			s.SampledAt = &t
-		}
-	}
+	return times
 }
 
 func unixFloat(sec float64) time.Time {
@@ -153,10 +171,10 @@ func seriesTargets(ms []Metric) [][2]string {
 }
 
 // scrapeTargets reads each target's up samples over the last UpWindow
-// (the newest one's value and time, and the interval between them), and
-// the scrape errors the targets API reports. It returns why the up state
-// could not be read at all, or "".
-func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, pairs [][2]string) ([]ScrapeTarget, string) {
+// (the newest one's value and time, and the interval between them), with
+// the scrape error the targets API reported for it. It returns why the up
+// state could not be read at all, or "".
+func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, pairs [][2]string, scrapeErrs map[[2]string]string) ([]ScrapeTarget, string) {
 	if len(pairs) == 0 {
 		return nil, ""
 	}
@@ -170,7 +188,7 @@ func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout t
 	g.SetLimit(4)
 	for i, p := range pairs {
 		g.Go(func() error {
-			t := ScrapeTarget{Job: p[0], Instance: p[1]}
+			t := ScrapeTarget{Job: p[0], Instance: p[1], LastError: scrapeErrs[p]}
 			q := fmt.Sprintf("up{job=%q,instance=%q}[%ds]", p[0], p[1], int(UpWindow/time.Second))
 			qctx, cancel := context.WithTimeout(gctx, timeout)
 			v, _, _, err := api.Query(qctx, q, now)
@@ -194,22 +212,26 @@ func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout t
 	if failed == len(out) {
 		return out, joinNote(out[0].Error, note)
 	}
-	// the scrape errors, when the targets API is served (Thanos and
-	// others serve only queries): best effort
+	return out, note
+}
+
+// scrapeErrors are the targets' scrape errors by (job, instance), from the
+// targets API; nil when it is not served (Thanos and others serve only
+// queries): best effort.
+func (c *Collector) scrapeErrors(ctx context.Context, api promv1.API, timeout time.Duration) map[[2]string]string {
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	res, err := api.Targets(tctx)
 	cancel()
-	if err == nil {
-		for _, at := range res.Active {
-			job, inst := string(at.Labels["job"]), string(at.Labels["instance"])
-			for i := range out {
-				if out[i].Job == job && out[i].Instance == inst && at.LastError != "" {
-					out[i].LastError = at.LastError
-				}
-			}
+	if err != nil {
+		return nil
+	}
+	out := map[[2]string]string{}
+	for _, at := range res.Active {
+		if at.LastError != "" {
+			out[[2]string{string(at.Labels["job"]), string(at.Labels["instance"])}] = at.LastError
 		}
 	}
-	return out, note
+	return out
 }
 
 // fillTarget reads the newest up sample and the scrape interval (the median

@@ -60,6 +60,7 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 		{"rotations", m.Rotations},
 		{"rotationsFailed", m.RotationsFailed},
 	}
+	fresh := c.startFreshness(ctx, api, timeout, now) // freshness.go: beside the metric reads
 	sem := make(chan struct{}, promMaxInFlight)
 	metrics := make([]Metric, len(specs))
 	errs := make([]error, len(specs))
@@ -112,7 +113,7 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 			return fmt.Sprint(d.Alerts[i].Labels) < fmt.Sprint(d.Alerts[j].Labels)
 		})
 	}
-	c.collectFreshness(ctx, api, timeout, now, d) // freshness.go
+	fresh.finish(ctx, c, api, timeout, now, d)
 	st.Problems = probs.sorted()
 	switch {
 	case failures == 0:
