@@ -102,7 +102,7 @@ func TestRun_ExitCodes(t *testing.T) {
 		args       []string
 		env        map[string]string
 		wantCode   int
-		wantStderr string // exact, or a substring when wantPrefix
+		wantStderr string // exact, or a substring when substring is set
 		substring  bool
 	}{
 		"snapshot with a bad prometheus service": {
@@ -113,17 +113,20 @@ func TestRun_ExitCodes(t *testing.T) {
 		"report with an unknown format": {
 			args:       []string{"report", "-o", "wide", "--demo"},
 			wantCode:   4,
-			wantStderr: "error: --output \"wide\": want one of text, markdown, json, yaml\n",
+			wantStderr: "error: --output \"wide\": want one of text, markdown, json",
+			substring:  true,
 		},
 		"snapshot with an unknown format": {
-			args:       []string{"snapshot", "-o", "yaml", "--kubeconfig", kubeconfig},
+			args:       []string{"snapshot", "-o", "xml", "--kubeconfig", kubeconfig},
 			wantCode:   4,
-			wantStderr: "error: --output \"yaml\": snapshot is written only as json\n",
+			wantStderr: "error: --output \"xml\": ",
+			substring:  true,
 		},
 		"journal with an unknown format": {
-			args:       []string{"journal", "-o", "yaml"},
+			args:       []string{"journal", "-o", "xml"},
 			wantCode:   4,
-			wantStderr: "error: --output \"yaml\": use text or json\n",
+			wantStderr: "error: --output \"xml\": ",
+			substring:  true,
 		},
 		"demo with from": {
 			args:       []string{"--demo", "--from", kubeconfig},
