@@ -163,6 +163,23 @@ func TestDashboard_Faults(t *testing.T) {
 		case elapsed > bound:
 			t.Errorf("the Vault error came after %s, over the bound %s (request timeout + 5 s)", elapsed.Round(time.Millisecond), bound)
 		}
+		// the slow API server does not hold the others back: its sources
+		// end (read, or failed with their reason) within the bound too
+		kubeDone := regexp.MustCompile(`[✓✗◐]\s+kubernetes`)
+		logsDone := regexp.MustCompile(`[✓✗◐]\s+logs`)
+		if _, ok := s.waitUntil(bound-time.Since(began)+time.Second, func(out string) bool {
+			return kubeDone.MatchString(out) && logsDone.MatchString(out)
+		}); ok {
+			t.Logf("kubernetes and logs done after %s", time.Since(began).Round(time.Millisecond))
+		} else {
+			t.Errorf("the kubernetes and logs sources behind +1 s latency were still loading %s after start; output:\n%s", time.Since(began).Round(time.Millisecond), s.tail())
+		}
+		// then Vault's scenarios say they cannot tell (this also proves the
+		// "clear while unread" pattern reads the scenario lines as drawn)
+		unknownNow := regexp.MustCompile(`(` + strings.Join(vaultTitles, "|") + `)\s+UNKNOWN\b`)
+		if _, ok := s.waitUntil(2*time.Second, func(out string) bool { return unknownNow.MatchString(out) }); !ok {
+			t.Errorf("with every source done and Vault failed, no scenario 1–4 shows UNKNOWN; output:\n%s", s.tail())
+		}
 		quit(t, s, "after the error")
 		fm, okm := s.tm.FinalModel(t).(Model)
 		if !okm {

@@ -32,11 +32,12 @@ import (
 //   - the failing source is named in sources[] with an actionable reason
 //     (a few key words per row), and the other sources are ok;
 //   - no scenario that depends on the failing source is "clear" (Vault:
-//     Scenarios 1–4; Kubernetes: all; logs: 1, 2, 5, 6); with Prometheus
+//     Scenarios 1–4; Kubernetes: all; logs: 1, 2, 6); with Prometheus
 //     unread the alerts are unknown (facts.firingAlerts absent or null)
 //     and the overall is never "none";
 //   - the exit code: 4 for usage and configuration errors, 3 could not
-//     tell, 2 when something critical is known (a sealed Vault).
+//     tell, 2 when something critical is known (a sealed Vault);
+//   - no token or secret value in the output, whatever the error.
 //
 // The lab is healthy, so with no fault (row zero) the report is exit 0.
 // Rows run concurrently (they share no broken server: every fault is a
@@ -75,6 +76,8 @@ type faultCall struct {
 	// logCounts, when set, checks the snapshot's audit-log parse counts
 	// and the report's (junk rows).
 	logCounts func(snap faultSnapshot, report []byte) []string
+	// secrets must never appear in the output (tokens, secret values).
+	secrets []string
 }
 
 // faultWant is what a row asserts.
@@ -117,11 +120,14 @@ type faultRow struct {
 	want  faultWant
 }
 
-// Scenario numbers that depend on each source (runbook/triage.go).
+// Scenario numbers that depend on each source (runbook/triage.go). The
+// logs (audit events, renewal lines) feed Scenario 1's failing tenants, 2's
+// permission-denied renewals and 6; Scenario 5 reads them only for a run
+// that hit its deadline, which the healthy lab has not.
 var (
 	vaultScenarios = []int{1, 2, 3, 4}
 	kubeScenarios  = []int{1, 2, 3, 4, 5, 6}
-	logsScenarios  = []int{1, 2, 5, 6}
+	logsScenarios  = []int{1, 2, 6}
 )
 
 func faultRows() []faultRow {
@@ -159,7 +165,9 @@ func faultRows() []faultRow {
 			c.vaultAddr = faults.StartFront(t, faults.ResetMidResponse(faults.Forward(f.e.Vault.Addr))).URL
 		}, want: faultWant{exit: []int{3}, failing: []string{"vault"}, reason: []string{"reset|unexpected eof|broke off"}, notClear: vaultScenarios}},
 		{name: "vault 403 limited token", alone: true, setup: func(t *testing.T, f *faultEnv, c *faultCall) {
-			c.env = map[string]string{"VAULT_TOKEN": faults.LimitedToken(t, f.e)}
+			tok := faults.LimitedToken(t, f.e)
+			c.env = map[string]string{"VAULT_TOKEN": tok}
+			c.secrets = append(c.secrets, tok)
 		}, want: faultWant{exit: []int{3}, failing: []string{"vault"}, reason: []string{"permission denied|403"}, notClear: vaultScenarios}},
 		{name: "vault 500 and 503 on some paths", setup: func(t *testing.T, f *faultEnv, c *faultCall) {
 			c.vaultAddr = faults.StartFront(t, faults.Routes(faults.Forward(f.e.Vault.Addr),
@@ -362,6 +370,7 @@ func runFaultRow(t *testing.T, f *faultEnv, r faultRow, record func(*faultResult
 		kubeconfig: faults.WriteFile(t, t.TempDir(), "kubeconfig", f.kc),
 		vaultAddr:  f.e.Vault.Addr,
 		promURL:    f.e.Prometheus.URL,
+		secrets:    []string{f.e.Vault.RootToken, f.w.Seeded.SecretMarker},
 	}
 	if r.setup != nil {
 		r.setup(t, f, c)
@@ -388,7 +397,16 @@ func runFaultRow(t *testing.T, f *faultEnv, r faultRow, record func(*faultResult
 	// report -o json
 	out := invoke(t, append([]string{"report", "-o", "json"}, c.args()...), bound)
 	res.report = out.elapsed
-	checkReport(fail, r.want, c, out, bound)
+	if rep := checkReport(fail, r.want, c, out, bound); rep != nil {
+		for _, src := range rep.Sources {
+			if src.State != "ok" {
+				t.Logf("report: source %s %s (%s): %s", src.Source, src.State, src.Latency, src.reason())
+			}
+		}
+		t.Logf("report: exit %d, overall %s, %s", out.code, rep.Overall, findingsLine(*rep))
+	} else if r.want.usage {
+		t.Logf("report: exit %d, stderr %q", out.code, strings.TrimSpace(out.stderr))
+	}
 
 	// snapshot -o json
 	sout := invoke(t, append([]string{"snapshot", "-o", "json"}, c.args()...), bound)
@@ -526,7 +544,7 @@ type failFunc func(format string, args ...any)
 
 // checkCommon checks what every command shares: no hang, no panic, the
 // time bound.
-func checkCommon(fail failFunc, what string, inv invocation, bound time.Duration) bool {
+func checkCommon(fail failFunc, what string, c *faultCall, inv invocation, bound time.Duration) bool {
 	switch {
 	case inv.hung:
 		fail("%s did not return within %s (bound %s): hung", what, inv.elapsed.Round(100*time.Millisecond), bound)
@@ -540,6 +558,11 @@ func checkCommon(fail failFunc, what string, inv invocation, bound time.Duration
 	}
 	if strings.Contains(inv.stderr, "panic:") || strings.Contains(inv.stderr, "goroutine ") {
 		fail("%s wrote a panic to stderr: %.300s", what, inv.stderr)
+	}
+	for _, sec := range c.secrets {
+		if sec != "" && strings.Contains(inv.stdout+inv.stderr, sec) {
+			fail("%s printed a secret (a token or a secret value) in its output", what)
+		}
 	}
 	return true
 }
@@ -606,19 +629,20 @@ func checkSources(fail failFunc, what string, w faultWant, c *faultCall, sources
 	return unread
 }
 
-func checkReport(fail failFunc, w faultWant, c *faultCall, inv invocation, bound time.Duration) {
+// checkReport checks a report run; it returns the report read, or nil.
+func checkReport(fail failFunc, w faultWant, c *faultCall, inv invocation, bound time.Duration) *faultReport {
 	const what = "report"
-	if !checkCommon(fail, what, inv, bound) {
-		return
+	if !checkCommon(fail, what, c, inv, bound) {
+		return nil
 	}
 	if w.usage {
 		checkUsage(fail, what, w, c, inv)
-		return
+		return nil
 	}
 	var r faultReport
 	if err := json.Unmarshal([]byte(inv.stdout), &r); err != nil {
 		fail("report: stdout is not a JSON report (%v); exit %d, stderr %q", err, inv.code, firstLine(inv.stderr))
-		return
+		return nil
 	}
 	if !slices.Contains(w.exit, inv.code) {
 		fail("report: exit %d, want %s; overall %s, %s", inv.code, codes(w.exit), r.Overall, findingsLine(r))
@@ -663,11 +687,12 @@ func checkReport(fail failFunc, w faultWant, c *faultCall, inv invocation, bound
 			}
 		}
 	}
+	return &r
 }
 
 func checkSnapshot(fail failFunc, w faultWant, c *faultCall, inv invocation, bound time.Duration, report string) {
 	const what = "snapshot"
-	if !checkCommon(fail, what, inv, bound) {
+	if !checkCommon(fail, what, c, inv, bound) {
 		return
 	}
 	if w.usage {
