@@ -12,9 +12,10 @@ import (
 
 // loadSnapshot returns the snapshot to work on and the time to judge it at:
 // the demo or a --from file (judged at the time it was taken, so verdicts do
-// not drift with the clock), or a live collection judged now. A --from file
-// that cannot be read or is not a snapshot is a usage error.
-func (s Settings) loadSnapshot(ctx context.Context) (*collectors.Snapshot, time.Time, error) {
+// not drift with the clock), or a live collection judged now, reporting to
+// progress (which may be nil). A --from file that cannot be read or is not a
+// snapshot is a usage error.
+func (s Settings) loadSnapshot(ctx context.Context, progress func(collectors.Progress)) (*collectors.Snapshot, time.Time, error) {
 	switch {
 	case s.Demo:
 		snap, err := demo.Snapshot()
@@ -34,7 +35,7 @@ func (s Settings) loadSnapshot(ctx context.Context) (*collectors.Snapshot, time.
 		}
 		return snap, snap.CollectedAt, nil
 	}
-	snap, err := s.collect(ctx)
+	snap, err := s.collect(ctx, progress)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

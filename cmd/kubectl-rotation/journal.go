@@ -42,6 +42,7 @@ stderr and skipped. Needs no cluster.`,
 		RunE:         completeValidateRun(o),
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
+	registerOutputCompletion(cmd, "text", "json")
 	cmd.Flags().DurationVar(&o.since, "since", 0, "Only actions started within this `DURATION` (e.g. 24h); 0 shows all")
 	return cmd
 }

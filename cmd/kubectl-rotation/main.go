@@ -8,15 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"runtime/debug"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // version is the release version, set with
-// -ldflags "-X main.version=v1.2.3". When it is left at "dev", the main
-// module's version from the build info is used if there is one.
+// -ldflags "-X main.version=v1.2.3" (with main.commit and main.date, see
+// version.go). When it is left at "dev", the build info is used instead.
 var version = "dev"
 
 func main() {
@@ -111,14 +109,3 @@ func (e *exitError) Error() string {
 
 // Unwrap returns the wrapped error.
 func (e *exitError) Unwrap() error { return e.err }
-
-// versionString returns "<version> (<go version>)".
-func versionString() string {
-	v := version
-	if v == "dev" {
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-	}
-	return fmt.Sprintf("%s (%s)", v, runtime.Version())
-}

@@ -15,13 +15,14 @@ import (
 )
 
 // reportFormats are the formats 'report -o' accepts.
-func reportFormats() []string { return []string{"text", "markdown", "json"} }
+func reportFormats() []string { return []string{"text", "markdown", "json", "yaml"} }
 
 // reportOptions are the options of 'kubectl rotation report'.
 type reportOptions struct {
 	*globalOptions
-	source sourceOptions
-	output string
+	source   sourceOptions
+	output   string
+	progress progressOptions
 }
 
 func newReportCommand(g *globalOptions) *cobra.Command {
@@ -54,7 +55,9 @@ Exit codes:
 		RunE:         completeValidateRun(o),
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "Output format: "+strings.Join(reportFormats(), ", "))
+	registerOutputCompletion(cmd, reportFormats()...)
 	o.source.addFlags(cmd.Flags())
+	o.progress.addFlags(cmd.Flags()) // progress.go
 	return cmd
 }
 
@@ -80,7 +83,9 @@ func (o *reportOptions) Validate() error {
 func (o *reportOptions) Run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	snap, at, err := o.Settings.loadSnapshot(ctx)
+	progress, endProgress := o.progress.start(o.ErrOut)
+	snap, at, err := o.Settings.loadSnapshot(ctx, progress)
+	endProgress()
 	if err != nil {
 		return err
 	}
@@ -88,12 +93,14 @@ func (o *reportOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	r := book.NewReport(snap, at, "kubectl-rotation "+version)
+	r := book.NewReport(snap, at, "kubectl-rotation "+releaseVersion())
 	switch o.output {
 	case "json":
 		err = r.WriteJSON(o.Out)
 	case "markdown":
 		err = r.WriteMarkdown(o.Out)
+	case "yaml":
+		err = writeReportYAML(o.Out, r) // report_yaml.go
 	default:
 		err = r.WriteText(o.Out)
 	}

@@ -80,20 +80,20 @@ type rootOptions struct {
 func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	g := newGlobalOptions(streams)
 	o := &rootOptions{globalOptions: g}
+	binary, display := pluginNames(os.Args[0]) // plugin.go
 	cmd := &cobra.Command{
-		Use:     "kubectl-rotation",
+		Use:     binary,
 		Short:   "Diagnose and fix secret-rotation failures (CMEK rotation, Vault tokens, version retention, audit logs)",
 		Long:    rootLong,
 		Example: rootExample,
 		Annotations: map[string]string{
-			cobra.CommandDisplayNameAnnotation: "kubectl rotation",
+			cobra.CommandDisplayNameAnnotation: display,
 		},
-		Version:           versionString(),
-		Args:              usageArgs(cobra.NoArgs),
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
-		RunE:              completeValidateRun(o),
+		Version:       versionString(),
+		Args:          usageArgs(cobra.NoArgs),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE:          completeValidateRun(o),
 	}
 	cmd.SetVersionTemplate("kubectl-rotation {{.Version}}\n")
 	cmd.SetOut(streams.Out)
@@ -105,6 +105,8 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	g.addFlags(cmd.PersistentFlags())
 	o.source.addFlags(cmd.Flags())
 	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g), newJournalCommand(g))
+	g.setupCompletion(cmd) // completion.go
+	renameInHelp(cmd, display)
 	return cmd
 }
 
@@ -133,7 +135,7 @@ func (o *rootOptions) Run() error {
 	actorWhy := "read-only"
 	switch {
 	case s.Demo || s.From != "":
-		snap, _, err := s.loadSnapshot(context.Background())
+		snap, _, err := s.loadSnapshot(context.Background(), nil)
 		if err != nil {
 			return err
 		}

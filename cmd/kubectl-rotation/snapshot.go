@@ -16,7 +16,9 @@ import (
 // snapshotOptions are the options of 'kubectl rotation snapshot'.
 type snapshotOptions struct {
 	*globalOptions
-	output string
+	output   string
+	source   sourceOptions // --demo only: a snapshot is not replayed into a snapshot
+	progress progressOptions
 }
 
 func newSnapshotCommand(g *globalOptions) *cobra.Command {
@@ -27,19 +29,26 @@ func newSnapshotCommand(g *globalOptions) *cobra.Command {
 		Long: `Capture every signal the dashboard reads (CronJobs, Jobs, audit logs, Vault
 health and key metadata, Prometheus metrics and alerts) once, as JSON, with
 the status of each source. No secret value is read. Replay it with
-'kubectl rotation --from FILE' or 'kubectl rotation report --from FILE'.`,
-		Example:      "  kubectl rotation snapshot -o json > snap.json",
+'kubectl rotation --from FILE' or 'kubectl rotation report --from FILE'.
+With --demo it writes the built-in sample instead, as report --demo reads it.`,
+		Example: `  kubectl rotation snapshot -o json > snap.json
+
+  # The built-in sample, no cluster needed
+  kubectl rotation snapshot --demo > demo.json`,
 		Args:         usageArgs(cobra.NoArgs),
 		SilenceUsage: true,
 		RunE:         completeValidateRun(o),
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "json", "Output format: json")
+	registerOutputCompletion(cmd, "json")
+	cmd.Flags().BoolVar(&o.source.demo, "demo", false, "Write the built-in sample environment's snapshot; no cluster, Vault or Prometheus needed")
+	o.progress.addFlags(cmd.Flags()) // progress.go
 	return cmd
 }
 
 // Complete resolves the settings; see globalOptions.complete for its errors.
 func (o *snapshotOptions) Complete(_ *cobra.Command, _ []string) error {
-	return o.complete(sourceOptions{})
+	return o.complete(o.source)
 }
 
 // Validate returns an error for an unknown output format and for wrong
@@ -48,10 +57,11 @@ func (o *snapshotOptions) Validate() error {
 	if o.output != "json" {
 		return fmt.Errorf("--output %q: snapshot is written only as json", o.output)
 	}
-	return o.validate(sourceOptions{})
+	return o.validate(o.source)
 }
 
-// Run captures the snapshot and writes it as indented JSON to Out. Sources
+// Run captures the snapshot (or takes the demo's) and writes it as indented
+// JSON to Out. Sources
 // that could not be read are in the snapshot with their error, and are
 // also named on ErrOut; the exit code is 0 as long as the snapshot was
 // written. It returns an error only when the clients cannot be built or the
@@ -59,7 +69,9 @@ func (o *snapshotOptions) Validate() error {
 func (o *snapshotOptions) Run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	snap, err := o.Settings.collect(ctx)
+	progress, endProgress := o.progress.start(o.ErrOut)
+	snap, _, err := o.Settings.loadSnapshot(ctx, progress)
+	endProgress()
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // userAgent identifies the tool to the servers.
-func userAgent() string { return "kubectl-rotation/" + version }
+func userAgent() string { return "kubectl-rotation/" + releaseVersion() }
 
 // connect builds the live clients from the settings; in read-only mode every
 // client refuses mutating requests below the UI. It returns configuration
@@ -41,13 +41,13 @@ func (s Settings) collector(clients collectors.Clients) *collectors.Collector {
 	})
 }
 
-// collect takes one live snapshot.
-func (s Settings) collect(ctx context.Context) (*collectors.Snapshot, error) {
+// collect takes one live snapshot, reporting to progress (which may be nil).
+func (s Settings) collect(ctx context.Context, progress func(collectors.Progress)) (*collectors.Snapshot, error) {
 	clients, err := s.connect()
 	if err != nil {
 		return nil, err
 	}
-	return s.collector(clients).Collect(ctx), nil
+	return s.collector(clients).WithProgress(progress).Collect(ctx), nil
 }
 
 // executor builds the actions' executor over the dashboard's clients, with
