@@ -43,7 +43,8 @@ import (
 // Rows run concurrently (they share no broken server: every fault is a
 // proxy or a server of the row's own); the rows that need an environment
 // variable of their own run one by one afterwards. Each row's time is
-// logged, and a table of every row at the end.
+// logged, and a Markdown table of every row at the end (also written to
+// the file named by KR_FAULT_TABLE, when set, for docs/PERFORMANCE.md).
 
 // faultTimeout is the request timeout the rows pass (--request-timeout
 // and the config's vault/prometheus requestTimeout), to keep the suite fast.
