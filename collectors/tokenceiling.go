@@ -63,28 +63,67 @@ func (c *Collector) mountMaxTTL(ctx context.Context, mount string) (time.Duratio
 	return 0, firstErr
 }
 
+// tunes caches the auth mounts' max_lease_ttl for one collection: each
+// mount is read once, the likely ones beside the other Vault reads.
+type tunes struct {
+	c  *Collector
+	mu sync.Mutex
+	m  map[string]*tuneRead
+}
+
+type tuneRead struct {
+	once sync.Once
+	max  time.Duration
+	err  error
+}
+
+func (c *Collector) newTunes() *tunes { return &tunes{c: c, m: map[string]*tuneRead{}} }
+
+// get reads a mount's max_lease_ttl once; concurrent callers wait for the
+// one read.
+func (tu *tunes) get(ctx context.Context, mount string) (time.Duration, error) {
+	tu.mu.Lock()
+	r, ok := tu.m[mount]
+	if !ok {
+		r = &tuneRead{}
+		tu.m[mount] = r
+	}
+	tu.mu.Unlock()
+	r.once.Do(func() { r.max, r.err = tu.c.mountMaxTTL(ctx, mount) })
+	return r.max, r.err
+}
+
+// prefetch reads, beside the other Vault reads, the mounts the tokens are
+// likely from: the operator's token's, and the Kubernetes auth mount the
+// orchestrator logs in through.
+func (tu *tunes) prefetch(ctx context.Context, op *TokenInfo) {
+	var wg sync.WaitGroup
+	for _, mount := range []string{authMountOf(op), tu.c.cfg.Vault.KubernetesAuthMount} {
+		if mount == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = tu.get(ctx, mount)
+		}()
+	}
+	wg.Wait()
+}
+
+func authMountOf(t *TokenInfo) string {
+	if t == nil || (t.TTL == 0 && t.ExpireTime == nil) {
+		return "" // no expiry: no ceiling to read
+	}
+	return authMount(t.Path)
+}
+
 // tokenCeilings works out, for the operator's and the orchestrator's
 // tokens, the ceiling no renewal can pass (TokenInfo.MaxTTL, CeilingAt).
-func (c *Collector) tokenCeilings(ctx context.Context, d *VaultData) {
-	type tune struct {
-		max time.Duration
-		err error
-	}
-	var mu sync.Mutex
-	tunes := map[string]*tune{}
-	mountMax := func(mount string) (time.Duration, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if tu, ok := tunes[mount]; ok {
-			return tu.max, tu.err
-		}
-		m, err := c.mountMaxTTL(ctx, mount)
-		tunes[mount] = &tune{m, err}
-		return m, err
-	}
+func (c *Collector) tokenCeilings(ctx context.Context, d *VaultData, tu *tunes) {
 	for _, t := range []*TokenInfo{d.OperatorToken, d.OrchestratorToken} {
 		if t != nil {
-			tokenCeiling(t, d.Role, mountMax)
+			tokenCeiling(t, d.Role, func(mount string) (time.Duration, error) { return tu.get(ctx, mount) })
 		}
 	}
 }

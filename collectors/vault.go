@@ -75,6 +75,8 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
+	tunes := c.newTunes() // tokenceiling.go: the auth mounts' max TTLs, read beside the rest
+	g.Go(func() error { tunes.prefetch(gctx, d.OperatorToken); return nil })
 	g.Go(func() error {
 		tenants, scan, err := c.scanTenants(gctx)
 		mu.Lock()
@@ -105,7 +107,7 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 		return nil
 	})
 	_ = g.Wait()
-	c.tokenCeilings(ctx, d) // tokenceiling.go
+	c.tokenCeilings(ctx, d, tunes) // tokenceiling.go
 
 	pol, err := c.readPolicy(ctx, d)
 	d.Policy = pol
