@@ -102,7 +102,7 @@ func TestCollect_TenantKeyState(t *testing.T) {
 		}
 	}
 	f, _ := a.Finding(runbook.ScenarioRetentionOverflow)
-	if f.Status != runbook.StatusActive || f.Severity != runbook.SeverityCritical || !strings.HasPrefix(f.Summary, "Encryption key not found") {
+	if f.Status != runbook.StatusActive || f.Severity != runbook.SeverityCritical || !strings.HasPrefix(f.Summary, "key unavailable: 3 tenants (t-a, t-b, t-d); tenant t-a: current key version 7 soft-deleted") {
 		t.Errorf("scenario 4 %s %s: %q", f.Status, f.Severity, f.Summary)
 	}
 

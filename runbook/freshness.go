@@ -270,9 +270,11 @@ func (t *triage) staleSignals() []StaleSignal {
 			if m.Error != "" {
 				continue
 			}
-			if why := t.metricStaleNow(m); why != "" {
-				out = append(out, StaleSignal{Kind: StaleMetric, Name: m.Name, Detail: why, NewestAt: newestSample(m)})
+			why := t.metricStaleNow(m)
+			if why == "" || strings.HasPrefix(why, m.Name+" is stale: target ") {
+				continue // current, or stale only because its target is, which is listed with its metrics
 			}
+			out = append(out, StaleSignal{Kind: StaleMetric, Name: m.Name, Detail: why, NewestAt: newestSample(m)})
 		}
 		for i := range p.Targets {
 			tg := &p.Targets[i]

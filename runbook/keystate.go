@@ -273,7 +273,7 @@ func (t *triage) keyLossVerdict(ss symptoms, v verdict) verdict {
 	if len(losses) > 1 {
 		obs = fmt.Sprintf("%d tenants (%s); %s", len(losses), listSome(ids, 8), obs)
 	}
-	ss.present(symptomKeyLost, Evidence{Source: collectors.SourceVault, Fact: impactKeyNotFound, Observed: obs})
+	ss.present(symptomKeyLost, Evidence{Source: collectors.SourceVault, Fact: "key unavailable", Observed: obs})
 	v.status, v.severity = StatusActive, SeverityCritical
 	for _, id := range ids {
 		if !slices.Contains(v.tenants, id) {

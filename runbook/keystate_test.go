@@ -119,7 +119,7 @@ func TestTriage_KeyState(t *testing.T) {
 			sy := symptom(t, f, symptomKeyLost)
 			switch {
 			case tc.severity == SeverityCritical:
-				if f.Status != StatusActive || f.Severity != SeverityCritical || sy.State != SymptomPresent || !strings.HasPrefix(f.Summary, "Encryption key not found: ") {
+				if f.Status != StatusActive || f.Severity != SeverityCritical || sy.State != SymptomPresent || !strings.HasPrefix(f.Summary, "key unavailable: ") {
 					t.Errorf("scenario 4 %s %s (%s), symptom %s; want active, critical, led by the lost key", f.Status, f.Severity, f.Summary, sy.State)
 				}
 				for _, id := range tc.tenants {
