@@ -371,6 +371,9 @@ type LogSource struct {
 	Bytes     int64  `json:"bytes"`
 	Truncated bool   `json:"truncated"`
 	Error     string `json:"error,omitempty"`
+	// Parsed counts this pod's lines: read, not JSON, oversized, rotation
+	// events, so a reader sees when evidence was partly unreadable.
+	Parsed auditlog.LineCounts `json:"parsed"`
 	// Started is when the container whose log was read started: a restart
 	// begins a new log, and what the earlier run wrote is not read.
 	Started *time.Time `json:"started,omitempty"`
