@@ -82,6 +82,27 @@ func openStep(m Model, n, s int) Model {
 	return m
 }
 
+// openAction opens scenario n's walkthrough with the step of the action
+// selected, wherever the runbook puts it.
+func openAction(tb testing.TB, m Model, n int, action string) Model {
+	tb.Helper()
+	for i := 1; i < n; i++ {
+		m = keys(m, "down")
+	}
+	m = keys(m, "enter")
+	f, _ := m.st.assess.Finding(m.scenario.id)
+	for i, st := range m.st.book.StepsFor(f) {
+		if st.Action == action {
+			for range i {
+				m = keys(m, "down")
+			}
+			return m
+		}
+	}
+	tb.Fatalf("scenario %d has no step with action %s", n, action)
+	return m
+}
+
 func press(m Model, k string) (Model, tea.Cmd) {
 	next, cmd := m.Update(keyMsg(k))
 	return next.(Model), cmd
@@ -149,7 +170,7 @@ func TestAction_Flow(t *testing.T) {
 
 	t.Run("destructive needs the name typed", func(t *testing.T) {
 		fa := &fakeActor{}
-		m := openStep(liveDemo(t, fa), 4, 3) // retention overflow → trim one tenant
+		m := openAction(t, liveDemo(t, fa), 4, runbook.ActionTrimVersions) // retention overflow → trim one tenant
 		m.reason = "over retention"
 		m, cmd := press(m, "a")
 		m = runCmd(m, cmd)
