@@ -92,7 +92,8 @@ func (c *Collector) collectLogs(ctx context.Context) (*LogsData, Status) {
 		err = readAuditLog(ctx, agg, &p, cr, &src)
 		rc.Close()
 		src.Bytes, src.Truncated = cr.n, cr.n >= auditLogLimitBytes
-		src.Parsed = agg.Counts().Sub(before)
+		parsed := agg.Counts().Sub(before)
+		src.Parsed = &parsed
 		if err != nil { // the aggregator's error names the pod already
 			src.Error = err.Error()
 			probs.add("log "+n, src.Error)

@@ -372,8 +372,10 @@ type LogSource struct {
 	Truncated bool   `json:"truncated"`
 	Error     string `json:"error,omitempty"`
 	// Parsed counts this pod's lines: read, not JSON, oversized, rotation
-	// events, so a reader sees when evidence was partly unreadable.
-	Parsed auditlog.LineCounts `json:"parsed"`
+	// events, so a reader sees when evidence was partly unreadable; nil
+	// when the log was not read (or in a snapshot taken before the counts
+	// were recorded).
+	Parsed *auditlog.LineCounts `json:"parsed,omitempty"`
 	// Started is when the container whose log was read started: a restart
 	// begins a new log, and what the earlier run wrote is not read.
 	Started *time.Time `json:"started,omitempty"`

@@ -353,10 +353,14 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 				note += fmt.Sprintf(" (restarted %s)", plural(int(p.Restarts), "time"))
 			}
 		}
+		lines, events, notJSON, oversized := "?", "?", "?", "?" // not read, or not recorded in this snapshot
+		if c := p.Parsed; c != nil {
+			lines, events, notJSON, oversized = fmt.Sprint(c.Lines), fmt.Sprint(c.Events), fmt.Sprint(c.NotJSON), fmt.Sprint(c.Oversized)
+		}
 		if md {
-			fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %s |\n", p.Pod, p.Parsed.Lines, p.Parsed.Events, p.Parsed.NotJSON, p.Parsed.Oversized, mdEscape(note))
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", p.Pod, lines, events, notJSON, oversized, mdEscape(note))
 		} else {
-			fmt.Fprintf(b, "  %-40s %7d lines %6d events %5d not JSON %4d oversized  %s\n", p.Pod, p.Parsed.Lines, p.Parsed.Events, p.Parsed.NotJSON, p.Parsed.Oversized, note)
+			fmt.Fprintf(b, "  %-40s %7s lines %6s events %5s not JSON %4s oversized  %s\n", p.Pod, lines, events, notJSON, oversized, note)
 		}
 	}
 }
