@@ -107,7 +107,7 @@ func (l *Lab) EnvScript() string {
 export VAULT_ADDR=%s
 export VAULT_TOKEN="$(cat %s)"
 export PROMETHEUS_URL=%s
-# kubectl-rotation --namespace %s --prometheus-url "$PROMETHEUS_URL"
+# then: go run ./cmd/kubectl-rotation (or: snapshot -o json, report); the context's namespace is %s
 `, l.Kubeconfig, l.Vault.Addr, l.TokenFile, l.Prometheus.URL, l.Namespace)
 }
 
