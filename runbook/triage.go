@@ -1151,6 +1151,7 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		return verdict{status: StatusClear, severity: SeverityNone}
 	}
 	var tenants []string
+	stillShort := false
 	if newest.Reason == "DeadlineExceeded" {
 		e := jobEvidence(newest, "latest rotation Job")
 		if newest.ActiveDeadlineSeconds != nil {
@@ -1182,6 +1183,13 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		} else {
 			ss.unknown("partial-coverage", "the Job has no start time")
 		}
+	} else if ev, ok := t.deadlineStillShort(jobs); ok {
+		// a later, shorter run (the missed tenants only, say) does not clear
+		// a scheduled run killed at its deadline: the cause is gone only
+		// when the CronJob's deadline covers a full run
+		stillShort = true
+		ss.present("deadline-exceeded", ev)
+		ss.absent("partial-coverage")
 	} else {
 		obs := "Job " + newest.Name + " " + newest.Outcome
 		th := ""
@@ -1218,7 +1226,7 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	}
 	var v verdict
 	switch {
-	case newest.Reason == "DeadlineExceeded":
+	case newest.Reason == "DeadlineExceeded" || stillShort:
 		v = verdict{status: StatusActive, severity: SeverityCritical}
 	case ss.is("deadline-exceeded", SymptomPresent):
 		v = verdict{status: StatusSuspected, severity: SeverityWarning}
@@ -1227,6 +1235,49 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	}
 	v.tenants = tenants
 	return v
+}
+
+// deadlineStillShort finds the newest scheduled rotation run that was
+// killed at its deadline while running (no scheduled run succeeded since)
+// and says whether the CronJob's deadline still does not cover a full run:
+// the killed run's time scaled by the share of tenants it reached, or, when
+// that is unknown, more than the killed run was given.
+func (t *triage) deadlineStillShort(jobs []collectors.Job) (Evidence, bool) {
+	var last *collectors.Job
+	for i := range jobs { // newest first
+		j := &jobs[i]
+		if !j.Manual && (j.Outcome == collectors.OutcomeSucceeded || j.Outcome == collectors.OutcomeFailed) {
+			last = j
+			break
+		}
+	}
+	if last == nil || !timedOut(last, t.now) || last.Started == nil || last.Finished == nil {
+		return Evidence{}, false
+	}
+	cj, why := t.cronJob(collectors.RoleRotation)
+	if why != "" || cj.ActiveDeadlineSeconds == nil {
+		return Evidence{}, false // no deadline any more, or cannot tell (its symptom says so elsewhere)
+	}
+	ran := last.Finished.Sub(*last.Started)
+	if last.ActiveDeadlineSeconds != nil {
+		ran = time.Duration(*last.ActiveDeadlineSeconds) * time.Second
+	}
+	need, how := ran+time.Second, "more than the killed run had"
+	if a, why := t.audit(); why == "" {
+		all := t.allTenants(a)
+		if reached, _ := t.reachedInRun(a, last); len(reached) > 0 && len(all) > len(reached) {
+			need = time.Duration(float64(ran) * float64(len(all)) / float64(len(reached)))
+			how = fmt.Sprintf("%d tenants at the pace of %d in %s", len(all), len(reached), roundDur(ran))
+		}
+	}
+	have := time.Duration(*cj.ActiveDeadlineSeconds) * time.Second
+	if have >= need {
+		return Evidence{}, false
+	}
+	at := *last.Finished
+	return Evidence{Source: collectors.SourceKubernetes, Fact: "last scheduled run " + last.Name + " killed at its deadline; no scheduled run succeeded since",
+		Observed:  fmt.Sprintf("CronJob %s activeDeadlineSeconds %d (%s), a full run needs about %s (%s)", cj.Name, *cj.ActiveDeadlineSeconds, roundDur(have), roundDur(need), how),
+		Threshold: fmt.Sprintf("activeDeadlineSeconds >= %d", int64(need.Seconds()+0.5)), At: &at}, true
 }
 
 // reachedInRun returns the tenants a run reached — a successful rotation

@@ -336,3 +336,50 @@ func TestTriage_RenewalsFlat(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_TimeoutNotClearedBySideEffect: a short manual run after a
+// scheduled run was killed at its deadline does not clear Scenario 5 while
+// the CronJob's deadline still cannot hold a full run; raising it does.
+func TestTriage_TimeoutNotClearedBySideEffect(t *testing.T) {
+	killedThenManual := func(cjDeadline int64) snapOpt {
+		return func(s *collectors.Snapshot) {
+			j := jobOf(t, s, collectors.RoleRotation)
+			j.Outcome, j.Reason, j.Finished = collectors.OutcomeFailed, "DeadlineExceeded", before(9*time.Hour+50*time.Minute) // 600s
+			for i, id := range tenantIDs(10) {
+				if i >= 6 { // the killed run reached 6 of 10
+					ts := s.Logs.Audit.Tenants[id]
+					ts.LastSuccess = before(34 * time.Hour)
+					s.Logs.Audit.Tenants[id] = ts
+					s.Vault.Tenants[i].CurrentCreated = before(34 * time.Hour)
+				}
+			}
+			// then a manual run of the missed tenants: a second
+			start := before(time.Hour)
+			manual := collectors.Job{Name: "manual-rotation-1", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Manual: true,
+				Outcome: collectors.OutcomeSucceeded, Created: *start, Started: start, Finished: before(time.Hour - time.Second), Succeeded: 1,
+				ActiveDeadlineSeconds: ptr(cjDeadline)}
+			s.Kubernetes.Jobs = append([]collectors.Job{manual}, s.Kubernetes.Jobs...)
+			cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = ptr(cjDeadline)
+		}
+	}
+	cases := map[string]struct {
+		deadline int64
+		active   bool
+	}{
+		"deadline unchanged":          {600, true},
+		"raised, still short of 1000": {900, true},
+		"raised to cover a full run":  {1800, false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, killedThenManual(tc.deadline)), testNow)
+			f := finding(t, a, ScenarioBatchTimeout)
+			if got := f.Status == StatusActive; got != tc.active {
+				t.Errorf("%s (%s), want active %v", f.Status, f.Summary, tc.active)
+			}
+			if tc.active && !strings.Contains(f.Summary, "a full run needs about 16m") {
+				t.Errorf("summary %q does not say what a full run needs", f.Summary)
+			}
+		})
+	}
+}
