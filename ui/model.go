@@ -242,6 +242,28 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd, _ := m.modalMsg(msg)
 		return m, cmd
 	case tea.KeyMsg:
+		if keys := splitRunes(msg); keys != nil && !m.textFocus() {
+			// keys typed fast arrive in one read as one message: each is a
+			// key of its own (jjj moves three rows, 3j switches view then
+			// moves), unless text is being typed or pasted
+			var cmds []tea.Cmd
+			var next tea.Model = m
+			for _, k := range keys {
+				var cmd tea.Cmd
+				next, cmd = next.(Model).Update(k)
+				cmds = append(cmds, cmd)
+				if next.(Model).textFocus() {
+					// the rest is text for the field that just opened
+					rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[len(cmds):]}
+					if len(rest.Runes) > 0 {
+						next, cmd = next.(Model).Update(rest)
+						cmds = append(cmds, cmd)
+					}
+					break
+				}
+			}
+			return next, tea.Batch(cmds...)
+		}
 		if m.modal.stage != stageNone {
 			typing := m.modal.stage == stageValue || m.modal.stage == stageReason || m.modal.stage == stageTypeName
 			if msg.Type == tea.KeyCtrlC || (!typing && m.modal.stage != stageRunning && key.Matches(msg, m.st.keys.Quit)) {
@@ -357,6 +379,30 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m.updateView(msg)
+}
+
+// splitRunes returns a message of several runes typed at once as one key
+// message per rune, or nil when it is one key, a paste, or text for a field
+// (textFocus is checked by the caller for every rune after the first).
+func splitRunes(msg tea.KeyMsg) []tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || msg.Paste || len(msg.Runes) < 2 {
+		return nil
+	}
+	out := make([]tea.KeyMsg, len(msg.Runes))
+	for i, r := range msg.Runes {
+		out[i] = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+	}
+	return out
+}
+
+// textFocus reports whether keys are text now: a field of the action
+// modal, or a view's filter.
+func (m Model) textFocus() bool {
+	switch m.modal.stage {
+	case stageValue, stageReason, stageTypeName:
+		return true
+	}
+	return m.typing()
 }
 
 // typing reports whether the view in focus is reading text.
