@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
@@ -625,11 +626,19 @@ func (m Model) fullHelp() string {
 
 // --- layout helpers ---
 
+// truncate cuts each line of s to w cells, ending a cut line with "…" so
+// that nothing is cut without a sign.
 func truncate(s string, w int) string {
 	if w <= 0 {
 		return s
 	}
-	return lipgloss.NewStyle().MaxWidth(w).Render(s)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func padRight(s string, w int) string {
