@@ -289,6 +289,12 @@ func TestVars_Render(t *testing.T) {
 		if got != want {
 			t.Errorf("vars\n  %+v\nwant\n  %+v", got, want)
 		}
+		// an affected tenant comes from the evidence only, never a tenant picked
+		// at random: without one, the step shows the placeholder
+		if got := v.Render("{{.AffectedTenant}}"); got != "<tenant-id>" {
+			t.Errorf("affected tenant with none named: %q, want <tenant-id>", got)
+		}
+		v = v.ForTenants([]string{"t01"})
 		for where, text := range renderAll(b, v) {
 			if strings.Contains(text, "template error") || strings.Contains(text, "<no value>") {
 				t.Errorf("%s: %q", where, text)

@@ -28,21 +28,25 @@ type Vars struct {
 	TenantPathExample      string
 	TenantPathOfT          string // the tenant path with $t for the tenant, for shell loops
 	TenantExample          string
-	TenantEnv              string
-	RetentionVersions      int
-	Policy                 string
-	PolicyText             string
-	AuthMount              string
-	AuthRole               string
-	OrchestratorAccessor   string
-	FailedJob              string
-	FailedRotationJob      string
-	FailedCleanupJob       string
-	MetricTokenExpiry      string
-	MetricTokenRenewals    string
-	MetricRotations        string
-	MetricRotationsFailed  string
-	OverdueDays            int
+	// AffectedTenant is the first tenant the evidence names, else the
+	// visible placeholder <tenant-id>: never a tenant picked at random for
+	// a step that changes something for "an affected tenant".
+	AffectedTenant        string
+	TenantEnv             string
+	RetentionVersions     int
+	Policy                string
+	PolicyText            string
+	AuthMount             string
+	AuthRole              string
+	OrchestratorAccessor  string
+	FailedJob             string
+	FailedRotationJob     string
+	FailedCleanupJob      string
+	MetricTokenExpiry     string
+	MetricTokenRenewals   string
+	MetricRotations       string
+	MetricRotationsFailed string
+	OverdueDays           int
 	// Stamp makes names of Jobs created by hand unique (yyyymmdd-hhmmss,
 	// the stamp the actions use for the same Jobs).
 	Stamp string
@@ -90,6 +94,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		VaultAddr:              orPlaceholder(s.VaultAddr, "vault-addr"),
 		KVMount:                c.Vault.KVMount,
 		TenantExample:          "<tenant-id>",
+		AffectedTenant:         "<tenant-id>",
 		TenantEnv:              c.Kubernetes.TenantEnv,
 		RetentionVersions:      c.Vault.RetentionVersions,
 		Policy:                 c.Vault.Policy,
@@ -158,7 +163,7 @@ func (v Vars) ForTenants(tenants []string) Vars {
 		return v
 	}
 	v.TenantPathExample = strings.Replace(v.TenantPathOfT, "$t", tenants[0], 1)
-	v.TenantExample = tenants[0]
+	v.TenantExample, v.AffectedTenant = tenants[0], tenants[0]
 	return v
 }
 
