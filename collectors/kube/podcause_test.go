@@ -200,6 +200,7 @@ func TestExplainLog(t *testing.T) {
 		})
 	}
 }
+
 func TestCollectKubernetes_JobPodEvidence(t *testing.T) {
 	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "cmek-rotation", Namespace: "ns", UID: types.UID("cj-uid")},
 		Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *"}}
