@@ -26,7 +26,7 @@ import (
 // maxLogsPerCronJob bounds the Job logs read per CronJob (failed ones first).
 const maxLogsPerCronJob = 3
 
-// kubeErr words a Kubernetes API error for a person (errtext.go has the
+// KubeErr words a Kubernetes API error for a person (errtext.go has the
 // connection faults): what was attempted, which component failed, and
 // what to do. An error the API server answered is never worded as the API
 // server being unreachable, even when its text (a kubelet's dial error)
@@ -58,7 +58,7 @@ func KubeErr(what string, err error) string {
 	return fmt.Sprintf("%s: %s", what, detail)
 }
 
-// kubeLogErr words a failed pods/log read. The API server proxies a log
+// KubeLogErr words a failed pods/log read. The API server proxies a log
 // from the pod's node: when it answered that the kubelet could not be
 // reached, the node's kubelet is named, not the API server.
 func KubeLogErr(pod, node string, err error) string {

@@ -47,7 +47,7 @@ type KubeCredential struct {
 	CertError string `json:"certError,omitempty"`
 }
 
-// describeKubeCredential reads the credential's kind from the client
+// DescribeKubeCredential reads the credential's kind from the client
 // configuration and, for a client certificate, its subject and NotAfter.
 func DescribeKubeCredential(cfg *rest.Config) KubeCredential {
 	var k KubeCredential

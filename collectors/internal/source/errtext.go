@@ -1,3 +1,5 @@
+// Package source holds what the source sub-packages share: the wording of
+// network errors, the problems of a partial read, the List page size.
 package source
 
 import (
@@ -16,12 +18,12 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
-// netFault is what went wrong on the way to a server, as far as the error
+// NetFault is what went wrong on the way to a server, as far as the error
 // tells; kubeErr, vaultErr and promErr word each for their server.
-type netFault int
+type NetFault int
 
 const (
-	faultOther       netFault = iota
+	faultOther       NetFault = iota
 	FaultRefused              // nothing listens at the address
 	FaultTimeout              // no answer within the deadline
 	FaultCanceled             // the caller gave up (the dashboard quit)
@@ -32,10 +34,10 @@ const (
 	FaultUnreachable          // no route to the address
 )
 
-// classifyNet tells what err says about the connection. It looks at the
+// ClassifyNet tells what err says about the connection. It looks at the
 // error chain first and at the text second, because servers that proxy
 // (the API server to a kubelet) forward the text of their own dial errors.
-func ClassifyNet(err error) netFault {
+func ClassifyNet(err error) NetFault {
 	if err == nil {
 		return faultOther
 	}
@@ -79,7 +81,7 @@ func ClassifyNet(err error) netFault {
 // server forwards that text.
 var requestURL = regexp.MustCompile(`\b(?:Get|Head|Post|Put|Patch|Delete|GET|HEAD|POST|PUT|PATCH|DELETE) "([^"]*)": `)
 
-// errDetail returns err's text without request URLs: the client's
+// ErrDetail returns err's text without request URLs: the client's
 // `Get "https://h:p/v1/sys/health?seven=query&parameters=…": dial tcp h:p:
 // connect: connection refused` becomes `dial tcp h:p: connect: connection
 // refused`, and a cause that does not name the address (EOF, a TLS error)
@@ -99,7 +101,7 @@ func ErrDetail(err error) string {
 	return StripRequestURLs(err.Error())
 }
 
-// stripRequestURLs replaces each request-URL prefix in s by the URL's
+// StripRequestURLs replaces each request-URL prefix in s by the URL's
 // host:port, or by nothing when the text after it names that address
 // already (a dial error).
 func StripRequestURLs(s string) string {
@@ -148,17 +150,21 @@ func dialAddress(s string) string {
 	return ""
 }
 
-// problems collects the parts of a source that failed.
+// Problems collects the parts of a source that failed.
 type Problems struct{ List []collectors.Problem }
 
+// Add records that a part failed, with the message a person reads.
 func (p *Problems) Add(part, msg string) {
 	p.List = append(p.List, collectors.Problem{Part: part, Error: msg})
 }
+
+// Sorted returns the problems ordered by part.
 func (p *Problems) Sorted() []collectors.Problem {
 	sort.SliceStable(p.List, func(i, j int) bool { return p.List[i].Part < p.List[j].Part })
 	return p.List
 }
 
+// JoinNote joins two notes with "; ", either of which may be empty.
 func JoinNote(a, b string) string {
 	if a == "" {
 		return b
@@ -166,5 +172,5 @@ func JoinNote(a, b string) string {
 	return a + "; " + b
 }
 
-// pageSize is the List page size (continue tokens page through the rest).
+// PageSize is the List page size (continue tokens page through the rest).
 const PageSize = 250

@@ -76,7 +76,7 @@ func TestErrDetail(t *testing.T) {
 func TestClassifyNet(t *testing.T) {
 	tests := map[string]struct {
 		err  error
-		want netFault
+		want NetFault
 	}{
 		"refused":       {dialRefused("Get", "http://127.0.0.1:1/x", "127.0.0.1:1"), FaultRefused},
 		"refused text":  {errors.New("dial tcp 10.0.0.1:10250: connect: connection refused"), FaultRefused},
