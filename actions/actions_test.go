@@ -22,6 +22,7 @@ import (
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -240,7 +241,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		if _, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 62), ""); !errors.Is(err, actions.ErrReadOnly) {
 			t.Errorf("executor read-only: %v", err)
 		}
-		clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, ReadOnly: true})
+		clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -634,11 +635,11 @@ func TestActions_TriggeredRotationRuns(t *testing.T) {
 	ctx := context.Background()
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	c := connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
 	book := runbook.MustDefault()
 	check := func() runbook.CheckState {
 		s := c.Collect(ctx)
@@ -692,11 +693,11 @@ func TestScenario1_FixedAndVerified(t *testing.T) {
 	ctx := context.Background()
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	c := connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
 	status := func() (runbook.Status, *collectors.Snapshot) {
 		s := c.Collect(ctx)
 		f, _ := runbook.Triage(s, s.CollectedAt).Finding(runbook.ScenarioRotationJobFailing)

@@ -6,30 +6,8 @@ import (
 	"sync"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
-
-// Clients are the connections to the sources. A nil client means the source
-// is not configured; its Status says so (StateSkipped) and it is never
-// counted as healthy.
-type Clients struct {
-	Kube  kubernetes.Interface
-	Vault *vault.Client
-	// Prometheus is the query API, reached directly or through the API
-	// server's service proxy; PrometheusTarget says which, for display.
-	Prometheus       promv1.API
-	PrometheusTarget string
-	// VaultTokenSource says where the operator's Vault token came from
-	// (VAULT_TOKEN, ~/.vault-token), never the token itself.
-	VaultTokenSource string
-	// KubeCredential describes the kubeconfig's credential (its kind, a
-	// client certificate's expiry, the exec plugin), never the secret.
-	KubeCredential KubeCredential
-}
 
 // Options describe what to collect.
 type Options struct {
@@ -45,6 +23,10 @@ type Options struct {
 	Progress func(Progress)
 	// Now returns the time stamped on the snapshot (default time.Now).
 	Now func() time.Time
+	// VaultAddr and PrometheusTarget say where Vault and Prometheus were
+	// reached, for display ("" when not configured).
+	VaultAddr        string
+	PrometheusTarget string
 }
 
 // PartDone is the Part of the Progress that Collect reports when a source
@@ -59,24 +41,45 @@ type Progress struct {
 	Total  int
 }
 
-// Collector reads the sources. It holds no state between collections and
-// is safe for concurrent use.
-type Collector struct {
-	clients   Clients
-	cfg       config.Config
-	namespace string
-	opts      Options
+// Env is what a source is given for one collection.
+type Env struct {
+	Config    config.Config
+	Namespace string
+	// Context is the kubeconfig context name, for display.
+	Context string
+	// Now returns the current time (never nil).
+	Now func() time.Time
+	// Progress reports how far the source has got (never nil).
+	Progress func(Progress)
 }
 
-// New returns a Collector for the clients and options.
-func New(c Clients, o Options) *Collector {
+// Source reads one dependency (Kubernetes, pod logs, Vault, Prometheus).
+// Collect never fails as a whole: the Part's Status carries the source's
+// own error; a source that is not configured says so (StateSkipped). The
+// Collector stamps the Status's Source, Latency and CollectedAt, and bounds
+// ctx by the source timeout.
+type Source interface {
+	// Name is the source's name in the Snapshot (SourceKubernetes, …).
+	Name() string
+	Collect(ctx context.Context, env Env) Part
+}
+
+// Collector reads the registered sources. It holds no state between
+// collections and is safe for concurrent use.
+type Collector struct {
+	sources []Source
+	opts    Options
+}
+
+// New returns a Collector for the sources (in display order) and options.
+func New(sources []Source, o Options) *Collector {
 	if o.SourceTimeout <= 0 {
 		o.SourceTimeout = 60 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Collector{clients: c, cfg: o.Config, namespace: o.Namespace, opts: o}
+	return &Collector{sources: sources, opts: o}
 }
 
 func (c *Collector) progress(p Progress) {
@@ -85,22 +88,25 @@ func (c *Collector) progress(p Progress) {
 	}
 }
 
-// Sources lists the source names in display order.
+// Sources lists the source names in display order: those the Snapshot has
+// a field for.
 func Sources() []string {
 	return []string{SourceKubernetes, SourceLogs, SourceVault, SourcePrometheus}
 }
 
-// Collect reads every source concurrently and returns the snapshot; it never
-// fails as a whole: each source's Status carries its own error. With
-// Options.Progress set, each source's end is reported as Part PartDone.
+// Collect reads every registered source concurrently and returns the
+// snapshot; it never fails as a whole: each source's Status carries its own
+// error. With Options.Progress set, each source's end is reported as Part
+// PartDone.
 func (c *Collector) Collect(ctx context.Context) *Snapshot {
 	s := c.newSnapshot()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, name := range Sources() {
+	for _, src := range c.sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			name := src.Name()
 			part := c.CollectSource(ctx, name)
 			c.progress(Progress{Source: name, Part: PartDone, Done: 1, Total: 1})
 			mu.Lock()
@@ -118,18 +124,11 @@ func (c *Collector) newSnapshot() *Snapshot {
 		SchemaVersion:    SchemaVersion,
 		CollectedAt:      c.opts.Now().UTC(),
 		Context:          c.opts.Context,
-		Namespace:        c.namespace,
-		VaultAddr:        c.vaultAddr(),
-		PrometheusTarget: c.clients.PrometheusTarget,
-		Config:           c.cfg,
+		Namespace:        c.opts.Namespace,
+		VaultAddr:        c.opts.VaultAddr,
+		PrometheusTarget: c.opts.PrometheusTarget,
+		Config:           c.opts.Config,
 	}
-}
-
-func (c *Collector) vaultAddr() string {
-	if c.clients.Vault == nil {
-		return ""
-	}
-	return c.clients.Vault.Address()
 }
 
 // Part is one source's result, for callers (the TUI) that collect sources
@@ -144,16 +143,48 @@ type Part struct {
 
 func (p Part) mergeInto(s *Snapshot) {
 	s.Sources = append(s.Sources, p.Status)
-	switch p.Status.Source {
+	bind(p.Status.Source, s, &p, true)
+}
+
+// bind is the one place that ties a source's name to its field of the
+// Snapshot and of the Part: a new source adds its case here (and the two
+// fields). It copies the field from the part into the snapshot (toSnapshot)
+// or the other way, and reports whether the snapshot holds data for the
+// source.
+func bind(name string, s *Snapshot, p *Part, toSnapshot bool) bool {
+	switch name {
 	case SourceKubernetes:
-		s.Kubernetes = p.Kubernetes
+		return pair(toSnapshot, &s.Kubernetes, &p.Kubernetes)
 	case SourceLogs:
-		s.Logs = p.Logs
+		return pair(toSnapshot, &s.Logs, &p.Logs)
 	case SourceVault:
-		s.Vault = p.Vault
+		return pair(toSnapshot, &s.Vault, &p.Vault)
 	case SourcePrometheus:
-		s.Prometheus = p.Prometheus
+		return pair(toSnapshot, &s.Prometheus, &p.Prometheus)
 	}
+	return false
+}
+
+func pair[T any](toSnapshot bool, snap, part **T) bool {
+	if toSnapshot {
+		*snap = *part
+	} else {
+		*part = *snap
+	}
+	return *snap != nil
+}
+
+// Part returns one source's status and data from the snapshot, as the
+// source's Collect returned them.
+func (s *Snapshot) Part(name string) Part {
+	p := Part{Status: s.Source(name)}
+	bind(name, s, &p, false)
+	return p
+}
+
+// HasData reports whether the snapshot holds data for the source.
+func (s *Snapshot) HasData(name string) bool {
+	return bind(name, s, &Part{}, false)
 }
 
 // Merge puts a part into a snapshot, replacing that source's earlier
@@ -188,20 +219,10 @@ func (c *Collector) CollectSource(ctx context.Context, name string) Part {
 	defer cancel()
 	start := time.Now()
 	var p Part
-	switch name {
-	case SourceKubernetes:
-		p.Kubernetes, p.Status = c.collectKubernetes(ctx)
-	case SourceLogs:
-		p.Logs, p.Status = c.collectLogs(ctx)
-	case SourceVault:
-		p.Vault, p.Status = c.collectVault(ctx)
-	case SourcePrometheus:
-		p.Prometheus, p.Status = c.collectPrometheus(ctx)
-	default:
+	if src := c.source(name); src != nil {
+		p = src.Collect(ctx, Env{Config: c.opts.Config, Namespace: c.opts.Namespace, Context: c.opts.Context, Now: c.opts.Now, Progress: c.progress})
+	} else {
 		p.Status = Status{State: StateError, Error: "unknown source " + name}
-	}
-	if name == SourceKubernetes || name == SourceLogs {
-		c.explainKubeCredentials(ctx, &p.Status) // kubecreds.go
 	}
 	p.Status.Source = name
 	p.Status.Latency = Duration(time.Since(start))
@@ -223,4 +244,13 @@ func (c *Collector) WithProgress(f func(Progress)) *Collector {
 	cp := *c
 	cp.opts.Progress = f
 	return &cp
+}
+
+func (c *Collector) source(name string) Source {
+	for _, s := range c.sources {
+		if s.Name() == name {
+			return s
+		}
+	}
+	return nil
 }

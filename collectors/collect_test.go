@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -52,24 +53,24 @@ func seedWorld(t *testing.T, withProm bool, scenarios ...lab.Scenario) *world {
 	return w
 }
 
-type connectOpt func(*collectors.ConnectOptions)
+type connectOpt func(*connect.Options)
 
 func (w *world) collect(t *testing.T, opts ...connectOpt) *collectors.Snapshot {
 	t.Helper()
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = w.env.Vault.Addr
-	o := collectors.ConnectOptions{REST: w.env.Kube.Config, Vault: vcfg, VaultToken: w.env.Vault.RootToken, ReadOnly: true}
+	o := connect.Options{REST: w.env.Kube.Config, Vault: vcfg, VaultToken: w.env.Vault.RootToken, ReadOnly: true}
 	if w.prom != nil {
 		o.PrometheusURL = w.prom.URL
 	}
 	for _, f := range opts {
 		f(&o)
 	}
-	clients, err := collectors.Connect(o)
+	clients, err := connect.Connect(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: w.cfg, Namespace: w.ns, SourceTimeout: 30 * time.Second})
+	c := connect.New(clients, collectors.Options{Config: w.cfg, Namespace: w.ns, SourceTimeout: 30 * time.Second})
 	return c.Collect(context.Background())
 }
 
@@ -285,7 +286,7 @@ func TestCollect_Faults(t *testing.T) {
 		if err := root.Sys().Seal(); err != nil {
 			t.Fatal(err)
 		}
-		s := w.collect(t, func(o *collectors.ConnectOptions) {
+		s := w.collect(t, func(o *connect.Options) {
 			o.Vault.Address, o.VaultToken = v.Addr, v.RootToken
 		})
 		st := s.Source(collectors.SourceVault)
@@ -298,7 +299,7 @@ func TestCollect_Faults(t *testing.T) {
 	})
 
 	t.Run("vault unreachable", func(t *testing.T) {
-		s := w.collect(t, func(o *collectors.ConnectOptions) { o.Vault.Address = "http://127.0.0.1:1" })
+		s := w.collect(t, func(o *connect.Options) { o.Vault.Address = "http://127.0.0.1:1" })
 		st := s.Source(collectors.SourceVault)
 		if st.State != collectors.StateError || !strings.Contains(st.Error, "sys/health") {
 			t.Errorf("vault = %+v", st)
@@ -311,7 +312,7 @@ func TestCollect_Faults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := w.collect(t, func(o *collectors.ConnectOptions) { o.VaultToken = tok.Auth.ClientToken })
+		s := w.collect(t, func(o *connect.Options) { o.VaultToken = tok.Auth.ClientToken })
 		st := s.Source(collectors.SourceVault)
 		if st.State != collectors.StatePartial || s.Vault.OperatorToken == nil {
 			t.Fatalf("vault = %+v", st)
@@ -341,7 +342,7 @@ func TestCollect_Faults(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.Stop()
-		s := w.collect(t, func(o *collectors.ConnectOptions) { o.PrometheusURL = p.URL })
+		s := w.collect(t, func(o *connect.Options) { o.PrometheusURL = p.URL })
 		st := s.Source(collectors.SourcePrometheus)
 		if st.State != collectors.StateError || !strings.Contains(st.Error, "refused") {
 			t.Errorf("prometheus = %+v", st)
@@ -363,7 +364,7 @@ func TestCollect_Faults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := w.collect(t, func(o *collectors.ConnectOptions) { o.REST = cfg })
+		s := w.collect(t, func(o *connect.Options) { o.REST = cfg })
 		for _, src := range []string{collectors.SourceKubernetes, collectors.SourceLogs} {
 			st := s.Source(src)
 			if st.State != collectors.StateError || !strings.Contains(st.Error, "forbidden") {
@@ -408,7 +409,7 @@ func TestCollect_Faults(t *testing.T) {
 func TestConnect_ReadOnly(t *testing.T) {
 	e := testenv.Get(t)
 	ns := e.Namespace(t)
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +423,7 @@ func TestConnect_ReadOnly(t *testing.T) {
 	}
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	vclients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	vclients, err := connect.Connect(connect.Options{Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestCollect_PrometheusServiceProxy(t *testing.T) {
 	var s *collectors.Snapshot
 	deadline := time.Now().Add(40 * time.Second)
 	for {
-		s = w.collect(t, func(o *collectors.ConnectOptions) { o.PrometheusService = w.ns + "/prometheus:9090" })
+		s = w.collect(t, func(o *connect.Options) { o.PrometheusService = w.ns + "/prometheus:9090" })
 		// a proxied query can meet a transient 503 on a loaded machine (the
 		// tool reports it as partial, rightly): wait for a clean collection
 		ok := s.Source(collectors.SourcePrometheus).State == collectors.StateOK
@@ -476,13 +477,13 @@ func TestCollect_Progress(t *testing.T) {
 	w := seedWorld(t, false)
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = w.env.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: w.env.Vault.RootToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{Vault: vcfg, VaultToken: w.env.Vault.RootToken, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var got []collectors.Progress
-	c := collectors.New(clients, collectors.Options{Config: w.cfg, Namespace: w.ns, Progress: func(p collectors.Progress) {
+	c := connect.New(clients, collectors.Options{Config: w.cfg, Namespace: w.ns, Progress: func(p collectors.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, p)
@@ -525,11 +526,11 @@ func BenchmarkCollector_VaultSource(b *testing.B) {
 	cfg.Vault.KVMount = mount
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: "bench"})
+	c := connect.New(clients, collectors.Options{Config: cfg, Namespace: "bench"})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p := c.CollectSource(context.Background(), collectors.SourceVault)

@@ -19,6 +19,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -29,11 +30,11 @@ func collectVaultAs(t *testing.T, e *testenv.Env, token, source string, cfg conf
 	t.Helper()
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: token, VaultTokenSource: source, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{Vault: vcfg, VaultToken: token, VaultTokenSource: source, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return collectors.New(clients, collectors.Options{Config: cfg, Namespace: "ns", SourceTimeout: 30 * time.Second}).Collect(context.Background())
+	return connect.New(clients, collectors.Options{Config: cfg, Namespace: "ns", SourceTimeout: 30 * time.Second}).Collect(context.Background())
 }
 
 // TestCollect_OperatorTokenInvalid: an expired, a revoked and a made-up
@@ -140,11 +141,11 @@ func TestCollect_KubeCredentials(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			clients, err := collectors.Connect(collectors.ConnectOptions{REST: tc.cfg(), ReadOnly: true})
+			clients, err := connect.Connect(connect.Options{REST: tc.cfg(), ReadOnly: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := collectors.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, Context: "lab-ctx", SourceTimeout: 30 * time.Second})
+			c := connect.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, Context: "lab-ctx", SourceTimeout: 30 * time.Second})
 			for _, src := range []string{collectors.SourceKubernetes, collectors.SourceLogs} {
 				st := c.CollectSource(context.Background(), src).Status
 				t.Logf("%s: %s: %s", src, st.State, st.Error)

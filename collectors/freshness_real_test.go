@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -58,11 +59,11 @@ func TestCollect_StaleScrapeTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer prom.Stop()
-	clients, err := collectors.Connect(collectors.ConnectOptions{PrometheusURL: prom.URL, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{PrometheusURL: prom.URL, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, SourceTimeout: 20 * time.Second})
+	c := connect.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, SourceTimeout: 20 * time.Second})
 	collect := func(ready func(*collectors.Snapshot) bool) *collectors.Snapshot {
 		t.Helper()
 		deadline := time.Now().Add(40 * time.Second)

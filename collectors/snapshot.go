@@ -683,3 +683,38 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	}
 	return &s, nil
 }
+
+// NeverStarted reports whether the pod's container never ran: it waits
+// with no earlier run, or the pod has no container status at all (not
+// scheduled, or the kubelet has not got to it).
+func (p Pod) NeverStarted(container string) (ContainerState, bool) {
+	for _, c := range p.Containers {
+		if c.Name != container || c.Init {
+			continue
+		}
+		return c, c.State == "waiting" && c.StartedAt == nil && c.LastReason == "" && c.LastExitCode == nil
+	}
+	return ContainerState{Name: container}, p.Phase == "Pending" // corev1.PodPending
+}
+
+// Condition returns the pod's condition of a type, if recorded.
+func (p Pod) Condition(typ string) (PodCondition, bool) {
+	for _, c := range p.Conditions {
+		if c.Type == typ {
+			return c, true
+		}
+	}
+	return PodCondition{}, false
+}
+
+// Phrases are the runbook's log phrases highlighted in job logs.
+var Phrases = []string{
+	"Failed to rotate key for tenant",
+	"permission denied",
+	"Encryption key not found",
+	"Too many versions",
+	"Version limit exceeded",
+	"DeadlineExceeded",
+	"SIGTERM",
+	"OOMKilled",
+}

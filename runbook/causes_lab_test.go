@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -122,11 +123,11 @@ func labCollect(t *testing.T, w lab.World) *collectors.Snapshot {
 	t.Helper()
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = w.Env.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: w.Env.Kube.Config, Vault: vcfg, VaultToken: w.Env.Vault.RootToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: w.Env.Kube.Config, Vault: vcfg, VaultToken: w.Env.Vault.RootToken, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace}).Collect(context.Background())
+	return connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace}).Collect(context.Background())
 }
 
 func terminatedState(code int32, reason string) corev1.ContainerState {

@@ -10,6 +10,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -34,11 +35,11 @@ func labSnapshot(t *testing.T, scenarios ...lab.Scenario) *collectors.Snapshot {
 	t.Cleanup(p.Stop)
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: ns})
+	c := connect.New(clients, collectors.Options{Config: cfg, Namespace: ns})
 	// Prometheus evaluates rules every second from its start; two rounds
 	// after the first scrape are enough for every alert with for: 0s.
 	deadline := time.Now().Add(30 * time.Second)

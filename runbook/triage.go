@@ -151,7 +151,7 @@ func (t *triage) unreadable(src string) string {
 	st := t.s.Source(src)
 	switch st.State {
 	case collectors.StateOK, collectors.StatePartial:
-		if !t.hasData(src) {
+		if !t.s.HasData(src) {
 			return src + ": the snapshot says it was read but holds no data for it (a damaged or hand-edited snapshot?)"
 		}
 		return ""
@@ -161,20 +161,6 @@ func (t *triage) unreadable(src string) string {
 		return src + " was not collected"
 	}
 	return fmt.Sprintf("%s: %s", src, st.Error)
-}
-
-func (t *triage) hasData(src string) bool {
-	switch src {
-	case collectors.SourceKubernetes:
-		return t.s.Kubernetes != nil
-	case collectors.SourceLogs:
-		return t.s.Logs != nil
-	case collectors.SourceVault:
-		return t.s.Vault != nil
-	case collectors.SourcePrometheus:
-		return t.s.Prometheus != nil
-	}
-	return false
 }
 
 // partProblem returns the source's problem for a part, or "".

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/faults"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -108,11 +109,11 @@ func TestDashboard_Faults(t *testing.T) {
 		rc.Timeout = faultRequestTimeout
 		vcfg := vault.DefaultConfig()
 		vcfg.Address = vp.URL("http")
-		clients, err := collectors.Connect(collectors.ConnectOptions{REST: rc, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: e.Prometheus.URL, ReadOnly: true})
+		clients, err := connect.Connect(connect.Options{REST: rc, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: e.Prometheus.URL, ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: w.Namespace, SourceTimeout: faultRequestTimeout + 4*time.Second})
+		c := connect.New(clients, collectors.Options{Config: cfg, Namespace: w.Namespace, SourceTimeout: faultRequestTimeout + 4*time.Second})
 		m := New(LiveLoader{Collector: c, Timeout: faultRequestTimeout + 4*time.Second},
 			Options{Config: cfg, Namespace: w.Namespace, VaultAddr: vcfg.Address, Mode: "live", ReadOnly: true, NoColor: true})
 		began := time.Now()

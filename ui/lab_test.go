@@ -15,8 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -33,11 +33,11 @@ func TestFlow_Lab(t *testing.T) {
 	run := func(t *testing.T, vaultAddr string) *teatest.TestModel {
 		vcfg := vault.DefaultConfig()
 		vcfg.Address = vaultAddr
-		clients, err := collectors.Connect(collectors.ConnectOptions{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
+		clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: ns})
+		c := connect.New(clients, collectors.Options{Config: cfg, Namespace: ns})
 		m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: cfg, Namespace: ns, VaultAddr: vaultAddr, Mode: "live", ReadOnly: true, NoColor: true})
 		return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	}
@@ -94,11 +94,11 @@ func TestFlow_ReadOnlyProvenAtTheServers(t *testing.T) {
 	}
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: kcfg, Vault: vcfg, VaultToken: tok.Auth.ClientToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: kcfg, Vault: vcfg, VaultToken: tok.Auth.ClientToken, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
+	c := connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
 	jpath := e.TempDir(t) + "/journal.jsonl"
 	j, _ := actions.OpenJournal(jpath)
 	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}

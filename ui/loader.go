@@ -58,16 +58,6 @@ func (l SnapshotLoader) Live() bool { return false }
 // Load implements Loader.
 func (l SnapshotLoader) Load(_ context.Context, source string, _ func(collectors.Progress)) (collectors.Part, time.Time) {
 	s := l.Snapshot
-	p := collectors.Part{Status: s.Source(source)}
-	switch source {
-	case collectors.SourceKubernetes:
-		p.Kubernetes = s.Kubernetes
-	case collectors.SourceLogs:
-		p.Logs = s.Logs
-	case collectors.SourceVault:
-		p.Vault = s.Vault
-	case collectors.SourcePrometheus:
-		p.Prometheus = s.Prometheus
-	}
+	p := s.Part(source)
 	return p, s.CollectedAt
 }

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/faults"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
@@ -114,7 +115,7 @@ func TestKubeRequestTimeout(t *testing.T) {
 	if err == nil || took > 1500*time.Millisecond {
 		t.Fatalf("got %v after %v, want a timeout after about 1s", err, took)
 	}
-	snap := collectors.New(clients, collectors.Options{Config: s.Config, Namespace: "ns", SourceTimeout: 3 * time.Second}).CollectSource(context.Background(), collectors.SourceKubernetes)
+	snap := connect.New(clients, collectors.Options{Config: s.Config, Namespace: "ns", SourceTimeout: 3 * time.Second}).CollectSource(context.Background(), collectors.SourceKubernetes)
 	if snap.Status.State == collectors.StateOK || !strings.Contains(snap.Status.Error, "did not answer in time") {
 		t.Errorf("got %s %q, want an error saying the API server did not answer in time", snap.Status.State, snap.Status.Error)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 )
 
@@ -16,8 +17,8 @@ func userAgent() string { return "kubectl-rotation/" + releaseVersion() }
 // client refuses mutating requests below the UI. It returns configuration
 // errors (bad Prometheus URL or service form, a bad Vault TLS setting) as
 // usage errors: Connect contacts nothing.
-func (s Settings) connect() (collectors.Clients, error) {
-	o := collectors.ConnectOptions{
+func (s Settings) connect() (connect.Clients, error) {
+	o := connect.Options{
 		REST:             s.RESTConfig,
 		Vault:            s.Vault.Config,
 		VaultToken:       s.Vault.Token.Reveal(),
@@ -30,13 +31,13 @@ func (s Settings) connect() (collectors.Clients, error) {
 	if s.Prometheus.Service != "" {
 		o.PrometheusService = fmt.Sprintf("%s/%s:%s", s.Prometheus.Namespace, s.Prometheus.Service, s.Prometheus.Port)
 	}
-	c, err := collectors.Connect(o)
+	c, err := connect.Connect(o)
 	return c, usage(err)
 }
 
 // collector returns a Collector over the clients.
-func (s Settings) collector(clients collectors.Clients) *collectors.Collector {
-	return collectors.New(clients, collectors.Options{
+func (s Settings) collector(clients connect.Clients) *collectors.Collector {
+	return connect.New(clients, collectors.Options{
 		Config: s.Config, Namespace: s.Namespace, Context: s.Context, SourceTimeout: s.SourceTimeout,
 	})
 }
@@ -53,7 +54,7 @@ func (s Settings) collect(ctx context.Context, progress func(collectors.Progress
 // executor builds the actions' executor over the dashboard's clients, with
 // the journal; when the journal cannot be opened the actions are off and
 // the reason says why (nothing may run unrecorded).
-func (s Settings) executor(clients collectors.Clients) (ui.Actor, string) {
+func (s Settings) executor(clients connect.Clients) (ui.Actor, string) {
 	j, err := actions.OpenJournal(s.Journal)
 	if err != nil {
 		return nil, err.Error() + " (pass --journal FILE)"

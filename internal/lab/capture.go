@@ -8,6 +8,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
@@ -18,13 +19,13 @@ import (
 func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string) (*collectors.Snapshot, error) {
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = l.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{
+	clients, err := connect.Connect(connect.Options{
 		REST: l.Kube.Config, Vault: vcfg, VaultToken: l.Vault.RootToken, PrometheusURL: l.Prometheus.URL, ReadOnly: true,
 	})
 	if err != nil {
 		return nil, err
 	}
-	c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: l.Namespace, Context: contextName})
+	c := connect.New(clients, collectors.Options{Config: cfg, Namespace: l.Namespace, Context: contextName})
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		s := c.Collect(ctx)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -77,7 +78,7 @@ type ToolOptions struct {
 // journal in a temporary folder) over the test servers, as a user would
 // run them against this world.
 type Tools struct {
-	Clients     collectors.Clients
+	Clients     connect.Clients
 	Collector   *collectors.Collector
 	Executor    *actions.Executor
 	JournalPath string
@@ -94,7 +95,7 @@ func (w World) Tools(tb testing.TB, o ToolOptions) Tools {
 	}
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = w.Env.Vault.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{REST: o.REST, Vault: vcfg, VaultToken: o.VaultToken, PrometheusURL: o.PrometheusURL, ReadOnly: o.ReadOnly})
+	clients, err := connect.Connect(connect.Options{REST: o.REST, Vault: vcfg, VaultToken: o.VaultToken, PrometheusURL: o.PrometheusURL, ReadOnly: o.ReadOnly})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func (w World) Tools(tb testing.TB, o ToolOptions) Tools {
 	}
 	return Tools{
 		Clients:     clients,
-		Collector:   collectors.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace}),
+		Collector:   connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace}),
 		Executor:    &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j},
 		JournalPath: path,
 	}

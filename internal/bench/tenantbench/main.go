@@ -21,6 +21,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -69,11 +70,11 @@ func run() error {
 	cfg := config.Default()
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = v.Addr
-	clients, err := collectors.Connect(collectors.ConnectOptions{Vault: vcfg, VaultToken: v.RootToken, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{Vault: vcfg, VaultToken: v.RootToken, ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	c := collectors.New(clients, collectors.Options{Config: cfg, Namespace: "bench", SourceTimeout: 10 * time.Minute})
+	c := connect.New(clients, collectors.Options{Config: cfg, Namespace: "bench", SourceTimeout: 10 * time.Minute})
 	var durs []time.Duration
 	var scanned int
 	for i := 0; i < *runs; i++ {

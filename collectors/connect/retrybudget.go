@@ -1,4 +1,4 @@
-package collectors
+package connect
 
 import (
 	"net/http"

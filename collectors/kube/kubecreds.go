@@ -1,4 +1,4 @@
-package collectors
+package kube
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 // Kinds of Kubernetes credential (KubeCredential.Kind).
@@ -45,9 +47,9 @@ type KubeCredential struct {
 	CertError string `json:"certError,omitempty"`
 }
 
-// describeKubeCredential reads the credential's kind from the client
+// DescribeKubeCredential reads the credential's kind from the client
 // configuration and, for a client certificate, its subject and NotAfter.
-func describeKubeCredential(cfg *rest.Config) KubeCredential {
+func DescribeKubeCredential(cfg *rest.Config) KubeCredential {
 	var k KubeCredential
 	switch {
 	case cfg.ExecProvider != nil:
@@ -108,22 +110,22 @@ func firstCertificate(data []byte) (*x509.Certificate, error) {
 // credential and what to do. It asks the API server who it thinks the
 // caller is (a SelfSubjectReview) only when the source did not read
 // cleanly.
-func (c *Collector) explainKubeCredentials(ctx context.Context, st *Status) {
-	if c.clients.Kube == nil || st.State == StateOK || st.State == StateSkipped || st.State == StateMissing {
+func (c *collector) explainKubeCredentials(ctx context.Context, st *collectors.Status) {
+	if c.clients.Kube == nil || st.State == collectors.StateOK || st.State == collectors.StateSkipped || st.State == collectors.StateMissing {
 		return
 	}
 	msg := c.kubeCredentialProblem(ctx)
 	if msg == "" {
 		return
 	}
-	st.State, st.Error = StateError, msg
-	st.Problems = []Problem{{Part: "credentials", Error: msg}}
+	st.State, st.Error = collectors.StateError, msg
+	st.Problems = []collectors.Problem{{Part: "credentials", Error: msg}}
 }
 
 // kubeCredentialProblem returns what is wrong with the credentials, or ""
 // when they are accepted (the failures are then about permissions or the
 // network) or it cannot tell.
-func (c *Collector) kubeCredentialProblem(ctx context.Context) string {
+func (c *collector) kubeCredentialProblem(ctx context.Context) string {
 	k := c.clients.KubeCredential
 	who := "your Kubernetes credentials"
 	if c.opts.Context != "" {

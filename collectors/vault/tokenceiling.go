@@ -1,4 +1,4 @@
-package collectors
+package vault
 
 import (
 	"context"
@@ -9,15 +9,17 @@ import (
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 // fillTokenLimits reads the lookup fields that bound a token's life: where
 // it was created, when, with which TTL, its explicit max TTL and period.
-func fillTokenLimits(t *TokenInfo, s *vault.Secret) {
+func fillTokenLimits(t *collectors.TokenInfo, s *vault.Secret) {
 	t.Path, _ = s.Data["path"].(string)
-	t.CreationTTL = Duration(seconds(s.Data["creation_ttl"]))
-	t.ExplicitMaxTTL = Duration(seconds(s.Data["explicit_max_ttl"]))
-	t.Period = Duration(seconds(s.Data["period"]))
+	t.CreationTTL = collectors.Duration(seconds(s.Data["creation_ttl"]))
+	t.ExplicitMaxTTL = collectors.Duration(seconds(s.Data["explicit_max_ttl"]))
+	t.Period = collectors.Duration(seconds(s.Data["period"]))
 	if ct := seconds(s.Data["creation_time"]); ct > 0 {
 		at := time.Unix(int64(ct/time.Second), 0).UTC()
 		t.CreationTime = &at
@@ -41,7 +43,7 @@ func authMount(path string) string {
 // mountMaxTTL reads an auth mount's effective max_lease_ttl (its own, else
 // the system's): sys/mounts/auth/<mount>/tune, which needs no sudo, else
 // sys/auth/<mount>/tune. Both are GETs.
-func (c *Collector) mountMaxTTL(ctx context.Context, mount string) (time.Duration, error) {
+func (c *collector) mountMaxTTL(ctx context.Context, mount string) (time.Duration, error) {
 	var firstErr error
 	for _, p := range []string{"sys/mounts/auth/" + mount + "/tune", "sys/auth/" + mount + "/tune"} {
 		rctx, cancel := c.vaultCtx(ctx)
@@ -66,7 +68,7 @@ func (c *Collector) mountMaxTTL(ctx context.Context, mount string) (time.Duratio
 // tunes caches the auth mounts' max_lease_ttl for one collection: each
 // mount is read once, the likely ones beside the other Vault reads.
 type tunes struct {
-	c  *Collector
+	c  *collector
 	mu sync.Mutex
 	m  map[string]*tuneRead
 }
@@ -77,7 +79,7 @@ type tuneRead struct {
 	err  error
 }
 
-func (c *Collector) newTunes() *tunes { return &tunes{c: c, m: map[string]*tuneRead{}} }
+func (c *collector) newTunes() *tunes { return &tunes{c: c, m: map[string]*tuneRead{}} }
 
 // get reads a mount's max_lease_ttl once; concurrent callers wait for the
 // one read.
@@ -96,7 +98,7 @@ func (tu *tunes) get(ctx context.Context, mount string) (time.Duration, error) {
 // prefetch reads, beside the other Vault reads, the mounts the tokens are
 // likely from: the operator's token's, and the Kubernetes auth mount the
 // orchestrator logs in through.
-func (tu *tunes) prefetch(ctx context.Context, op *TokenInfo) {
+func (tu *tunes) prefetch(ctx context.Context, op *collectors.TokenInfo) {
 	var wg sync.WaitGroup
 	for _, mount := range []string{authMountOf(op), tu.c.cfg.Vault.KubernetesAuthMount} {
 		if mount == "" {
@@ -111,7 +113,7 @@ func (tu *tunes) prefetch(ctx context.Context, op *TokenInfo) {
 	wg.Wait()
 }
 
-func authMountOf(t *TokenInfo) string {
+func authMountOf(t *collectors.TokenInfo) string {
 	if t == nil || (t.TTL == 0 && t.ExpireTime == nil) {
 		return "" // no expiry: no ceiling to read
 	}
@@ -120,8 +122,8 @@ func authMountOf(t *TokenInfo) string {
 
 // tokenCeilings works out, for the operator's and the orchestrator's
 // tokens, the ceiling no renewal can pass (TokenInfo.MaxTTL, CeilingAt).
-func (c *Collector) tokenCeilings(ctx context.Context, d *VaultData, tu *tunes) {
-	for _, t := range []*TokenInfo{d.OperatorToken, d.OrchestratorToken} {
+func (c *collector) tokenCeilings(ctx context.Context, d *collectors.VaultData, tu *tunes) {
+	for _, t := range []*collectors.TokenInfo{d.OperatorToken, d.OrchestratorToken} {
 		if t != nil {
 			tokenCeiling(t, d.Role, func(mount string) (time.Duration, error) { return tu.get(ctx, mount) })
 		}
@@ -132,7 +134,7 @@ func (c *Collector) tokenCeilings(ctx context.Context, d *VaultData, tu *tunes) 
 // of the auth mount's max_lease_ttl (the system's when the mount has none),
 // the auth role's token_max_ttl and the token's explicit max TTL, counted
 // from its creation. A periodic token has only its explicit max TTL.
-func tokenCeiling(t *TokenInfo, role *AuthRole, mountMax func(string) (time.Duration, error)) {
+func tokenCeiling(t *collectors.TokenInfo, role *collectors.AuthRole, mountMax func(string) (time.Duration, error)) {
 	t.MaxTTL, t.MaxTTLSource, t.CeilingAt, t.CeilingNote = 0, "", nil, ""
 	if t.TTL == 0 && t.ExpireTime == nil {
 		t.CeilingNote = "the token does not expire"
@@ -184,7 +186,7 @@ func tokenCeiling(t *TokenInfo, role *AuthRole, mountMax func(string) (time.Dura
 		t.CeilingNote = fmt.Sprintf("the computed ceiling %s (%s) is before the token's expire time: Vault's limits changed since it was last renewed", at.Format(time.RFC3339), best.src)
 		return
 	}
-	t.MaxTTL, t.MaxTTLSource, t.CeilingAt = Duration(best.d), best.src, &at
+	t.MaxTTL, t.MaxTTLSource, t.CeilingAt = collectors.Duration(best.d), best.src, &at
 	if len(notes) > 0 && best.src != "" {
 		t.CeilingNote = "possibly lower: " + strings.Join(notes, "; ")
 	}

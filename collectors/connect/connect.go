@@ -1,4 +1,7 @@
-package collectors
+// Package connect builds the clients of the sources from the command's
+// options and registers the sources, in display order, for a
+// collectors.Collector. It is the one package that knows every source.
+package connect
 
 import (
 	"fmt"
@@ -11,10 +14,56 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/kube"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/podlogs"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/prom"
+	vaultsrc "github.com/oss-ai-agent-tool/kubectl-rotation/collectors/vault"
 )
 
-// ConnectOptions say how to reach the sources.
-type ConnectOptions struct {
+// Clients are the connections to the sources. A nil client means the source
+// is not configured; its Status says so (StateSkipped) and it is never
+// counted as healthy.
+type Clients struct {
+	Kube  kubernetes.Interface
+	Vault *vault.Client
+	// Prometheus is the query API, reached directly or through the API
+	// server's service proxy; PrometheusTarget says which, for display.
+	Prometheus       promv1.API
+	PrometheusTarget string
+	// VaultTokenSource says where the operator's Vault token came from
+	// (VAULT_TOKEN, ~/.vault-token), never the token itself.
+	VaultTokenSource string
+	// KubeCredential describes the kubeconfig's credential (its kind, a
+	// client certificate's expiry, the exec plugin), never the secret.
+	KubeCredential kube.KubeCredential
+}
+
+// Sources returns the sources over the clients, in display order
+// (collectors.Sources); one whose client is nil reports itself not
+// configured. A new source is registered here.
+func (c Clients) Sources() []collectors.Source {
+	return []collectors.Source{
+		&kube.Source{Kube: c.Kube, Credential: c.KubeCredential},
+		&podlogs.Source{Kube: c.Kube, Credential: c.KubeCredential},
+		&vaultsrc.Source{Vault: c.Vault, TokenSource: c.VaultTokenSource},
+		&prom.Source{API: c.Prometheus, Target: c.PrometheusTarget},
+	}
+}
+
+// New returns a Collector over the clients' sources; the snapshot names
+// the Vault address and the Prometheus target.
+func New(c Clients, o collectors.Options) *collectors.Collector {
+	if c.Vault != nil {
+		o.VaultAddr = c.Vault.Address()
+	}
+	o.PrometheusTarget = c.PrometheusTarget
+	return collectors.New(c.Sources(), o)
+}
+
+// Options say how to reach the sources.
+type Options struct {
 	// REST is the Kubernetes client configuration; nil means no Kubernetes.
 	REST *rest.Config
 	// Vault is the Vault client configuration (vault.DefaultConfig with the
@@ -41,10 +90,10 @@ type ConnectOptions struct {
 
 // Connect builds the clients. Nothing is contacted yet; an error means a
 // configuration problem (a bad URL, a bad CA file) the user must fix.
-func Connect(o ConnectOptions) (Clients, error) {
+func Connect(o Options) (Clients, error) {
 	c := Clients{VaultTokenSource: o.VaultTokenSource}
 	if o.REST != nil {
-		c.KubeCredential = describeKubeCredential(o.REST) // kubecreds.go
+		c.KubeCredential = kube.DescribeKubeCredential(o.REST) // kubecreds.go
 		cfg := rest.CopyConfig(o.REST)
 		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &RetryAfterBudget{Base: rt} })
 		if o.UserAgent != "" {
@@ -52,7 +101,7 @@ func Connect(o ConnectOptions) (Clients, error) {
 		}
 		if o.ReadOnly {
 			cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-				return &ReadOnlyTransport{Base: rt, Allow: KubeReadAllow, Name: "kubernetes"}
+				return &collectors.ReadOnlyTransport{Base: rt, Allow: collectors.KubeReadAllow, Name: "kubernetes"}
 			})
 		}
 		kc, err := kubernetes.NewForConfig(cfg)
@@ -88,7 +137,7 @@ func Connect(o ConnectOptions) (Clients, error) {
 		}
 		var rt http.RoundTripper = promapi.DefaultRoundTripper
 		if o.ReadOnly {
-			rt = &ReadOnlyTransport{Base: rt, Allow: PrometheusReadAllow, Name: "prometheus"}
+			rt = &collectors.ReadOnlyTransport{Base: rt, Allow: collectors.PrometheusReadAllow, Name: "prometheus"}
 		}
 		pc, err := promapi.NewClient(promapi.Config{Address: o.PrometheusURL, RoundTripper: rt})
 		if err != nil {
@@ -107,7 +156,7 @@ func Connect(o ConnectOptions) (Clients, error) {
 			if base == nil {
 				base = http.DefaultTransport
 			}
-			vc.HttpClient.Transport = &ReadOnlyTransport{Base: base, Allow: VaultReadAllow, Name: "vault"}
+			vc.HttpClient.Transport = &collectors.ReadOnlyTransport{Base: base, Allow: collectors.VaultReadAllow, Name: "vault"}
 		}
 		client, err := vault.NewClient(vc)
 		if err != nil {

@@ -1,4 +1,4 @@
-package collectors
+package vault
 
 import (
 	"fmt"
@@ -6,13 +6,15 @@ import (
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 // fillKeyState records which of a key's versions are soft-deleted or
 // destroyed, and the current version's state, from its KV v2 metadata (the
 // runbook's "Encryption key not found": a current version deleted or
 // destroyed, older versions still needed that are gone).
-func fillKeyState(t *Tenant, md *vault.KVMetadata, now time.Time) {
+func fillKeyState(t *collectors.Tenant, md *vault.KVMetadata, now time.Time) {
 	t.Deleted, t.Destroyed = nil, nil
 	for k, v := range md.Versions {
 		var n int

@@ -1,4 +1,4 @@
-package collectors
+package kube
 
 import (
 	"context"
@@ -18,20 +18,20 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
-)
 
-// pageSize is the List page size (continue tokens page through the rest).
-const pageSize = 250
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/internal/source"
+)
 
 // maxLogsPerCronJob bounds the Job logs read per CronJob (failed ones first).
 const maxLogsPerCronJob = 3
 
-// kubeErr words a Kubernetes API error for a person (errtext.go has the
+// KubeErr words a Kubernetes API error for a person (errtext.go has the
 // connection faults): what was attempted, which component failed, and
 // what to do. An error the API server answered is never worded as the API
 // server being unreachable, even when its text (a kubelet's dial error)
 // says "connection refused".
-func kubeErr(what string, err error) string {
+func KubeErr(what string, err error) string {
 	var status apierrors.APIStatus
 	answered := errors.As(err, &status)
 	switch {
@@ -42,26 +42,26 @@ func kubeErr(what string, err error) string {
 	case apierrors.IsTooManyRequests(err):
 		return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests) and asked to retry later than the request timeout allows; try again later or raise --request-timeout", what)
 	case answered:
-		return fmt.Sprintf("%s: %s", what, stripRequestURLs(err.Error()))
+		return fmt.Sprintf("%s: %s", what, source.StripRequestURLs(err.Error()))
 	}
-	detail := errDetail(err)
-	switch classifyNet(err) {
-	case faultTimeout:
+	detail := source.ErrDetail(err)
+	switch source.ClassifyNet(err) {
+	case source.FaultTimeout:
 		return fmt.Sprintf("%s: the API server did not answer in time (%s); it is overloaded or unreachable, or raise --request-timeout (kubernetes.requestTimeout)", what, detail)
-	case faultCanceled:
+	case source.FaultCanceled:
 		return fmt.Sprintf("%s: cancelled", what)
-	case faultUntrusted:
+	case source.FaultUntrusted:
 		return fmt.Sprintf("%s: the API server's TLS certificate is not trusted (%s); check the certificate-authority of the kubeconfig's cluster for --context", what, detail)
-	case faultRefused, faultReset, faultNoHost, faultUnreachable, faultNotTLS:
+	case source.FaultRefused, source.FaultReset, source.FaultNoHost, source.FaultUnreachable, source.FaultNotTLS:
 		return fmt.Sprintf("%s: cannot reach the API server (%s); check --context and --kubeconfig", what, detail)
 	}
 	return fmt.Sprintf("%s: %s", what, detail)
 }
 
-// kubeLogErr words a failed pods/log read. The API server proxies a log
+// KubeLogErr words a failed pods/log read. The API server proxies a log
 // from the pod's node: when it answered that the kubelet could not be
 // reached, the node's kubelet is named, not the API server.
-func kubeLogErr(pod, node string, err error) string {
+func KubeLogErr(pod, node string, err error) string {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) && kubeletUnreachable(status.Status()) {
 		who, hint := "the kubelet", "check the pod's node and its kubelet"
@@ -69,9 +69,9 @@ func kubeLogErr(pod, node string, err error) string {
 			who, hint = "the kubelet on node "+node, "check the node and its kubelet: kubectl get node "+node
 		}
 		return fmt.Sprintf("%s could not be reached for pod %s's log: %s (the API server answered; %s)",
-			who, pod, stripRequestURLs(status.Status().Message), hint)
+			who, pod, source.StripRequestURLs(status.Status().Message), hint)
 	}
-	return kubeErr("read log of pod "+pod, err)
+	return KubeErr("read log of pod "+pod, err)
 }
 
 // kubeletUnreachable reports whether an API server's error status says it
@@ -86,22 +86,22 @@ func kubeletUnreachable(s metav1.Status) bool {
 	if strings.Contains(msg, "/containerLogs/") || strings.Contains(msg, ":10250") {
 		return true
 	}
-	switch classifyNet(errors.New(msg)) {
-	case faultRefused, faultTimeout, faultUntrusted, faultReset, faultNoHost, faultUnreachable, faultNotTLS:
+	switch source.ClassifyNet(errors.New(msg)) {
+	case source.FaultRefused, source.FaultTimeout, source.FaultUntrusted, source.FaultReset, source.FaultNoHost, source.FaultUnreachable, source.FaultNotTLS:
 		return true
 	}
 	return false
 }
 
-func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Status) {
-	st := Status{Source: SourceKubernetes}
+func (c *collector) collectKubernetes(ctx context.Context) (*collectors.KubernetesData, collectors.Status) {
+	st := collectors.Status{Source: collectors.SourceKubernetes}
 	if c.clients.Kube == nil {
-		st.State, st.Error = StateSkipped, "no Kubernetes configuration"
+		st.State, st.Error = collectors.StateSkipped, "no Kubernetes configuration"
 		return nil, st
 	}
 	kc, ns := c.clients.Kube, c.namespace
-	d := &KubernetesData{CronJobs: []CronJob{}, Jobs: []Job{}, ServiceAccounts: []ServiceAccount{}}
-	var probs problems
+	d := &collectors.KubernetesData{CronJobs: []collectors.CronJob{}, Jobs: []collectors.Job{}, ServiceAccounts: []collectors.ServiceAccount{}}
+	var probs source.Problems
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	run := func(f func()) {
@@ -115,7 +115,7 @@ func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Sta
 		mu.Lock()
 		defer mu.Unlock()
 		d.CronJobs, d.Jobs = cjs, jobs
-		probs.list = append(probs.list, perr...)
+		probs.List = append(probs.List, perr...)
 	})
 	run(func() {
 		dep, err := c.orchestrator(ctx)
@@ -123,7 +123,7 @@ func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Sta
 		defer mu.Unlock()
 		d.Orchestrator = dep
 		if err != "" {
-			probs.add("deployment "+c.cfg.Kubernetes.OrchestratorDeployment, err)
+			probs.Add("deployment "+c.cfg.Kubernetes.OrchestratorDeployment, err)
 		}
 	})
 	run(func() {
@@ -132,7 +132,7 @@ func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Sta
 		defer mu.Unlock()
 		d.Retention = ret
 		if err != "" {
-			probs.add("configmaps", err)
+			probs.Add("configmaps", err)
 		}
 	})
 	run(func() {
@@ -140,25 +140,25 @@ func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Sta
 		if sa := c.cfg.Kubernetes.VaultSA(); sa != names[0] {
 			names = append(names, sa)
 		}
-		var sas []ServiceAccount
-		var errs []Problem
+		var sas []collectors.ServiceAccount
+		var errs []collectors.Problem
 		for _, n := range names {
-			sa := ServiceAccount{Name: n}
+			sa := collectors.ServiceAccount{Name: n}
 			_, err := kc.CoreV1().ServiceAccounts(ns).Get(ctx, n, metav1.GetOptions{})
 			switch {
 			case err == nil:
 				sa.Found = true
 			case apierrors.IsNotFound(err):
 			default:
-				sa.Error = kubeErr("get serviceaccount "+n, err)
-				errs = append(errs, Problem{Part: "serviceaccount " + n, Error: sa.Error})
+				sa.Error = KubeErr("get serviceaccount "+n, err)
+				errs = append(errs, collectors.Problem{Part: "serviceaccount " + n, Error: sa.Error})
 			}
 			sas = append(sas, sa)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		d.ServiceAccounts = sas
-		probs.list = append(probs.list, errs...)
+		probs.List = append(probs.List, errs...)
 	})
 	wg.Wait()
 
@@ -166,23 +166,23 @@ func (c *Collector) collectKubernetes(ctx context.Context) (*KubernetesData, Sta
 	ev, err := c.events(ctx, d)
 	d.Events = ev
 	if err != "" {
-		probs.add("events", err)
+		probs.Add("events", err)
 	}
 
-	st.Problems = probs.sorted()
+	st.Problems = probs.Sorted()
 	switch {
 	case len(st.Problems) == 0:
-		st.State = StateOK
+		st.State = collectors.StateOK
 	case allFailed(d):
-		st.State, st.Error = StateError, st.Problems[0].Error
+		st.State, st.Error = collectors.StateError, st.Problems[0].Error
 	default:
-		st.State = StatePartial
+		st.State = collectors.StatePartial
 	}
 	return d, st
 }
 
 // allFailed reports whether nothing at all could be read.
-func allFailed(d *KubernetesData) bool {
+func allFailed(d *collectors.KubernetesData) bool {
 	for _, cj := range d.CronJobs {
 		if cj.Error == "" {
 			return false
@@ -191,16 +191,16 @@ func allFailed(d *KubernetesData) bool {
 	return (d.Orchestrator == nil || d.Orchestrator.Error != "") && len(d.Jobs) == 0
 }
 
-func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Problem) {
+func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, []collectors.Job, []collectors.Problem) {
 	kc, ns := c.clients.Kube, c.namespace
-	var probs []Problem
-	cjs := []CronJob{}
-	uids := map[types.UID]CronJob{}
+	var probs []collectors.Problem
+	cjs := []collectors.CronJob{}
+	uids := map[types.UID]collectors.CronJob{}
 	for _, want := range []struct{ role, name string }{
-		{RoleRotation, c.cfg.Kubernetes.RotationCronJob},
-		{RoleCleanup, c.cfg.Kubernetes.CleanupCronJob},
+		{collectors.RoleRotation, c.cfg.Kubernetes.RotationCronJob},
+		{collectors.RoleCleanup, c.cfg.Kubernetes.CleanupCronJob},
 	} {
-		cj := CronJob{Role: want.role, Name: want.name}
+		cj := collectors.CronJob{Role: want.role, Name: want.name}
 		obj, err := kc.BatchV1().CronJobs(ns).Get(ctx, want.name, metav1.GetOptions{})
 		switch {
 		case err == nil:
@@ -208,23 +208,23 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 			uids[obj.UID] = cj
 		case apierrors.IsNotFound(err):
 		default:
-			cj.Error = kubeErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), err)
-			probs = append(probs, Problem{Part: "cronjob " + want.name, Error: cj.Error})
+			cj.Error = KubeErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), err)
+			probs = append(probs, collectors.Problem{Part: "cronjob " + want.name, Error: cj.Error})
 		}
 		cjs = append(cjs, cj)
 	}
 	if len(uids) == 0 {
-		return cjs, []Job{}, probs
+		return cjs, []collectors.Job{}, probs
 	}
 
 	// Jobs: one paginated list, kept when a CronJob of ours controls them.
-	var jobs []Job
+	var jobs []collectors.Job
 	var raw = map[string]*batchv1.Job{}
-	opts := metav1.ListOptions{Limit: pageSize}
+	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
 		if err != nil {
-			probs = append(probs, Problem{Part: "jobs", Error: kubeErr("list jobs in "+ns, err)})
+			probs = append(probs, collectors.Problem{Part: "jobs", Error: KubeErr("list jobs in "+ns, err)})
 			break
 		}
 		for i := range list.Items {
@@ -253,16 +253,16 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 		return jobs[a].Name > jobs[b].Name
 	})
 	if len(jobs) == 0 {
-		return cjs, []Job{}, probs
+		return cjs, []collectors.Job{}, probs
 	}
 
 	// Pods of those Jobs, one paginated list by the job-name label.
 	podsByJob := map[string][]corev1.Pod{}
-	popts := metav1.ListOptions{Limit: pageSize, LabelSelector: "batch.kubernetes.io/job-name"}
+	popts := metav1.ListOptions{Limit: source.PageSize, LabelSelector: "batch.kubernetes.io/job-name"}
 	for {
 		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
 		if err != nil {
-			probs = append(probs, Problem{Part: "pods", Error: kubeErr("list job pods in "+ns, err)})
+			probs = append(probs, collectors.Problem{Part: "pods", Error: KubeErr("list job pods in "+ns, err)})
 			break
 		}
 		for _, p := range list.Items {
@@ -295,7 +295,7 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 	perCJ := map[string]int{}
 	newest := map[string]bool{}
 	for i, j := range jobs {
-		want := j.Outcome == OutcomeFailed || !newest[j.CronJob]
+		want := j.Outcome == collectors.OutcomeFailed || !newest[j.CronJob]
 		newest[j.CronJob] = true
 		if !want || perCJ[j.CronJob] >= maxLogsPerCronJob || len(j.Pods) == 0 {
 			continue
@@ -320,7 +320,7 @@ func (c *Collector) cronJobsAndJobs(ctx context.Context) ([]CronJob, []Job, []Pr
 	return cjs, jobs, probs
 }
 
-func pickLogPod(pods []Pod) Pod {
+func pickLogPod(pods []collectors.Pod) collectors.Pod {
 	for _, p := range pods {
 		if p.Phase == string(corev1.PodFailed) {
 			return p
@@ -329,7 +329,7 @@ func pickLogPod(pods []Pod) Pod {
 	return pods[0]
 }
 
-func firstContainer(j *batchv1.Job, p Pod) string {
+func firstContainer(j *batchv1.Job, p collectors.Pod) string {
 	if len(p.Containers) > 0 {
 		return p.Containers[0].Name
 	}
@@ -339,7 +339,7 @@ func firstContainer(j *batchv1.Job, p Pod) string {
 	return ""
 }
 
-func fillCronJob(cj *CronJob, o *batchv1.CronJob) {
+func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 	cj.Found = true
 	cj.Schedule = o.Spec.Schedule
 	cj.TimeZone = ptr.Deref(o.Spec.TimeZone, "")
@@ -347,8 +347,8 @@ func fillCronJob(cj *CronJob, o *batchv1.CronJob) {
 	cj.ConcurrencyPolicy = string(o.Spec.ConcurrencyPolicy)
 	cj.ActiveDeadlineSeconds = o.Spec.JobTemplate.Spec.ActiveDeadlineSeconds
 	cj.BackoffLimit = o.Spec.JobTemplate.Spec.BackoffLimit
-	cj.LastScheduleTime = timePtr(o.Status.LastScheduleTime)
-	cj.LastSuccessfulTime = timePtr(o.Status.LastSuccessfulTime)
+	cj.LastScheduleTime = TimePtr(o.Status.LastScheduleTime)
+	cj.LastSuccessfulTime = TimePtr(o.Status.LastSuccessfulTime)
 	cj.Active = len(o.Status.Active)
 	if cs := o.Spec.JobTemplate.Spec.Template.Spec.Containers; len(cs) > 0 {
 		cj.Image = cs[0].Image
@@ -356,7 +356,7 @@ func fillCronJob(cj *CronJob, o *batchv1.CronJob) {
 	}
 }
 
-func timePtr(t *metav1.Time) *time.Time {
+func TimePtr(t *metav1.Time) *time.Time {
 	if t == nil || t.IsZero() {
 		return nil
 	}
@@ -369,15 +369,15 @@ var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIA
 
 // envOf copies environment variables (all, or those keep accepts),
 // redacting secret-looking values and describing valueFrom.
-func envOf(env []corev1.EnvVar, keep func(string) bool) []EnvVar {
-	var out []EnvVar
+func envOf(env []corev1.EnvVar, keep func(string) bool) []collectors.EnvVar {
+	var out []collectors.EnvVar
 	for _, e := range env {
 		if keep != nil && !keep(e.Name) {
 			continue
 		}
-		v := EnvVar{Name: e.Name, Value: e.Value}
+		v := collectors.EnvVar{Name: e.Name, Value: e.Value}
 		if secretName.MatchString(e.Name) && e.Value != "" {
-			v.Value = Redacted
+			v.Value = collectors.Redacted
 		}
 		if f := e.ValueFrom; f != nil {
 			switch {
@@ -398,16 +398,16 @@ func envOf(env []corev1.EnvVar, keep func(string) bool) []EnvVar {
 	return out
 }
 
-func jobOf(j *batchv1.Job, owner CronJob) Job {
-	out := Job{
+func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
+	out := collectors.Job{
 		Name: j.Name, CronJob: owner.Name, Role: owner.Role,
 		Manual:                j.Annotations["cronjob.kubernetes.io/instantiate"] == "manual",
 		Created:               j.CreationTimestamp.UTC(),
-		Started:               timePtr(j.Status.StartTime),
-		Finished:              timePtr(j.Status.CompletionTime),
+		Started:               TimePtr(j.Status.StartTime),
+		Finished:              TimePtr(j.Status.CompletionTime),
 		ActiveDeadlineSeconds: j.Spec.ActiveDeadlineSeconds,
 		Succeeded:             j.Status.Succeeded, Failed: j.Status.Failed, Active: j.Status.Active,
-		Outcome: OutcomeRunning,
+		Outcome: collectors.OutcomeRunning,
 	}
 	if s := j.Annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]; s != "" {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
@@ -416,7 +416,7 @@ func jobOf(j *batchv1.Job, owner CronJob) Job {
 		}
 	}
 	if ptr.Deref(j.Spec.Suspend, false) {
-		out.Outcome = OutcomeSuspended
+		out.Outcome = collectors.OutcomeSuspended
 	}
 	for _, cond := range j.Status.Conditions {
 		if cond.Status != corev1.ConditionTrue {
@@ -424,11 +424,11 @@ func jobOf(j *batchv1.Job, owner CronJob) Job {
 		}
 		switch cond.Type {
 		case batchv1.JobComplete:
-			out.Outcome, out.Reason, out.Message = OutcomeSucceeded, cond.Reason, cond.Message
+			out.Outcome, out.Reason, out.Message = collectors.OutcomeSucceeded, cond.Reason, cond.Message
 		case batchv1.JobFailed:
-			out.Outcome, out.Reason, out.Message = OutcomeFailed, cond.Reason, cond.Message
+			out.Outcome, out.Reason, out.Message = collectors.OutcomeFailed, cond.Reason, cond.Message
 			if out.Finished == nil {
-				out.Finished = timePtr(&cond.LastTransitionTime)
+				out.Finished = TimePtr(&cond.LastTransitionTime)
 			}
 		}
 	}
@@ -439,10 +439,10 @@ func jobOf(j *batchv1.Job, owner CronJob) Job {
 	return out
 }
 
-func podOf(p *corev1.Pod) Pod {
-	out := Pod{Name: p.Name, Phase: string(p.Status.Phase), Node: p.Spec.NodeName, Started: timePtr(p.Status.StartTime)}
+func podOf(p *corev1.Pod) collectors.Pod {
+	out := collectors.Pod{Name: p.Name, Phase: string(p.Status.Phase), Node: p.Spec.NodeName, Started: TimePtr(p.Status.StartTime)}
 	for _, s := range p.Status.ContainerStatuses {
-		cs := ContainerState{Name: s.Name, Restarts: s.RestartCount}
+		cs := collectors.ContainerState{Name: s.Name, Restarts: s.RestartCount}
 		switch {
 		case s.State.Terminated != nil:
 			t := s.State.Terminated
@@ -460,31 +460,19 @@ func podOf(p *corev1.Pod) Pod {
 	}
 	if len(out.Containers) == 0 {
 		for _, ct := range p.Spec.Containers {
-			out.Containers = append(out.Containers, ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
+			out.Containers = append(out.Containers, collectors.ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
 		}
 	}
 	podDetails(&out, p)
 	return out
 }
 
-// Phrases are the runbook's log phrases highlighted in job logs.
-var Phrases = []string{
-	"Failed to rotate key for tenant",
-	"permission denied",
-	"Encryption key not found",
-	"Too many versions",
-	"Version limit exceeded",
-	"DeadlineExceeded",
-	"SIGTERM",
-	"OOMKilled",
-}
-
 var failedTenant = regexp.MustCompile(`Failed to rotate key for tenant ([A-Za-z0-9._:-]+)`)
 
 // logTail reads a bounded tail of a container's log through pods/log; node
 // is the pod's node, named when its kubelet cannot be reached.
-func (c *Collector) logTail(ctx context.Context, pod, node, container string) *LogTail {
-	lt := &LogTail{Pod: pod, Container: container}
+func (c *collector) logTail(ctx context.Context, pod, node, container string) *collectors.LogTail {
+	lt := &collectors.LogTail{Pod: pod, Container: container}
 	limit := int64(c.cfg.Kubernetes.LogLimitBytes)
 	res := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, &corev1.PodLogOptions{
 		Container: container, TailLines: ptr.To(int64(c.cfg.Kubernetes.LogTailLines)), LimitBytes: ptr.To(limit),
@@ -494,7 +482,7 @@ func (c *Collector) logTail(ctx context.Context, pod, node, container string) *L
 		// Error decodes the API server's Status (e.g. the kubelet's dial
 		// error); DoRaw and Raw say only "an error on the server (unknown)"
 		err = res.Error()
-		lt.Error = kubeLogErr(pod, node, err)
+		lt.Error = KubeLogErr(pod, node, err)
 		return lt
 	}
 	lt.Truncated = int64(len(raw)) >= limit
@@ -510,13 +498,13 @@ func (c *Collector) logTail(ctx context.Context, pod, node, container string) *L
 	return lt
 }
 
-func matchPhrases(lines []string) []LogMatch {
-	var out []LogMatch
+func matchPhrases(lines []string) []collectors.LogMatch {
+	var out []collectors.LogMatch
 	for i, l := range lines {
 		lower := strings.ToLower(l)
-		for _, ph := range Phrases {
+		for _, ph := range collectors.Phrases {
 			if strings.Contains(lower, strings.ToLower(ph)) {
-				m := LogMatch{Line: i, Phrase: ph}
+				m := collectors.LogMatch{Line: i, Phrase: ph}
 				if sub := failedTenant.FindStringSubmatch(l); sub != nil {
 					m.Tenant = strings.TrimRight(sub[1], ":.,")
 				}
@@ -528,15 +516,15 @@ func matchPhrases(lines []string) []LogMatch {
 	return out
 }
 
-func (c *Collector) orchestrator(ctx context.Context) (*Deployment, string) {
+func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, string) {
 	name := c.cfg.Kubernetes.OrchestratorDeployment
-	d := &Deployment{Name: name}
+	d := &collectors.Deployment{Name: name}
 	o, err := c.clients.Kube.AppsV1().Deployments(c.namespace).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return d, ""
 	}
 	if err != nil {
-		d.Error = kubeErr("get deployment "+name, err)
+		d.Error = KubeErr("get deployment "+name, err)
 		return d, d.Error
 	}
 	d.Found = true
@@ -562,14 +550,14 @@ func (c *Collector) orchestrator(ctx context.Context) (*Deployment, string) {
 // retention finds ConfigMap keys mentioning the retention key and extracts
 // the settings whose dotted path mentions it, as `kubectl get configmap -o
 // yaml | grep -A5 retention` would show them.
-func (c *Collector) retention(ctx context.Context) ([]RetentionSource, string) {
+func (c *collector) retention(ctx context.Context) ([]collectors.RetentionSource, string) {
 	needle := strings.ToLower(c.cfg.Kubernetes.RetentionConfigMapKey)
-	var out []RetentionSource
-	opts := metav1.ListOptions{Limit: pageSize}
+	var out []collectors.RetentionSource
+	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts)
 		if err != nil {
-			return out, kubeErr("list configmaps in "+c.namespace, err)
+			return out, KubeErr("list configmaps in "+c.namespace, err)
 		}
 		for _, cm := range list.Items {
 			keys := make([]string, 0, len(cm.Data))
@@ -584,7 +572,7 @@ func (c *Collector) retention(ctx context.Context) ([]RetentionSource, string) {
 				}
 				settings := retentionSettings(k, v, needle)
 				if len(settings) > 0 {
-					out = append(out, RetentionSource{ConfigMap: cm.Name, Key: k, Settings: settings})
+					out = append(out, collectors.RetentionSource{ConfigMap: cm.Name, Key: k, Settings: settings})
 				}
 			}
 		}
@@ -649,7 +637,7 @@ const maxEvents = 50
 
 // events lists warning Events about the CronJobs, their Jobs and pods, and
 // the orchestrator, newest first.
-func (c *Collector) events(ctx context.Context, d *KubernetesData) ([]Event, string) {
+func (c *collector) events(ctx context.Context, d *collectors.KubernetesData) ([]collectors.Event, string) {
 	names := map[string]bool{}
 	for _, cj := range d.CronJobs {
 		names["CronJob/"+cj.Name] = true
@@ -663,14 +651,14 @@ func (c *Collector) events(ctx context.Context, d *KubernetesData) ([]Event, str
 	if d.Orchestrator != nil {
 		names["Deployment/"+d.Orchestrator.Name] = true
 	}
-	var out []Event
+	var out []collectors.Event
 	je := newJobEvents(d) // each Job's own, its pods' included
 	defer je.attach(d)
-	opts := metav1.ListOptions{Limit: pageSize, FieldSelector: "type=Warning"}
+	opts := metav1.ListOptions{Limit: source.PageSize, FieldSelector: "type=Warning"}
 	for {
 		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
 		if err != nil {
-			return out, kubeErr("list events in "+c.namespace, err)
+			return out, KubeErr("list events in "+c.namespace, err)
 		}
 		for _, e := range list.Items {
 			ev := eventOf(&e)

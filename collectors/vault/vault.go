@@ -1,4 +1,4 @@
-package collectors
+package vault
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 
 	vault "github.com/hashicorp/vault/api"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/internal/source"
 )
 
 // runbookPolicyPaths are the paths and capabilities the runbook's Scenario
@@ -30,36 +33,36 @@ var runbookPolicyPaths = []struct {
 // orchestrator's token.
 const maxAccessors = 5000
 
-func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
-	st := Status{Source: SourceVault}
+func (c *collector) collectVault(ctx context.Context) (*collectors.VaultData, collectors.Status) {
+	st := collectors.Status{Source: collectors.SourceVault}
 	if c.clients.Vault == nil {
-		st.State, st.Error = StateSkipped, "no Vault address: set VAULT_ADDR or --vault-addr"
+		st.State, st.Error = collectors.StateSkipped, "no Vault address: set VAULT_ADDR or --vault-addr"
 		return nil, st
 	}
 	vc := c.clients.Vault
-	d := &VaultData{Tenants: []Tenant{}}
-	var probs problems
+	d := &collectors.VaultData{Tenants: []collectors.Tenant{}}
+	var probs source.Problems
 
 	t0 := time.Now()
 	h, err := c.vaultHealth(ctx)
 	if err != nil {
-		st.State, st.Error = StateError, vaultErr("read sys/health at "+vc.Address(), err)
+		st.State, st.Error = collectors.StateError, vaultErr("read sys/health at "+vc.Address(), err)
 		return nil, st
 	}
-	h.Latency = Duration(time.Since(t0))
+	h.Latency = collectors.Duration(time.Since(t0))
 	d.Health = h
 	switch {
 	case !h.Initialized:
-		st.State, st.Error = StateError, fmt.Sprintf("Vault at %s is not initialised (vault operator init)", vc.Address())
+		st.State, st.Error = collectors.StateError, fmt.Sprintf("Vault at %s is not initialised (vault operator init)", vc.Address())
 		return d, st
 	case h.Sealed:
-		st.State, st.Error = StateError, fmt.Sprintf("Vault at %s is sealed: unseal it (vault operator unseal); tokens, tenants, policy and role cannot be read until then", vc.Address())
+		st.State, st.Error = collectors.StateError, fmt.Sprintf("Vault at %s is sealed: unseal it (vault operator unseal); tokens, tenants, policy and role cannot be read until then", vc.Address())
 		return d, st
 	}
 	if vc.Token() == "" {
-		st.State, st.Error = StatePartial, "no Vault token: set VAULT_TOKEN or run `vault login` (which writes ~/.vault-token)"
-		probs.add("token", st.Error)
-		st.Problems = probs.list
+		st.State, st.Error = collectors.StatePartial, "no Vault token: set VAULT_TOKEN or run `vault login` (which writes ~/.vault-token)"
+		probs.Add("token", st.Error)
+		st.Problems = probs.List
 		return d, st
 	}
 
@@ -68,7 +71,7 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 		if msg, ok := c.invalidToken(err); ok { // vaultcreds.go
 			return d, tokenInvalidStatus(d, st, msg)
 		}
-		probs.add("token lookup-self", vaultErr("look up the operator's token", err))
+		probs.Add("token lookup-self", vaultErr("look up the operator's token", err))
 	} else {
 		d.OperatorToken = tok
 	}
@@ -83,9 +86,9 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 		defer mu.Unlock()
 		d.Tenants, d.TenantScan = tenants, scan
 		if err != nil {
-			probs.add("tenants", err.Error())
+			probs.Add("tenants", err.Error())
 		} else if scan.Failed > 0 {
-			probs.add("tenants", fmt.Sprintf("%d of %d tenants' metadata could not be read (see each tenant's error)", scan.Failed, scan.Listed))
+			probs.Add("tenants", fmt.Sprintf("%d of %d tenants' metadata could not be read (see each tenant's error)", scan.Failed, scan.Listed))
 		}
 		return nil
 	})
@@ -95,7 +98,7 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 		defer mu.Unlock()
 		d.Role = role
 		if err != nil {
-			probs.add("kubernetes auth role", err.Error())
+			probs.Add("kubernetes auth role", err.Error())
 		}
 		return nil
 	})
@@ -112,23 +115,14 @@ func (c *Collector) collectVault(ctx context.Context) (*VaultData, Status) {
 	pol, err := c.readPolicy(ctx, d)
 	d.Policy = pol
 	if err != nil {
-		probs.add("policy", err.Error())
+		probs.Add("policy", err.Error())
 	}
-	st.Problems = probs.sorted()
-	st.State = StateOK
+	st.Problems = probs.Sorted()
+	st.State = collectors.StateOK
 	if len(st.Problems) > 0 {
-		st.State = StatePartial
+		st.State = collectors.StatePartial
 	}
 	return d, st
-}
-
-// problems collects the parts of a source that failed.
-type problems struct{ list []Problem }
-
-func (p *problems) add(part, msg string) { p.list = append(p.list, Problem{Part: part, Error: msg}) }
-func (p *problems) sorted() []Problem {
-	sort.SliceStable(p.list, func(i, j int) bool { return p.list[i].Part < p.list[j].Part })
-	return p.list
 }
 
 // vaultErr words a Vault error for a person: what was attempted, and for
@@ -147,21 +141,21 @@ func vaultErr(what string, err error) string {
 		}
 		return fmt.Sprintf("%s: Vault answered %d: %s", what, re.StatusCode, strings.Join(re.Errors, "; "))
 	}
-	detail := errDetail(err)
-	switch classifyNet(err) {
-	case faultTimeout:
+	detail := source.ErrDetail(err)
+	switch source.ClassifyNet(err) {
+	case source.FaultTimeout:
 		return fmt.Sprintf("%s: Vault did not answer in time (%s); it is overloaded or unreachable, or raise vault.requestTimeout in the config", what, detail)
-	case faultCanceled:
+	case source.FaultCanceled:
 		return fmt.Sprintf("%s: cancelled", what)
-	case faultRefused:
+	case source.FaultRefused:
 		return fmt.Sprintf("%s: Vault refused the connection (%s): is it running, and are VAULT_ADDR / --vault-addr right?", what, detail)
-	case faultUntrusted:
+	case source.FaultUntrusted:
 		return fmt.Sprintf("%s: Vault's TLS certificate is not trusted (%s): pass --vault-cacert FILE or set VAULT_CACERT to the CA that signed it (VAULT_SKIP_VERIFY=true only in a lab)", what, detail)
-	case faultNotTLS:
+	case source.FaultNotTLS:
 		return fmt.Sprintf("%s: the scheme of the Vault address does not match the server (%s): use http:// or https:// as Vault listens, in VAULT_ADDR or --vault-addr", what, detail)
-	case faultReset:
+	case source.FaultReset:
 		return fmt.Sprintf("%s: the connection to Vault broke off (%s); is a proxy or load balancer in between failing?", what, detail)
-	case faultNoHost, faultUnreachable:
+	case source.FaultNoHost, source.FaultUnreachable:
 		return fmt.Sprintf("%s: cannot reach Vault (%s): check VAULT_ADDR / --vault-addr", what, detail)
 	}
 	return fmt.Sprintf("%s: %s", what, detail)
@@ -174,21 +168,21 @@ func isStatus(err error, code int) bool {
 
 // vaultHealth reads sys/health, which answers with a status code per state
 // (sealed 503, standby 429 ...) and the same body.
-func (c *Collector) vaultHealth(ctx context.Context) (*VaultHealth, error) {
+func (c *collector) vaultHealth(ctx context.Context) (*collectors.VaultHealth, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
 	r, err := c.clients.Vault.Sys().HealthWithContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &VaultHealth{Initialized: r.Initialized, Sealed: r.Sealed, Standby: r.Standby, Version: r.Version, ClusterName: r.ClusterName}, nil
+	return &collectors.VaultHealth{Initialized: r.Initialized, Sealed: r.Sealed, Standby: r.Standby, Version: r.Version, ClusterName: r.ClusterName}, nil
 }
 
-func (c *Collector) vaultCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+func (c *collector) vaultCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, c.cfg.Vault.RequestTimeout.Duration())
 }
 
-func (c *Collector) lookupSelf(ctx context.Context) (*TokenInfo, error) {
+func (c *collector) lookupSelf(ctx context.Context) (*collectors.TokenInfo, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
 	s, err := c.clients.Vault.Auth().Token().LookupSelfWithContext(ctx)
@@ -200,16 +194,16 @@ func (c *Collector) lookupSelf(ctx context.Context) (*TokenInfo, error) {
 
 // tokenInfo keeps a token lookup's metadata; the "id" field (the token
 // itself) is never read.
-func tokenInfo(s *vault.Secret, source string) *TokenInfo {
+func tokenInfo(s *vault.Secret, source string) *collectors.TokenInfo {
 	if s == nil || s.Data == nil {
 		return nil
 	}
-	t := &TokenInfo{Source: source}
+	t := &collectors.TokenInfo{Source: source}
 	t.Accessor, _ = s.Data["accessor"].(string)
 	t.DisplayName, _ = s.Data["display_name"].(string)
 	t.Policies, _ = s.TokenPolicies()
 	if ttl, err := s.TokenTTL(); err == nil {
-		t.TTL = Duration(ttl)
+		t.TTL = collectors.Duration(ttl)
 	}
 	t.Renewable, _ = s.TokenIsRenewable()
 	t.Orphan, _ = s.Data["orphan"].(bool)
@@ -233,7 +227,7 @@ func tokenInfo(s *vault.Secret, source string) *TokenInfo {
 
 // tenantListPath splits the tenant path template around {tenant}:
 // "tenants/{tenant}/cmek" → "tenants/", "/cmek".
-func (c *Collector) tenantTemplate() (prefix, suffix string) {
+func (c *collector) tenantTemplate() (prefix, suffix string) {
 	tmpl := c.cfg.Vault.TenantPathTemplate
 	i := strings.Index(tmpl, "{tenant}")
 	return tmpl[:i], tmpl[i+len("{tenant}"):]
@@ -241,7 +235,7 @@ func (c *Collector) tenantTemplate() (prefix, suffix string) {
 
 // scanTenants lists the tenants under the template's prefix and reads each
 // one's KV v2 metadata with bounded concurrency (never the data).
-func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, error) {
+func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, collectors.TenantScan, error) {
 	start := time.Now()
 	mount := c.cfg.Vault.KVMount
 	prefix, suffix := c.tenantTemplate()
@@ -249,7 +243,7 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 	list, err := c.clients.Vault.Logical().ListWithContext(lctx, mount+"/metadata/"+prefix)
 	cancel()
 	if err != nil {
-		return []Tenant{}, TenantScan{}, errors.New(vaultErr(fmt.Sprintf("list tenants at %s/metadata/%s", mount, prefix), err))
+		return []collectors.Tenant{}, collectors.TenantScan{}, errors.New(vaultErr(fmt.Sprintf("list tenants at %s/metadata/%s", mount, prefix), err))
 	}
 	var ids []string
 	if list != nil && list.Data != nil {
@@ -264,9 +258,9 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 		}
 	}
 	sort.Strings(ids)
-	tenants := make([]Tenant, len(ids))
-	scan := TenantScan{Listed: len(ids)}
-	c.progress(Progress{Source: SourceVault, Part: "tenants", Done: 0, Total: len(ids)})
+	tenants := make([]collectors.Tenant, len(ids))
+	scan := collectors.TenantScan{Listed: len(ids)}
+	c.progress(collectors.Progress{Source: collectors.SourceVault, Part: "tenants", Done: 0, Total: len(ids)})
 
 	conc := c.cfg.Vault.ScanConcurrency
 	if conc < 1 {
@@ -280,7 +274,7 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 	for i, id := range ids {
 		g.Go(func() error {
 			path := prefix + id + suffix
-			t := Tenant{ID: id, Path: mount + "/" + path}
+			t := collectors.Tenant{ID: id, Path: mount + "/" + path}
 			rctx, cancel := c.vaultCtx(gctx)
 			md, err := kv.GetMetadata(rctx, path)
 			cancel()
@@ -301,7 +295,7 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 			n := done
 			mu.Unlock()
 			if n%100 == 0 || n == len(ids) {
-				c.progress(Progress{Source: SourceVault, Part: "tenants", Done: n, Total: len(ids)})
+				c.progress(collectors.Progress{Source: collectors.SourceVault, Part: "tenants", Done: n, Total: len(ids)})
 			}
 			return gctx.Err()
 		})
@@ -310,11 +304,11 @@ func (c *Collector) scanTenants(ctx context.Context) ([]Tenant, TenantScan, erro
 		return tenants, scan, fmt.Errorf("tenant scan stopped after %d of %d: %w", done, len(ids), err)
 	}
 	scan.Scanned, scan.Failed = done, failed
-	scan.Duration = Duration(time.Since(start))
+	scan.Duration = collectors.Duration(time.Since(start))
 	return tenants, scan, nil
 }
 
-func fillTenant(t *Tenant, md *vault.KVMetadata, now time.Time) {
+func fillTenant(t *collectors.Tenant, md *vault.KVMetadata, now time.Time) {
 	t.CurrentVersion, t.OldestVersion, t.MaxVersions = md.CurrentVersion, md.OldestVersion, md.MaxVersions
 	oldestLive := 0
 	for k, v := range md.Versions {
@@ -343,9 +337,9 @@ func fillTenant(t *Tenant, md *vault.KVMetadata, now time.Time) {
 	fillKeyState(t, md, now)
 }
 
-func (c *Collector) readRole(ctx context.Context) (*AuthRole, error) {
+func (c *collector) readRole(ctx context.Context) (*collectors.AuthRole, error) {
 	mount, name := c.cfg.Vault.KubernetesAuthMount, c.cfg.Vault.KubernetesAuthRole
-	r := &AuthRole{Mount: mount, Name: name}
+	r := &collectors.AuthRole{Mount: mount, Name: name}
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
 	s, err := c.clients.Vault.Logical().ReadWithContext(ctx, "auth/"+mount+"/role/"+name)
@@ -365,8 +359,8 @@ func (c *Collector) readRole(ctx context.Context) (*AuthRole, error) {
 	if len(r.Policies) == 0 {
 		r.Policies = stringList(s.Data["policies"])
 	}
-	r.TTL = Duration(seconds(s.Data["token_ttl"], s.Data["ttl"]))
-	r.MaxTTL = Duration(seconds(s.Data["token_max_ttl"], s.Data["max_ttl"]))
+	r.TTL = collectors.Duration(seconds(s.Data["token_ttl"], s.Data["ttl"]))
+	r.MaxTTL = collectors.Duration(seconds(s.Data["token_max_ttl"], s.Data["max_ttl"]))
 	return r, nil
 }
 
@@ -410,7 +404,7 @@ func seconds(vals ...any) time.Duration {
 // Kubernetes-auth role to the orchestrator's service account, by listing
 // token accessors and looking each up. Both need privileges an operator may
 // lack; the note says what happened.
-func (c *Collector) findOrchestratorToken(ctx context.Context) (*TokenInfo, string) {
+func (c *collector) findOrchestratorToken(ctx context.Context) (*collectors.TokenInfo, string) {
 	lctx, cancel := c.vaultCtx(ctx)
 	list, err := c.clients.Vault.Logical().ListWithContext(lctx, "auth/token/accessors")
 	cancel()
@@ -432,7 +426,7 @@ func (c *Collector) findOrchestratorToken(ctx context.Context) (*TokenInfo, stri
 	}
 	role, sa, ns := c.cfg.Vault.KubernetesAuthRole, c.cfg.Kubernetes.VaultSA(), c.namespace
 	var mu sync.Mutex
-	var best *TokenInfo
+	var best *collectors.TokenInfo
 	var lookErr error
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, c.cfg.Vault.ScanConcurrency))
@@ -465,25 +459,18 @@ func (c *Collector) findOrchestratorToken(ctx context.Context) (*TokenInfo, stri
 		if lookErr != nil {
 			return nil, vaultErr("look up token accessors", lookErr)
 		}
-		return nil, joinNote(note, fmt.Sprintf("no live token of role %q for service account %s/%s among %d accessors", role, ns, sa, len(accessors)))
+		return nil, source.JoinNote(note, fmt.Sprintf("no live token of role %q for service account %s/%s among %d accessors", role, ns, sa, len(accessors)))
 	}
 	return best, note
-}
-
-func joinNote(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }
 
 // readPolicy reads the rotation policy and checks it against the runbook's
 // paths for a concrete tenant (the first one scanned, else an example). When
 // the orchestrator's token is known, Vault itself is asked what that token
 // may do (sys/capabilities-accessor), which also covers its other policies.
-func (c *Collector) readPolicy(ctx context.Context, d *VaultData) (*Policy, error) {
+func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*collectors.Policy, error) {
 	name := c.cfg.Vault.Policy
-	p := &Policy{Name: name, Checks: []PathCheck{}}
+	p := &collectors.Policy{Name: name, Checks: []collectors.PathCheck{}}
 	rctx, cancel := c.vaultCtx(ctx)
 	text, err := c.clients.Vault.Sys().GetPolicyWithContext(rctx, name)
 	cancel()
@@ -507,7 +494,7 @@ func (c *Collector) readPolicy(ctx context.Context, d *VaultData) (*Policy, erro
 	for _, rp := range runbookPolicyPaths {
 		path := c.cfg.Vault.KVMount + "/" + rp.kind + "/" + prefix + tenant + suffix
 		paths = append(paths, path)
-		chk := PathCheck{Path: path, Required: rp.required}
+		chk := collectors.PathCheck{Path: path, Required: rp.required}
 		if perr == nil {
 			chk.Granted, chk.Rule = grantedCapabilities(rules, path)
 		}
@@ -531,7 +518,7 @@ func (c *Collector) readPolicy(ctx context.Context, d *VaultData) (*Policy, erro
 	return p, nil
 }
 
-func (c *Collector) capabilitiesAccessor(ctx context.Context, accessor string, paths []string) (map[string][]string, error) {
+func (c *collector) capabilitiesAccessor(ctx context.Context, accessor string, paths []string) (map[string][]string, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
 	s, err := c.clients.Vault.Logical().WriteWithContext(ctx, "sys/capabilities-accessor", map[string]any{"accessor": accessor, "paths": paths})

@@ -1,23 +1,16 @@
-package collectors
+package vault
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
-	"k8s.io/client-go/rest"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 func TestFillTenant_keyState(t *testing.T) {
@@ -31,7 +24,7 @@ func TestFillTenant_keyState(t *testing.T) {
 		"5": {Version: 5},
 		"6": {Version: 6, DeletionTime: past, CreatedTime: past},
 	}}
-	var tn Tenant
+	var tn collectors.Tenant
 	fillTenant(&tn, md, now)
 	if !slices.Equal(tn.Deleted, []int{3, 6}) || !slices.Equal(tn.Destroyed, []int{1, 2}) {
 		t.Errorf("deleted %v destroyed %v, want [3 6] [1 2]", tn.Deleted, tn.Destroyed)
@@ -55,10 +48,10 @@ func TestTokenCeiling(t *testing.T) {
 			return 0, errors.New("read sys/mounts/auth/" + mount + "/tune: permission denied (403)")
 		}
 	}
-	role := &AuthRole{Mount: "kubernetes", Name: "orch", Found: true, MaxTTL: Duration(12 * time.Hour)}
-	base := TokenInfo{TTL: Duration(time.Hour), ExpireTime: &expire, CreationTime: &created, Path: "auth/kubernetes/login", Meta: map[string]string{"role": "orch"}}
+	role := &collectors.AuthRole{Mount: "kubernetes", Name: "orch", Found: true, MaxTTL: collectors.Duration(12 * time.Hour)}
+	base := collectors.TokenInfo{TTL: collectors.Duration(time.Hour), ExpireTime: &expire, CreationTime: &created, Path: "auth/kubernetes/login", Meta: map[string]string{"role": "orch"}}
 	tests := map[string]struct {
-		tok      func(TokenInfo) TokenInfo
+		tok      func(collectors.TokenInfo) collectors.TokenInfo
 		mounts   map[string]time.Duration
 		wantMax  time.Duration
 		wantSrc  string
@@ -68,31 +61,37 @@ func TestTokenCeiling(t *testing.T) {
 			mounts: map[string]time.Duration{"kubernetes": 768 * time.Hour}, wantMax: 12 * time.Hour, wantSrc: "token_max_ttl 12h of role auth/kubernetes/role/orch",
 		},
 		"explicit max wins when lower": {
-			tok:    func(t TokenInfo) TokenInfo { t.ExplicitMaxTTL = Duration(2 * time.Hour); return t },
+			tok: func(t collectors.TokenInfo) collectors.TokenInfo {
+				t.ExplicitMaxTTL = collectors.Duration(2 * time.Hour)
+				return t
+			},
 			mounts: map[string]time.Duration{"kubernetes": 768 * time.Hour}, wantMax: 2 * time.Hour, wantSrc: "explicit_max_ttl 2h",
 		},
 		"mount's max without a role": {
-			tok:    func(t TokenInfo) TokenInfo { t.Path, t.Meta = "auth/token/create", nil; return t },
+			tok:    func(t collectors.TokenInfo) collectors.TokenInfo { t.Path, t.Meta = "auth/token/create", nil; return t },
 			mounts: map[string]time.Duration{"token": 768 * time.Hour}, wantMax: 768 * time.Hour, wantSrc: "max_lease_ttl 768h of auth/token (the mount's, else the system's)",
 		},
 		"tune unreadable: the role's, possibly lower": {
 			wantMax: 12 * time.Hour, wantSrc: "token_max_ttl 12h of role auth/kubernetes/role/orch", wantNote: "possibly lower",
 		},
 		"tune unreadable, nothing else": {
-			tok:      func(t TokenInfo) TokenInfo { t.Path = "auth/userpass/login/alice"; return t },
+			tok:      func(t collectors.TokenInfo) collectors.TokenInfo { t.Path = "auth/userpass/login/alice"; return t },
 			wantNote: "max TTL unknown: read sys/mounts/auth/userpass/tune",
 		},
 		"periodic without explicit max": {
-			tok:      func(t TokenInfo) TokenInfo { t.Period = Duration(time.Hour); return t },
+			tok:      func(t collectors.TokenInfo) collectors.TokenInfo { t.Period = collectors.Duration(time.Hour); return t },
 			mounts:   map[string]time.Duration{"kubernetes": 768 * time.Hour},
 			wantNote: "periodic token",
 		},
 		"no expiry": {
-			tok:      func(t TokenInfo) TokenInfo { t.TTL, t.ExpireTime = 0, nil; return t },
+			tok:      func(t collectors.TokenInfo) collectors.TokenInfo { t.TTL, t.ExpireTime = 0, nil; return t },
 			wantNote: "does not expire",
 		},
 		"expire time after the computed ceiling": {
-			tok:      func(t TokenInfo) TokenInfo { t.ExplicitMaxTTL = Duration(time.Hour); return t },
+			tok: func(t collectors.TokenInfo) collectors.TokenInfo {
+				t.ExplicitMaxTTL = collectors.Duration(time.Hour)
+				return t
+			},
 			mounts:   map[string]time.Duration{"kubernetes": 768 * time.Hour},
 			wantNote: "before the token's expire time",
 		},
@@ -139,7 +138,7 @@ func TestCollector_invalidToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(Clients{Vault: vc, VaultTokenSource: "~/.vault-token"}, Options{})
+	c := newCollector(clients{Vault: vc, VaultTokenSource: "~/.vault-token"}, collectors.Env{})
 	msg, ok := c.invalidToken(&vault.ResponseError{StatusCode: 403, Errors: []string{"permission denied"}})
 	if !ok || !strings.Contains(msg, "your Vault token (from ~/.vault-token) is invalid, expired or revoked") || !strings.Contains(msg, "run `vault login` (it rewrites ~/.vault-token)") {
 		t.Errorf("403 on lookup-self: %q, %v", msg, ok)
@@ -150,53 +149,6 @@ func TestCollector_invalidToken(t *testing.T) {
 	if _, ok := c.invalidToken(errors.New("connection refused")); ok {
 		t.Error("a network error read as an invalid token")
 	}
-}
-
-func TestDescribeKubeCredential(t *testing.T) {
-	notAfter := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
-	certPEM := selfSignedCert(t, "alice", notAfter)
-	tests := map[string]struct {
-		cfg  rest.Config
-		want KubeCredential
-	}{
-		"certificate": {cfg: rest.Config{TLSClientConfig: rest.TLSClientConfig{CertData: certPEM}},
-			want: KubeCredential{Kind: KubeCredCertificate, CertSubject: "alice", CertNotAfter: &notAfter}},
-		"exec": {cfg: rest.Config{ExecProvider: &clientcmdapi.ExecConfig{Command: "/usr/local/bin/aws"}},
-			want: KubeCredential{Kind: KubeCredExec, ExecCommand: "aws"}},
-		"oidc": {cfg: rest.Config{AuthProvider: &clientcmdapi.AuthProviderConfig{Name: "oidc"}},
-			want: KubeCredential{Kind: KubeCredAuthProvider, AuthProvider: "oidc"}},
-		"token": {cfg: rest.Config{BearerToken: "never-shown"}, want: KubeCredential{Kind: KubeCredToken}},
-		"none":  {want: KubeCredential{Kind: KubeCredNone}},
-		"bad certificate": {cfg: rest.Config{TLSClientConfig: rest.TLSClientConfig{CertData: []byte("junk")}},
-			want: KubeCredential{Kind: KubeCredCertificate, CertError: "the client certificate holds no PEM certificate"}},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			got := describeKubeCredential(&tt.cfg)
-			if got.Kind != tt.want.Kind || got.ExecCommand != tt.want.ExecCommand || got.AuthProvider != tt.want.AuthProvider ||
-				got.CertSubject != tt.want.CertSubject || got.CertError != tt.want.CertError ||
-				(got.CertNotAfter == nil) != (tt.want.CertNotAfter == nil) || (got.CertNotAfter != nil && !got.CertNotAfter.Equal(*tt.want.CertNotAfter)) {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
-// selfSignedCert returns a PEM client certificate for cn valid until
-// notAfter.
-func selfSignedCert(tb testing.TB, cn string, notAfter time.Time) []byte {
-	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
-		NotBefore: notAfter.Add(-24 * time.Hour), NotAfter: notAfter, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
 func jsonNum(s string) json.Number { return json.Number(s) }

@@ -1,4 +1,4 @@
-package collectors
+package prom
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
@@ -57,10 +58,10 @@ func TestCollector_collectFreshness(t *testing.T) {
 			{"type":"recording","name":"job:x","query":"x","labels":{},"health":"ok","evaluationTime":0.001,"lastEvaluation":"2026-12-01T11:59:00Z"},
 			{"type":"alerting","name":"SomethingElse","query":"x","duration":0,"labels":{},"annotations":{},"alerts":[],"health":"ok","evaluationTime":0.001,"lastEvaluation":"2026-12-01T11:59:00Z","state":"inactive"}]}]}}`,
 	})
-	c := New(Clients{PrometheusTarget: "fake"}, Options{Config: config.Default(), Namespace: "ns"})
+	c := newCollector(clients{PrometheusTarget: "fake"}, collectors.Env{Config: config.Default(), Namespace: "ns"})
 	v := 3600.0
-	d := &PrometheusData{Metrics: []Metric{
-		{Name: "vault_token_expiry_seconds", At: at, Series: []Series{
+	d := &collectors.PrometheusData{Metrics: []collectors.Metric{
+		{Name: "vault_token_expiry_seconds", At: at, Series: []collectors.Series{
 			{Labels: map[string]string{"job": "rotation", "instance": "orch:9102", "namespace": "ns"}, Value: &v},
 			{Labels: map[string]string{"job": "rotation", "instance": "orch-2:9102", "namespace": "ns"}}, // vanished
 		}},
@@ -99,8 +100,8 @@ func TestCollector_collectFreshness(t *testing.T) {
 }
 
 func TestCollector_collectFreshness_nothingRead(t *testing.T) {
-	c := New(Clients{}, Options{Config: config.Default()})
-	d := &PrometheusData{Metrics: []Metric{{Name: "m", Error: "refused"}}}
+	c := newCollector(clients{}, collectors.Env{Config: config.Default()})
+	d := &collectors.PrometheusData{Metrics: []collectors.Metric{{Name: "m", Error: "refused"}}}
 	c.collectFreshness(context.Background(), nil, time.Second, time.Now(), d) // a nil API would panic if asked
 	if d.TargetsError == "" || d.RulesError == "" {
 		t.Errorf("errors = %q, %q; want both not read", d.TargetsError, d.RulesError)
@@ -126,7 +127,7 @@ func TestFillTarget(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			var tg ScrapeTarget
+			var tg collectors.ScrapeTarget
 			fillTarget(&tg, model.Matrix{{Values: tt.values}})
 			switch {
 			case (tg.Up == nil) != (tt.wantUp == nil):

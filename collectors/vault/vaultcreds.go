@@ -1,4 +1,4 @@
-package collectors
+package vault
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	vault "github.com/hashicorp/vault/api"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 // invalidToken tells whether a failed lookup-self means the operator's own
@@ -14,7 +16,7 @@ import (
 // "permission denied" both for a token without rights and for an expired,
 // revoked or mistyped one; but every valid token may look itself up (the
 // default policy grants it), so a 403 there is the token itself.
-func (c *Collector) invalidToken(err error) (string, bool) {
+func (c *collector) invalidToken(err error) (string, bool) {
 	var re *vault.ResponseError
 	if !errors.As(err, &re) || (re.StatusCode != http.StatusForbidden && re.StatusCode != http.StatusUnauthorized) {
 		return "", false
@@ -41,12 +43,12 @@ func (c *Collector) invalidToken(err error) (string, bool) {
 // tokenInvalidStatus is the Vault source's status when the operator's token
 // was refused: nothing past sys/health can be read with it, and the parts
 // say "not read" rather than "forbidden".
-func tokenInvalidStatus(d *VaultData, st Status, msg string) Status {
+func tokenInvalidStatus(d *collectors.VaultData, st collectors.Status, msg string) collectors.Status {
 	d.OperatorTokenInvalid = true
 	d.OrchestratorTokenNote = "not looked up: the operator's Vault token is invalid"
 	notRead := "not read: the operator's Vault token is invalid (see token)"
-	st.State, st.Error = StateError, msg
-	st.Problems = []Problem{
+	st.State, st.Error = collectors.StateError, msg
+	st.Problems = []collectors.Problem{
 		{Part: "kubernetes auth role", Error: notRead},
 		{Part: "policy", Error: notRead},
 		{Part: "tenants", Error: notRead},

@@ -1,4 +1,4 @@
-package collectors
+package kube
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
@@ -139,8 +140,8 @@ func TestJobOf_Conditions(t *testing.T) {
 			{Type: batchv1.JobSuspended, Status: corev1.ConditionFalse},
 		}},
 	}
-	got := jobOf(j, CronJob{Name: "cmek-rotation", Role: RoleRotation})
-	if got.Outcome != OutcomeFailed || *got.BackoffLimit != 6 || len(got.Conditions) != 2 || got.Conditions[0].Type != "FailureTarget" || got.Conditions[1].Reason != "BackoffLimitExceeded" {
+	got := jobOf(j, collectors.CronJob{Name: "cmek-rotation", Role: collectors.RoleRotation})
+	if got.Outcome != collectors.OutcomeFailed || *got.BackoffLimit != 6 || len(got.Conditions) != 2 || got.Conditions[0].Type != "FailureTarget" || got.Conditions[1].Reason != "BackoffLimitExceeded" {
 		t.Errorf("job = %+v", got)
 	}
 }
@@ -149,18 +150,18 @@ func TestExplainLog(t *testing.T) {
 	apiErr := "read log of pod p: the server rejected our request for an unknown reason (get pods p)"
 	cases := map[string]struct {
 		pod        *corev1.Pod
-		lt         LogTail
+		lt         collectors.LogTail
 		want       string
 		notStarted bool
 	}{
 		"waiting on the image": {
 			pod:  jobPod("p", status(corev1.PodPending, waiting("ImagePullBackOff", `Back-off pulling image "registry.example/orchestrator:1.2"`))),
-			lt:   LogTail{Pod: "p", Container: "rotate", Error: apiErr},
+			lt:   collectors.LogTail{Pod: "p", Container: "rotate", Error: apiErr},
 			want: `container rotate is waiting: ImagePullBackOff: Back-off pulling image "registry.example/orchestrator:1.2" (no log: it never started)`, notStarted: true,
 		},
 		"config error": {
 			pod:  jobPod("p", status(corev1.PodPending, waiting("CreateContainerConfigError", `secret "vault-token" not found`))),
-			lt:   LogTail{Pod: "p", Container: "rotate", Error: apiErr},
+			lt:   collectors.LogTail{Pod: "p", Container: "rotate", Error: apiErr},
 			want: `container rotate is waiting: CreateContainerConfigError: secret "vault-token" not found (no log: it never started)`, notStarted: true,
 		},
 		"never scheduled, empty log": {
@@ -170,22 +171,22 @@ func TestExplainLog(t *testing.T) {
 				p.Spec.NodeName = ""
 				return p
 			}(),
-			lt:   LogTail{Pod: "p", Container: "rotate"},
+			lt:   collectors.LogTail{Pod: "p", Container: "rotate"},
 			want: "pod p was never scheduled: Unschedulable: 0/3 nodes are available: 3 Insufficient memory. (no log: it never started)", notStarted: true,
 		},
 		"evicted": {
 			pod:  jobPod("p", corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Evicted", Message: "The node was low on resource: memory."}),
-			lt:   LogTail{Pod: "p", Container: "rotate", Error: "read log of pod p: not found"},
+			lt:   collectors.LogTail{Pod: "p", Container: "rotate", Error: "read log of pod p: not found"},
 			want: "pod p Evicted: The node was low on resource: memory.; its log went with it (read log of pod p: not found)",
 		},
 		"a container that ran keeps the read error": {
 			pod:  jobPod("p", status(corev1.PodFailed, terminated(1, "Error", ""))),
-			lt:   LogTail{Pod: "p", Container: "rotate", Error: "read log of pod p: cannot reach the kubelet"},
+			lt:   collectors.LogTail{Pod: "p", Container: "rotate", Error: "read log of pod p: cannot reach the kubelet"},
 			want: "read log of pod p: cannot reach the kubelet",
 		},
 		"a log that was read is kept": {
 			pod:  jobPod("p", status(corev1.PodPending, waiting("ContainerCreating", ""))),
-			lt:   LogTail{Pod: "p", Container: "rotate", Lines: []string{"started"}},
+			lt:   collectors.LogTail{Pod: "p", Container: "rotate", Lines: []string{"started"}},
 			want: "",
 		},
 	}
@@ -200,50 +201,6 @@ func TestExplainLog(t *testing.T) {
 	}
 }
 
-func TestFirstLineTime(t *testing.T) {
-	want := time.Date(2025, 3, 12, 2, 0, 1, 0, time.UTC)
-	cases := map[string]*time.Time{
-		"2025-03-12T02:00:01Z Server listening on :8080":           &want,
-		"2025-03-12T02:00:01.000Z INFO started":                    &want,
-		`{"level":"info","time":"2025-03-12T02:00:01Z","msg":"x"}`: &want,
-		`{"timestamp":"2025-03-12T03:00:01+01:00"}`:                &want,
-		`{"ts":1741744801}`:                                        &want,
-		`{"ts":1741744801000}`:                                     &want,
-		"Server listening on :8080":                                nil,
-		`{"type":"audit","action":"cmek.rotation.compl`:            nil,
-		`{"time":"yesterday"}`:                                     nil,
-		"":                                                         nil,
-	}
-	for line, w := range cases {
-		got := firstLineTime([]byte(line))
-		if (got == nil) != (w == nil) || got != nil && !got.Equal(*w) {
-			t.Errorf("firstLineTime(%q) = %v, want %v", line, got, w)
-		}
-	}
-}
-
-func TestFirstLineReader(t *testing.T) {
-	r := &firstLineReader{r: strings.NewReader(strings.Repeat("x", 10) + "\nsecond\n")}
-	buf := make([]byte, 3)
-	for {
-		if _, err := r.Read(buf); err != nil {
-			break
-		}
-	}
-	if string(r.buf) != strings.Repeat("x", 10) {
-		t.Errorf("first line = %q", r.buf)
-	}
-	long := &firstLineReader{r: strings.NewReader(strings.Repeat("y", maxFirstLine*2))}
-	_, _ = long.Read(make([]byte, maxFirstLine*2))
-	if len(long.buf) != maxFirstLine || !long.done {
-		t.Errorf("kept %d bytes of a long first line, want %d", len(long.buf), maxFirstLine)
-	}
-}
-
-// TestCollectKubernetes_JobPodEvidence goes through the collector with
-// client-go's fake clientset: a Job whose pods cannot pull their image,
-// with the kubelet's and the scheduler's warning Events, also of a pod
-// since deleted.
 func TestCollectKubernetes_JobPodEvidence(t *testing.T) {
 	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "cmek-rotation", Namespace: "ns", UID: types.UID("cj-uid")},
 		Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *"}}
@@ -262,7 +219,7 @@ func TestCollectKubernetes_JobPodEvidence(t *testing.T) {
 		ev("e4", "Pod", "cmek-rotation-12-abcde", "Failed", "another Job's pod", podT0),
 		ev("e5", "Pod", "other", "Failed", "not ours", podT0),
 	)
-	c := New(Clients{Kube: kc}, Options{Config: config.Default(), Namespace: "ns"})
+	c := newCollector(clients{Kube: kc}, collectors.Env{Config: config.Default(), Namespace: "ns"})
 	d, st := c.collectKubernetes(context.Background())
 	if len(d.Jobs) != 1 {
 		t.Fatalf("jobs = %+v (status %+v)", d.Jobs, st)
@@ -281,10 +238,10 @@ func TestCollectKubernetes_JobPodEvidence(t *testing.T) {
 }
 
 func TestJobEvents_Bounded(t *testing.T) {
-	d := &KubernetesData{Jobs: []Job{{Name: "j"}}}
+	d := &collectors.KubernetesData{Jobs: []collectors.Job{{Name: "j"}}}
 	je := newJobEvents(d)
 	for i := range MaxJobEvents + 5 {
-		je.offer("Pod", "j-abcde", Event{Reason: "BackOff", Last: podT0.Add(time.Duration(i) * time.Minute)})
+		je.offer("Pod", "j-abcde", collectors.Event{Reason: "BackOff", Last: podT0.Add(time.Duration(i) * time.Minute)})
 	}
 	je.attach(d)
 	if n := len(d.Jobs[0].Events); n != MaxJobEvents || !d.Jobs[0].Events[0].Last.Equal(podT0.Add(time.Duration(MaxJobEvents+4)*time.Minute)) {

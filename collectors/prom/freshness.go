@@ -1,4 +1,4 @@
-package collectors
+package prom
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/internal/source"
 )
 
 // maxTargets bounds the scrape targets whose up state is read.
@@ -33,14 +36,14 @@ type freshness struct {
 	// (the samples' own times, which the history's 5-minute steps would
 	// round) for the series that have no value now.
 	stamps, vanished map[string]map[string]time.Time
-	rules            []AlertRule
+	rules            []collectors.AlertRule
 	rulesErr         string
 	scrapeErrs       map[[2]string]string
 }
 
 // startFreshness starts the freshness reads that need nothing from the
 // metrics, at the time the metrics are read.
-func (c *Collector) startFreshness(ctx context.Context, api promv1.API, timeout time.Duration, at time.Time) *freshness {
+func (c *collector) startFreshness(ctx context.Context, api promv1.API, timeout time.Duration, at time.Time) *freshness {
 	f := &freshness{stamps: map[string]map[string]time.Time{}, vanished: map[string]map[string]time.Time{}}
 	m := c.cfg.Prometheus.Metrics
 	for _, name := range []string{m.TokenExpirySeconds, m.TokenRenewals, m.Rotations, m.RotationsFailed} {
@@ -75,9 +78,9 @@ func (c *Collector) startFreshness(ctx context.Context, api promv1.API, timeout 
 // now, within upBudget), and when the related alerts' rules were last
 // evaluated. A read that fails leaves its part unknown (an error field
 // beside it); it never fails the source, whose metrics were read.
-func (f *freshness) finish(ctx context.Context, c *Collector, api promv1.API, timeout time.Duration, now time.Time, d *PrometheusData) {
+func (f *freshness) finish(ctx context.Context, c *collector, api promv1.API, timeout time.Duration, now time.Time, d *collectors.PrometheusData) {
 	f.wg.Wait()
-	if !slices.ContainsFunc(d.Metrics, func(m Metric) bool { return m.Error == "" }) {
+	if !slices.ContainsFunc(d.Metrics, func(m collectors.Metric) bool { return m.Error == "" }) {
 		// Prometheus did not answer a single query: asking more would
 		// only add its timeout to the source's
 		d.TargetsError, d.RulesError = "not read: no metric could be read", "not read: no metric could be read"
@@ -104,8 +107,8 @@ func (f *freshness) finish(ctx context.Context, c *Collector, api promv1.API, ti
 
 // collectFreshness runs both halves one after the other (the collection
 // starts the first beside the metric reads).
-func (c *Collector) collectFreshness(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, d *PrometheusData) {
-	if !slices.ContainsFunc(d.Metrics, func(m Metric) bool { return m.Error == "" }) {
+func (c *collector) collectFreshness(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, d *collectors.PrometheusData) {
+	if !slices.ContainsFunc(d.Metrics, func(m collectors.Metric) bool { return m.Error == "" }) {
 		(&freshness{}).finish(ctx, c, api, timeout, now, d) // nothing to read after
 		return
 	}
@@ -120,7 +123,7 @@ func (c *Collector) collectFreshness(ctx context.Context, api promv1.API, timeou
 
 // queryTimes runs an instant query whose values are Unix times and returns
 // them by series key; nil when it fails (the times are then unknown).
-func (c *Collector) queryTimes(ctx context.Context, api promv1.API, timeout time.Duration, expr string, at time.Time) map[string]time.Time {
+func (c *collector) queryTimes(ctx context.Context, api promv1.API, timeout time.Duration, expr string, at time.Time) map[string]time.Time {
 	qctx, cancel := context.WithTimeout(ctx, timeout)
 	v, _, _, err := api.Query(qctx, expr, at)
 	cancel()
@@ -147,7 +150,7 @@ func unixFloat(sec float64) time.Time {
 
 // seriesTargets lists the (job, instance) pairs the metrics' series carry,
 // sorted.
-func seriesTargets(ms []Metric) [][2]string {
+func seriesTargets(ms []collectors.Metric) [][2]string {
 	var out [][2]string
 	for _, m := range ms {
 		for _, s := range m.Series {
@@ -174,7 +177,7 @@ func seriesTargets(ms []Metric) [][2]string {
 // (the newest one's value and time, and the interval between them), with
 // the scrape error the targets API reported for it. It returns why the up
 // state could not be read at all, or "".
-func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, pairs [][2]string, scrapeErrs map[[2]string]string) ([]ScrapeTarget, string) {
+func (c *collector) scrapeTargets(ctx context.Context, api promv1.API, timeout time.Duration, now time.Time, pairs [][2]string, scrapeErrs map[[2]string]string) ([]collectors.ScrapeTarget, string) {
 	if len(pairs) == 0 {
 		return nil, ""
 	}
@@ -183,13 +186,13 @@ func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout t
 		note = fmt.Sprintf("%d scrape targets; the up state of only the first %d was read", len(pairs), maxTargets)
 		pairs = pairs[:maxTargets]
 	}
-	out := make([]ScrapeTarget, len(pairs))
+	out := make([]collectors.ScrapeTarget, len(pairs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for i, p := range pairs {
 		g.Go(func() error {
-			t := ScrapeTarget{Job: p[0], Instance: p[1], LastError: scrapeErrs[p]}
-			q := fmt.Sprintf("up{job=%q,instance=%q}[%ds]", p[0], p[1], int(UpWindow/time.Second))
+			t := collectors.ScrapeTarget{Job: p[0], Instance: p[1], LastError: scrapeErrs[p]}
+			q := fmt.Sprintf("up{job=%q,instance=%q}[%ds]", p[0], p[1], int(collectors.UpWindow/time.Second))
 			qctx, cancel := context.WithTimeout(gctx, timeout)
 			v, _, _, err := api.Query(qctx, q, now)
 			cancel()
@@ -210,7 +213,7 @@ func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout t
 		}
 	}
 	if failed == len(out) {
-		return out, joinNote(out[0].Error, note)
+		return out, source.JoinNote(out[0].Error, note)
 	}
 	return out, note
 }
@@ -218,7 +221,7 @@ func (c *Collector) scrapeTargets(ctx context.Context, api promv1.API, timeout t
 // scrapeErrors are the targets' scrape errors by (job, instance), from the
 // targets API; nil when it is not served (Thanos and others serve only
 // queries): best effort.
-func (c *Collector) scrapeErrors(ctx context.Context, api promv1.API, timeout time.Duration) map[[2]string]string {
+func (c *collector) scrapeErrors(ctx context.Context, api promv1.API, timeout time.Duration) map[[2]string]string {
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	res, err := api.Targets(tctx)
 	cancel()
@@ -236,7 +239,7 @@ func (c *Collector) scrapeErrors(ctx context.Context, api promv1.API, timeout ti
 
 // fillTarget reads the newest up sample and the scrape interval (the median
 // gap between samples) from up's raw samples.
-func fillTarget(t *ScrapeTarget, mat model.Matrix) {
+func fillTarget(t *collectors.ScrapeTarget, mat model.Matrix) {
 	var pts []model.SamplePair
 	for _, ss := range mat {
 		pts = append(pts, ss.Values...)
@@ -254,12 +257,12 @@ func fillTarget(t *ScrapeTarget, mat model.Matrix) {
 			gaps = append(gaps, pts[i].Timestamp.Time().Sub(pts[i-1].Timestamp.Time()))
 		}
 		slices.Sort(gaps)
-		t.Interval = Duration(gaps[len(gaps)/2].Round(time.Millisecond))
+		t.Interval = collectors.Duration(gaps[len(gaps)/2].Round(time.Millisecond))
 	}
 }
 
 // alertRules reads the alerting rules of the runbook's related alerts.
-func (c *Collector) alertRules(ctx context.Context, api promv1.API, timeout time.Duration) ([]AlertRule, string) {
+func (c *collector) alertRules(ctx context.Context, api promv1.API, timeout time.Duration) ([]collectors.AlertRule, string) {
 	qctx, cancel := context.WithTimeout(ctx, timeout)
 	res, err := api.Rules(qctx, nil)
 	cancel()
@@ -268,7 +271,7 @@ func (c *Collector) alertRules(ctx context.Context, api promv1.API, timeout time
 	}
 	a := c.cfg.Prometheus.Alerts
 	names := []string{a.RotationFailed, a.TokenExpiringSoon, a.VersionOverflow, a.AuditLogMissing}
-	out := []AlertRule{}
+	out := []collectors.AlertRule{}
 	for _, g := range res.Groups {
 		for _, r := range g.Rules {
 			var ar promv1.AlertingRule
@@ -283,8 +286,8 @@ func (c *Collector) alertRules(ctx context.Context, api promv1.API, timeout time
 			if !slices.Contains(names, ar.Name) {
 				continue
 			}
-			rule := AlertRule{Name: ar.Name, Group: g.Name, File: g.File, State: ar.State, Health: string(ar.Health), LastError: ar.LastError,
-				Interval: Duration(time.Duration(g.Interval * float64(time.Second)))}
+			rule := collectors.AlertRule{Name: ar.Name, Group: g.Name, File: g.File, State: ar.State, Health: string(ar.Health), LastError: ar.LastError,
+				Interval: collectors.Duration(time.Duration(g.Interval * float64(time.Second)))}
 			if !ar.LastEvaluation.IsZero() && ar.LastEvaluation.Year() > 1 {
 				t := ar.LastEvaluation.UTC()
 				rule.LastEvaluation = &t

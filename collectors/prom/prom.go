@@ -1,4 +1,4 @@
-package collectors
+package prom
 
 import (
 	"context"
@@ -12,6 +12,9 @@ import (
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/internal/source"
 )
 
 // historyWindow and historyStep shape the range queries behind sparklines.
@@ -41,16 +44,16 @@ func promCall[T any](ctx context.Context, sem chan struct{}, timeout time.Durati
 	return call(ctx)
 }
 
-func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Status) {
-	st := Status{Source: SourcePrometheus}
+func (c *collector) collectPrometheus(ctx context.Context) (*collectors.PrometheusData, collectors.Status) {
+	st := collectors.Status{Source: collectors.SourcePrometheus}
 	if c.clients.Prometheus == nil {
-		st.State, st.Error = StateSkipped, "Prometheus is not configured: pass --prometheus-url or --prometheus-service NS/NAME:PORT (or set prometheus.url/service in the config)"
+		st.State, st.Error = collectors.StateSkipped, "Prometheus is not configured: pass --prometheus-url or --prometheus-service NS/NAME:PORT (or set prometheus.url/service in the config)"
 		return nil, st
 	}
 	api := c.clients.Prometheus
 	timeout := c.cfg.Prometheus.RequestTimeout.Duration()
-	d := &PrometheusData{Metrics: []Metric{}, Alerts: []Alert{}}
-	var probs problems
+	d := &collectors.PrometheusData{Metrics: []collectors.Metric{}, Alerts: []collectors.Alert{}}
+	var probs source.Problems
 	m := c.cfg.Prometheus.Metrics
 	now := c.opts.Now()
 	failures := 0
@@ -62,7 +65,7 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 	}
 	fresh := c.startFreshness(ctx, api, timeout, now) // freshness.go: beside the metric reads
 	sem := make(chan struct{}, promMaxInFlight)
-	metrics := make([]Metric, len(specs))
+	metrics := make([]collectors.Metric, len(specs))
 	errs := make([]error, len(specs))
 	var res promv1.AlertsResult
 	var err error
@@ -71,7 +74,7 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			metrics[i] = Metric{Name: spec.name, Role: spec.role, Series: []Series{}}
+			metrics[i] = collectors.Metric{Name: spec.name, Role: spec.role, Series: []collectors.Series{}}
 			errs[i] = c.queryMetric(ctx, api, sem, timeout, now, &metrics[i])
 		}()
 	}
@@ -84,13 +87,13 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 	for i, mt := range metrics {
 		if errs[i] != nil {
 			mt.Error = promErr(c.clients.PrometheusTarget, "query "+mt.Name, errs[i])
-			probs.add("metric "+mt.Name, mt.Error)
+			probs.Add("metric "+mt.Name, mt.Error)
 			failures++
 		}
 		d.Metrics = append(d.Metrics, mt)
 	}
 	if err != nil {
-		probs.add("alerts", promErr(c.clients.PrometheusTarget, "read alerts", err))
+		probs.Add("alerts", promErr(c.clients.PrometheusTarget, "read alerts", err))
 		failures++
 	} else {
 		names := []string{c.cfg.Prometheus.Alerts.RotationFailed, c.cfg.Prometheus.Alerts.TokenExpiringSoon, c.cfg.Prometheus.Alerts.VersionOverflow, c.cfg.Prometheus.Alerts.AuditLogMissing}
@@ -99,7 +102,7 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 			if !slices.Contains(names, name) || !c.inNamespace(labelsOf(a.Labels)) {
 				continue
 			}
-			al := Alert{Name: name, State: string(a.State), Labels: labelsOf(a.Labels), Annotations: labelsOf(a.Annotations), Value: a.Value}
+			al := collectors.Alert{Name: name, State: string(a.State), Labels: labelsOf(a.Labels), Annotations: labelsOf(a.Annotations), Value: a.Value}
 			if !a.ActiveAt.IsZero() {
 				t := a.ActiveAt.UTC()
 				al.ActiveAt = &t
@@ -114,21 +117,21 @@ func (c *Collector) collectPrometheus(ctx context.Context) (*PrometheusData, Sta
 		})
 	}
 	fresh.finish(ctx, c, api, timeout, now, d)
-	st.Problems = probs.sorted()
+	st.Problems = probs.Sorted()
 	switch {
 	case failures == 0:
-		st.State = StateOK
+		st.State = collectors.StateOK
 	case failures == 5:
-		st.State, st.Error = StateError, st.Problems[0].Error
+		st.State, st.Error = collectors.StateError, st.Problems[0].Error
 	default:
-		st.State = StatePartial
+		st.State = collectors.StatePartial
 	}
 	return d, st
 }
 
 // inNamespace keeps series of our namespace, and series with no namespace
 // label (a Prometheus scraping only this application).
-func (c *Collector) inNamespace(l map[string]string) bool {
+func (c *collector) inNamespace(l map[string]string) bool {
 	ns, ok := l["namespace"]
 	return !ok || ns == c.namespace
 }
@@ -158,7 +161,7 @@ func seriesKey(l map[string]string) string {
 
 // queryMetric reads a metric now (instant) and over the history window
 // (range), both at once, joined by labels.
-func (c *Collector) queryMetric(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *Metric) error {
+func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *collectors.Metric) error {
 	start := now.Add(-historyWindow).Truncate(historyStep)
 	var v, rv model.Value
 	var err, rerr error
@@ -186,7 +189,7 @@ func (c *Collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 		return err
 	}
 	mt.At = now.UTC()
-	byKey := map[string]*Series{}
+	byKey := map[string]*collectors.Series{}
 	var order []string
 	if vec, ok := v.(model.Vector); ok {
 		for _, s := range vec {
@@ -197,7 +200,7 @@ func (c *Collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 			}
 			val := float64(s.Value)
 			k := seriesKey(l)
-			byKey[k] = &Series{Labels: l, Value: &val}
+			byKey[k] = &collectors.Series{Labels: l, Value: &val}
 			order = append(order, k)
 		}
 	}
@@ -212,11 +215,11 @@ func (c *Collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 			k := seriesKey(l)
 			s, ok := byKey[k]
 			if !ok {
-				s = &Series{Labels: l}
+				s = &collectors.Series{Labels: l}
 				byKey[k] = s
 				order = append(order, k)
 			}
-			h := &History{Start: start.UTC(), Step: Duration(historyStep), Values: make([]*float64, steps)}
+			h := &collectors.History{Start: start.UTC(), Step: collectors.Duration(historyStep), Values: make([]*float64, steps)}
 			for _, p := range ss.Values {
 				i := int(p.Timestamp.Time().Sub(start) / historyStep)
 				if i >= 0 && i < steps {
@@ -264,17 +267,17 @@ func promErr(target, what string, err error) string {
 		}
 		return fmt.Sprintf("%s at %s: %s: %s%s", what, target, pe.Type, pe.Msg, promBodyNote(pe.Detail))
 	}
-	detail := errDetail(err)
-	switch classifyNet(err) {
-	case faultRefused:
+	detail := source.ErrDetail(err)
+	switch source.ClassifyNet(err) {
+	case source.FaultRefused:
 		return fmt.Sprintf("%s: Prometheus at %s refused the connection (%s): is it running, and is --prometheus-url / PROMETHEUS_URL right?", what, target, detail)
-	case faultTimeout:
+	case source.FaultTimeout:
 		return fmt.Sprintf("%s: Prometheus at %s did not answer in time (%s); it is overloaded or unreachable, or raise prometheus.requestTimeout in the config", what, target, detail)
-	case faultCanceled:
+	case source.FaultCanceled:
 		return fmt.Sprintf("%s: cancelled", what)
-	case faultUntrusted:
+	case source.FaultUntrusted:
 		return fmt.Sprintf("%s: the TLS certificate of Prometheus at %s is not trusted (%s)", what, target, detail)
-	case faultReset, faultNoHost, faultUnreachable, faultNotTLS:
+	case source.FaultReset, source.FaultNoHost, source.FaultUnreachable, source.FaultNotTLS:
 		return fmt.Sprintf("%s: cannot reach Prometheus at %s (%s)", what, target, detail)
 	}
 	return fmt.Sprintf("%s at %s: %s", what, target, detail)

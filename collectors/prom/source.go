@@ -1,0 +1,59 @@
+package prom
+
+import (
+	"context"
+	"time"
+
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+)
+
+// Source reads Prometheus: the runbook's metrics, the firing alerts, the
+// alert rules and the freshness of their scrape targets. A nil API means
+// not configured (StateSkipped).
+type Source struct {
+	API promv1.API
+	// Target says how Prometheus is reached (a URL, or a service through
+	// the API server's proxy), for display and messages.
+	Target string
+}
+
+var _ collectors.Source = (*Source)(nil)
+
+// Name implements collectors.Source.
+func (s *Source) Name() string { return collectors.SourcePrometheus }
+
+// Collect implements collectors.Source.
+func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Part {
+	c := newCollector(clients{Prometheus: s.API, PrometheusTarget: s.Target}, env)
+	var p collectors.Part
+	p.Prometheus, p.Status = c.collectPrometheus(ctx)
+	return p
+}
+
+type clients struct {
+	Prometheus       promv1.API
+	PrometheusTarget string
+}
+
+// collector is one collection's state: the clients and the Env.
+type collector struct {
+	clients   clients
+	cfg       config.Config
+	namespace string
+	opts      collectors.Env
+}
+
+func newCollector(c clients, env collectors.Env) *collector {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.Progress == nil {
+		env.Progress = func(collectors.Progress) {}
+	}
+	return &collector{clients: c, cfg: env.Config, namespace: env.Namespace, opts: env}
+}
+
+func (c *collector) progress(p collectors.Progress) { c.opts.Progress(p) }
