@@ -7,9 +7,9 @@ GO ?= go
 PKGS := ./...
 
 
-.PHONY: unit test testbins fmt-check vet build install lab demo bench clean releasetools release-snapshot krew-manifest release-check
+.PHONY: unit test testbins fmt-check vet tidy-check lint build install lab demo bench clean releasetools release-snapshot krew-manifest release-check
 
-test: testbins fmt-check vet release-check
+test: testbins fmt-check vet tidy-check lint release-check
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 testbins:
@@ -27,6 +27,14 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+
+# tidy-check fails when `go mod tidy` would change go.mod or go.sum.
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
+
+# lint runs staticcheck (pinned, built into the cache by the script).
+lint:
+	scripts/staticcheck.sh
 
 build:
 	$(GO) build -o kubectl-rotation ./cmd/kubectl-rotation

@@ -250,9 +250,8 @@ func JobCause(j collectors.Job, now time.Time) *Cause {
 	failed := j.Outcome == collectors.OutcomeFailed
 	c := &Cause{Job: j.Name, CronJob: j.CronJob, Of: len(j.Pods)}
 	type group struct {
-		v     podVerdict
-		pods  []collectors.Pod
-		first int
+		v    podVerdict
+		pods []collectors.Pod
 	}
 	groups := map[string]*group{}
 	for _, p := range j.Pods { // newest first

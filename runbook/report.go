@@ -224,15 +224,6 @@ func (r Report) WriteText(w io.Writer) error {
 	return err
 }
 
-func (a Assessment) sourceState(name string) collectors.State {
-	for _, s := range a.Sources {
-		if s.Source == name {
-			return s.State
-		}
-	}
-	return collectors.StateMissing
-}
-
 func labelsText(l map[string]string) string {
 	var parts []string
 	for _, k := range []string{"tenant", "namespace", "severity"} {

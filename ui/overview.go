@@ -281,13 +281,6 @@ func alertsBlock(st *state, w int) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // shortDur prints a duration the way an on-call engineer reads it.
 func shortDur(d time.Duration) string {
 	if d < 0 {

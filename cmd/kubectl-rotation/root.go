@@ -100,6 +100,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.SetErr(streams.ErrOut)
 	cmd.SetIn(streams.In)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		//lint:ignore ST1005 kubectl's own wording, on a line of its own
 		return usage(fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath()))
 	})
 	g.addFlags(cmd.PersistentFlags())

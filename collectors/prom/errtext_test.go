@@ -6,10 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,21 +14,6 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 )
 
-// dialRefused is the error Go's HTTP client returns for a closed port.
-func dialRefused(method, rawURL, addr string) error {
-	return &url.Error{Op: method, URL: rawURL, Err: &net.OpError{
-		Op: "dial", Net: "tcp", Addr: mustAddr(addr),
-		Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED},
-	}}
-}
-
-func mustAddr(s string) net.Addr {
-	a, err := net.ResolveTCPAddr("tcp", s)
-	if err != nil {
-		panic(err)
-	}
-	return a
-}
 func TestPromErr(t *testing.T) {
 	tests := map[string]struct {
 		handler http.HandlerFunc

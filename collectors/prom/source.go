@@ -55,5 +55,3 @@ func newCollector(c clients, env collectors.Env) *collector {
 	}
 	return &collector{clients: c, cfg: env.Config, namespace: env.Namespace, opts: env}
 }
-
-func (c *collector) progress(p collectors.Progress) { c.opts.Progress(p) }

@@ -136,20 +136,6 @@ func hostOf(raw string) string {
 	return u.Host
 }
 
-// dialAddress returns the address in a "dial tcp ADDR:" text, or "".
-func dialAddress(s string) string {
-	const marker = "dial tcp "
-	i := strings.Index(s, marker)
-	if i < 0 {
-		return ""
-	}
-	rest := s[i+len(marker):]
-	if j := strings.Index(rest, ": "); j > 0 {
-		return rest[:j]
-	}
-	return ""
-}
-
 // Problems collects the parts of a source that failed.
 type Problems struct{ List []collectors.Problem }
 

@@ -11,9 +11,6 @@ import (
 	"os"
 	"syscall"
 	"testing"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // dialRefused is the error Go's HTTP client returns for a closed port.
@@ -30,15 +27,6 @@ func mustAddr(s string) net.Addr {
 		panic(err)
 	}
 	return a
-}
-
-// kubeletDown is the API server's answer when the kubelet's port is closed:
-// a 500 whose message is the API server's own dial error.
-func kubeletDown() error {
-	return &apierrors.StatusError{ErrStatus: metav1.Status{
-		Status: metav1.StatusFailure, Code: 500, Reason: metav1.StatusReasonInternalError,
-		Message: `Get "https://127.0.0.1:10250/containerLogs/rot/rotation-1-abc/rotate?limitBytes=262144&tailLines=200": dial tcp 127.0.0.1:10250: connect: connection refused`,
-	}}
 }
 
 func TestErrDetail(t *testing.T) {
