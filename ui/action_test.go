@@ -24,7 +24,7 @@ type fakeActor struct {
 
 func (f *fakeActor) Preflight(_ context.Context, p actions.Plan) error {
 	for piece, err := range f.permErr {
-		if strings.Contains(p.Command, piece) {
+		if strings.Contains(p.Command(), piece) {
 			return err
 		}
 	}
@@ -124,8 +124,8 @@ func TestAction_Flow(t *testing.T) {
 		}
 		m.modal.input.SetValue("2400")
 		m, cmd := press(m, "enter")
-		if m.modal.stage != stageChecking || !strings.Contains(m.modal.plan.Command, `"activeDeadlineSeconds":2400`) {
-			t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command)
+		if m.modal.stage != stageChecking || !strings.Contains(m.modal.plan.Command(), `"activeDeadlineSeconds":2400`) {
+			t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command())
 		}
 		m = runCmd(m, cmd)
 		if m.modal.stage != stageReason {
@@ -247,7 +247,7 @@ func TestAction_CleanupRunShowsTheDryRun(t *testing.T) {
 type forbidAccessor struct{ fakeActor }
 
 func (f *forbidAccessor) Check(ctx context.Context, p actions.Plan) (actions.Result, error) {
-	if strings.Contains(p.Command, "-accessor") {
+	if strings.Contains(p.Command(), "-accessor") {
 		return actions.Result{}, fmt.Errorf("renew: %w: vault update on auth/token/renew-accessor", actions.ErrForbidden)
 	}
 	return f.fakeActor.Check(ctx, p)
@@ -259,8 +259,8 @@ func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 	m.reason = "token expiring"
 	m, cmd := press(m, "a")
 	m = runCmd(m, cmd) // forbidden by accessor → a second check, of renew-self
-	if m.modal.stage != stageChecking || m.modal.plan.Command != "vault token renew" {
-		t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command)
+	if m.modal.stage != stageChecking || m.modal.plan.Command() != "vault token renew" {
+		t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command())
 	}
 	m = runCmd(m, func() tea.Msg {
 		res, err := fa.Check(context.Background(), m.modal.plan)
