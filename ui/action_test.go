@@ -441,3 +441,40 @@ func TestScenarioView_CopyIsWhatIsShown(t *testing.T) {
 		t.Errorf("step 1 copies %q; the evidence names %s; the screen:\n%s", got, f.Tenants[0], ansi.Strip(m.View()))
 	}
 }
+
+// TestAction_VerifiesOnALoadAfterTheWrite: when the action finishes while
+// an auto-refresh is running, that load may have started before the write,
+// so another load starts when it ends and "after" is judged on it.
+func TestAction_VerifiesOnALoadAfterTheWrite(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
+	m.reason = "deadline exceeded"
+	m, _ = press(m, "a")
+	m, cmd := press(m, "enter") // keep the default
+	m = runCmd(m, cmd)
+	m, exec := press(m, "y")
+	if m.modal.stage != stageRunning {
+		t.Fatalf("stage %d, want running", m.modal.stage)
+	}
+	// the auto-refresh starts while the action runs
+	next, _ := m.Update(tickMsg{gen: m.gen})
+	m = next.(Model)
+	during := m.gen
+	if m.inFlight == 0 {
+		t.Fatal("the auto-refresh did not start")
+	}
+	m = runCmd(m, exec) // the action finishes during that load
+	if m.modal.stage != stageDone || len(fa.executed) != 1 {
+		t.Fatalf("stage %d executed %v", m.modal.stage, fa.executed)
+	}
+	for _, src := range m.loader.Sources() { // the load that started before the write ends
+		part, at := m.loader.Load(context.Background(), src, nil)
+		m = send(m, partMsg{gen: during, part: part, at: at})
+	}
+	if m.gen != during+1 || m.inFlight == 0 {
+		t.Errorf("after the load that began before the write: gen %d (was %d), %d sources loading; want a new load", m.gen, during, m.inFlight)
+	}
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "verifying: collecting again") {
+		t.Errorf("the verification should wait for the new load:\n%s", out)
+	}
+}

@@ -301,7 +301,13 @@ func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
 		md.result, md.err = msg.res, msg.err
 		md.stage, md.verified = stageDone, false
 		if msg.err == nil {
-			// verification: collect again and show the scenario after
+			// verification: collect again and show the scenario after, on
+			// data read after the write: a load already running may have
+			// started before it, so another follows it
+			if m.inFlight > 0 {
+				m.again = true
+				return nil, true
+			}
 			return m.refresh(), true
 		}
 		return nil, true
