@@ -402,7 +402,7 @@ func TestKeysAlone_Scenario4(t *testing.T) {
 		t.Fatalf("seeded over retention: %v", over)
 	}
 	f.openScenario(4, "Key version retention overflow")
-	f.keys("down", "down") // step 3: trim one tenant
+	f.keys("down", "down", "down") // step 4 (after the undelete step): trim one tenant
 	f.act("versions over retention", over[0], "destroyed versions")
 	f.wait(30*time.Second, "Verification: scenario")
 	f.keys("enter", "down") // step 4: every tenant still named
