@@ -77,8 +77,9 @@ func wantJournal(t *testing.T, path, action, outcome string) {
 	t.Helper()
 	es := journal(t, path)
 	if len(es) != 2 || es[0].Phase != "intent" || es[1].Phase != "outcome" || es[0].ID != es[1].ID ||
-		es[0].Action != action || es[1].Outcome != outcome || es[0].Who.KubeUser == "" {
-		t.Errorf("journal = %+v, want intent and %s outcome of %s with who", es, outcome, action)
+		es[0].Action != action || es[1].Outcome != outcome || es[0].Who.KubeUser == "" ||
+		len(es[0].Changes) == 0 || es[0].Command == "" {
+		t.Errorf("journal = %+v, want intent with its changes and command, and %s outcome of %s with who", es, outcome, action)
 	}
 }
 
@@ -159,6 +160,29 @@ func TestActions_Kubernetes(t *testing.T) {
 		evs, err := e.Kube.Client.CoreV1().Events(w.Namespace).List(ctx, metav1.ListOptions{FieldSelector: "reason=KubectlRotation,involvedObject.kind=CronJob"})
 		if err != nil || len(evs.Items) == 0 || res.Event != "recorded" || !strings.Contains(evs.Items[0].Message, "Raise the rotation deadline") {
 			t.Errorf("event on the CronJob: %v %v (result %q)", evs, err, res.Event)
+		}
+	})
+
+	t.Run("raise deadline: out of range or cancelled, nothing is written", func(t *testing.T) {
+		ex, path := executor(t, w)
+		if _, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 59), ""); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("59 s: err = %v, want out of range", err)
+		}
+		if es := journal(t, path); len(es) != 0 {
+			t.Errorf("a refused value was journaled: %+v", es)
+		}
+		// quitting the dashboard cancels its context: the write is cancelled
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := ex.DryRun(cancelled, actions.RaiseDeadline(w.Config, w.Namespace, 900)); !errors.Is(err, context.Canceled) {
+			t.Errorf("dry run under a cancelled context: err = %v, want context.Canceled", err)
+		}
+		if _, err := ex.Execute(cancelled, actions.RaiseDeadline(w.Config, w.Namespace, 900), ""); !errors.Is(err, context.Canceled) {
+			t.Errorf("execute under a cancelled context: err = %v, want context.Canceled", err)
+		}
+		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 900 {
+			t.Errorf("deadline written under a cancelled context")
 		}
 	})
 

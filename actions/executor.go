@@ -36,8 +36,12 @@ type Executor struct {
 	// ReadOnly refuses every Execute and DryRun.
 	ReadOnly bool
 	Journal  *Journal
-	// Now stamps journal lines (default time.Now).
+	// Now stamps journal lines and restarts (default time.Now).
 	Now func() time.Time
+	// Targets, when set, are what changes are applied through instead of
+	// adapters of Kube and Vault (unit tests' fakes). Preflight still asks
+	// Kube and Vault.
+	Targets *Targets
 
 	who *Identity
 }
@@ -76,12 +80,13 @@ func (e *Executor) Whoami(ctx context.Context) Identity {
 // wrapping ErrForbidden that lists what is missing, or the error that kept
 // it from asking.
 func (e *Executor) Preflight(ctx context.Context, p Plan) error {
-	caps, err := e.vaultCapabilities(ctx, p.Permissions)
+	perms := p.Permissions()
+	caps, err := e.vaultCapabilities(ctx, perms)
 	if err != nil {
 		return fmt.Errorf("check Vault permissions: %w", err)
 	}
 	var missing []string
-	for _, perm := range p.Permissions {
+	for _, perm := range perms {
 		ok := false
 		if perm.Path != "" {
 			ok = slices.Contains(caps[perm.Path], perm.Capability) || slices.Contains(caps[perm.Path], "root")
@@ -145,14 +150,125 @@ func (e *Executor) kubeAllowed(ctx context.Context, p Permission) (bool, error) 
 	return r.Status.Allowed, nil
 }
 
-// DryRun asks the server to validate the change without making it, where
-// the API has a dry run (Kubernetes); for Vault it returns the plan's
-// before/after without writing.
+// DryRun asks the server to validate the changes without making them,
+// where the API has a dry run (Kubernetes); for Vault it returns the
+// plan's before/after without writing. Every request runs under ctx. It
+// returns ErrReadOnly in read-only mode, and an error when a change is
+// invalid (a value out of its range).
 func (e *Executor) DryRun(ctx context.Context, p Plan) (Result, error) {
 	if e.ReadOnly {
 		return Result{}, ErrReadOnly
 	}
-	return p.run(e, true)
+	if err := p.Validate(); err != nil {
+		return Result{}, err
+	}
+	return e.apply(ctx, p, true)
+}
+
+// Validate returns an error when the plan has no change, or a change that
+// cannot be applied as it is (no write set, a value out of its range).
+func (p Plan) Validate() error {
+	if len(p.Changes) == 0 {
+		return fmt.Errorf("%s: the plan has no change", p.Title)
+	}
+	for _, c := range p.Changes {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", p.Title, err)
+		}
+	}
+	return nil
+}
+
+// apply applies the plan's changes in order, each under ctx with its own
+// request timeout, and stops at the first that fails.
+func (e *Executor) apply(ctx context.Context, p Plan, dry bool) (Result, error) {
+	t := e.targets()
+	var done []applied
+	for i, c := range p.Changes {
+		o, err := c.op()
+		if err != nil {
+			return Result{}, err
+		}
+		a, err := applyOne(ctx, o, t, dry)
+		if err != nil {
+			if len(p.Changes) == 1 {
+				return Result{}, err
+			}
+			return Result{}, fmt.Errorf("%s: %w; %s before it: %s", subject(c), err, pastVerb(p.Changes), strings.Join(orNone(subjects(p.Changes[:i])), ", "))
+		}
+		done = append(done, a)
+	}
+	return combine(p, done, dry), nil
+}
+
+func applyOne(ctx context.Context, o op, t Targets, dry bool) (applied, error) {
+	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	defer cancel()
+	return o.apply(ctx, t, dry)
+}
+
+// subject names a change of a plan of several: the tenant of a trim, else
+// its command.
+func subject(c Change) string {
+	if c.TrimVersions != nil && c.TrimVersions.Tenant != "" {
+		return c.TrimVersions.Tenant
+	}
+	return c.Command()
+}
+
+func subjects(cs []Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = subject(c)
+	}
+	return out
+}
+
+func allTrims(cs []Change) bool {
+	for _, c := range cs {
+		if c.TrimVersions == nil {
+			return false
+		}
+	}
+	return len(cs) > 0
+}
+
+func pastVerb(cs []Change) string {
+	if allTrims(cs) {
+		return "trimmed"
+	}
+	return "done"
+}
+
+// combine is a plan's result from its changes' results: the one change's,
+// or a summary of several.
+func combine(p Plan, done []applied, dry bool) Result {
+	if len(done) == 1 {
+		return done[0].res
+	}
+	if allTrims(p.Changes) {
+		destroyed := 0
+		for _, a := range done {
+			destroyed += a.destroyed
+		}
+		keep, mount := p.Changes[0].TrimVersions.Keep, p.Changes[0].TrimVersions.Mount
+		if dry {
+			return Result{Summary: fmt.Sprintf("would destroy %d versions in %d tenants and set max_versions=%d", destroyed, len(done), keep)}
+		}
+		return Result{Summary: fmt.Sprintf("destroyed %d versions in %d tenants, max_versions=%d", destroyed, len(done), keep), Object: mount}
+	}
+	parts := make([]string, len(done))
+	for i, a := range done {
+		parts[i] = a.res.Summary
+	}
+	return Result{Summary: strings.Join(parts, "; ")}
+}
+
+func orNone(s []string) []string {
+	if len(s) == 0 {
+		return []string{"none"}
+	}
+	return s
 }
 
 // Execute runs the plan: read-only refusal, the journal's intent line (the
@@ -166,9 +282,13 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 	if e.Journal == nil {
 		return Result{}, ErrNoJournal
 	}
+	if err := p.Validate(); err != nil {
+		return Result{}, err
+	}
 	id := newID()
 	who := e.Whoami(ctx)
-	intent := Entry{Time: e.now().UTC(), ID: id, Phase: "intent", Action: p.Action, Target: p.Target, Who: who, Reason: reason, Command: p.Command}
+	intent := Entry{Time: e.now().UTC(), ID: id, Phase: "intent", Action: p.Action, Target: p.Target, Who: who, Reason: reason,
+		Command: p.Command(), Changes: p.Changes}
 	if err := e.Journal.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNoJournal, err)
 	}
@@ -179,7 +299,7 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 		}
 		return Result{}, err
 	}
-	res, err := p.run(e, false)
+	res, err := e.apply(ctx, p, false)
 	if err == nil && res.ObjectKind != "" {
 		res.Event = e.recordEvent(ctx, p, res, who, reason)
 	}

@@ -12,10 +12,12 @@ import (
 // been read at resourceVersion rv with containers cs: the tests use it to
 // make the object change between the read and the patch.
 func EnableAuditAfterRead(ctx context.Context, ex *Executor, c config.Config, ns, rv string, cs []corev1.Container) (Result, error) {
-	return enableAuditChange(c, ns).write(ctx, ex, rv, cs, false)
+	ch := enableAuditChange(c, ns)
+	return ch.write(ctx, ex.targets().Env, rv, cs, false)
 }
 
 // CleanupDryRunOffAfterRead is EnableAuditAfterRead for cleanup-dry-run-off.
 func CleanupDryRunOffAfterRead(ctx context.Context, ex *Executor, c config.Config, ns, rv string, cs []corev1.Container) (Result, error) {
-	return cleanupDryRunOffChange(c, ns).write(ctx, ex, rv, cs, false)
+	ch := cleanupDryRunOffChange(c, ns)
+	return ch.write(ctx, ex.targets().Env, rv, cs, false)
 }

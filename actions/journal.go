@@ -20,6 +20,9 @@ type Entry struct {
 	Who     Identity `json:"who"`
 	Reason  string   `json:"reason,omitempty"`
 	Command string   `json:"command,omitempty"`
+	// Changes are the plan's typed changes (intent lines; absent from
+	// lines written before they were journaled).
+	Changes []Change `json:"changes,omitempty"`
 	Outcome string   `json:"outcome,omitempty"` // ok, failed, refused (not permitted: nothing was tried)
 	Result  *Result  `json:"result,omitempty"`
 	Error   string   `json:"error,omitempty"`

@@ -1,8 +1,13 @@
 package actions
 
 import (
+	"io"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 func TestReadJournal(t *testing.T) {
@@ -40,5 +45,35 @@ func TestReadJournal(t *testing.T) {
 		if !strings.HasPrefix(problems[i], w) {
 			t.Errorf("problem %d = %q, want it to start with %q", i, problems[i], w)
 		}
+	}
+}
+
+// TestReadJournal_Changes: an intent line records the plan's typed
+// changes, which read back equal to the plan's; lines written before the
+// changes were journaled read as before, without them.
+func TestReadJournal_Changes(t *testing.T) {
+	j, err := OpenJournal(t.TempDir() + "/journal.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := RestartOrchestrator(config.Default(), "ns")
+	if err := j.Append(Entry{ID: "n", Phase: "intent", Action: p.Action, Command: p.Command(), Changes: p.Changes}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old := `{"time":"2026-11-27T03:00:00Z","id":"o","phase":"intent","action":"fix-role","command":"vault write x"}` + "\n"
+	recs, problems, err := ReadJournal(io.MultiReader(strings.NewReader(old), f))
+	if err != nil || len(problems) != 0 || len(recs) != 2 {
+		t.Fatalf("records %+v problems %v err %v", recs, problems, err)
+	}
+	if recs[0].Intent.Changes != nil || recs[0].Intent.Command != "vault write x" {
+		t.Errorf("old line: %+v", recs[0].Intent)
+	}
+	if !reflect.DeepEqual(recs[1].Intent.Changes, p.Changes) {
+		t.Errorf("changes read back %+v, want %+v", recs[1].Intent.Changes, p.Changes)
 	}
 }

@@ -13,13 +13,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
-// actionTimeout bounds one action's requests.
+// actionTimeout bounds one change's requests (under the caller's context).
 const actionTimeout = 30 * time.Second
 
 func dryRunOpts(dry bool) []string {
@@ -27,6 +28,85 @@ func dryRunOpts(dry bool) []string {
 		return []string{metav1.DryRunAll}
 	}
 	return nil
+}
+
+// errNoKube is returned when a Kubernetes change has no client.
+var errNoKube = fmt.Errorf("%w: no Kubernetes client", errNoTarget)
+
+// kubeClient applies Kubernetes changes through a clientset: JobCreator,
+// EnvSetter, DeadlinePatcher and Restarter.
+type kubeClient struct{ k kubernetes.Interface }
+
+var (
+	_ JobCreator      = kubeClient{}
+	_ EnvSetter       = kubeClient{}
+	_ DeadlinePatcher = kubeClient{}
+	_ Restarter       = kubeClient{}
+)
+
+func (c kubeClient) GetCronJob(ctx context.Context, ns, name string) (*batchv1.CronJob, error) {
+	return c.k.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (c kubeClient) CreateJob(ctx context.Context, j *batchv1.Job, dry bool) (*batchv1.Job, error) {
+	return c.k.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{DryRun: dryRunOpts(dry)})
+}
+
+func (c kubeClient) Containers(ctx context.Context, kind, ns, name string) (string, []corev1.Container, error) {
+	if kind == WorkloadCronJob {
+		cj, err := c.k.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return "", nil, err
+		}
+		return cj.ResourceVersion, cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
+	}
+	d, err := c.k.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return "", nil, err
+	}
+	return d.ResourceVersion, d.Spec.Template.Spec.Containers, nil
+}
+
+func (c kubeClient) PatchContainers(ctx context.Context, kind, ns, name string, patch []byte, dry bool) ([]corev1.Container, error) {
+	opts := metav1.PatchOptions{DryRun: dryRunOpts(dry)}
+	if kind == WorkloadCronJob {
+		cj, err := c.k.BatchV1().CronJobs(ns).Patch(ctx, name, types.JSONPatchType, patch, opts)
+		if err != nil {
+			return nil, err
+		}
+		return cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
+	}
+	d, err := c.k.AppsV1().Deployments(ns).Patch(ctx, name, types.JSONPatchType, patch, opts)
+	if err != nil {
+		return nil, err
+	}
+	return d.Spec.Template.Spec.Containers, nil
+}
+
+func (c kubeClient) Deadline(ctx context.Context, ns, name string) (*int64, error) {
+	cj, err := c.k.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, nil
+}
+
+func (c kubeClient) PatchDeadline(ctx context.Context, ns, name string, patch []byte, dry bool) (*int64, error) {
+	cj, err := c.k.BatchV1().CronJobs(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
+	if err != nil {
+		return nil, err
+	}
+	return cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, nil
+}
+
+func (c kubeClient) Restart(ctx context.Context, ns, name string, at time.Time, dry bool) (string, error) {
+	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
+		"annotations": map[string]string{"kubectl.kubernetes.io/restartedAt": at.UTC().Format(time.RFC3339Nano)}}}}})
+	d, err := c.k.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
+	if err != nil {
+		return "", err
+	}
+	return d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], nil
 }
 
 // jobFromCronJob builds a Job from a CronJob's template as `kubectl create
@@ -67,37 +147,70 @@ func setEnv(spec *corev1.PodSpec, name, value string) {
 	}
 }
 
+func (c *CreateJob) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Jobs == nil {
+		return applied{}, errNoKube
+	}
+	cj, err := t.Jobs.GetCronJob(ctx, c.Namespace, c.CronJob)
+	if err != nil {
+		return applied{}, fmt.Errorf("read cronjob %s: %w", c.CronJob, err)
+	}
+	j := jobFromCronJob(cj, c.Name, c.Annotations)
+	j.Namespace = c.Namespace
+	for _, e := range c.Env {
+		setEnv(&j.Spec.Template.Spec, e.Name, e.Value)
+	}
+	created, err := t.Jobs.CreateJob(ctx, j, dry)
+	if err != nil {
+		return applied{}, fmt.Errorf("create job %s: %w", c.Name, err)
+	}
+	verb := "created"
+	if dry {
+		verb = "accepted by the server's dry run"
+	}
+	return applied{res: Result{Summary: fmt.Sprintf("job %s %s", created.Name, verb), Object: created.Name, ObjectKind: "Job"}}, nil
+}
+
+func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Deadlines == nil {
+		return applied{}, errNoKube
+	}
+	before, err := t.Deadlines.Deadline(ctx, c.Namespace, c.CronJob)
+	if err != nil {
+		return applied{}, fmt.Errorf("read cronjob %s: %w", c.CronJob, err)
+	}
+	after, err := t.Deadlines.PatchDeadline(ctx, c.Namespace, c.CronJob, []byte(c.patch()), dry)
+	if err != nil {
+		return applied{}, fmt.Errorf("patch cronjob %s: %w", c.CronJob, err)
+	}
+	b := "none"
+	if before != nil {
+		b = fmt.Sprintf("%ds", *before)
+	}
+	a := fmt.Sprintf("%ds", ptr.Deref(after, 0))
+	return applied{res: Result{Summary: "activeDeadlineSeconds " + b + " → " + a, Object: c.CronJob, ObjectKind: "CronJob", Before: b, After: a}}, nil
+}
+
+func (c *RestartDeployment) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Restarts == nil {
+		return applied{}, errNoKube
+	}
+	// the time of the run, as kubectl rollout restart does: a second
+	// restart always changes the template, so it always rolls
+	at, err := t.Restarts.Restart(ctx, c.Namespace, c.Name, t.Now(), dry)
+	if err != nil {
+		return applied{}, fmt.Errorf("restart deployment %s: %w", c.Name, err)
+	}
+	return applied{res: Result{Summary: "deployment " + c.Name + " restarted at " + at, Object: c.Name, ObjectKind: "Deployment"}}, nil
+}
+
 // createJobPlan is the plan of every action that creates a Job from a CronJob.
-func createJobPlan(action, title, cronJob, ns, job string, changes []string, command string, env map[string]string, ann map[string]string) Plan {
+func createJobPlan(action, title string, job CreateJob, effects []string) Plan {
 	return Plan{
 		Action: action, Title: title, Kind: KindKubernetes,
-		Target:  fmt.Sprintf("job/%s from cronjob/%s in %s", job, cronJob, ns),
-		Changes: changes, Command: command,
-		Permissions: []Permission{
-			{Verb: "get", Group: "batch", Resource: "cronjobs", Namespace: ns, Name: cronJob},
-			{Verb: "create", Group: "batch", Resource: "jobs", Namespace: ns},
-		},
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-			defer cancel()
-			cj, err := ex.Kube.BatchV1().CronJobs(ns).Get(ctx, cronJob, metav1.GetOptions{})
-			if err != nil {
-				return Result{}, fmt.Errorf("read cronjob %s: %w", cronJob, err)
-			}
-			j := jobFromCronJob(cj, job, ann)
-			for k, v := range env {
-				setEnv(&j.Spec.Template.Spec, k, v)
-			}
-			created, err := ex.Kube.BatchV1().Jobs(ns).Create(ctx, j, metav1.CreateOptions{DryRun: dryRunOpts(dry)})
-			if err != nil {
-				return Result{}, fmt.Errorf("create job %s: %w", job, err)
-			}
-			verb := "created"
-			if dry {
-				verb = "accepted by the server's dry run"
-			}
-			return Result{Summary: fmt.Sprintf("job %s %s", created.Name, verb), Object: created.Name, ObjectKind: "Job"}, nil
-		},
+		Target:  fmt.Sprintf("job/%s from cronjob/%s in %s", job.Name, job.CronJob, job.Namespace),
+		Effects: effects,
+		Changes: []Change{{CreateJob: &job}},
 	}
 }
 
@@ -106,30 +219,36 @@ func createJobPlan(action, title, cronJob, ns, job string, changes []string, com
 func TriggerRotation(c config.Config, ns string, at time.Time) Plan {
 	cj := c.Kubernetes.RotationCronJob
 	job := "manual-rotation-" + at.UTC().Format(runbook.StampLayout)
-	return createJobPlan(runbook.ActionTriggerRotation, "Re-run the rotation now", cj, ns, job,
-		[]string{"creates Job " + job + " from the CronJob's template (the CronJob itself is unchanged)"},
-		fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s", cj, job, ns), nil, nil)
+	return createJobPlan(runbook.ActionTriggerRotation, "Re-run the rotation now",
+		CreateJob{Namespace: ns, CronJob: cj, Name: job},
+		[]string{"creates Job " + job + " from the CronJob's template (the CronJob itself is unchanged)"})
 }
+
+// cleanupDryRunPrefix names the cleanup's dry-run Jobs.
+const cleanupDryRunPrefix = "test-cleanup-"
 
 // CleanupJob creates a one-off Job from the cleanup CronJob with DRY_RUN set
 // on that Job only (runbook Scenario 3 steps 3 and 4; the runbook's `kubectl
-// set env cronjob/...` would change the CronJob and can be forgotten).
+// set env cronjob/...` would change the CronJob and can be forgotten). The
+// real run is confirmed by typing the CronJob's name, with the last dry
+// run's log shown.
 func CleanupJob(c config.Config, ns string, dryRun bool, at time.Time) Plan {
 	cj := c.Kubernetes.CleanupCronJob
 	action, prefix, title := runbook.ActionCleanupRun, "manual-cleanup-", "Run the secret cleanup for real"
 	if dryRun {
-		action, prefix, title = runbook.ActionCleanupDryRun, "test-cleanup-", "Run the secret cleanup as a dry run"
+		action, prefix, title = runbook.ActionCleanupDryRun, cleanupDryRunPrefix, "Run the secret cleanup as a dry run"
 	}
 	job := prefix + at.UTC().Format(runbook.StampLayout)
 	val := fmt.Sprint(dryRun)
-	p := createJobPlan(action, title, cj, ns, job,
-		[]string{"creates Job " + job + " from the CronJob's template", "sets DRY_RUN=" + val + " on that Job only; the CronJob is unchanged"},
-		fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s --dry-run=client -o yaml | kubectl set env --local -f - DRY_RUN=%s -o yaml | kubectl create -f -", cj, job, ns, val),
-		map[string]string{"DRY_RUN": val}, nil)
+	p := createJobPlan(action, title,
+		CreateJob{Namespace: ns, CronJob: cj, Name: job, Env: []EnvVar{{Name: "DRY_RUN", Value: val}}},
+		[]string{"creates Job " + job + " from the CronJob's template", "sets DRY_RUN=" + val + " on that Job only; the CronJob is unchanged"})
 	if !dryRun {
 		// it destroys secret versions: confirmed by typing the CronJob's name
 		p.Warning = "destroys secret versions beyond the retention, which cannot be recovered; review a dry run's log first"
 		p.Destructive, p.ConfirmName = true, cj
+		p.Preview = &Preview{LastJob: &JobPreview{Role: "cleanup", Prefix: cleanupDryRunPrefix, What: "dry run",
+			Missing: "No dry run of the cleanup yet: run the dry-run step first and read its log."}}
 	}
 	return p
 }
@@ -147,42 +266,27 @@ func EmergencyRotate(c config.Config, ns, tenant, initiator, reason, subject str
 		"rotation.kubectl-rotation.dev/reason":    reason,
 		"rotation.kubectl-rotation.dev/subject":   subject,
 	}
-	return createJobPlan(runbook.ActionEmergencyRotate, "Emergency rotation of tenant "+tenant, cj, ns, job,
+	env := []EnvVar{{Name: c.Kubernetes.TenantEnv, Value: tenant}, {Name: "ROTATION_INITIATOR", Value: initiator},
+		{Name: "ROTATION_REASON", Value: reason}, {Name: "ROTATION_SUBJECT", Value: subject}}
+	return createJobPlan(runbook.ActionEmergencyRotate, "Emergency rotation of tenant "+tenant,
+		CreateJob{Namespace: ns, CronJob: cj, Name: job, Env: env, Annotations: ann},
 		[]string{"creates Job " + job + " from the CronJob's template", fmt.Sprintf("sets %s=%s on that Job", c.Kubernetes.TenantEnv, tenant),
-			fmt.Sprintf("records initiator %q, reason %q, subject %q as annotations", initiator, reason, subject)},
-		fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s   # with %s=%s", cj, job, ns, c.Kubernetes.TenantEnv, tenant),
-		map[string]string{c.Kubernetes.TenantEnv: tenant, "ROTATION_INITIATOR": initiator, "ROTATION_REASON": reason, "ROTATION_SUBJECT": subject}, ann)
+			fmt.Sprintf("records initiator %q, reason %q, subject %q as annotations", initiator, reason, subject)})
 }
 
 // RaiseDeadline patches the rotation CronJob's activeDeadlineSeconds
-// (runbook Scenario 5 step 2).
+// (runbook Scenario 5 step 2). The plan asks for the value (DeadlineMin to
+// DeadlineMax seconds, default DeadlineDefault); the Executor refuses a
+// value out of that range.
 func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 	cj := c.Kubernetes.RotationCronJob
-	patch := fmt.Sprintf(`{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":%d}}}}`, seconds)
 	return Plan{
 		Action: runbook.ActionRaiseDeadline, Title: fmt.Sprintf("Raise the rotation deadline to %ds", seconds), Kind: KindKubernetes,
-		Target:      fmt.Sprintf("cronjob/%s in %s", cj, ns),
-		Changes:     []string{fmt.Sprintf("spec.jobTemplate.spec.activeDeadlineSeconds → %d (the next runs)", seconds)},
-		Command:     fmt.Sprintf("kubectl patch cronjob %s -n %s --type=merge -p '%s'", cj, ns, patch),
-		Permissions: []Permission{{Verb: "patch", Group: "batch", Resource: "cronjobs", Namespace: ns, Name: cj}},
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-			defer cancel()
-			before, err := ex.Kube.BatchV1().CronJobs(ns).Get(ctx, cj, metav1.GetOptions{})
-			if err != nil {
-				return Result{}, fmt.Errorf("read cronjob %s: %w", cj, err)
-			}
-			after, err := ex.Kube.BatchV1().CronJobs(ns).Patch(ctx, cj, types.MergePatchType, []byte(patch), metav1.PatchOptions{DryRun: dryRunOpts(dry)})
-			if err != nil {
-				return Result{}, fmt.Errorf("patch cronjob %s: %w", cj, err)
-			}
-			b := "none"
-			if d := before.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil {
-				b = fmt.Sprintf("%ds", *d)
-			}
-			a := fmt.Sprintf("%ds", ptr.Deref(after.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, 0))
-			return Result{Summary: "activeDeadlineSeconds " + b + " → " + a, Object: cj, ObjectKind: "CronJob", Before: b, After: a}, nil
-		},
+		Target:  fmt.Sprintf("cronjob/%s in %s", cj, ns),
+		Effects: []string{fmt.Sprintf("spec.jobTemplate.spec.activeDeadlineSeconds → %d (the next runs)", seconds)},
+		Changes: []Change{{PatchDeadline: &PatchDeadline{Namespace: ns, CronJob: cj, Seconds: seconds}}},
+		Ask: &Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
+			Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax},
 	}
 }
 
@@ -192,23 +296,9 @@ func RestartOrchestrator(c config.Config, ns string) Plan {
 	dep := c.Kubernetes.OrchestratorDeployment
 	return Plan{
 		Action: runbook.ActionRestartOrchestrator, Title: "Rolling restart of the orchestrator", Kind: KindKubernetes,
-		Target:      fmt.Sprintf("deployment/%s in %s", dep, ns),
-		Changes:     []string{"sets the pod template annotation kubectl.kubernetes.io/restartedAt to the time it runs: pods are replaced one by one and log in to Vault again"},
-		Command:     fmt.Sprintf("kubectl rollout restart deployment/%s -n %s", dep, ns),
-		Permissions: []Permission{{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: ns, Name: dep}},
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-			defer cancel()
-			// the time of the run, as kubectl rollout restart does: a second
-			// restart always changes the template, so it always rolls
-			patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
-				"annotations": map[string]string{"kubectl.kubernetes.io/restartedAt": ex.now().UTC().Format(time.RFC3339Nano)}}}}})
-			d, err := ex.Kube.AppsV1().Deployments(ns).Patch(ctx, dep, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
-			if err != nil {
-				return Result{}, fmt.Errorf("restart deployment %s: %w", dep, err)
-			}
-			return Result{Summary: "deployment " + dep + " restarted at " + d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], Object: dep, ObjectKind: "Deployment"}, nil
-		},
+		Target:  fmt.Sprintf("deployment/%s in %s", dep, ns),
+		Effects: []string{"sets the pod template annotation kubectl.kubernetes.io/restartedAt to the time it runs: pods are replaced one by one and log in to Vault again"},
+		Changes: []Change{{RestartDeployment: &RestartDeployment{Namespace: ns, Name: dep}}},
 	}
 }
 
@@ -220,46 +310,22 @@ func RestartOrchestrator(c config.Config, ns string) Plan {
 // say when the Deployment is gone, or changed between the read and the
 // patch (then nothing was written).
 func EnableAudit(c config.Config, ns string) Plan {
-	dep := c.Kubernetes.OrchestratorDeployment
 	ch := enableAuditChange(c, ns)
 	return Plan{
 		Action: runbook.ActionEnableAudit, Title: "Enable audit logging on the orchestrator", Kind: KindKubernetes,
-		Target: fmt.Sprintf("deployment/%s in %s", dep, ns),
-		Changes: []string{
+		Target: fmt.Sprintf("deployment/%s in %s", ch.Name, ns),
+		Effects: []string{
 			"sets AUDIT_ENABLED=true in the pod template, on the container that has AUDIT_ENABLED (else the first); nothing is written if it is already true",
 			"the pod template changes: the pods are replaced one by one (a rolling update)",
 			"durable fix: the Helm value security.cmek.rotation.auditEnabled: true; the next helm upgrade reverts an env set by hand",
 		},
-		Command: fmt.Sprintf("kubectl set env deployment/%s AUDIT_ENABLED=true -n %s", dep, ns),
-		Permissions: []Permission{
-			{Verb: "get", Group: "apps", Resource: "deployments", Namespace: ns, Name: dep},
-			{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: ns, Name: dep},
-		},
-		run: ch.run,
+		Changes: []Change{{SetEnv: &ch}},
 	}
 }
 
-func enableAuditChange(c config.Config, ns string) envChange {
-	dep := c.Kubernetes.OrchestratorDeployment
-	return envChange{
-		kind: "Deployment", resource: "deployment", name: dep, ns: ns,
-		containers: "/spec/template/spec/containers", env: "AUDIT_ENABLED", value: "true",
-		effect: "the pods roll; set security.cmek.rotation.auditEnabled: true in the Helm values too",
-		get: func(ctx context.Context, ex *Executor) (string, []corev1.Container, error) {
-			d, err := ex.Kube.AppsV1().Deployments(ns).Get(ctx, dep, metav1.GetOptions{})
-			if err != nil {
-				return "", nil, err
-			}
-			return d.ResourceVersion, d.Spec.Template.Spec.Containers, nil
-		},
-		patch: func(ctx context.Context, ex *Executor, patch []byte, dry bool) ([]corev1.Container, error) {
-			d, err := ex.Kube.AppsV1().Deployments(ns).Patch(ctx, dep, types.JSONPatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
-			if err != nil {
-				return nil, err
-			}
-			return d.Spec.Template.Spec.Containers, nil
-		},
-	}
+func enableAuditChange(c config.Config, ns string) SetEnv {
+	return SetEnv{Kind: WorkloadDeployment, Namespace: ns, Name: c.Kubernetes.OrchestratorDeployment, Env: "AUDIT_ENABLED", Value: "true",
+		Effect: "the pods roll; set security.cmek.rotation.auditEnabled: true in the Helm values too"}
 }
 
 // CleanupDryRunOff sets DRY_RUN=false on the cleanup CronJob's job template
@@ -269,111 +335,87 @@ func enableAuditChange(c config.Config, ns string) envChange {
 // cleanup Jobs never need it. Same read, guarded patch and no-op as
 // EnableAudit.
 func CleanupDryRunOff(c config.Config, ns string) Plan {
-	cj := c.Kubernetes.CleanupCronJob
 	ch := cleanupDryRunOffChange(c, ns)
 	return Plan{
 		Action: runbook.ActionCleanupDryRunOff, Title: "Turn DRY_RUN off on the cleanup CronJob", Kind: KindKubernetes,
-		Target: fmt.Sprintf("cronjob/%s in %s", cj, ns),
-		Changes: []string{
+		Target: fmt.Sprintf("cronjob/%s in %s", ch.Name, ns),
+		Effects: []string{
 			"sets DRY_RUN=false in the CronJob's job template, on the container that has DRY_RUN (else the first); nothing is written if it is already false",
 			"the next scheduled cleanup deletes secret versions beyond the retention; Jobs already created are unchanged",
 		},
-		Command: fmt.Sprintf("kubectl set env cronjob/%s DRY_RUN=false -n %s", cj, ns),
+		Changes: []Change{{SetEnv: &ch}},
 		Warning: "from the next scheduled run on, cleanup deletes secret versions; do this after a real run's result was reviewed",
-		Permissions: []Permission{
-			{Verb: "get", Group: "batch", Resource: "cronjobs", Namespace: ns, Name: cj},
-			{Verb: "patch", Group: "batch", Resource: "cronjobs", Namespace: ns, Name: cj},
-		},
-		run: ch.run,
 	}
 }
 
-func cleanupDryRunOffChange(c config.Config, ns string) envChange {
-	name := c.Kubernetes.CleanupCronJob
-	return envChange{
-		kind: "CronJob", resource: "cronjob", name: name, ns: ns,
-		containers: "/spec/jobTemplate/spec/template/spec/containers", env: "DRY_RUN", value: "false",
-		effect: "the next scheduled cleanup deletes for real",
-		get: func(ctx context.Context, ex *Executor) (string, []corev1.Container, error) {
-			cj, err := ex.Kube.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return "", nil, err
-			}
-			return cj.ResourceVersion, cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
-		},
-		patch: func(ctx context.Context, ex *Executor, patch []byte, dry bool) ([]corev1.Container, error) {
-			cj, err := ex.Kube.BatchV1().CronJobs(ns).Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
-			if err != nil {
-				return nil, err
-			}
-			return cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
-		},
-	}
+func cleanupDryRunOffChange(c config.Config, ns string) SetEnv {
+	return SetEnv{Kind: WorkloadCronJob, Namespace: ns, Name: c.Kubernetes.CleanupCronJob, Env: "DRY_RUN", Value: "false",
+		Effect: "the next scheduled cleanup deletes for real"}
 }
 
-// envChange sets one environment variable in a workload's pod template, as
+// containersPointer is the JSON pointer of the workload's pod template
+// containers.
+func (c *SetEnv) containersPointer() string {
+	if c.Kind == WorkloadCronJob {
+		return "/spec/jobTemplate/spec/template/spec/containers"
+	}
+	return "/spec/template/spec/containers"
+}
+
+// apply sets one environment variable in a workload's pod template, as
 // `kubectl set env` does, without a blind write: it reads the object, picks
 // the containers (those that already have the variable, else the first),
 // and sends a JSON patch whose first operation tests the resourceVersion it
 // read, so a change made in between fails the patch instead of being
 // overwritten.
-type envChange struct {
-	kind, resource, name, ns string // Deployment, deployment, ...
-	// containers is the JSON pointer of the pod template's containers.
-	containers string
-	env, value string
-	// effect says what the write does, for the result line.
-	effect string
-	get    func(ctx context.Context, ex *Executor) (resourceVersion string, cs []corev1.Container, err error)
-	patch  func(ctx context.Context, ex *Executor, patch []byte, dry bool) ([]corev1.Container, error)
-}
-
-func (c envChange) run(ex *Executor, dry bool) (Result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-	defer cancel()
-	rv, cs, err := c.get(ctx, ex)
+func (c *SetEnv) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Env == nil {
+		return applied{}, errNoKube
+	}
+	rv, cs, err := t.Env.Containers(ctx, c.Kind, c.Namespace, c.Name)
 	switch {
 	case apierrors.IsNotFound(err):
-		return Result{}, fmt.Errorf("%s %s not found in %s: it was deleted or renamed after the plan was made; nothing was changed: %w", c.resource, c.name, c.ns, err)
+		return applied{}, fmt.Errorf("%s %s not found in %s: it was deleted or renamed after the plan was made; nothing was changed: %w", c.resource(), c.Name, c.Namespace, err)
 	case err != nil:
-		return Result{}, fmt.Errorf("read %s %s: %w", c.resource, c.name, err)
+		return applied{}, fmt.Errorf("read %s %s: %w", c.resource(), c.Name, err)
 	}
-	return c.write(ctx, ex, rv, cs, dry)
+	res, err := c.write(ctx, t.Env, rv, cs, dry)
+	return applied{res: res}, err
 }
 
 // write patches the object as read at resourceVersion rv with containers cs.
-func (c envChange) write(ctx context.Context, ex *Executor, rv string, cs []corev1.Container, dry bool) (Result, error) {
-	e, err := editEnv(c.containers, rv, cs, c.env, c.value)
+func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []corev1.Container, dry bool) (Result, error) {
+	e, err := editEnv(c.containersPointer(), rv, cs, c.Env, c.Value)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s %s: %w", c.resource, c.name, err)
+		return Result{}, fmt.Errorf("%s %s: %w", c.resource(), c.Name, err)
 	}
-	obj := c.resource + "/" + c.name
+	obj := c.resource() + "/" + c.Name
 	if !e.needed {
-		return Result{Summary: fmt.Sprintf("%s is already %s on %s (container %s): nothing needed changing", c.env, c.value, obj, strings.Join(e.targets, ", ")),
+		return Result{Summary: fmt.Sprintf("%s is already %s on %s (container %s): nothing needed changing", c.Env, c.Value, obj, strings.Join(e.targets, ", ")),
 			Before: e.before, After: e.before}, nil
 	}
-	after, err := c.patch(ctx, ex, e.patch, dry)
+	after, err := t.PatchContainers(ctx, c.Kind, c.Namespace, c.Name, e.patch, dry)
 	switch {
 	case apierrors.IsNotFound(err):
 		return Result{}, fmt.Errorf("%s was deleted after it was read: nothing was changed: %w", obj, err)
-	case apierrors.IsConflict(err) || (apierrors.IsInvalid(err) && c.changedSince(ctx, ex, rv)):
+	case apierrors.IsConflict(err) || (apierrors.IsInvalid(err) && c.changedSince(ctx, t, rv)):
 		return Result{}, fmt.Errorf("%s changed after it was read (resourceVersion %s): nothing was changed; look at it again and retry", obj, rv)
 	case err != nil:
-		return Result{}, fmt.Errorf("set %s=%s on %s: %w", c.env, c.value, obj, err)
+		return Result{}, fmt.Errorf("set %s=%s on %s: %w", c.Env, c.Value, obj, err)
 	}
-	now := envState(after, e.targets, c.env)
-	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.env, e.before, now)
+	now := envState(after, e.targets, c.Env)
+	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.Env, e.before, now)
 	if dry {
 		return Result{Summary: change + ", accepted by the server's dry run", Before: e.before, After: now}, nil
 	}
-	return Result{Summary: change + "; " + c.effect, Object: c.name, ObjectKind: c.kind, Before: e.before, After: now}, nil
+	return Result{Summary: change + "; " + c.Effect, Object: c.Name, ObjectKind: c.Kind, Before: e.before, After: now}, nil
 }
 
 // changedSince reports whether the object's resourceVersion is no longer
 // rv. The server answers a failed JSON-patch test with a bare 422 Invalid,
 // so a refused patch is told apart from an invalid one by reading again.
-func (c envChange) changedSince(ctx context.Context, ex *Executor, rv string) bool {
-	now, _, err := c.get(ctx, ex)
+func (c *SetEnv) changedSince(ctx context.Context, t EnvSetter, rv string) bool {
+	now, _, err := t.Containers(ctx, c.Kind, c.Namespace, c.Name)
 	return apierrors.IsNotFound(err) || (err == nil && now != rv)
 }
 

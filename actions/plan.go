@@ -1,11 +1,17 @@
 // Package actions performs the runbook's fixes. Every action is first a
-// pure Plan (what changes, on which object, the equivalent kubectl or vault
-// command, whether it destroys data); the Executor then checks permissions
+// pure Plan: plain data listing its typed Changes (create a Job from a
+// CronJob, set an env variable, patch a deadline, write a Vault policy …),
+// from which the equivalent kubectl or vault command and the permissions
+// it needs are derived, one function per change type, plus what it needs
+// from the person (a typed value, a typed name, a fallback plan, what to
+// show before confirming). The Executor then checks permissions
 // (Kubernetes SelfSubjectAccessReview, Vault sys/capabilities-self), runs a
-// server-side dry run where the API has one, writes an intent line to the
-// journal, executes, and writes the outcome line. In read-only mode the
-// Executor refuses before anything else, and the clients it is given refuse
-// any write below it (collectors.ReadOnlyTransport).
+// server-side dry run where the API has one, writes an intent line with
+// the changes to the journal, applies the changes through small interfaces
+// (JobCreator, EnvSetter, …) under the caller's context, and writes the
+// outcome line. In read-only mode the Executor refuses before anything
+// else, and the clients it is given refuse any write below it
+// (collectors.ReadOnlyTransport).
 package actions
 
 import (
@@ -25,9 +31,15 @@ const (
 // Permission is one thing the caller must be allowed to do.
 type Permission struct {
 	// Kubernetes: Verb, Group, Resource, Subresource, Namespace, Name.
-	Verb, Group, Resource, Subresource, Namespace, Name string
+	Verb        string `json:"verb,omitempty"`
+	Group       string `json:"group,omitempty"`
+	Resource    string `json:"resource,omitempty"`
+	Subresource string `json:"subresource,omitempty"`
+	Namespace   string `json:"namespace,omitempty"`
+	Name        string `json:"name,omitempty"`
 	// Vault: Path and the capability needed on it.
-	Path, Capability string
+	Path       string `json:"path,omitempty"`
+	Capability string `json:"capability,omitempty"`
 }
 
 func (p Permission) String() string {
@@ -44,7 +56,8 @@ func (p Permission) String() string {
 	return fmt.Sprintf("%s %s %s in %s", p.Verb, res, p.Name, p.Namespace)
 }
 
-// Plan is a pure description of an action. Building one reads nothing.
+// Plan is a pure description of an action: plain data (JSON-serialisable,
+// comparable with reflect.DeepEqual). Building one reads nothing.
 type Plan struct {
 	// Action is the runbook action id (runbook.Action*).
 	Action string `json:"action"`
@@ -53,19 +66,97 @@ type Plan struct {
 	// Target names the object changed: "cronjob/cmek-rotation in ns",
 	// "vault policy cmek-rotation".
 	Target string `json:"target"`
-	// Changes says, line by line, what will change.
-	Changes []string `json:"changes"`
-	// Command is the equivalent shell command a person could run instead.
-	Command string `json:"command"`
-	// Destructive actions need the Target's name typed to confirm.
+	// Effects say, line by line and for a person, what will change.
+	Effects []string `json:"effects"`
+	// Changes are the writes, applied in order by the Executor.
+	Changes []Change `json:"changes"`
+	// Destructive actions need ConfirmName typed to confirm.
 	Destructive bool   `json:"destructive"`
 	ConfirmName string `json:"confirmName,omitempty"`
 	// Warning is shown before confirming (e.g. data loss).
-	Warning     string       `json:"warning,omitempty"`
-	Permissions []Permission `json:"-"`
+	Warning string `json:"warning,omitempty"`
+	// Ask, when set, is a value the person types before the plan is
+	// checked; the plan is then built again with it (PlanFor, Input.Value).
+	Ask *Ask `json:"ask,omitempty"`
+	// Fallback, when set, is the plan to offer instead when this one is
+	// not permitted (ErrForbidden).
+	Fallback *Fallback `json:"fallback,omitempty"`
+	// Preview, when set, is what to show beside the confirmation.
+	Preview *Preview `json:"preview,omitempty"`
+}
 
-	run    func(ex *Executor, dryRun bool) (Result, error)
-	verify []string // runbook verification check ids
+// Ask is a whole number the person types, with its default and its range
+// (both ends included).
+type Ask struct {
+	// Prompt is shown before the input: "New activeDeadlineSeconds (the
+	// runbook suggests 1800)".
+	Prompt  string `json:"prompt"`
+	Unit    string `json:"unit"` // "seconds"
+	Default int64  `json:"default"`
+	Min     int64  `json:"min"`
+	Max     int64  `json:"max"`
+}
+
+// Hint says what to type: "type a number of seconds from 60 to 86400".
+func (a Ask) Hint() string {
+	return fmt.Sprintf("type a number of %s from %d to %d", a.Unit, a.Min, a.Max)
+}
+
+// Check returns an error saying the range (Hint) when n is outside it.
+func (a Ask) Check(n int64) error {
+	if n < a.Min || n > a.Max {
+		return fmt.Errorf("%d is out of range: %s", n, a.Hint())
+	}
+	return nil
+}
+
+// Fallback is the plan offered when the first one is not permitted.
+type Fallback struct {
+	Plan Plan `json:"plan"`
+	// Note says, in the modal, why the fallback is offered; Short says it
+	// beside the step's key.
+	Note  string `json:"note"`
+	Short string `json:"short"`
+}
+
+// Preview is what to read before confirming. LastJob: the newest Job of
+// the role whose name starts with the prefix, and the end of its log.
+type Preview struct {
+	LastJob *JobPreview `json:"lastJob,omitempty"`
+}
+
+// JobPreview names the Job to show and the words to show it with.
+type JobPreview struct {
+	Role   string `json:"role"`   // collectors.Job.Role: "cleanup"
+	Prefix string `json:"prefix"` // "test-cleanup-"
+	What   string `json:"what"`   // "dry run"
+	// Missing is shown when there is no such Job.
+	Missing string `json:"missing"`
+}
+
+// Command is the equivalent shell command a person could run instead: the
+// command of each change, one per line.
+func (p Plan) Command() string {
+	cmds := make([]string, 0, len(p.Changes))
+	for _, c := range p.Changes {
+		cmds = append(cmds, c.Command())
+	}
+	return strings.Join(cmds, "\n")
+}
+
+// Permissions are what the changes need, in order, without repeats.
+func (p Plan) Permissions() []Permission {
+	var out []Permission
+	seen := map[Permission]bool{}
+	for _, c := range p.Changes {
+		for _, perm := range c.Permissions() {
+			if !seen[perm] {
+				seen[perm] = true
+				out = append(out, perm)
+			}
+		}
+	}
+	return out
 }
 
 // Result is what an execution (or dry run) did.
@@ -88,10 +179,10 @@ type Result struct {
 func (p Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — %s\n", p.Title, p.Target)
-	for _, c := range p.Changes {
+	for _, c := range p.Effects {
 		fmt.Fprintf(&b, "  • %s\n", c)
 	}
-	fmt.Fprintf(&b, "  $ %s\n", p.Command)
+	fmt.Fprintf(&b, "  $ %s\n", p.Command())
 	if p.Warning != "" {
 		fmt.Fprintf(&b, "  ! %s\n", p.Warning)
 	}

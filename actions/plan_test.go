@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestPlans(t *testing.T) {
 			[]string{"vault write auth/kubernetes/role/oss-ai-orchestrator bound_service_account_names=oss-ai-orchestrator bound_service_account_namespaces=ns policies=cmek-rotation,secret-read ttl=24h"},
 			"vault update on auth/kubernetes/role/oss-ai-orchestrator", false},
 		"trim versions of every tenant named": {TrimVersionsAll(c, []string{"t-003", "t-011"}), runbook.ActionTrimVersionsAll,
-			[]string{"for t in t-003 t-011; do vault kv metadata put -max-versions=5 secret/tenants/$t/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
+			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-003/cmek && vault kv destroy -versions=<older versions> secret/tenants/t-003/cmek\nvault kv metadata put -max-versions=5 secret/tenants/t-011/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
 		"trim versions": {TrimVersions(c, "t-042"), runbook.ActionTrimVersions,
 			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-042/cmek"}, "vault update on secret/destroy/tenants/t-042/cmek", true},
 		"emergency rotate": {EmergencyRotate(c, "ns", "t-042", "manual-emergency", "automated rotation failed", "ops-team", at), runbook.ActionEmergencyRotate,
@@ -61,12 +62,12 @@ func TestPlans(t *testing.T) {
 				t.Errorf("action = %q, want %q", tt.p.Action, tt.action)
 			}
 			for _, want := range tt.command {
-				if !strings.Contains(tt.p.Command, want) {
-					t.Errorf("command %q lacks %q", tt.p.Command, want)
+				if !strings.Contains(tt.p.Command(), want) {
+					t.Errorf("command %q lacks %q", tt.p.Command(), want)
 				}
 			}
 			var perms []string
-			for _, p := range tt.p.Permissions {
+			for _, p := range tt.p.Permissions() {
 				perms = append(perms, p.String())
 			}
 			if !strings.Contains(strings.Join(perms, "; "), tt.perm) {
@@ -75,7 +76,7 @@ func TestPlans(t *testing.T) {
 			if tt.p.Destructive != tt.destructive || (tt.destructive && (tt.p.ConfirmName == "" || tt.p.Warning == "")) {
 				t.Errorf("destructive %v confirm %q warning %q", tt.p.Destructive, tt.p.ConfirmName, tt.p.Warning)
 			}
-			if len(tt.p.Changes) == 0 || tt.p.Target == "" || !strings.Contains(tt.p.String(), tt.p.Title) {
+			if len(tt.p.Changes) == 0 || len(tt.p.Effects) == 0 || tt.p.Target == "" || !strings.Contains(tt.p.String(), tt.p.Title) {
 				t.Errorf("plan lacks changes or target: %+v", tt.p)
 			}
 		})
@@ -117,24 +118,24 @@ func TestPlans_SetEnv(t *testing.T) {
 			if tt.p.Target != tt.target {
 				t.Errorf("target %q, want %q", tt.p.Target, tt.target)
 			}
-			changes := strings.Join(tt.p.Changes, "\n")
+			changes := strings.Join(tt.p.Effects, "\n")
 			for _, want := range tt.changes {
 				if !strings.Contains(changes, want) {
 					t.Errorf("changes %q lack %q", changes, want)
 				}
 			}
 			var perms []string
-			for _, p := range tt.p.Permissions {
+			for _, p := range tt.p.Permissions() {
 				perms = append(perms, p.String())
 			}
 			if !slices.Equal(perms, tt.perms) {
 				t.Errorf("permissions %v, want %v", perms, tt.perms)
 			}
-			if tt.p.Kind != KindKubernetes || tt.p.Destructive || tt.p.run == nil {
-				t.Errorf("kind %s destructive %v run %v: want a non-destructive Kubernetes plan that runs", tt.p.Kind, tt.p.Destructive, tt.p.run != nil)
+			if tt.p.Kind != KindKubernetes || tt.p.Destructive || len(tt.p.Changes) != 1 || tt.p.Changes[0].SetEnv == nil {
+				t.Errorf("kind %s destructive %v changes %+v: want a non-destructive Kubernetes plan that sets env", tt.p.Kind, tt.p.Destructive, tt.p.Changes)
 			}
-			if got, err := PlanFor(tt.p.Action, Input{Snapshot: &collectors.Snapshot{Config: c, Namespace: "prod"}}); err != nil || got.Command != tt.p.Command {
-				t.Errorf("PlanFor(%s) = %q, %v; want %q", tt.p.Action, got.Command, err, tt.p.Command)
+			if got, err := PlanFor(tt.p.Action, Input{Snapshot: &collectors.Snapshot{Config: c, Namespace: "prod"}}); err != nil || !reflect.DeepEqual(got, tt.p) {
+				t.Errorf("PlanFor(%s) = %+v, %v; want %+v", tt.p.Action, got, err, tt.p)
 			}
 		})
 	}

@@ -15,8 +15,10 @@ type Input struct {
 	Snapshot *collectors.Snapshot
 	Tenants  []string
 	At       time.Time
-	// Deadline is the new activeDeadlineSeconds for raise-deadline (default 1800).
-	Deadline int64
+	// Value is what the person typed for a plan that asks for one
+	// (Plan.Ask): raise-deadline's activeDeadlineSeconds. Zero means the
+	// plan's default.
+	Value int64
 	// Initiator, Subject record who asked for an emergency rotation.
 	Initiator, Subject, Reason string
 }
@@ -38,11 +40,15 @@ func PlanFor(id string, in Input) (Plan, error) {
 	case runbook.ActionCleanupRun:
 		return CleanupJob(c, ns, false, in.At), nil
 	case runbook.ActionRaiseDeadline:
-		d := in.Deadline
-		if d <= 0 {
-			d = 1800
+		d := in.Value
+		if d == 0 {
+			d = DeadlineDefault
 		}
-		return RaiseDeadline(c, ns, d), nil
+		p := RaiseDeadline(c, ns, d)
+		if err := p.Ask.Check(d); err != nil {
+			return Plan{}, err
+		}
+		return p, nil
 	case runbook.ActionEnableAudit:
 		return EnableAudit(c, ns), nil
 	case runbook.ActionCleanupDryRunOff:

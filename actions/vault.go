@@ -14,6 +14,66 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
+// errNoVault is returned when a Vault change has no client.
+var errNoVault = fmt.Errorf("%w: no Vault client", errNoTarget)
+
+// vaultClient applies Vault changes through the API client: PolicyWriter,
+// RoleWriter, VersionTrimmer and TokenRenewer.
+type vaultClient struct{ v *vault.Client }
+
+var (
+	_ PolicyWriter   = vaultClient{}
+	_ RoleWriter     = vaultClient{}
+	_ VersionTrimmer = vaultClient{}
+	_ TokenRenewer   = vaultClient{}
+)
+
+func (c vaultClient) Policy(ctx context.Context, name string) (string, error) {
+	return c.v.Sys().GetPolicyWithContext(ctx, name)
+}
+
+func (c vaultClient) PutPolicy(ctx context.Context, name, text string) error {
+	return c.v.Sys().PutPolicyWithContext(ctx, name, text)
+}
+
+func (c vaultClient) Read(ctx context.Context, path string) (*vault.Secret, error) {
+	return c.v.Logical().ReadWithContext(ctx, path)
+}
+
+func (c vaultClient) Write(ctx context.Context, path string, data map[string]any) error {
+	_, err := c.v.Logical().WriteWithContext(ctx, path, data)
+	return err
+}
+
+func (c vaultClient) Metadata(ctx context.Context, mount, path string) (*vault.KVMetadata, error) {
+	return c.v.KVv2(mount).GetMetadata(ctx, path)
+}
+
+func (c vaultClient) SetMaxVersions(ctx context.Context, mount, path string, n int) error {
+	return c.v.KVv2(mount).PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &n})
+}
+
+func (c vaultClient) Destroy(ctx context.Context, mount, path string, versions []int) error {
+	return c.v.KVv2(mount).Destroy(ctx, path, versions)
+}
+
+func (c vaultClient) Lookup(ctx context.Context, accessor string) (*vault.Secret, error) {
+	if accessor != "" {
+		return c.v.Auth().Token().LookupAccessorWithContext(ctx, accessor)
+	}
+	return c.v.Auth().Token().LookupSelfWithContext(ctx)
+}
+
+func (c vaultClient) Renew(ctx context.Context, accessor string) error {
+	var err error
+	if accessor != "" {
+		_, err = c.v.Logical().WriteWithContext(ctx, "auth/token/renew-accessor", map[string]any{"accessor": accessor})
+	} else {
+		_, err = c.v.Auth().Token().RenewSelfWithContext(ctx, 0)
+	}
+	return err
+}
+
 func ttlOf(s *vault.Secret) string {
 	if s == nil {
 		return "unknown"
@@ -27,125 +87,115 @@ func ttlOf(s *vault.Secret) string {
 // RenewToken renews the orchestrator's token by accessor when accessor is
 // set (auth/token/renew-accessor), else the operator's own token
 // (renew-self); the TTL before and after is the result (runbook Scenario 2,
-// Temporary Mitigation).
+// Temporary Mitigation). Renewing by accessor falls back to the own token
+// when renew-accessor is not permitted.
 func RenewToken(accessor string) Plan {
-	p := Plan{Action: runbook.ActionRenewToken, Kind: KindVault}
+	p := Plan{Action: runbook.ActionRenewToken, Kind: KindVault, Changes: []Change{{RenewToken: &RenewTokenChange{Accessor: accessor}}}}
 	if accessor != "" {
 		p.Title, p.Target = "Renew the orchestrator's Vault token", "vault token with accessor "+accessor
-		p.Changes = []string{"extends the token's TTL up to its role's maximum; the token itself is never read"}
-		p.Command = "vault token renew -accessor " + accessor
-		p.Permissions = []Permission{{Path: "auth/token/renew-accessor", Capability: "update"}}
+		p.Effects = []string{"extends the token's TTL up to its role's maximum; the token itself is never read"}
+		p.Fallback = &Fallback{Plan: RenewToken(""),
+			Note:  "Your Vault policy does not allow renew-accessor; this renews your own token instead.",
+			Short: "your own token: renew-accessor is not permitted"}
 	} else {
 		p.Title, p.Target = "Renew the operator's own Vault token", "the current Vault token"
-		p.Changes = []string{"extends the current token's TTL"}
-		p.Command = "vault token renew"
-		p.Permissions = []Permission{{Path: "auth/token/renew-self", Capability: "update"}}
-	}
-	p.run = func(ex *Executor, dry bool) (Result, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-		defer cancel()
-		lookup := func() (*vault.Secret, error) {
-			if accessor != "" {
-				return ex.Vault.Auth().Token().LookupAccessorWithContext(ctx, accessor)
-			}
-			return ex.Vault.Auth().Token().LookupSelfWithContext(ctx)
-		}
-		before, err := lookup()
-		if err != nil {
-			return Result{}, fmt.Errorf("look up the token: %w", err)
-		}
-		if dry {
-			return Result{Summary: "would renew; TTL now " + ttlOf(before), Before: ttlOf(before)}, nil
-		}
-		if accessor != "" {
-			_, err = ex.Vault.Logical().WriteWithContext(ctx, "auth/token/renew-accessor", map[string]any{"accessor": accessor})
-		} else {
-			_, err = ex.Vault.Auth().Token().RenewSelfWithContext(ctx, 0)
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("renew: %w", err)
-		}
-		after, err := lookup()
-		if err != nil {
-			return Result{}, fmt.Errorf("look up the token after renewing: %w", err)
-		}
-		return Result{Summary: "TTL " + ttlOf(before) + " → " + ttlOf(after), Before: ttlOf(before), After: ttlOf(after)}, nil
+		p.Effects = []string{"extends the current token's TTL"}
 	}
 	return p
+}
+
+func (c *RenewTokenChange) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Tokens == nil {
+		return applied{}, errNoVault
+	}
+	before, err := t.Tokens.Lookup(ctx, c.Accessor)
+	if err != nil {
+		return applied{}, fmt.Errorf("look up the token: %w", err)
+	}
+	if dry {
+		return applied{res: Result{Summary: "would renew; TTL now " + ttlOf(before), Before: ttlOf(before)}}, nil
+	}
+	if err := t.Tokens.Renew(ctx, c.Accessor); err != nil {
+		return applied{}, fmt.Errorf("renew: %w", err)
+	}
+	after, err := t.Tokens.Lookup(ctx, c.Accessor)
+	if err != nil {
+		return applied{}, fmt.Errorf("look up the token after renewing: %w", err)
+	}
+	return applied{res: Result{Summary: "TTL " + ttlOf(before) + " → " + ttlOf(after), Before: ttlOf(before), After: ttlOf(after)}}, nil
 }
 
 // FixPolicy writes the rotation policy the runbook requires (Scenario 1
 // step 4) over the current one; the result shows both texts.
 func FixPolicy(c config.Config) Plan {
 	name := c.Vault.Policy
-	text := runbook.PolicyText(c)
 	return Plan{
 		Action: runbook.ActionFixPolicy, Title: "Write the rotation policy the runbook requires", Kind: KindVault,
-		Target:      "vault policy " + name,
-		Changes:     []string{"replaces the policy's text with the runbook's paths and capabilities (the diff is shown before you confirm)"},
-		Command:     fmt.Sprintf("vault policy write %s - <<EOF\n%sEOF", name, text),
-		Permissions: []Permission{{Path: "sys/policies/acl/" + name, Capability: "update"}},
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-			defer cancel()
-			before, err := ex.Vault.Sys().GetPolicyWithContext(ctx, name)
-			if err != nil {
-				return Result{}, fmt.Errorf("read policy %s: %w", name, err)
-			}
-			if dry {
-				return Result{Summary: "would replace policy " + name, Before: before, After: text}, nil
-			}
-			if err := ex.Vault.Sys().PutPolicyWithContext(ctx, name, text); err != nil {
-				return Result{}, fmt.Errorf("write policy %s: %w", name, err)
-			}
-			return Result{Summary: "policy " + name + " written", Object: name, Before: before, After: text}, nil
-		},
+		Target:  "vault policy " + name,
+		Effects: []string{"replaces the policy's text with the runbook's paths and capabilities (the diff is shown before you confirm)"},
+		Changes: []Change{{WritePolicy: &WritePolicy{Name: name, Text: runbook.PolicyText(c)}}},
 	}
+}
+
+func (c *WritePolicy) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Policies == nil {
+		return applied{}, errNoVault
+	}
+	before, err := t.Policies.Policy(ctx, c.Name)
+	if err != nil {
+		return applied{}, fmt.Errorf("read policy %s: %w", c.Name, err)
+	}
+	if dry {
+		return applied{res: Result{Summary: "would replace policy " + c.Name, Before: before, After: c.Text}}, nil
+	}
+	if err := t.Policies.PutPolicy(ctx, c.Name, c.Text); err != nil {
+		return applied{}, fmt.Errorf("write policy %s: %w", c.Name, err)
+	}
+	return applied{res: Result{Summary: "policy " + c.Name + " written", Object: c.Name, Before: before, After: c.Text}}, nil
 }
 
 // FixRole writes the Kubernetes-auth role as the runbook's Scenario 2 step
 // 6 has it: the orchestrator's service account in this namespace, the
 // rotation and secret-read policies, a 24 h TTL.
 func FixRole(c config.Config, ns string) Plan {
-	path := "auth/" + c.Vault.KubernetesAuthMount + "/role/" + c.Vault.KubernetesAuthRole
-	data := map[string]any{
-		"bound_service_account_names":      c.Kubernetes.VaultSA(),
-		"bound_service_account_namespaces": ns,
-		"policies":                         c.Vault.Policy + ",secret-read",
-		"ttl":                              "24h",
+	ch := WriteRole{
+		Path:                     "auth/" + c.Vault.KubernetesAuthMount + "/role/" + c.Vault.KubernetesAuthRole,
+		BoundServiceAccountNames: c.Kubernetes.VaultSA(), BoundServiceAccountNamespaces: ns,
+		Policies: c.Vault.Policy + ",secret-read", TTL: "24h",
 	}
 	return Plan{
 		Action: runbook.ActionFixRole, Title: "Write the Kubernetes-auth role the runbook requires", Kind: KindVault,
-		Target: "vault " + path,
-		Changes: []string{
-			"bound_service_account_names=" + c.Kubernetes.VaultSA(), "bound_service_account_namespaces=" + ns,
-			"policies=" + c.Vault.Policy + ",secret-read", "ttl=24h",
+		Target: "vault " + ch.Path,
+		Effects: []string{
+			"bound_service_account_names=" + ch.BoundServiceAccountNames, "bound_service_account_namespaces=" + ns,
+			"policies=" + ch.Policies, "ttl=" + ch.TTL,
 		},
-		Command: fmt.Sprintf("vault write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s,secret-read ttl=24h",
-			path, c.Kubernetes.VaultSA(), ns, c.Vault.Policy),
-		Permissions: []Permission{{Path: path, Capability: "update"}},
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-			defer cancel()
-			before, err := ex.Vault.Logical().ReadWithContext(ctx, path)
-			if err != nil {
-				return Result{}, fmt.Errorf("read %s: %w", path, err)
-			}
-			b := roleText(before)
-			if dry {
-				want := roleLines(c.Kubernetes.VaultSA(), ns, c.Vault.Policy+",secret-read", 24*time.Hour)
-				return Result{Summary: "would write " + path, Before: b, After: want}, nil
-			}
-			if _, err := ex.Vault.Logical().WriteWithContext(ctx, path, data); err != nil {
-				return Result{}, fmt.Errorf("write %s: %w", path, err)
-			}
-			after, err := ex.Vault.Logical().ReadWithContext(ctx, path)
-			if err != nil {
-				return Result{}, fmt.Errorf("read %s after writing: %w", path, err)
-			}
-			return Result{Summary: path + " written", Object: path, Before: b, After: roleText(after)}, nil
-		},
+		Changes: []Change{{WriteRole: &ch}},
 	}
+}
+
+func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Roles == nil {
+		return applied{}, errNoVault
+	}
+	before, err := t.Roles.Read(ctx, c.Path)
+	if err != nil {
+		return applied{}, fmt.Errorf("read %s: %w", c.Path, err)
+	}
+	b := roleText(before)
+	if dry {
+		ttl, _ := time.ParseDuration(c.TTL)
+		want := roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl)
+		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: want}}, nil
+	}
+	if err := t.Roles.Write(ctx, c.Path, c.data()); err != nil {
+		return applied{}, fmt.Errorf("write %s: %w", c.Path, err)
+	}
+	after, err := t.Roles.Read(ctx, c.Path)
+	if err != nil {
+		return applied{}, fmt.Errorf("read %s after writing: %w", c.Path, err)
+	}
+	return applied{res: Result{Summary: c.Path + " written", Object: c.Path, Before: b, After: roleText(after)}}, nil
 }
 
 // roleText is the role's fields the runbook sets, one per line, in the
@@ -180,6 +230,10 @@ func roleLines(names, namespaces, policies string, ttl time.Duration) string {
 		names, namespaces, policies, ttl)
 }
 
+func trimChange(c config.Config, tenant string) Change {
+	return Change{TrimVersions: &TrimKeyVersions{Mount: c.Vault.KVMount, Path: c.TenantPath(tenant), Keep: c.Vault.RetentionVersions, Tenant: tenant}}
+}
+
 // TrimVersions brings one tenant's key to the retention: it sets
 // max_versions and destroys the live versions beyond the newest keep
 // (runbook Scenario 4). Destroyed versions cannot be recovered, so the
@@ -190,49 +244,24 @@ func TrimVersions(c config.Config, tenant string) Plan {
 	return Plan{
 		Action: runbook.ActionTrimVersions, Title: fmt.Sprintf("Trim tenant %s to %d key versions", tenant, keep), Kind: KindVault,
 		Target:      fmt.Sprintf("vault %s/%s", mount, path),
-		Changes:     []string{fmt.Sprintf("max_versions=%d", keep), fmt.Sprintf("destroys every version older than the newest %d (permanently)", keep)},
-		Command:     fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s", keep, mount, path, mount, path),
+		Effects:     []string{fmt.Sprintf("max_versions=%d", keep), fmt.Sprintf("destroys every version older than the newest %d (permanently)", keep)},
+		Changes:     []Change{trimChange(c, tenant)},
 		Destructive: true, ConfirmName: tenant,
-		Warning:     fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted; the runbook's last resort, `vault kv metadata delete %s/%s`, would remove every version and the key itself", tenant, mount, path),
-		Permissions: trimPermissions(c, tenant),
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-			defer cancel()
-			t, err := trimOne(ctx, ex.Vault.KVv2(mount), path, keep, dry)
-			if err != nil {
-				return Result{}, err
-			}
-			if dry {
-				return Result{Summary: fmt.Sprintf("would destroy versions %v and set max_versions=%d", t.destroy, keep), Before: t.before, After: t.after}, nil
-			}
-			return Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", t.destroy, keep), Object: path, Before: t.before, After: t.after}, nil
-		},
+		Warning: fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted; the runbook's last resort, `vault kv metadata delete %s/%s`, would remove every version and the key itself", tenant, mount, path),
 	}
 }
 
-// trimPermissions are what trimming a tenant's key needs: updating its
-// metadata (max_versions) and destroying its versions.
-func trimPermissions(c config.Config, tenant string) []Permission {
-	path := c.TenantPath(tenant)
-	return []Permission{
-		{Path: c.Vault.KVMount + "/metadata/" + path, Capability: "update"},
-		{Path: c.Vault.KVMount + "/destroy/" + path, Capability: "update"},
+// apply sets max_versions=Keep on the key and destroys its live versions
+// beyond the newest Keep (only reads when dry).
+func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
+	if t.Versions == nil {
+		return applied{}, errNoVault
 	}
-}
-
-type trimmed struct {
-	destroy       []int
-	before, after string
-}
-
-// trimOne sets max_versions=keep on path and destroys its live versions
-// beyond the newest keep (only reads when dry).
-func trimOne(ctx context.Context, kv *vault.KVv2, path string, keep int, dry bool) (trimmed, error) {
-	md, err := kv.GetMetadata(ctx, path)
+	md, err := t.Versions.Metadata(ctx, c.Mount, c.Path)
 	if err != nil {
-		return trimmed{}, fmt.Errorf("read metadata of %s: %w", path, err)
+		return applied{}, fmt.Errorf("read metadata of %s: %w", c.Path, err)
 	}
-	var t trimmed
+	var destroy []int
 	live := 0
 	for v := md.CurrentVersion; v >= 1; v-- {
 		meta, ok := md.Versions[fmt.Sprint(v)]
@@ -240,24 +269,27 @@ func trimOne(ctx context.Context, kv *vault.KVv2, path string, keep int, dry boo
 			continue
 		}
 		live++
-		if live > keep {
-			t.destroy = append(t.destroy, v)
+		if live > c.Keep {
+			destroy = append(destroy, v)
 		}
 	}
-	t.before = fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
-	t.after = fmt.Sprintf("%d live versions, max_versions %d", min(live, keep), keep)
+	before := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
+	after := fmt.Sprintf("%d live versions, max_versions %d", min(live, c.Keep), c.Keep)
+	a := applied{destroyed: len(destroy)}
 	if dry {
-		return t, nil
+		a.res = Result{Summary: fmt.Sprintf("would destroy versions %v and set max_versions=%d", destroy, c.Keep), Before: before, After: after}
+		return a, nil
 	}
-	if err := kv.PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &keep}); err != nil {
-		return t, fmt.Errorf("set max_versions on %s: %w", path, err)
+	if err := t.Versions.SetMaxVersions(ctx, c.Mount, c.Path, c.Keep); err != nil {
+		return applied{}, fmt.Errorf("set max_versions on %s: %w", c.Path, err)
 	}
-	if len(t.destroy) > 0 {
-		if err := kv.Destroy(ctx, path, t.destroy); err != nil {
-			return t, fmt.Errorf("destroy versions %v of %s (max_versions was set): %w", t.destroy, path, err)
+	if len(destroy) > 0 {
+		if err := t.Versions.Destroy(ctx, c.Mount, c.Path, destroy); err != nil {
+			return applied{}, fmt.Errorf("destroy versions %v of %s (max_versions was set): %w", destroy, c.Path, err)
 		}
 	}
-	return t, nil
+	a.res = Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", destroy, c.Keep), Object: c.Path, Before: before, After: after}
+	return a, nil
 }
 
 // TrimVersionsAll trims every tenant the evidence names over retention, as
@@ -267,46 +299,18 @@ func trimOne(ctx context.Context, kv *vault.KVv2, path string, keep int, dry boo
 func TrimVersionsAll(c config.Config, tenants []string) Plan {
 	mount, keep := c.Vault.KVMount, c.Vault.RetentionVersions
 	tenants = slices.Clone(tenants)
-	var perms []Permission
+	changes := make([]Change, 0, len(tenants))
 	for _, tn := range tenants {
-		perms = append(perms, trimPermissions(c, tn)...)
+		changes = append(changes, trimChange(c, tn))
 	}
 	confirm := fmt.Sprintf("%d tenants", len(tenants))
 	return Plan{
 		Action: runbook.ActionTrimVersionsAll, Title: fmt.Sprintf("Trim %d tenants to %d key versions", len(tenants), keep), Kind: KindVault,
 		Target: fmt.Sprintf("vault %s, tenants %s", mount, strings.Join(tenants, ", ")),
-		Changes: []string{fmt.Sprintf("for each tenant: max_versions=%d", keep),
+		Effects: []string{fmt.Sprintf("for each tenant: max_versions=%d", keep),
 			fmt.Sprintf("for each tenant: destroys every version older than the newest %d (permanently)", keep)},
-		Command: fmt.Sprintf("for t in %s; do vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s; done",
-			strings.Join(tenants, " "), keep, mount, c.TenantPath("$t"), mount, c.TenantPath("$t")),
+		Changes:     changes,
 		Destructive: true, ConfirmName: confirm,
-		Warning:     fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted", confirm),
-		Permissions: perms,
-		run: func(ex *Executor, dry bool) (Result, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout+time.Duration(len(tenants))*time.Second)
-			defer cancel()
-			kv := ex.Vault.KVv2(mount)
-			destroyed := 0
-			var done []string
-			for _, tn := range tenants {
-				t, err := trimOne(ctx, kv, c.TenantPath(tn), keep, dry)
-				if err != nil {
-					return Result{}, fmt.Errorf("%s: %w; trimmed before it: %s", tn, err, strings.Join(orNone(done), ", "))
-				}
-				destroyed += len(t.destroy)
-				done = append(done, tn)
-			}
-			if dry {
-				return Result{Summary: fmt.Sprintf("would destroy %d versions in %d tenants and set max_versions=%d", destroyed, len(tenants), keep)}, nil
-			}
-			return Result{Summary: fmt.Sprintf("destroyed %d versions in %d tenants, max_versions=%d", destroyed, len(tenants), keep), Object: mount}, nil
-		},
+		Warning: fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted", confirm),
 	}
-}
-
-func orNone(s []string) []string {
-	if len(s) == 0 {
-		return []string{"none"}
-	}
-	return s
 }

@@ -24,7 +24,7 @@ type fakeActor struct {
 
 func (f *fakeActor) Preflight(_ context.Context, p actions.Plan) error {
 	for piece, err := range f.permErr {
-		if strings.Contains(p.Command, piece) {
+		if strings.Contains(p.Command(), piece) {
 			return err
 		}
 	}
@@ -124,8 +124,8 @@ func TestAction_Flow(t *testing.T) {
 		}
 		m.modal.input.SetValue("2400")
 		m, cmd := press(m, "enter")
-		if m.modal.stage != stageChecking || !strings.Contains(m.modal.plan.Command, `"activeDeadlineSeconds":2400`) {
-			t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command)
+		if m.modal.stage != stageChecking || !strings.Contains(m.modal.plan.Command(), `"activeDeadlineSeconds":2400`) {
+			t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command())
 		}
 		m = runCmd(m, cmd)
 		if m.modal.stage != stageReason {
@@ -247,7 +247,7 @@ func TestAction_CleanupRunShowsTheDryRun(t *testing.T) {
 type forbidAccessor struct{ fakeActor }
 
 func (f *forbidAccessor) Check(ctx context.Context, p actions.Plan) (actions.Result, error) {
-	if strings.Contains(p.Command, "-accessor") {
+	if strings.Contains(p.Command(), "-accessor") {
 		return actions.Result{}, fmt.Errorf("renew: %w: vault update on auth/token/renew-accessor", actions.ErrForbidden)
 	}
 	return f.fakeActor.Check(ctx, p)
@@ -259,8 +259,8 @@ func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 	m.reason = "token expiring"
 	m, cmd := press(m, "a")
 	m = runCmd(m, cmd) // forbidden by accessor → a second check, of renew-self
-	if m.modal.stage != stageChecking || m.modal.plan.Command != "vault token renew" {
-		t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command)
+	if m.modal.stage != stageChecking || m.modal.plan.Command() != "vault token renew" {
+		t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command())
 	}
 	m = runCmd(m, func() tea.Msg {
 		res, err := fa.Check(context.Background(), m.modal.plan)
@@ -439,5 +439,42 @@ func TestScenarioView_CopyIsWhatIsShown(t *testing.T) {
 	got := m.scenario.steps(m.st)[0].Command
 	if !strings.Contains(got, "/"+f.Tenants[0]+"/") || !strings.Contains(ansi.Strip(m.View()), got) {
 		t.Errorf("step 1 copies %q; the evidence names %s; the screen:\n%s", got, f.Tenants[0], ansi.Strip(m.View()))
+	}
+}
+
+// TestAction_VerifiesOnALoadAfterTheWrite: when the action finishes while
+// an auto-refresh is running, that load may have started before the write,
+// so another load starts when it ends and "after" is judged on it.
+func TestAction_VerifiesOnALoadAfterTheWrite(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
+	m.reason = "deadline exceeded"
+	m, _ = press(m, "a")
+	m, cmd := press(m, "enter") // keep the default
+	m = runCmd(m, cmd)
+	m, exec := press(m, "y")
+	if m.modal.stage != stageRunning {
+		t.Fatalf("stage %d, want running", m.modal.stage)
+	}
+	// the auto-refresh starts while the action runs
+	next, _ := m.Update(tickMsg{gen: m.gen})
+	m = next.(Model)
+	during := m.gen
+	if m.inFlight == 0 {
+		t.Fatal("the auto-refresh did not start")
+	}
+	m = runCmd(m, exec) // the action finishes during that load
+	if m.modal.stage != stageDone || len(fa.executed) != 1 {
+		t.Fatalf("stage %d executed %v", m.modal.stage, fa.executed)
+	}
+	for _, src := range m.loader.Sources() { // the load that started before the write ends
+		part, at := m.loader.Load(context.Background(), src, nil)
+		m = send(m, partMsg{gen: during, part: part, at: at})
+	}
+	if m.gen != during+1 || m.inFlight == 0 {
+		t.Errorf("after the load that began before the write: gen %d (was %d), %d sources loading; want a new load", m.gen, during, m.inFlight)
+	}
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "verifying: collecting again") {
+		t.Errorf("the verification should wait for the new load:\n%s", out)
 	}
 }

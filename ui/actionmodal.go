@@ -29,7 +29,7 @@ type modalStage int
 
 const (
 	stageNone  modalStage = iota
-	stageValue            // raise-deadline: the new deadline, typed
+	stageValue            // the value the plan asks for (Plan.Ask), typed
 	stageChecking
 	stageReason
 	stageConfirm
@@ -46,6 +46,7 @@ type actionModal struct {
 	stage    modalStage
 	scenario string
 	plan     actions.Plan
+	in       actions.Input // what the plan was built from: built again with the typed value
 	check    actions.Result
 	result   actions.Result
 	err      error
@@ -127,21 +128,20 @@ func preflightCmd(ctx context.Context, a Actor, scenario string, p actions.Plan)
 	return func() tea.Msg {
 		err := a.Preflight(ctx, p)
 		note := ""
-		if ownTokenInstead(p, err) {
-			// the modal falls back to the operator's own token
-			if err2 := a.Preflight(ctx, actions.RenewToken("")); err2 == nil {
-				err, note = nil, "your own token: renew-accessor is not permitted"
+		if fallBack(p, err) {
+			// the modal offers the plan's fallback
+			if err2 := a.Preflight(ctx, p.Fallback.Plan); err2 == nil {
+				err, note = nil, p.Fallback.Short
 			}
 		}
 		return permMsg{scenario: scenario, id: p.Action, err: err, note: note}
 	}
 }
 
-// ownTokenInstead reports whether p renews the orchestrator's token by
-// accessor and err says the operator may not: then the operator's own token
-// is renewed instead (the runbook's Temporary Mitigation).
-func ownTokenInstead(p actions.Plan, err error) bool {
-	return errors.Is(err, actions.ErrForbidden) && p.Action == runbook.ActionRenewToken && strings.Contains(p.Command, "-accessor")
+// fallBack reports whether err says p is not permitted and p has a
+// fallback plan to offer instead.
+func fallBack(p actions.Plan, err error) bool {
+	return p.Fallback != nil && errors.Is(err, actions.ErrForbidden)
 }
 
 // startAction opens the modal for the selected step's action.
@@ -159,7 +159,8 @@ func (m *Model) startAction(id string) tea.Cmd {
 		return nil
 	}
 	f, _ := st.assess.Finding(m.scenario.id)
-	p, err := actions.PlanFor(id, actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: m.reason, Subject: m.reason})
+	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: m.reason, Subject: m.reason}
+	p, err := actions.PlanFor(id, in)
 	if err != nil {
 		st.message = err.Error()
 		return nil
@@ -167,11 +168,11 @@ func (m *Model) startAction(id string) tea.Cmd {
 	ti := textinput.New()
 	ti.CharLimit = 200
 	sc, _ := st.book.Scenario(f.ID)
-	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, input: ti, before: f.Status,
+	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, in: in, input: ti, before: f.Status,
 		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
-	if id == runbook.ActionRaiseDeadline {
+	if p.Ask != nil {
 		m.modal.stage = stageValue
-		m.modal.input.SetValue("1800")
+		m.modal.input.SetValue(strconv.FormatInt(p.Ask.Default, 10))
 		m.modal.input.CursorEnd()
 		m.modal.input.Focus()
 		return nil
@@ -189,13 +190,23 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 	switch md.stage {
 	case stageValue:
 		if msg.Type == tea.KeyEnter {
+			ask := md.plan.Ask
 			n, err := strconv.ParseInt(strings.TrimSpace(md.input.Value()), 10, 64)
-			if err != nil || n < 60 || n > 86400 {
-				md.note = "type a number of seconds from 60 to 86400"
+			if err == nil {
+				err = ask.Check(n)
+			}
+			if err != nil {
+				md.note = ask.Hint()
 				return nil
 			}
-			md.note = ""
-			md.plan = actions.RaiseDeadline(m.st.snap.Config, m.st.snap.Namespace, n)
+			in := md.in
+			in.Value = n
+			p, err := actions.PlanFor(md.plan.Action, in)
+			if err != nil {
+				md.note = err.Error()
+				return nil
+			}
+			md.note, md.plan = "", p
 			md.input.SetValue("")
 			md.stage = stageChecking
 			return checkCmd(m.ctx, m.actor, md.plan)
@@ -267,9 +278,9 @@ func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true // an answer for a modal that was closed
 		}
 		md.check, md.err = msg.res, msg.err
-		if ownTokenInstead(md.plan, msg.err) {
-			// the operator may not renew by accessor: offer the own token
-			md.plan, md.err, md.note = actions.RenewToken(""), nil, "Your Vault policy does not allow renew-accessor; this renews your own token instead."
+		if fallBack(md.plan, msg.err) {
+			// not permitted: offer the plan's fallback
+			md.plan, md.err, md.note = md.plan.Fallback.Plan, nil, md.plan.Fallback.Note
 			return checkCmd(m.ctx, m.actor, md.plan), true
 		}
 		switch {
@@ -290,7 +301,13 @@ func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
 		md.result, md.err = msg.res, msg.err
 		md.stage, md.verified = stageDone, false
 		if msg.err == nil {
-			// verification: collect again and show the scenario after
+			// verification: collect again and show the scenario after, on
+			// data read after the write: a load already running may have
+			// started before it, so another follows it
+			if m.inFlight > 0 {
+				m.again = true
+				return nil, true
+			}
 			return m.refresh(), true
 		}
 		return nil, true
@@ -306,20 +323,20 @@ func (md actionModal) view(st *state, w int) string {
 	if md.note != "" {
 		b.WriteString(s.Warning.Render(md.note) + "\n\n")
 	}
-	for _, c := range md.plan.Changes {
+	for _, c := range md.plan.Effects {
 		b.WriteString("  • " + c + "\n")
 	}
-	b.WriteString("  " + s.Command.Render("$ "+strings.ReplaceAll(md.plan.Command, "\n", "\n    ")) + "\n")
+	b.WriteString("  " + s.Command.Render("$ "+strings.ReplaceAll(md.plan.Command(), "\n", "\n    ")) + "\n")
 	if md.plan.Warning != "" {
 		b.WriteString("\n" + s.Critical.Render("! "+md.plan.Warning) + "\n")
 	}
-	if md.plan.Action == runbook.ActionCleanupRun {
-		b.WriteString(lastDryRun(st))
+	if pv := md.plan.Preview; pv != nil && pv.LastJob != nil {
+		b.WriteString(lastJob(st, *pv.LastJob))
 	}
 	b.WriteString("\n")
 	switch md.stage {
 	case stageValue:
-		b.WriteString("New activeDeadlineSeconds (the runbook suggests 1800): " + md.input.View() + "  enter\n")
+		b.WriteString(md.plan.Ask.Prompt + ": " + md.input.View() + "  enter\n")
 	case stageChecking:
 		b.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
 	case stageReason:
@@ -372,28 +389,28 @@ func (md actionModal) view(st *state, w int) string {
 	return wrapHanging(b.String(), w)
 }
 
-// lastDryRun shows the newest cleanup dry-run Job and what its log says,
-// so the real cleanup is confirmed with the dry run's result in view.
-func lastDryRun(st *state) string {
+// lastJob shows the newest Job the plan's preview names and what its log
+// says (the real cleanup is confirmed with the dry run's result in view).
+func lastJob(st *state, pv actions.JobPreview) string {
 	s := st.styles
 	if st.snap.Kubernetes == nil {
-		return s.Unknown.Render("the last dry run is unknown: Kubernetes was not read") + "\n"
+		return s.Unknown.Render("the last "+pv.What+" is unknown: Kubernetes was not read") + "\n"
 	}
 	for _, j := range st.snap.Kubernetes.Jobs { // newest first
-		if j.Role != "cleanup" || !strings.HasPrefix(j.Name, "test-cleanup-") {
+		if j.Role != pv.Role || !strings.HasPrefix(j.Name, pv.Prefix) {
 			continue
 		}
 		if j.Outcome == collectors.OutcomeRunning {
-			return s.Warning.Render("The last dry run, job "+j.Name+", is still running: wait for its log (esc, r refreshes) before confirming.") + "\n"
+			return s.Warning.Render("The last "+pv.What+", job "+j.Name+", is still running: wait for its log (esc, r refreshes) before confirming.") + "\n"
 		}
-		out := fmt.Sprintf("Last dry run: job %s %s", j.Name, j.Outcome)
+		out := fmt.Sprintf("Last %s: job %s %s", pv.What, j.Name, j.Outcome)
 		if j.Log != nil && len(j.Log.Lines) > 0 {
 			n := len(j.Log.Lines)
 			out += fmt.Sprintf("; its log ends:\n    %s", strings.Join(j.Log.Lines[max(0, n-3):], "\n    "))
 		}
 		return s.Muted.Render(out) + "\n"
 	}
-	return s.Warning.Render("No dry run of the cleanup yet: run the dry-run step first and read its log.") + "\n"
+	return s.Warning.Render(pv.Missing) + "\n"
 }
 
 // lineDiff shows the lines removed (-) and added (+) between two short

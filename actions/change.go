@@ -1,0 +1,360 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Change is one write of a plan. Exactly one field is set (a union, as
+// Kubernetes' VolumeSource is), so a list of changes is plain data: it is
+// journaled as JSON, read back, and compared with reflect.DeepEqual.
+type Change struct {
+	CreateJob         *CreateJob         `json:"createJob,omitempty"`
+	SetEnv            *SetEnv            `json:"setEnv,omitempty"`
+	PatchDeadline     *PatchDeadline     `json:"patchDeadline,omitempty"`
+	RestartDeployment *RestartDeployment `json:"restartDeployment,omitempty"`
+	WritePolicy       *WritePolicy       `json:"writePolicy,omitempty"`
+	WriteRole         *WriteRole         `json:"writeRole,omitempty"`
+	TrimVersions      *TrimKeyVersions   `json:"trimVersions,omitempty"`
+	RenewToken        *RenewTokenChange  `json:"renewToken,omitempty"`
+}
+
+// EnvVar is one variable a change sets.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// CreateJob creates Job Name from CronJob's template, as `kubectl create
+// job --from=cronjob/NAME` does, with Env set in every container of that
+// Job only and Annotations added to it.
+type CreateJob struct {
+	Namespace   string            `json:"namespace"`
+	CronJob     string            `json:"cronJob"`
+	Name        string            `json:"name"`
+	Env         []EnvVar          `json:"env,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Workload kinds SetEnv changes.
+const (
+	WorkloadDeployment = "Deployment"
+	WorkloadCronJob    = "CronJob"
+)
+
+// SetEnv sets Env=Value in the pod template of a Deployment or a CronJob's
+// job template, as `kubectl set env` does, without a blind write (see
+// setEnvApply). Effect says what the write does, for the result line.
+type SetEnv struct {
+	Kind      string `json:"kind"` // WorkloadDeployment, WorkloadCronJob
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Env       string `json:"env"`
+	Value     string `json:"value"`
+	Effect    string `json:"effect,omitempty"`
+}
+
+// The range of activeDeadlineSeconds raise-deadline accepts, and its
+// default (the runbook's suggestion).
+const (
+	DeadlineMin     int64 = 60
+	DeadlineMax     int64 = 86400
+	DeadlineDefault int64 = 1800
+)
+
+// PatchDeadline sets a CronJob's spec.jobTemplate.spec.activeDeadlineSeconds.
+type PatchDeadline struct {
+	Namespace string `json:"namespace"`
+	CronJob   string `json:"cronJob"`
+	Seconds   int64  `json:"seconds"`
+}
+
+// RestartDeployment rolls a Deployment as `kubectl rollout restart` does:
+// the pod template's restartedAt annotation is stamped when it runs.
+type RestartDeployment struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// WritePolicy replaces a Vault ACL policy's text.
+type WritePolicy struct {
+	Name string `json:"name"`
+	Text string `json:"text"`
+}
+
+// WriteRole writes a Kubernetes-auth role at Path (auth/MOUNT/role/NAME).
+type WriteRole struct {
+	Path                          string `json:"path"`
+	BoundServiceAccountNames      string `json:"boundServiceAccountNames"`
+	BoundServiceAccountNamespaces string `json:"boundServiceAccountNamespaces"`
+	Policies                      string `json:"policies"`
+	TTL                           string `json:"ttl"`
+}
+
+// TrimKeyVersions sets max_versions=Keep on a KV v2 key and destroys its live
+// versions beyond the newest Keep, which versions being read once, when it
+// runs (`vault kv metadata put` then `vault kv destroy`). Tenant names the
+// key for messages.
+type TrimKeyVersions struct {
+	Mount  string `json:"mount"`
+	Path   string `json:"path"`
+	Keep   int    `json:"keep"`
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// RenewTokenChange renews the token with Accessor (auth/token/renew-accessor),
+// or the operator's own token (renew-self) when Accessor is empty.
+type RenewTokenChange struct {
+	Accessor string `json:"accessor,omitempty"`
+}
+
+// op is what every change type does: its command, its permissions, and
+// its write through the targets.
+type op interface {
+	command() string
+	permissions() []Permission
+	validate() error
+	apply(ctx context.Context, t Targets, dry bool) (applied, error)
+}
+
+// applied is a change's result and what a plan of several sums up.
+type applied struct {
+	res       Result
+	destroyed int // TrimVersions: how many versions
+}
+
+func (c Change) op() (op, error) {
+	var ops []op
+	if c.CreateJob != nil {
+		ops = append(ops, c.CreateJob)
+	}
+	if c.SetEnv != nil {
+		ops = append(ops, c.SetEnv)
+	}
+	if c.PatchDeadline != nil {
+		ops = append(ops, c.PatchDeadline)
+	}
+	if c.RestartDeployment != nil {
+		ops = append(ops, c.RestartDeployment)
+	}
+	if c.WritePolicy != nil {
+		ops = append(ops, c.WritePolicy)
+	}
+	if c.WriteRole != nil {
+		ops = append(ops, c.WriteRole)
+	}
+	if c.TrimVersions != nil {
+		ops = append(ops, c.TrimVersions)
+	}
+	if c.RenewToken != nil {
+		ops = append(ops, c.RenewToken)
+	}
+	if len(ops) != 1 {
+		return nil, fmt.Errorf("a change must have exactly one write set, this one has %d", len(ops))
+	}
+	return ops[0], nil
+}
+
+// Command is the change's equivalent shell command ("" for an empty change).
+func (c Change) Command() string {
+	o, err := c.op()
+	if err != nil {
+		return ""
+	}
+	return o.command()
+}
+
+// Permissions are what the change needs (none for an empty change).
+func (c Change) Permissions() []Permission {
+	o, err := c.op()
+	if err != nil {
+		return nil
+	}
+	return o.permissions()
+}
+
+// Validate returns an error when the change cannot be applied as it is
+// (no write set, a value out of its range).
+func (c Change) Validate() error {
+	o, err := c.op()
+	if err != nil {
+		return err
+	}
+	return o.validate()
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (c *CreateJob) command() string {
+	create := fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s", c.CronJob, c.Name, c.Namespace)
+	if len(c.Env) == 0 && len(c.Annotations) == 0 {
+		return create
+	}
+	parts := []string{create + " --dry-run=client -o yaml"}
+	if len(c.Env) > 0 {
+		kv := make([]string, len(c.Env))
+		for i, e := range c.Env {
+			kv[i] = shellQuote(e.Name + "=" + e.Value)
+		}
+		parts = append(parts, "kubectl set env --local -f - "+strings.Join(kv, " ")+" -o yaml")
+	}
+	if len(c.Annotations) > 0 {
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(c.Annotations)) {
+			kv = append(kv, shellQuote(k+"="+c.Annotations[k]))
+		}
+		parts = append(parts, "kubectl annotate --local -f - "+strings.Join(kv, " ")+" -o yaml")
+	}
+	return strings.Join(append(parts, "kubectl create -f -"), " | ")
+}
+
+func (c *CreateJob) permissions() []Permission {
+	return []Permission{
+		{Verb: "get", Group: "batch", Resource: "cronjobs", Namespace: c.Namespace, Name: c.CronJob},
+		{Verb: "create", Group: "batch", Resource: "jobs", Namespace: c.Namespace},
+	}
+}
+
+func (c *CreateJob) validate() error { return nil }
+
+func (c *SetEnv) resource() string { return strings.ToLower(c.Kind) }
+
+func (c *SetEnv) command() string {
+	return fmt.Sprintf("kubectl set env %s/%s %s=%s -n %s", c.resource(), c.Name, c.Env, c.Value, c.Namespace)
+}
+
+func (c *SetEnv) group() string {
+	if c.Kind == WorkloadCronJob {
+		return "batch"
+	}
+	return "apps"
+}
+
+func (c *SetEnv) permissions() []Permission {
+	res := c.resource() + "s"
+	return []Permission{
+		{Verb: "get", Group: c.group(), Resource: res, Namespace: c.Namespace, Name: c.Name},
+		{Verb: "patch", Group: c.group(), Resource: res, Namespace: c.Namespace, Name: c.Name},
+	}
+}
+
+func (c *SetEnv) validate() error {
+	if c.Kind != WorkloadDeployment && c.Kind != WorkloadCronJob {
+		return fmt.Errorf("set env: unknown workload kind %q (Deployment or CronJob)", c.Kind)
+	}
+	return nil
+}
+
+func (c *PatchDeadline) patch() string {
+	return fmt.Sprintf(`{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":%d}}}}`, c.Seconds)
+}
+
+func (c *PatchDeadline) command() string {
+	return fmt.Sprintf("kubectl patch cronjob %s -n %s --type=merge -p '%s'", c.CronJob, c.Namespace, c.patch())
+}
+
+func (c *PatchDeadline) permissions() []Permission {
+	return []Permission{{Verb: "patch", Group: "batch", Resource: "cronjobs", Namespace: c.Namespace, Name: c.CronJob}}
+}
+
+func (c *PatchDeadline) validate() error {
+	if c.Seconds < DeadlineMin || c.Seconds > DeadlineMax {
+		return fmt.Errorf("activeDeadlineSeconds %d is out of range: use %d to %d seconds", c.Seconds, DeadlineMin, DeadlineMax)
+	}
+	return nil
+}
+
+func (c *RestartDeployment) command() string {
+	return fmt.Sprintf("kubectl rollout restart deployment/%s -n %s", c.Name, c.Namespace)
+}
+
+func (c *RestartDeployment) permissions() []Permission {
+	return []Permission{{Verb: "patch", Group: "apps", Resource: "deployments", Namespace: c.Namespace, Name: c.Name}}
+}
+
+func (c *RestartDeployment) validate() error { return nil }
+
+func (c *WritePolicy) command() string {
+	return fmt.Sprintf("vault policy write %s - <<EOF\n%sEOF", c.Name, c.Text)
+}
+
+func (c *WritePolicy) permissions() []Permission {
+	return []Permission{{Path: "sys/policies/acl/" + c.Name, Capability: "update"}}
+}
+
+func (c *WritePolicy) validate() error { return nil }
+
+func (c *WriteRole) data() map[string]any {
+	return map[string]any{
+		"bound_service_account_names":      c.BoundServiceAccountNames,
+		"bound_service_account_namespaces": c.BoundServiceAccountNamespaces,
+		"policies":                         c.Policies,
+		"ttl":                              c.TTL,
+	}
+}
+
+func (c *WriteRole) command() string {
+	return fmt.Sprintf("vault write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s ttl=%s",
+		c.Path, c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, c.TTL)
+}
+
+func (c *WriteRole) permissions() []Permission {
+	return []Permission{{Path: c.Path, Capability: "update"}}
+}
+
+func (c *WriteRole) validate() error {
+	if _, err := time.ParseDuration(c.TTL); err != nil {
+		return fmt.Errorf("role %s: ttl %q: %w", c.Path, c.TTL, err)
+	}
+	return nil
+}
+
+func (c *TrimKeyVersions) command() string {
+	return fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s", c.Keep, c.Mount, c.Path, c.Mount, c.Path)
+}
+
+func (c *TrimKeyVersions) permissions() []Permission {
+	return []Permission{
+		{Path: c.Mount + "/metadata/" + c.Path, Capability: "update"},
+		{Path: c.Mount + "/destroy/" + c.Path, Capability: "update"},
+	}
+}
+
+func (c *TrimKeyVersions) validate() error {
+	if c.Keep < 1 {
+		return fmt.Errorf("trim %s/%s: keep %d versions: at least one must be kept", c.Mount, c.Path, c.Keep)
+	}
+	return nil
+}
+
+func (c *RenewTokenChange) command() string {
+	if c.Accessor != "" {
+		return "vault token renew -accessor " + c.Accessor
+	}
+	return "vault token renew"
+}
+
+func (c *RenewTokenChange) permissions() []Permission {
+	if c.Accessor != "" {
+		return []Permission{{Path: "auth/token/renew-accessor", Capability: "update"}}
+	}
+	return []Permission{{Path: "auth/token/renew-self", Capability: "update"}}
+}
+
+func (c *RenewTokenChange) validate() error { return nil }
+
+// errNoTarget is returned when the executor has no client for a change.
+var errNoTarget = errors.New("no client for this change")
