@@ -134,7 +134,7 @@ func TestOptions_Validate(t *testing.T) {
 			g.Settings.Prometheus = PrometheusTarget{URL: "prom:9090", Source: "PROMETHEUS_URL"}
 		})}, `the Prometheus URL "prom:9090" from PROMETHEUS_URL: want an http or https URL`},
 		"ErrSourceTimeout":  {&rootOptions{globalOptions: g(func(g *globalOptions) { g.sourceTimeout = optionalDuration{0, true} })}, "--source-timeout 0s: must be at least 1s"},
-		"ErrReportOutput":   {&reportOptions{globalOptions: g(none), output: "yaml"}, `--output "yaml": want one of text, markdown, json`},
+		"ErrReportOutput":   {&reportOptions{globalOptions: g(none), output: "wide"}, `--output "wide": want one of text, markdown, json, yaml`},
 		"ErrSnapshotOutput": {&snapshotOptions{globalOptions: g(none), output: "markdown"}, `--output "markdown": snapshot is written only as json`},
 	}
 	for name, tt := range tests {
