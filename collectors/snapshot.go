@@ -525,12 +525,19 @@ type Policy struct {
 	Checks []PathCheck `json:"checks"`
 }
 
-// PathCheck is one required path of the runbook's policy.
+// PathCheck is what Vault grants on one path of the runbook's policy: a
+// fact. Which capabilities are required, and so which are missing, is the
+// runbook's judgement (runbook.RequiredCapabilities).
 type PathCheck struct {
 	// Path is a concrete tenant path the check was made for.
-	Path     string   `json:"path"`
-	Required []string `json:"required"`
-	Granted  []string `json:"granted"`
+	Path string `json:"path"`
+	// Kind is the KV v2 API path kind: "data" or "metadata".
+	Kind    string   `json:"kind,omitempty"`
+	Granted []string `json:"granted"`
+	// Required and Missing are what snapshots taken before the judgement
+	// moved to the runbook carried; the collector no longer sets them and
+	// the triage does not read them.
+	Required []string `json:"required,omitempty"`
 	Missing  []string `json:"missing,omitempty"`
 	// Rule is the policy path rule that matched, if any.
 	Rule string `json:"rule,omitempty"`

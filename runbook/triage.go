@@ -606,6 +606,33 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	return v
 }
 
+// checkKind is a policy check's KV v2 path kind, from the check or, in a
+// snapshot taken before it was recorded, from its path.
+func checkKind(c collectors.PathCheck) string {
+	switch {
+	case c.Kind != "":
+		return c.Kind
+	case strings.Contains(c.Path, "/metadata/"):
+		return "metadata"
+	}
+	return "data"
+}
+
+// missingCapabilities are the required capabilities not granted ("root"
+// grants all).
+func missingCapabilities(required, granted []string) []string {
+	if slices.Contains(granted, "root") {
+		return nil
+	}
+	var out []string
+	for _, c := range required {
+		if !slices.Contains(granted, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // suspendedSymptom judges whether the role's CronJob is suspended, and
 // says since when no run was scheduled and how many runs were missed.
 func (t *triage) suspendedSymptom(ss symptoms, id, role string) {
@@ -660,6 +687,8 @@ func (t *triage) policySymptom(ss symptoms, id string) {
 	}
 	missing := false
 	for _, c := range p.Checks {
+		c.Required = RequiredCapabilities()[checkKind(c)]
+		c.Missing = missingCapabilities(c.Required, c.Granted)
 		if len(c.Missing) > 0 {
 			missing = true
 			how := "by reading the policy"

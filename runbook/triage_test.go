@@ -815,7 +815,7 @@ func TestTriage_Evidence(t *testing.T) {
 	t.Run("missing capabilities read from the policy text", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
 			c := &s.Vault.Policy.Checks[0]
-			c.Missing, c.Effective = []string{"delete"}, false
+			c.Granted, c.Effective = []string{"create", "read", "update"}, false // delete not granted
 		}), testNow)
 		e := symptom(t, finding(t, a, ScenarioRotationJobFailing), "policy-missing-capability").Evidence[0]
 		if !strings.HasSuffix(e.Fact, "by reading the policy") {

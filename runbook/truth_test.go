@@ -383,3 +383,46 @@ func TestTriage_TimeoutNotClearedBySideEffect(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_PolicyJudgedHere: the collector reports what Vault grants;
+// what is required, and so what is missing, is judged here from
+// RequiredCapabilities, for new snapshots (Kind set) and old ones (Kind
+// from the path, their own Required and Missing ignored).
+func TestTriage_PolicyJudgedHere(t *testing.T) {
+	cases := map[string]struct {
+		checks  []collectors.PathCheck
+		present bool
+	}{
+		"all granted": {[]collectors.PathCheck{
+			{Path: "secret/data/tenants/t01/cmek", Kind: "data", Granted: []string{"create", "read", "update", "delete"}},
+			{Path: "secret/metadata/tenants/t01/cmek", Kind: "metadata", Granted: []string{"list", "read", "delete"}},
+		}, false},
+		"update missing": {[]collectors.PathCheck{
+			{Path: "secret/data/tenants/t01/cmek", Kind: "data", Granted: []string{"create", "read", "delete"}},
+			{Path: "secret/metadata/tenants/t01/cmek", Kind: "metadata", Granted: []string{"list", "read", "delete"}},
+		}, true},
+		"root grants all": {[]collectors.PathCheck{
+			{Path: "secret/data/tenants/t01/cmek", Kind: "data", Granted: []string{"root"}},
+			{Path: "secret/metadata/tenants/t01/cmek", Kind: "metadata", Granted: []string{"root"}},
+		}, false},
+		"old snapshot: kind from the path, its Missing ignored": {[]collectors.PathCheck{
+			{Path: "secret/data/tenants/t01/cmek", Granted: []string{"create", "read", "update", "delete"}, Missing: []string{"update"}},
+			{Path: "secret/metadata/tenants/t01/cmek", Granted: []string{"read"}, Required: []string{"read"}},
+		}, true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Policy.Checks = tc.checks }), testNow)
+			f := finding(t, a, ScenarioRotationJobFailing)
+			var got bool
+			for _, sy := range f.Symptoms {
+				if sy.ID == "policy-missing-capability" {
+					got = sy.State == SymptomPresent
+				}
+			}
+			if got != tc.present {
+				t.Errorf("policy-missing-capability present %v, want %v (%s)", got, tc.present, f.Summary)
+			}
+		})
+	}
+}

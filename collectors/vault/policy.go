@@ -151,18 +151,3 @@ func grantedCapabilities(rules []policyRule, path string) ([]string, string) {
 	slices.Sort(caps)
 	return slices.Compact(caps), r.Path
 }
-
-// missingCapabilities lists the required capabilities not in granted
-// ("root" grants everything).
-func missingCapabilities(required, granted []string) []string {
-	if slices.Contains(granted, "root") {
-		return nil
-	}
-	var out []string
-	for _, c := range required {
-		if !slices.Contains(granted, c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}

@@ -19,15 +19,9 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/internal/source"
 )
 
-// runbookPolicyPaths are the paths and capabilities the runbook's Scenario
-// 1 step 4 grants to the rotation policy, as KV v2 API path kinds.
-var runbookPolicyPaths = []struct {
-	kind     string // "data" or "metadata"
-	required []string
-}{
-	{"data", []string{"create", "read", "update", "delete"}},
-	{"metadata", []string{"list", "read", "delete"}},
-}
+// policyPathKinds are the KV v2 API path kinds the runbook's Scenario 1
+// step 4 writes rules for; what each must grant is the runbook's to say.
+var policyPathKinds = []string{"data", "metadata"}
 
 // maxAccessors bounds the token accessors looked up to find the
 // orchestrator's token.
@@ -491,14 +485,13 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*c
 	}
 	prefix, suffix := c.tenantTemplate()
 	var paths []string
-	for _, rp := range runbookPolicyPaths {
-		path := c.cfg.Vault.KVMount + "/" + rp.kind + "/" + prefix + tenant + suffix
+	for _, kind := range policyPathKinds {
+		path := c.cfg.Vault.KVMount + "/" + kind + "/" + prefix + tenant + suffix
 		paths = append(paths, path)
-		chk := collectors.PathCheck{Path: path, Required: rp.required}
+		chk := collectors.PathCheck{Path: path, Kind: kind}
 		if perr == nil {
 			chk.Granted, chk.Rule = grantedCapabilities(rules, path)
 		}
-		chk.Missing = missingCapabilities(chk.Required, chk.Granted)
 		p.Checks = append(p.Checks, chk)
 	}
 	if d.OrchestratorToken != nil && d.OrchestratorToken.Accessor != "" {
@@ -507,7 +500,6 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*c
 			for i := range p.Checks {
 				if caps, ok := eff[p.Checks[i].Path]; ok {
 					p.Checks[i].Granted, p.Checks[i].Effective = caps, true
-					p.Checks[i].Missing = missingCapabilities(p.Checks[i].Required, caps)
 				}
 			}
 		}
