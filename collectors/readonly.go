@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -58,22 +59,37 @@ func (t *ReadOnlyTransport) allowed(r *http.Request) bool {
 	return false
 }
 
-// KubeReadAllow are the read-like POSTs the tool makes to the API server:
+// The allow-lists are unexported so that no other package can widen what
+// read-only lets through; KubeReadAllow and friends hand out copies.
+
+// kubeReadAllow are the read-like POSTs the tool makes to the API server:
 // access reviews, and Prometheus queries through the service proxy.
-var KubeReadAllow = []*regexp.Regexp{
+var kubeReadAllow = []*regexp.Regexp{
 	regexp.MustCompile(`^/apis/authorization\.k8s\.io/v1/(selfsubjectaccessreviews|selfsubjectrulesreviews)$`),
 	regexp.MustCompile(`^/apis/authentication\.k8s\.io/v1/selfsubjectreviews$`),
 	regexp.MustCompile(`^/api/v1/namespaces/[^/]+/services/[^/]+/proxy/api/v1/(query|query_range|series|labels|label/[^/]+/values)$`),
 }
 
-// VaultReadAllow are the read-like POST/PUTs the tool makes to Vault.
-var VaultReadAllow = []*regexp.Regexp{
+// vaultReadAllow are the read-like POST/PUTs the tool makes to Vault.
+var vaultReadAllow = []*regexp.Regexp{
 	regexp.MustCompile(`^/v1/sys/capabilities(-self|-accessor)?$`),
 	regexp.MustCompile(`^/v1/auth/token/lookup(-self|-accessor)$`),
 }
 
-// PrometheusReadAllow are Prometheus's query endpoints (client_golang
+// prometheusReadAllow are Prometheus's query endpoints (client_golang
 // queries with POST first).
-var PrometheusReadAllow = []*regexp.Regexp{
+var prometheusReadAllow = []*regexp.Regexp{
 	regexp.MustCompile(`/api/v1/(query|query_range|series|labels|label/[^/]+/values)$`),
 }
+
+// KubeReadAllow returns a copy of the read-like POSTs allowed to the API
+// server in read-only mode.
+func KubeReadAllow() []*regexp.Regexp { return slices.Clone(kubeReadAllow) }
+
+// VaultReadAllow returns a copy of the read-like POST/PUTs allowed to Vault
+// in read-only mode.
+func VaultReadAllow() []*regexp.Regexp { return slices.Clone(vaultReadAllow) }
+
+// PrometheusReadAllow returns a copy of Prometheus's query endpoints
+// allowed in read-only mode.
+func PrometheusReadAllow() []*regexp.Regexp { return slices.Clone(prometheusReadAllow) }

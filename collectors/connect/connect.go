@@ -101,7 +101,7 @@ func Connect(o Options) (Clients, error) {
 		}
 		if o.ReadOnly {
 			cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-				return &collectors.ReadOnlyTransport{Base: rt, Allow: collectors.KubeReadAllow, Name: "kubernetes"}
+				return &collectors.ReadOnlyTransport{Base: rt, Allow: collectors.KubeReadAllow(), Name: "kubernetes"}
 			})
 		}
 		kc, err := kubernetes.NewForConfig(cfg)
@@ -137,7 +137,7 @@ func Connect(o Options) (Clients, error) {
 		}
 		var rt http.RoundTripper = promapi.DefaultRoundTripper
 		if o.ReadOnly {
-			rt = &collectors.ReadOnlyTransport{Base: rt, Allow: collectors.PrometheusReadAllow, Name: "prometheus"}
+			rt = &collectors.ReadOnlyTransport{Base: rt, Allow: collectors.PrometheusReadAllow(), Name: "prometheus"}
 		}
 		pc, err := promapi.NewClient(promapi.Config{Address: o.PrometheusURL, RoundTripper: rt})
 		if err != nil {
@@ -156,7 +156,7 @@ func Connect(o Options) (Clients, error) {
 			if base == nil {
 				base = http.DefaultTransport
 			}
-			vc.HttpClient.Transport = &collectors.ReadOnlyTransport{Base: base, Allow: collectors.VaultReadAllow, Name: "vault"}
+			vc.HttpClient.Transport = &collectors.ReadOnlyTransport{Base: base, Allow: collectors.VaultReadAllow(), Name: "vault"}
 		}
 		client, err := vault.NewClient(vc)
 		if err != nil {
