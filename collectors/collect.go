@@ -53,6 +53,18 @@ type Env struct {
 	Progress func(Progress)
 }
 
+// WithDefaults returns the Env with a clock and a progress callback when
+// it has none (a source called directly, in a test).
+func (e Env) WithDefaults() Env {
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Progress == nil {
+		e.Progress = func(Progress) {}
+	}
+	return e
+}
+
 // Source reads one dependency (Kubernetes, pod logs, Vault, Prometheus).
 // Collect never fails as a whole: the Part's Status carries the source's
 // own error; a source that is not configured says so (StateSkipped). The

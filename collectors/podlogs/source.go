@@ -2,7 +2,6 @@ package podlogs
 
 import (
 	"context"
-	"time"
 
 	"k8s.io/client-go/kubernetes"
 
@@ -47,11 +46,6 @@ type collector struct {
 }
 
 func newCollector(c clients, env collectors.Env) *collector {
-	if env.Now == nil {
-		env.Now = time.Now
-	}
-	if env.Progress == nil {
-		env.Progress = func(collectors.Progress) {}
-	}
+	env = env.WithDefaults()
 	return &collector{clients: c, cfg: env.Config, namespace: env.Namespace, opts: env}
 }

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"time"
 
 	vault "github.com/hashicorp/vault/api"
 
@@ -47,12 +46,7 @@ type collector struct {
 }
 
 func newCollector(c clients, env collectors.Env) *collector {
-	if env.Now == nil {
-		env.Now = time.Now
-	}
-	if env.Progress == nil {
-		env.Progress = func(collectors.Progress) {}
-	}
+	env = env.WithDefaults()
 	return &collector{clients: c, cfg: env.Config, namespace: env.Namespace, opts: env}
 }
 
