@@ -20,6 +20,7 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/podlogs"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/prom"
 	vaultsrc "github.com/oss-ai-agent-tool/kubectl-rotation/collectors/vault"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 // Clients are the connections to the sources. A nil client means the source
@@ -110,9 +111,9 @@ func Connect(o Options) (Clients, error) {
 		}
 		c.Kube = kc
 		if o.PrometheusService != "" {
-			ns, name, port, err := splitService(o.PrometheusService)
+			ns, name, port, err := config.ParseService(o.PrometheusService) // the one parser, as Validate uses
 			if err != nil {
-				return c, err
+				return c, fmt.Errorf("prometheus service %q: %w; want NAMESPACE/NAME:PORT, e.g. monitoring/prometheus-operated:9090", o.PrometheusService, err)
 			}
 			rt, err := rest.TransportFor(cfg)
 			if err != nil {
@@ -174,16 +175,4 @@ func Connect(o Options) (Clients, error) {
 		c.Vault = client
 	}
 	return c, nil
-}
-
-// splitService parses NS/NAME:PORT.
-func splitService(s string) (ns, name, port string, err error) {
-	nsName, port, ok := strings.Cut(s, ":")
-	if ok {
-		ns, name, ok = strings.Cut(nsName, "/")
-	}
-	if !ok || ns == "" || name == "" || port == "" || strings.Contains(name, "/") {
-		return "", "", "", fmt.Errorf("prometheus service %q: want NAMESPACE/NAME:PORT, e.g. monitoring/prometheus-operated:9090", s)
-	}
-	return ns, name, port, nil
 }
