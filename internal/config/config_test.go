@@ -621,3 +621,36 @@ func TestLoad(t *testing.T) {
 		checkErrLines(t, err, []string{path + ":2: vault.retentionVersions: must be an integer >= 1, got 0"})
 	})
 }
+
+// TestDecoder_EveryField: every field of Config has a kind the decoder
+// reads (struct, Duration, int, string), so a new field of another kind
+// fails here instead of being reported to a user as unreadable.
+func TestDecoder_EveryField(t *testing.T) {
+	var walk func(tp reflect.Type, path string)
+	walk = func(tp reflect.Type, path string) {
+		for i := range tp.NumField() {
+			f := tp.Field(i)
+			p := path + "." + f.Name
+			switch {
+			case f.Type == reflect.TypeOf(Duration(0)), f.Type.Kind() == reflect.Int, f.Type.Kind() == reflect.String:
+			case f.Type.Kind() == reflect.Struct:
+				walk(f.Type, p)
+			default:
+				t.Errorf("%s is a %s: the config decoder cannot read it (add a case to decoder.decode)", p, f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "Config")
+	t.Run("an unknown kind is a problem, not a panic", func(t *testing.T) {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte("true"), &n); err != nil {
+			t.Fatal(err)
+		}
+		d := &decoder{file: "c.yaml", lines: map[string]int{}, wants: map[string]string{}}
+		var b bool
+		d.decode(n.Content[0], reflect.ValueOf(&b).Elem(), "x.flag")
+		if len(d.problems) != 1 || !strings.Contains(d.problems[0].Message, "cannot be read by this version") {
+			t.Errorf("problems %+v", d.problems)
+		}
+	})
+}
