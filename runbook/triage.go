@@ -268,7 +268,15 @@ func ago(now, tm time.Time) string {
 	return roundDur(d) + " ago"
 }
 
+// FormatDuration prints a duration the way an on-call engineer reads it:
+// 3d, 4h05m, 12m, 40s (negative with a leading "-"). It is the one
+// duration format of the report and the dashboard.
+func FormatDuration(d time.Duration) string { return roundDur(d) }
+
 func roundDur(d time.Duration) string {
+	if d < 0 {
+		return "-" + roundDur(-d)
+	}
 	switch {
 	case d >= 48*time.Hour:
 		return fmt.Sprintf("%dd", int(d.Hours()/24))
