@@ -193,6 +193,11 @@ func (w *world) plan() {
 	}
 	if w.sc[RotationJobFailing] {
 		w.failing = pick("t-042", "t-017")
+		if len(w.failing) == 0 && len(w.tenants) > 0 {
+			// a small lab still has a tenant the failing run names (with 12
+			// tenants the run failed with "0 failures", which no real run does)
+			w.failing = []string{w.tenants[len(w.tenants)*2/3]}
+		}
 		w.stale = pick("t-031", "t-032")
 	}
 	if w.sc[RetentionOverflow] {
