@@ -496,7 +496,7 @@ func (m Model) View() string {
 	if m.modal.stage != stageNone {
 		body = m.modal.view(st, w)
 	} else if m.showHelp {
-		body = m.fullHelp()
+		body = m.fullHelp(w, h)
 	} else {
 		switch m.view {
 		case viewOverview:
@@ -624,20 +624,34 @@ func viewKeys(v viewID, k KeyMap) []key.Binding {
 	return nil
 }
 
-func (m Model) fullHelp() string {
+// fullHelp is every key and what the marks mean, in h lines of w cells:
+// the keys in columns when they fit, else as one wrapped list; the notes
+// wrapped, never cut.
+func (m Model) fullHelp(w, h int) string {
 	st := m.st
-	var b strings.Builder
-	b.WriteString(st.styles.Section.Render("Keys") + "\n\n")
-	b.WriteString(m.fullHelpColumns(st.keys.FullHelp(), m.width))
-	b.WriteString("\n\n" + st.styles.Muted.Render("Scenario status: ACTIVE (the runbook's symptoms are observed), suspected, clear, UNKNOWN (a source it needs could not be read; never shown as clear)."))
-	b.WriteString("\n" + st.styles.Muted.Render("Symptoms: ✓ observed  ✗ not observed  ? cannot tell.  esc or ? closes this help."))
-	return b.String()
+	notes := lipgloss.NewStyle().Width(w).Render(st.styles.Muted.Render("Scenario status: ACTIVE (the runbook's symptoms are observed), suspected, clear, UNKNOWN (a source it needs could not be read; never shown as clear). Severity (critical, warning) is beside ACTIVE and suspected.") +
+		"\n" + st.styles.Muted.Render("Symptoms: ✓ observed  ✗ not observed  ? cannot tell.  esc or ? closes this help."))
+	for _, gap := range []string{"\n\n", "\n"} {
+		body := st.styles.Section.Render("Keys") + gap + m.fullHelpColumns(st.keys.FullHelp(), w, gap) + gap + notes
+		if strings.Count(body, "\n")+1 <= h {
+			return body
+		}
+	}
+	var items []string
+	for _, g := range st.keys.FullHelp() {
+		for _, k := range g {
+			if k.Enabled() {
+				items = append(items, m.help.Styles.FullKey.Render(k.Help().Key)+" "+m.help.Styles.FullDesc.Render(k.Help().Desc))
+			}
+		}
+	}
+	return st.styles.Section.Render("Keys") + "\n" + wrapItems(items, m.help.Styles.ShortSeparator.Render(" • "), w) + "\n" + notes
 }
 
 // fullHelpColumns renders the help's columns side by side as far as the
-// width allows and wraps the rest below, so no key is dropped (help.Model
-// cuts the columns that do not fit).
-func (m Model) fullHelpColumns(groups [][]key.Binding, w int) string {
+// width allows and wraps the rest below, rowGap between the rows, so no key
+// is dropped (help.Model cuts the columns that do not fit).
+func (m Model) fullHelpColumns(groups [][]key.Binding, w int, rowGap string) string {
 	st := m.help.Styles
 	var cols []string
 	for _, g := range groups {
@@ -672,7 +686,7 @@ func (m Model) fullHelpColumns(groups [][]key.Binding, w int) string {
 	if len(row) > 0 {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
-	return truncate(strings.Join(rows, "\n\n"), w)
+	return truncate(strings.Join(rows, rowGap), w)
 }
 
 // --- layout helpers ---

@@ -61,7 +61,7 @@ func severityWord(f runbook.Finding) string {
 func waitsOn(a runbook.Assessment, f runbook.Finding) (string, string) {
 	if f.ID == runbook.ScenarioRotationJobFailing {
 		if o, ok := a.Finding(runbook.ScenarioAuditMissing); ok && o.Status == runbook.StatusActive {
-			return o.ID, fmt.Sprintf("verify after %d: a good rotation shows as its audit event", o.Number)
+			return o.ID, fmt.Sprintf("waits on %d (audit trail)", o.Number)
 		}
 	}
 	return "", ""
@@ -76,7 +76,7 @@ func firstStep(a runbook.Assessment, f runbook.Finding) string {
 	if f.ID == runbook.ScenarioVaultTokenExpired && f.Status != runbook.StatusClear {
 		for _, sy := range f.Symptoms {
 			if sy.ID == "role-misconfigured" && sy.State == runbook.SymptomPresent {
-				return "fix the role first, then restart"
+				return "role first, then restart"
 			}
 		}
 	}

@@ -299,8 +299,8 @@ func TestOverview_StartHere(t *testing.T) {
 	out := ansi.Strip(m.View())
 	for _, want := range []string{
 		"Start here: 6 Audit logging failure (critical; 1 waits on it)",
-		"ACTIVE    critical verify after 6",
-		"ACTIVE    critical fix the role first, then restart",
+		"ACTIVE    critical waits on 6 (audit trail)",
+		"ACTIVE    critical role first, then restart",
 		"ACTIVE    warning  ",
 	} {
 		if !strings.Contains(out, want) {
