@@ -255,7 +255,7 @@ func (f *forbidAccessor) Check(ctx context.Context, p actions.Plan) (actions.Res
 
 func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 	fa := &forbidAccessor{}
-	m := openStep(liveDemo(t, fa), 2, 5) // token expired → force token renewal
+	m := openAction(t, liveDemo(t, fa), 2, runbook.ActionRenewToken) // token expired → force token renewal
 	m.reason = "token expiring"
 	m, cmd := press(m, "a")
 	m = runCmd(m, cmd) // forbidden by accessor → a second check, of renew-self
@@ -390,10 +390,15 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 			t.Errorf("%s: %q, want %q", id, lines[id], w)
 		}
 	}
-	for i := 1; i < 6; i++ { // step 6: the restart
-		m = keys(m, "down")
+	f, _ := m.st.assess.Finding(m.scenario.id)
+	for i, st := range m.st.book.StepsFor(f) {
+		if st.Action == runbook.ActionRestartOrchestrator {
+			for range i {
+				m = keys(m, "down")
+			}
+		}
 	}
-	m, _ = press(m, "a")
+	m, _ = press(m, "a") // the restart
 	if m.modal.stage != stageNone || !strings.Contains(m.st.message, "you may not run it") {
 		t.Errorf("a on a forbidden action: stage %d, message %q", m.modal.stage, m.st.message)
 	}

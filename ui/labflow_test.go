@@ -297,6 +297,33 @@ func (f *labFlow) openScenario(n int, title string) {
 	}
 }
 
+// toAction moves the selection of scenario n's own steps from the step of
+// action from ("": the first step) to the step of action to, wherever the
+// runbook puts them.
+func (f *labFlow) toAction(n int, from, to string) {
+	f.t.Helper()
+	pos := func(id string) int {
+		if id == "" {
+			return 0
+		}
+		for i, s := range runbook.MustDefault().Scenarios[n-1].Steps {
+			if s.Action == id {
+				return i
+			}
+		}
+		f.t.Fatalf("scenario %d has no step with action %s", n, id)
+		return 0
+	}
+	k := "down"
+	d := pos(to) - pos(from)
+	if d < 0 {
+		k, d = "up", -d
+	}
+	for range d {
+		f.keys(k)
+	}
+}
+
 // TestKeysAlone_Scenario1: the policy lacks update on the tenants' keys, so
 // the rotation Jobs fail with 403s. fix-policy (diff shown), then re-run the
 // CronJob; the re-run rotates every tenant and the checks pass.
@@ -328,16 +355,15 @@ func TestKeysAlone_Scenario2(t *testing.T) {
 	if rss, err := f.w.Env.Kube.Client.AppsV1().ReplicaSets(f.w.Namespace).List(context.Background(), metav1.ListOptions{}); err != nil || len(rss.Items) != 1 {
 		t.Fatalf("before the restart: %v ReplicaSets (%v), want the seeded one", len(rss.Items), err)
 	}
-	for i := 0; i < 6; i++ { // step 7: the role
-		f.keys("down")
-	}
+	f.toAction(2, "", runbook.ActionFixRole) // the role, before renew and restart
 	f.keys("a")
 	f.wait(20*time.Second, "Reason for the journal")
 	f.keys("token expiring", "enter")
 	f.wait(10*time.Second, "Diff (now → after)", "run it")
 	f.keys("y")
 	f.wait(30*time.Second, "✓ ")
-	f.keys("enter", "up") // step 6: rolling restart
+	f.keys("enter")
+	f.toAction(2, runbook.ActionFixRole, runbook.ActionRestartOrchestrator) // then the rolling restart
 	f.act("", "", "restarted")
 	f.verified(runbook.ScenarioVaultTokenExpired, 90*time.Second)
 	if f.orch.Accessor() == oldAccessor {

@@ -56,7 +56,7 @@ func (v *metricsView) view(st *state, w, h int) string {
 		}
 	}
 	b.WriteString(s.Section.Render("Alerts") + "\n")
-	b.WriteString(alertsBlock(st, w) + "\n")
+	b.WriteString(strings.Join(alertLines(st, w), "\n") + "\n")
 	return b.String()
 }
 

@@ -468,7 +468,7 @@ func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) bodyHeight() int {
-	h := m.height - 3 // header, tabs, footer
+	h := m.height - 2 - m.footerHeight() // header, tabs, footer
 	if m.st.opts.ReadOnly || m.st.opts.Mode != "live" {
 		h--
 	}
@@ -496,7 +496,7 @@ func (m Model) View() string {
 	if m.modal.stage != stageNone {
 		body = m.modal.view(st, w)
 	} else if m.showHelp {
-		body = m.fullHelp()
+		body = m.fullHelp(w, h)
 	} else {
 		switch m.view {
 		case viewOverview:
@@ -593,11 +593,21 @@ func loadingList(st *state) []string {
 	return out
 }
 
+// footer is the short help, wrapped to the width: a key that does not fit
+// on the line goes to the next, never off the screen.
 func (m Model) footer(w int) string {
-	keys := m.st.keys.ShortHelp()
-	keys = append(viewKeys(m.view, m.st.keys), keys...)
-	return truncate(m.help.ShortHelpView(keys), w)
+	keys := append(viewKeys(m.view, m.st.keys), m.st.keys.ShortHelp()...)
+	var items []string
+	for _, k := range keys {
+		if k.Enabled() {
+			items = append(items, m.help.ShortHelpView([]key.Binding{k}))
+		}
+	}
+	return wrapItems(items, m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator), w)
 }
+
+// footerHeight is how many lines the footer takes at the width.
+func (m Model) footerHeight() int { return strings.Count(m.footer(m.width), "\n") + 1 }
 
 // viewKeys are the keys the view in focus adds to the footer.
 func viewKeys(v viewID, k KeyMap) []key.Binding {
@@ -614,14 +624,69 @@ func viewKeys(v viewID, k KeyMap) []key.Binding {
 	return nil
 }
 
-func (m Model) fullHelp() string {
+// fullHelp is every key and what the marks mean, in h lines of w cells:
+// the keys in columns when they fit, else as one wrapped list; the notes
+// wrapped, never cut.
+func (m Model) fullHelp(w, h int) string {
 	st := m.st
-	var b strings.Builder
-	b.WriteString(st.styles.Section.Render("Keys") + "\n\n")
-	b.WriteString(m.help.FullHelpView(st.keys.FullHelp()))
-	b.WriteString("\n\n" + st.styles.Muted.Render("Scenario status: ACTIVE (the runbook's symptoms are observed), suspected, clear, UNKNOWN (a source it needs could not be read; never shown as clear)."))
-	b.WriteString("\n" + st.styles.Muted.Render("Symptoms: ✓ observed  ✗ not observed  ? cannot tell.  esc or ? closes this help."))
-	return b.String()
+	notes := lipgloss.NewStyle().Width(w).Render(st.styles.Muted.Render("Scenario status: ACTIVE (the runbook's symptoms are observed), suspected, clear, UNKNOWN (a source it needs could not be read; never shown as clear). Severity (critical, warning) is beside ACTIVE and suspected.") +
+		"\n" + st.styles.Muted.Render("Symptoms: ✓ observed  ✗ not observed  ? cannot tell.  esc or ? closes this help."))
+	for _, gap := range []string{"\n\n", "\n"} {
+		body := st.styles.Section.Render("Keys") + gap + m.fullHelpColumns(st.keys.FullHelp(), w, gap) + gap + notes
+		if strings.Count(body, "\n")+1 <= h {
+			return body
+		}
+	}
+	var items []string
+	for _, g := range st.keys.FullHelp() {
+		for _, k := range g {
+			if k.Enabled() {
+				items = append(items, m.help.Styles.FullKey.Render(k.Help().Key)+" "+m.help.Styles.FullDesc.Render(k.Help().Desc))
+			}
+		}
+	}
+	return st.styles.Section.Render("Keys") + "\n" + wrapItems(items, m.help.Styles.ShortSeparator.Render(" • "), w) + "\n" + notes
+}
+
+// fullHelpColumns renders the help's columns side by side as far as the
+// width allows and wraps the rest below, rowGap between the rows, so no key
+// is dropped (help.Model cuts the columns that do not fit).
+func (m Model) fullHelpColumns(groups [][]key.Binding, w int, rowGap string) string {
+	st := m.help.Styles
+	var cols []string
+	for _, g := range groups {
+		var ks, ds []string
+		for _, k := range g {
+			if k.Enabled() {
+				ks = append(ks, st.FullKey.Render(k.Help().Key))
+				ds = append(ds, st.FullDesc.Render(k.Help().Desc))
+			}
+		}
+		if len(ks) > 0 {
+			cols = append(cols, lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(ks, "\n"), " ", strings.Join(ds, "\n")))
+		}
+	}
+	const gap = "    "
+	var rows []string
+	var row []string
+	rowW := 0
+	for _, c := range cols {
+		cw := lipgloss.Width(c)
+		if len(row) > 0 && rowW+len(gap)+cw > w {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, gap)
+			rowW += len(gap)
+		}
+		row = append(row, c)
+		rowW += cw
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return truncate(strings.Join(rows, rowGap), w)
 }
 
 // --- layout helpers ---
@@ -648,11 +713,13 @@ func padRight(s string, w int) string {
 	return truncate(s, w)
 }
 
-// fitHeight cuts or pads the body to exactly h lines of at most w columns.
+// fitHeight cuts or pads the body to exactly h lines of at most w columns;
+// a cut body ends with a line saying how many lines are below.
 func fitHeight(s string, h, w int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > h {
-		lines = lines[:h]
+		cut := len(lines) - h + 1
+		lines = append(lines[:h-1:h-1], fmt.Sprintf("… %d more line(s) below: a taller window shows them", cut))
 	}
 	for i, l := range lines {
 		if lipgloss.Width(l) > w {

@@ -42,38 +42,149 @@ var statusLabel = map[runbook.Status]string{
 	runbook.StatusActive: "ACTIVE", runbook.StatusSuspected: "suspected", runbook.StatusClear: "clear", runbook.StatusUnknown: "UNKNOWN",
 }
 
+// severityWord is the severity beside an ACTIVE or suspected status: a
+// word, so it reads without colour (NO_COLOR).
+func severityWord(f runbook.Finding) string {
+	if f.Status != runbook.StatusActive && f.Status != runbook.StatusSuspected {
+		return ""
+	}
+	switch f.Severity {
+	case runbook.SeverityCritical, runbook.SeverityWarning:
+		return string(f.Severity)
+	}
+	return ""
+}
+
+// waitsOn returns the scenario f's fix or verification waits on, and why
+// ("" when it waits on nothing): Scenario 1's verification needs a rotation
+// audit event, which only comes once Scenario 6's audit trail works.
+func waitsOn(a runbook.Assessment, f runbook.Finding) (string, string) {
+	if f.ID == runbook.ScenarioRotationJobFailing {
+		if o, ok := a.Finding(runbook.ScenarioAuditMissing); ok && o.Status == runbook.StatusActive {
+			return o.ID, fmt.Sprintf("waits on %d (audit trail)", o.Number)
+		}
+	}
+	return "", ""
+}
+
+// firstStep is what the overview says before a scenario's summary when its
+// steps have an order the evidence dictates ("" when none).
+func firstStep(a runbook.Assessment, f runbook.Finding) string {
+	if id, why := waitsOn(a, f); id != "" {
+		return why
+	}
+	if f.ID == runbook.ScenarioVaultTokenExpired && f.Status != runbook.StatusClear {
+		for _, sy := range f.Symptoms {
+			if sy.ID == "role-misconfigured" && sy.State == runbook.SymptomPresent {
+				return "role first, then restart"
+			}
+		}
+	}
+	return ""
+}
+
+// startHere is the scenario to take first: the worst severity; among
+// equals, one another scenario waits on; then runbook order. ok is false
+// when no scenario is active or suspected.
+func startHere(a runbook.Assessment) (runbook.Finding, bool) {
+	waited := map[string]bool{}
+	for _, f := range a.Findings {
+		if id, _ := waitsOn(a, f); id != "" {
+			waited[id] = true
+		}
+	}
+	var best runbook.Finding
+	found := false
+	for _, f := range a.Findings {
+		if severityWord(f) == "" {
+			continue
+		}
+		switch {
+		case !found, f.Severity.Worse(best.Severity),
+			f.Severity == best.Severity && waited[f.ID] && !waited[best.ID]:
+			best, found = f, true
+		}
+	}
+	return best, found
+}
+
+// startHint is the one line that names the scenario to take first.
+func startHint(st *state, w int) string {
+	s := st.styles
+	f, ok := startHere(st.assess)
+	if !ok || !st.loaded {
+		return ""
+	}
+	var why []string
+	why = append(why, string(f.Severity))
+	for _, o := range st.assess.Findings {
+		if id, _ := waitsOn(st.assess, o); id == f.ID {
+			why = append(why, fmt.Sprintf("%d waits on it", o.Number))
+		}
+	}
+	head := s.Section.Render("Start here:") + " " + s.ForSeverity(f.Severity).Render(fmt.Sprintf("%d %s", f.Number, f.Title))
+	short := []string{string(f.Severity)}
+	for _, o := range st.assess.Findings {
+		if id, _ := waitsOn(st.assess, o); id == f.ID {
+			short = append(short, fmt.Sprintf("before %d", o.Number))
+		}
+	}
+	for _, tail := range []string{" (" + strings.Join(why, "; ") + ") · enter on its row", " (" + strings.Join(why, "; ") + ")", " (" + strings.Join(short, "; ") + ")"} {
+		if l := head + s.Muted.Render(tail); lipgloss.Width(l) <= w {
+			return l
+		}
+	}
+	return head + s.Muted.Render(" ("+strings.Join(why, "; ")+")")
+}
+
 func (v *overviewView) view(st *state, w, h int) string {
 	s := st.styles
-	var b strings.Builder
+	var top strings.Builder
 	// a condition that stops everything (a sealed Vault, nothing found in
 	// the namespace) before the scenarios it explains
 	for _, c := range st.assess.Conditions {
-		b.WriteString(truncate(s.ForSeverity(c.Severity).Render(strings.ToUpper(string(c.Severity)))+" "+c.Summary, w) + "\n")
+		top.WriteString(truncate(s.ForSeverity(c.Severity).Render(strings.ToUpper(string(c.Severity)))+" "+c.Summary, w) + "\n")
 	}
 	// the scenarios first: they are what the page is about
-	b.WriteString(s.Section.Render("Scenarios") + s.Muted.Render("  ↑↓ select · enter: walk through it") + "\n")
+	top.WriteString(s.Section.Render("Scenarios") + s.Muted.Render("  ↑↓ select · enter: walk through it") + "\n")
 	for i, f := range st.assess.Findings {
 		label := statusLabel[f.Status]
 		summary := f.Summary
 		if !st.loaded && f.Status == runbook.StatusUnknown {
 			label, summary = "…", "waiting for the sources"
 		}
-		line := fmt.Sprintf("%d %-31s %s %s", f.Number, f.Title, s.ForStatus(f.Status).Render(fmt.Sprintf("%-9s", label)), summary)
+		if first := firstStep(st.assess, f); first != "" {
+			summary = first + " · " + summary
+		}
+		sev := s.ForSeverity(f.Severity).Render(fmt.Sprintf("%-8s", severityWord(f)))
+		line := fmt.Sprintf("%d %-31s %s %s %s", f.Number, f.Title, s.ForStatus(f.Status).Render(fmt.Sprintf("%-9s", label)), sev, summary)
 		if i == v.cursor {
-			b.WriteString(s.Selected.Render("▸ "+padRight(truncate(line, w-2), w-2)) + "\n")
+			top.WriteString(s.Selected.Render("▸ "+padRight(truncate(line, w-2), w-2)) + "\n")
 		} else {
-			b.WriteString(truncate("  "+line, w) + "\n")
+			top.WriteString(truncate("  "+line, w) + "\n")
 		}
 	}
-	if w >= 110 {
-		colW := w/2 - 1
-		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(sourcesBlock(st, colW, false)), " ", factsBlock(st, false)))
-	} else {
-		b.WriteString(sourcesBlock(st, w, true) + "\n" + factsBlock(st, true))
+	if hint := startHint(st, w); hint != "" {
+		top.WriteString(truncate(hint, w) + "\n")
 	}
-	b.WriteString("\n" + s.Section.Render("Related alerts") + "\n")
-	b.WriteString(alertsBlock(st, w))
-	return b.String()
+	blocks := func(heading bool) string {
+		if w >= 110 {
+			colW := w/2 - 1
+			return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(sourcesBlock(st, colW, false)), " ", factsBlock(st, colW, heading))
+		}
+		return sourcesBlock(st, w, true) + "\n" + factsBlock(st, w, heading)
+	}
+	rest := blocks(true)
+	used := strings.Count(top.String()+rest, "\n") + 1
+	if h-used < 2 {
+		// short of room for even one alert: the facts name themselves,
+		// their heading makes way
+		rest = blocks(false)
+		used = strings.Count(top.String()+rest, "\n") + 1
+	}
+	top.WriteString(rest)
+	// the alerts take what is left, and say how many did not fit
+	return top.String() + "\n" + alertsBlock(st, w, h-used)
 }
 
 var stateMark = map[collectors.State]string{
@@ -127,7 +238,11 @@ func sourcesBlock(st *state, w int, compact bool) string {
 		b.WriteString(truncate(fmt.Sprintf("%s %-10s %s", style.Render(mark), name, style.Render(text)), w) + "\n")
 	}
 	if len(okLine) > 0 {
-		b.WriteString(truncate(strings.Join(okLine, "  "), w) + "\n")
+		if len(okLine) == len(collectors.Sources()) {
+			// every source is fine: one line (or two) says so, heading included
+			return wrapItems(append([]string{s.Section.Render("Sources")}, okLine...), "  ", w)
+		}
+		b.WriteString(wrapItems(okLine, "  ", w) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -141,7 +256,8 @@ func hasSource(s *collectors.Snapshot, name string) bool {
 	return false
 }
 
-func factsBlock(st *state, twoColumns bool) string {
+// factsBlock lists the key facts in the width w, under a heading if asked.
+func factsBlock(st *state, w int, heading bool) string {
 	s := st.styles
 	f := st.assess.Facts
 	now := st.judgedAt
@@ -205,22 +321,71 @@ func factsBlock(st *state, twoColumns bool) string {
 		{"over retention", num(f.TenantsOverRetention)},
 	}
 	var b strings.Builder
-	b.WriteString(s.Section.Render("Key facts") + "\n")
-	if twoColumns {
-		for i := 0; i < len(rows); i += 2 {
-			left := fmt.Sprintf("%-19s %s", rows[i][0], rows[i][1])
-			line := padRight(left, 39)
-			if i+1 < len(rows) {
-				line += fmt.Sprintf(" %-18s %s", rows[i+1][0], rows[i+1][1])
+	if heading {
+		b.WriteString(s.Section.Render("Key facts") + "\n")
+	}
+	b.WriteString(factColumns(rows, w))
+	return b.String()
+}
+
+// factColumns lays the facts out in two columns when they fit in w, in one
+// otherwise: a value is never cut to make room.
+func factColumns(rows [][2]string, w int) string {
+	width := func(rs [][2]string) (label, value int) {
+		for _, r := range rs {
+			label = max(label, lipgloss.Width(r[0]))
+			value = max(value, lipgloss.Width(r[1]))
+		}
+		return label, value
+	}
+	var left, right [][2]string
+	for i, r := range rows {
+		if i%2 == 0 {
+			left = append(left, r)
+		} else {
+			right = append(right, r)
+		}
+	}
+	ll, lv := width(left)
+	rl, rv := width(right)
+	var b strings.Builder
+	if ll+1+lv+2+rl+1+rv <= w {
+		for i := range left {
+			line := padRight(padRight(left[i][0], ll)+" "+left[i][1], ll+1+lv)
+			if i < len(right) {
+				line += "  " + padRight(right[i][0], rl) + " " + right[i][1]
 			}
-			b.WriteString(line + "\n")
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
 		}
 		return strings.TrimRight(b.String(), "\n")
 	}
+	l, _ := width(rows)
 	for _, r := range rows {
-		b.WriteString(fmt.Sprintf("%-20s %s\n", r[0], r[1]))
+		b.WriteString(truncate(padRight(r[0], l)+" "+r[1], w) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// wrapItems joins items with sep into lines of at most w cells, an item
+// never split (one wider than w is cut with an ellipsis).
+func wrapItems(items []string, sep string, w int) string {
+	var lines []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(it) <= w:
+			cur += sep + it
+		default:
+			lines = append(lines, cur)
+			cur = it
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return truncate(strings.Join(lines, "\n"), w)
 }
 
 func num0(n *int, unknown string) string {
@@ -230,18 +395,37 @@ func num0(n *int, unknown string) string {
 	return fmt.Sprint(*n)
 }
 
-func alertsBlock(st *state, w int) string {
+// alertsBlock is the related alerts under their heading, in h lines at
+// most (at least the heading's); what does not fit is counted as "+N more".
+func alertsBlock(st *state, w, h int) string {
+	head := st.styles.Section.Render("Related alerts")
+	lines := alertLines(st, w)
+	if st.assess.AlertsUnknown == "" && len(st.assess.Alerts) > 0 {
+		head += st.styles.Muted.Render(fmt.Sprintf(" (%d)", len(lines)))
+	}
+	if len(lines)+1 > h {
+		keep := max(h-2, 0)
+		more := st.styles.Muted.Render(fmt.Sprintf("+%d more (5 Metrics lists every alert)", len(lines)-keep))
+		if h < 2 {
+			return head + " " + more
+		}
+		lines = append(lines[:keep:keep], more)
+	}
+	return head + "\n" + strings.Join(lines, "\n")
+}
+
+// alertLines is one line per alert name: state, how many series, scenario.
+func alertLines(st *state, w int) []string {
 	s := st.styles
 	if why := st.assess.AlertsUnknown; why != "" {
 		if st.loading[collectors.SourcePrometheus] {
-			return s.Muted.Render("loading…")
+			return []string{s.Muted.Render("loading…")}
 		}
-		return s.Unknown.Render("unknown") + s.Muted.Render(": the alerts could not be read ("+why+")")
+		return []string{truncate(s.Unknown.Render("unknown")+s.Muted.Render(": the alerts could not be read ("+why+")"), w)}
 	}
 	if len(st.assess.Alerts) == 0 {
-		return s.OK.Render("none firing or pending")
+		return []string{s.OK.Render("none firing or pending")}
 	}
-	// one line per alert name: state, how many series, scenario
 	type agg struct {
 		state string
 		n     int
@@ -261,7 +445,7 @@ func alertsBlock(st *state, w int) string {
 			g.state = "firing"
 		}
 	}
-	var b strings.Builder
+	var out []string
 	for _, name := range order {
 		g := by[name]
 		style := s.Warning
@@ -276,9 +460,9 @@ func alertsBlock(st *state, w int) string {
 		if g.n > 1 {
 			count = fmt.Sprintf(" ×%d", g.n)
 		}
-		b.WriteString(truncate(fmt.Sprintf("%s %s%s %s", style.Render(fmt.Sprintf("%-8s", g.state)), name, count, s.Muted.Render(sc)), w) + "\n")
+		out = append(out, truncate(fmt.Sprintf("%s %s%s %s", style.Render(fmt.Sprintf("%-8s", g.state)), name, count, s.Muted.Render(sc)), w))
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return out
 }
 
 // shortDur prints a duration the way an on-call engineer reads it.

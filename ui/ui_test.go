@@ -103,7 +103,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 // TestModel_View_Golden renders every view of the demo at 80×24 and
-// 120×40, ANSI stripped.
+// 120×40, and the overview, a scenario and the help at 60×20, ANSI stripped.
 func TestModel_View_Golden(t *testing.T) {
 	snap := demoSnapshot(t)
 	views := map[string][]string{
@@ -120,8 +120,11 @@ func TestModel_View_Golden(t *testing.T) {
 		"metrics":          {"5"},
 		"help":             {"?"},
 	}
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}} {
 		for name, ks := range views {
+			if size[0] == 60 && name != "overview" && name != "scenario-1" && name != "help" {
+				continue // the small screen: the overview, a scenario and the help
+			}
 			t.Run(fmt.Sprintf("%s-%dx%d", name, size[0], size[1]), func(t *testing.T) {
 				m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), size[0], size[1])
 				m = keys(m, ks...)
@@ -280,5 +283,83 @@ func TestFindings_AllStatusesHaveAStyle(t *testing.T) {
 		if statusLabel[st] == "" || s.ForStatus(st).Render("x") == "" {
 			t.Errorf("status %s has no label or style", st)
 		}
+	}
+}
+
+// TestOverview_StartHere: the hint names the worst severity, among equals
+// the scenario another waits on; the waits are said on the overview, and
+// the rows stay in runbook order.
+func TestOverview_StartHere(t *testing.T) {
+	snap := demoSnapshot(t)
+	m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 160, 40)
+	f, ok := startHere(m.st.assess)
+	if !ok || f.ID != runbook.ScenarioAuditMissing {
+		t.Fatalf("start here: %q (%v), want %s: critical, and Scenario 1 waits on it", f.ID, ok, runbook.ScenarioAuditMissing)
+	}
+	out := ansi.Strip(m.View())
+	for _, want := range []string{
+		"Start here: 6 Audit logging failure (critical; 1 waits on it)",
+		"ACTIVE    critical waits on 6 (audit trail)",
+		"ACTIVE    critical role first, then restart",
+		"ACTIVE    warning  ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("overview lacks %q:\n%s", want, out)
+		}
+	}
+	for i, f := range m.st.assess.Findings {
+		if f.Number != i+1 {
+			t.Errorf("row %d is scenario %d: the rows keep runbook order", i+1, f.Number)
+		}
+	}
+
+	t.Run("no wait when Scenario 6 is clear", func(t *testing.T) {
+		a := m.st.assess
+		a.Findings = append([]runbook.Finding(nil), a.Findings...)
+		for i := range a.Findings {
+			if a.Findings[i].ID == runbook.ScenarioAuditMissing {
+				a.Findings[i].Status, a.Findings[i].Severity = runbook.StatusClear, runbook.SeverityNone
+			}
+		}
+		if f1, _ := a.Finding(runbook.ScenarioRotationJobFailing); true {
+			if id, _ := waitsOn(a, f1); id != "" {
+				t.Errorf("Scenario 1 waits on %s with Scenario 6 clear", id)
+			}
+		}
+		if f, _ := startHere(a); f.ID != runbook.ScenarioRotationJobFailing {
+			t.Errorf("start here %s, want the first critical in runbook order", f.ID)
+		}
+	})
+}
+
+// TestScenario2_RoleBeforeRenewAndRestart: when the role is the cause, its
+// fix is listed before renew and restart.
+func TestScenario2_RoleBeforeRenewAndRestart(t *testing.T) {
+	sc, _ := runbook.MustDefault().Scenario(runbook.ScenarioVaultTokenExpired)
+	pos := map[string]int{}
+	for i, s := range sc.Steps {
+		if s.Action != "" {
+			pos[s.Action] = i
+		}
+	}
+	if pos[runbook.ActionFixRole] > pos[runbook.ActionRenewToken] || pos[runbook.ActionFixRole] > pos[runbook.ActionRestartOrchestrator] {
+		t.Errorf("steps %v: fix-role must come before renew-token and restart-orchestrator", pos)
+	}
+}
+
+// TestModel_Footer_Wraps: at 60 columns every key of the footer is on the
+// screen, on a second line if need be, and the body gives way.
+func TestModel_Footer_Wraps(t *testing.T) {
+	snap := demoSnapshot(t)
+	m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 60, 20)
+	m = keys(m, "enter")
+	out := ansi.Strip(m.View())
+	for _, want := range []string{"a run the step's action", "? help", "q quit"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("footer lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(strings.Split(out, "\n")); n != 20 {
+		t.Errorf("%d lines, want 20", n)
 	}
 }
