@@ -465,20 +465,8 @@ func alertLines(st *state, w int) []string {
 	return out
 }
 
-// shortDur prints a duration the way an on-call engineer reads it.
-func shortDur(d time.Duration) string {
-	if d < 0 {
-		return "-" + shortDur(-d)
-	}
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	}
-	return fmt.Sprintf("%ds", int(d.Seconds()))
-}
+// shortDur prints a duration the way an on-call engineer reads it: the
+// report's own format (runbook.FormatDuration), so both say the same.
+func shortDur(d time.Duration) string { return runbook.FormatDuration(d) }
 
 func secondsDur(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
