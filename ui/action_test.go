@@ -18,6 +18,7 @@ import (
 type fakeActor struct {
 	permErr  map[string]error // by a piece of the plan's command
 	checkErr error
+	execErr  error // Execute returns it, after recording the call
 	executed []string
 	reasons  []string
 }
@@ -41,6 +42,9 @@ func (f *fakeActor) Check(_ context.Context, p actions.Plan) (actions.Result, er
 func (f *fakeActor) Execute(_ context.Context, p actions.Plan, reason string) (actions.Result, error) {
 	f.executed = append(f.executed, p.Action)
 	f.reasons = append(f.reasons, reason)
+	if f.execErr != nil {
+		return actions.Result{}, f.execErr
+	}
 	return actions.Result{Summary: "did " + p.Action, Before: "600s", After: "1800s"}, nil
 }
 
@@ -109,12 +113,23 @@ func press(m Model, k string) (Model, tea.Cmd) {
 }
 
 func TestAction_Flow(t *testing.T) {
-	t.Run("check, reason once, confirm, run, verify", func(t *testing.T) {
+	t.Run("reason, value, check, confirm, run, verify", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2) // batch timeout → increase the deadline
 		m, _ = press(m, "a")
+		if m.modal.stage != stageReason || m.modal.input.Value() != "" {
+			t.Fatalf("after a: stage %d value %q, want the reason prompt, empty the first time", m.modal.stage, m.modal.input.Value())
+		}
+		m, _ = press(m, "enter") // no reason: refused
+		if m.modal.stage != stageReason || m.modal.note == "" {
+			t.Fatalf("an empty reason was accepted: stage %d", m.modal.stage)
+		}
+		for _, r := range "deadline exceeded at 02:00" {
+			m, _ = press(m, string(r))
+		}
+		m, _ = press(m, "enter")
 		if m.modal.stage != stageValue || m.modal.input.Value() != "1800" {
-			t.Fatalf("after a: stage %d value %q, want the deadline prompt with 1800", m.modal.stage, m.modal.input.Value())
+			t.Fatalf("after the reason: stage %d value %q, want the deadline prompt with 1800", m.modal.stage, m.modal.input.Value())
 		}
 		m, _ = press(m, "0") // 18000 s = 5 h: within range
 		m, _ = press(m, "0") // 180000 s: more than a day, refused
@@ -128,22 +143,17 @@ func TestAction_Flow(t *testing.T) {
 			t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command())
 		}
 		m = runCmd(m, cmd)
-		if m.modal.stage != stageReason {
-			t.Fatalf("stage %d, want the reason prompt", m.modal.stage)
-		}
-		for _, r := range "deadline exceeded at 02:00" {
-			m, _ = press(m, string(r))
-		}
-		m, _ = press(m, "enter")
-		if m.modal.stage != stageConfirm || !strings.Contains(ansi.Strip(m.View()), "server accepted raise-deadline") {
-			t.Fatalf("stage %d; view:\n%s", m.modal.stage, ansi.Strip(m.View()))
+		out := ansi.Strip(m.View())
+		if m.modal.stage != stageConfirm || !strings.Contains(out, "server accepted raise-deadline") ||
+			!strings.Contains(out, "Reason for the journal: deadline exceeded at 02:00") {
+			t.Fatalf("stage %d; view:\n%s", m.modal.stage, out)
 		}
 		m, cmd = press(m, "y")
 		m = runCmd(m, cmd)
 		if len(fa.executed) != 1 || fa.reasons[0] != "deadline exceeded at 02:00" || m.modal.stage != stageDone {
 			t.Fatalf("executed %v reasons %v stage %d", fa.executed, fa.reasons, m.modal.stage)
 		}
-		out := ansi.Strip(m.View())
+		out = ansi.Strip(m.View())
 		if !strings.Contains(out, "did raise-deadline") || !strings.Contains(out, "before: 600s") {
 			t.Errorf("result view:\n%s", out)
 		}
@@ -158,21 +168,14 @@ func TestAction_Flow(t *testing.T) {
 		if out := ansi.Strip(m.View()); !strings.Contains(out, "Verification: scenario") || !strings.Contains(out, "fail → fail") {
 			t.Errorf("verification after the action:\n%s", out)
 		}
-		// the reason is not asked again in the session
-		m, _ = press(m, "enter")
-		m, _ = press(m, "a")
-		m, cmd = press(m, "enter") // keep 1800
-		m = runCmd(m, cmd)
-		if m.modal.stage != stageConfirm {
-			t.Errorf("second action: stage %d, want confirm without a reason prompt", m.modal.stage)
-		}
 	})
 
 	t.Run("destructive needs the name typed", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 4, runbook.ActionTrimVersions) // retention overflow → trim one tenant
 		m.reason = "over retention"
-		m, cmd := press(m, "a")
+		m, _ = press(m, "a")
+		m, cmd := press(m, "enter") // keep the reason
 		m = runCmd(m, cmd)
 		if !m.modal.plan.Destructive {
 			t.Fatalf("plan %+v is not destructive", m.modal.plan)
@@ -190,8 +193,10 @@ func TestAction_Flow(t *testing.T) {
 	t.Run("forbidden is shown and nothing runs", func(t *testing.T) {
 		fa := &fakeActor{checkErr: errors.New("patch cronjobs.batch cmek-rotation in rotation-lab: not permitted")}
 		m := openStep(liveDemo(t, fa), 5, 2)
+		m.reason = "x"
 		m, _ = press(m, "a")
-		m, cmd := press(m, "enter")
+		m, _ = press(m, "enter")    // the reason
+		m, cmd := press(m, "enter") // the value
 		m = runCmd(m, cmd)
 		if m.modal.stage != stageDone || len(fa.executed) != 0 || !strings.Contains(ansi.Strip(m.View()), "not permitted") {
 			t.Errorf("stage %d executed %v", m.modal.stage, fa.executed)
@@ -221,6 +226,7 @@ func TestAction_Flow(t *testing.T) {
 		m := openStep(liveDemo(t, fa), 5, 2)
 		m.reason = "x"
 		m, _ = press(m, "a")
+		m, _ = press(m, "enter")
 		m, cmd := press(m, "enter")
 		m = runCmd(m, cmd)
 		m, _ = press(m, "esc")
@@ -236,7 +242,8 @@ func TestAction_CleanupRunShowsTheDryRun(t *testing.T) {
 	fa := &fakeActor{}
 	m := openStep(liveDemo(t, fa), 3, 4) // cleanup failing → run the cleanup for real
 	m.reason = "cleanup failing"
-	m, cmd := press(m, "a")
+	m, _ = press(m, "a")
+	m, cmd := press(m, "enter")
 	m = runCmd(m, cmd)
 	if m.modal.plan.Action != "cleanup-run" || !strings.Contains(ansi.Strip(m.View()), "No dry run of the cleanup yet") {
 		t.Errorf("plan %q; view:\n%s", m.modal.plan.Action, ansi.Strip(m.View()))
@@ -257,7 +264,8 @@ func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 	fa := &forbidAccessor{}
 	m := openAction(t, liveDemo(t, fa), 2, runbook.ActionRenewToken) // token expired → force token renewal
 	m.reason = "token expiring"
-	m, cmd := press(m, "a")
+	m, _ = press(m, "a")
+	m, cmd := press(m, "enter")
 	m = runCmd(m, cmd) // forbidden by accessor → a second check, of renew-self
 	if m.modal.stage != stageChecking || m.modal.plan.Command() != "vault token renew" {
 		t.Fatalf("stage %d plan %q", m.modal.stage, m.modal.plan.Command())
@@ -455,6 +463,7 @@ func TestAction_VerifiesOnALoadAfterTheWrite(t *testing.T) {
 	m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
 	m.reason = "deadline exceeded"
 	m, _ = press(m, "a")
+	m, _ = press(m, "enter")    // keep the reason
 	m, cmd := press(m, "enter") // keep the default
 	m = runCmd(m, cmd)
 	m, exec := press(m, "y")

@@ -28,20 +28,23 @@ type Actor interface {
 type modalStage int
 
 const (
-	stageNone  modalStage = iota
-	stageValue            // the value the plan asks for (Plan.Ask), typed
+	stageNone   modalStage = iota
+	stageReason            // the reason for the journal, prefilled with the last one
+	stageValue             // the value the plan asks for (Plan.Ask), typed
 	stageChecking
-	stageReason
 	stageConfirm
 	stageTypeName
 	stageRunning
 	stageDone
 )
 
-// actionModal walks one action through: check (permissions and the
-// server's dry run), the reason (asked once per session), the confirmation
-// (y, or the object's name typed for destructive actions), the run, and the
-// verification (the scenario's status before and after a fresh collection).
+// actionModal walks one action through: the reason for the journal (asked
+// for every action, prefilled with the last one), the value the plan asks
+// for, the check (permissions and the server's dry run), the confirmation
+// (y, or the object's name typed for destructive actions; the reason shown),
+// the run, and the verification (the scenario's status before and after a
+// fresh collection). Closing it leaves a status line that says what was
+// done: done, failed, refused, or cancelled when nothing was.
 type actionModal struct {
 	stage    modalStage
 	scenario string
@@ -54,6 +57,7 @@ type actionModal struct {
 	before   runbook.Status
 	checks   []runbook.CheckResult // the scenario's verification checks before the action
 	verified bool
+	ran      bool // Execute was called: something may have changed
 	note     string
 }
 
@@ -165,29 +169,102 @@ func (m *Model) startAction(id string) tea.Cmd {
 		st.message = err.Error()
 		return nil
 	}
+	st.message = "" // the last action's line gives way to this one's
 	ti := textinput.New()
 	ti.CharLimit = 200
 	sc, _ := st.book.Scenario(f.ID)
-	m.modal = actionModal{stage: stageChecking, scenario: f.ID, plan: p, in: in, input: ti, before: f.Status,
+	m.modal = actionModal{scenario: f.ID, plan: p, in: in, input: ti, before: f.Status,
 		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
-	if p.Ask != nil {
-		m.modal.stage = stageValue
-		m.modal.input.SetValue(strconv.FormatInt(p.Ask.Default, 10))
-		m.modal.input.CursorEnd()
-		m.modal.input.Focus()
+	m.askReason()
+	return nil
+}
+
+// askReason opens the reason prompt, prefilled with the last reason (enter
+// keeps it), before any value: what is typed here is only ever the reason.
+func (m *Model) askReason() {
+	md := &m.modal
+	md.stage = stageReason
+	md.input.Placeholder = "[why: recorded in the journal]"
+	md.input.SetValue(m.reason)
+	md.input.CursorEnd()
+	md.input.Focus()
+}
+
+// reasonEntered builds the plan again with the reason (an emergency
+// rotation records it on the Job) and goes on to the value, if the plan
+// asks for one, or to the check.
+func (m *Model) reasonEntered(reason string) tea.Cmd {
+	md := &m.modal
+	m.reason = reason
+	md.in.Reason, md.in.Subject = reason, reason
+	p, err := actions.PlanFor(md.plan.Action, md.in)
+	if err != nil {
+		md.note = err.Error()
 		return nil
 	}
-	return checkCmd(m.ctx, m.actor, p)
+	md.plan, md.note = p, ""
+	md.input.SetValue("")
+	if p.Ask != nil {
+		v := md.in.Value
+		if v == 0 {
+			v = p.Ask.Default
+		}
+		md.stage = stageValue
+		md.input.Placeholder = ""
+		md.input.SetValue(strconv.FormatInt(v, 10))
+		md.input.CursorEnd()
+		md.input.Focus()
+		return nil
+	}
+	md.stage = stageChecking
+	md.input.Blur()
+	return checkCmd(m.ctx, m.actor, md.plan)
+}
+
+// closeModal closes the modal and leaves its outcome as the status line.
+func (m *Model) closeModal() {
+	m.st.message = m.modal.outcome()
+	m.modal.stage = stageNone
+}
+
+// outcome is the status line of the modal's action: what happened, never
+// "cancelled" once something may have been done.
+func (md actionModal) outcome() string {
+	what := md.plan.Action
+	if md.plan.Target != "" {
+		what += " on " + md.plan.Target
+	}
+	switch {
+	case md.stage == stageRunning:
+		return what + ": running"
+	case md.stage != stageDone:
+		return what + ": cancelled — nothing was done"
+	case md.err != nil && md.ran:
+		return what + ": failed: " + md.err.Error()
+	case md.err != nil:
+		return what + ": refused: " + md.err.Error()
+	}
+	return what + ": done — " + md.result.Summary
 }
 
 func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 	md := &m.modal
 	if msg.Type == tea.KeyEsc && md.stage != stageRunning {
-		md.stage = stageNone
-		m.st.message = "action cancelled"
+		m.closeModal()
 		return nil
 	}
 	switch md.stage {
+	case stageReason:
+		if msg.Type == tea.KeyEnter {
+			if r := strings.TrimSpace(md.input.Value()); r != "" {
+				return m.reasonEntered(r)
+			}
+			md.note = "a reason is needed: it is recorded in the journal with the action"
+			return nil
+		}
+		var cmd tea.Cmd
+		md.input, cmd = md.input.Update(msg)
+		return cmd
 	case stageValue:
 		if msg.Type == tea.KeyEnter {
 			ask := md.plan.Ask
@@ -199,27 +276,17 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 				md.note = ask.Hint()
 				return nil
 			}
-			in := md.in
-			in.Value = n
-			p, err := actions.PlanFor(md.plan.Action, in)
+			md.in.Value = n
+			p, err := actions.PlanFor(md.plan.Action, md.in)
 			if err != nil {
 				md.note = err.Error()
 				return nil
 			}
 			md.note, md.plan = "", p
 			md.input.SetValue("")
+			md.input.Blur()
 			md.stage = stageChecking
 			return checkCmd(m.ctx, m.actor, md.plan)
-		}
-		var cmd tea.Cmd
-		md.input, cmd = md.input.Update(msg)
-		return cmd
-	case stageReason:
-		if msg.Type == tea.KeyEnter && strings.TrimSpace(md.input.Value()) != "" {
-			m.reason = strings.TrimSpace(md.input.Value())
-			md.input.SetValue("")
-			md.stage = stageConfirm
-			return nil
 		}
 		var cmd tea.Cmd
 		md.input, cmd = md.input.Update(msg)
@@ -229,14 +296,18 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 		case "y", "Y":
 			if md.plan.Destructive {
 				md.stage = stageTypeName
-				md.input.Placeholder = md.plan.ConfirmName
+				// bracketed, so that without colour it never reads as typed
+				md.input.Placeholder = "[type " + md.plan.ConfirmName + " to confirm]"
+				md.input.SetValue("")
 				md.input.Focus()
 				return nil
 			}
 			return m.runAction()
+		case "e", "E":
+			md.note = ""
+			m.askReason() // the plan is built and checked again with it
 		case "n", "N":
-			md.stage = stageNone
-			m.st.message = "action cancelled"
+			m.closeModal()
 		}
 	case stageTypeName:
 		if msg.Type == tea.KeyEnter {
@@ -253,7 +324,7 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 	case stageDone:
 		switch {
 		case msg.Type == tea.KeyEnter:
-			md.stage = stageNone
+			m.closeModal()
 		case key.Matches(msg, m.st.keys.Refresh):
 			if m.inFlight > 0 {
 				m.again = true // verify on data read after the key
@@ -266,8 +337,8 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) runAction() tea.Cmd {
-	m.modal.stage = stageRunning
-	return executeCmd(m.ctx, m.actor, m.modal.plan, m.reason)
+	m.modal.stage, m.modal.ran = stageRunning, true
+	return executeCmd(m.ctx, m.actor, m.modal.plan, m.modal.in.Reason)
 }
 
 func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
@@ -283,14 +354,9 @@ func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
 			md.plan, md.err, md.note = md.plan.Fallback.Plan, nil, md.plan.Fallback.Note
 			return checkCmd(m.ctx, m.actor, md.plan), true
 		}
-		switch {
-		case msg.err != nil:
+		if msg.err != nil {
 			md.stage = stageDone
-		case m.reason == "":
-			md.stage = stageReason
-			md.input.Placeholder = "why (recorded in the journal)"
-			md.input.Focus()
-		default:
+		} else {
 			md.stage = stageConfirm
 		}
 		return nil, true
@@ -336,14 +402,16 @@ func (md actionModal) view(st *state, w int) string {
 	b.WriteString("\n")
 	switch md.stage {
 	case stageValue:
+		b.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
 		b.WriteString(md.plan.Ask.Prompt + ": " + md.input.View() + "  enter\n")
 	case stageChecking:
 		b.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
 	case stageReason:
-		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
-		b.WriteString("Reason for the journal (asked once per session): " + md.input.View() + "\n")
+		b.WriteString("Reason for the journal: " + md.input.View() + "\n")
+		b.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
 	case stageConfirm:
 		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
+		b.WriteString("Reason for the journal: " + s.Command.Render(md.in.Reason) + "  " + s.Key.Render("e") + " edits it\n")
 		if md.check.Before != "" && md.check.After != "" && strings.Contains(md.check.After, "\n") {
 			b.WriteString(s.Section.Render("Diff (now → after)") + "\n" + lineDiff(st, md.check.Before, md.check.After) + "\n")
 		}

@@ -72,6 +72,8 @@ func (f *labFlow) keys(ks ...string) {
 			f.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 		case "esc":
 			f.tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+		case "ctrl+u": // clears a text field (the reason, prefilled with the last one)
+			f.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 		default:
 			typeKeys(f.tm, k)
 		}
@@ -115,15 +117,12 @@ func lastLines(s string, n int) string {
 }
 
 // act runs the selected step's action with the keys an engineer presses:
-// a, the reason the first time, y, the typed name for a destructive one;
-// it waits for the result line.
+// a, the reason (a new one typed over the last, or "" to keep the last:
+// enter), y, the typed name for a destructive one; it waits for the result
+// line.
 func (f *labFlow) act(reason, typed string, done ...string) {
 	f.t.Helper()
-	f.keys("a")
-	if reason != "" {
-		f.wait(20*time.Second, "Reason for the journal")
-		f.keys(reason, "enter")
-	}
+	f.reason(reason)
 	if typed != "" {
 		f.wait(20*time.Second, "This destroys data. y, then type "+typed)
 	} else {
@@ -135,6 +134,20 @@ func (f *labFlow) act(reason, typed string, done ...string) {
 		f.keys(typed, "enter")
 	}
 	f.wait(30*time.Second, append([]string{"✓ "}, done...)...)
+}
+
+// reason presses a and answers the reason prompt, which every action asks
+// first: a new reason typed over the last one, or "" to keep it. The modal
+// text above the prompt is printed with it, and not again while unchanged:
+// shown lists what of it to wait for too.
+func (f *labFlow) reason(reason string, shown ...string) {
+	f.t.Helper()
+	f.keys("a")
+	f.wait(20*time.Second, append(shown, "Reason for the journal: >")...)
+	if reason != "" {
+		f.keys("ctrl+u", reason)
+	}
+	f.keys("enter")
 }
 
 // verified presses r (verify again) until the scenario's verification
@@ -331,9 +344,7 @@ func TestKeysAlone_Scenario1(t *testing.T) {
 	f := startLabFlow(t, lab.RotationJobFailing, 48)
 	f.openScenario(1, "CMEK rotation job failing")
 	f.keys("down", "down", "down") // step 4: the policy
-	f.keys("a")
-	f.wait(20*time.Second, "Reason for the journal")
-	f.keys("rotation 403s", "enter")
+	f.reason("rotation 403s")
 	f.wait(10*time.Second, "Diff (now → after)", "+ ", "run it")
 	f.keys("y")
 	f.wait(30*time.Second, "✓ policy")
@@ -356,9 +367,7 @@ func TestKeysAlone_Scenario2(t *testing.T) {
 		t.Fatalf("before the restart: %v ReplicaSets (%v), want the seeded one", len(rss.Items), err)
 	}
 	f.toAction(2, "", runbook.ActionFixRole) // the role, before renew and restart
-	f.keys("a")
-	f.wait(20*time.Second, "Reason for the journal")
-	f.keys("token expiring", "enter")
+	f.reason("token expiring")
 	f.wait(10*time.Second, "Diff (now → after)", "run it")
 	f.keys("y")
 	f.wait(30*time.Second, "✓ ")
@@ -456,12 +465,11 @@ func TestKeysAlone_Scenario4(t *testing.T) {
 func TestKeysAlone_Scenario5(t *testing.T) {
 	f := startLabFlow(t, lab.BatchTimeout, 12)
 	f.openScenario(5, "Batch rotation timeout")
-	f.keys("down", "a") // step 2: the deadline
+	f.keys("down")              // step 2: the deadline
+	f.reason("batch timed out") // asked before the value: never typed into it
 	f.wait(20*time.Second, "New activeDeadlineSeconds")
 	f.keys("enter")
-	f.wait(20*time.Second, "Reason for the journal")
-	f.keys("batch timed out", "enter")
-	f.wait(10*time.Second, "run it")
+	f.wait(10*time.Second, "Reason for the journal: batch timed out", "run it")
 	f.keys("y")
 	f.wait(30*time.Second, "activeDeadlineSeconds 600s → 1800s", "Verification: scenario")
 	f.keys("enter", "down", "down", "down") // step 5: complete the rotation
@@ -513,8 +521,8 @@ func TestKeysAlone_Scenario3(t *testing.T) {
 	f.wait(30*time.Second, "verifying: collecting again", "Verification: scenario")
 	f.keys("enter", "down") // step 4: the real run
 	f.wait(10*time.Second, "Resolution steps")
-	f.keys("a")
-	f.wait(30*time.Second, "Dry run complete: nothing deleted", "This destroys data. y, then type "+f.w.Config.Kubernetes.CleanupCronJob)
+	f.reason("", "Dry run complete: nothing deleted")
+	f.wait(30*time.Second, "This destroys data. y, then type "+f.w.Config.Kubernetes.CleanupCronJob)
 	f.keys("y")
 	f.wait(10*time.Second, "to confirm:")
 	f.keys(f.w.Config.Kubernetes.CleanupCronJob, "enter")

@@ -84,9 +84,13 @@ type Model struct {
 	gen      int
 	inFlight int
 	again    bool // r was pressed during a load: load once more after it
-	progress chan progressMsg
-	ctx      context.Context
-	cancel   context.CancelFunc
+	// msgAtLoad is the status line when the running load started: a line
+	// still shown when a load that began after it ends is old news, and is
+	// cleared (an action's result stays until the next refresh after it).
+	msgAtLoad string
+	progress  chan progressMsg
+	ctx       context.Context
+	cancel    context.CancelFunc
 
 	width, height int
 	view          viewID
@@ -104,7 +108,7 @@ type Model struct {
 
 	actor  Actor
 	modal  actionModal
-	reason string // the session's reason, asked once
+	reason string // the last reason given: every action asks, prefilled with it
 }
 
 // Messages.
@@ -173,6 +177,7 @@ func (m *Model) refresh() tea.Cmd {
 		return nil
 	}
 	m.gen++
+	m.msgAtLoad = m.st.message
 	srcs := m.loader.Sources()
 	m.inFlight = len(srcs)
 	cmds := make([]tea.Cmd, 0, len(srcs))
@@ -295,6 +300,9 @@ func (m *Model) applyPart(msg partMsg) tea.Cmd {
 	m.recompute()
 	if m.inFlight == 0 {
 		m.st.loaded = true
+		if m.st.message == m.msgAtLoad {
+			m.st.message = "" // shown before this load began: aged out
+		}
 		if m.again {
 			// the load that just ended may have started before what the
 			// engineer waited for: r means data read after the key
@@ -472,6 +480,7 @@ func (m Model) bodyHeight() int {
 	if m.st.opts.ReadOnly || m.st.opts.Mode != "live" {
 		h--
 	}
+	h -= len(m.statusBelow())
 	if h < 3 {
 		h = 3
 	}
@@ -554,7 +563,28 @@ func (m Model) banner() string {
 	return ""
 }
 
+// tabs renders the tab row with the status line beside it, or, when the
+// status does not fit there, on a line of its own below (statusBelow), so
+// that an action's result is read whole, not cut after its first words.
 func (m Model) tabs(w int) string {
+	st := m.st
+	line := m.tabRow()
+	below := m.statusBelow()
+	beside := m.status()
+	if below != nil && m.inFlight == 0 {
+		beside = ""
+	}
+	if beside != "" {
+		line += "  " + st.styles.Muted.Render(beside)
+	}
+	line = truncate(line, w)
+	for _, l := range below {
+		line += "\n" + st.styles.Muted.Render(l)
+	}
+	return line
+}
+
+func (m Model) tabRow() string {
 	st := m.st
 	var parts []string
 	for i, name := range tabNames {
@@ -565,18 +595,39 @@ func (m Model) tabs(w int) string {
 			parts = append(parts, st.styles.Tab.Render(label))
 		}
 	}
-	status := ""
+	return strings.Join(parts, "")
+}
+
+// status is the line beside the tabs: the load running, or the last notice.
+func (m Model) status() string {
+	st := m.st
 	switch {
 	case m.inFlight > 0:
-		status = st.spin + " loading " + strings.Join(loadingList(st), ", ")
+		return st.spin + " loading " + strings.Join(loadingList(st), ", ")
 	case st.message != "":
-		status = st.message
+		return st.message
 	}
-	line := strings.Join(parts, "")
-	if status != "" {
-		line += "  " + st.styles.Muted.Render(status)
+	return ""
+}
+
+// statusBelow returns the notice's lines when it takes lines of its own
+// under the tabs (nil when it fits beside them): wrapped to two lines at
+// most, the second cut with "…". It stays there while a load runs (the
+// load's progress goes beside the tabs), so the body does not jump with
+// every refresh.
+func (m Model) statusBelow() []string {
+	msg := m.st.message
+	if msg == "" || ansi.StringWidth(m.tabRow())+2+ansi.StringWidth(msg) <= m.width {
+		return nil
 	}
-	return truncate(line, w)
+	lines := strings.Split(wrapWords(msg, max(m.width, 20)), "\n")
+	if len(lines) > 2 {
+		lines = append(lines[:1], strings.Join(lines[1:], " "))
+	}
+	for i := range lines {
+		lines[i] = truncate(lines[i], m.width)
+	}
+	return lines
 }
 
 func loadingList(st *state) []string {
