@@ -180,7 +180,11 @@ func (f *labFlow) verified(scenario string, timeout time.Duration) Model {
 	f.seen.Reset()
 	pressed := time.Now()
 	f.keys("r")
-	f.wait(30*time.Second, "verifying: collecting again", "Verification: scenario")
+	// in this order: a frame of the load before the key can still be printed
+	// after it (the renderer's tick), so the result counts only when it
+	// follows the collecting line of the load the key started
+	f.wait(30*time.Second, "verifying: collecting again")
+	f.wait(30*time.Second, "Verification: scenario")
 	f.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	fm := f.tm.FinalModel(f.t, teatest.WithFinalTimeout(10*time.Second)).(Model)
 	st := fm.st
