@@ -555,6 +555,33 @@ func TestKeysAlone_Scenario6(t *testing.T) {
 	f.keys("down", "down") // step 3: enable audit
 	f.act("no audit trail", "", "AUDIT_ENABLED")
 	f.wait(30*time.Second, "Verification: scenario")
+	// the pods roll; as the step says, the rotation is run once they have:
+	// a rotation that runs while an old pod is still the one logging writes
+	// its audit events into a log that goes with that pod (seen under load)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pods, err := f.w.Env.Kube.Client.CoreV1().Pods(f.w.Namespace).List(context.Background(), metav1.ListOptions{LabelSelector: f.w.Config.Kubernetes.OrchestratorLabel})
+		old := 0
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil || p.Status.Phase != "Running" {
+				old++
+			}
+			for _, c := range p.Spec.Containers {
+				for _, e := range c.Env {
+					if e.Name == "AUDIT_ENABLED" && e.Value != "true" {
+						old++
+					}
+				}
+			}
+		}
+		if err == nil && len(pods.Items) > 0 && old == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the orchestrator's pods did not roll to AUDIT_ENABLED=true: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	f.keys("enter", "down", "down", "down") // step 6: run a rotation
 	f.act("", "", "created")
 	f.verified(runbook.ScenarioAuditMissing, 90*time.Second)
