@@ -439,23 +439,29 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 	return out
 }
 
+// stateOf fills a container's state from its status: waiting, running or
+// terminated with reason and exit code, and OOMKilled in this run or the last.
+func stateOf(cs *collectors.ContainerState, s corev1.ContainerStatus) {
+	switch {
+	case s.State.Terminated != nil:
+		t := s.State.Terminated
+		cs.State, cs.Reason, cs.ExitCode = "terminated", t.Reason, ptr.To(t.ExitCode)
+		cs.OOMKilled = t.Reason == "OOMKilled"
+	case s.State.Running != nil:
+		cs.State = "running"
+	case s.State.Waiting != nil:
+		cs.State, cs.Reason = "waiting", s.State.Waiting.Reason
+	}
+	if lt := s.LastTerminationState.Terminated; lt != nil && lt.Reason == "OOMKilled" {
+		cs.OOMKilled = true
+	}
+}
+
 func podOf(p *corev1.Pod) collectors.Pod {
 	out := collectors.Pod{Name: p.Name, Phase: string(p.Status.Phase), Node: p.Spec.NodeName, Started: TimePtr(p.Status.StartTime)}
 	for _, s := range p.Status.ContainerStatuses {
 		cs := collectors.ContainerState{Name: s.Name, Restarts: s.RestartCount}
-		switch {
-		case s.State.Terminated != nil:
-			t := s.State.Terminated
-			cs.State, cs.Reason, cs.ExitCode = "terminated", t.Reason, ptr.To(t.ExitCode)
-			cs.OOMKilled = t.Reason == "OOMKilled"
-		case s.State.Running != nil:
-			cs.State = "running"
-		case s.State.Waiting != nil:
-			cs.State, cs.Reason = "waiting", s.State.Waiting.Reason
-		}
-		if lt := s.LastTerminationState.Terminated; lt != nil && lt.Reason == "OOMKilled" {
-			cs.OOMKilled = true
-		}
+		stateOf(&cs, s)
 		out.Containers = append(out.Containers, cs)
 	}
 	if len(out.Containers) == 0 {

@@ -62,19 +62,7 @@ func podDetails(out *collectors.Pod, p *corev1.Pod) {
 			continue
 		}
 		cs := collectors.ContainerState{Name: s.Name, Init: true, Restarts: s.RestartCount}
-		switch {
-		case s.State.Terminated != nil:
-			t := s.State.Terminated
-			cs.State, cs.Reason, cs.ExitCode = "terminated", t.Reason, ptr.To(t.ExitCode)
-			cs.OOMKilled = t.Reason == "OOMKilled"
-		case s.State.Running != nil:
-			cs.State = "running"
-		case s.State.Waiting != nil:
-			cs.State, cs.Reason = "waiting", s.State.Waiting.Reason
-		}
-		if lt := s.LastTerminationState.Terminated; lt != nil && lt.Reason == "OOMKilled" {
-			cs.OOMKilled = true
-		}
+		stateOf(&cs, s)
 		statusDetails(&cs, s)
 		specDetails(&cs, spec[s.Name])
 		out.Containers = append(out.Containers, cs)
