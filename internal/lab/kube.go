@@ -1,12 +1,14 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -134,7 +136,7 @@ func (w *world) rotationCronJob() *batchv1.CronJob {
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   fmt.Sprintf("%d %d * * *", rotationMinute, rotationHour),
 			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
-			SuccessfulJobsHistoryLimit: ptr.To[int32](historyRuns),
+			SuccessfulJobsHistoryLimit: ptr.To(w.successfulHistoryLimit()),
 			FailedJobsHistoryLimit:     ptr.To[int32](historyRuns),
 			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
 				ActiveDeadlineSeconds: ptr.To[int64](rotationDeadline),
@@ -172,7 +174,7 @@ func (w *world) cleanupCronJob() *batchv1.CronJob {
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   fmt.Sprintf("%d %d * * *", cleanupMinute, cleanupHour),
 			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
-			SuccessfulJobsHistoryLimit: ptr.To[int32](historyRuns),
+			SuccessfulJobsHistoryLimit: ptr.To(w.successfulHistoryLimit()),
 			FailedJobsHistoryLimit:     ptr.To[int32](historyRuns),
 			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
 				ActiveDeadlineSeconds: ptr.To[int64](900),
@@ -195,6 +197,115 @@ func (w *world) cleanupCronJob() *batchv1.CronJob {
 			}},
 		},
 	}
+}
+
+// successfulHistoryLimit keeps every seeded successful Job: the CronJob
+// controller deletes the oldest finished Jobs beyond the limit, which would
+// churn through the older Jobs of Options.Jobs as soon as it synced.
+func (w *world) successfulHistoryLimit() int32 {
+	return int32(historyRuns + (w.o.Jobs+1)/2)
+}
+
+// oldJobWorkers is how many older Jobs are written at once.
+const oldJobWorkers = 8
+
+// seedOldJobs creates Options.Jobs finished Jobs older than the recorded
+// history, alternating between the two CronJobs, an hour apart per CronJob
+// going back from the oldest recorded run. Each is owned by its CronJob
+// (controller reference), succeeded (Complete and SuccessCriteriaMet, as the
+// job controller leaves them), and is managed by the lab (spec.managedBy),
+// so the job controller leaves it alone; it has no ttlSecondsAfterFinished,
+// and the CronJob's successfulJobsHistoryLimit covers it. Their pods are
+// gone, as the pod garbage collector leaves old Jobs in a real cluster; the
+// harness kubelet therefore has nothing more to list.
+func (w *world) seedOldJobs(ctx context.Context) error {
+	if w.o.Jobs <= 0 {
+		return nil
+	}
+	c, ns := w.t.Kube, w.t.Namespace
+	type owner struct {
+		cj     *batchv1.CronJob
+		oldest time.Time
+	}
+	var owners []owner
+	for _, name := range []string{w.n.RotationCronJob, w.n.CleanupCronJob} {
+		cj, err := c.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("get cronjob %s: %w", name, err)
+		}
+		runs := w.runs
+		if name == w.n.CleanupCronJob {
+			runs = w.cleanups
+		}
+		owners = append(owners, owner{cj: cj, oldest: runs[len(runs)-1].scheduled})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan int)
+	errs := make(chan error, oldJobWorkers)
+	var wg sync.WaitGroup
+	for range oldJobWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				o := owners[i%2]
+				sched := o.oldest.Add(-time.Duration(i/2+1) * time.Hour)
+				if err := w.seedOldJob(ctx, o.cj, sched); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for i := range w.o.Jobs {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// seedOldJob creates one succeeded Job of cj scheduled at sched.
+func (w *world) seedOldJob(ctx context.Context, cj *batchv1.CronJob, sched time.Time) error {
+	c, ns := w.t.Kube, w.t.Namespace
+	name := fmt.Sprintf("%s-%d", cj.Name, sched.Unix()/60)
+	spec := *cj.Spec.JobTemplate.Spec.DeepCopy()
+	spec.ManagedBy = ptr.To(historyManager)
+	created, err := c.BatchV1().Jobs(ns).Create(ctx, &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: ns,
+			Labels:          cj.Spec.JobTemplate.Spec.Template.Labels,
+			Annotations:     map[string]string{"batch.kubernetes.io/cronjob-scheduled-timestamp": sched.Format(time.RFC3339)},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cj, batchv1.SchemeGroupVersion.WithKind("CronJob"))},
+		},
+		Spec: spec,
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", name, err)
+	}
+	start, end := metav1.NewTime(sched.Add(2*time.Second)), metav1.NewTime(sched.Add(4*time.Minute))
+	created.Status = batchv1.JobStatus{
+		StartTime: &start, CompletionTime: &end, Succeeded: 1, Ready: ptr.To[int32](0), Terminating: ptr.To[int32](0),
+		Conditions: []batchv1.JobCondition{
+			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods", LastProbeTime: end, LastTransitionTime: end},
+			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods", LastProbeTime: end, LastTransitionTime: end},
+		},
+	}
+	if _, err := c.BatchV1().Jobs(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("set job %s status: %w", name, err)
+	}
+	return nil
 }
 
 // seedJobs creates the recorded history: Jobs owned by the CronJobs with
@@ -340,18 +451,18 @@ func mergeLabels(a, b map[string]string) map[string]string {
 	return out
 }
 
+// podAge is how long the orchestrator's pods have run: their whole log is
+// inside the tool's audit window (the daily rotation interval, the
+// compliance limit of 7 days and a day: 9 days).
+const podAge = 8 * 24 * time.Hour
+
 // seedOrchestratorPods creates the orchestrator's two pods (running on the
 // lab node, labelled as the security component) and their log: JSON audit
 // events of every rotation run, VaultTokenRenewal lines, and the plain and
 // broken lines a real log has.
 func (w *world) seedOrchestratorPods(ctx context.Context) error {
 	c, ns := w.t.Kube, w.t.Namespace
-	lines := w.orchestratorLog()
-	// the two replicas split the events; each gets the renewal lines
-	halves := [2][]string{}
-	for i, l := range lines {
-		halves[i%2] = append(halves[i%2], l)
-	}
+	logs := w.orchestratorPodLogs()
 	// the ReplicaSet and pods as the deployment controller makes them, so a
 	// running controller adopts them and a restart really rolls
 	dep := w.deployment
@@ -384,7 +495,7 @@ func (w *world) seedOrchestratorPods(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("create pod %s: %w", name, err)
 		}
-		started := metav1.NewTime(w.o.Now.AddDate(0, 0, -9))
+		started := metav1.NewTime(w.o.Now.Add(-podAge))
 		p.Status = corev1.PodStatus{
 			Phase: corev1.PodRunning, StartTime: &started, HostIP: "127.0.0.1",
 			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: started}},
@@ -396,7 +507,8 @@ func (w *world) seedOrchestratorPods(ctx context.Context) error {
 		if _, err := c.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
 			return fmt.Errorf("set pod %s status: %w", name, err)
 		}
-		w.t.Logs.Set(ns, name, "orchestrator", []byte(strings.Join(halves[i], "\n")+"\n"))
+		w.t.Logs.Set(ns, name, "orchestrator", logs[i])
+		logs[i] = nil
 	}
 	if _, err := c.AppsV1().Deployments(ns).Patch(ctx, dep.Name, types.MergePatchType, []byte(`{"spec":{"paused":false}}`), metav1.PatchOptions{}); err != nil {
 		return fmt.Errorf("resume deployment %s: %w", dep.Name, err)
@@ -404,13 +516,63 @@ func (w *world) seedOrchestratorPods(ctx context.Context) error {
 	return nil
 }
 
+// orchestratorPodLogs are the two orchestrator pods' logs: the replicas
+// split the lines of orchestratorLog, and Options.AuditLines more audit
+// lines of other actions (reads, decryptions, logins: what a security
+// component logs besides rotations), spread evenly over the eight days the
+// pods have run, merged in time order.
+func (w *world) orchestratorPodLogs() [2][]byte {
+	lines := w.orchestratorLog()
+	var bufs [2]bytes.Buffer
+	start, end := w.o.Now.Add(-podAge).Add(2*time.Second), w.o.Now.Add(-time.Minute)
+	n := w.o.AuditLines
+	step := time.Duration(0)
+	if n > 0 {
+		step = end.Sub(start) / time.Duration(n)
+		bufs[0].Grow(n / 2 * 240)
+		bufs[1].Grow(n / 2 * 240)
+	}
+	k := 0 // next bulk line
+	for i, l := range lines {
+		at := l.at
+		for ; k < n && !start.Add(time.Duration(k)*step).After(at); k++ {
+			w.writeBulkAuditLine(&bufs[k%2], k, start.Add(time.Duration(k)*step))
+		}
+		bufs[i%2].WriteString(l.line)
+		bufs[i%2].WriteByte('\n')
+	}
+	for ; k < n; k++ {
+		w.writeBulkAuditLine(&bufs[k%2], k, start.Add(time.Duration(k)*step))
+	}
+	return [2][]byte{bufs[0].Bytes(), bufs[1].Bytes()}
+}
+
+var bulkActions = [...]struct{ action, initiator string }{
+	{"secret.read", "service/api-gateway"},
+	{"kms.decrypt", "service/ingest"},
+	{"cmek.key.used", "service/search"},
+	{"auth.login", "service/api-gateway"},
+}
+
+// writeBulkAuditLine writes the k-th bulk audit line, dated at.
+func (w *world) writeBulkAuditLine(b *bytes.Buffer, k int, at time.Time) {
+	a := bulkActions[k%len(bulkActions)]
+	tn := "t-001"
+	if len(w.tenants) > 0 {
+		tn = w.tenants[(k*7)%len(w.tenants)]
+	}
+	outcome := "success"
+	if k%97 == 0 {
+		outcome = "denied"
+	}
+	fmt.Fprintf(b, `{"type":"audit","action":%q,"outcome":%q,"tenantId":%q,"timestamp":%q,"initiator":%q,"subject":"system:serviceaccount:%s:%s","requestId":"req-%08x"}`+"\n",
+		a.action, outcome, tn, at.UTC().Format(time.RFC3339Nano), a.initiator, w.t.Namespace, strings.TrimPrefix(a.initiator, "service/"), k)
+}
+
 // orchestratorLog is the orchestrator's log, oldest first: JSON lines with
 // the field spellings seen in the wild, plus lines that are not JSON.
-func (w *world) orchestratorLog() []string {
-	type entry struct {
-		at   time.Time
-		line string
-	}
+func (w *world) orchestratorLog() []logEntry {
+	type entry = logEntry
 	var es []entry
 	add := func(at time.Time, fields map[string]any) {
 		b, _ := json.Marshal(fields)
@@ -466,9 +628,10 @@ func (w *world) orchestratorLog() []string {
 			event(ru.end, "cmek.rotation.batch.completed", "success", "", "")
 		}
 	}
-	// the stale tenants' last success, weeks ago
+	// the stale tenants' last success, over a week ago, soon after the
+	// pods started
 	for _, tn := range w.stale {
-		event(lastAt(w.o.Now, rotationHour, rotationMinute).AddDate(0, 0, -23).Add(90*time.Second), "cmek.rotation.completed", "success", tn, "")
+		event(w.o.Now.Add(-podAge).Add(12*time.Hour), "cmek.rotation.completed", "success", tn, "")
 	}
 	// token renewal every 6 h over the last 2 days
 	for h := 48; h >= 0; h -= 6 {
@@ -485,16 +648,18 @@ func (w *world) orchestratorLog() []string {
 			add(at, map[string]any{"level": "warn", "component": "VersionedSecretsManager", "msg": fmt.Sprintf("Version limit exceeded for %s/%s", w.n.KVMount, w.n.TenantPath(tn)), "time": at.Format(time.RFC3339)})
 		}
 	}
-	start := w.o.Now.AddDate(0, 0, -9)
+	start := w.o.Now.Add(-podAge)
 	es = append(es,
 		entry{start, "Server listening on :8080"},
 		entry{start.Add(time.Second), `{"level":"info","msg":"Vault client initialised","time":"` + start.Add(time.Second).Format(time.RFC3339) + `"}`},
 		entry{w.o.Now.Add(-26 * time.Hour), `{"type":"audit","action":"cmek.rotation.compl`}, // cut off mid-write
 	)
 	slices.SortStableFunc(es, func(a, b entry) int { return a.at.Compare(b.at) })
-	out := make([]string, len(es))
-	for i, e := range es {
-		out[i] = e.line
-	}
-	return out
+	return es
+}
+
+// logEntry is one line of a log and the time it was written.
+type logEntry struct {
+	at   time.Time
+	line string
 }

@@ -1,8 +1,11 @@
 package lab
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -36,32 +39,65 @@ func Rules(retention int) string {
 `, retention)
 }
 
-// counters computes the orchestrator's counters at time at: each rotation
+// samplesAt is the orchestrator's metric samples at time at: each rotation
 // run adds its outcomes when it ends.
 func (w *world) samplesAt(at time.Time) []testenv.Sample {
-	ns := w.t.Namespace
-	rot := map[string]float64{}
-	fail := map[string]float64{}
-	audit := 0.0
-	renewOK, renewFail := 140.0, 0.0
+	out := w.globalSamplesAt(at)
 	for i, tn := range w.tenants {
-		rot[tn] = float64(30 + i%7) // runs before the recorded history
-		fail[tn] = 0
+		rot, fail, versions := w.tenantValuesAt(i, tn, at)
+		out = append(out,
+			testenv.Sample{Name: "cmek_rotation_total", Labels: w.labels("tenant", tn), Value: rot},
+			testenv.Sample{Name: "cmek_rotations_failed_total", Labels: w.labels("tenant", tn), Value: fail},
+			testenv.Sample{Name: "cmek_key_versions", Labels: w.labels("tenant", tn), Value: versions},
+		)
 	}
-	audit = 30 * float64(len(w.tenants))
-	for r := len(w.runs) - 1; r >= 0; r-- {
-		ru := w.runs[r]
+	return out
+}
+
+// labels are the namespace label and the label pairs kv.
+func (w *world) labels(kv ...string) map[string]string {
+	m := map[string]string{"namespace": w.t.Namespace}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+// tenantValuesAt is one tenant's rotation and failure counters and key
+// versions at time at.
+func (w *world) tenantValuesAt(i int, tn string, at time.Time) (rot, fail, versions float64) {
+	rot = float64(30 + i%7) // runs before the recorded history
+	for _, ru := range w.runs {
 		if ru.end.After(at) {
 			continue
 		}
-		for tn, res := range ru.tenants {
+		switch res, ok := ru.tenants[tn]; {
+		case !ok:
+		case res == "success":
+			rot++
+		default:
+			fail++
+		}
+	}
+	v, maxV := w.versionsOf(i, tn)
+	if maxV > 0 && v > maxV {
+		v = maxV
+	}
+	return rot, fail, float64(v)
+}
+
+// globalSamplesAt is the samples that are not per tenant: the token's
+// expiry and renewals, and the audit events counted.
+func (w *world) globalSamplesAt(at time.Time) []testenv.Sample {
+	audit := 30 * float64(len(w.tenants))
+	renewOK, renewFail := 140.0, 0.0
+	for r, ru := range w.runs {
+		if ru.end.After(at) || (w.sc[AuditMissing] && r <= 2) {
+			continue
+		}
+		for _, res := range ru.tenants {
 			if res == "success" {
-				rot[tn]++
-				if !(w.sc[AuditMissing] && r <= 2) {
-					audit++
-				}
-			} else {
-				fail[tn]++
+				audit++
 			}
 		}
 	}
@@ -84,68 +120,107 @@ func (w *world) samplesAt(at time.Time) []testenv.Sample {
 			expiry = 0
 		}
 	}
-	l := func(kv ...string) map[string]string {
-		m := map[string]string{"namespace": ns}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
+	return []testenv.Sample{
+		{Name: "vault_token_expiry_seconds", Labels: w.labels("service", w.n.OrchestratorDeployment), Value: expiry},
+		{Name: "vault_token_renewals_total", Labels: w.labels("outcome", "success"), Value: renewOK},
+		{Name: "vault_token_renewals_total", Labels: w.labels("outcome", "failure"), Value: renewFail},
+		{Name: "audit_events_total", Labels: w.labels("action", "cmek.rotation.completed"), Value: audit},
 	}
-	out := []testenv.Sample{
-		{Name: "vault_token_expiry_seconds", Labels: l("service", w.n.OrchestratorDeployment), Value: expiry},
-		{Name: "vault_token_renewals_total", Labels: l("outcome", "success"), Value: renewOK},
-		{Name: "vault_token_renewals_total", Labels: l("outcome", "failure"), Value: renewFail},
-		{Name: "audit_events_total", Labels: l("action", "cmek.rotation.completed"), Value: audit},
-	}
-	for i, tn := range w.tenants {
-		versions, maxV := w.versionsOf(i, tn)
-		if maxV > 0 && versions > maxV {
-			versions = maxV
-		}
-		out = append(out,
-			testenv.Sample{Name: "cmek_rotation_total", Labels: l("tenant", tn), Value: rot[tn]},
-			testenv.Sample{Name: "cmek_rotations_failed_total", Labels: l("tenant", tn), Value: fail[tn]},
-			testenv.Sample{Name: "cmek_key_versions", Labels: l("tenant", tn), Value: float64(versions)},
-		)
-	}
-	return out
 }
 
-// seedMetrics sets the live samples and renders 24 h of history (every 5
-// minutes, ending a minute before now) as OpenMetrics for a back-fill.
+// History of the back-fill: every 5 minutes over 24 h, ending a minute
+// before now.
+const (
+	backfillSpan = 24 * time.Hour
+	backfillStep = 5 * time.Minute
+)
+
+// seedMetrics sets the live samples and renders the back-fill: into
+// Options.BackfillFile when set (streamed, so a lab of 100,000 tenants does
+// not hold gigabytes of text), else into Seeded.Backfill.
 func (w *world) seedMetrics(_ context.Context) error {
 	if w.t.Metrics != nil {
 		w.t.Metrics.Set(w.t.MetricsKey, w.samplesAt(w.o.Now))
 	}
-	type point struct {
-		ts int64
-		v  float64
-	}
-	series := map[string][]point{}
-	end := w.o.Now.Add(-time.Minute)
-	for at := end.Add(-24 * time.Hour); !at.After(end); at = at.Add(5 * time.Minute) {
-		for _, s := range w.samplesAt(at) {
-			if w.t.MetricsInstance != "" {
-				s.Labels["job"], s.Labels["instance"] = "rotation", w.t.MetricsInstance
-			}
-			key := s.Name + labelText(s.Labels)
-			series[key] = append(series[key], point{at.Unix(), s.Value})
+	if w.o.BackfillFile == "" {
+		var b strings.Builder
+		if err := w.writeBackfill(&b); err != nil {
+			return err
 		}
+		w.backfill = b.String()
+		return nil
 	}
-	keys := make([]string, 0, len(series))
-	for k := range series {
-		keys = append(keys, k)
+	f, err := os.OpenFile(w.o.BackfillFile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("back-fill file: %w", err)
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, p := range series[k] {
-			fmt.Fprintf(&b, "%s %g %d\n", k, p.v, p.ts)
-		}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = w.writeBackfill(bw)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
 	}
-	b.WriteString("# EOF\n")
-	w.backfill = b.String()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.o.BackfillFile, err)
+	}
 	return nil
+}
+
+// writeBackfill writes the history as OpenMetrics text, one series after
+// the other (each series' points in time order, each metric's series
+// together), ending in "# EOF". The per-tenant key-version gauge is live
+// only: the alert reads it now, and the tool reads no history of it.
+func (w *world) writeBackfill(out io.Writer) error {
+	end := w.o.Now.Add(-time.Minute)
+	var times []time.Time
+	for at := end.Add(-backfillSpan); !at.After(end); at = at.Add(backfillStep) {
+		times = append(times, at)
+	}
+	labels := func(l map[string]string) string {
+		if w.t.MetricsInstance != "" {
+			l["job"], l["instance"] = "rotation", w.t.MetricsInstance
+		}
+		return labelText(l)
+	}
+	bw := bufio.NewWriter(out)
+	// the global series: few, so their samples at every time are kept
+	type series struct {
+		key  string
+		vals []float64
+	}
+	var global []series
+	for ti, at := range times {
+		for si, s := range w.globalSamplesAt(at) {
+			if ti == 0 {
+				global = append(global, series{key: s.Name + labels(s.Labels)})
+			}
+			global[si].vals = append(global[si].vals, s.Value)
+		}
+	}
+	sort.SliceStable(global, func(i, j int) bool { return global[i].key < global[j].key })
+	for _, s := range global {
+		for ti, v := range s.vals {
+			fmt.Fprintf(bw, "%s %g %d\n", s.key, v, times[ti].Unix())
+		}
+	}
+	// the per-tenant counters, computed series by series
+	for _, name := range []string{"cmek_rotation_total", "cmek_rotations_failed_total"} {
+		for i, tn := range w.tenants {
+			key := name + labels(w.labels("tenant", tn))
+			for _, at := range times {
+				rot, fail, _ := w.tenantValuesAt(i, tn, at)
+				v := rot
+				if name == "cmek_rotations_failed_total" {
+					v = fail
+				}
+				fmt.Fprintf(bw, "%s %g %d\n", key, v, at.Unix())
+			}
+		}
+	}
+	bw.WriteString("# EOF\n")
+	return bw.Flush()
 }
 
 func labelText(l map[string]string) string {

@@ -51,13 +51,26 @@ type Orchestrator struct {
 	mu       sync.Mutex
 	accessor string // the orchestrator's current token
 	samples  []testenv.Sample
+	index    map[string]int  // sampleKey of a sample's non-namespace label → its index
+	dirty    bool            // samples changed since published
+	hot      map[string]bool // tenants over retention: their versions read every time
+	sweep    int             // next tenant of the sweep
 }
 
 // NewOrchestrator returns the simulated orchestrator of a seeded lab. Its
 // metrics continue s.Samples into t.Metrics (when set).
 func NewOrchestrator(t Target, s *Seeded, n Names, logs *testenv.LogServer) *Orchestrator {
 	return &Orchestrator{Kube: t.Kube, Vault: t.Vault, Logs: logs, Namespace: t.Namespace, Names: n, Tenants: s.Tenants,
-		Metrics: t.Metrics, MetricsKey: t.MetricsKey, accessor: s.OrchestratorAccessor, samples: cloneSamples(s.Samples)}
+		Metrics: t.Metrics, MetricsKey: t.MetricsKey, accessor: s.OrchestratorAccessor, samples: cloneSamples(s.Samples), dirty: true,
+		hot: hotOf(s.OverRetention)}
+}
+
+func hotOf(tenants []string) map[string]bool {
+	m := make(map[string]bool, len(tenants))
+	for _, tn := range tenants {
+		m[tn] = true
+	}
+	return m
 }
 
 // Accessor is the accessor of the orchestrator's current Vault token.
@@ -156,7 +169,7 @@ func (o *Orchestrator) rotate(ctx context.Context, p *corev1.Pod) testenv.PodOut
 	if o.audit(ctx, events) {
 		o.add("audit_events_total", float64(len(events)), "action", "cmek.rotation.completed")
 	}
-	o.refreshGauges(ctx)
+	o.refreshGauges(ctx, targets...)
 	if failed > 0 {
 		return testenv.PodOutcome{ExitCode: 1, Log: log.String()}
 	}
@@ -175,6 +188,7 @@ func (o *Orchestrator) cleanup(ctx context.Context, p *corev1.Pod) testenv.PodOu
 	fmt.Fprintf(&log, "Secret version cleanup (retentionVersions=%d, DRY_RUN=%t)\n", keep, dry)
 	kv := o.Vault.KVv2(o.Names.KVMount)
 	total, secrets := 0, 0
+	var destroyed []string
 	for _, tn := range o.Tenants {
 		path := o.Names.TenantPath(tn)
 		md, err := kv.GetMetadata(ctx, path)
@@ -196,13 +210,14 @@ func (o *Orchestrator) cleanup(ctx context.Context, p *corev1.Pod) testenv.PodOu
 			fmt.Fprintf(&log, "Error: destroy versions of %s/%s: %v\n", o.Names.KVMount, path, err)
 			return testenv.PodOutcome{ExitCode: 1, Log: log.String() + "Cleanup aborted after 1 error(s); exiting with status 1\n"}
 		}
+		destroyed = append(destroyed, tn)
 		fmt.Fprintf(&log, "Destroyed %d versions of %s/%s\n", len(old), o.Names.KVMount, path)
 	}
 	if dry {
 		fmt.Fprintf(&log, "Checked %d secrets: %d versions in %d secrets would be destroyed\nDry run complete: nothing deleted\n", len(o.Tenants), total, secrets)
 	} else {
 		fmt.Fprintf(&log, "Checked %d secrets, destroyed %d versions in %d secrets\nCleanup complete\n", len(o.Tenants), total, secrets)
-		o.refreshGauges(ctx)
+		o.refreshGauges(ctx, destroyed...)
 	}
 	return testenv.PodOutcome{Log: log.String()}
 }
@@ -241,6 +256,7 @@ func (o *Orchestrator) start(ctx context.Context, p *corev1.Pod) testenv.PodOutc
 	acc, ttl, err := o.login(ctx, p.Spec.ServiceAccountName)
 	if err != nil {
 		o.add("vault_token_renewals_total", 1, "outcome", "failure")
+		o.publish()
 		log += line(map[string]any{"level": "error", "component": "VaultTokenRenewal", "msg": "VaultTokenRenewal: login through Kubernetes auth failed: " + err.Error()})
 		return testenv.PodOutcome{Running: true, Log: log}
 	}
@@ -334,34 +350,72 @@ func cloneSamples(in []testenv.Sample) []testenv.Sample {
 	return out
 }
 
+// Bounds of the gauge refresh: Vault is asked, every interval, for the key
+// versions of at most sweepPerTick tenants (in turn, so a change made
+// outside the orchestrator, such as a trim by the tool or a `vault kv`
+// command, shows within tenants/sweepPerTick intervals) besides the hot
+// ones: those over retention, whose count the alert and the tool's trim
+// are about, at most hotPerTick of them. A lab of 48 tenants is read whole
+// every time; one of 10,000 costs Vault about 40 reads a second instead of
+// 10,000.
+const (
+	sweepPerTick = 32
+	hotPerTick   = 64
+)
+
+func sampleKey(name, k, v string) string { return name + "\x00" + k + "\x00" + v }
+
 // add grows the counter whose labels include kv (one label pair), creating
-// it with the namespace label when missing, and publishes.
+// it with the namespace label when missing. It publishes at the next
+// refresh (publish publishes at once).
 func (o *Orchestrator) add(name string, delta float64, k, v string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.setLocked(name, k, v, func(old float64) float64 { return old + delta })
-	o.publishLocked()
 }
 
 func (o *Orchestrator) setLocked(name, k, v string, f func(float64) float64) {
-	for i := range o.samples {
-		if o.samples[i].Name == name && o.samples[i].Labels[k] == v {
-			o.samples[i].Value = f(o.samples[i].Value)
-			return
+	if o.index == nil {
+		o.index = make(map[string]int, len(o.samples))
+		for i, s := range o.samples {
+			for lk, lv := range s.Labels {
+				if lk != "namespace" {
+					o.index[sampleKey(s.Name, lk, lv)] = i
+				}
+			}
 		}
 	}
+	key := sampleKey(name, k, v)
+	if i, ok := o.index[key]; ok {
+		if nv := f(o.samples[i].Value); nv != o.samples[i].Value {
+			o.samples[i].Value, o.dirty = nv, true
+		}
+		return
+	}
+	o.index[key] = len(o.samples)
 	o.samples = append(o.samples, testenv.Sample{Name: name, Labels: map[string]string{"namespace": o.Namespace, k: v}, Value: f(0)})
+	o.dirty = true
+}
+
+// publish hands the samples to the exporter when they changed.
+func (o *Orchestrator) publish() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.publishLocked()
 }
 
 func (o *Orchestrator) publishLocked() {
-	if o.Metrics != nil {
+	if o.Metrics != nil && o.dirty {
 		o.Metrics.Set(o.MetricsKey, o.samples)
 	}
+	o.dirty = false
 }
 
 // refreshGauges sets the token expiry from the live token's TTL (0 once it
-// is gone) and each tenant's key versions from Vault.
-func (o *Orchestrator) refreshGauges(ctx context.Context) {
+// is gone) and the key versions, from Vault, of the tenants named plus this
+// interval's share: the hot tenants and the next of the sweep (see
+// sweepPerTick). It publishes what changed.
+func (o *Orchestrator) refreshGauges(ctx context.Context, tenants ...string) {
 	if o.Metrics == nil {
 		return
 	}
@@ -372,9 +426,10 @@ func (o *Orchestrator) refreshGauges(ctx context.Context) {
 			expiry = ttl.Seconds()
 		}
 	}
-	versions := map[string]float64{}
+	read := o.gaugeTenants(tenants)
+	versions := make(map[string]float64, len(read))
 	kv := o.Vault.KVv2(o.Names.KVMount)
-	for _, tn := range o.Tenants {
+	for _, tn := range read {
 		md, err := kv.GetMetadata(ctx, o.Names.TenantPath(tn))
 		if err != nil {
 			continue
@@ -386,8 +441,50 @@ func (o *Orchestrator) refreshGauges(ctx context.Context) {
 	o.setLocked("vault_token_expiry_seconds", "service", o.Names.OrchestratorDeployment, func(float64) float64 { return expiry })
 	for tn, n := range versions {
 		o.setLocked("cmek_key_versions", "tenant", tn, func(float64) float64 { return n })
+		if n > float64(o.Names.RetentionVersions) {
+			o.hot[tn] = true
+		} else {
+			delete(o.hot, tn)
+		}
 	}
 	o.publishLocked()
+}
+
+// gaugeTenants is whose key versions to read now: the named ones, the hot
+// ones and the next of the sweep, each once; every tenant when they are
+// fewer than sweepPerTick.
+func (o *Orchestrator) gaugeTenants(named []string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.hot == nil {
+		o.hot = map[string]bool{}
+	}
+	if len(o.Tenants) <= sweepPerTick {
+		return o.Tenants
+	}
+	seen := make(map[string]bool, len(named)+hotPerTick+sweepPerTick)
+	var out []string
+	take := func(tn string) {
+		if !seen[tn] {
+			seen[tn] = true
+			out = append(out, tn)
+		}
+	}
+	for _, tn := range named {
+		take(tn)
+	}
+	hot := slices.Sorted(maps.Keys(o.hot))
+	if len(hot) > hotPerTick {
+		hot = hot[:hotPerTick]
+	}
+	for _, tn := range hot {
+		take(tn)
+	}
+	for range sweepPerTick {
+		take(o.Tenants[o.sweep%len(o.Tenants)])
+		o.sweep++
+	}
+	return out
 }
 
 // Samples returns a copy of the metric samples the orchestrator exports.

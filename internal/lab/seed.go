@@ -50,6 +50,18 @@ type Options struct {
 	Tenants   int       // number of tenants, t-001...; default 48
 	Now       time.Time // history is dated before it; default time.Now()
 	Names     Names     // default DefaultNames()
+	// Jobs is how many more finished Jobs to seed, older than the recorded
+	// history, split between the two CronJobs (a fleet's long history;
+	// they succeeded, so the diagnosis is the same as without them).
+	Jobs int
+	// AuditLines is how many more audit lines to seed in the orchestrator
+	// pods' log, spread over the days before now (other actions than
+	// rotations, so the diagnosis is the same as without them).
+	AuditLines int
+	// BackfillFile, when set, is where the metric history is written
+	// (Seeded.Backfill is then empty): a big lab's history is hundreds of
+	// megabytes of text, better streamed to a file than held.
+	BackfillFile string
 }
 
 // Seeded describes what Seed made, for tests to check the tool against.
@@ -71,7 +83,8 @@ type Seeded struct {
 	// prove no secret value reaches a snapshot or report.
 	SecretMarker string
 	// Backfill is 24 h of metric history in OpenMetrics text, for a
-	// Prometheus started after seeding (StartPrometheus Backfill).
+	// Prometheus started after seeding (StartPrometheus Backfill); empty
+	// when Options.BackfillFile was set, which holds it instead.
 	Backfill string
 	// Rules are the runbook's four alerts as Prometheus alerting rules.
 	Rules string
@@ -101,6 +114,7 @@ func Seed(ctx context.Context, t Target, o Options) (*Seeded, error) {
 	}{
 		{"kubernetes objects", w.seedKubernetes},
 		{"job history", w.seedJobs},
+		{"older jobs", w.seedOldJobs},
 		{"orchestrator pods and audit log", w.seedOrchestratorPods},
 		{"vault tenants", w.seedVaultTenants},
 		{"vault policies", w.seedVaultPolicies},

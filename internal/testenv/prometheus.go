@@ -27,10 +27,13 @@ type Prometheus struct {
 type PrometheusOptions struct {
 	Bins Bins
 	Dir  string // data, configuration and log
-	// Targets are host:port pairs scraped every second at /metrics.
+	// Targets are host:port pairs scraped every Interval at /metrics.
 	Targets []string
-	// Rules is the text of a rule file (alerting rules), evaluated every second.
+	// Rules is the text of a rule file (alerting rules), evaluated every
+	// Interval.
 	Rules string
+	// Interval is the scrape and rule evaluation interval; default 1s.
+	Interval time.Duration
 	// Backfill is OpenMetrics text (ending in "# EOF") loaded with
 	// `promtool tsdb create-blocks-from openmetrics` before the server starts,
 	// for deterministic history.
@@ -59,7 +62,11 @@ func StartPrometheus(ctx context.Context, o PrometheusOptions) (*Prometheus, err
 		}
 	}
 	var cfg strings.Builder
-	cfg.WriteString("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n")
+	interval := o.Interval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	fmt.Fprintf(&cfg, "global:\n  scrape_interval: %dms\n  evaluation_interval: %dms\n", interval.Milliseconds(), interval.Milliseconds())
 	if o.Rules != "" {
 		rules := filepath.Join(o.Dir, "rules.yaml")
 		if err := os.WriteFile(rules, []byte(o.Rules), 0o600); err != nil {

@@ -34,6 +34,9 @@ func run(args []string, out, errOut io.Writer) error {
 	fs.SetOutput(errOut)
 	scenarios := fs.String("scenarios", "all", "runbook scenarios to produce: all, none, or a list of 1-6 / names (rotation-job-failing, vault-token-expired, cleanup-failing, retention-overflow, batch-timeout, audit-missing)")
 	tenants := fs.Int("tenants", 48, "number of tenants in Vault")
+	jobs := fs.Int("jobs", 0, "more finished Jobs to seed, older than the four days of history, owned by the two CronJobs (left alone by the job and CronJob controllers)")
+	auditLines := fs.Int("audit-lines", 0, "more audit lines (other actions than rotations) to seed in the orchestrator pods' logs, over the eight days they have run")
+	scrape := fs.Duration("scrape-interval", 0, "Prometheus's scrape and rule evaluation interval (default 1s up to 1,000 tenants, 15s beyond)")
 	ns := fs.String("namespace", "rotation-lab", "namespace to seed")
 	dir := fs.String("dir", filepath.Join(testenv.CacheDir(), "lab"), "working folder (logs, kubeconfig, token file)")
 	envFile := fs.String("env-file", "", "also write the environment snippet to this file")
@@ -54,7 +57,8 @@ func run(args []string, out, errOut io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(errOut, "rotation-lab: starting kube-apiserver, etcd, kube-controller-manager, vault and prometheus in %s ...\n", *dir)
-	l, err := lab.Start(ctx, bins, lab.StartOptions{Dir: *dir, Namespace: *ns, Options: lab.Options{Scenarios: sc, Tenants: *tenants}})
+	l, err := lab.Start(ctx, bins, lab.StartOptions{Dir: *dir, Namespace: *ns, ScrapeInterval: *scrape,
+		Options: lab.Options{Scenarios: sc, Tenants: *tenants, Jobs: *jobs, AuditLines: *auditLines}})
 	if err != nil {
 		return err
 	}
@@ -63,7 +67,7 @@ func run(args []string, out, errOut io.Writer) error {
 	if len(sc) > 0 {
 		names = fmt.Sprint(sc)
 	}
-	fmt.Fprintf(errOut, "rotation-lab: seeded namespace %s with %d tenants; scenarios: %s\n", *ns, len(l.Seeded.Tenants), names)
+	fmt.Fprintf(errOut, "rotation-lab: seeded namespace %s with %d tenants, %d more Jobs, %d more audit lines; scenarios: %s\n", *ns, len(l.Seeded.Tenants), *jobs, *auditLines, names)
 	if *envFile != "" {
 		if err := os.WriteFile(*envFile, []byte(l.EnvScript()), 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", *envFile, err)
