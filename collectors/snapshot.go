@@ -625,7 +625,26 @@ type Metric struct {
 	// ends at the last whole step before it, so a change in the last step
 	// shows only in the current value.
 	At time.Time `json:"at,omitzero"`
+	// SummedOver is set for a counter read summed in Prometheus over the
+	// labels that name a tenant (tenant, tenant_id, tenantId), so that one
+	// per-tenant series of 24 h per tenant never crosses the wire: its
+	// series with a value or a history are then one per remaining label
+	// set (namespace, job, instance...), each history step growing by the
+	// sum of the per-tenant series' growth over that step (a reset counted
+	// as growth from zero, a series that appears or vanishes as no growth:
+	// what summing series by series finds), and each tenant the counter
+	// names is one more series with only its labels (namespace and the
+	// tenant label) and the time of its newest sample: no value, no
+	// history. Empty for a metric read series by series (snapshots taken
+	// before it existed).
+	SummedOver []string `json:"summedOver,omitempty"`
+	// TenantsOmitted counts the tenants the counter names beyond the
+	// first MaxNamedTenants (by name), which are not listed.
+	TenantsOmitted int `json:"tenantsOmitted,omitempty"`
 }
+
+// MaxNamedTenants bounds the tenants a summed counter lists by name.
+const MaxNamedTenants = 100000
 
 // Series is one labelled series.
 type Series struct {

@@ -46,11 +46,21 @@ type freshness struct {
 func (c *collector) startFreshness(ctx context.Context, api promv1.API, timeout time.Duration, at time.Time) *freshness {
 	f := &freshness{stamps: map[string]map[string]time.Time{}, vanished: map[string]map[string]time.Time{}}
 	m := c.cfg.Prometheus.Metrics
-	for _, name := range []string{m.TokenExpirySeconds, m.TokenRenewals, m.Rotations, m.RotationsFailed} {
+	for _, spec := range []struct{ role, name string }{
+		{"tokenExpirySeconds", m.TokenExpirySeconds}, {"tokenRenewals", m.TokenRenewals},
+		{"rotations", m.Rotations}, {"rotationsFailed", m.RotationsFailed},
+	} {
+		name, sel := spec.name, c.selector(spec.name)
+		// a subquery at 1m steps finds a vanished series' newest sample as
+		// well as one at every evaluation (it is older than the 5m lookback)
+		stamp, newest := "timestamp("+sel+")", "max_over_time(timestamp("+sel+")[1h:1m])"
+		if summed(spec.role) { // the series summed over the tenant labels
+			stamp, newest = "max "+without()+" ("+stamp+")", "max "+without()+" ("+newest+")"
+		}
 		for _, q := range []struct {
 			expr string
 			into map[string]map[string]time.Time
-		}{{"timestamp(" + name + ")", f.stamps}, {"max_over_time(timestamp(" + name + ")[1h:])", f.vanished}} {
+		}{{stamp, f.stamps}, {newest, f.vanished}} {
 			f.wg.Add(1)
 			go func() {
 				defer f.wg.Done()

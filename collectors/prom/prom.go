@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -24,10 +25,11 @@ const (
 )
 
 // promMaxInFlight bounds the Prometheus requests of one collection in
-// flight at once. A collection makes nine (an instant and a range query
-// per metric, and the alerts): all run at once, so a slow or hanging
-// Prometheus costs one request time, not nine.
-const promMaxInFlight = 10
+// flight at once. A collection makes fifteen (an instant and a range query
+// for the token expiry, four for each summed counter, and the alerts): all
+// run at once, so a slow or hanging Prometheus costs one request time, not
+// fifteen.
+const promMaxInFlight = 16
 
 // promCall runs one Prometheus request under its own timeout, once a slot
 // of sem is free; it returns ctx's error when the context ends first.
@@ -159,10 +161,43 @@ func seriesKey(l map[string]string) string {
 	return b.String()
 }
 
+// tenantLabels are the labels that name a tenant; the counters' series are
+// summed over them in Prometheus (collectors.Metric.SummedOver).
+var tenantLabels = []string{"tenant", "tenant_id", "tenantId"}
+
+// summed reports whether a metric of role is read summed over the tenant
+// labels: the counters. The token expiry is a gauge, read series by series
+// (its lowest series is the one that matters).
+func summed(role string) bool { return role != "tokenExpirySeconds" }
+
+// selector selects a metric's series of our namespace, and those with no
+// namespace label (a Prometheus scraping only this application), in
+// Prometheus rather than after the transfer.
+func (c *collector) selector(name string) string {
+	return fmt.Sprintf("%s{namespace=~%q}", name, regexp.QuoteMeta(c.namespace)+"|")
+}
+
+// without is the grouping clause that sums over the tenant labels.
+func without() string { return "without (" + strings.Join(tenantLabels, ", ") + ")" }
+
+// growthExpr is the sum, over the tenant labels, of each series' growth
+// since offset ago: its difference when it did not fall, its value when it
+// fell (a reset: growth from zero), nothing when it was not there then.
+func (c *collector) growthExpr(name string, offset time.Duration) string {
+	sel := c.selector(name)
+	off := fmt.Sprintf("%s offset %dms", sel, offset.Milliseconds())
+	return fmt.Sprintf("sum %s (((%s - %s) >= 0) or (%s and ((%s - %s) < 0)))", without(), sel, off, sel, sel, off)
+}
+
 // queryMetric reads a metric now (instant) and over the history window
-// (range), both at once, joined by labels.
+// (range), both at once, joined by labels; a counter summed over its tenant
+// labels (querySummed).
 func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *collectors.Metric) error {
+	if summed(mt.Role) {
+		return c.querySummed(ctx, api, sem, timeout, now, mt)
+	}
 	start := now.Add(-historyWindow).Truncate(historyStep)
+	sel := c.selector(mt.Name)
 	var v, rv model.Value
 	var err, rerr error
 	var wg sync.WaitGroup
@@ -170,14 +205,14 @@ func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 	go func() {
 		defer wg.Done()
 		v, err = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
-			v, _, _, err := api.Query(ctx, mt.Name, now)
+			v, _, _, err := api.Query(ctx, sel, now)
 			return v, err
 		})
 	}()
 	go func() {
 		defer wg.Done()
 		rv, rerr = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
-			v, _, _, err := api.QueryRange(ctx, mt.Name, promv1.Range{Start: start, End: now, Step: historyStep})
+			v, _, _, err := api.QueryRange(ctx, sel, promv1.Range{Start: start, End: now, Step: historyStep})
 			return v, err
 		})
 	}()
@@ -235,6 +270,185 @@ func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 		mt.Series = append(mt.Series, *byKey[k])
 	}
 	return nil
+}
+
+// querySummed reads a counter summed over its tenant labels (see
+// collectors.Metric.SummedOver), in four queries run at once: the sum now;
+// each history step's growth, summed; the growth since the last step,
+// summed; and the tenants the counter names with their newest sample.
+// Each answer is one series per label set left, or one per tenant: never
+// a history per tenant. The history is rebuilt from the steps' growth,
+// ending at the sum now less the growth since the last step.
+func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *collectors.Metric) error {
+	start := now.Add(-historyWindow).Truncate(historyStep)
+	steps := int(now.Sub(start)/historyStep) + 1
+	last := start.Add(time.Duration(steps-1) * historyStep)
+	queries := []struct {
+		expr  string
+		rng   bool
+		value *model.Value
+	}{
+		{expr: "sum " + without() + " (" + c.selector(mt.Name) + ")"},
+		{expr: c.growthExpr(mt.Name, historyStep), rng: true},
+		{expr: c.growthExpr(mt.Name, now.Sub(last))},
+		{expr: "max by (namespace, " + strings.Join(tenantLabels, ", ") + ") (timestamp(" + c.selector(mt.Name) + "))"},
+	}
+	if now.Sub(last) < time.Millisecond {
+		queries[2].expr = "" // the last step is now
+	}
+	vals := make([]model.Value, len(queries))
+	errs := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		if q.expr == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vals[i], errs[i] = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
+				if q.rng {
+					v, _, _, err := api.QueryRange(ctx, q.expr, promv1.Range{Start: start, End: now, Step: historyStep})
+					return v, err
+				}
+				v, _, _, err := api.Query(ctx, q.expr, now)
+				return v, err
+			})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	mt.At = now.UTC()
+	mt.SummedOver = slices.Clone(tenantLabels)
+	type group struct {
+		labels map[string]string
+		now    *float64
+		recent float64
+		growth []*float64
+	}
+	groups := map[string]*group{}
+	get := func(m model.Metric) (*group, bool) {
+		l := labelsOf(model.LabelSet(m))
+		delete(l, "__name__")
+		if !c.inNamespace(l) {
+			return nil, false
+		}
+		k := seriesKey(l)
+		g, ok := groups[k]
+		if !ok {
+			g = &group{labels: l}
+			groups[k] = g
+		}
+		return g, true
+	}
+	if vec, ok := vals[0].(model.Vector); ok {
+		for _, s := range vec {
+			if g, ok := get(s.Metric); ok {
+				v := float64(s.Value)
+				g.now = &v
+			}
+		}
+	}
+	if mat, ok := vals[1].(model.Matrix); ok {
+		for _, ss := range mat {
+			g, ok := get(ss.Metric)
+			if !ok {
+				continue
+			}
+			g.growth = make([]*float64, steps)
+			for _, p := range ss.Values {
+				i := int(p.Timestamp.Time().Sub(start) / historyStep)
+				if i >= 0 && i < steps {
+					v := float64(p.Value)
+					g.growth[i] = &v
+				}
+			}
+		}
+	}
+	if vec, ok := vals[2].(model.Vector); ok {
+		for _, s := range vec {
+			if g, ok := get(s.Metric); ok {
+				g.recent = float64(s.Value)
+			}
+		}
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g := groups[k]
+		s := collectors.Series{Labels: g.labels, Value: g.now}
+		if g.growth != nil {
+			s.History = rebuildHistory(start, steps, g.growth, g.now, g.recent)
+		}
+		mt.Series = append(mt.Series, s)
+	}
+	// the tenants it names, by name
+	var named []collectors.Series
+	if vec, ok := vals[3].(model.Vector); ok {
+		for _, s := range vec {
+			l := labelsOf(model.LabelSet(s.Metric))
+			if !c.inNamespace(l) || !slices.ContainsFunc(tenantLabels, func(k string) bool { return l[k] != "" }) {
+				continue
+			}
+			at := unixFloat(float64(s.Value))
+			named = append(named, collectors.Series{Labels: l, SampledAt: &at})
+		}
+	}
+	sort.Slice(named, func(i, j int) bool { return seriesKey(named[i].Labels) < seriesKey(named[j].Labels) })
+	if len(named) > collectors.MaxNamedTenants {
+		mt.TenantsOmitted = len(named) - collectors.MaxNamedTenants
+		named = named[:collectors.MaxNamedTenants]
+	}
+	mt.Series = append(mt.Series, named...)
+	return nil
+}
+
+// rebuildHistory is a summed counter's history from its steps' growth: the
+// value at the last step is the sum now less the growth since (0 when
+// there is no sum now), each earlier step the next one less that one's
+// growth. A step's growth needs series at it and at the step before, so
+// the step before one with growth has a value too (the first step of a
+// series that appears); other steps without growth have none. The first
+// step's growth (over the 5 minutes before the window) is not needed.
+func rebuildHistory(start time.Time, steps int, growth []*float64, now *float64, recent float64) *collectors.History {
+	h := &collectors.History{Start: start.UTC(), Step: collectors.Duration(historyStep), Values: make([]*float64, steps)}
+	top := 0.0
+	if now != nil {
+		top = *now - recent
+	}
+	lastSeen := -1
+	for i := steps - 1; i >= 0; i-- {
+		if growth[i] != nil {
+			lastSeen = i
+			break
+		}
+	}
+	if lastSeen < 0 {
+		return h
+	}
+	// growth not read at the steps after the last one read: the value there
+	// is unknown, and the sum now is anchored to the last step read
+	v := top
+	for i := lastSeen; i >= 0; i-- {
+		if growth[i] == nil {
+			continue
+		}
+		x := v
+		h.Values[i] = &x
+		v -= *growth[i]
+		if i > 0 && growth[i-1] == nil {
+			y := v
+			h.Values[i-1] = &y
+		}
+	}
+	return h
 }
 
 // promErr words a Prometheus error for a person: what was attempted, at

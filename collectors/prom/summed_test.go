@@ -1,0 +1,112 @@
+package prom
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+)
+
+func fp(v float64) *float64 { return &v }
+
+func TestRebuildHistory(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tests := map[string]struct {
+		growth []*float64
+		now    *float64
+		recent float64
+		want   []*float64
+	}{
+		"anchored at the sum now less the recent growth": {
+			growth: []*float64{fp(9), fp(0), fp(3), fp(2)}, now: fp(106), recent: 1,
+			want: []*float64{fp(100), fp(100), fp(103), fp(105)},
+		},
+		"the step before the first growth has a value": {
+			growth: []*float64{fp(0), nil, fp(4), fp(1)}, now: fp(10),
+			want: []*float64{fp(5), fp(5), fp(9), fp(10)},
+		},
+		"a step with no series has none": {
+			growth: []*float64{fp(1), nil, nil, fp(4), fp(1)}, now: fp(10),
+			want: []*float64{fp(5), nil, fp(5), fp(9), fp(10)},
+		},
+		"no sum now: the last step read is 0": {
+			growth: []*float64{fp(0), fp(2), nil}, now: nil,
+			want: []*float64{fp(-2), fp(0), nil},
+		},
+		"nothing read": {growth: []*float64{nil, nil}, now: fp(3), want: []*float64{nil, nil}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			h := rebuildHistory(start, len(tt.growth), tt.growth, tt.now, tt.recent)
+			if got, want := show(h.Values), show(tt.want); got != want {
+				t.Errorf("values = %s, want %s", got, want)
+			}
+			if !h.Start.Equal(start) || h.Step.Duration() != historyStep {
+				t.Errorf("start %s step %s", h.Start, h.Step.Duration())
+			}
+		})
+	}
+}
+
+func show(vs []*float64) string {
+	out := ""
+	for _, v := range vs {
+		if v == nil {
+			out += " nil"
+		} else {
+			out += fmt.Sprintf(" %g", *v)
+		}
+	}
+	return out
+}
+
+// TestCollector_querySummed: a counter per tenant comes back as one summed
+// series per target, with its history rebuilt from the steps' growth, and
+// the tenants it names as series with their labels only.
+func TestCollector_querySummed(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 2, 0, 0, time.UTC) // 2 minutes after the last step
+	start := now.Add(-historyWindow).Truncate(historyStep)
+	last := start.Add(historyWindow).Unix()
+	sel := `cmek_rotation_total{namespace=~"ns|"}`
+	growth := func(offset string) string {
+		return `sum without (tenant, tenant_id, tenantId) (((` + sel + ` - ` + sel + ` offset ` + offset + `) >= 0)`
+	}
+	api := fakePrometheus(t, map[string]string{
+		`sum without (tenant, tenant_id, tenantId) (` + sel + `)`: `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"107"]}]}}`,
+		growth("300000ms"): fmt.Sprintf(`{"status":"success","data":{"resultType":"matrix","result":[
+			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"values":[[%d,"0"],[%d,"5"]]}]}}`, last-300, last),
+		growth("120000ms"): `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"2"]}]}}`,
+		`max by (namespace, tenant, tenant_id, tenantId) (timestamp(` + sel + `))`: `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"namespace":"ns","tenant":"t-002"},"value":[1,"1796126500"]},
+			{"metric":{"namespace":"ns","tenant":"t-001"},"value":[1,"1796126501"]},
+			{"metric":{"namespace":"other","tenant":"t-009"},"value":[1,"1796126501"]}]}}`,
+	})
+	c := newCollector(clients{PrometheusTarget: "fake"}, collectors.Env{Config: config.Default(), Namespace: "ns"})
+	mt := collectors.Metric{Name: "cmek_rotation_total", Role: "rotations"}
+	if err := c.querySummed(context.Background(), api, make(chan struct{}, 4), 5*time.Second, now, &mt); err != nil {
+		t.Fatal(err)
+	}
+	if len(mt.SummedOver) != 3 || len(mt.Series) != 3 {
+		t.Fatalf("summed over %v, %d series, want 3 labels and 1 summed + 2 named: %+v", mt.SummedOver, len(mt.Series), mt.Series)
+	}
+	s := mt.Series[0]
+	if s.Value == nil || *s.Value != 107 || s.Labels["instance"] != "orch:9102" || s.Labels["tenant"] != "" {
+		t.Errorf("summed series = %+v, want 107 for orch:9102 without a tenant", s)
+	}
+	ts, vals := s.History.Points()
+	// the step before the first growth read is there too
+	if len(vals) != 3 || vals[0] != 100 || vals[1] != 100 || vals[2] != 105 || ts[2].Unix() != last {
+		t.Errorf("history = %v at %v, want 100, 100, 105 (107 less the 2 since the last step)", vals, ts)
+	}
+	for i, want := range []string{"t-001", "t-002"} {
+		n := mt.Series[1+i]
+		if n.Labels["tenant"] != want || n.Value != nil || n.History != nil || n.SampledAt == nil {
+			t.Errorf("named series %d = %+v, want %s with labels and sample time only", i, n, want)
+		}
+	}
+}
