@@ -362,6 +362,12 @@ type LogsData struct {
 	Pods []LogSource `json:"pods"`
 	// Audit aggregates the JSON audit events and VaultTokenRenewal lines.
 	Audit auditlog.Summary `json:"audit"`
+	// WindowStart is the start of the audit window every pod's log was
+	// read from (PodLogOptions.SinceTime), and WindowBasis how it was
+	// chosen; nil in snapshots taken before the window existed (logs read
+	// whole).
+	WindowStart *time.Time `json:"windowStart,omitempty"`
+	WindowBasis string     `json:"windowBasis,omitempty"`
 }
 
 // LogSource is one pod log read for audit events.
@@ -369,8 +375,17 @@ type LogSource struct {
 	Pod       string `json:"pod"`
 	Container string `json:"container"`
 	Bytes     int64  `json:"bytes"`
+	// Truncated is true when the read stopped at the byte limit: the lines
+	// after the last one read were not read.
 	Truncated bool   `json:"truncated"`
 	Error     string `json:"error,omitempty"`
+	// Window is the start of the audit window this log was read from
+	// (LogsData.WindowStart).
+	Window *time.Time `json:"window,omitempty"`
+	// Cut is true when the window held more than the byte limit and only
+	// its newest part was read: the log read begins at FirstLine, and the
+	// window's older lines, from Window on, were not read.
+	Cut bool `json:"cut,omitempty"`
 	// Parsed counts this pod's lines: read, not JSON, oversized, rotation
 	// events, so a reader sees when evidence was partly unreadable; nil
 	// when the log was not read (or in a snapshot taken before the counts
@@ -390,16 +405,16 @@ type LogSource struct {
 	LastEvent  *time.Time `json:"lastEvent,omitempty"`
 }
 
-// Since is when the log read begins: the later of the container's start
-// and the first line's time; nil when neither is known.
+// Since is when the log read begins: the latest of the container's start,
+// the first line's time and the window's start; nil when none is known.
 func (l LogSource) Since() *time.Time {
-	switch {
-	case l.Started == nil:
-		return l.FirstLine
-	case l.FirstLine != nil && l.FirstLine.After(*l.Started):
-		return l.FirstLine
+	var out *time.Time
+	for _, t := range []*time.Time{l.Started, l.FirstLine, l.Window} {
+		if t != nil && (out == nil || t.After(*out)) {
+			out = t
+		}
 	}
-	return l.Started
+	return out
 }
 
 // VaultData is what was read from Vault.

@@ -332,6 +332,12 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 		switch {
 		case p.Error != "":
 			note = "not read: " + p.Error
+		case p.Cut:
+			// the window held more than the limit: its newest part was read
+			note = fmt.Sprintf("window cut at %d bytes: read from %s on, not from the window's start %s", p.Bytes, fmtTime(*p.Since()), fmtTime(*p.Window))
+			if p.Truncated {
+				note += "; the newest lines did not fit either"
+			}
 		case p.Truncated:
 			// the log is read from its beginning: a limit cuts its end
 			note = fmt.Sprintf("cut at %d bytes: the newer lines were not read", p.Bytes)

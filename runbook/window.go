@@ -37,6 +37,12 @@ func (t *triage) auditWindow() (auditWindow, bool) {
 			at := *s
 			w.from = &at
 			switch {
+			case p.Cut:
+				w.fromWhy = fmt.Sprintf("the log of pod %s was read from %s on: the audit window since %s held more than the byte limit, and only its newest part was read", p.Pod, fmtTime(at), fmtTime(*p.Window))
+			case p.Window != nil && p.Window.Equal(at):
+				w.fromWhy = fmt.Sprintf("pod %s's log was read from the audit window's start, %s", p.Pod, fmtTime(at))
+			case p.Window != nil && (p.Started == nil || at.After(p.Started.Add(time.Minute))):
+				w.fromWhy = fmt.Sprintf("the log of pod %s read from the audit window (since %s) begins at %s", p.Pod, fmtTime(*p.Window), fmtTime(at))
 			case p.FirstLine != nil && p.Started != nil && p.FirstLine.After(p.Started.Add(time.Minute)):
 				w.fromWhy = fmt.Sprintf("the log of pod %s read from %s on: its beginning was rotated away", p.Pod, fmtTime(at))
 			case p.Restarts > 0:

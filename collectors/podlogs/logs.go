@@ -8,7 +8,11 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,9 +24,67 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/kube"
 )
 
-// auditLogLimitBytes bounds the bytes read from one pod's log for audit
-// events; the parser streams, so memory does not grow with it.
-const auditLogLimitBytes = 256 << 20
+// The audit log's bounds. Each security pod's log is read from the start
+// of the audit window on (PodLogOptions.SinceTime) and at most
+// auditLogLimitBytes of it. The window is what the diagnosis looks back
+// over: the compliance rule's limit (the rotation interval plus
+// thresholds.overdueDays: an event older than that cannot make a tenant
+// less overdue, and "no success in the window" is then overdue) and a day
+// more; the triage's other look-backs (a week of failures, 26 h of
+// rotations, the recorded runs) fit inside it. When the window holds more
+// than the byte limit, the newest part of it is read instead (tailLines
+// sized from the first read), the pod's LogSource says Cut, and what was
+// read begins at its FirstLine.
+const (
+	auditLogLimitBytes = 256 << 20
+	// windowMargin is added to the compliance limit.
+	windowMargin = 24 * time.Hour
+	// fallbackInterval is the rotation interval assumed when it is neither
+	// configured nor readable from the CronJob's schedule: a monthly
+	// rotation, so that the window errs long.
+	fallbackInterval = 31 * 24 * time.Hour
+	// logReaders is how many pod logs are read at once.
+	logReaders = 4
+)
+
+// cronParser reads CronJob schedules as Kubernetes does: five fields and
+// the @daily-style descriptors.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// auditWindow is when the audit window starts, and how it was chosen.
+func (c *collector) auditWindow(ctx context.Context, now time.Time) (time.Time, string) {
+	overdue := time.Duration(c.cfg.Thresholds.OverdueDays) * 24 * time.Hour
+	interval, basis := c.cfg.Thresholds.RotationInterval.Duration(), "thresholds.rotationInterval"
+	if interval <= 0 {
+		interval, basis = c.scheduleInterval(ctx, now)
+	}
+	return now.Add(-(interval + overdue + windowMargin)).UTC().Truncate(time.Second),
+		fmt.Sprintf("rotation interval %s (%s) + overdueDays %d + 1 day", interval, basis, c.cfg.Thresholds.OverdueDays)
+}
+
+// scheduleInterval is the time between two runs of the rotation CronJob's
+// schedule, or fallbackInterval when it cannot be read.
+func (c *collector) scheduleInterval(ctx context.Context, now time.Time) (time.Duration, string) {
+	name := c.cfg.Kubernetes.RotationCronJob
+	cj, err := c.clients.Kube.BatchV1().CronJobs(c.namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fallbackInterval, "assumed: CronJob " + name + " not read"
+	}
+	spec := strings.TrimSpace(cj.Spec.Schedule)
+	if tz := ptr.Deref(cj.Spec.TimeZone, ""); tz != "" && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		spec = "CRON_TZ=" + tz + " " + spec
+	}
+	sched, err := cronParser.Parse(spec)
+	if err != nil {
+		return fallbackInterval, "assumed: CronJob " + name + "'s schedule not readable"
+	}
+	first := sched.Next(now)
+	second := sched.Next(first)
+	if first.IsZero() || second.IsZero() || !second.After(first) {
+		return fallbackInterval, "assumed: CronJob " + name + "'s schedule never runs"
+	}
+	return second.Sub(first), fmt.Sprintf("CronJob %s schedule %q", name, cj.Spec.Schedule)
+}
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
@@ -37,7 +99,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // collectLogs streams the logs of the security component's pods and of the
-// orchestrator's pods through the audit-log aggregator.
+// orchestrator's pods through the audit-log aggregator, logReaders at once.
 func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, collectors.Status) {
 	st := collectors.Status{Source: collectors.SourceLogs}
 	if c.clients.Kube == nil {
@@ -76,36 +138,30 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 	}
 	sort.Strings(names)
 
+	since, basis := c.auditWindow(ctx, c.opts.Now())
+	d := &collectors.LogsData{Pods: make([]collectors.LogSource, len(names)), WindowStart: &since, WindowBasis: basis}
+	results := make([]auditlog.Summary, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, logReaders)
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p := pods[n]
+			d.Pods[i], results[i] = c.readPodLog(ctx, &p, since)
+		}()
+	}
+	wg.Wait()
 	agg := auditlog.New(auditlog.Options{})
-	d := &collectors.LogsData{Pods: []collectors.LogSource{}}
-	for _, n := range names {
-		p := pods[n]
-		container := p.Annotations["kubectl.kubernetes.io/default-container"]
-		if container == "" && len(p.Spec.Containers) > 0 {
-			container = p.Spec.Containers[0].Name
+	for i, src := range d.Pods {
+		if src.Error != "" {
+			probs.Add("log "+src.Pod, src.Error)
 		}
-		src := collectors.LogSource{Pod: n, Container: container}
-		rc, err := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(n, &corev1.PodLogOptions{
-			Container: container, LimitBytes: ptr.To[int64](auditLogLimitBytes),
-		}).Stream(ctx)
-		if err != nil {
-			src.Error = kube.KubeLogErr(n, p.Spec.NodeName, err)
-			probs.Add("log "+n, src.Error)
-			d.Pods = append(d.Pods, src)
-			continue
+		if src.Parsed != nil {
+			agg.Merge(results[i])
 		}
-		cr := &countingReader{r: rc}
-		before := agg.Counts()
-		err = readAuditLog(ctx, agg, &p, cr, &src)
-		rc.Close()
-		src.Bytes, src.Truncated = cr.n, cr.n >= auditLogLimitBytes
-		parsed := agg.Counts().Sub(before)
-		src.Parsed = &parsed
-		if err != nil { // the aggregator's error names the pod already
-			src.Error = err.Error()
-			probs.Add("log "+n, src.Error)
-		}
-		d.Pods = append(d.Pods, src)
 	}
 	d.Audit = agg.Result()
 	st.Problems = probs.Sorted()
@@ -117,6 +173,53 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 		}
 	}
 	return d, st
+}
+
+// readPodLog reads one pod's log from since on, at most auditLogLimitBytes;
+// when that cuts the window, it reads the window's newest part instead
+// (Cut).
+func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Time) (collectors.LogSource, auditlog.Summary) {
+	container := p.Annotations["kubectl.kubernetes.io/default-container"]
+	if container == "" && len(p.Spec.Containers) > 0 {
+		container = p.Spec.Containers[0].Name
+	}
+	win := since
+	src := collectors.LogSource{Pod: p.Name, Container: container, Window: &win}
+	res, err := c.readOnce(ctx, p, &src, since, 0)
+	if err == nil && src.Truncated && src.Parsed != nil && src.Parsed.Lines > 1 {
+		// the window holds more than the limit: its newest lines instead,
+		// as many as fitted (less a tenth, for longer lines at the end)
+		tail := src.Parsed.Lines - 1 - src.Parsed.Lines/10
+		again := collectors.LogSource{Pod: p.Name, Container: container, Window: &win, Cut: true}
+		if r2, err2 := c.readOnce(ctx, p, &again, since, tail); err2 == nil || again.Parsed != nil {
+			src, res, err = again, r2, err2
+		}
+	}
+	if err != nil && src.Error == "" {
+		src.Error = err.Error()
+	}
+	return src, res
+}
+
+// readOnce reads the log once into src (bytes, counts, coverage) and
+// returns what it holds; tail > 0 reads only the last tail lines of the
+// window.
+func (c *collector) readOnce(ctx context.Context, p *corev1.Pod, src *collectors.LogSource, since time.Time, tail int) (auditlog.Summary, error) {
+	opts := &corev1.PodLogOptions{Container: src.Container, SinceTime: &metav1.Time{Time: since}, LimitBytes: ptr.To(c.limit)}
+	if tail > 0 {
+		opts.TailLines = ptr.To(int64(tail))
+	}
+	rc, err := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(p.Name, opts).Stream(ctx)
+	if err != nil {
+		src.Error = kube.KubeLogErr(p.Name, p.Spec.NodeName, err)
+		return auditlog.Summary{}, nil
+	}
+	defer rc.Close()
+	cr := &countingReader{r: rc}
+	res, counts, err := readAuditLog(ctx, p, cr, src)
+	src.Bytes, src.Truncated = cr.n, cr.n >= c.limit
+	src.Parsed = &counts
+	return res, err // the aggregator's error names the pod already
 }
 
 func allLogsFailed(d *collectors.LogsData) bool {
@@ -221,18 +324,17 @@ func firstLineTime(line []byte) *time.Time {
 	return nil
 }
 
-// readAuditLog reads one pod's log into the aggregate through an
-// aggregator of its own, so that what this pod's log covers is known: the
-// container's start, the first line's time, and the first and last audit
-// event read from it.
-func readAuditLog(ctx context.Context, agg *auditlog.Aggregator, p *corev1.Pod, r io.Reader, src *collectors.LogSource) error {
+// readAuditLog reads one pod's log through an aggregator of its own, so
+// that what this pod's log covers is known: the container's start, the
+// first line's time, and the first and last audit event read from it. It
+// returns the pod's summary and line counts.
+func readAuditLog(ctx context.Context, p *corev1.Pod, r io.Reader, src *collectors.LogSource) (auditlog.Summary, auditlog.LineCounts, error) {
 	logWindow(src, p)
 	own := auditlog.New(auditlog.Options{})
 	fl := &firstLineReader{r: r}
 	err := own.Read(ctx, p.Name, fl)
 	res := own.Result()
-	agg.Merge(res)
 	src.FirstLine = firstLineTime(fl.buf)
 	src.FirstEvent, src.LastEvent = res.FirstEvent, res.LastEvent
-	return err
+	return res, own.Counts(), err
 }

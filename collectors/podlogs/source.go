@@ -43,9 +43,10 @@ type collector struct {
 	cfg       config.Config
 	namespace string
 	opts      collectors.Env
+	limit     int64 // bytes read at most from one pod's log: auditLogLimitBytes; tests make it small
 }
 
 func newCollector(c clients, env collectors.Env) *collector {
 	env = env.WithDefaults()
-	return &collector{clients: c, cfg: env.Config, namespace: env.Namespace, opts: env}
+	return &collector{clients: c, cfg: env.Config, namespace: env.Namespace, opts: env, limit: auditLogLimitBytes}
 }

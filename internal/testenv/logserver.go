@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -20,8 +21,9 @@ import (
 // LogServer stands in for the kubelet's log endpoint. A Node registered with
 // RegisterNode points the API server at it, so client-go's GetLogs goes
 // through the API server's real pods/log path and reaches
-// GET /containerLogs/{namespace}/{pod}/{container}?tailLines=N&limitBytes=M
-// here. Tests and the lab put the log text in with Set.
+// GET /containerLogs/{namespace}/{pod}/{container}?tailLines=N&sinceTime=T&limitBytes=M
+// here (tail first, then the lines since T, then at most M bytes, as the
+// kubelet applies them). Tests and the lab put the log text in with Set.
 type LogServer struct {
 	Port int
 
@@ -107,6 +109,14 @@ func (s *LogServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		data = tailLines(data, n)
 	}
+	if v := q.Get("sinceTime"); v != "" {
+		since, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			http.Error(w, "bad sinceTime", http.StatusBadRequest)
+			return
+		}
+		data = linesSince(data, since)
+	}
 	if v := q.Get("limitBytes"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -119,6 +129,104 @@ func (s *LogServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = w.Write(data)
+}
+
+// linesSince returns data from its first line written at or after since,
+// as the kubelet does with the runtime's time of each line. The harness
+// keeps no write times, so a line's time is the one it carries (a leading
+// RFC 3339 stamp, or a JSON "timestamp", "time" or "ts"), and a line with
+// none was written with the line before it; the lines of a log are in time
+// order (Set and Append write them so), which lets a binary search find the
+// first one without reading the others.
+func linesSince(data []byte, since time.Time) []byte {
+	// starts of lines are found on demand: lineAt(i) is the start of the
+	// first line beginning at or after byte i
+	lineAt := func(i int) int {
+		if i == 0 {
+			return 0
+		}
+		j := bytes.IndexByte(data[i-1:], '\n')
+		if j < 0 {
+			return len(data)
+		}
+		return i + j
+	}
+	// timeFrom is the time of the first timed line starting at or after
+	// byte i, and that line's start; ok false when none has a time
+	timeFrom := func(i int) (time.Time, int, bool) {
+		for st := lineAt(i); st < len(data); {
+			end := bytes.IndexByte(data[st:], '\n')
+			line := data[st:]
+			next := len(data)
+			if end >= 0 {
+				line, next = data[st:st+end], st+end+1
+			}
+			if t, ok := lineTime(line); ok {
+				return t, st, true
+			}
+			st = next
+		}
+		return time.Time{}, len(data), false
+	}
+	// the smallest byte offset whose next timed line is at or after since
+	lo, hi := 0, len(data)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		t, _, ok := timeFrom(mid)
+		if !ok || !t.Before(since) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if lo == 0 {
+		return data // no line is older than since
+	}
+	_, st, ok := timeFrom(lo)
+	if !ok {
+		return nil
+	}
+	// untimed lines just before it were written with the line before them
+	return data[st:]
+}
+
+// lineTime reads the time a log line carries.
+func lineTime(line []byte) (time.Time, bool) {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return time.Time{}, false
+	}
+	if line[0] != '{' {
+		word, _, _ := bytes.Cut(line, []byte(" "))
+		t, err := time.Parse(time.RFC3339Nano, string(word))
+		return t, err == nil
+	}
+	for _, k := range []string{`"timestamp":`, `"time":`, `"ts":`} {
+		i := bytes.Index(line, []byte(k))
+		if i < 0 {
+			continue
+		}
+		v := bytes.TrimLeft(line[i+len(k):], " ")
+		if len(v) > 0 && v[0] == '"' {
+			if j := bytes.IndexByte(v[1:], '"'); j >= 0 {
+				if t, err := time.Parse(time.RFC3339Nano, string(v[1:1+j])); err == nil {
+					return t, true
+				}
+			}
+			continue
+		}
+		j := 0
+		for j < len(v) && (v[j] >= '0' && v[j] <= '9' || v[j] == '.') {
+			j++
+		}
+		if f, err := strconv.ParseFloat(string(v[:j]), 64); err == nil && f > 0 {
+			if f > 1e12 {
+				f /= 1000
+			}
+			return time.Unix(int64(f), 0), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // tailLines returns the last n lines of data (a final line without a

@@ -240,3 +240,30 @@ func TestEnv_PrometheusServiceProxy(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 }
+
+func TestLinesSince(t *testing.T) {
+	log := "Server listening on :8080\n" +
+		`{"level":"info","time":"2026-12-01T10:00:00Z","msg":"a"}` + "\n" +
+		"2026-12-01T11:00:00.000Z INFO b\n" +
+		"untimed, written with b\n" +
+		`{"ts":1796126400,"msg":"c"}` + "\n" + // 2026-12-01T12:00:00Z
+		`{"timestamp":"2026-12-01T13:00:00.5Z","msg":"d"}` + "\n"
+	tests := map[string]struct {
+		since string
+		want  string
+	}{
+		"before all":     {"2026-12-01T09:00:00Z", log},
+		"at a line":      {"2026-12-01T11:00:00Z", log[strings.Index(log, "2026-12-01T11"):]},
+		"between lines":  {"2026-12-01T11:30:00Z", log[strings.Index(log, `{"ts"`):]},
+		"unix seconds":   {"2026-12-01T12:00:00Z", log[strings.Index(log, `{"ts"`):]},
+		"after the last": {"2026-12-01T14:00:00Z", ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			since, _ := time.Parse(time.RFC3339, tt.since)
+			if got := string(linesSince([]byte(log), since)); got != tt.want {
+				t.Errorf("linesSince(%s) = %q, want %q", tt.since, got, tt.want)
+			}
+		})
+	}
+}
