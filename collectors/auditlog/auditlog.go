@@ -889,7 +889,8 @@ func (a *Aggregator) Merge(other Summary) {
 	for id, o := range other.Tenants {
 		t := a.tenants[id]
 		if t == nil {
-			t = &tenantState{}
+			// its id too: events read after the merge name it
+			t = &tenantState{id: id}
 			a.tenants[id] = t
 		}
 		t.successes += o.Successes

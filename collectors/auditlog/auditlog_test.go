@@ -653,3 +653,21 @@ func TestAggregator_RecentEvents(t *testing.T) {
 		t.Errorf("KeepEvents -1 kept %d events", n)
 	}
 }
+
+// TestAggregator_ReadAfterMerge: events read after a Merge still name
+// the tenants the merged summary brought in.
+func TestAggregator_ReadAfterMerge(t *testing.T) {
+	first := New(Options{})
+	if err := first.Read(context.Background(), "a", strings.NewReader(`{"action":"cmek.rotation.completed","outcome":"success","tenant":"t-1","ts":1796126400}`+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	a := New(Options{})
+	a.Merge(first.Result())
+	if err := a.Read(context.Background(), "b", strings.NewReader(`{"action":"cmek.rotation.failed","outcome":"failure","tenant":"t-1","ts":1796126460}`+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	evs := a.Result().RecentEvents
+	if len(evs) != 2 || evs[0].Tenant != "t-1" || evs[1].Tenant != "t-1" {
+		t.Errorf("recent events = %+v, want both naming t-1", evs)
+	}
+}
