@@ -51,9 +51,7 @@ func (c *collector) startFreshness(ctx context.Context, api promv1.API, timeout 
 		{"rotations", m.Rotations}, {"rotationsFailed", m.RotationsFailed},
 	} {
 		name, sel := spec.name, c.selector(spec.name)
-		// a subquery at 1m steps finds a vanished series' newest sample as
-		// well as one at every evaluation (it is older than the 5m lookback)
-		stamp, newest := "timestamp("+sel+")", "max_over_time(timestamp("+sel+")[1h:1m])"
+		stamp, newest := "timestamp("+sel+")", "max_over_time(timestamp("+sel+")[1h:])"
 		if summed(spec.role) { // the series summed over the tenant labels
 			stamp, newest = "max "+without()+" ("+stamp+")", "max "+without()+" ("+newest+")"
 		}

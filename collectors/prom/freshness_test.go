@@ -48,7 +48,7 @@ func TestCollector_collectFreshness(t *testing.T) {
 	api := fakePrometheus(t, map[string]string{
 		`timestamp(vault_token_expiry_seconds{namespace=~"ns|"})`: `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1796126400,"1796125500"]}]}}`,
-		`max_over_time(timestamp(vault_token_expiry_seconds{namespace=~"ns|"})[1h:1m])`: `{"status":"success","data":{"resultType":"vector","result":[
+		`max_over_time(timestamp(vault_token_expiry_seconds{namespace=~"ns|"})[1h:])`: `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch-2:9102","namespace":"ns"},"value":[1796126400,"1796126388.5"]}]}}`,
 		`up{job="rotation",instance="orch:9102"}`: `{"status":"success","data":{"resultType":"matrix","result":[
 			{"metric":{"__name__":"up","job":"rotation","instance":"orch:9102"},"values":[[1796126370,"1"],[1796126385,"1"],[1796126400,"0"]]}]}}`,

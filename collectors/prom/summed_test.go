@@ -51,6 +51,20 @@ func TestRebuildHistory(t *testing.T) {
 	}
 }
 
+func TestRoundGrowth(t *testing.T) {
+	for in, want := range map[float64]float64{
+		596.0019866666631: 596, // 596 extrapolated by 1ms/5m
+		0:                 0,
+		1.0000033:         1,
+		0.5:               0.5, // a counter that counts halves keeps them
+		2.01:              2.01,
+	} {
+		if got := roundGrowth(in); got != want {
+			t.Errorf("roundGrowth(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func show(vs []*float64) string {
 	out := ""
 	for _, v := range vs {
@@ -77,8 +91,8 @@ func TestCollector_querySummed(t *testing.T) {
 	api := fakePrometheus(t, map[string]string{
 		`sum without (tenant, tenant_id, tenantId) (` + sel + `)`: `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"107"]}]}}`,
-		growth("300000ms"): fmt.Sprintf(`{"status":"success","data":{"resultType":"matrix","result":[
-			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"values":[[%d,"0"],[%d,"5"]]}]}}`, last-300, last),
+		`sum without (tenant, tenant_id, tenantId) (increase(` + sel + `[300001ms:300000ms]))`: fmt.Sprintf(`{"status":"success","data":{"resultType":"matrix","result":[
+			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"values":[[%d,"0"],[%d,"5.0000166"]]}]}}`, last-300, last),
 		growth("120000ms"): `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"2"]}]}}`,
 		`max by (namespace, tenant, tenant_id, tenantId) (timestamp(` + sel + `))`: `{"status":"success","data":{"resultType":"vector","result":[
