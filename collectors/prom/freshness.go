@@ -36,7 +36,10 @@ type freshness struct {
 	// (the samples' own times, which the history's 5-minute steps would
 	// round) for the series that have no value now.
 	stamps, vanished map[string]map[string]time.Time
-	rules            []collectors.AlertRule
+	// lateVanished maps a summed metric's name to its vanished query, asked
+	// in finish only when one of its summed series has no value now.
+	lateVanished map[string]string
+	rules        []collectors.AlertRule
 	rulesErr         string
 	scrapeErrs       map[[2]string]string
 }
@@ -44,7 +47,7 @@ type freshness struct {
 // startFreshness starts the freshness reads that need nothing from the
 // metrics, at the time the metrics are read.
 func (c *collector) startFreshness(ctx context.Context, api promv1.API, timeout time.Duration, at time.Time) *freshness {
-	f := &freshness{stamps: map[string]map[string]time.Time{}, vanished: map[string]map[string]time.Time{}}
+	f := &freshness{stamps: map[string]map[string]time.Time{}, vanished: map[string]map[string]time.Time{}, lateVanished: map[string]string{}}
 	m := c.cfg.Prometheus.Metrics
 	for _, spec := range []struct{ role, name string }{
 		{"tokenExpirySeconds", m.TokenExpirySeconds}, {"tokenRenewals", m.TokenRenewals},
@@ -52,13 +55,20 @@ func (c *collector) startFreshness(ctx context.Context, api promv1.API, timeout 
 	} {
 		name, sel := spec.name, c.selector(spec.name)
 		stamp, newest := "timestamp("+sel+")", "max_over_time(timestamp("+sel+")[1h:])"
-		if summed(spec.role) { // the series summed over the tenant labels
-			stamp, newest = "max "+without()+" ("+stamp+")", "max "+without()+" ("+newest+")"
-		}
-		for _, q := range []struct {
+		queries := []struct {
 			expr string
 			into map[string]map[string]time.Time
-		}{{stamp, f.stamps}, {newest, f.vanished}} {
+		}{{stamp, f.stamps}, {newest, f.vanished}}
+		if summed(spec.role) {
+			// the series summed over the tenant labels; the subquery over
+			// an hour of every tenant's series (0.45s at 1,000 tenants) is
+			// asked only when a summed series has no value now (finish)
+			stamp, newest = "max "+without()+" ("+stamp+")", "max "+without()+" ("+newest+")"
+			queries = queries[:1]
+			queries[0].expr = stamp
+			f.lateVanished[name] = newest
+		}
+		for _, q := range queries {
 			f.wg.Add(1)
 			go func() {
 				defer f.wg.Done()
@@ -94,6 +104,14 @@ func (f *freshness) finish(ctx context.Context, c *collector, api promv1.API, ti
 		d.TargetsError, d.RulesError = "not read: no metric could be read", "not read: no metric could be read"
 		return
 	}
+	uctx, cancel := context.WithTimeout(ctx, min(timeout, upBudget))
+	defer cancel()
+	for _, m := range d.Metrics {
+		expr, ok := f.lateVanished[m.Name]
+		if ok && slices.ContainsFunc(m.Series, func(s collectors.Series) bool { return s.Value == nil && !namesTenant(s.Labels) }) {
+			f.vanished[m.Name] = c.queryTimes(uctx, api, timeout, expr, m.At)
+		}
+	}
 	for i := range d.Metrics {
 		m := &d.Metrics[i]
 		for j := range m.Series {
@@ -108,8 +126,6 @@ func (f *freshness) finish(ctx context.Context, c *collector, api promv1.API, ti
 		}
 	}
 	d.Rules, d.RulesError = f.rules, f.rulesErr
-	uctx, cancel := context.WithTimeout(ctx, min(timeout, upBudget))
-	defer cancel()
 	d.Targets, d.TargetsError = c.scrapeTargets(uctx, api, timeout, now, seriesTargets(d.Metrics), f.scrapeErrs)
 }
 
@@ -149,6 +165,12 @@ func (c *collector) queryTimes(ctx context.Context, api promv1.API, timeout time
 		times[seriesKey(l)] = unixFloat(float64(s.Value))
 	}
 	return times
+}
+
+// namesTenant reports whether labels name a tenant: a summed metric's
+// labels-only series.
+func namesTenant(l map[string]string) bool {
+	return slices.ContainsFunc(tenantLabels, func(k string) bool { return l[k] != "" })
 }
 
 func unixFloat(sec float64) time.Time {
