@@ -36,7 +36,7 @@ func run(args []string, out, errOut io.Writer) error {
 	tenants := fs.Int("tenants", 48, "number of tenants in Vault")
 	jobs := fs.Int("jobs", 0, "more finished Jobs to seed, older than the four days of history, owned by the two CronJobs (left alone by the job and CronJob controllers)")
 	auditLines := fs.Int("audit-lines", 0, "more audit lines (other actions than rotations) to seed in the orchestrator pods' logs, over the eight days they have run")
-	scrape := fs.Duration("scrape-interval", 0, "Prometheus's scrape and rule evaluation interval (default 1s up to 1,000 tenants, 15s beyond)")
+	scrape := fs.Duration("scrape-interval", 0, "Prometheus's scrape and rule evaluation interval (default 1s up to 100 tenants, 15s beyond)")
 	ns := fs.String("namespace", "rotation-lab", "namespace to seed")
 	dir := fs.String("dir", filepath.Join(testenv.CacheDir(), "lab"), "working folder (logs, kubeconfig, token file)")
 	envFile := fs.String("env-file", "", "also write the environment snippet to this file")
