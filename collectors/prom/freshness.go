@@ -40,8 +40,8 @@ type freshness struct {
 	// in finish only when one of its summed series has no value now.
 	lateVanished map[string]string
 	rules        []collectors.AlertRule
-	rulesErr         string
-	scrapeErrs       map[[2]string]string
+	rulesErr     string
+	scrapeErrs   map[[2]string]string
 }
 
 // startFreshness starts the freshness reads that need nothing from the

@@ -25,6 +25,12 @@ func fakePrometheus(t *testing.T, answers map[string]string) promv1.API {
 		key := r.URL.Path
 		if q := r.Form.Get("query"); q != "" {
 			key = q
+			// an answer for the query at one time: "QUERY@UNIX"
+			if body, ok := answers[q+"@"+r.Form.Get("time")]; ok && r.Form.Get("time") != "" {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(body))
+				return
+			}
 		}
 		for prefix, body := range answers {
 			if strings.HasPrefix(key, prefix) {

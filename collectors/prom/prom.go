@@ -188,7 +188,8 @@ func without() string { return "without (" + strings.Join(tenantLabels, ", ") + 
 // from zero) and a series with one point as none, as counterIncrease does;
 // its extrapolation to the window's extra millisecond makes it at most
 // 1ms/5m too big, which roundGrowth takes off. At 1,000 tenants it took
-// 0.27s where growthExpr's arithmetic over a day took 2.2s.
+// 0.27s where the arithmetic (m - m offset 5m, or/and for the resets) took
+// 2.2s.
 func (c *collector) stepGrowthExpr(name string) string {
 	return fmt.Sprintf("sum %s (increase(%s[%dms:%dms]))", without(), c.selector(name), (historyStep + time.Millisecond).Milliseconds(), historyStep.Milliseconds())
 }
@@ -201,16 +202,6 @@ func roundGrowth(v float64) float64 {
 		return r
 	}
 	return v
-}
-
-// growthExpr is the sum, over the tenant labels, of each series' growth
-// since offset ago: its difference when it did not fall, its value when it
-// fell (a reset: growth from zero), nothing when it was not there then.
-// For one instant (the growth since the last step) it is cheap.
-func (c *collector) growthExpr(name string, offset time.Duration) string {
-	sel := c.selector(name)
-	off := fmt.Sprintf("%s offset %dms", sel, offset.Milliseconds())
-	return fmt.Sprintf("sum %s (((%s - %s) >= 0) or (%s and ((%s - %s) < 0)))", without(), sel, off, sel, sel, off)
 }
 
 // queryMetric reads a metric now (instant) and over the history window
@@ -298,9 +289,8 @@ func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 
 // querySummed reads a counter summed over its tenant labels (see
 // collectors.Metric.SummedOver), in four queries run at once: the sum now;
-// each history step's growth, summed (stepGrowthExpr); the growth since the
-// last step, summed (growthExpr); and the tenants the counter names with
-// their newest sample.
+// each history step's growth, summed (stepGrowthExpr); the sum at the last
+// step; and the tenants the counter names with their newest sample.
 // Each answer is one series per label set left, or one per tenant: never
 // a history per tenant. The history is rebuilt from the steps' growth,
 // ending at the sum now less the growth since the last step.
@@ -308,15 +298,16 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	start := now.Add(-historyWindow).Truncate(historyStep)
 	steps := int(now.Sub(start)/historyStep) + 1
 	last := start.Add(time.Duration(steps-1) * historyStep)
+	sum := "sum " + without() + " (" + c.selector(mt.Name) + ")"
 	queries := []struct {
-		expr  string
-		rng   bool
-		value *model.Value
+		expr string
+		rng  bool
+		at   time.Time
 	}{
-		{expr: "sum " + without() + " (" + c.selector(mt.Name) + ")"},
+		{expr: sum, at: now},
 		{expr: c.stepGrowthExpr(mt.Name), rng: true},
-		{expr: c.growthExpr(mt.Name, now.Sub(last))},
-		{expr: "max by (namespace, " + strings.Join(tenantLabels, ", ") + ") (timestamp(" + c.selector(mt.Name) + "))"},
+		{expr: sum, at: last},
+		{expr: "max by (namespace, " + strings.Join(tenantLabels, ", ") + ") (timestamp(" + c.selector(mt.Name) + "))", at: now},
 	}
 	if now.Sub(last) < time.Millisecond {
 		queries[2].expr = "" // the last step is now
@@ -336,7 +327,7 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 					v, _, _, err := api.QueryRange(ctx, q.expr, promv1.Range{Start: start, End: now, Step: historyStep})
 					return v, err
 				}
-				v, _, _, err := api.Query(ctx, q.expr, now)
+				v, _, _, err := api.Query(ctx, q.expr, q.at)
 				return v, err
 			})
 		}()
@@ -350,10 +341,9 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	mt.At = now.UTC()
 	mt.SummedOver = slices.Clone(tenantLabels)
 	type group struct {
-		labels map[string]string
-		now    *float64
-		recent float64
-		growth []*float64
+		labels    map[string]string
+		now, last *float64
+		growth    []*float64
 	}
 	groups := map[string]*group{}
 	get := func(m model.Metric) (*group, bool) {
@@ -397,7 +387,8 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	if vec, ok := vals[2].(model.Vector); ok {
 		for _, s := range vec {
 			if g, ok := get(s.Metric); ok {
-				g.recent = float64(s.Value)
+				v := float64(s.Value)
+				g.last = &v
 			}
 		}
 	}
@@ -410,28 +401,43 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 		g := groups[k]
 		s := collectors.Series{Labels: g.labels, Value: g.now}
 		if g.growth != nil {
-			s.History = rebuildHistory(start, steps, g.growth, g.now, g.recent)
+			// the growth since the last step: the sums' difference (a
+			// series that appeared or vanished in it counts, unlike in
+			// the steps; a fall is a reset, as the runbook reads it)
+			recent := 0.0
+			if g.now != nil && g.last != nil {
+				recent = *g.now - *g.last
+			}
+			s.History = rebuildHistory(start, steps, g.growth, g.now, recent)
 		}
 		mt.Series = append(mt.Series, s)
 	}
-	// the tenants it names, by name
-	var named []collectors.Series
+	// the tenants it names, by name (each key made once: 10,000 of them)
+	type namedSeries struct {
+		key string
+		s   collectors.Series
+	}
+	var named []namedSeries
 	if vec, ok := vals[3].(model.Vector); ok {
+		named = make([]namedSeries, 0, len(vec))
 		for _, s := range vec {
 			l := labelsOf(model.LabelSet(s.Metric))
-			if !c.inNamespace(l) || !slices.ContainsFunc(tenantLabels, func(k string) bool { return l[k] != "" }) {
+			if !c.inNamespace(l) || !namesTenant(l) {
 				continue
 			}
 			at := unixFloat(float64(s.Value))
-			named = append(named, collectors.Series{Labels: l, SampledAt: &at})
+			named = append(named, namedSeries{key: seriesKey(l), s: collectors.Series{Labels: l, SampledAt: &at}})
 		}
 	}
-	sort.Slice(named, func(i, j int) bool { return seriesKey(named[i].Labels) < seriesKey(named[j].Labels) })
+	slices.SortFunc(named, func(a, b namedSeries) int { return strings.Compare(a.key, b.key) })
 	if len(named) > collectors.MaxNamedTenants {
 		mt.TenantsOmitted = len(named) - collectors.MaxNamedTenants
 		named = named[:collectors.MaxNamedTenants]
 	}
-	mt.Series = append(mt.Series, named...)
+	mt.Series = slices.Grow(mt.Series, len(named))
+	for _, n := range named {
+		mt.Series = append(mt.Series, n.s)
+	}
 	return nil
 }
 

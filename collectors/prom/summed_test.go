@@ -85,16 +85,13 @@ func TestCollector_querySummed(t *testing.T) {
 	start := now.Add(-historyWindow).Truncate(historyStep)
 	last := start.Add(historyWindow).Unix()
 	sel := `cmek_rotation_total{namespace=~"ns|"}`
-	growth := func(offset string) string {
-		return `sum without (tenant, tenant_id, tenantId) (((` + sel + ` - ` + sel + ` offset ` + offset + `) >= 0)`
-	}
 	api := fakePrometheus(t, map[string]string{
 		`sum without (tenant, tenant_id, tenantId) (` + sel + `)`: `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"107"]}]}}`,
 		`sum without (tenant, tenant_id, tenantId) (increase(` + sel + `[300001ms:300000ms]))`: fmt.Sprintf(`{"status":"success","data":{"resultType":"matrix","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"values":[[%d,"0"],[%d,"5.0000166"]]}]}}`, last-300, last),
-		growth("120000ms"): `{"status":"success","data":{"resultType":"vector","result":[
-			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"2"]}]}}`,
+		fmt.Sprintf("sum without (tenant, tenant_id, tenantId) (%s)@%d", sel, last): `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"105"]}]}}`,
 		`max by (namespace, tenant, tenant_id, tenantId) (timestamp(` + sel + `))`: `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"namespace":"ns","tenant":"t-002"},"value":[1,"1796126500"]},
 			{"metric":{"namespace":"ns","tenant":"t-001"},"value":[1,"1796126501"]},
@@ -115,7 +112,7 @@ func TestCollector_querySummed(t *testing.T) {
 	ts, vals := s.History.Points()
 	// the step before the first growth read is there too
 	if len(vals) != 3 || vals[0] != 100 || vals[1] != 100 || vals[2] != 105 || ts[2].Unix() != last {
-		t.Errorf("history = %v at %v, want 100, 100, 105 (107 less the 2 since the last step)", vals, ts)
+		t.Errorf("history = %v at %v, want 100, 100, 105 (107 less the 2 since the last step: 105 then)", vals, ts)
 	}
 	for i, want := range []string{"t-001", "t-002"} {
 		n := mt.Series[1+i]
