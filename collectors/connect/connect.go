@@ -89,6 +89,14 @@ type Options struct {
 	UserAgent string
 }
 
+// KubeQPS and KubeBurst are the Kubernetes client's rate limit when the
+// configuration sets none: 50 requests a second, as kubectl's discovery,
+// in bursts of 100.
+const (
+	KubeQPS   = 50
+	KubeBurst = 100
+)
+
 // Connect builds the clients. Nothing is contacted yet; an error means a
 // configuration problem (a bad URL, a bad CA file) the user must fix.
 func Connect(o Options) (Clients, error) {
@@ -96,6 +104,12 @@ func Connect(o Options) (Clients, error) {
 	if o.REST != nil {
 		c.KubeCredential = kube.DescribeKubeCredential(o.REST) // kubecreds.go
 		cfg := rest.CopyConfig(o.REST)
+		if cfg.QPS == 0 && cfg.Burst == 0 && cfg.RateLimiter == nil {
+			// client-go's default (5 a second, bursts of 10) spaced the
+			// pages of 5,000 Jobs and their pods out over 4-5 s; the API
+			// server's priority and fairness is the server's protection
+			cfg.QPS, cfg.Burst = KubeQPS, KubeBurst
+		}
 		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &RetryAfterBudget{Base: rt} })
 		if o.UserAgent != "" {
 			cfg.UserAgent = o.UserAgent
