@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# bench-scale.sh measures the tool at a fleet's size against the limits, on
+# the same servers in one run, for each size in SIZES (tenants:jobs:audit
+# lines, default "1000:500:100000 10000:5000:1000000"; add 100000:5000:1000000
+# for 100,000 tenants):
+#
+#   1. starts the lab (internal/lab/cmd/rotation-lab, all six scenarios)
+#      with that many tenants, older Jobs and audit lines, and waits for it
+#      to settle (IDLE_WAIT seconds, default 60);
+#   2. the lab at idle: each of its processes' resident memory and CPU over
+#      IDLE_SPAN seconds (default 30), from /proc;
+#   3. the tool: `kubectl-rotation report -o json` (the built binary) under
+#      /usr/bin/time -v: wall time, max RSS, exit code, each source's state
+#      and latency, the scenarios' statuses;
+#   4. the limits (internal/bench/scalebench): raw concurrent metadata GETs
+#      for Vault, a bare paginated list of the Jobs, a bare range query for
+#      Prometheus (and the per-tenant one the tool used to make), the
+#      security pods' logs streamed to nowhere;
+#   5. stops the lab.
+#
+# Targets (issue 14): report under 3 s and at most 1.3x the slowest limit,
+# max RSS under 150 MB, no source timing out.
+#
+# Usage: scripts/bench-scale.sh   (SIZES="10000:5000:1000000" for one size)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-rotation/bench-scale"
+SIZES="${SIZES:-1000:500:100000 10000:5000:1000000}"
+IDLE_WAIT="${IDLE_WAIT:-60}"
+IDLE_SPAN="${IDLE_SPAN:-30}"
+NS=rotation-lab
+cd "$ROOT"
+mkdir -p "$BENCH"
+
+log() { echo "bench-scale: $*" >&2; }
+for tool in /usr/bin/time jq awk; do
+	command -v "$tool" >/dev/null || { log "$tool is missing"; exit 1; }
+done
+
+scripts/testbins.sh >/dev/null
+set -a
+eval "$(scripts/testbins.sh --env)"
+set +a
+log "building rotation-lab, kubectl-rotation and scalebench"
+go build -o "$BENCH/rotation-lab" ./internal/lab/cmd/rotation-lab
+go build -o "$BENCH/kubectl-rotation" ./cmd/kubectl-rotation
+go build -o "$BENCH/scalebench" ./internal/bench/scalebench
+
+LAB_PID=
+stop_lab() {
+	if [[ -n "$LAB_PID" ]] && kill -0 "$LAB_PID" 2>/dev/null; then
+		kill -INT "$LAB_PID"
+		wait "$LAB_PID" 2>/dev/null || true
+	fi
+	LAB_PID=
+}
+trap stop_lab EXIT
+
+# descendants PID: the PIDs below PID, recursively
+descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# idle PID...: name, RSS and CPU (% of one core) over IDLE_SPAN seconds
+idle() {
+	local hz pid
+	hz="$(getconf CLK_TCK)"
+	declare -A t0
+	for pid in "$@"; do
+		t0[$pid]="$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+	done
+	sleep "$IDLE_SPAN"
+	for pid in "$@"; do
+		[[ -r /proc/$pid/stat ]] || continue
+		awk -v hz="$hz" -v span="$IDLE_SPAN" -v t0="${t0[$pid]}" -v rss="$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")" \
+			'{gsub(/[()]/, "", $2); printf "  %-26s %8.0f MB RSS %6.1f %% CPU\n", $2, rss / 1024, ($14 + $15 - t0) / hz / span * 100}' "/proc/$pid/stat"
+	done
+}
+
+for size in $SIZES; do
+	IFS=: read -r tenants jobs lines <<<"$size"
+	dir="$BENCH/lab-$tenants"
+	out="$BENCH/out-$tenants"
+	mkdir -p "$out"
+	rm -f "$out/env"
+	log "starting the lab: $tenants tenants, $jobs more Jobs, $lines more audit lines (seeding takes a while)"
+	t0=$(date +%s)
+	"$BENCH/rotation-lab" --tenants "$tenants" --jobs "$jobs" --audit-lines "$lines" --dir "$dir" \
+		--env-file "$out/env" >"$out/lab.out" 2>"$out/lab.err" &
+	LAB_PID=$!
+	until [[ -s "$out/env" ]]; do
+		kill -0 "$LAB_PID" 2>/dev/null || { log "the lab stopped:"; cat "$out/lab.err" >&2; exit 1; }
+		sleep 2
+	done
+	seeded=$(($(date +%s) - t0))
+	log "seeded in ${seeded}s; settling ${IDLE_WAIT}s"
+	sleep "$IDLE_WAIT"
+	set -a
+	# shellcheck disable=SC1090,SC1091
+	source "$out/env"
+	set +a
+
+	echo "== $tenants tenants, $((jobs + 8)) Jobs, $lines audit lines more than the seeded log (lab seeded in ${seeded}s)"
+	echo "lab at idle (over ${IDLE_SPAN}s):"
+	# shellcheck disable=SC2046
+	idle "$LAB_PID" $(descendants "$LAB_PID")
+
+	code=0
+	/usr/bin/time -v -o "$out/time" "$BENCH/kubectl-rotation" report -o json >"$out/report.json" 2>"$out/report.err" || code=$?
+	wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$out/time")"
+	rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$out/time")"
+	echo "report -o json: ${wall}s wall, ${rss} MB max RSS, exit code $code"
+	jq -r '.sources[] | "  source \(.source): \(.state), \(.latency)\(if .error then " — " + .error else "" end)"' "$out/report.json"
+	jq -r '"  scenarios: " + ([.findings[] | "\(.number) \(.status)"] | join(", "))' "$out/report.json"
+	jq -r '"  audit log: " + ([.auditLog.pods[]? | "\(.pod) \(.bytes) bytes\(if .cut then " (window cut)" else "" end)\(if .truncated then " (truncated)" else "" end)"] | join(", "))' "$out/report.json"
+
+	"$BENCH/scalebench" -namespace "$NS" >"$out/limits"
+	awk '{printf "  %-24s %7.3fs  %s\n", $2, $3, substr($0, index($0, $4))}' "$out/limits"
+	slowest="$(awk '$2 != "prometheus-per-tenant" && $3 > m {m = $3} END {print m}' "$out/limits")"
+	awk -v w="$wall" -v s="$slowest" -v r="$rss" 'BEGIN {
+		printf "report / slowest limit: %.2fx (target <= 1.3x); report %.2fs (target < 3s); RSS %d MB (target < 150 MB)\n", w / s, w, r
+	}'
+	if jq -r '.sources[] | (.error // ""), (.problems[]?.error // "")' "$out/report.json" | grep -qiE 'timed out|deadline exceeded|did not answer in time|timeout'; then
+		echo "  a source timed out (see $out/report.json)"
+	else
+		echo "  no source timed out"
+	fi
+	echo
+	stop_lab
+done
