@@ -5,6 +5,8 @@
 #      loop, default all: about 19 minutes for 10,000 on 2 cores)
 #   2. the audit-log filter against jq and grep on 1,000,000 generated lines
 #   3. the Go benchmarks: Vault source, audit parser, dashboard frames
+#   4. with BENCH_SCALE=1, the whole tool at a fleet's size beside the limits
+#      (scripts/bench-scale.sh: about 5 minutes a size)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TENANTS="${TENANTS:-10000}"
@@ -20,3 +22,8 @@ echo "== 3. go test -bench"
 KR_BENCH_TENANTS="${KR_BENCH_TENANTS:-10000}" go test -run '^$' -bench 'BenchmarkCollector_VaultSource' -benchtime 3x ./collectors/
 go test -run '^$' -bench . -benchmem ./collectors/auditlog/
 go test -run '^$' -bench . -benchtime 200x ./ui/
+if [[ "${BENCH_SCALE:-}" == 1 ]]; then
+	echo
+	echo "== 4. the tool at scale: report beside the limits"
+	scripts/bench-scale.sh
+fi
