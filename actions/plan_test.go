@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -147,56 +145,55 @@ func TestPlans_SetEnv(t *testing.T) {
 // needed when every target already has the value.
 func TestEditEnv(t *testing.T) {
 	const base = "/spec/template/spec/containers"
-	env := func(kv ...string) []corev1.EnvVar {
-		var out []corev1.EnvVar
+	env := func(kv ...string) []ContainerEnv {
+		var out []ContainerEnv
 		for i := 0; i < len(kv); i += 2 {
-			out = append(out, corev1.EnvVar{Name: kv[i], Value: kv[i+1]})
+			out = append(out, ContainerEnv{Name: kv[i], Value: kv[i+1]})
 		}
 		return out
 	}
-	fromCM := corev1.EnvVar{Name: "AUDIT_ENABLED", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
-		LocalObjectReference: corev1.LocalObjectReference{Name: "orch-config"}, Key: "audit"}}}
+	fromCM := ContainerEnv{Name: "AUDIT_ENABLED", From: "from configmap orch-config key audit"}
 	set := `{"name":"AUDIT_ENABLED","value":"true"}`
 	test := `{"op":"test","path":"/metadata/resourceVersion","value":"41"}`
 	tests := map[string]struct {
-		cs      []corev1.Container
+		cs      []Container
 		patch   string
 		targets []string
 		before  string
 		needed  bool
 	}{
 		"false in the only container": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x", "AUDIT_ENABLED", "false")}},
+			cs:      []Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x", "AUDIT_ENABLED", "false")}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/1","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "false", needed: true,
 		},
 		"the container that has it, not the first": {
-			cs:      []corev1.Container{{Name: "proxy", Env: env("PORT", "8080")}, {Name: "orchestrator", Env: env("AUDIT_ENABLED", "false")}},
+			cs:      []Container{{Name: "proxy", Env: env("PORT", "8080")}, {Name: "orchestrator", Env: env("AUDIT_ENABLED", "false")}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/1/env/0","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "false", needed: true,
 		},
 		"unset: appended to the first container": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x")}, {Name: "proxy"}},
+			cs:      []Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x")}, {Name: "proxy"}},
 			patch:   `[` + test + `,{"op":"add","path":"` + base + `/0/env/-","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "unset", needed: true,
 		},
 		"no env at all": {
-			cs:      []corev1.Container{{Name: "orchestrator"}},
+			cs:      []Container{{Name: "orchestrator"}},
 			patch:   `[` + test + `,{"op":"add","path":"` + base + `/0/env","value":[` + set + `]}]`,
 			targets: []string{"orchestrator"}, before: "unset", needed: true,
 		},
 		"from a ConfigMap: replaced by the literal": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: []corev1.EnvVar{fromCM}}},
+			cs:      []Container{{Name: "orchestrator", Env: []ContainerEnv{fromCM}}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/0","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "from configmap orch-config key audit", needed: true,
 		},
 		"two containers, one already true": {
-			cs:      []corev1.Container{{Name: "a", Env: env("AUDIT_ENABLED", "true")}, {Name: "b", Env: env("AUDIT_ENABLED", "")}},
+			cs:      []Container{{Name: "a", Env: env("AUDIT_ENABLED", "true")}, {Name: "b", Env: env("AUDIT_ENABLED", "")}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/0","value":` + set + `},{"op":"replace","path":"` + base + `/1/env/0","value":` + set + `}]`,
 			targets: []string{"a", "b"}, before: `a: true, b: ""`, needed: true,
 		},
 		"already true (any case): nothing needed": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: env("AUDIT_ENABLED", "True")}},
+			cs:      []Container{{Name: "orchestrator", Env: env("AUDIT_ENABLED", "True")}},
 			targets: []string{"orchestrator"}, before: "True", needed: false,
 		},
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -17,71 +15,11 @@ import (
 // errNoVault is returned when a Vault change has no client.
 var errNoVault = fmt.Errorf("%w: no Vault client", errNoTarget)
 
-// vaultClient applies Vault changes through the API client: PolicyWriter,
-// RoleWriter, VersionTrimmer and TokenRenewer.
-type vaultClient struct{ v *vault.Client }
-
-var (
-	_ PolicyWriter   = vaultClient{}
-	_ RoleWriter     = vaultClient{}
-	_ VersionTrimmer = vaultClient{}
-	_ TokenRenewer   = vaultClient{}
-)
-
-func (c vaultClient) Policy(ctx context.Context, name string) (string, error) {
-	return c.v.Sys().GetPolicyWithContext(ctx, name)
-}
-
-func (c vaultClient) PutPolicy(ctx context.Context, name, text string) error {
-	return c.v.Sys().PutPolicyWithContext(ctx, name, text)
-}
-
-func (c vaultClient) Read(ctx context.Context, path string) (*vault.Secret, error) {
-	return c.v.Logical().ReadWithContext(ctx, path)
-}
-
-func (c vaultClient) Write(ctx context.Context, path string, data map[string]any) error {
-	_, err := c.v.Logical().WriteWithContext(ctx, path, data)
-	return err
-}
-
-func (c vaultClient) Metadata(ctx context.Context, mount, path string) (*vault.KVMetadata, error) {
-	return c.v.KVv2(mount).GetMetadata(ctx, path)
-}
-
-func (c vaultClient) SetMaxVersions(ctx context.Context, mount, path string, n int) error {
-	return c.v.KVv2(mount).PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &n})
-}
-
-func (c vaultClient) Destroy(ctx context.Context, mount, path string, versions []int) error {
-	return c.v.KVv2(mount).Destroy(ctx, path, versions)
-}
-
-func (c vaultClient) Lookup(ctx context.Context, accessor string) (*vault.Secret, error) {
-	if accessor != "" {
-		return c.v.Auth().Token().LookupAccessorWithContext(ctx, accessor)
-	}
-	return c.v.Auth().Token().LookupSelfWithContext(ctx)
-}
-
-func (c vaultClient) Renew(ctx context.Context, accessor string) error {
-	var err error
-	if accessor != "" {
-		_, err = c.v.Logical().WriteWithContext(ctx, "auth/token/renew-accessor", map[string]any{"accessor": accessor})
-	} else {
-		_, err = c.v.Auth().Token().RenewSelfWithContext(ctx, 0)
-	}
-	return err
-}
-
-func ttlOf(s *vault.Secret) string {
-	if s == nil {
+func ttlOf(d time.Duration) string {
+	if d < 0 {
 		return "unknown"
 	}
-	if d, err := s.TokenTTL(); err == nil {
-		return d.String()
-	}
-	return "unknown"
+	return d.String()
 }
 
 // RenewToken renews the orchestrator's token by accessor when accessor is
@@ -200,12 +138,12 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 
 // roleText is the role's fields the runbook sets, one per line, in the
 // form roleLines writes, so the two can be diffed.
-func roleText(s *vault.Secret) string {
-	if s == nil || s.Data == nil {
+func roleText(data map[string]any) string {
+	if data == nil {
 		return "(absent)"
 	}
 	list := func(k string) string {
-		switch v := s.Data[k].(type) {
+		switch v := data[k].(type) {
 		case []any:
 			parts := make([]string, len(v))
 			for i, x := range v {
@@ -219,7 +157,7 @@ func roleText(s *vault.Secret) string {
 		}
 	}
 	ttl := time.Duration(0)
-	if n, err := strconv.ParseInt(fmt.Sprint(s.Data["token_ttl"]), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(fmt.Sprint(data["token_ttl"]), 10, 64); err == nil {
 		ttl = time.Duration(n) * time.Second
 	}
 	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl)
@@ -264,8 +202,8 @@ func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (appli
 	var destroy []int
 	live := 0
 	for v := md.CurrentVersion; v >= 1; v-- {
-		meta, ok := md.Versions[fmt.Sprint(v)]
-		if !ok || meta.Destroyed || !meta.DeletionTime.IsZero() {
+		meta, ok := md.Versions[v]
+		if !ok || meta.Destroyed || meta.Deleted {
 			continue
 		}
 		live++
