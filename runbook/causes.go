@@ -516,7 +516,7 @@ func timedOut(j *collectors.Job, now time.Time) bool {
 
 // stuckJob marks the symptom present when a Job newer than the newest
 // finished one is stuck (see stuck).
-func (t *triage) stuckJob(ss symptoms, jobs []collectors.Job, id string) {
+func (t *triage) stuckJob(ss symptoms, jobs []collectors.Job, id SymptomID) {
 	for _, j := range jobs { // newest first
 		if j.Outcome == collectors.OutcomeSucceeded || j.Outcome == collectors.OutcomeFailed {
 			return

@@ -353,7 +353,11 @@ func TestTriage_Causes(t *testing.T) {
 				}
 			}
 			for _, pair := range tc.notPresent {
-				sc, sy, _ := strings.Cut(pair, "/")
+				sc, name, _ := strings.Cut(pair, "/")
+				sy, err := ParseSymptomID(name)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if r := symptom(t, finding(t, a, sc), sy); r.State == SymptomPresent {
 					t.Errorf("%s present: %+v", pair, r.Evidence)
 				}
@@ -370,7 +374,7 @@ func TestTriage_Causes(t *testing.T) {
 		j := failedJob("BackoffLimitExceeded", pod("p", waitingFor("CreateContainerConfigError", `secret "x" not found`), pending))
 		j.Log = &collectors.LogTail{Pod: "p", Container: "rotate", NotStarted: true, Error: `container rotate is waiting: CreateContainerConfigError: secret "x" not found (no log: it never started)`}
 		a := b.Triage(healthySnapshot(t, rotationFails(j)), testNow)
-		if r := symptom(t, finding(t, a, ScenarioRotationJobFailing), "failed-to-rotate-logged"); r.State != SymptomAbsent {
+		if r := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymFailedToRotateLogged); r.State != SymptomAbsent {
 			t.Errorf("failed-to-rotate-logged = %s (%s), want absent: a container that never ran logged nothing", r.State, r.Reason)
 		}
 	})

@@ -57,8 +57,8 @@ type Scenario struct {
 
 // Symptom is a symptom the runbook lists; triage evaluates it by ID.
 type Symptom struct {
-	ID   string `yaml:"id" json:"id"`
-	Text string `yaml:"text" json:"text"`
+	ID   SymptomID `yaml:"id" json:"id"`
+	Text string    `yaml:"text" json:"text"`
 }
 
 // Step is one step: what to do, the equivalent shell command (a template

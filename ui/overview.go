@@ -75,7 +75,7 @@ func firstStep(a runbook.Assessment, f runbook.Finding) string {
 	}
 	if f.ID == runbook.ScenarioVaultTokenExpired && f.Status != runbook.StatusClear {
 		for _, sy := range f.Symptoms {
-			if sy.ID == "role-misconfigured" && sy.State == runbook.SymptomPresent {
+			if sy.ID == runbook.SymRoleMisconfigured && sy.State == runbook.SymptomPresent {
 				return "role first, then restart"
 			}
 		}
