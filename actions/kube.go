@@ -70,6 +70,52 @@ func (c *RestartDeployment) apply(ctx context.Context, t Targets, dry bool) (app
 	return applied{res: Result{Summary: "deployment " + c.Name + " restarted at " + at, Object: c.Name, ObjectKind: "Deployment"}}, nil
 }
 
+// kubePlanners build the Kubernetes actions' plans, by action id.
+func kubePlanners() map[string]planner {
+	return map[string]planner{
+		runbook.ActionTriggerRotation: func(in Input) (Plan, error) {
+			return TriggerRotation(in.Snapshot.Config, in.Snapshot.Namespace, in.At), nil
+		},
+		runbook.ActionCleanupDryRun: func(in Input) (Plan, error) {
+			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, true, in.At), nil
+		},
+		runbook.ActionCleanupRun: func(in Input) (Plan, error) {
+			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), nil
+		},
+		runbook.ActionRaiseDeadline: func(in Input) (Plan, error) {
+			d := in.Value
+			if d == 0 {
+				d = DeadlineDefault
+			}
+			p := RaiseDeadline(in.Snapshot.Config, in.Snapshot.Namespace, d)
+			if err := p.Ask.Check(d); err != nil {
+				return Plan{}, err
+			}
+			return p, nil
+		},
+		runbook.ActionEnableAudit: func(in Input) (Plan, error) {
+			return EnableAudit(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionCleanupDryRunOff: func(in Input) (Plan, error) {
+			return CleanupDryRunOff(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionRestartOrchestrator: func(in Input) (Plan, error) {
+			return RestartOrchestrator(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionEmergencyRotate: func(in Input) (Plan, error) {
+			c := in.Snapshot.Config
+			if in.tenant() == "" {
+				return Plan{}, fmt.Errorf("no tenant is named by the evidence: use the command with %s=<tenant-id>", c.Kubernetes.TenantEnv)
+			}
+			initiator := in.Initiator
+			if initiator == "" {
+				initiator = "manual-emergency"
+			}
+			return EmergencyRotate(c, in.Snapshot.Namespace, in.tenant(), initiator, in.Reason, in.Subject, in.At), nil
+		},
+	}
+}
+
 // createJobPlan is the plan of every action that creates a Job from a CronJob.
 func createJobPlan(action, title string, job CreateJob, effects []string) Plan {
 	return Plan{

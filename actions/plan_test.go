@@ -251,3 +251,27 @@ func TestPlans_JobNamesMatchTheSteps(t *testing.T) {
 		t.Errorf("only %d Job-creating steps checked", checked)
 	}
 }
+
+// TestPlanFor_EveryActionOnce: every action the runbook names has exactly
+// one planner, and no planner is for an action the runbook does not know.
+func TestPlanFor_EveryActionOnce(t *testing.T) {
+	kube, vault := kubePlanners(), vaultPlanners()
+	known := runbook.Actions()
+	for _, id := range known {
+		_, k := kube[id]
+		_, v := vault[id]
+		if k == v {
+			t.Errorf("action %s: planner in kube.go %v, in vault.go %v; want exactly one", id, k, v)
+		}
+	}
+	for _, m := range []map[string]planner{kube, vault} {
+		for id := range m {
+			if !slices.Contains(known, id) {
+				t.Errorf("planner for %q, which runbook.Actions() does not list", id)
+			}
+		}
+	}
+	if _, err := PlanFor("reboot-cluster", Input{Snapshot: &collectors.Snapshot{}}); err == nil {
+		t.Error("PlanFor of an unknown action: no error")
+	}
+}

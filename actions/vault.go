@@ -22,6 +22,36 @@ func ttlOf(d time.Duration) string {
 	return d.String()
 }
 
+// vaultPlanners build the Vault actions' plans, by action id.
+func vaultPlanners() map[string]planner {
+	return map[string]planner{
+		runbook.ActionRenewToken: func(in Input) (Plan, error) {
+			acc := ""
+			if v := in.Snapshot.Vault; v != nil && v.OrchestratorToken != nil {
+				acc = v.OrchestratorToken.Accessor
+			}
+			return RenewToken(acc), nil
+		},
+		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
+		runbook.ActionFixRole: func(in Input) (Plan, error) {
+			return FixRole(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionTrimVersions: func(in Input) (Plan, error) {
+			c := in.Snapshot.Config
+			if in.tenant() == "" {
+				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence: trim one by hand (vault kv metadata put -max-versions=%d ...)", c.Vault.RetentionVersions)
+			}
+			return TrimVersions(c, in.tenant()), nil
+		},
+		runbook.ActionTrimVersionsAll: func(in Input) (Plan, error) {
+			if len(in.Tenants) == 0 {
+				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence")
+			}
+			return TrimVersionsAll(in.Snapshot.Config, in.Tenants), nil
+		},
+	}
+}
+
 // RenewToken renews the orchestrator's token by accessor when accessor is
 // set (auth/token/renew-accessor), else the operator's own token
 // (renew-self); the TTL before and after is the result (runbook Scenario 2,
