@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 const testImage = "registry.example/orchestrator:1.2"
@@ -368,6 +369,16 @@ func TestTriage_Causes(t *testing.T) {
 		a := b.Triage(healthySnapshot(t, running(2*time.Minute, stuckPod)), testNow)
 		if f := finding(t, a, ScenarioRotationJobFailing); f.Status != StatusClear || f.Cause != nil {
 			t.Errorf("Scenario 1 = %s %q, want clear without a cause", f.Status, f.Summary)
+		}
+	})
+	t.Run("thresholds.jobStuckAfter decides when it is stuck", func(t *testing.T) {
+		s := healthySnapshot(t, running(2*time.Minute, stuckPod))
+		s.Config.Thresholds.JobStuckAfter = config.Duration(time.Minute)
+		a := b.Triage(s, testNow)
+		f := finding(t, a, ScenarioRotationJobFailing)
+		r := symptom(t, f, SymRotationJobFailed)
+		if r.State != SymptomPresent || len(r.Evidence) == 0 || r.Evidence[0].Threshold != "stuck after 1m" {
+			t.Errorf("with jobStuckAfter 1m: rotation-job-failed %s %+v, want present, stuck after 1m", r.State, r.Evidence)
 		}
 	})
 	t.Run("a log of a container that never started is no unknown", func(t *testing.T) {
