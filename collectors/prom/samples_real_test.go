@@ -35,7 +35,7 @@ func TestRawSamples_RebuildAudit(t *testing.T) {
 	// the truth: rotation times, off the scrape grid
 	truth := map[string][]time.Time{
 		"t-001": {start.Add(10*time.Minute + 7*time.Second), start.Add(40*time.Minute + 3*time.Second), start.Add(95*time.Minute + 14*time.Second)},
-		"t-002": {start.Add(20*time.Minute + 9*time.Second), start.Add(70*time.Minute + 1*time.Second)}, // the counter resets at 60m
+		"t-002": {start.Add(20*time.Minute + 9*time.Second), start.Add(70*time.Minute + 1*time.Second)},   // the counter resets at 60m
 		"t-003": {start.Add(50*time.Minute + 2*time.Second), start.Add(100*time.Minute + 11*time.Second)}, // no samples from 45m to 55m
 	}
 	failures := map[string][]time.Time{"t-004": {start.Add(30*time.Minute + 5*time.Second)}}
