@@ -29,6 +29,8 @@ type Report struct {
 	// NextSteps are, per scenario that is active, suspected or unknown, its
 	// resolution steps with the commands filled in.
 	NextSteps map[string][]RenderedStep `json:"nextSteps"`
+	// Forecast is the next failure expected (forecast.go).
+	Forecast Forecast `json:"forecast"`
 }
 
 // RenderedStep is a step with its command filled in.
@@ -47,6 +49,7 @@ func (b *Book) NewReport(s *collectors.Snapshot, now time.Time, tool string) Rep
 		SchemaVersion: ReportSchemaVersion, Tool: tool, ExitCode: a.ExitCode(),
 		VaultAddr: s.VaultAddr, PrometheusTarget: s.PrometheusTarget,
 		Assessment: a, NextSteps: map[string][]RenderedStep{},
+		Forecast: b.Forecast(s, now),
 	}
 	for _, f := range a.Findings {
 		if f.Status == StatusClear {
@@ -217,6 +220,7 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	r.writeStale(&b, false) // freshness.go
 	r.writeCompliance(&b, false)
+	r.writeForecast(&b, false) // forecast.go
 	b.WriteString("\nKEY FACTS\n")
 	r.writeFacts(&b, "  %-30s %s\n")
 	r.writeAuditLog(&b, false)
@@ -432,6 +436,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 	r.writeStale(&b, true) // freshness.go
 	r.writeCompliance(&b, true)
+	r.writeForecast(&b, true) // forecast.go
 	b.WriteString("\n## Key facts\n\n| fact | value |\n|---|---|\n")
 	r.writeFacts(&b, "| %s | %s |\n")
 	r.writeAuditLog(&b, true)

@@ -106,7 +106,8 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	g.addFlags(cmd.PersistentFlags())
 	o.source.addFlags(cmd.Flags())
 	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g), newJournalCommand(g))
-	g.setupCompletion(cmd) // completion.go
+	cmd.AddCommand(newTimelineCommand(g), newBackfillCommand(g), newPostmortemCommand(g)) // timeline.go, backfill.go, postmortem.go
+	g.setupCompletion(cmd)                                                                // completion.go
 	renameInHelp(cmd, display)
 	return cmd
 }
