@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -91,11 +88,8 @@ func (o *postmortemOptions) Validate() error {
 // other errors (exit code 3) when the journal cannot be read or the output
 // cannot be written.
 func (o *postmortemOptions) Run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	_, snap, at, stop, err := o.Settings.readSnapshot(o.progress, o.ErrOut)
 	defer stop()
-	progress, endProgress := o.progress.start(o.ErrOut)
-	snap, at, err := o.Settings.loadSnapshot(ctx, progress)
-	endProgress()
 	if err != nil {
 		return err
 	}
