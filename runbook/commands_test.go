@@ -254,3 +254,22 @@ func markdownCodeBlocks(md []byte) []string {
 	})
 	return out
 }
+
+// TestReport_TextHeredoc: the text report prints a heredoc's body and its
+// EOF at the start of the line, as the shell needs them when the command
+// is pasted from the terminal (an indented EOF never ends the heredoc).
+func TestReport_TextHeredoc(t *testing.T) {
+	b := mustDefault(t)
+	s, err := demo.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := b.NewReport(s, s.CollectedAt, "test").WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	policy := "$ vault policy write cmek-rotation - <<EOF\n" + PolicyText(s.Config) + "EOF\n"
+	if !strings.Contains(out.String(), policy) {
+		t.Errorf("the text report does not hold the policy command as the shell reads it:\n%s", policy)
+	}
+}

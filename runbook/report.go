@@ -197,11 +197,13 @@ func (r Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "   %d. %s\n", i+1, s.Title)
 			if s.Command != "" {
 				for i, l := range strings.Split(s.Command, "\n") {
-					prompt := "$ "
-					if i > 0 {
-						prompt = "  " // a continuation (a heredoc body): pasteable as is
+					if i > 0 && strings.Contains(s.Command, "<<") {
+						// a heredoc's body and its EOF at the start of the
+						// line, as the shell reads them: pasteable as is
+						fmt.Fprintf(&b, "%s\n", l)
+						continue
 					}
-					fmt.Fprintf(&b, "        %s%s\n", prompt, l)
+					fmt.Fprintf(&b, "        $ %s\n", l)
 				}
 			}
 		}
