@@ -287,7 +287,7 @@ func TestVars_Render(t *testing.T) {
 		got := Vars{FailedJob: v.FailedJob, FailedRotationJob: v.FailedRotationJob, FailedCleanupJob: v.FailedCleanupJob,
 			OrchestratorAccessor: v.OrchestratorAccessor, TenantExample: v.TenantExample, TenantPathExample: v.TenantPathExample, Namespace: v.Namespace,
 			Image: v.Image, VaultAddr: v.VaultAddr, Stamp: v.Stamp, VaultSA: v.VaultSA}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("vars\n  %+v\nwant\n  %+v", got, want)
 		}
 		// an affected tenant comes from the evidence only, never a tenant picked
