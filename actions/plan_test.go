@@ -44,7 +44,7 @@ func TestPlans(t *testing.T) {
 			[]string{"vault write auth/kubernetes/role/oss-ai-orchestrator bound_service_account_names=oss-ai-orchestrator bound_service_account_namespaces=ns policies=cmek-rotation,secret-read ttl=24h"},
 			"vault update on auth/kubernetes/role/oss-ai-orchestrator", false},
 		"trim versions of every tenant named": {TrimVersionsAll(c, []string{"t-003", "t-011"}), runbook.ActionTrimVersionsAll,
-			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-003/cmek && vault kv destroy -versions=<older versions> secret/tenants/t-003/cmek\nvault kv metadata put -max-versions=5 secret/tenants/t-011/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
+			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-003/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/t-003/cmek\nvault kv metadata put -max-versions=5 secret/tenants/t-011/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
 		"trim versions": {TrimVersions(c, "t-042"), runbook.ActionTrimVersions,
 			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-042/cmek"}, "vault update on secret/destroy/tenants/t-042/cmek", true},
 		"emergency rotate": {EmergencyRotate(c, "ns", "t-042", "manual-emergency", "automated rotation failed", "ops-team", at), runbook.ActionEmergencyRotate,
@@ -273,5 +273,51 @@ func TestPlanFor_EveryActionOnce(t *testing.T) {
 	}
 	if _, err := PlanFor("reboot-cluster", Input{Snapshot: &collectors.Snapshot{}}); err == nil {
 		t.Error("PlanFor of an unknown action: no error")
+	}
+}
+
+// TestPlans_CommandIsTheStepsCommand: the command a step shows (and the
+// report prints, and c copies) is the command of the plan its key runs,
+// for every step with an action: pasting it does what the key does
+// (cmd/kubectl-rotation's equivalence test runs both on the real servers).
+func TestPlans_CommandIsTheStepsCommand(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	c := config.Default()
+	snap := &collectors.Snapshot{Namespace: "prod", Config: c, Vault: &collectors.VaultData{
+		OrchestratorToken: &collectors.TokenInfo{Accessor: "acc-orch"},
+		Tenants: []collectors.Tenant{
+			{ID: "t-042", CurrentVersion: 9, OldestVersion: 1, Deleted: []int{2}},
+			{ID: "t-043", CurrentVersion: 7, OldestVersion: 3},
+		},
+	}}
+	book := runbook.MustDefault()
+	steps := append([]runbook.Step(nil), book.Mitigation.Steps...)
+	for _, sc := range book.Scenarios {
+		steps = append(steps, sc.Steps...)
+	}
+	tenants := []string{"t-042", "t-043"}
+	vars := runbook.NewVars(snap, at).ForTenants(tenants)
+	seen := map[string]bool{}
+	for _, st := range steps {
+		if st.Action == "" {
+			continue
+		}
+		p, err := PlanFor(st.Action, Input{Snapshot: snap, Tenants: tenants, At: at, Initiator: vars.Initiator, Reason: vars.Reason, Subject: vars.Subject})
+		if err != nil {
+			t.Fatalf("%s: %v", st.Action, err)
+		}
+		seen[st.Action] = true
+		if got, want := vars.Render(st.Command), p.Command(); got != want {
+			t.Errorf("step %q (%s):\nshows  %s\nthe key %s", st.Title, st.Action, got, want)
+		}
+	}
+	for _, id := range runbook.Actions() {
+		if !seen[id] {
+			t.Errorf("no step runs %s", id)
+		}
+	}
+	trim, _ := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: tenants, At: at})
+	if tv := trim.Changes[0].TrimVersions; !tv.VersionsKnown || !slices.Equal(tv.Versions, []int{1, 3, 4}) {
+		t.Errorf("trim of t-042 plans %v (known %v), want [1 3 4]: 9..5 kept, 4, 3 and 1 beyond, 2 deleted", tv.Versions, tv.VersionsKnown)
 	}
 }

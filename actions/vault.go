@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -41,13 +42,13 @@ func vaultPlanners() map[string]planner {
 			if in.tenant() == "" {
 				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence: trim one by hand (vault kv metadata put -max-versions=%d ...)", c.Vault.RetentionVersions)
 			}
-			return TrimVersions(c, in.tenant()), nil
+			return withPlannedVersions(TrimVersions(c, in.tenant()), in.Snapshot), nil
 		},
 		runbook.ActionTrimVersionsAll: func(in Input) (Plan, error) {
 			if len(in.Tenants) == 0 {
 				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence")
 			}
-			return TrimVersionsAll(in.Snapshot.Config, in.Tenants), nil
+			return withPlannedVersions(TrimVersionsAll(in.Snapshot.Config, in.Tenants), in.Snapshot), nil
 		},
 	}
 }
@@ -219,8 +220,60 @@ func TrimVersions(c config.Config, tenant string) Plan {
 	}
 }
 
+// withPlannedVersions names, in each trim of the plan, the versions the
+// snapshot shows beyond retention (runbook.BeyondRetention, as the step's
+// command does), so that what the person confirms is what is destroyed.
+// A tenant the snapshot cannot tell about keeps its trim unplanned.
+func withPlannedVersions(p Plan, s *collectors.Snapshot) Plan {
+	if s == nil || s.Vault == nil {
+		return p
+	}
+	byID := map[string]collectors.Tenant{}
+	for _, tn := range s.Vault.Tenants {
+		byID[tn.ID] = tn
+	}
+	changes := slices.Clone(p.Changes)
+	for i, c := range changes {
+		if c.TrimVersions == nil {
+			continue
+		}
+		tn, ok := byID[c.TrimVersions.Tenant]
+		if !ok {
+			continue
+		}
+		vs, ok := runbook.BeyondRetention(tn, c.TrimVersions.Keep)
+		if !ok {
+			continue
+		}
+		t := *c.TrimVersions
+		t.Versions, t.VersionsKnown = vs, true
+		changes[i] = Change{TrimVersions: &t}
+	}
+	p.Changes = changes
+	if len(changes) == 1 && changes[0].TrimVersions != nil && changes[0].TrimVersions.VersionsKnown {
+		t := changes[0].TrimVersions
+		p.Effects = []string{fmt.Sprintf("max_versions=%d", t.Keep), "destroys " + versionsText(t.Versions) + " (permanently)"}
+	}
+	return p
+}
+
+func versionsText(vs []int) string {
+	switch len(vs) {
+	case 0:
+		return "no version (none is beyond the retention)"
+	case 1:
+		return fmt.Sprintf("version %d", vs[0])
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = strconv.Itoa(v)
+	}
+	return "versions " + strings.Join(parts, ", ")
+}
+
 // apply sets max_versions=Keep on the key and destroys its live versions
-// beyond the newest Keep (only reads when dry).
+// beyond the newest Keep (only reads when dry). A trim that names its
+// versions refuses, writing nothing, when those beyond Keep are others now.
 func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
 	if t.Versions == nil {
 		return applied{}, errNoVault
@@ -239,6 +292,13 @@ func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (appli
 		live++
 		if live > c.Keep {
 			destroy = append(destroy, v)
+		}
+	}
+	if c.VersionsKnown {
+		now := slices.Sorted(slices.Values(destroy))
+		if !slices.Equal(now, c.Versions) {
+			return applied{}, fmt.Errorf("the key %s/%s changed since the plan was made: the versions beyond the newest %d are now %v, the plan named %v; nothing was changed: refresh and look again",
+				c.Mount, c.Path, c.Keep, now, c.Versions)
 		}
 	}
 	before := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)

@@ -97,7 +97,10 @@ func (c *Client) Metadata(ctx context.Context, mount, path string) (actions.KeyM
 		if err != nil {
 			continue
 		}
-		out.Versions[n] = actions.VersionState{Deleted: !v.DeletionTime.IsZero(), Destroyed: v.Destroyed}
+		// a deletion_time still to come (delete_version_after) is a live
+		// version until then
+		deleted := !v.DeletionTime.IsZero() && !v.DeletionTime.After(time.Now())
+		out.Versions[n] = actions.VersionState{Deleted: deleted, Destroyed: v.Destroyed}
 	}
 	return out, nil
 }

@@ -429,6 +429,15 @@ func TestEquivalence_CommandsDoWhatTheActionsDo(t *testing.T) {
 			}
 			created := createdJob(command)
 
+			if row.action == runbook.ActionTrimVersionsAll {
+				// a trim names the versions it destroys from the snapshot
+				// and refuses when the key changed since (trim-versions
+				// already trimmed one of these tenants): plan it, as the
+				// dashboard does after an action, on a fresh read. The
+				// command of the report, older, destroys those versions
+				// again, which Vault takes as a no-op.
+				snap = aw.tools.Collector.Collect(ctx)
+			}
 			in := actions.Input{Snapshot: snap, Tenants: tenants[scenarioOf[row.action]], At: time.Now()}
 			if row.action == runbook.ActionEmergencyRotate {
 				in.Tenants = []string{affected}
