@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -14,24 +15,54 @@ import (
 // the log of the selected Job's pod.
 type jobsView struct {
 	listNav
+	keys jobsKeys
 }
 
-func (v *jobsView) jobs(st *state) []collectors.Job {
+// jobsKeys move in the list and open a Job's log.
+type jobsKeys struct {
+	listKeys
+	Open key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (k jobsKeys) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (k jobsKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help(), {k.Open}} }
+
+func newJobsView() jobsView {
+	return jobsView{keys: jobsKeys{listKeys: defaultListKeys(), Open: openKey("the Job's log")}}
+}
+
+// KeyMap implements view.
+func (v jobsView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v jobsView) Typing() bool { return false }
+
+func (v jobsView) jobs(st *state) []collectors.Job {
 	if st.snap.Kubernetes == nil {
 		return nil
 	}
 	return st.snap.Kubernetes.Jobs
 }
 
-func (v *jobsView) update(msg tea.KeyMsg, st *state, h int) (collectors.Job, bool) {
-	jobs := v.jobs(st)
-	if !v.move(msg, st.keys, len(jobs), h-6) && key.Matches(msg, st.keys.Enter) && v.cursor < len(jobs) {
-		return jobs[v.cursor], true
+// Update moves in the list; enter opens the selected Job's log.
+func (v jobsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
 	}
-	return collectors.Job{}, false
+	jobs := v.jobs(c.state)
+	if !v.move(k, v.keys.listKeys, len(jobs), c.h-6) && key.Matches(k, v.keys.Open) && v.cursor < len(jobs) {
+		c.open = newLogView(jobs[v.cursor])
+	}
+	return v, nil
 }
 
-func (v *jobsView) view(st *state, w, h int) string {
+// View implements view.
+func (v jobsView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	if st.snap.Kubernetes == nil {
 		return emptySource(st, collectors.SourceKubernetes, "jobs")

@@ -13,7 +13,7 @@ type listNav struct {
 
 // move applies the navigation keys for a list of n rows; it reports whether
 // the key was one of them.
-func (l *listNav) move(msg tea.KeyMsg, k KeyMap, n, page int) bool {
+func (l *listNav) move(msg tea.KeyMsg, k listKeys, n, page int) bool {
 	page = max(1, page)
 	switch {
 	case key.Matches(msg, k.Up):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,6 +16,7 @@ import (
 // a search (/ then n, N). Only the visible lines are rendered.
 type logView struct {
 	job       collectors.Job
+	keys      logKeys
 	offset    int
 	search    textinput.Model
 	searching bool
@@ -22,14 +24,41 @@ type logView struct {
 	hit       int
 }
 
+// logKeys scroll the log and search it.
+type logKeys struct {
+	listKeys
+	field   fieldKeys
+	Search  key.Binding
+	NextHit key.Binding
+	PrevHit key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (k logKeys) ShortHelp() []key.Binding { return []key.Binding{k.Search, k.NextHit} }
+
+// FullHelp implements help.KeyMap.
+func (k logKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Search, k.NextHit, k.PrevHit}}
+}
+
 func newLogView(j collectors.Job) logView {
 	ti := textinput.New()
 	ti.Prompt = "/"
 	ti.Placeholder = "search"
-	return logView{job: j, search: ti}
+	return logView{job: j, search: ti, keys: logKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Search:  filterKey("filter"),
+		NextHit: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		PrevHit: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+	}}
 }
 
-func (v *logView) lines() []string {
+// KeyMap implements view.
+func (v logView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v logView) Typing() bool { return v.searching }
+
+func (v logView) lines() []string {
 	if v.job.Log == nil {
 		return nil
 	}
@@ -50,55 +79,63 @@ func (v *logView) find() {
 	v.hit = 0
 }
 
-func (v *logView) update(msg tea.KeyMsg, st *state, h int) {
-	page := max(1, h-3)
+// Update scrolls and searches (/ then n, N).
+func (v logView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
+	}
+	page := max(1, c.h-3)
 	n := len(v.lines())
 	if v.searching {
-		switch msg.Type {
-		case tea.KeyEnter:
+		switch {
+		case key.Matches(k, v.keys.field.Accept):
 			v.searching = false
 			v.search.Blur()
 			v.find()
 			if len(v.hits) > 0 {
 				v.offset = v.hits[0]
 			}
-		case tea.KeyEsc:
+		case key.Matches(k, v.keys.field.Cancel):
 			v.searching = false
 			v.search.Blur()
 			v.search.SetValue("")
 			v.hits = nil
 		default:
-			v.search, _ = v.search.Update(msg)
+			v.search, _ = v.search.Update(k)
 		}
-		return
+		return v, nil
 	}
 	switch {
-	case key.Matches(msg, st.keys.Filter):
+	case key.Matches(k, v.keys.Search):
 		v.searching = true
 		v.search.Focus()
-	case key.Matches(msg, st.keys.NextHit) && len(v.hits) > 0:
+	case key.Matches(k, v.keys.NextHit) && len(v.hits) > 0:
 		v.hit = (v.hit + 1) % len(v.hits)
 		v.offset = v.hits[v.hit]
-	case key.Matches(msg, st.keys.PrevHit) && len(v.hits) > 0:
+	case key.Matches(k, v.keys.PrevHit) && len(v.hits) > 0:
 		v.hit = (v.hit + len(v.hits) - 1) % len(v.hits)
 		v.offset = v.hits[v.hit]
-	case key.Matches(msg, st.keys.Up):
+	case key.Matches(k, v.keys.Up):
 		v.offset--
-	case key.Matches(msg, st.keys.Down):
+	case key.Matches(k, v.keys.Down):
 		v.offset++
-	case key.Matches(msg, st.keys.PageUp):
+	case key.Matches(k, v.keys.PageUp):
 		v.offset -= page
-	case key.Matches(msg, st.keys.PageDown):
+	case key.Matches(k, v.keys.PageDown):
 		v.offset += page
-	case key.Matches(msg, st.keys.Top):
+	case key.Matches(k, v.keys.Top):
 		v.offset = 0
-	case key.Matches(msg, st.keys.Bottom):
+	case key.Matches(k, v.keys.Bottom):
 		v.offset = n - page
 	}
 	v.offset = max(0, min(v.offset, n-1))
+	return v, nil
 }
 
-func (v *logView) view(st *state, w, h int) string {
+// View implements view.
+func (v logView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	var b strings.Builder
 	lt := v.job.Log

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/NimbleMarkets/ntcharts/sparkline"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -14,11 +16,31 @@ import (
 // metricsView draws the runbook's metrics over the last 24 h as sparklines
 // (summed over their series; counters as the increase per step) and lists
 // the related alerts.
-type metricsView struct{}
+type metricsView struct{ keys metricsKeys }
 
-func (v *metricsView) update(tea.KeyMsg, *state, int) {}
+// metricsKeys: the metrics view has no keys of its own.
+type metricsKeys struct{}
 
-func (v *metricsView) view(st *state, w, h int) string {
+// ShortHelp implements help.KeyMap.
+func (metricsKeys) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (metricsKeys) FullHelp() [][]key.Binding { return nil }
+
+func newMetricsView() metricsView { return metricsView{} }
+
+// KeyMap implements view.
+func (v metricsView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v metricsView) Typing() bool { return false }
+
+// Update implements view: nothing to do.
+func (v metricsView) Update(tea.Msg, *viewCtx) (view, tea.Cmd) { return v, nil }
+
+// View implements view.
+func (v metricsView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	if st.snap.Prometheus == nil {
 		return emptySource(st, collectors.SourcePrometheus, "metrics")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,6 +19,7 @@ import (
 // rendered, so it stays smooth with tens of thousands of tenants.
 type tenantsView struct {
 	listNav
+	keys      tenantsKeys
 	sortBy    int
 	filter    textinput.Model
 	filtering bool
@@ -39,15 +41,40 @@ type tenantRow struct {
 
 var tenantSorts = []string{"most live versions", "oldest rotation", "tenant id"}
 
+// tenantsKeys move in the list, filter it, sort it.
+type tenantsKeys struct {
+	listKeys
+	field  fieldKeys
+	Filter key.Binding
+	Sort   key.Binding
+	Clear  key.Binding // esc: drop the filter applied
+}
+
+// ShortHelp implements help.KeyMap.
+func (k tenantsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Filter, k.Sort} }
+
+// FullHelp implements help.KeyMap.
+func (k tenantsKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Filter, k.Sort, k.Clear}}
+}
+
 func newTenantsView() tenantsView {
 	ti := textinput.New()
 	ti.Prompt = "/"
 	ti.Placeholder = "tenant id"
 	ti.CharLimit = 64
-	return tenantsView{filter: ti}
+	return tenantsView{filter: ti, keys: tenantsKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Filter: filterKey("filter"),
+		Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the filter")),
+	}}
 }
 
-func (v *tenantsView) invalidate() { v.built = false }
+// KeyMap implements view.
+func (v tenantsView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v tenantsView) Typing() bool { return v.filtering }
 
 func (v *tenantsView) build(st *state) {
 	if v.built {
@@ -116,50 +143,66 @@ func (v *tenantsView) build(st *state) {
 	}
 }
 
-func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
+// Update rebuilds the rows on new data, and answers the list, filter and
+// sort keys.
+func (v tenantsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	st, h := c.state, c.h
+	var k tea.KeyMsg
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.built = false
+		v.build(st)
+		return v, nil
+	case tea.KeyMsg:
+		k = msg
+	default:
+		return v, nil
+	}
 	if v.filtering {
-		switch msg.Type {
-		case tea.KeyEnter:
+		switch {
+		case key.Matches(k, v.keys.field.Accept):
 			v.filtering = false
 			v.filter.Blur()
-		case tea.KeyEsc:
+		case key.Matches(k, v.keys.field.Cancel):
 			v.filtering = false
 			v.filter.Blur()
 			v.filter.SetValue("")
 		default:
-			v.filter, _ = v.filter.Update(msg)
+			v.filter, _ = v.filter.Update(k)
 		}
 		v.built = false
 		v.cursor, v.offset = 0, 0
 		v.build(st)
-		return
+		return v, nil
 	}
 	v.build(st)
 	page := h - 4
-	if v.move(msg, st.keys, len(v.rows), page) {
-		return
+	if v.move(k, v.keys.listKeys, len(v.rows), page) {
+		return v, nil
 	}
 	switch {
-	case key.Matches(msg, st.keys.Filter):
+	case key.Matches(k, v.keys.Filter):
 		v.filtering = true
 		v.filter.Focus()
-	case key.Matches(msg, st.keys.Sort):
+	case key.Matches(k, v.keys.Sort):
 		v.sortBy = (v.sortBy + 1) % len(tenantSorts)
 		v.built = false
-	case key.Matches(msg, st.keys.Back):
+	case key.Matches(k, v.keys.Clear):
 		v.filter.SetValue("")
 		v.built = false
 	}
 	v.build(st)
 	v.clamp(len(v.rows), page)
+	return v, nil
 }
 
-func (v *tenantsView) view(st *state, w, h int) string {
+// View implements view.
+func (v tenantsView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	if st.snap.Vault == nil {
 		return emptySource(st, collectors.SourceVault, "tenants")
 	}
-	v.build(st)
 	var b strings.Builder
 	keep := st.snap.Config.Vault.RetentionVersions
 	head := fmt.Sprintf("%d tenants", len(st.snap.Vault.Tenants))
