@@ -72,6 +72,7 @@ type actionModal struct {
 	judged bool
 	ran    bool // Execute was called: something may have changed
 	note   string
+	scroll int // first line of the plan shown when it does not fit
 }
 
 // modalKeys are the modal's keys; which ones count depends on its stage.
@@ -82,6 +83,10 @@ type modalKeys struct {
 	Decline key.Binding // n
 	Edit    key.Binding // e: edit the reason
 	Verify  key.Binding // r: collect again and check again
+	// Up and Down scroll the plan when it is taller than the screen (the
+	// prompt under it stays); arrows only: letters are text in a field.
+	Up, Down key.Binding
+	Scroll   key.Binding // ↑ and ↓ in one footer entry
 }
 
 func defaultModalKeys() modalKeys {
@@ -92,21 +97,25 @@ func defaultModalKeys() modalKeys {
 		Decline: key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n", "cancel")),
 		Edit:    key.NewBinding(key.WithKeys("e", "E"), key.WithHelp("e", "edit the reason")),
 		Verify:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify again")),
+		Up:      key.NewBinding(key.WithKeys("up", "pgup"), key.WithHelp("↑", "scroll up")),
+		Down:    key.NewBinding(key.WithKeys("down", "pgdown"), key.WithHelp("↓", "scroll down")),
+		Scroll:  key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
 	}
 }
 
 // ShortHelp implements help.KeyMap: the keys of the stage the modal is in.
 func (md actionModal) ShortHelp() []key.Binding {
 	k := md.keys
+	scroll := []key.Binding{k.Scroll}
 	switch md.stage {
 	case stageReason, stageValue, stageTypeName:
-		return []key.Binding{k.Accept, k.Close}
+		return append([]key.Binding{k.Accept, k.Close}, scroll...)
 	case stageChecking:
 		return []key.Binding{k.Close}
 	case stageConfirm:
-		return []key.Binding{k.Confirm, k.Decline, k.Edit, k.Close}
+		return append([]key.Binding{k.Confirm, k.Decline, k.Edit, k.Close}, scroll...)
 	case stageDone:
-		return []key.Binding{k.Verify, k.Accept, k.Close}
+		return append([]key.Binding{k.Verify, k.Accept, k.Close}, scroll...)
 	}
 	return nil
 }
@@ -114,7 +123,7 @@ func (md actionModal) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (md actionModal) FullHelp() [][]key.Binding {
 	k := md.keys
-	return [][]key.Binding{{k.Accept, k.Close}, {k.Confirm, k.Decline, k.Edit, k.Verify}}
+	return [][]key.Binding{{k.Accept, k.Close, k.Up, k.Down}, {k.Confirm, k.Decline, k.Edit, k.Verify}}
 }
 
 type (
@@ -370,8 +379,15 @@ func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
 
 func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 	k := md.keys
-	if key.Matches(msg, k.Close) && md.stage != stageRunning {
+	switch {
+	case key.Matches(msg, k.Close) && md.stage != stageRunning:
 		md.close(st)
+		return nil
+	case key.Matches(msg, k.Up):
+		md.scroll = max(0, md.scroll-1)
+		return nil
+	case key.Matches(msg, k.Down):
+		md.scroll++ // View keeps it in range: it knows the height
 		return nil
 	}
 	switch md.stage {
@@ -460,8 +476,37 @@ func (md *actionModal) run() tea.Cmd {
 	return executeCmd(md.ctx, md.actor, md.id, md.plan, md.in.Reason)
 }
 
-// View draws the modal in w columns.
-func (md actionModal) View(st *state, w int) string {
+// View draws the modal in w×h cells: the plan on top, the prompt of the
+// stage (the reason, the value, the confirmation, the typed name, the
+// result) under it. When both do not fit, the plan is cut — and scrolls
+// with ↑/↓ — above the prompt, which is always on the screen whole.
+func (md actionModal) View(st *state, w, h int) string {
+	lead, ask := md.promptView(st, w)
+	top := strings.Split(strings.TrimSuffix(md.planView(st, w)+lead, "\n"), "\n")
+	bottom := strings.Split(strings.TrimSuffix(ask, "\n"), "\n")
+	if len(top)+len(bottom) <= h || h < 4 {
+		return strings.Join(append(top, bottom...), "\n")
+	}
+	if len(bottom) > h-2 { // never at the sizes the goldens check
+		bottom = bottom[:h-2]
+	}
+	room := h - len(bottom) - 1 // one line says what is cut
+	from := max(0, min(md.scroll, len(top)-room))
+	shown := top[from : from+room]
+	below := len(top) - from - room
+	var cut []string
+	if from > 0 {
+		cut = append(cut, fmt.Sprintf("%d line(s) above", from))
+	}
+	if below > 0 {
+		cut = append(cut, fmt.Sprintf("%d line(s) below", below))
+	}
+	note := st.styles.Muted.Render(truncate("… "+strings.Join(cut, ", ")+" (↑/↓ scrolls)", w))
+	return strings.Join(append(append(shown, note), bottom...), "\n")
+}
+
+// planView is what the action will do.
+func (md actionModal) planView(st *state, w int) string {
 	s := st.styles
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Action: "+md.plan.Title) + "\n")
@@ -479,59 +524,69 @@ func (md actionModal) View(st *state, w int) string {
 	if pv := md.plan.Preview; pv != nil && pv.LastJob != nil {
 		b.WriteString(lastJob(st, *pv.LastJob))
 	}
-	b.WriteString("\n")
+	return wrapHanging(b.String(), w)
+}
+
+// promptView is the stage's part: lead, what came so far (it scrolls with
+// the plan), and ask, what is asked now or the keys of the result (always
+// on the screen).
+func (md actionModal) promptView(st *state, w int) (lead, ask string) {
+	s := st.styles
+	var l, a strings.Builder
+	l.WriteString("\n")
 	switch md.stage {
 	case stageValue:
-		b.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
-		b.WriteString(md.plan.Ask.Prompt + ": " + md.input.View() + "  enter\n")
+		a.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
+		a.WriteString(md.plan.Ask.Prompt + ": " + md.input.View() + "  enter\n")
 	case stageChecking:
-		b.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
+		a.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
 	case stageReason:
-		b.WriteString("Reason for the journal: " + md.input.View() + "\n")
-		b.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
+		a.WriteString("Reason for the journal: " + md.input.View() + "\n")
+		a.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
 	case stageConfirm:
-		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
-		b.WriteString("Reason for the journal: " + s.Command.Render(md.in.Reason) + "  " + s.Key.Render("e") + " edits it\n")
+		l.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
 		if md.check.Before != "" && md.check.After != "" && strings.Contains(md.check.After, "\n") {
-			b.WriteString(s.Section.Render("Diff (now → after)") + "\n" + lineDiff(st, md.check.Before, md.check.After) + "\n")
+			l.WriteString(s.Section.Render("Diff (now → after)") + "\n" + lineDiff(st, md.check.Before, md.check.After) + "\n")
 		}
+		// the reason recorded and the confirmation stay on the screen
+		a.WriteString("Reason for the journal: " + s.Command.Render(md.in.Reason) + "  " + s.Key.Render("e") + " edits it\n")
 		if md.plan.Destructive {
-			b.WriteString(s.Warning.Render("This destroys data. y, then type "+md.plan.ConfirmName+" to confirm; n or esc cancels.") + "\n")
+			a.WriteString(s.Warning.Render("This destroys data. y, then type "+md.plan.ConfirmName+" to confirm; n or esc cancels.") + "\n")
 		} else {
-			b.WriteString(s.Key.Render("y") + " run it · " + s.Key.Render("n/esc") + " cancel\n")
+			a.WriteString(s.Key.Render("y") + " run it · " + s.Key.Render("n/esc") + " cancel\n")
 		}
 	case stageTypeName:
-		b.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
+		a.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
 	case stageRunning:
-		b.WriteString(st.spin + " running… (journaled before and after)\n")
+		a.WriteString(st.spin + " running… (journaled before and after)\n")
 	case stageDone:
 		if md.err != nil {
-			b.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
+			l.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
 		} else {
-			b.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
+			l.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
 			switch {
 			case strings.Contains(md.result.Before+md.result.After, "\n"):
-				b.WriteString(lineDiff(st, md.result.Before, md.result.After))
+				l.WriteString(lineDiff(st, md.result.Before, md.result.After))
 			case md.result.Before != "" || md.result.After != "":
-				b.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", md.result.Before, md.result.After)) + "\n")
+				l.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", md.result.Before, md.result.After)) + "\n")
 			}
 			if busy := loadingList(st); len(busy) > 0 || !md.judged {
 				// the checks read every source: wait for all of them
-				b.WriteString(st.spin + " verifying: collecting again… (" + strings.Join(busy, ", ") + ")\n")
+				l.WriteString(st.spin + " verifying: collecting again… (" + strings.Join(busy, ", ") + ")\n")
 			} else {
-				b.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", md.title, md.before, md.now))
+				l.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", md.title, md.before, md.now))
 				for i, r := range md.after {
 					was := ""
 					if i < len(md.checks) {
 						was = string(md.checks[i].State) + " → "
 					}
-					b.WriteString(fmt.Sprintf("  %s %s: %s%s — %s\n", checkMark(s, r.State), r.Title, was, r.State, r.Detail))
+					l.WriteString(fmt.Sprintf("  %s %s: %s%s — %s\n", checkMark(s, r.State), r.Title, was, r.State, r.Detail))
 				}
 			}
 		}
-		b.WriteString(s.Muted.Render("r verifies again (the checks follow every refresh) · enter or esc closes") + "\n")
+		a.WriteString(s.Muted.Render("r verifies again (the checks follow every refresh) · enter or esc closes") + "\n")
 	}
-	return wrapHanging(b.String(), w)
+	return wrapHanging(l.String(), w), wrapHanging(a.String(), w)
 }
 
 // lastJob shows the newest Job the plan's preview names and what its log

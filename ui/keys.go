@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // KeyMap are the keys the root model takes in every view: quit, help,
@@ -19,8 +20,8 @@ type KeyMap struct {
 	Prev      key.Binding
 	Back      key.Binding
 	Refresh   key.Binding
-	// Enter is shown in the footer for the view's own enter key.
-	Enter key.Binding
+	// Jump opens the prompt that jumps to a view or a scenario by name.
+	Jump key.Binding
 	// Tabs are 1, 2 … one per tab of the registry, in its order.
 	Tabs []key.Binding
 }
@@ -36,7 +37,7 @@ func DefaultKeyMap(tabs []string) KeyMap {
 		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous view")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Jump:      key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "jump")),
 	}
 	for i, name := range tabs {
 		n := strconv.Itoa(i + 1)
@@ -47,14 +48,14 @@ func DefaultKeyMap(tabs []string) KeyMap {
 
 // ShortHelp is the footer's global keys (after the view's own).
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Enter, k.Back, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Next, k.Back, k.Jump, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is every global key, in columns.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		append(append([]key.Binding(nil), k.Tabs...), k.Next, k.Prev),
-		{k.Back, k.Refresh, k.Help, k.Quit},
+		{k.Back, k.Jump, k.Refresh, k.Help, k.Quit},
 	}
 }
 
@@ -64,6 +65,8 @@ type listKeys struct {
 	Down     key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
+	HalfUp   key.Binding
+	HalfDown key.Binding
 	Top      key.Binding
 	Bottom   key.Binding
 }
@@ -74,6 +77,8 @@ func defaultListKeys() listKeys {
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "f", " "), key.WithHelp("pgdn", "page down")),
+		HalfUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
 	}
@@ -81,7 +86,32 @@ func defaultListKeys() listKeys {
 
 // help is the list keys as one column of the full help.
 func (k listKeys) help() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom}
+}
+
+// step is how far a scroll key moves in a page of page lines, and whether
+// msg is one (Top and Bottom move by n, the whole length).
+func (k listKeys) step(msg tea.KeyMsg, page, n int) (int, bool) {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.HalfUp):
+		return -max(1, page/2), true
+	case key.Matches(msg, k.HalfDown):
+		return max(1, page/2), true
+	case key.Matches(msg, k.Top):
+		return -n, true
+	case key.Matches(msg, k.Bottom):
+		return n, true
+	}
+	return 0, false
 }
 
 // fieldKeys end the typing of a filter or a search: enter keeps it, esc

@@ -91,6 +91,7 @@ type Model struct {
 	cur   int
 	stack []view
 
+	jump   jumpPrompt
 	actor  Actor
 	modal  actionModal
 	modals int    // the last modal's id
@@ -144,7 +145,7 @@ func New(loader Loader, o Options) Model {
 		names[i] = t.name
 	}
 	m := Model{st: st, loader: loader, progress: make(chan progressMsg, 64), ctx: ctx, cancel: cancel,
-		width: 80, height: 24, keys: DefaultKeyMap(names), help: h, spinner: sp, tabs: tabs}
+		width: 80, height: 24, keys: DefaultKeyMap(names), help: h, spinner: sp, tabs: tabs, jump: newJumpPrompt()}
 	m.st.spin = sp.View()
 	return m
 }
@@ -246,6 +247,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case collectMsg:
 		cmd := m.collect()
 		return m, cmd
+	case tea.MouseMsg:
+		return m.mouse(msg)
 	case tea.KeyMsg:
 		if keys := splitRunes(msg); keys != nil && !m.textFocus() {
 			// keys typed fast arrive in one read as one message: each is a
@@ -279,6 +282,30 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	}
 	return m, nil
+}
+
+// mouse scrolls with the wheel: a notch is ↑ or ↓ for what is in focus
+// (the modal, else the view, unless it is taking text).
+func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
+	if msg.Action != tea.MouseActionPress {
+		return m, nil
+	}
+	var k tea.KeyMsg
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		k = tea.KeyMsg{Type: tea.KeyUp}
+	case tea.MouseButtonWheelDown:
+		k = tea.KeyMsg{Type: tea.KeyDown}
+	default:
+		return m, nil
+	}
+	switch {
+	case m.modal.Open():
+		return m.updateModal(k)
+	case m.showHelp || m.jump.open || m.focused().Typing():
+		return m, nil
+	}
+	return m.updateFocused(k)
 }
 
 // updateModal routes msg to the action modal and keeps the reason it
@@ -386,6 +413,13 @@ func (m *Model) goTab(i int) {
 
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	if m.jump.open {
+		if key.Matches(msg, k.Interrupt) {
+			m.cancel()
+			return m, tea.Quit
+		}
+		return m.updateJump(msg)
+	}
 	// a view that is taking text (a filter) gets every key but ctrl+c
 	if m.focused().Typing() {
 		if key.Matches(msg, k.Interrupt) {
@@ -400,6 +434,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		m.showHelp = !m.showHelp
+		return m, nil
+	case key.Matches(msg, k.Jump):
+		m.showHelp = false
+		m.jump.open = true
+		m.jump.input.SetValue("")
+		m.jump.input.Focus()
 		return m, nil
 	case m.showHelp && key.Matches(msg, k.Back):
 		m.showHelp = false
@@ -423,8 +463,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Prev):
 		m.goTab(m.cur - 1)
 		return m, nil
-	case key.Matches(msg, k.Back) && len(m.stack) > 0:
-		m.stack = slices.Clone(m.stack[:len(m.stack)-1])
+	case key.Matches(msg, k.Back):
+		m.back()
 		return m, nil
 	}
 	for i, t := range k.Tabs {
@@ -434,6 +474,23 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m.updateFocused(msg)
+}
+
+// back goes back one level: what the view in focus undoes itself (a
+// filter), else it closes, else (a tab) the first tab.
+func (m *Model) back() {
+	if b, ok := m.focused().(backer); ok {
+		if v, ok := b.Back(m.viewCtx()); ok {
+			m.setFocused(v)
+			return
+		}
+	}
+	switch {
+	case len(m.stack) > 0:
+		m.stack = slices.Clone(m.stack[:len(m.stack)-1])
+	case m.cur != 0:
+		m.goTab(0)
+	}
 }
 
 // updateFocused sends msg to the view in focus and does what it asked.
@@ -470,7 +527,7 @@ func splitRunes(msg tea.KeyMsg) []tea.KeyMsg {
 // textFocus reports whether keys are text now: a field of the action
 // modal, or a view's filter.
 func (m Model) textFocus() bool {
-	return m.modal.Typing() || m.focused().Typing()
+	return m.modal.Typing() || m.jump.open || m.focused().Typing()
 }
 
 func (m Model) bodyHeight() int {
@@ -502,7 +559,7 @@ func (m Model) View() string {
 	var body string
 	switch {
 	case m.modal.Open():
-		body = m.modal.View(st, w)
+		body = m.modal.View(st, w, h)
 	case m.showHelp:
 		body = m.fullHelp(w, h)
 	default:
@@ -631,7 +688,18 @@ func loadingList(st *state) []string {
 // footer is the short help, wrapped to the width: a key that does not fit
 // on the line goes to the next, never off the screen.
 func (m Model) footer(w int) string {
-	keys := append(m.focused().KeyMap().ShortHelp(), m.keys.ShortHelp()...)
+	if m.jump.open {
+		return m.jumpFooter(w)
+	}
+	var keys []key.Binding
+	switch {
+	case m.modal.Open():
+		keys = m.modal.ShortHelp() // the rest are not keys while it is open
+	case m.showHelp:
+		keys = []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc/?", "close the help")), m.keys.Quit}
+	default:
+		keys = append(m.focused().KeyMap().ShortHelp(), m.keys.ShortHelp()...)
+	}
 	var items []string
 	for _, k := range keys {
 		if k.Enabled() {

@@ -22,19 +22,19 @@ type overviewView struct {
 
 // overviewKeys select a scenario and open its walkthrough.
 type overviewKeys struct {
-	Up, Down, Open key.Binding
+	listKeys
+	Open key.Binding
 }
 
 func newOverviewView() overviewView {
-	l := defaultListKeys()
-	return overviewView{keys: overviewKeys{Up: l.Up, Down: l.Down, Open: openKey("walk through the scenario")}}
+	return overviewView{keys: overviewKeys{listKeys: defaultListKeys(), Open: openKey("open")}}
 }
 
 // ShortHelp implements help.KeyMap.
-func (k overviewKeys) ShortHelp() []key.Binding { return nil }
+func (k overviewKeys) ShortHelp() []key.Binding { return []key.Binding{k.Open} }
 
 // FullHelp implements help.KeyMap.
-func (k overviewKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Up, k.Down, k.Open}} }
+func (k overviewKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help(), {k.Open}} }
 
 // KeyMap implements view.
 func (v overviewView) KeyMap() help.KeyMap { return v.keys }
@@ -49,19 +49,12 @@ func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		return v, nil
 	}
 	n := len(c.assess.Findings)
-	switch {
-	case key.Matches(k, v.keys.Up):
-		if v.cursor > 0 {
-			v.cursor--
-		}
-	case key.Matches(k, v.keys.Down):
-		if v.cursor < n-1 {
-			v.cursor++
-		}
-	case key.Matches(k, v.keys.Open):
-		if v.cursor < n {
-			return v, openScenario(c, c.assess.Findings[v.cursor])
-		}
+	if d, ok := v.keys.step(k, n, n); ok {
+		v.cursor = max(0, min(v.cursor+d, n-1))
+		return v, nil
+	}
+	if key.Matches(k, v.keys.Open) && v.cursor < n {
+		return v, openScenario(c, c.assess.Findings[v.cursor])
 	}
 	return v, nil
 }

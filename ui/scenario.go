@@ -30,8 +30,8 @@ type scenarioView struct {
 
 // scenarioKeys select a step, copy its command, run its action.
 type scenarioKeys struct {
-	Up, Down, PageUp, PageDown, Top key.Binding
-	Copy, Action                    key.Binding
+	listKeys
+	Copy, Action key.Binding
 }
 
 // ShortHelp implements help.KeyMap.
@@ -39,12 +39,11 @@ func (k scenarioKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.D
 
 // FullHelp implements help.KeyMap.
 func (k scenarioKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top}, {k.Copy, k.Action}}
+	return [][]key.Binding{k.help(), {k.Copy, k.Action}}
 }
 
 func newScenarioView(f runbook.Finding) scenarioView {
-	l := defaultListKeys()
-	return scenarioView{id: f.ID, keys: scenarioKeys{Up: l.Up, Down: l.Down, PageUp: l.PageUp, PageDown: l.PageDown, Top: l.Top,
+	return scenarioView{id: f.ID, keys: scenarioKeys{listKeys: defaultListKeys(),
 		Copy:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy command")),
 		Action: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run the step's action")),
 	}}
@@ -101,6 +100,7 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	steps := v.steps(st)
 	n := len(steps)
 	v.step = v.at(steps)
+	was := v.step
 	var cmd tea.Cmd
 	switch {
 	case key.Matches(k, v.keys.Action):
@@ -121,12 +121,15 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	case key.Matches(k, v.keys.PageDown):
 		v.offset += h - 2
 	case key.Matches(k, v.keys.PageUp):
-		v.offset -= h - 2
-		if v.offset < 0 {
-			v.offset = 0
-		}
+		v.offset = max(0, v.offset-(h-2))
+	case key.Matches(k, v.keys.HalfDown):
+		v.offset += max(1, h/2)
+	case key.Matches(k, v.keys.HalfUp):
+		v.offset = max(0, v.offset-max(1, h/2))
 	case key.Matches(k, v.keys.Top):
 		v.step, v.offset = 0, 0
+	case key.Matches(k, v.keys.Bottom):
+		v.step = max(0, n-1)
 	case key.Matches(k, v.keys.Copy):
 		if v.step < len(steps) && steps[v.step].Command != "" {
 			cmd = copyCmd(steps[v.step].Command)
@@ -135,7 +138,13 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	if v.step < n {
 		v.title = steps[v.step].Title
 	}
-	v.follow(st, w, h)
+	if v.step != was || key.Matches(k, v.keys.Top) {
+		v.follow(st, w, h) // the selection moved: bring it on screen
+	} else {
+		// a scroll: the selection may leave the screen, the text may not
+		lines, _ := v.lines(st, w)
+		v.offset = max(0, min(v.offset, len(lines)-h))
+	}
 	return v, cmd
 }
 

@@ -26,6 +26,13 @@ type view interface {
 	Typing() bool
 }
 
+// backer is a view with a level of its own that esc undoes first (a
+// filter applied); Back reports false when there is none, and esc then
+// closes the view (or, on a tab, goes to the first tab).
+type backer interface {
+	Back(c *viewCtx) (view, bool)
+}
+
 // tab is a view of the tab row, reached with its number key.
 type tab struct {
 	name string
