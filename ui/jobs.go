@@ -176,12 +176,14 @@ func (v jobsView) View(c *viewCtx, w, h int) string {
 	}
 	b.WriteString(truncate(head, w) + "\n")
 	// the name column is as wide as the longest name (a manual Job's are
-	// longer), up to what leaves the other columns on the screen
+	// longer), up to what leaves the other columns on the screen, and at
+	// least 28 (a scheduled Job's name) while the outcome still fits: a
+	// narrow screen cuts the age and duration before the names
 	nameW := 28
 	for _, j := range jobs {
 		nameW = max(nameW, len(jobName(j)))
 	}
-	nameW = max(12, min(nameW, w-2-1-9-1-20-1-9-1-8))
+	nameW = max(12, min(nameW, max(w-2-1-9-1-20-1-9-1-8, min(28, w-2-1-9-1-12))))
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-*s %-9s %-20s %-9s %s", nameW, "JOB", "OUTCOME", "REASON", "AGE", "DURATION")) + "\n")
 	from, to := v.visible(len(jobs), h-6)
 	for i := from; i < to; i++ {

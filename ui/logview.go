@@ -202,7 +202,7 @@ func (v logView) View(c *viewCtx, w, h int) string {
 		case v.col > 0:
 			view = fmt.Sprintf(" · from column %d (← back)", v.col+1)
 		}
-		b.WriteString(truncate(s.Muted.Render(info+" · / search, n/N next/previous"+view), w) + "\n")
+		b.WriteString(truncate(s.Muted.Render(info+view), w) + "\n")
 	}
 	page := max(1, h-3)
 	flagged := map[int]bool{}

@@ -37,7 +37,7 @@ type tenantLogLine struct {
 type tenantDetailKeys struct{ listKeys }
 
 // ShortHelp implements help.KeyMap.
-func (k tenantDetailKeys) ShortHelp() []key.Binding { return []key.Binding{k.Down, k.Up} }
+func (k tenantDetailKeys) ShortHelp() []key.Binding { return nil }
 
 // FullHelp implements help.KeyMap.
 func (k tenantDetailKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help()} }
@@ -207,7 +207,7 @@ func (v tenantDetail) lines(st *state, w int) []string {
 		if a.LastFailure != nil {
 			lf = s.Critical.Render(a.LastFailure.UTC().Format("2006-01-02 15:04Z")) + s.Muted.Render(" ("+shortDur(st.judgedAt.Sub(*a.LastFailure))+" ago)")
 		}
-		add(fmt.Sprintf("  %d successes, %d failures", a.Successes, a.Failures))
+		add(fmt.Sprintf("  %s, %s", plural(a.Successes, "success", "successes"), plural(a.Failures, "failure", "failures")))
 		add("  last success " + ls)
 		add("  last failure " + lf)
 		if a.LastFailureReason != "" {
@@ -245,6 +245,13 @@ func (v tenantDetail) lines(st *state, w int) []string {
 		wrapped(4, highlightPhrases(l.text, s.Highlight.Render))
 	}
 	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func joinInts(v []int) string {
