@@ -355,6 +355,16 @@ func optBool(b *bool, yes, no string) string {
 	return no
 }
 
+// timePair formats two different times to the minute, or to the second
+// when the minutes would read the same.
+func timePair(b, a *time.Time) (string, string) {
+	bs, as := optTimeUTC(b), optTimeUTC(a)
+	if bs == as && b != nil && a != nil {
+		return fmtSec(*b), fmtSec(*a)
+	}
+	return bs, as
+}
+
 func optTimeUTC(t *time.Time) string {
 	if t == nil {
 		return "unknown"
@@ -374,8 +384,14 @@ func factChanges(ba, aa Assessment) []ValueChange {
 	add("tenants overdue", optInt(ba.Facts.TenantsOverdue), optInt(aa.Facts.TenantsOverdue))
 	add("tenants over retention", optInt(ba.Facts.TenantsOverRetention), optInt(aa.Facts.TenantsOverRetention))
 	add("firing alerts", optInt(ba.Facts.FiringAlerts), optInt(aa.Facts.FiringAlerts))
-	add("last rotation success", optTimeUTC(ba.Facts.LastRotationSuccess), optTimeUTC(aa.Facts.LastRotationSuccess))
-	add("last cleanup success", optTimeUTC(ba.Facts.LastCleanupSuccess), optTimeUTC(aa.Facts.LastCleanupSuccess))
+	if !eqTime(ba.Facts.LastRotationSuccess, aa.Facts.LastRotationSuccess) {
+		b, a := timePair(ba.Facts.LastRotationSuccess, aa.Facts.LastRotationSuccess)
+		out = append(out, ValueChange{Name: "last rotation success", Before: b, After: a})
+	}
+	if !eqTime(ba.Facts.LastCleanupSuccess, aa.Facts.LastCleanupSuccess) {
+		b, a := timePair(ba.Facts.LastCleanupSuccess, aa.Facts.LastCleanupSuccess)
+		out = append(out, ValueChange{Name: "last cleanup success", Before: b, After: a})
+	}
 	return out
 }
 
@@ -510,7 +526,8 @@ func tenantChanges(b, a TenantState, retention int) []string {
 		add(fmt.Sprintf("current version %s → %s", optIntText(b.CurrentVersion), optIntText(a.CurrentVersion)))
 	}
 	if !eqTime(b.LastRotation, a.LastRotation) {
-		add(fmt.Sprintf("last rotation %s → %s", optTimeUTC(b.LastRotation), optTimeUTC(a.LastRotation)))
+		bt, at := timePair(b.LastRotation, a.LastRotation)
+		add(fmt.Sprintf("last rotation %s → %s", bt, at))
 	}
 	add(boolChange("overdue", "newly overdue", "no longer overdue", b.Overdue, a.Overdue))
 	add(boolChange("over retention", fmt.Sprintf("now over retention (%d)", retention), fmt.Sprintf("back within retention (%d)", retention), b.OverRetention, a.OverRetention))
@@ -570,7 +587,9 @@ func unseen(t *triage) TenantState {
 
 // --- sources, alerts -----------------------------------------------------------
 
-func readable(s collectors.State) bool { return s == collectors.StateOK || s == collectors.StatePartial }
+func readable(s collectors.State) bool {
+	return s == collectors.StateOK || s == collectors.StatePartial
+}
 
 func sourceChanges(before, after *collectors.Snapshot) []SourceDiff {
 	out := []SourceDiff{}
@@ -1075,7 +1094,9 @@ func (d Diff) WriteMarkdown(w io.Writer) error {
 			}
 			fmt.Fprintf(&b, "| %s | %s |\n", t.Tenant, mdEscape(strings.Join(t.Changes, "; ")))
 		}
-		b.WriteString("\n")
+		if len(d.Tenants.Unknown) > 0 {
+			b.WriteString("\n")
+		}
 	}
 	for _, u := range d.Tenants.Unknown {
 		fmt.Fprintf(&b, "- **Cannot tell:** %s\n", mdEscape(u))

@@ -107,6 +107,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o.source.addFlags(cmd.Flags())
 	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g), newJournalCommand(g))
 	cmd.AddCommand(newTimelineCommand(g), newBackfillCommand(g), newPostmortemCommand(g)) // timeline.go, backfill.go, postmortem.go
+	cmd.AddCommand(newDiffCommand(g))                                                     // diff.go
 	g.setupCompletion(cmd)                                                                // completion.go
 	renameInHelp(cmd, display)
 	return cmd
