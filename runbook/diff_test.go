@@ -210,7 +210,9 @@ func TestBook_Diff(t *testing.T) {
 		},
 		"5: deadline raised, the run fits": {
 			before: []snapOpt{deadlineExceeded(t)},
-			after:  []snapOpt{func(s *collectors.Snapshot) { cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = ptr(int64(1800)) }},
+			after: []snapOpt{func(s *collectors.Snapshot) {
+				cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = ptr(int64(1800))
+			}},
 			checks: []check{
 				scenario(ScenarioBatchTimeout, StatusActive, StatusClear, ChangeResolved),
 				symptomChange(ScenarioBatchTimeout, SymDeadlineExceeded, ChangeCleared),

@@ -49,7 +49,9 @@ What one of the two snapshots could not read is unknown there, never
 now", not resolved, and a finding that vanished while the compliance
 section could not be judged is unknown, not removed.
 
-Nothing is contacted: only the two files are read.
+Nothing is contacted: only the two files are read. Each snapshot carries the
+configuration it was taken with, which is the one used; --config and the
+connection flags play no part.
 
 Exit codes (of the state AFTER, as 'report'):
   0  ok
