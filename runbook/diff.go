@@ -143,7 +143,13 @@ type ValueChange struct {
 
 // TenantsDiff is the tenants that changed.
 type TenantsDiff struct {
+	// Changed are the tenants with a fact known in both snapshots that
+	// changed.
 	Changed []TenantDiff `json:"changed"`
+	// CannotTell are the tenants whose facts differ only by being unknown
+	// in one snapshot (its source could not be read there): nothing is
+	// known to have changed.
+	CannotTell []TenantDiff `json:"cannotTell"`
 	// Unchanged counts the tenants seen whose facts are the same in both.
 	Unchanged int `json:"unchanged"`
 	// Unknown says what about the tenants could not be read, in which
@@ -155,12 +161,16 @@ type TenantsDiff struct {
 // unknown.
 type TenantState struct {
 	// InVault says whether the tenant's key is among Vault's tenants.
-	InVault        *bool      `json:"inVault"`
-	LiveVersions   *int       `json:"liveVersions"`
-	CurrentVersion *int       `json:"currentVersion"`
-	LastRotation   *time.Time `json:"lastRotation"`
-	Overdue        *bool      `json:"overdue"`
-	OverRetention  *bool      `json:"overRetention"`
+	InVault        *bool `json:"inVault"`
+	LiveVersions   *int  `json:"liveVersions"`
+	CurrentVersion *int  `json:"currentVersion"`
+	// LastRotation is the newer of Vault's current-version time and the
+	// last successful audit event; when one of the two could not be read
+	// it is unknown and LastRotationAtLeast is the other.
+	LastRotation        *time.Time `json:"lastRotation"`
+	LastRotationAtLeast *time.Time `json:"lastRotationAtLeast,omitempty"`
+	Overdue             *bool      `json:"overdue"`
+	OverRetention       *bool      `json:"overRetention"`
 	// Failing: its latest rotation failed (audit log), or the rotation
 	// Job's log names it.
 	Failing *bool `json:"failing"`
@@ -365,6 +375,13 @@ func timePair(b, a *time.Time) (string, string) {
 	return bs, as
 }
 
+func optTimeSec(t *time.Time) string {
+	if t == nil {
+		return "unknown"
+	}
+	return fmtSec(*t)
+}
+
 func optTimeUTC(t *time.Time) string {
 	if t == nil {
 		return "unknown"
@@ -421,6 +438,9 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		tn := ts[i]
 		st := get(tn.ID)
 		st.InVault = &yes
+		if tn.Missing { // listed, but its metadata answered 404
+			st.InVault = &no
+		}
 		if tn.Error != "" || tn.Missing {
 			continue
 		}
@@ -429,6 +449,12 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		if tn.CurrentCreated != nil {
 			at := *tn.CurrentCreated
 			st.LastRotation = &at
+		}
+	}
+	vaultUnread := map[string]bool{} // the tenants whose key metadata is unknown
+	for _, tn := range ts {
+		if tn.Error != "" {
+			vaultUnread[tn.ID] = true
 		}
 	}
 	au, awhy := t.audit()
@@ -466,6 +492,9 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 	for id, st := range states {
 		if st.InVault == nil && complete {
 			st.InVault = &no
+		}
+		if !complete || vaultUnread[id] || awhy != "" { // the newer of two, one unknown
+			st.LastRotation, st.LastRotationAtLeast = nil, st.LastRotation
 		}
 		if overdueKnown {
 			v := kinds[id][ComplianceOverdue]
@@ -511,34 +540,49 @@ func boolChange(name, became, ended string, b, a *bool) string {
 	return fmt.Sprintf("%s: %s → %s", name, optBool(b, "yes", "no"), optBool(a, "yes", "no"))
 }
 
-func tenantChanges(b, a TenantState, retention int) []string {
-	var out []string
-	add := func(s string) {
+// lastRotationText is a tenant's last rotation, or "unknown (at least
+// T)" when only one of its two sources was read.
+func lastRotationText(t, atLeast *time.Time, format func(*time.Time) string) string {
+	if t == nil && atLeast != nil {
+		return "unknown (at least " + format(atLeast) + ")"
+	}
+	return format(t)
+}
+
+// tenantChanges words what changed; known is false when every change is
+// to or from unknown.
+func tenantChanges(b, a TenantState, retention int) (out []string, known bool) {
+	add := func(s string, bothKnown bool) {
 		if s != "" {
 			out = append(out, s)
+			known = known || bothKnown
 		}
 	}
-	add(boolChange("in Vault", "new in Vault", "gone from Vault", b.InVault, a.InVault))
+	add(boolChange("in Vault", "new in Vault", "gone from Vault", b.InVault, a.InVault), b.InVault != nil && a.InVault != nil)
 	if !eqInt(b.LiveVersions, a.LiveVersions) {
-		add(fmt.Sprintf("live versions %s → %s", optIntText(b.LiveVersions), optIntText(a.LiveVersions)))
+		add(fmt.Sprintf("live versions %s → %s", optIntText(b.LiveVersions), optIntText(a.LiveVersions)), b.LiveVersions != nil && a.LiveVersions != nil)
 	}
 	if !eqInt(b.CurrentVersion, a.CurrentVersion) {
-		add(fmt.Sprintf("current version %s → %s", optIntText(b.CurrentVersion), optIntText(a.CurrentVersion)))
+		add(fmt.Sprintf("current version %s → %s", optIntText(b.CurrentVersion), optIntText(a.CurrentVersion)), b.CurrentVersion != nil && a.CurrentVersion != nil)
 	}
-	if !eqTime(b.LastRotation, a.LastRotation) {
-		bt, at := timePair(b.LastRotation, a.LastRotation)
-		add(fmt.Sprintf("last rotation %s → %s", bt, at))
+	if !eqTime(b.LastRotation, a.LastRotation) || (b.LastRotation == nil && a.LastRotation == nil && !eqTime(b.LastRotationAtLeast, a.LastRotationAtLeast)) {
+		bs, as := lastRotationText(b.LastRotation, b.LastRotationAtLeast, optTimeUTC), lastRotationText(a.LastRotation, a.LastRotationAtLeast, optTimeUTC)
+		if bs == as { // the same minute: to the second
+			bs, as = lastRotationText(b.LastRotation, b.LastRotationAtLeast, optTimeSec), lastRotationText(a.LastRotation, a.LastRotationAtLeast, optTimeSec)
+		}
+		add("last rotation "+bs+" → "+as, b.LastRotation != nil && a.LastRotation != nil)
 	}
-	add(boolChange("overdue", "newly overdue", "no longer overdue", b.Overdue, a.Overdue))
-	add(boolChange("over retention", fmt.Sprintf("now over retention (%d)", retention), fmt.Sprintf("back within retention (%d)", retention), b.OverRetention, a.OverRetention))
-	add(boolChange("failing", "newly failing", "recovered: its latest rotation succeeded", b.Failing, a.Failing))
-	return out
+	add(boolChange("overdue", "newly overdue", "no longer overdue", b.Overdue, a.Overdue), b.Overdue != nil && a.Overdue != nil)
+	add(boolChange("over retention", fmt.Sprintf("now over retention (%d)", retention), fmt.Sprintf("back within retention (%d)", retention), b.OverRetention, a.OverRetention),
+		b.OverRetention != nil && a.OverRetention != nil)
+	add(boolChange("failing", "newly failing", "recovered: its latest rotation succeeded", b.Failing, a.Failing), b.Failing != nil && a.Failing != nil)
+	return out, known
 }
 
 func tenantsDiff(bt, at *triage, ba, aa Assessment) TenantsDiff {
 	bs, bwhy := tenantStates(bt, ba)
 	as, awhy := tenantStates(at, aa)
-	td := TenantsDiff{Changed: []TenantDiff{}}
+	td := TenantsDiff{Changed: []TenantDiff{}, CannotTell: []TenantDiff{}}
 	for _, w := range bwhy {
 		td.Unknown = append(td.Unknown, "before: "+w)
 	}
@@ -564,14 +608,33 @@ func tenantsDiff(bt, at *triage, ba, aa Assessment) TenantsDiff {
 		} else {
 			a = unseen(at)
 		}
-		ch := tenantChanges(b, a, at.s.Config.Vault.RetentionVersions)
-		if len(ch) == 0 {
+		ch, known := tenantChanges(b, a, at.s.Config.Vault.RetentionVersions)
+		switch {
+		case len(ch) == 0:
 			td.Unchanged++
-			continue
+		case known:
+			td.Changed = append(td.Changed, TenantDiff{Tenant: id, Before: b, After: a, Changes: ch})
+		default:
+			td.CannotTell = append(td.CannotTell, TenantDiff{Tenant: id, Before: b, After: a, Changes: ch})
 		}
-		td.Changed = append(td.Changed, TenantDiff{Tenant: id, Before: b, After: a, Changes: ch})
 	}
 	return td
+}
+
+func (td TenantsDiff) counts() string {
+	s := fmt.Sprintf("%d changed, %d unchanged", len(td.Changed), td.Unchanged)
+	if n := len(td.CannotTell); n > 0 {
+		s += fmt.Sprintf(", %d cannot tell", n)
+	}
+	return s
+}
+
+func (td TenantsDiff) cannotTellIDs() string {
+	ids := make([]string, len(td.CannotTell))
+	for i, t := range td.CannotTell {
+		ids[i] = t.Tenant
+	}
+	return listSome(ids, 20)
 }
 
 // unseen is the state of a tenant a snapshot does not name: not in Vault
@@ -749,13 +812,13 @@ func orchestratorSettings(t *triage) objectSettings {
 func configSettings(t *triage) objectSettings {
 	c := t.s.Config
 	return objectSettings{name: "config", values: map[string]string{
-		"vault.retentionVersions":       fmt.Sprint(c.Vault.RetentionVersions),
-		"thresholds.overdueDays":        fmt.Sprint(c.Thresholds.OverdueDays),
-		"thresholds.rotationInterval":   orDefault(roundDurOrUnset(c.Thresholds.RotationInterval.Duration()), "(from the schedule)"),
-		"vault.kvMount":                 c.Vault.KVMount,
-		"kubernetes.rotationCronJob":    c.Kubernetes.RotationCronJob,
-		"kubernetes.cleanupCronJob":     c.Kubernetes.CleanupCronJob,
-		"kubernetes.orchestratorDeploy": c.Kubernetes.OrchestratorDeployment,
+		"vault.retentionVersions":           fmt.Sprint(c.Vault.RetentionVersions),
+		"thresholds.overdueDays":            fmt.Sprint(c.Thresholds.OverdueDays),
+		"thresholds.rotationInterval":       orDefault(roundDurOrUnset(c.Thresholds.RotationInterval.Duration()), "(from the schedule)"),
+		"vault.kvMount":                     c.Vault.KVMount,
+		"kubernetes.rotationCronJob":        c.Kubernetes.RotationCronJob,
+		"kubernetes.cleanupCronJob":         c.Kubernetes.CleanupCronJob,
+		"kubernetes.orchestratorDeployment": c.Kubernetes.OrchestratorDeployment,
 	}}
 }
 
@@ -866,7 +929,7 @@ func complianceChanges(ba, aa Assessment) []ComplianceChange {
 
 // --- output ------------------------------------------------------------------------
 
-// WriteJSON writes the diff as indented JSON.
+// WriteJSON writes the diff as indented JSON; it returns the writer's error.
 func (d Diff) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -902,8 +965,15 @@ func (d Diff) header(b *strings.Builder, md bool) {
 		fmt.Fprintf(b, "%s\n%s\nEach snapshot is judged at the time it was taken.\n", title, upperFirst(span))
 	}
 	fmt.Fprintf(b, "Exit code after: %s.\n", exitMeaning(d.ExitCode))
+	if md && len(d.Notes) > 0 {
+		b.WriteString("\n")
+	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(b, "Note: %s\n", n)
+		if md {
+			fmt.Fprintf(b, "- **Note:** %s\n", mdEscape(n))
+		} else {
+			fmt.Fprintf(b, "Note: %s\n", n)
+		}
 	}
 }
 
@@ -922,7 +992,7 @@ func labelsOrEmpty(l map[string]string) string {
 	return " " + s
 }
 
-// WriteText writes the diff for a terminal.
+// WriteText writes the diff for a terminal; it returns the writer's error.
 func (d Diff) WriteText(w io.Writer) error {
 	var b strings.Builder
 	d.header(&b, false)
@@ -966,13 +1036,16 @@ func (d Diff) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  %-24s %s → %s\n", f.Name, f.Before, f.After)
 	}
 
-	section(fmt.Sprintf("TENANTS (%d changed, %d unchanged)", len(d.Tenants.Changed), d.Tenants.Unchanged))
+	section("TENANTS (" + d.Tenants.counts() + ")")
 	for i, t := range d.Tenants.Changed {
 		if i == maxTenantLines {
 			fmt.Fprintf(&b, "  … and %d more (-o json lists them all)\n", len(d.Tenants.Changed)-i)
 			break
 		}
 		fmt.Fprintf(&b, "  %s: %s\n", t.Tenant, strings.Join(t.Changes, "; "))
+	}
+	if ids := d.Tenants.cannotTellIDs(); ids != "" {
+		fmt.Fprintf(&b, "  cannot tell whether these changed (unknown in one snapshot): %s\n", ids)
 	}
 	for _, u := range d.Tenants.Unknown {
 		fmt.Fprintf(&b, "  cannot tell: %s\n", u)
@@ -1020,7 +1093,7 @@ func (d Diff) WriteText(w io.Writer) error {
 		b.WriteString("  no change\n")
 	}
 	for _, c := range d.Compliance {
-		fmt.Fprintf(&b, "  %s %s %s%s: %s", complianceMark[c.Change], c.Tenant, c.Kind, severityText(c), c.Detail)
+		fmt.Fprintf(&b, "  %-15s %s %s%s: %s", changeWords[c.Change], c.Tenant, c.Kind, severityText(c), c.Detail)
 		if c.Why != "" {
 			fmt.Fprintf(&b, " (cannot tell %s)", c.Why)
 		}
@@ -1028,10 +1101,6 @@ func (d Diff) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-var complianceMark = map[string]string{
-	ChangeAdded: "+", ChangeRemoved: "-", ChangeChanged: "~", ChangeBecameKnown: "? →", ChangeBecameUnknown: "→ ?",
 }
 
 func severityText(c ComplianceChange) string {
@@ -1044,7 +1113,8 @@ func severityText(c ComplianceChange) string {
 	return " (" + string(c.BeforeSeverity) + ")"
 }
 
-// WriteMarkdown writes the diff as Markdown, for a ticket or an audit file.
+// WriteMarkdown writes the diff as Markdown, for a ticket or an audit
+// file; it returns the writer's error.
 func (d Diff) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	d.header(&b, true)
@@ -1084,7 +1154,7 @@ func (d Diff) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", f.Name, mdEscape(f.Before), mdEscape(f.After))
 		}
 	}
-	fmt.Fprintf(&b, "\n## Tenants\n\n%d changed, %d unchanged.\n\n", len(d.Tenants.Changed), d.Tenants.Unchanged)
+	fmt.Fprintf(&b, "\n## Tenants\n\n%s.\n\n", upperFirst(d.Tenants.counts()))
 	if len(d.Tenants.Changed) > 0 {
 		b.WriteString("| tenant | changes |\n|---|---|\n")
 		for i, t := range d.Tenants.Changed {
@@ -1094,9 +1164,12 @@ func (d Diff) WriteMarkdown(w io.Writer) error {
 			}
 			fmt.Fprintf(&b, "| %s | %s |\n", t.Tenant, mdEscape(strings.Join(t.Changes, "; ")))
 		}
-		if len(d.Tenants.Unknown) > 0 {
+		if len(d.Tenants.Unknown) > 0 || len(d.Tenants.CannotTell) > 0 {
 			b.WriteString("\n")
 		}
+	}
+	if ids := d.Tenants.cannotTellIDs(); ids != "" {
+		fmt.Fprintf(&b, "- **Cannot tell whether these changed** (unknown in one snapshot): %s\n", mdEscape(ids))
 	}
 	for _, u := range d.Tenants.Unknown {
 		fmt.Fprintf(&b, "- **Cannot tell:** %s\n", mdEscape(u))
