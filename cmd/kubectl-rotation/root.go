@@ -111,6 +111,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.Flags().BoolVar(&o.mouse, "mouse", true, "Scroll with the mouse wheel (the terminal then selects text with shift+drag; --mouse=false for a plain drag)")
 	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g), newJournalCommand(g))
 	cmd.AddCommand(newTimelineCommand(g), newBackfillCommand(g), newPostmortemCommand(g)) // timeline.go, backfill.go, postmortem.go
+	cmd.AddCommand(newDiffCommand(g))                                                     // diff.go
 	g.setupCompletion(cmd)                                                                // completion.go
 	renameInHelp(cmd, display)
 	return cmd
