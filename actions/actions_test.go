@@ -21,6 +21,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/kubeops"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/vaultops"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
@@ -47,7 +49,7 @@ func executor(t *testing.T, w lab.World) (*actions.Executor, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &actions.Executor{Kube: kc, Vault: root, Namespace: w.Namespace, Config: w.Config, Journal: j}, path
+	return &actions.Executor{Kube: kubeops.New(kc), Vault: vaultops.New(root), Namespace: w.Namespace, Config: w.Config, Journal: j}, path
 }
 
 func journal(t *testing.T, path string) []actions.Entry {
@@ -231,7 +233,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex.Kube = kubernetes.NewForConfigOrDie(cfg)
+		ex.Kube = kubeops.New(kubernetes.NewForConfigOrDie(cfg))
 		_, err = ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 60), "")
 		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "patch cronjobs.batch") {
 			t.Fatalf("err = %v, want forbidden naming the permission", err)
@@ -269,7 +271,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex.ReadOnly, ex.Kube = false, clients.Kube
+		ex.ReadOnly, ex.Kube = false, kubeops.New(clients.Kube)
 		_, err = ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 62), "")
 		if !errors.Is(err, collectors.ErrReadOnly) {
 			t.Fatalf("read-only clients: %v, want the transport's refusal", err)
@@ -300,7 +302,7 @@ func TestActions_SetEnv(t *testing.T) {
 	tests := map[string]struct {
 		action, env, from, to, kind string
 		plan                        func(c config.Config) actions.Plan
-		afterRead                   func(ctx context.Context, ex *actions.Executor, c config.Config, ns, rv string, cs []corev1.Container) (actions.Result, error)
+		afterRead                   func(ctx context.Context, ex *actions.Executor, c config.Config, ns, rv string, cs []actions.Container) (actions.Result, error)
 		read                        func(t *testing.T) object
 		touch                       func(t *testing.T) // changes the object, not its env
 		remove                      func(t *testing.T)
@@ -405,7 +407,7 @@ func TestActions_SetEnv(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ex.Kube = kubernetes.NewForConfigOrDie(cfg)
+				ex.Kube = kubeops.New(kubernetes.NewForConfigOrDie(cfg))
 				_, err = ex.Execute(ctx, tt.plan(w.Config), "try without rights")
 				if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), tt.perm) || strings.Contains(err.Error(), "get ") {
 					t.Fatalf("err = %v, want forbidden naming only %q", err, tt.perm)
@@ -420,7 +422,7 @@ func TestActions_SetEnv(t *testing.T) {
 				ex, _ := executor(t, w)
 				was := tt.read(t)
 				tt.touch(t)
-				_, err := tt.afterRead(ctx, ex, w.Config, w.Namespace, was.rv, was.cs)
+				_, err := tt.afterRead(ctx, ex, w.Config, w.Namespace, was.rv, kubeops.ContainersOf(was.cs))
 				if err == nil || !strings.Contains(err.Error(), "changed after it was read (resourceVersion "+was.rv+")") || !strings.Contains(err.Error(), "nothing was changed") {
 					t.Fatalf("err = %v, want it to say the object changed since it was read", err)
 				}
@@ -484,7 +486,7 @@ func TestActions_SetEnv(t *testing.T) {
 					}
 				}
 				tt.remove(t)
-				_, err := tt.afterRead(ctx, ex, w.Config, w.Namespace, was.rv, was.cs)
+				_, err := tt.afterRead(ctx, ex, w.Config, w.Namespace, was.rv, kubeops.ContainersOf(was.cs))
 				if !apierrors.IsNotFound(err) || !strings.Contains(err.Error(), "was deleted after it was read: nothing was changed") {
 					t.Errorf("err = %v, want not found, saying it was deleted after it was read", err)
 				}
@@ -626,7 +628,7 @@ func TestActions_Vault(t *testing.T) {
 			t.Fatal(err)
 		}
 		limited, _ := e.Vault.Client(tok.Auth.ClientToken)
-		ex.Vault = limited
+		ex.Vault = vaultops.New(limited)
 		_, err = ex.Execute(ctx, actions.FixPolicy(w.Config), "")
 		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "sys/policies/acl/") {
 			t.Errorf("err = %v, want forbidden naming the path", err)

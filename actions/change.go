@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -97,14 +98,19 @@ type WriteRole struct {
 }
 
 // TrimKeyVersions sets max_versions=Keep on a KV v2 key and destroys its live
-// versions beyond the newest Keep, which versions being read once, when it
-// runs (`vault kv metadata put` then `vault kv destroy`). Tenant names the
-// key for messages.
+// versions beyond the newest Keep (`vault kv metadata put` then `vault kv
+// destroy`). Tenant names the key for messages. When VersionsKnown, the
+// plan names the Versions it destroys (ascending, from the snapshot the
+// person saw), its command lists them, and the run refuses, changing
+// nothing, if the key's versions beyond Keep are other ones by then; else
+// the run destroys what is beyond Keep when it reads the key.
 type TrimKeyVersions struct {
-	Mount  string `json:"mount"`
-	Path   string `json:"path"`
-	Keep   int    `json:"keep"`
-	Tenant string `json:"tenant,omitempty"`
+	Mount         string `json:"mount"`
+	Path          string `json:"path"`
+	Keep          int    `json:"keep"`
+	Tenant        string `json:"tenant,omitempty"`
+	Versions      []int  `json:"versions,omitempty"`
+	VersionsKnown bool   `json:"versionsKnown,omitempty"`
 }
 
 // RenewTokenChange renews the token with Accessor (auth/token/renew-accessor),
@@ -198,6 +204,11 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// command is the Job's creation as a pipeline of kubectl commands. The
+// environment is set in two passes, the first variable to "override" and
+// then every one to its value: `kubectl set env --local` prints nothing when
+// no value changes (DRY_RUN=true on a cleanup CronJob that already has it),
+// which would leave `kubectl create` nothing to create.
 func (c *CreateJob) command() string {
 	create := fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s", c.CronJob, c.Name, c.Namespace)
 	if len(c.Env) == 0 && len(c.Annotations) == 0 {
@@ -205,6 +216,7 @@ func (c *CreateJob) command() string {
 	}
 	parts := []string{create + " --dry-run=client -o yaml"}
 	if len(c.Env) > 0 {
+		parts = append(parts, "kubectl set env --local -f - "+shellQuote(c.Env[0].Name+"=override")+" -o yaml")
 		kv := make([]string, len(c.Env))
 		for i, e := range c.Env {
 			kv[i] = shellQuote(e.Name + "=" + e.Value)
@@ -323,7 +335,19 @@ func (c *WriteRole) validate() error {
 }
 
 func (c *TrimKeyVersions) command() string {
-	return fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s && vault kv destroy -versions=<older versions> %s/%s", c.Keep, c.Mount, c.Path, c.Mount, c.Path)
+	put := fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s", c.Keep, c.Mount, c.Path)
+	versions := fmt.Sprintf("<live versions beyond the newest %d>", c.Keep)
+	if c.VersionsKnown {
+		if len(c.Versions) == 0 {
+			return put
+		}
+		vs := make([]string, len(c.Versions))
+		for i, v := range c.Versions {
+			vs[i] = strconv.Itoa(v)
+		}
+		versions = strings.Join(vs, ",")
+	}
+	return fmt.Sprintf("%s && vault kv destroy -versions=%s %s/%s", put, versions, c.Mount, c.Path)
 }
 
 func (c *TrimKeyVersions) permissions() []Permission {

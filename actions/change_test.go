@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	vault "github.com/hashicorp/vault/api"
-	batchv1 "k8s.io/api/batch/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
@@ -73,7 +71,7 @@ func TestChange_Command(t *testing.T) {
 		"create job": {Change{CreateJob: &CreateJob{Namespace: "ns", CronJob: "cj", Name: "j"}}, "kubectl create job --from=cronjob/cj j -n ns"},
 		"create job with env and annotations": {Change{CreateJob: &CreateJob{Namespace: "ns", CronJob: "cj", Name: "j",
 			Env: []EnvVar{{Name: "TENANT_ID", Value: "t-1"}, {Name: "ROTATION_REASON", Value: "it's failing"}}, Annotations: map[string]string{"b": "2", "a": "1"}}},
-			`kubectl create job --from=cronjob/cj j -n ns --dry-run=client -o yaml | kubectl set env --local -f - TENANT_ID=t-1 'ROTATION_REASON=it'\''s failing' -o yaml | kubectl annotate --local -f - a=1 b=2 -o yaml | kubectl create -f -`},
+			`kubectl create job --from=cronjob/cj j -n ns --dry-run=client -o yaml | kubectl set env --local -f - TENANT_ID=override -o yaml | kubectl set env --local -f - TENANT_ID=t-1 'ROTATION_REASON=it'\''s failing' -o yaml | kubectl annotate --local -f - a=1 b=2 -o yaml | kubectl create -f -`},
 		"set env":  {Change{SetEnv: &SetEnv{Kind: WorkloadCronJob, Namespace: "ns", Name: "c", Env: "DRY_RUN", Value: "false"}}, "kubectl set env cronjob/c DRY_RUN=false -n ns"},
 		"deadline": {Change{PatchDeadline: &PatchDeadline{Namespace: "ns", CronJob: "c", Seconds: 60}}, `kubectl patch cronjob c -n ns --type=merge -p '{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":60}}}}'`},
 		"restart":  {Change{RestartDeployment: &RestartDeployment{Namespace: "ns", Name: "d"}}, "kubectl rollout restart deployment/d -n ns"},
@@ -161,21 +159,14 @@ func TestPlan_Declares(t *testing.T) {
 	})
 }
 
-// fakeJobs is a JobCreator of function fields.
-type fakeJobs struct {
-	get    func(ctx context.Context, ns, name string) (*batchv1.CronJob, error)
-	create func(ctx context.Context, j *batchv1.Job, dry bool) (*batchv1.Job, error)
+// fakeJobs is a JobCreator of a function field.
+type fakeJobs func(ctx context.Context, job CreateJob, dry bool) (string, error)
+
+func (f fakeJobs) CreateJobFrom(ctx context.Context, job CreateJob, dry bool) (string, error) {
+	return f(ctx, job, dry)
 }
 
-func (f fakeJobs) GetCronJob(ctx context.Context, ns, name string) (*batchv1.CronJob, error) {
-	return f.get(ctx, ns, name)
-}
-
-func (f fakeJobs) CreateJob(ctx context.Context, j *batchv1.Job, dry bool) (*batchv1.Job, error) {
-	return f.create(ctx, j, dry)
-}
-
-var _ JobCreator = fakeJobs{}
+var _ JobCreator = fakeJobs(nil)
 
 // TestExecutor_AppliesUnderTheCallersContext: every change runs under the
 // ctx given to DryRun/Execute, with a request deadline derived from it, so
@@ -183,24 +174,22 @@ var _ JobCreator = fakeJobs{}
 func TestExecutor_AppliesUnderTheCallersContext(t *testing.T) {
 	c := config.Default()
 	at := time.Date(2026, 11, 26, 3, 4, 5, 0, time.UTC)
-	var created *batchv1.Job
-	jobs := fakeJobs{
-		get: func(ctx context.Context, ns, name string) (*batchv1.CronJob, error) {
-			if _, ok := ctx.Deadline(); !ok {
-				t.Error("no request deadline")
-			}
-			return &batchv1.CronJob{}, ctx.Err()
-		},
-		create: func(ctx context.Context, j *batchv1.Job, dry bool) (*batchv1.Job, error) {
-			created = j
-			return j, ctx.Err()
-		},
-	}
+	var created CreateJob
+	jobs := fakeJobs(func(ctx context.Context, j CreateJob, dry bool) (string, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("no request deadline")
+		}
+		if !dry {
+			t.Error("a dry run was sent as a write")
+		}
+		created = j
+		return j.Name, ctx.Err()
+	})
 	ex := &Executor{Targets: &Targets{Jobs: jobs}}
 	t.Run("OK", func(t *testing.T) {
 		res, err := ex.DryRun(context.Background(), EmergencyRotate(c, "ns", "t-1", "me", "why", "ops", at))
-		if err != nil || res.Object != "emergency-rotate-20261126-030405" || created.Namespace != "ns" ||
-			created.Annotations["rotation.kubectl-rotation.dev/tenant"] != "t-1" || created.Annotations["cronjob.kubernetes.io/instantiate"] != "manual" {
+		if err != nil || res.Object != "emergency-rotate-20261126-030405" || created.Namespace != "ns" || created.CronJob != c.Kubernetes.RotationCronJob ||
+			created.Annotations["rotation.kubectl-rotation.dev/tenant"] != "t-1" || !slices.Contains(created.Env, EnvVar{Name: c.Kubernetes.TenantEnv, Value: "t-1"}) {
 			t.Errorf("res %+v err %v job %+v", res, err, created)
 		}
 	})
@@ -220,16 +209,16 @@ func TestExecutor_AppliesUnderTheCallersContext(t *testing.T) {
 
 // fakeVersions is a VersionTrimmer over metadata by path.
 type fakeVersions struct {
-	md        map[string]*vault.KVMetadata
+	md        map[string]KeyMetadata
 	max       map[string]int
 	destroyed map[string][]int
 }
 
-func (f *fakeVersions) Metadata(_ context.Context, _, path string) (*vault.KVMetadata, error) {
+func (f *fakeVersions) Metadata(_ context.Context, _, path string) (KeyMetadata, error) {
 	if md, ok := f.md[path]; ok {
 		return md, nil
 	}
-	return nil, fmt.Errorf("%w: %s", vault.ErrSecretNotFound, path)
+	return KeyMetadata{}, fmt.Errorf("secret not found: %s", path)
 }
 
 func (f *fakeVersions) SetMaxVersions(_ context.Context, _, path string, n int) error {
@@ -246,14 +235,14 @@ func (f *fakeVersions) Destroy(_ context.Context, _, path string, v []int) error
 // tenant and the ones trimmed before it.
 func TestExecutor_TrimAll(t *testing.T) {
 	c := config.Default()
-	md := func(n int) *vault.KVMetadata {
-		m := &vault.KVMetadata{CurrentVersion: n, MaxVersions: 0, Versions: map[string]vault.KVVersionMetadata{}}
+	md := func(n int) KeyMetadata {
+		m := KeyMetadata{CurrentVersion: n, MaxVersions: 0, Versions: map[int]VersionState{}}
 		for v := 1; v <= n; v++ {
-			m.Versions[fmt.Sprint(v)] = vault.KVVersionMetadata{Version: v}
+			m.Versions[v] = VersionState{}
 		}
 		return m
 	}
-	fv := &fakeVersions{md: map[string]*vault.KVMetadata{c.TenantPath("a"): md(7), c.TenantPath("b"): md(6)}, max: map[string]int{}, destroyed: map[string][]int{}}
+	fv := &fakeVersions{md: map[string]KeyMetadata{c.TenantPath("a"): md(7), c.TenantPath("b"): md(6)}, max: map[string]int{}, destroyed: map[string][]int{}}
 	ex := &Executor{Targets: &Targets{Versions: fv}}
 	res, err := ex.DryRun(context.Background(), TrimVersionsAll(c, []string{"a", "b"}))
 	if err != nil || res.Summary != "would destroy 3 versions in 2 tenants and set max_versions=5" || len(fv.max) != 0 {

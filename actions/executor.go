@@ -10,13 +10,6 @@ import (
 	"strings"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-	authnv1 "k8s.io/api/authentication/v1"
-	authzv1 "k8s.io/api/authorization/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
@@ -27,10 +20,12 @@ var (
 	ErrNoJournal = errors.New("the journal cannot be written, so the action does not run")
 )
 
-// Executor runs Plans against the clusters' clients.
+// Executor runs Plans through Kube and Vault (actions/kubeops and
+// actions/vaultops adapt the client libraries); either may be nil, and the
+// changes that need it then fail saying so.
 type Executor struct {
-	Kube      kubernetes.Interface
-	Vault     *vault.Client
+	Kube      Kube
+	Vault     Vault
 	Namespace string
 	Config    config.Config
 	// ReadOnly refuses every Execute and DryRun.
@@ -39,8 +34,8 @@ type Executor struct {
 	// Now stamps journal lines and restarts (default time.Now).
 	Now func() time.Time
 	// Targets, when set, are what changes are applied through instead of
-	// adapters of Kube and Vault (unit tests' fakes). Preflight still asks
-	// Kube and Vault.
+	// Kube and Vault (unit tests' fakes). Preflight still asks Kube and
+	// Vault.
 	Targets *Targets
 
 	who *Identity
@@ -62,14 +57,13 @@ func (e *Executor) Whoami(ctx context.Context) Identity {
 	}
 	var id Identity
 	if e.Kube != nil {
-		if r, err := e.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{}); err == nil {
-			id.KubeUser = r.Status.UserInfo.Username
+		if u, err := e.Kube.User(ctx); err == nil {
+			id.KubeUser = u
 		}
 	}
-	if e.Vault != nil && e.Vault.Token() != "" {
-		if s, err := e.Vault.Auth().Token().LookupSelfWithContext(ctx); err == nil && s != nil {
-			id.VaultAccessor, _ = s.Data["accessor"].(string)
-			id.VaultEntity, _ = s.Data["entity_id"].(string)
+	if e.Vault != nil {
+		if acc, ent, err := e.Vault.Self(ctx); err == nil {
+			id.VaultAccessor, id.VaultEntity = acc, ent
 		}
 	}
 	e.who = &id
@@ -118,20 +112,7 @@ func (e *Executor) vaultCapabilities(ctx context.Context, perms []Permission) (m
 	if e.Vault == nil {
 		return nil, errors.New("no Vault client")
 	}
-	s, err := e.Vault.Logical().WriteWithContext(ctx, "sys/capabilities-self", map[string]any{"paths": paths})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]string{}
-	for _, p := range paths {
-		if s != nil {
-			list, _ := s.Data[p].([]any)
-			for _, c := range list {
-				out[p] = append(out[p], fmt.Sprint(c))
-			}
-		}
-	}
-	return out, nil
+	return e.Vault.Capabilities(ctx, paths)
 }
 
 // kubeAllowed asks the API server whether the user may (SelfSubjectAccessReview).
@@ -139,15 +120,7 @@ func (e *Executor) kubeAllowed(ctx context.Context, p Permission) (bool, error) 
 	if e.Kube == nil {
 		return false, errors.New("no Kubernetes client")
 	}
-	r, err := e.Kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
-		Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{
-			Namespace: p.Namespace, Verb: p.Verb, Group: p.Group, Resource: p.Resource, Subresource: p.Subresource, Name: p.Name,
-		}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		return false, err
-	}
-	return r.Status.Allowed, nil
+	return e.Kube.Allowed(ctx, p)
 }
 
 // DryRun asks the server to validate the changes without making them,
@@ -320,18 +293,12 @@ func (e *Executor) recordEvent(ctx context.Context, p Plan, res Result, who Iden
 	if e.Kube == nil {
 		return ""
 	}
-	now := metav1.NewTime(e.now())
 	msg := fmt.Sprintf("%s by %s", p.Title, orUnknown(who.KubeUser))
 	if reason != "" {
 		msg += ": " + reason
 	}
-	ev := &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{GenerateName: res.Object + ".", Namespace: e.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: res.ObjectKind, Name: res.Object, Namespace: e.Namespace},
-		Reason:         "KubectlRotation", Message: msg, Type: corev1.EventTypeNormal, Count: 1,
-		FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "kubectl-rotation"},
-	}
-	if _, err := e.Kube.CoreV1().Events(e.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+	ev := Event{Namespace: e.Namespace, Kind: res.ObjectKind, Name: res.Object, Reason: "KubectlRotation", Message: msg, At: e.now()}
+	if err := e.Kube.RecordEvent(ctx, ev); err != nil {
 		return "not recorded: " + err.Error()
 	}
 	return "recorded"

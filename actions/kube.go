@@ -3,18 +3,11 @@ package actions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -23,152 +16,22 @@ import (
 // actionTimeout bounds one change's requests (under the caller's context).
 const actionTimeout = 30 * time.Second
 
-func dryRunOpts(dry bool) []string {
-	if dry {
-		return []string{metav1.DryRunAll}
-	}
-	return nil
-}
-
 // errNoKube is returned when a Kubernetes change has no client.
 var errNoKube = fmt.Errorf("%w: no Kubernetes client", errNoTarget)
-
-// kubeClient applies Kubernetes changes through a clientset: JobCreator,
-// EnvSetter, DeadlinePatcher and Restarter.
-type kubeClient struct{ k kubernetes.Interface }
-
-var (
-	_ JobCreator      = kubeClient{}
-	_ EnvSetter       = kubeClient{}
-	_ DeadlinePatcher = kubeClient{}
-	_ Restarter       = kubeClient{}
-)
-
-func (c kubeClient) GetCronJob(ctx context.Context, ns, name string) (*batchv1.CronJob, error) {
-	return c.k.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
-}
-
-func (c kubeClient) CreateJob(ctx context.Context, j *batchv1.Job, dry bool) (*batchv1.Job, error) {
-	return c.k.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{DryRun: dryRunOpts(dry)})
-}
-
-func (c kubeClient) Containers(ctx context.Context, kind, ns, name string) (string, []corev1.Container, error) {
-	if kind == WorkloadCronJob {
-		cj, err := c.k.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return "", nil, err
-		}
-		return cj.ResourceVersion, cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
-	}
-	d, err := c.k.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return "", nil, err
-	}
-	return d.ResourceVersion, d.Spec.Template.Spec.Containers, nil
-}
-
-func (c kubeClient) PatchContainers(ctx context.Context, kind, ns, name string, patch []byte, dry bool) ([]corev1.Container, error) {
-	opts := metav1.PatchOptions{DryRun: dryRunOpts(dry)}
-	if kind == WorkloadCronJob {
-		cj, err := c.k.BatchV1().CronJobs(ns).Patch(ctx, name, types.JSONPatchType, patch, opts)
-		if err != nil {
-			return nil, err
-		}
-		return cj.Spec.JobTemplate.Spec.Template.Spec.Containers, nil
-	}
-	d, err := c.k.AppsV1().Deployments(ns).Patch(ctx, name, types.JSONPatchType, patch, opts)
-	if err != nil {
-		return nil, err
-	}
-	return d.Spec.Template.Spec.Containers, nil
-}
-
-func (c kubeClient) Deadline(ctx context.Context, ns, name string) (*int64, error) {
-	cj, err := c.k.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, nil
-}
-
-func (c kubeClient) PatchDeadline(ctx context.Context, ns, name string, patch []byte, dry bool) (*int64, error) {
-	cj, err := c.k.BatchV1().CronJobs(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
-	if err != nil {
-		return nil, err
-	}
-	return cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, nil
-}
-
-func (c kubeClient) Restart(ctx context.Context, ns, name string, at time.Time, dry bool) (string, error) {
-	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
-		"annotations": map[string]string{"kubectl.kubernetes.io/restartedAt": at.UTC().Format(time.RFC3339Nano)}}}}})
-	d, err := c.k.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
-	if err != nil {
-		return "", err
-	}
-	return d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], nil
-}
-
-// jobFromCronJob builds a Job from a CronJob's template as `kubectl create
-// job --from=cronjob/NAME` does: the template's labels and annotations, the
-// instantiate=manual annotation, and the CronJob as controller owner.
-func jobFromCronJob(cj *batchv1.CronJob, name string, annotations map[string]string) *batchv1.Job {
-	ann := map[string]string{"cronjob.kubernetes.io/instantiate": "manual"}
-	for k, v := range cj.Spec.JobTemplate.Annotations {
-		ann[k] = v
-	}
-	for k, v := range annotations {
-		ann[k] = v
-	}
-	return &batchv1.Job{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: cj.Namespace, Labels: cj.Spec.JobTemplate.Labels, Annotations: ann,
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cj, batchv1.SchemeGroupVersion.WithKind("CronJob"))},
-		},
-		Spec: *cj.Spec.JobTemplate.Spec.DeepCopy(),
-	}
-}
-
-// setEnv sets name=value in every container of the pod template, on this
-// Job only.
-func setEnv(spec *corev1.PodSpec, name, value string) {
-	for i := range spec.Containers {
-		c := &spec.Containers[i]
-		found := false
-		for j := range c.Env {
-			if c.Env[j].Name == name {
-				c.Env[j] = corev1.EnvVar{Name: name, Value: value}
-				found = true
-			}
-		}
-		if !found {
-			c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
-		}
-	}
-}
 
 func (c *CreateJob) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
 	if t.Jobs == nil {
 		return applied{}, errNoKube
 	}
-	cj, err := t.Jobs.GetCronJob(ctx, c.Namespace, c.CronJob)
+	created, err := t.Jobs.CreateJobFrom(ctx, *c, dry)
 	if err != nil {
-		return applied{}, fmt.Errorf("read cronjob %s: %w", c.CronJob, err)
-	}
-	j := jobFromCronJob(cj, c.Name, c.Annotations)
-	j.Namespace = c.Namespace
-	for _, e := range c.Env {
-		setEnv(&j.Spec.Template.Spec, e.Name, e.Value)
-	}
-	created, err := t.Jobs.CreateJob(ctx, j, dry)
-	if err != nil {
-		return applied{}, fmt.Errorf("create job %s: %w", c.Name, err)
+		return applied{}, err
 	}
 	verb := "created"
 	if dry {
 		verb = "accepted by the server's dry run"
 	}
-	return applied{res: Result{Summary: fmt.Sprintf("job %s %s", created.Name, verb), Object: created.Name, ObjectKind: "Job"}}, nil
+	return applied{res: Result{Summary: fmt.Sprintf("job %s %s", created, verb), Object: created, ObjectKind: "Job"}}, nil
 }
 
 func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
@@ -187,7 +50,10 @@ func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied
 	if before != nil {
 		b = fmt.Sprintf("%ds", *before)
 	}
-	a := fmt.Sprintf("%ds", ptr.Deref(after, 0))
+	a := "none"
+	if after != nil {
+		a = fmt.Sprintf("%ds", *after)
+	}
 	return applied{res: Result{Summary: "activeDeadlineSeconds " + b + " → " + a, Object: c.CronJob, ObjectKind: "CronJob", Before: b, After: a}}, nil
 }
 
@@ -202,6 +68,52 @@ func (c *RestartDeployment) apply(ctx context.Context, t Targets, dry bool) (app
 		return applied{}, fmt.Errorf("restart deployment %s: %w", c.Name, err)
 	}
 	return applied{res: Result{Summary: "deployment " + c.Name + " restarted at " + at, Object: c.Name, ObjectKind: "Deployment"}}, nil
+}
+
+// kubePlanners build the Kubernetes actions' plans, by action id.
+func kubePlanners() map[string]planner {
+	return map[string]planner{
+		runbook.ActionTriggerRotation: func(in Input) (Plan, error) {
+			return TriggerRotation(in.Snapshot.Config, in.Snapshot.Namespace, in.At), nil
+		},
+		runbook.ActionCleanupDryRun: func(in Input) (Plan, error) {
+			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, true, in.At), nil
+		},
+		runbook.ActionCleanupRun: func(in Input) (Plan, error) {
+			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), nil
+		},
+		runbook.ActionRaiseDeadline: func(in Input) (Plan, error) {
+			d := in.Value
+			if d == 0 {
+				d = DeadlineDefault
+			}
+			p := RaiseDeadline(in.Snapshot.Config, in.Snapshot.Namespace, d)
+			if err := p.Ask.Check(d); err != nil {
+				return Plan{}, err
+			}
+			return p, nil
+		},
+		runbook.ActionEnableAudit: func(in Input) (Plan, error) {
+			return EnableAudit(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionCleanupDryRunOff: func(in Input) (Plan, error) {
+			return CleanupDryRunOff(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionRestartOrchestrator: func(in Input) (Plan, error) {
+			return RestartOrchestrator(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionEmergencyRotate: func(in Input) (Plan, error) {
+			c := in.Snapshot.Config
+			if in.tenant() == "" {
+				return Plan{}, fmt.Errorf("no tenant is named by the evidence: use the command with %s=<tenant-id>", c.Kubernetes.TenantEnv)
+			}
+			initiator := in.Initiator
+			if initiator == "" {
+				initiator = "manual-emergency"
+			}
+			return EmergencyRotate(c, in.Snapshot.Namespace, in.tenant(), initiator, in.Reason, in.Subject, in.At), nil
+		},
+	}
 }
 
 // createJobPlan is the plan of every action that creates a Job from a CronJob.
@@ -374,7 +286,7 @@ func (c *SetEnv) apply(ctx context.Context, t Targets, dry bool) (applied, error
 	}
 	rv, cs, err := t.Env.Containers(ctx, c.Kind, c.Namespace, c.Name)
 	switch {
-	case apierrors.IsNotFound(err):
+	case errors.Is(err, ErrNotFound):
 		return applied{}, fmt.Errorf("%s %s not found in %s: it was deleted or renamed after the plan was made; nothing was changed: %w", c.resource(), c.Name, c.Namespace, err)
 	case err != nil:
 		return applied{}, fmt.Errorf("read %s %s: %w", c.resource(), c.Name, err)
@@ -384,7 +296,7 @@ func (c *SetEnv) apply(ctx context.Context, t Targets, dry bool) (applied, error
 }
 
 // write patches the object as read at resourceVersion rv with containers cs.
-func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []corev1.Container, dry bool) (Result, error) {
+func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []Container, dry bool) (Result, error) {
 	e, err := editEnv(c.containersPointer(), rv, cs, c.Env, c.Value)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s %s: %w", c.resource(), c.Name, err)
@@ -396,9 +308,9 @@ func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []corev1.
 	}
 	after, err := t.PatchContainers(ctx, c.Kind, c.Namespace, c.Name, e.patch, dry)
 	switch {
-	case apierrors.IsNotFound(err):
+	case errors.Is(err, ErrNotFound):
 		return Result{}, fmt.Errorf("%s was deleted after it was read: nothing was changed: %w", obj, err)
-	case apierrors.IsConflict(err) || (apierrors.IsInvalid(err) && c.changedSince(ctx, t, rv)):
+	case errors.Is(err, ErrConflict) || (errors.Is(err, ErrInvalid) && c.changedSince(ctx, t, rv)):
 		return Result{}, fmt.Errorf("%s changed after it was read (resourceVersion %s): nothing was changed; look at it again and retry", obj, rv)
 	case err != nil:
 		return Result{}, fmt.Errorf("set %s=%s on %s: %w", c.Env, c.Value, obj, err)
@@ -416,7 +328,7 @@ func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []corev1.
 // so a refused patch is told apart from an invalid one by reading again.
 func (c *SetEnv) changedSince(ctx context.Context, t EnvSetter, rv string) bool {
 	now, _, err := t.Containers(ctx, c.Kind, c.Namespace, c.Name)
-	return apierrors.IsNotFound(err) || (err == nil && now != rv)
+	return errors.Is(err, ErrNotFound) || (err == nil && now != rv)
 }
 
 // envEdit is the change editEnv computed.
@@ -432,13 +344,13 @@ type envEdit struct {
 // at the containers pointer that first tests resourceVersion rv. A value
 // taken from valueFrom is replaced by the literal. It returns an error when
 // there is no container.
-func editEnv(containers, rv string, cs []corev1.Container, name, value string) (envEdit, error) {
+func editEnv(containers, rv string, cs []Container, name, value string) (envEdit, error) {
 	if len(cs) == 0 {
 		return envEdit{}, fmt.Errorf("the pod template has no container to set %s in", name)
 	}
 	var idx []int
 	for i, c := range cs {
-		if slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == name }) {
+		if slices.ContainsFunc(c.Env, func(e ContainerEnv) bool { return e.Name == name }) {
 			idx = append(idx, i)
 		}
 	}
@@ -447,7 +359,7 @@ func editEnv(containers, rv string, cs []corev1.Container, name, value string) (
 	}
 	var e envEdit
 	ops := []map[string]any{{"op": "test", "path": "/metadata/resourceVersion", "value": rv}}
-	val := corev1.EnvVar{Name: name, Value: value}
+	val := EnvVar{Name: name, Value: value}
 	for _, i := range idx {
 		c := cs[i]
 		e.targets = append(e.targets, c.Name)
@@ -457,7 +369,7 @@ func editEnv(containers, rv string, cs []corev1.Container, name, value string) (
 				continue
 			}
 			found = true
-			if ev.ValueFrom != nil || !strings.EqualFold(ev.Value, value) {
+			if ev.From != "" || !strings.EqualFold(ev.Value, value) {
 				e.needed = true
 			}
 			ops = append(ops, map[string]any{"op": "replace", "path": fmt.Sprintf("%s/%d/env/%d", containers, i, j), "value": val})
@@ -465,7 +377,7 @@ func editEnv(containers, rv string, cs []corev1.Container, name, value string) (
 		if !found {
 			e.needed = true
 			if len(c.Env) == 0 {
-				ops = append(ops, map[string]any{"op": "add", "path": fmt.Sprintf("%s/%d/env", containers, i), "value": []corev1.EnvVar{val}})
+				ops = append(ops, map[string]any{"op": "add", "path": fmt.Sprintf("%s/%d/env", containers, i), "value": []EnvVar{val}})
 			} else {
 				ops = append(ops, map[string]any{"op": "add", "path": fmt.Sprintf("%s/%d/env/-", containers, i), "value": val})
 			}
@@ -479,7 +391,7 @@ func editEnv(containers, rv string, cs []corev1.Container, name, value string) (
 
 // envState is the variable's value in the named containers: "false",
 // "unset", "from configmap x key y"; "c1: v1, c2: v2" for several.
-func envState(cs []corev1.Container, names []string, name string) string {
+func envState(cs []Container, names []string, name string) string {
 	var parts []string
 	for _, c := range cs {
 		if !slices.Contains(names, c.Name) {
@@ -489,12 +401,8 @@ func envState(cs []corev1.Container, names []string, name string) string {
 		for _, ev := range c.Env {
 			switch {
 			case ev.Name != name:
-			case ev.ValueFrom != nil && ev.ValueFrom.ConfigMapKeyRef != nil:
-				v = fmt.Sprintf("from configmap %s key %s", ev.ValueFrom.ConfigMapKeyRef.Name, ev.ValueFrom.ConfigMapKeyRef.Key)
-			case ev.ValueFrom != nil && ev.ValueFrom.SecretKeyRef != nil:
-				v = fmt.Sprintf("from secret %s key %s", ev.ValueFrom.SecretKeyRef.Name, ev.ValueFrom.SecretKeyRef.Key)
-			case ev.ValueFrom != nil:
-				v = "from valueFrom"
+			case ev.From != "":
+				v = ev.From
 			default:
 				v = ev.Value
 				if v == "" {

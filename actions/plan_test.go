@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -46,7 +44,7 @@ func TestPlans(t *testing.T) {
 			[]string{"vault write auth/kubernetes/role/oss-ai-orchestrator bound_service_account_names=oss-ai-orchestrator bound_service_account_namespaces=ns policies=cmek-rotation,secret-read ttl=24h"},
 			"vault update on auth/kubernetes/role/oss-ai-orchestrator", false},
 		"trim versions of every tenant named": {TrimVersionsAll(c, []string{"t-003", "t-011"}), runbook.ActionTrimVersionsAll,
-			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-003/cmek && vault kv destroy -versions=<older versions> secret/tenants/t-003/cmek\nvault kv metadata put -max-versions=5 secret/tenants/t-011/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
+			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-003/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/t-003/cmek\nvault kv metadata put -max-versions=5 secret/tenants/t-011/cmek"}, "vault update on secret/destroy/tenants/t-011/cmek", true},
 		"trim versions": {TrimVersions(c, "t-042"), runbook.ActionTrimVersions,
 			[]string{"vault kv metadata put -max-versions=5 secret/tenants/t-042/cmek"}, "vault update on secret/destroy/tenants/t-042/cmek", true},
 		"emergency rotate": {EmergencyRotate(c, "ns", "t-042", "manual-emergency", "automated rotation failed", "ops-team", at), runbook.ActionEmergencyRotate,
@@ -147,56 +145,55 @@ func TestPlans_SetEnv(t *testing.T) {
 // needed when every target already has the value.
 func TestEditEnv(t *testing.T) {
 	const base = "/spec/template/spec/containers"
-	env := func(kv ...string) []corev1.EnvVar {
-		var out []corev1.EnvVar
+	env := func(kv ...string) []ContainerEnv {
+		var out []ContainerEnv
 		for i := 0; i < len(kv); i += 2 {
-			out = append(out, corev1.EnvVar{Name: kv[i], Value: kv[i+1]})
+			out = append(out, ContainerEnv{Name: kv[i], Value: kv[i+1]})
 		}
 		return out
 	}
-	fromCM := corev1.EnvVar{Name: "AUDIT_ENABLED", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
-		LocalObjectReference: corev1.LocalObjectReference{Name: "orch-config"}, Key: "audit"}}}
+	fromCM := ContainerEnv{Name: "AUDIT_ENABLED", From: "from configmap orch-config key audit"}
 	set := `{"name":"AUDIT_ENABLED","value":"true"}`
 	test := `{"op":"test","path":"/metadata/resourceVersion","value":"41"}`
 	tests := map[string]struct {
-		cs      []corev1.Container
+		cs      []Container
 		patch   string
 		targets []string
 		before  string
 		needed  bool
 	}{
 		"false in the only container": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x", "AUDIT_ENABLED", "false")}},
+			cs:      []Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x", "AUDIT_ENABLED", "false")}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/1","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "false", needed: true,
 		},
 		"the container that has it, not the first": {
-			cs:      []corev1.Container{{Name: "proxy", Env: env("PORT", "8080")}, {Name: "orchestrator", Env: env("AUDIT_ENABLED", "false")}},
+			cs:      []Container{{Name: "proxy", Env: env("PORT", "8080")}, {Name: "orchestrator", Env: env("AUDIT_ENABLED", "false")}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/1/env/0","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "false", needed: true,
 		},
 		"unset: appended to the first container": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x")}, {Name: "proxy"}},
+			cs:      []Container{{Name: "orchestrator", Env: env("VAULT_ADDR", "x")}, {Name: "proxy"}},
 			patch:   `[` + test + `,{"op":"add","path":"` + base + `/0/env/-","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "unset", needed: true,
 		},
 		"no env at all": {
-			cs:      []corev1.Container{{Name: "orchestrator"}},
+			cs:      []Container{{Name: "orchestrator"}},
 			patch:   `[` + test + `,{"op":"add","path":"` + base + `/0/env","value":[` + set + `]}]`,
 			targets: []string{"orchestrator"}, before: "unset", needed: true,
 		},
 		"from a ConfigMap: replaced by the literal": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: []corev1.EnvVar{fromCM}}},
+			cs:      []Container{{Name: "orchestrator", Env: []ContainerEnv{fromCM}}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/0","value":` + set + `}]`,
 			targets: []string{"orchestrator"}, before: "from configmap orch-config key audit", needed: true,
 		},
 		"two containers, one already true": {
-			cs:      []corev1.Container{{Name: "a", Env: env("AUDIT_ENABLED", "true")}, {Name: "b", Env: env("AUDIT_ENABLED", "")}},
+			cs:      []Container{{Name: "a", Env: env("AUDIT_ENABLED", "true")}, {Name: "b", Env: env("AUDIT_ENABLED", "")}},
 			patch:   `[` + test + `,{"op":"replace","path":"` + base + `/0/env/0","value":` + set + `},{"op":"replace","path":"` + base + `/1/env/0","value":` + set + `}]`,
 			targets: []string{"a", "b"}, before: `a: true, b: ""`, needed: true,
 		},
 		"already true (any case): nothing needed": {
-			cs:      []corev1.Container{{Name: "orchestrator", Env: env("AUDIT_ENABLED", "True")}},
+			cs:      []Container{{Name: "orchestrator", Env: env("AUDIT_ENABLED", "True")}},
 			targets: []string{"orchestrator"}, before: "True", needed: false,
 		},
 	}
@@ -252,5 +249,75 @@ func TestPlans_JobNamesMatchTheSteps(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Errorf("only %d Job-creating steps checked", checked)
+	}
+}
+
+// TestPlanFor_EveryActionOnce: every action the runbook names has exactly
+// one planner, and no planner is for an action the runbook does not know.
+func TestPlanFor_EveryActionOnce(t *testing.T) {
+	kube, vault := kubePlanners(), vaultPlanners()
+	known := runbook.Actions()
+	for _, id := range known {
+		_, k := kube[id]
+		_, v := vault[id]
+		if k == v {
+			t.Errorf("action %s: planner in kube.go %v, in vault.go %v; want exactly one", id, k, v)
+		}
+	}
+	for _, m := range []map[string]planner{kube, vault} {
+		for id := range m {
+			if !slices.Contains(known, id) {
+				t.Errorf("planner for %q, which runbook.Actions() does not list", id)
+			}
+		}
+	}
+	if _, err := PlanFor("reboot-cluster", Input{Snapshot: &collectors.Snapshot{}}); err == nil {
+		t.Error("PlanFor of an unknown action: no error")
+	}
+}
+
+// TestPlans_CommandIsTheStepsCommand: the command a step shows (and the
+// report prints, and c copies) is the command of the plan its key runs,
+// for every step with an action: pasting it does what the key does
+// (cmd/kubectl-rotation's equivalence test runs both on the real servers).
+func TestPlans_CommandIsTheStepsCommand(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	c := config.Default()
+	snap := &collectors.Snapshot{Namespace: "prod", Config: c, Vault: &collectors.VaultData{
+		OrchestratorToken: &collectors.TokenInfo{Accessor: "acc-orch"},
+		Tenants: []collectors.Tenant{
+			{ID: "t-042", CurrentVersion: 9, OldestVersion: 1, Deleted: []int{2}},
+			{ID: "t-043", CurrentVersion: 7, OldestVersion: 3},
+		},
+	}}
+	book := runbook.MustDefault()
+	steps := append([]runbook.Step(nil), book.Mitigation.Steps...)
+	for _, sc := range book.Scenarios {
+		steps = append(steps, sc.Steps...)
+	}
+	tenants := []string{"t-042", "t-043"}
+	vars := runbook.NewVars(snap, at).ForTenants(tenants)
+	seen := map[string]bool{}
+	for _, st := range steps {
+		if st.Action == "" {
+			continue
+		}
+		p, err := PlanFor(st.Action, Input{Snapshot: snap, Tenants: tenants, At: at, Initiator: vars.Initiator, Reason: vars.Reason, Subject: vars.Subject})
+		if err != nil {
+			t.Fatalf("%s: %v", st.Action, err)
+		}
+		seen[st.Action] = true
+		if got, want := vars.Render(st.Command), p.Command(); got != want {
+			t.Errorf("step %q (%s):\nshows  %s\nthe key %s", st.Title, st.Action, got, want)
+		}
+	}
+	for _, id := range runbook.Actions() {
+		if !seen[id] {
+			t.Errorf("no step runs %s", id)
+		}
+	}
+	trim, _ := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: tenants, At: at})
+	if tv := trim.Changes[0].TrimVersions; !tv.VersionsKnown || !slices.Equal(tv.Versions, []int{1, 3, 4}) {
+		t.Errorf("trim of t-042 plans %v (known %v), want [1 3 4]: 9..5 kept, 4, 3 and 1 beyond, 2 deleted", tv.Versions, tv.VersionsKnown)
 	}
 }

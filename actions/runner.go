@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 // Input is what a plan is built from: the latest snapshot and the tenants
@@ -23,67 +22,31 @@ type Input struct {
 	Initiator, Subject, Reason string
 }
 
-// PlanFor builds the plan of a runbook action id from the snapshot. It
-// returns an error saying what is missing (e.g. no tenant to trim).
-func PlanFor(id string, in Input) (Plan, error) {
-	s := in.Snapshot
-	c, ns := s.Config, s.Namespace
-	tenant := ""
+// planner builds one action's plan from the input.
+type planner func(in Input) (Plan, error)
+
+// tenant is the first tenant the evidence names ("" when none).
+func (in Input) tenant() string {
 	if len(in.Tenants) > 0 {
-		tenant = in.Tenants[0]
+		return in.Tenants[0]
 	}
-	switch id {
-	case runbook.ActionTriggerRotation:
-		return TriggerRotation(c, ns, in.At), nil
-	case runbook.ActionCleanupDryRun:
-		return CleanupJob(c, ns, true, in.At), nil
-	case runbook.ActionCleanupRun:
-		return CleanupJob(c, ns, false, in.At), nil
-	case runbook.ActionRaiseDeadline:
-		d := in.Value
-		if d == 0 {
-			d = DeadlineDefault
-		}
-		p := RaiseDeadline(c, ns, d)
-		if err := p.Ask.Check(d); err != nil {
-			return Plan{}, err
-		}
-		return p, nil
-	case runbook.ActionEnableAudit:
-		return EnableAudit(c, ns), nil
-	case runbook.ActionCleanupDryRunOff:
-		return CleanupDryRunOff(c, ns), nil
-	case runbook.ActionRestartOrchestrator:
-		return RestartOrchestrator(c, ns), nil
-	case runbook.ActionRenewToken:
-		acc := ""
-		if s.Vault != nil && s.Vault.OrchestratorToken != nil {
-			acc = s.Vault.OrchestratorToken.Accessor
-		}
-		return RenewToken(acc), nil
-	case runbook.ActionFixPolicy:
-		return FixPolicy(c), nil
-	case runbook.ActionFixRole:
-		return FixRole(c, ns), nil
-	case runbook.ActionTrimVersions:
-		if tenant == "" {
-			return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence: trim one by hand (vault kv metadata put -max-versions=%d ...)", c.Vault.RetentionVersions)
-		}
-		return TrimVersions(c, tenant), nil
-	case runbook.ActionTrimVersionsAll:
-		if len(in.Tenants) == 0 {
-			return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence")
-		}
-		return TrimVersionsAll(c, in.Tenants), nil
-	case runbook.ActionEmergencyRotate:
-		if tenant == "" {
-			return Plan{}, fmt.Errorf("no tenant is named by the evidence: use the command with %s=<tenant-id>", c.Kubernetes.TenantEnv)
-		}
-		initiator := in.Initiator
-		if initiator == "" {
-			initiator = "manual-emergency"
-		}
-		return EmergencyRotate(c, ns, tenant, initiator, in.Reason, in.Subject, in.At), nil
+	return ""
+}
+
+// PlanFor builds the plan of a runbook action id from the snapshot. It
+// returns an error saying what is missing (e.g. no tenant to trim). The
+// planners live beside the plans they build (kubePlanners in kube.go,
+// vaultPlanners in vault.go), so a new action is its step, its id and its
+// plan.
+func PlanFor(id string, in Input) (Plan, error) {
+	if in.Snapshot == nil {
+		return Plan{}, fmt.Errorf("%s: no snapshot to plan from", id)
+	}
+	if p, ok := kubePlanners()[id]; ok {
+		return p(in)
+	}
+	if p, ok := vaultPlanners()[id]; ok {
+		return p(in)
 	}
 	return Plan{}, fmt.Errorf("unknown action %q", id)
 }

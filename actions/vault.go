@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -17,71 +16,41 @@ import (
 // errNoVault is returned when a Vault change has no client.
 var errNoVault = fmt.Errorf("%w: no Vault client", errNoTarget)
 
-// vaultClient applies Vault changes through the API client: PolicyWriter,
-// RoleWriter, VersionTrimmer and TokenRenewer.
-type vaultClient struct{ v *vault.Client }
-
-var (
-	_ PolicyWriter   = vaultClient{}
-	_ RoleWriter     = vaultClient{}
-	_ VersionTrimmer = vaultClient{}
-	_ TokenRenewer   = vaultClient{}
-)
-
-func (c vaultClient) Policy(ctx context.Context, name string) (string, error) {
-	return c.v.Sys().GetPolicyWithContext(ctx, name)
-}
-
-func (c vaultClient) PutPolicy(ctx context.Context, name, text string) error {
-	return c.v.Sys().PutPolicyWithContext(ctx, name, text)
-}
-
-func (c vaultClient) Read(ctx context.Context, path string) (*vault.Secret, error) {
-	return c.v.Logical().ReadWithContext(ctx, path)
-}
-
-func (c vaultClient) Write(ctx context.Context, path string, data map[string]any) error {
-	_, err := c.v.Logical().WriteWithContext(ctx, path, data)
-	return err
-}
-
-func (c vaultClient) Metadata(ctx context.Context, mount, path string) (*vault.KVMetadata, error) {
-	return c.v.KVv2(mount).GetMetadata(ctx, path)
-}
-
-func (c vaultClient) SetMaxVersions(ctx context.Context, mount, path string, n int) error {
-	return c.v.KVv2(mount).PatchMetadata(ctx, path, vault.KVMetadataPatchInput{MaxVersions: &n})
-}
-
-func (c vaultClient) Destroy(ctx context.Context, mount, path string, versions []int) error {
-	return c.v.KVv2(mount).Destroy(ctx, path, versions)
-}
-
-func (c vaultClient) Lookup(ctx context.Context, accessor string) (*vault.Secret, error) {
-	if accessor != "" {
-		return c.v.Auth().Token().LookupAccessorWithContext(ctx, accessor)
-	}
-	return c.v.Auth().Token().LookupSelfWithContext(ctx)
-}
-
-func (c vaultClient) Renew(ctx context.Context, accessor string) error {
-	var err error
-	if accessor != "" {
-		_, err = c.v.Logical().WriteWithContext(ctx, "auth/token/renew-accessor", map[string]any{"accessor": accessor})
-	} else {
-		_, err = c.v.Auth().Token().RenewSelfWithContext(ctx, 0)
-	}
-	return err
-}
-
-func ttlOf(s *vault.Secret) string {
-	if s == nil {
+func ttlOf(d time.Duration) string {
+	if d < 0 {
 		return "unknown"
 	}
-	if d, err := s.TokenTTL(); err == nil {
-		return d.String()
+	return d.String()
+}
+
+// vaultPlanners build the Vault actions' plans, by action id.
+func vaultPlanners() map[string]planner {
+	return map[string]planner{
+		runbook.ActionRenewToken: func(in Input) (Plan, error) {
+			acc := ""
+			if v := in.Snapshot.Vault; v != nil && v.OrchestratorToken != nil {
+				acc = v.OrchestratorToken.Accessor
+			}
+			return RenewToken(acc), nil
+		},
+		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
+		runbook.ActionFixRole: func(in Input) (Plan, error) {
+			return FixRole(in.Snapshot.Config, in.Snapshot.Namespace), nil
+		},
+		runbook.ActionTrimVersions: func(in Input) (Plan, error) {
+			c := in.Snapshot.Config
+			if in.tenant() == "" {
+				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence: trim one by hand (vault kv metadata put -max-versions=%d ...)", c.Vault.RetentionVersions)
+			}
+			return withPlannedVersions(TrimVersions(c, in.tenant()), in.Snapshot), nil
+		},
+		runbook.ActionTrimVersionsAll: func(in Input) (Plan, error) {
+			if len(in.Tenants) == 0 {
+				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence")
+			}
+			return withPlannedVersions(TrimVersionsAll(in.Snapshot.Config, in.Tenants), in.Snapshot), nil
+		},
 	}
-	return "unknown"
 }
 
 // RenewToken renews the orchestrator's token by accessor when accessor is
@@ -200,12 +169,12 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 
 // roleText is the role's fields the runbook sets, one per line, in the
 // form roleLines writes, so the two can be diffed.
-func roleText(s *vault.Secret) string {
-	if s == nil || s.Data == nil {
+func roleText(data map[string]any) string {
+	if data == nil {
 		return "(absent)"
 	}
 	list := func(k string) string {
-		switch v := s.Data[k].(type) {
+		switch v := data[k].(type) {
 		case []any:
 			parts := make([]string, len(v))
 			for i, x := range v {
@@ -219,7 +188,7 @@ func roleText(s *vault.Secret) string {
 		}
 	}
 	ttl := time.Duration(0)
-	if n, err := strconv.ParseInt(fmt.Sprint(s.Data["token_ttl"]), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(fmt.Sprint(data["token_ttl"]), 10, 64); err == nil {
 		ttl = time.Duration(n) * time.Second
 	}
 	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl)
@@ -251,8 +220,60 @@ func TrimVersions(c config.Config, tenant string) Plan {
 	}
 }
 
+// withPlannedVersions names, in each trim of the plan, the versions the
+// snapshot shows beyond retention (runbook.BeyondRetention, as the step's
+// command does), so that what the person confirms is what is destroyed.
+// A tenant the snapshot cannot tell about keeps its trim unplanned.
+func withPlannedVersions(p Plan, s *collectors.Snapshot) Plan {
+	if s == nil || s.Vault == nil {
+		return p
+	}
+	byID := map[string]collectors.Tenant{}
+	for _, tn := range s.Vault.Tenants {
+		byID[tn.ID] = tn
+	}
+	changes := slices.Clone(p.Changes)
+	for i, c := range changes {
+		if c.TrimVersions == nil {
+			continue
+		}
+		tn, ok := byID[c.TrimVersions.Tenant]
+		if !ok {
+			continue
+		}
+		vs, ok := runbook.BeyondRetention(tn, c.TrimVersions.Keep)
+		if !ok {
+			continue
+		}
+		t := *c.TrimVersions
+		t.Versions, t.VersionsKnown = vs, true
+		changes[i] = Change{TrimVersions: &t}
+	}
+	p.Changes = changes
+	if len(changes) == 1 && changes[0].TrimVersions != nil && changes[0].TrimVersions.VersionsKnown {
+		t := changes[0].TrimVersions
+		p.Effects = []string{fmt.Sprintf("max_versions=%d", t.Keep), "destroys " + versionsText(t.Versions) + " (permanently)"}
+	}
+	return p
+}
+
+func versionsText(vs []int) string {
+	switch len(vs) {
+	case 0:
+		return "no version (none is beyond the retention)"
+	case 1:
+		return fmt.Sprintf("version %d", vs[0])
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = strconv.Itoa(v)
+	}
+	return "versions " + strings.Join(parts, ", ")
+}
+
 // apply sets max_versions=Keep on the key and destroys its live versions
-// beyond the newest Keep (only reads when dry).
+// beyond the newest Keep (only reads when dry). A trim that names its
+// versions refuses, writing nothing, when those beyond Keep are others now.
 func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (applied, error) {
 	if t.Versions == nil {
 		return applied{}, errNoVault
@@ -264,13 +285,20 @@ func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (appli
 	var destroy []int
 	live := 0
 	for v := md.CurrentVersion; v >= 1; v-- {
-		meta, ok := md.Versions[fmt.Sprint(v)]
-		if !ok || meta.Destroyed || !meta.DeletionTime.IsZero() {
+		meta, ok := md.Versions[v]
+		if !ok || meta.Destroyed || meta.Deleted {
 			continue
 		}
 		live++
 		if live > c.Keep {
 			destroy = append(destroy, v)
+		}
+	}
+	if c.VersionsKnown {
+		now := slices.Sorted(slices.Values(destroy))
+		if !slices.Equal(now, c.Versions) {
+			return applied{}, fmt.Errorf("the key %s/%s changed since the plan was made: the versions beyond the newest %d are now %v, the plan named %v; nothing was changed: refresh and look again",
+				c.Mount, c.Path, c.Keep, now, c.Versions)
 		}
 	}
 	before := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)

@@ -218,7 +218,7 @@ func TestCollect_AllScenarios(t *testing.T) {
 		a := runbook.Triage(s, s.CollectedAt)
 		f, _ := a.Finding(runbook.ScenarioRotationJobFailing)
 		for _, sy := range f.Symptoms {
-			if sy.ID == "policy-missing-capability" && sy.State != runbook.SymptomPresent {
+			if sy.ID == runbook.SymPolicyMissingCapability && sy.State != runbook.SymptomPresent {
 				t.Errorf("policy-missing-capability %s, want present from the grants", sy.State)
 			}
 		}

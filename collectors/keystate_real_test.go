@@ -209,7 +209,7 @@ func TestCollect_TokenCeiling(t *testing.T) {
 		f, _ := a.Finding(runbook.ScenarioVaultTokenExpired)
 		var ev string
 		for _, sy := range f.Symptoms {
-			if sy.ID == "token-expiring" && len(sy.Evidence) > 0 {
+			if sy.ID == runbook.SymTokenExpiring && len(sy.Evidence) > 0 {
 				ev = sy.Evidence[0].Observed
 			}
 		}

@@ -590,6 +590,23 @@ type PrometheusData struct {
 	// RulesError says why the rules could not be read (nil Rules is then
 	// unknown, not "no rule").
 	RulesError string `json:"rulesError,omitempty"`
+	// AlertHistory is the related alerts' ALERTS series over the history
+	// window: when each was pending or firing (nil: not read, as in
+	// snapshots taken before it was; AlertHistoryError says why when the
+	// read failed).
+	AlertHistory      *AlertHistory `json:"alertHistory,omitempty"`
+	AlertHistoryError string        `json:"alertHistoryError,omitempty"`
+}
+
+// AlertHistory is Prometheus's ALERTS series of the related alerts from
+// Start to End: one series per alert and label set, with the alertstate
+// label (pending or firing), valued 1 at the steps it was in that state and
+// absent at the others.
+type AlertHistory struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Step   Duration  `json:"step"`
+	Series []Series  `json:"series"`
 }
 
 // ScrapeTarget is one scrape target, named by its job and instance labels.

@@ -66,7 +66,7 @@ type Evidence struct {
 
 // SymptomResult is a runbook symptom judged against the snapshot.
 type SymptomResult struct {
-	ID       string       `json:"id"`
+	ID       SymptomID    `json:"id"`
 	Text     string       `json:"text"`
 	State    SymptomState `json:"state"`
 	Evidence []Evidence   `json:"evidence,omitempty"`

@@ -471,15 +471,12 @@ func raiseMemory(q string) string {
 	return strconv.FormatFloat(2*n, 'f', -1, 64) + q[i:]
 }
 
-// stuckAfter is how long a running Job's pods may fail to run before the
-// Job counts as failing: an image that cannot be pulled or a pod that
+// stuck returns the cause of a Job that is still running but whose pods
+// have not been able to run (never started, crash-looping) for stuckAfter
+// (thresholds.jobStuckAfter): an image that cannot be pulled or a pod that
 // cannot be scheduled does not end the Job by itself (only a deadline
 // would), and a Forbid CronJob starts no other run meanwhile.
-const stuckAfter = 5 * time.Minute
-
-// stuck returns the cause of a Job that is still running but whose pods
-// have not been able to run (never started, crash-looping) for stuckAfter.
-func stuck(j collectors.Job, now time.Time) *Cause {
+func stuck(j collectors.Job, now time.Time, stuckAfter time.Duration) *Cause {
 	if j.Outcome != collectors.OutcomeRunning {
 		return nil
 	}
@@ -516,14 +513,14 @@ func timedOut(j *collectors.Job, now time.Time) bool {
 
 // stuckJob marks the symptom present when a Job newer than the newest
 // finished one is stuck (see stuck).
-func (t *triage) stuckJob(ss symptoms, jobs []collectors.Job, id string) {
+func (t *triage) stuckJob(ss symptoms, jobs []collectors.Job, id SymptomID) {
 	for _, j := range jobs { // newest first
 		if j.Outcome == collectors.OutcomeSucceeded || j.Outcome == collectors.OutcomeFailed {
 			return
 		}
-		if c := stuck(j, t.now); c != nil {
+		if c := stuck(j, t.now, t.s.Config.Thresholds.Stuck()); c != nil {
 			e := Evidence{Source: collectors.SourceKubernetes, Fact: "Job " + j.Name + " still running, its pods cannot run", Observed: c.Text,
-				Threshold: "stuck after " + roundDur(stuckAfter)}
+				Threshold: "stuck after " + roundDur(t.s.Config.Thresholds.Stuck())}
 			if c.Since != nil {
 				at := *c.Since
 				e.At = &at
@@ -561,7 +558,7 @@ func (t *triage) jobCause(f Finding) *Cause {
 			if j.Outcome == collectors.OutcomeSucceeded || j.Outcome == collectors.OutcomeFailed {
 				break
 			}
-			if c := stuck(j, t.now); c != nil {
+			if c := stuck(j, t.now, t.s.Config.Thresholds.Stuck()); c != nil {
 				return c
 			}
 		}

@@ -242,11 +242,15 @@ func TestTriage_LabJobCauses(t *testing.T) {
 				}
 			}
 			// not a Vault permission problem: the lab's policy and token are fine
-			for _, pair := range [][2]string{{runbook.ScenarioRotationJobFailing, "policy-missing-capability"}, {runbook.ScenarioVaultTokenExpired, "permission-denied-vault"}} {
-				g, _ := r.Finding(pair[0])
+			type pair struct {
+				scenario string
+				symptom  runbook.SymptomID
+			}
+			for _, p := range []pair{{runbook.ScenarioRotationJobFailing, runbook.SymPolicyMissingCapability}, {runbook.ScenarioVaultTokenExpired, runbook.SymPermissionDeniedVault}} {
+				g, _ := r.Finding(p.scenario)
 				for _, sy := range g.Symptoms {
-					if sy.ID == pair[1] && sy.State == runbook.SymptomPresent {
-						t.Errorf("%s/%s present: %+v", pair[0], pair[1], sy.Evidence)
+					if sy.ID == p.symptom && sy.State == runbook.SymptomPresent {
+						t.Errorf("%s/%s present: %+v", p.scenario, p.symptom, sy.Evidence)
 					}
 				}
 			}
@@ -299,7 +303,7 @@ func TestTriage_LabRestartedSecurityPods(t *testing.T) {
 		t.Errorf("Scenario 6 %s on a log that begins after the run: %s", f.Status, f.Summary)
 	}
 	for _, sy := range f.Symptoms {
-		if sy.ID == "missing-rotation-events" && (sy.State != runbook.SymptomUnknown || !strings.Contains(sy.Reason, "before the audit log's window")) {
+		if sy.ID == runbook.SymMissingRotationEvents && (sy.State != runbook.SymptomUnknown || !strings.Contains(sy.Reason, "before the audit log's window")) {
 			t.Errorf("missing-rotation-events = %s (%s), want unknown: the run is before the log's window", sy.State, sy.Reason)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 const testImage = "registry.example/orchestrator:1.2"
@@ -353,7 +354,11 @@ func TestTriage_Causes(t *testing.T) {
 				}
 			}
 			for _, pair := range tc.notPresent {
-				sc, sy, _ := strings.Cut(pair, "/")
+				sc, name, _ := strings.Cut(pair, "/")
+				sy, err := ParseSymptomID(name)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if r := symptom(t, finding(t, a, sc), sy); r.State == SymptomPresent {
 					t.Errorf("%s present: %+v", pair, r.Evidence)
 				}
@@ -366,11 +371,21 @@ func TestTriage_Causes(t *testing.T) {
 			t.Errorf("Scenario 1 = %s %q, want clear without a cause", f.Status, f.Summary)
 		}
 	})
+	t.Run("thresholds.jobStuckAfter decides when it is stuck", func(t *testing.T) {
+		s := healthySnapshot(t, running(2*time.Minute, stuckPod))
+		s.Config.Thresholds.JobStuckAfter = config.Duration(time.Minute)
+		a := b.Triage(s, testNow)
+		f := finding(t, a, ScenarioRotationJobFailing)
+		r := symptom(t, f, SymRotationJobFailed)
+		if r.State != SymptomPresent || len(r.Evidence) == 0 || r.Evidence[0].Threshold != "stuck after 1m" {
+			t.Errorf("with jobStuckAfter 1m: rotation-job-failed %s %+v, want present, stuck after 1m", r.State, r.Evidence)
+		}
+	})
 	t.Run("a log of a container that never started is no unknown", func(t *testing.T) {
 		j := failedJob("BackoffLimitExceeded", pod("p", waitingFor("CreateContainerConfigError", `secret "x" not found`), pending))
 		j.Log = &collectors.LogTail{Pod: "p", Container: "rotate", NotStarted: true, Error: `container rotate is waiting: CreateContainerConfigError: secret "x" not found (no log: it never started)`}
 		a := b.Triage(healthySnapshot(t, rotationFails(j)), testNow)
-		if r := symptom(t, finding(t, a, ScenarioRotationJobFailing), "failed-to-rotate-logged"); r.State != SymptomAbsent {
+		if r := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymFailedToRotateLogged); r.State != SymptomAbsent {
 			t.Errorf("failed-to-rotate-logged = %s (%s), want absent: a container that never ran logged nothing", r.State, r.Reason)
 		}
 	})

@@ -37,7 +37,7 @@ func (t *triage) orchestratorToken() *collectors.TokenInfo {
 // the fix is a new login (the rolling restart).
 func (t *triage) ceilingEvidence(ss symptoms) {
 	tok := t.orchestratorToken()
-	r := ss["token-expiring"]
+	r := ss[SymTokenExpiring]
 	if r == nil || tok == nil || !ceilingNear(t.now, tok, t.s.Config.Thresholds.TokenExpiryWarning.Duration()) {
 		return
 	}
@@ -46,7 +46,7 @@ func (t *triage) ceilingEvidence(ss symptoms) {
 		r.Evidence[0].Observed += msg
 		return
 	}
-	ss.present("token-expiring", Evidence{Source: collectors.SourceVault, Fact: "orchestrator token max TTL",
+	ss.present(SymTokenExpiring, Evidence{Source: collectors.SourceVault, Fact: "orchestrator token max TTL",
 		Observed: ceilingText(t.now, tok) + ": renewal cannot extend it, only a new login — restart the orchestrator", At: tok.CeilingAt})
 }
 

@@ -40,7 +40,7 @@ func TestTriage_TokenCeiling(t *testing.T) {
 			b := mustDefault(t)
 			a := b.Triage(s, testNow)
 			f := finding(t, a, ScenarioVaultTokenExpired)
-			sy := symptom(t, f, "token-expiring")
+			sy := symptom(t, f, SymTokenExpiring)
 			says := strings.Contains(sy.Evidence[0].Observed, "renewal cannot extend it, only a new login")
 			renew := renderedStep(t, b, s, a, ScenarioVaultTokenExpired, "force token renewal")
 			restart := renderedStep(t, b, s, a, ScenarioVaultTokenExpired, "restart the orchestrator")

@@ -13,15 +13,12 @@ import (
 
 // How old a signal may be before it is stale. A sample is stale after
 // staleScrapeIntervals of its target's scrape interval (never under
-// staleMinimum), or after staleDefault when the interval is unknown; an
-// alert rule likewise after as many of its group's evaluation intervals.
-//
-// TODO(config): thresholds.staleAfter in internal/config, once the edits
-// there settle.
+// staleMinimum), or after thresholds.staleAfter (5m) when the interval is
+// unknown; an alert rule likewise after as many of its group's evaluation
+// intervals.
 const (
 	staleScrapeIntervals = 3
 	staleMinimum         = time.Minute
-	staleDefault         = 5 * time.Minute
 	// renewalLogDefault is how long the orchestrator may go without a
 	// VaultTokenRenewal line when the role's token TTL is unknown: the
 	// runbook's TTL (24h) — a token renewed in time logs a renewal within
@@ -50,10 +47,10 @@ type StaleSignal struct {
 }
 
 // staleAfter is how old a sample may be given the scrape (or evaluation)
-// interval, 0 when unknown.
-func staleAfter(interval time.Duration) time.Duration {
+// interval, 0 when unknown (then fallback).
+func staleAfter(interval, fallback time.Duration) time.Duration {
 	if interval <= 0 {
-		return staleDefault
+		return fallback
 	}
 	return max(staleMinimum, staleScrapeIntervals*interval)
 }
@@ -111,7 +108,7 @@ func targetName(tg *collectors.ScrapeTarget) string {
 
 // targetDown says why a target is not being scraped successfully as of
 // ref, or "".
-func targetDown(tg *collectors.ScrapeTarget, ref time.Time) string {
+func targetDown(tg *collectors.ScrapeTarget, ref time.Time, fallback time.Duration) string {
 	scrapeErr := ""
 	if tg.LastError != "" {
 		scrapeErr = ": " + tg.LastError
@@ -121,7 +118,7 @@ func targetDown(tg *collectors.ScrapeTarget, ref time.Time) string {
 		return fmt.Sprintf("target %s is no longer scraped (no up sample in the last %s)", targetName(tg), roundDur(collectors.UpWindow))
 	case *tg.Up == 0:
 		return fmt.Sprintf("target %s is down%s", targetName(tg), scrapeErr)
-	case tg.LastScrape != nil && ref.Sub(*tg.LastScrape) > staleAfter(tg.Interval.Duration()):
+	case tg.LastScrape != nil && ref.Sub(*tg.LastScrape) > staleAfter(tg.Interval.Duration(), fallback):
 		return fmt.Sprintf("target %s was last scraped %s", targetName(tg), sinceText(ref, *tg.LastScrape))
 	}
 	return ""
@@ -149,15 +146,15 @@ func (t *triage) seriesStale(m *collectors.Metric, s collectors.Series) string {
 		// dated by its history alone (a snapshot without sample times):
 		// its last step is as current as a value when recent enough
 		ts, _ := s.History.Points()
-		if len(ts) == 0 || ref.Sub(ts[len(ts)-1]) <= staleAfter(interval) {
+		if len(ts) == 0 || ref.Sub(ts[len(ts)-1]) <= staleAfter(interval, t.s.Config.Thresholds.Stale()) {
 			break
 		}
 		parts = append(parts, "no sample now, the newest in the 24h history "+sinceText(ref, ts[len(ts)-1]))
-	case s.SampledAt != nil && ref.Sub(*s.SampledAt) > staleAfter(interval):
+	case s.SampledAt != nil && ref.Sub(*s.SampledAt) > staleAfter(interval, t.s.Config.Thresholds.Stale()):
 		parts = append(parts, "newest sample "+sinceText(ref, *s.SampledAt))
 	}
 	if tg != nil {
-		if why := targetDown(tg, ref); why != "" {
+		if why := targetDown(tg, ref, t.s.Config.Thresholds.Stale()); why != "" {
 			parts = append(parts, why)
 		}
 	}
@@ -205,13 +202,13 @@ func newestSample(m *collectors.Metric) *time.Time {
 }
 
 // ruleStale says why an alert rule's state is not current, or "".
-func ruleStale(r collectors.AlertRule, ref time.Time) string {
+func ruleStale(r collectors.AlertRule, ref time.Time, fallback time.Duration) string {
 	switch {
 	case r.Health == "err":
 		return fmt.Sprintf("rule %s (group %s) fails to evaluate: %s", r.Name, r.Group, orDefault(r.LastError, "no error given"))
 	case r.LastEvaluation == nil:
 		return fmt.Sprintf("rule %s (group %s) has never been evaluated", r.Name, r.Group)
-	case ref.Sub(*r.LastEvaluation) > staleAfter(r.Interval.Duration()):
+	case ref.Sub(*r.LastEvaluation) > staleAfter(r.Interval.Duration(), fallback):
 		return fmt.Sprintf("rule group %s last evaluated %s %s (every %s)", r.Group, r.Name, sinceText(ref, *r.LastEvaluation), roundDur(r.Interval.Duration()))
 	}
 	return ""
@@ -227,7 +224,7 @@ func (t *triage) alertsStale() string {
 	ref := t.promAt()
 	var whys []string
 	for _, r := range p.Rules {
-		why := ruleStale(r, ref)
+		why := ruleStale(r, ref, t.s.Config.Thresholds.Stale())
 		if why == "" {
 			return ""
 		}
@@ -281,12 +278,12 @@ func (t *triage) staleSignals() []StaleSignal {
 			if tg.Error != "" {
 				continue
 			}
-			if why := targetDown(tg, ref); why != "" {
+			if why := targetDown(tg, ref, t.s.Config.Thresholds.Stale()); why != "" {
 				out = append(out, StaleSignal{Kind: StaleTarget, Name: tg.Job + "/" + tg.Instance, Detail: why + t.metricsOf(tg), NewestAt: tg.LastScrape})
 			}
 		}
 		for _, r := range p.Rules {
-			if why := ruleStale(r, ref); why != "" {
+			if why := ruleStale(r, ref, t.s.Config.Thresholds.Stale()); why != "" {
 				out = append(out, StaleSignal{Kind: StaleAlertRule, Name: r.Name, Detail: why + ": its alert's state is not current", NewestAt: r.LastEvaluation})
 			}
 		}

@@ -114,7 +114,7 @@ func TestTriage_Freshness(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			a := Triage(healthySnapshot(t, tc.opt), testNow)
-			sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "token-expiring")
+			sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymTokenExpiring)
 			if tc.ttlKnown {
 				if sy.State != SymptomAbsent {
 					t.Errorf("token-expiring %s (%s %v), want absent from the fresh series", sy.State, sy.Reason, sy.Evidence)
@@ -158,13 +158,13 @@ func TestTriage_FreshnessHistory(t *testing.T) {
 			m := metricOf(t, s, "tokenRenewals")
 			m.Series[1].History = risingHistory(2, 1, 3) // failures in the last 3h
 		}), testNow)
-		if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "renewal-failures"); sy.State != SymptomPresent {
+		if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymRenewalFailures); sy.State != SymptomPresent {
 			t.Errorf("renewal-failures %s (%s), want present from the history", sy.State, sy.Reason)
 		}
 	})
 	t.Run("no failure in the history: unknown now", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, down, oldLog), testNow)
-		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "renewal-failures")
+		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymRenewalFailures)
 		if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, "vault_token_renewals_total is stale") ||
 			!strings.Contains(sy.Reason, "VaultTokenRenewal lines end 3d ago") {
 			t.Errorf("renewal-failures %s (%s), want unknown naming the stale metric and log", sy.State, sy.Reason)
@@ -172,7 +172,7 @@ func TestTriage_FreshnessHistory(t *testing.T) {
 	})
 	t.Run("a fresh log still tells", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, down), testNow)
-		if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "renewal-failures"); sy.State != SymptomAbsent {
+		if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymRenewalFailures); sy.State != SymptomAbsent {
 			t.Errorf("renewal-failures %s (%s), want absent from the log", sy.State, sy.Reason)
 		}
 	})

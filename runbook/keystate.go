@@ -18,7 +18,7 @@ import (
 const ComplianceKeyUnavailable = "key-unavailable"
 
 // symptomKeyLost is Scenario 4's symptom for it (runbook.yaml).
-const symptomKeyLost = "key-versions-lost"
+const symptomKeyLost = SymKeyVersionsLost
 
 // The runbook's words for what a lost key means.
 const (

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestVars_ForTenants(t *testing.T) {
 	if got := v.ForTenants([]string{"t-042", "t-017"}); got.TenantExample != "t-042" || got.TenantPathExample != "tenants/t-042/cmek" {
 		t.Errorf("ForTenants = %+v", got)
 	}
-	if got := v.ForTenants(nil); got != v {
+	if got := v.ForTenants(nil); !reflect.DeepEqual(got, v) {
 		t.Errorf("ForTenants(nil) changed the vars: %+v", got)
 	}
 }

@@ -29,6 +29,8 @@ type Report struct {
 	// NextSteps are, per scenario that is active, suspected or unknown, its
 	// resolution steps with the commands filled in.
 	NextSteps map[string][]RenderedStep `json:"nextSteps"`
+	// Forecast is the next failure expected (forecast.go).
+	Forecast Forecast `json:"forecast"`
 }
 
 // RenderedStep is a step with its command filled in.
@@ -47,6 +49,7 @@ func (b *Book) NewReport(s *collectors.Snapshot, now time.Time, tool string) Rep
 		SchemaVersion: ReportSchemaVersion, Tool: tool, ExitCode: a.ExitCode(),
 		VaultAddr: s.VaultAddr, PrometheusTarget: s.PrometheusTarget,
 		Assessment: a, NextSteps: map[string][]RenderedStep{},
+		Forecast: b.Forecast(s, now),
 	}
 	for _, f := range a.Findings {
 		if f.Status == StatusClear {
@@ -197,11 +200,13 @@ func (r Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "   %d. %s\n", i+1, s.Title)
 			if s.Command != "" {
 				for i, l := range strings.Split(s.Command, "\n") {
-					prompt := "$ "
-					if i > 0 {
-						prompt = "  " // a continuation (a heredoc body): pasteable as is
+					if i > 0 && strings.Contains(s.Command, "<<") {
+						// a heredoc's body and its EOF at the start of the
+						// line, as the shell reads them: pasteable as is
+						fmt.Fprintf(&b, "%s\n", l)
+						continue
 					}
-					fmt.Fprintf(&b, "        %s%s\n", prompt, l)
+					fmt.Fprintf(&b, "        $ %s\n", l)
 				}
 			}
 		}
@@ -217,6 +222,7 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	r.writeStale(&b, false) // freshness.go
 	r.writeCompliance(&b, false)
+	r.writeForecast(&b, false) // forecast.go
 	b.WriteString("\nKEY FACTS\n")
 	r.writeFacts(&b, "  %-30s %s\n")
 	r.writeAuditLog(&b, false)
@@ -364,6 +370,21 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
+// mdFence is a code fence longer than any run of backticks in the code, so
+// the code cannot close its block early.
+func mdFence(code string) string {
+	longest, run := 0, 0
+	for _, r := range code {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
 var mdStatus = map[Status]string{StatusActive: "🔴 active", StatusSuspected: "🟠 suspected", StatusClear: "🟢 clear", StatusUnknown: "⚪ unknown"}
 
 // WriteMarkdown writes the report as Markdown, to file with a ticket or read
@@ -416,12 +437,18 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			if s.Action != "" {
 				act = " [" + s.Action + "]"
 			}
-			fmt.Fprintf(&b, "%d. %s%s\n", i+1, mdEscape(s.Title), act)
+			item := fmt.Sprintf("%d. ", i+1)
+			fmt.Fprintf(&b, "%s%s%s\n", item, mdEscape(s.Title), act)
+			// the code block is indented as the item's text is ("10. " is
+			// four wide), so it stays in the item and renders the command
+			// exactly: a heredoc's EOF stays at the start of its line
+			in := strings.Repeat(" ", len(item))
 			if s.Command != "" {
-				fmt.Fprintf(&b, "   ```sh\n   %s\n   ```\n", strings.ReplaceAll(s.Command, "\n", "\n   "))
+				fence := mdFence(s.Command)
+				fmt.Fprintf(&b, "%s%ssh\n%s%s\n%s%s\n", in, fence, in, strings.ReplaceAll(s.Command, "\n", "\n"+in), in, fence)
 			}
 			if s.Note != "" {
-				fmt.Fprintf(&b, "   > %s\n", s.Note)
+				fmt.Fprintf(&b, "%s> %s\n", in, s.Note)
 			}
 		}
 	}
@@ -438,6 +465,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 	r.writeStale(&b, true) // freshness.go
 	r.writeCompliance(&b, true)
+	r.writeForecast(&b, true) // forecast.go
 	b.WriteString("\n## Key facts\n\n| fact | value |\n|---|---|\n")
 	r.writeFacts(&b, "| %s | %s |\n")
 	r.writeAuditLog(&b, true)

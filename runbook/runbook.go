@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"text/template"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -57,8 +56,8 @@ type Scenario struct {
 
 // Symptom is a symptom the runbook lists; triage evaluates it by ID.
 type Symptom struct {
-	ID   string `yaml:"id" json:"id"`
-	Text string `yaml:"text" json:"text"`
+	ID   SymptomID `yaml:"id" json:"id"`
+	Text string    `yaml:"text" json:"text"`
 }
 
 // Step is one step: what to do, the equivalent shell command (a template
@@ -157,8 +156,10 @@ func (b *Book) validate() error {
 			if s.Action != "" && !actions[s.Action] {
 				problems = append(problems, fmt.Sprintf("%s: step %q names unknown action %q", where, s.Title, s.Action))
 			}
-			if _, err := template.New("").Option("missingkey=error").Parse(s.Command); err != nil {
-				problems = append(problems, fmt.Sprintf("%s: step %q: %v", where, s.Title, err))
+			for _, text := range []string{s.Command, s.Note} {
+				if _, err := commandTemplate(text); err != nil {
+					problems = append(problems, fmt.Sprintf("%s: step %q: %v", where, s.Title, err))
+				}
 			}
 		}
 	}

@@ -152,7 +152,7 @@ scenarios:
     title: A
     alerts: [rotationFailed]
     symptoms:
-      - id: s
+      - id: rotation-job-failed
         text: S
     steps:
       - title: step
@@ -194,6 +194,7 @@ func TestBook_Parse(t *testing.T) {
 		"wrong type":            {"number: 1", "number: one", "runbook: "},
 		"broken diagnosis step": {"scenarios:\n", "diagnosis:\n  - id: d\n    title: D\n    steps:\n      - title: x\n        command: \"{{if}}\"\nscenarios:\n", "diagnosis d: step \"x\""},
 		"broken mitigation":     {"scenarios:\n", "mitigation:\n  title: M\n  steps:\n    - title: m\n      action: nope\nscenarios:\n", `mitigation: step "m" names unknown action "nope"`},
+		"unknown symptom":       {"id: rotation-job-failed", "id: rotation-job-faild", `line 8: unknown symptom id "rotation-job-faild"`},
 		"duplicate scenario":    {"verification:\n  - id: v", "  - id: a\n    number: 2\n    title: A again\nverification:\n  - id: v", "duplicate scenario a"},
 	}
 	for name, tc := range cases {
@@ -286,7 +287,7 @@ func TestVars_Render(t *testing.T) {
 		got := Vars{FailedJob: v.FailedJob, FailedRotationJob: v.FailedRotationJob, FailedCleanupJob: v.FailedCleanupJob,
 			OrchestratorAccessor: v.OrchestratorAccessor, TenantExample: v.TenantExample, TenantPathExample: v.TenantPathExample, Namespace: v.Namespace,
 			Image: v.Image, VaultAddr: v.VaultAddr, Stamp: v.Stamp, VaultSA: v.VaultSA}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("vars\n  %+v\nwant\n  %+v", got, want)
 		}
 		// an affected tenant comes from the evidence only, never a tenant picked

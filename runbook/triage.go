@@ -291,11 +291,11 @@ func roundDur(d time.Duration) string {
 // --- scenarios ---------------------------------------------------------------
 
 // symptoms is what a scenario's evaluation fills in.
-type symptoms map[string]*SymptomResult
+type symptoms map[SymptomID]*SymptomResult
 
 // present marks the symptom observed. Its evidence goes before any evidence
 // recorded against it, so the first evidence always supports the verdict.
-func (ss symptoms) present(id string, ev ...Evidence) {
+func (ss symptoms) present(id SymptomID, ev ...Evidence) {
 	r := ss[id]
 	if r.State != SymptomPresent {
 		r.Evidence = append(append([]Evidence(nil), ev...), r.Evidence...)
@@ -304,20 +304,20 @@ func (ss symptoms) present(id string, ev ...Evidence) {
 	}
 	r.State, r.Reason = SymptomPresent, ""
 }
-func (ss symptoms) absent(id string, ev ...Evidence) {
+func (ss symptoms) absent(id SymptomID, ev ...Evidence) {
 	r := ss[id]
 	if r.State != SymptomPresent {
 		r.State = SymptomAbsent
 	}
 	r.Evidence = append(r.Evidence, ev...)
 }
-func (ss symptoms) unknown(id, why string) {
+func (ss symptoms) unknown(id SymptomID, why string) {
 	r := ss[id]
 	if r.State == "" || r.State == SymptomUnknown {
 		r.State, r.Reason = SymptomUnknown, why
 	}
 }
-func (ss symptoms) is(id string, st SymptomState) bool { return ss[id] != nil && ss[id].State == st }
+func (ss symptoms) is(id SymptomID, st SymptomState) bool { return ss[id] != nil && ss[id].State == st }
 
 // verdict is a scenario evaluation's outcome.
 type verdict struct {
@@ -484,7 +484,7 @@ func unknownSummary(f Finding) string {
 // decide applies the common rule: active when a primary symptom is present,
 // suspected when a secondary one is, unknown when nothing is present and a
 // needed symptom could not be read, clear otherwise.
-func decide(ss symptoms, primary, secondary []string, activeSeverity Severity) verdict {
+func decide(ss symptoms, primary, secondary []SymptomID, activeSeverity Severity) verdict {
 	for _, id := range primary {
 		if ss.is(id, SymptomPresent) {
 			return verdict{status: StatusActive, severity: activeSeverity}
@@ -558,38 +558,38 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	newest := newestFinished(jobs)
 	switch {
 	case why != "":
-		ss.unknown("rotation-job-failed", why)
-		ss.unknown("failed-to-rotate-logged", why)
+		ss.unknown(SymRotationJobFailed, why)
+		ss.unknown(SymFailedToRotateLogged, why)
 	case newest == nil:
-		ss.absent("rotation-job-failed", Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
-		ss.absent("failed-to-rotate-logged")
+		ss.absent(SymRotationJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
+		ss.absent(SymFailedToRotateLogged)
 	default:
 		switch {
 		case newest.Outcome == collectors.OutcomeFailed && !timedOut(newest, t.now):
-			ss.present("rotation-job-failed", jobEvidence(newest, "latest rotation Job"))
+			ss.present(SymRotationJobFailed, jobEvidence(newest, "latest rotation Job"))
 		case newest.Outcome == collectors.OutcomeFailed:
-			ss.absent("rotation-job-failed", jobEvidence(newest, "latest rotation Job hit its deadline (that is Scenario 5)"))
+			ss.absent(SymRotationJobFailed, jobEvidence(newest, "latest rotation Job hit its deadline (that is Scenario 5)"))
 		default:
-			ss.absent("rotation-job-failed", jobEvidence(newest, "latest rotation Job"))
+			ss.absent(SymRotationJobFailed, jobEvidence(newest, "latest rotation Job"))
 		}
 		failed, lerr := failedTenantsInLog(newest)
 		switch {
 		case lerr != "" && newest.Outcome == collectors.OutcomeFailed:
-			ss.unknown("failed-to-rotate-logged", lerr)
+			ss.unknown(SymFailedToRotateLogged, lerr)
 		case len(failed) > 0:
 			tenants = append(tenants, failed...)
-			ss.present("failed-to-rotate-logged", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
+			ss.present(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
 				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", strings.Join(failed, ", "))})
 		default:
-			ss.absent("failed-to-rotate-logged")
+			ss.absent(SymFailedToRotateLogged)
 		}
 	}
 	if why == "" {
-		t.stuckJob(ss, jobs, "rotation-job-failed") // causes.go: a newer Job whose pods cannot run
+		t.stuckJob(ss, jobs, SymRotationJobFailed) // causes.go: a newer Job whose pods cannot run
 	}
 	// tenants whose latest audit outcome is a failure
 	if a, why := t.audit(); why != "" {
-		ss.unknown("specific-tenants", why)
+		ss.unknown(SymSpecificTenants, why)
 	} else {
 		var failing []string
 		for id, ts := range a.Tenants {
@@ -600,16 +600,16 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		sort.Strings(failing)
 		failing = mergeSorted(failing, tenants)
 		if len(failing) > 0 {
-			ss.present("specific-tenants", Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed",
+			ss.present(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed",
 				Observed: listSome(failing, 8)})
 			tenants = mergeSorted(tenants, failing)
 		} else {
-			ss.absent("specific-tenants", Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"})
+			ss.absent(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"})
 		}
 	}
-	t.policySymptom(ss, "policy-missing-capability")
-	t.suspendedSymptom(ss, "rotation-cronjob-suspended", collectors.RoleRotation)
-	v := decide(ss, []string{"rotation-job-failed", "failed-to-rotate-logged"}, []string{"specific-tenants", "policy-missing-capability", "rotation-cronjob-suspended"}, SeverityCritical)
+	t.policySymptom(ss, SymPolicyMissingCapability)
+	t.suspendedSymptom(ss, SymRotationCronjobSuspended, collectors.RoleRotation)
+	v := decide(ss, []SymptomID{SymRotationJobFailed, SymFailedToRotateLogged}, []SymptomID{SymSpecificTenants, SymPolicyMissingCapability, SymRotationCronjobSuspended}, SeverityCritical)
 	v.tenants = tenants
 	return v
 }
@@ -643,7 +643,7 @@ func missingCapabilities(required, granted []string) []string {
 
 // suspendedSymptom judges whether the role's CronJob is suspended, and
 // says since when no run was scheduled and how many runs were missed.
-func (t *triage) suspendedSymptom(ss symptoms, id, role string) {
+func (t *triage) suspendedSymptom(ss symptoms, id SymptomID, role string) {
 	cj, why := t.cronJob(role)
 	if why != "" {
 		ss.unknown(id, why)
@@ -675,7 +675,7 @@ func (t *triage) suspendedFor(cj *collectors.CronJob) string {
 	return out
 }
 
-func (t *triage) policySymptom(ss symptoms, id string) {
+func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 	if r := t.unreadable(collectors.SourceVault); r != "" {
 		ss.unknown(id, r)
 		return
@@ -755,18 +755,18 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	ttl, src, gone, why := t.orchestratorTTL()
 	switch {
 	case why != "":
-		ss.unknown("token-expiring", "orchestrator token TTL unknown: "+why)
+		ss.unknown(SymTokenExpiring, "orchestrator token TTL unknown: "+why)
 	case gone:
 		strong = true
-		ss.present("token-expiring", Evidence{Source: collectors.SourceVault, Fact: "orchestrator token of role " + t.s.Config.Vault.KubernetesAuthRole,
+		ss.present(SymTokenExpiring, Evidence{Source: collectors.SourceVault, Fact: "orchestrator token of role " + t.s.Config.Vault.KubernetesAuthRole,
 			Observed: "no live token found: expired or revoked"})
 	case ttl <= crit:
 		strong = true
-		ss.present("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "critical under " + roundDur(crit)})
+		ss.present(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "critical under " + roundDur(crit)})
 	case ttl <= warn:
-		ss.present("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
+		ss.present(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
 	default:
-		ss.absent("token-expiring", Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
+		ss.absent(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
 	}
 	t.ceilingEvidence(ss) // ceiling.go: near its max TTL, renewal cannot help
 
@@ -777,11 +777,11 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		r := a.Renewals
 		if r.Errors > 0 && r.LastError != nil && t.now.Sub(*r.LastError) < recentWindow && (r.LastOK == nil || r.LastError.After(*r.LastOK)) {
 			at := *r.LastError
-			ss.present("renewal-failures", Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines",
+			ss.present(SymRenewalFailures, Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines",
 				Observed: fmt.Sprintf("%d errors, the latest %s, no success since", r.Errors, ago(t.now, at)), At: &at})
 			for _, e := range r.RecentErrors {
 				if strings.Contains(strings.ToLower(e.Message), "permission denied") {
-					ss.present("permission-denied-vault", Evidence{Source: collectors.SourceLogs, Fact: "renewal error", Observed: e.Message, At: e.Time})
+					ss.present(SymPermissionDeniedVault, Evidence{Source: collectors.SourceLogs, Fact: "renewal error", Observed: e.Message, At: e.Time})
 					break
 				}
 			}
@@ -789,13 +789,13 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			logsKnown, staleWhy = false, append(staleWhy, stale)
 		} else {
 			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
-			ss.absent("renewal-failures", Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
+			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
 		}
-		if !ss.is("permission-denied-vault", SymptomPresent) {
-			ss.absent("permission-denied-vault")
+		if !ss.is(SymPermissionDeniedVault, SymptomPresent) {
+			ss.absent(SymPermissionDeniedVault)
 		}
 	} else {
-		ss.unknown("permission-denied-vault", "only the orchestrator's log shows it: "+why)
+		ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+why)
 	}
 	if m, why := t.metric("tokenRenewals"); why == "" && len(m.Series) > 0 {
 		metricKnown = true
@@ -806,58 +806,58 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		lastFail := lastIncrease(m, failed)
 		lastOK := lastIncrease(m, func(l map[string]string) bool { return !failed(l) })
 		if n := counterIncrease(m, failed); n > 0 && lastFail != nil && (lastOK == nil || lastFail.After(*lastOK)) {
-			ss.present("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h, none succeeded since",
+			ss.present(SymRenewalFailures, Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h, none succeeded since",
 				Observed: fmt.Sprintf("+%g", n), Threshold: "0", At: lastFail})
 		} else if ev, ok := t.renewalsFlat(m, lastOK); ok {
-			ss.present("renewal-failures", ev)
+			ss.present(SymRenewalFailures, ev)
 		} else if stale := t.metricStaleNow(m); stale != "" {
 			metricKnown, staleWhy = false, append(staleWhy, stale)
 		} else {
-			ss.absent("renewal-failures", Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
+			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
 		}
 	}
 	if !logsKnown && !metricKnown {
-		ss.unknown("renewal-failures", orDefault(strings.Join(staleWhy, "; "), "neither the orchestrator's log nor the renewal metric could be read"))
+		ss.unknown(SymRenewalFailures, orDefault(strings.Join(staleWhy, "; "), "neither the orchestrator's log nor the renewal metric could be read"))
 	}
 
 	// the Kubernetes-auth role against the runbook's
 	if r := t.unreadable(collectors.SourceVault); r != "" {
-		ss.unknown("role-misconfigured", r)
+		ss.unknown(SymRoleMisconfigured, r)
 	} else if role := t.s.Vault.Role; role == nil {
-		ss.unknown("role-misconfigured", orDefault(t.partProblem(collectors.SourceVault, "kubernetes auth role"), "the role was not read"))
+		ss.unknown(SymRoleMisconfigured, orDefault(t.partProblem(collectors.SourceVault, "kubernetes auth role"), "the role was not read"))
 	} else if !role.Found {
-		ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role auth/" + role.Mount + "/role/" + role.Name, Observed: "does not exist"})
+		ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role auth/" + role.Mount + "/role/" + role.Name, Observed: "does not exist"})
 	} else {
 		cfg := t.s.Config
 		check := func(fact string, got []string, want string) {
 			if !slices.Contains(got, want) && !slices.Contains(got, "*") {
-				ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
+				ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
 					Observed: strings.Join(orNone(got), ","), Threshold: "must include " + want})
 			}
 		}
 		check("bound_service_account_names", role.BoundServiceAccounts, cfg.Kubernetes.VaultSA())
 		check("bound_service_account_namespaces", role.BoundNamespaces, t.s.Namespace)
 		if !slices.Contains(role.Policies, cfg.Vault.Policy) {
-			ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
+			ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
 				Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy})
 		}
 		if ttl := role.TTL.Duration(); ttl > 0 && ttl < warn {
-			ss.present("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
+			ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
 				Observed: roundDur(ttl), Threshold: "runbook: 24h; warning under " + roundDur(warn)})
 		}
-		if !ss.is("role-misconfigured", SymptomPresent) {
-			ss.absent("role-misconfigured", Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name, Observed: "matches the runbook"})
+		if !ss.is(SymRoleMisconfigured, SymptomPresent) {
+			ss.absent(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name, Observed: "matches the runbook"})
 		}
 	}
 
 	switch {
-	case strong || ss.is("renewal-failures", SymptomPresent):
+	case strong || ss.is(SymRenewalFailures, SymptomPresent):
 		return verdict{status: StatusActive, severity: SeverityCritical}
-	case ss.is("token-expiring", SymptomPresent) || ss.is("role-misconfigured", SymptomPresent) || ss.is("permission-denied-vault", SymptomPresent):
+	case ss.is(SymTokenExpiring, SymptomPresent) || ss.is(SymRoleMisconfigured, SymptomPresent) || ss.is(SymPermissionDeniedVault, SymptomPresent):
 		return verdict{status: StatusSuspected, severity: SeverityWarning}
-	case ss.is("token-expiring", SymptomUnknown) && ss.is("renewal-failures", SymptomUnknown):
+	case ss.is(SymTokenExpiring, SymptomUnknown) && ss.is(SymRenewalFailures, SymptomUnknown):
 		return verdict{status: StatusUnknown}
-	case ss.is("token-expiring", SymptomUnknown):
+	case ss.is(SymTokenExpiring, SymptomUnknown):
 		return verdict{status: StatusUnknown}
 	}
 	return verdict{status: StatusClear, severity: SeverityNone}
@@ -1007,7 +1007,7 @@ func lastStep(m *collectors.Metric, keep func(map[string]string) bool, moved fun
 func (t *triage) cleanupFailing(ss symptoms) verdict {
 	cj, why := t.cronJob(collectors.RoleCleanup)
 	if why != "" {
-		for _, id := range []string{"cleanup-job-failed", "dry-run-left-on", "too-many-versions-logged"} {
+		for _, id := range []SymptomID{SymCleanupJobFailed, SymDryRunLeftOn, SymTooManyVersionsLogged} {
 			ss.unknown(id, why)
 		}
 	} else {
@@ -1018,39 +1018,39 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			}
 		}
 		if strings.EqualFold(dry, "true") || dry == "1" {
-			ss.present("dry-run-left-on", Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: dry, Threshold: "false"})
+			ss.present(SymDryRunLeftOn, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: dry, Threshold: "false"})
 		} else {
-			ss.absent("dry-run-left-on", Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: orDefault(dry, "unset")})
+			ss.absent(SymDryRunLeftOn, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: orDefault(dry, "unset")})
 		}
 		jobs, why := t.jobs(collectors.RoleCleanup)
 		newest := newestFinished(jobs)
 		switch {
 		case why != "":
-			ss.unknown("cleanup-job-failed", why)
-			ss.unknown("too-many-versions-logged", why)
+			ss.unknown(SymCleanupJobFailed, why)
+			ss.unknown(SymTooManyVersionsLogged, why)
 		case newest == nil:
-			ss.absent("cleanup-job-failed", Evidence{Source: collectors.SourceKubernetes, Fact: "cleanup Jobs", Observed: "none finished yet"})
-			ss.absent("too-many-versions-logged")
+			ss.absent(SymCleanupJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "cleanup Jobs", Observed: "none finished yet"})
+			ss.absent(SymTooManyVersionsLogged)
 		default:
 			if newest.Outcome == collectors.OutcomeFailed {
-				ss.present("cleanup-job-failed", jobEvidence(newest, "latest cleanup Job"))
+				ss.present(SymCleanupJobFailed, jobEvidence(newest, "latest cleanup Job"))
 			} else {
-				ss.absent("cleanup-job-failed", jobEvidence(newest, "latest cleanup Job"))
+				ss.absent(SymCleanupJobFailed, jobEvidence(newest, "latest cleanup Job"))
 			}
 			if logHas(newest, "Too many versions") {
-				ss.present("too-many-versions-logged", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "\"Too many versions\""})
+				ss.present(SymTooManyVersionsLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "\"Too many versions\""})
 			} else {
-				ss.absent("too-many-versions-logged")
+				ss.absent(SymTooManyVersionsLogged)
 			}
 		}
 		if why == "" {
-			t.stuckJob(ss, jobs, "cleanup-job-failed") // causes.go: a newer Job whose pods cannot run
+			t.stuckJob(ss, jobs, SymCleanupJobFailed) // causes.go: a newer Job whose pods cannot run
 		}
 	}
 	// versions growing: tenants whose live versions exceed the cleanup's
 	// retention (from the ConfigMaps), shown as supporting evidence
 	if ts, why := t.tenants(); why != "" {
-		ss.unknown("versions-growing", why)
+		ss.unknown(SymVersionsGrowing, why)
 	} else {
 		limit := t.cleanupRetention()
 		var over []string
@@ -1060,15 +1060,15 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			}
 		}
 		if len(over) > 0 {
-			ss.present("versions-growing", Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
+			ss.present(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
 				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: fmt.Sprintf("%d versions", limit)})
 		} else {
-			ss.absent("versions-growing")
+			ss.absent(SymVersionsGrowing)
 		}
 	}
-	t.suspendedSymptom(ss, "cleanup-cronjob-suspended", collectors.RoleCleanup)
-	v := decide(ss, []string{"cleanup-job-failed", "dry-run-left-on"}, []string{"too-many-versions-logged", "cleanup-cronjob-suspended"}, SeverityWarning)
-	if v.status == StatusActive && ss.is("cleanup-job-failed", SymptomPresent) && ss.is("versions-growing", SymptomPresent) {
+	t.suspendedSymptom(ss, SymCleanupCronjobSuspended, collectors.RoleCleanup)
+	v := decide(ss, []SymptomID{SymCleanupJobFailed, SymDryRunLeftOn}, []SymptomID{SymTooManyVersionsLogged, SymCleanupCronjobSuspended}, SeverityWarning)
+	if v.status == StatusActive && ss.is(SymCleanupJobFailed, SymptomPresent) && ss.is(SymVersionsGrowing, SymptomPresent) {
 		v.severity = SeverityCritical
 	}
 	return v
@@ -1103,8 +1103,8 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 	keep := t.s.Config.Vault.RetentionVersions
 	var over, unlimited []string
 	if ts, why := t.tenants(); why != "" {
-		ss.unknown("tenants-over-retention", why)
-		ss.unknown("no-max-versions", why)
+		ss.unknown(SymTenantsOverRetention, why)
+		ss.unknown(SymNoMaxVersions, why)
 	} else {
 		for _, tn := range ts {
 			if tn.Error == "" && tn.LiveVersions > keep {
@@ -1121,33 +1121,33 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 					worst = tn
 				}
 			}
-			ss.present("tenants-over-retention", Evidence{Source: collectors.SourceVault, Fact: "tenants over retention",
+			ss.present(SymTenantsOverRetention, Evidence{Source: collectors.SourceVault, Fact: "tenants over retention",
 				Observed: fmt.Sprintf("%d (most: %s with %d live versions)", len(over), worst.ID, worst.LiveVersions), Threshold: fmt.Sprintf("%d versions", keep)})
 		} else {
-			ss.absent("tenants-over-retention", Evidence{Source: collectors.SourceVault, Fact: "tenants over retention", Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", keep)})
+			ss.absent(SymTenantsOverRetention, Evidence{Source: collectors.SourceVault, Fact: "tenants over retention", Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", keep)})
 		}
 		if len(unlimited) > 0 {
-			ss.present("no-max-versions", Evidence{Source: collectors.SourceVault, Fact: "over-retention tenants without max_versions <= retention", Observed: listSome(unlimited, 8)})
+			ss.present(SymNoMaxVersions, Evidence{Source: collectors.SourceVault, Fact: "over-retention tenants without max_versions <= retention", Observed: listSome(unlimited, 8)})
 		} else {
-			ss.absent("no-max-versions")
+			ss.absent(SymNoMaxVersions)
 		}
 	}
 	if jobs, why := t.jobs(collectors.RoleRotation); why != "" {
-		ss.unknown("version-limit-logged", why)
+		ss.unknown(SymVersionLimitLogged, why)
 	} else {
 		found := false
 		for i := range jobs {
 			if logHas(&jobs[i], "Version limit exceeded") {
 				found = true
-				ss.present("version-limit-logged", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + jobs[i].Name, Observed: "\"Version limit exceeded\""})
+				ss.present(SymVersionLimitLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + jobs[i].Name, Observed: "\"Version limit exceeded\""})
 				break
 			}
 		}
 		if !found {
-			ss.absent("version-limit-logged")
+			ss.absent(SymVersionLimitLogged)
 		}
 	}
-	v := decide(ss, []string{"tenants-over-retention"}, []string{"version-limit-logged"}, SeverityWarning)
+	v := decide(ss, []SymptomID{SymTenantsOverRetention}, []SymptomID{SymVersionLimitLogged}, SeverityWarning)
 	v.tenants = over
 	return t.keyLossVerdict(ss, v) // keystate.go: "Encryption key not found"
 }
@@ -1155,22 +1155,22 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 func (t *triage) batchTimeout(ss symptoms) verdict {
 	jobs, why := t.jobs(collectors.RoleRotation)
 	if why != "" {
-		for _, id := range []string{"deadline-exceeded", "partial-coverage", "pod-killed"} {
+		for _, id := range []SymptomID{SymDeadlineExceeded, SymPartialCoverage, SymPodKilled} {
 			ss.unknown(id, why)
 		}
 		return verdict{status: StatusUnknown}
 	}
 	newest := newestFinished(jobs)
 	if newest == nil {
-		ss.absent("deadline-exceeded", Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
-		ss.absent("partial-coverage")
-		ss.absent("pod-killed")
+		ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
+		ss.absent(SymPartialCoverage)
+		ss.absent(SymPodKilled)
 		return verdict{status: StatusClear, severity: SeverityNone}
 	}
 	if newest.Reason == "DeadlineExceeded" && !timedOut(newest, t.now) { // causes.go
-		ss.absent("deadline-exceeded", jobEvidence(newest, "latest rotation Job hit its deadline, but its pods never ran (that is Scenario 1)"))
-		ss.absent("partial-coverage")
-		ss.absent("pod-killed")
+		ss.absent(SymDeadlineExceeded, jobEvidence(newest, "latest rotation Job hit its deadline, but its pods never ran (that is Scenario 1)"))
+		ss.absent(SymPartialCoverage)
+		ss.absent(SymPodKilled)
 		return verdict{status: StatusClear, severity: SeverityNone}
 	}
 	var tenants []string
@@ -1180,39 +1180,39 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		if newest.ActiveDeadlineSeconds != nil {
 			e.Threshold = fmt.Sprintf("activeDeadlineSeconds %d", *newest.ActiveDeadlineSeconds)
 		}
-		ss.present("deadline-exceeded", e)
+		ss.present(SymDeadlineExceeded, e)
 		// coverage: tenants with an audit event since the run started
 		if why := t.runOutsideAuditWindow(newest); why != "" { // window.go: Vault's version times instead
 			tenants = append(tenants, t.coverageFromVault(ss, newest, why)...)
 		} else if a, why := t.audit(); why != "" {
-			ss.unknown("partial-coverage", why)
+			ss.unknown(SymPartialCoverage, why)
 		} else if newest.Started != nil {
 			all := t.allTenants(a)
 			reached, events := t.reachedInRun(a, newest)
 			switch {
 			case len(reached) == 0 && !events:
-				ss.unknown("partial-coverage", "no audit event since run "+newest.Name+" started, so the audit log cannot tell which tenants it reached (see Scenario 6)")
+				ss.unknown(SymPartialCoverage, "no audit event since run "+newest.Name+" started, so the audit log cannot tell which tenants it reached (see Scenario 6)")
 			case len(all) > 0 && len(reached) < len(all):
 				for _, id := range all {
 					if !slices.Contains(reached, id) {
 						tenants = append(tenants, id)
 					}
 				}
-				ss.present("partial-coverage", Evidence{Source: collectors.SourceLogs, Fact: "tenants with a rotation event in run " + newest.Name,
+				ss.present(SymPartialCoverage, Evidence{Source: collectors.SourceLogs, Fact: "tenants with a rotation event in run " + newest.Name,
 					Observed: fmt.Sprintf("%d of %d", len(reached), len(all)), Threshold: fmt.Sprintf("%d", len(all))})
 			default:
-				ss.absent("partial-coverage", Evidence{Source: collectors.SourceLogs, Fact: "tenants with a rotation event in run " + newest.Name, Observed: fmt.Sprintf("%d of %d", len(reached), len(all))})
+				ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceLogs, Fact: "tenants with a rotation event in run " + newest.Name, Observed: fmt.Sprintf("%d of %d", len(reached), len(all))})
 			}
 		} else {
-			ss.unknown("partial-coverage", "the Job has no start time")
+			ss.unknown(SymPartialCoverage, "the Job has no start time")
 		}
 	} else if ev, ok := t.deadlineStillShort(jobs); ok {
 		// a later, shorter run (the missed tenants only, say) does not clear
 		// a scheduled run killed at its deadline: the cause is gone only
 		// when the CronJob's deadline covers a full run
 		stillShort = true
-		ss.present("deadline-exceeded", ev)
-		ss.absent("partial-coverage")
+		ss.present(SymDeadlineExceeded, ev)
+		ss.absent(SymPartialCoverage)
 	} else {
 		obs := "Job " + newest.Name + " " + newest.Outcome
 		th := ""
@@ -1222,13 +1222,13 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 			obs = fmt.Sprintf("Job %s took %s", newest.Name, roundDur(took))
 			th = "deadline " + roundDur(dl)
 			if took > dl*8/10 {
-				ss.present("deadline-exceeded", Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run close to its deadline", Observed: obs, Threshold: th})
+				ss.present(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run close to its deadline", Observed: obs, Threshold: th})
 			}
 		}
-		if !ss.is("deadline-exceeded", SymptomPresent) {
-			ss.absent("deadline-exceeded", Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation Job", Observed: obs, Threshold: th})
+		if !ss.is(SymDeadlineExceeded, SymptomPresent) {
+			ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation Job", Observed: obs, Threshold: th})
 		}
-		ss.absent("partial-coverage")
+		ss.absent(SymPartialCoverage)
 	}
 	killed := false
 	for _, p := range newest.Pods {
@@ -1236,22 +1236,22 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 			// killed by a signal; one for memory is its own cause, Scenario 1's (causes.go)
 			if c.ExitCode != nil && (*c.ExitCode == 137 || *c.ExitCode == 143) && !c.OOMKilled {
 				killed = true
-				ss.present("pod-killed", Evidence{Source: collectors.SourceKubernetes, Fact: "pod " + p.Name, Observed: fmt.Sprintf("container %s exit %d %s", c.Name, derefI(c.ExitCode), c.Reason)})
+				ss.present(SymPodKilled, Evidence{Source: collectors.SourceKubernetes, Fact: "pod " + p.Name, Observed: fmt.Sprintf("container %s exit %d %s", c.Name, derefI(c.ExitCode), c.Reason)})
 			}
 		}
 	}
 	if !killed && logHas(newest, "SIGTERM") {
 		killed = true
-		ss.present("pod-killed", Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "SIGTERM received mid-rotation"})
+		ss.present(SymPodKilled, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "SIGTERM received mid-rotation"})
 	}
 	if !killed {
-		ss.absent("pod-killed")
+		ss.absent(SymPodKilled)
 	}
 	var v verdict
 	switch {
 	case newest.Reason == "DeadlineExceeded" || stillShort:
 		v = verdict{status: StatusActive, severity: SeverityCritical}
-	case ss.is("deadline-exceeded", SymptomPresent):
+	case ss.is(SymDeadlineExceeded, SymptomPresent):
 		v = verdict{status: StatusSuspected, severity: SeverityWarning}
 	default:
 		v = verdict{status: StatusClear, severity: SeverityNone}
@@ -1366,11 +1366,11 @@ func (t *triage) allTenants(a *auditlog.Summary) []string {
 func (t *triage) auditMissing(ss symptoms) verdict {
 	dep := (*collectors.Deployment)(nil)
 	if r := t.unreadable(collectors.SourceKubernetes); r != "" {
-		ss.unknown("audit-disabled", r)
+		ss.unknown(SymAuditDisabled, r)
 	} else if dep = t.s.Kubernetes.Orchestrator; dep == nil || dep.Error != "" {
-		ss.unknown("audit-disabled", orDefault(t.partProblem(collectors.SourceKubernetes, "deployment"), "the orchestrator Deployment was not read"))
+		ss.unknown(SymAuditDisabled, orDefault(t.partProblem(collectors.SourceKubernetes, "deployment"), "the orchestrator Deployment was not read"))
 	} else if !dep.Found {
-		ss.unknown("audit-disabled", fmt.Sprintf("Deployment %s not found in %s", dep.Name, t.s.Namespace))
+		ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s not found in %s", dep.Name, t.s.Namespace))
 	} else {
 		val := "unset"
 		for _, e := range dep.Env {
@@ -1380,9 +1380,9 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		}
 		switch {
 		case dep.AuditEnabled != nil && !*dep.AuditEnabled:
-			ss.present("audit-disabled", Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val, Threshold: "true"})
+			ss.present(SymAuditDisabled, Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val, Threshold: "true"})
 		default:
-			ss.absent("audit-disabled", Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val})
+			ss.absent(SymAuditDisabled, Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val})
 		}
 	}
 
@@ -1414,13 +1414,13 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	}
 	switch {
 	case awhy != "":
-		ss.unknown("rotations-without-audit", awhy)
-		ss.unknown("missing-rotation-events", awhy)
+		ss.unknown(SymRotationsWithoutAudit, awhy)
+		ss.unknown(SymMissingRotationEvents, awhy)
 	default:
 		recentEvents := a.LastEvent != nil && a.LastEvent.After(since)
 		switch {
 		case rotSrc == "":
-			ss.unknown("rotations-without-audit", "no rotation count: "+strings.Join(rotWhy, "; "))
+			ss.unknown(SymRotationsWithoutAudit, "no rotation count: "+strings.Join(rotWhy, "; "))
 		case rotated > 0 && !recentEvents && t.auditWindowBeganAfter(since):
 			t.rotationsInAuditWindow(ss, rotated, lastOK) // window.go: the log begins within the day
 		case rotated > 0 && !recentEvents:
@@ -1428,20 +1428,20 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 			if a.LastEvent != nil {
 				last = ago(t.now, *a.LastEvent)
 			}
-			ss.present("rotations-without-audit", Evidence{Source: rotSrc, Fact: "rotations in the last 26h without audit events",
+			ss.present(SymRotationsWithoutAudit, Evidence{Source: rotSrc, Fact: "rotations in the last 26h without audit events",
 				Observed: fmt.Sprintf("%g rotations counted; last audit event %s", rotated, last), Threshold: "an audit event per rotation"})
 		default:
-			ss.absent("rotations-without-audit", Evidence{Source: collectors.SourceLogs, Fact: "audit events in the last 26h", Observed: fmt.Sprint(recentEvents)})
+			ss.absent(SymRotationsWithoutAudit, Evidence{Source: collectors.SourceLogs, Fact: "audit events in the last 26h", Observed: fmt.Sprint(recentEvents)})
 		}
 		if why := t.runOutsideAuditWindow(lastOK); why != "" && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
-			ss.unknown("missing-rotation-events", why+": its events may have been written and be gone") // window.go
+			ss.unknown(SymMissingRotationEvents, why+": its events may have been written and be gone") // window.go
 		} else if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
-			ss.present("missing-rotation-events", Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})
+			ss.present(SymMissingRotationEvents, Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})
 		} else {
-			ss.absent("missing-rotation-events")
+			ss.absent(SymMissingRotationEvents)
 		}
 	}
-	return decide(ss, []string{"rotations-without-audit", "audit-disabled"}, []string{"missing-rotation-events"}, SeverityCritical)
+	return decide(ss, []SymptomID{SymRotationsWithoutAudit, SymAuditDisabled}, []SymptomID{SymMissingRotationEvents}, SeverityCritical)
 }
 
 // --- alerts, compliance, facts ---------------------------------------------

@@ -248,7 +248,7 @@ func finding(tb testing.TB, a Assessment, id string) Finding {
 	return f
 }
 
-func symptom(tb testing.TB, f Finding, id string) SymptomResult {
+func symptom(tb testing.TB, f Finding, id SymptomID) SymptomResult {
 	tb.Helper()
 	for _, s := range f.Symptoms {
 		if s.ID == id {
@@ -333,8 +333,8 @@ func TestTriage_Scenarios(t *testing.T) {
 		scenario string
 		status   Status
 		severity Severity
-		symptom  string   // a symptom that must be present
-		tenants  []string // Finding.Tenants, when set
+		symptom  SymptomID // a symptom that must be present
+		tenants  []string  // Finding.Tenants, when set
 		// notClear are other scenarios the change also affects.
 		notClear []string
 	}{
@@ -346,7 +346,7 @@ func TestTriage_Scenarios(t *testing.T) {
 				j.Log.Matches = []collectors.LogMatch{{Line: 1, Phrase: "Failed to rotate key for tenant", Tenant: "t07"},
 					{Line: 2, Phrase: "Failed to rotate key for tenant", Tenant: "t03"}, {Line: 3, Phrase: "Failed to rotate key for tenant", Tenant: "t07"}}
 			}},
-			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: "rotation-job-failed", tenants: []string{"t03", "t07"},
+			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: SymRotationJobFailed, tenants: []string{"t03", "t07"},
 		},
 		"1 active: job failed, log unreadable": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -354,18 +354,18 @@ func TestTriage_Scenarios(t *testing.T) {
 				j.Outcome, j.Reason = collectors.OutcomeFailed, "BackoffLimitExceeded"
 				j.Log = &collectors.LogTail{Error: "read log of pod x: forbidden by RBAC"}
 			}},
-			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: "rotation-job-failed",
+			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: SymRotationJobFailed,
 		},
 		"1 suspected: policy lacks a capability, jobs healthy": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				c := &s.Vault.Policy.Checks[1]
 				c.Granted, c.Missing = []string{"list", "read"}, []string{"delete"}
 			}},
-			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: "policy-missing-capability",
+			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: SymPolicyMissingCapability,
 		},
 		"1 suspected: policy does not exist": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { s.Vault.Policy = &collectors.Policy{Name: "cmek-rotation"} }},
-			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: "policy-missing-capability",
+			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: SymPolicyMissingCapability,
 		},
 		"1 suspected: a tenant's latest audit event is a failure": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -373,7 +373,7 @@ func TestTriage_Scenarios(t *testing.T) {
 				ts.LastFailure, ts.LastFailureReason, ts.Failures = before(2*time.Hour), "permission denied", 1
 				s.Logs.Audit.Tenants["t05"] = ts
 			}},
-			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: "specific-tenants", tenants: []string{"t05"},
+			scenario: ScenarioRotationJobFailing, status: StatusSuspected, severity: SeverityWarning, symptom: SymSpecificTenants, tenants: []string{"t05"},
 		},
 		"1 suspected: CMEKRotationFailed firing, every symptom absent": {
 			opts:     []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"tenant": "t01"})},
@@ -385,35 +385,35 @@ func TestTriage_Scenarios(t *testing.T) {
 				ts.LastFailure, ts.LastFailureReason, ts.Failures = before(2*time.Hour), "permission denied", 1
 				s.Logs.Audit.Tenants["t05"] = ts
 			}},
-			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: "specific-tenants", tenants: []string{"t05"},
+			scenario: ScenarioRotationJobFailing, status: StatusActive, severity: SeverityCritical, symptom: SymSpecificTenants, tenants: []string{"t05"},
 		},
 		"2 active: TTL under the critical threshold": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { s.Vault.OrchestratorToken.TTL = collectors.Duration(30 * time.Minute) }},
-			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: "token-expiring",
+			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: SymTokenExpiring,
 		},
 		"2 active: no live token": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				s.Vault.OrchestratorToken = nil
 				s.Vault.OrchestratorTokenNote = `no live token of role "oss-ai-orchestrator" for service account ns/oss-ai-orchestrator among 12 accessors`
 			}},
-			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: "token-expiring",
+			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: SymTokenExpiring,
 		},
 		"2 active: renewal failures in the log": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				s.Logs.Audit.Renewals = auditlog.RenewalSummary{OK: 3, Errors: 4, LastOK: before(5 * time.Hour), LastError: before(10 * time.Minute),
 					RecentErrors: []auditlog.RenewalLine{{Time: before(10 * time.Minute), Message: "VaultTokenRenewal failed: Code: 403. Errors: * permission denied", Source: "orchestrator-0/app"}}}
 			}},
-			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: "renewal-failures",
+			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: SymRenewalFailures,
 		},
 		"2 active: renewal failures counted in Prometheus": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				metricOf(t, s, "tokenRenewals").Series[1].History = risingHistory(2, 1, 3)
 			}},
-			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: "renewal-failures",
+			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: SymRenewalFailures,
 		},
 		"2 suspected: TTL under the warning threshold": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { s.Vault.OrchestratorToken.TTL = collectors.Duration(3 * time.Hour) }},
-			scenario: ScenarioVaultTokenExpired, status: StatusSuspected, severity: SeverityWarning, symptom: "token-expiring",
+			scenario: ScenarioVaultTokenExpired, status: StatusSuspected, severity: SeverityWarning, symptom: SymTokenExpiring,
 		},
 		"2 suspected: VaultTokenExpiringSoon pending": {
 			opts:     []snapOpt{withAlert("VaultTokenExpiringSoon", "pending", nil)},
@@ -421,18 +421,18 @@ func TestTriage_Scenarios(t *testing.T) {
 		},
 		"2 suspected: role bound to another namespace": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { s.Vault.Role.BoundNamespaces = []string{"other"} }},
-			scenario: ScenarioVaultTokenExpired, status: StatusSuspected, severity: SeverityWarning, symptom: "role-misconfigured",
+			scenario: ScenarioVaultTokenExpired, status: StatusSuspected, severity: SeverityWarning, symptom: SymRoleMisconfigured,
 		},
 		"2 suspected: role TTL shorter than the warning threshold": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { s.Vault.Role.TTL = collectors.Duration(time.Hour) }},
-			scenario: ScenarioVaultTokenExpired, status: StatusSuspected, severity: SeverityWarning, symptom: "role-misconfigured",
+			scenario: ScenarioVaultTokenExpired, status: StatusSuspected, severity: SeverityWarning, symptom: SymRoleMisconfigured,
 		},
 		"3 active: cleanup job failed": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				j := jobOf(t, s, collectors.RoleCleanup)
 				j.Outcome, j.Reason = collectors.OutcomeFailed, "BackoffLimitExceeded"
 			}},
-			scenario: ScenarioCleanupFailing, status: StatusActive, severity: SeverityWarning, symptom: "cleanup-job-failed",
+			scenario: ScenarioCleanupFailing, status: StatusActive, severity: SeverityWarning, symptom: SymCleanupJobFailed,
 		},
 		"3 active critical: cleanup failed and versions growing": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -442,11 +442,11 @@ func TestTriage_Scenarios(t *testing.T) {
 					Settings: map[string]string{"retention.secrets.retentionVersions": "3"}}}
 				s.Vault.Tenants[3].LiveVersions = 4 // over 3, within the CMEK retention of 5
 			}},
-			scenario: ScenarioCleanupFailing, status: StatusActive, severity: SeverityCritical, symptom: "versions-growing",
+			scenario: ScenarioCleanupFailing, status: StatusActive, severity: SeverityCritical, symptom: SymVersionsGrowing,
 		},
 		"3 active: DRY_RUN=true left on": {
 			opts:     []snapOpt{func(s *collectors.Snapshot) { cronJobOf(t, s, collectors.RoleCleanup).Env[0].Value = "true" }},
-			scenario: ScenarioCleanupFailing, status: StatusActive, severity: SeverityWarning, symptom: "dry-run-left-on",
+			scenario: ScenarioCleanupFailing, status: StatusActive, severity: SeverityWarning, symptom: SymDryRunLeftOn,
 		},
 		"3 suspected: Too many versions in the cleanup log only": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -454,14 +454,14 @@ func TestTriage_Scenarios(t *testing.T) {
 				j.Log.Lines = append(j.Log.Lines, "WARN Too many versions for tenants/t04/cmek")
 				j.Log.Matches = []collectors.LogMatch{{Line: 1, Phrase: "Too many versions"}}
 			}},
-			scenario: ScenarioCleanupFailing, status: StatusSuspected, severity: SeverityWarning, symptom: "too-many-versions-logged",
+			scenario: ScenarioCleanupFailing, status: StatusSuspected, severity: SeverityWarning, symptom: SymTooManyVersionsLogged,
 		},
 		"4 active: tenants over retention": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				s.Vault.Tenants[1].LiveVersions, s.Vault.Tenants[1].MaxVersions = 9, 0
 				s.Vault.Tenants[6].LiveVersions, s.Vault.Tenants[6].MaxVersions = 7, 5
 			}},
-			scenario: ScenarioRetentionOverflow, status: StatusActive, severity: SeverityWarning, symptom: "tenants-over-retention", tenants: []string{"t02", "t07"},
+			scenario: ScenarioRetentionOverflow, status: StatusActive, severity: SeverityWarning, symptom: SymTenantsOverRetention, tenants: []string{"t02", "t07"},
 		},
 		"4 suspected: Version limit exceeded in the rotation log": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -469,7 +469,7 @@ func TestTriage_Scenarios(t *testing.T) {
 				j.Log.Lines = append(j.Log.Lines, "Version limit exceeded for tenants/t02/cmek")
 				j.Log.Matches = []collectors.LogMatch{{Line: 1, Phrase: "Version limit exceeded"}}
 			}},
-			scenario: ScenarioRetentionOverflow, status: StatusSuspected, severity: SeverityWarning, symptom: "version-limit-logged",
+			scenario: ScenarioRetentionOverflow, status: StatusSuspected, severity: SeverityWarning, symptom: SymVersionLimitLogged,
 		},
 		"4 suspected: SecretVersionOverflow firing, every symptom absent": {
 			opts:     []snapOpt{withAlert("SecretVersionOverflow", "firing", map[string]string{"tenant": "t02"})},
@@ -480,7 +480,7 @@ func TestTriage_Scenarios(t *testing.T) {
 				j := jobOf(t, s, collectors.RoleRotation)
 				j.Outcome, j.Reason, j.Finished = collectors.OutcomeFailed, "DeadlineExceeded", before(9*time.Hour+50*time.Minute)
 			}},
-			scenario: ScenarioBatchTimeout, status: StatusActive, severity: SeverityCritical, symptom: "deadline-exceeded",
+			scenario: ScenarioBatchTimeout, status: StatusActive, severity: SeverityCritical, symptom: SymDeadlineExceeded,
 		},
 		"5 active: DeadlineExceeded, only some tenants reached": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -495,19 +495,19 @@ func TestTriage_Scenarios(t *testing.T) {
 					s.Vault.Tenants[i].CurrentCreated = before(34 * time.Hour)
 				}
 			}},
-			scenario: ScenarioBatchTimeout, status: StatusActive, severity: SeverityCritical, symptom: "partial-coverage", tenants: []string{"t08", "t09", "t10"},
+			scenario: ScenarioBatchTimeout, status: StatusActive, severity: SeverityCritical, symptom: SymPartialCoverage, tenants: []string{"t08", "t09", "t10"},
 		},
 		"5 suspected: run close to its deadline": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				jobOf(t, s, collectors.RoleRotation).Finished = before(10*time.Hour - 9*time.Minute) // 9m of 10m
 			}},
-			scenario: ScenarioBatchTimeout, status: StatusSuspected, severity: SeverityWarning, symptom: "deadline-exceeded",
+			scenario: ScenarioBatchTimeout, status: StatusSuspected, severity: SeverityWarning, symptom: SymDeadlineExceeded,
 		},
 		"6 active: AUDIT_ENABLED=false": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				s.Kubernetes.Orchestrator.Env[0].Value, s.Kubernetes.Orchestrator.AuditEnabled = "false", ptr(false)
 			}},
-			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: "audit-disabled",
+			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: SymAuditDisabled,
 		},
 		"6 active: rotations counted with no audit event in 26h": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -518,19 +518,19 @@ func TestTriage_Scenarios(t *testing.T) {
 					s.Logs.Audit.Tenants[id] = ts
 				}
 			}},
-			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: "rotations-without-audit",
+			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: SymRotationsWithoutAudit,
 		},
 		"6 active: a successful Job with no audit event in 26h, no Prometheus": {
 			opts: []snapOpt{broken(collectors.SourcePrometheus), func(s *collectors.Snapshot) {
 				s.Logs.Audit.LastEvent = before(3 * 24 * time.Hour)
 			}},
-			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: "rotations-without-audit",
+			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: SymRotationsWithoutAudit,
 		},
 		"6 suspected: missing rotation events only": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				s.Logs.Audit.LastEvent = before(20 * time.Hour) // recent, but before today's run started
 			}},
-			scenario: ScenarioAuditMissing, status: StatusSuspected, severity: SeverityWarning, symptom: "missing-rotation-events",
+			scenario: ScenarioAuditMissing, status: StatusSuspected, severity: SeverityWarning, symptom: SymMissingRotationEvents,
 		},
 		"6 suspected: AuditLogMissing firing, every symptom absent": {
 			opts:     []snapOpt{withAlert("AuditLogMissing", "firing", nil)},
@@ -540,7 +540,7 @@ func TestTriage_Scenarios(t *testing.T) {
 			opts: []snapOpt{withAlert("AuditLogMissing", "firing", nil), func(s *collectors.Snapshot) {
 				s.Kubernetes.Orchestrator.Env[0].Value, s.Kubernetes.Orchestrator.AuditEnabled = "false", ptr(false)
 			}},
-			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: "audit-disabled",
+			scenario: ScenarioAuditMissing, status: StatusActive, severity: SeverityCritical, symptom: SymAuditDisabled,
 		},
 	}
 	for name, tc := range cases {
@@ -550,7 +550,7 @@ func TestTriage_Scenarios(t *testing.T) {
 			if f.Status != tc.status || f.Severity != tc.severity {
 				t.Errorf("%s: %s %s, want %s %s%s", tc.scenario, f.Status, f.Severity, tc.status, tc.severity, describe(a))
 			}
-			if tc.symptom != "" {
+			if tc.symptom != symptomNone {
 				if got := symptom(t, f, tc.symptom); got.State != SymptomPresent || len(got.Evidence) == 0 {
 					t.Errorf("symptom %s: %s with evidence %v, want present with evidence", tc.symptom, got.State, got.Evidence)
 				}
@@ -765,11 +765,11 @@ func TestTriage_Evidence(t *testing.T) {
 		if got, want := f.Tenants, []string{"t02", "t09"}; !slices.Equal(got, want) {
 			t.Errorf("tenants %v, want %v", got, want)
 		}
-		sy := symptom(t, f, "failed-to-rotate-logged")
+		sy := symptom(t, f, SymFailedToRotateLogged)
 		if sy.State != SymptomPresent || sy.Evidence[0].Observed != `"Failed to rotate key for tenant" for t02, t09` {
 			t.Errorf("failed-to-rotate-logged %s %+v, want present naming t02, t09", sy.State, sy.Evidence)
 		}
-		if got, want := symptom(t, f, "rotation-job-failed").Evidence[0].Observed, "Job cmek-rotation-29033400 failed (BackoffLimitExceeded)"; got != want {
+		if got, want := symptom(t, f, SymRotationJobFailed).Evidence[0].Observed, "Job cmek-rotation-29033400 failed (BackoffLimitExceeded)"; got != want {
 			t.Errorf("job evidence %q, want %q", got, want)
 		}
 		if got, want := f.Summary, "latest rotation Job: Job cmek-rotation-29033400 failed (BackoffLimitExceeded)"; got != want {
@@ -784,14 +784,14 @@ func TestTriage_Evidence(t *testing.T) {
 		if f := finding(t, a, ScenarioRotationJobFailing); f.Status == StatusActive {
 			t.Errorf("scenario 1 %s (%s), want not active", f.Status, f.Summary)
 		}
-		if sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), "rotation-job-failed"); sy.State != SymptomAbsent {
+		if sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymRotationJobFailed); sy.State != SymptomAbsent {
 			t.Errorf("rotation-job-failed %s, want absent", sy.State)
 		}
 		f := finding(t, a, ScenarioBatchTimeout)
 		if f.Status != StatusActive {
 			t.Fatalf("scenario 5 %s, want active", f.Status)
 		}
-		if got, want := symptom(t, f, "deadline-exceeded").Evidence[0].Threshold, "activeDeadlineSeconds 600"; got != want {
+		if got, want := symptom(t, f, SymDeadlineExceeded).Evidence[0].Threshold, "activeDeadlineSeconds 600"; got != want {
 			t.Errorf("deadline threshold %q, want %q", got, want)
 		}
 	})
@@ -800,7 +800,7 @@ func TestTriage_Evidence(t *testing.T) {
 			c := &s.Vault.Policy.Checks[0]
 			c.Granted, c.Missing = []string{"read"}, []string{"create", "update", "delete"}
 		}), testNow)
-		sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), "policy-missing-capability")
+		sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymPolicyMissingCapability)
 		if len(sy.Evidence) != 1 {
 			t.Fatalf("evidence %+v, want one", sy.Evidence)
 		}
@@ -817,7 +817,7 @@ func TestTriage_Evidence(t *testing.T) {
 			c := &s.Vault.Policy.Checks[0]
 			c.Granted, c.Effective = []string{"create", "read", "update"}, false // delete not granted
 		}), testNow)
-		e := symptom(t, finding(t, a, ScenarioRotationJobFailing), "policy-missing-capability").Evidence[0]
+		e := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymPolicyMissingCapability).Evidence[0]
 		if !strings.HasSuffix(e.Fact, "by reading the policy") {
 			t.Errorf("fact %q, want it to say the policy was read", e.Fact)
 		}
@@ -868,7 +868,7 @@ func TestTriage_Evidence(t *testing.T) {
 	t.Run("cleanup DRY_RUN=true", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) { cronJobOf(t, s, collectors.RoleCleanup).Env[0].Value = "TRUE" }), testNow)
 		f := finding(t, a, ScenarioCleanupFailing)
-		e := symptom(t, f, "dry-run-left-on").Evidence
+		e := symptom(t, f, SymDryRunLeftOn).Evidence
 		if f.Status != StatusActive || len(e) != 1 || e[0].Observed != "TRUE" || e[0].Threshold != "false" || e[0].Fact != "CronJob secret-cleanup env DRY_RUN" {
 			t.Errorf("%s %+v, want active with DRY_RUN TRUE (threshold false)", f.Status, e)
 		}
@@ -878,7 +878,7 @@ func TestTriage_Evidence(t *testing.T) {
 			s.Kubernetes.Orchestrator.Env[0].Value, s.Kubernetes.Orchestrator.AuditEnabled = "false", ptr(false)
 		}), testNow)
 		f := finding(t, a, ScenarioAuditMissing)
-		e := symptom(t, f, "audit-disabled").Evidence
+		e := symptom(t, f, SymAuditDisabled).Evidence
 		if f.Status != StatusActive || len(e) != 1 || e[0].Observed != "false" || e[0].Threshold != "true" {
 			t.Errorf("%s %+v, want active with AUDIT_ENABLED false", f.Status, e)
 		}
@@ -889,7 +889,7 @@ func TestTriage_Evidence(t *testing.T) {
 			s.Logs.Audit.LastEvent = before(3 * 24 * time.Hour)
 		}), testNow)
 		f := finding(t, a, ScenarioAuditMissing)
-		sy := symptom(t, f, "rotations-without-audit")
+		sy := symptom(t, f, SymRotationsWithoutAudit)
 		if f.Status != StatusActive || sy.State != SymptomPresent {
 			t.Fatalf("%s, symptom %s, want active with rotations-without-audit present", f.Status, sy.State)
 		}
@@ -904,10 +904,10 @@ func TestTriage_Evidence(t *testing.T) {
 				RecentErrors: []auditlog.RenewalLine{{Time: before(time.Hour), Message: "VaultTokenRenewal: Permission Denied"}}}
 		}), testNow)
 		f := finding(t, a, ScenarioVaultTokenExpired)
-		if sy := symptom(t, f, "permission-denied-vault"); sy.State != SymptomPresent || sy.Evidence[0].Observed != "VaultTokenRenewal: Permission Denied" {
+		if sy := symptom(t, f, SymPermissionDeniedVault); sy.State != SymptomPresent || sy.Evidence[0].Observed != "VaultTokenRenewal: Permission Denied" {
 			t.Errorf("permission-denied-vault %s %+v, want present", sy.State, sy.Evidence)
 		}
-		if sy := symptom(t, f, "renewal-failures"); !strings.Contains(sy.Evidence[0].Observed, "1 errors, the latest 1h00m ago, no success since") {
+		if sy := symptom(t, f, SymRenewalFailures); !strings.Contains(sy.Evidence[0].Observed, "1 errors, the latest 1h00m ago, no success since") {
 			t.Errorf("renewal evidence %q", sy.Evidence[0].Observed)
 		}
 	})
@@ -938,7 +938,7 @@ func TestTriage_Evidence(t *testing.T) {
 			metricOf(t, s, "tokenExpirySeconds").Series[0].Value = ptr(1800.0)
 		}), testNow)
 		f := finding(t, a, ScenarioVaultTokenExpired)
-		e := symptom(t, f, "token-expiring").Evidence
+		e := symptom(t, f, SymTokenExpiring).Evidence
 		if f.Status != StatusActive || len(e) != 1 || e[0].Source != "prometheus vault_token_expiry_seconds" || e[0].Observed != "30m" {
 			t.Errorf("%s %+v, want active from prometheus at 30m", f.Status, e)
 		}
@@ -953,7 +953,7 @@ func TestTriage_Evidence(t *testing.T) {
 			j.Pods = []collectors.Pod{{Name: "cmek-rotation-29033400-fghij", Phase: "Failed",
 				Containers: []collectors.ContainerState{{Name: "rotate", State: "terminated", Reason: "Error", ExitCode: ptr(int32(143))}}}}
 		}), testNow)
-		sy := symptom(t, finding(t, a, ScenarioBatchTimeout), "pod-killed")
+		sy := symptom(t, finding(t, a, ScenarioBatchTimeout), SymPodKilled)
 		if sy.State != SymptomPresent || sy.Evidence[0].Observed != "container rotate exit 143 Error" {
 			t.Errorf("pod-killed %s %+v", sy.State, sy.Evidence)
 		}
@@ -977,7 +977,7 @@ func TestTriage_UnknownSymptoms(t *testing.T) {
 	}
 	t.Run("permission denied is only read from the log", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, broken(collectors.SourceLogs)), testNow)
-		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), "permission-denied-vault")
+		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymPermissionDeniedVault)
 		if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, "log") {
 			t.Errorf("permission-denied-vault %s %q with the logs unreadable, want unknown", sy.State, sy.Reason)
 		}
@@ -1065,7 +1065,7 @@ func TestTriage_Pure(t *testing.T) {
 		}
 	}
 	f := finding(t, Triage(s, testNow), ScenarioCleanupFailing)
-	sy := symptom(t, f, "versions-growing")
+	sy := symptom(t, f, SymVersionsGrowing)
 	if sy.State != SymptomPresent || sy.Evidence[0].Threshold != "10 versions" {
 		t.Errorf("versions-growing %s %+v, want present against retention.secrets.retentionVersions 10", sy.State, sy.Evidence)
 	}
@@ -1080,7 +1080,7 @@ func TestTriage_RotationsWithoutPrometheusSeries(t *testing.T) {
 		s.Logs.Audit.LastEvent = before(3 * 24 * time.Hour)
 	}), testNow)
 	f := finding(t, a, ScenarioAuditMissing)
-	if sy := symptom(t, f, "rotations-without-audit"); f.Status != StatusActive || sy.State != SymptomPresent {
+	if sy := symptom(t, f, SymRotationsWithoutAudit); f.Status != StatusActive || sy.State != SymptomPresent {
 		t.Errorf("%s, rotations-without-audit %s %+v, want active: Job %s succeeded 10h ago and no audit event since",
 			f.Status, sy.State, sy.Evidence, "cmek-rotation-29033400")
 	}

@@ -16,7 +16,7 @@ func TestTriage_ClearOnlyWhenAllAbsent(t *testing.T) {
 	b := MustDefault()
 	for _, sc := range b.Scenarios {
 		for _, sy := range sc.Symptoms {
-			t.Run(sc.ID+"/"+sy.ID, func(t *testing.T) {
+			t.Run(sc.ID+"/"+sy.ID.String(), func(t *testing.T) {
 				f := Finding{ID: sc.ID, Symptoms: nil}
 				for _, o := range sc.Symptoms {
 					r := SymptomResult{ID: o.ID, Text: o.Text, State: SymptomAbsent}
@@ -264,7 +264,7 @@ func TestTriage_CoverageNeedsARotation(t *testing.T) {
 	f := finding(t, a, ScenarioBatchTimeout)
 	var cov *SymptomResult
 	for i := range f.Symptoms {
-		if f.Symptoms[i].ID == "partial-coverage" {
+		if f.Symptoms[i].ID == SymPartialCoverage {
 			cov = &f.Symptoms[i]
 		}
 	}
@@ -322,7 +322,7 @@ func TestTriage_RenewalsFlat(t *testing.T) {
 			f := finding(t, a, ScenarioVaultTokenExpired)
 			var got *SymptomResult
 			for i := range f.Symptoms {
-				if f.Symptoms[i].ID == "renewal-failures" {
+				if f.Symptoms[i].ID == SymRenewalFailures {
 					got = &f.Symptoms[i]
 				}
 			}
@@ -416,7 +416,7 @@ func TestTriage_PolicyJudgedHere(t *testing.T) {
 			f := finding(t, a, ScenarioRotationJobFailing)
 			var got bool
 			for _, sy := range f.Symptoms {
-				if sy.ID == "policy-missing-capability" {
+				if sy.ID == SymPolicyMissingCapability {
 					got = sy.State == SymptomPresent
 				}
 			}

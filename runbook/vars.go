@@ -31,8 +31,27 @@ type Vars struct {
 	// AffectedTenant is the first tenant the evidence names, else the
 	// visible placeholder <tenant-id>: never a tenant picked at random for
 	// a step that changes something for "an affected tenant".
-	AffectedTenant        string
-	TenantEnv             string
+	// AffectedTenantPath is its key's path below the mount.
+	AffectedTenant     string
+	AffectedTenantPath string
+	TenantEnv          string
+	// Initiator, Reason and Subject are what an emergency rotation records
+	// on its Job (environment and annotations, as the emergency-rotate
+	// action records them): the runbook's initiator manual-emergency, and
+	// the reason and subject the person gave ("" when none was given, as in
+	// a report). Commands quote them with kv.
+	Initiator, Reason, Subject string
+	// TrimVersions are the versions of the affected tenant's key the
+	// trim-versions action destroys ("1,2,3"; "" when none is beyond the
+	// retention), or a visible placeholder when no tenant is named or its
+	// key's metadata was not read (trim.go).
+	TrimVersions string
+	// TrimTenants are the tenants the evidence names, each with its
+	// versions to destroy, as trim-versions-all trims them.
+	TrimTenants []TrimTenant
+	// trimVersions holds, per tenant whose metadata was read, its
+	// TrimVersions.
+	trimVersions          map[string]string
 	RetentionVersions     int
 	Policy                string
 	PolicyText            string
@@ -95,6 +114,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		KVMount:                c.Vault.KVMount,
 		TenantExample:          "<tenant-id>",
 		AffectedTenant:         "<tenant-id>",
+		Initiator:              EmergencyInitiator,
 		TenantEnv:              c.Kubernetes.TenantEnv,
 		RetentionVersions:      c.Vault.RetentionVersions,
 		Policy:                 c.Vault.Policy,
@@ -143,6 +163,9 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	}
 	v.TenantPathExample = c.TenantPath(v.TenantExample)
 	v.TenantPathOfT = c.TenantPath("$t")
+	v.AffectedTenantPath = c.TenantPath(v.AffectedTenant)
+	v.trimVersions = trimVersionsOf(s)
+	v.TrimVersions = v.trimTenant(v.AffectedTenant).Versions
 	v.Undelete = undeleteCommands(s)
 	v.TokenCeiling = tokenCeilingVar(s, at)
 	return v
@@ -155,23 +178,58 @@ func orPlaceholder(s, name string) string {
 	return s
 }
 
+// EmergencyInitiator is the initiator an emergency rotation records when
+// the person names none (the runbook's Temporary Mitigation).
+const EmergencyInitiator = "manual-emergency"
+
 // ForTenants returns the variables with the example tenant set to the
 // first of tenants (those a scenario's evidence names), so its commands
-// name a tenant that matters; unchanged when tenants is empty.
+// name a tenant that matters, and the tenants to trim set to all of them;
+// unchanged when tenants is empty.
 func (v Vars) ForTenants(tenants []string) Vars {
 	if len(tenants) == 0 || tenants[0] == "" {
 		return v
 	}
-	v.TenantPathExample = strings.Replace(v.TenantPathOfT, "$t", tenants[0], 1)
-	v.TenantExample, v.AffectedTenant = tenants[0], tenants[0]
+	v.TenantPathExample = v.tenantPath(tenants[0])
+	v.TenantExample, v.AffectedTenant, v.AffectedTenantPath = tenants[0], tenants[0], v.TenantPathExample
+	v.TrimVersions = v.trimTenant(tenants[0]).Versions
+	v.TrimTenants = make([]TrimTenant, 0, len(tenants))
+	for _, t := range tenants {
+		v.TrimTenants = append(v.TrimTenants, v.trimTenant(t))
+	}
 	return v
+}
+
+// tenantPath is a tenant's key path below the mount.
+func (v Vars) tenantPath(tenant string) string {
+	return strings.Replace(v.TenantPathOfT, "$t", tenant, 1)
+}
+
+// commandTemplate parses a step's command or note, with the functions
+// commands may use: kv NAME VALUE is the shell word NAME=VALUE, quoted
+// when the value needs it (an emergency rotation's reason).
+func commandTemplate(text string) (*template.Template, error) {
+	return template.New("").Option("missingkey=error").Funcs(template.FuncMap{"kv": shellPair}).Parse(text)
+}
+
+// shellPair is name=value as one POSIX shell word, quoted as the actions'
+// commands quote it, so a step's command and its action's are the same
+// text.
+func shellPair(name, value string) string {
+	s := name + "=" + value
+	if strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Render fills a command template. A template error (which the embedded
 // runbook's test rules out) is returned in the text itself, so a screen
 // never goes blank.
 func (v Vars) Render(command string) string {
-	t, err := template.New("").Option("missingkey=error").Parse(command)
+	t, err := commandTemplate(command)
 	if err != nil {
 		return fmt.Sprintf("%s  # template error: %v", command, err)
 	}

@@ -110,7 +110,7 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 	case "token-healthy":
 		f, _ := a.Finding(ScenarioVaultTokenExpired)
 		for _, sy := range f.Symptoms {
-			if sy.ID == "token-expiring" || sy.ID == "renewal-failures" {
+			if sy.ID == SymTokenExpiring || sy.ID == SymRenewalFailures {
 				switch sy.State {
 				case SymptomPresent:
 					return CheckFail, sy.Text

@@ -133,10 +133,10 @@ func (t *triage) rotationsInAuditWindow(ss symptoms, counted float64, lastOK *co
 	if len(inside) > 0 {
 		inside[0].Threshold = "an audit event per rotation"
 		inside = append(inside, Evidence{Source: collectors.SourceLogs, Fact: "audit events since the window began", Observed: "none", Threshold: "window: " + why})
-		ss.present("rotations-without-audit", inside...)
+		ss.present(SymRotationsWithoutAudit, inside...)
 		return
 	}
-	ss.unknown("rotations-without-audit", fmt.Sprintf("the rotations counted in the last 26h (%g) all happened before the audit log's window (%s), so the log cannot show their events; the metrics, the Jobs and Vault's version times show no rotation inside it", counted, why))
+	ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("the rotations counted in the last 26h (%g) all happened before the audit log's window (%s), so the log cannot show their events; the metrics, the Jobs and Vault's version times show no rotation inside it", counted, why))
 }
 
 // counterIncreaseAfter is how much a counter grew after at (resets counted
@@ -166,7 +166,7 @@ func counterIncreaseAfter(m *collectors.Metric, at time.Time) float64 {
 func (t *triage) coverageFromVault(ss symptoms, j *collectors.Job, why string) []string {
 	ts, twhy := t.tenants()
 	if twhy != "" {
-		ss.unknown("partial-coverage", why+"; and Vault's version times could not be read: "+twhy)
+		ss.unknown(SymPartialCoverage, why+"; and Vault's version times could not be read: "+twhy)
 		return nil
 	}
 	start, end := *j.Started, t.now
@@ -189,13 +189,13 @@ func (t *triage) coverageFromVault(ss symptoms, j *collectors.Job, why string) [
 		Observed: fmt.Sprintf("%d of %d", len(reached), all), Threshold: fmt.Sprint(all)}
 	switch {
 	case all == 0:
-		ss.unknown("partial-coverage", why+"; and Vault lists no tenant")
+		ss.unknown(SymPartialCoverage, why+"; and Vault lists no tenant")
 		return nil
 	case len(missed) > 0:
-		ss.present("partial-coverage", e)
+		ss.present(SymPartialCoverage, e)
 		return missed
 	}
-	ss.absent("partial-coverage", e)
+	ss.absent(SymPartialCoverage, e)
 	return nil
 }
 

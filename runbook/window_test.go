@@ -45,33 +45,33 @@ func TestTriage_AuditWindow(t *testing.T) {
 		opts     []snapOpt
 		scenario string
 		status   Status
-		symptom  string
+		symptom  SymptomID
 		state    SymptomState
 		says     string // in the symptom's reason or evidence
 		tenants  int    // Finding.Tenants, when > 0
 	}{
 		"a log read from before the run, no event: Scenario 6 is raised": {
 			opts:     []snapOpt{logsSince(9*24*time.Hour, 0)},
-			scenario: ScenarioAuditMissing, status: StatusActive, symptom: "rotations-without-audit", state: SymptomPresent,
+			scenario: ScenarioAuditMissing, status: StatusActive, symptom: SymRotationsWithoutAudit, state: SymptomPresent,
 		},
 		"the pod restarted after the run: the run is outside the window": {
 			opts:     []snapOpt{logsSince(time.Hour, 1)},
-			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: "missing-rotation-events", state: SymptomUnknown,
+			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: SymMissingRotationEvents, state: SymptomUnknown,
 			says: "run cmek-rotation-29033400 started 2025-03-12 02:00 UTC, before the audit log's window (pod security-0's log begins at 2025-03-12 11:00 UTC, when its container restarted (1 restart)",
 		},
 		"the pod restarted after the run: no trail symptom on that alone": {
 			opts:     []snapOpt{logsSince(time.Hour, 1)},
-			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: "rotations-without-audit", state: SymptomUnknown,
+			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: SymRotationsWithoutAudit, state: SymptomUnknown,
 			says: "all happened before the audit log's window",
 		},
 		"a rotation inside the window without an event is still one": {
 			opts:     []snapOpt{logsSince(time.Hour, 1), func(s *collectors.Snapshot) { s.Vault.Tenants[0].CurrentCreated = before(20 * time.Minute) }},
-			scenario: ScenarioAuditMissing, status: StatusActive, symptom: "rotations-without-audit", state: SymptomPresent,
+			scenario: ScenarioAuditMissing, status: StatusActive, symptom: SymRotationsWithoutAudit, state: SymptomPresent,
 			says: "tenants with a key version created since the audit log's window began: 1",
 		},
 		"a replaced pod's log rotated away: its first line is later than its start": {
 			opts:     []snapOpt{logsSince(9*24*time.Hour, 0), func(s *collectors.Snapshot) { s.Logs.Pods[0].FirstLine = before(2 * time.Hour) }},
-			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: "missing-rotation-events", state: SymptomUnknown,
+			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: SymMissingRotationEvents, state: SymptomUnknown,
 			says: "its beginning was rotated away",
 		},
 		"a log cut by the byte limit before the run": {
@@ -79,22 +79,22 @@ func TestTriage_AuditWindow(t *testing.T) {
 				s.Logs.Pods[0].Truncated, s.Logs.Pods[0].LastEvent = true, before(30*time.Hour)
 				s.Logs.Audit.LastEvent = before(30 * time.Hour)
 			}},
-			scenario: ScenarioAuditMissing, symptom: "missing-rotation-events", state: SymptomUnknown,
+			scenario: ScenarioAuditMissing, symptom: SymMissingRotationEvents, state: SymptomUnknown,
 			says: "read only up to the byte limit",
 		},
 		"Scenario 5 outside the window: coverage from Vault's version times": {
 			opts:     []snapOpt{logsSince(time.Hour, 1), deadlineRun(4)},
-			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: "partial-coverage", state: SymptomPresent,
+			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: SymPartialCoverage, state: SymptomPresent,
 			says: "4 of 10", tenants: 6,
 		},
 		"Scenario 5 outside the window, every tenant has its version": {
 			opts:     []snapOpt{logsSince(time.Hour, 1), deadlineRun(10)},
-			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: "partial-coverage", state: SymptomAbsent,
+			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: SymPartialCoverage, state: SymptomAbsent,
 			says: "10 of 10",
 		},
 		"Scenario 5 outside the window, Vault unreadable: unknown, saying why": {
 			opts:     []snapOpt{logsSince(time.Hour, 1), deadlineRun(4), broken(collectors.SourceVault)},
-			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: "partial-coverage", state: SymptomUnknown,
+			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: SymPartialCoverage, state: SymptomUnknown,
 			says: "before the audit log's window",
 		},
 	}

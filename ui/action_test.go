@@ -54,7 +54,7 @@ func runCmd(m Model, cmd tea.Cmd) Model {
 		return m
 	}
 	switch msg := cmd().(type) {
-	case checkMsg, doneMsg:
+	case checkMsg, actionDoneMsg:
 		return send(m, msg)
 	}
 	return m
@@ -77,7 +77,7 @@ func openStep(m Model, n, s int) Model {
 		m = keys(m, "down")
 	}
 	m = keys(m, "enter")
-	f, _ := m.st.assess.Finding(m.scenario.id)
+	f, _ := m.st.assess.Finding(scenarioOf(m).id)
 	sc, _ := m.st.book.Scenario(f.ID)
 	s += len(m.st.book.StepsFor(f)) - len(sc.Steps)
 	for i := 1; i < s; i++ {
@@ -94,7 +94,7 @@ func openAction(tb testing.TB, m Model, n int, action string) Model {
 		m = keys(m, "down")
 	}
 	m = keys(m, "enter")
-	f, _ := m.st.assess.Finding(m.scenario.id)
+	f, _ := m.st.assess.Finding(scenarioOf(m).id)
 	for i, st := range m.st.book.StepsFor(f) {
 		if st.Action == action {
 			for range i {
@@ -272,7 +272,7 @@ func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 	}
 	m = runCmd(m, func() tea.Msg {
 		res, err := fa.Check(context.Background(), m.modal.plan)
-		return checkMsg{plan: m.modal.plan, res: res, err: err}
+		return checkMsg{id: m.modal.id, plan: m.modal.plan, res: res, err: err}
 	})
 	if m.modal.stage != stageConfirm || !strings.Contains(ansi.Strip(m.View()), "renews your own token instead") {
 		t.Errorf("stage %d; view:\n%s", m.modal.stage, ansi.Strip(m.View()))
@@ -379,7 +379,7 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 	}
 	m = runBatch(m, cmd)
 	lines := map[string]string{}
-	ls, _ := m.scenario.lines(m.st, 200)
+	ls, _ := scenarioOf(m).lines(m.st, 200)
 	for _, l := range strings.Split(ansi.Strip(strings.Join(ls, "\n")), "\n") {
 		for _, id := range []string{"renew-token", "restart-orchestrator", "fix-role"} {
 			if strings.Contains(l, "action "+id) {
@@ -398,7 +398,7 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 			t.Errorf("%s: %q, want %q", id, lines[id], w)
 		}
 	}
-	f, _ := m.st.assess.Finding(m.scenario.id)
+	f, _ := m.st.assess.Finding(scenarioOf(m).id)
 	for i, st := range m.st.book.StepsFor(f) {
 		if st.Action == runbook.ActionRestartOrchestrator {
 			for range i {
@@ -423,8 +423,8 @@ func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 		for range n {
 			m = keys(m, "down")
 		}
-		m = keys(m, "enter")            // opens at the top: the symptoms first
-		steps := m.scenario.steps(m.st) // the cause's first, when the evidence names one
+		m = keys(m, "enter")               // opens at the top: the symptoms first
+		steps := scenarioOf(m).steps(m.st) // the cause's first, when the evidence names one
 		for s := 1; s < len(steps); s++ {
 			m = keys(m, "down")
 			if out := ansi.Strip(m.View()); !strings.Contains(out, "▸ "+fmt.Sprint(s+1)+". ") {
@@ -445,11 +445,11 @@ func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 func TestScenarioView_CopyIsWhatIsShown(t *testing.T) {
 	snap := demoSnapshot(t)
 	m := openStep(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40), 4, 1)
-	f, _ := m.st.assess.Finding(m.scenario.id)
+	f, _ := m.st.assess.Finding(scenarioOf(m).id)
 	if len(f.Tenants) == 0 {
 		t.Fatal("the demo's Scenario 4 names no tenant")
 	}
-	got := m.scenario.steps(m.st)[0].Command
+	got := scenarioOf(m).steps(m.st)[0].Command
 	if !strings.Contains(got, "/"+f.Tenants[0]+"/") || !strings.Contains(ansi.Strip(m.View()), got) {
 		t.Errorf("step 1 copies %q; the evidence names %s; the screen:\n%s", got, f.Tenants[0], ansi.Strip(m.View()))
 	}
@@ -488,7 +488,45 @@ func TestAction_VerifiesOnALoadAfterTheWrite(t *testing.T) {
 	if m.gen != during+1 || m.inFlight == 0 {
 		t.Errorf("after the load that began before the write: gen %d (was %d), %d sources loading; want a new load", m.gen, during, m.inFlight)
 	}
-	if out := ansi.Strip(m.View()); !strings.Contains(out, "verifying: collecting again") {
-		t.Errorf("the verification should wait for the new load:\n%s", out)
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "verifying: collecting again") || m.modal.judged {
+		t.Errorf("the verification should wait for the new load (judged %v):\n%s", m.modal.judged, out)
+	}
+	m = finishLoad(m) // the load that began after the write: judged on it, in Update
+	if !m.modal.judged || len(m.modal.after) == 0 {
+		t.Fatalf("after the load that followed the write: judged %v, %d checks", m.modal.judged, len(m.modal.after))
+	}
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "Verification: scenario") {
+		t.Errorf("the verification is not shown after the load that followed the write:\n%s", out)
+	}
+}
+
+// TestActionModal_AnswersKeyedByID: a check or a result that answers
+// another modal (one closed before its answer came) changes nothing.
+func TestActionModal_AnswersKeyedByID(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 5, 2)
+	m.reason = "x"
+	m, _ = press(m, "a")
+	m, _ = press(m, "enter")
+	m, cmd := press(m, "enter") // the check of modal 1 is asked
+	old := cmd
+	m, _ = press(m, "esc")
+	m, _ = press(m, "a") // modal 2
+	m, _ = press(m, "enter")
+	m, _ = press(m, "enter")
+	if m.modal.stage != stageChecking {
+		t.Fatalf("stage %d, want checking", m.modal.stage)
+	}
+	m = runCmd(m, old) // modal 1's answer comes late
+	if m.modal.stage != stageChecking {
+		t.Errorf("modal 1's check moved modal 2 to stage %d", m.modal.stage)
+	}
+	gen := m.gen
+	m = send(m, actionDoneMsg{id: m.modal.id - 1, res: actions.Result{Summary: "old"}})
+	if m.modal.stage != stageChecking || m.modal.result.Summary == "old" {
+		t.Errorf("modal 1's result was taken by modal 2: stage %d", m.modal.stage)
+	}
+	if m.gen == gen && m.inFlight == 0 {
+		t.Errorf("a write that finished did not start a collection")
 	}
 }

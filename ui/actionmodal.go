@@ -45,9 +45,18 @@ const (
 // the run, and the verification (the scenario's status before and after a
 // fresh collection). Closing it leaves a status line that says what was
 // done: done, failed, refused, or cancelled when nothing was.
+//
+// It is a component: the root routes keys, the answers of its commands
+// (checkMsg, actionDoneMsg, both carrying its id) and dataMsg to it, and
+// reads Open, Typing, Busy and Reason.
 type actionModal struct {
+	id       int // every answer carries it: one for another modal is dropped
+	keys     modalKeys
+	ctx      context.Context
+	actor    Actor
 	stage    modalStage
 	scenario string
+	title    string // the scenario's
 	plan     actions.Plan
 	in       actions.Input // what the plan was built from: built again with the typed value
 	check    actions.Result
@@ -56,9 +65,65 @@ type actionModal struct {
 	input    textinput.Model
 	before   runbook.Status
 	checks   []runbook.CheckResult // the scenario's verification checks before the action
-	verified bool
-	ran      bool // Execute was called: something may have changed
-	note     string
+	// after and now are the checks and the status on the first load that
+	// ended after the write (judged in Update, when the load arrives).
+	after  []runbook.CheckResult
+	now    runbook.Status
+	judged bool
+	ran    bool // Execute was called: something may have changed
+	note   string
+	scroll int // first line of the plan shown when it does not fit
+}
+
+// modalKeys are the modal's keys; which ones count depends on its stage.
+type modalKeys struct {
+	Accept  key.Binding // enter: take the field / close the result
+	Close   key.Binding // esc: close (cancelled while nothing was done)
+	Confirm key.Binding // y
+	Decline key.Binding // n
+	Edit    key.Binding // e: edit the reason
+	Verify  key.Binding // r: collect again and check again
+	// Up and Down scroll the plan when it is taller than the screen (the
+	// prompt under it stays); arrows only: letters are text in a field.
+	Up, Down key.Binding
+	Scroll   key.Binding // ↑ and ↓ in one footer entry
+}
+
+func defaultModalKeys() modalKeys {
+	return modalKeys{
+		Accept:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "go on")),
+		Close:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Confirm: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "run it")),
+		Decline: key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n", "cancel")),
+		Edit:    key.NewBinding(key.WithKeys("e", "E"), key.WithHelp("e", "edit the reason")),
+		Verify:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify again")),
+		Up:      key.NewBinding(key.WithKeys("up", "pgup"), key.WithHelp("↑", "scroll up")),
+		Down:    key.NewBinding(key.WithKeys("down", "pgdown"), key.WithHelp("↓", "scroll down")),
+		Scroll:  key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
+	}
+}
+
+// ShortHelp implements help.KeyMap: the keys of the stage the modal is in.
+func (md actionModal) ShortHelp() []key.Binding {
+	k := md.keys
+	scroll := []key.Binding{k.Scroll}
+	switch md.stage {
+	case stageReason, stageValue, stageTypeName:
+		return append([]key.Binding{k.Accept, k.Close}, scroll...)
+	case stageChecking:
+		return []key.Binding{k.Close}
+	case stageConfirm:
+		return append([]key.Binding{k.Confirm, k.Decline, k.Edit, k.Close}, scroll...)
+	case stageDone:
+		return append([]key.Binding{k.Verify, k.Accept, k.Close}, scroll...)
+	}
+	return nil
+}
+
+// FullHelp implements help.KeyMap.
+func (md actionModal) FullHelp() [][]key.Binding {
+	k := md.keys
+	return [][]key.Binding{{k.Accept, k.Close, k.Up, k.Down}, {k.Confirm, k.Decline, k.Edit, k.Verify}}
 }
 
 type (
@@ -69,38 +134,46 @@ type (
 		err          error
 		note         string
 	}
+	// checkMsg answers the check of modal id's plan.
 	checkMsg struct {
+		id   int
 		plan actions.Plan
 		res  actions.Result
 		err  error
 	}
-	doneMsg struct {
+	// actionDoneMsg says modal id's action ran: the root collects again
+	// (after a write, the data on screen is old) and routes it to the modal.
+	actionDoneMsg struct {
+		id  int
 		res actions.Result
 		err error
 	}
+	// collectMsg asks the root for a collection that starts after now.
+	collectMsg struct{}
 )
 
-func checkCmd(ctx context.Context, a Actor, p actions.Plan) tea.Cmd {
+func checkCmd(ctx context.Context, a Actor, id int, p actions.Plan) tea.Cmd {
 	return func() tea.Msg {
 		res, err := a.Check(ctx, p)
-		return checkMsg{plan: p, res: res, err: err}
+		return checkMsg{id: id, plan: p, res: res, err: err}
 	}
 }
 
-func executeCmd(ctx context.Context, a Actor, p actions.Plan, reason string) tea.Cmd {
+func executeCmd(ctx context.Context, a Actor, id int, p actions.Plan, reason string) tea.Cmd {
 	return func() tea.Msg {
 		res, err := a.Execute(ctx, p, reason)
-		return doneMsg{res: res, err: err}
+		return actionDoneMsg{id: id, res: res, err: err}
 	}
 }
 
 // preflight checks, in Cmds, the permissions of every action the
 // scenario's steps offer, so each key is shown permitted or not before it is
 // pressed (the modal checks again, with the server's dry run).
-func (m *Model) preflight(scenario string) tea.Cmd {
-	st := m.st
+func preflight(c *viewCtx, scenario string) tea.Cmd {
+	st := c.state
 	clear(st.perms)
-	if st.opts.Mode != "live" || st.opts.ReadOnly || m.actor == nil {
+	st.permsOf = scenario
+	if st.opts.Mode != "live" || st.opts.ReadOnly || c.actor == nil {
 		return nil
 	}
 	sc, ok := st.book.Scenario(scenario)
@@ -123,7 +196,7 @@ func (m *Model) preflight(scenario string) tea.Cmd {
 			continue
 		}
 		st.perms[id] = permState{}
-		cmds = append(cmds, preflightCmd(m.ctx, m.actor, scenario, p))
+		cmds = append(cmds, preflightCmd(c.ctx, c.actor, scenario, p))
 	}
 	return tea.Batch(cmds...)
 }
@@ -148,44 +221,64 @@ func fallBack(p actions.Plan, err error) bool {
 	return p.Fallback != nil && errors.Is(err, actions.ErrForbidden)
 }
 
-// startAction opens the modal for the selected step's action.
-func (m *Model) startAction(id string) tea.Cmd {
-	st := m.st
+// openActionModal opens the modal with id for the action a scenario's step
+// asked for, its reason prefilled with the last one; when the action cannot
+// run here it opens nothing, and the status line says why.
+func openActionModal(c *viewCtx, id int, req actionRequest, reason string) (actionModal, bool) {
+	st := c.state
 	switch {
 	case st.opts.Mode != "live" || st.opts.ReadOnly:
-		st.message = "actions are disabled: " + actionNote(st, id)
-		return nil
-	case m.actor == nil:
+		st.message = "actions are disabled: " + actionNote(st, req.action)
+		return actionModal{}, false
+	case c.actor == nil:
 		st.message = "actions are unavailable: " + st.noActor
-		return nil
-	case errors.Is(st.perms[id].err, actions.ErrForbidden):
-		st.message = actionNote(st, id)
-		return nil
+		return actionModal{}, false
+	case errors.Is(st.perms[req.action].err, actions.ErrForbidden):
+		st.message = actionNote(st, req.action)
+		return actionModal{}, false
 	}
-	f, _ := st.assess.Finding(m.scenario.id)
-	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: m.reason, Subject: m.reason}
-	p, err := actions.PlanFor(id, in)
+	f, _ := st.assess.Finding(req.scenario)
+	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: reason, Subject: reason}
+	p, err := actions.PlanFor(req.action, in)
 	if err != nil {
 		st.message = err.Error()
-		return nil
+		return actionModal{}, false
 	}
 	st.message = "" // the last action's line gives way to this one's
 	ti := textinput.New()
 	ti.CharLimit = 200
 	sc, _ := st.book.Scenario(f.ID)
-	m.modal = actionModal{scenario: f.ID, plan: p, in: in, input: ti, before: f.Status,
+	md := actionModal{id: id, keys: defaultModalKeys(), ctx: c.ctx, actor: c.actor,
+		scenario: f.ID, title: f.Title, plan: p, in: in, input: ti, before: f.Status,
 		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
-	m.askReason()
-	return nil
+	md.askReason()
+	return md, true
 }
+
+// Open reports whether the modal is on the screen.
+func (md actionModal) Open() bool { return md.stage != stageNone }
+
+// Typing reports whether keys are text for one of its fields.
+func (md actionModal) Typing() bool {
+	switch md.stage {
+	case stageValue, stageReason, stageTypeName:
+		return true
+	}
+	return false
+}
+
+// Busy reports whether the action is running (it cannot be left then).
+func (md actionModal) Busy() bool { return md.stage == stageRunning }
+
+// Reason is the reason given for the journal ("" before one was).
+func (md actionModal) Reason() string { return md.in.Reason }
 
 // askReason opens the reason prompt, prefilled with the last reason (enter
 // keeps it), before any value: what is typed here is only ever the reason.
-func (m *Model) askReason() {
-	md := &m.modal
+func (md *actionModal) askReason() {
 	md.stage = stageReason
 	md.input.Placeholder = "[why: recorded in the journal]"
-	md.input.SetValue(m.reason)
+	md.input.SetValue(md.in.Reason)
 	md.input.CursorEnd()
 	md.input.Focus()
 }
@@ -193,9 +286,7 @@ func (m *Model) askReason() {
 // reasonEntered builds the plan again with the reason (an emergency
 // rotation records it on the Job) and goes on to the value, if the plan
 // asks for one, or to the check.
-func (m *Model) reasonEntered(reason string) tea.Cmd {
-	md := &m.modal
-	m.reason = reason
+func (md *actionModal) reasonEntered(reason string) tea.Cmd {
 	md.in.Reason, md.in.Subject = reason, reason
 	p, err := actions.PlanFor(md.plan.Action, md.in)
 	if err != nil {
@@ -218,13 +309,13 @@ func (m *Model) reasonEntered(reason string) tea.Cmd {
 	}
 	md.stage = stageChecking
 	md.input.Blur()
-	return checkCmd(m.ctx, m.actor, md.plan)
+	return checkCmd(md.ctx, md.actor, md.id, md.plan)
 }
 
-// closeModal closes the modal and leaves its outcome as the status line.
-func (m *Model) closeModal() {
-	m.st.message = m.modal.outcome()
-	m.modal.stage = stageNone
+// close closes the modal and leaves its outcome as the status line.
+func (md *actionModal) close(st *state) {
+	st.message = md.outcome()
+	md.stage = stageNone
 }
 
 // outcome is the status line of the modal's action: what happened, never
@@ -247,17 +338,63 @@ func (md actionModal) outcome() string {
 	return what + ": done — " + md.result.Summary
 }
 
-func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
-	md := &m.modal
-	if msg.Type == tea.KeyEsc && md.stage != stageRunning {
-		m.closeModal()
+// Update answers the modal's keys, its commands' answers and new data.
+func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		cmd := md.key(msg, st)
+		return md, cmd
+	case checkMsg:
+		if msg.id != md.id || md.stage != stageChecking {
+			return md, nil // an answer for a modal that was closed
+		}
+		md.check, md.err = msg.res, msg.err
+		if fallBack(md.plan, msg.err) {
+			// not permitted: offer the plan's fallback
+			md.plan, md.err, md.note = md.plan.Fallback.Plan, nil, md.plan.Fallback.Note
+			return md, checkCmd(md.ctx, md.actor, md.id, md.plan)
+		}
+		if msg.err != nil {
+			md.stage = stageDone
+		} else {
+			md.stage = stageConfirm
+		}
+	case actionDoneMsg:
+		if msg.id != md.id || md.stage != stageRunning {
+			return md, nil
+		}
+		md.result, md.err = msg.res, msg.err
+		md.stage, md.judged = stageDone, false
+	case dataMsg:
+		// verification: the checks on the first load that ended after the
+		// write (the root starts it, and one more if a load was running)
+		if md.stage == stageDone && md.err == nil && md.ran && len(loadingList(st)) == 0 {
+			sc, _ := st.book.Scenario(md.scenario)
+			f, _ := st.assess.Finding(md.scenario)
+			md.after, md.now, md.judged = st.book.Verify(st.snap, st.judgedAt, sc.Verification), f.Status, true
+		}
+	}
+	return md, nil
+}
+
+func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
+	k := md.keys
+	switch {
+	case key.Matches(msg, k.Close) && md.stage != stageRunning:
+		md.close(st)
+		return nil
+	case key.Matches(msg, k.Up):
+		md.scroll = max(0, md.scroll-1)
+		return nil
+	case key.Matches(msg, k.Down):
+		md.scroll++ // View keeps it in range: it knows the height
 		return nil
 	}
 	switch md.stage {
 	case stageReason:
-		if msg.Type == tea.KeyEnter {
+		if key.Matches(msg, k.Accept) {
 			if r := strings.TrimSpace(md.input.Value()); r != "" {
-				return m.reasonEntered(r)
+				return md.reasonEntered(r)
 			}
 			md.note = "a reason is needed: it is recorded in the journal with the action"
 			return nil
@@ -266,7 +403,7 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 		md.input, cmd = md.input.Update(msg)
 		return cmd
 	case stageValue:
-		if msg.Type == tea.KeyEnter {
+		if key.Matches(msg, k.Accept) {
 			ask := md.plan.Ask
 			n, err := strconv.ParseInt(strings.TrimSpace(md.input.Value()), 10, 64)
 			if err == nil {
@@ -286,14 +423,14 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 			md.input.SetValue("")
 			md.input.Blur()
 			md.stage = stageChecking
-			return checkCmd(m.ctx, m.actor, md.plan)
+			return checkCmd(md.ctx, md.actor, md.id, md.plan)
 		}
 		var cmd tea.Cmd
 		md.input, cmd = md.input.Update(msg)
 		return cmd
 	case stageConfirm:
-		switch msg.String() {
-		case "y", "Y":
+		switch {
+		case key.Matches(msg, k.Confirm):
 			if md.plan.Destructive {
 				md.stage = stageTypeName
 				// bracketed, so that without colour it never reads as typed
@@ -302,17 +439,17 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 				md.input.Focus()
 				return nil
 			}
-			return m.runAction()
-		case "e", "E":
+			return md.run()
+		case key.Matches(msg, k.Edit):
 			md.note = ""
-			m.askReason() // the plan is built and checked again with it
-		case "n", "N":
-			m.closeModal()
+			md.askReason() // the plan is built and checked again with it
+		case key.Matches(msg, k.Decline):
+			md.close(st)
 		}
 	case stageTypeName:
-		if msg.Type == tea.KeyEnter {
+		if key.Matches(msg, k.Accept) {
 			if md.input.Value() == md.plan.ConfirmName {
-				return m.runAction()
+				return md.run()
 			}
 			md.err = fmt.Errorf("typed %q, not %q: nothing was done", md.input.Value(), md.plan.ConfirmName)
 			md.stage = stageDone
@@ -323,65 +460,53 @@ func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	case stageDone:
 		switch {
-		case msg.Type == tea.KeyEnter:
-			m.closeModal()
-		case key.Matches(msg, m.st.keys.Refresh):
-			if m.inFlight > 0 {
-				m.again = true // verify on data read after the key
-				return nil
-			}
-			return m.refresh() // verify again (a Job may still be running)
+		case key.Matches(msg, k.Accept):
+			md.close(st)
+		case key.Matches(msg, k.Verify) && md.ran:
+			// verify again (a Job may still be running), on data read
+			// after the key
+			return func() tea.Msg { return collectMsg{} }
 		}
 	}
 	return nil
 }
 
-func (m *Model) runAction() tea.Cmd {
-	m.modal.stage, m.modal.ran = stageRunning, true
-	return executeCmd(m.ctx, m.actor, m.modal.plan, m.modal.in.Reason)
+func (md *actionModal) run() tea.Cmd {
+	md.stage, md.ran = stageRunning, true
+	return executeCmd(md.ctx, md.actor, md.id, md.plan, md.in.Reason)
 }
 
-func (m *Model) modalMsg(msg tea.Msg) (tea.Cmd, bool) {
-	md := &m.modal
-	switch msg := msg.(type) {
-	case checkMsg:
-		if md.stage != stageChecking || msg.plan.Action != md.plan.Action {
-			return nil, true // an answer for a modal that was closed
-		}
-		md.check, md.err = msg.res, msg.err
-		if fallBack(md.plan, msg.err) {
-			// not permitted: offer the plan's fallback
-			md.plan, md.err, md.note = md.plan.Fallback.Plan, nil, md.plan.Fallback.Note
-			return checkCmd(m.ctx, m.actor, md.plan), true
-		}
-		if msg.err != nil {
-			md.stage = stageDone
-		} else {
-			md.stage = stageConfirm
-		}
-		return nil, true
-	case doneMsg:
-		if md.stage != stageRunning {
-			return nil, true
-		}
-		md.result, md.err = msg.res, msg.err
-		md.stage, md.verified = stageDone, false
-		if msg.err == nil {
-			// verification: collect again and show the scenario after, on
-			// data read after the write: a load already running may have
-			// started before it, so another follows it
-			if m.inFlight > 0 {
-				m.again = true
-				return nil, true
-			}
-			return m.refresh(), true
-		}
-		return nil, true
+// View draws the modal in w×h cells: the plan on top, the prompt of the
+// stage (the reason, the value, the confirmation, the typed name, the
+// result) under it. When both do not fit, the plan is cut — and scrolls
+// with ↑/↓ — above the prompt, which is always on the screen whole.
+func (md actionModal) View(st *state, w, h int) string {
+	lead, ask := md.promptView(st, w)
+	top := strings.Split(strings.TrimSuffix(md.planView(st, w)+lead, "\n"), "\n")
+	bottom := strings.Split(strings.TrimSuffix(ask, "\n"), "\n")
+	if len(top)+len(bottom) <= h || h < 4 {
+		return strings.Join(append(top, bottom...), "\n")
 	}
-	return nil, false
+	if len(bottom) > h-2 { // never at the sizes the goldens check
+		bottom = bottom[:h-2]
+	}
+	room := h - len(bottom) - 1 // one line says what is cut
+	from := max(0, min(md.scroll, len(top)-room))
+	shown := top[from : from+room]
+	below := len(top) - from - room
+	var cut []string
+	if from > 0 {
+		cut = append(cut, fmt.Sprintf("%d line(s) above", from))
+	}
+	if below > 0 {
+		cut = append(cut, fmt.Sprintf("%d line(s) below", below))
+	}
+	note := st.styles.Muted.Render(truncate("… "+strings.Join(cut, ", ")+" (↑/↓ scrolls)", w))
+	return strings.Join(append(append(shown, note), bottom...), "\n")
 }
 
-func (md actionModal) view(st *state, w int) string {
+// planView is what the action will do.
+func (md actionModal) planView(st *state, w int) string {
 	s := st.styles
 	var b strings.Builder
 	b.WriteString(s.Title.Render("Action: "+md.plan.Title) + "\n")
@@ -399,62 +524,69 @@ func (md actionModal) view(st *state, w int) string {
 	if pv := md.plan.Preview; pv != nil && pv.LastJob != nil {
 		b.WriteString(lastJob(st, *pv.LastJob))
 	}
-	b.WriteString("\n")
+	return wrapHanging(b.String(), w)
+}
+
+// promptView is the stage's part: lead, what came so far (it scrolls with
+// the plan), and ask, what is asked now or the keys of the result (always
+// on the screen).
+func (md actionModal) promptView(st *state, w int) (lead, ask string) {
+	s := st.styles
+	var l, a strings.Builder
+	l.WriteString("\n")
 	switch md.stage {
 	case stageValue:
-		b.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
-		b.WriteString(md.plan.Ask.Prompt + ": " + md.input.View() + "  enter\n")
+		a.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
+		a.WriteString(md.plan.Ask.Prompt + ": " + md.input.View() + "  enter\n")
 	case stageChecking:
-		b.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
+		a.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
 	case stageReason:
-		b.WriteString("Reason for the journal: " + md.input.View() + "\n")
-		b.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
+		a.WriteString("Reason for the journal: " + md.input.View() + "\n")
+		a.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
 	case stageConfirm:
-		b.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
-		b.WriteString("Reason for the journal: " + s.Command.Render(md.in.Reason) + "  " + s.Key.Render("e") + " edits it\n")
+		l.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
 		if md.check.Before != "" && md.check.After != "" && strings.Contains(md.check.After, "\n") {
-			b.WriteString(s.Section.Render("Diff (now → after)") + "\n" + lineDiff(st, md.check.Before, md.check.After) + "\n")
+			l.WriteString(s.Section.Render("Diff (now → after)") + "\n" + lineDiff(st, md.check.Before, md.check.After) + "\n")
 		}
+		// the reason recorded and the confirmation stay on the screen
+		a.WriteString("Reason for the journal: " + s.Command.Render(md.in.Reason) + "  " + s.Key.Render("e") + " edits it\n")
 		if md.plan.Destructive {
-			b.WriteString(s.Warning.Render("This destroys data. y, then type "+md.plan.ConfirmName+" to confirm; n or esc cancels.") + "\n")
+			a.WriteString(s.Warning.Render("This destroys data. y, then type "+md.plan.ConfirmName+" to confirm; n or esc cancels.") + "\n")
 		} else {
-			b.WriteString(s.Key.Render("y") + " run it · " + s.Key.Render("n/esc") + " cancel\n")
+			a.WriteString(s.Key.Render("y") + " run it · " + s.Key.Render("n/esc") + " cancel\n")
 		}
 	case stageTypeName:
-		b.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
+		a.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
 	case stageRunning:
-		b.WriteString(st.spin + " running… (journaled before and after)\n")
+		a.WriteString(st.spin + " running… (journaled before and after)\n")
 	case stageDone:
 		if md.err != nil {
-			b.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
+			l.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
 		} else {
-			b.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
+			l.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
 			switch {
 			case strings.Contains(md.result.Before+md.result.After, "\n"):
-				b.WriteString(lineDiff(st, md.result.Before, md.result.After))
+				l.WriteString(lineDiff(st, md.result.Before, md.result.After))
 			case md.result.Before != "" || md.result.After != "":
-				b.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", md.result.Before, md.result.After)) + "\n")
+				l.WriteString(s.Muted.Render(fmt.Sprintf("  before: %s\n  after:  %s", md.result.Before, md.result.After)) + "\n")
 			}
-			f, _ := st.assess.Finding(md.scenario)
-			if busy := loadingList(st); len(busy) > 0 {
+			if busy := loadingList(st); len(busy) > 0 || !md.judged {
 				// the checks read every source: wait for all of them
-				b.WriteString(st.spin + " verifying: collecting again… (" + strings.Join(busy, ", ") + ")\n")
+				l.WriteString(st.spin + " verifying: collecting again… (" + strings.Join(busy, ", ") + ")\n")
 			} else {
-				b.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", f.Title, md.before, f.Status))
-				sc, _ := st.book.Scenario(md.scenario)
-				after := st.book.Verify(st.snap, st.judgedAt, sc.Verification)
-				for i, r := range after {
+				l.WriteString(fmt.Sprintf("Verification: scenario %q was %s, now %s\n", md.title, md.before, md.now))
+				for i, r := range md.after {
 					was := ""
 					if i < len(md.checks) {
 						was = string(md.checks[i].State) + " → "
 					}
-					b.WriteString(fmt.Sprintf("  %s %s: %s%s — %s\n", checkMark(s, r.State), r.Title, was, r.State, r.Detail))
+					l.WriteString(fmt.Sprintf("  %s %s: %s%s — %s\n", checkMark(s, r.State), r.Title, was, r.State, r.Detail))
 				}
 			}
 		}
-		b.WriteString(s.Muted.Render("r verifies again (the checks follow every refresh) · enter or esc closes") + "\n")
+		a.WriteString(s.Muted.Render("r verifies again (the checks follow every refresh) · enter or esc closes") + "\n")
 	}
-	return wrapHanging(b.String(), w)
+	return wrapHanging(l.String(), w), wrapHanging(a.String(), w)
 }
 
 // lastJob shows the newest Job the plan's preview names and what its log

@@ -3,11 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -295,4 +297,60 @@ func TestActionModal_TypedNamePlaceholder(t *testing.T) {
 	if m.modal.input.Value() != name {
 		t.Errorf("field %q", m.modal.input.Value())
 	}
+}
+
+// TestActionModal_Golden: a destructive plan's confirmation, and the field
+// its name is typed in, are on the screen whole at every size; at 60×20
+// the plan above them is cut with a line that says so, and ↓ scrolls it.
+func TestActionModal_Golden(t *testing.T) {
+	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}} {
+		for _, stage := range []string{"confirm", "type-name"} {
+			t.Run(fmt.Sprintf("trim-versions-%s-%dx%d", stage, size[0], size[1]), func(t *testing.T) {
+				m := send(liveDemo(t, &fakeActor{}), tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+				m = openAction(t, m, 4, runbook.ActionTrimVersions)
+				m.reason = "INC-1236 over retention"
+				m, _ = press(m, "a")
+				m, cmd := press(m, "enter")
+				m = runCmd(m, cmd)
+				want := "This destroys data. y, then type " + m.modal.plan.ConfirmName + " to confirm"
+				if stage == "type-name" {
+					m, _ = press(m, "y")
+					want = "Type " + m.modal.plan.ConfirmName + " to confirm: > [type " + m.modal.plan.ConfirmName + " to confirm]"
+				}
+				out := ansi.Strip(m.View())
+				lines := strings.Split(out, "\n")
+				if len(lines) != size[1] {
+					t.Errorf("%d lines, want %d", len(lines), size[1])
+				}
+				if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+					t.Errorf("the confirmation %q is not on the screen:\n%s", want, out)
+				}
+				golden.RequireEqual(t, []byte(out))
+			})
+		}
+	}
+
+	t.Run("the plan scrolls above the prompt", func(t *testing.T) {
+		m := send(liveDemo(t, &fakeActor{}), tea.WindowSizeMsg{Width: 60, Height: 20})
+		m = openAction(t, m, 4, runbook.ActionTrimVersions)
+		m.reason = "INC-1236"
+		m, _ = press(m, "a")
+		m, cmd := press(m, "enter")
+		m = runCmd(m, cmd)
+		before := ansi.Strip(m.View())
+		if !strings.Contains(before, "line(s) below") {
+			t.Fatalf("at 60x20 the plan should be cut with a note:\n%s", before)
+		}
+		m, _ = press(m, "down")
+		after := ansi.Strip(m.View())
+		if m.modal.stage != stageConfirm || after == before || !strings.Contains(after, "1 line(s) above") ||
+			!strings.Contains(after, "Reason for the journal: INC-1236") || !strings.Contains(after, "then type t-") {
+			t.Errorf("↓ did not scroll the plan with the reason and the confirmation kept (stage %d):\n%s", m.modal.stage, after)
+		}
+		m, _ = press(m, "y")
+		m = typeText(m, "jk") // letters are text for the field, not scroll keys
+		if m.modal.input.Value() != "jk" {
+			t.Errorf("field %q, want jk", m.modal.input.Value())
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,6 +19,7 @@ import (
 // latest events (e), with filters by tenant (/) and outcome (o).
 type auditView struct {
 	listNav
+	keys      auditKeys
 	filter    textinput.Model
 	filtering bool
 	outcome   int  // index into auditOutcomes
@@ -34,14 +36,39 @@ type auditRow struct {
 
 var auditOutcomes = []string{"all", "failures", "successes"}
 
+// auditKeys move in the list, filter it, switch the table.
+type auditKeys struct {
+	listKeys
+	field   fieldKeys
+	Filter  key.Binding
+	Outcome key.Binding
+	Events  key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (k auditKeys) ShortHelp() []key.Binding { return []key.Binding{k.Filter, k.Outcome, k.Events} }
+
+// FullHelp implements help.KeyMap.
+func (k auditKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Filter, k.Outcome, k.Events}}
+}
+
 func newAuditView() auditView {
 	ti := textinput.New()
 	ti.Prompt = "/"
 	ti.Placeholder = "tenant id"
-	return auditView{filter: ti}
+	return auditView{filter: ti, keys: auditKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Filter:  filterKey("filter"),
+		Outcome: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outcome filter")),
+		Events:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events / per tenant")),
+	}}
 }
 
-func (v *auditView) invalidate() { v.built = false }
+// KeyMap implements view.
+func (v auditView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v auditView) Typing() bool { return v.filtering }
 
 func (v *auditView) build(st *state) {
 	if v.built {
@@ -79,54 +106,70 @@ func (v *auditView) build(st *state) {
 	}
 }
 
-func (v *auditView) count() int {
+func (v auditView) count() int {
 	if v.events {
 		return len(v.evRows)
 	}
 	return len(v.rows)
 }
 
-func (v *auditView) update(msg tea.KeyMsg, st *state, h int) {
+// Update rebuilds the rows on new data, and answers the list, filter and
+// table keys.
+func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	st, h := c.state, c.h
+	var k tea.KeyMsg
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.built = false
+		v.build(st)
+		return v, nil
+	case tea.KeyMsg:
+		k = msg
+	default:
+		return v, nil
+	}
 	if v.filtering {
-		switch msg.Type {
-		case tea.KeyEnter:
+		switch {
+		case key.Matches(k, v.keys.field.Accept):
 			v.filtering = false
 			v.filter.Blur()
-		case tea.KeyEsc:
+		case key.Matches(k, v.keys.field.Cancel):
 			v.filtering = false
 			v.filter.Blur()
 			v.filter.SetValue("")
 		default:
-			v.filter, _ = v.filter.Update(msg)
+			v.filter, _ = v.filter.Update(k)
 		}
 		v.built, v.cursor, v.offset = false, 0, 0
 		v.build(st)
-		return
+		return v, nil
 	}
 	v.build(st)
-	if v.move(msg, st.keys, v.count(), h-9) {
-		return
+	if v.move(k, v.keys.listKeys, v.count(), h-9) {
+		return v, nil
 	}
 	switch {
-	case key.Matches(msg, st.keys.Events):
+	case key.Matches(k, v.keys.Events):
 		v.events = !v.events
 		v.cursor, v.offset = 0, 0
-	case key.Matches(msg, st.keys.Filter):
+	case key.Matches(k, v.keys.Filter):
 		v.filtering = true
 		v.filter.Focus()
-	case key.Matches(msg, st.keys.Outcome):
+	case key.Matches(k, v.keys.Outcome):
 		v.outcome = (v.outcome + 1) % len(auditOutcomes)
 		v.built, v.cursor, v.offset = false, 0, 0
 		v.build(st)
 	}
+	return v, nil
 }
 
-func (v *auditView) view(st *state, w, h int) string {
+// View implements view.
+func (v auditView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	if st.snap.Logs == nil {
 		return emptySource(st, collectors.SourceLogs, "the audit log")
 	}
-	v.build(st)
 	a := st.snap.Logs.Audit
 	var b strings.Builder
 	span := "no event"
@@ -196,7 +239,7 @@ func (v *auditView) view(st *state, w, h int) string {
 	return b.String()
 }
 
-func (v *auditView) eventRows(st *state, w, h int) string {
+func (v auditView) eventRows(st *state, w, h int) string {
 	s := st.styles
 	var b strings.Builder
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-17s %-30s %-8s %-10s %s", "TIME", "ACTION", "OUTCOME", "TENANT", "REASON / POD")) + "\n")

@@ -24,7 +24,7 @@ func TestScenarioView_Cause(t *testing.T) {
 	if !strings.Contains(out, "Why Job "+f.Cause.Job+" failed: "+f.Cause.Text[:20]) || !strings.Contains(out, "1. Describe the failed pod") {
 		t.Errorf("the view does not lead with the cause:\n%s", out)
 	}
-	if got := m.scenario.selectedAction(m.st); got != runbook.ActionCleanupDryRun {
+	if got := scenarioOf(m).selectedAction(m.st); got != runbook.ActionCleanupDryRun {
 		t.Fatalf("selected %q, want the dry run", got)
 	}
 	for i := range m.st.assess.Findings {
@@ -32,14 +32,14 @@ func TestScenarioView_Cause(t *testing.T) {
 			m.st.assess.Findings[i].Cause = nil
 		}
 	}
-	if got := m.scenario.selectedAction(m.st); got != runbook.ActionCleanupDryRun {
+	if got := scenarioOf(m).selectedAction(m.st); got != runbook.ActionCleanupDryRun {
 		t.Errorf("after the cause went, selected %q, want still the dry run", got)
 	}
 	if out := ansi.Strip(m.View()); !strings.Contains(out, "▸ 3. Run cleanup as a dry run") {
 		t.Errorf("the marker is not on the dry run, now step 3:\n%s", out)
 	}
 	m = keys(m, "down")
-	if got := m.scenario.selectedAction(m.st); got != runbook.ActionCleanupRun {
+	if got := scenarioOf(m).selectedAction(m.st); got != runbook.ActionCleanupRun {
 		t.Errorf("down from the dry run selected %q, want the real run", got)
 	}
 }

@@ -40,8 +40,8 @@ func TestFlow_DemoScenarioAndBack(t *testing.T) {
 	waitFor(t, tm, "Related alerts")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if fm.view != viewOverview || fm.overview.cursor != 1 {
-		t.Errorf("final view %d cursor %d, want the overview with scenario 2 selected", fm.view, fm.overview.cursor)
+	if ov, ok := focusedAs[overviewView](fm); !ok || ov.cursor != 1 {
+		t.Errorf("final view %T cursor %d, want the overview with scenario 2 selected", fm.focused(), ov.cursor)
 	}
 }
 
@@ -55,8 +55,8 @@ func TestFlow_FilterTenants(t *testing.T) {
 	waitFor(t, tm, `10 of 48 tenants match "t-01"`)
 	typeKeys(tm, "q")
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if len(fm.tenants.rows) != 10 {
-		t.Errorf("filtered rows = %d, want 10", len(fm.tenants.rows))
+	if rows := tabView[tenantsView](t, fm).rows; len(rows) != 10 {
+		t.Errorf("filtered rows = %d, want 10", len(rows))
 	}
 }
 
@@ -76,7 +76,7 @@ func TestFlow_FailedJobLog(t *testing.T) {
 	waitFor(t, tm, "match 1/")
 	typeKeys(tm, "q")
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if fm.view != viewLog || len(fm.logv.hits) == 0 || fm.logv.job.Reason != "DeadlineExceeded" {
-		t.Errorf("final: view %d, %d hits, job %s %s; want the timed-out run's log with a match", fm.view, len(fm.logv.hits), fm.logv.job.Name, fm.logv.job.Reason)
+	if lv, ok := focusedAs[logView](fm); !ok || len(lv.hits) == 0 || lv.job.Reason != "DeadlineExceeded" {
+		t.Errorf("final: view %T, %d hits, job %s %s; want the timed-out run's log with a match", fm.focused(), len(lv.hits), lv.job.Name, lv.job.Reason)
 	}
 }

@@ -4,34 +4,135 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 // jobsView lists the rotation and cleanup Jobs, newest first; enter opens
-// the log of the selected Job's pod.
+// the log of the selected Job's pod; / filters them by name, outcome or
+// reason.
 type jobsView struct {
 	listNav
+	keys      jobsKeys
+	filter    textinput.Model
+	filtering bool
+	shown     []collectors.Job // the Jobs the filter keeps, newest first
 }
 
-func (v *jobsView) jobs(st *state) []collectors.Job {
+// jobsKeys move in the list, filter it and open a Job's log.
+type jobsKeys struct {
+	listKeys
+	field  fieldKeys
+	Open   key.Binding
+	Filter key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (k jobsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Open, k.Filter} }
+
+// FullHelp implements help.KeyMap.
+func (k jobsKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help(), {k.Open, k.Filter}} }
+
+func newJobsView() jobsView {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "name, outcome or reason"
+	ti.CharLimit = 64
+	return jobsView{filter: ti, keys: jobsKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Open: openKey("log"), Filter: filterKey("filter")}}
+}
+
+// KeyMap implements view.
+func (v jobsView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v jobsView) Typing() bool { return v.filtering }
+
+// Back implements backer: esc drops the filter applied.
+func (v jobsView) Back(c *viewCtx) (view, bool) {
+	if v.filter.Value() == "" {
+		return v, false
+	}
+	v.filter.SetValue("")
+	v.build(c.state)
+	return v, true
+}
+
+// build keeps the Jobs the filter matches.
+func (v *jobsView) build(st *state) {
+	v.shown = v.shown[:0:0]
 	if st.snap.Kubernetes == nil {
-		return nil
+		return
 	}
-	return st.snap.Kubernetes.Jobs
+	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
+	for _, j := range st.snap.Kubernetes.Jobs {
+		text := strings.ToLower(j.Name + " " + j.CronJob + " " + j.Outcome + " " + j.Reason)
+		if j.Manual {
+			text += " manual"
+		}
+		if q == "" || strings.Contains(text, q) {
+			v.shown = append(v.shown, j)
+		}
+	}
+	v.cursor = max(0, min(v.cursor, len(v.shown)-1))
 }
 
-func (v *jobsView) update(msg tea.KeyMsg, st *state, h int) (collectors.Job, bool) {
-	jobs := v.jobs(st)
-	if !v.move(msg, st.keys, len(jobs), h-6) && key.Matches(msg, st.keys.Enter) && v.cursor < len(jobs) {
-		return jobs[v.cursor], true
+// Update moves in the list and filters it; enter opens the selected Job's
+// log.
+func (v jobsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	var k tea.KeyMsg
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.build(c.state)
+		return v, nil
+	case tea.KeyMsg:
+		k = msg
+	default:
+		return v, nil
 	}
-	return collectors.Job{}, false
+	page := c.h - 6
+	if v.filtering {
+		switch {
+		case key.Matches(k, v.keys.field.Accept):
+			v.filtering = false
+			v.filter.Blur()
+		case key.Matches(k, v.keys.field.Cancel):
+			v.filtering = false
+			v.filter.Blur()
+			v.filter.SetValue("")
+		default:
+			v.filter, _ = v.filter.Update(k)
+		}
+		v.cursor, v.offset = 0, 0
+		v.build(c.state)
+		return v, nil
+	}
+	switch {
+	case v.move(k, v.keys.listKeys, len(v.shown), page):
+	case key.Matches(k, v.keys.Filter):
+		v.filtering = true
+		v.filter.Focus()
+	case key.Matches(k, v.keys.Open) && v.cursor < len(v.shown):
+		c.open = newLogView(v.shown[v.cursor])
+	}
+	return v, nil
 }
 
-func (v *jobsView) view(st *state, w, h int) string {
+// jobName is the name shown for a Job, (manual) for one made by hand.
+func jobName(j collectors.Job) string {
+	if j.Manual {
+		return j.Name + " (manual)"
+	}
+	return j.Name
+}
+
+// View implements view.
+func (v jobsView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	if st.snap.Kubernetes == nil {
 		return emptySource(st, collectors.SourceKubernetes, "jobs")
@@ -65,9 +166,25 @@ func (v *jobsView) view(st *state, w, h int) string {
 			b.WriteString(truncate(fmt.Sprintf("  %-16s %-12s deadline %-6s last success %s%s", cj.Name, cj.Schedule, dl, last, extra), w) + "\n")
 		}
 	}
-	jobs := v.jobs(st)
-	b.WriteString(s.Section.Render("Jobs") + s.Muted.Render(" newest first · enter: log") + "\n")
-	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-28s %-9s %-20s %-9s %s", "JOB", "OUTCOME", "REASON", "AGE", "DURATION")) + "\n")
+	jobs := v.shown
+	head := s.Section.Render("Jobs") + s.Muted.Render(" newest first · enter: log")
+	switch {
+	case v.filtering:
+		head += "  " + v.filter.View()
+	case v.filter.Value() != "":
+		head += fmt.Sprintf("  %d of %d match %q", len(jobs), len(st.snap.Kubernetes.Jobs), v.filter.Value()) + s.Muted.Render(" (esc clears)")
+	}
+	b.WriteString(truncate(head, w) + "\n")
+	// the name column is as wide as the longest name (a manual Job's are
+	// longer), up to what leaves the other columns on the screen, and at
+	// least 28 (a scheduled Job's name) while the outcome still fits: a
+	// narrow screen cuts the age and duration before the names
+	nameW := 28
+	for _, j := range jobs {
+		nameW = max(nameW, len(jobName(j)))
+	}
+	nameW = max(12, min(nameW, max(w-2-1-9-1-20-1-9-1-8, min(28, w-2-1-9-1-12))))
+	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-*s %-9s %-20s %-9s %s", nameW, "JOB", "OUTCOME", "REASON", "AGE", "DURATION")) + "\n")
 	from, to := v.visible(len(jobs), h-6)
 	for i := from; i < to; i++ {
 		j := jobs[i]
@@ -85,17 +202,17 @@ func (v *jobsView) view(st *state, w, h int) string {
 		if j.Started != nil && j.Finished != nil {
 			dur = shortDur(j.Finished.Sub(*j.Started))
 		}
-		name := j.Name
-		if j.Manual {
-			name += " (manual)"
-		}
-		line := fmt.Sprintf("%-28s %s %-20s %-9s %s", name, style.Render(fmt.Sprintf("%-9s", j.Outcome)), j.Reason, age, dur)
+		name := padRight(truncate(jobName(j), nameW), nameW)
+		line := fmt.Sprintf("%s %s %-20s %-9s %s", name, style.Render(fmt.Sprintf("%-9s", j.Outcome)), truncate(j.Reason, 20), age, dur)
 		if j.Log != nil && len(j.Log.Matches) > 0 {
 			line += s.Muted.Render(fmt.Sprintf("  %d flagged line(s)", len(j.Log.Matches)))
 		}
 		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
-	if len(jobs) == 0 {
+	switch {
+	case len(jobs) == 0 && v.filter.Value() != "":
+		b.WriteString(s.Muted.Render("  no Job matches") + "\n")
+	case len(jobs) == 0:
 		b.WriteString(s.Muted.Render("  no Job of these CronJobs") + "\n")
 	}
 	return b.String()

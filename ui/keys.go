@@ -1,80 +1,137 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"strconv"
+	"strings"
 
-// KeyMap are the keys every view shares.
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// KeyMap are the keys the root model takes in every view: quit, help,
+// refresh, the tabs, and esc (back one level). Each view has a KeyMap of its
+// own for the rest (overviewKeys, tenantsKeys …).
 type KeyMap struct {
-	Quit     key.Binding
-	Help     key.Binding
-	Next     key.Binding
-	Prev     key.Binding
-	View1    key.Binding
-	View2    key.Binding
-	View3    key.Binding
-	View4    key.Binding
-	View5    key.Binding
-	Back     key.Binding
-	Refresh  key.Binding
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Top      key.Binding
-	Bottom   key.Binding
-	Enter    key.Binding
-	Filter   key.Binding
-	Sort     key.Binding
-	Copy     key.Binding
-	Outcome  key.Binding
-	Events   key.Binding
-	Action   key.Binding
-	NextHit  key.Binding
-	PrevHit  key.Binding
+	Quit key.Binding
+	// Interrupt quits even while text is typed or an action runs.
+	Interrupt key.Binding
+	Help      key.Binding
+	Next      key.Binding
+	Prev      key.Binding
+	Back      key.Binding
+	Refresh   key.Binding
+	// Jump opens the prompt that jumps to a view or a scenario by name.
+	Jump key.Binding
+	// Tabs are 1, 2 … one per tab of the registry, in its order.
+	Tabs []key.Binding
 }
 
-// DefaultKeyMap returns the default keys.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Next:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next view")),
-		Prev:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous view")),
-		View1:    key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "overview")),
-		View2:    key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "tenants")),
-		View3:    key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "jobs")),
-		View4:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "audit")),
-		View5:    key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "metrics")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "f", " "), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
-		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
-		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy command")),
-		Outcome:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outcome filter")),
-		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events / per tenant")),
-		Action:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run the step's action")),
-		NextHit:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
-		PrevHit:  key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+// DefaultKeyMap returns the default global keys, with a number key for
+// each of the tabs named.
+func DefaultKeyMap(tabs []string) KeyMap {
+	k := KeyMap{
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Next:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
+		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Jump:      key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "jump")),
 	}
+	for i, name := range tabs {
+		n := strconv.Itoa(i + 1)
+		k.Tabs = append(k.Tabs, key.NewBinding(key.WithKeys(n), key.WithHelp(n, strings.ToLower(name))))
+	}
+	return k
 }
 
-// ShortHelp is the footer's keys.
+// ShortHelp is the footer's global keys (after the view's own).
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Enter, k.Back, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Next, k.Back, k.Jump, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is every global key, in columns.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.View1, k.View2, k.View3, k.View4, k.View5, k.Next, k.Prev},
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Enter, k.Back, k.Filter, k.Sort, k.Outcome, k.Events, k.NextHit, k.PrevHit},
-		{k.Copy, k.Action, k.Refresh, k.Help, k.Quit},
+		append(append([]key.Binding(nil), k.Tabs...), k.Next, k.Prev),
+		{k.Back, k.Jump, k.Refresh, k.Help, k.Quit},
 	}
+}
+
+// listKeys move the cursor of a list (and scroll a text).
+type listKeys struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	HalfUp   key.Binding
+	HalfDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+}
+
+func defaultListKeys() listKeys {
+	return listKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "f", " "), key.WithHelp("pgdn", "page down")),
+		HalfUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+	}
+}
+
+// help is the list keys as one column of the full help.
+func (k listKeys) help() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom}
+}
+
+// step is how far a scroll key moves in a page of page lines, and whether
+// msg is one (Top and Bottom move by n, the whole length).
+func (k listKeys) step(msg tea.KeyMsg, page, n int) (int, bool) {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.HalfUp):
+		return -max(1, page/2), true
+	case key.Matches(msg, k.HalfDown):
+		return max(1, page/2), true
+	case key.Matches(msg, k.Top):
+		return -n, true
+	case key.Matches(msg, k.Bottom):
+		return n, true
+	}
+	return 0, false
+}
+
+// fieldKeys end the typing of a filter or a search: enter keeps it, esc
+// drops it.
+type fieldKeys struct {
+	Accept key.Binding
+	Cancel key.Binding
+}
+
+func defaultFieldKeys() fieldKeys {
+	return fieldKeys{
+		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+	}
+}
+
+func filterKey(help string) key.Binding {
+	return key.NewBinding(key.WithKeys("/"), key.WithHelp("/", help))
+}
+
+func openKey(help string) key.Binding {
+	return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", help))
 }

@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/kubeops"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/vaultops"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
@@ -101,7 +103,7 @@ func TestFlow_ReadOnlyProvenAtTheServers(t *testing.T) {
 	c := connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace})
 	jpath := e.TempDir(t) + "/journal.jsonl"
 	j, _ := actions.OpenJournal(jpath)
-	ex := &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j}
+	ex := &actions.Executor{Kube: kubeops.New(clients.Kube), Vault: vaultops.New(clients.Vault), Namespace: w.Namespace, Config: w.Config, Journal: j}
 	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", ReadOnly: true, NoColor: true}).WithActor(ex, "")
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, "READ-ONLY", "Audit logging failure")

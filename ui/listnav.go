@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -13,27 +12,13 @@ type listNav struct {
 
 // move applies the navigation keys for a list of n rows; it reports whether
 // the key was one of them.
-func (l *listNav) move(msg tea.KeyMsg, k KeyMap, n, page int) bool {
-	page = max(1, page)
-	switch {
-	case key.Matches(msg, k.Up):
-		l.cursor--
-	case key.Matches(msg, k.Down):
-		l.cursor++
-	case key.Matches(msg, k.PageUp):
-		l.cursor -= page
-	case key.Matches(msg, k.PageDown):
-		l.cursor += page
-	case key.Matches(msg, k.Top):
-		l.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		l.cursor = n - 1
-	default:
-		l.clamp(n, page)
-		return false
+func (l *listNav) move(msg tea.KeyMsg, k listKeys, n, page int) bool {
+	d, ok := k.step(msg, page, n)
+	if ok {
+		l.cursor += d
 	}
 	l.clamp(n, page)
-	return true
+	return ok
 }
 
 // clamp keeps the cursor on a row and on screen.

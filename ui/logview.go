@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
@@ -15,21 +17,76 @@ import (
 // a search (/ then n, N). Only the visible lines are rendered.
 type logView struct {
 	job       collectors.Job
+	keys      logKeys
 	offset    int
 	search    textinput.Model
 	searching bool
 	hits      []int
 	hit       int
+	wrap      bool // long lines wrapped instead of cut
+	col       int  // first column shown when not wrapped
+	widest    int  // the widest line's width
+}
+
+// logKeys scroll the log and search it.
+type logKeys struct {
+	listKeys
+	field   fieldKeys
+	Search  key.Binding
+	NextHit key.Binding
+	PrevHit key.Binding
+	Wrap    key.Binding
+	Left    key.Binding
+	Right   key.Binding
+	Scroll  key.Binding // ← and → in one footer entry
+}
+
+// ShortHelp implements help.KeyMap.
+func (k logKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Search, k.NextHit, k.Wrap, k.Scroll}
+}
+
+// FullHelp implements help.KeyMap.
+func (k logKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Search, k.NextHit, k.PrevHit}, {k.Wrap, k.Left, k.Right}}
 }
 
 func newLogView(j collectors.Job) logView {
 	ti := textinput.New()
 	ti.Prompt = "/"
 	ti.Placeholder = "search"
-	return logView{job: j, search: ti}
+	v := logView{job: j, search: ti, keys: logKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Search:  filterKey("search"),
+		NextHit: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		PrevHit: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+		Wrap:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wrap")),
+		Left:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "left")),
+		Right:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "right")),
+		Scroll:  key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp("←/→", "scroll")),
+	}}
+	for _, l := range v.lines() {
+		v.widest = max(v.widest, ansi.StringWidth(l))
+	}
+	return v
 }
 
-func (v *logView) lines() []string {
+// Back implements backer: esc drops the search applied.
+func (v logView) Back(*viewCtx) (view, bool) {
+	if v.search.Value() == "" {
+		return v, false
+	}
+	v.search.SetValue("")
+	v.hits = nil
+	return v, true
+}
+
+// KeyMap implements view.
+func (v logView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v logView) Typing() bool { return v.searching }
+
+func (v logView) lines() []string {
 	if v.job.Log == nil {
 		return nil
 	}
@@ -50,55 +107,66 @@ func (v *logView) find() {
 	v.hit = 0
 }
 
-func (v *logView) update(msg tea.KeyMsg, st *state, h int) {
-	page := max(1, h-3)
+// Update scrolls and searches (/ then n, N).
+func (v logView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
+	}
+	page := max(1, c.h-3)
 	n := len(v.lines())
 	if v.searching {
-		switch msg.Type {
-		case tea.KeyEnter:
+		switch {
+		case key.Matches(k, v.keys.field.Accept):
 			v.searching = false
 			v.search.Blur()
 			v.find()
 			if len(v.hits) > 0 {
 				v.offset = v.hits[0]
 			}
-		case tea.KeyEsc:
+		case key.Matches(k, v.keys.field.Cancel):
 			v.searching = false
 			v.search.Blur()
 			v.search.SetValue("")
 			v.hits = nil
 		default:
-			v.search, _ = v.search.Update(msg)
+			v.search, _ = v.search.Update(k)
 		}
-		return
+		return v, nil
 	}
 	switch {
-	case key.Matches(msg, st.keys.Filter):
+	case key.Matches(k, v.keys.Search):
 		v.searching = true
 		v.search.Focus()
-	case key.Matches(msg, st.keys.NextHit) && len(v.hits) > 0:
+	case key.Matches(k, v.keys.NextHit) && len(v.hits) > 0:
 		v.hit = (v.hit + 1) % len(v.hits)
 		v.offset = v.hits[v.hit]
-	case key.Matches(msg, st.keys.PrevHit) && len(v.hits) > 0:
+	case key.Matches(k, v.keys.PrevHit) && len(v.hits) > 0:
 		v.hit = (v.hit + len(v.hits) - 1) % len(v.hits)
 		v.offset = v.hits[v.hit]
-	case key.Matches(msg, st.keys.Up):
-		v.offset--
-	case key.Matches(msg, st.keys.Down):
-		v.offset++
-	case key.Matches(msg, st.keys.PageUp):
-		v.offset -= page
-	case key.Matches(msg, st.keys.PageDown):
-		v.offset += page
-	case key.Matches(msg, st.keys.Top):
-		v.offset = 0
-	case key.Matches(msg, st.keys.Bottom):
-		v.offset = n - page
+	case key.Matches(k, v.keys.Wrap):
+		v.wrap, v.col = !v.wrap, 0
+	case key.Matches(k, v.keys.Left) && !v.wrap:
+		v.col = max(0, v.col-hstep(c.w))
+	case key.Matches(k, v.keys.Right) && !v.wrap:
+		// far enough to read the widest line's end, no further
+		v.col = max(0, min(v.col+hstep(c.w), v.widest-(c.w-3)))
+	default:
+		if d, ok := v.keys.step(k, page, n); ok {
+			if key.Matches(k, v.keys.Bottom) {
+				v.offset = n - page
+			} else {
+				v.offset += d
+			}
+		}
 	}
 	v.offset = max(0, min(v.offset, n-1))
+	return v, nil
 }
 
-func (v *logView) view(st *state, w, h int) string {
+// View implements view.
+func (v logView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	var b strings.Builder
 	lt := v.job.Log
@@ -127,7 +195,14 @@ func (v *logView) view(st *state, w, h int) string {
 	if v.searching {
 		b.WriteString(v.search.View() + "\n")
 	} else {
-		b.WriteString(s.Muted.Render(info+" · / search, n/N next/previous") + "\n")
+		view := " · w wraps · ←/→ scroll"
+		switch {
+		case v.wrap:
+			view = " · wrapped (w cuts)"
+		case v.col > 0:
+			view = fmt.Sprintf(" · from column %d (← back)", v.col+1)
+		}
+		b.WriteString(truncate(s.Muted.Render(info+view), w) + "\n")
 	}
 	page := max(1, h-3)
 	flagged := map[int]bool{}
@@ -135,23 +210,51 @@ func (v *logView) view(st *state, w, h int) string {
 		flagged[m.Line] = true
 	}
 	q := v.search.Value()
-	end := min(len(lt.Lines), v.offset+page)
-	for i := v.offset; i < end; i++ {
-		l := truncate(lt.Lines[i], w-2)
+	mark := func(i int, l string) string {
 		if flagged[i] {
 			l = highlightPhrases(l, s.Highlight.Render)
 		}
 		if q != "" && !v.searching {
 			l = highlight(l, q, s.Selected.Render)
 		}
-		mark := "  "
+		return l
+	}
+	lw := max(10, w-2)
+	shown := 0
+	for i := v.offset; i < len(lt.Lines) && shown < page; i++ {
+		gutter := "  "
 		if flagged[i] {
-			mark = s.Critical.Render("! ")
+			gutter = s.Critical.Render("! ")
 		}
-		b.WriteString(mark + l + "\n")
+		line := lt.Lines[i]
+		if v.wrap {
+			// the whole line, wrapped under itself
+			parts := strings.Split(wrapWords(line, lw-2), "\n")
+			for j, p := range parts {
+				if shown == page {
+					break
+				}
+				if j > 0 {
+					gutter, p = "    ", strings.TrimLeft(p, " ")
+				}
+				b.WriteString(gutter + mark(i, p) + "\n")
+				shown++
+			}
+			continue
+		}
+		// cut at the columns in view, "…" where the line goes on
+		l := line
+		if v.col > 0 {
+			l = "…" + ansi.Cut(line, v.col+1, v.col+lw)
+		}
+		b.WriteString(gutter + mark(i, truncate(l, lw)) + "\n")
+		shown++
 	}
 	return b.String()
 }
+
+// hstep is how far ← and → move in a log w cells wide.
+func hstep(w int) int { return max(8, (w-2)/2) }
 
 // highlightPhrases marks the runbook's phrases in a line.
 func highlightPhrases(line string, mark func(...string) string) string {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/NimbleMarkets/ntcharts/sparkline"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -14,11 +16,52 @@ import (
 // metricsView draws the runbook's metrics over the last 24 h as sparklines
 // (summed over their series; counters as the increase per step) and lists
 // the related alerts.
-type metricsView struct{}
+type metricsView struct {
+	keys   metricsKeys
+	offset int // first line shown
+}
 
-func (v *metricsView) update(tea.KeyMsg, *state, int) {}
+// metricsKeys scroll the charts when they are taller than the screen.
+type metricsKeys struct{ listKeys }
 
-func (v *metricsView) view(st *state, w, h int) string {
+// ShortHelp implements help.KeyMap.
+func (metricsKeys) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (k metricsKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help()} }
+
+func newMetricsView() metricsView { return metricsView{keys: metricsKeys{defaultListKeys()}} }
+
+// KeyMap implements view.
+func (v metricsView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v metricsView) Typing() bool { return false }
+
+// Update scrolls.
+func (v metricsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		n := strings.Count(v.charts(c.state, c.w), "\n")
+		if d, ok := v.keys.step(k, c.h-1, n); ok {
+			v.offset = max(0, min(v.offset+d, n-c.h))
+		}
+	}
+	return v, nil
+}
+
+// View implements view.
+func (v metricsView) View(c *viewCtx, w, h int) string {
+	out := v.charts(c.state, w)
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) <= h || v.offset == 0 {
+		return out
+	}
+	from := max(0, min(v.offset, len(lines)-h))
+	return strings.Join(lines[from:], "\n")
+}
+
+// charts draws every metric and the alerts.
+func (v metricsView) charts(st *state, w int) string {
 	s := st.styles
 	if st.snap.Prometheus == nil {
 		return emptySource(st, collectors.SourcePrometheus, "metrics")

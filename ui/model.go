@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
@@ -34,25 +35,10 @@ type Options struct {
 	NoColor bool
 }
 
-type viewID int
-
-const (
-	viewOverview viewID = iota
-	viewTenants
-	viewJobs
-	viewAudit
-	viewMetrics
-	viewScenario // opened from the overview
-	viewLog      // opened from the jobs view
-)
-
-var tabNames = []string{"Overview", "Tenants", "Jobs", "Audit", "Metrics"}
-
 // state is what every view reads. Only Model.Update changes it.
 type state struct {
 	opts     Options
 	styles   Styles
-	keys     KeyMap
 	book     *runbook.Book
 	snap     *collectors.Snapshot
 	assess   runbook.Assessment
@@ -63,9 +49,10 @@ type state struct {
 	progress map[string]collectors.Progress
 	spin     string
 	message  string // last one-line notice (copied, errors)
-	// perms are the permission preflights of the open scenario's actions,
+	// perms are the permission preflights of scenario permsOf's actions,
 	// by action id; noActor says why actions cannot run at all.
 	perms   map[string]permState
+	permsOf string
 	noActor string
 }
 
@@ -93,21 +80,21 @@ type Model struct {
 	cancel    context.CancelFunc
 
 	width, height int
-	view          viewID
+	keys          KeyMap
 	showHelp      bool
 	help          help.Model
 	spinner       spinner.Model
 
-	overview overviewView
-	scenario scenarioView
-	tenants  tenantsView
-	jobs     jobsView
-	logv     logView
-	audit    auditView
-	metrics  metricsView
+	// tabs is the tab registry (defaultTabs); cur the one in focus;
+	// stack the views opened over it, innermost last (esc closes it).
+	tabs  []tab
+	cur   int
+	stack []view
 
+	jump   jumpPrompt
 	actor  Actor
 	modal  actionModal
+	modals int    // the last modal's id
 	reason string // the last reason given: every action asks, prefilled with it
 }
 
@@ -140,7 +127,7 @@ func (m Model) WithActor(a Actor, why string) Model {
 func New(loader Loader, o Options) Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	st := &state{
-		opts: o, styles: DefaultStyles(o.NoColor), keys: DefaultKeyMap(), book: runbook.MustDefault(),
+		opts: o, styles: DefaultStyles(o.NoColor), book: runbook.MustDefault(),
 		snap: &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
 			VaultAddr: o.VaultAddr, Config: o.Config},
 		loading: map[string]bool{}, progress: map[string]collectors.Progress{},
@@ -152,10 +139,13 @@ func New(loader Loader, o Options) Model {
 	h := help.New()
 	h.Styles.ShortKey, h.Styles.FullKey = st.styles.Key, st.styles.Key
 	h.Styles.ShortDesc, h.Styles.FullDesc = st.styles.Muted, st.styles.Muted
+	tabs := defaultTabs()
+	names := make([]string, len(tabs))
+	for i, t := range tabs {
+		names[i] = t.name
+	}
 	m := Model{st: st, loader: loader, progress: make(chan progressMsg, 64), ctx: ctx, cancel: cancel,
-		width: 80, height: 24, help: h, spinner: sp}
-	m.tenants = newTenantsView()
-	m.audit = newAuditView()
+		width: 80, height: 24, keys: DefaultKeyMap(names), help: h, spinner: sp, tabs: tabs, jump: newJumpPrompt()}
 	m.st.spin = sp.View()
 	return m
 }
@@ -240,13 +230,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.st.message = string(msg)
 		return m, nil
 	case permMsg:
-		if msg.scenario == m.scenario.id {
+		if msg.scenario == m.st.permsOf {
 			m.st.perms[msg.id] = permState{checked: true, err: msg.err, note: msg.note}
 		}
 		return m, nil
-	case checkMsg, doneMsg:
-		cmd, _ := m.modalMsg(msg)
+	case checkMsg:
+		return m.updateModal(msg)
+	case actionDoneMsg:
+		var cmd tea.Cmd
+		m, cmd = m.updateModal(msg)
+		if msg.err == nil {
+			// verification: what is on screen was read before the write
+			cmd = tea.Batch(cmd, m.collect())
+		}
 		return m, cmd
+	case collectMsg:
+		cmd := m.collect()
+		return m, cmd
+	case tea.MouseMsg:
+		return m.mouse(msg)
 	case tea.KeyMsg:
 		if keys := splitRunes(msg); keys != nil && !m.textFocus() {
 			// keys typed fast arrive in one read as one message: each is a
@@ -270,18 +272,61 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return next, tea.Batch(cmds...)
 		}
-		if m.modal.stage != stageNone {
-			typing := m.modal.stage == stageValue || m.modal.stage == stageReason || m.modal.stage == stageTypeName
-			if msg.Type == tea.KeyCtrlC || (!typing && m.modal.stage != stageRunning && key.Matches(msg, m.st.keys.Quit)) {
+		if m.modal.Open() {
+			if key.Matches(msg, m.keys.Interrupt) || (!m.modal.Typing() && !m.modal.Busy() && key.Matches(msg, m.keys.Quit)) {
 				m.cancel()
 				return m, tea.Quit
 			}
-			cmd := m.modalKey(msg)
-			return m, cmd
+			return m.updateModal(msg)
 		}
 		return m.handleKey(msg)
 	}
 	return m, nil
+}
+
+// mouse scrolls with the wheel: a notch is ↑ or ↓ for what is in focus
+// (the modal, else the view, unless it is taking text).
+func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
+	if msg.Action != tea.MouseActionPress {
+		return m, nil
+	}
+	var k tea.KeyMsg
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		k = tea.KeyMsg{Type: tea.KeyUp}
+	case tea.MouseButtonWheelDown:
+		k = tea.KeyMsg{Type: tea.KeyDown}
+	default:
+		return m, nil
+	}
+	switch {
+	case m.modal.Open():
+		return m.updateModal(k)
+	case m.showHelp || m.jump.open || m.focused().Typing():
+		return m, nil
+	}
+	return m.updateFocused(k)
+}
+
+// updateModal routes msg to the action modal and keeps the reason it
+// was given for the next action.
+func (m Model) updateModal(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	m.modal, cmd = m.modal.Update(msg, m.st)
+	if r := m.modal.Reason(); r != "" && m.modal.Open() {
+		m.reason = r
+	}
+	return m, cmd
+}
+
+// collect starts a collection that begins after now: at once, or when the
+// one running ends (it may have started before what is waited for).
+func (m *Model) collect() tea.Cmd {
+	if m.inFlight > 0 {
+		m.again = true
+		return nil
+	}
+	return m.refresh()
 }
 
 // applyPart merges a source's result, unless it answers an older load.
@@ -297,44 +342,91 @@ func (m *Model) applyPart(msg partMsg) tea.Cmd {
 	delete(m.st.progress, msg.part.Status.Source)
 	m.st.judgedAt = msg.at
 	m.inFlight--
-	m.recompute()
+	var cmd tea.Cmd
 	if m.inFlight == 0 {
 		m.st.loaded = true
 		if m.st.message == m.msgAtLoad {
 			m.st.message = "" // shown before this load began: aged out
 		}
-		if m.again {
+		switch {
+		case m.again:
 			// the load that just ended may have started before what the
 			// engineer waited for: r means data read after the key
 			m.again = false
-			return m.refresh()
-		}
-		if m.loader.Live() && m.st.opts.Refresh > 0 {
-			return scheduleTick(m.st.opts.Refresh, m.gen)
+			cmd = m.refresh()
+		case m.loader.Live() && m.st.opts.Refresh > 0:
+			cmd = scheduleTick(m.st.opts.Refresh, m.gen)
 		}
 	}
-	return nil
+	m.recompute()
+	return cmd
 }
 
+// recompute judges the data again and tells every view and the modal,
+// which rebuild what they derive from it here, in Update, so View only
+// reads. It runs after the next load, if any, was started: what is judged
+// as "after an action" then waits for that load.
 func (m *Model) recompute() {
 	m.st.assess = m.st.book.Triage(m.st.snap, m.st.judgedAt)
 	m.st.vars = runbook.NewVars(m.st.snap, m.st.judgedAt)
-	m.tenants.invalidate()
-	m.audit.invalidate()
-	// rows are built here, in Update, so View only reads them
-	m.tenants.build(m.st)
-	m.audit.build(m.st)
+	c := m.viewCtx()
+	m.tabs = slices.Clone(m.tabs)
+	for i := range m.tabs {
+		m.tabs[i].view, _ = m.tabs[i].view.Update(dataMsg{}, c)
+	}
+	m.stack = slices.Clone(m.stack)
+	for i := range m.stack {
+		m.stack[i], _ = m.stack[i].Update(dataMsg{}, c)
+	}
+	m.modal, _ = m.modal.Update(dataMsg{}, m.st)
+}
+
+// viewCtx is what the views get from the root for one message.
+func (m Model) viewCtx() *viewCtx {
+	return &viewCtx{state: m.st, w: m.width, h: m.bodyHeight(), ctx: m.ctx, actor: m.actor}
+}
+
+// focused is the view in focus: the innermost opened, else the tab's.
+func (m Model) focused() view {
+	if n := len(m.stack); n > 0 {
+		return m.stack[n-1]
+	}
+	return m.tabs[m.cur].view
+}
+
+// setFocused replaces the view in focus (the slices are copied: an
+// earlier Model value keeps its views).
+func (m *Model) setFocused(v view) {
+	if n := len(m.stack); n > 0 {
+		m.stack = slices.Clone(m.stack)
+		m.stack[n-1] = v
+		return
+	}
+	m.tabs = slices.Clone(m.tabs)
+	m.tabs[m.cur].view = v
+}
+
+// goTab focuses tab i, closing the views opened over the current one.
+func (m *Model) goTab(i int) {
+	m.cur, m.stack = (i+len(m.tabs))%len(m.tabs), nil
 }
 
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	k := m.st.keys
-	// a view that is taking text (a filter) gets every key but ctrl+c
-	if m.typing() {
-		if msg.Type == tea.KeyCtrlC {
+	k := m.keys
+	if m.jump.open {
+		if key.Matches(msg, k.Interrupt) {
 			m.cancel()
 			return m, tea.Quit
 		}
-		return m.updateView(msg)
+		return m.updateJump(msg)
+	}
+	// a view that is taking text (a filter) gets every key but ctrl+c
+	if m.focused().Typing() {
+		if key.Matches(msg, k.Interrupt) {
+			m.cancel()
+			return m, tea.Quit
+		}
+		return m.updateFocused(msg)
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -342,6 +434,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		m.showHelp = !m.showHelp
+		return m, nil
+	case key.Matches(msg, k.Jump):
+		m.showHelp = false
+		m.jump.open = true
+		m.jump.input.SetValue("")
+		m.jump.input.Focus()
 		return m, nil
 	case m.showHelp && key.Matches(msg, k.Back):
 		m.showHelp = false
@@ -360,34 +458,56 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		cmd := m.refresh()
 		return m, cmd
 	case key.Matches(msg, k.Next):
-		m.view = viewID((int(m.tab()) + 1) % len(tabNames))
+		m.goTab(m.cur + 1)
 		return m, nil
 	case key.Matches(msg, k.Prev):
-		m.view = viewID((int(m.tab()) + len(tabNames) - 1) % len(tabNames))
+		m.goTab(m.cur - 1)
 		return m, nil
-	case key.Matches(msg, k.View1):
-		m.view = viewOverview
-		return m, nil
-	case key.Matches(msg, k.View2):
-		m.view = viewTenants
-		return m, nil
-	case key.Matches(msg, k.View3):
-		m.view = viewJobs
-		return m, nil
-	case key.Matches(msg, k.View4):
-		m.view = viewAudit
-		return m, nil
-	case key.Matches(msg, k.View5):
-		m.view = viewMetrics
-		return m, nil
-	case key.Matches(msg, k.Back) && m.view == viewScenario:
-		m.view = viewOverview
-		return m, nil
-	case key.Matches(msg, k.Back) && m.view == viewLog:
-		m.view = viewJobs
+	case key.Matches(msg, k.Back):
+		m.back()
 		return m, nil
 	}
-	return m.updateView(msg)
+	for i, t := range k.Tabs {
+		if key.Matches(msg, t) {
+			m.goTab(i)
+			return m, nil
+		}
+	}
+	return m.updateFocused(msg)
+}
+
+// back goes back one level: what the view in focus undoes itself (a
+// filter), else it closes, else (a tab) the first tab.
+func (m *Model) back() {
+	if b, ok := m.focused().(backer); ok {
+		if v, ok := b.Back(m.viewCtx()); ok {
+			m.setFocused(v)
+			return
+		}
+	}
+	switch {
+	case len(m.stack) > 0:
+		m.stack = slices.Clone(m.stack[:len(m.stack)-1])
+	case m.cur != 0:
+		m.goTab(0)
+	}
+}
+
+// updateFocused sends msg to the view in focus and does what it asked.
+func (m Model) updateFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
+	c := m.viewCtx()
+	v, cmd := m.focused().Update(msg, c)
+	m.setFocused(v)
+	if c.open != nil {
+		m.stack = append(slices.Clip(m.stack), c.open)
+	}
+	if c.act != nil {
+		m.modals++
+		if md, ok := openActionModal(c, m.modals, *c.act, m.reason); ok {
+			m.modal = md
+		}
+	}
+	return m, cmd
 }
 
 // splitRunes returns a message of several runes typed at once as one key
@@ -407,72 +527,7 @@ func splitRunes(msg tea.KeyMsg) []tea.KeyMsg {
 // textFocus reports whether keys are text now: a field of the action
 // modal, or a view's filter.
 func (m Model) textFocus() bool {
-	switch m.modal.stage {
-	case stageValue, stageReason, stageTypeName:
-		return true
-	}
-	return m.typing()
-}
-
-// typing reports whether the view in focus is reading text.
-func (m Model) typing() bool {
-	switch m.view {
-	case viewTenants:
-		return m.tenants.filtering
-	case viewAudit:
-		return m.audit.filtering
-	case viewLog:
-		return m.logv.searching
-	}
-	return false
-}
-
-// tab is the tab a view belongs to.
-func (m Model) tab() viewID {
-	switch m.view {
-	case viewScenario:
-		return viewOverview
-	case viewLog:
-		return viewJobs
-	}
-	return m.view
-}
-
-func (m Model) updateView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	h := m.bodyHeight()
-	switch m.view {
-	case viewOverview:
-		if open, ok := m.overview.update(msg, m.st); ok {
-			m.scenario = newScenarioView(open)
-			m.view = viewScenario
-			return m, m.preflight(open.ID)
-		}
-	case viewScenario:
-		if key.Matches(msg, m.st.keys.Action) {
-			if id := m.scenario.selectedAction(m.st); id != "" {
-				cmd := m.startAction(id)
-				return m, cmd
-			}
-			m.st.message = "this step has no one-key action: run its command by hand (c copies it)"
-			return m, nil
-		}
-		cmd := m.scenario.update(msg, m.st, m.width, h)
-		return m, cmd
-	case viewTenants:
-		m.tenants.update(msg, m.st, h)
-	case viewJobs:
-		if j, ok := m.jobs.update(msg, m.st, h); ok {
-			m.logv = newLogView(j)
-			m.view = viewLog
-		}
-	case viewLog:
-		m.logv.update(msg, m.st, h)
-	case viewAudit:
-		m.audit.update(msg, m.st, h)
-	case viewMetrics:
-		m.metrics.update(msg, m.st, h)
-	}
-	return m, nil
+	return m.modal.Typing() || m.jump.open || m.focused().Typing()
 }
 
 func (m Model) bodyHeight() int {
@@ -498,31 +553,17 @@ func (m Model) View() string {
 		b.WriteString(st.styles.Banner.Render(padRight(banner, w)))
 		b.WriteString("\n")
 	}
-	b.WriteString(m.tabs(w))
+	b.WriteString(m.tabLine(w))
 	b.WriteString("\n")
 	h := m.bodyHeight()
 	var body string
-	if m.modal.stage != stageNone {
-		body = m.modal.view(st, w)
-	} else if m.showHelp {
+	switch {
+	case m.modal.Open():
+		body = m.modal.View(st, w, h)
+	case m.showHelp:
 		body = m.fullHelp(w, h)
-	} else {
-		switch m.view {
-		case viewOverview:
-			body = m.overview.view(st, w, h)
-		case viewScenario:
-			body = m.scenario.view(st, w, h)
-		case viewTenants:
-			body = m.tenants.view(st, w, h)
-		case viewJobs:
-			body = m.jobs.view(st, w, h)
-		case viewLog:
-			body = m.logv.view(st, w, h)
-		case viewAudit:
-			body = m.audit.view(st, w, h)
-		case viewMetrics:
-			body = m.metrics.view(st, w, h)
-		}
+	default:
+		body = m.focused().View(m.viewCtx(), w, h)
 	}
 	b.WriteString(fitHeight(body, h, w))
 	b.WriteString("\n")
@@ -563,10 +604,10 @@ func (m Model) banner() string {
 	return ""
 }
 
-// tabs renders the tab row with the status line beside it, or, when the
+// tabLine renders the tab row with the status line beside it, or, when the
 // status does not fit there, on a line of its own below (statusBelow), so
 // that an action's result is read whole, not cut after its first words.
-func (m Model) tabs(w int) string {
+func (m Model) tabLine(w int) string {
 	st := m.st
 	line := m.tabRow()
 	below := m.statusBelow()
@@ -587,9 +628,9 @@ func (m Model) tabs(w int) string {
 func (m Model) tabRow() string {
 	st := m.st
 	var parts []string
-	for i, name := range tabNames {
-		label := fmt.Sprintf(" %d %s ", i+1, name)
-		if viewID(i) == m.tab() {
+	for i, t := range m.tabs {
+		label := fmt.Sprintf(" %d %s ", i+1, t.name)
+		if i == m.cur {
 			parts = append(parts, st.styles.TabActive.Render(label))
 		} else {
 			parts = append(parts, st.styles.Tab.Render(label))
@@ -647,7 +688,18 @@ func loadingList(st *state) []string {
 // footer is the short help, wrapped to the width: a key that does not fit
 // on the line goes to the next, never off the screen.
 func (m Model) footer(w int) string {
-	keys := append(viewKeys(m.view, m.st.keys), m.st.keys.ShortHelp()...)
+	if m.jump.open {
+		return m.jumpFooter(w)
+	}
+	var keys []key.Binding
+	switch {
+	case m.modal.Open():
+		keys = m.modal.ShortHelp() // the rest are not keys while it is open
+	case m.showHelp:
+		keys = []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc/?", "close the help")), m.keys.Quit}
+	default:
+		keys = append(m.focused().KeyMap().ShortHelp(), m.keys.ShortHelp()...)
+	}
 	var items []string
 	for _, k := range keys {
 		if k.Enabled() {
@@ -660,36 +712,22 @@ func (m Model) footer(w int) string {
 // footerHeight is how many lines the footer takes at the width.
 func (m Model) footerHeight() int { return strings.Count(m.footer(m.width), "\n") + 1 }
 
-// viewKeys are the keys the view in focus adds to the footer.
-func viewKeys(v viewID, k KeyMap) []key.Binding {
-	switch v {
-	case viewScenario:
-		return []key.Binding{k.Up, k.Down, k.Copy, k.Action}
-	case viewTenants:
-		return []key.Binding{k.Filter, k.Sort}
-	case viewAudit:
-		return []key.Binding{k.Filter, k.Outcome, k.Events}
-	case viewLog:
-		return []key.Binding{k.Filter, k.NextHit}
-	}
-	return nil
-}
-
-// fullHelp is every key and what the marks mean, in h lines of w cells:
-// the keys in columns when they fit, else as one wrapped list; the notes
-// wrapped, never cut.
+// fullHelp is every key of the view in focus and every global key, and
+// what the marks mean, in h lines of w cells: the keys in columns when they
+// fit, else as one wrapped list; the notes wrapped, never cut.
 func (m Model) fullHelp(w, h int) string {
 	st := m.st
+	groups := append(m.focused().KeyMap().FullHelp(), m.keys.FullHelp()...)
 	notes := lipgloss.NewStyle().Width(w).Render(st.styles.Muted.Render("Scenario status: ACTIVE (the runbook's symptoms are observed), suspected, clear, UNKNOWN (a source it needs could not be read; never shown as clear). Severity (critical, warning) is beside ACTIVE and suspected.") +
 		"\n" + st.styles.Muted.Render("Symptoms: ✓ observed  ✗ not observed  ? cannot tell.  esc or ? closes this help."))
 	for _, gap := range []string{"\n\n", "\n"} {
-		body := st.styles.Section.Render("Keys") + gap + m.fullHelpColumns(st.keys.FullHelp(), w, gap) + gap + notes
+		body := st.styles.Section.Render("Keys") + gap + m.fullHelpColumns(groups, w, gap) + gap + notes
 		if strings.Count(body, "\n")+1 <= h {
 			return body
 		}
 	}
 	var items []string
-	for _, g := range st.keys.FullHelp() {
+	for _, g := range groups {
 		for _, k := range g {
 			if k.Enabled() {
 				items = append(items, m.help.Styles.FullKey.Render(k.Help().Key)+" "+m.help.Styles.FullDesc.Render(k.Help().Desc))

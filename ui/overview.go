@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -16,26 +17,46 @@ import (
 // overviewView is the first screen: sources, scenarios, alerts, key facts.
 type overviewView struct {
 	cursor int // selected scenario
+	keys   overviewKeys
 }
 
-// update moves the selection; enter opens the selected scenario.
-func (v *overviewView) update(msg tea.KeyMsg, st *state) (runbook.Finding, bool) {
-	n := len(st.assess.Findings)
-	switch {
-	case key.Matches(msg, st.keys.Up):
-		if v.cursor > 0 {
-			v.cursor--
-		}
-	case key.Matches(msg, st.keys.Down):
-		if v.cursor < n-1 {
-			v.cursor++
-		}
-	case key.Matches(msg, st.keys.Enter):
-		if v.cursor < n {
-			return st.assess.Findings[v.cursor], true
-		}
+// overviewKeys select a scenario and open its walkthrough.
+type overviewKeys struct {
+	listKeys
+	Open key.Binding
+}
+
+func newOverviewView() overviewView {
+	return overviewView{keys: overviewKeys{listKeys: defaultListKeys(), Open: openKey("open")}}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k overviewKeys) ShortHelp() []key.Binding { return []key.Binding{k.Open} }
+
+// FullHelp implements help.KeyMap.
+func (k overviewKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help(), {k.Open}} }
+
+// KeyMap implements view.
+func (v overviewView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v overviewView) Typing() bool { return false }
+
+// Update moves the selection; enter opens the selected scenario.
+func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
 	}
-	return runbook.Finding{}, false
+	n := len(c.assess.Findings)
+	if d, ok := v.keys.step(k, n, n); ok {
+		v.cursor = max(0, min(v.cursor+d, n-1))
+		return v, nil
+	}
+	if key.Matches(k, v.keys.Open) && v.cursor < n {
+		return v, openScenario(c, c.assess.Findings[v.cursor])
+	}
+	return v, nil
 }
 
 var statusLabel = map[runbook.Status]string{
@@ -75,7 +96,7 @@ func firstStep(a runbook.Assessment, f runbook.Finding) string {
 	}
 	if f.ID == runbook.ScenarioVaultTokenExpired && f.Status != runbook.StatusClear {
 		for _, sy := range f.Symptoms {
-			if sy.ID == "role-misconfigured" && sy.State == runbook.SymptomPresent {
+			if sy.ID == runbook.SymRoleMisconfigured && sy.State == runbook.SymptomPresent {
 				return "role first, then restart"
 			}
 		}
@@ -137,7 +158,9 @@ func startHint(st *state, w int) string {
 	return head + s.Muted.Render(" ("+strings.Join(why, "; ")+")")
 }
 
-func (v *overviewView) view(st *state, w, h int) string {
+// View implements view.
+func (v overviewView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	var top strings.Builder
 	// a condition that stops everything (a sealed Vault, nothing found in

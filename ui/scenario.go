@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aymanbagabas/go-osc52/v2"
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -24,11 +25,46 @@ type scenarioView struct {
 	// can change under the selection (those pointing at a Job's cause come
 	// and go with a refresh), and the selection stays on its step.
 	title string
+	keys  scenarioKeys
 }
+
+// scenarioKeys select a step, copy its command, run its action.
+type scenarioKeys struct {
+	listKeys
+	Copy, Action key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (k scenarioKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Copy, k.Action} }
+
+// FullHelp implements help.KeyMap.
+func (k scenarioKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Copy, k.Action}}
+}
+
+func newScenarioView(f runbook.Finding) scenarioView {
+	return scenarioView{id: f.ID, keys: scenarioKeys{listKeys: defaultListKeys(),
+		Copy:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy command")),
+		Action: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run the step's action")),
+	}}
+}
+
+// openScenario opens f's walkthrough over the focused view and checks the
+// permissions of its actions.
+func openScenario(c *viewCtx, f runbook.Finding) tea.Cmd {
+	c.open = newScenarioView(f)
+	return preflight(c, f.ID)
+}
+
+// KeyMap implements view.
+func (v scenarioView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v scenarioView) Typing() bool { return false }
 
 // at is the index of the selected step in steps: the step chosen, found by
 // its title when the steps changed, else the index, kept in range.
-func (v *scenarioView) at(steps []runbook.RenderedStep) int {
+func (v scenarioView) at(steps []runbook.RenderedStep) int {
 	if v.title != "" && (v.step >= len(steps) || steps[v.step].Title != v.title) {
 		for i, s := range steps {
 			if s.Title == v.title {
@@ -39,58 +75,81 @@ func (v *scenarioView) at(steps []runbook.RenderedStep) int {
 	return max(0, min(v.step, len(steps)-1))
 }
 
-func newScenarioView(f runbook.Finding) scenarioView { return scenarioView{id: f.ID} }
-
 // vars fill the scenario's commands; they name a tenant its evidence names
 // and the pod, container and limits of the cause it names.
-func (v *scenarioView) vars(st *state) runbook.Vars {
+func (v scenarioView) vars(st *state) runbook.Vars {
 	f, _ := st.assess.Finding(v.id)
 	return st.vars.ForFinding(f)
 }
 
 // steps are the scenario's steps as shown, copied (c) and acted on (a):
 // those pointing at the cause it names first.
-func (v *scenarioView) steps(st *state) []runbook.RenderedStep {
+func (v scenarioView) steps(st *state) []runbook.RenderedStep {
 	f, _ := st.assess.Finding(v.id)
 	return v.vars(st).RenderSteps(st.book.StepsFor(f))
 }
 
-func (v *scenarioView) update(msg tea.KeyMsg, st *state, w, h int) tea.Cmd {
+// Update moves the selection and the scroll, copies the selected step's
+// command (c) and asks for its action (a).
+func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
+	}
+	st, w, h := c.state, c.w, c.h
 	steps := v.steps(st)
 	n := len(steps)
 	v.step = v.at(steps)
+	was := v.step
+	var cmd tea.Cmd
 	switch {
-	case key.Matches(msg, st.keys.Up):
+	case key.Matches(k, v.keys.Action):
+		if v.step < n && steps[v.step].Action != "" {
+			c.act = &actionRequest{scenario: v.id, action: steps[v.step].Action}
+			return v, nil
+		}
+		st.message = "this step has no one-key action: run its command by hand (c copies it)"
+		return v, nil
+	case key.Matches(k, v.keys.Up):
 		if v.step > 0 {
 			v.step--
 		}
-	case key.Matches(msg, st.keys.Down):
+	case key.Matches(k, v.keys.Down):
 		if v.step < n-1 {
 			v.step++
 		}
-	case key.Matches(msg, st.keys.PageDown):
+	case key.Matches(k, v.keys.PageDown):
 		v.offset += h - 2
-	case key.Matches(msg, st.keys.PageUp):
-		v.offset -= h - 2
-		if v.offset < 0 {
-			v.offset = 0
-		}
-	case key.Matches(msg, st.keys.Top):
+	case key.Matches(k, v.keys.PageUp):
+		v.offset = max(0, v.offset-(h-2))
+	case key.Matches(k, v.keys.HalfDown):
+		v.offset += max(1, h/2)
+	case key.Matches(k, v.keys.HalfUp):
+		v.offset = max(0, v.offset-max(1, h/2))
+	case key.Matches(k, v.keys.Top):
 		v.step, v.offset = 0, 0
-	case key.Matches(msg, st.keys.Copy):
+	case key.Matches(k, v.keys.Bottom):
+		v.step = max(0, n-1)
+	case key.Matches(k, v.keys.Copy):
 		if v.step < len(steps) && steps[v.step].Command != "" {
-			return copyCmd(steps[v.step].Command)
+			cmd = copyCmd(steps[v.step].Command)
 		}
 	}
 	if v.step < n {
 		v.title = steps[v.step].Title
 	}
-	v.follow(st, w, h)
-	return nil
+	if v.step != was || key.Matches(k, v.keys.Top) {
+		v.follow(st, w, h) // the selection moved: bring it on screen
+	} else {
+		// a scroll: the selection may leave the screen, the text may not
+		lines, _ := v.lines(st, w)
+		v.offset = max(0, min(v.offset, len(lines)-h))
+	}
+	return v, cmd
 }
 
 // selectedAction is the action id of the selected step, or "".
-func (v *scenarioView) selectedAction(st *state) string {
+func (v scenarioView) selectedAction(st *state) string {
 	steps := v.steps(st)
 	if i := v.at(steps); i < len(steps) {
 		return steps[i].Action
@@ -124,7 +183,9 @@ func (v *scenarioView) follow(st *state, w, h int) {
 	}
 }
 
-func (v *scenarioView) view(st *state, w, h int) string {
+// View implements view.
+func (v scenarioView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	lines, _ := v.lines(st, w)
 	if v.offset > len(lines)-1 {
 		v.offset = max(0, len(lines)-1)
@@ -140,7 +201,7 @@ func (v *scenarioView) view(st *state, w, h int) string {
 var symptomMarks = map[runbook.SymptomState]string{runbook.SymptomPresent: "✓", runbook.SymptomAbsent: "✗", runbook.SymptomUnknown: "?"}
 
 // lines renders the walkthrough and returns the line of the selected step.
-func (v *scenarioView) lines(st *state, w int) ([]string, int) {
+func (v scenarioView) lines(st *state, w int) ([]string, int) {
 	s := st.styles
 	f, _ := st.assess.Finding(v.id)
 	sc, _ := st.book.Scenario(v.id)

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -18,6 +20,7 @@ import (
 // rendered, so it stays smooth with tens of thousands of tenants.
 type tenantsView struct {
 	listNav
+	keys      tenantsKeys
 	sortBy    int
 	filter    textinput.Model
 	filtering bool
@@ -37,17 +40,95 @@ type tenantRow struct {
 	keyLost bool
 }
 
+// tenantFlag is a word of the FLAGS column and how it is styled.
+type tenantFlag struct {
+	text  string
+	style func(Styles) lipgloss.Style
+}
+
+// flags are the row's flags, worst first; the filter matches them too
+// (/OVERDUE).
+func (r tenantRow) flags() []tenantFlag {
+	var out []tenantFlag
+	add := func(ok bool, text string, style func(Styles) lipgloss.Style) {
+		if ok {
+			out = append(out, tenantFlag{text, style})
+		}
+	}
+	critical := func(s Styles) lipgloss.Style { return s.Critical }
+	warning := func(s Styles) lipgloss.Style { return s.Warning }
+	add(r.keyLost, "KEY-LOST", critical)
+	add(r.t.Missing, "no key in Vault", critical)
+	add(r.overdue, "OVERDUE", critical)
+	add(r.over, "OVER-RETENTION", warning)
+	add(r.failed, "FAILING", warning)
+	add(r.t.Error != "", "unreadable: "+r.t.Error, func(s Styles) lipgloss.Style { return s.Unknown })
+	return out
+}
+
+// matches reports whether the row's tenant id or one of its flags holds
+// q (lower case).
+func (r tenantRow) matches(q string) bool {
+	if q == "" || strings.Contains(strings.ToLower(r.t.ID), q) {
+		return true
+	}
+	for _, f := range r.flags() {
+		if strings.Contains(strings.ToLower(f.text), q) {
+			return true
+		}
+	}
+	return false
+}
+
 var tenantSorts = []string{"most live versions", "oldest rotation", "tenant id"}
+
+// tenantsKeys move in the list, filter it, sort it.
+type tenantsKeys struct {
+	listKeys
+	field  fieldKeys
+	Open   key.Binding
+	Filter key.Binding
+	Sort   key.Binding
+	Clear  key.Binding // esc: drop the filter applied
+}
+
+// ShortHelp implements help.KeyMap.
+func (k tenantsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Open, k.Filter, k.Sort} }
+
+// FullHelp implements help.KeyMap.
+func (k tenantsKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Open, k.Filter, k.Sort, k.Clear}}
+}
 
 func newTenantsView() tenantsView {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "tenant id"
+	ti.Placeholder = "tenant id or flag (OVERDUE, KEY-LOST …)"
 	ti.CharLimit = 64
-	return tenantsView{filter: ti}
+	return tenantsView{filter: ti, keys: tenantsKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Open:   openKey("details"),
+		Filter: filterKey("filter"),
+		Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the filter")),
+	}}
 }
 
-func (v *tenantsView) invalidate() { v.built = false }
+// Back implements backer: esc drops the filter applied.
+func (v tenantsView) Back(c *viewCtx) (view, bool) {
+	if v.filter.Value() == "" {
+		return v, false
+	}
+	v.filter.SetValue("")
+	v.built, v.cursor, v.offset = false, 0, 0
+	v.build(c.state)
+	return v, true
+}
+
+// KeyMap implements view.
+func (v tenantsView) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v tenantsView) Typing() bool { return v.filtering }
 
 func (v *tenantsView) build(st *state) {
 	if v.built {
@@ -68,21 +149,21 @@ func (v *tenantsView) build(st *state) {
 	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
 	keep := st.snap.Config.Vault.RetentionVersions
 	for _, t := range st.snap.Vault.Tenants {
-		if q != "" && !strings.Contains(strings.ToLower(t.ID), q) {
-			continue
-		}
 		r := tenantRow{t: t, last: t.CurrentCreated, over: t.LiveVersions > keep,
 			overdue: flags[t.ID][runbook.ComplianceOverdue], failed: flags[t.ID][runbook.ComplianceFailedAccess],
 			keyLost: flags[t.ID][runbook.ComplianceKeyUnavailable]}
-		v.rows = append(v.rows, r)
 		delete(flags[t.ID], runbook.ComplianceKeyUnavailable)
+		if r.matches(q) {
+			v.rows = append(v.rows, r)
+		}
 	}
 	// tenants whose key is gone while the audit log or the metrics name
 	// them: no row in Vault's list, so one of their own
 	for _, c := range st.assess.Compliance.Findings {
-		if c.Kind == runbook.ComplianceKeyUnavailable && c.Tenant != "*" && flags[c.Tenant][c.Kind] &&
-			(q == "" || strings.Contains(strings.ToLower(c.Tenant), q)) {
-			v.rows = append(v.rows, tenantRow{t: collectors.Tenant{ID: c.Tenant, Missing: true}, keyLost: true})
+		if c.Kind == runbook.ComplianceKeyUnavailable && c.Tenant != "*" && flags[c.Tenant][c.Kind] {
+			if r := (tenantRow{t: collectors.Tenant{ID: c.Tenant, Missing: true}, keyLost: true}); r.matches(q) {
+				v.rows = append(v.rows, r)
+			}
 		}
 	}
 	switch v.sortBy {
@@ -116,50 +197,67 @@ func (v *tenantsView) build(st *state) {
 	}
 }
 
-func (v *tenantsView) update(msg tea.KeyMsg, st *state, h int) {
+// Update rebuilds the rows on new data, and answers the list, filter and
+// sort keys.
+func (v tenantsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	st, h := c.state, c.h
+	var k tea.KeyMsg
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.built = false
+		v.build(st)
+		return v, nil
+	case tea.KeyMsg:
+		k = msg
+	default:
+		return v, nil
+	}
 	if v.filtering {
-		switch msg.Type {
-		case tea.KeyEnter:
+		switch {
+		case key.Matches(k, v.keys.field.Accept):
 			v.filtering = false
 			v.filter.Blur()
-		case tea.KeyEsc:
+		case key.Matches(k, v.keys.field.Cancel):
 			v.filtering = false
 			v.filter.Blur()
 			v.filter.SetValue("")
 		default:
-			v.filter, _ = v.filter.Update(msg)
+			v.filter, _ = v.filter.Update(k)
 		}
 		v.built = false
 		v.cursor, v.offset = 0, 0
 		v.build(st)
-		return
+		return v, nil
 	}
 	v.build(st)
 	page := h - 4
-	if v.move(msg, st.keys, len(v.rows), page) {
-		return
+	if v.move(k, v.keys.listKeys, len(v.rows), page) {
+		return v, nil
 	}
 	switch {
-	case key.Matches(msg, st.keys.Filter):
+	case key.Matches(k, v.keys.Open):
+		if v.cursor < len(v.rows) {
+			c.open = newTenantDetail(c, v.rows[v.cursor].t.ID)
+		}
+	case key.Matches(k, v.keys.Filter):
 		v.filtering = true
 		v.filter.Focus()
-	case key.Matches(msg, st.keys.Sort):
+	case key.Matches(k, v.keys.Sort):
 		v.sortBy = (v.sortBy + 1) % len(tenantSorts)
-		v.built = false
-	case key.Matches(msg, st.keys.Back):
-		v.filter.SetValue("")
 		v.built = false
 	}
 	v.build(st)
 	v.clamp(len(v.rows), page)
+	return v, nil
 }
 
-func (v *tenantsView) view(st *state, w, h int) string {
+// View implements view.
+func (v tenantsView) View(c *viewCtx, w, h int) string {
+	st := c.state
 	s := st.styles
 	if st.snap.Vault == nil {
 		return emptySource(st, collectors.SourceVault, "tenants")
 	}
-	v.build(st)
 	var b strings.Builder
 	keep := st.snap.Config.Vault.RetentionVersions
 	head := fmt.Sprintf("%d tenants", len(st.snap.Vault.Tenants))
@@ -181,23 +279,8 @@ func (v *tenantsView) view(st *state, w, h int) string {
 			last = shortDur(st.judgedAt.Sub(*r.last)) + " ago"
 		}
 		var flags []string
-		if r.keyLost {
-			flags = append(flags, s.Critical.Render("KEY-LOST"))
-		}
-		if r.t.Missing {
-			flags = append(flags, s.Critical.Render("no key in Vault"))
-		}
-		if r.overdue {
-			flags = append(flags, s.Critical.Render("OVERDUE"))
-		}
-		if r.over {
-			flags = append(flags, s.Warning.Render("OVER-RETENTION"))
-		}
-		if r.failed {
-			flags = append(flags, s.Warning.Render("FAILING"))
-		}
-		if r.t.Error != "" {
-			flags = append(flags, s.Unknown.Render("unreadable: "+r.t.Error))
+		for _, f := range r.flags() {
+			flags = append(flags, f.style(s).Render(f.text))
 		}
 		maxV := "-"
 		if r.t.MaxVersions > 0 {

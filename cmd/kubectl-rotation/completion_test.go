@@ -77,7 +77,7 @@ func TestComplete_Flags(t *testing.T) {
 		wantDirective string
 	}{
 		"commands": {
-			args: []string{""}, want: []string{"completion", "help", "journal", "report", "snapshot"}, wantDirective: dirNoFile,
+			args: []string{""}, want: []string{"audit-backfill", "completion", "diff", "help", "journal", "postmortem", "report", "snapshot", "timeline"}, wantDirective: dirNoFile,
 		},
 		"shells": {
 			args: []string{"completion", ""}, want: []string{"bash", "fish", "powershell", "zsh"}, wantDirective: dirNoFile,

@@ -3,12 +3,27 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
 )
+
+// readSnapshot is loadSnapshot for a command: under a context that SIGINT
+// and SIGTERM cancel, with the progress line on errOut while it collects.
+// The context stays for the rest of the command's requests; stop releases
+// it (defer it). Its errors are loadSnapshot's.
+func (s Settings) readSnapshot(p progressOptions, errOut io.Writer) (ctx context.Context, snap *collectors.Snapshot, at time.Time, stop func(), err error) {
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	progress, endProgress := p.start(errOut)
+	snap, at, err = s.loadSnapshot(ctx, progress)
+	endProgress()
+	return ctx, snap, at, stop, err
+}
 
 // loadSnapshot returns the snapshot to work on and the time to judge it at:
 // the demo or a --from file (judged at the time it was taken, so verdicts do

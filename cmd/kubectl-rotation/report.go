@@ -1,13 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 
@@ -81,11 +77,8 @@ func (o *reportOptions) Validate() error {
 // unusable, and other errors (exit code 3) when the report cannot be made or
 // written.
 func (o *reportOptions) Run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	_, snap, at, stop, err := o.Settings.readSnapshot(o.progress, o.ErrOut)
 	defer stop()
-	progress, endProgress := o.progress.start(o.ErrOut)
-	snap, at, err := o.Settings.loadSnapshot(ctx, progress)
-	endProgress()
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,9 @@ const rootExample = `  # Open the dashboard for the current context's namespace
 type rootOptions struct {
 	*globalOptions
 	source sourceOptions
+	// mouse turns on the terminal's mouse reporting (wheel scrolling);
+	// off, the terminal selects text with a plain drag.
+	mouse bool
 }
 
 // newRootCommand returns the kubectl-rotation command with its subcommands;
@@ -105,8 +108,11 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	})
 	g.addFlags(cmd.PersistentFlags())
 	o.source.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.mouse, "mouse", true, "Scroll with the mouse wheel (the terminal then selects text with shift+drag; --mouse=false for a plain drag)")
 	cmd.AddCommand(newSnapshotCommand(g), newReportCommand(g), newJournalCommand(g))
-	g.setupCompletion(cmd) // completion.go
+	cmd.AddCommand(newTimelineCommand(g), newBackfillCommand(g), newPostmortemCommand(g)) // timeline.go, backfill.go, postmortem.go
+	cmd.AddCommand(newDiffCommand(g))                                                     // diff.go
+	g.setupCompletion(cmd)                                                                // completion.go
 	renameInHelp(cmd, display)
 	return cmd
 }
@@ -180,7 +186,11 @@ func (o *rootOptions) Run() error {
 		in = eof
 	}
 	model := ui.New(loader, opts).WithActor(actor, actorWhy)
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(o.Out))
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(o.Out)}
+	if o.mouse {
+		popts = append(popts, tea.WithMouseCellMotion())
+	}
+	p := tea.NewProgram(model, popts...)
 	if eof != nil {
 		eof.quit = p.Quit
 	}

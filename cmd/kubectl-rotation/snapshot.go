@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 
@@ -67,11 +63,8 @@ func (o *snapshotOptions) Validate() error {
 // written. It returns an error only when the clients cannot be built or the
 // output cannot be written.
 func (o *snapshotOptions) Run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	_, snap, _, stop, err := o.Settings.readSnapshot(o.progress, o.ErrOut)
 	defer stop()
-	progress, endProgress := o.progress.start(o.ErrOut)
-	snap, _, err := o.Settings.loadSnapshot(ctx, progress)
-	endProgress()
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/kubeops"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/vaultops"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
@@ -59,5 +61,5 @@ func (s Settings) executor(clients connect.Clients) (ui.Actor, string) {
 	if err != nil {
 		return nil, err.Error() + " (pass --journal FILE)"
 	}
-	return &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: s.Namespace, Config: s.Config, ReadOnly: s.ReadOnly, Journal: j}, ""
+	return &actions.Executor{Kube: kubeops.New(clients.Kube), Vault: vaultops.New(clients.Vault), Namespace: s.Namespace, Config: s.Config, ReadOnly: s.ReadOnly, Journal: j}, ""
 }

@@ -28,7 +28,9 @@ func (s *Source) Name() string { return collectors.SourcePrometheus }
 func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Part {
 	c := newCollector(clients{Prometheus: s.API, PrometheusTarget: s.Target}, env)
 	var p collectors.Part
+	history := c.startAlertHistory(ctx) // alerthistory.go: the timeline's alert state changes, read beside the rest
 	p.Prometheus, p.Status = c.collectPrometheus(ctx)
+	history(p.Prometheus)
 	return p
 }
 

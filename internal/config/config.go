@@ -169,6 +169,39 @@ type Thresholds struct {
 	// RotationInterval is the rotation policy interval; 0 means derive it
 	// from the rotation CronJob's schedule.
 	RotationInterval Duration `yaml:"rotationInterval" json:"rotationInterval"`
+	// StaleAfter is how old a metric sample or an alert rule's evaluation
+	// may be when its target's scrape interval (the rule group's
+	// evaluation interval) is unknown; when it is known, three intervals
+	// and at least a minute. Default 5m (also for a snapshot written
+	// before the setting existed, where it is 0).
+	StaleAfter Duration `yaml:"staleAfter" json:"staleAfter,omitempty"`
+	// JobStuckAfter is how long a running Job's pods may be unable to run
+	// (an image that cannot be pulled, no node, crash-looping) before the
+	// Job counts as failing. Default 5m.
+	JobStuckAfter Duration `yaml:"jobStuckAfter" json:"jobStuckAfter,omitempty"`
+}
+
+// The defaults of StaleAfter and JobStuckAfter.
+const (
+	DefaultStaleAfter    = 5 * time.Minute
+	DefaultJobStuckAfter = 5 * time.Minute
+)
+
+// Stale is StaleAfter, or its default when unset (a snapshot written
+// before the setting existed).
+func (t Thresholds) Stale() time.Duration {
+	if t.StaleAfter > 0 {
+		return t.StaleAfter.Duration()
+	}
+	return DefaultStaleAfter
+}
+
+// Stuck is JobStuckAfter, or its default when unset.
+func (t Thresholds) Stuck() time.Duration {
+	if t.JobStuckAfter > 0 {
+		return t.JobStuckAfter.Duration()
+	}
+	return DefaultJobStuckAfter
 }
 
 // Default returns the runbook's names and the built-in thresholds.
@@ -217,6 +250,8 @@ func Default() Config {
 			TokenExpiryWarning:  Duration(6 * time.Hour),
 			TokenExpiryCritical: Duration(time.Hour),
 			OverdueDays:         7,
+			StaleAfter:          Duration(DefaultStaleAfter),
+			JobStuckAfter:       Duration(DefaultJobStuckAfter),
 		},
 		Refresh: Duration(15 * time.Second),
 	}
@@ -671,6 +706,8 @@ func (c Config) checks() []check {
 	intRange("thresholds.overdueDays", t.OverdueDays, 0, 0)
 	dur("thresholds.rotationInterval", "a duration >= 0 (\"\" derives it from the CronJob schedule)",
 		t.RotationInterval, t.RotationInterval >= 0)
+	dur("thresholds.staleAfter", "a duration >= 1s such as \"5m\"", t.StaleAfter, t.StaleAfter >= Duration(time.Second))
+	dur("thresholds.jobStuckAfter", "a duration >= 1s such as \"5m\"", t.JobStuckAfter, t.JobStuckAfter >= Duration(time.Second))
 
 	dur("refresh", "a duration >= 1s such as \"15s\"", c.Refresh, c.Refresh >= Duration(time.Second))
 	return cs

@@ -148,7 +148,7 @@ func TestParse(t *testing.T) {
 		{
 			name:    "wrong type list for group",
 			yaml:    "thresholds:\n  - 24h\n",
-			wantErr: []string{`config.yaml:2: thresholds: must be a mapping with keys tokenExpiryWarning, tokenExpiryCritical, overdueDays, rotationInterval, got a list`},
+			wantErr: []string{`config.yaml:2: thresholds: must be a mapping with keys tokenExpiryWarning, tokenExpiryCritical, overdueDays, rotationInterval, staleAfter, jobStuckAfter, got a list`},
 		},
 		{
 			name:    "document not a mapping",

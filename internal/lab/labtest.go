@@ -9,6 +9,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/kubeops"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/vaultops"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
@@ -107,7 +109,7 @@ func (w World) Tools(tb testing.TB, o ToolOptions) Tools {
 	return Tools{
 		Clients:     clients,
 		Collector:   connect.New(clients, collectors.Options{Config: w.Config, Namespace: w.Namespace}),
-		Executor:    &actions.Executor{Kube: clients.Kube, Vault: clients.Vault, Namespace: w.Namespace, Config: w.Config, Journal: j},
+		Executor:    &actions.Executor{Kube: kubeops.New(clients.Kube), Vault: vaultops.New(clients.Vault), Namespace: w.Namespace, Config: w.Config, Journal: j},
 		JournalPath: path,
 	}
 }

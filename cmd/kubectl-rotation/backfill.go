@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/prom"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// backfillFormats are the formats 'audit-backfill -o' accepts.
+func backfillFormats() []string { return []string{"jsonl", "json", "text"} }
+
+// backfillOptions are the options of 'kubectl rotation audit-backfill'.
+type backfillOptions struct {
+	*globalOptions
+	source sourceOptions
+	output string
+	since  time.Duration
+	now    func() time.Time
+}
+
+func newBackfillCommand(g *globalOptions) *cobra.Command {
+	o := &backfillOptions{globalOptions: g, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "audit-backfill",
+		Short: "Rebuild rotation audit records from the rotation metrics (runbook Scenario 6 step 5)",
+		Long: `For a window without audit events, rebuild per-tenant rotation records from
+the increases of the rotation counter (cmek_rotation_total{tenant}: one
+cmek.rotation.completed success per increase) and of the failure counter
+(cmek_rotations_failed_total: cmek.rotation.failed), read as raw samples
+from Prometheus, and cross-check each with the tenant's key version times
+in Vault (created_time). The records are in the audit log's format, one
+JSON object a line, each marked "reconstructed": true with its evidence
+(series, the samples before and after, where the time comes from, the Vault
+check, caveats); they are never mixed with real audit events.
+
+A record's time is the Vault version time when one is dated between the two
+samples, else the first sample that shows the increase: within one scrape
+interval of the truth. Where the metrics cannot tell — a series without a
+tenant label, a counter reset (a restart loses what was counted before it),
+a scrape gap, the window before a series' first sample, a counter that
+could not be read — it is said: on stderr as "note:" lines with -o jsonl,
+in "notes" with -o json, at the end with -o text.
+
+--from and --demo rebuild from the snapshot's 24h history, in its 5-minute
+steps (said in each record's resolution).
+
+Exit codes:
+  0  the records were rebuilt (notes may say where the metrics cannot tell)
+  3  could not tell: neither counter could be read (Prometheus down or not
+     configured), or the output could not be written
+  4  usage or configuration error: a bad flag or -o, a --since that is not
+     positive, an unreadable or invalid --from file, a malformed
+     PROMETHEUS_URL, a missing or unusable kubeconfig, any config-file
+     error; nothing was contacted`,
+		Example: `  # The last three days, for the audit sink
+  kubectl rotation audit-backfill --since 72h -o jsonl > rebuilt-audit.jsonl
+
+  # Read it first
+  kubectl rotation audit-backfill --since 24h -o text`,
+		Args:         usageArgs(cobra.NoArgs),
+		SilenceUsage: true,
+		RunE:         completeValidateRun(o),
+	}
+	cmd.Flags().StringVarP(&o.output, "output", "o", "jsonl", "Output format: "+strings.Join(backfillFormats(), ", "))
+	registerOutputCompletion(cmd, backfillFormats()...)
+	cmd.Flags().DurationVar(&o.since, "since", 24*time.Hour, "Rebuild the records of this `DURATION` before now (or before the snapshot's time)")
+	o.source.addFlags(cmd.Flags())
+	return cmd
+}
+
+// Complete resolves the settings; see globalOptions.complete for its errors.
+func (o *backfillOptions) Complete(_ *cobra.Command, _ []string) error {
+	return o.complete(o.source)
+}
+
+// Validate returns an error for an unknown output format, a --since that
+// is not positive and wrong or conflicting flags.
+func (o *backfillOptions) Validate() error {
+	if !slices.Contains(backfillFormats(), o.output) {
+		return fmt.Errorf("--output %q: want one of %s", o.output, strings.Join(backfillFormats(), ", "))
+	}
+	if o.since <= 0 {
+		return fmt.Errorf("--since %s: must be positive (how far back to rebuild, e.g. 72h)", o.since)
+	}
+	return o.validate(o.source)
+}
+
+// Run rebuilds the records and writes them. It returns an exit code 3
+// error when neither counter could be read, a usage error for an
+// unreadable --from file or client configuration, and an error when the
+// output cannot be written.
+func (o *backfillOptions) Run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	in, err := o.input(ctx)
+	if err != nil {
+		return err
+	}
+	bf := runbook.RebuildAudit(in)
+	switch o.output {
+	case "json":
+		err = bf.WriteJSON(o.Out)
+	case "text":
+		err = bf.WriteText(o.Out)
+	default:
+		err = bf.WriteJSONL(o.Out)
+		for _, n := range bf.Notes {
+			fmt.Fprintf(o.ErrOut, "note: %s: %s\n", n.Kind, n.Detail)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write records: %w", err)
+	}
+	if in.RotationsError != "" && in.FailuresError != "" {
+		return &exitError{code: exitFailed, err: fmt.Errorf("could not tell: the rotation counters could not be read (%s)", in.RotationsError)}
+	}
+	return nil
+}
+
+// input reads the counters and Vault's key versions: live (raw samples
+// from Prometheus, Vault's tenants), or from the --from / --demo
+// snapshot's history.
+func (o *backfillOptions) input(ctx context.Context) (runbook.BackfillInput, error) {
+	s := o.Settings
+	m := s.Config.Prometheus.Metrics
+	in := runbook.BackfillInput{RotationsMetric: m.Rotations, FailuresMetric: m.RotationsFailed}
+	if s.Demo || s.From != "" {
+		snap, at, err := s.loadSnapshot(ctx, nil)
+		if err != nil {
+			return in, err
+		}
+		in.To, in.From = at, at.Add(-o.since)
+		in.Resolution = "the snapshot's history steps (not raw samples)"
+		for _, mt := range []struct {
+			role string
+			into *[]runbook.CounterSeries
+			why  *string
+		}{{"rotations", &in.Rotations, &in.RotationsError}, {"rotationsFailed", &in.Failures, &in.FailuresError}} {
+			*mt.why = "not in the snapshot"
+			if st := snap.Source(collectors.SourcePrometheus); st.State != collectors.StateOK && st.State != collectors.StatePartial {
+				*mt.why = "Prometheus was not read: " + st.Error
+				continue
+			}
+			for i := range snap.Prometheus.Metrics {
+				if metric := &snap.Prometheus.Metrics[i]; metric.Role == mt.role {
+					*mt.why = metric.Error
+					if metric.Error == "" {
+						*mt.into = clip(runbook.SeriesFromHistory(metric), in.From)
+						if len(metric.Series) > 0 && metric.Series[0].History != nil {
+							in.Resolution = "the snapshot's " + runbook.FormatDuration(metric.Series[0].History.Step.Duration()) + " steps (not raw samples)"
+						}
+					}
+				}
+			}
+		}
+		in.Tenants, in.TenantsError = vaultTenants(snap)
+		return in, nil
+	}
+	clients, err := s.connect()
+	if err != nil {
+		return in, err
+	}
+	in.To = o.now().UTC()
+	in.From = in.To.Add(-o.since)
+	in.Resolution = "raw samples"
+	timeout := s.Config.Prometheus.RequestTimeout.Duration()
+	for _, mt := range []struct {
+		name string
+		into *[]runbook.CounterSeries
+		why  *string
+	}{{m.Rotations, &in.Rotations, &in.RotationsError}, {m.RotationsFailed, &in.Failures, &in.FailuresError}} {
+		ss, err := prom.RawSamples(ctx, clients.Prometheus, clients.PrometheusTarget, s.Namespace, mt.name, in.From, in.To, timeout)
+		if err != nil {
+			*mt.why = err.Error()
+			continue
+		}
+		for _, x := range ss {
+			*mt.into = append(*mt.into, runbook.CounterSeries{Labels: x.Labels, Times: x.Times, Values: x.Values})
+		}
+	}
+	if clients.Vault == nil {
+		in.TenantsError = "Vault is not configured (VAULT_ADDR / --vault-addr)"
+	} else {
+		part := s.collector(clients).CollectSource(ctx, collectors.SourceVault)
+		in.Tenants, in.TenantsError = vaultTenants(&collectors.Snapshot{Sources: []collectors.Status{part.Status}, Vault: part.Vault})
+	}
+	return in, nil
+}
+
+// vaultTenants are the snapshot's tenants, or why they are unknown.
+func vaultTenants(snap *collectors.Snapshot) ([]collectors.Tenant, string) {
+	st := snap.Source(collectors.SourceVault)
+	switch {
+	case snap.Vault == nil:
+		return nil, orText(st.Error, "Vault was not read")
+	case st.State == collectors.StateError:
+		return nil, st.Error
+	}
+	return snap.Vault.Tenants, ""
+}
+
+func orText(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// clip keeps the samples at or after from, and the one before it (the
+// base the first increase in the window is measured from).
+func clip(ss []runbook.CounterSeries, from time.Time) []runbook.CounterSeries {
+	for i := range ss {
+		k := 0
+		for k < len(ss[i].Times)-1 && ss[i].Times[k+1].Before(from) {
+			k++
+		}
+		ss[i].Times, ss[i].Values = ss[i].Times[k:], ss[i].Values[k:]
+	}
+	return ss
+}

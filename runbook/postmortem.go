@@ -1,0 +1,413 @@
+package runbook
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// Compliance Notes conditions (runbook.yaml's compliance list, in order).
+const (
+	CondOverdue    = "overdue-7-days"
+	CondProduction = "production-tenant"
+	CondVersions   = "version-violation"
+	CondAccess     = "access-or-recovery"
+)
+
+// Condition states.
+const (
+	CondHolds   = "holds"
+	CondNot     = "does-not-hold"
+	CondUnknown = "unknown"
+)
+
+// Postmortem is a draft for the incident document: detection, scenarios
+// with evidence, impact, the timeline, the actions taken, the verification
+// state now and the compliance section the runbook's Compliance Notes ask
+// for.
+type Postmortem struct {
+	Namespace string    `json:"namespace"`
+	TakenAt   time.Time `json:"takenAt"`
+	// BeforeTakenAt is when the before snapshot was taken (two-snapshot
+	// postmortems).
+	BeforeTakenAt *time.Time      `json:"beforeTakenAt,omitempty"`
+	Detection     Detection       `json:"detection"`
+	Scenarios     []PMScenario    `json:"scenarios"`
+	Impact        Impact          `json:"impact"`
+	Actions       []JournalAction `json:"actions"`
+	Compliance    PMCompliance    `json:"compliance"`
+	Timeline      Timeline        `json:"timeline"`
+	// ExitCode is the state now, as report's (0 ok … 3 could not tell).
+	ExitCode int `json:"exitCode"`
+}
+
+// Detection is when the incident began and when it was seen.
+type Detection struct {
+	FirstSign        *time.Time `json:"firstSign,omitempty"`
+	FirstSignSummary string     `json:"firstSignSummary,omitempty"`
+	DetectedAt       *time.Time `json:"detectedAt,omitempty"`
+	DetectedBy       string     `json:"detectedBy"`
+}
+
+// PMScenario is a scenario that was not clear before or is not clear now.
+type PMScenario struct {
+	ID       string   `json:"id"`
+	Number   int      `json:"number"`
+	Title    string   `json:"title"`
+	Before   Status   `json:"before,omitempty"`
+	Now      Status   `json:"now"`
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
+	Evidence []string `json:"evidence"`
+}
+
+// Impact is who and what was hurt.
+type Impact struct {
+	TenantsAffected []string        `json:"tenantsAffected"`
+	Overdue         []TenantOverdue `json:"overdue"`
+	OverRetention   []TenantOver    `json:"overRetention"`
+	Unknown         []string        `json:"unknown,omitempty"`
+}
+
+// TenantOverdue is a tenant overdue beyond the policy interval.
+type TenantOverdue struct {
+	Tenant string              `json:"tenant"`
+	By     collectors.Duration `json:"by"`
+}
+
+// TenantOver is a tenant keeping more versions than retention.
+type TenantOver struct {
+	Tenant    string `json:"tenant"`
+	Live      int    `json:"live"`
+	Retention int    `json:"retention"`
+}
+
+// PMCompliance is the Compliance Notes section: which of the four
+// reporting conditions hold, per tenant, with evidence.
+type PMCompliance struct {
+	Reportable bool       `json:"reportable"`
+	Tenants    []PMTenant `json:"tenants"`
+	Others     string     `json:"others"`
+	Unknown    []string   `json:"unknown,omitempty"`
+}
+
+// PMTenant is one tenant's four conditions.
+type PMTenant struct {
+	Tenant     string        `json:"tenant"`
+	Conditions []PMCondition `json:"conditions"`
+}
+
+// PMCondition is one Compliance Notes condition for a tenant.
+type PMCondition struct {
+	Condition string   `json:"condition"`
+	State     string   `json:"state"`
+	Evidence  []string `json:"evidence,omitempty"`
+}
+
+// Postmortem drafts the postmortem of after (judged at now), with the
+// state before when before is not nil, the journal's actions and the
+// timeline options (window). It is pure.
+func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o TimelineOptions) Postmortem {
+	a := b.Triage(after, now)
+	pm := Postmortem{Namespace: after.Namespace, TakenAt: after.CollectedAt, ExitCode: a.ExitCode(), Actions: o.Journal}
+	if pm.Actions == nil {
+		pm.Actions = []JournalAction{}
+	}
+	var ba *Assessment
+	if before != nil {
+		x := b.Triage(before, before.CollectedAt)
+		ba = &x
+		at := before.CollectedAt
+		pm.BeforeTakenAt = &at
+	}
+	pm.Timeline = b.Timeline(after, now, o)
+	if from := pm.Timeline.From; from != nil {
+		kept := []JournalAction{}
+		for _, a := range pm.Actions {
+			if !a.Time.Before(*from) {
+				kept = append(kept, a)
+			}
+		}
+		pm.Actions = kept
+	}
+	// detection
+	for _, e := range pm.Timeline.Entries {
+		if e.Outcome == "failure" && pm.Detection.FirstSign == nil {
+			at := e.At
+			pm.Detection.FirstSign, pm.Detection.FirstSignSummary = &at, e.Kind+": "+e.Summary
+		}
+		if e.Kind == EntryAlert && e.Outcome == "firing" && pm.Detection.DetectedAt == nil {
+			at := e.At
+			pm.Detection.DetectedAt, pm.Detection.DetectedBy = &at, "alert "+strings.SplitN(e.Summary, " ", 2)[0]
+		}
+	}
+	if pm.Detection.DetectedAt == nil {
+		pm.Detection.DetectedBy = "no alert fired in the window; seen by kubectl-rotation when the snapshot was taken"
+		at := after.CollectedAt
+		pm.Detection.DetectedAt = &at
+	}
+	// scenarios
+	for _, f := range a.Findings {
+		sc := PMScenario{ID: f.ID, Number: f.Number, Title: f.Title, Now: f.Status, Severity: f.Severity, Summary: f.Summary, Evidence: []string{}}
+		if ba != nil {
+			if bf, ok := ba.Finding(f.ID); ok {
+				sc.Before = bf.Status
+				if f.Status == StatusClear && bf.Status != StatusClear {
+					sc.Summary, sc.Severity = bf.Summary, bf.Severity
+				}
+			}
+		}
+		if sc.Now == StatusClear && (sc.Before == "" || sc.Before == StatusClear) {
+			continue
+		}
+		src := f
+		if f.Status == StatusClear && ba != nil {
+			src, _ = ba.Finding(f.ID)
+		}
+		for _, sy := range src.Symptoms {
+			if sy.State == SymptomPresent {
+				for _, e := range sy.Evidence {
+					sc.Evidence = append(sc.Evidence, sy.Text+" — "+evidenceLine(e))
+				}
+			}
+		}
+		pm.Scenarios = append(pm.Scenarios, sc)
+	}
+	// impact: the worse of before and now
+	affected := map[string]bool{}
+	for _, x := range []*Assessment{ba, &a} {
+		if x == nil {
+			continue
+		}
+		for _, f := range x.Findings {
+			if f.Status != StatusClear {
+				for _, tn := range f.Tenants {
+					affected[tn] = true
+				}
+			}
+		}
+		for _, c := range x.Compliance.Findings {
+			if c.Tenant != "*" {
+				affected[c.Tenant] = true
+			}
+		}
+	}
+	pm.Impact.TenantsAffected = sortedKeys(affected)
+	for _, c := range a.Compliance.Findings {
+		switch c.Kind {
+		case ComplianceOverdue:
+			if c.LastRotation != nil {
+				pm.Impact.Overdue = append(pm.Impact.Overdue, TenantOverdue{Tenant: c.Tenant, By: collectors.Duration(now.Sub(*c.LastRotation) - a.Compliance.Interval.Duration())})
+			}
+		}
+	}
+	if ts, why := (&triage{s: after, now: now, book: b}).tenants(); why == "" {
+		for _, tn := range ts {
+			if tn.Error == "" && tn.LiveVersions > after.Config.Vault.RetentionVersions {
+				pm.Impact.OverRetention = append(pm.Impact.OverRetention, TenantOver{Tenant: tn.ID, Live: tn.LiveVersions, Retention: after.Config.Vault.RetentionVersions})
+			}
+		}
+	} else {
+		pm.Impact.Unknown = append(pm.Impact.Unknown, "versions over retention: "+why)
+	}
+	pm.Impact.Unknown = append(pm.Impact.Unknown, a.Compliance.Unknown...)
+	if pm.Impact.TenantsAffected == nil {
+		pm.Impact.TenantsAffected = []string{}
+	}
+	pm.Compliance = complianceConditions(a)
+	return pm
+}
+
+// complianceConditions judges the runbook's four Compliance Notes
+// conditions per tenant from the assessment's compliance findings.
+func complianceConditions(a Assessment) PMCompliance {
+	c := PMCompliance{Tenants: []PMTenant{}, Unknown: a.Compliance.Unknown}
+	by := map[string][]ComplianceFinding{}
+	for _, f := range a.Compliance.Findings {
+		by[f.Tenant] = append(by[f.Tenant], f)
+	}
+	unknownAll := len(a.Compliance.Unknown) > 0
+	for _, tn := range sortedKeys(by) {
+		fs := by[tn]
+		cond := func(id string, kinds ...string) PMCondition {
+			pc := PMCondition{Condition: id, State: CondNot}
+			if unknownAll {
+				pc.State = CondUnknown
+			}
+			for _, f := range fs {
+				for _, k := range kinds {
+					if f.Kind == k {
+						pc.State = CondHolds
+						pc.Evidence = append(pc.Evidence, f.Kind+": "+f.Detail)
+					}
+				}
+			}
+			return pc
+		}
+		t := PMTenant{Tenant: tn, Conditions: []PMCondition{
+			cond(CondOverdue, ComplianceOverdue, ComplianceRotationSuspended),
+			{Condition: CondProduction, State: CondUnknown, Evidence: []string{"which tenants hold production data is not in the configuration or any source: the data cannot tell"}},
+			cond(CondVersions, ComplianceOverRetention),
+			cond(CondAccess, ComplianceKeyUnavailable, ComplianceFailedAccess),
+		}}
+		for _, pc := range t.Conditions {
+			if pc.State == CondHolds {
+				c.Reportable = true
+			}
+		}
+		c.Tenants = append(c.Tenants, t)
+	}
+	others := a.Compliance.TenantsChecked - len(c.Tenants)
+	if _, all := by["*"]; all {
+		others++
+	}
+	c.Others = fmt.Sprintf("the other %d tenants checked: none of the conditions the data can tell holds; production-tenant unknown", max(others, 0))
+	if unknownAll {
+		c.Others = "the other tenants: unknown (compliance could not be judged: " + strings.Join(a.Compliance.Unknown, "; ") + ")"
+	}
+	sort.SliceStable(c.Tenants, func(i, j int) bool { return c.Tenants[i].Tenant < c.Tenants[j].Tenant })
+	return c
+}
+
+// WriteJSON writes the postmortem as indented JSON.
+func (pm Postmortem) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(pm)
+}
+
+var condTitle = map[string]string{
+	CondOverdue: "rotation overdue > 7 days beyond policy", CondProduction: "affects production tenant data",
+	CondVersions: "results in key version violations", CondAccess: "prevents data access or recovery",
+}
+
+var condMark = map[string]string{CondHolds: "**yes**", CondNot: "no", CondUnknown: "unknown"}
+
+// WriteMarkdown writes the postmortem draft, to paste into the incident
+// document.
+func (pm Postmortem) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Postmortem draft: secret rotation, namespace %s\n\n", pm.Namespace)
+	if pm.BeforeTakenAt != nil {
+		fmt.Fprintf(&b, "Before: snapshot of %s. After: snapshot of %s.\n\n", fmtTime(*pm.BeforeTakenAt), fmtTime(pm.TakenAt))
+	} else {
+		fmt.Fprintf(&b, "State read %s.\n\n", fmtTime(pm.TakenAt))
+	}
+	b.WriteString("## Detection\n\n")
+	if d := pm.Detection; d.FirstSign != nil {
+		fmt.Fprintf(&b, "- **First sign:** %s — %s\n", fmtTime(*d.FirstSign), mdEscape(d.FirstSignSummary))
+	} else {
+		b.WriteString("- **First sign:** no failure in the window\n")
+	}
+	fmt.Fprintf(&b, "- **Detected:** %s, by %s\n", fmtTime(*pm.Detection.DetectedAt), pm.Detection.DetectedBy)
+	b.WriteString("\n## Scenarios\n\n")
+	if len(pm.Scenarios) == 0 {
+		b.WriteString("Every scenario clear.\n")
+	}
+	for _, sc := range pm.Scenarios {
+		state := string(sc.Now)
+		if sc.Before != "" {
+			state = string(sc.Before) + " → " + string(sc.Now)
+		}
+		fmt.Fprintf(&b, "### %d. %s — %s\n\n%s\n\n", sc.Number, sc.Title, state, mdEscape(sc.Summary))
+		for _, e := range sc.Evidence {
+			fmt.Fprintf(&b, "- %s\n", mdEscape(e))
+		}
+		if len(sc.Evidence) > 0 {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("## Impact\n\n")
+	fmt.Fprintf(&b, "- **Tenants affected:** %d%s\n", len(pm.Impact.TenantsAffected), listOrEmpty(pm.Impact.TenantsAffected))
+	var od []string
+	for _, o := range pm.Impact.Overdue {
+		od = append(od, fmt.Sprintf("%s by %s", o.Tenant, roundDur(o.By.Duration())))
+	}
+	fmt.Fprintf(&b, "- **Overdue beyond the policy interval:** %d%s\n", len(od), listOrEmpty(od))
+	var ov []string
+	for _, o := range pm.Impact.OverRetention {
+		ov = append(ov, fmt.Sprintf("%s (%d of %d)", o.Tenant, o.Live, o.Retention))
+	}
+	fmt.Fprintf(&b, "- **Versions over retention:** %d%s\n", len(ov), listOrEmpty(ov))
+	for _, u := range pm.Impact.Unknown {
+		fmt.Fprintf(&b, "- **Cannot tell:** %s\n", mdEscape(u))
+	}
+	b.WriteString("\n## Actions taken\n\n")
+	if len(pm.Actions) == 0 {
+		b.WriteString("None recorded in the journal.\n")
+	} else {
+		b.WriteString("| time | action | who | why | result (before → after) |\n|---|---|---|---|---|\n")
+		for _, a := range pm.Actions {
+			res := orDefault(a.Outcome, "NO OUTCOME (interrupted: check its effect by hand)")
+			if a.Result != "" {
+				res += ": " + a.Result
+			}
+			if a.Before != "" || a.After != "" {
+				res += " (" + orDefault(a.Before, "?") + " → " + orDefault(a.After, "?") + ")"
+			}
+			if a.Error != "" {
+				res += ": " + a.Error
+			}
+			fmt.Fprintf(&b, "| %s | %s on %s | %s | %s | %s |\n", fmtTime(a.Time), a.Action, mdEscape(a.Target), mdEscape(orDefault(a.Who, "?")), mdEscape(a.Reason), mdEscape(res))
+		}
+	}
+	b.WriteString("\n## Verification now\n\n| # | scenario | state |\n|---|---|---|\n")
+	for _, sc := range pm.Scenarios {
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", sc.Number, sc.Title, mdStatus[sc.Now])
+	}
+	fmt.Fprintf(&b, "\nExit code now: %s.\n", exitMeaning(pm.ExitCode))
+	b.WriteString("\n## Compliance (runbook Compliance Notes)\n\n")
+	if pm.Compliance.Reportable {
+		b.WriteString("**Report to the compliance team:** at least one condition holds.\n\n")
+	} else {
+		b.WriteString("No condition the data can tell holds; production tenants cannot be told.\n\n")
+	}
+	if len(pm.Compliance.Tenants) > 0 {
+		b.WriteString("| tenant | overdue > 7 days | production tenant | version violation | access or recovery | evidence |\n|---|---|---|---|---|---|\n")
+		for _, t := range pm.Compliance.Tenants {
+			var marks, ev []string
+			for _, c := range t.Conditions {
+				marks = append(marks, condMark[c.State])
+				if c.State == CondHolds {
+					ev = append(ev, c.Evidence...)
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Tenant, strings.Join(marks, " | "), mdEscape(strings.Join(ev, "; ")))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "%s. Production tenant: %s\n", upperFirst(pm.Compliance.Others), "which tenants hold production data is not in the configuration or any source, so the data cannot tell.")
+	b.WriteString("\nConditions: ")
+	for i, k := range []string{CondOverdue, CondProduction, CondVersions, CondAccess} {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(condTitle[k])
+	}
+	b.WriteString(".\n\n## Timeline\n\n```\n")
+	var tl strings.Builder
+	_ = pm.Timeline.WriteText(&tl) // a strings.Builder does not fail
+	b.WriteString(tl.String())
+	b.WriteString("```\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func listOrEmpty(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return " — " + mdEscape(listSome(s, 30))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,768 @@
+package runbook
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// Timeline entry kinds.
+const (
+	EntryJobStart = "job-start"
+	EntryJobEnd   = "job-end"
+	EntryEvent    = "event"
+	EntryAudit    = "audit"
+	EntryAlert    = "alert"
+	EntryMetric   = "metric"
+	EntryVersion  = "vault-version"
+	EntryAction   = "action"
+)
+
+// Marks on timeline entries.
+const (
+	MarkFirstFailure = "first-failure"
+	MarkLastSuccess  = "last-success"
+)
+
+// TimelineEntry is one thing that happened, with where to look for it.
+type TimelineEntry struct {
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"`
+	// Source is the source it was read from (kubernetes, logs, vault,
+	// prometheus, journal).
+	Source string `json:"source"`
+	Tenant string `json:"tenant,omitempty"`
+	// Scenarios are the runbook scenarios it is evidence for (ids).
+	Scenarios []string `json:"scenarios,omitempty"`
+	// Outcome is success, failure, firing, pending, resolved, started, or
+	// empty.
+	Outcome string `json:"outcome,omitempty"`
+	Summary string `json:"summary"`
+	// Evidence is the command that shows it (kubectl, vault, PromQL), or
+	// where it was read.
+	Evidence string `json:"evidence,omitempty"`
+	// Marks: first-failure, last-success (per tenant).
+	Marks []string `json:"marks,omitempty"`
+	// Approximate is true when the time is the end of the interval the
+	// change happened in (a metric step), not the moment itself.
+	Approximate bool `json:"approximate,omitempty"`
+}
+
+// JournalAction is an action as the journal tells it, for the timeline and
+// the postmortem (the actions package reads the journal; the runbook only
+// takes its content).
+type JournalAction struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Action  string    `json:"action"`
+	Target  string    `json:"target"`
+	Who     string    `json:"who,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Command string    `json:"command,omitempty"`
+	// Outcome is ok, failed, refused, or empty when no outcome line was
+	// written (the action was interrupted: its effect is unknown).
+	Outcome   string     `json:"outcome,omitempty"`
+	OutcomeAt *time.Time `json:"outcomeAt,omitempty"`
+	Result    string     `json:"result,omitempty"`
+	Before    string     `json:"before,omitempty"`
+	After     string     `json:"after,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// TimelineOptions choose the window and the filters of a timeline.
+type TimelineOptions struct {
+	// Since is how far back from now the timeline reaches; 0: everything
+	// the snapshot and the journal hold.
+	Since time.Duration
+	// Tenant keeps the entries naming that tenant (and the rotation runs
+	// they happened in).
+	Tenant string
+	// Scenario keeps the entries that are evidence for that scenario (its
+	// id or number).
+	Scenario string
+	// Journal are the journal's actions (nil: no journal read; JournalNote
+	// says why, when it should be said).
+	Journal     []JournalAction
+	JournalNote string
+}
+
+// Timeline is what happened, in order.
+type Timeline struct {
+	Namespace string          `json:"namespace"`
+	TakenAt   time.Time       `json:"takenAt"`
+	From      *time.Time      `json:"from,omitempty"`
+	To        time.Time       `json:"to"`
+	Tenant    string          `json:"tenant,omitempty"`
+	Scenario  string          `json:"scenario,omitempty"`
+	Entries   []TimelineEntry `json:"entries"`
+	// Unknown says what the timeline cannot show and why (a source not
+	// read, the audit log's events kept only in part, no alert history).
+	Unknown []string `json:"unknown,omitempty"`
+}
+
+// ScenarioID resolves a scenario given by id or number; "" when unknown.
+func (b *Book) ScenarioID(s string) string {
+	for _, sc := range b.Scenarios {
+		if s == sc.ID || s == strconv.Itoa(sc.Number) {
+			return sc.ID
+		}
+	}
+	return ""
+}
+
+// Timeline merges into one chronological list what the snapshot s (judged
+// at now) and the journal's actions tell: Job starts and ends with their
+// reason, warning Events, audit events per tenant and outcome, the related
+// alerts' state changes, metric transitions that matter (rotations and
+// failures counted, renewal failures, the token TTL crossing its
+// thresholds), Vault key version times and the actions taken; the first
+// failure and the last success of each tenant are marked. It is pure.
+func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions) Timeline {
+	t := &triage{s: s, now: now.UTC(), book: b}
+	tl := Timeline{Namespace: s.Namespace, TakenAt: s.CollectedAt, To: t.now, Tenant: o.Tenant, Entries: []TimelineEntry{}}
+	if o.Scenario != "" {
+		tl.Scenario = b.ScenarioID(o.Scenario)
+	}
+	var from time.Time
+	if o.Since > 0 {
+		from = t.now.Add(-o.Since)
+		tl.From = &from
+	}
+	var es []TimelineEntry
+	es = append(es, t.jobEntries(&tl)...)
+	es = append(es, t.auditEntries(&tl)...)
+	es = append(es, t.alertEntries(&tl)...)
+	es = append(es, t.metricEntries(&tl)...)
+	es = append(es, t.versionEntries(&tl)...)
+	es = append(es, b.actionEntries(o.Journal, o.JournalNote, &tl)...)
+	sort.SliceStable(es, func(i, j int) bool {
+		if !es[i].At.Equal(es[j].At) {
+			return es[i].At.Before(es[j].At)
+		}
+		if es[i].Kind != es[j].Kind {
+			return es[i].Kind < es[j].Kind
+		}
+		if es[i].Tenant != es[j].Tenant {
+			return es[i].Tenant < es[j].Tenant
+		}
+		return es[i].Summary < es[j].Summary
+	})
+	markTenants(es)
+	runs := map[string]bool{} // rotation runs a kept tenant entry happened in
+	if o.Tenant != "" {
+		for _, e := range es {
+			if e.Tenant == o.Tenant {
+				for _, j := range t.jobsAround(e.At) {
+					runs[j] = true
+				}
+			}
+		}
+	}
+	for _, e := range es {
+		if !from.IsZero() && e.At.Before(from) {
+			continue
+		}
+		if o.Tenant != "" && e.Tenant != o.Tenant && !runs[jobOfEntry(e)] {
+			continue
+		}
+		if tl.Scenario != "" && !slices.Contains(e.Scenarios, tl.Scenario) {
+			continue
+		}
+		tl.Entries = append(tl.Entries, e)
+	}
+	return tl
+}
+
+// markTenants marks, per tenant, the first failure and the last success
+// (es sorted by time).
+func markTenants(es []TimelineEntry) {
+	first, last := map[string]int{}, map[string]int{}
+	for i, e := range es {
+		if e.Tenant == "" {
+			continue
+		}
+		switch e.Outcome {
+		case "failure":
+			if _, ok := first[e.Tenant]; !ok {
+				first[e.Tenant] = i
+			}
+		case "success":
+			last[e.Tenant] = i
+		}
+	}
+	for _, i := range first {
+		es[i].Marks = append(es[i].Marks, MarkFirstFailure)
+	}
+	for _, i := range last {
+		es[i].Marks = append(es[i].Marks, MarkLastSuccess)
+	}
+}
+
+// jobsAround names the rotation Jobs that ran at at.
+func (t *triage) jobsAround(at time.Time) []string {
+	jobs, why := t.jobs(collectors.RoleRotation)
+	if why != "" {
+		return nil
+	}
+	var out []string
+	for _, j := range jobs {
+		start := j.When()
+		if j.Started != nil {
+			start = *j.Started
+		}
+		end := t.now
+		if j.Finished != nil {
+			end = j.Finished.Add(time.Minute)
+		}
+		if !at.Before(start) && !at.After(end) {
+			out = append(out, j.Name)
+		}
+	}
+	return out
+}
+
+func jobOfEntry(e TimelineEntry) string {
+	if e.Kind != EntryJobStart && e.Kind != EntryJobEnd {
+		return ""
+	}
+	name, _, _ := strings.Cut(e.Summary, " ")
+	return name
+}
+
+func (t *triage) jobScenarios(j collectors.Job) []string {
+	switch {
+	case j.Role == collectors.RoleCleanup:
+		return []string{ScenarioCleanupFailing}
+	case j.Outcome == collectors.OutcomeSucceeded:
+		return []string{ScenarioRotationJobFailing, ScenarioBatchTimeout}
+	case timedOut(&j, t.now):
+		return []string{ScenarioBatchTimeout}
+	}
+	return []string{ScenarioRotationJobFailing}
+}
+
+func (t *triage) jobEntries(tl *Timeline) []TimelineEntry {
+	if why := t.unreadable(collectors.SourceKubernetes); why != "" {
+		tl.Unknown = append(tl.Unknown, "Jobs and Events: "+why)
+		return nil
+	}
+	ns := t.s.Namespace
+	var out []TimelineEntry
+	seen := map[string]bool{}
+	event := func(e collectors.Event, scen []string) {
+		k := e.Object + "|" + e.Reason + "|" + e.Last.String()
+		if seen[k] || e.Type != "Warning" || e.Last.IsZero() {
+			return
+		}
+		seen[k] = true
+		kind, name, _ := strings.Cut(e.Object, "/")
+		sum := fmt.Sprintf("%s %s on %s: %s", e.Type, e.Reason, e.Object, e.Message)
+		if e.Count > 1 {
+			sum += fmt.Sprintf(" (×%d, the last)", e.Count)
+		}
+		out = append(out, TimelineEntry{At: e.Last.UTC(), Kind: EntryEvent, Source: collectors.SourceKubernetes, Scenarios: scen, Outcome: "warning", Summary: sum,
+			Evidence: fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.kind=%s,involvedObject.name=%s", ns, kind, name)})
+	}
+	for _, j := range t.s.Kubernetes.Jobs {
+		scen := t.jobScenarios(j)
+		how := "scheduled"
+		if j.Manual {
+			how = "created by hand"
+		}
+		start := j.When()
+		if j.Started != nil {
+			start = *j.Started
+		}
+		out = append(out, TimelineEntry{At: start.UTC(), Kind: EntryJobStart, Source: collectors.SourceKubernetes, Scenarios: scen, Outcome: "started",
+			Summary:  fmt.Sprintf("%s started (%s, CronJob %s)", j.Name, how, j.CronJob),
+			Evidence: fmt.Sprintf("kubectl describe job %s -n %s", j.Name, ns)})
+		if j.Finished != nil {
+			outcome := "success"
+			if j.Outcome == collectors.OutcomeFailed {
+				outcome = "failure"
+			}
+			sum := fmt.Sprintf("%s %s", j.Name, j.Outcome)
+			if j.Reason != "" {
+				sum += " (" + j.Reason + ")"
+			}
+			if j.Started != nil {
+				sum += " after " + roundDur(j.Finished.Sub(*j.Started))
+			}
+			if j.Message != "" && j.Outcome == collectors.OutcomeFailed {
+				sum += ": " + j.Message
+			}
+			if ids, _ := failedTenantsInLog(&j); len(ids) > 0 {
+				sum += "; its log names " + listSome(ids, 5) + " failing"
+			}
+			out = append(out, TimelineEntry{At: j.Finished.UTC(), Kind: EntryJobEnd, Source: collectors.SourceKubernetes, Scenarios: scen, Outcome: outcome, Summary: sum,
+				Evidence: fmt.Sprintf("kubectl logs job/%s -n %s", j.Name, ns)})
+		}
+		for _, e := range j.Events {
+			event(e, scen)
+		}
+	}
+	for _, e := range t.s.Kubernetes.Events {
+		var scen []string
+		kind, name, _ := strings.Cut(e.Object, "/")
+		switch {
+		case kind == "Deployment" || strings.HasPrefix(name, t.s.Config.Kubernetes.OrchestratorDeployment):
+			scen = []string{ScenarioVaultTokenExpired, ScenarioAuditMissing}
+		case strings.HasPrefix(name, t.s.Config.Kubernetes.CleanupCronJob):
+			scen = []string{ScenarioCleanupFailing}
+		case strings.HasPrefix(name, t.s.Config.Kubernetes.RotationCronJob):
+			scen = []string{ScenarioRotationJobFailing, ScenarioBatchTimeout}
+			for _, j := range t.s.Kubernetes.Jobs {
+				if j.Name == name {
+					scen = t.jobScenarios(j)
+				}
+			}
+		}
+		event(e, scen)
+	}
+	return out
+}
+
+func (t *triage) auditEntries(tl *Timeline) []TimelineEntry {
+	a, why := t.audit()
+	if why != "" {
+		tl.Unknown = append(tl.Unknown, "audit events: "+why)
+		return nil
+	}
+	cmd := fmt.Sprintf("kubectl logs -l %s -n %s | jq 'select(.action | contains(\"cmek.rotation\"))'", t.s.Config.Kubernetes.SecurityLabel, t.s.Namespace)
+	var out []TimelineEntry
+	seen := map[string]bool{}
+	undated := 0
+	for _, e := range a.RecentEvents {
+		if e.Time == nil {
+			undated++
+			continue
+		}
+		outcome := strings.ToLower(e.Outcome)
+		switch outcome {
+		case "failed", "error":
+			outcome = "failure"
+		}
+		if strings.HasSuffix(e.Action, ".started") && outcome == "success" {
+			outcome = "started" // a start that was logged, not a rotation
+		}
+		sum := e.Action + " " + e.Outcome
+		if e.Tenant != "" {
+			sum = e.Tenant + " " + sum
+		}
+		if e.Reason != "" {
+			sum += ": " + e.Reason
+		}
+		scen := []string{ScenarioAuditMissing}
+		if outcome == "failure" {
+			scen = []string{ScenarioRotationJobFailing}
+		}
+		seen[e.Tenant+"|"+outcome+"|"+e.Time.UTC().String()] = true
+		out = append(out, TimelineEntry{At: e.Time.UTC(), Kind: EntryAudit, Source: collectors.SourceLogs, Tenant: e.Tenant, Scenarios: scen, Outcome: outcome,
+			Summary: sum + " (" + e.Source + ")", Evidence: cmd})
+	}
+	// a tenant's latest success and failure are known even when its event
+	// is older than the events kept
+	for _, id := range sortedKeys(a.Tenants) {
+		ts := a.Tenants[id]
+		for _, x := range []struct {
+			at      *time.Time
+			outcome string
+		}{{ts.LastSuccess, "success"}, {ts.LastFailure, "failure"}} {
+			if x.at == nil || seen[id+"|"+x.outcome+"|"+x.at.UTC().String()] {
+				continue
+			}
+			sum := fmt.Sprintf("%s latest %s rotation event (from the per-tenant summary: %d successes, %d failures read)", id, x.outcome, ts.Successes, ts.Failures)
+			scen := []string{ScenarioAuditMissing}
+			if x.outcome == "failure" {
+				scen = []string{ScenarioRotationJobFailing}
+				sum += ": " + orDefault(ts.LastFailureReason, "no reason logged")
+			}
+			out = append(out, TimelineEntry{At: x.at.UTC(), Kind: EntryAudit, Source: collectors.SourceLogs, Tenant: id, Scenarios: scen, Outcome: x.outcome, Summary: sum, Evidence: cmd})
+		}
+	}
+	if a.Events > len(a.RecentEvents) {
+		tl.Unknown = append(tl.Unknown, fmt.Sprintf("audit events: %d read, the latest %d kept one by one (earlier ones only as per-tenant last success and failure)", a.Events, len(a.RecentEvents)))
+	}
+	if undated > 0 {
+		tl.Unknown = append(tl.Unknown, fmt.Sprintf("audit events: %d without a time, not placed", undated))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// alertScenario is the scenario of the related alert named name.
+func (t *triage) alertScenario(name string) string {
+	a := t.s.Config.Prometheus.Alerts
+	role := map[string]string{a.RotationFailed: "rotationFailed", a.TokenExpiringSoon: "tokenExpiringSoon", a.VersionOverflow: "versionOverflow", a.AuditLogMissing: "auditLogMissing"}[name]
+	for _, l := range t.book.RelatedAlerts {
+		if l.Role == role {
+			return l.Scenario
+		}
+	}
+	return ""
+}
+
+func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
+	if why := t.unreadable(collectors.SourcePrometheus); why != "" {
+		tl.Unknown = append(tl.Unknown, "alerts and metrics: "+why)
+		return nil
+	}
+	p := t.s.Prometheus
+	var out []TimelineEntry
+	h := p.AlertHistory
+	if h == nil {
+		why := "not in this snapshot (taken before it was read)"
+		if p.AlertHistoryError != "" {
+			why = p.AlertHistoryError
+		}
+		tl.Unknown = append(tl.Unknown, "alert state changes: the ALERTS history is "+why+"; only the active alerts' activeAt is shown")
+		for _, al := range p.Alerts {
+			if al.ActiveAt == nil {
+				continue
+			}
+			sc := t.alertScenario(al.Name)
+			out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: al.Labels["tenant"], Scenarios: orEmpty(sc), Outcome: al.State,
+				Summary:  fmt.Sprintf("%s active (%s now)%s", al.Name, al.State, annotation(al.Annotations["summary"])),
+				Evidence: fmt.Sprintf("ALERTS{alertname=%q}", al.Name)})
+		}
+		return out
+	}
+	// one alert (name + labels but alertstate) may have a pending and a
+	// firing series: walk both together
+	type key struct{ name, labels string }
+	states := map[key][]string{}
+	labels := map[key]map[string]string{}
+	var order []key
+	steps := 0
+	for _, se := range h.Series {
+		if se.History != nil && len(se.History.Values) > steps {
+			steps = len(se.History.Values)
+		}
+	}
+	for _, se := range h.Series {
+		l := map[string]string{}
+		for k, v := range se.Labels {
+			if k != "alertstate" {
+				l[k] = v
+			}
+		}
+		k := key{se.Labels["alertname"], selector(l)}
+		if states[k] == nil {
+			states[k] = make([]string, steps)
+			labels[k] = l
+			order = append(order, k)
+		}
+		if se.History == nil {
+			continue
+		}
+		for i, v := range se.History.Values {
+			if v != nil && *v > 0 && (states[k][i] == "" || se.Labels["alertstate"] == "firing") {
+				states[k][i] = se.Labels["alertstate"]
+			}
+		}
+	}
+	step := h.Step.Duration()
+	for _, k := range order {
+		prev := ""
+		for i, st := range states[k] {
+			if st == prev {
+				continue
+			}
+			at := h.Start.Add(time.Duration(i) * step)
+			outcome := st
+			if st == "" {
+				outcome = "resolved"
+			}
+			if i == 0 && st == "" {
+				prev = st
+				continue
+			}
+			sum := fmt.Sprintf("%s %s", k.name, outcome)
+			if i == 0 {
+				sum += fmt.Sprintf(" (already at the start of the history, %s)", fmtTime(h.Start))
+			}
+			if tn := labels[k]["tenant"]; tn != "" {
+				sum += " for tenant " + tn
+			}
+			out = append(out, TimelineEntry{At: at.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: labels[k]["tenant"], Scenarios: orEmpty(t.alertScenario(k.name)),
+				Outcome: outcome, Summary: sum, Evidence: fmt.Sprintf("ALERTS{alertname=%q}", k.name), Approximate: i > 0})
+			prev = st
+		}
+	}
+	return out
+}
+
+func annotation(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func orEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+func (t *triage) metricEntries(tl *Timeline) []TimelineEntry {
+	if t.unreadable(collectors.SourcePrometheus) != "" {
+		return nil // said by alertEntries
+	}
+	var out []TimelineEntry
+	counter := func(role, outcome, what string, scen []string) {
+		m, why := t.metric(role)
+		if why != "" {
+			tl.Unknown = append(tl.Unknown, what+": "+why)
+			return
+		}
+		for _, se := range m.Series {
+			times, vals := se.History.Points()
+			for i := 1; i < len(vals); i++ {
+				d := vals[i] - vals[i-1]
+				tn := se.Labels["tenant"]
+				sel := m.Name + selector(se.Labels)
+				switch {
+				case d > 0:
+					sum := fmt.Sprintf("%s counted (%s +%s)", plural(int(math.Round(d)), what), m.Name, fmtNum(d))
+					if tn != "" {
+						sum = tn + ": " + sum
+					} else if o := se.Labels["outcome"]; o != "" {
+						sum = fmt.Sprintf("%s (outcome=%s)", sum, o)
+					}
+					if role == "tokenRenewals" && se.Labels["outcome"] != "failure" {
+						continue // successful renewals are the normal beat
+					}
+					out = append(out, TimelineEntry{At: times[i].UTC(), Kind: EntryMetric, Source: collectors.SourcePrometheus, Tenant: tn, Scenarios: scen, Outcome: outcome,
+						Summary: sum + fmt.Sprintf(" between %s and %s", times[i-1].UTC().Format("15:04"), times[i].UTC().Format("15:04")), Evidence: "increase(" + sel + "[" + promDur(times[i].Sub(times[i-1])) + "])", Approximate: true})
+				case d < 0:
+					out = append(out, TimelineEntry{At: times[i].UTC(), Kind: EntryMetric, Source: collectors.SourcePrometheus, Tenant: tn, Scenarios: scen,
+						Summary: fmt.Sprintf("%s reset (%s → %s): the process restarted; increases across it are uncounted", m.Name+selector(se.Labels), fmtNum(vals[i-1]), fmtNum(vals[i])), Evidence: "resets(" + sel + "[1h])", Approximate: true})
+				}
+			}
+		}
+	}
+	counter("rotations", "success", "rotation", []string{ScenarioAuditMissing})
+	counter("rotationsFailed", "failure", "failed rotation", []string{ScenarioRotationJobFailing})
+	counter("tokenRenewals", "failure", "token renewal failure", []string{ScenarioVaultTokenExpired})
+	if m, why := t.metric("tokenExpirySeconds"); why == "" {
+		warn, crit := t.s.Config.Thresholds.TokenExpiryWarning.Duration().Seconds(), t.s.Config.Thresholds.TokenExpiryCritical.Duration().Seconds()
+		level := func(v float64) int {
+			switch {
+			case v < crit:
+				return 2
+			case v < warn:
+				return 1
+			}
+			return 0
+		}
+		names := []string{"above the warning threshold " + roundDur(time.Duration(warn)*time.Second), "below the warning threshold " + roundDur(time.Duration(warn)*time.Second), "below the critical threshold " + roundDur(time.Duration(crit)*time.Second)}
+		for _, se := range m.Series {
+			times, vals := se.History.Points()
+			for i := 1; i < len(vals); i++ {
+				if a, b := level(vals[i-1]), level(vals[i]); a != b {
+					oc := "failure"
+					if b < a {
+						oc = "recovered"
+					}
+					out = append(out, TimelineEntry{At: times[i].UTC(), Kind: EntryMetric, Source: collectors.SourcePrometheus, Scenarios: []string{ScenarioVaultTokenExpired}, Outcome: oc,
+						Summary:  fmt.Sprintf("token TTL %s %s (%s)", m.Name+selector(se.Labels), names[b], roundDur(time.Duration(vals[i])*time.Second)),
+						Evidence: m.Name + selector(se.Labels), Approximate: true})
+				}
+			}
+		}
+	}
+	tl.Unknown = append(tl.Unknown, "a tenant's version count crossing retention: no version-count history in the snapshot (its SecretVersionOverflow alert and the current counts stand in)")
+	return out
+}
+
+func selector(l map[string]string) string {
+	var parts []string
+	for _, k := range sortedKeys(l) {
+		if k == "instance" || k == "job" {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s=%q", k, l[k]))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func promDur(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%ds", int(d.Seconds()))
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func (t *triage) versionEntries(tl *Timeline) []TimelineEntry {
+	ts, why := t.tenants()
+	if why != "" {
+		tl.Unknown = append(tl.Unknown, "Vault key versions: "+why)
+		return nil
+	}
+	mount := t.s.Config.Vault.KVMount
+	var out []TimelineEntry
+	for _, tn := range ts {
+		if tn.Error != "" {
+			continue
+		}
+		ev := fmt.Sprintf("vault kv metadata get %s/%s", mount, strings.TrimPrefix(tn.Path, mount+"/"))
+		if tn.CurrentCreated != nil {
+			out = append(out, TimelineEntry{At: tn.CurrentCreated.UTC(), Kind: EntryVersion, Source: collectors.SourceVault, Tenant: tn.ID, Scenarios: []string{ScenarioRotationJobFailing, ScenarioRetentionOverflow}, Outcome: "success",
+				Summary: fmt.Sprintf("%s key version %d created (current; %d live)", tn.ID, tn.CurrentVersion, tn.LiveVersions), Evidence: ev})
+		}
+		if tn.OldestCreated != nil && tn.OldestVersion != tn.CurrentVersion && tn.OldestVersion > 0 {
+			out = append(out, TimelineEntry{At: tn.OldestCreated.UTC(), Kind: EntryVersion, Source: collectors.SourceVault, Tenant: tn.ID, Scenarios: []string{ScenarioRetentionOverflow},
+				Summary: fmt.Sprintf("%s key version %d created (the oldest kept)", tn.ID, tn.OldestVersion), Evidence: ev})
+		}
+	}
+	return out
+}
+
+// actionScenarios maps an action id to the scenarios whose steps use it.
+func (b *Book) actionScenarios(action string) []string {
+	var out []string
+	for _, sc := range b.Scenarios {
+		for _, st := range sc.Steps {
+			if st.Action == action && !slices.Contains(out, sc.ID) {
+				out = append(out, sc.ID)
+			}
+		}
+	}
+	return out
+}
+
+func (b *Book) actionEntries(js []JournalAction, note string, tl *Timeline) []TimelineEntry {
+	if note != "" {
+		tl.Unknown = append(tl.Unknown, "actions: "+note)
+	}
+	var out []TimelineEntry
+	for _, a := range js {
+		out = append(out, TimelineEntry{At: a.Time.UTC(), Kind: EntryAction, Source: "journal", Tenant: tenantOfTarget(a.Target), Scenarios: b.actionScenarios(a.Action),
+			Outcome: orDefault(a.Outcome, "no outcome"), Summary: a.Line(), Evidence: orDefault(a.Command, "kubectl rotation journal")})
+	}
+	return out
+}
+
+// tenantOfTarget finds the tenant in an action's target ("tenant t-042",
+// "secret/tenants/t-042/cmek").
+func tenantOfTarget(target string) string {
+	f := strings.Fields(target)
+	for i, w := range f {
+		if w == "tenant" && i+1 < len(f) {
+			return strings.Trim(f[i+1], ",;()")
+		}
+	}
+	if _, rest, ok := strings.Cut(target, "tenants/"); ok {
+		id, _, _ := strings.Cut(rest, "/")
+		return id
+	}
+	return ""
+}
+
+// Line is the action in one line: what, on what, by whom, why, and how it
+// ended with before → after.
+func (a JournalAction) Line() string {
+	s := a.Action + " on " + a.Target
+	if a.Who != "" {
+		s += " by " + a.Who
+	}
+	if a.Reason != "" {
+		s += ", because " + strconv.Quote(a.Reason)
+	}
+	switch {
+	case a.Outcome == "":
+		s += ": NO OUTCOME (interrupted: check its effect by hand)"
+	default:
+		s += ": " + a.Outcome
+		if a.Result != "" {
+			s += " — " + a.Result
+		}
+		if a.Before != "" || a.After != "" {
+			s += " (" + orDefault(a.Before, "?") + " → " + orDefault(a.After, "?") + ")"
+		}
+		if a.Error != "" {
+			s += ": " + a.Error
+		}
+	}
+	return s
+}
+
+// WriteJSON writes the timeline as indented JSON.
+func (tl Timeline) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(tl)
+}
+
+var markText = map[string]string{MarkFirstFailure: "◆ FIRST FAILURE", MarkLastSuccess: "◇ LAST SUCCESS"}
+
+// WriteText writes the timeline for a terminal: one line per entry, the
+// evidence under failures and marked entries.
+func (tl Timeline) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Timeline — namespace %s, snapshot taken %s\n", tl.Namespace, fmtTime(tl.TakenAt))
+	window := "everything the snapshot holds"
+	if tl.From != nil {
+		window = fmtTime(*tl.From) + " to " + fmtTime(tl.To)
+	}
+	fmt.Fprintf(&b, "window: %s; %d entries", window, len(tl.Entries))
+	if tl.Tenant != "" {
+		fmt.Fprintf(&b, "; tenant %s (and the rotation runs it was in)", tl.Tenant)
+	}
+	if tl.Scenario != "" {
+		fmt.Fprintf(&b, "; scenario %s", tl.Scenario)
+	}
+	b.WriteString("\n")
+	for _, u := range tl.Unknown {
+		fmt.Fprintf(&b, "cannot tell: %s\n", u)
+	}
+	b.WriteString("\n")
+	day := ""
+	for _, e := range tl.Entries {
+		if d := e.At.Format("2006-01-02"); d != day {
+			day = d
+			fmt.Fprintf(&b, "%s\n", d)
+		}
+		approx := " "
+		if e.Approximate {
+			approx = "~"
+		}
+		fmt.Fprintf(&b, " %s%s  %-13s %-10s %s", approx, e.At.Format("15:04:05"), e.Kind, orDefault(e.Outcome, "-"), e.Summary)
+		for _, m := range e.Marks {
+			b.WriteString("  " + markText[m])
+		}
+		b.WriteString("\n")
+		if len(e.Marks) > 0 || e.Outcome == "failure" {
+			fmt.Fprintf(&b, "%38s→ %s\n", "", e.Evidence)
+		}
+	}
+	if len(tl.Entries) == 0 {
+		b.WriteString("  (nothing in the window)\n")
+	}
+	b.WriteString("\n~ the time is the end of the metric step the change happened in\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,117 @@
+package runbook
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+)
+
+// TestBook_Timeline: a tenant that succeeded, then failed twice, then an
+// operator's fix and a success: entries in order, the first failure and
+// the last success marked, alert history turned into state changes, the
+// filters and the window applied.
+func TestBook_Timeline(t *testing.T) {
+	at := func(d time.Duration) *time.Time { return before(d) }
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		a := &s.Logs.Audit
+		a.RecentEvents = []auditlog.Event{
+			{Time: at(30 * time.Hour), Action: "cmek.rotation.completed", Outcome: "success", Tenant: "t03", Source: "p"},
+			{Time: at(20 * time.Hour), Action: "cmek.rotation.failed", Outcome: "failure", Tenant: "t03", Reason: "permission denied", Source: "p"},
+			{Time: at(10 * time.Hour), Action: "cmek.rotation.failed", Outcome: "failed", Tenant: "t03", Reason: "permission denied", Source: "p"},
+			{Time: at(2 * time.Hour), Action: "cmek.rotation.completed", Outcome: "success", Tenant: "t03", Source: "p"},
+			{Time: nil, Action: "cmek.rotation.completed", Outcome: "success", Tenant: "t04", Source: "p"},
+		}
+		// ALERTS: CMEKRotationFailed pending 12h ago, firing 11h ago, resolved 1h ago
+		h := &collectors.AlertHistory{Start: *at(24 * time.Hour), End: testNow, Step: collectors.Duration(time.Hour)}
+		pend, fire := &collectors.History{Start: h.Start, Step: h.Step, Values: make([]*float64, 25)}, &collectors.History{Start: h.Start, Step: h.Step, Values: make([]*float64, 25)}
+		pend.Values[12] = ptr(1.0)
+		for i := 13; i < 23; i++ {
+			fire.Values[i] = ptr(1.0)
+		}
+		h.Series = []collectors.Series{
+			{Labels: map[string]string{"alertname": "CMEKRotationFailed", "alertstate": "pending", "namespace": "ns"}, History: pend},
+			{Labels: map[string]string{"alertname": "CMEKRotationFailed", "alertstate": "firing", "namespace": "ns"}, History: fire},
+		}
+		s.Prometheus.AlertHistory = h
+		// t01 counts one failed rotation 3h ago
+		m := metricOf(t, s, "rotationsFailed")
+		*m.Series[0].History.Values[21] = 2
+		for i := 22; i < 25; i++ {
+			*m.Series[0].History.Values[i] = 2
+		}
+	})
+	journal := []JournalAction{{ID: "a1", Time: *at(3 * time.Hour), Action: ActionFixPolicy, Target: "vault policy cmek-rotation", Who: "kubernetes alice", Reason: "permission denied", Outcome: "ok", Result: "policy written", Before: "no update", After: "update"}}
+	b := mustDefault(t)
+	tl := b.Timeline(s, testNow, TimelineOptions{Journal: journal})
+	if !slices.IsSortedFunc(tl.Entries, func(a, b TimelineEntry) int { return a.At.Compare(b.At) }) {
+		t.Fatal("entries not in time order")
+	}
+	marked := map[string][]string{}
+	var alerts, actions []string
+	for _, e := range tl.Entries {
+		for _, m := range e.Marks {
+			marked[e.Tenant+" "+m] = append(marked[e.Tenant+" "+m], e.At.Format(time.RFC3339)+" "+e.Kind)
+		}
+		switch e.Kind {
+		case EntryAlert:
+			alerts = append(alerts, e.Outcome+"@"+e.At.Format("15:04"))
+		case EntryAction:
+			actions = append(actions, e.Summary)
+		}
+	}
+	if got := marked["t03 "+MarkFirstFailure]; len(got) != 1 || got[0] != at(20*time.Hour).Format(time.RFC3339)+" audit" {
+		t.Errorf("t03 first failure %v; want the audit failure 20h ago", got)
+	}
+	if got := marked["t03 "+MarkLastSuccess]; len(got) != 1 || got[0] != at(2*time.Hour).Format(time.RFC3339)+" audit" {
+		t.Errorf("t03 last success %v; want the audit success 2h ago", got)
+	}
+	if got := marked["t01 "+MarkFirstFailure]; len(got) != 1 || !strings.HasSuffix(got[0], " metric") {
+		t.Errorf("t01 first failure %v; want the failed-rotation counter's increase", got)
+	}
+	if want := []string{"pending@00:00", "firing@01:00", "resolved@11:00"}; !slices.Equal(alerts, want) {
+		t.Errorf("alert changes %v; want %v", alerts, want)
+	}
+	if len(actions) != 1 || !strings.Contains(actions[0], `fix-policy on vault policy cmek-rotation by kubernetes alice, because "permission denied": ok — policy written (no update → update)`) {
+		t.Errorf("actions %q", actions)
+	}
+	if !strings.Contains(strings.Join(tl.Unknown, "|"), "1 without a time, not placed") {
+		t.Errorf("unknown %q: the undated event must be said", tl.Unknown)
+	}
+
+	t.Run("tenant", func(t *testing.T) {
+		tl := b.Timeline(s, testNow, TimelineOptions{Tenant: "t03", Journal: journal})
+		for _, e := range tl.Entries {
+			if e.Tenant != "t03" && !(e.Kind == EntryJobStart || e.Kind == EntryJobEnd) {
+				t.Errorf("entry of %q in t03's timeline: %s", e.Tenant, e.Summary)
+			}
+		}
+		if len(tl.Entries) < 5 {
+			t.Errorf("%d entries for t03", len(tl.Entries))
+		}
+	})
+	t.Run("scenario and since", func(t *testing.T) {
+		tl := b.Timeline(s, testNow, TimelineOptions{Scenario: "1", Since: 12 * time.Hour, Journal: journal})
+		if tl.Scenario != ScenarioRotationJobFailing || len(tl.Entries) == 0 {
+			t.Fatalf("scenario %q, %d entries", tl.Scenario, len(tl.Entries))
+		}
+		for _, e := range tl.Entries {
+			if e.At.Before(testNow.Add(-12*time.Hour)) || !slices.Contains(e.Scenarios, ScenarioRotationJobFailing) {
+				t.Errorf("entry outside the filter: %s %s %v", e.At, e.Summary, e.Scenarios)
+			}
+		}
+	})
+	t.Run("sources down are unknown, not quiet", func(t *testing.T) {
+		s := healthySnapshot(t, broken(collectors.SourceKubernetes), broken(collectors.SourcePrometheus))
+		tl := b.Timeline(s, testNow, TimelineOptions{JournalNote: "no journal at /x"})
+		u := strings.Join(tl.Unknown, "|")
+		for _, want := range []string{"Jobs and Events:", "alerts and metrics:", "actions: no journal at /x"} {
+			if !strings.Contains(u, want) {
+				t.Errorf("unknown %q lacks %q", u, want)
+			}
+		}
+	})
+}

@@ -1,0 +1,369 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+func demoAt(t *testing.T, w, h int) Model {
+	t.Helper()
+	snap := demoSnapshot(t)
+	return loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), w, h)
+}
+
+func ctrl(k tea.KeyType) tea.KeyMsg { return tea.KeyMsg{Type: k} }
+
+func wheel(b tea.MouseButton) tea.MouseMsg {
+	return tea.MouseMsg{Button: b, Action: tea.MouseActionPress}
+}
+
+// TestLogView_LongLine: the end of a long log line is read by scrolling
+// right (→, l), and whole with w (wrap); ← comes back.
+func TestLogView_LongLine(t *testing.T) {
+	const tail = "Code: 403. Errors: * permission denied"
+	m := keys(demoAt(t, 80, 24), "3", "down", "enter") // the timed-out rotation run
+	lv, ok := focusedAs[logView](m)
+	if !ok {
+		t.Fatalf("focused %T, want the log", m.focused())
+	}
+	long := ""
+	for _, l := range lv.lines() {
+		if strings.HasSuffix(l, tail) {
+			long = l
+		}
+	}
+	if long == "" || ansi.StringWidth(long) < 160 {
+		t.Fatalf("the demo has no long line ending in %q", tail)
+	}
+	m = keys(typeText(keys(m, "/"), "403"), "enter") // the line on screen: its start
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "ERROR Failed to rotate key for tenant t-017") || strings.Contains(out, tail) {
+		t.Fatalf("the end is on the screen before scrolling: the test would prove nothing:\n%s", out)
+	}
+	for range 5 {
+		m = keys(m, "l")
+	}
+	if out := ansi.Strip(m.View()); !strings.Contains(out, tail) || !strings.Contains(out, "from column") {
+		t.Errorf("l did not bring the end of the line into view:\n%s", out)
+	}
+	if got, want := mustLog(t, m).col, mustLog(t, m).widest-(80-3); got != want {
+		t.Errorf("scrolled to column %d, want %d: no further than the widest line's end", got, want)
+	}
+	m = send(m, ctrl(tea.KeyLeft))
+	if c := mustLog(t, m).col; c == 0 || c >= mustLog(t, m).widest-(80-3) {
+		t.Errorf("← moved to column %d", c)
+	}
+	for range 5 {
+		m = keys(m, "h")
+	}
+	if c := mustLog(t, m).col; c != 0 {
+		t.Errorf("h did not come back to the first column: %d", c)
+	}
+	m = keys(m, "w")
+	out := ansi.Strip(m.View())
+	if !strings.Contains(out, "wrapped") || !strings.Contains(strings.Join(strings.Fields(out), " "), "Error making API request. URL: PUT secret/data/tenants/t-017/cmek "+tail) {
+		t.Errorf("w did not show the whole line:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if ansi.StringWidth(l) > 80 {
+			t.Errorf("line wider than 80: %q", l)
+		}
+	}
+}
+
+func mustLog(t *testing.T, m Model) logView {
+	t.Helper()
+	v, ok := focusedAs[logView](m)
+	if !ok {
+		t.Fatalf("focused %T, want the log", m.focused())
+	}
+	return v
+}
+
+// TestJobsView_ManualJobsAligned: manual Jobs' longer names keep every
+// column under its heading; / filters the Jobs and enter opens the one
+// selected among those kept.
+func TestJobsView_ManualJobsAligned(t *testing.T) {
+	snap := demoSnapshot(t)
+	k := *snap.Kubernetes
+	at := snap.CollectedAt.Add(-time.Hour)
+	k.Jobs = append([]collectors.Job{
+		{Name: "emergency-rotate-t-017-29927712", CronJob: "cmek-rotation", Role: "rotation", Manual: true, Outcome: collectors.OutcomeSucceeded, Reason: "CompletionsReached", Created: at},
+		{Name: "manual-cleanup-29927713", CronJob: "secret-cleanup", Role: "cleanup", Manual: true, Outcome: collectors.OutcomeFailed, Reason: "BackoffLimitExceeded", Created: at},
+	}, k.Jobs...)
+	snap.Kubernetes = &k
+	for _, w := range []int{80, 120} {
+		t.Run(fmt.Sprint(w), func(t *testing.T) {
+			m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), w, 40), "3")
+			out := ansi.Strip(m.View())
+			lines := strings.Split(out, "\n")
+			col := -1
+			for i, l := range lines {
+				if strings.Contains(l, "JOB") && strings.Contains(l, "OUTCOME") {
+					col = strings.Index(l, "OUTCOME")
+					for _, r := range lines[i+1 : i+1+len(k.Jobs)] {
+						r = strings.TrimPrefix(strings.TrimPrefix(r, "▸ "), "  ")
+						runes := []rune("  " + r)
+						if len(runes) <= col || !strings.Contains("sf", string(runes[col])) {
+							t.Errorf("row %q: OUTCOME is not at column %d", r, col)
+						}
+					}
+				}
+			}
+			if col < 0 {
+				t.Fatalf("no heading:\n%s", out)
+			}
+			if w == 120 && !strings.Contains(out, "emergency-rotate-t-017-29927712 (manual)") {
+				t.Errorf("at 120 columns the manual Job's whole name fits:\n%s", out)
+			}
+		})
+	}
+
+	t.Run("filter", func(t *testing.T) {
+		m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40), "3", "/")
+		m = typeText(m, "manual")
+		m = keys(m, "enter")
+		jv, _ := focusedAs[jobsView](m)
+		if len(jv.shown) != 2 || jv.Typing() {
+			t.Fatalf("filter manual kept %d Jobs (typing %v), want 2", len(jv.shown), jv.Typing())
+		}
+		m = keys(m, "down", "enter")
+		if lv, ok := focusedAs[logView](m); !ok || lv.job.Name != "manual-cleanup-29927713" {
+			t.Errorf("enter on the second Job kept opened %T %q", m.focused(), lv.job.Name)
+		}
+		m = keys(m, "esc", "esc") // back to the jobs, then the filter goes
+		if jv, _ := focusedAs[jobsView](m); len(jv.shown) != len(k.Jobs) {
+			t.Errorf("esc on the filtered jobs kept %d of %d", len(jv.shown), len(k.Jobs))
+		}
+	})
+}
+
+// TestTenantsView_FilterMatchesFlags: /over-retention keeps the tenants
+// flagged OVER-RETENTION, whatever their id.
+func TestTenantsView_FilterMatchesFlags(t *testing.T) {
+	m := keys(demoAt(t, 120, 40), "2", "/")
+	m = typeText(m, "over-retention")
+	m = keys(m, "enter")
+	tv, _ := focusedAs[tenantsView](m)
+	if len(tv.rows) == 0 {
+		t.Fatal("no tenant kept")
+	}
+	for _, r := range tv.rows {
+		if !r.over {
+			t.Errorf("tenant %s kept without the flag", r.t.ID)
+		}
+	}
+	want := int(0)
+	for _, tn := range m.st.snap.Vault.Tenants {
+		if tn.LiveVersions > m.st.snap.Config.Vault.RetentionVersions {
+			want++
+		}
+	}
+	if len(tv.rows) != want {
+		t.Errorf("%d rows, want the %d tenants over retention", len(tv.rows), want)
+	}
+}
+
+// TestTenantDetail: enter on a tenant opens what the snapshot holds of it;
+// esc goes back to the list as it was, then one level at a time.
+func TestTenantDetail(t *testing.T) {
+	m := keys(demoAt(t, 120, 40), "2", "/")
+	m = typeText(m, "t-017")
+	m = keys(m, "enter", "enter")
+	d, ok := focusedAs[tenantDetail](m)
+	if !ok || d.id != "t-017" {
+		t.Fatalf("focused %T %q, want the detail of t-017", m.focused(), d.id)
+	}
+	out := ansi.Strip(m.View())
+	for _, want := range []string{"Tenant t-017", "Key versions", "current  v", "created 20", "Audit events", "Failures in Job logs", "Failed to rotate key for tenant t-017"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the detail lacks %q:\n%s", want, out)
+		}
+	}
+	m = keys(m, "esc")
+	if tv, ok := focusedAs[tenantsView](m); !ok || tv.filter.Value() != "t-017" {
+		t.Fatalf("esc: %T filter %q, want the tenants still filtered", m.focused(), tv.filter.Value())
+	}
+	m = keys(m, "esc")
+	if tv, ok := focusedAs[tenantsView](m); !ok || tv.filter.Value() != "" {
+		t.Fatalf("second esc: %T filter %q, want the filter gone", m.focused(), tv.filter.Value())
+	}
+	m = keys(m, "esc")
+	if _, ok := focusedAs[overviewView](m); !ok {
+		t.Errorf("third esc: %T, want the overview", m.focused())
+	}
+}
+
+// TestModel_Jump: ":" jumps to a view or a scenario by the start of its
+// name, tab completes, esc cancels, and a name that matches nothing says so.
+func TestModel_Jump(t *testing.T) {
+	tests := map[string]struct {
+		typed    string
+		tab      bool // press tab before enter
+		view     string
+		scenario string
+	}{
+		"a view":                {typed: "aud", view: "ui.auditView"},
+		"a scenario by a word":  {typed: "token", view: "ui.scenarioView", scenario: runbook.ScenarioVaultTokenExpired},
+		"a scenario's start":    {typed: "batch", view: "ui.scenarioView", scenario: runbook.ScenarioBatchTimeout},
+		"a scenario's number":   {typed: "s6", view: "ui.scenarioView", scenario: runbook.ScenarioAuditMissing},
+		"tab completes":         {typed: "ten", tab: true, view: "ui.tenantsView"},
+		"case does not matter":  {typed: "METRICS", view: "ui.metricsView"},
+		"from a scenario, away": {typed: "jobs", view: "ui.jobsView"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := keys(demoAt(t, 80, 24), "enter", ":")
+			if !m.jump.open || !m.textFocus() {
+				t.Fatalf(": did not open the prompt")
+			}
+			m = typeText(m, tc.typed)
+			if tc.tab {
+				m = send(m, ctrl(tea.KeyTab))
+				if v := m.jump.input.Value(); v != "tenants" {
+					t.Errorf("tab completed %q to %q", tc.typed, v)
+				}
+			}
+			m = keys(m, "enter")
+			if got := fmt.Sprintf("%T", m.focused()); got != tc.view || m.jump.open {
+				t.Fatalf("jumped to %s (prompt open %v), want %s", got, m.jump.open, tc.view)
+			}
+			if tc.scenario != "" {
+				if id := scenarioOf(m).id; id != tc.scenario {
+					t.Errorf("scenario %s, want %s", id, tc.scenario)
+				}
+				if m = keys(m, "esc"); fmt.Sprintf("%T", m.focused()) != "ui.overviewView" {
+					t.Errorf("esc from the scenario jumped to: %T", m.focused())
+				}
+			}
+		})
+	}
+	t.Run("esc cancels", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), "2", ":")
+		m = typeText(m, "jobs")
+		m = keys(m, "esc")
+		if _, ok := focusedAs[tenantsView](m); !ok || m.jump.open {
+			t.Errorf("after esc: %T, prompt open %v", m.focused(), m.jump.open)
+		}
+	})
+	t.Run("no match", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), ":")
+		m = typeText(m, "nothing-like-it")
+		if out := ansi.Strip(m.View()); !strings.Contains(out, "no match") {
+			t.Errorf("the prompt does not say nothing matches:\n%s", out)
+		}
+		m = keys(m, "enter")
+		if !strings.Contains(m.st.message, `no view or scenario is called "nothing-like-it"`) {
+			t.Errorf("message %q", m.st.message)
+		}
+	})
+	t.Run("q is text in the prompt", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), ":", "q")
+		if !m.jump.open || m.jump.input.Value() != "q" {
+			t.Errorf("q in the prompt: open %v value %q", m.jump.open, m.jump.input.Value())
+		}
+	})
+}
+
+// TestModel_HalfPagesAndWheel: ctrl+d / ctrl+u move half a page and the
+// mouse wheel a row, in the lists, the log and the scenario.
+func TestModel_HalfPagesAndWheel(t *testing.T) {
+	t.Run("tenants", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), "2")
+		page := m.bodyHeight() - 4
+		m = send(m, ctrl(tea.KeyCtrlD))
+		if c := tabView[tenantsView](t, m).cursor; c != page/2 {
+			t.Errorf("ctrl+d: cursor %d, want %d", c, page/2)
+		}
+		m = send(m, ctrl(tea.KeyPgDown))
+		if c := tabView[tenantsView](t, m).cursor; c != page/2+page {
+			t.Errorf("pgdn: cursor %d, want %d", c, page/2+page)
+		}
+		m = send(m, ctrl(tea.KeyCtrlU))
+		m = send(m, wheel(tea.MouseButtonWheelDown))
+		if c := tabView[tenantsView](t, m).cursor; c != page+1 {
+			t.Errorf("ctrl+u then a wheel notch down: cursor %d, want %d", c, page+1)
+		}
+		m = send(m, wheel(tea.MouseButtonWheelUp))
+		m = send(m, wheel(tea.MouseButtonWheelUp))
+		if c := tabView[tenantsView](t, m).cursor; c != page-1 {
+			t.Errorf("two notches up: cursor %d, want %d", c, page-1)
+		}
+	})
+	t.Run("overview", func(t *testing.T) {
+		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelDown))
+		if c := tabView[overviewView](t, m).cursor; c != 1 {
+			t.Errorf("wheel down: cursor %d", c)
+		}
+		m = send(m, ctrl(tea.KeyCtrlD))
+		if c := tabView[overviewView](t, m).cursor; c != 4 {
+			t.Errorf("ctrl+d in the six scenarios: cursor %d, want 4", c)
+		}
+	})
+	t.Run("log", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), "3", "down", "enter")
+		m = send(m, ctrl(tea.KeyCtrlD))
+		half := max(1, (m.bodyHeight()-3)/2)
+		if o := mustLog(t, m).offset; o != half {
+			t.Errorf("ctrl+d: offset %d, want %d", o, half)
+		}
+		m = send(m, wheel(tea.MouseButtonWheelUp))
+		if o := mustLog(t, m).offset; o != half-1 {
+			t.Errorf("wheel up: offset %d, want %d", o, half-1)
+		}
+	})
+	t.Run("scenario", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), "enter")
+		m = send(m, ctrl(tea.KeyCtrlD))
+		if o := scenarioOf(m).offset; o == 0 {
+			t.Error("ctrl+d did not scroll the walkthrough")
+		}
+		m = send(m, ctrl(tea.KeyCtrlU))
+		if o := scenarioOf(m).offset; o != 0 {
+			t.Errorf("ctrl+u: offset %d, want 0", o)
+		}
+	})
+	t.Run("a filter being typed takes no wheel", func(t *testing.T) {
+		m := keys(demoAt(t, 80, 24), "2", "/")
+		m = send(m, wheel(tea.MouseButtonWheelDown))
+		if c := tabView[tenantsView](t, m).cursor; c != 0 {
+			t.Errorf("cursor %d", c)
+		}
+	})
+}
+
+// TestModel_EscBackOneLevel: esc undoes one level at a time, everywhere.
+func TestModel_EscBackOneLevel(t *testing.T) {
+	m := keys(demoAt(t, 120, 40), "3", "down", "enter", "/")
+	m = typeText(m, "Failed")
+	m = keys(m, "enter")
+	if lv := mustLog(t, m); len(lv.hits) == 0 {
+		t.Fatal("no match for Failed")
+	}
+	steps := []struct{ want, what string }{
+		{"ui.logView", "the search goes, the log stays"},
+		{"ui.jobsView", "the log closes"},
+		{"ui.overviewView", "the tab goes back to the first"},
+		{"ui.overviewView", "nothing above the overview"},
+	}
+	for _, s := range steps {
+		m = keys(m, "esc")
+		if got := fmt.Sprintf("%T", m.focused()); got != s.want {
+			t.Fatalf("esc (%s): %s, want %s", s.what, got, s.want)
+		}
+		if lv, ok := focusedAs[logView](m); ok && lv.search.Value() != "" {
+			t.Errorf("esc kept the search %q", lv.search.Value())
+		}
+	}
+	m = keys(m, "?", "esc")
+	if m.showHelp {
+		t.Error("esc did not close the help")
+	}
+}

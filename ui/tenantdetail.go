@@ -1,0 +1,263 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
+)
+
+// tenantDetail is one tenant, opened with enter from the tenants: its key
+// versions with their times, its compliance findings, its audit events and
+// the Job log lines that name it — all from the snapshot already read.
+type tenantDetail struct {
+	id     string
+	keys   tenantDetailKeys
+	offset int
+	// what the snapshot says of the tenant, gathered in Update
+	t        *collectors.Tenant // nil: not in Vault's list (or Vault unread)
+	findings []runbook.ComplianceFinding
+	audit    *auditlog.TenantSummary
+	events   []auditlog.Event // newest first
+	logLines []tenantLogLine
+}
+
+type tenantLogLine struct {
+	job, text string
+}
+
+// tenantDetailKeys scroll the detail.
+type tenantDetailKeys struct{ listKeys }
+
+// ShortHelp implements help.KeyMap.
+func (k tenantDetailKeys) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (k tenantDetailKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help()} }
+
+// tenantDetailEvents is how many of the tenant's latest audit events are
+// listed.
+const tenantDetailEvents = 10
+
+func newTenantDetail(c *viewCtx, id string) tenantDetail {
+	v := tenantDetail{id: id, keys: tenantDetailKeys{defaultListKeys()}}
+	v.gather(c.state)
+	return v
+}
+
+// gather reads what the snapshot holds of the tenant.
+func (v *tenantDetail) gather(st *state) {
+	v.t, v.findings, v.audit, v.events, v.logLines = nil, nil, nil, nil, nil
+	if st.snap.Vault != nil {
+		for i := range st.snap.Vault.Tenants {
+			if st.snap.Vault.Tenants[i].ID == v.id {
+				t := st.snap.Vault.Tenants[i]
+				v.t = &t
+				break
+			}
+		}
+	}
+	for _, f := range st.assess.Compliance.Findings {
+		if f.Tenant == v.id {
+			v.findings = append(v.findings, f)
+		}
+	}
+	if lg := st.snap.Logs; lg != nil {
+		if a, ok := lg.Audit.Tenants[v.id]; ok {
+			v.audit = &a
+		}
+		evs := lg.Audit.RecentEvents
+		for i := len(evs) - 1; i >= 0 && len(v.events) < tenantDetailEvents; i-- {
+			if evs[i].Tenant == v.id {
+				v.events = append(v.events, evs[i])
+			}
+		}
+	}
+	if k := st.snap.Kubernetes; k != nil {
+		for _, j := range k.Jobs {
+			if j.Log == nil {
+				continue
+			}
+			for _, m := range j.Log.Matches {
+				if m.Tenant == v.id && m.Line < len(j.Log.Lines) {
+					v.logLines = append(v.logLines, tenantLogLine{job: j.Name, text: j.Log.Lines[m.Line]})
+				}
+			}
+		}
+	}
+}
+
+// KeyMap implements view.
+func (v tenantDetail) KeyMap() help.KeyMap { return v.keys }
+
+// Typing implements view.
+func (v tenantDetail) Typing() bool { return false }
+
+// Update scrolls, and gathers the tenant again after every load.
+func (v tenantDetail) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.gather(c.state)
+	case tea.KeyMsg:
+		n := len(v.lines(c.state, c.w))
+		if d, ok := v.keys.step(msg, c.h-1, n); ok {
+			v.offset = max(0, min(v.offset+d, n-c.h))
+		}
+	}
+	return v, nil
+}
+
+// View implements view.
+func (v tenantDetail) View(c *viewCtx, w, h int) string {
+	lines := v.lines(c.state, w)
+	from := max(0, min(v.offset, len(lines)-h))
+	out := lines[from:min(len(lines), from+h)]
+	if end := from + len(out); end < len(lines) && len(out) > 0 {
+		out[len(out)-1] = c.styles.Muted.Render(fmt.Sprintf("… %d more lines (↓ or pgdn)", len(lines)-end+1))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (v tenantDetail) lines(st *state, w int) []string {
+	s := st.styles
+	var out []string
+	add := func(l string) { out = append(out, truncate(l, w)) }
+	wrapped := func(n int, text string) {
+		for _, l := range strings.Split(wrapWords(text, max(20, w-n)), "\n") {
+			out = append(out, strings.Repeat(" ", n)+l)
+		}
+	}
+	at := func(t *time.Time) string {
+		if t == nil {
+			return s.Unknown.Render("unknown")
+		}
+		return t.UTC().Format("2006-01-02 15:04Z") + s.Muted.Render(" ("+shortDur(st.judgedAt.Sub(*t))+" ago)")
+	}
+	head := s.Title.Render("Tenant " + v.id)
+	if v.t != nil && v.t.Path != "" {
+		head += s.Muted.Render(" · " + v.t.Path)
+	}
+	add(head + s.Muted.Render("  esc: back to the tenants"))
+	add("")
+	add(s.Section.Render("Key versions"))
+	switch {
+	case st.snap.Vault == nil:
+		add("  " + s.Unknown.Render("unknown: ") + "Vault was not read")
+	case v.t == nil:
+		add("  " + s.Critical.Render("no key in Vault") + " — the audit log or the metrics name this tenant")
+	case v.t.Missing:
+		add("  " + s.Critical.Render("no key in Vault") + " (its metadata answered 404)")
+	case v.t.Error != "":
+		add("  " + s.Unknown.Render("unreadable: ") + v.t.Error)
+	default:
+		t := v.t
+		add(fmt.Sprintf("  current  v%-4d created %s", t.CurrentVersion, at(t.CurrentCreated)))
+		add(fmt.Sprintf("  oldest   v%-4d created %s", t.OldestVersion, at(t.OldestCreated)))
+		maxV := "unset"
+		if t.MaxVersions > 0 {
+			maxV = fmt.Sprint(t.MaxVersions)
+		}
+		keep := st.snap.Config.Vault.RetentionVersions
+		live := fmt.Sprint(t.LiveVersions)
+		if t.LiveVersions > keep {
+			live = s.Warning.Render(live)
+		}
+		add(fmt.Sprintf("  live %s · deleted %d · destroyed %d · max_versions %s · retention %d", live, t.DeletedVersions, t.DestroyedVersions, maxV, keep))
+		if len(t.Deleted) > 0 {
+			add("  soft-deleted versions: " + joinInts(t.Deleted) + s.Muted.Render(" (vault kv undelete restores them)"))
+		}
+		if len(t.Destroyed) > 0 {
+			add("  destroyed versions: " + joinInts(t.Destroyed))
+		}
+		if t.CurrentDestroyed {
+			add("  " + s.Critical.Render("the current version is destroyed"))
+		}
+		if t.CurrentDeletionTime != nil {
+			add("  current version's deletion time: " + at(t.CurrentDeletionTime))
+		}
+	}
+	add("")
+	add(s.Section.Render("Compliance"))
+	if len(v.findings) == 0 {
+		add("  " + s.OK.Render("no finding"))
+	}
+	for _, f := range v.findings {
+		wrapped(2, s.ForSeverity(f.Severity).Render(f.Kind)+" "+f.Detail)
+	}
+	add("")
+	add(s.Section.Render("Audit events"))
+	switch {
+	case st.snap.Logs == nil:
+		add("  " + s.Unknown.Render("unknown: ") + "the audit log was not read")
+	case v.audit == nil:
+		add("  " + s.Muted.Render("no audit event names this tenant"))
+	default:
+		a := v.audit
+		ls, lf := "never", "never"
+		if a.LastSuccess != nil {
+			ls = at(a.LastSuccess)
+		}
+		if a.LastFailure != nil {
+			lf = s.Critical.Render(a.LastFailure.UTC().Format("2006-01-02 15:04Z")) + s.Muted.Render(" ("+shortDur(st.judgedAt.Sub(*a.LastFailure))+" ago)")
+		}
+		add(fmt.Sprintf("  %s, %s", plural(a.Successes, "success", "successes"), plural(a.Failures, "failure", "failures")))
+		add("  last success " + ls)
+		add("  last failure " + lf)
+		if a.LastFailureReason != "" {
+			wrapped(4, s.Muted.Render("reason: "+a.LastFailureReason))
+		}
+		if len(v.events) > 0 {
+			add(s.Muted.Render(fmt.Sprintf("  latest %d, newest first:", len(v.events))))
+		}
+		for _, e := range v.events {
+			when := "undated"
+			if e.Time != nil {
+				when = e.Time.UTC().Format("01-02 15:04:05")
+			}
+			out := fmt.Sprintf("%-8s", e.Outcome)
+			if e.Outcome != "success" {
+				out = s.Critical.Render(out)
+			}
+			line := fmt.Sprintf("  %-14s %-30s %s", when, e.Action, out)
+			if e.Reason != "" {
+				line += " " + s.Muted.Render(e.Reason)
+			}
+			add(line)
+		}
+	}
+	add("")
+	add(s.Section.Render("Failures in Job logs"))
+	switch {
+	case st.snap.Kubernetes == nil:
+		add("  " + s.Unknown.Render("unknown: ") + "Kubernetes was not read")
+	case len(v.logLines) == 0:
+		add("  " + s.Muted.Render("no line of the Job logs read names this tenant"))
+	}
+	for _, l := range v.logLines {
+		add("  " + s.Muted.Render(l.job+":"))
+		wrapped(4, highlightPhrases(l.text, s.Highlight.Render))
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func joinInts(v []int) string {
+	parts := make([]string, len(v))
+	for i, n := range v {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, ", ")
+}
