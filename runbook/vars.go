@@ -293,14 +293,19 @@ func promTargetOf(c config.Config) promTarget {
 
 // PromQuery is the shell command that asks the Prometheus the tool reads
 // (the same URL, or the same Service through the API server's service
-// proxy) for the metric's current series in the namespace, and those with
-// no namespace label, as the tool keeps them: curl of the query API for a
-// URL, kubectl get --raw of the proxy path for a Service, and a curl with
-// the placeholder <prometheus-url> when Prometheus is not configured. Its
+// proxy) for the current series of the metrics in the namespace, and those
+// with no namespace label, as the tool keeps them; several metrics are one
+// query ({__name__=~"a|b",...}). It is curl of the query API for a URL,
+// kubectl get --raw of the proxy path for a Service, and a curl of the
+// placeholder <prometheus-url> when Prometheus is not configured. Its
 // output is the query API's JSON; curl -f and kubectl exit non-zero when
 // Prometheus answers with an error.
-func (v Vars) PromQuery(metric string) string {
-	q := fmt.Sprintf(`%s{namespace=~"%s|"}`, metric, v.Namespace)
+func (v Vars) PromQuery(metrics ...string) string {
+	ns := fmt.Sprintf(`namespace=~"%s|"`, v.Namespace)
+	q := fmt.Sprintf(`{__name__=~"%s",%s}`, strings.Join(metrics, "|"), ns)
+	if len(metrics) == 1 {
+		q = metrics[0] + "{" + ns + "}"
+	}
 	if v.prom.proxy != "" {
 		return "kubectl get --raw " + shellQuote(v.prom.proxy+"/api/v1/query?query="+url.QueryEscape(q))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -263,7 +264,9 @@ func readRows() []readRow {
 			})},
 		// diagnosis 3: Vault
 		{template: "vault status -address={{.VaultAddr}}",
-			holds: func(t *testing.T, _ *readWorld, _, out string) { holdsRe(t, out, `(?m)^Sealed\s+false$`, `(?m)^Initialized\s+true$`) }},
+			holds: func(t *testing.T, _ *readWorld, _, out string) {
+				holdsRe(t, out, `(?m)^Sealed\s+false$`, `(?m)^Initialized\s+true$`)
+			}},
 		{template: `kubectl get deployment {{.OrchestratorDeployment}} -n {{.Namespace}} -o jsonpath='{.spec.template.spec.containers[0].env}' | jq '.[] | select(.name | contains("VAULT"))'`,
 			holds: func(t *testing.T, w *readWorld, _, out string) {
 				names := envNames(t, out)
@@ -323,7 +326,7 @@ func readRows() []readRow {
 					t.Errorf("%d renewal lines, the tool read %d", n, r.OK+r.Errors)
 				}
 			}},
-		{template: "{{.PromQuery .MetricTokenExpiry}}\n{{.PromQuery .MetricTokenRenewals}}", holds: promHolds},
+		{template: "{{.PromQuery .MetricTokenExpiry .MetricTokenRenewals}}", holds: promHolds},
 		// the restart step's note: the runbook's way, all pods at once
 		{template: "kubectl delete pod -l {{.OrchestratorLabel}} -n {{.Namespace}}", write: true,
 			notRunnable: "kubectl delete waits until the pods are gone, and without a kubelet nothing ends their graceful deletion",
@@ -427,7 +430,7 @@ func readRows() []readRow {
 			holds: jsonLinesHold(func(s *collectors.Snapshot) int { return outcomes(s, "cmek.rotation.completed", "success") }, func(m map[string]any) bool {
 				return m["action"] == "cmek.rotation.completed" && m["outcome"] == "success"
 			})},
-		{template: "{{.PromQuery .MetricRotations}}\n{{.PromQuery .MetricRotationsFailed}}\n{{.PromQuery .MetricTokenRenewals}}", holds: promHolds},
+		{template: "{{.PromQuery .MetricRotations .MetricRotationsFailed .MetricTokenRenewals}}", holds: promHolds},
 
 		// causes
 		{template: "kubectl describe pod {{.CausePod}} -n {{.Namespace}}",
@@ -593,8 +596,8 @@ func envNames(t *testing.T, out string) []string {
 	}
 }
 
-// promHolds: each query answers success with the series of the world's
-// namespace the tool read (each line is one query).
+// promHolds: each query (a line) answers success with, for every metric
+// it names, the series of the world's namespace the tool read of it.
 func promHolds(t *testing.T, w *readWorld, command, out string) {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(out))
@@ -608,24 +611,33 @@ func promHolds(t *testing.T, w *readWorld, command, out string) {
 		if err := dec.Decode(&r); err != nil {
 			t.Fatalf("query %d (%s): %v", i+1, line, err)
 		}
-		if r.Status != "success" || len(r.Data.Result) == 0 {
-			t.Errorf("query %d (%s): status %s, %d series", i+1, line, r.Status, len(r.Data.Result))
-			continue
+		if r.Status != "success" {
+			t.Errorf("query %d (%s): status %s", i+1, line, r.Status)
 		}
-		name := r.Data.Result[0].Metric["__name__"]
-		var want int
-		for _, m := range w.snap.Prometheus.Metrics {
-			if m.Name == name {
-				want = len(m.Series)
-			}
-		}
-		if len(r.Data.Result) != want {
-			t.Errorf("query %d: %d series of %s, the tool read %d", i+1, len(r.Data.Result), name, want)
-		}
+		got := map[string]int{}
 		for _, s := range r.Data.Result {
-			if !strings.Contains(line, s.Metric["__name__"]) || s.Metric["namespace"] != w.Namespace {
+			got[s.Metric["__name__"]]++
+			if s.Metric["namespace"] != w.Namespace {
 				t.Errorf("query %d (%s): series %v is not the world's", i+1, line, s.Metric)
 			}
+		}
+		named := 0
+		query, err := url.QueryUnescape(line) // through the proxy, the query is URL-encoded
+		if err != nil {
+			t.Fatalf("query %d (%s): %v", i+1, line, err)
+		}
+		for _, m := range w.snap.Prometheus.Metrics {
+			if !regexp.MustCompile(`\b` + regexp.QuoteMeta(m.Name) + `\b`).MatchString(query) {
+				continue
+			}
+			named++
+			if got[m.Name] != len(m.Series) || got[m.Name] == 0 {
+				t.Errorf("query %d: %d series of %s, the tool read %d", i+1, got[m.Name], m.Name, len(m.Series))
+			}
+			delete(got, m.Name)
+		}
+		if named == 0 || len(got) > 0 {
+			t.Errorf("query %d (%s): names %d of the tool's metrics; other series: %v", i+1, line, named, got)
 		}
 	}
 }
