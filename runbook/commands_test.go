@@ -273,3 +273,37 @@ func TestReport_TextHeredoc(t *testing.T) {
 		t.Errorf("the text report does not hold the policy command as the shell reads it:\n%s", policy)
 	}
 }
+
+// TestVars_PromQuery: a metric step's command queries the Prometheus the
+// tool reads, for the namespace's series: curl of the URL (its user, never
+// its password: curl -u asks), kubectl get --raw of the Service's proxy
+// path, or a visible placeholder when Prometheus is not configured.
+func TestVars_PromQuery(t *testing.T) {
+	tests := map[string]struct {
+		url, service string
+		metrics      []string
+		want         string
+	}{
+		"url": {url: "http://prometheus.example:9090/", metrics: []string{"cmek_rotation_total"},
+			want: `curl -fsS --get http://prometheus.example:9090/api/v1/query --data-urlencode 'query=cmek_rotation_total{namespace=~"prod|"}'`},
+		"url with a path and credentials": {url: "https://ops:s3cret@mon.example/prom", metrics: []string{"a", "b"},
+			want: `curl -fsS -u ops --get https://mon.example/prom/api/v1/query --data-urlencode 'query={__name__=~"a|b",namespace=~"prod|"}'`},
+		"service": {service: "monitoring/prometheus-k8s:web", metrics: []string{"cmek_rotation_total"},
+			want: `kubectl get --raw '/api/v1/namespaces/monitoring/services/prometheus-k8s:web/proxy/api/v1/query?query=cmek_rotation_total%7Bnamespace%3D~%22prod%7C%22%7D'`},
+		"not configured": {metrics: []string{"cmek_rotation_total"},
+			want: `curl -fsS --get '<prometheus-url>/api/v1/query' --data-urlencode 'query=cmek_rotation_total{namespace=~"prod|"}'`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := retentionSnapshot()
+			s.Config.Prometheus.URL, s.Config.Prometheus.Service = tt.url, tt.service
+			got := NewVars(s, testNow).PromQuery(tt.metrics...)
+			if got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			if strings.Contains(got, "s3cret") {
+				t.Error("the command holds the URL's password")
+			}
+		})
+	}
+}

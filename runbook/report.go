@@ -208,6 +208,10 @@ func (r Report) WriteText(w io.Writer) error {
 					}
 					fmt.Fprintf(&b, "        $ %s\n", l)
 				}
+			} else if s.Note != "" {
+				// a step without a command says why (a Helm value, a sink
+				// outside the tool's reach, nothing to undelete)
+				fmt.Fprintf(&b, "        %s\n", s.Note)
 			}
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 //go:embed runbook.yaml
@@ -215,4 +217,19 @@ func (b *Book) VerificationCheck(id string) (Check, bool) {
 		}
 	}
 	return Check{}, false
+}
+
+// auditEventsCommand is the diagnosis step's command that lists the
+// rotation audit events (check audit-events), for the namespace and label
+// of s, as the diagnosis shows it.
+func (b *Book) auditEventsCommand(s *collectors.Snapshot) string {
+	for _, d := range b.Diagnosis {
+		for _, st := range d.Steps {
+			if st.Check == "audit-events" {
+				v := Vars{Namespace: orPlaceholder(s.Namespace, "namespace"), SecurityLabel: s.Config.Kubernetes.SecurityLabel}
+				return v.Render(st.Command)
+			}
+		}
+	}
+	return ""
 }

@@ -336,7 +336,7 @@ func (t *triage) auditEntries(tl *Timeline) []TimelineEntry {
 		tl.Unknown = append(tl.Unknown, "audit events: "+why)
 		return nil
 	}
-	cmd := fmt.Sprintf("kubectl logs -l %s -n %s | jq 'select(.action | contains(\"cmek.rotation\"))'", t.s.Config.Kubernetes.SecurityLabel, t.s.Namespace)
+	cmd := t.book.auditEventsCommand(t.s)
 	var out []TimelineEntry
 	seen := map[string]bool{}
 	undated := 0

@@ -3,6 +3,7 @@ package runbook
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"strings"
 	"text/template"
 	"time"
@@ -65,7 +66,10 @@ type Vars struct {
 	MetricTokenRenewals   string
 	MetricRotations       string
 	MetricRotationsFailed string
-	OverdueDays           int
+	// prom says how a command reaches the Prometheus the tool reads
+	// (PromQuery).
+	prom        promTarget
+	OverdueDays int
 	// Stamp makes names of Jobs created by hand unique (yyyymmdd-hhmmss,
 	// the stamp the actions use for the same Jobs).
 	Stamp string
@@ -168,6 +172,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	v.TrimVersions = v.trimTenant(v.AffectedTenant).Versions
 	v.Undelete = undeleteCommands(s)
 	v.TokenCeiling = tokenCeilingVar(s, at)
+	v.prom = promTargetOf(c)
 	return v
 }
 
@@ -216,13 +221,7 @@ func commandTemplate(text string) (*template.Template, error) {
 // commands quote it, so a step's command and its action's are the same
 // text.
 func shellPair(name, value string) string {
-	s := name + "=" + value
-	if strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return shellQuote(name + "=" + value)
 }
 
 // Render fills a command template. A template error (which the embedded
@@ -262,4 +261,71 @@ func RequiredCapabilities() map[string][]string {
 		"data":     {"create", "read", "update", "delete"},
 		"metadata": {"list", "read", "delete"},
 	}
+}
+
+// promTarget is where the tool reads Prometheus: a base URL (without
+// credentials; user is its user name, if it has one), or the API server's
+// service proxy path of the Prometheus Service; neither when Prometheus is
+// not configured.
+type promTarget struct {
+	url, user, proxy string
+}
+
+func promTargetOf(c config.Config) promTarget {
+	if ns, name, port, ok := c.PrometheusService(); ok {
+		return promTarget{proxy: fmt.Sprintf("/api/v1/namespaces/%s/services/%s:%s/proxy", ns, name, port)}
+	}
+	if c.Prometheus.URL == "" {
+		return promTarget{}
+	}
+	u, err := url.Parse(c.Prometheus.URL)
+	if err != nil || u.Host == "" {
+		return promTarget{}
+	}
+	var t promTarget
+	if u.User != nil {
+		// never the password: curl -u asks for it
+		t.user, u.User = u.User.Username(), nil
+	}
+	t.url = strings.TrimRight(u.String(), "/")
+	return t
+}
+
+// PromQuery is the shell command that asks the Prometheus the tool reads
+// (the same URL, or the same Service through the API server's service
+// proxy) for the current series of the metrics in the namespace, and those
+// with no namespace label, as the tool keeps them; several metrics are one
+// query ({__name__=~"a|b",...}). It is curl of the query API for a URL,
+// kubectl get --raw of the proxy path for a Service, and a curl of the
+// placeholder <prometheus-url> when Prometheus is not configured. Its
+// output is the query API's JSON; curl -f and kubectl exit non-zero when
+// Prometheus answers with an error.
+func (v Vars) PromQuery(metrics ...string) string {
+	ns := fmt.Sprintf(`namespace=~"%s|"`, v.Namespace)
+	q := fmt.Sprintf(`{__name__=~"%s",%s}`, strings.Join(metrics, "|"), ns)
+	if len(metrics) == 1 {
+		q = metrics[0] + "{" + ns + "}"
+	}
+	if v.prom.proxy != "" {
+		return "kubectl get --raw " + shellQuote(v.prom.proxy+"/api/v1/query?query="+url.QueryEscape(q))
+	}
+	base, user := v.prom.url, ""
+	if base == "" {
+		base = "<prometheus-url>"
+	}
+	if v.prom.user != "" {
+		user = " -u " + shellQuote(v.prom.user)
+	}
+	return "curl -fsS" + user + " --get " + shellQuote(base+"/api/v1/query") + " --data-urlencode " + shellQuote("query="+q)
+}
+
+// shellQuote is s as one POSIX shell word: as is when it holds nothing
+// the shell reads specially, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -7,10 +7,12 @@
 #                   (built from the Go module proxy, module internal/testbins/kube)
 #   vault-v1.14.2/  vault (MPL-2.0 release, module internal/testbins/vault)
 #   prometheus-*/   prometheus, promtool (Debian's package, unpacked, no service)
+#   gojq-*/         jq: gojq (MIT, from the Go module proxy), for the tests that
+#                   run the runbook's commands, which pipe to jq
 #
 # Usage: scripts/testbins.sh            install what is missing, print the env
 #        scripts/testbins.sh --env      print only the environment lines
-#        scripts/testbins.sh kube|vault|prometheus   install just that one
+#        scripts/testbins.sh kube|vault|prometheus|jq   install just that one
 #
 # The printed lines (KUBEBUILDER_ASSETS=..., KR_VAULT_BIN=..., ...) are what
 # internal/testenv reads; `eval "$(scripts/testbins.sh --env)"` sets them.
@@ -21,6 +23,8 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-rotation"
 KUBE_VERSION=v1.37.2
 VAULT_VERSION=v1.14.2
 PROM_DEB_VERSION=2.42.0+ds-5+b6
+# v0.12.20 needs a go-yaml pseudo-version the proxy does not serve
+GOJQ_VERSION=v0.12.19
 mkdir -p "$CACHE"
 
 log() { echo "testbins: $*" >&2; }
@@ -96,11 +100,24 @@ install_prometheus() {
 	rm -rf "$dir" "$tmp" && mv "$dir.tmp" "$dir"
 }
 
+# install_jq builds gojq as jq: the tests put it first on the PATH of the
+# runbook's commands, so they never use a jq installed by hand.
+install_jq() {
+	local dir="$CACHE/gojq-$GOJQ_VERSION"
+	if [[ -x "$dir/jq" ]]; then return; fi
+	log "building gojq $GOJQ_VERSION as jq"
+	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+	GOBIN="$dir.tmp" GOFLAGS= CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "github.com/itchyny/gojq/cmd/gojq@$GOJQ_VERSION"
+	mv "$dir.tmp/gojq" "$dir.tmp/jq"
+	rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+
 need_debs() {
 	local missing=()
 	command -v jq >/dev/null || missing+=(jq)
 	command -v ip >/dev/null || missing+=(iproute2)
 	command -v tmux >/dev/null || missing+=(tmux)
+	command -v curl >/dev/null || missing+=(curl) # the runbook's Prometheus queries
 	if ((${#missing[@]})); then
 		log "installing Debian packages: ${missing[*]}"
 		apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
@@ -112,6 +129,7 @@ print_env() {
 	echo "KR_KUBECTL_BIN=$CACHE/kube-$KUBE_VERSION/kubectl"
 	echo "KR_VAULT_BIN=$CACHE/vault-$VAULT_VERSION/vault"
 	echo "KR_PROMETHEUS_DIR=$CACHE/prometheus-${PROM_DEB_VERSION//[+~]/_}"
+	echo "KR_JQ_BIN=$CACHE/gojq-$GOJQ_VERSION/jq"
 }
 
 case "${1:-}" in
@@ -119,10 +137,12 @@ case "${1:-}" in
 kube) build_kube; exit 0 ;;
 vault) build_vault; exit 0 ;;
 prometheus) install_prometheus; exit 0 ;;
+jq) install_jq; exit 0 ;;
 esac
 
 need_debs
 install_prometheus
+install_jq
 build_kube
 build_vault
 print_env
