@@ -250,7 +250,7 @@ func openActionModal(c *viewCtx, id int, req actionRequest, reason string) (acti
 	sc, _ := st.book.Scenario(f.ID)
 	md := actionModal{id: id, keys: defaultModalKeys(), ctx: c.ctx, actor: c.actor,
 		scenario: f.ID, title: f.Title, plan: p, in: in, input: ti, before: f.Status,
-		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
+		checks: st.checksOf(sc.Verification)}
 	md.askReason()
 	return md, true
 }
@@ -371,7 +371,7 @@ func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
 		if md.stage == stageDone && md.err == nil && md.ran && len(loadingList(st)) == 0 {
 			sc, _ := st.book.Scenario(md.scenario)
 			f, _ := st.assess.Finding(md.scenario)
-			md.after, md.now, md.judged = st.book.Verify(st.snap, st.judgedAt, sc.Verification), f.Status, true
+			md.after, md.now, md.judged = st.checksOf(sc.Verification), f.Status, true
 		}
 	}
 	return md, nil
