@@ -57,6 +57,10 @@ type state struct {
 	perms   map[string]permState
 	permsOf string
 	noActor string
+	// reason is the last reason given for an action: every action asks,
+	// prefilled with it, and the steps' commands that record it (an
+	// emergency rotation's) show it, so c copies what a would run.
+	reason string
 }
 
 // permState is an action's permission preflight: pending until checked;
@@ -108,8 +112,7 @@ type Model struct {
 	jump   jumpPrompt
 	actor  Actor
 	modal  actionModal
-	modals int    // the last modal's id
-	reason string // the last reason given: every action asks, prefilled with it
+	modals int // the last modal's id
 }
 
 // Messages.
@@ -333,7 +336,7 @@ func (m Model) updateModal(msg tea.Msg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.modal, cmd = m.modal.Update(msg, m.st)
 	if r := m.modal.Reason(); r != "" && m.modal.Open() {
-		m.reason = r
+		m.st.reason = r
 	}
 	return m, cmd
 }
@@ -579,7 +582,7 @@ func (m Model) updateFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if c.act != nil {
 		m.modals++
-		if md, ok := openActionModal(c, m.modals, *c.act, m.reason); ok {
+		if md, ok := openActionModal(c, m.modals, *c.act, m.st.reason); ok {
 			m.modal = md
 		}
 	}

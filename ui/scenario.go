@@ -79,7 +79,12 @@ func (v scenarioView) at(steps []runbook.RenderedStep) int {
 // and the pod, container and limits of the cause it names.
 func (v scenarioView) vars(st *state) runbook.Vars {
 	f, _ := st.assess.Finding(v.id)
-	return st.vars.ForFinding(f)
+	vars := st.vars.ForFinding(f)
+	// an emergency rotation records the reason given for its action as
+	// its reason and subject (openActionModal): the step's command is the
+	// plan's with the last reason given, "" before one was
+	vars.Reason, vars.Subject = st.reason, st.reason
+	return vars
 }
 
 // steps are the scenario's steps as shown, copied (c) and acted on (a):
@@ -293,6 +298,9 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 		if step.Action != "" {
 			wrapped(5, s.Muted.Render(actionNote(st, step.Action)))
 		}
+		if step.Action == runbook.ActionEmergencyRotate {
+			wrapped(5, s.Muted.Render(reasonNote(st)))
+		}
 	}
 	if len(sc.Verification) > 0 {
 		add("")
@@ -305,6 +313,18 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 		}
 	}
 	return out, stepLine
+}
+
+// reasonNote says where an emergency rotation's command takes the reason
+// and subject it records from.
+func reasonNote(st *state) string {
+	if st.reason != "" {
+		return fmt.Sprintf("reason and subject: %q, the last reason given (a asks again, prefilled with it); c copies the command as a runs it", st.reason)
+	}
+	if st.opts.Mode != "live" || st.opts.ReadOnly || st.noActor != "" {
+		return "reason and subject are empty here: fill in ROTATION_REASON, ROTATION_SUBJECT and their annotations before running it"
+	}
+	return "reason and subject are empty until a reason is given: a asks for it and records it on the Job (c then copies the command with it)"
 }
 
 // actionNote says why a step's one-key action cannot be run here.
