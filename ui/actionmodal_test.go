@@ -64,7 +64,7 @@ func TestActionModal_Reason(t *testing.T) {
 	t.Run("asked before the value, never typed into it", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
-		m.st.reason = "INC-1235"                // an earlier action's
+		m.st.reason = "INC-1235"             // an earlier action's
 		m, _ = press(m, "a")
 		if m.modal.stage != stageReason || m.modal.input.Value() != "INC-1235" {
 			t.Fatalf("after a: stage %d field %q, want the reason prompt prefilled with the last reason", m.modal.stage, m.modal.input.Value())
