@@ -98,3 +98,43 @@ func TestModel_FilterKeptAcrossJudgements(t *testing.T) {
 		t.Errorf("after a refresh: %d rows, sort %d, filter %q; want 10, 1, t-01", len(tv.shown), tv.sortBy, tv.filter.Value())
 	}
 }
+
+// TestAction_AfterIsNotAJudgementFromBefore: the judgement of a load read
+// before the write, shown only after the write (it was still being judged),
+// is not the "after": the verification waits for the load that started
+// after the write.
+func TestAction_AfterIsNotAJudgementFromBefore(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
+	m.st.reason = "deadline exceeded"
+	m, _ = press(m, "a")
+	m, _ = press(m, "enter")
+	m, cmd := press(m, "enter")
+	m = runCmd(m, cmd)
+	m, exec := press(m, "y")
+	// a refresh runs while the action does; every part is read before the
+	// write, and its judgement has not come back when the write ends
+	m = update(m, tickMsg{gen: m.gen})
+	before := m.gen
+	for _, src := range m.loader.Sources() {
+		p, at := m.loader.Load(context.Background(), src, nil)
+		m = update(m, partMsg{gen: m.gen, part: p, at: at})
+	}
+	if m.judging == nil || m.inFlight != 0 {
+		t.Fatalf("want the load read and its judgement running: judging %v, %d loading", m.judging != nil, m.inFlight)
+	}
+	m = runCmd(m, exec) // the write ends; the judgement from before comes back after it
+	if m.gen != before+1 || m.judging != nil || m.st.rev != m.rev {
+		t.Fatalf("gen %d (was %d), judging %v, shown rev %d of %d: want a new load and the old judgement shown", m.gen, before, m.judging != nil, m.st.rev, m.rev)
+	}
+	if m.modal.judged {
+		t.Fatalf("the verification was judged on data read before the write")
+	}
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "verifying: collecting again") {
+		t.Errorf("the modal does not say it waits:\n%s", out)
+	}
+	m = finishLoad(m)
+	if !m.modal.judged || len(m.modal.after) == 0 {
+		t.Fatalf("after the load that followed the write: judged %v, %d checks", m.modal.judged, len(m.modal.after))
+	}
+}
