@@ -10,8 +10,9 @@ import (
 )
 
 // judged is one merged snapshot and everything the dashboard derives from
-// it: the triage, the commands' variables, the forecast, the verification
-// checks and the rows the views filter and sort. It is built by judgeReq.run
+// it: the triage, the commands' variables, the forecast and the rows the
+// views filter and sort (the action modal's verification checks are its
+// own Cmds: verifyReq). It is built by judgeReq.run
 // in a Cmd, off the event loop, and never changed after: Update only swaps
 // it in (state embeds the one shown) and the views take what they show from
 // it, so a refresh costs the event loop a few pointer copies and the views'
@@ -25,25 +26,9 @@ type judged struct {
 	assess   runbook.Assessment
 	vars     runbook.Vars
 	forecast runbook.Forecast
-	// checks are the runbook's verification checks by id, judged on snap
-	// (the action modal's before and after).
-	checks  map[string]runbook.CheckResult
 	tenants *tenantIndex
 	audit   *auditIndex
 	jobs    *jobIndex
-}
-
-// checksOf returns the checks of ids, in their order.
-func (j *judged) checksOf(ids []string) []runbook.CheckResult {
-	out := make([]runbook.CheckResult, 0, len(ids))
-	for _, id := range ids {
-		r, ok := j.checks[id]
-		if !ok {
-			r = runbook.CheckResult{ID: id, State: runbook.CheckUnknown, Detail: "not judged: no such check in the runbook"}
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // judgeReq is what a judgement is made from: values only (the snapshot is
@@ -75,14 +60,6 @@ func (req judgeReq) run() *judged {
 	j.assess = b.Triage(s, at)
 	j.vars = runbook.NewVars(s, at)
 	j.forecast = b.Forecast(s, at)
-	j.checks = map[string]runbook.CheckResult{}
-	ids := make([]string, 0, len(b.Verification))
-	for _, c := range b.Verification {
-		ids = append(ids, c.ID)
-	}
-	for _, r := range b.Verify(s, at, ids) {
-		j.checks[r.ID] = r
-	}
 	j.tenants = newTenantIndex(s, j.assess) // flags from the triage of every source
 	if p := req.prev; p != nil && p.snap.Logs == s.Logs {
 		j.audit = p.audit

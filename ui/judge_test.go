@@ -134,7 +134,17 @@ func TestAction_AfterIsNotAJudgementFromBefore(t *testing.T) {
 		t.Errorf("the modal does not say it waits:\n%s", out)
 	}
 	m = finishLoad(m)
-	if !m.modal.judged || len(m.modal.after) == 0 {
-		t.Fatalf("after the load that followed the write: judged %v, %d checks", m.modal.judged, len(m.modal.after))
+	if !m.modal.judged || len(m.modal.after) == 0 || len(m.modal.checks) != len(m.modal.after) {
+		t.Fatalf("after the load that followed the write: judged %v, %d checks after, %d before", m.modal.judged, len(m.modal.after), len(m.modal.checks))
+	}
+	// the checks are judged in Cmds keyed by the modal and the judgement:
+	// one for another modal, or for a judgement not waited for, is dropped
+	after := m.modal.after
+	r := *newVerifyReq(m.st, m.modal.id, m.modal.scenario, false)
+	for _, stale := range []verifyReq{func() verifyReq { x := r; x.id--; return x }(), func() verifyReq { x := r; x.rev--; return x }()} {
+		m = update(m, verifiedMsg{req: stale, res: nil})
+		if len(m.modal.after) != len(after) {
+			t.Errorf("a stale answer %+v replaced the checks", stale.id)
+		}
 	}
 }

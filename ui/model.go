@@ -223,7 +223,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return m, nil
+		cmd := m.recompute() // what the views keep drawn at the width
+		return m, cmd
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
@@ -254,7 +255,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.st.perms[msg.id] = permState{checked: true, err: msg.err, note: msg.note}
 		}
 		return m, nil
-	case checkMsg:
+	case checkMsg, verifiedMsg:
 		return m.updateModal(msg)
 	case actionDoneMsg:
 		var cmd tea.Cmd
@@ -391,9 +392,9 @@ func (m *Model) applyPart(msg partMsg) tea.Cmd {
 }
 
 // judge starts the judgement of the pending snapshot unless one is running
-// (it ends with judge again) or it is shown already.
+// (it ends with judge again) or it, or a newer one, is shown already.
 func (m *Model) judge() tea.Cmd {
-	if m.judging != nil || m.rev == m.st.rev {
+	if m.judging != nil || m.rev <= m.st.rev {
 		return nil
 	}
 	req := judgeReq{rev: m.rev, book: m.st.book, snap: m.pending, at: m.pendingAt, prev: m.st.judged}
@@ -420,14 +421,15 @@ func (m *Model) applyJudged(j *judged) tea.Cmd {
 	if m.fullRev > 0 && j.rev >= m.fullRev {
 		m.st.loaded = true
 	}
-	m.recompute()
-	return m.judge()
+	cmd := m.recompute()
+	return tea.Batch(cmd, m.judge())
 }
 
 // recompute tells every view and the modal that another judgement is
 // shown: they take what they show from it (a filter's pass over its rows
-// at most), here in Update, so View only reads.
-func (m *Model) recompute() {
+// at most), here in Update, so View only reads; the modal may ask for its
+// checks on it (a Cmd).
+func (m *Model) recompute() tea.Cmd {
 	c := m.viewCtx()
 	m.tabs = slices.Clone(m.tabs)
 	for i := range m.tabs {
@@ -437,7 +439,9 @@ func (m *Model) recompute() {
 	for i := range m.stack {
 		m.stack[i], _ = m.stack[i].Update(dataMsg{}, c)
 	}
-	m.modal, _ = m.modal.Update(dataMsg{}, m.st)
+	var cmd tea.Cmd
+	m.modal, cmd = m.modal.Update(dataMsg{}, m.st)
+	return cmd
 }
 
 // answerViews gives the answer of a view's Cmd to every view open: the one
@@ -584,6 +588,7 @@ func (m Model) updateFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.modals++
 		if md, ok := openActionModal(c, m.modals, *c.act, m.st.reason); ok {
 			m.modal = md
+			cmd = tea.Batch(cmd, verifyCmd(md.beforeReq))
 		}
 	}
 	return m, cmd

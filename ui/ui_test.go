@@ -44,8 +44,8 @@ func loaded(tb testing.TB, l Loader, o Options, w, h int) Model {
 }
 
 // send gives msg to the model and, as the running program would, the
-// judgement it started (judgeCmd's work, run here at once) and a log
-// search's answer; other Cmds are dropped.
+// judgement it started (judgeCmd's work, run here at once), the action
+// modal's checks and a log search's answer; other Cmds are dropped.
 func send(m Model, msg tea.Msg) Model {
 	next, cmd := m.Update(msg)
 	m = next.(Model)
@@ -54,11 +54,19 @@ func send(m Model, msg tea.Msg) Model {
 			return send(m, hits)
 		}
 	}
-	for m.judging != nil {
-		next, _ = m.Update(judgedMsg{j: m.judging.run()})
+	for {
+		switch {
+		case m.judging != nil:
+			next, _ = m.Update(judgedMsg{j: m.judging.run()})
+		case m.modal.beforeReq != nil:
+			next, _ = m.Update(m.modal.beforeReq.run())
+		case m.modal.afterReq != nil:
+			next, _ = m.Update(m.modal.afterReq.run())
+		default:
+			return m
+		}
 		m = next.(Model)
 	}
-	return m
 }
 
 // searchAnswer runs cmd when it is the search of the log in focus (a log
