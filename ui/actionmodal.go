@@ -76,9 +76,9 @@ type actionModal struct {
 	// judgement shown when the modal opened, the after on the latest one
 	// shown after the write; nil when none is.
 	beforeReq, afterReq *verifyReq
-	ran    bool // Execute was called: something may have changed
-	note   string
-	scroll int // first line of the plan shown when it does not fit
+	ran                 bool // Execute was called: something may have changed
+	note                string
+	scroll              int // first line of the plan shown when it does not fit
 }
 
 // modalKeys are the modal's keys; which ones count depends on its stage.

@@ -26,9 +26,9 @@ type judged struct {
 	assess   runbook.Assessment
 	vars     runbook.Vars
 	forecast runbook.Forecast
-	tenants *tenantIndex
-	audit   *auditIndex
-	jobs    *jobIndex
+	tenants  *tenantIndex
+	audit    *auditIndex
+	jobs     *jobIndex
 }
 
 // judgeReq is what a judgement is made from: values only (the snapshot is
