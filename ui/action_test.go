@@ -173,7 +173,7 @@ func TestAction_Flow(t *testing.T) {
 	t.Run("destructive needs the name typed", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 4, runbook.ActionTrimVersions) // retention overflow → trim one tenant
-		m.reason = "over retention"
+		m.st.reason = "over retention"
 		m, _ = press(m, "a")
 		m, cmd := press(m, "enter") // keep the reason
 		m = runCmd(m, cmd)
@@ -193,7 +193,7 @@ func TestAction_Flow(t *testing.T) {
 	t.Run("forbidden is shown and nothing runs", func(t *testing.T) {
 		fa := &fakeActor{checkErr: errors.New("patch cronjobs.batch cmek-rotation in rotation-lab: not permitted")}
 		m := openStep(liveDemo(t, fa), 5, 2)
-		m.reason = "x"
+		m.st.reason = "x"
 		m, _ = press(m, "a")
 		m, _ = press(m, "enter")    // the reason
 		m, cmd := press(m, "enter") // the value
@@ -224,7 +224,7 @@ func TestAction_Flow(t *testing.T) {
 	t.Run("esc cancels", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2)
-		m.reason = "x"
+		m.st.reason = "x"
 		m, _ = press(m, "a")
 		m, _ = press(m, "enter")
 		m, cmd := press(m, "enter")
@@ -241,7 +241,7 @@ func TestAction_Flow(t *testing.T) {
 func TestAction_CleanupRunShowsTheDryRun(t *testing.T) {
 	fa := &fakeActor{}
 	m := openStep(liveDemo(t, fa), 3, 4) // cleanup failing → run the cleanup for real
-	m.reason = "cleanup failing"
+	m.st.reason = "cleanup failing"
 	m, _ = press(m, "a")
 	m, cmd := press(m, "enter")
 	m = runCmd(m, cmd)
@@ -263,7 +263,7 @@ func (f *forbidAccessor) Check(ctx context.Context, p actions.Plan) (actions.Res
 func TestAction_RenewFallsBackToOwnToken(t *testing.T) {
 	fa := &forbidAccessor{}
 	m := openAction(t, liveDemo(t, fa), 2, runbook.ActionRenewToken) // token expired → force token renewal
-	m.reason = "token expiring"
+	m.st.reason = "token expiring"
 	m, _ = press(m, "a")
 	m, cmd := press(m, "enter")
 	m = runCmd(m, cmd) // forbidden by accessor → a second check, of renew-self
@@ -461,7 +461,7 @@ func TestScenarioView_CopyIsWhatIsShown(t *testing.T) {
 func TestAction_VerifiesOnALoadAfterTheWrite(t *testing.T) {
 	fa := &fakeActor{}
 	m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
-	m.reason = "deadline exceeded"
+	m.st.reason = "deadline exceeded"
 	m, _ = press(m, "a")
 	m, _ = press(m, "enter")    // keep the reason
 	m, cmd := press(m, "enter") // keep the default
@@ -505,7 +505,7 @@ func TestAction_VerifiesOnALoadAfterTheWrite(t *testing.T) {
 func TestActionModal_AnswersKeyedByID(t *testing.T) {
 	fa := &fakeActor{}
 	m := openStep(liveDemo(t, fa), 5, 2)
-	m.reason = "x"
+	m.st.reason = "x"
 	m, _ = press(m, "a")
 	m, _ = press(m, "enter")
 	m, cmd := press(m, "enter") // the check of modal 1 is asked

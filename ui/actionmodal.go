@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -70,9 +71,14 @@ type actionModal struct {
 	after  []runbook.CheckResult
 	now    runbook.Status
 	judged bool
-	ran    bool // Execute was called: something may have changed
-	note   string
-	scroll int // first line of the plan shown when it does not fit
+	// beforeReq and afterReq are the checks being judged in a Cmd (runbook
+	// Verify triages the snapshot again: not in Update): the before on the
+	// judgement shown when the modal opened, the after on the latest one
+	// shown after the write; nil when none is.
+	beforeReq, afterReq *verifyReq
+	ran                 bool // Execute was called: something may have changed
+	note                string
+	scroll              int // first line of the plan shown when it does not fit
 }
 
 // modalKeys are the modal's keys; which ones count depends on its stage.
@@ -150,7 +156,46 @@ type (
 	}
 	// collectMsg asks the root for a collection that starts after now.
 	collectMsg struct{}
+	// verifiedMsg answers a verifyReq.
+	verifiedMsg struct {
+		req verifyReq
+		res []runbook.CheckResult
+	}
 )
+
+// verifyReq asks for the verification checks ids of modal id's scenario on
+// one judgement (rev; its snapshot, never changed, and time): values only.
+// now is the scenario's status on that judgement.
+type verifyReq struct {
+	id     int
+	before bool
+	rev    int
+	book   *runbook.Book
+	snap   *collectors.Snapshot
+	at     time.Time
+	ids    []string
+	now    runbook.Status
+}
+
+// newVerifyReq asks for the checks of modal id's scenario on the judgement
+// shown.
+func newVerifyReq(st *state, id int, scenario string, before bool) *verifyReq {
+	sc, _ := st.book.Scenario(scenario)
+	f, _ := st.assess.Finding(scenario)
+	return &verifyReq{id: id, before: before, rev: st.rev, book: st.book, snap: st.snap, at: st.judgedAt, ids: sc.Verification, now: f.Status}
+}
+
+func (r verifyReq) run() verifiedMsg {
+	return verifiedMsg{req: r, res: r.book.Verify(r.snap, r.at, r.ids)}
+}
+
+func verifyCmd(r *verifyReq) tea.Cmd {
+	if r == nil {
+		return nil
+	}
+	req := *r
+	return func() tea.Msg { return req.run() }
+}
 
 func checkCmd(ctx context.Context, a Actor, id int, p actions.Plan) tea.Cmd {
 	return func() tea.Msg {
@@ -222,8 +267,9 @@ func fallBack(p actions.Plan, err error) bool {
 }
 
 // openActionModal opens the modal with id for the action a scenario's step
-// asked for, its reason prefilled with the last one; when the action cannot
-// run here it opens nothing, and the status line says why.
+// asked for, its reason prefilled with the last one, and asks for the
+// scenario's checks before the action (verifyCmd(md.beforeReq)); when the
+// action cannot run here it opens nothing, and the status line says why.
 func openActionModal(c *viewCtx, id int, req actionRequest, reason string) (actionModal, bool) {
 	st := c.state
 	switch {
@@ -247,10 +293,9 @@ func openActionModal(c *viewCtx, id int, req actionRequest, reason string) (acti
 	st.message = "" // the last action's line gives way to this one's
 	ti := textinput.New()
 	ti.CharLimit = 200
-	sc, _ := st.book.Scenario(f.ID)
 	md := actionModal{id: id, keys: defaultModalKeys(), ctx: c.ctx, actor: c.actor,
 		scenario: f.ID, title: f.Title, plan: p, in: in, input: ti, before: f.Status,
-		checks: st.book.Verify(st.snap, st.judgedAt, sc.Verification)}
+		beforeReq: newVerifyReq(st, id, f.ID, true)}
 	md.askReason()
 	return md, true
 }
@@ -364,14 +409,24 @@ func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
 			return md, nil
 		}
 		md.result, md.err = msg.res, msg.err
-		md.stage, md.judged = stageDone, false
+		md.stage, md.judged, md.afterReq = stageDone, false, nil
 	case dataMsg:
 		// verification: the checks on the first load that ended after the
-		// write (the root starts it, and one more if a load was running)
-		if md.stage == stageDone && md.err == nil && md.ran && len(loadingList(st)) == 0 {
-			sc, _ := st.book.Scenario(md.scenario)
-			f, _ := st.assess.Finding(md.scenario)
-			md.after, md.now, md.judged = st.book.Verify(st.snap, st.judgedAt, sc.Verification), f.Status, true
+		// write (the root starts it, and one more if a load was running),
+		// and on every one after it; judged in a Cmd
+		if md.stage == stageDone && md.err == nil && md.ran && len(loadingList(st)) == 0 &&
+			(md.afterReq == nil || md.afterReq.rev != st.rev) {
+			md.afterReq = newVerifyReq(st, md.id, md.scenario, false)
+			return md, verifyCmd(md.afterReq)
+		}
+	case verifiedMsg:
+		r := msg.req
+		switch {
+		case r.id != md.id: // for a modal closed since
+		case r.before && md.beforeReq != nil && md.beforeReq.rev == r.rev:
+			md.checks, md.beforeReq = msg.res, nil
+		case !r.before && md.afterReq != nil && md.afterReq.rev == r.rev:
+			md.after, md.now, md.judged, md.afterReq = msg.res, r.now, true, nil
 		}
 	}
 	return md, nil

@@ -64,7 +64,7 @@ func TestActionModal_Reason(t *testing.T) {
 	t.Run("asked before the value, never typed into it", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2) // raise the deadline
-		m.reason = "INC-1235"                // an earlier action's
+		m.st.reason = "INC-1235"             // an earlier action's
 		m, _ = press(m, "a")
 		if m.modal.stage != stageReason || m.modal.input.Value() != "INC-1235" {
 			t.Fatalf("after a: stage %d field %q, want the reason prompt prefilled with the last reason", m.modal.stage, m.modal.input.Value())
@@ -104,15 +104,15 @@ func TestActionModal_Reason(t *testing.T) {
 		if got := strings.Join(fa.reasons, ","); got != want {
 			t.Errorf("reasons journaled %q, want %q", got, want)
 		}
-		if m.reason != "INC-1240" {
-			t.Errorf("the last reason is %q, want INC-1240", m.reason)
+		if m.st.reason != "INC-1240" {
+			t.Errorf("the last reason is %q, want INC-1240", m.st.reason)
 		}
 	})
 
 	t.Run("e in the confirmation edits it", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openStep(liveDemo(t, fa), 5, 2)
-		m.reason = "wrong incident"
+		m.st.reason = "wrong incident"
 		m, _ = press(m, "a")
 		m, _ = press(m, "enter")
 		m, cmd := press(m, "enter")
@@ -135,7 +135,7 @@ func TestActionModal_Reason(t *testing.T) {
 	t.Run("an emergency rotation records the reason typed", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 1, runbook.ActionEmergencyRotate)
-		m.reason = "old"
+		m.st.reason = "old"
 		m, _ = press(m, "a")
 		m = typeText(clearField(m), "INC-1236")
 		m, _ = press(m, "enter")
@@ -173,7 +173,7 @@ func TestActionModal_StatusLine(t *testing.T) {
 	t.Run("refused by the check", func(t *testing.T) {
 		fa := &fakeActor{checkErr: errors.New("patch cronjobs.batch cmek-rotation in rotation-lab: not permitted")}
 		m := openStep(liveDemo(t, fa), 5, 2)
-		m.reason = "x"
+		m.st.reason = "x"
 		m, _ = press(m, "a")
 		m, _ = press(m, "enter")
 		m, cmd := press(m, "enter")
@@ -187,7 +187,7 @@ func TestActionModal_StatusLine(t *testing.T) {
 	t.Run("refused: a wrong name typed", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 4, runbook.ActionTrimVersions)
-		m.reason = "over retention"
+		m.st.reason = "over retention"
 		m, _ = press(m, "a")
 		m, cmd := press(m, "enter")
 		m = runCmd(m, cmd)
@@ -209,7 +209,7 @@ func TestActionModal_StatusLine(t *testing.T) {
 		t.Run("cancelled: "+name, func(t *testing.T) {
 			fa := &fakeActor{}
 			m := openStep(liveDemo(t, fa), 5, 2)
-			m.reason = "x"
+			m.st.reason = "x"
 			m, cmd := press(m, "a")
 			for _, k := range keys {
 				if k == "check" {
@@ -276,7 +276,7 @@ func TestActionModal_TypedNamePlaceholder(t *testing.T) {
 	if !m.st.opts.NoColor {
 		t.Fatal("the test needs NO_COLOR")
 	}
-	m.reason = "over retention"
+	m.st.reason = "over retention"
 	m, _ = press(m, "a")
 	m, cmd := press(m, "enter")
 	m = runCmd(m, cmd)
@@ -308,7 +308,7 @@ func TestActionModal_Golden(t *testing.T) {
 			t.Run(fmt.Sprintf("trim-versions-%s-%dx%d", stage, size[0], size[1]), func(t *testing.T) {
 				m := send(liveDemo(t, &fakeActor{}), tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 				m = openAction(t, m, 4, runbook.ActionTrimVersions)
-				m.reason = "INC-1236 over retention"
+				m.st.reason = "INC-1236 over retention"
 				m, _ = press(m, "a")
 				m, cmd := press(m, "enter")
 				m = runCmd(m, cmd)
@@ -333,7 +333,7 @@ func TestActionModal_Golden(t *testing.T) {
 	t.Run("the plan scrolls above the prompt", func(t *testing.T) {
 		m := send(liveDemo(t, &fakeActor{}), tea.WindowSizeMsg{Width: 60, Height: 20})
 		m = openAction(t, m, 4, runbook.ActionTrimVersions)
-		m.reason = "INC-1236"
+		m.st.reason = "INC-1236"
 		m, _ = press(m, "a")
 		m, cmd := press(m, "enter")
 		m = runCmd(m, cmd)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,14 +25,49 @@ type auditView struct {
 	filtering bool
 	outcome   int  // index into auditOutcomes
 	events    bool // the event stream instead of the per-tenant table
-	rows      []auditRow
-	evRows    []auditlog.Event // newest first, filtered
-	built     bool
+	// idx is the judgement's (auditIndex); rows and evRows the indices of
+	// its rows and events that the filters keep.
+	idx    *auditIndex
+	rows   []int32
+	evRows []int32
 }
 
 type auditRow struct {
-	id string
-	t  auditlog.TenantSummary
+	id      string
+	lower   string // id, lower case: what the filter matches
+	failing bool   // the latest dated outcome is a failure
+	t       auditlog.TenantSummary
+}
+
+// auditIndex is the audit log's tenants sorted by id and its latest events
+// newest first, built off the event loop with the judgement it belongs to,
+// read only after: a filter is one pass over them.
+type auditIndex struct {
+	rows   []auditRow
+	events []auditlog.Event
+	lower  []string // per event: its tenant, lower case
+}
+
+func newAuditIndex(s *collectors.Snapshot) *auditIndex {
+	x := &auditIndex{}
+	if s.Logs == nil {
+		return x
+	}
+	a := s.Logs.Audit
+	x.rows = make([]auditRow, 0, len(a.Tenants))
+	for id, t := range a.Tenants {
+		failing := t.LastFailure != nil && (t.LastSuccess == nil || t.LastFailure.After(*t.LastSuccess))
+		x.rows = append(x.rows, auditRow{id: id, lower: strings.ToLower(id), failing: failing, t: t})
+	}
+	slices.SortFunc(x.rows, func(a, b auditRow) int { return strings.Compare(a.id, b.id) })
+	evs := a.RecentEvents
+	x.events = make([]auditlog.Event, 0, len(evs))
+	x.lower = make([]string, 0, len(evs))
+	for i := len(evs) - 1; i >= 0; i-- {
+		x.events = append(x.events, evs[i])
+		x.lower = append(x.lower, strings.ToLower(evs[i].Tenant))
+	}
+	return x
 }
 
 var auditOutcomes = []string{"all", "failures", "successes"}
@@ -70,39 +106,24 @@ func (v auditView) KeyMap() help.KeyMap { return v.keys }
 // Typing implements view.
 func (v auditView) Typing() bool { return v.filtering }
 
-func (v *auditView) build(st *state) {
-	if v.built {
-		return
-	}
-	v.built = true
-	v.rows = v.rows[:0]
-	if st.snap.Logs == nil {
-		return
-	}
+// refilter keeps the judgement's rows and events that the tenant filter
+// and the outcome filter let through: one pass, no sort.
+func (v *auditView) refilter(st *state) {
+	x := st.audit
+	v.idx = x
 	q := strings.ToLower(v.filter.Value())
-	for id, t := range st.snap.Logs.Audit.Tenants {
-		if q != "" && !strings.Contains(strings.ToLower(id), q) {
-			continue
+	keep := func(failed bool) bool { return !(v.outcome == 1 && !failed || v.outcome == 2 && failed) }
+	v.rows = v.rows[:0:0]
+	for i, r := range x.rows {
+		if (q == "" || strings.Contains(r.lower, q)) && keep(r.failing) {
+			v.rows = append(v.rows, int32(i))
 		}
-		failing := t.LastFailure != nil && (t.LastSuccess == nil || t.LastFailure.After(*t.LastSuccess))
-		if v.outcome == 1 && !failing || v.outcome == 2 && failing {
-			continue
-		}
-		v.rows = append(v.rows, auditRow{id: id, t: t})
 	}
-	sort.Slice(v.rows, func(i, j int) bool { return v.rows[i].id < v.rows[j].id })
-	v.evRows = v.evRows[:0]
-	evs := st.snap.Logs.Audit.RecentEvents
-	for i := len(evs) - 1; i >= 0; i-- {
-		e := evs[i]
-		if q != "" && !strings.Contains(strings.ToLower(e.Tenant), q) {
-			continue
+	v.evRows = v.evRows[:0:0]
+	for i, e := range x.events {
+		if (q == "" || strings.Contains(x.lower[i], q)) && keep(e.Outcome != "success") {
+			v.evRows = append(v.evRows, int32(i))
 		}
-		failed := e.Outcome != "success"
-		if v.outcome == 1 && !failed || v.outcome == 2 && failed {
-			continue
-		}
-		v.evRows = append(v.evRows, e)
 	}
 }
 
@@ -120,8 +141,7 @@ func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	var k tea.KeyMsg
 	switch msg := msg.(type) {
 	case dataMsg:
-		v.built = false
-		v.build(st)
+		v.refilter(st)
 		return v, nil
 	case tea.KeyMsg:
 		k = msg
@@ -140,11 +160,13 @@ func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		default:
 			v.filter, _ = v.filter.Update(k)
 		}
-		v.built, v.cursor, v.offset = false, 0, 0
-		v.build(st)
+		v.cursor, v.offset = 0, 0
+		v.refilter(st)
 		return v, nil
 	}
-	v.build(st)
+	if v.idx != st.audit {
+		v.refilter(st)
+	}
 	if v.move(k, v.keys.listKeys, v.count(), h-9) {
 		return v, nil
 	}
@@ -157,8 +179,8 @@ func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		v.filter.Focus()
 	case key.Matches(k, v.keys.Outcome):
 		v.outcome = (v.outcome + 1) % len(auditOutcomes)
-		v.built, v.cursor, v.offset = false, 0, 0
-		v.build(st)
+		v.cursor, v.offset = 0, 0
+		v.refilter(st)
 	}
 	return v, nil
 }
@@ -220,7 +242,7 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-12s %-16s %-16s %-28s %5s %5s", "TENANT", "LAST SUCCESS", "LAST FAILURE", "REASON", "OK", "FAIL")) + "\n")
 	from, to := v.visible(len(v.rows), h-9)
 	for i := from; i < to; i++ {
-		r := v.rows[i]
+		r := v.idx.rows[v.rows[i]]
 		ls, lf := "-", "-"
 		if r.t.LastSuccess != nil {
 			ls = shortDur(st.judgedAt.Sub(*r.t.LastSuccess)) + " ago"
@@ -245,7 +267,7 @@ func (v auditView) eventRows(st *state, w, h int) string {
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-17s %-30s %-8s %-10s %s", "TIME", "ACTION", "OUTCOME", "TENANT", "REASON / POD")) + "\n")
 	from, to := v.visible(len(v.evRows), h-9)
 	for i := from; i < to; i++ {
-		e := v.evRows[i]
+		e := v.idx.events[v.evRows[i]]
 		when := "undated"
 		if e.Time != nil {
 			when = e.Time.UTC().Format("01-02 15:04:05")

@@ -27,10 +27,19 @@ func TestScenarioView_Cause(t *testing.T) {
 	if got := scenarioOf(m).selectedAction(m.st); got != runbook.ActionCleanupDryRun {
 		t.Fatalf("selected %q, want the dry run", got)
 	}
-	for i := range m.st.assess.Findings {
-		if m.st.assess.Findings[i].ID == runbook.ScenarioCleanupFailing {
-			m.st.assess.Findings[i].Cause = nil
+	// the next judgement names no cause (a judgement is never changed: a
+	// changed copy is shown as the next one)
+	j := *m.st.judged
+	j.rev++
+	j.assess.Findings = append([]runbook.Finding(nil), j.assess.Findings...)
+	for i := range j.assess.Findings {
+		if j.assess.Findings[i].ID == runbook.ScenarioCleanupFailing {
+			j.assess.Findings[i].Cause = nil
 		}
+	}
+	m = update(m, judgedMsg{j: &j})
+	if m.st.judged != &j {
+		t.Fatal("the next judgement is not shown")
 	}
 	if got := scenarioOf(m).selectedAction(m.st); got != runbook.ActionCleanupDryRun {
 		t.Errorf("after the cause went, selected %q, want still the dry run", got)

@@ -55,7 +55,7 @@ func TestFlow_FilterTenants(t *testing.T) {
 	waitFor(t, tm, `10 of 48 tenants match "t-01"`)
 	typeKeys(tm, "q")
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if rows := tabView[tenantsView](t, fm).rows; len(rows) != 10 {
+	if rows := tabView[tenantsView](t, fm).shown; len(rows) != 10 {
 		t.Errorf("filtered rows = %d, want 10", len(rows))
 	}
 }

@@ -20,8 +20,45 @@ type jobsView struct {
 	keys      jobsKeys
 	filter    textinput.Model
 	filtering bool
-	shown     []collectors.Job // the Jobs the filter keeps, newest first
+	// idx is the judgement's (jobIndex); shown the indices of the Jobs the
+	// filter keeps, newest first.
+	idx   *jobIndex
+	shown []int32
 }
+
+// jobIndex is what the filter matches of each Job of the snapshot (name,
+// CronJob, outcome, reason, "manual", lower case) and how wide its log's
+// widest line is, built off the event loop with the judgement it belongs
+// to, read only after.
+type jobIndex struct {
+	jobs   []collectors.Job // the snapshot's, newest first
+	text   []string
+	widest []int
+}
+
+func newJobIndex(s *collectors.Snapshot) *jobIndex {
+	x := &jobIndex{}
+	if s.Kubernetes == nil {
+		return x
+	}
+	x.jobs = s.Kubernetes.Jobs
+	x.text = make([]string, len(x.jobs))
+	x.widest = make([]int, len(x.jobs))
+	for i, j := range x.jobs {
+		text := strings.ToLower(j.Name + " " + j.CronJob + " " + j.Outcome + " " + j.Reason)
+		if j.Manual {
+			text += " manual"
+		}
+		x.text[i] = text
+		if j.Log != nil {
+			x.widest[i] = widestLine(j.Log.Lines)
+		}
+	}
+	return x
+}
+
+// job is the i-th Job shown.
+func (v jobsView) job(i int) collectors.Job { return v.idx.jobs[v.shown[i]] }
 
 // jobsKeys move in the list, filter it and open a Job's log.
 type jobsKeys struct {
@@ -58,24 +95,19 @@ func (v jobsView) Back(c *viewCtx) (view, bool) {
 		return v, false
 	}
 	v.filter.SetValue("")
-	v.build(c.state)
+	v.refilter(c.state)
 	return v, true
 }
 
-// build keeps the Jobs the filter matches.
-func (v *jobsView) build(st *state) {
-	v.shown = v.shown[:0:0]
-	if st.snap.Kubernetes == nil {
-		return
-	}
+// refilter keeps the judgement's Jobs that the filter matches: one pass.
+func (v *jobsView) refilter(st *state) {
+	x := st.jobs
+	v.idx = x
 	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
-	for _, j := range st.snap.Kubernetes.Jobs {
-		text := strings.ToLower(j.Name + " " + j.CronJob + " " + j.Outcome + " " + j.Reason)
-		if j.Manual {
-			text += " manual"
-		}
+	v.shown = v.shown[:0:0]
+	for i, text := range x.text {
 		if q == "" || strings.Contains(text, q) {
-			v.shown = append(v.shown, j)
+			v.shown = append(v.shown, int32(i))
 		}
 	}
 	v.cursor = max(0, min(v.cursor, len(v.shown)-1))
@@ -87,7 +119,7 @@ func (v jobsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	var k tea.KeyMsg
 	switch msg := msg.(type) {
 	case dataMsg:
-		v.build(c.state)
+		v.refilter(c.state)
 		return v, nil
 	case tea.KeyMsg:
 		k = msg
@@ -108,7 +140,7 @@ func (v jobsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 			v.filter, _ = v.filter.Update(k)
 		}
 		v.cursor, v.offset = 0, 0
-		v.build(c.state)
+		v.refilter(c.state)
 		return v, nil
 	}
 	switch {
@@ -117,7 +149,7 @@ func (v jobsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		v.filtering = true
 		v.filter.Focus()
 	case key.Matches(k, v.keys.Open) && v.cursor < len(v.shown):
-		c.open = newLogView(v.shown[v.cursor])
+		c.open = newLogView(v.job(v.cursor), v.idx.widest[v.shown[v.cursor]])
 	}
 	return v, nil
 }
@@ -166,13 +198,12 @@ func (v jobsView) View(c *viewCtx, w, h int) string {
 			b.WriteString(truncate(fmt.Sprintf("  %-16s %-12s deadline %-6s last success %s%s", cj.Name, cj.Schedule, dl, last, extra), w) + "\n")
 		}
 	}
-	jobs := v.shown
 	head := s.Section.Render("Jobs") + s.Muted.Render(" newest first · enter: log")
 	switch {
 	case v.filtering:
 		head += "  " + v.filter.View()
 	case v.filter.Value() != "":
-		head += fmt.Sprintf("  %d of %d match %q", len(jobs), len(st.snap.Kubernetes.Jobs), v.filter.Value()) + s.Muted.Render(" (esc clears)")
+		head += fmt.Sprintf("  %d of %d match %q", len(v.shown), len(st.snap.Kubernetes.Jobs), v.filter.Value()) + s.Muted.Render(" (esc clears)")
 	}
 	b.WriteString(truncate(head, w) + "\n")
 	// the name column is as wide as the longest name (a manual Job's are
@@ -180,14 +211,14 @@ func (v jobsView) View(c *viewCtx, w, h int) string {
 	// least 28 (a scheduled Job's name) while the outcome still fits: a
 	// narrow screen cuts the age and duration before the names
 	nameW := 28
-	for _, j := range jobs {
-		nameW = max(nameW, len(jobName(j)))
+	for i := range v.shown {
+		nameW = max(nameW, len(jobName(v.job(i))))
 	}
 	nameW = max(12, min(nameW, max(w-2-1-9-1-20-1-9-1-8, min(28, w-2-1-9-1-12))))
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-*s %-9s %-20s %-9s %s", nameW, "JOB", "OUTCOME", "REASON", "AGE", "DURATION")) + "\n")
-	from, to := v.visible(len(jobs), h-6)
+	from, to := v.visible(len(v.shown), h-6)
 	for i := from; i < to; i++ {
-		j := jobs[i]
+		j := v.job(i)
 		style := s.OK
 		switch j.Outcome {
 		case collectors.OutcomeFailed:
@@ -210,9 +241,9 @@ func (v jobsView) View(c *viewCtx, w, h int) string {
 		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
 	switch {
-	case len(jobs) == 0 && v.filter.Value() != "":
+	case len(v.shown) == 0 && v.filter.Value() != "":
 		b.WriteString(s.Muted.Render("  no Job matches") + "\n")
-	case len(jobs) == 0:
+	case len(v.shown) == 0:
 		b.WriteString(s.Muted.Render("  no Job of these CronJobs") + "\n")
 	}
 	return b.String()

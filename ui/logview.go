@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -23,9 +24,12 @@ type logView struct {
 	searching bool
 	hits      []int
 	hit       int
-	wrap      bool // long lines wrapped instead of cut
-	col       int  // first column shown when not wrapped
-	widest    int  // the widest line's width
+	// finding is the search whose hits a Cmd is looking for (a long log is
+	// searched off the event loop); "" when none is.
+	finding string
+	wrap    bool // long lines wrapped instead of cut
+	col     int  // first column shown when not wrapped
+	widest  int  // the widest line's width
 }
 
 // logKeys scroll the log and search it.
@@ -51,7 +55,8 @@ func (k logKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{k.help(), {k.Search, k.NextHit, k.PrevHit}, {k.Wrap, k.Left, k.Right}}
 }
 
-func newLogView(j collectors.Job) logView {
+// newLogView opens j's log; widest is its widest line's width (jobIndex).
+func newLogView(j collectors.Job, widest int) logView {
 	ti := textinput.New()
 	ti.Prompt = "/"
 	ti.Placeholder = "search"
@@ -63,11 +68,34 @@ func newLogView(j collectors.Job) logView {
 		Left:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "left")),
 		Right:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "right")),
 		Scroll:  key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp("←/→", "scroll")),
-	}}
-	for _, l := range v.lines() {
-		v.widest = max(v.widest, ansi.StringWidth(l))
-	}
+	}, widest: widest}
 	return v
+}
+
+// widestLine is the width of the widest of lines, in cells.
+func widestLine(lines []string) int {
+	w := 0
+	for _, l := range lines {
+		if len(l) <= w {
+			continue // no line is wider than its bytes
+		}
+		if isPlainASCII(l) {
+			w = len(l)
+		} else {
+			w = max(w, ansi.StringWidth(l))
+		}
+	}
+	return w
+}
+
+// isPlainASCII reports whether s is printable ASCII only: one cell a byte.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Back implements backer: esc drops the search applied.
@@ -76,7 +104,7 @@ func (v logView) Back(*viewCtx) (view, bool) {
 		return v, false
 	}
 	v.search.SetValue("")
-	v.hits = nil
+	v.hits, v.finding = nil, ""
 	return v, true
 }
 
@@ -93,24 +121,83 @@ func (v logView) lines() []string {
 	return v.job.Log.Lines
 }
 
-func (v *logView) find() {
-	v.hits = v.hits[:0]
-	q := strings.ToLower(v.search.Value())
+// syncSearchLines is the most lines searched in Update: a longer log is
+// searched in a Cmd (a few milliseconds per 20,000 lines here).
+const syncSearchLines = 20000
+
+// logHitsMsg answers the search for query in the log of Job job.
+type logHitsMsg struct {
+	job, query string
+	hits       []int
+}
+
+// answersView implements viewAnswer.
+func (logHitsMsg) answersView() {}
+
+// find searches the log for what was typed: at once when the log is short,
+// else in a Cmd that takes the lines (never changed) and the query.
+func (v *logView) find() tea.Cmd {
+	q := v.search.Value()
+	v.hits, v.hit, v.finding = nil, 0, ""
 	if q == "" {
-		return
+		return nil
 	}
-	for i, l := range v.lines() {
-		if strings.Contains(strings.ToLower(l), q) {
-			v.hits = append(v.hits, i)
+	lines := v.lines()
+	if len(lines) <= syncSearchLines {
+		v.found(findLines(lines, q))
+		return nil
+	}
+	v.finding = q
+	job := v.job.Name
+	return func() tea.Msg { return logHitsMsg{job: job, query: q, hits: findLines(lines, q)} }
+}
+
+// found shows the hits of the search.
+func (v *logView) found(hits []int) {
+	v.hits, v.hit, v.finding = hits, 0, ""
+	if len(hits) > 0 {
+		v.offset = hits[0]
+	}
+}
+
+// findLines returns the indices of the lines holding q, case ignored.
+func findLines(lines []string, q string) []int {
+	lq := strings.ToLower(q)
+	var hits []int
+	var buf []byte
+	for i, l := range lines {
+		if len(l) < len(lq) {
+			continue
+		}
+		if isPlainASCII(l) {
+			buf = append(buf[:0], l...)
+			for k, c := range buf {
+				if 'A' <= c && c <= 'Z' {
+					buf[k] = c + 'a' - 'A'
+				}
+			}
+			if bytes.Contains(buf, []byte(lq)) {
+				hits = append(hits, i)
+			}
+		} else if strings.Contains(strings.ToLower(l), lq) {
+			hits = append(hits, i)
 		}
 	}
-	v.hit = 0
+	return hits
 }
 
 // Update scrolls and searches (/ then n, N).
 func (v logView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
-	k, ok := msg.(tea.KeyMsg)
-	if !ok {
+	var k tea.KeyMsg
+	switch msg := msg.(type) {
+	case logHitsMsg:
+		if msg.job == v.job.Name && msg.query == v.finding {
+			v.found(msg.hits)
+		}
+		return v, nil
+	case tea.KeyMsg:
+		k = msg
+	default:
 		return v, nil
 	}
 	page := max(1, c.h-3)
@@ -120,15 +207,12 @@ func (v logView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		case key.Matches(k, v.keys.field.Accept):
 			v.searching = false
 			v.search.Blur()
-			v.find()
-			if len(v.hits) > 0 {
-				v.offset = v.hits[0]
-			}
+			return v, v.find()
 		case key.Matches(k, v.keys.field.Cancel):
 			v.searching = false
 			v.search.Blur()
 			v.search.SetValue("")
-			v.hits = nil
+			v.hits, v.finding = nil, ""
 		default:
 			v.search, _ = v.search.Update(k)
 		}
@@ -187,9 +271,12 @@ func (v logView) View(c *viewCtx, w, h int) string {
 	if lt.Truncated {
 		info += " (tail; the log is longer)"
 	}
-	if len(v.hits) > 0 {
+	switch {
+	case v.finding != "":
+		info += " · " + st.spin + " searching…"
+	case len(v.hits) > 0:
 		info += fmt.Sprintf(" · match %d/%d", v.hit+1, len(v.hits))
-	} else if v.search.Value() != "" && !v.searching {
+	case v.search.Value() != "" && !v.searching:
 		info += " · no match"
 	}
 	if v.searching {

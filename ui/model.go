@@ -37,15 +37,18 @@ type Options struct {
 
 // state is what every view reads. Only Model.Update changes it.
 type state struct {
-	opts     Options
-	styles   Styles
-	book     *runbook.Book
-	snap     *collectors.Snapshot
-	assess   runbook.Assessment
-	vars     runbook.Vars
-	judgedAt time.Time
-	loaded   bool // at least one full load finished
+	opts   Options
+	styles Styles
+	book   *runbook.Book
+	// judged is the judgement shown (snap, assess, vars, judgedAt and the
+	// views' rows): made in a Cmd, swapped in whole, never changed.
+	*judged
+	loaded bool // a judgement of a whole load is shown
+	// loading marks the sources of the running load whose data is not
+	// shown yet: not read, or read and still being judged; merged is, for
+	// those read, the data generation their part made.
 	loading  map[string]bool
+	merged   map[string]int
 	progress map[string]collectors.Progress
 	spin     string
 	message  string // last one-line notice (copied, errors)
@@ -54,6 +57,10 @@ type state struct {
 	perms   map[string]permState
 	permsOf string
 	noActor string
+	// reason is the last reason given for an action: every action asks,
+	// prefilled with it, and the steps' commands that record it (an
+	// emergency rotation's) show it, so c copies what a would run.
+	reason string
 }
 
 // permState is an action's permission preflight: pending until checked;
@@ -71,6 +78,17 @@ type Model struct {
 	gen      int
 	inFlight int
 	again    bool // r was pressed during a load: load once more after it
+	// pending is the snapshot the parts merged so far make: a new copy for
+	// every part, so the one handed to a judgement never changes after.
+	// rev is its data generation, pendingAt when to judge it; fullRev the
+	// generation in which the last whole load ended.
+	pending   *collectors.Snapshot
+	pendingAt time.Time
+	rev       int
+	fullRev   int
+	// judging is the judgement running (nil: none). One at a time: the
+	// parts merged meanwhile are judged together when it ends.
+	judging *judgeReq
 	// msgAtLoad is the status line when the running load started: a line
 	// still shown when a load that began after it ends is old news, and is
 	// cleared (an action's result stays until the next refresh after it).
@@ -94,8 +112,7 @@ type Model struct {
 	jump   jumpPrompt
 	actor  Actor
 	modal  actionModal
-	modals int    // the last modal's id
-	reason string // the last reason given: every action asks, prefilled with it
+	modals int // the last modal's id
 }
 
 // Messages.
@@ -126,15 +143,14 @@ func (m Model) WithActor(a Actor, why string) Model {
 // New returns the dashboard over the loader.
 func New(loader Loader, o Options) Model {
 	ctx, cancel := context.WithCancel(context.Background())
+	empty := &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
+		VaultAddr: o.VaultAddr, Config: o.Config}
 	st := &state{
 		opts: o, styles: DefaultStyles(o.NoColor), book: runbook.MustDefault(),
-		snap: &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
-			VaultAddr: o.VaultAddr, Config: o.Config},
-		loading: map[string]bool{}, progress: map[string]collectors.Progress{},
+		loading: map[string]bool{}, merged: map[string]int{}, progress: map[string]collectors.Progress{},
 		perms: map[string]permState{}, noActor: "no executor was set up",
 	}
-	st.assess = st.book.Triage(st.snap, time.Time{})
-	st.vars = runbook.NewVars(st.snap, time.Time{})
+	st.judged = judgeReq{book: st.book, snap: empty}.run() // nothing read: quick
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	h := help.New()
 	h.Styles.ShortKey, h.Styles.FullKey = st.styles.Key, st.styles.Key
@@ -144,7 +160,7 @@ func New(loader Loader, o Options) Model {
 	for i, t := range tabs {
 		names[i] = t.name
 	}
-	m := Model{st: st, loader: loader, progress: make(chan progressMsg, 64), ctx: ctx, cancel: cancel,
+	m := Model{st: st, loader: loader, pending: empty, progress: make(chan progressMsg, 64), ctx: ctx, cancel: cancel,
 		width: 80, height: 24, keys: DefaultKeyMap(names), help: h, spinner: sp, tabs: tabs, jump: newJumpPrompt()}
 	m.st.spin = sp.View()
 	return m
@@ -170,6 +186,7 @@ func (m *Model) refresh() tea.Cmd {
 	m.msgAtLoad = m.st.message
 	srcs := m.loader.Sources()
 	m.inFlight = len(srcs)
+	clear(m.st.merged) // the parts of the loads before are no longer waited for
 	cmds := make([]tea.Cmd, 0, len(srcs))
 	for _, s := range srcs {
 		m.st.loading[s] = true
@@ -206,7 +223,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return m, nil
+		cmd := m.recompute() // what the views keep drawn at the width
+		return m, cmd
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
@@ -221,6 +239,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case partMsg:
 		cmd := m.applyPart(msg)
 		return m, cmd
+	case judgedMsg:
+		cmd := m.applyJudged(msg.j)
+		return m, cmd
 	case progressMsg:
 		if msg.gen == m.gen {
 			m.st.progress[msg.p.Source] = msg.p
@@ -234,7 +255,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.st.perms[msg.id] = permState{checked: true, err: msg.err, note: msg.note}
 		}
 		return m, nil
-	case checkMsg:
+	case checkMsg, verifiedMsg:
 		return m.updateModal(msg)
 	case actionDoneMsg:
 		var cmd tea.Cmd
@@ -249,6 +270,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case tea.MouseMsg:
 		return m.mouse(msg)
+	case viewAnswer:
+		return m.answerViews(msg)
 	case tea.KeyMsg:
 		if keys := splitRunes(msg); keys != nil && !m.textFocus() {
 			// keys typed fast arrive in one read as one message: each is a
@@ -314,7 +337,7 @@ func (m Model) updateModal(msg tea.Msg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.modal, cmd = m.modal.Update(msg, m.st)
 	if r := m.modal.Reason(); r != "" && m.modal.Open() {
-		m.reason = r
+		m.st.reason = r
 	}
 	return m, cmd
 }
@@ -329,22 +352,27 @@ func (m *Model) collect() tea.Cmd {
 	return m.refresh()
 }
 
-// applyPart merges a source's result, unless it answers an older load.
+// applyPart merges a source's result into a new pending snapshot, unless
+// it answers an older load, and has it judged: in a Cmd (judge), so the
+// event loop only copies the snapshot's top level here.
 func (m *Model) applyPart(msg partMsg) tea.Cmd {
 	if msg.gen != m.gen {
 		return nil // stale: a newer load is running or done
 	}
-	m.st.snap.Merge(msg.part)
-	if msg.at.After(m.st.snap.CollectedAt) {
-		m.st.snap.CollectedAt = msg.at
+	next := *m.pending
+	next.Sources = slices.Clone(next.Sources) // Merge reuses its array
+	next.Merge(msg.part)
+	if msg.at.After(next.CollectedAt) {
+		next.CollectedAt = msg.at
 	}
-	delete(m.st.loading, msg.part.Status.Source)
+	m.pending, m.pendingAt = &next, msg.at
+	m.rev++
+	m.st.merged[msg.part.Status.Source] = m.rev
 	delete(m.st.progress, msg.part.Status.Source)
-	m.st.judgedAt = msg.at
 	m.inFlight--
 	var cmd tea.Cmd
 	if m.inFlight == 0 {
-		m.st.loaded = true
+		m.fullRev = m.rev
 		if m.st.message == m.msgAtLoad {
 			m.st.message = "" // shown before this load began: aged out
 		}
@@ -358,17 +386,50 @@ func (m *Model) applyPart(msg partMsg) tea.Cmd {
 			cmd = scheduleTick(m.st.opts.Refresh, m.gen)
 		}
 	}
-	m.recompute()
-	return cmd
+	// judged after the next load, if any, was started: its sources are
+	// marked loading, so what is judged "after an action" waits for it
+	return tea.Batch(cmd, m.judge())
 }
 
-// recompute judges the data again and tells every view and the modal,
-// which rebuild what they derive from it here, in Update, so View only
-// reads. It runs after the next load, if any, was started: what is judged
-// as "after an action" then waits for that load.
-func (m *Model) recompute() {
-	m.st.assess = m.st.book.Triage(m.st.snap, m.st.judgedAt)
-	m.st.vars = runbook.NewVars(m.st.snap, m.st.judgedAt)
+// judge starts the judgement of the pending snapshot unless one is running
+// (it ends with judge again) or it, or a newer one, is shown already.
+func (m *Model) judge() tea.Cmd {
+	if m.judging != nil || m.rev <= m.st.rev {
+		return nil
+	}
+	req := judgeReq{rev: m.rev, book: m.st.book, snap: m.pending, at: m.pendingAt, prev: m.st.judged}
+	m.judging = &req
+	return judgeCmd(req)
+}
+
+// applyJudged shows a judgement, unless a newer one is shown (stale), and
+// judges what was merged while it ran.
+func (m *Model) applyJudged(j *judged) tea.Cmd {
+	if m.judging != nil && m.judging.rev == j.rev {
+		m.judging = nil
+	}
+	if j.rev <= m.st.rev {
+		return m.judge()
+	}
+	m.st.judged = j
+	for src, rev := range m.st.merged {
+		if rev <= j.rev {
+			delete(m.st.loading, src)
+			delete(m.st.merged, src)
+		}
+	}
+	if m.fullRev > 0 && j.rev >= m.fullRev {
+		m.st.loaded = true
+	}
+	cmd := m.recompute()
+	return tea.Batch(cmd, m.judge())
+}
+
+// recompute tells every view and the modal that another judgement is
+// shown: they take what they show from it (a filter's pass over its rows
+// at most), here in Update, so View only reads; the modal may ask for its
+// checks on it (a Cmd).
+func (m *Model) recompute() tea.Cmd {
 	c := m.viewCtx()
 	m.tabs = slices.Clone(m.tabs)
 	for i := range m.tabs {
@@ -378,7 +439,29 @@ func (m *Model) recompute() {
 	for i := range m.stack {
 		m.stack[i], _ = m.stack[i].Update(dataMsg{}, c)
 	}
-	m.modal, _ = m.modal.Update(dataMsg{}, m.st)
+	var cmd tea.Cmd
+	m.modal, cmd = m.modal.Update(dataMsg{}, m.st)
+	return cmd
+}
+
+// answerViews gives the answer of a view's Cmd to every view open: the one
+// it answers takes it.
+func (m Model) answerViews(msg viewAnswer) (tea.Model, tea.Cmd) {
+	c := m.viewCtx()
+	var cmds []tea.Cmd
+	m.tabs = slices.Clone(m.tabs)
+	for i := range m.tabs {
+		var cmd tea.Cmd
+		m.tabs[i].view, cmd = m.tabs[i].view.Update(msg, c)
+		cmds = append(cmds, cmd)
+	}
+	m.stack = slices.Clone(m.stack)
+	for i := range m.stack {
+		var cmd tea.Cmd
+		m.stack[i], cmd = m.stack[i].Update(msg, c)
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // viewCtx is what the views get from the root for one message.
@@ -503,8 +586,9 @@ func (m Model) updateFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if c.act != nil {
 		m.modals++
-		if md, ok := openActionModal(c, m.modals, *c.act, m.reason); ok {
+		if md, ok := openActionModal(c, m.modals, *c.act, m.st.reason); ok {
 			m.modal = md
+			cmd = tea.Batch(cmd, verifyCmd(md.beforeReq))
 		}
 	}
 	return m, cmd
@@ -612,7 +696,7 @@ func (m Model) tabLine(w int) string {
 	line := m.tabRow()
 	below := m.statusBelow()
 	beside := m.status()
-	if below != nil && m.inFlight == 0 {
+	if below != nil && !m.busy() {
 		beside = ""
 	}
 	if beside != "" {
@@ -643,13 +727,16 @@ func (m Model) tabRow() string {
 func (m Model) status() string {
 	st := m.st
 	switch {
-	case m.inFlight > 0:
+	case m.busy():
 		return st.spin + " loading " + strings.Join(loadingList(st), ", ")
 	case st.message != "":
 		return st.message
 	}
 	return ""
 }
+
+// busy reports whether a load runs or what it read is being judged.
+func (m Model) busy() bool { return m.inFlight > 0 || len(m.st.loading) > 0 }
 
 // statusBelow returns the notice's lines when it takes lines of its own
 // under the tabs (nil when it fits beside them): wrapped to two lines at

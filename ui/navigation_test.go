@@ -152,11 +152,11 @@ func TestTenantsView_FilterMatchesFlags(t *testing.T) {
 	m = typeText(m, "over-retention")
 	m = keys(m, "enter")
 	tv, _ := focusedAs[tenantsView](m)
-	if len(tv.rows) == 0 {
+	if len(tv.shown) == 0 {
 		t.Fatal("no tenant kept")
 	}
-	for _, r := range tv.rows {
-		if !r.over {
+	for i := range tv.shown {
+		if r := tv.row(i); !r.over {
 			t.Errorf("tenant %s kept without the flag", r.t.ID)
 		}
 	}
@@ -166,8 +166,8 @@ func TestTenantsView_FilterMatchesFlags(t *testing.T) {
 			want++
 		}
 	}
-	if len(tv.rows) != want {
-		t.Errorf("%d rows, want the %d tenants over retention", len(tv.rows), want)
+	if len(tv.shown) != want {
+		t.Errorf("%d rows, want the %d tenants over retention", len(tv.shown), want)
 	}
 }
 

@@ -190,19 +190,24 @@ func (v overviewView) View(c *viewCtx, w, h int) string {
 	if hint := startHint(st, w); hint != "" {
 		top.WriteString(truncate(hint, w) + "\n")
 	}
-	blocks := func(heading bool) string {
+	blocks := func(heading, latency bool) string {
 		if w >= 110 {
 			colW := w/2 - 1
-			return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(sourcesBlock(st, colW, false)), " ", factsBlock(st, colW, heading))
+			return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(sourcesBlock(st, colW, false, true)), " ", factsBlock(st, colW, heading))
 		}
-		return sourcesBlock(st, w, true) + "\n" + factsBlock(st, w, heading)
+		return sourcesBlock(st, w, true, latency) + "\n" + factsBlock(st, w, heading)
 	}
-	rest := blocks(true)
+	rest := blocks(true, true)
 	used := strings.Count(top.String()+rest, "\n") + 1
 	if h-used < 2 {
 		// short of room for even one alert: the facts name themselves,
 		// their heading makes way
-		rest = blocks(false)
+		rest = blocks(false, true)
+		used = strings.Count(top.String()+rest, "\n") + 1
+	}
+	if h-used < 1 {
+		// still short: the sources that answered well drop their latency
+		rest = blocks(false, false)
 		used = strings.Count(top.String()+rest, "\n") + 1
 	}
 	top.WriteString(rest)
@@ -214,8 +219,9 @@ var stateMark = map[collectors.State]string{
 	collectors.StateOK: "✓", collectors.StatePartial: "◐", collectors.StateError: "✗", collectors.StateSkipped: "-", collectors.StateMissing: "?",
 }
 
-// sourcesBlock lists the sources; compact puts the healthy ones on one line.
-func sourcesBlock(st *state, w int, compact bool) string {
+// sourcesBlock lists the sources; compact puts the healthy ones on one
+// line, with their latency if asked.
+func sourcesBlock(st *state, w int, compact, latency bool) string {
 	s := st.styles
 	var b strings.Builder
 	b.WriteString(s.Section.Render("Sources") + "\n")
@@ -223,7 +229,11 @@ func sourcesBlock(st *state, w int, compact bool) string {
 	for _, name := range collectors.Sources() {
 		if compact && !st.loading[name] {
 			if src := st.snap.Source(name); src.State == collectors.StateOK {
-				okLine = append(okLine, s.OK.Render("✓ "+name)+" "+s.Muted.Render(src.Latency.Duration().Round(time.Millisecond).String()))
+				item := s.OK.Render("✓ " + name)
+				if latency {
+					item += " " + s.Muted.Render(src.Latency.Duration().Round(time.Millisecond).String())
+				}
+				okLine = append(okLine, item)
 				continue
 			}
 		}
@@ -347,8 +357,100 @@ func factsBlock(st *state, w int, heading bool) string {
 	if heading {
 		b.WriteString(s.Section.Render("Key facts") + "\n")
 	}
+	b.WriteString(nextFailureLine(st, rows, w, heading) + "\n")
 	b.WriteString(factColumns(rows, w))
 	return b.String()
+}
+
+// nextFailureLine is the first key fact, on a line of its own: its label
+// as wide as the facts' first column when the line fits so, else one
+// space after it. When the full wording does not fit on the line, it is
+// wrapped under its value (never cut) if there is room (roomy), else the
+// short wording is used, wrapped if it does not fit either.
+func nextFailureLine(st *state, rows [][2]string, w int, roomy bool) string {
+	const label = "next failure"
+	lw := 0
+	for i := 0; i < len(rows); i += 2 {
+		lw = max(lw, lipgloss.Width(rows[i][0]))
+	}
+	full, short := nextFailure(st)
+	for _, c := range []struct {
+		lw    int
+		value string
+	}{{lw, full}, {len(label), full}, {len(label), short}} {
+		if c.lw+1+lipgloss.Width(c.value) <= w && (c.value != short || !roomy) {
+			return padRight(label, c.lw) + " " + c.value
+		}
+	}
+	text := short
+	if roomy {
+		text = full
+	}
+	in := len(label) + 1
+	parts := strings.Split(wrapWords(text, max(10, w-in)), "\n")
+	for i := 1; i < len(parts); i++ {
+		parts[i] = strings.Repeat(" ", in) + strings.TrimLeft(parts[i], " ")
+	}
+	return label + " " + strings.Join(parts, "\n")
+}
+
+// nextFailure is the forecast's key fact (runbook Forecast, the report's
+// "next failure expected" line), in full and in short words: the earliest
+// failure foreseen and how soon it starts — the rotation run that will
+// overrun its deadline (from the run's start), the orchestrator token's
+// max TTL, the first tenant reportable to compliance; "unknown" when none
+// is foreseen and a forecast could not be told (with which), "none
+// foreseen" only when every one could.
+func nextFailure(st *state) (full, short string) {
+	s := st.styles
+	f, now := st.forecast, st.judgedAt
+	if f.Next == nil || f.Next.At == nil {
+		if len(f.Unknown) == 0 {
+			ok := s.OK.Render("none foreseen")
+			return ok, ok
+		}
+		var cannot []string
+		for _, u := range f.Unknown {
+			what, _, _ := strings.Cut(u, ":")
+			cannot = append(cannot, what)
+		}
+		u := s.Unknown.Render("unknown")
+		return u + s.Muted.Render(" — cannot tell: "+strings.Join(cannot, ", ")), u + s.Muted.Render(fmt.Sprintf(" (%d forecast(s) cannot be told)", len(cannot)))
+	}
+	n := *f.Next
+	when := *n.At
+	switch n.Kind {
+	case runbook.ForecastRunDeadline:
+		dl := shortDur(f.NextRun.Deadline.Duration())
+		if r := f.NextRun; r.At != nil {
+			when = *r.At
+		}
+		full = fmt.Sprintf("%s rotation exceeds its %s deadline", clockAt(when, now), dl)
+		short = fmt.Sprintf("%s rotation overruns %s", clockAt(when, now), dl)
+	case runbook.ForecastTokenCeiling:
+		full = "orchestrator token reaches its max TTL (no renewal past it)"
+		short = "token reaches its max TTL"
+	case runbook.ForecastTenantReportable:
+		full = "tenant " + n.Tenant + " becomes reportable to compliance"
+		short = n.Tenant + " reportable to compliance"
+	default:
+		full, short = n.Summary, n.Kind
+	}
+	style := s.Warning
+	if when.Sub(now) <= st.opts.Config.Thresholds.TokenExpiryWarning.Duration() {
+		style = s.Critical
+	}
+	in := " (in " + shortDur(when.Sub(now)) + ")"
+	return style.Render(full + in), style.Render(short + in)
+}
+
+// clockAt is a time of day (UTC, as the header's), with its date when it
+// is not within a day of now.
+func clockAt(t, now time.Time) string {
+	if d := t.Sub(now); d >= 0 && d < 24*time.Hour {
+		return t.UTC().Format("15:04Z")
+	}
+	return t.UTC().Format("01-02 15:04Z")
 }
 
 // factColumns lays the facts out in two columns when they fit in w, in one

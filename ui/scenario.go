@@ -26,6 +26,61 @@ type scenarioView struct {
 	// and go with a refresh), and the selection stays on its step.
 	title string
 	keys  scenarioKeys
+	// cache is what is rendered of the walkthrough from the data: built in
+	// Update (a scenario naming 10,000 tenants renders commands that take
+	// tens of milliseconds), read by View; nil or another key: render.
+	cache *scenarioCache
+}
+
+// scenarioCache is the walkthrough's steps and variables rendered for one
+// judgement and reason, and the steps' commands wrapped at one width.
+type scenarioCache struct {
+	rev    int
+	reason string
+	w      int
+	vars   runbook.Vars
+	steps  []runbook.RenderedStep
+	cmds   [][]string // per step: its command's lines, wrapped, as drawn
+}
+
+// valid reports whether the cache holds what st renders (at w, unless w is
+// 0: the steps only).
+func (c *scenarioCache) valid(st *state, w int) bool {
+	return c != nil && c.rev == st.rev && c.reason == st.reason && (w == 0 || c.w == w)
+}
+
+// cached renders into the cache what is not there for st at w.
+func (v *scenarioView) cached(st *state, w int) {
+	if v.cache.valid(st, w) {
+		return
+	}
+	c := &scenarioCache{rev: st.rev, reason: st.reason, w: w}
+	if v.cache.valid(st, 0) {
+		c.vars, c.steps = v.cache.vars, v.cache.steps
+	} else {
+		c.vars = v.renderVars(st)
+		f, _ := st.assess.Finding(v.id)
+		c.steps = c.vars.RenderSteps(st.book.StepsFor(f))
+	}
+	c.cmds = make([][]string, len(c.steps))
+	for i, step := range c.steps {
+		c.cmds[i] = commandLines(st, step.Command, w)
+	}
+	v.cache = c
+}
+
+// commandLines are a command's lines as the walkthrough draws them,
+// wrapped under "$ " at w.
+func commandLines(st *state, command string, w int) []string {
+	var out []string
+	for _, cl := range strings.Split(command, "\n") {
+		if cl != "" {
+			for _, l := range strings.Split(wrapWords(st.styles.Command.Render("$ "+cl), max(20, w-5)), "\n") {
+				out = append(out, "     "+l)
+			}
+		}
+	}
+	return out
 }
 
 // scenarioKeys select a step, copy its command, run its action.
@@ -52,7 +107,9 @@ func newScenarioView(f runbook.Finding) scenarioView {
 // openScenario opens f's walkthrough over the focused view and checks the
 // permissions of its actions.
 func openScenario(c *viewCtx, f runbook.Finding) tea.Cmd {
-	c.open = newScenarioView(f)
+	v := newScenarioView(f)
+	v.cached(c.state, c.w)
+	c.open = v
 	return preflight(c, f.ID)
 }
 
@@ -78,13 +135,28 @@ func (v scenarioView) at(steps []runbook.RenderedStep) int {
 // vars fill the scenario's commands; they name a tenant its evidence names
 // and the pod, container and limits of the cause it names.
 func (v scenarioView) vars(st *state) runbook.Vars {
+	if v.cache.valid(st, 0) {
+		return v.cache.vars
+	}
+	return v.renderVars(st)
+}
+
+func (v scenarioView) renderVars(st *state) runbook.Vars {
 	f, _ := st.assess.Finding(v.id)
-	return st.vars.ForFinding(f)
+	vars := st.vars.ForFinding(f)
+	// an emergency rotation records the reason given for its action as
+	// its reason and subject (openActionModal): the step's command is the
+	// plan's with the last reason given, "" before one was
+	vars.Reason, vars.Subject = st.reason, st.reason
+	return vars
 }
 
 // steps are the scenario's steps as shown, copied (c) and acted on (a):
 // those pointing at the cause it names first.
 func (v scenarioView) steps(st *state) []runbook.RenderedStep {
+	if v.cache.valid(st, 0) {
+		return v.cache.steps
+	}
 	f, _ := st.assess.Finding(v.id)
 	return v.vars(st).RenderSteps(st.book.StepsFor(f))
 }
@@ -92,11 +164,12 @@ func (v scenarioView) steps(st *state) []runbook.RenderedStep {
 // Update moves the selection and the scroll, copies the selected step's
 // command (c) and asks for its action (a).
 func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	st, w, h := c.state, c.w, c.h
+	v.cached(st, w)
 	k, ok := msg.(tea.KeyMsg)
 	if !ok {
-		return v, nil
+		return v, nil // a dataMsg: rendered again above
 	}
-	st, w, h := c.state, c.w, c.h
 	steps := v.steps(st)
 	n := len(steps)
 	v.step = v.at(steps)
@@ -282,16 +355,19 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 		for _, l := range title[1:] {
 			add("     " + l)
 		}
-		for _, cl := range strings.Split(step.Command, "\n") {
-			if cl != "" {
-				wrapped(5, s.Command.Render("$ "+cl))
-			}
+		if v.cache.valid(st, w) && i < len(v.cache.cmds) {
+			out = append(out, v.cache.cmds[i]...)
+		} else {
+			out = append(out, commandLines(st, step.Command, w)...)
 		}
 		if step.Note != "" {
 			wrapped(5, s.Muted.Render("note: "+step.Note))
 		}
 		if step.Action != "" {
 			wrapped(5, s.Muted.Render(actionNote(st, step.Action)))
+		}
+		if step.Action == runbook.ActionEmergencyRotate {
+			wrapped(5, s.Muted.Render(reasonNote(st)))
 		}
 	}
 	if len(sc.Verification) > 0 {
@@ -305,6 +381,18 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 		}
 	}
 	return out, stepLine
+}
+
+// reasonNote says where an emergency rotation's command takes the reason
+// and subject it records from.
+func reasonNote(st *state) string {
+	if st.reason != "" {
+		return fmt.Sprintf("reason and subject: %q, the last reason given (a asks again, prefilled with it); c copies the command as a runs it", st.reason)
+	}
+	if st.opts.Mode != "live" || st.opts.ReadOnly || st.noActor != "" {
+		return "reason and subject are empty here: fill in ROTATION_REASON, ROTATION_SUBJECT and their annotations before running it"
+	}
+	return "reason and subject are empty until a reason is given: a asks for it and records it on the Job (c then copies the command with it)"
 }
 
 // actionNote says why a step's one-key action cannot be run here.

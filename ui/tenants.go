@@ -1,8 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +18,9 @@ import (
 )
 
 // tenantsView lists every tenant's key versions. Only the visible rows are
-// rendered, so it stays smooth with tens of thousands of tenants.
+// rendered, so it stays smooth with tens of thousands of tenants; the rows
+// are built and sorted with the judgement, in its Cmd (tenantIndex), and a
+// filter or a sort here is one pass over a slice of indices.
 type tenantsView struct {
 	listNav
 	keys      tenantsKeys
@@ -25,8 +28,8 @@ type tenantsView struct {
 	filter    textinput.Model
 	filtering bool
 
-	rows  []tenantRow // sorted and filtered; nil means rebuild
-	built bool
+	idx   *tenantIndex // of the judgement shown; nil before the first
+	shown []int32      // rows of idx, sorted and filtered (read only: it may be idx's own order)
 }
 
 type tenantRow struct {
@@ -64,20 +67,6 @@ func (r tenantRow) flags() []tenantFlag {
 	add(r.failed, "FAILING", warning)
 	add(r.t.Error != "", "unreadable: "+r.t.Error, func(s Styles) lipgloss.Style { return s.Unknown })
 	return out
-}
-
-// matches reports whether the row's tenant id or one of its flags holds
-// q (lower case).
-func (r tenantRow) matches(q string) bool {
-	if q == "" || strings.Contains(strings.ToLower(r.t.ID), q) {
-		return true
-	}
-	for _, f := range r.flags() {
-		if strings.Contains(strings.ToLower(f.text), q) {
-			return true
-		}
-	}
-	return false
 }
 
 var tenantSorts = []string{"most live versions", "oldest rotation", "tenant id"}
@@ -119,8 +108,8 @@ func (v tenantsView) Back(c *viewCtx) (view, bool) {
 		return v, false
 	}
 	v.filter.SetValue("")
-	v.built, v.cursor, v.offset = false, 0, 0
-	v.build(c.state)
+	v.cursor, v.offset = 0, 0
+	v.refilter(c.state)
 	return v, true
 }
 
@@ -130,70 +119,124 @@ func (v tenantsView) KeyMap() help.KeyMap { return v.keys }
 // Typing implements view.
 func (v tenantsView) Typing() bool { return v.filtering }
 
-func (v *tenantsView) build(st *state) {
-	if v.built {
-		return
-	}
-	v.built = true
-	v.rows = v.rows[:0]
-	if st.snap.Vault == nil {
-		return
+// tenantIndex is every tenant's row in each of the view's orders, built
+// off the event loop with the judgement it belongs to, and read only after.
+type tenantIndex struct {
+	rows []tenantRow
+	// text is, per row, what the filter matches: the tenant id and the
+	// flags, lower case.
+	text []string
+	// order is, per tenantSorts, the rows in that order, the tenants whose
+	// key is lost first whatever the order.
+	order [][]int32
+}
+
+// newTenantIndex builds the rows of s's tenants as a judged (they may
+// change only with it): Vault's tenants, then the tenants whose key is
+// gone while the audit log or the metrics name them (no row in Vault's
+// list, so one of their own).
+func newTenantIndex(s *collectors.Snapshot, a runbook.Assessment) *tenantIndex {
+	x := &tenantIndex{order: make([][]int32, len(tenantSorts))}
+	if s.Vault == nil {
+		return x
 	}
 	flags := map[string]map[string]bool{}
-	for _, c := range st.assess.Compliance.Findings {
+	for _, c := range a.Compliance.Findings {
 		if flags[c.Tenant] == nil {
 			flags[c.Tenant] = map[string]bool{}
 		}
 		flags[c.Tenant][c.Kind] = true
 	}
-	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
-	keep := st.snap.Config.Vault.RetentionVersions
-	for _, t := range st.snap.Vault.Tenants {
-		r := tenantRow{t: t, last: t.CurrentCreated, over: t.LiveVersions > keep,
+	keep := s.Config.Vault.RetentionVersions
+	x.rows = make([]tenantRow, 0, len(s.Vault.Tenants))
+	for _, t := range s.Vault.Tenants {
+		x.rows = append(x.rows, tenantRow{t: t, last: t.CurrentCreated, over: t.LiveVersions > keep,
 			overdue: flags[t.ID][runbook.ComplianceOverdue], failed: flags[t.ID][runbook.ComplianceFailedAccess],
-			keyLost: flags[t.ID][runbook.ComplianceKeyUnavailable]}
+			keyLost: flags[t.ID][runbook.ComplianceKeyUnavailable]})
 		delete(flags[t.ID], runbook.ComplianceKeyUnavailable)
-		if r.matches(q) {
-			v.rows = append(v.rows, r)
-		}
 	}
-	// tenants whose key is gone while the audit log or the metrics name
-	// them: no row in Vault's list, so one of their own
-	for _, c := range st.assess.Compliance.Findings {
+	for _, c := range a.Compliance.Findings {
 		if c.Kind == runbook.ComplianceKeyUnavailable && c.Tenant != "*" && flags[c.Tenant][c.Kind] {
-			if r := (tenantRow{t: collectors.Tenant{ID: c.Tenant, Missing: true}, keyLost: true}); r.matches(q) {
-				v.rows = append(v.rows, r)
-			}
+			delete(flags[c.Tenant], c.Kind)
+			x.rows = append(x.rows, tenantRow{t: collectors.Tenant{ID: c.Tenant, Missing: true}, keyLost: true})
 		}
 	}
-	switch v.sortBy {
-	case 0:
-		sort.SliceStable(v.rows, func(i, j int) bool {
-			if v.rows[i].t.LiveVersions != v.rows[j].t.LiveVersions {
-				return v.rows[i].t.LiveVersions > v.rows[j].t.LiveVersions
+	x.text = make([]string, len(x.rows))
+	var b strings.Builder
+	for i, r := range x.rows {
+		b.Reset()
+		b.WriteString(strings.ToLower(r.t.ID))
+		for _, f := range r.flags() {
+			b.WriteByte(0) // typed text never holds it: no match across two
+			b.WriteString(strings.ToLower(f.text))
+		}
+		x.text[i] = b.String()
+	}
+	rows := x.rows
+	byID := func(i, j int32) int { return strings.Compare(rows[i].t.ID, rows[j].t.ID) }
+	cmps := []func(i, j int32) int{
+		func(i, j int32) int { // most live versions
+			if d := cmp.Compare(rows[j].t.LiveVersions, rows[i].t.LiveVersions); d != 0 {
+				return d
 			}
-			return v.rows[i].t.ID < v.rows[j].t.ID
-		})
-	case 1:
-		sort.SliceStable(v.rows, func(i, j int) bool {
-			a, b := v.rows[i].last, v.rows[j].last
+			return byID(i, j)
+		},
+		func(i, j int32) int { // oldest rotation, never rotated first
+			a, b := rows[i].last, rows[j].last
 			switch {
 			case a == nil && b == nil:
-				return v.rows[i].t.ID < v.rows[j].t.ID
+				return byID(i, j)
 			case a == nil:
-				return true
+				return -1
 			case b == nil:
-				return false
+				return 1
 			}
-			return a.Before(*b)
-		})
-	default:
-		sort.SliceStable(v.rows, func(i, j int) bool { return v.rows[i].t.ID < v.rows[j].t.ID })
+			return a.Compare(*b)
+		},
+		byID,
 	}
-	// a lost key is critical: such tenants lead whatever the order
-	sort.SliceStable(v.rows, func(i, j int) bool { return v.rows[i].keyLost && !v.rows[j].keyLost })
-	if v.cursor >= len(v.rows) {
-		v.cursor = max(0, len(v.rows)-1)
+	for o := range tenantSorts {
+		ord := make([]int32, len(rows))
+		for i := range ord {
+			ord[i] = int32(i)
+		}
+		by := cmps[min(o, len(cmps)-1)]
+		// a lost key is critical: such tenants lead whatever the order
+		slices.SortStableFunc(ord, func(i, j int32) int {
+			if rows[i].keyLost != rows[j].keyLost {
+				if rows[i].keyLost {
+					return -1
+				}
+				return 1
+			}
+			return by(i, j)
+		})
+		x.order[o] = ord
+	}
+	return x
+}
+
+// row is the i-th row shown.
+func (v tenantsView) row(i int) tenantRow { return v.idx.rows[v.shown[i]] }
+
+// refilter shows the rows of the judgement's index that the filter keeps,
+// in the order chosen: one pass, no sort.
+func (v *tenantsView) refilter(st *state) {
+	v.idx = st.tenants
+	ord := v.idx.order[v.sortBy]
+	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
+	if q == "" {
+		v.shown = ord
+	} else {
+		v.shown = make([]int32, 0, len(ord)/4)
+		for _, i := range ord {
+			if strings.Contains(v.idx.text[i], q) {
+				v.shown = append(v.shown, i)
+			}
+		}
+	}
+	if v.cursor >= len(v.shown) {
+		v.cursor = max(0, len(v.shown)-1)
 	}
 }
 
@@ -204,8 +247,7 @@ func (v tenantsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	var k tea.KeyMsg
 	switch msg := msg.(type) {
 	case dataMsg:
-		v.built = false
-		v.build(st)
+		v.refilter(st)
 		return v, nil
 	case tea.KeyMsg:
 		k = msg
@@ -224,30 +266,30 @@ func (v tenantsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		default:
 			v.filter, _ = v.filter.Update(k)
 		}
-		v.built = false
 		v.cursor, v.offset = 0, 0
-		v.build(st)
+		v.refilter(st)
 		return v, nil
 	}
-	v.build(st)
+	if v.idx != st.tenants {
+		v.refilter(st)
+	}
 	page := h - 4
-	if v.move(k, v.keys.listKeys, len(v.rows), page) {
+	if v.move(k, v.keys.listKeys, len(v.shown), page) {
 		return v, nil
 	}
 	switch {
 	case key.Matches(k, v.keys.Open):
-		if v.cursor < len(v.rows) {
-			c.open = newTenantDetail(c, v.rows[v.cursor].t.ID)
+		if v.cursor < len(v.shown) {
+			c.open = newTenantDetail(c, v.row(v.cursor).t.ID)
 		}
 	case key.Matches(k, v.keys.Filter):
 		v.filtering = true
 		v.filter.Focus()
 	case key.Matches(k, v.keys.Sort):
 		v.sortBy = (v.sortBy + 1) % len(tenantSorts)
-		v.built = false
+		v.refilter(st)
 	}
-	v.build(st)
-	v.clamp(len(v.rows), page)
+	v.clamp(len(v.shown), page)
 	return v, nil
 }
 
@@ -262,7 +304,7 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 	keep := st.snap.Config.Vault.RetentionVersions
 	head := fmt.Sprintf("%d tenants", len(st.snap.Vault.Tenants))
 	if q := v.filter.Value(); q != "" {
-		head = fmt.Sprintf("%d of %d tenants match %q", len(v.rows), len(st.snap.Vault.Tenants), q)
+		head = fmt.Sprintf("%d of %d tenants match %q", len(v.shown), len(st.snap.Vault.Tenants), q)
 	}
 	b.WriteString(s.Section.Render("Tenants") + "  " + head + s.Muted.Render(fmt.Sprintf(" · retention %d · sorted by %s (s)", keep, tenantSorts[v.sortBy])) + "\n")
 	if v.filtering || v.filter.Value() != "" {
@@ -271,9 +313,9 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 		b.WriteString(s.Muted.Render("/ to filter") + "\n")
 	}
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-14s %5s %6s %5s %5s  %-16s %s", "TENANT", "CUR", "OLDEST", "LIVE", "MAX", "LAST ROTATION", "FLAGS")) + "\n")
-	from, to := v.visible(len(v.rows), h-4)
+	from, to := v.visible(len(v.shown), h-4)
 	for i := from; i < to; i++ {
-		r := v.rows[i]
+		r := v.row(i)
 		last := "unknown"
 		if r.last != nil {
 			last = shortDur(st.judgedAt.Sub(*r.last)) + " ago"
@@ -289,7 +331,7 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 		line := fmt.Sprintf("%-14s %5d %6d %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, r.t.OldestVersion, r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
 		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
-	if len(v.rows) == 0 {
+	if len(v.shown) == 0 {
 		b.WriteString(s.Muted.Render("  no tenant") + "\n")
 	}
 	return b.String()

@@ -43,9 +43,40 @@ func loaded(tb testing.TB, l Loader, o Options, w, h int) Model {
 	return m
 }
 
+// send gives msg to the model and, as the running program would, the
+// judgement it started (judgeCmd's work, run here at once), the action
+// modal's checks and a log search's answer; other Cmds are dropped.
 func send(m Model, msg tea.Msg) Model {
-	next, _ := m.Update(msg)
-	return next.(Model)
+	next, cmd := m.Update(msg)
+	m = next.(Model)
+	if m.judging == nil {
+		if hits, ok := searchAnswer(m, cmd); ok {
+			return send(m, hits)
+		}
+	}
+	for {
+		switch {
+		case m.judging != nil:
+			next, _ = m.Update(judgedMsg{j: m.judging.run()})
+		case m.modal.beforeReq != nil:
+			next, _ = m.Update(m.modal.beforeReq.run())
+		case m.modal.afterReq != nil:
+			next, _ = m.Update(m.modal.afterReq.run())
+		default:
+			return m
+		}
+		m = next.(Model)
+	}
+}
+
+// searchAnswer runs cmd when it is the search of the log in focus (a log
+// longer than syncSearchLines is searched in a Cmd).
+func searchAnswer(m Model, cmd tea.Cmd) (logHitsMsg, bool) {
+	if lv, ok := focusedAs[logView](m); !ok || lv.finding == "" || cmd == nil {
+		return logHitsMsg{}, false
+	}
+	hits, ok := cmd().(logHitsMsg)
+	return hits, ok
 }
 
 // keyMsg is the message of a key named as in the tests ("enter", "a").

@@ -72,3 +72,7 @@ type actionRequest struct {
 
 // dataMsg tells every view that a load's result was merged and judged.
 type dataMsg struct{}
+
+// viewAnswer is the answer of a Cmd a view started (a long log's search):
+// the root gives it to every view open, and the one it answers takes it.
+type viewAnswer interface{ answersView() }
