@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -126,6 +127,23 @@ func defaultFieldKeys() fieldKeys {
 		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
 	}
+}
+
+// edit answers a key typed into a list's filter field: Accept keeps the
+// text and leaves the field, Cancel clears it and leaves, any other key
+// edits it. It returns the field and whether it still has the focus.
+func (f fieldKeys) edit(ti textinput.Model, k tea.KeyMsg) (textinput.Model, bool) {
+	switch {
+	case key.Matches(k, f.Accept):
+		ti.Blur()
+		return ti, false
+	case key.Matches(k, f.Cancel):
+		ti.Blur()
+		ti.SetValue("")
+		return ti, false
+	}
+	ti, _ = ti.Update(k)
+	return ti, true
 }
 
 func filterKey(help string) key.Binding {

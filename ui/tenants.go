@@ -255,17 +255,7 @@ func (v tenantsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		return v, nil
 	}
 	if v.filtering {
-		switch {
-		case key.Matches(k, v.keys.field.Accept):
-			v.filtering = false
-			v.filter.Blur()
-		case key.Matches(k, v.keys.field.Cancel):
-			v.filtering = false
-			v.filter.Blur()
-			v.filter.SetValue("")
-		default:
-			v.filter, _ = v.filter.Update(k)
-		}
+		v.filter, v.filtering = v.keys.field.edit(v.filter, k)
 		v.cursor, v.offset = 0, 0
 		v.refilter(st)
 		return v, nil
