@@ -8,9 +8,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -239,41 +239,14 @@ func (w *world) seedOldJobs(ctx context.Context) error {
 		}
 		owners = append(owners, owner{cj: cj, oldest: runs[len(runs)-1].scheduled})
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan int)
-	errs := make(chan error, oldJobWorkers)
-	var wg sync.WaitGroup
-	for range oldJobWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				o := owners[i%2]
-				sched := o.oldest.Add(-time.Duration(i/2+1) * time.Hour)
-				if err := w.seedOldJob(ctx, o.cj, sched); err != nil {
-					errs <- err
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-feed:
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(oldJobWorkers)
 	for i := range w.o.Jobs {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
-		}
+		o := owners[i%2]
+		sched := o.oldest.Add(-time.Duration(i/2+1) * time.Hour)
+		g.Go(func() error { return w.seedOldJob(ctx, o.cj, sched) })
 	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	return ctx.Err()
+	return g.Wait()
 }
 
 // seedOldJob creates one succeeded Job of cj scheduled at sched.

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	vault "github.com/hashicorp/vault/api"
+	"golang.org/x/sync/errgroup"
 	authv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -39,39 +39,12 @@ func (w *world) seedVaultTenants(ctx context.Context) error {
 		return err
 	}
 	kv := c.KVv2(w.n.KVMount)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan int)
-	errs := make(chan error, vaultWriters)
-	var wg sync.WaitGroup
-	for range vaultWriters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if err := w.seedTenant(ctx, kv, i, w.tenants[i]); err != nil {
-					errs <- err
-					cancel()
-					return
-				}
-			}
-		}()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(vaultWriters)
+	for i, tn := range w.tenants {
+		g.Go(func() error { return w.seedTenant(ctx, kv, i, tn) })
 	}
-feed:
-	for i := range w.tenants {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	return ctx.Err()
+	return g.Wait()
 }
 
 // seedTenant writes one tenant's key versions.
