@@ -137,9 +137,9 @@ func (c *Collector) newSnapshot() *Snapshot {
 		CollectedAt:      c.opts.Now().UTC(),
 		Context:          c.opts.Context,
 		Namespace:        c.opts.Namespace,
-		VaultAddr:        c.opts.VaultAddr,
-		PrometheusTarget: c.opts.PrometheusTarget,
-		Config:           c.opts.Config,
+		VaultAddr:        config.RedactURL(c.opts.VaultAddr),
+		PrometheusTarget: config.RedactURL(c.opts.PrometheusTarget),
+		Config:           c.opts.Config.Redacted(),
 	}
 }
 

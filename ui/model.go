@@ -144,7 +144,7 @@ func (m Model) WithActor(a Actor, why string) Model {
 func New(loader Loader, o Options) Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	empty := &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
-		VaultAddr: o.VaultAddr, Config: o.Config}
+		VaultAddr: config.RedactURL(o.VaultAddr), Config: o.Config.Redacted()}
 	st := &state{
 		opts: o, styles: DefaultStyles(o.NoColor), book: runbook.MustDefault(),
 		loading: map[string]bool{}, merged: map[string]int{}, progress: map[string]collectors.Progress{},

@@ -549,7 +549,7 @@ func (g *globalOptions) validate(src sourceOptions) error {
 	}
 	if g.prometheusURL != "" {
 		if err := checkHTTPURL(g.prometheusURL); err != nil {
-			errs = append(errs, fmt.Errorf("--prometheus-url %q: want an http or https URL such as http://localhost:9090: %w", g.prometheusURL, err))
+			errs = append(errs, fmt.Errorf("--prometheus-url %q: want an http or https URL such as http://localhost:9090: %w", config.RedactURL(g.prometheusURL), err))
 		}
 	}
 	if g.prometheusService != "" {
@@ -559,7 +559,7 @@ func (g *globalOptions) validate(src sourceOptions) error {
 	}
 	if p := g.Settings.Prometheus; p.Source == sourceEnvPromURL {
 		if err := checkHTTPURL(p.URL); err != nil {
-			errs = append(errs, fmt.Errorf("the Prometheus URL %q from %s: want an http or https URL such as http://localhost:9090 (fix or unset it, or pass --prometheus-url): %w", p.URL, sourceEnvPromURL, err))
+			errs = append(errs, fmt.Errorf("the Prometheus URL %q from %s: want an http or https URL such as http://localhost:9090 (fix or unset it, or pass --prometheus-url): %w", config.RedactURL(p.URL), sourceEnvPromURL, err))
 		}
 	}
 	if g.refresh.set && g.refresh.value < time.Second {
@@ -593,12 +593,13 @@ func checkVaultAddr(s string) error {
 // with a host; for a bare host:port it suggests the URL.
 func checkHTTPURL(s string) error {
 	if !strings.Contains(s, "://") {
-		return fmt.Errorf("no scheme: write it as https://%s or http://%s", s, s)
+		r := config.RedactURL(s)
+		return fmt.Errorf("no scheme: write it as https://%s or http://%s", r, r)
 	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return err
+		return errors.New(strings.ReplaceAll(err.Error(), s, config.RedactURL(s)))
 	case u.Scheme != "http" && u.Scheme != "https":
 		return errors.New("the scheme must be http or https")
 	case u.Host == "":

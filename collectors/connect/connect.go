@@ -148,7 +148,7 @@ func Connect(o Options) (Clients, error) {
 	if o.PrometheusURL != "" {
 		u, err := url.Parse(o.PrometheusURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, fmt.Errorf("prometheus URL %q: want http(s)://host:port", o.PrometheusURL)
+			return c, fmt.Errorf("prometheus URL %q: want http(s)://host:port", config.RedactURL(o.PrometheusURL))
 		}
 		var rt http.RoundTripper = promapi.DefaultRoundTripper
 		if o.ReadOnly {
@@ -156,7 +156,7 @@ func Connect(o Options) (Clients, error) {
 		}
 		pc, err := promapi.NewClient(promapi.Config{Address: o.PrometheusURL, RoundTripper: rt})
 		if err != nil {
-			return c, fmt.Errorf("prometheus client for %s: %w", o.PrometheusURL, err)
+			return c, fmt.Errorf("prometheus client for %s: %w", config.RedactURL(o.PrometheusURL), err)
 		}
 		c.Prometheus = promv1.NewAPI(pc)
 		c.PrometheusTarget = u.Redacted()

@@ -669,7 +669,7 @@ func (c Config) checks() []check {
 		urlOK, urlWhy = checkHTTPURL(p.URL)
 	}
 	str("prometheus.url", "\"\" or an http or https URL such as \"http://prometheus.monitoring:9090\"",
-		p.URL, urlOK, urlWhy)
+		RedactURL(p.URL), urlOK, urlWhy)
 	svcOK, svcWhy := true, ""
 	if p.Service != "" {
 		if _, _, _, err := ParseService(p.Service); err != nil {
@@ -719,7 +719,7 @@ func checkHTTPURL(s string) (bool, string) {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return false, err.Error()
+		return false, strings.ReplaceAll(err.Error(), s, RedactURL(s))
 	case u.Scheme != "http" && u.Scheme != "https":
 		return false, "the scheme must be http or https"
 	case u.Host == "":
@@ -942,4 +942,28 @@ func syntaxProblem(file string, err error) Problem {
 		p.Message = "invalid YAML: " + m[2]
 	}
 	return p
+}
+
+// userinfoPassword is the password of a URL's userinfo ("://user:PASSWORD@"),
+// for the URLs url.Parse refuses.
+var userinfoPassword = regexp.MustCompile(`(://[^/?#@:]*:)[^/?#@]*@`)
+
+// RedactURL returns s with the password of its userinfo replaced by
+// "xxxxx", as url.URL.Redacted does, also when s does not parse: a URL is
+// shown, logged or stored only through it.
+func RedactURL(s string) string {
+	if !strings.Contains(s, "://") && strings.Contains(s, "@") { // host:port written without a scheme
+		return strings.TrimPrefix(RedactURL("x://"+s), "x://")
+	}
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return userinfoPassword.ReplaceAllString(s, "${1}xxxxx@")
+}
+
+// Redacted returns a copy of c that can be stored and shown: the
+// Prometheus URL's password replaced (RedactURL). A snapshot holds only it.
+func (c Config) Redacted() Config {
+	c.Prometheus.URL = RedactURL(c.Prometheus.URL)
+	return c
 }

@@ -654,3 +654,30 @@ func TestDecoder_EveryField(t *testing.T) {
 		}
 	})
 }
+
+func TestRedactURL(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"no userinfo":         {"http://prometheus:9090", "http://prometheus:9090"},
+		"user only":           {"http://alice@prometheus:9090", "http://alice@prometheus:9090"},
+		"password":            {"https://alice:pw@prometheus:9090/x", "https://alice:xxxxx@prometheus:9090/x"},
+		"malformed":           {"http://alice:pw@[::1", "http://alice:xxxxx@[::1"},
+		"no scheme":           {"alice:pw@prometheus:9090", "alice:xxxxx@prometheus:9090"},
+		"no scheme malformed": {"alice:pw@[::1", "alice:xxxxx@[::1"},
+		"empty":               {"", ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := RedactURL(tt.in); got != tt.want {
+				t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	c := Default()
+	c.Prometheus.URL = "http://alice:pw@prometheus:9090"
+	if got := c.Redacted().Prometheus.URL; got != "http://alice:xxxxx@prometheus:9090" {
+		t.Errorf("Redacted: %q", got)
+	}
+	if c.Prometheus.URL != "http://alice:pw@prometheus:9090" {
+		t.Errorf("Redacted changed its receiver: %q", c.Prometheus.URL)
+	}
+}
