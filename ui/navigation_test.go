@@ -298,13 +298,14 @@ func TestModel_HalfPagesAndWheel(t *testing.T) {
 		}
 	})
 	t.Run("overview", func(t *testing.T) {
-		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelDown))
-		if c := tabView[overviewView](t, m).cursor; c != 1 {
-			t.Errorf("wheel down: cursor %d", c)
-		}
-		m = send(m, ctrl(tea.KeyCtrlD))
+		// the cursor starts on "Start here", the demo's last row (5)
+		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelUp))
 		if c := tabView[overviewView](t, m).cursor; c != 4 {
-			t.Errorf("ctrl+d in the six scenarios: cursor %d, want 4", c)
+			t.Errorf("wheel up: cursor %d, want 4", c)
+		}
+		m = send(m, ctrl(tea.KeyCtrlU))
+		if c := tabView[overviewView](t, m).cursor; c != 1 {
+			t.Errorf("ctrl+u in the six scenarios: cursor %d, want 1", c)
 		}
 	})
 	t.Run("log", func(t *testing.T) {

@@ -134,8 +134,8 @@ func TestModel_View_Golden(t *testing.T) {
 	snap := demoSnapshot(t)
 	views := map[string][]string{
 		"overview":         nil,
-		"scenario-1":       {"enter"},
-		"scenario-2":       {"down", "enter", "down", "down"},
+		"scenario-1":       {"g", "enter"},
+		"scenario-2":       {"g", "down", "enter", "down", "down"},
 		"tenants":          {"2"},
 		"tenants-filtered": {"2", "/", "t", "-", "0", "1", "enter"},
 		"jobs":             {"3"},
