@@ -381,7 +381,7 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 	}
 	m = runBatch(m, cmd)
 	lines := map[string]string{}
-	ls, _ := scenarioOf(m).lines(m.st, 200)
+	ls, _, _ := scenarioOf(m).lines(m.st, 200)
 	for _, l := range strings.Split(ansi.Strip(strings.Join(ls, "\n")), "\n") {
 		for _, id := range []string{"renew-token", "restart-orchestrator", "fix-role"} {
 			if strings.Contains(l, "action "+id) {

@@ -215,7 +215,7 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		v.follow(st, w, h) // the selection moved: bring it on screen
 	} else {
 		// a scroll: the selection may leave the screen, the text may not
-		lines, _ := v.lines(st, w)
+		lines, _, _ := v.lines(st, w)
 		v.offset = max(0, min(v.offset, len(lines)-h))
 	}
 	return v, cmd
@@ -242,43 +242,53 @@ func copyCmd(text string) tea.Cmd {
 	}
 }
 
-// follow scrolls so that the selected step is on screen.
+// follow scrolls so that the whole selected step (its title, command,
+// note and action line) is on screen in h lines, the last of which is the
+// sign of the lines below when there are any; a step taller than that
+// shows its top, and the sign says the step goes on.
 func (v *scenarioView) follow(st *state, w, h int) {
-	_, stepLine := v.lines(st, w)
-	if stepLine < v.offset {
-		v.offset = stepLine
+	lines, from, to := v.lines(st, w)
+	room := h
+	if to < len(lines) {
+		room-- // the sign of what is below takes the last line
 	}
-	if stepLine > v.offset+h-4 {
-		v.offset = stepLine - h + 4
+	if to > v.offset+room {
+		v.offset = to - room
 	}
-	if v.offset < 0 {
-		v.offset = 0
+	if from < v.offset || to-from > room {
+		v.offset = from
 	}
+	v.offset = max(0, min(v.offset, len(lines)-h))
 }
 
 // View implements view.
 func (v scenarioView) View(c *viewCtx, w, h int) string {
 	st := c.state
-	lines, _ := v.lines(st, w)
+	lines, from, to := v.lines(st, w)
 	if v.offset > len(lines)-1 {
 		v.offset = max(0, len(lines)-1)
 	}
 	end := min(len(lines), v.offset+h)
 	out := lines[v.offset:end]
 	if end < len(lines) && len(out) > 0 {
-		out[len(out)-1] = st.styles.Muted.Render(fmt.Sprintf("… %d more lines (pgdn)", len(lines)-end))
+		sign := fmt.Sprintf("… %d more lines (pgdn)", len(lines)-end+1)
+		if last := v.offset + len(out) - 1; from <= last && last < to {
+			// the selected step is cut: say that it goes on
+			sign = fmt.Sprintf("… step %d goes on: %d more of its lines below (pgdn)", v.at(v.steps(st))+1, to-last)
+		}
+		out[len(out)-1] = st.styles.Muted.Render(sign)
 	}
 	return strings.Join(out, "\n")
 }
 
 var symptomMarks = map[runbook.SymptomState]string{runbook.SymptomPresent: "✓", runbook.SymptomAbsent: "✗", runbook.SymptomUnknown: "?"}
 
-// lines renders the walkthrough and returns the line of the selected step.
-func (v scenarioView) lines(st *state, w int) ([]string, int) {
+// lines renders the walkthrough and returns the lines of the selected
+// step: from its title to (not including) to.
+func (v scenarioView) lines(st *state, w int) (out []string, from, to int) {
 	s := st.styles
 	f, _ := st.assess.Finding(v.id)
 	sc, _ := st.book.Scenario(v.id)
-	var out []string
 	add := func(l string) { out = append(out, truncate(l, w)) }
 	// wrapped adds text indented by n spaces, wrapped to the width, so
 	// evidence and commands are read whole, never cut
@@ -340,14 +350,14 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 	}
 	add("")
 	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
-	stepLine := len(out)
+	from = len(out)
 	vars := v.vars(st)
 	steps := v.steps(st)
 	sel := v.at(steps)
 	for i, step := range steps {
 		title := strings.Split(wrapWords(fmt.Sprintf("%d. %s", i+1, step.Title), max(20, w-5)), "\n")
 		if i == sel {
-			stepLine = len(out)
+			from = len(out)
 			add(s.Selected.Render("▸ " + title[0]))
 		} else {
 			add("  " + title[0])
@@ -369,6 +379,12 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 		if step.Action == runbook.ActionEmergencyRotate {
 			wrapped(5, s.Muted.Render(reasonNote(st)))
 		}
+		if i == sel {
+			to = len(out)
+		}
+	}
+	if to == 0 {
+		to = from // no step: the heading
 	}
 	if len(sc.Verification) > 0 {
 		add("")
@@ -380,7 +396,7 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 			}
 		}
 	}
-	return out, stepLine
+	return out, from, to
 }
 
 // reasonNote says where an emergency rotation's command takes the reason
