@@ -21,6 +21,10 @@ type scenarioView struct {
 	id     string
 	step   int // selected resolution step
 	offset int // first line shown
+	// pinned keeps the selected step whole on screen (the selection moved
+	// last): View scrolls to it at the height it is drawn at, which a
+	// status line appearing or going changes; a scroll key unpins it.
+	pinned bool
 	// title is the selected step's title once one was chosen: the steps
 	// can change under the selection (those pointing at a Job's cause come
 	// and go with a refresh), and the selection stays on its step.
@@ -174,14 +178,22 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	n := len(steps)
 	v.step = v.at(steps)
 	was := v.step
+	if v.pinned {
+		v.offset = v.followed(st, w, h) // where the screen shows it
+	}
 	var cmd tea.Cmd
 	switch {
 	case key.Matches(k, v.keys.Action):
-		if v.step < n && steps[v.step].Action != "" {
+		switch {
+		case v.step >= n:
+			st.message = "this scenario has no steps: no action to run"
+		case steps[v.step].Action != "":
 			c.act = &actionRequest{scenario: v.id, action: steps[v.step].Action}
-			return v, nil
+		case steps[v.step].Command == "":
+			st.message = fmt.Sprintf("step %d has no one-key action and no command: %s", v.step+1, noCommandWhy(steps[v.step]))
+		default:
+			st.message = fmt.Sprintf("step %d has no one-key action: run its command by hand (c copies it)", v.step+1)
 		}
-		st.message = "this step has no one-key action: run its command by hand (c copies it)"
 		return v, nil
 	case key.Matches(k, v.keys.Up):
 		if v.step > 0 {
@@ -204,21 +216,49 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	case key.Matches(k, v.keys.Bottom):
 		v.step = max(0, n-1)
 	case key.Matches(k, v.keys.Copy):
-		if v.step < len(steps) && steps[v.step].Command != "" {
+		switch {
+		case v.step >= n:
+			st.message = "this scenario has no steps: nothing to copy"
+		case steps[v.step].Command == "":
+			st.message = fmt.Sprintf("step %d has no command to copy: %s", v.step+1, noCommandWhy(steps[v.step]))
+		default:
 			cmd = copyCmd(steps[v.step].Command)
 		}
 	}
 	if v.step < n {
 		v.title = steps[v.step].Title
 	}
-	if v.step != was || key.Matches(k, v.keys.Top) {
-		v.follow(st, w, h) // the selection moved: bring it on screen
-	} else {
+	switch {
+	case v.step != was || key.Matches(k, v.keys.Top):
+		// the selection moved: bring it on screen, and keep it there
+		v.pinned = true
+		v.offset = v.followed(st, w, h)
+	case v.keys.scrolls(k):
 		// a scroll: the selection may leave the screen, the text may not
+		v.pinned = false
 		lines, _, _ := v.lines(st, w)
 		v.offset = max(0, min(v.offset, len(lines)-h))
 	}
 	return v, cmd
+}
+
+// noCommandWhy says why a step has no command, from its note ("No
+// command: a value of the Helm chart; …" gives "a value of the Helm
+// chart, see its note"), or that the runbook gives none.
+func noCommandWhy(step runbook.RenderedStep) string {
+	const mark = "No command: "
+	note := step.Note
+	if i := strings.Index(note, mark); i >= 0 {
+		why := note[i+len(mark):]
+		if j := strings.IndexAny(why, ";."); j > 0 {
+			why = why[:j]
+		}
+		return strings.TrimSpace(why) + ", see its note"
+	}
+	if note != "" {
+		return "see its note"
+	}
+	return "the runbook gives none for it here"
 }
 
 // selectedAction is the action id of the selected step, or "".
@@ -242,28 +282,33 @@ func copyCmd(text string) tea.Cmd {
 	}
 }
 
-// follow scrolls so that the whole selected step (its title, command,
-// note and action line) is on screen in h lines, the last of which is the
-// sign of the lines below when there are any; a step taller than that
-// shows its top, and the sign says the step goes on.
-func (v *scenarioView) follow(st *state, w, h int) {
+// followed is the offset at which the whole selected step (its title,
+// command, note and action line) is on screen in h lines, the last of
+// which is the sign of the lines below when there are any: the offset
+// moved as little as it takes. A step taller than that shows its top, and
+// the sign says the step goes on.
+func (v scenarioView) followed(st *state, w, h int) int {
 	lines, from, to := v.lines(st, w)
+	off := v.offset
 	room := h
 	if to < len(lines) {
 		room-- // the sign of what is below takes the last line
 	}
-	if to > v.offset+room {
-		v.offset = to - room
+	if to > off+room {
+		off = to - room
 	}
-	if from < v.offset || to-from > room {
-		v.offset = from
+	if from < off || to-from > room {
+		off = from
 	}
-	v.offset = max(0, min(v.offset, len(lines)-h))
+	return max(0, min(off, len(lines)-h))
 }
 
 // View implements view.
 func (v scenarioView) View(c *viewCtx, w, h int) string {
 	st := c.state
+	if v.pinned {
+		v.offset = v.followed(st, w, h)
+	}
 	lines, from, to := v.lines(st, w)
 	if v.offset > len(lines)-1 {
 		v.offset = max(0, len(lines)-1)
@@ -436,4 +481,10 @@ func actionNote(st *state, id string) string {
 		return "a: run action " + id + " (permitted; dry-run, confirmed, journaled)"
 	}
 	return "a: run action " + id + " (checked, dry-run, confirmed, journaled)"
+}
+
+// scrolls reports whether msg is a key that scrolls the walkthrough
+// rather than moving the selection.
+func (k scenarioKeys) scrolls(msg tea.KeyMsg) bool {
+	return key.Matches(msg, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown)
 }
