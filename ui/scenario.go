@@ -283,15 +283,19 @@ func copyCmd(text string) tea.Cmd {
 }
 
 // followed is the offset at which the whole selected step (its title,
-// command, note and action line) is on screen in h lines, the last of
-// which is the sign of the lines below when there are any: the offset
-// moved as little as it takes. A step taller than that shows its top, and
-// the sign says the step goes on.
+// command, note and action line) is on screen in h lines (followOffset).
 func (v scenarioView) followed(st *state, w, h int) int {
 	lines, from, to := v.lines(st, w)
-	off := v.offset
+	return followOffset(v.offset, len(lines), from, to, h)
+}
+
+// followOffset moves the offset off of n lines as little as it takes for
+// lines from to to (not included) to be on screen in h lines, the last of
+// which is the sign of the lines below when there are any. A step taller
+// than that shows its top, and the sign says the step goes on.
+func followOffset(off, n, from, to, h int) int {
 	room := h
-	if to < len(lines) {
+	if to < n {
 		room-- // the sign of what is below takes the last line
 	}
 	if to > off+room {
@@ -300,16 +304,16 @@ func (v scenarioView) followed(st *state, w, h int) int {
 	if from < off || to-from > room {
 		off = from
 	}
-	return max(0, min(off, len(lines)-h))
+	return max(0, min(off, n-h))
 }
 
 // View implements view.
 func (v scenarioView) View(c *viewCtx, w, h int) string {
 	st := c.state
-	if v.pinned {
-		v.offset = v.followed(st, w, h)
-	}
 	lines, from, to := v.lines(st, w)
+	if v.pinned {
+		v.offset = followOffset(v.offset, len(lines), from, to, h)
+	}
 	if v.offset > len(lines)-1 {
 		v.offset = max(0, len(lines)-1)
 	}
