@@ -208,6 +208,11 @@ func (r Report) WriteText(w io.Writer) error {
 					}
 					fmt.Fprintf(&b, "        $ %s\n", l)
 				}
+				if s.Note != "" {
+					// what the command does beside the runbook's way, what
+					// to check before it
+					fmt.Fprintf(&b, "        note: %s\n", s.Note)
+				}
 			} else if s.Note != "" {
 				// a step without a command says why (a Helm value, a sink
 				// outside the tool's reach, nothing to undelete)

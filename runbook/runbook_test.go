@@ -564,3 +564,41 @@ func keysOf[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestReport_StepNotes: the text and Markdown reports show the note of
+// every next step, with a command or without one.
+func TestReport_StepNotes(t *testing.T) {
+	r := mustDefault(t).NewReport(reportSnapshot(t), testNow, "kubectl-rotation test")
+	withCommand := 0
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"text":     func(b *bytes.Buffer) error { return r.WriteText(b) },
+		"markdown": func(b *bytes.Buffer) error { return r.WriteMarkdown(b) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := write(&b); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			for _, f := range r.Findings {
+				if f.Status == StatusClear {
+					continue
+				}
+				for i, s := range r.NextSteps[f.ID] {
+					if s.Note == "" {
+						continue
+					}
+					if s.Command != "" {
+						withCommand++
+					}
+					if !strings.Contains(out, s.Note) {
+						t.Errorf("%s step %d (%s): its note is not in the report: %q", f.ID, i+1, s.Title, s.Note)
+					}
+				}
+			}
+		})
+	}
+	if withCommand == 0 {
+		t.Fatal("no step with a command has a note here: this test cannot tell")
+	}
+}

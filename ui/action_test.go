@@ -73,6 +73,7 @@ func liveDemo(t *testing.T, a Actor) Model {
 // the steps that point at a cause the evidence names come first, and are
 // passed over.
 func openStep(m Model, n, s int) Model {
+	m = keys(m, "g") // the cursor starts on "Start here": from the top
 	for i := 1; i < n; i++ {
 		m = keys(m, "down")
 	}
@@ -90,6 +91,7 @@ func openStep(m Model, n, s int) Model {
 // selected, wherever the runbook puts it.
 func openAction(tb testing.TB, m Model, n int, action string) Model {
 	tb.Helper()
+	m = keys(m, "g") // the cursor starts on "Start here": from the top
 	for i := 1; i < n; i++ {
 		m = keys(m, "down")
 	}
@@ -372,14 +374,14 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 		"renew -accessor": fmt.Errorf("renew: %w: vault update on auth/token/renew-accessor", actions.ErrForbidden),
 	}}
 	m := liveDemo(t, fa)
-	m = keys(m, "down")
+	m = keys(m, "g", "down")
 	m, cmd := press(m, "enter") // Scenario 2
 	if out := ansi.Strip(m.View()); !strings.Contains(out, "checking your permissions") {
 		t.Errorf("before the answers, the steps should say the check is running:\n%s", out)
 	}
 	m = runBatch(m, cmd)
 	lines := map[string]string{}
-	ls, _ := scenarioOf(m).lines(m.st, 200)
+	ls, _, _ := scenarioOf(m).lines(m.st, 200)
 	for _, l := range strings.Split(ansi.Strip(strings.Join(ls, "\n")), "\n") {
 		for _, id := range []string{"renew-token", "restart-orchestrator", "fix-role"} {
 			if strings.Contains(l, "action "+id) {
@@ -419,7 +421,7 @@ func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 	snap := demoSnapshot(t)
 	book := runbook.MustDefault()
 	for n := range book.Scenarios {
-		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 80, 24)
+		m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 80, 24), "g")
 		for range n {
 			m = keys(m, "down")
 		}

@@ -76,17 +76,20 @@ var auditOutcomes = []string{"all", "failures", "successes"}
 type auditKeys struct {
 	listKeys
 	field   fieldKeys
+	Open    key.Binding
 	Filter  key.Binding
 	Outcome key.Binding
 	Events  key.Binding
 }
 
 // ShortHelp implements help.KeyMap.
-func (k auditKeys) ShortHelp() []key.Binding { return []key.Binding{k.Filter, k.Outcome, k.Events} }
+func (k auditKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Open, k.Filter, k.Outcome, k.Events}
+}
 
 // FullHelp implements help.KeyMap.
 func (k auditKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{k.help(), {k.Filter, k.Outcome, k.Events}}
+	return [][]key.Binding{k.help(), {k.Open, k.Filter, k.Outcome, k.Events}}
 }
 
 func newAuditView() auditView {
@@ -94,6 +97,7 @@ func newAuditView() auditView {
 	ti.Prompt = "/"
 	ti.Placeholder = "tenant id"
 	return auditView{filter: ti, keys: auditKeys{listKeys: defaultListKeys(), field: defaultFieldKeys(),
+		Open:    openKey("tenant"),
 		Filter:  filterKey("filter"),
 		Outcome: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outcome filter")),
 		Events:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events / per tenant")),
@@ -161,6 +165,8 @@ func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		return v, nil
 	}
 	switch {
+	case key.Matches(k, v.keys.Open):
+		v.open(c)
 	case key.Matches(k, v.keys.Events):
 		v.events = !v.events
 		v.cursor, v.offset = 0, 0
@@ -173,6 +179,24 @@ func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		v.refilter(st)
 	}
 	return v, nil
+}
+
+// open opens the detail of the selected row's tenant, or says why there
+// is none.
+func (v auditView) open(c *viewCtx) {
+	id := ""
+	switch {
+	case v.events && v.cursor < len(v.evRows):
+		if id = v.idx.events[v.evRows[v.cursor]].Tenant; id == "" {
+			c.state.message = "this event names no tenant"
+			return
+		}
+	case !v.events && v.cursor < len(v.rows):
+		id = v.idx.rows[v.rows[v.cursor]].id
+	default:
+		return
+	}
+	c.open = newTenantDetail(c, id, "the audit log")
 }
 
 // View implements view.

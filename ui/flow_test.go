@@ -33,6 +33,7 @@ func TestFlow_DemoScenarioAndBack(t *testing.T) {
 	snap := demoSnapshot(t)
 	tm := teatest.NewTestModel(t, New(SnapshotLoader{Snapshot: snap}, demoOptions(snap)), teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, "Vault token expired", "ACTIVE", "DEMO")
+	tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "Scenario 2", "Resolution steps", "vault token renew -accessor")

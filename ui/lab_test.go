@@ -109,6 +109,7 @@ func TestFlow_ReadOnlyProvenAtTheServers(t *testing.T) {
 	waitFor(t, tm, "READ-ONLY", "Audit logging failure")
 	for sc := 0; sc < 6; sc++ { // every scenario, every step, the action key
 		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
+		tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
 		for i := 0; i < sc; i++ {
 			tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 		}
@@ -236,6 +237,7 @@ func TestFlow_PermissionsFromTheServers(t *testing.T) {
 	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", NoColor: true}).WithActor(ex, "")
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 60))
 	waitFor(t, tm, "Vault token expired", "ACTIVE")
+	tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "action restart-orchestrator: you may not run it", "patch deployments.apps "+w.Config.Kubernetes.OrchestratorDeployment,

@@ -298,6 +298,7 @@ func (f *labFlow) waitJobs(prefix string) {
 func (f *labFlow) openScenario(n int, title string) {
 	f.t.Helper()
 	f.wait(30*time.Second, title, "ACTIVE")
+	f.keys("g") // the cursor starts on "Start here": from the top
 	for i := 1; i < n; i++ {
 		f.keys("down")
 	}

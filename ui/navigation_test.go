@@ -201,6 +201,44 @@ func TestTenantDetail(t *testing.T) {
 	}
 }
 
+// TestTenantDetail_Back: the detail's header names the view esc returns
+// to, whichever opened it, and esc returns there.
+func TestTenantDetail_Back(t *testing.T) {
+	tests := map[string]struct {
+		keys []string
+		back string // as the header says it
+		view string // the view esc returns to
+	}{
+		"from the tenants":              {keys: []string{"2", "enter"}, back: "the tenants", view: "ui.tenantsView"},
+		"from the audit log":            {keys: []string{"4", "enter"}, back: "the audit log", view: "ui.auditView"},
+		"from the audit's event stream": {keys: []string{"4", "e", "down", "enter"}, back: "the audit log", view: "ui.auditView"},
+	}
+	for name, tt := range tests {
+		for _, size := range [][2]int{{60, 20}, {80, 24}} {
+			t.Run(fmt.Sprintf("%s-%dx%d", name, size[0], size[1]), func(t *testing.T) {
+				m := keys(demoAt(t, size[0], size[1]), tt.keys...)
+				d, ok := focusedAs[tenantDetail](m)
+				if !ok || d.id == "" {
+					t.Fatalf("focused %T, want a tenant's detail", m.focused())
+				}
+				out := ansi.Strip(m.View())
+				if want := "esc: back to " + tt.back; !strings.Contains(out, want) {
+					t.Errorf("the header does not say %q:\n%s", want, out)
+				}
+				for _, other := range []string{"the tenants", "the audit log"} {
+					if other != tt.back && strings.Contains(out, "esc: back to "+other) {
+						t.Errorf("opened %s, the header says back to %s", name, other)
+					}
+				}
+				m = keys(m, "esc")
+				if got := fmt.Sprintf("%T", m.focused()); got != tt.view {
+					t.Errorf("esc: %s, want %s", got, tt.view)
+				}
+			})
+		}
+	}
+}
+
 // TestModel_Jump: ":" jumps to a view or a scenario by the start of its
 // name, tab completes, esc cancels, and a name that matches nothing says so.
 func TestModel_Jump(t *testing.T) {
@@ -298,13 +336,14 @@ func TestModel_HalfPagesAndWheel(t *testing.T) {
 		}
 	})
 	t.Run("overview", func(t *testing.T) {
-		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelDown))
-		if c := tabView[overviewView](t, m).cursor; c != 1 {
-			t.Errorf("wheel down: cursor %d", c)
-		}
-		m = send(m, ctrl(tea.KeyCtrlD))
+		// the cursor starts on "Start here", the demo's last row (5)
+		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelUp))
 		if c := tabView[overviewView](t, m).cursor; c != 4 {
-			t.Errorf("ctrl+d in the six scenarios: cursor %d, want 4", c)
+			t.Errorf("wheel up: cursor %d, want 4", c)
+		}
+		m = send(m, ctrl(tea.KeyCtrlU))
+		if c := tabView[overviewView](t, m).cursor; c != 1 {
+			t.Errorf("ctrl+u in the six scenarios: cursor %d, want 1", c)
 		}
 	})
 	t.Run("log", func(t *testing.T) {

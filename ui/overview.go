@@ -17,7 +17,12 @@ import (
 // overviewView is the first screen: sources, scenarios, alerts, key facts.
 type overviewView struct {
 	cursor int // selected scenario
-	keys   overviewKeys
+	// selected is the id of the scenario under the cursor once the cursor
+	// was placed: on "Start here" by the first judgement of a whole load,
+	// or where the person moved it. A refresh keeps the cursor on that
+	// scenario (the rows may change order), never back on its own.
+	selected string
+	keys     overviewKeys
 }
 
 // overviewKeys select a scenario and open its walkthrough.
@@ -42,21 +47,55 @@ func (v overviewView) KeyMap() help.KeyMap { return v.keys }
 // Typing implements view.
 func (v overviewView) Typing() bool { return false }
 
-// Update moves the selection; enter opens the selected scenario.
+// Update moves the selection; enter opens the selected scenario. After
+// every judgement the cursor is put on the scenario selected (see
+// selected), or, the first time a whole load is judged, on "Start here".
 func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	n := len(c.assess.Findings)
+	if _, ok := msg.(dataMsg); ok {
+		v.place(c.state)
+		return v, nil
+	}
 	k, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return v, nil
 	}
-	n := len(c.assess.Findings)
 	if d, ok := v.keys.step(k, n, n); ok {
 		v.cursor = max(0, min(v.cursor+d, n-1))
+		if v.cursor < n {
+			v.selected = c.assess.Findings[v.cursor].ID
+		}
 		return v, nil
 	}
 	if key.Matches(k, v.keys.Open) && v.cursor < n {
 		return v, openScenario(c, c.assess.Findings[v.cursor])
 	}
 	return v, nil
+}
+
+// place puts the cursor on the scenario selected, found by its id, or,
+// when none is yet and a whole load has been judged, on the one the
+// overview says to start with (the first row when it names none).
+func (v *overviewView) place(st *state) {
+	fs := st.assess.Findings
+	if v.selected == "" {
+		if !st.loaded {
+			return // a part judged: "Start here" may still change
+		}
+		v.cursor = 0
+		if f, ok := startHere(st.assess); ok {
+			v.selected = f.ID
+		} else if len(fs) > 0 {
+			v.selected = fs[0].ID
+		}
+	}
+	for i, f := range fs {
+		if f.ID == v.selected {
+			v.cursor = i
+			return
+		}
+	}
+	v.cursor = max(0, min(v.cursor, len(fs)-1))
 }
 
 var statusLabel = map[runbook.Status]string{

@@ -29,7 +29,7 @@ func TestScenarioView_EmergencyCopyHasTheReason(t *testing.T) {
 	}
 	// the walkthrough, every line (the screen shows a part of it)
 	walk := func(m Model) string {
-		lines, _ := m.stack[len(m.stack)-1].(scenarioView).lines(m.st, 120)
+		lines, _, _ := m.stack[len(m.stack)-1].(scenarioView).lines(m.st, 120)
 		return strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, "\n"))), " ")
 	}
 	if out := walk(m); !strings.Contains(out, "reason and subject are empty until a reason is given") {

@@ -21,6 +21,10 @@ type scenarioView struct {
 	id     string
 	step   int // selected resolution step
 	offset int // first line shown
+	// pinned keeps the selected step whole on screen (the selection moved
+	// last): View scrolls to it at the height it is drawn at, which a
+	// status line appearing or going changes; a scroll key unpins it.
+	pinned bool
 	// title is the selected step's title once one was chosen: the steps
 	// can change under the selection (those pointing at a Job's cause come
 	// and go with a refresh), and the selection stays on its step.
@@ -174,14 +178,22 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	n := len(steps)
 	v.step = v.at(steps)
 	was := v.step
+	if v.pinned {
+		v.offset = v.followed(st, w, h) // where the screen shows it
+	}
 	var cmd tea.Cmd
 	switch {
 	case key.Matches(k, v.keys.Action):
-		if v.step < n && steps[v.step].Action != "" {
+		switch {
+		case v.step >= n:
+			st.message = "this scenario has no steps: no action to run"
+		case steps[v.step].Action != "":
 			c.act = &actionRequest{scenario: v.id, action: steps[v.step].Action}
-			return v, nil
+		case steps[v.step].Command == "":
+			st.message = fmt.Sprintf("step %d has no one-key action and no command: %s", v.step+1, noCommandWhy(steps[v.step]))
+		default:
+			st.message = fmt.Sprintf("step %d has no one-key action: run its command by hand (c copies it)", v.step+1)
 		}
-		st.message = "this step has no one-key action: run its command by hand (c copies it)"
 		return v, nil
 	case key.Matches(k, v.keys.Up):
 		if v.step > 0 {
@@ -204,21 +216,49 @@ func (v scenarioView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	case key.Matches(k, v.keys.Bottom):
 		v.step = max(0, n-1)
 	case key.Matches(k, v.keys.Copy):
-		if v.step < len(steps) && steps[v.step].Command != "" {
+		switch {
+		case v.step >= n:
+			st.message = "this scenario has no steps: nothing to copy"
+		case steps[v.step].Command == "":
+			st.message = fmt.Sprintf("step %d has no command to copy: %s", v.step+1, noCommandWhy(steps[v.step]))
+		default:
 			cmd = copyCmd(steps[v.step].Command)
 		}
 	}
 	if v.step < n {
 		v.title = steps[v.step].Title
 	}
-	if v.step != was || key.Matches(k, v.keys.Top) {
-		v.follow(st, w, h) // the selection moved: bring it on screen
-	} else {
+	switch {
+	case v.step != was || key.Matches(k, v.keys.Top):
+		// the selection moved: bring it on screen, and keep it there
+		v.pinned = true
+		v.offset = v.followed(st, w, h)
+	case v.keys.scrolls(k):
 		// a scroll: the selection may leave the screen, the text may not
-		lines, _ := v.lines(st, w)
+		v.pinned = false
+		lines, _, _ := v.lines(st, w)
 		v.offset = max(0, min(v.offset, len(lines)-h))
 	}
 	return v, cmd
+}
+
+// noCommandWhy says why a step has no command, from its note ("No
+// command: a value of the Helm chart; …" gives "a value of the Helm
+// chart, see its note"), or that the runbook gives none.
+func noCommandWhy(step runbook.RenderedStep) string {
+	const mark = "No command: "
+	note := step.Note
+	if i := strings.Index(note, mark); i >= 0 {
+		why := note[i+len(mark):]
+		if j := strings.IndexAny(why, ";."); j > 0 {
+			why = why[:j]
+		}
+		return strings.TrimSpace(why) + ", see its note"
+	}
+	if note != "" {
+		return "see its note"
+	}
+	return "the runbook gives none for it here"
 }
 
 // selectedAction is the action id of the selected step, or "".
@@ -242,43 +282,62 @@ func copyCmd(text string) tea.Cmd {
 	}
 }
 
-// follow scrolls so that the selected step is on screen.
-func (v *scenarioView) follow(st *state, w, h int) {
-	_, stepLine := v.lines(st, w)
-	if stepLine < v.offset {
-		v.offset = stepLine
+// followed is the offset at which the whole selected step (its title,
+// command, note and action line) is on screen in h lines (followOffset).
+func (v scenarioView) followed(st *state, w, h int) int {
+	lines, from, to := v.lines(st, w)
+	return followOffset(v.offset, len(lines), from, to, h)
+}
+
+// followOffset moves the offset off of n lines as little as it takes for
+// lines from to to (not included) to be on screen in h lines, the last of
+// which is the sign of the lines below when there are any. A step taller
+// than that shows its top, and the sign says the step goes on.
+func followOffset(off, n, from, to, h int) int {
+	room := h
+	if to < n {
+		room-- // the sign of what is below takes the last line
 	}
-	if stepLine > v.offset+h-4 {
-		v.offset = stepLine - h + 4
+	if to > off+room {
+		off = to - room
 	}
-	if v.offset < 0 {
-		v.offset = 0
+	if from < off || to-from > room {
+		off = from
 	}
+	return max(0, min(off, n-h))
 }
 
 // View implements view.
 func (v scenarioView) View(c *viewCtx, w, h int) string {
 	st := c.state
-	lines, _ := v.lines(st, w)
+	lines, from, to := v.lines(st, w)
+	if v.pinned {
+		v.offset = followOffset(v.offset, len(lines), from, to, h)
+	}
 	if v.offset > len(lines)-1 {
 		v.offset = max(0, len(lines)-1)
 	}
 	end := min(len(lines), v.offset+h)
 	out := lines[v.offset:end]
 	if end < len(lines) && len(out) > 0 {
-		out[len(out)-1] = st.styles.Muted.Render(fmt.Sprintf("… %d more lines (pgdn)", len(lines)-end))
+		sign := fmt.Sprintf("… %d more lines (pgdn)", len(lines)-end+1)
+		if last := v.offset + len(out) - 1; from <= last && last < to {
+			// the selected step is cut: say that it goes on
+			sign = fmt.Sprintf("… step %d goes on: %d more of its lines below (pgdn)", v.at(v.steps(st))+1, to-last)
+		}
+		out[len(out)-1] = st.styles.Muted.Render(sign)
 	}
 	return strings.Join(out, "\n")
 }
 
 var symptomMarks = map[runbook.SymptomState]string{runbook.SymptomPresent: "✓", runbook.SymptomAbsent: "✗", runbook.SymptomUnknown: "?"}
 
-// lines renders the walkthrough and returns the line of the selected step.
-func (v scenarioView) lines(st *state, w int) ([]string, int) {
+// lines renders the walkthrough and returns the lines of the selected
+// step: from its title to (not including) to.
+func (v scenarioView) lines(st *state, w int) (out []string, from, to int) {
 	s := st.styles
 	f, _ := st.assess.Finding(v.id)
 	sc, _ := st.book.Scenario(v.id)
-	var out []string
 	add := func(l string) { out = append(out, truncate(l, w)) }
 	// wrapped adds text indented by n spaces, wrapped to the width, so
 	// evidence and commands are read whole, never cut
@@ -340,14 +399,14 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 	}
 	add("")
 	add(s.Section.Render("Resolution steps") + s.Muted.Render("  ↑↓ select · c copy the command"))
-	stepLine := len(out)
+	from = len(out)
 	vars := v.vars(st)
 	steps := v.steps(st)
 	sel := v.at(steps)
 	for i, step := range steps {
 		title := strings.Split(wrapWords(fmt.Sprintf("%d. %s", i+1, step.Title), max(20, w-5)), "\n")
 		if i == sel {
-			stepLine = len(out)
+			from = len(out)
 			add(s.Selected.Render("▸ " + title[0]))
 		} else {
 			add("  " + title[0])
@@ -369,6 +428,12 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 		if step.Action == runbook.ActionEmergencyRotate {
 			wrapped(5, s.Muted.Render(reasonNote(st)))
 		}
+		if i == sel {
+			to = len(out)
+		}
+	}
+	if to == 0 {
+		to = from // no step: the heading
 	}
 	if len(sc.Verification) > 0 {
 		add("")
@@ -380,7 +445,7 @@ func (v scenarioView) lines(st *state, w int) ([]string, int) {
 			}
 		}
 	}
-	return out, stepLine
+	return out, from, to
 }
 
 // reasonNote says where an emergency rotation's command takes the reason
@@ -420,4 +485,10 @@ func actionNote(st *state, id string) string {
 		return "a: run action " + id + " (permitted; dry-run, confirmed, journaled)"
 	}
 	return "a: run action " + id + " (checked, dry-run, confirmed, journaled)"
+}
+
+// scrolls reports whether msg is a key that scrolls the walkthrough
+// rather than moving the selection.
+func (k scenarioKeys) scrolls(msg tea.KeyMsg) bool {
+	return key.Matches(msg, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown)
 }

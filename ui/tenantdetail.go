@@ -8,17 +8,22 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
-// tenantDetail is one tenant, opened with enter from the tenants: its key
-// versions with their times, its compliance findings, its audit events and
-// the Job log lines that name it — all from the snapshot already read.
+// tenantDetail is one tenant, opened with enter from the tenants or the
+// audit log: its key versions with their times, its compliance findings,
+// its audit events and the Job log lines that name it — all from the
+// snapshot already read.
 type tenantDetail struct {
-	id     string
+	id string
+	// back names the view esc returns to ("the tenants"), as the header
+	// says it
+	back   string
 	keys   tenantDetailKeys
 	offset int
 	// what the snapshot says of the tenant, gathered in Update
@@ -46,8 +51,9 @@ func (k tenantDetailKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.
 // listed.
 const tenantDetailEvents = 10
 
-func newTenantDetail(c *viewCtx, id string) tenantDetail {
-	v := tenantDetail{id: id, keys: tenantDetailKeys{defaultListKeys()}}
+// newTenantDetail opens tenant id's detail over the view back names.
+func newTenantDetail(c *viewCtx, id, back string) tenantDetail {
+	v := tenantDetail{id: id, back: back, keys: tenantDetailKeys{defaultListKeys()}}
 	v.gather(c.state)
 	return v
 }
@@ -144,7 +150,14 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	if v.t != nil && v.t.Path != "" {
 		head += s.Muted.Render(" · " + v.t.Path)
 	}
-	add(head + s.Muted.Render("  esc: back to the tenants"))
+	// where esc goes, whole: on a line of its own when it does not fit
+	back := "esc: back to " + v.back
+	if lipgloss.Width(head)+2+lipgloss.Width(back) <= w {
+		add(head + s.Muted.Render("  "+back))
+	} else {
+		add(head)
+		add(s.Muted.Render(back))
+	}
 	add("")
 	add(s.Section.Render("Key versions"))
 	switch {

@@ -270,7 +270,7 @@ func (v tenantsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	switch {
 	case key.Matches(k, v.keys.Open):
 		if v.cursor < len(v.shown) {
-			c.open = newTenantDetail(c, v.row(v.cursor).t.ID)
+			c.open = newTenantDetail(c, v.row(v.cursor).t.ID, "the tenants")
 		}
 	case key.Matches(k, v.keys.Filter):
 		v.filtering = true

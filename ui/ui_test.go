@@ -133,24 +133,27 @@ func keys(m Model, ks ...string) Model {
 func TestModel_View_Golden(t *testing.T) {
 	snap := demoSnapshot(t)
 	views := map[string][]string{
-		"overview":         nil,
-		"scenario-1":       {"enter"},
-		"scenario-2":       {"down", "enter", "down", "down"},
-		"tenants":          {"2"},
-		"tenants-filtered": {"2", "/", "t", "-", "0", "1", "enter"},
-		"jobs":             {"3"},
-		"log":              {"3", "down", "enter"},
-		"audit":            {"4"},
-		"audit-failing":    {"4", "o"},
-		"audit-events":     {"4", "e"},
-		"metrics":          {"5"},
-		"help":             {"?"},
-		"tenant-detail":    {"2", "enter"},
-		"tenants-flagged":  {"2", "/", "o", "v", "e", "r", "-", "enter"},
-		"jobs-filtered":    {"3", "/", "c", "l", "e", "a", "n", "enter"},
-		"log-wrapped":      {"3", "down", "enter", "w"},
-		"log-scrolled":     {"3", "down", "enter", "l", "l"},
-		"jump":             {":", "v", "a"},
+		"overview":                 nil,
+		"scenario-1":               {"g", "enter"},
+		"scenario-2":               {"g", "down", "enter", "down", "down"},
+		"scenario-1-step-3":        {"g", "enter", "down", "down"},                      // taller than the body at 60×20
+		"scenario-2-copy-nothing":  {"g", "down", "enter", "down", "down", "down", "c"}, // a values.yaml step
+		"tenants":                  {"2"},
+		"tenants-filtered":         {"2", "/", "t", "-", "0", "1", "enter"},
+		"jobs":                     {"3"},
+		"log":                      {"3", "down", "enter"},
+		"audit":                    {"4"},
+		"audit-failing":            {"4", "o"},
+		"audit-events":             {"4", "e"},
+		"metrics":                  {"5"},
+		"help":                     {"?"},
+		"tenant-detail":            {"2", "enter"},
+		"tenant-detail-from-audit": {"4", "enter"},
+		"tenants-flagged":          {"2", "/", "o", "v", "e", "r", "-", "enter"},
+		"jobs-filtered":            {"3", "/", "c", "l", "e", "a", "n", "enter"},
+		"log-wrapped":              {"3", "down", "enter", "w"},
+		"log-scrolled":             {"3", "down", "enter", "l", "l"},
+		"jump":                     {":", "v", "a"},
 	}
 	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}} {
 		for name, ks := range views {
