@@ -43,6 +43,9 @@ type readWorld struct {
 	// (so the undelete step has a command to run), and that version.
 	undeleted string
 	version   int
+	// before is what a write row's before read ahead of its command, for
+	// its effect.
+	before any
 }
 
 // readRow says how one command (keyed by its template in runbook.yaml)
@@ -62,6 +65,9 @@ type readRow struct {
 	// effect reads what it changed.
 	write  bool
 	effect func(t *testing.T, w *readWorld, command string)
+	// before, when set, runs ahead of the command; what it returns is in
+	// w.before for effect.
+	before func(t *testing.T, w *readWorld) any
 	// notRunnable says why the command cannot run in the harness; dryRun
 	// is the command run instead to show that it is valid.
 	notRunnable string
@@ -331,13 +337,22 @@ func readRows() []readRow {
 		{template: "kubectl delete pod -l {{.OrchestratorLabel}} -n {{.Namespace}}", write: true,
 			notRunnable: "kubectl delete waits until the pods are gone, and without a kubelet nothing ends their graceful deletion",
 			dryRun:      func(c string) string { return c + " --wait=false" },
-			effect: func(t *testing.T, w *readWorld, _ string) {
-				pods, err := w.Env.Kube.Client.CoreV1().Pods(w.Namespace).List(context.Background(), metav1.ListOptions{LabelSelector: w.Config.Kubernetes.OrchestratorLabel})
-				if err != nil {
-					t.Fatal(err)
+			// the pods there before: the ReplicaSet controller replaces
+			// the deleted ones at once, and the replacements are new
+			before: func(t *testing.T, w *readWorld) any {
+				pods := orchestratorPods(t, w)
+				if len(pods) == 0 {
+					t.Fatal("no orchestrator pod to delete")
 				}
-				for _, p := range pods.Items {
-					if p.DeletionTimestamp == nil {
+				return pods
+			},
+			effect: func(t *testing.T, w *readWorld, _ string) {
+				now := map[string]corev1.Pod{}
+				for _, p := range orchestratorPods(t, w) {
+					now[string(p.UID)] = p
+				}
+				for _, p := range w.before.([]corev1.Pod) {
+					if q, ok := now[string(p.UID)]; ok && q.DeletionTimestamp == nil {
 						t.Errorf("orchestrator pod %s not deleted", p.Name)
 					}
 				}
@@ -596,6 +611,42 @@ func envNames(t *testing.T, out string) []string {
 	}
 }
 
+// instantSeries is how many series of m the tool read now, as the raw
+// instant query answers them. For a counter summed over its tenant labels:
+// the series that name a tenant (the sums are the tool's own), or the sums
+// when none does (they are then the series). Else the series with a value
+// now (those known only from the history have no sample in the query's
+// lookback).
+func instantSeries(m collectors.Metric) int {
+	named, valued := m.TenantsOmitted, 0
+	for _, s := range m.Series {
+		tenant := false
+		for _, l := range m.SummedOver {
+			tenant = tenant || s.Labels[l] != ""
+		}
+		switch {
+		case tenant:
+			named++
+		case s.Value != nil:
+			valued++
+		}
+	}
+	if named > 0 {
+		return named
+	}
+	return valued // nothing to sum over: the sums are the series
+}
+
+// orchestratorPods are the orchestrator's pods now.
+func orchestratorPods(t *testing.T, w *readWorld) []corev1.Pod {
+	t.Helper()
+	pods, err := w.Env.Kube.Client.CoreV1().Pods(w.Namespace).List(context.Background(), metav1.ListOptions{LabelSelector: w.Config.Kubernetes.OrchestratorLabel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pods.Items
+}
+
 // promHolds: each query (a line) answers success with, for every metric
 // it names, the series of the world's namespace the tool read of it.
 func promHolds(t *testing.T, w *readWorld, command, out string) {
@@ -631,8 +682,8 @@ func promHolds(t *testing.T, w *readWorld, command, out string) {
 				continue
 			}
 			named++
-			if got[m.Name] != len(m.Series) || got[m.Name] == 0 {
-				t.Errorf("query %d: %d series of %s, the tool read %d", i+1, got[m.Name], m.Name, len(m.Series))
+			if n := instantSeries(m); got[m.Name] != n || got[m.Name] == 0 {
+				t.Errorf("query %d: %d series of %s, the tool read %d now (of %d series, summed over %v)", i+1, got[m.Name], m.Name, n, len(m.Series), m.SummedOver)
 			}
 			delete(got, m.Name)
 		}
@@ -775,6 +826,9 @@ func TestReadCommands_RunAsShown(t *testing.T) {
 			if row.notRunnable != "" {
 				t.Logf("not runnable here: %s; checked with a dry run", row.notRunnable)
 				command = row.dryRun(command)
+			}
+			if row.before != nil {
+				w.before = row.before(t, w)
 			}
 			code, out := runShell(t, w.env, command)
 			t.Logf("$ %s\n(exit %d, %d bytes)", command, code, len(out))
