@@ -44,8 +44,9 @@ func loaded(tb testing.TB, l Loader, o Options, w, h int) Model {
 }
 
 // send gives msg to the model and, as the running program would, the
-// judgement it started (judgeCmd's work, run here at once), the action
-// modal's checks and a log search's answer; other Cmds are dropped.
+// judgement it started (judgeCmd's work, run here at once), the timeline
+// made again with a journal read, the action modal's checks and a log
+// search's answer; other Cmds are dropped.
 func send(m Model, msg tea.Msg) Model {
 	next, cmd := m.Update(msg)
 	m = next.(Model)
@@ -58,6 +59,8 @@ func send(m Model, msg tea.Msg) Model {
 		switch {
 		case m.judging != nil:
 			next, _ = m.Update(judgedMsg{j: m.judging.run()})
+		case m.timelining != nil:
+			next, _ = m.Update(m.timelining.run())
 		case m.modal.beforeReq != nil:
 			next, _ = m.Update(m.modal.beforeReq.run())
 		case m.modal.afterReq != nil:
@@ -133,24 +136,27 @@ func keys(m Model, ks ...string) Model {
 func TestModel_View_Golden(t *testing.T) {
 	snap := demoSnapshot(t)
 	views := map[string][]string{
-		"overview":         nil,
-		"scenario-1":       {"enter"},
-		"scenario-2":       {"down", "enter", "down", "down"},
-		"tenants":          {"2"},
-		"tenants-filtered": {"2", "/", "t", "-", "0", "1", "enter"},
-		"jobs":             {"3"},
-		"log":              {"3", "down", "enter"},
-		"audit":            {"4"},
-		"audit-failing":    {"4", "o"},
-		"audit-events":     {"4", "e"},
-		"metrics":          {"5"},
-		"help":             {"?"},
-		"tenant-detail":    {"2", "enter"},
-		"tenants-flagged":  {"2", "/", "o", "v", "e", "r", "-", "enter"},
-		"jobs-filtered":    {"3", "/", "c", "l", "e", "a", "n", "enter"},
-		"log-wrapped":      {"3", "down", "enter", "w"},
-		"log-scrolled":     {"3", "down", "enter", "l", "l"},
-		"jump":             {":", "v", "a"},
+		"overview":          nil,
+		"scenario-1":        {"enter"},
+		"scenario-2":        {"down", "enter", "down", "down"},
+		"tenants":           {"2"},
+		"tenants-filtered":  {"2", "/", "t", "-", "0", "1", "enter"},
+		"jobs":              {"3"},
+		"log":               {"3", "down", "enter"},
+		"audit":             {"4"},
+		"audit-failing":     {"4", "o"},
+		"audit-events":      {"4", "e"},
+		"metrics":           {"5"},
+		"help":              {"?"},
+		"tenant-detail":     {"2", "enter"},
+		"tenants-flagged":   {"2", "/", "o", "v", "e", "r", "-", "enter"},
+		"jobs-filtered":     {"3", "/", "c", "l", "e", "a", "n", "enter"},
+		"log-wrapped":       {"3", "down", "enter", "w"},
+		"log-scrolled":      {"3", "down", "enter", "l", "l"},
+		"jump":              {":", "v", "a"},
+		"timeline":          {"6"},
+		"timeline-filtered": {"6", "/", "t", "-", "0", "3", "1", "enter"},
+		"timeline-scenario": {"6", "s", "s", "s", "s", "s", "o", "down"},
 	}
 	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}} {
 		for name, ks := range views {
