@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 // Record is one action as the journal tells it: the intent written before
@@ -57,4 +61,53 @@ func ReadJournal(r io.Reader) (records []Record, problems []string, err error) {
 		return records, problems, fmt.Errorf("read journal: %w", err)
 	}
 	return records, problems, nil
+}
+
+// ReadJournalActions reads the journal file at path as the timeline and
+// the postmortem take it: each intent with its outcome, who acted (the
+// Kubernetes user, the Vault entity and accessor; never a credential) and
+// the result's before and after. Damaged lines are skipped and reported in
+// problems, as ReadJournal does. It returns an error wrapping
+// os.ErrNotExist when no file is at path (the caller says what that means:
+// no action was recorded there, or a --journal that names nothing), and
+// other errors when the file cannot be opened or read.
+func ReadJournalActions(path string) (acts []runbook.JournalAction, problems []string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open journal: %w", err)
+	}
+	defer f.Close()
+	recs, problems, err := ReadJournal(f)
+	if err != nil {
+		return nil, problems, err
+	}
+	return JournalActions(recs), problems, nil
+}
+
+// JournalActions are the records as the runbook's timeline takes them.
+func JournalActions(recs []Record) []runbook.JournalAction {
+	out := make([]runbook.JournalAction, 0, len(recs))
+	for _, r := range recs {
+		in := r.Intent
+		var who []string
+		if in.Who.KubeUser != "" {
+			who = append(who, "kubernetes "+in.Who.KubeUser)
+		}
+		if in.Who.VaultEntity != "" {
+			who = append(who, "vault entity "+in.Who.VaultEntity)
+		}
+		if in.Who.VaultAccessor != "" {
+			who = append(who, "vault accessor "+in.Who.VaultAccessor)
+		}
+		a := runbook.JournalAction{ID: in.ID, Time: in.Time.UTC(), Action: in.Action, Target: in.Target, Who: strings.Join(who, " · "), Reason: in.Reason, Command: in.Command}
+		if o := r.Outcome; o != nil {
+			at := o.Time.UTC()
+			a.Outcome, a.OutcomeAt, a.Error = o.Outcome, &at, o.Error
+			if res := o.Result; res != nil {
+				a.Result, a.Before, a.After = res.Summary, res.Before, res.After
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"errors"
 	"io"
 	"os"
 	"reflect"
@@ -76,4 +77,47 @@ func TestReadJournal_Changes(t *testing.T) {
 	if !reflect.DeepEqual(recs[1].Intent.Changes, p.Changes) {
 		t.Errorf("changes read back %+v, want %+v", recs[1].Intent.Changes, p.Changes)
 	}
+}
+
+// TestReadJournalActions: the file's actions as the timeline takes them
+// (who without a credential, the outcome and its result, an interrupted
+// action without one), damaged lines reported, and a missing file an
+// error wrapping os.ErrNotExist.
+func TestReadJournalActions(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		path := t.TempDir() + "/journal.jsonl"
+		in := strings.Join([]string{
+			`{"time":"2026-11-27T03:00:00Z","id":"a","phase":"intent","action":"fix-role","target":"vault role","who":{"kubeUser":"alice","vaultAccessor":"acc-1","vaultEntity":"ent-1"},"reason":"token expiring","command":"vault write r"}`,
+			`{"time":"2026-11-27T03:00:02Z","id":"a","phase":"outcome","action":"fix-role","outcome":"ok","result":{"summary":"written","before":"ttl 10m","after":"ttl 24h"}}`,
+			`{"time":"2026-11-27T03:01:00Z","id":"b","phase":"intent","action":"restart-orchestrator","target":"deployment/x","who":{"kubeUser":"bob"}}`,
+			`{broken`,
+		}, "\n")
+		if err := os.WriteFile(path, []byte(in), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		acts, problems, err := ReadJournalActions(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(problems) != 1 || !strings.HasPrefix(problems[0], "line 4: not a journal entry") {
+			t.Errorf("problems %q, want line 4 named", problems)
+		}
+		if len(acts) != 2 {
+			t.Fatalf("%d actions, want 2: %+v", len(acts), acts)
+		}
+		a := acts[0]
+		if a.Who != "kubernetes alice · vault entity ent-1 · vault accessor acc-1" || a.Reason != "token expiring" || a.Outcome != "ok" ||
+			a.Result != "written" || a.Before != "ttl 10m" || a.After != "ttl 24h" || a.OutcomeAt == nil || a.Command != "vault write r" {
+			t.Errorf("action 0 = %+v", a)
+		}
+		if b := acts[1]; b.Outcome != "" || b.OutcomeAt != nil || b.Who != "kubernetes bob" {
+			t.Errorf("action 1 = %+v, want no outcome", b)
+		}
+	})
+	t.Run("ErrNotExist", func(t *testing.T) {
+		_, _, err := ReadJournalActions(t.TempDir() + "/none.jsonl")
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("err %v, want one wrapping os.ErrNotExist", err)
+		}
+	})
 }

@@ -229,6 +229,23 @@ func (t *triage) jobsAround(at time.Time) []string {
 	return out
 }
 
+// JobName is the Job an entry is about: the Job of a job-start or job-end
+// entry, or the object of a warning Event on a Job (the dashboard opens its
+// log); "" for every other entry.
+func (e TimelineEntry) JobName() string {
+	switch e.Kind {
+	case EntryJobStart, EntryJobEnd:
+		return jobOfEntry(e)
+	case EntryEvent:
+		// jobEntries' summary: "<type> <reason> on <Kind>/<name>: <message>"
+		if _, rest, ok := strings.Cut(e.Summary, " on Job/"); ok {
+			name, _, _ := strings.Cut(rest, ":")
+			return name
+		}
+	}
+	return ""
+}
+
 func jobOfEntry(e TimelineEntry) string {
 	if e.Kind != EntryJobStart && e.Kind != EntryJobEnd {
 		return ""
@@ -535,10 +552,10 @@ func (t *triage) metricEntries(tl *Timeline) []TimelineEntry {
 		}
 		for _, se := range m.Series {
 			times, vals := se.History.Points()
+			tn := se.Labels["tenant"]
+			sel := m.Name + selector(se.Labels) // once a series, not a point: most points do not change
 			for i := 1; i < len(vals); i++ {
 				d := vals[i] - vals[i-1]
-				tn := se.Labels["tenant"]
-				sel := m.Name + selector(se.Labels)
 				switch {
 				case d > 0:
 					sum := fmt.Sprintf("%s counted (%s +%s)", plural(int(math.Round(d)), what), m.Name, fmtNum(d))
@@ -554,7 +571,7 @@ func (t *triage) metricEntries(tl *Timeline) []TimelineEntry {
 						Summary: sum + fmt.Sprintf(" between %s and %s", times[i-1].UTC().Format("15:04"), times[i].UTC().Format("15:04")), Evidence: "increase(" + sel + "[" + promDur(times[i].Sub(times[i-1])) + "])", Approximate: true})
 				case d < 0:
 					out = append(out, TimelineEntry{At: times[i].UTC(), Kind: EntryMetric, Source: collectors.SourcePrometheus, Tenant: tn, Scenarios: scen,
-						Summary: fmt.Sprintf("%s reset (%s → %s): the process restarted; increases across it are uncounted", m.Name+selector(se.Labels), fmtNum(vals[i-1]), fmtNum(vals[i])), Evidence: "resets(" + sel + "[1h])", Approximate: true})
+						Summary: fmt.Sprintf("%s reset (%s → %s): the process restarted; increases across it are uncounted", sel, fmtNum(vals[i-1]), fmtNum(vals[i])), Evidence: "resets(" + sel + "[1h])", Approximate: true})
 				}
 			}
 		}

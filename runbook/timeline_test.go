@@ -115,3 +115,36 @@ func TestBook_Timeline(t *testing.T) {
 		}
 	})
 }
+
+// TestTimelineEntry_JobName: the Job of a Job's start and end and of a
+// warning Event on a Job, as the timeline writes them; none for an Event on
+// another object or an entry of another kind.
+func TestTimelineEntry_JobName(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		s.Kubernetes.Jobs[1].Events = []collectors.Event{{Object: "Job/cmek-rotation-29033400", Type: "Warning", Reason: "BackoffLimitExceeded", Message: "Job has reached: the limit", Count: 1, Last: *before(9 * time.Hour)}}
+		s.Kubernetes.Events = []collectors.Event{{Object: "Deployment/oss-ai-orchestrator", Type: "Warning", Reason: "Unhealthy", Message: "probe failed", Count: 1, Last: *before(time.Hour)}}
+	})
+	tl := MustDefault().Timeline(s, testNow, TimelineOptions{})
+	got := map[string]int{}
+	for _, e := range tl.Entries {
+		name := e.JobName()
+		switch {
+		case e.Kind == EntryJobStart || e.Kind == EntryJobEnd:
+			if !strings.HasPrefix(e.Summary, name+" ") || name == "" {
+				t.Errorf("%s %q: JobName %q", e.Kind, e.Summary, name)
+			}
+		case e.Kind == EntryEvent && strings.Contains(e.Summary, "Job/"):
+			if name != "cmek-rotation-29033400" {
+				t.Errorf("event %q: JobName %q, want cmek-rotation-29033400", e.Summary, name)
+			}
+		case name != "":
+			t.Errorf("%s %q: JobName %q, want none", e.Kind, e.Summary, name)
+		}
+		got[e.Kind+" "+name]++
+	}
+	for _, want := range []string{"job-end cmek-rotation-29033400", "job-start secret-cleanup-29033460", "event cmek-rotation-29033400", "event "} {
+		if got[want] == 0 {
+			t.Errorf("no %q entry in %v", want, got)
+		}
+	}
+}

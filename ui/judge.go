@@ -29,6 +29,10 @@ type judged struct {
 	tenants  *tenantIndex
 	audit    *auditIndex
 	jobs     *jobIndex
+	// timeline is what happened, in order, with the journal's actions
+	// (the journal read the judgement was made with; a journal read after
+	// gets a timeline of its own: timelineReq).
+	timeline *timelineIndex
 }
 
 // judgeReq is what a judgement is made from: values only (the snapshot is
@@ -42,6 +46,9 @@ type judgeReq struct {
 	// prev is the judgement shown when it started (never changed): the
 	// rows of a source whose part is the same are taken from it.
 	prev *judged
+	// journal is the last read of the action journal (never changed): its
+	// actions go into the timeline.
+	journal *journalRead
 }
 
 // judgedMsg carries a judgement back to Update.
@@ -71,5 +78,8 @@ func (req judgeReq) run() *judged {
 	} else {
 		j.jobs = newJobIndex(s)
 	}
+	// Book.Timeline keeps a triage of its own (the runbook has no way to
+	// hand it the one above): it reads the snapshot again, here in the Cmd
+	j.timeline = newTimelineIndex(b, s, at, req.journal)
 	return j
 }

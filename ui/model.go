@@ -33,6 +33,9 @@ type Options struct {
 	Refresh time.Duration
 	// NoColor drops colours (NO_COLOR).
 	NoColor bool
+	// Journal is the action journal the timeline reads its actions from
+	// (the file the executor appends to); "": none (the demo keeps none).
+	Journal string
 }
 
 // state is what every view reads. Only Model.Update changes it.
@@ -89,6 +92,13 @@ type Model struct {
 	// judging is the judgement running (nil: none). One at a time: the
 	// parts merged meanwhile are judged together when it ends.
 	judging *judgeReq
+	// journal is the last read of the action journal that answered;
+	// journalGen the number of the last read started. timelining is the
+	// timeline being made again with a journal read after the judgement
+	// shown (nil: none); one at a time, as judging.
+	journal    *journalRead
+	journalGen int
+	timelining *timelineReq
 	// msgAtLoad is the status line when the running load started: a line
 	// still shown when a load that began after it ends is old news, and is
 	// cleared (an action's result stays until the next refresh after it).
@@ -150,7 +160,8 @@ func New(loader Loader, o Options) Model {
 		loading: map[string]bool{}, merged: map[string]int{}, progress: map[string]collectors.Progress{},
 		perms: map[string]permState{}, noActor: "no executor was set up",
 	}
-	st.judged = judgeReq{book: st.book, snap: empty}.run() // nothing read: quick
+	journal := &journalRead{path: o.Journal, reading: o.Journal != ""}
+	st.judged = judgeReq{book: st.book, snap: empty, journal: journal}.run() // nothing read: quick
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	h := help.New()
 	h.Styles.ShortKey, h.Styles.FullKey = st.styles.Key, st.styles.Key
@@ -161,14 +172,23 @@ func New(loader Loader, o Options) Model {
 		names[i] = t.name
 	}
 	m := Model{st: st, loader: loader, pending: empty, progress: make(chan progressMsg, 64), ctx: ctx, cancel: cancel,
-		width: 80, height: 24, keys: DefaultKeyMap(names), help: h, spinner: sp, tabs: tabs, jump: newJumpPrompt()}
+		width: 80, height: 24, keys: DefaultKeyMap(names), help: h, spinner: sp, tabs: tabs, jump: newJumpPrompt(),
+		journal: journal}
+	if o.Journal != "" {
+		m.journalGen = 1 // Init starts read 1
+	}
 	m.st.spin = sp.View()
 	return m
 }
 
-// Init starts the first load and the spinner.
+// Init starts the first load, the first read of the journal and the
+// spinner.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.spinner.Tick, m.startLoad(), listenProgress(m.progress))
+	var journal tea.Cmd
+	if m.journalGen == 1 {
+		journal = readJournalCmd(m.st.opts.Journal, 1)
+	}
+	return tea.Batch(m.spinner.Tick, m.startLoad(), listenProgress(m.progress), journal)
 }
 
 // startLoad is called from Init only; later loads go through refresh.
@@ -242,6 +262,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case judgedMsg:
 		cmd := m.applyJudged(msg.j)
 		return m, cmd
+	case journalMsg:
+		cmd := m.applyJournal(msg.r)
+		return m, cmd
+	case timelineMsg:
+		cmd := m.applyTimeline(msg)
+		return m, cmd
 	case progressMsg:
 		if msg.gen == m.gen {
 			m.st.progress[msg.p.Source] = msg.p
@@ -264,7 +290,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			// verification: what is on screen was read before the write
 			cmd = tea.Batch(cmd, m.collect())
 		}
-		return m, cmd
+		// the journal holds its intent and outcome now, whatever it was
+		return m, tea.Batch(cmd, m.readJournal())
 	case collectMsg:
 		cmd := m.collect()
 		return m, cmd
@@ -397,7 +424,7 @@ func (m *Model) judge() tea.Cmd {
 	if m.judging != nil || m.rev <= m.st.rev {
 		return nil
 	}
-	req := judgeReq{rev: m.rev, book: m.st.book, snap: m.pending, at: m.pendingAt, prev: m.st.judged}
+	req := judgeReq{rev: m.rev, book: m.st.book, snap: m.pending, at: m.pendingAt, prev: m.st.judged, journal: m.journal}
 	m.judging = &req
 	return judgeCmd(req)
 }
@@ -409,7 +436,7 @@ func (m *Model) applyJudged(j *judged) tea.Cmd {
 		m.judging = nil
 	}
 	if j.rev <= m.st.rev {
-		return m.judge()
+		return tea.Batch(m.judge(), m.retimeline())
 	}
 	m.st.judged = j
 	for src, rev := range m.st.merged {
@@ -422,7 +449,54 @@ func (m *Model) applyJudged(j *judged) tea.Cmd {
 		m.st.loaded = true
 	}
 	cmd := m.recompute()
-	return tea.Batch(cmd, m.judge())
+	return tea.Batch(cmd, m.judge(), m.retimeline())
+}
+
+// readJournal starts a read of the journal (none when the session has
+// none); a read that answers after a later one is dropped.
+func (m *Model) readJournal() tea.Cmd {
+	if m.st.opts.Journal == "" {
+		return nil
+	}
+	m.journalGen++
+	return readJournalCmd(m.st.opts.Journal, m.journalGen)
+}
+
+// applyJournal takes a read of the journal, unless a later one answered
+// already, and has the timeline shown made again with it.
+func (m *Model) applyJournal(r *journalRead) tea.Cmd {
+	if r.gen <= m.journal.gen {
+		return nil
+	}
+	m.journal = r
+	return m.retimeline()
+}
+
+// retimeline starts, in a Cmd, the timeline of the judgement shown with the
+// journal last read, unless it has it or a judgement or a timeline is
+// being made (each ends with retimeline again).
+func (m *Model) retimeline() tea.Cmd {
+	if m.judging != nil || m.timelining != nil || m.st.timeline.journal.gen >= m.journal.gen {
+		return nil
+	}
+	req := timelineReq{rev: m.st.rev, book: m.st.book, snap: m.st.snap, at: m.st.judgedAt, journal: m.journal}
+	m.timelining = &req
+	return timelineCmd(req)
+}
+
+// applyTimeline shows a timeline made again with a later journal: the
+// judgement shown is copied with it (the copy shares everything else),
+// unless another was shown meanwhile; then it is made again for that one.
+func (m *Model) applyTimeline(msg timelineMsg) tea.Cmd {
+	m.timelining = nil
+	var cmd tea.Cmd
+	if msg.rev == m.st.rev && msg.idx.journal.gen > m.st.timeline.journal.gen {
+		j := *m.st.judged
+		j.timeline = msg.idx
+		m.st.judged = &j
+		cmd = m.recompute()
+	}
+	return tea.Batch(cmd, m.retimeline())
 }
 
 // recompute tells every view and the modal that another judgement is
@@ -539,7 +613,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.st.message = ""
 		cmd := m.refresh()
-		return m, cmd
+		// another session may have acted: the journal is read again too
+		return m, tea.Batch(cmd, m.readJournal())
 	case key.Matches(msg, k.Next):
 		m.goTab(m.cur + 1)
 		return m, nil
@@ -693,7 +768,7 @@ func (m Model) banner() string {
 // that an action's result is read whole, not cut after its first words.
 func (m Model) tabLine(w int) string {
 	st := m.st
-	line := m.tabRow()
+	line := m.tabRow(w)
 	below := m.statusBelow()
 	beside := m.status()
 	if below != nil && !m.busy() {
@@ -709,18 +784,34 @@ func (m Model) tabLine(w int) string {
 	return line
 }
 
-func (m Model) tabRow() string {
+// tabRow is the tab row in at most w cells when it can be: every tab's
+// number and name; narrower, the focused tab's name and the others' short
+// names; narrower still, the others' numbers alone (their names are in ?
+// and the : prompt).
+func (m Model) tabRow(w int) string {
 	st := m.st
-	var parts []string
-	for i, t := range m.tabs {
-		label := fmt.Sprintf(" %d %s ", i+1, t.name)
-		if i == m.cur {
-			parts = append(parts, st.styles.TabActive.Render(label))
-		} else {
-			parts = append(parts, st.styles.Tab.Render(label))
+	var row string
+	for compact := range 3 {
+		var b strings.Builder
+		for i, t := range m.tabs {
+			label := fmt.Sprintf(" %d %s ", i+1, t.name)
+			switch {
+			case i == m.cur:
+				b.WriteString(st.styles.TabActive.Render(label))
+				continue
+			case compact == 1:
+				label = fmt.Sprintf(" %d %s ", i+1, t.short)
+			case compact == 2:
+				label = fmt.Sprintf(" %d ", i+1)
+			}
+			b.WriteString(st.styles.Tab.Render(label))
+		}
+		row = b.String()
+		if ansi.StringWidth(row) <= w {
+			break
 		}
 	}
-	return strings.Join(parts, "")
+	return row
 }
 
 // status is the line beside the tabs: the load running, or the last notice.
@@ -745,7 +836,7 @@ func (m Model) busy() bool { return m.inFlight > 0 || len(m.st.loading) > 0 }
 // every refresh.
 func (m Model) statusBelow() []string {
 	msg := m.st.message
-	if msg == "" || ansi.StringWidth(m.tabRow())+2+ansi.StringWidth(msg) <= m.width {
+	if msg == "" || ansi.StringWidth(m.tabRow(m.width))+2+ansi.StringWidth(msg) <= m.width {
 		return nil
 	}
 	lines := strings.Split(wrapWords(msg, max(m.width, 20)), "\n")

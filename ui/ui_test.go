@@ -44,8 +44,9 @@ func loaded(tb testing.TB, l Loader, o Options, w, h int) Model {
 }
 
 // send gives msg to the model and, as the running program would, the
-// judgement it started (judgeCmd's work, run here at once), the action
-// modal's checks and a log search's answer; other Cmds are dropped.
+// judgement it started (judgeCmd's work, run here at once), the timeline
+// made again with a journal read, the action modal's checks and a log
+// search's answer; other Cmds are dropped.
 func send(m Model, msg tea.Msg) Model {
 	next, cmd := m.Update(msg)
 	m = next.(Model)
@@ -58,6 +59,8 @@ func send(m Model, msg tea.Msg) Model {
 		switch {
 		case m.judging != nil:
 			next, _ = m.Update(judgedMsg{j: m.judging.run()})
+		case m.timelining != nil:
+			next, _ = m.Update(m.timelining.run())
 		case m.modal.beforeReq != nil:
 			next, _ = m.Update(m.modal.beforeReq.run())
 		case m.modal.afterReq != nil:
@@ -154,6 +157,9 @@ func TestModel_View_Golden(t *testing.T) {
 		"log-wrapped":              {"3", "down", "enter", "w"},
 		"log-scrolled":             {"3", "down", "enter", "l", "l"},
 		"jump":                     {":", "v", "a"},
+		"timeline":                 {"6"},
+		"timeline-filtered":        {"6", "/", "t", "-", "0", "3", "1", "enter"},
+		"timeline-scenario":        {"6", "s", "s", "s", "s", "s", "o", "down"},
 	}
 	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}} {
 		for name, ks := range views {

@@ -33,21 +33,23 @@ type backer interface {
 	Back(c *viewCtx) (view, bool)
 }
 
-// tab is a view of the tab row, reached with its number key.
+// tab is a view of the tab row, reached with its number key; short is
+// its name when the row is too narrow for every full name (tabRow).
 type tab struct {
-	name string
-	view view
+	name, short string
+	view        view
 }
 
 // defaultTabs is the tab registry, in the tab row's order: a new view is
 // its file and one line here.
 func defaultTabs() []tab {
 	return []tab{
-		{"Overview", newOverviewView()},
-		{"Tenants", newTenantsView()},
-		{"Jobs", newJobsView()},
-		{"Audit", newAuditView()},
-		{"Metrics", newMetricsView()},
+		{"Overview", "Over", newOverviewView()},
+		{"Tenants", "Ten", newTenantsView()},
+		{"Jobs", "Jobs", newJobsView()},
+		{"Audit", "Aud", newAuditView()},
+		{"Metrics", "Met", newMetricsView()},
+		{"Timeline", "Time", newTimelineView()},
 	}
 }
 

@@ -136,6 +136,7 @@ func (o *rootOptions) Run() error {
 		Config: s.Config, Namespace: s.Namespace, Context: s.Context, VaultAddr: s.Vault.Address,
 		Mode: "live", ReadOnly: s.ReadOnly, Refresh: s.Config.Refresh.Duration(),
 		NoColor: os.Getenv("NO_COLOR") != "",
+		Journal: s.timelineJournal(o.journal), // the timeline's actions: as `timeline` reads them
 	}
 	var loader ui.Loader
 	var actor ui.Actor
