@@ -73,11 +73,7 @@ func liveDemo(t *testing.T, a Actor) Model {
 // the steps that point at a cause the evidence names come first, and are
 // passed over.
 func openStep(m Model, n, s int) Model {
-	m = keys(m, "g") // the cursor starts on "Start here": from the top
-	for i := 1; i < n; i++ {
-		m = keys(m, "down")
-	}
-	m = keys(m, "enter")
+	m = keys(m, fmt.Sprintf("@%d", n), "enter") // its row, wherever the order puts it
 	f, _ := m.st.assess.Finding(scenarioOf(m).id)
 	sc, _ := m.st.book.Scenario(f.ID)
 	s += len(m.st.book.StepsFor(f)) - len(sc.Steps)
@@ -91,11 +87,7 @@ func openStep(m Model, n, s int) Model {
 // selected, wherever the runbook puts it.
 func openAction(tb testing.TB, m Model, n int, action string) Model {
 	tb.Helper()
-	m = keys(m, "g") // the cursor starts on "Start here": from the top
-	for i := 1; i < n; i++ {
-		m = keys(m, "down")
-	}
-	m = keys(m, "enter")
+	m = keys(m, fmt.Sprintf("@%d", n), "enter") // its row, wherever the order puts it
 	f, _ := m.st.assess.Finding(scenarioOf(m).id)
 	for i, st := range m.st.book.StepsFor(f) {
 		if st.Action == action {
@@ -374,7 +366,7 @@ func TestAction_PermissionsShownBeforeTheKey(t *testing.T) {
 		"renew -accessor": fmt.Errorf("renew: %w: vault update on auth/token/renew-accessor", actions.ErrForbidden),
 	}}
 	m := liveDemo(t, fa)
-	m = keys(m, "g", "down")
+	m = keys(m, "@2")
 	m, cmd := press(m, "enter") // Scenario 2
 	if out := ansi.Strip(m.View()); !strings.Contains(out, "checking your permissions") {
 		t.Errorf("before the answers, the steps should say the check is running:\n%s", out)
@@ -421,10 +413,7 @@ func TestScenarioView_SelectionStaysOnScreen(t *testing.T) {
 	snap := demoSnapshot(t)
 	book := runbook.MustDefault()
 	for n := range book.Scenarios {
-		m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 80, 24), "g")
-		for range n {
-			m = keys(m, "down")
-		}
+		m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 80, 24), fmt.Sprintf("@%d", n+1))
 		m = keys(m, "enter")               // opens at the top: the symptoms first
 		steps := scenarioOf(m).steps(m.st) // the cause's first, when the evidence names one
 		for s := 1; s < len(steps); s++ {

@@ -58,7 +58,7 @@ func BenchmarkView(b *testing.B) {
 		{"log-100k-lines", []string{"3", "enter", "G"}},
 		{"audit", []string{"4"}},
 		{"metrics", []string{"5"}},
-		{"scenario-4-10k-tenants-over", []string{"g", "down", "down", "down", "enter", "down", "down"}},
+		{"scenario-4-10k-tenants-over", []string{"@4", "enter", "down", "down"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			snap := bigSnapshot(b)

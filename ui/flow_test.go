@@ -2,11 +2,14 @@ package ui
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 // waitFor reads the program's output until it contains every want.
@@ -31,18 +34,26 @@ func typeKeys(tm *teatest.TestModel, s string) {
 // TestFlow_DemoScenarioAndBack: the demo → the second scenario → back.
 func TestFlow_DemoScenarioAndBack(t *testing.T) {
 	snap := demoSnapshot(t)
+	// Scenario 2's row, as the same demo draws it
+	rows, _ := overviewRows(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40))
+	row := slices.Index(rows, 2)
+	if row < 0 {
+		t.Fatalf("no row is Scenario 2: %v", rows)
+	}
 	tm := teatest.NewTestModel(t, New(SnapshotLoader{Snapshot: snap}, demoOptions(snap)), teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, "Vault token expired", "ACTIVE", "DEMO")
 	tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
-	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	for range row {
+		tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	}
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "Scenario 2", "Resolution steps", "vault token renew -accessor")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	waitFor(t, tm, "Related alerts")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if ov, ok := focusedAs[overviewView](fm); !ok || ov.cursor != 1 {
-		t.Errorf("final view %T cursor %d, want the overview with scenario 2 selected", fm.focused(), ov.cursor)
+	if ov, ok := focusedAs[overviewView](fm); !ok || ov.cursor != row || selectedOnScreen(t, fm) != runbook.ScenarioVaultTokenExpired {
+		t.Errorf("final view %T cursor %d, want the overview with scenario 2 (row %d) selected", fm.focused(), ov.cursor, row)
 	}
 }
 

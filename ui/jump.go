@@ -44,13 +44,15 @@ type jumpTarget struct {
 	scenario string // "" for a tab
 }
 
-// jumpTargets are the tabs, then the scenarios, in their order.
+// jumpTargets are the tabs, then the scenarios in the overview's order
+// (overviewOrder): among scenarios a name matches, the prompt takes the
+// one the overview lists first.
 func (m Model) jumpTargets() []jumpTarget {
 	var out []jumpTarget
 	for i, t := range m.tabs {
 		out = append(out, jumpTarget{name: strings.ToLower(t.name), label: t.name, tab: i})
 	}
-	for _, f := range m.st.assess.Findings {
+	for _, f := range overviewOrder(m.st.assess) {
 		out = append(out, jumpTarget{name: strings.ToLower(f.Title), label: fmt.Sprintf("%d %s", f.Number, f.Title),
 			scenario: f.ID, tab: 0})
 	}

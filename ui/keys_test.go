@@ -11,11 +11,11 @@ import (
 // stay whole.
 func TestModel_KeysTypedFast(t *testing.T) {
 	runes := func(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
-	t.Run("kkk moves three rows", func(t *testing.T) {
-		// the cursor starts on "Start here", the demo's last row (5)
-		m := send(loaded(t, SnapshotLoader{Snapshot: demoSnapshot(t)}, demoOptions(demoSnapshot(t)), 120, 40), runes("kkk"))
-		if c := tabView[overviewView](t, m).cursor; c != 2 {
-			t.Errorf("cursor %d, want 2", c)
+	t.Run("jjj moves three rows", func(t *testing.T) {
+		// the cursor starts on "Start here", the first row
+		m := send(loaded(t, SnapshotLoader{Snapshot: demoSnapshot(t)}, demoOptions(demoSnapshot(t)), 120, 40), runes("jjj"))
+		if c := tabView[overviewView](t, m).cursor; c != 3 {
+			t.Errorf("cursor %d, want 3", c)
 		}
 	})
 	t.Run("3j switches to the jobs and moves there", func(t *testing.T) {
@@ -25,11 +25,11 @@ func TestModel_KeysTypedFast(t *testing.T) {
 		}
 	})
 	t.Run("a paste is not split", func(t *testing.T) {
-		msg := runes("kkk")
+		msg := runes("jjj")
 		msg.Paste = true
 		m := send(loaded(t, SnapshotLoader{Snapshot: demoSnapshot(t)}, demoOptions(demoSnapshot(t)), 120, 40), msg)
-		if tabView[overviewView](t, m).cursor == 2 {
-			t.Error("a pasted kkk moved the cursor three rows")
+		if tabView[overviewView](t, m).cursor == 3 {
+			t.Error("a pasted jjj moved the cursor three rows")
 		}
 	})
 	t.Run("text after a key that opens a filter goes into it", func(t *testing.T) {

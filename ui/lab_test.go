@@ -107,9 +107,9 @@ func TestFlow_ReadOnlyProvenAtTheServers(t *testing.T) {
 	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", ReadOnly: true, NoColor: true}).WithActor(ex, "")
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, "READ-ONLY", "Audit logging failure")
-	for sc := 0; sc < 6; sc++ { // every scenario, every step, the action key
+	for sc := 0; sc < 6; sc++ { // every row (every scenario), every step, the action key
 		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")})
-		tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
+		tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // row sc, whichever scenario the overview lists there
 		for i := 0; i < sc; i++ {
 			tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 		}
@@ -237,8 +237,7 @@ func TestFlow_PermissionsFromTheServers(t *testing.T) {
 	m := New(LiveLoader{Collector: c, Timeout: 30 * time.Second}, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", NoColor: true}).WithActor(ex, "")
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 60))
 	waitFor(t, tm, "Vault token expired", "ACTIVE")
-	tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
-	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	typeKeys(tm, ":s2") // Scenario 2 by its number, wherever the overview lists it
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "action restart-orchestrator: you may not run it", "patch deployments.apps "+w.Config.Kubernetes.OrchestratorDeployment,
 		"a: run action fix-role (permitted")

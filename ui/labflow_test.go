@@ -294,15 +294,12 @@ func (f *labFlow) waitJobs(prefix string) {
 	}
 }
 
-// openScenario selects scenario n (1–6) on the overview and opens it.
+// openScenario opens scenario n (1–6) once the overview shows it: by its
+// number at the ":" prompt, wherever the overview lists its row.
 func (f *labFlow) openScenario(n int, title string) {
 	f.t.Helper()
 	f.wait(30*time.Second, title, "ACTIVE")
-	f.keys("g") // the cursor starts on "Start here": from the top
-	for i := 1; i < n; i++ {
-		f.keys("down")
-	}
-	f.keys("enter")
+	f.keys(fmt.Sprintf(":s%d", n), "enter")
 	f.wait(10*time.Second, "Resolution steps")
 	// pass the steps that point at the cause of the scenario's Job, shown
 	// first: the tests count the scenario's own steps

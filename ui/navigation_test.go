@@ -248,13 +248,15 @@ func TestModel_Jump(t *testing.T) {
 		view     string
 		scenario string
 	}{
-		"a view":                {typed: "aud", view: "ui.auditView"},
-		"a scenario by a word":  {typed: "token", view: "ui.scenarioView", scenario: runbook.ScenarioVaultTokenExpired},
-		"a scenario's start":    {typed: "batch", view: "ui.scenarioView", scenario: runbook.ScenarioBatchTimeout},
-		"a scenario's number":   {typed: "s6", view: "ui.scenarioView", scenario: runbook.ScenarioAuditMissing},
-		"tab completes":         {typed: "ten", tab: true, view: "ui.tenantsView"},
-		"case does not matter":  {typed: "METRICS", view: "ui.metricsView"},
-		"from a scenario, away": {typed: "jobs", view: "ui.jobsView"},
+		"a view":               {typed: "aud", view: "ui.auditView"},
+		"a scenario by a word": {typed: "token", view: "ui.scenarioView", scenario: runbook.ScenarioVaultTokenExpired},
+		"a scenario's start":   {typed: "batch", view: "ui.scenarioView", scenario: runbook.ScenarioBatchTimeout},
+		"a scenario's number":  {typed: "s6", view: "ui.scenarioView", scenario: runbook.ScenarioAuditMissing},
+		// "fail" names 1, 3 and 6: 6 is the overview's first row (Start here)
+		"the overview's first of several": {typed: "fail", view: "ui.scenarioView", scenario: runbook.ScenarioAuditMissing},
+		"tab completes":                   {typed: "ten", tab: true, view: "ui.tenantsView"},
+		"case does not matter":            {typed: "METRICS", view: "ui.metricsView"},
+		"from a scenario, away":           {typed: "jobs", view: "ui.jobsView"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -336,14 +338,19 @@ func TestModel_HalfPagesAndWheel(t *testing.T) {
 		}
 	})
 	t.Run("overview", func(t *testing.T) {
-		// the cursor starts on "Start here", the demo's last row (5)
-		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelUp))
-		if c := tabView[overviewView](t, m).cursor; c != 4 {
-			t.Errorf("wheel up: cursor %d, want 4", c)
-		}
-		m = send(m, ctrl(tea.KeyCtrlU))
+		// the cursor starts on "Start here", the first row
+		m := send(demoAt(t, 80, 24), wheel(tea.MouseButtonWheelDown))
 		if c := tabView[overviewView](t, m).cursor; c != 1 {
-			t.Errorf("ctrl+u in the six scenarios: cursor %d, want 1", c)
+			t.Errorf("wheel down: cursor %d, want 1", c)
+		}
+		m = send(m, ctrl(tea.KeyCtrlD))
+		if c := tabView[overviewView](t, m).cursor; c != 4 {
+			t.Errorf("ctrl+d in the six scenarios: cursor %d, want 4", c)
+		}
+		m = send(m, wheel(tea.MouseButtonWheelUp))
+		m = send(m, ctrl(tea.KeyCtrlU))
+		if c := tabView[overviewView](t, m).cursor; c != 0 {
+			t.Errorf("a wheel notch up, then ctrl+u: cursor %d, want 0", c)
 		}
 	})
 	t.Run("log", func(t *testing.T) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,11 +48,12 @@ func (v overviewView) KeyMap() help.KeyMap { return v.keys }
 // Typing implements view.
 func (v overviewView) Typing() bool { return false }
 
-// Update moves the selection; enter opens the selected scenario. After
-// every judgement the cursor is put on the scenario selected (see
-// selected), or, the first time a whole load is judged, on "Start here".
+// Update moves the selection; enter opens the selected scenario. The
+// cursor is a row of overviewOrder, the order the rows are drawn in.
+// After every judgement the cursor is put on the scenario selected (see
+// selected), or, the first time a whole load is judged, on the first row:
+// "Start here".
 func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
-	n := len(c.assess.Findings)
 	if _, ok := msg.(dataMsg); ok {
 		v.place(c.state)
 		return v, nil
@@ -60,42 +62,42 @@ func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	if !ok {
 		return v, nil
 	}
+	rows := overviewOrder(c.assess)
+	n := len(rows)
 	if d, ok := v.keys.step(k, n, n); ok {
 		v.cursor = max(0, min(v.cursor+d, n-1))
 		if v.cursor < n {
-			v.selected = c.assess.Findings[v.cursor].ID
+			v.selected = rows[v.cursor].ID
 		}
 		return v, nil
 	}
 	if key.Matches(k, v.keys.Open) && v.cursor < n {
-		return v, openScenario(c, c.assess.Findings[v.cursor])
+		return v, openScenario(c, rows[v.cursor])
 	}
 	return v, nil
 }
 
-// place puts the cursor on the scenario selected, found by its id, or,
-// when none is yet and a whole load has been judged, on the one the
-// overview says to start with (the first row when it names none).
+// place puts the cursor on the row of the scenario selected, found by its
+// id, or, when none is yet and a whole load has been judged, on the first
+// row (the scenario "Start here" names, when it names one).
 func (v *overviewView) place(st *state) {
-	fs := st.assess.Findings
+	rows := overviewOrder(st.assess)
 	if v.selected == "" {
 		if !st.loaded {
 			return // a part judged: "Start here" may still change
 		}
 		v.cursor = 0
-		if f, ok := startHere(st.assess); ok {
-			v.selected = f.ID
-		} else if len(fs) > 0 {
-			v.selected = fs[0].ID
+		if len(rows) > 0 {
+			v.selected = rows[0].ID
 		}
 	}
-	for i, f := range fs {
+	for i, f := range rows {
 		if f.ID == v.selected {
 			v.cursor = i
 			return
 		}
 	}
-	v.cursor = max(0, min(v.cursor, len(fs)-1))
+	v.cursor = max(0, min(v.cursor, len(rows)-1))
 }
 
 var statusLabel = map[runbook.Status]string{
@@ -143,16 +145,22 @@ func firstStep(a runbook.Assessment, f runbook.Finding) string {
 	return ""
 }
 
-// startHere is the scenario to take first: the worst severity; among
-// equals, one another scenario waits on; then runbook order. ok is false
-// when no scenario is active or suspected.
-func startHere(a runbook.Assessment) (runbook.Finding, bool) {
+// waitedOn is the set of scenarios another scenario waits on (waitsOn).
+func waitedOn(a runbook.Assessment) map[string]bool {
 	waited := map[string]bool{}
 	for _, f := range a.Findings {
 		if id, _ := waitsOn(a, f); id != "" {
 			waited[id] = true
 		}
 	}
+	return waited
+}
+
+// startHere is the scenario to take first: the worst severity; among
+// equals, one another scenario waits on; then runbook order. ok is false
+// when no scenario is active or suspected.
+func startHere(a runbook.Assessment) (runbook.Finding, bool) {
+	waited := waitedOn(a)
 	var best runbook.Finding
 	found := false
 	for _, f := range a.Findings {
@@ -161,11 +169,61 @@ func startHere(a runbook.Assessment) (runbook.Finding, bool) {
 		}
 		switch {
 		case !found, f.Severity.Worse(best.Severity),
-			f.Severity == best.Severity && waited[f.ID] && !waited[best.ID]:
+			f.Severity == best.Severity && waited[f.ID] && !waited[best.ID],
+			f.Severity == best.Severity && waited[f.ID] == waited[best.ID] && f.Number < best.Number:
 			best, found = f, true
 		}
 	}
 	return best, found
+}
+
+// rowRank is where a scenario's status and severity put its row, lowest
+// first: active critical, active warning, any other active, suspected (the
+// worse severity first), unknown, clear.
+func rowRank(f runbook.Finding) int {
+	sev := func(base int) int {
+		switch f.Severity {
+		case runbook.SeverityCritical:
+			return base
+		case runbook.SeverityWarning:
+			return base + 1
+		}
+		return base + 2
+	}
+	switch f.Status {
+	case runbook.StatusActive:
+		return sev(0)
+	case runbook.StatusSuspected:
+		return sev(3)
+	case runbook.StatusUnknown:
+		return 6
+	case runbook.StatusClear:
+		return 7
+	}
+	return 8
+}
+
+// overviewOrder is the scenarios in the order the overview lists them, so
+// the worst is on top: the one "Start here" names first, then by rowRank;
+// among equals one another scenario waits on, then runbook number order.
+// The overview's cursor, enter and the ":" prompt's scenarios all go by it;
+// a scenario keeps its runbook number wherever its row is.
+func overviewOrder(a runbook.Assessment) []runbook.Finding {
+	rows := slices.Clone(a.Findings)
+	start, ok := startHere(a)
+	waited := waitedOn(a)
+	key := func(f runbook.Finding) []int {
+		first, w := 1, 1
+		if ok && f.ID == start.ID {
+			first = 0
+		}
+		if waited[f.ID] {
+			w = 0
+		}
+		return []int{first, rowRank(f), w, f.Number}
+	}
+	slices.SortStableFunc(rows, func(x, y runbook.Finding) int { return slices.Compare(key(x), key(y)) })
+	return rows
 }
 
 // startHint is the one line that names the scenario to take first.
@@ -209,7 +267,7 @@ func (v overviewView) View(c *viewCtx, w, h int) string {
 	}
 	// the scenarios first: they are what the page is about
 	top.WriteString(s.Section.Render("Scenarios") + s.Muted.Render("  ↑↓ select · enter: walk through it") + "\n")
-	for i, f := range st.assess.Findings {
+	for i, f := range overviewOrder(st.assess) {
 		label := statusLabel[f.Status]
 		summary := f.Summary
 		if !st.loaded && f.Status == runbook.StatusUnknown {

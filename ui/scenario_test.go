@@ -22,11 +22,7 @@ func TestScenarioView_WholeStepOnScreen(t *testing.T) {
 	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}} {
 		for n := range book.Scenarios {
 			t.Run(fmt.Sprintf("scenario-%d-%dx%d", n+1, size[0], size[1]), func(t *testing.T) {
-				m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), size[0], size[1]), "g")
-				for range n {
-					m = keys(m, "down")
-				}
-				m = keys(m, "enter")
+				m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), size[0], size[1]), fmt.Sprintf("@%d", n+1), "enter")
 				steps := scenarioOf(m).steps(m.st)
 				for s := 2; s <= len(steps); s++ {
 					m = keys(m, "down")
@@ -52,11 +48,7 @@ func TestScenarioView_CopyNothing(t *testing.T) {
 	for _, size := range [][2]int{{60, 20}, {80, 24}} {
 		for n := range book.Scenarios {
 			t.Run(fmt.Sprintf("scenario-%d-%dx%d", n+1, size[0], size[1]), func(t *testing.T) {
-				m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), size[0], size[1]), "g")
-				for range n {
-					m = keys(m, "down")
-				}
-				m = keys(m, "enter")
+				m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), size[0], size[1]), fmt.Sprintf("@%d", n+1), "enter")
 				steps := scenarioOf(m).steps(m.st)
 				for i, s := range steps {
 					if i > 0 {
