@@ -121,7 +121,7 @@ func severityWord(f runbook.Finding) string {
 // ("" when it waits on nothing): Scenario 1's verification needs a rotation
 // audit event, which only comes once Scenario 6's audit trail works.
 func waitsOn(a runbook.Assessment, f runbook.Finding) (string, string) {
-	if f.ID == runbook.ScenarioRotationJobFailing {
+	if f.ID == runbook.ScenarioRotationJobFailing && (f.Status == runbook.StatusActive || f.Status == runbook.StatusSuspected) {
 		if o, ok := a.Finding(runbook.ScenarioAuditMissing); ok && o.Status == runbook.StatusActive {
 			return o.ID, fmt.Sprintf("waits on %d (audit trail)", o.Number)
 		}
@@ -156,8 +156,9 @@ func waitedOn(a runbook.Assessment) map[string]bool {
 	return waited
 }
 
-// startHere is the scenario to take first: the worst severity; among
-// equals, one another scenario waits on; then runbook order. ok is false
+// startHere is the scenario to take first (startKey): an active one before
+// a suspected one, the worst severity; among equals, one another scenario
+// waits on; then runbook order. ok is false
 // when no scenario is active or suspected.
 func startHere(a runbook.Assessment) (runbook.Finding, bool) {
 	waited := waitedOn(a)
@@ -167,14 +168,22 @@ func startHere(a runbook.Assessment) (runbook.Finding, bool) {
 		if severityWord(f) == "" {
 			continue
 		}
-		switch {
-		case !found, f.Severity.Worse(best.Severity),
-			f.Severity == best.Severity && waited[f.ID] && !waited[best.ID],
-			f.Severity == best.Severity && waited[f.ID] == waited[best.ID] && f.Number < best.Number:
+		if !found || slices.Compare(startKey(f, waited), startKey(best, waited)) < 0 {
 			best, found = f, true
 		}
 	}
 	return best, found
+}
+
+// startKey orders the candidates to start with, lowest first: by status
+// and severity (rowRank: an active scenario before a suspected one of any
+// severity), then one another scenario waits on, then runbook number.
+func startKey(f runbook.Finding, waited map[string]bool) []int {
+	w := 1
+	if waited[f.ID] {
+		w = 0
+	}
+	return []int{rowRank(f), w, f.Number}
 }
 
 // rowRank is where a scenario's status and severity put its row, lowest

@@ -119,8 +119,10 @@ func TestOverviewOrder(t *testing.T) {
 			states: [6]string{cl, un, cl, un, cl, cl}, want: []int{2, 4, 1, 3, 5, 6}},
 		"suspected after active, the worse first, before unknown": {
 			states: [6]string{un, sw, aw, sc, cl, ac}, want: []int{6, 3, 4, 2, 1, 5}},
-		"start here first even when an active one is below it in status": {
-			states: [6]string{un, sw, aw, cl, sc, cl}, want: []int{5, 3, 2, 1, 4, 6}},
+		"an active warning starts before a suspected critical": {
+			states: [6]string{un, sw, aw, cl, sc, cl}, want: []int{3, 5, 2, 1, 4, 6}},
+		"a clear scenario waits on nothing": {
+			states: [6]string{cl, aw, cl, cl, cl, aw}, want: []int{2, 6, 1, 3, 4, 5}},
 		"a waited-on scenario of equal severity before the one waiting": {
 			states: [6]string{aw, ac, cl, aw, cl, aw}, want: []int{2, 6, 1, 4, 3, 5}},
 		"a waited-on scenario of lower severity after the one waiting": {
