@@ -103,7 +103,10 @@ type Model struct {
 	// still shown when a load that began after it ends is old news, and is
 	// cleared (an action's result stays until the next refresh after it).
 	msgAtLoad string
-	progress  chan progressMsg
+	// msgSeq counts the status lines shown; a line with no load to age it
+	// (a replay, the demo) goes when its noticeAgeMsg comes back.
+	msgSeq   int
+	progress chan progressMsg
 	ctx       context.Context
 	cancel    context.CancelFunc
 
@@ -137,6 +140,8 @@ type (
 		p   collectors.Progress
 	}
 	tickMsg   struct{ gen int }
+	// noticeAgeMsg ends the status line numbered seq (Model.msgSeq).
+	noticeAgeMsg struct{ seq int }
 	noticeMsg string
 )
 
@@ -239,6 +244,29 @@ func scheduleTick(d time.Duration, gen int) tea.Cmd {
 // Update dispatches: global keys, window size, load results, then the view
 // in focus.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if a, ok := msg.(noticeAgeMsg); ok {
+		if a.seq == m.msgSeq && !m.modal.Open() {
+			m.st.message = ""
+		}
+		return m, nil
+	}
+	before := m.st.message
+	next, cmd := m.update(msg)
+	nm, ok := next.(Model)
+	if !ok || nm.st.message == "" || (nm.st.message == before && nm.msgSeq > 0) || nm.st.opts.Mode == "live" {
+		return next, cmd // in live mode the next load ages a line (msgAtLoad)
+	}
+	nm.msgSeq++
+	seq := nm.msgSeq
+	return nm, tea.Batch(cmd, tea.Tick(noticeAge, func(time.Time) tea.Msg { return noticeAgeMsg{seq: seq} }))
+}
+
+// noticeAge is how long a status line stays when no load follows to age
+// it (a replay, the demo).
+const noticeAge = 10 * time.Second
+
+// update is Update but for the status line's age.
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height

@@ -281,6 +281,30 @@ func TestModel_Update(t *testing.T) {
 		}
 	})
 
+	t.Run("a notice ages out when no load follows", func(t *testing.T) {
+		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 100, 30)
+		m = keys(m, "r")
+		first := m.msgSeq
+		if m.st.message == "" || first == 0 {
+			t.Fatalf("r in a replay: message %q, seq %d", m.st.message, first)
+		}
+		m = keys(m, "r") // the same line again: not a new one
+		if m.msgSeq != first {
+			t.Errorf("the same line numbered again: %d → %d", first, m.msgSeq)
+		}
+		m = send(m, noticeAgeMsg{seq: first - 1})
+		if m.st.message == "" {
+			t.Error("an older line's age ended the one shown")
+		}
+		m = send(m, noticeAgeMsg{seq: first})
+		if m.st.message != "" {
+			t.Errorf("after its age: %q", m.st.message)
+		}
+		if v := m.View(); strings.Contains(v, "nothing to refresh") {
+			t.Errorf("the aged line is still drawn:\n%s", v)
+		}
+	})
+
 	t.Run("unknown is shown as unknown, with the reason", func(t *testing.T) {
 		s := *snap
 		s.Sources = append([]collectors.Status(nil), snap.Sources...)
