@@ -201,7 +201,8 @@ func TestAction_Flow(t *testing.T) {
 		snap := demoSnapshot(t)
 		fa := &fakeActor{}
 		m := openStep(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40).WithActor(fa, ""), 5, 2)
-		m, cmd := press(m, "a")
+		next, cmd := m.update(keyMsg("a")) // update: the status line's age is no plan
+		m = next.(Model)
 		if cmd != nil || m.modal.stage != stageNone || !strings.Contains(m.st.message, "disabled") {
 			t.Errorf("demo: stage %d message %q", m.modal.stage, m.st.message)
 		}

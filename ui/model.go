@@ -107,8 +107,8 @@ type Model struct {
 	// (a replay, the demo) goes when its noticeAgeMsg comes back.
 	msgSeq   int
 	progress chan progressMsg
-	ctx       context.Context
-	cancel    context.CancelFunc
+	ctx      context.Context
+	cancel   context.CancelFunc
 
 	width, height int
 	keys          KeyMap
@@ -139,10 +139,10 @@ type (
 		gen int
 		p   collectors.Progress
 	}
-	tickMsg   struct{ gen int }
+	tickMsg struct{ gen int }
 	// noticeAgeMsg ends the status line numbered seq (Model.msgSeq).
 	noticeAgeMsg struct{ seq int }
-	noticeMsg string
+	noticeMsg    string
 )
 
 // WithActor returns the model with actions enabled through a (nil: disabled,

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -55,8 +54,10 @@ func TestScenarioView_CopyNothing(t *testing.T) {
 						m = keys(m, "down")
 					}
 					m.st.message = ""
-					var cmd tea.Cmd
-					m, cmd = press(m, "c")
+					// update, not Update: the Cmd that ages the status
+					// line is not a copy
+					next, cmd := m.update(keyMsg("c"))
+					m = next.(Model)
 					if s.Command != "" {
 						if cmd == nil {
 							t.Errorf("step %d has a command, c copies nothing", i+1)
