@@ -19,11 +19,16 @@ import (
 type overviewView struct {
 	cursor int // selected scenario
 	// selected is the id of the scenario under the cursor once the cursor
-	// was placed: on "Start here" by the first judgement of a whole load,
-	// or where the person moved it. A refresh keeps the cursor on that
-	// scenario (the rows may change order), never back on its own.
+	// was placed: on "Start here" by the judgements of whole loads until
+	// the person moves it, then where the person moved it. A refresh keeps
+	// a moved cursor on that scenario (the rows may change order), never
+	// back on its own.
 	selected string
-	keys     overviewKeys
+	// moved is set once the person moved the cursor: until then it
+	// follows "Start here" (when the scenario taken first clears, the
+	// cursor goes to the next one to take).
+	moved bool
+	keys  overviewKeys
 }
 
 // overviewKeys select a scenario and open its walkthrough.
@@ -67,7 +72,7 @@ func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	if d, ok := v.keys.step(k, n, n); ok {
 		v.cursor = max(0, min(v.cursor+d, n-1))
 		if v.cursor < n {
-			v.selected = rows[v.cursor].ID
+			v.selected, v.moved = rows[v.cursor].ID, true
 		}
 		return v, nil
 	}
@@ -78,11 +83,12 @@ func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 }
 
 // place puts the cursor on the row of the scenario selected, found by its
-// id, or, when none is yet and a whole load has been judged, on the first
-// row (the scenario "Start here" names, when it names one).
+// id, or, when a whole load has been judged and the person has not moved
+// the cursor, on the first row (the scenario "Start here" names, when it
+// names one).
 func (v *overviewView) place(st *state) {
 	rows := overviewOrder(st.assess)
-	if v.selected == "" {
+	if v.selected == "" || !v.moved && st.loaded {
 		if !st.loaded {
 			return // a part judged: "Start here" may still change
 		}

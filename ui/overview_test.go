@@ -294,6 +294,24 @@ func TestOverviewView_Update(t *testing.T) {
 		j.rev = m.st.rev + 1
 		return send(m, judgedMsg{j: &j})
 	}
+	t.Run("an untouched cursor follows Start here when its scenario clears", func(t *testing.T) {
+		m := demoAt(t, 80, 24)
+		if got := selectedOnScreen(t, m); got != runbook.ScenarioAuditMissing {
+			t.Fatalf("cursor on %s, want %s (Start here in the demo)", got, runbook.ScenarioAuditMissing)
+		}
+		m = next(m, map[string]runbook.Status{runbook.ScenarioAuditMissing: runbook.StatusClear})
+		start, ok := startHere(m.st.assess)
+		if !ok || start.ID == runbook.ScenarioAuditMissing {
+			t.Fatalf("Start here after the change: %v %v", start.ID, ok)
+		}
+		if got := selectedOnScreen(t, m); got != start.ID {
+			t.Errorf("cursor on %s, want %s, the new Start here", got, start.ID)
+		}
+		m = keys(m, "enter")
+		if got := scenarioOf(m).id; got != start.ID {
+			t.Errorf("enter opened %q, want %s", got, start.ID)
+		}
+	})
 	for name, tc := range map[string]struct {
 		keys   []string // "" : the cursor left where it started
 		want   string
@@ -303,7 +321,7 @@ func TestOverviewView_Update(t *testing.T) {
 			change: map[string]runbook.Status{runbook.ScenarioVaultTokenExpired: runbook.StatusClear}},
 		"a selected scenario that moves up": {keys: []string{"@4"}, want: runbook.ScenarioRetentionOverflow,
 			change: map[string]runbook.Status{runbook.ScenarioAuditMissing: runbook.StatusClear, runbook.ScenarioRotationJobFailing: runbook.StatusClear}},
-		"Start here untouched, when another starts": {want: runbook.ScenarioAuditMissing,
+		"Start here chosen again, when another starts": {keys: []string{"@6"}, want: runbook.ScenarioAuditMissing,
 			change: map[string]runbook.Status{runbook.ScenarioAuditMissing: runbook.StatusSuspected, runbook.ScenarioVaultTokenExpired: runbook.StatusClear}},
 	} {
 		t.Run("the cursor stays on its scenario when the order changes: "+name, func(t *testing.T) {
