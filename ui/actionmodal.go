@@ -754,5 +754,28 @@ func wrapHanging(text string, w int) string {
 // split across lines; a word longer than the width is cut.
 func wrapWords(text string, w int) string {
 	const nbHyphen = "\u2011" // as wide as '-', not a breakpoint
-	return strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(text, "-", nbHyphen), w, " /,"), nbHyphen, "-")
+	in := strings.ReplaceAll(text, "-", nbHyphen)
+	// ansi.Wrap (x/ansi v0.11) can leave a line one column over the width
+	// when it ends at a comma or slash: wrap narrower until none is (the
+	// row then shows whole, instead of cut at the screen's edge)
+	var out string
+	for lim := w; lim >= max(1, w-3); lim-- {
+		out = ansi.Wrap(in, lim, " /,")
+		if widest(out) <= w {
+			break
+		}
+	}
+	if widest(out) > w {
+		out = ansi.Hardwrap(out, w, true)
+	}
+	return strings.ReplaceAll(out, nbHyphen, "-")
+}
+
+// widest is the width of text's widest line.
+func widest(text string) int {
+	n := 0
+	for _, l := range strings.Split(text, "\n") {
+		n = max(n, ansi.StringWidth(l))
+	}
+	return n
 }

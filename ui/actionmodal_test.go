@@ -354,3 +354,26 @@ func TestActionModal_Golden(t *testing.T) {
 		}
 	})
 }
+
+// TestWrapWords_NeverWider: a list of names wrapped at commas never leaves
+// a line wider than the width (x/ansi's Wrap leaves a line ending at a
+// comma one column over: "t-020," was cut to "t-02…" on screen), and loses
+// nothing.
+func TestWrapWords_NeverWider(t *testing.T) {
+	var ids []string
+	for i := 1; i <= 48; i++ {
+		ids = append(ids, fmt.Sprintf("t-%03d", i))
+	}
+	text := `log of Job manual-rotation-1: "Failed to rotate key for tenant" for ` + strings.Join(ids, ", ") + " [logs]"
+	for w := 20; w <= 120; w++ {
+		out := wrapWords(text, w)
+		for _, l := range strings.Split(out, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Fatalf("width %d: line %q is %d wide", w, l, ansi.StringWidth(l))
+			}
+		}
+		if got := strings.Join(strings.Fields(out), " "); got != strings.Join(strings.Fields(text), " ") {
+			t.Fatalf("width %d: the text changed:\n%s", w, out)
+		}
+	}
+}
