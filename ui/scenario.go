@@ -440,8 +440,8 @@ func (v scenarioView) lines(st *state, w int) (out []string, from, to int) {
 		add(s.Section.Render("Verification") + s.Muted.Render("  checked again after each action"))
 		for _, id := range sc.Verification {
 			if c, ok := st.book.VerificationCheck(id); ok {
-				add(" • " + c.Title)
-				add("     " + s.Command.Render("$ "+strings.ReplaceAll(vars.Render(c.Command), "\n", " ; ")))
+				wrapped(1, "• "+c.Title)
+				out = append(out, commandLines(st, vars.Render(c.Command), w)...) // whole, as the steps
 			}
 		}
 	}
