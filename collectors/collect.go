@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -225,14 +226,37 @@ func (s *Snapshot) sortSources() {
 	}
 }
 
-// CollectSource reads one source within the source timeout.
+// SourceGrace is how long CollectSource waits for a source past its
+// deadline (the source timeout, or the caller's cancellation) before it
+// answers without it.
+const SourceGrace = 300 * time.Millisecond
+
+// CollectSource reads one source within the source timeout (plus
+// SourceGrace): a source that has not returned by then is answered as an
+// error, and what it read is not kept.
 func (c *Collector) CollectSource(ctx context.Context, name string) Part {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
 	defer cancel()
 	start := time.Now()
 	var p Part
 	if src := c.source(name); src != nil {
-		p = src.Collect(ctx, Env{Config: c.opts.Config, Namespace: c.opts.Namespace, Context: c.opts.Context, Now: c.opts.Now, Progress: c.progress})
+		// a source that does not return soon after its deadline (a call
+		// that ignores its context) is left behind: the source timeout
+		// bounds the answer, whatever the source does
+		done := make(chan Part, 1)
+		env := Env{Config: c.opts.Config, Namespace: c.opts.Namespace, Context: c.opts.Context, Now: c.opts.Now, Progress: c.progress}
+		go func() { done <- src.Collect(ctx, env) }()
+		select {
+		case p = <-done:
+		case <-ctx.Done():
+			t := time.NewTimer(SourceGrace)
+			select {
+			case p = <-done:
+			case <-t.C:
+				p.Status = Status{State: StateError, Error: fmt.Sprintf("the source did not return within %s of its deadline (%s): nothing it read is kept", SourceGrace, ctx.Err())}
+			}
+			t.Stop()
+		}
 	} else {
 		p.Status = Status{State: StateError, Error: "unknown source " + name}
 	}

@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +96,26 @@ func TestCollector_CollectSource(t *testing.T) {
 			t.Errorf("got %+v", p.Status)
 		}
 	})
+}
+
+// TestCollector_CollectSource_Abandoned: a source that ignores its
+// context is answered without, once its deadline and SourceGrace have
+// passed (without the bound this test never ends), as an error that keeps
+// nothing of it.
+func TestCollector_CollectSource_Abandoned(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	src := &fakeSource{name: SourceVault, collect: func(context.Context, Env) Part {
+		<-release // a call that never looks at its context
+		return Part{Status: Status{State: StateOK}, Vault: &VaultData{}}
+	}}
+	p := New([]Source{src}, Options{SourceTimeout: 10 * time.Millisecond}).CollectSource(context.Background(), SourceVault)
+	if p.Status.State != StateError || p.Vault != nil || !strings.Contains(p.Status.Error, "did not return within") {
+		t.Errorf("got %+v (vault data %v)", p.Status, p.Vault != nil)
+	}
+	if p.Status.Source != SourceVault {
+		t.Errorf("source %q", p.Status.Source)
+	}
 }
 
 func TestSnapshot_Part(t *testing.T) {

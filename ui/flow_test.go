@@ -41,7 +41,9 @@ func TestFlow_DemoScenarioAndBack(t *testing.T) {
 		t.Fatalf("no row is Scenario 2: %v", rows)
 	}
 	tm := teatest.NewTestModel(t, New(SnapshotLoader{Snapshot: snap}, demoOptions(snap)), teatest.WithInitialTermSize(120, 40))
-	waitFor(t, tm, "Vault token expired", "ACTIVE", "DEMO")
+	// "Start here" is drawn once the whole load is judged: the rows are
+	// in their order then (keys sent before would walk the rows of a part)
+	waitFor(t, tm, "Vault token expired", "ACTIVE", "DEMO", "Start here:")
 	tm.Send(tea.KeyMsg{Type: tea.KeyHome}) // the cursor starts on "Start here"
 	for range row {
 		tm.Send(tea.KeyMsg{Type: tea.KeyDown})
