@@ -92,13 +92,13 @@ type Aggregator struct {
 	first      stamp
 	last       stamp
 	counts     map[string]*actionStat
-	initiators map[string]*int
+	fewActions []*actionStat // the first tallyFew of counts, searched first
+	initiators tally
 	tenants    map[string]*tenantState
 	reasons    map[string]string // failure reason as read -> as kept
 	renew      renewState
 	sourceSeen map[string]bool
-	recent     []keptEvent       // the latest events, up to 2*KeepEvents before trimming
-	outcomes   map[string]string // interned outcome strings
+	recent     []keptEvent // the latest events, up to 2*KeepEvents before trimming
 
 	// Reading state and per-line scratch, reused.
 	bufSize  int // of buf; tests make it small to exercise long lines
@@ -140,7 +140,7 @@ func stampOf(p *time.Time) stamp {
 
 type actionStat struct {
 	name     string // the action, shared by every tenant's lastAction
-	outcomes map[string]*int
+	outcomes tally
 }
 
 type tenantState struct {
@@ -199,7 +199,7 @@ func New(o Options) *Aggregator {
 		fAudit:     finder{pat: []byte("audit")},
 		fEsc:       finder{pat: []byte(`\u`)},
 		counts:     map[string]*actionStat{},
-		initiators: map[string]*int{},
+		initiators: newTally(),
 		tenants:    map[string]*tenantState{},
 		reasons:    map[string]string{},
 		sourceSeen: map[string]bool{},
@@ -467,16 +467,14 @@ func (a *Aggregator) event(action []byte) {
 		a.sum.UndatedEvents++
 	}
 
-	outcome, _ := o.m[fOutcome].str(&a.arena)
-	st := a.counts[string(action)]
-	if st == nil {
-		st = &actionStat{name: string(action), outcomes: map[string]*int{}}
-		a.counts[st.name] = st
-	}
-	increment(st.outcomes, outcome)
+	outcomeBytes, _ := o.m[fOutcome].str(&a.arena)
+	st := a.action(action)
+	outcome := st.outcomes.add(outcomeBytes, 1) // shared by every event with it
 	if init, _ := o.m[fInitiator].str(&a.arena); len(init) > 0 {
-		increment(a.initiators, init)
+		a.initiators.add(init, 1)
 	}
+	success := isSuccess(outcomeBytes)
+	failure := !success && isFailure(outcomeBytes)
 
 	tenant := a.tenant()
 	var ts *tenantState
@@ -487,17 +485,20 @@ func (a *Aggregator) event(action []byte) {
 			a.tenants[ts.id] = ts
 		}
 	}
-	ev := keptEvent{e: Event{Action: st.name, Outcome: a.intern(outcome), Source: a.source}, at: at}
+	ev := keptEvent{e: Event{Action: st.name, Outcome: outcome, Source: a.source}, at: at}
 	if ts != nil {
 		ev.e.Tenant = ts.id
 	}
 	if !dated {
 		ev.at = time.Time{}
 	}
-	if a.opt.KeepEvents > 0 && isFailure(outcome) {
-		ev.e.Reason = a.keepReason(a.reason()) // this event's own reason
+	// The failure's reason, kept once for the event and the tenant.
+	reason, haveReason := "", false
+	if a.opt.KeepEvents > 0 && failure {
+		reason, haveReason = a.keepReason(a.reason()), true
+		ev.e.Reason = reason // this event's own reason
 	}
-	defer func() { a.pushEvent(ev) }()
+	a.pushEvent(ev)
 	if ts == nil {
 		return
 	}
@@ -508,33 +509,91 @@ func (a *Aggregator) event(action []byte) {
 		ts.lastAction = st.name
 	}
 	switch {
-	case isSuccess(outcome):
+	case success:
 		ts.successes++
 		if dated && ts.lastSuccess.notAfter(at) {
 			ts.lastSuccess = stamp{at, true}
 		}
-	case isFailure(outcome):
+	case failure:
 		ts.failures++
 		if dated && ts.lastFailure.notAfter(at) || !dated && !ts.lastFailure.ok {
 			if dated {
 				ts.lastFailure = stamp{at, true}
 			}
-			ts.reason = a.keepReason(a.reason())
+			if !haveReason {
+				reason = a.keepReason(a.reason())
+			}
+			ts.reason = reason
 		}
 	}
 }
 
-// intern returns outcome as a string shared by every event with it.
-func (a *Aggregator) intern(outcome []byte) string {
-	if s, ok := a.outcomes[string(outcome)]; ok {
-		return s
+// action returns the counters of the action name, made when new.
+func (a *Aggregator) action(name []byte) *actionStat {
+	for _, st := range a.fewActions {
+		if st.name == string(name) {
+			return st
+		}
 	}
-	if a.outcomes == nil {
-		a.outcomes = map[string]string{}
+	st := a.counts[string(name)]
+	if st == nil {
+		st = &actionStat{name: string(name), outcomes: newTally()}
+		a.counts[st.name] = st
 	}
-	s := string(outcome)
-	a.outcomes[s] = s
-	return s
+	if len(a.fewActions) < tallyFew {
+		a.fewActions = append(a.fewActions, st)
+	}
+	return st
+}
+
+// tally counts occurrences of keys. A log holds a handful of distinct
+// actions, outcomes and initiators, so the first tallyFew keys are also
+// kept in a short slice searched before the map: comparing a few strings
+// is cheaper than hashing the key.
+type tally struct {
+	m   map[string]*tallyEntry
+	few []*tallyEntry // the first entries of m
+}
+
+type tallyEntry struct {
+	key string
+	n   int
+}
+
+// tallyFew is how many keys a tally, and Aggregator.fewActions, search
+// before the map.
+const tallyFew = 8
+
+func newTally() tally { return tally{m: map[string]*tallyEntry{}} }
+
+// add adds n to k's count and returns k as stored, one string shared by
+// every caller with the same key.
+func (t *tally) add(k []byte, n int) string {
+	for _, e := range t.few {
+		if e.key == string(k) {
+			e.n += n
+			return e.key
+		}
+	}
+	e := t.m[string(k)]
+	if e == nil {
+		e = &tallyEntry{key: string(k)}
+		t.m[e.key] = e
+		if len(t.few) < tallyFew {
+			t.few = append(t.few, e)
+		}
+	}
+	e.n += n
+	return e.key
+}
+
+// counts returns the tally as a plain map.
+func (t *tally) counts() map[string]int {
+	m := make(map[string]int, len(t.m))
+	for k, e := range t.m {
+		m[k] = e.n
+	}
+	return m
 }
 
 // keptEvent is an Event with its time held by value (no allocation per
@@ -594,15 +653,6 @@ func isFailure(outcome []byte) bool {
 	return bytes.EqualFold(outcome, []byte("failure")) ||
 		bytes.EqualFold(outcome, []byte("failed")) ||
 		bytes.EqualFold(outcome, []byte("error"))
-}
-
-func increment(m map[string]*int, k []byte) {
-	if p := m[string(k)]; p != nil {
-		*p++
-		return
-	}
-	n := 1
-	m[string(k)] = &n
 }
 
 // tenant returns the current object's tenant: the first non-empty of
@@ -787,16 +837,9 @@ func (a *Aggregator) Result() Summary {
 	s.LastEvent = a.last.ptr()
 	s.Counts = make(map[string]map[string]int, len(a.counts))
 	for action, st := range a.counts {
-		m := make(map[string]int, len(st.outcomes))
-		for o, n := range st.outcomes {
-			m[o] = *n
-		}
-		s.Counts[action] = m
+		s.Counts[action] = st.outcomes.counts()
 	}
-	s.Initiators = make(map[string]int, len(a.initiators))
-	for k, n := range a.initiators {
-		s.Initiators[k] = *n
-	}
+	s.Initiators = a.initiators.counts()
 	s.Tenants = make(map[string]TenantSummary, len(a.tenants))
 	for id, t := range a.tenants {
 		s.Tenants[id] = TenantSummary{
@@ -874,17 +917,13 @@ func (a *Aggregator) Merge(other Summary) {
 		a.last = l
 	}
 	for action, outcomes := range other.Counts {
-		st := a.counts[action]
-		if st == nil {
-			st = &actionStat{name: action, outcomes: map[string]*int{}}
-			a.counts[action] = st
-		}
+		st := a.action([]byte(action))
 		for o, n := range outcomes {
-			addTo(st.outcomes, o, n)
+			st.outcomes.add([]byte(o), n)
 		}
 	}
 	for k, n := range other.Initiators {
-		addTo(a.initiators, k, n)
+		a.initiators.add([]byte(k), n)
 	}
 	for id, o := range other.Tenants {
 		t := a.tenants[id]
@@ -929,14 +968,6 @@ func (a *Aggregator) Merge(other Summary) {
 			a.pushRecent(l)
 		}
 	}
-}
-
-func addTo(m map[string]*int, k string, n int) {
-	if p := m[k]; p != nil {
-		*p += n
-		return
-	}
-	m[k] = &n
 }
 
 // String returns a one-line digest of s, for logs and the command line.
