@@ -85,6 +85,7 @@ type Aggregator struct {
 
 	// Patterns that make a line worth decoding; see Summary.Unexamined.
 	fMarker, fPrefix, fAudit, fEsc finder
+	pairs                          pairSet  // of the four finders, in that order
 	hist                           [256]int // byte counts of the first tuneSample bytes read
 	sampled                        int
 
@@ -214,6 +215,7 @@ func New(o Options) *Aggregator {
 			a.examineAll = true
 		}
 	}
+	a.tune(nil) // the finders' first choice, before any input
 	return a
 }
 
@@ -331,14 +333,20 @@ func (a *Aggregator) longDone() {
 // finder finds a pattern in a line. It looks for the pattern's byte that
 // is rarest in the input (see tune) with bytes.IndexByte, which then skips
 // most of the text; bytes.Index looks for the first byte, and "audit"
-// starts with a letter found every twenty bytes of a JSON log.
+// starts with a letter found every twenty bytes of a JSON log. With AVX2
+// it looks for the pattern's pair of bytes rarest together instead (see
+// indexPair): no byte of "audit" is rare, 'u' is found every 60 bytes.
 type finder struct {
 	pat  []byte
 	rare int // index in pat of the byte searched for
+	// p0 < p1 index in pat the two bytes searched for together, when
+	// len(pat) >= 2.
+	p0, p1 int
 }
 
 // tune picks the pattern byte least frequent in hist, a byte histogram of
-// a sample of the input.
+// a sample of the input, and the pair of bytes whose frequencies have the
+// least product.
 func (f *finder) tune(hist *[256]int) {
 	f.rare = 0
 	for i, c := range f.pat {
@@ -346,10 +354,31 @@ func (f *finder) tune(hist *[256]int) {
 			f.rare = i
 		}
 	}
+	f.p0, f.p1 = 0, 1
+	best := -1
+	for i := range f.pat {
+		for j := i + 1; j < len(f.pat) && j-i < maxPairDist; j++ {
+			if w := hist[f.pat[i]] * hist[f.pat[j]]; best < 0 || w < best {
+				f.p0, f.p1, best = i, j, w
+			}
+		}
+	}
 }
 
 // index returns bytes.Index(s, f.pat).
 func (f *finder) index(s []byte) int {
+	n := len(f.pat)
+	if n == 0 {
+		return 0
+	}
+	if n >= 2 && useAVX2 {
+		return f.indexPair(s)
+	}
+	return f.indexRare(s)
+}
+
+// indexRare is index looking for the byte at rare.
+func (f *finder) indexRare(s []byte) int {
 	n, r := len(f.pat), f.rare
 	if n == 0 {
 		return 0
@@ -358,6 +387,25 @@ func (f *finder) index(s []byte) int {
 	// A match starting at p has c at p+r, and p+n <= len(s).
 	for lo, hi := r, len(s)-n+r+1; lo < hi; {
 		j := bytes.IndexByte(s[lo:hi], c)
+		if j < 0 {
+			return -1
+		}
+		if p := lo + j - r; string(s[p:p+n]) == string(f.pat) {
+			return p
+		}
+		lo += j + 1
+	}
+	return -1
+}
+
+// indexPair is index looking for the bytes at p0 and p1 together.
+func (f *finder) indexPair(s []byte) int {
+	n, r, d := len(f.pat), f.p0, f.p1-f.p0
+	c0, c1 := f.pat[f.p0], f.pat[f.p1]
+	// A match starting at p has c0 at p+r and c1 at p+r+d, and p+n <=
+	// len(s): c0 is looked for in [lo, hi), and hi+d <= len(s).
+	for lo, hi := r, len(s)-n+r+1; lo < hi; {
+		j := indexPair(s[lo:hi+d], c0, c1, d)
 		if j < 0 {
 			return -1
 		}
@@ -379,8 +427,9 @@ func (a *Aggregator) tune(b []byte) {
 		a.hist[c]++
 	}
 	a.sampled += len(b)
-	for _, f := range []*finder{&a.fMarker, &a.fPrefix, &a.fAudit, &a.fEsc} {
+	for k, f := range []*finder{&a.fMarker, &a.fPrefix, &a.fAudit, &a.fEsc} {
 		f.tune(&a.hist)
+		a.pairs.set(k, f)
 	}
 }
 
@@ -411,15 +460,19 @@ func (a *Aggregator) line(b []byte) {
 		a.sum.Blank++
 		return
 	}
-	renewal := a.fMarker.in(b)
 	if b[i] != '{' {
 		a.sum.NotJSON++
-		if renewal {
+		if a.fMarker.in(b) {
 			a.plainRenewal(b)
 		}
 		return
 	}
-	if !renewal && !a.examineAll && !a.fPrefix.in(b) && !a.fAudit.in(b) && !a.fEsc.in(b) {
+	// One pass over the line rules out most of the four patterns; the
+	// finders look only for those it could not.
+	maybe := a.pairs.candidates(b)
+	renewal := maybe&1 != 0 && a.fMarker.in(b)
+	if !renewal && !a.examineAll &&
+		!(maybe&2 != 0 && a.fPrefix.in(b)) && !(maybe&4 != 0 && a.fAudit.in(b)) && !(maybe&8 != 0 && a.fEsc.in(b)) {
 		a.sum.Unexamined++
 		return
 	}
