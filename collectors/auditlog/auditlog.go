@@ -108,7 +108,7 @@ type Aggregator struct {
 	longOver bool   // that line is longer than MaxLineBytes: skipping it
 	long     []byte // that line so far, unless longOver
 	obj      object
-	names    []byte // unescaped member names
+	scanBuf  scanBuf
 	arena    []byte // unescaped member values of the current line
 	source   string
 	scratch  []byte
@@ -476,7 +476,7 @@ func (a *Aggregator) line(b []byte) {
 		a.sum.Unexamined++
 		return
 	}
-	if !scanObject(b, &a.obj, &a.names) {
+	if !scanObject(b, &a.obj, &a.scanBuf) {
 		a.sum.NotJSON++
 		if renewal {
 			a.plainRenewal(b)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,15 +39,48 @@ func refString(tb testing.TB, raw json.RawMessage) (string, bool) {
 
 // checkScan fails tb unless scanObject agrees with encoding/json on line:
 // same verdict, and for every member the aggregator reads, the same kind
-// and the same decoded value.
+// and the same decoded value; with and without the quote bitmap of plain
+// lines, and with the bitmap made a byte at a time or 32 bytes at a time.
 func checkScan(tb testing.TB, line []byte) {
 	tb.Helper()
-	var o object
-	var names, arena []byte
-	got := scanObject(line, &o, &names)
 	m, want := refObject(line)
+	for _, quoteMap := range []bool{false, true} {
+		checkScanIn(tb, line, quoteMap, m, want)
+	}
+	checkQuotes(tb, trimSpaceRight(line))
+}
+
+// checkQuotes fails tb unless plainQuotes and classifyGeneric agree with
+// a plain reading of s.
+func checkQuotes(tb testing.TB, s []byte) {
+	tb.Helper()
+	plain := !bytes.ContainsFunc(s, func(r rune) bool { return r == '\\' || r < 0x20 || r >= 0x80 })
+	want := make([]uint64, (len(s)+63)/64)
+	for i, c := range s {
+		if c == '"' {
+			want[i/64] |= 1 << (i % 64)
+		}
+	}
+	var sb scanBuf
+	sb.quotes = []uint64{^uint64(0), ^uint64(0)} // stale bits must not survive
+	got := sb.plainQuotes(s)
+	if (got != nil) != plain || got != nil && !slices.Equal(got, want) {
+		tb.Fatalf("plainQuotes(%q) = %x, want %x (plain %v)", s, got, want, plain)
+	}
+	gen := make([]uint64, len(want))
+	if p := classifyGeneric(s, gen); p != plain || !slices.Equal(gen, want) {
+		tb.Fatalf("classifyGeneric(%q) = %v, %x; want %v, %x", s, p, gen, plain, want)
+	}
+}
+
+func checkScanIn(tb testing.TB, line []byte, quoteMap bool, m map[string]json.RawMessage, want bool) {
+	tb.Helper()
+	var o object
+	var sb scanBuf
+	var arena []byte
+	got := scanObjectIn(line, &o, &sb, quoteMap)
 	if got != want {
-		tb.Fatalf("scanObject(%q) = %v, encoding/json says %v", line, got, want)
+		tb.Fatalf("scanObjectIn(%q, quoteMap %v) = %v, encoding/json says %v", line, quoteMap, got, want)
 	}
 	if !got {
 		return

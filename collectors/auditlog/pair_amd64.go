@@ -14,6 +14,12 @@ var useAVX2 = cpu.X86.HasAVX2
 //go:noescape
 func indexPairAVX2(t []byte, c0, c1 byte, d int) int
 
+// classifyAVX2 is classify for len(s) >= 32 on a processor with AVX2; it
+// leaves the upper half of q's last word alone when it holds no byte of s.
+//
+//go:noescape
+func classifyAVX2(s []byte, q []uint64) bool
+
 // candidatesAVX2 is pairSet.candidates for len(s) >= ps.minLen() on a
 // processor with AVX2.
 //

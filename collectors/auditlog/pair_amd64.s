@@ -4,12 +4,12 @@
 
 // func indexPairAVX2(t []byte, c0, c1 byte, d int) int
 //
-// Returns the smallest j with j+d < len(t), t[j] == c0 and t[j+d] == c1 (d >= 0), or
-// -1. Requires AVX2 and n = len(t)-d >= 32 positions. Positions are tested
-// 32 at a time: one window of t at j and one at j+d, each compared with
-// its byte, the two masks ANDed. The positions left after the last whole
-// window are tested by one more window ending at the last position, its
-// mask shifted past those already tested.
+// Returns the smallest j with j+d < len(t), t[j] == c0 and t[j+d] == c1
+// (d >= 0), or -1. Requires AVX2 and n = len(t)-d >= 32 positions.
+// Positions are tested 32 at a time: one window of t at j and one at j+d,
+// each compared with its byte, the two masks ANDed. The positions left
+// after the last whole window are tested by one more window ending at the
+// last position, its mask shifted past those already tested.
 TEXT ·indexPairAVX2(SB), NOSPLIT, $0-48
 	MOVQ	t_base+0(FP), SI
 	MOVQ	t_len+8(FP), BX
@@ -64,6 +64,77 @@ found:
 
 notfound:
 	MOVQ	$-1, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func classifyAVX2(s []byte, q []uint64) bool
+//
+// Sets bit i%64 of q[i/64] for each '"' at s[i], clearing the other bits of
+// the words it writes, and returns whether s holds no '\\', no byte below
+// 0x20 and no byte >= 0x80. Requires AVX2, len(s) >= 32 and
+// len(q) >= (len(s)+63)/64; writes 32 bits at a time, so the last word's
+// upper half is left alone when the last 32-bit slot is in its lower half.
+// 32 bytes at a time; the bytes after the last whole 32 are taken from one
+// more window ending at len(s), its quote mask shifted past those already
+// stored.
+TEXT ·classifyAVX2(SB), NOSPLIT, $0-49
+	MOVQ	s_base+0(FP), SI
+	MOVQ	s_len+8(FP), BX
+	MOVQ	q_base+24(FP), DI
+
+	MOVL	$0x22, AX
+	MOVD	AX, X0
+	VPBROADCASTB	X0, Y0 // '"'
+	MOVL	$0x5c, AX
+	MOVD	AX, X1
+	VPBROADCASTB	X1, Y1 // '\\'
+	MOVL	$0x20, AX
+	MOVD	AX, X2
+	VPBROADCASTB	X2, Y2 // 0x20
+	VPXOR	Y7, Y7, Y7     // the bytes that are not plain, ORed
+
+	XORQ	R10, R10    // R10 = the window's offset in s
+	LEAQ	-32(BX), R8 // R8 = len(s)-32, the last window's offset
+
+loop:
+	CMPQ	R10, R8
+	JGT	tail
+	VMOVDQU	(SI)(R10*1), Y3
+	VPCMPEQB	Y0, Y3, Y4
+	VPMOVMSKB	Y4, AX
+	MOVQ	R10, DX
+	SHRQ	$3, DX
+	MOVL	AX, (DI)(DX*1)
+	VPCMPEQB	Y1, Y3, Y5
+	VPCMPGTB	Y3, Y2, Y6 // signed 0x20 > byte: below 0x20, or >= 0x80
+	VPOR	Y5, Y6, Y5
+	VPOR	Y5, Y7, Y7
+	ADDQ	$32, R10
+	JMP	loop
+
+tail:
+	CMPQ	R10, BX
+	JGE	done
+	// len(s)-R10 bytes are left, fewer than 32: the window at len(s)-32
+	// holds them in its last bits; shift its mask by R10-(len(s)-32).
+	VMOVDQU	(SI)(R8*1), Y3
+	VPCMPEQB	Y0, Y3, Y4
+	VPMOVMSKB	Y4, AX
+	MOVQ	R10, CX
+	SUBQ	R8, CX
+	SHRL	CX, AX
+	MOVQ	R10, DX
+	SHRQ	$3, DX
+	MOVL	AX, (DI)(DX*1)
+	VPCMPEQB	Y1, Y3, Y5
+	VPCMPGTB	Y3, Y2, Y6
+	VPOR	Y5, Y6, Y5
+	VPOR	Y5, Y7, Y7
+
+done:
+	VPMOVMSKB	Y7, AX
+	TESTL	AX, AX
+	SETEQ	ret+48(FP)
 	VZEROUPPER
 	RET
 

@@ -1,6 +1,8 @@
 package auditlog
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 )
 
@@ -67,6 +69,28 @@ func TestPairSet_candidates(t *testing.T) {
 	}
 }
 
+func TestScanBuf_plainQuotes(t *testing.T) {
+	var sb scanBuf
+	for n := 0; n <= 200; n++ {
+		for j := 0; j < n; j++ {
+			for _, c := range []byte{'"', '\\', 0x1f, '\t', 0x80, 0xff} {
+				s := background(n)
+				s[j] = c
+				if j < n-1 {
+					s[n-1] = '"' // a quote in the last byte, in the tail window
+				}
+				if j > 0 && (j-1)%64 == 63 {
+					s[j-1] = '"'
+				}
+				checkQuotes(t, s)
+				if c != '"' && sb.plainQuotes(s) != nil {
+					t.Fatalf("plainQuotes(%q) says plain with %q at %d", s, c, j)
+				}
+			}
+		}
+	}
+}
+
 func TestFinder_index(t *testing.T) {
 	for _, pat := range []string{DefaultActionPrefix, DefaultRenewalMarker, "audit", `\u`, "a"} {
 		for n := 0; n <= 130; n++ {
@@ -82,3 +106,21 @@ func TestFinder_index(t *testing.T) {
 		}
 	}
 }
+
+func TestScanObject_plainLines(t *testing.T) {
+	// Quotes at the edges of the bitmap's words (bytes 63, 64, 127, 128)
+	// and of the 32-byte windows.
+	for pad := range 140 {
+		for _, line := range []string{
+			`{"pad":"` + string(background(pad)) + `","action":"cmek.rotation.completed","outcome":"success"}`,
+			`{"action":"cmek.rotation.completed","pad":"` + string(background(pad)) + `","tenant":"t-1"}` + "\r",
+			`{"a":` + string(bytes.Repeat([]byte(`{"b":"x",`), pad%9)) + `"c":1` + closing(pad%9) + `,"ts":1}`,
+			`{"pad":"` + string(background(pad)) + `","action":"cmek.rotation.completed","outcome":"unterminated}`,
+		} {
+			checkScan(t, []byte(line))
+		}
+	}
+}
+
+// closing returns n closing braces.
+func closing(n int) string { return string(slices.Repeat([]byte{'}'}, n)) }
