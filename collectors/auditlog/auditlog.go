@@ -155,7 +155,17 @@ type tenantState struct {
 type renewState struct {
 	ok, errs        int
 	lastOK, lastErr stamp
-	recent          []RenewalLine // the last max lines are recent[len-max:]
+	// recent is a ring of the last MaxRenewalErrors error lines; once it is
+	// full, next is the oldest, the one replaced next. Its slots' buffers
+	// are reused, so that an error line allocates nothing.
+	recent []recentLine
+	next   int
+}
+
+type recentLine struct {
+	at     stamp
+	msg    []byte // as kept: redacted, cut to maxKept
+	source string
 }
 
 // bufSize is the read buffer. Lines longer than it are assembled in
@@ -791,18 +801,24 @@ func (a *Aggregator) renewal(isErr bool, msg []byte, at stamp) {
 	if a.opt.MaxRenewalErrors == 0 {
 		return
 	}
-	a.pushRecent(RenewalLine{Time: at.ptr(), Message: a.keep(msg), Source: a.source})
+	l := a.pushRecent(at, a.source)
+	l.msg = a.keepAppend(l.msg[:0], msg)
 }
 
-func (a *Aggregator) pushRecent(l RenewalLine) {
+// pushRecent returns the slot of a new recent renewal error, its message
+// to be written over; MaxRenewalErrors must be positive.
+func (a *Aggregator) pushRecent(at stamp, source string) *recentLine {
 	r := &a.renew
-	max := a.opt.MaxRenewalErrors
-	if len(r.recent) >= 2*max {
-		n := copy(r.recent, r.recent[len(r.recent)-max+1:])
-		clear(r.recent[n:])
-		r.recent = r.recent[:n]
+	var l *recentLine
+	if len(r.recent) < a.opt.MaxRenewalErrors {
+		r.recent = append(r.recent, recentLine{})
+		l = &r.recent[len(r.recent)-1]
+	} else {
+		l = &r.recent[r.next]
+		r.next = (r.next + 1) % len(r.recent)
 	}
-	r.recent = append(r.recent, l)
+	l.at, l.source = at, source
+	return l
 }
 
 // mentionsFailure reports whether b contains "fail" or "error", in any case.
@@ -861,6 +877,22 @@ func (a *Aggregator) keep(b []byte) string {
 	return s
 }
 
+// keepAppend appends to dst what keep returns for b, without allocating
+// when there is no Options.Redact.
+func (a *Aggregator) keepAppend(dst, b []byte) []byte {
+	if a.opt.Redact != nil {
+		return append(dst, a.keep(b)...)
+	}
+	if len(b) > maxKept {
+		cut := maxKept
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		return append(append(dst, b[:cut]...), "…"...)
+	}
+	return append(dst, b...)
+}
+
 // LineCounts are the parse counters of what was read so far, for telling
 // per source how much of it could be used.
 type LineCounts struct {
@@ -913,16 +945,8 @@ func (a *Aggregator) Result() Summary {
 		LastError:    r.lastErr.ptr(),
 		RecentErrors: []RenewalLine{},
 	}
-	recent := r.recent
-	if max := a.opt.MaxRenewalErrors; len(recent) > max {
-		recent = recent[len(recent)-max:]
-	}
-	for _, l := range recent {
-		if l.Time != nil {
-			t := *l.Time
-			l.Time = &t
-		}
-		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, l)
+	for _, l := range append(r.recent[r.next:len(r.recent):len(r.recent)], r.recent[:r.next]...) { // oldest first
+		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, RenewalLine{Time: l.at.ptr(), Message: string(l.msg), Source: l.source})
 	}
 	s.RecentEvents = events(latestEvents(a.recent, a.opt.KeepEvents))
 	return s
@@ -1014,11 +1038,8 @@ func (a *Aggregator) Merge(other Summary) {
 	}
 	if a.opt.MaxRenewalErrors > 0 {
 		for _, l := range other.Renewals.RecentErrors {
-			if l.Time != nil {
-				t := l.Time.UTC()
-				l.Time = &t
-			}
-			a.pushRecent(l)
+			p := a.pushRecent(stampOf(l.Time), l.Source)
+			p.msg = append(p.msg[:0], l.Message...)
 		}
 	}
 }
