@@ -85,6 +85,7 @@ type Aggregator struct {
 
 	// Patterns that make a line worth decoding; see Summary.Unexamined.
 	fMarker, fPrefix, fAudit, fEsc finder
+	pairs                          pairSet  // of the four finders, in that order
 	hist                           [256]int // byte counts of the first tuneSample bytes read
 	sampled                        int
 
@@ -92,13 +93,13 @@ type Aggregator struct {
 	first      stamp
 	last       stamp
 	counts     map[string]*actionStat
-	initiators map[string]*int
+	fewActions []*actionStat // the first tallyFew of counts, searched first
+	initiators tally
 	tenants    map[string]*tenantState
 	reasons    map[string]string // failure reason as read -> as kept
 	renew      renewState
 	sourceSeen map[string]bool
-	recent     []keptEvent       // the latest events, up to 2*KeepEvents before trimming
-	outcomes   map[string]string // interned outcome strings
+	recent     []keptEvent // the latest events, up to 2*KeepEvents before trimming
 
 	// Reading state and per-line scratch, reused.
 	bufSize  int // of buf; tests make it small to exercise long lines
@@ -107,7 +108,7 @@ type Aggregator struct {
 	longOver bool   // that line is longer than MaxLineBytes: skipping it
 	long     []byte // that line so far, unless longOver
 	obj      object
-	names    []byte // unescaped member names
+	scanBuf  scanBuf
 	arena    []byte // unescaped member values of the current line
 	source   string
 	scratch  []byte
@@ -140,7 +141,7 @@ func stampOf(p *time.Time) stamp {
 
 type actionStat struct {
 	name     string // the action, shared by every tenant's lastAction
-	outcomes map[string]*int
+	outcomes tally
 }
 
 type tenantState struct {
@@ -154,7 +155,17 @@ type tenantState struct {
 type renewState struct {
 	ok, errs        int
 	lastOK, lastErr stamp
-	recent          []RenewalLine // the last max lines are recent[len-max:]
+	// recent is a ring of the last MaxRenewalErrors error lines; once it is
+	// full, next is the oldest, the one replaced next. Its slots' buffers
+	// are reused, so that an error line allocates nothing.
+	recent []recentLine
+	next   int
+}
+
+type recentLine struct {
+	at     stamp
+	msg    []byte // as kept: redacted, cut to maxKept
+	source string
 }
 
 // bufSize is the read buffer. Lines longer than it are assembled in
@@ -199,7 +210,7 @@ func New(o Options) *Aggregator {
 		fAudit:     finder{pat: []byte("audit")},
 		fEsc:       finder{pat: []byte(`\u`)},
 		counts:     map[string]*actionStat{},
-		initiators: map[string]*int{},
+		initiators: newTally(),
 		tenants:    map[string]*tenantState{},
 		reasons:    map[string]string{},
 		sourceSeen: map[string]bool{},
@@ -214,6 +225,7 @@ func New(o Options) *Aggregator {
 			a.examineAll = true
 		}
 	}
+	a.tune(nil) // the finders' first choice, before any input
 	return a
 }
 
@@ -331,14 +343,20 @@ func (a *Aggregator) longDone() {
 // finder finds a pattern in a line. It looks for the pattern's byte that
 // is rarest in the input (see tune) with bytes.IndexByte, which then skips
 // most of the text; bytes.Index looks for the first byte, and "audit"
-// starts with a letter found every twenty bytes of a JSON log.
+// starts with a letter found every twenty bytes of a JSON log. With AVX2
+// it looks for the pattern's pair of bytes rarest together instead (see
+// indexPair): no byte of "audit" is rare, 'u' is found every 60 bytes.
 type finder struct {
 	pat  []byte
 	rare int // index in pat of the byte searched for
+	// p0 < p1 index in pat the two bytes searched for together, when
+	// len(pat) >= 2.
+	p0, p1 int
 }
 
 // tune picks the pattern byte least frequent in hist, a byte histogram of
-// a sample of the input.
+// a sample of the input, and the pair of bytes whose frequencies have the
+// least product.
 func (f *finder) tune(hist *[256]int) {
 	f.rare = 0
 	for i, c := range f.pat {
@@ -346,10 +364,31 @@ func (f *finder) tune(hist *[256]int) {
 			f.rare = i
 		}
 	}
+	f.p0, f.p1 = 0, 1
+	best := -1
+	for i := range f.pat {
+		for j := i + 1; j < len(f.pat) && j-i < maxPairDist; j++ {
+			if w := hist[f.pat[i]] * hist[f.pat[j]]; best < 0 || w < best {
+				f.p0, f.p1, best = i, j, w
+			}
+		}
+	}
 }
 
 // index returns bytes.Index(s, f.pat).
 func (f *finder) index(s []byte) int {
+	n := len(f.pat)
+	if n == 0 {
+		return 0
+	}
+	if n >= 2 && useAVX2 {
+		return f.indexPair(s)
+	}
+	return f.indexRare(s)
+}
+
+// indexRare is index looking for the byte at rare.
+func (f *finder) indexRare(s []byte) int {
 	n, r := len(f.pat), f.rare
 	if n == 0 {
 		return 0
@@ -358,6 +397,25 @@ func (f *finder) index(s []byte) int {
 	// A match starting at p has c at p+r, and p+n <= len(s).
 	for lo, hi := r, len(s)-n+r+1; lo < hi; {
 		j := bytes.IndexByte(s[lo:hi], c)
+		if j < 0 {
+			return -1
+		}
+		if p := lo + j - r; string(s[p:p+n]) == string(f.pat) {
+			return p
+		}
+		lo += j + 1
+	}
+	return -1
+}
+
+// indexPair is index looking for the bytes at p0 and p1 together.
+func (f *finder) indexPair(s []byte) int {
+	n, r, d := len(f.pat), f.p0, f.p1-f.p0
+	c0, c1 := f.pat[f.p0], f.pat[f.p1]
+	// A match starting at p has c0 at p+r and c1 at p+r+d, and p+n <=
+	// len(s): c0 is looked for in [lo, hi), and hi+d <= len(s).
+	for lo, hi := r, len(s)-n+r+1; lo < hi; {
+		j := indexPair(s[lo:hi+d], c0, c1, d)
 		if j < 0 {
 			return -1
 		}
@@ -379,8 +437,9 @@ func (a *Aggregator) tune(b []byte) {
 		a.hist[c]++
 	}
 	a.sampled += len(b)
-	for _, f := range []*finder{&a.fMarker, &a.fPrefix, &a.fAudit, &a.fEsc} {
+	for k, f := range []*finder{&a.fMarker, &a.fPrefix, &a.fAudit, &a.fEsc} {
 		f.tune(&a.hist)
+		a.pairs.set(k, f)
 	}
 }
 
@@ -411,19 +470,23 @@ func (a *Aggregator) line(b []byte) {
 		a.sum.Blank++
 		return
 	}
-	renewal := a.fMarker.in(b)
 	if b[i] != '{' {
 		a.sum.NotJSON++
-		if renewal {
+		if a.fMarker.in(b) {
 			a.plainRenewal(b)
 		}
 		return
 	}
-	if !renewal && !a.examineAll && !a.fPrefix.in(b) && !a.fAudit.in(b) && !a.fEsc.in(b) {
+	// One pass over the line rules out most of the four patterns; the
+	// finders look only for those it could not.
+	maybe := a.pairs.candidates(b)
+	renewal := maybe&1 != 0 && a.fMarker.in(b)
+	if !renewal && !a.examineAll &&
+		!(maybe&2 != 0 && a.fPrefix.in(b)) && !(maybe&4 != 0 && a.fAudit.in(b)) && !(maybe&8 != 0 && a.fEsc.in(b)) {
 		a.sum.Unexamined++
 		return
 	}
-	if !scanObject(b, &a.obj, &a.names) {
+	if !scanObject(b, &a.obj, &a.scanBuf) {
 		a.sum.NotJSON++
 		if renewal {
 			a.plainRenewal(b)
@@ -467,16 +530,14 @@ func (a *Aggregator) event(action []byte) {
 		a.sum.UndatedEvents++
 	}
 
-	outcome, _ := o.m[fOutcome].str(&a.arena)
-	st := a.counts[string(action)]
-	if st == nil {
-		st = &actionStat{name: string(action), outcomes: map[string]*int{}}
-		a.counts[st.name] = st
-	}
-	increment(st.outcomes, outcome)
+	outcomeBytes, _ := o.m[fOutcome].str(&a.arena)
+	st := a.action(action)
+	outcome := st.outcomes.add(outcomeBytes, 1) // shared by every event with it
 	if init, _ := o.m[fInitiator].str(&a.arena); len(init) > 0 {
-		increment(a.initiators, init)
+		a.initiators.add(init, 1)
 	}
+	success := isSuccess(outcomeBytes)
+	failure := !success && isFailure(outcomeBytes)
 
 	tenant := a.tenant()
 	var ts *tenantState
@@ -487,17 +548,20 @@ func (a *Aggregator) event(action []byte) {
 			a.tenants[ts.id] = ts
 		}
 	}
-	ev := keptEvent{e: Event{Action: st.name, Outcome: a.intern(outcome), Source: a.source}, at: at}
+	ev := keptEvent{e: Event{Action: st.name, Outcome: outcome, Source: a.source}, at: at}
 	if ts != nil {
 		ev.e.Tenant = ts.id
 	}
 	if !dated {
 		ev.at = time.Time{}
 	}
-	if a.opt.KeepEvents > 0 && isFailure(outcome) {
-		ev.e.Reason = a.keepReason(a.reason()) // this event's own reason
+	// The failure's reason, kept once for the event and the tenant.
+	reason, haveReason := "", false
+	if a.opt.KeepEvents > 0 && failure {
+		reason, haveReason = a.keepReason(a.reason()), true
+		ev.e.Reason = reason // this event's own reason
 	}
-	defer func() { a.pushEvent(ev) }()
+	a.pushEvent(ev)
 	if ts == nil {
 		return
 	}
@@ -508,33 +572,91 @@ func (a *Aggregator) event(action []byte) {
 		ts.lastAction = st.name
 	}
 	switch {
-	case isSuccess(outcome):
+	case success:
 		ts.successes++
 		if dated && ts.lastSuccess.notAfter(at) {
 			ts.lastSuccess = stamp{at, true}
 		}
-	case isFailure(outcome):
+	case failure:
 		ts.failures++
 		if dated && ts.lastFailure.notAfter(at) || !dated && !ts.lastFailure.ok {
 			if dated {
 				ts.lastFailure = stamp{at, true}
 			}
-			ts.reason = a.keepReason(a.reason())
+			if !haveReason {
+				reason = a.keepReason(a.reason())
+			}
+			ts.reason = reason
 		}
 	}
 }
 
-// intern returns outcome as a string shared by every event with it.
-func (a *Aggregator) intern(outcome []byte) string {
-	if s, ok := a.outcomes[string(outcome)]; ok {
-		return s
+// action returns the counters of the action name, made when new.
+func (a *Aggregator) action(name []byte) *actionStat {
+	for _, st := range a.fewActions {
+		if st.name == string(name) {
+			return st
+		}
 	}
-	if a.outcomes == nil {
-		a.outcomes = map[string]string{}
+	st := a.counts[string(name)]
+	if st == nil {
+		st = &actionStat{name: string(name), outcomes: newTally()}
+		a.counts[st.name] = st
 	}
-	s := string(outcome)
-	a.outcomes[s] = s
-	return s
+	if len(a.fewActions) < tallyFew {
+		a.fewActions = append(a.fewActions, st)
+	}
+	return st
+}
+
+// tally counts occurrences of keys. A log holds a handful of distinct
+// actions, outcomes and initiators, so the first tallyFew keys are also
+// kept in a short slice searched before the map: comparing a few strings
+// is cheaper than hashing the key.
+type tally struct {
+	m   map[string]*tallyEntry
+	few []*tallyEntry // the first entries of m
+}
+
+type tallyEntry struct {
+	key string
+	n   int
+}
+
+// tallyFew is how many keys a tally, and Aggregator.fewActions, search
+// before the map.
+const tallyFew = 8
+
+func newTally() tally { return tally{m: map[string]*tallyEntry{}} }
+
+// add adds n to k's count and returns k as stored, one string shared by
+// every caller with the same key.
+func (t *tally) add(k []byte, n int) string {
+	for _, e := range t.few {
+		if e.key == string(k) {
+			e.n += n
+			return e.key
+		}
+	}
+	e := t.m[string(k)]
+	if e == nil {
+		e = &tallyEntry{key: string(k)}
+		t.m[e.key] = e
+		if len(t.few) < tallyFew {
+			t.few = append(t.few, e)
+		}
+	}
+	e.n += n
+	return e.key
+}
+
+// counts returns the tally as a plain map.
+func (t *tally) counts() map[string]int {
+	m := make(map[string]int, len(t.m))
+	for k, e := range t.m {
+		m[k] = e.n
+	}
+	return m
 }
 
 // keptEvent is an Event with its time held by value (no allocation per
@@ -594,15 +716,6 @@ func isFailure(outcome []byte) bool {
 	return bytes.EqualFold(outcome, []byte("failure")) ||
 		bytes.EqualFold(outcome, []byte("failed")) ||
 		bytes.EqualFold(outcome, []byte("error"))
-}
-
-func increment(m map[string]*int, k []byte) {
-	if p := m[string(k)]; p != nil {
-		*p++
-		return
-	}
-	n := 1
-	m[string(k)] = &n
 }
 
 // tenant returns the current object's tenant: the first non-empty of
@@ -688,18 +801,24 @@ func (a *Aggregator) renewal(isErr bool, msg []byte, at stamp) {
 	if a.opt.MaxRenewalErrors == 0 {
 		return
 	}
-	a.pushRecent(RenewalLine{Time: at.ptr(), Message: a.keep(msg), Source: a.source})
+	l := a.pushRecent(at, a.source)
+	l.msg = a.keepAppend(l.msg[:0], msg)
 }
 
-func (a *Aggregator) pushRecent(l RenewalLine) {
+// pushRecent returns the slot of a new recent renewal error, its message
+// to be written over; MaxRenewalErrors must be positive.
+func (a *Aggregator) pushRecent(at stamp, source string) *recentLine {
 	r := &a.renew
-	max := a.opt.MaxRenewalErrors
-	if len(r.recent) >= 2*max {
-		n := copy(r.recent, r.recent[len(r.recent)-max+1:])
-		clear(r.recent[n:])
-		r.recent = r.recent[:n]
+	var l *recentLine
+	if len(r.recent) < a.opt.MaxRenewalErrors {
+		r.recent = append(r.recent, recentLine{})
+		l = &r.recent[len(r.recent)-1]
+	} else {
+		l = &r.recent[r.next]
+		r.next = (r.next + 1) % len(r.recent)
 	}
-	r.recent = append(r.recent, l)
+	l.at, l.source = at, source
+	return l
 }
 
 // mentionsFailure reports whether b contains "fail" or "error", in any case.
@@ -758,6 +877,22 @@ func (a *Aggregator) keep(b []byte) string {
 	return s
 }
 
+// keepAppend appends to dst what keep returns for b, without allocating
+// when there is no Options.Redact.
+func (a *Aggregator) keepAppend(dst, b []byte) []byte {
+	if a.opt.Redact != nil {
+		return append(dst, a.keep(b)...)
+	}
+	if len(b) > maxKept {
+		cut := maxKept
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		return append(append(dst, b[:cut]...), "…"...)
+	}
+	return append(dst, b...)
+}
+
 // LineCounts are the parse counters of what was read so far, for telling
 // per source how much of it could be used.
 type LineCounts struct {
@@ -787,16 +922,9 @@ func (a *Aggregator) Result() Summary {
 	s.LastEvent = a.last.ptr()
 	s.Counts = make(map[string]map[string]int, len(a.counts))
 	for action, st := range a.counts {
-		m := make(map[string]int, len(st.outcomes))
-		for o, n := range st.outcomes {
-			m[o] = *n
-		}
-		s.Counts[action] = m
+		s.Counts[action] = st.outcomes.counts()
 	}
-	s.Initiators = make(map[string]int, len(a.initiators))
-	for k, n := range a.initiators {
-		s.Initiators[k] = *n
-	}
+	s.Initiators = a.initiators.counts()
 	s.Tenants = make(map[string]TenantSummary, len(a.tenants))
 	for id, t := range a.tenants {
 		s.Tenants[id] = TenantSummary{
@@ -817,16 +945,8 @@ func (a *Aggregator) Result() Summary {
 		LastError:    r.lastErr.ptr(),
 		RecentErrors: []RenewalLine{},
 	}
-	recent := r.recent
-	if max := a.opt.MaxRenewalErrors; len(recent) > max {
-		recent = recent[len(recent)-max:]
-	}
-	for _, l := range recent {
-		if l.Time != nil {
-			t := *l.Time
-			l.Time = &t
-		}
-		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, l)
+	for _, l := range append(r.recent[r.next:len(r.recent):len(r.recent)], r.recent[:r.next]...) { // oldest first
+		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, RenewalLine{Time: l.at.ptr(), Message: string(l.msg), Source: l.source})
 	}
 	s.RecentEvents = events(latestEvents(a.recent, a.opt.KeepEvents))
 	return s
@@ -874,17 +994,13 @@ func (a *Aggregator) Merge(other Summary) {
 		a.last = l
 	}
 	for action, outcomes := range other.Counts {
-		st := a.counts[action]
-		if st == nil {
-			st = &actionStat{name: action, outcomes: map[string]*int{}}
-			a.counts[action] = st
-		}
+		st := a.action([]byte(action))
 		for o, n := range outcomes {
-			addTo(st.outcomes, o, n)
+			st.outcomes.add([]byte(o), n)
 		}
 	}
 	for k, n := range other.Initiators {
-		addTo(a.initiators, k, n)
+		a.initiators.add([]byte(k), n)
 	}
 	for id, o := range other.Tenants {
 		t := a.tenants[id]
@@ -922,21 +1038,10 @@ func (a *Aggregator) Merge(other Summary) {
 	}
 	if a.opt.MaxRenewalErrors > 0 {
 		for _, l := range other.Renewals.RecentErrors {
-			if l.Time != nil {
-				t := l.Time.UTC()
-				l.Time = &t
-			}
-			a.pushRecent(l)
+			p := a.pushRecent(stampOf(l.Time), l.Source)
+			p.msg = append(p.msg[:0], l.Message...)
 		}
 	}
-}
-
-func addTo(m map[string]*int, k string, n int) {
-	if p := m[k]; p != nil {
-		*p += n
-		return
-	}
-	m[k] = &n
 }
 
 // String returns a one-line digest of s, for logs and the command line.

@@ -671,3 +671,111 @@ func TestAggregator_ReadAfterMerge(t *testing.T) {
 		t.Errorf("recent events = %+v, want both naming t-1", evs)
 	}
 }
+
+// TestAggregator_Read_fastPaths covers what the fast paths decide: lines
+// ruled out by one pass over pairs of bytes (candidatesAVX2), and strings
+// found in a plain line's quote bitmap (plainQuotes), beside lines read
+// byte by byte.
+func TestAggregator_Read_fastPaths(t *testing.T) {
+	at := "2026-11-24T06:00:14Z"
+	tests := []struct {
+		name string
+		in   string
+		want Summary
+	}{
+		{
+			name: "an escaped quote: the string runs on past it",
+			in:   `{"action":"cmek.rotation.failed","outcome":"failure","tenant":"t-1","reason":"key \"cmek\" not found","ts":1795500014}` + "\n",
+			want: Summary{
+				Lines: 1, Objects: 1, Events: 1, FirstEvent: tp(t, at), LastEvent: tp(t, at),
+				Counts: map[string]map[string]int{failed: {"failure": 1}},
+				Tenants: map[string]TenantSummary{"t-1": {LastFailure: tp(t, at), LastFailureReason: `key "cmek" not found`,
+					Failures: 1, LastAction: failed, LastEvent: tp(t, at)}},
+			},
+		},
+		{
+			name: "unicode escapes in the action and the type: only the \\u finder sees them",
+			in: `{"action":"\u0063mek.rotation.completed","outcome":"success","tenant":"t-1","ts":1795500014}` + "\n" +
+				`{"type":"\u0061udit","msg":"no action here, said twice to pass 32 bytes"}` + "\n",
+			want: Summary{
+				Lines: 2, Objects: 2, Events: 1, AuditTypeEvents: 1, MissingAction: 1,
+				FirstEvent: tp(t, at), LastEvent: tp(t, at),
+				Counts:  map[string]map[string]int{completed: {"success": 1}},
+				Tenants: map[string]TenantSummary{"t-1": {LastSuccess: tp(t, at), Successes: 1, LastAction: completed, LastEvent: tp(t, at)}},
+			},
+		},
+		{
+			name: "a key given twice, escaped the second time: the last wins",
+			in:   `{"action":"cmek.rotation.completed","act\u0069on":"cmek.rotation.failed","outcome":"failure","tenant":"t-2"}` + "\n",
+			want: Summary{
+				Lines: 1, Objects: 1, Events: 1, UndatedEvents: 1,
+				Counts:  map[string]map[string]int{failed: {"failure": 1}},
+				Tenants: map[string]TenantSummary{"t-2": {Failures: 1, LastAction: failed}},
+			},
+		},
+		{
+			name: "members of a nested object are not the top-level ones",
+			in: `{"action":"cmek.rotation.completed","outcome":"success","details":{"tenant":"nested","ts":1,"outcome":"failure","action":"x"},"tenant":"t-3"}` + "\n" +
+				`{"details":{"action":"cmek.rotation.completed","type":"audit"},"level":"info"}` + "\n",
+			want: Summary{
+				Lines: 2, Objects: 2, Events: 1, UndatedEvents: 1, MissingAction: 1,
+				Counts:  map[string]map[string]int{completed: {"success": 1}},
+				Tenants: map[string]TenantSummary{"t-3": {Successes: 1, LastAction: completed}},
+			},
+		},
+		{
+			name: "CRLF after a plain line, the patterns in its last bytes",
+			in: `{"outcome":"success","tenant":"t-4","ts":1795500014,"action":"cmek.rotation.completed"}` + "\r\n" +
+				`{"level":"info","msg":"nothing to see in this line"}` + "\r\n" +
+				`{"level":"info","msg":"the type of this one is audit"}` + "\r\n",
+			want: Summary{
+				Lines: 3, Objects: 2, Unexamined: 1, Events: 1, MissingAction: 1,
+				FirstEvent: tp(t, at), LastEvent: tp(t, at),
+				Counts:  map[string]map[string]int{completed: {"success": 1}},
+				Tenants: map[string]TenantSummary{"t-4": {LastSuccess: tp(t, at), Successes: 1, LastAction: completed, LastEvent: tp(t, at)}},
+			},
+		},
+		{
+			name: "lines shorter than one 32-byte window",
+			in:   `{"action":"cmek.rotation.x"}` + "\n" + `{"a":"audit"}` + "\n" + `{"a":1}` + "\n" + `{"a":"` + "\n",
+			want: Summary{
+				Lines: 4, Objects: 2, Unexamined: 2, Events: 1, UndatedEvents: 1, MissingAction: 1,
+				Counts: map[string]map[string]int{"cmek.rotation.x": {"": 1}},
+			},
+		},
+		{
+			name: "a 100 kB plain line",
+			in:   `{"pad":"` + strings.Repeat("abc ", 25000) + `","action":"cmek.rotation.completed","outcome":"success","tenant":"t-5","ts":1795500014}` + "\n",
+			want: Summary{
+				Lines: 1, Objects: 1, Events: 1, FirstEvent: tp(t, at), LastEvent: tp(t, at),
+				Counts:  map[string]map[string]int{completed: {"success": 1}},
+				Tenants: map[string]TenantSummary{"t-5": {LastSuccess: tp(t, at), Successes: 1, LastAction: completed, LastEvent: tp(t, at)}},
+			},
+		},
+		{
+			name: "a byte >= 0x80, a tab between tokens, a tab in a string, no closing quote",
+			in: `{"action":"cmek.rotation.completed","outcome":"success","tenant":"t-é","ts":1795500014}` + "\n" +
+				"{\"action\":\t\"cmek.rotation.completed\",\"outcome\":\"success\"}\n" +
+				"{\"action\":\"cmek.rotation.completed\",\"outcome\":\"succ\tess\"}\n" +
+				`{"action":"cmek.rotation.completed","outcome":"success}` + "\n",
+			want: Summary{
+				Lines: 4, Objects: 2, NotJSON: 2, Events: 2, UndatedEvents: 1,
+				FirstEvent: tp(t, at), LastEvent: tp(t, at),
+				Counts:  map[string]map[string]int{completed: {"success": 2}},
+				Tenants: map[string]TenantSummary{"t-é": {LastSuccess: tp(t, at), Successes: 1, LastAction: completed, LastEvent: tp(t, at)}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := New(Options{})
+			if err := a.Read(context.Background(), "pod", strings.NewReader(tt.in)); err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			want := tt.want
+			want.Sources = []string{"pod"}
+			want.Bytes = int64(len(tt.in))
+			assertSummary(t, a.Result(), want)
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,15 +39,48 @@ func refString(tb testing.TB, raw json.RawMessage) (string, bool) {
 
 // checkScan fails tb unless scanObject agrees with encoding/json on line:
 // same verdict, and for every member the aggregator reads, the same kind
-// and the same decoded value.
+// and the same decoded value; with and without the quote bitmap of plain
+// lines, and with the bitmap made a byte at a time or 32 bytes at a time.
 func checkScan(tb testing.TB, line []byte) {
 	tb.Helper()
-	var o object
-	var names, arena []byte
-	got := scanObject(line, &o, &names)
 	m, want := refObject(line)
+	for _, quoteMap := range []bool{false, true} {
+		checkScanIn(tb, line, quoteMap, m, want)
+	}
+	checkQuotes(tb, trimSpaceRight(line))
+}
+
+// checkQuotes fails tb unless plainQuotes and classifyGeneric agree with
+// a plain reading of s.
+func checkQuotes(tb testing.TB, s []byte) {
+	tb.Helper()
+	plain := !bytes.ContainsFunc(s, func(r rune) bool { return r == '\\' || r < 0x20 || r >= 0x80 })
+	want := make([]uint64, (len(s)+63)/64)
+	for i, c := range s {
+		if c == '"' {
+			want[i/64] |= 1 << (i % 64)
+		}
+	}
+	var sb scanBuf
+	sb.quotes = []uint64{^uint64(0), ^uint64(0)} // stale bits must not survive
+	got := sb.plainQuotes(s)
+	if (got != nil) != plain || got != nil && !slices.Equal(got, want) {
+		tb.Fatalf("plainQuotes(%q) = %x, want %x (plain %v)", s, got, want, plain)
+	}
+	gen := make([]uint64, len(want))
+	if p := classifyGeneric(s, gen); p != plain || !slices.Equal(gen, want) {
+		tb.Fatalf("classifyGeneric(%q) = %v, %x; want %v, %x", s, p, gen, plain, want)
+	}
+}
+
+func checkScanIn(tb testing.TB, line []byte, quoteMap bool, m map[string]json.RawMessage, want bool) {
+	tb.Helper()
+	var o object
+	var sb scanBuf
+	var arena []byte
+	got := scanObjectIn(line, &o, &sb, quoteMap)
 	if got != want {
-		tb.Fatalf("scanObject(%q) = %v, encoding/json says %v", line, got, want)
+		tb.Fatalf("scanObjectIn(%q, quoteMap %v) = %v, encoding/json says %v", line, quoteMap, got, want)
 	}
 	if !got {
 		return
@@ -130,14 +164,79 @@ func TestParseRFC3339_matchesTimeParse(t *testing.T) {
 }
 
 // checkFinder fails tb unless finder.index agrees with bytes.Index on s,
-// whichever byte of the pattern it looks for.
+// whichever byte of the pattern it looks for, or pair of bytes.
 func checkFinder(tb testing.TB, s []byte) {
 	tb.Helper()
 	for _, pat := range []string{DefaultActionPrefix, DefaultRenewalMarker, "audit", `\u`, "aa", "a"} {
+		want := bytes.Index(s, []byte(pat))
 		for rare := range len(pat) {
 			f := finder{pat: []byte(pat), rare: rare}
-			if got, want := f.index(s), bytes.Index(s, f.pat); got != want {
-				tb.Fatalf("finder{%q, rare: %d}.index(%q) = %d, bytes.Index says %d", pat, rare, s, got, want)
+			if got := f.indexRare(s); got != want {
+				tb.Fatalf("finder{%q, rare: %d}.indexRare(%q) = %d, bytes.Index says %d", pat, rare, s, got, want)
+			}
+		}
+		for p0 := range len(pat) {
+			for p1 := p0 + 1; p1 < len(pat) && p1-p0 < maxPairDist; p1++ {
+				f := finder{pat: []byte(pat), p0: p0, p1: p1}
+				if got := f.indexPair(s); got != want {
+					tb.Fatalf("finder{%q, p0: %d, p1: %d}.indexPair(%q) = %d, bytes.Index says %d", pat, p0, p1, s, got, want)
+				}
+			}
+		}
+		f := finder{pat: []byte(pat)}
+		var h [256]int
+		for _, c := range s {
+			h[c]++
+		}
+		f.tune(&h)
+		if got := f.index(s); got != want {
+			tb.Fatalf("finder{%q} tuned on it .index(%q) = %d, bytes.Index says %d", pat, s, got, want)
+		}
+	}
+}
+
+// checkPairs fails tb unless indexPair agrees with indexPairGeneric on s,
+// and pairSet.candidates with candidatesGeneric, for pairs of bytes of s
+// and of the default patterns at several distances.
+func checkPairs(tb testing.TB, s []byte) {
+	tb.Helper()
+	var ps pairSet
+	for k, f := range []*finder{{pat: []byte(DefaultRenewalMarker)}, {pat: []byte(DefaultActionPrefix)}, {pat: []byte("audit")}, {pat: []byte(`\u`)}} {
+		f.p0, f.p1 = k, len(f.pat)-1 // distances 16, 11, 2, 0... of the defaults
+		if f.p0 >= f.p1 {
+			f.p0 = 0
+		}
+		ps.set(k, f)
+	}
+	sets := []pairSet{ps}
+	if len(s) > 0 {
+		// Pairs taken from s itself, so that some are found, at the
+		// distances the kernels treat differently.
+		var q pairSet
+		for k, d := range []int{0, 1, 17, maxPairDist - 1} {
+			i := min(k*7, len(s)-1)
+			q.c0[k], q.c1[k], q.d[k] = s[i], s[min(i+d, len(s)-1)], d
+		}
+		sets = append(sets, q)
+	}
+	for _, ps := range sets {
+		want := ps.candidatesGeneric(s)
+		if got := ps.candidates(s); got != want && got != 0xf {
+			tb.Fatalf("%+v.candidates(%q) = %04b, candidatesGeneric says %04b", ps, s, got, want)
+		}
+		if useAVX2 && len(s) >= ps.minLen() {
+			if got := candidatesAVX2(s, &ps); got != want {
+				tb.Fatalf("candidatesAVX2(%q, %+v) = %04b, candidatesGeneric says %04b", s, ps, got, want)
+			}
+		}
+		for k := range 4 {
+			c0, c1, d := ps.c0[k], ps.c1[k], ps.d[k]
+			if d > len(s) {
+				continue
+			}
+			want := indexPairGeneric(s, c0, c1, d)
+			if got := indexPair(s, c0, c1, d); got != want {
+				tb.Fatalf("indexPair(%q, %q, %q, %d) = %d, indexPairGeneric says %d", s, c0, c1, d, got, want)
 			}
 		}
 	}
@@ -272,6 +371,7 @@ func FuzzAggregator_Read(f *testing.F) {
 			checkScan(t, line)
 			checkRFC3339(t, line)
 			checkFinder(t, line)
+			checkPairs(t, line)
 		}
 
 		// A 4 KiB buffer behaves as the default 256 KiB one on inputs this

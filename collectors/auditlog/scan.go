@@ -12,8 +12,12 @@ import (
 // whole line with the grammar encoding/json uses (RFC 8259, nesting at most
 // 10000 deep, invalid UTF-8 allowed inside strings) and keeps, without
 // copying, the raw bytes of the few top-level members the aggregator reads.
-// Everything else is only validated. FuzzScanObject checks that it agrees
-// with json.Unmarshal into map[string]json.RawMessage on every input.
+// Everything else is only validated. FuzzAggregator_Read (checkScan) checks
+// that it agrees with json.Unmarshal into map[string]json.RawMessage.
+//
+// Most lines are plain: no '\\', no control byte, no byte >= 0x80. Their
+// strings end at the next '"', which a bitmap of the line's quotes, made 32
+// bytes at a time (classifyAVX2), gives without reading the string.
 
 // field identifies a top-level member the aggregator reads.
 type field uint8
@@ -180,11 +184,29 @@ func skipSpace(s []byte, i int) int {
 	return i
 }
 
+// scanBuf is scanObject's scratch, reused from line to line.
+type scanBuf struct {
+	names  []byte   // an unescaped member name
+	quotes []uint64 // a plain line's '"' (see plainQuotes)
+}
+
 // scanObject reports whether s, apart from surrounding JSON white space, is
 // exactly one valid JSON object, and records the members it reads in o
-// (which it resets first). scratch is reused to unescape member names.
-func scanObject(s []byte, o *object, scratch *[]byte) bool {
+// (which it resets first).
+func scanObject(s []byte, o *object, sb *scanBuf) bool {
+	return scanObjectIn(s, o, sb, useAVX2)
+}
+
+// scanObjectIn is scanObject. With quoteMap, when s is plain (see
+// plainQuotes) it finds where its strings end in a bitmap of its '"'
+// instead of reading them byte by byte; it is set where the bitmap is
+// made 32 bytes at a time (classifyAVX2).
+func scanObjectIn(s []byte, o *object, sb *scanBuf, quoteMap bool) bool {
 	o.reset()
+	var q []uint64
+	if quoteMap {
+		q = sb.plainQuotes(trimSpaceRight(s))
+	}
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '{' {
 		return false
@@ -198,7 +220,15 @@ func scanObject(s []byte, o *object, scratch *[]byte) bool {
 		if i >= len(s) || s[i] != '"' {
 			return false
 		}
-		end, raw, ok := scanString(s, i+1)
+		// endString, inlined by hand here and below: the hot path.
+		var end int
+		var raw, ok bool
+		if q != nil {
+			j := nextQuote(q, i+1)
+			end, ok = j+1, j >= 0
+		} else {
+			end, raw, ok = scanString(s, i+1)
+		}
 		if !ok {
 			return false
 		}
@@ -206,8 +236,8 @@ func scanObject(s []byte, o *object, scratch *[]byte) bool {
 		name := s[i+1 : end-1]
 		if !raw {
 			f = lookupField(name)
-		} else if d, ok := unquote(name, (*scratch)[:0]); ok {
-			*scratch = d
+		} else if d, ok := unquote(name, sb.names[:0]); ok {
+			sb.names = d
 			f = lookupField(d)
 		}
 		i = skipSpace(s, end)
@@ -221,7 +251,14 @@ func scanObject(s []byte, o *object, scratch *[]byte) bool {
 		// Member value.
 		switch c := s[i]; {
 		case c == '"':
-			end, raw, ok := scanString(s, i+1)
+			var end int
+			var raw, ok bool
+			if q != nil {
+				j := nextQuote(q, i+1)
+				end, ok = j+1, j >= 0
+			} else {
+				end, raw, ok = scanString(s, i+1)
+			}
 			if !ok {
 				return false
 			}
@@ -235,7 +272,7 @@ func scanObject(s []byte, o *object, scratch *[]byte) bool {
 			o.put(f, member{kind: kindNumber, b: s[i:end]})
 			i = end
 		default:
-			end, ok := skipValue(s, i, 1)
+			end, ok := skipValue(s, i, 1, q)
 			if !ok {
 				return false
 			}
@@ -255,6 +292,83 @@ func scanObject(s []byte, o *object, scratch *[]byte) bool {
 			return false
 		}
 	}
+}
+
+// endString scans a string whose opening quote is at i-1, as scanString
+// does, in the quote bitmap q of a plain line when q is not nil.
+func endString(s []byte, i int, q []uint64) (end int, raw bool, ok bool) {
+	if q != nil {
+		j := nextQuote(q, i)
+		return j + 1, false, j >= 0
+	}
+	return scanString(s, i)
+}
+
+// nextQuote returns the index of the first '"' at or after i in the line
+// whose quote bitmap is q, or -1.
+func nextQuote(q []uint64, i int) int {
+	w := i >> 6
+	if w >= len(q) {
+		return -1
+	}
+	if m := q[w] >> (uint(i) & 63); m != 0 {
+		return i + bits.TrailingZeros64(m)
+	}
+	for w++; w < len(q); w++ {
+		if q[w] != 0 {
+			return w<<6 + bits.TrailingZeros64(q[w])
+		}
+	}
+	return -1
+}
+
+// plainQuotes returns, when s is plain, a bitmap of its '"': bit i%64 of
+// word i/64 set when s[i] is one. A plain line holds no '\\', no byte
+// below 0x20 and no byte >= 0x80, so each of its strings ends at the next
+// '"' and needs no unquoting. It returns nil when s is not plain. The
+// bitmap is sb's, valid until the next call.
+func (sb *scanBuf) plainQuotes(s []byte) []uint64 {
+	n := (len(s) + 63) / 64
+	if cap(sb.quotes) < n {
+		sb.quotes = make([]uint64, n)
+	}
+	q := sb.quotes[:n]
+	var plain bool
+	if useAVX2 && len(s) >= 32 {
+		q[n-1] = 0 // classifyAVX2 may leave its upper half
+		plain = classifyAVX2(s, q)
+	} else {
+		plain = classifyGeneric(s, q)
+	}
+	if !plain {
+		return nil
+	}
+	return q
+}
+
+// classifyGeneric is classifyAVX2 a byte at a time, for any length.
+func classifyGeneric(s []byte, q []uint64) bool {
+	clear(q)
+	plain := true
+	for i, c := range s {
+		switch {
+		case c == '"':
+			q[i>>6] |= 1 << (uint(i) & 63)
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			plain = false
+		}
+	}
+	return plain
+}
+
+// trimSpaceRight returns s without its trailing JSON white space, so that
+// a line ending in "\r\n" can be plain.
+func trimSpaceRight(s []byte) []byte {
+	n := len(s)
+	for n > 0 && isSpace(s[n-1]) {
+		n--
+	}
+	return s[:n]
 }
 
 // SWAR ("SIMD within a register") constants: a byte repeated eight times.
@@ -372,11 +486,12 @@ func scanNumber(s []byte, i int) (end int, ok bool) {
 }
 
 // skipValue validates the value starting at s[i] (not white space), nested
-// inside depth containers, and returns the index after it.
-func skipValue(s []byte, i, depth int) (int, bool) {
+// inside depth containers, and returns the index after it. q is s's quote
+// bitmap when s is plain, or nil.
+func skipValue(s []byte, i, depth int, q []uint64) (int, bool) {
 	switch c := s[i]; {
 	case c == '"':
-		end, _, ok := scanString(s, i+1)
+		end, _, ok := endString(s, i+1, q)
 		return end, ok
 	case c == '-' || isDigit(c):
 		return scanNumber(s, i)
@@ -399,7 +514,7 @@ func skipValue(s []byte, i, depth int) (int, bool) {
 				return 0, false
 			}
 			var ok bool
-			if i, ok = skipValue(s, i, depth+1); !ok {
+			if i, ok = skipValue(s, i, depth+1, q); !ok {
 				return 0, false
 			}
 			i = skipSpace(s, i)
@@ -427,7 +542,7 @@ func skipValue(s []byte, i, depth int) (int, bool) {
 			if i >= len(s) || s[i] != '"' {
 				return 0, false
 			}
-			end, _, ok := scanString(s, i+1)
+			end, _, ok := endString(s, i+1, q)
 			if !ok {
 				return 0, false
 			}
@@ -439,7 +554,7 @@ func skipValue(s []byte, i, depth int) (int, bool) {
 			if i >= len(s) {
 				return 0, false
 			}
-			if i, ok = skipValue(s, i, depth+1); !ok {
+			if i, ok = skipValue(s, i, depth+1, q); !ok {
 				return 0, false
 			}
 			i = skipSpace(s, i)
