@@ -343,17 +343,19 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 	} else {
 		b.WriteString("| time | action | who | why | result (before → after) |\n|---|---|---|---|---|\n")
 		for _, a := range pm.Actions {
+			// a cell is one line: a policy's lines are kept apart by <br>
+			cell := func(s string) string { return mdEscape(oneLine(s, "<br>")) }
 			res := orDefault(a.Outcome, "NO OUTCOME (interrupted: check its effect by hand)")
 			if a.Result != "" {
-				res += ": " + a.Result
+				res += ": " + cell(a.Result)
 			}
 			if a.Before != "" || a.After != "" {
-				res += " (" + orDefault(a.Before, "?") + " → " + orDefault(a.After, "?") + ")"
+				res += " (" + orDefault(cell(a.Before), "?") + " → " + orDefault(cell(a.After), "?") + ")"
 			}
 			if a.Error != "" {
-				res += ": " + a.Error
+				res += ": " + cell(a.Error)
 			}
-			fmt.Fprintf(&b, "| %s | %s on %s | %s | %s | %s |\n", fmtTime(a.Time), a.Action, mdEscape(a.Target), mdEscape(orDefault(a.Who, "?")), mdEscape(a.Reason), mdEscape(res))
+			fmt.Fprintf(&b, "| %s | %s on %s | %s | %s | %s |\n", fmtTime(a.Time), a.Action, cell(a.Target), cell(orDefault(a.Who, "?")), cell(a.Reason), res)
 		}
 	}
 	b.WriteString("\n## Verification now\n\n| # | scenario | state |\n|---|---|---|\n")

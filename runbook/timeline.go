@@ -715,16 +715,29 @@ func (a JournalAction) Line() string {
 	default:
 		s += ": " + a.Outcome
 		if a.Result != "" {
-			s += " — " + a.Result
+			s += " — " + oneLine(a.Result, "; ")
 		}
 		if a.Before != "" || a.After != "" {
-			s += " (" + orDefault(a.Before, "?") + " → " + orDefault(a.After, "?") + ")"
+			s += " (" + orDefault(oneLine(a.Before, "; "), "?") + " → " + orDefault(oneLine(a.After, "; "), "?") + ")"
 		}
 		if a.Error != "" {
-			s += ": " + a.Error
+			s += ": " + oneLine(a.Error, "; ")
 		}
 	}
 	return s
+}
+
+// oneLine joins the lines of s (a policy's text, a role's fields), each
+// trimmed, the empty ones dropped, with sep: an entry, a row or a table
+// cell stays one line.
+func oneLine(s, sep string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, sep)
 }
 
 // WriteJSON writes the timeline as indented JSON.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
 )
 
 // TestBook_Timeline: a tenant that succeeded, then failed twice, then an
@@ -146,5 +147,39 @@ func TestTimelineEntry_JobName(t *testing.T) {
 		if got[want] == 0 {
 			t.Errorf("no %q entry in %v", want, got)
 		}
+	}
+}
+
+// TestJournalAction_OneLine: an action whose before and after are a
+// policy's lines is one timeline entry line and one postmortem table row.
+func TestJournalAction_OneLine(t *testing.T) {
+	s, err := demo.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := s.CollectedAt.Add(-time.Minute)
+	a := JournalAction{ID: "1", Time: at, Action: "fix-policy", Target: "vault policy cmek-rotation", Who: "me", Reason: "INC-1\nsecond line",
+		Outcome: "ok", Result: "policy cmek-rotation written",
+		Before: "path \"secret/data/tenants/+/cmek\" {\n  capabilities = [\"read\"]\n}\n",
+		After:  "path \"secret/data/tenants/+/cmek\" {\n  capabilities = [\"create\", \"read\"]\n}\n"}
+	if l := a.Line(); strings.Contains(l, "\n") || !strings.Contains(l, `capabilities = ["read"]; }`) {
+		t.Errorf("Line: %q", l)
+	}
+	b := MustDefault()
+	var md strings.Builder
+	if err := b.Postmortem(nil, s, s.CollectedAt, TimelineOptions{Journal: []JournalAction{a}}).WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, l := range strings.Split(md.String(), "\n") {
+		if strings.Contains(l, "fix-policy on") && strings.HasPrefix(l, "| ") { // the actions table
+			rows++
+			if !strings.HasSuffix(l, " |") || !strings.Contains(l, `capabilities = ["read"]<br>}`) {
+				t.Errorf("the action's row: %q", l)
+			}
+		}
+	}
+	if rows == 0 {
+		t.Errorf("no row names the action:\n%s", md.String())
 	}
 }
