@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -33,6 +34,22 @@ type Identity struct {
 	KubeUser      string `json:"kubeUser,omitempty"`
 	VaultAccessor string `json:"vaultAccessor,omitempty"`
 	VaultEntity   string `json:"vaultEntity,omitempty"`
+}
+
+// String is who acted, as the journal's readers show it: "kubernetes
+// USER · vault entity ID · vault accessor A", the parts known.
+func (i Identity) String() string {
+	var who []string
+	if i.KubeUser != "" {
+		who = append(who, "kubernetes "+i.KubeUser)
+	}
+	if i.VaultEntity != "" {
+		who = append(who, "vault entity "+i.VaultEntity)
+	}
+	if i.VaultAccessor != "" {
+		who = append(who, "vault accessor "+i.VaultAccessor)
+	}
+	return strings.Join(who, " · ")
 }
 
 // Journal is an append-only JSON-lines file, mode 0600, synced after every

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -89,17 +88,7 @@ func JournalActions(recs []Record) []runbook.JournalAction {
 	out := make([]runbook.JournalAction, 0, len(recs))
 	for _, r := range recs {
 		in := r.Intent
-		var who []string
-		if in.Who.KubeUser != "" {
-			who = append(who, "kubernetes "+in.Who.KubeUser)
-		}
-		if in.Who.VaultEntity != "" {
-			who = append(who, "vault entity "+in.Who.VaultEntity)
-		}
-		if in.Who.VaultAccessor != "" {
-			who = append(who, "vault accessor "+in.Who.VaultAccessor)
-		}
-		a := runbook.JournalAction{ID: in.ID, Time: in.Time.UTC(), Action: in.Action, Target: in.Target, Who: strings.Join(who, " · "), Reason: in.Reason, Command: in.Command}
+		a := runbook.JournalAction{ID: in.ID, Time: in.Time.UTC(), Action: in.Action, Target: in.Target, Who: in.Who.String(), Reason: in.Reason, Command: in.Command}
 		if o := r.Outcome; o != nil {
 			at := o.Time.UTC()
 			a.Outcome, a.OutcomeAt, a.Error = o.Outcome, &at, o.Error

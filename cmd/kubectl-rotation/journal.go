@@ -136,17 +136,7 @@ func writeJournalText(w io.Writer, path string, recs []actions.Record) error {
 			}
 		}
 		line("target", in.Target)
-		var who []string
-		if in.Who.KubeUser != "" {
-			who = append(who, "kubernetes "+in.Who.KubeUser)
-		}
-		if in.Who.VaultEntity != "" {
-			who = append(who, "vault entity "+in.Who.VaultEntity)
-		}
-		if in.Who.VaultAccessor != "" {
-			who = append(who, "vault accessor "+in.Who.VaultAccessor)
-		}
-		line("who", strings.Join(who, " · "))
+		line("who", in.Who.String())
 		line("reason", in.Reason)
 		line("command", in.Command)
 		if o := r.Outcome; o != nil {
