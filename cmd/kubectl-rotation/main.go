@@ -28,8 +28,12 @@ func run(args []string, streams genericiooptions.IOStreams) int {
 		args = []string{} // cobra reads os.Args when args is nil
 	}
 	cmd := newRootCommand(streams)
+	var prof cpuProfile // profile.go: the hidden --cpuprofile FILE
+	prof.addTo(cmd)
 	cmd.SetArgs(args)
-	return exitCode(cmd.Execute(), streams.ErrOut)
+	err := cmd.Execute()
+	prof.stop()
+	return exitCode(err, streams.ErrOut)
 }
 
 // The exit codes of every command. report's 0 to 3 come from the

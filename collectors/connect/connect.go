@@ -97,6 +97,14 @@ const (
 	KubeBurst = 100
 )
 
+// KubeContentType and KubeAcceptContentTypes are the Kubernetes client's
+// content types when the configuration sets none: protobuf, with JSON
+// accepted.
+const (
+	KubeContentType        = "application/vnd.kubernetes.protobuf"
+	KubeAcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+)
+
 // Connect builds the clients. Nothing is contacted yet; an error means a
 // configuration problem (a bad URL, a bad CA file) the user must fix.
 func Connect(o Options) (Clients, error) {
@@ -109,6 +117,14 @@ func Connect(o Options) (Clients, error) {
 			// pages of 5,000 Jobs and their pods out over 4-5 s; the API
 			// server's priority and fairness is the server's protection
 			cfg.QPS, cfg.Burst = KubeQPS, KubeBurst
+		}
+		if cfg.ContentType == "" && cfg.AcceptContentTypes == "" {
+			// protobuf, as kubectl asks for built-in types, JSON from a
+			// server or proxy that has no protobuf: a page of 250 Jobs
+			// decodes in an eighth of JSON's time, and the API server
+			// encodes it cheaper too (5,000 Jobs and their pods)
+			cfg.ContentType = KubeContentType
+			cfg.AcceptContentTypes = KubeAcceptContentTypes
 		}
 		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &RetryAfterBudget{Base: rt} })
 		if o.UserAgent != "" {

@@ -264,13 +264,12 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
-	kv := c.clients.Vault.KVv2(mount)
 	for i, id := range ids {
 		g.Go(func() error {
 			path := prefix + id + suffix
 			t := collectors.Tenant{ID: id, Path: mount + "/" + path}
 			rctx, cancel := c.vaultCtx(gctx)
-			md, err := kv.GetMetadata(rctx, path)
+			md, err := c.readMetadata(rctx, mount+"/metadata/"+path)
 			cancel()
 			switch {
 			case isStatus(err, http.StatusNotFound): // deleted since the list (keystate.go)

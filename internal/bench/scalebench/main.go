@@ -13,7 +13,7 @@
 //   - vault: LIST of the tenants, then every tenant's KV v2 metadata, 16
 //     GETs in flight (the tool's scanConcurrency);
 //   - jobs: one paginated list of the namespace's Jobs, 250 a page (the
-//     tool's page size);
+//     tool's page size), in protobuf as the tool reads them;
 //   - prometheus: the bare range query of the rotations counter summed over
 //     its tenants, 24 h at 5 m (and, for comparison, the same query per
 //     tenant, as the tool made it before, under prometheus-per-tenant);
@@ -66,6 +66,8 @@ func run() error {
 		return err
 	}
 	rc.QPS, rc.Burst = 50, 100
+	// the tool's content types (connect.Connect): protobuf, JSON accepted
+	rc.ContentType, rc.AcceptContentTypes = connect.KubeContentType, connect.KubeAcceptContentTypes
 	kc, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return err

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime/pprof"
+
+	"github.com/spf13/cobra"
+)
+
+// cpuProfile is the hidden --cpuprofile FILE flag: the whole command's CPU
+// profile is written to FILE (go tool pprof reads it), to see where a run's
+// time goes at a fleet's size (docs/PERFORMANCE.md). It is hidden: it is for
+// whoever measures the tool, not part of its interface.
+type cpuProfile struct {
+	path string
+	f    *os.File
+}
+
+// addTo registers the flag on root and starts the profile before any
+// command runs.
+func (p *cpuProfile) addTo(root *cobra.Command) {
+	root.PersistentFlags().StringVar(&p.path, "cpuprofile", "", "Write a CPU profile of the run to FILE")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if p.path == "" {
+			return nil
+		}
+		f, err := os.Create(p.path)
+		if err != nil {
+			return usage(fmt.Errorf("--cpuprofile: %w", err))
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		p.f = f
+		return nil
+	}
+}
+
+// stop ends the profile, if one was started, and closes its file.
+func (p *cpuProfile) stop() {
+	if p.f == nil {
+		return
+	}
+	pprof.StopCPUProfile()
+	p.f.Close()
+	p.f = nil
+}

@@ -1,0 +1,76 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+)
+
+// kvMetadataResponse is the part of a KV v2 metadata answer the tenant scan
+// reads, decoded straight from the body. vault/api's KVv2.GetMetadata
+// decodes it into map[string]any and then through mapstructure with
+// reflection-based hooks: 71 % of the client's CPU per tenant (0.30 of 0.42
+// s over 3,000 reads in BenchmarkReadMetadata's first measurement), about a
+// second of CPU at 10,000 tenants on the cores Vault shares.
+type kvMetadataResponse struct {
+	Data *struct {
+		CurrentVersion int `json:"current_version"`
+		OldestVersion  int `json:"oldest_version"`
+		MaxVersions    int `json:"max_versions"`
+		Versions       map[string]struct {
+			CreatedTime  time.Time `json:"created_time"`
+			DeletionTime string    `json:"deletion_time"` // "" when not deleted
+			Destroyed    bool      `json:"destroyed"`
+		} `json:"versions"`
+	} `json:"data"`
+}
+
+// readMetadata reads one key's KV v2 metadata at path (mount/metadata/…)
+// through the client's request path (its retries, token, namespace and
+// headers), as GetMetadata does, but decodes only the fields the scan uses.
+// A 404 is returned as Vault's *vault.ResponseError with that status (the
+// key was deleted since the list: Tenant.Missing); an answer without data
+// wraps vault.ErrSecretNotFound, as GetMetadata's.
+func (c *collector) readMetadata(ctx context.Context, path string) (*vault.KVMetadata, error) {
+	resp, err := c.clients.Vault.Logical().ReadRawWithContext(ctx, path)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r kvMetadataResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("decode the metadata at %s: %w", path, err)
+	}
+	return r.metadata(path)
+}
+
+// metadata is the answer as vault/api's KVMetadata (the fields the scan
+// reads), with GetMetadata's checks: no data is ErrSecretNotFound, a
+// version key that is not a number an error.
+func (r *kvMetadataResponse) metadata(path string) (*vault.KVMetadata, error) {
+	if r.Data == nil {
+		return nil, fmt.Errorf("%w: no metadata at %s", vault.ErrSecretNotFound, path)
+	}
+	md := &vault.KVMetadata{CurrentVersion: r.Data.CurrentVersion, OldestVersion: r.Data.OldestVersion, MaxVersions: r.Data.MaxVersions,
+		Versions: make(map[string]vault.KVVersionMetadata, len(r.Data.Versions))}
+	for k, v := range r.Data.Versions {
+		n, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("metadata at %s: version %q is not a number: %w", path, k, err)
+		}
+		vm := vault.KVVersionMetadata{Version: n, CreatedTime: v.CreatedTime, Destroyed: v.Destroyed}
+		if v.DeletionTime != "" {
+			if vm.DeletionTime, err = time.Parse(time.RFC3339, v.DeletionTime); err != nil {
+				return nil, fmt.Errorf("metadata at %s: version %s's deletion_time: %w", path, k, err)
+			}
+		}
+		md.Versions[k] = vm
+	}
+	return md, nil
+}
