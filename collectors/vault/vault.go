@@ -260,18 +260,34 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 	if conc < 1 {
 		conc = 1
 	}
-	var done, failed int
+	// done counts the reads that were answered (failed: with an error);
+	// cut, those the scan's end (the source timeout, a quit) left unread
+	var done, failed, cut int
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
+	notRead := func(t *collectors.Tenant) {
+		t.Error = "not read: the tenant scan ended first (" + context.Cause(gctx).Error() + ")"
+	}
 	for i, id := range ids {
+		path := prefix + id + suffix
+		if gctx.Err() != nil { // no read is started once the scan has ended
+			tenants[i] = collectors.Tenant{ID: id, Path: mount + "/" + path}
+			notRead(&tenants[i])
+			mu.Lock()
+			cut++
+			mu.Unlock()
+			continue
+		}
 		g.Go(func() error {
-			path := prefix + id + suffix
 			t := collectors.Tenant{ID: id, Path: mount + "/" + path}
 			rctx, cancel := c.vaultCtx(gctx)
 			md, err := c.readMetadata(rctx, mount+"/metadata/"+path)
 			cancel()
+			ended := err != nil && gctx.Err() != nil
 			switch {
+			case ended:
+				notRead(&t)
 			case isStatus(err, http.StatusNotFound): // deleted since the list (keystate.go)
 				t.Missing, err = true, nil
 			case err != nil:
@@ -281,11 +297,15 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 			}
 			tenants[i] = t
 			mu.Lock()
-			done++
-			if err != nil {
+			if ended {
+				cut++
+			} else {
+				done++
+			}
+			if err != nil && !ended {
 				failed++
 			}
-			n := done
+			n := done + cut
 			mu.Unlock()
 			if n%100 == 0 || n == len(ids) {
 				c.progress(collectors.Progress{Source: collectors.SourceVault, Part: "tenants", Done: n, Total: len(ids)})
@@ -293,8 +313,12 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 			return gctx.Err()
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return tenants, scan, fmt.Errorf("tenant scan stopped after %d of %d: %w", done, len(ids), err)
+	err = g.Wait()
+	if err == nil && cut > 0 {
+		err = ctx.Err() // the scan ended between two reads
+	}
+	if err != nil {
+		return tenants, scan, fmt.Errorf("tenant scan stopped with %d of %d tenants read, %d not read: %w", done, len(ids), len(ids)-done, err)
 	}
 	scan.Scanned, scan.Failed = done, failed
 	scan.Duration = collectors.Duration(time.Since(start))
