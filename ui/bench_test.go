@@ -11,6 +11,7 @@ import (
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -20,13 +21,7 @@ func bigSnapshot(tb testing.TB) *collectors.Snapshot {
 	tb.Helper()
 	s := demoSnapshot(tb)
 	v := *s.Vault
-	v.Tenants = make([]collectors.Tenant, 10000)
-	at := s.CollectedAt.Add(-30 * time.Hour)
-	for i := range v.Tenants {
-		ct := at.Add(time.Duration(i) * time.Second)
-		v.Tenants[i] = collectors.Tenant{ID: fmt.Sprintf("t-%05d", i), Path: fmt.Sprintf("secret/tenants/t-%05d/cmek", i),
-			CurrentVersion: 3 + i%9, OldestVersion: 1, LiveVersions: 3 + i%9, MaxVersions: 5 * (i % 2), CurrentCreated: &ct}
-	}
+	v.Tenants = demo.FleetTenants(10000, s.CollectedAt)
 	s.Vault = &v
 	k := *s.Kubernetes
 	k.Jobs = append([]collectors.Job(nil), k.Jobs...)

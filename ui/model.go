@@ -190,8 +190,8 @@ func New(loader Loader, o Options) Model {
 // spinner.
 func (m Model) Init() tea.Cmd {
 	var journal tea.Cmd
-	if m.journalGen == 1 {
-		journal = readJournalCmd(m.st.opts.Journal, 1)
+	if m.st.opts.Journal != "" {
+		journal = readJournalCmd(m.st.opts.Journal, m.journalGen)
 	}
 	return tea.Batch(m.spinner.Tick, m.startLoad(), listenProgress(m.progress), journal)
 }
