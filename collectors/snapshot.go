@@ -664,19 +664,25 @@ type Metric struct {
 	// set (namespace, job, instance...), each history step growing by the
 	// sum of the per-tenant series' growth over that step (a reset counted
 	// as growth from zero, a series that appears or vanishes as no growth:
-	// what summing series by series finds), and each tenant the counter
-	// names is one more series with only its labels (namespace and the
-	// tenant label) and the time of its newest sample: no value, no
-	// history. Empty for a metric read series by series (snapshots taken
+	// what summing series by series finds); the tenants it names are in
+	// Tenants. Empty for a metric read series by series (snapshots taken
 	// before it existed).
 	SummedOver []string `json:"summedOver,omitempty"`
+	// Tenants are, for a counter summed over its tenant labels, the
+	// tenants it names now (the values of those labels in the series
+	// with a sample in Prometheus' lookback), sorted: names only, the one
+	// thing the judgement needs of each tenant's series (which keys the
+	// metrics name); the series themselves stay in Prometheus. Snapshots
+	// taken before it existed carry each tenant as one more series with
+	// only its labels and the time of its newest sample instead.
+	Tenants []string `json:"tenants,omitempty"`
 	// TenantsOmitted counts the tenants the counter names beyond the
 	// first MaxNamedTenants (by name), which are not listed.
 	TenantsOmitted int `json:"tenantsOmitted,omitempty"`
 }
 
 // MaxNamedTenants bounds the tenants a summed counter lists by name.
-const MaxNamedTenants = 100000
+const MaxNamedTenants = 1000000
 
 // Series is one labelled series.
 type Series struct {

@@ -138,7 +138,12 @@ func (t *triage) namedTenants() map[string]string {
 	}
 	if p := t.s.Prometheus; p != nil && t.unreadable(collectors.SourcePrometheus) == "" {
 		for _, m := range p.Metrics {
-			for _, s := range m.Series {
+			for _, id := range m.Tenants {
+				if out[id] == "" {
+					out[id] = "metric " + m.Name
+				}
+			}
+			for _, s := range m.Series { // and snapshots from before Metric.Tenants
 				for _, k := range []string{"tenant", "tenant_id", "tenantId"} {
 					if id := s.Labels[k]; id != "" && out[id] == "" {
 						out[id] = "metric " + m.Name

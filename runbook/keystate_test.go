@@ -77,6 +77,15 @@ func TestTriage_KeyState(t *testing.T) {
 			severity: SeverityCritical, tenants: []string{"t12"},
 			detail: []string{"while metric cmek_rotation_total names the tenant"},
 		},
+		"key gone while a summed metric names the tenant by name": {
+			opt: func(s *collectors.Snapshot) {
+				m := metricOf(t, s, "rotationsFailed")
+				m.SummedOver = []string{"tenant", "tenant_id", "tenantId"}
+				m.Tenants = []string{"t13"}
+			},
+			severity: SeverityCritical, tenants: []string{"t13"},
+			detail: []string{"while metric cmek_rotations_failed_total names the tenant"},
+		},
 		"no name matches: a naming mismatch, a warning": {
 			opt: func(s *collectors.Snapshot) {
 				s.Logs.Audit.Tenants = map[string]auditlog.TenantSummary{"42": {LastEvent: before(time.Hour)}, "43": {LastEvent: before(time.Hour)}}

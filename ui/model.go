@@ -446,6 +446,14 @@ func (m *Model) applyPart(msg partMsg) tea.Cmd {
 	return tea.Batch(cmd, m.judge())
 }
 
+// Settled reports whether the dashboard shows a whole load judged: a load
+// has ended (no source is loading, none in flight) and the judgement of
+// everything merged is shown. A benchmark or a harness driving the model
+// asks it; the dashboard itself never needs to.
+func (m Model) Settled() bool {
+	return m.fullRev > 0 && m.inFlight == 0 && len(m.st.loading) == 0 && m.judging == nil && m.rev <= m.st.rev
+}
+
 // judge starts the judgement of the pending snapshot unless one is running
 // (it ends with judge again) or it, or a newer one, is shown already.
 func (m *Model) judge() tea.Cmd {

@@ -437,3 +437,46 @@ func TestModel_Footer_Wraps(t *testing.T) {
 		t.Errorf("%d lines, want 20", n)
 	}
 }
+
+// TestModel_Settled: Settled holds only once a whole load is merged and its
+// judgement shown: not before the first load, not while a source or the
+// judgement of the last part is still to come.
+func TestModel_Settled(t *testing.T) {
+	snap := demoSnapshot(t)
+	l := SnapshotLoader{Snapshot: snap}
+	m := New(l, demoOptions(snap))
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	if m.Settled() {
+		t.Fatal("settled before any load")
+	}
+	m = send(m, tickMsg{gen: 0})
+	srcs := l.Sources()
+	for i, src := range srcs {
+		if m.Settled() {
+			t.Fatalf("settled with %d of %d sources merged", i, len(srcs))
+		}
+		part, at := l.Load(context.Background(), src, nil)
+		if i < len(srcs)-1 {
+			m = send(m, partMsg{gen: m.gen, part: part, at: at})
+			continue
+		}
+		// the last part merged, its judgement not yet shown
+		next, _ := m.Update(partMsg{gen: m.gen, part: part, at: at})
+		m = next.(Model)
+		if m.judging == nil {
+			t.Fatal("the last part started no judgement")
+		}
+		if m.Settled() {
+			t.Fatal("settled while the last part's judgement runs")
+		}
+		next, _ = m.Update(judgedMsg{j: m.judging.run()})
+		m = next.(Model)
+	}
+	for m.judging != nil { // parts merged while it ran, judged together
+		next, _ := m.Update(judgedMsg{j: m.judging.run()})
+		m = next.(Model)
+	}
+	if !m.Settled() {
+		t.Fatalf("not settled after the whole load was judged (in flight %d, loading %v)", m.inFlight, m.st.loading)
+	}
+}

@@ -618,7 +618,7 @@ func envNames(t *testing.T, out string) []string {
 // now (those known only from the history have no sample in the query's
 // lookback).
 func instantSeries(m collectors.Metric) int {
-	named, valued := m.TenantsOmitted, 0
+	named, valued := m.TenantsOmitted+len(m.Tenants), 0
 	for _, s := range m.Series {
 		tenant := false
 		for _, l := range m.SummedOver {

@@ -290,9 +290,9 @@ func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 // querySummed reads a counter summed over its tenant labels (see
 // collectors.Metric.SummedOver), in four queries run at once: the sum now;
 // each history step's growth, summed (stepGrowthExpr); the sum at the last
-// step; and the tenants the counter names with their newest sample.
-// Each answer is one series per label set left, or one per tenant: never
-// a history per tenant. The history is rebuilt from the steps' growth,
+// step; and the tenants the counter names (group by the tenant labels:
+// their names, nothing else). Each answer is one series per label set
+// left, or one per tenant: never a history per tenant. The history is rebuilt from the steps' growth,
 // ending at the sum now less the growth since the last step.
 func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *collectors.Metric) error {
 	start := now.Add(-historyWindow).Truncate(historyStep)
@@ -307,7 +307,7 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 		{expr: sum, at: now},
 		{expr: c.stepGrowthExpr(mt.Name), rng: true},
 		{expr: sum, at: last},
-		{expr: "max by (namespace, " + strings.Join(tenantLabels, ", ") + ") (timestamp(" + c.selector(mt.Name) + "))", at: now},
+		{expr: "group by (" + strings.Join(tenantLabels, ", ") + ") (" + c.selector(mt.Name) + ")", at: now},
 	}
 	if now.Sub(last) < time.Millisecond {
 		queries[2].expr = "" // the last step is now
@@ -412,33 +412,31 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 		}
 		mt.Series = append(mt.Series, s)
 	}
-	// the tenants it names, by name (each key made once: 10,000 of them)
-	type namedSeries struct {
-		key string
-		s   collectors.Series
-	}
-	var named []namedSeries
+	// the tenants it names, by name only: one short string each (there
+	// are 10,000 or 100,000 of them), no label map kept
 	if vec, ok := vals[3].(model.Vector); ok {
-		named = make([]namedSeries, 0, len(vec))
-		for _, s := range vec {
-			l := labelsOf(model.LabelSet(s.Metric))
-			if !c.inNamespace(l) || !namesTenant(l) {
-				continue
-			}
-			at := unixFloat(float64(s.Value))
-			named = append(named, namedSeries{key: seriesKey(l), s: collectors.Series{Labels: l, SampledAt: &at}})
-		}
+		mt.Tenants = tenantNames(vec)
 	}
-	slices.SortFunc(named, func(a, b namedSeries) int { return strings.Compare(a.key, b.key) })
-	if len(named) > collectors.MaxNamedTenants {
-		mt.TenantsOmitted = len(named) - collectors.MaxNamedTenants
-		named = named[:collectors.MaxNamedTenants]
-	}
-	mt.Series = slices.Grow(mt.Series, len(named))
-	for _, n := range named {
-		mt.Series = append(mt.Series, n.s)
+	if len(mt.Tenants) > collectors.MaxNamedTenants {
+		mt.TenantsOmitted = len(mt.Tenants) - collectors.MaxNamedTenants
+		mt.Tenants = slices.Clip(mt.Tenants[:collectors.MaxNamedTenants])
 	}
 	return nil
+}
+
+// tenantNames are the values of the tenant labels in vec, sorted, each
+// once.
+func tenantNames(vec model.Vector) []string {
+	out := make([]string, 0, len(vec))
+	for _, smp := range vec {
+		for _, k := range tenantLabels {
+			if v := smp.Metric[model.LabelName(k)]; v != "" {
+				out = append(out, string(v))
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // rebuildHistory is a summed counter's history from its steps' growth: the

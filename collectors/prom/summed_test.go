@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,7 +80,7 @@ func show(vs []*float64) string {
 
 // TestCollector_querySummed: a counter per tenant comes back as one summed
 // series per target, with its history rebuilt from the steps' growth, and
-// the tenants it names as series with their labels only.
+// the tenants it names by name only.
 func TestCollector_querySummed(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 2, 0, 0, time.UTC) // 2 minutes after the last step
 	start := now.Add(-historyWindow).Truncate(historyStep)
@@ -92,18 +93,18 @@ func TestCollector_querySummed(t *testing.T) {
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"values":[[%d,"0"],[%d,"5.0000166"]]}]}}`, last-300, last),
 		fmt.Sprintf("sum without (tenant, tenant_id, tenantId) (%s)@%d", sel, last): `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1,"105"]}]}}`,
-		`max by (namespace, tenant, tenant_id, tenantId) (timestamp(` + sel + `))`: `{"status":"success","data":{"resultType":"vector","result":[
-			{"metric":{"namespace":"ns","tenant":"t-002"},"value":[1,"1796126500"]},
-			{"metric":{"namespace":"ns","tenant":"t-001"},"value":[1,"1796126501"]},
-			{"metric":{"namespace":"other","tenant":"t-009"},"value":[1,"1796126501"]}]}}`,
+		`group by (tenant, tenant_id, tenantId) (` + sel + `)`: `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"tenant":"t-002"},"value":[1,"1"]},
+			{"metric":{"tenant":"t-001","tenant_id":"t-001"},"value":[1,"1"]},
+			{"metric":{"tenant_id":"t-003"},"value":[1,"1"]}]}}`,
 	})
 	c := newCollector(clients{PrometheusTarget: "fake"}, collectors.Env{Config: config.Default(), Namespace: "ns"})
 	mt := collectors.Metric{Name: "cmek_rotation_total", Role: "rotations"}
 	if err := c.querySummed(context.Background(), api, make(chan struct{}, 4), 5*time.Second, now, &mt); err != nil {
 		t.Fatal(err)
 	}
-	if len(mt.SummedOver) != 3 || len(mt.Series) != 3 {
-		t.Fatalf("summed over %v, %d series, want 3 labels and 1 summed + 2 named: %+v", mt.SummedOver, len(mt.Series), mt.Series)
+	if len(mt.SummedOver) != 3 || len(mt.Series) != 1 {
+		t.Fatalf("summed over %v, %d series, want 3 labels and 1 summed series: %+v", mt.SummedOver, len(mt.Series), mt.Series)
 	}
 	s := mt.Series[0]
 	if s.Value == nil || *s.Value != 107 || s.Labels["instance"] != "orch:9102" || s.Labels["tenant"] != "" {
@@ -114,10 +115,7 @@ func TestCollector_querySummed(t *testing.T) {
 	if len(vals) != 3 || vals[0] != 100 || vals[1] != 100 || vals[2] != 105 || ts[2].Unix() != last {
 		t.Errorf("history = %v at %v, want 100, 100, 105 (107 less the 2 since the last step: 105 then)", vals, ts)
 	}
-	for i, want := range []string{"t-001", "t-002"} {
-		n := mt.Series[1+i]
-		if n.Labels["tenant"] != want || n.Value != nil || n.History != nil || n.SampledAt == nil {
-			t.Errorf("named series %d = %+v, want %s with labels and sample time only", i, n, want)
-		}
+	if got := strings.Join(mt.Tenants, ","); got != "t-001,t-002,t-003" {
+		t.Errorf("tenants named = %s, want t-001,t-002,t-003 (each once, sorted, from any tenant label)", got)
 	}
 }

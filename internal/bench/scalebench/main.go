@@ -23,6 +23,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,9 +43,11 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 )
 
 func main() {
@@ -58,6 +61,7 @@ func run() error {
 	ns := flag.String("namespace", "rotation-lab", "the lab's namespace")
 	label := flag.String("security-label", "app.kubernetes.io/component=security", "label of the pods whose logs hold the audit events")
 	sources := flag.Bool("sources", false, "time the tool's sources one at a time, in-process, with their peak heap")
+	dashboard := flag.Bool("dashboard", false, "run the dashboard in-process at 120x40 (output discarded) and time its first frame, the overview complete, and its longest Update")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -82,6 +86,9 @@ func run() error {
 	}
 	if *sources {
 		return timeSources(ctx, rc, *ns, prom)
+	}
+	if *dashboard {
+		return timeDashboard(ctx, rc, *ns, prom)
 	}
 	steps := []struct {
 		name string
@@ -119,6 +126,111 @@ func run() error {
 	wg.Wait()
 	fmt.Printf("limit together %.3f vault, jobs, prometheus and logs at once\n", time.Since(t).Seconds())
 	return nil
+}
+
+// timeDashboard runs the dashboard as `kubectl rotation` does on a live
+// cluster (read-only, the default config and source timeout), its frames
+// drawn by Bubble Tea's renderer to nowhere at 120x40, and prints when the
+// first frame was drawn, when the overview was complete (a whole load
+// merged and judged: ui.Model.Settled), the longest Update (what a key
+// waits for at worst) and the process's peak resident memory:
+//
+//	dashboard first-frame SECONDS
+//	dashboard overview SECONDS
+//	dashboard longest-update SECONDS UPDATES
+//	dashboard max-rss MB
+func timeDashboard(ctx context.Context, rc *rest.Config, ns, prom string) error {
+	began := time.Now()
+	cfg := config.Default()
+	clients, err := connect.Connect(connect.Options{REST: rc, Vault: vault.DefaultConfig(), VaultToken: os.Getenv("VAULT_TOKEN"), PrometheusURL: prom, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	// the CLI's default source timeout (cmd/kubectl-rotation: the longest
+	// request timeout and 4 s)
+	timeout := max(cfg.Kubernetes.RequestTimeout, cfg.Vault.RequestTimeout, cfg.Prometheus.RequestTimeout).Duration() + 4*time.Second
+	c := connect.New(clients, collectors.Options{Config: cfg, Namespace: ns, SourceTimeout: timeout})
+	m := ui.New(ui.LiveLoader{Collector: c, Timeout: timeout}, ui.Options{Config: cfg, Namespace: ns, VaultAddr: vault.DefaultConfig().Address, Mode: "live", ReadOnly: true})
+	t := &timedModel{m: m, began: began, settled: make(chan struct{})}
+	in, keep := io.Pipe() // input that never ends, as a terminal's
+	defer keep.Close()
+	p := tea.NewProgram(t, tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithContext(ctx))
+	go p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	go func() {
+		select {
+		case <-t.settled:
+		case <-time.After(2 * timeout):
+		}
+		p.Quit()
+	}()
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return err
+	}
+	if t.first == 0 {
+		return fmt.Errorf("no frame was drawn")
+	}
+	fmt.Printf("dashboard first-frame %.3f\n", t.first.Seconds())
+	if t.overview == 0 {
+		fmt.Printf("dashboard overview none: not complete within %s\n", 2*timeout)
+	} else {
+		fmt.Printf("dashboard overview %.3f\n", t.overview.Seconds())
+	}
+	fmt.Printf("dashboard longest-update %.4f %d\n", t.longest.Seconds(), t.updates)
+	fmt.Printf("dashboard max-rss %.0f\n", float64(peakRSS())/(1<<20))
+	return nil
+}
+
+// timedModel wraps the dashboard's model to time it; it changes nothing
+// the model does.
+type timedModel struct {
+	m                        tea.Model
+	began                    time.Time
+	sized                    bool
+	first, overview, longest time.Duration
+	updates                  int
+	settled                  chan struct{}
+}
+
+func (t *timedModel) Init() tea.Cmd { return t.m.Init() }
+
+func (t *timedModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tea.WindowSizeMsg); ok {
+		t.sized = true
+	}
+	at := time.Now()
+	next, cmd := t.m.Update(msg)
+	t.longest = max(t.longest, time.Since(at))
+	t.updates++
+	t.m = next
+	return t, cmd
+}
+
+func (t *timedModel) View() string {
+	v := t.m.View()
+	if t.sized && t.first == 0 {
+		t.first = time.Since(t.began)
+	}
+	if m, ok := t.m.(ui.Model); ok && t.overview == 0 && m.Settled() {
+		t.overview = time.Since(t.began)
+		close(t.settled)
+	}
+	return v
+}
+
+// peakRSS is the process's peak resident memory (VmHWM), in bytes.
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb uint64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // timeSources runs each of the tool's sources alone, in-process, as
