@@ -290,3 +290,58 @@ func (c *Collector) source(name string) Source {
 	}
 	return nil
 }
+
+// TenantDetail is what the sources read of one tenant when a view asks
+// for it. A collection reads only what the judgement needs (a summed
+// counter's tenants by name, never each tenant's series); a tenant's own
+// series are read on demand, for that tenant alone.
+type TenantDetail struct {
+	Tenant string `json:"tenant"`
+	// At is when it was read (the capture time, from a snapshot).
+	At time.Time `json:"at"`
+	// Metrics are the per-tenant counters (rotations, failed rotations),
+	// each with the series that name this tenant, now and over the 24 h
+	// history; a metric no series of which names the tenant has none.
+	// A metric that could not be read has its Error.
+	Metrics []Metric `json:"metrics"`
+	// Error says why nothing could be read ("" when something was).
+	Error string `json:"error,omitempty"`
+}
+
+// TenantDetailer is a Source that reads one tenant's detail on demand.
+type TenantDetailer interface {
+	TenantDetail(ctx context.Context, env Env, tenant string) TenantDetail
+}
+
+// TenantDetail reads tenant's detail from the source that reads it on
+// demand (TenantDetailer), within the source timeout (plus SourceGrace);
+// ok is false when no source does.
+func (c *Collector) TenantDetail(ctx context.Context, tenant string) (d TenantDetail, ok bool) {
+	var src TenantDetailer
+	for _, s := range c.sources {
+		if td, is := s.(TenantDetailer); is {
+			src = td
+			break
+		}
+	}
+	if src == nil {
+		return TenantDetail{}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.SourceTimeout)
+	defer cancel()
+	env := Env{Config: c.opts.Config, Namespace: c.opts.Namespace, Context: c.opts.Context, Now: c.opts.Now, Progress: func(Progress) {}}
+	done := make(chan TenantDetail, 1)
+	go func() { done <- src.TenantDetail(ctx, env, tenant) }()
+	select {
+	case d = <-done:
+	case <-ctx.Done():
+		t := time.NewTimer(SourceGrace)
+		defer t.Stop()
+		select {
+		case d = <-done:
+		case <-t.C:
+			d = TenantDetail{Tenant: tenant, At: c.opts.Now().UTC(), Error: fmt.Sprintf("not read within %s (%s)", c.opts.SourceTimeout, ctx.Err())}
+		}
+	}
+	return d, true
+}

@@ -964,6 +964,14 @@ func counterIncrease(m *collectors.Metric, keep func(map[string]string) bool) fl
 	return total
 }
 
+// CounterGrowth is how much a counter's series grew across their 24 h
+// history and current value (resets counted as growth from zero), and the
+// time of the last step at which one moved (nil: none did): what the
+// runbook reads of a counter, for a view of one tenant's series.
+func CounterGrowth(m *collectors.Metric) (float64, *time.Time) {
+	return counterIncrease(m, anySeries), lastIncrease(m, anySeries)
+}
+
 // seriesPoints is a series' history followed by its current value at the
 // time it was read, when that is later than the history's last step.
 func seriesPoints(m *collectors.Metric, s collectors.Series) ([]time.Time, []float64) {

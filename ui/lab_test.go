@@ -3,14 +3,20 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 	vault "github.com/hashicorp/vault/api"
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -243,4 +249,55 @@ func TestFlow_PermissionsFromTheServers(t *testing.T) {
 		"a: run action fix-role (permitted")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestTenantDetail_MetricsFromPrometheus: on the real servers, the tenant
+// detail opened on the live dashboard reads the tenant's own series from
+// Prometheus (the load read the counters summed, and the tenants by name)
+// and shows the value Prometheus holds for that tenant now.
+func TestTenantDetail_MetricsFromPrometheus(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RotationJobFailing}, Tenants: 6})
+	tools := w.Tools(t, lab.ToolOptions{PrometheusURL: e.Prometheus.URL, ReadOnly: true})
+	tenant := w.Seeded.Tenants[2]
+	pc, err := promapi.NewClient(promapi.Config{Address: e.Prometheus.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := promv1.NewAPI(pc)
+	sel := fmt.Sprintf(`cmek_rotation_total{namespace=%q,tenant=%q}`, w.Namespace, tenant)
+	var want float64
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		v, _, _, err := api.Query(context.Background(), sel, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vec, ok := v.(model.Vector); ok && len(vec) == 1 {
+			want = float64(vec[0].Value)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus never scraped %s", sel)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	l := LiveLoader{Collector: tools.Collector, Timeout: 30 * time.Second}
+	m := loaded(t, l, Options{Config: w.Config, Namespace: w.Namespace, Mode: "live", ReadOnly: true, NoColor: true}, 120, 40)
+	for _, mt := range m.st.snap.Prometheus.Metrics {
+		if mt.Role == "rotations" && (len(mt.SummedOver) == 0 || !slices.Contains(mt.Tenants, tenant)) {
+			t.Fatalf("the load read %s without summing it or without naming %s: summed over %v, tenants %v", mt.Name, tenant, mt.SummedOver, mt.Tenants)
+		}
+	}
+	m = keys(m, "2", "/")
+	m = typeText(m, tenant)
+	m = keys(m, "enter", "enter")
+	d, ok := focusedAs[tenantDetail](m)
+	if !ok || d.id != tenant || d.metrics == nil {
+		t.Fatalf("focused %T (%q), want %s's detail with its series read", m.focused(), d.id, tenant)
+	}
+	out := ansi.Strip(m.View())
+	if line := fmt.Sprintf("· now %g", want); !strings.Contains(out, "cmek_rotation_total +") || !strings.Contains(out, line) {
+		t.Errorf("the detail does not show %s's cmek_rotation_total at %g (%s):\n%s", tenant, want, line, out)
+	}
 }

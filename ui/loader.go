@@ -44,6 +44,24 @@ func (l LiveLoader) Load(ctx context.Context, source string, progress func(colle
 	return p, time.Now()
 }
 
+// TenantDetailLoader is a Loader that reads one tenant's detail on
+// demand: the tenant detail view asks when it opens and after every load,
+// in a Cmd. ok is false when there is nothing to read it from.
+type TenantDetailLoader interface {
+	TenantDetail(ctx context.Context, tenant string) (d collectors.TenantDetail, ok bool)
+}
+
+// TenantDetail implements TenantDetailLoader: the collector's sources read
+// it (Prometheus: the tenant's own counter series), within Timeout.
+func (l LiveLoader) TenantDetail(ctx context.Context, tenant string) (collectors.TenantDetail, bool) {
+	if l.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
+		defer cancel()
+	}
+	return l.Collector.TenantDetail(ctx, tenant)
+}
+
 // SnapshotLoader replays a captured snapshot.
 type SnapshotLoader struct {
 	Snapshot *collectors.Snapshot
@@ -60,4 +78,36 @@ func (l SnapshotLoader) Load(_ context.Context, source string, _ func(collectors
 	s := l.Snapshot
 	p := s.Part(source)
 	return p, s.CollectedAt
+}
+
+// TenantDetail implements TenantDetailLoader from what the snapshot holds:
+// the per-tenant counters' series that name the tenant. A counter read
+// summed (collectors.Metric.SummedOver) has none in the snapshot: its
+// metric says so in its Error, as unknown.
+func (l SnapshotLoader) TenantDetail(_ context.Context, tenant string) (collectors.TenantDetail, bool) {
+	s := l.Snapshot
+	d := collectors.TenantDetail{Tenant: tenant, At: s.CollectedAt}
+	if s.Prometheus == nil {
+		d.Error = "Prometheus was not read in this snapshot"
+		return d, true
+	}
+	for _, m := range s.Prometheus.Metrics {
+		if m.Role != "rotations" && m.Role != "rotationsFailed" {
+			continue
+		}
+		out := collectors.Metric{Name: m.Name, Role: m.Role, At: m.At, Error: m.Error, Series: []collectors.Series{}}
+		switch {
+		case m.Error != "":
+		case len(m.SummedOver) > 0:
+			out.Error = "this snapshot holds " + m.Name + " summed over its tenants; a tenant's own series are read live, when its detail opens"
+		default:
+			for _, se := range m.Series {
+				if se.Labels["tenant"] == tenant || se.Labels["tenant_id"] == tenant || se.Labels["tenantId"] == tenant {
+					out.Series = append(out.Series, se)
+				}
+			}
+		}
+		d.Metrics = append(d.Metrics, out)
+	}
+	return d, true
 }

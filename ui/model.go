@@ -52,6 +52,9 @@ type state struct {
 	// those read, the data generation their part made.
 	loading  map[string]bool
 	merged   map[string]int
+	// details reads one tenant's detail on demand (nil: the loader
+	// cannot).
+	details TenantDetailLoader
 	progress map[string]collectors.Progress
 	spin     string
 	message  string // last one-line notice (copied, errors)
@@ -165,6 +168,7 @@ func New(loader Loader, o Options) Model {
 		loading: map[string]bool{}, merged: map[string]int{}, progress: map[string]collectors.Progress{},
 		perms: map[string]permState{}, noActor: "no executor was set up",
 	}
+	st.details, _ = loader.(TenantDetailLoader)
 	journal := &journalRead{path: o.Journal, reading: o.Journal != ""}
 	st.judged = judgeReq{book: st.book, snap: empty, journal: journal}.run() // nothing read: quick
 	sp := spinner.New(spinner.WithSpinner(spinner.MiniDot))
@@ -693,6 +697,11 @@ func (m Model) updateFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 	v, cmd := m.focused().Update(msg, c)
 	m.setFocused(v)
 	if c.open != nil {
+		if o, ok := c.open.(opener); ok {
+			var ocmd tea.Cmd
+			c.open, ocmd = o.opened(c)
+			cmd = tea.Batch(cmd, ocmd)
+		}
 		m.stack = append(slices.Clip(m.stack), c.open)
 	}
 	if c.act != nil {

@@ -413,3 +413,60 @@ func TestModel_EscBackOneLevel(t *testing.T) {
 		t.Error("esc did not close the help")
 	}
 }
+
+// TestTenantDetail_Metrics: the detail reads the tenant's own counter
+// series when it opens (not with the load), and shows each counter's
+// growth over 24 h from them; a snapshot that holds the counters summed
+// says the tenant's series are unknown there, never a growth of 0; an
+// answer to an older read is not taken.
+func TestTenantDetail_Metrics(t *testing.T) {
+	snap := demoSnapshot(t)
+	var rot *collectors.Metric
+	for i := range snap.Prometheus.Metrics {
+		if snap.Prometheus.Metrics[i].Role == "rotations" {
+			rot = &snap.Prometheus.Metrics[i]
+		}
+	}
+	var want float64
+	for _, se := range rot.Series {
+		if se.Labels["tenant"] == "t-017" {
+			one := *rot
+			one.Series = []collectors.Series{se}
+			want, _ = runbook.CounterGrowth(&one)
+		}
+	}
+	m := keys(demoAt(t, 120, 40), "2", "/")
+	m = typeText(m, "t-017")
+	m = keys(m, "enter", "enter")
+	d, _ := focusedAs[tenantDetail](m)
+	if d.metrics == nil || d.metricsRead == 0 {
+		t.Fatalf("the detail read no series of its tenant (read %d)", d.metricsRead)
+	}
+	out := ansi.Strip(m.View())
+	if line := fmt.Sprintf("cmek_rotation_total +%g in 24h", want); !strings.Contains(out, line) {
+		t.Errorf("the detail lacks %q:\n%s", line, out)
+	}
+	// an older read's answer is dropped
+	next, _ := m.Update(tenantMetricsMsg{tenant: "t-017", read: d.metricsRead - 1, ok: true, detail: collectors.TenantDetail{Tenant: "t-017", Error: "old answer"}})
+	if out := ansi.Strip(next.(Model).View()); strings.Contains(out, "old answer") {
+		t.Errorf("an older read's answer was shown:\n%s", out)
+	}
+
+	// the same snapshot with the counters summed, as collections now read them
+	summed := *snap
+	p := *snap.Prometheus
+	p.Metrics = append([]collectors.Metric(nil), p.Metrics...)
+	for i := range p.Metrics {
+		if r := p.Metrics[i].Role; r == "rotations" || r == "rotationsFailed" {
+			p.Metrics[i].SummedOver = []string{"tenant", "tenant_id", "tenantId"}
+		}
+	}
+	summed.Prometheus = &p
+	m = keys(loaded(t, SnapshotLoader{Snapshot: &summed}, demoOptions(&summed), 120, 40), "2", "/")
+	m = typeText(m, "t-017")
+	m = keys(m, "enter", "enter")
+	out = ansi.Strip(m.View())
+	if !strings.Contains(out, "cmek_rotation_total unknown: this snapshot holds cmek_rotation_total summed") || strings.Contains(out, "cmek_rotation_total +") {
+		t.Errorf("a summed snapshot's detail does not say the tenant's series are unknown:\n%s", out)
+	}
+}

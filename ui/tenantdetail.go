@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -17,8 +19,8 @@ import (
 
 // tenantDetail is one tenant, opened with enter from the tenants or the
 // audit log: its key versions with their times, its compliance findings,
-// its audit events and the Job log lines that name it — all from the
-// snapshot already read.
+// its audit events and the Job log lines that name it — from the snapshot
+// already read — and its own metric series, read when it opens.
 type tenantDetail struct {
 	id string
 	// back names the view esc returns to ("the tenants"), as the header
@@ -32,6 +34,52 @@ type tenantDetail struct {
 	audit    *auditlog.TenantSummary
 	events   []auditlog.Event // newest first
 	logLines []tenantLogLine
+	// metrics is the tenant's own counter series, read on demand in a Cmd
+	// (TenantDetailLoader) when the view opens and after every load; nil
+	// until the first answer. metricsRead numbers the last read started:
+	// an older answer is dropped.
+	metrics         *collectors.TenantDetail
+	metricsRead     int64
+	metricsAnswered int64
+}
+
+// tenantMetricsMsg answers a read of a tenant's own series.
+type tenantMetricsMsg struct {
+	tenant string
+	read   int64
+	detail collectors.TenantDetail
+	ok     bool
+}
+
+// answersView implements viewAnswer.
+func (tenantMetricsMsg) answersView() {}
+
+// tenantMetricsReads numbers the reads of every tenant detail, so that an
+// answer is taken only by the view that asked for it.
+var tenantMetricsReads atomic.Int64
+
+// readMetrics starts a read of the tenant's own series (nil: the loader
+// cannot read them).
+func (v *tenantDetail) readMetrics(c *viewCtx) tea.Cmd {
+	d := c.details
+	if d == nil {
+		return nil
+	}
+	v.metricsRead = tenantMetricsReads.Add(1)
+	id, read, ctx := v.id, v.metricsRead, c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return func() tea.Msg {
+		detail, ok := d.TenantDetail(ctx, id)
+		return tenantMetricsMsg{tenant: id, read: read, detail: detail, ok: ok}
+	}
+}
+
+// opened implements opener: the read of the tenant's own series starts.
+func (v tenantDetail) opened(c *viewCtx) (view, tea.Cmd) {
+	cmd := v.readMetrics(c)
+	return v, cmd
 }
 
 type tenantLogLine struct {
@@ -111,6 +159,12 @@ func (v tenantDetail) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	switch msg := msg.(type) {
 	case dataMsg:
 		v.gather(c.state)
+		return v, v.readMetrics(c) // what was shown stays until it answers
+	case tenantMetricsMsg:
+		if msg.tenant == v.id && msg.read == v.metricsRead && msg.ok {
+			d := msg.detail
+			v.metrics, v.metricsAnswered = &d, msg.read
+		}
 	case tea.KeyMsg:
 		n := len(v.lines(c.state, c.w))
 		if d, ok := v.keys.step(msg, c.h-1, n); ok {
@@ -205,6 +259,9 @@ func (v tenantDetail) lines(st *state, w int) []string {
 		wrapped(2, s.ForSeverity(f.Severity).Render(f.Kind)+" "+f.Detail)
 	}
 	add("")
+	add(s.Section.Render("Metrics") + s.Muted.Render(" (the tenant's own series, 24 h)"))
+	out = append(out, v.metricLines(st, w)...)
+	add("")
 	add(s.Section.Render("Audit events"))
 	switch {
 	case st.snap.Logs == nil:
@@ -256,6 +313,72 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	for _, l := range v.logLines {
 		add("  " + s.Muted.Render(l.job+":"))
 		wrapped(4, highlightPhrases(l.text, s.Highlight.Render))
+	}
+	return out
+}
+
+// metricLines says what the tenant's own counter series show: each
+// counter's growth over 24 h and when it last moved, or why it is unknown.
+func (v tenantDetail) metricLines(st *state, w int) []string {
+	s := st.styles
+	var out []string
+	add := func(l string) { out = append(out, truncate(l, w)) }
+	wrapped := func(n int, text string) {
+		for _, l := range strings.Split(wrapWords(text, max(20, w-n)), "\n") {
+			out = append(out, strings.Repeat(" ", n)+l)
+		}
+	}
+	switch {
+	case st.details == nil:
+		add("  " + s.Unknown.Render("unknown: ") + "nothing to read them from")
+		return out
+	case v.metrics == nil:
+		add("  " + s.Muted.Render(st.spin+" reading…"))
+		return out
+	case v.metrics.Error != "":
+		wrapped(2, s.Unknown.Render("unknown: ")+v.metrics.Error)
+		return out
+	}
+	ref := v.metrics.At
+	for _, m := range v.metrics.Metrics {
+		switch {
+		case m.Error != "":
+			wrapped(2, m.Name+" "+s.Unknown.Render("unknown: ")+m.Error)
+			continue
+		case len(m.Series) == 0:
+			add("  " + m.Name + " " + s.Muted.Render("no series names this tenant"))
+			continue
+		}
+		grew, last := runbook.CounterGrowth(&m)
+		n := fmt.Sprintf("+%g", grew)
+		if grew > 0 && m.Role == "rotationsFailed" {
+			n = s.Critical.Render(n)
+		}
+		line := fmt.Sprintf("%s %s in 24h", m.Name, n)
+		if last != nil {
+			line += ", last moved " + last.UTC().Format("01-02 15:04Z") + s.Muted.Render(" ("+shortDur(ref.Sub(*last))+" ago)")
+		}
+		if cur := seriesSum(m.Series); cur != nil {
+			line += s.Muted.Render(fmt.Sprintf(" · now %g", *cur))
+		} else {
+			line += " · " + s.Unknown.Render("no sample now")
+		}
+		wrapped(2, line)
+	}
+	return out
+}
+
+// seriesSum is the sum of the series' current values, nil when none has
+// one.
+func seriesSum(ss []collectors.Series) *float64 {
+	var out *float64
+	for _, se := range ss {
+		if se.Value != nil {
+			if out == nil {
+				out = new(float64)
+			}
+			*out += *se.Value
+		}
 	}
 	return out
 }

@@ -45,8 +45,9 @@ func loaded(tb testing.TB, l Loader, o Options, w, h int) Model {
 
 // send gives msg to the model and, as the running program would, the
 // judgement it started (judgeCmd's work, run here at once), the timeline
-// made again with a journal read, the action modal's checks and a log
-// search's answer; other Cmds are dropped.
+// made again with a journal read, the action modal's checks, a log
+// search's answer and the tenant detail's read of its series; other Cmds
+// are dropped.
 func send(m Model, msg tea.Msg) Model {
 	next, cmd := m.Update(msg)
 	m = next.(Model)
@@ -66,7 +67,13 @@ func send(m Model, msg tea.Msg) Model {
 		case m.modal.afterReq != nil:
 			next, _ = m.Update(m.modal.afterReq.run())
 		default:
-			return m
+			td, ok := focusedAs[tenantDetail](m)
+			if !ok || m.st.details == nil || td.metricsRead == td.metricsAnswered {
+				return m
+			}
+			// the tenant's own series, read as its Cmd would
+			d, found := m.st.details.TenantDetail(context.Background(), td.id)
+			next, _ = m.Update(tenantMetricsMsg{tenant: td.id, read: td.metricsRead, detail: d, ok: found})
 		}
 		m = next.(Model)
 	}

@@ -33,6 +33,12 @@ type backer interface {
 	Back(c *viewCtx) (view, bool)
 }
 
+// opener is a view with work to start when it opens (a read in a Cmd):
+// the root calls opened as it opens the view, and shows what it returns.
+type opener interface {
+	opened(c *viewCtx) (view, tea.Cmd)
+}
+
 // tab is a view of the tab row, reached with its number key; short is
 // its name when the row is too narrow for every full name (tabRow).
 type tab struct {

@@ -211,8 +211,13 @@ func (c *collector) queryMetric(ctx context.Context, api promv1.API, sem chan st
 	if summed(mt.Role) {
 		return c.querySummed(ctx, api, sem, timeout, now, mt)
 	}
+	return c.querySeries(ctx, api, sem, timeout, now, mt, c.selector(mt.Name))
+}
+
+// querySeries reads the series sel selects now (instant) and over the
+// history window (range), both at once, joined by labels, into mt.
+func (c *collector) querySeries(ctx context.Context, api promv1.API, sem chan struct{}, timeout time.Duration, now time.Time, mt *collectors.Metric, sel string) error {
 	start := now.Add(-historyWindow).Truncate(historyStep)
-	sel := c.selector(mt.Name)
 	var v, rv model.Value
 	var err, rerr error
 	var wg sync.WaitGroup

@@ -45,6 +45,8 @@ func TestCollector_querySummed_realPrometheus(t *testing.T) {
 	for tn, v := range live {
 		samples = append(samples, testenv.Sample{Name: "cmek_rotation_total", Labels: map[string]string{"namespace": ns, "tenant": tn}, Value: v})
 	}
+	// a failed rotation of t-grows under the other tenant label
+	samples = append(samples, testenv.Sample{Name: "cmek_rotations_failed_total", Labels: map[string]string{"namespace": ns, "tenant_id": "t-grows"}, Value: 2})
 	exp.Set("t", samples)
 	var om strings.Builder
 	first := now.Add(-3 * time.Hour)
@@ -131,6 +133,45 @@ func TestCollector_querySummed_realPrometheus(t *testing.T) {
 	}
 	if got := strings.Join(mt.Tenants, ","); len(mt.Series) != 1 || got != "t-appears,t-grows,t-reset" {
 		t.Errorf("%d series, tenants named %s, want the sum alone and the three tenants with a sample now", len(mt.Series), got)
+	}
+
+	// a tenant's own series, read on demand: each tenant's growth is what
+	// its series alone shows, the vanished one's included (its history
+	// holds it); a tenant no series names has none
+	src := &Source{API: api, Target: p.URL}
+	for tn, want := range map[string]float64{"t-grows": 2, "t-reset": 3, "t-appears": 2, "t-vanishes": 1, "t-none": 0} {
+		d := src.TenantDetail(ctx, collectors.Env{Config: config.Default(), Namespace: ns}, tn)
+		if d.Error != "" || len(d.Metrics) != 2 || d.Metrics[0].Name != "cmek_rotation_total" {
+			t.Fatalf("%s: detail %+v, want the two per-tenant counters", tn, d)
+		}
+		rot := d.Metrics[0]
+		if rot.Error != "" {
+			t.Fatalf("%s: %s", tn, rot.Error)
+		}
+		if tn == "t-none" {
+			if len(rot.Series) != 0 {
+				t.Errorf("t-none: %d series, want none", len(rot.Series))
+			}
+			continue
+		}
+		got := 0.0
+		for _, se := range rot.Series {
+			if se.Labels["tenant"] != tn {
+				t.Errorf("%s: series %v names another tenant", tn, se.Labels)
+			}
+			ts, vals := se.History.Points()
+			if se.Value != nil && (len(ts) == 0 || rot.At.After(ts[len(ts)-1])) {
+				vals = append(vals, *se.Value)
+			}
+			got += growth(vals)
+		}
+		if len(rot.Series) != 1 || got != want {
+			t.Errorf("%s: %d series growing %g, want 1 growing %g", tn, len(rot.Series), got, want)
+		}
+	}
+	d := src.TenantDetail(ctx, collectors.Env{Config: config.Default(), Namespace: ns}, "t-grows")
+	if f := d.Metrics[1]; f.Error != "" || len(f.Series) != 1 || f.Series[0].Value == nil || *f.Series[0].Value != 2 || f.Series[0].Labels["tenant_id"] != "t-grows" {
+		t.Errorf("t-grows's failed rotations = %+v, want its tenant_id series at 2", f)
 	}
 }
 
