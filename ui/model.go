@@ -50,11 +50,11 @@ type state struct {
 	// loading marks the sources of the running load whose data is not
 	// shown yet: not read, or read and still being judged; merged is, for
 	// those read, the data generation their part made.
-	loading  map[string]bool
-	merged   map[string]int
+	loading map[string]bool
+	merged  map[string]int
 	// details reads one tenant's detail on demand (nil: the loader
 	// cannot).
-	details TenantDetailLoader
+	details  TenantDetailLoader
 	progress map[string]collectors.Progress
 	spin     string
 	message  string // last one-line notice (copied, errors)
