@@ -238,15 +238,17 @@ func BenchmarkUpdate_EventLoop(b *testing.B) {
 
 // BenchmarkJudge measures the Cmd's work for one judgement of the whole
 // big snapshot and of the fleet: triage, variables, forecast, verification
-// checks and the views' rows.
+// checks and the views' rows; "+timeline" with the timeline too (made once
+// the Timeline tab has been looked at).
 func BenchmarkJudge(b *testing.B) {
 	for _, tc := range []struct {
-		name string
-		snap func(testing.TB) *collectors.Snapshot
-	}{{"big", bigSnapshot}, {"fleet", fleetSnapshot}} {
+		name     string
+		snap     func(testing.TB) *collectors.Snapshot
+		timeline bool
+	}{{"big", bigSnapshot, false}, {"fleet", fleetSnapshot, false}, {"fleet+timeline", fleetSnapshot, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			snap := tc.snap(b)
-			req := judgeReq{rev: 1, book: runbook.MustDefault(), snap: snap, at: snap.CollectedAt}
+			req := judgeReq{rev: 1, book: runbook.MustDefault(), snap: snap, at: snap.CollectedAt, timeline: tc.timeline}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				_ = req.run()

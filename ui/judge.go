@@ -49,6 +49,9 @@ type judgeReq struct {
 	// journal is the last read of the action journal (never changed): its
 	// actions go into the timeline.
 	journal *journalRead
+	// timeline asks for the timeline (the Timeline tab has been looked
+	// at); else it is left pending.
+	timeline bool
 }
 
 // judgedMsg carries a judgement back to Update.
@@ -80,6 +83,10 @@ func (req judgeReq) run() *judged {
 	}
 	// Book.Timeline keeps a triage of its own (the runbook has no way to
 	// hand it the one above): it reads the snapshot again, here in the Cmd
-	j.timeline = newTimelineIndex(b, s, at, req.journal)
+	if req.timeline {
+		j.timeline = newTimelineIndex(b, s, at, req.journal)
+	} else {
+		j.timeline = &timelineIndex{pending: true, journal: req.journal}
+	}
 	return j
 }

@@ -52,6 +52,10 @@ type state struct {
 	// those read, the data generation their part made.
 	loading map[string]bool
 	merged  map[string]int
+	// timelineWanted is set once the Timeline tab has been in focus: the
+	// judgements make the timeline from then on (before, it is pending
+	// and costs nothing).
+	timelineWanted bool
 	// details reads one tenant's detail on demand (nil: the loader
 	// cannot).
 	details  TenantDetailLoader
@@ -256,6 +260,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	before := m.st.message
 	next, cmd := m.update(msg)
+	if nm, ok := next.(Model); ok && !nm.st.timelineWanted && nm.timelineInFocus() {
+		// the timeline is made the first time it is looked at, then
+		// with every judgement
+		nm.st.timelineWanted = true
+		tc := nm.retimeline()
+		next, cmd = nm, tea.Batch(cmd, tc)
+	}
 	nm, ok := next.(Model)
 	if !ok || nm.st.message == "" || (nm.st.message == before && nm.msgSeq > 0) || nm.st.opts.Mode == "live" {
 		return next, cmd // in live mode the next load ages a line (msgAtLoad)
@@ -464,7 +475,7 @@ func (m *Model) judge() tea.Cmd {
 	if m.judging != nil || m.rev <= m.st.rev {
 		return nil
 	}
-	req := judgeReq{rev: m.rev, book: m.st.book, snap: m.pending, at: m.pendingAt, prev: m.st.judged, journal: m.journal}
+	req := judgeReq{rev: m.rev, book: m.st.book, snap: m.pending, at: m.pendingAt, prev: m.st.judged, journal: m.journal, timeline: m.st.timelineWanted}
 	m.judging = &req
 	return judgeCmd(req)
 }
@@ -516,12 +527,18 @@ func (m *Model) applyJournal(r *journalRead) tea.Cmd {
 // journal last read, unless it has it or a judgement or a timeline is
 // being made (each ends with retimeline again).
 func (m *Model) retimeline() tea.Cmd {
-	if m.judging != nil || m.timelining != nil || m.st.timeline.journal.gen >= m.journal.gen {
+	if !m.st.timelineWanted || m.judging != nil || m.timelining != nil || (!m.st.timeline.pending && m.st.timeline.journal.gen >= m.journal.gen) {
 		return nil
 	}
 	req := timelineReq{rev: m.st.rev, book: m.st.book, snap: m.st.snap, at: m.st.judgedAt, journal: m.journal}
 	m.timelining = &req
 	return timelineCmd(req)
+}
+
+// timelineInFocus reports whether the view in focus is the timeline.
+func (m Model) timelineInFocus() bool {
+	_, ok := m.focused().(timelineView)
+	return ok
 }
 
 // applyTimeline shows a timeline made again with a later journal: the
@@ -530,7 +547,7 @@ func (m *Model) retimeline() tea.Cmd {
 func (m *Model) applyTimeline(msg timelineMsg) tea.Cmd {
 	m.timelining = nil
 	var cmd tea.Cmd
-	if msg.rev == m.st.rev && msg.idx.journal.gen > m.st.timeline.journal.gen {
+	if msg.rev == m.st.rev && (m.st.timeline.pending || msg.idx.journal.gen > m.st.timeline.journal.gen) {
 		j := *m.st.judged
 		j.timeline = msg.idx
 		m.st.judged = &j

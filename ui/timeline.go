@@ -44,6 +44,9 @@ type timelineView struct {
 // and per entry what the filter matches and where enter goes, built off
 // the event loop (in judgeReq's or timelineReq's Cmd) and read only after.
 type timelineIndex struct {
+	// pending: not made (the Timeline tab has not been looked at yet; it
+	// is made in a Cmd the first time it is)
+	pending bool
 	tl      runbook.Timeline
 	journal *journalRead
 	// text is per entry what the filter matches, lower case: tenant,
@@ -445,6 +448,9 @@ func (v timelineView) View(c *viewCtx, w, h int) string {
 		v.refilter(st) // not given the judgement yet (a copy: View only reads)
 	}
 	x := v.idx
+	if x.pending {
+		return s.Section.Render("Timeline") + "  " + s.Muted.Render(st.spin+" putting the timeline together…")
+	}
 	l := v.layout(st, w, h)
 	var b strings.Builder
 	line := func(text string) { b.WriteString(truncate(text, w) + "\n") }

@@ -256,6 +256,7 @@ func TestTimelineView_Update(t *testing.T) {
 		o := demoOptions(snap)
 		o.Mode, o.ReadOnly, o.Journal = "live", false, path
 		m := loaded(t, SnapshotLoader{Snapshot: snap}, o, 120, 40).WithActor(fa, "")
+		m = keys(m, "6", "1") // the timeline looked at once: made from then on
 		first := m.journalGen
 		m = send(m, readJournalCmd(path, first)())
 		if n := len(m.st.timeline.journal.actions); n != 0 || m.st.timeline.journal.gen != first {
@@ -304,32 +305,52 @@ func (f *journalingActor) Execute(ctx context.Context, p actions.Plan, reason st
 	return res, err
 }
 
-// TestModel_TimelineJudgedInTheCmd: the timeline is made in the
+// TestModel_TimelineJudgedInTheCmd: the timeline is made only once the
+// Timeline tab has been looked at (before, the judgement leaves it pending
+// and spends nothing on it), then in a Cmd of its own, then in every
 // judgement's Cmd (judged carries it) and Update applying it only swaps it
-// in; a journal read after the judgement gets a timeline of its own, made in
-// a Cmd too.
+// in; a journal read after the judgement gets a timeline of its own, made
+// in a Cmd too.
 func TestModel_TimelineJudgedInTheCmd(t *testing.T) {
 	snap := demoSnapshot(t)
 	o := demoOptions(snap)
 	o.Journal = "testdata/journal.jsonl"
 	l := SnapshotLoader{Snapshot: snap}
 	m := update(update(New(l, o), tea.WindowSizeMsg{Width: 120, Height: 40}), tickMsg{gen: 0})
-	for _, src := range l.Sources() {
-		p, at := l.Load(context.Background(), src, nil)
-		m = update(m, partMsg{gen: m.gen, part: p, at: at})
+	load := func(m Model) (Model, *judged) {
+		for _, src := range l.Sources() {
+			p, at := l.Load(context.Background(), src, nil)
+			m = update(m, partMsg{gen: m.gen, part: p, at: at})
+		}
+		if m.judging == nil {
+			t.Fatal("no judgement running")
+		}
+		var j *judged
+		for m.judging != nil { // the parts merged while the first ran
+			j = m.judging.run()
+			m = update(m, judgedMsg{j: j})
+		}
+		return m, j
 	}
-	req := m.judging
-	if req == nil {
-		t.Fatal("no judgement running")
+	m, j := load(m)
+	if !j.timeline.pending || len(j.timeline.tl.Entries) > 0 || m.timelining != nil {
+		t.Fatalf("the timeline was made before anyone looked at it (pending %v, %d entries, making %v)", j.timeline.pending, len(j.timeline.tl.Entries), m.timelining != nil)
 	}
-	j := req.run()
-	if j.timeline == nil || len(j.timeline.tl.Entries) == 0 {
-		t.Fatalf("the judgement carries no timeline")
+	m = update(m, keyMsg("6"))
+	if m.timelining == nil {
+		t.Fatal("looking at the Timeline tab started no timeline")
 	}
-	m = update(m, judgedMsg{j: j})
-	for m.judging != nil { // the parts merged while the first ran
-		j = m.judging.run()
-		m = update(m, judgedMsg{j: j})
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "putting the timeline together") {
+		t.Errorf("the tab does not say the timeline is being made:\n%s", out)
+	}
+	m = update(m, m.timelining.run())
+	if m.st.timeline.pending || len(m.st.timeline.tl.Entries) == 0 {
+		t.Fatalf("the timeline made for the tab is not shown")
+	}
+	m = update(m, keyMsg("r")) // a load after: its judgement makes the timeline
+	m, j = load(m)
+	if j.timeline == nil || j.timeline.pending || len(j.timeline.tl.Entries) == 0 {
+		t.Fatalf("the judgement after the tab was looked at carries no timeline")
 	}
 	if m.st.timeline != j.timeline {
 		t.Fatalf("Update made the timeline again instead of taking the judgement's")

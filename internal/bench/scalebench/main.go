@@ -22,6 +22,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +32,8 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +64,7 @@ func run() error {
 	ns := flag.String("namespace", "rotation-lab", "the lab's namespace")
 	label := flag.String("security-label", "app.kubernetes.io/component=security", "label of the pods whose logs hold the audit events")
 	sources := flag.Bool("sources", false, "time the tool's sources one at a time, in-process, with their peak heap")
+	memprofile := flag.String("memprofile", "", "with -dashboard: write a heap profile to this file once the overview is complete")
 	dashboard := flag.Bool("dashboard", false, "run the dashboard in-process at 120x40 (output discarded) and time its first frame, the overview complete, and its longest Update")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -88,7 +92,7 @@ func run() error {
 		return timeSources(ctx, rc, *ns, prom)
 	}
 	if *dashboard {
-		return timeDashboard(ctx, rc, *ns, prom)
+		return timeDashboard(ctx, rc, *ns, prom, *memprofile)
 	}
 	steps := []struct {
 		name string
@@ -138,8 +142,9 @@ func run() error {
 //	dashboard first-frame SECONDS
 //	dashboard overview SECONDS
 //	dashboard longest-update SECONDS UPDATES
+//	dashboard update MESSAGE-TYPE SECONDS   (the longest of each type)
 //	dashboard max-rss MB
-func timeDashboard(ctx context.Context, rc *rest.Config, ns, prom string) error {
+func timeDashboard(ctx context.Context, rc *rest.Config, ns, prom, memprofile string) error {
 	began := time.Now()
 	cfg := config.Default()
 	clients, err := connect.Connect(connect.Options{REST: rc, Vault: vault.DefaultConfig(), VaultToken: os.Getenv("VAULT_TOKEN"), PrometheusURL: prom, ReadOnly: true})
@@ -166,6 +171,19 @@ func timeDashboard(ctx context.Context, rc *rest.Config, ns, prom string) error 
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return err
 	}
+	if memprofile != "" {
+		f, err := os.Create(memprofile)
+		if err != nil {
+			return err
+		}
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
 	if t.first == 0 {
 		return fmt.Errorf("no frame was drawn")
 	}
@@ -176,6 +194,18 @@ func timeDashboard(ctx context.Context, rc *rest.Config, ns, prom string) error 
 		fmt.Printf("dashboard overview %.3f\n", t.overview.Seconds())
 	}
 	fmt.Printf("dashboard longest-update %.4f %d\n", t.longest.Seconds(), t.updates)
+	// the longest of each message type: applying a source's part and a
+	// judgement (ui.partMsg, ui.judgedMsg) is the data's work on the event
+	// loop; a spinner tick's Update does nothing, so its figure is what
+	// waiting for a core on a loaded machine costs
+	types := make([]string, 0, len(t.byType))
+	for k := range t.byType {
+		types = append(types, k)
+	}
+	slices.SortFunc(types, func(a, b string) int { return cmp.Compare(t.byType[b], t.byType[a]) })
+	for _, k := range types {
+		fmt.Printf("dashboard update %s %.4f\n", k, t.byType[k].Seconds())
+	}
 	fmt.Printf("dashboard max-rss %.0f\n", float64(peakRSS())/(1<<20))
 	return nil
 }
@@ -188,6 +218,7 @@ type timedModel struct {
 	sized                    bool
 	first, overview, longest time.Duration
 	updates                  int
+	byType                   map[string]time.Duration // the longest Update of each message type
 	settled                  chan struct{}
 }
 
@@ -199,7 +230,13 @@ func (t *timedModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	at := time.Now()
 	next, cmd := t.m.Update(msg)
-	t.longest = max(t.longest, time.Since(at))
+	d := time.Since(at)
+	t.longest = max(t.longest, d)
+	if t.byType == nil {
+		t.byType = map[string]time.Duration{}
+	}
+	k := fmt.Sprintf("%T", msg)
+	t.byType[k] = max(t.byType[k], d)
 	t.updates++
 	t.m = next
 	return t, cmd
