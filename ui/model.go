@@ -562,17 +562,22 @@ func (m *Model) applyTimeline(msg timelineMsg) tea.Cmd {
 // checks on it (a Cmd).
 func (m *Model) recompute() tea.Cmd {
 	c := m.viewCtx()
+	var cmds []tea.Cmd
 	m.tabs = slices.Clone(m.tabs)
 	for i := range m.tabs {
-		m.tabs[i].view, _ = m.tabs[i].view.Update(dataMsg{}, c)
+		var cmd tea.Cmd
+		m.tabs[i].view, cmd = m.tabs[i].view.Update(dataMsg{}, c)
+		cmds = append(cmds, cmd)
 	}
 	m.stack = slices.Clone(m.stack)
 	for i := range m.stack {
-		m.stack[i], _ = m.stack[i].Update(dataMsg{}, c)
+		var cmd tea.Cmd
+		m.stack[i], cmd = m.stack[i].Update(dataMsg{}, c)
+		cmds = append(cmds, cmd) // a view's read after a load (a tenant's series)
 	}
 	var cmd tea.Cmd
 	m.modal, cmd = m.modal.Update(dataMsg{}, m.st)
-	return cmd
+	return tea.Batch(append(cmds, cmd)...)
 }
 
 // answerViews gives the answer of a view's Cmd to every view open: the one

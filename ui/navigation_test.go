@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -469,4 +470,99 @@ func TestTenantDetail_Metrics(t *testing.T) {
 	if !strings.Contains(out, "cmek_rotation_total unknown: this snapshot holds cmek_rotation_total summed") || strings.Contains(out, "cmek_rotation_total +") {
 		t.Errorf("a summed snapshot's detail does not say the tenant's series are unknown:\n%s", out)
 	}
+}
+
+// TestTenantDetail_MetricsOneReadAtATime: a load that ends while the
+// tenant's series are being read starts no second read (under a slow
+// Prometheus every load would start one and drop the one before, and the
+// detail would say "reading…" for ever); the answer is shown, and the
+// read is made again after it.
+func TestTenantDetail_MetricsOneReadAtATime(t *testing.T) {
+	m := demoAt(t, 120, 40)
+	c := m.viewCtx()
+	v := tenantDetail{id: "t-017", keys: tenantDetailKeys{defaultListKeys()}}
+	first := v.readMetrics(c)
+	if first == nil {
+		t.Fatal("no read started")
+	}
+	nv, again := v.Update(dataMsg{}, c)
+	v = nv.(tenantDetail)
+	if again != nil || !v.metricsAgain {
+		t.Fatalf("a load during the read started another (%v) or was forgotten (again %v)", again != nil, v.metricsAgain)
+	}
+	nv, next := v.Update(first(), c)
+	v = nv.(tenantDetail)
+	if v.metrics == nil || v.metrics.Tenant != "t-017" {
+		t.Fatalf("the answer of the running read was not shown: %+v", v.metrics)
+	}
+	if next == nil {
+		t.Fatal("the load that ended during the read was not read again after it")
+	}
+	if msg, ok := next().(tenantMetricsMsg); !ok || msg.read != v.metricsRead {
+		t.Errorf("the read made again answers %+v, want read %d", msg, v.metricsRead)
+	}
+}
+
+// TestTenantDetail_MetricsReadAfterALoad: the read a load starts in the
+// open detail is a Cmd the model returns (the views' answers to a load
+// were dropped once: the detail then waited for a read never started).
+func TestTenantDetail_MetricsReadAfterALoad(t *testing.T) {
+	snap := demoSnapshot(t)
+	o := demoOptions(snap)
+	l := SnapshotLoader{Snapshot: snap}
+	m := keys(loaded(t, l, o, 120, 40), "2", "enter")
+	before, ok := focusedAs[tenantDetail](m)
+	if !ok || before.metricsRead == 0 || before.metricsRead != before.metricsAnswered {
+		t.Fatalf("the detail did not read its series when it opened")
+	}
+	m = update(m, keyMsg("r"))
+	var cmds []tea.Cmd
+	for _, src := range l.Sources() {
+		p, at := l.Load(context.Background(), src, nil)
+		m = update(m, partMsg{gen: m.gen, part: p, at: at})
+	}
+	for m.judging != nil {
+		next, cmd := m.Update(judgedMsg{j: m.judging.run()})
+		m = next.(Model)
+		cmds = append(cmds, cmd)
+	}
+	after, _ := focusedAs[tenantDetail](m)
+	if after.metricsRead == before.metricsRead {
+		t.Fatal("the load started no read of the tenant's series")
+	}
+	found := false
+	for _, msg := range runCmds(t, cmds...) {
+		if r, ok := msg.(tenantMetricsMsg); ok && r.read == after.metricsRead {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the read %d the load started is in no Cmd the model returned", after.metricsRead)
+	}
+}
+
+// runCmds runs the Cmds, batches unpacked, and returns their messages; a
+// Cmd that does not answer within a second (a tick) is left.
+func runCmds(t *testing.T, cmds ...tea.Cmd) []tea.Msg {
+	t.Helper()
+	var out []tea.Msg
+	for len(cmds) > 0 {
+		cmd := cmds[0]
+		cmds = cmds[1:]
+		if cmd == nil {
+			continue
+		}
+		ch := make(chan tea.Msg, 1)
+		go func() { ch <- cmd() }()
+		select {
+		case msg := <-ch:
+			if b, ok := msg.(tea.BatchMsg); ok {
+				cmds = append(cmds, b...)
+				continue
+			}
+			out = append(out, msg)
+		case <-time.After(time.Second):
+		}
+	}
+	return out
 }

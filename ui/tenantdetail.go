@@ -36,11 +36,13 @@ type tenantDetail struct {
 	logLines []tenantLogLine
 	// metrics is the tenant's own counter series, read on demand in a Cmd
 	// (TenantDetailLoader) when the view opens and after every load; nil
-	// until the first answer. metricsRead numbers the last read started:
-	// an older answer is dropped.
+	// until the first answer. metricsRead numbers the last read started,
+	// metricsAnswered the one shown: one read at a time, and a load that
+	// ends while one runs (metricsAgain) reads again when it answers.
 	metrics         *collectors.TenantDetail
 	metricsRead     int64
 	metricsAnswered int64
+	metricsAgain    bool
 }
 
 // tenantMetricsMsg answers a read of a tenant's own series.
@@ -59,12 +61,18 @@ func (tenantMetricsMsg) answersView() {}
 var tenantMetricsReads atomic.Int64
 
 // readMetrics starts a read of the tenant's own series (nil: the loader
-// cannot read them).
+// cannot read them, or a read is running: it reads again when that one
+// answers).
 func (v *tenantDetail) readMetrics(c *viewCtx) tea.Cmd {
 	d := c.details
 	if d == nil {
 		return nil
 	}
+	if v.metricsRead != v.metricsAnswered {
+		v.metricsAgain = true
+		return nil
+	}
+	v.metricsAgain = false
 	v.metricsRead = tenantMetricsReads.Add(1)
 	id, read, ctx := v.id, v.metricsRead, c.ctx
 	if ctx == nil {
@@ -161,9 +169,16 @@ func (v tenantDetail) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 		v.gather(c.state)
 		return v, v.readMetrics(c) // what was shown stays until it answers
 	case tenantMetricsMsg:
-		if msg.tenant == v.id && msg.read == v.metricsRead && msg.ok {
+		if msg.tenant != v.id || msg.read != v.metricsRead {
+			return v, nil // another view's read
+		}
+		v.metricsAnswered = msg.read
+		if msg.ok {
 			d := msg.detail
-			v.metrics, v.metricsAnswered = &d, msg.read
+			v.metrics = &d
+		}
+		if v.metricsAgain {
+			return v, v.readMetrics(c)
 		}
 	case tea.KeyMsg:
 		n := len(v.lines(c.state, c.w))
