@@ -141,7 +141,7 @@ for size in $SIZES; do
 		printf "report / slowest limit alone: %.2fx, / the limits at once: %.2fx (target <= 1.3x); report %.2fs (target < 3s); RSS %d MB (target < 150 MB)\n", w / s, w / t, w, r
 	}'
 	echo "the dashboard in-process at 120x40 (load average before: $(cut -d' ' -f1-3 /proc/loadavg); targets: first frame < 100 ms, overview complete < 3 s, no Update over 5 ms):"
-	"$BENCH/scalebench" -namespace "$NS" -dashboard | awk '$2 == "longest-update" {printf "  %-16s %7.1f ms (of %d Updates)\n", $2, $3 * 1000, $4; next} $2 == "update" {if ($3 ~ /partMsg|judgedMsg|KeyMsg|spinner/) printf "    longest %-24s %5.1f ms\n", $3, $4 * 1000; next} $2 == "max-rss" {printf "  %-16s %7d MB\n", $2, $3; next} {d = $3; for (i = 4; i <= NF; i++) d = d " " $i; printf "  %-16s %s%s\n", $2, d, ($3 ~ /^[0-9.]+$/ ? " s" : "")}'
+	"$BENCH/scalebench" -namespace "$NS" -dashboard | awk '$2 == "longest-update" {printf "  %-16s %7.1f ms (of %d Updates)\n", $2, $3 * 1000, $4; next} $2 == "update" {printf "    longest %-24s %5.1f ms\n", $3, $4 * 1000; next} $2 == "max-rss" {printf "  %-16s %7d MB\n", $2, $3; next} {d = $3; for (i = 4; i <= NF; i++) d = d " " $i; printf "  %-16s %s%s\n", $2, d, ($3 ~ /^[0-9.]+$/ ? " s" : "")}'
 	echo "the tool's sources one at a time, in-process (seconds, peak Go heap MB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)):"
 	"$BENCH/scalebench" -namespace "$NS" -sources | awk '{printf "  %-24s %7.3fs %5d MB  %s\n", $2, $3, $4, $5}'
 	if jq -r '.sources[] | (.error // ""), (.problems[]?.error // "")' "$out/report.json" | grep -qiE 'timed out|deadline exceeded|did not answer in time|timeout'; then
