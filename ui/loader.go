@@ -45,8 +45,9 @@ func (l LiveLoader) Load(ctx context.Context, source string, progress func(colle
 }
 
 // TenantDetailLoader is a Loader that reads one tenant's detail on
-// demand: the tenant detail view asks when it opens and after every load,
-// in a Cmd. ok is false when there is nothing to read it from.
+// demand: the tenant detail view asks when it opens and after each load
+// that read Prometheus again, in a Cmd. ok is false when there is nothing
+// to read it from.
 type TenantDetailLoader interface {
 	TenantDetail(ctx context.Context, tenant string) (d collectors.TenantDetail, ok bool)
 }

@@ -485,6 +485,13 @@ func TestTenantDetail_MetricsOneReadAtATime(t *testing.T) {
 	if first == nil {
 		t.Fatal("no read started")
 	}
+	// a judgement with the same Prometheus data (another source's part, a
+	// resize) reads nothing again
+	nv, same := v.Update(dataMsg{}, c)
+	if v = nv.(tenantDetail); same != nil || v.metricsAgain {
+		t.Fatalf("a judgement without new Prometheus data asked for another read (%v, again %v)", same != nil, v.metricsAgain)
+	}
+	newProm(c.state)
 	nv, again := v.Update(dataMsg{}, c)
 	v = nv.(tenantDetail)
 	if again != nil || !v.metricsAgain {
@@ -503,13 +510,56 @@ func TestTenantDetail_MetricsOneReadAtATime(t *testing.T) {
 	}
 }
 
+// newProm gives the judgement shown a Prometheus part of its own, as a
+// load that read Prometheus again does.
+func newProm(st *state) {
+	j := *st.judged
+	sn := *j.snap
+	p := *sn.Prometheus
+	sn.Prometheus = &p
+	j.snap = &sn
+	st.judged = &j
+}
+
+// freshLoader is a SnapshotLoader whose every load of Prometheus is a new
+// part, as a live read is.
+type freshLoader struct{ SnapshotLoader }
+
+func (l freshLoader) Load(ctx context.Context, source string, progress func(collectors.Progress)) (collectors.Part, time.Time) {
+	p, at := l.SnapshotLoader.Load(ctx, source, progress)
+	if p.Prometheus != nil {
+		cp := *p.Prometheus
+		p.Prometheus = &cp
+	}
+	return p, at
+}
+
+// noDetailLoader reads no tenant's series (ok false), as a collector with
+// no source that does.
+type noDetailLoader struct{ SnapshotLoader }
+
+func (noDetailLoader) TenantDetail(context.Context, string) (collectors.TenantDetail, bool) {
+	return collectors.TenantDetail{}, false
+}
+
+// TestTenantDetail_NoSourceReadsIt: a loader with no source for a
+// tenant's series gets an unknown with why, not "reading…" for ever.
+func TestTenantDetail_NoSourceReadsIt(t *testing.T) {
+	snap := demoSnapshot(t)
+	m := keys(loaded(t, noDetailLoader{SnapshotLoader{Snapshot: snap}}, demoOptions(snap), 120, 40), "2", "enter")
+	out := ansi.Strip(m.View())
+	if !strings.Contains(out, "unknown: no source here reads a tenant's own series") || strings.Contains(out, "reading…") {
+		t.Errorf("the detail does not say its series cannot be read:\n%s", out)
+	}
+}
+
 // TestTenantDetail_MetricsReadAfterALoad: the read a load starts in the
 // open detail is a Cmd the model returns (the views' answers to a load
 // were dropped once: the detail then waited for a read never started).
 func TestTenantDetail_MetricsReadAfterALoad(t *testing.T) {
 	snap := demoSnapshot(t)
 	o := demoOptions(snap)
-	l := SnapshotLoader{Snapshot: snap}
+	l := freshLoader{SnapshotLoader{Snapshot: snap}}
 	m := keys(loaded(t, l, o, 120, 40), "2", "enter")
 	before, ok := focusedAs[tenantDetail](m)
 	if !ok || before.metricsRead == 0 || before.metricsRead != before.metricsAnswered {

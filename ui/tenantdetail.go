@@ -35,14 +35,19 @@ type tenantDetail struct {
 	events   []auditlog.Event // newest first
 	logLines []tenantLogLine
 	// metrics is the tenant's own counter series, read on demand in a Cmd
-	// (TenantDetailLoader) when the view opens and after every load; nil
-	// until the first answer. metricsRead numbers the last read started,
-	// metricsAnswered the one shown: one read at a time, and a load that
-	// ends while one runs (metricsAgain) reads again when it answers.
+	// (TenantDetailLoader) when the view opens and after each load that
+	// read Prometheus; nil until the first answer. metricsRead numbers the
+	// last read started, metricsAnswered the one shown: one read at a
+	// time, and a load that ends while one runs (metricsAgain) reads again
+	// when it answers.
 	metrics         *collectors.TenantDetail
 	metricsRead     int64
 	metricsAnswered int64
 	metricsAgain    bool
+	// metricsFor is the Prometheus data shown when the last read started:
+	// a judgement without a new Prometheus part (another source's part,
+	// a resize) reads nothing again
+	metricsFor *collectors.PrometheusData
 }
 
 // tenantMetricsMsg answers a read of a tenant's own series.
@@ -73,6 +78,7 @@ func (v *tenantDetail) readMetrics(c *viewCtx) tea.Cmd {
 		return nil
 	}
 	v.metricsAgain = false
+	v.metricsFor = c.snap.Prometheus
 	v.metricsRead = tenantMetricsReads.Add(1)
 	id, read, ctx := v.id, v.metricsRead, c.ctx
 	if ctx == nil {
@@ -162,23 +168,30 @@ func (v tenantDetail) KeyMap() help.KeyMap { return v.keys }
 // Typing implements view.
 func (v tenantDetail) Typing() bool { return false }
 
-// Update scrolls, and gathers the tenant again after every load.
+// Update scrolls, gathers the tenant again after every load, and reads its
+// series again after a load that read Prometheus again.
 func (v tenantDetail) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	switch msg := msg.(type) {
 	case dataMsg:
 		v.gather(c.state)
-		return v, v.readMetrics(c) // what was shown stays until it answers
+		if c.snap.Prometheus == v.metricsFor {
+			return v, nil // Prometheus not read again since
+		}
+		cmd := v.readMetrics(c) // what was shown stays until it answers
+		return v, cmd
 	case tenantMetricsMsg:
 		if msg.tenant != v.id || msg.read != v.metricsRead {
 			return v, nil // another view's read
 		}
 		v.metricsAnswered = msg.read
-		if msg.ok {
-			d := msg.detail
-			v.metrics = &d
+		d := msg.detail
+		if !msg.ok {
+			d = collectors.TenantDetail{Tenant: v.id, Error: "no source here reads a tenant's own series"}
 		}
+		v.metrics = &d
 		if v.metricsAgain {
-			return v, v.readMetrics(c)
+			cmd := v.readMetrics(c)
+			return v, cmd
 		}
 	case tea.KeyMsg:
 		n := len(v.lines(c.state, c.w))

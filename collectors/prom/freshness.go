@@ -108,7 +108,7 @@ func (f *freshness) finish(ctx context.Context, c *collector, api promv1.API, ti
 	defer cancel()
 	for _, m := range d.Metrics {
 		expr, ok := f.lateVanished[m.Name]
-		if ok && slices.ContainsFunc(m.Series, func(s collectors.Series) bool { return s.Value == nil && !namesTenant(s.Labels) }) {
+		if ok && slices.ContainsFunc(m.Series, func(s collectors.Series) bool { return s.Value == nil }) {
 			f.vanished[m.Name] = c.queryTimes(uctx, api, timeout, expr, m.At)
 		}
 	}
@@ -165,12 +165,6 @@ func (c *collector) queryTimes(ctx context.Context, api promv1.API, timeout time
 		times[seriesKey(l)] = unixFloat(float64(s.Value))
 	}
 	return times
-}
-
-// namesTenant reports whether labels name a tenant: a summed metric's
-// labels-only series.
-func namesTenant(l map[string]string) bool {
-	return slices.ContainsFunc(tenantLabels, func(k string) bool { return l[k] != "" })
 }
 
 func unixFloat(sec float64) time.Time {

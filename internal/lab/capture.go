@@ -26,20 +26,23 @@ func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string
 		return nil, err
 	}
 	c := connect.New(clients, collectors.Options{Config: cfg, Namespace: l.Namespace, Context: contextName})
-	deadline := time.Now().Add(45 * time.Second)
+	// Prometheus scrapes and evaluates every l.Interval (a minute beyond
+	// 10,000 tenants): the first scrape within it and 45 s, then one more
+	// evaluation round for every rule group
+	wait := 45*time.Second + l.Interval
+	deadline := time.Now().Add(wait)
 	for {
 		s := c.Collect(ctx)
 		if scraped(s) {
-			// one more evaluation round for every rule group
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()
-			case <-time.After(3 * time.Second):
+			case <-time.After(3*time.Second + l.Interval):
 			}
 			return c.Collect(ctx), nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("prometheus at %s did not scrape the lab's exporter within 45s", l.Prometheus.URL)
+			return nil, fmt.Errorf("prometheus at %s did not scrape the lab's exporter within %s", l.Prometheus.URL, wait)
 		}
 		select {
 		case <-ctx.Done():

@@ -24,6 +24,8 @@ type Lab struct {
 	Kubeconfig string
 	// TokenFile holds the Vault dev root token (mode 0600); it is never printed.
 	TokenFile string
+	// Interval is Prometheus's scrape and rule evaluation interval.
+	Interval time.Duration
 
 	stopKubelet func()
 }
@@ -115,6 +117,7 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	if interval <= 0 {
 		interval = DefaultScrapeInterval(len(l.Seeded.Tenants))
 	}
+	l.Interval = interval
 	if l.Prometheus, err = testenv.StartPrometheus(ctx, testenv.PrometheusOptions{
 		Bins: bins, Dir: promDir, Targets: []string{l.Exporter.Addr}, Interval: interval,
 		Rules: l.Seeded.Rules,
