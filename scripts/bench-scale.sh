@@ -72,6 +72,26 @@ descendants() {
 	done
 }
 
+# ticks PID...: "PID NAME TICKS" of each process's CPU time so far
+ticks() {
+	local pid
+	for pid in "$@"; do
+		[[ -r /proc/$pid/stat ]] && awk '{gsub(/[()]/, "", $2); print $1, $2, $14 + $15}' "/proc/$pid/stat"
+	done
+	return 0
+}
+
+# cpu_account BEFORE AFTER CLIENT_SECONDS: the CPU seconds each lab process
+# used between two ticks outputs, their sum, and with the client's the
+# floor on two cores (the wall time the work needs if both cores did
+# nothing else)
+cpu_account() {
+	awk -v hz="$(getconf CLK_TCK)" -v client="$3" -v cores="$(nproc)" '
+		NR == FNR {t0[$1] = $3; next}
+		($1 in t0) {d = ($3 - t0[$1]) / hz; if (d >= 0.01) {part = part sprintf(", %s %.2f", $2, d)}; sum += d}
+		END {printf "  CPU: the client %.2f s, the lab %.2f s (%s); on %d cores the work needs at least %.2f s\n", client, sum, substr(part, 3), cores, (client + sum) / cores}' "$1" "$2"
+}
+
 # idle PID...: name, RSS and CPU (% of one core) over IDLE_SPAN seconds
 idle() {
 	local hz pid
@@ -124,10 +144,16 @@ for size in $SIZES; do
 	tail -n 1 "$out/time-cold" | awk '{printf "first report -o json (cold): %.2fs wall, %.0f MB max RSS\n", $1, $2 / 1024}' # time -f says the exit code first
 	code=0
 	echo "load average before the report: $(cut -d' ' -f1-3 /proc/loadavg)"
+	labpids="$LAB_PID $(descendants "$LAB_PID" | tr '\n' ' ')"
+	# shellcheck disable=SC2086
+	ticks $labpids >"$out/ticks-report-0"
 	/usr/bin/time -v -o "$out/time" "$BENCH/kubectl-rotation" report -o json >"$out/report.json" 2>"$out/report.err" || code=$?
+	# shellcheck disable=SC2086
+	ticks $labpids >"$out/ticks-report-1"
 	wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$out/time")"
 	rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$out/time")"
 	echo "report -o json: ${wall}s wall, ${rss} MB max RSS, exit code $code"
+	cpu_account "$out/ticks-report-0" "$out/ticks-report-1" "$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$out/time")"
 	jq -r '.sources[] | "  source \(.source): \(.state), \(.latency)\(if .error then " — " + .error else "" end)"' "$out/report.json"
 	jq -r '"  scenarios: " + ([.findings[] | "\(.number) \(.status)"] | join(", "))' "$out/report.json"
 	jq -r '"  audit log: " + ([.auditLog.pods[]? | "\(.pod) \(.bytes) bytes\(if .cut then " (window cut)" else "" end)\(if .truncated then " (truncated)" else "" end)"] | join(", "))' "$out/report.json"
@@ -135,6 +161,14 @@ for size in $SIZES; do
 	echo "load average before the limits: $(cut -d' ' -f1-3 /proc/loadavg)"
 	"$BENCH/scalebench" -namespace "$NS" >"$out/limits"
 	awk '{d = $4; for (i = 5; i <= NF; i++) d = d " " $i; printf "  %-24s %7.3fs  %s\n", $2, $3, d}' "$out/limits"
+	# the four limits at once again, alone, for their CPU account
+	# shellcheck disable=SC2086
+	ticks $labpids >"$out/ticks-limits-0"
+	/usr/bin/time -f "%U %S" -o "$out/time-limits" "$BENCH/scalebench" -namespace "$NS" -together >"$out/limits-together"
+	# shellcheck disable=SC2086
+	ticks $labpids >"$out/ticks-limits-1"
+	echo "the limits at once again: $(awk '{print $3}' "$out/limits-together")s"
+	cpu_account "$out/ticks-limits-0" "$out/ticks-limits-1" "$(tail -n 1 "$out/time-limits" | awk '{print $1 + $2}')"
 	slowest="$(awk '$2 != "prometheus-per-tenant" && $2 != "together" && $3 > m {m = $3} END {print m}' "$out/limits")"
 	together="$(awk '$2 == "together" {print $3}' "$out/limits")"
 	awk -v w="$wall" -v s="$slowest" -v t="$together" -v r="$rss" 'BEGIN {

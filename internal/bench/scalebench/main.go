@@ -65,6 +65,7 @@ func run() error {
 	label := flag.String("security-label", "app.kubernetes.io/component=security", "label of the pods whose logs hold the audit events")
 	sources := flag.Bool("sources", false, "time the tool's sources one at a time, in-process, with their peak heap")
 	memprofile := flag.String("memprofile", "", "with -dashboard: write a heap profile to this file once the overview is complete")
+	together := flag.Bool("together", false, "run only the four limits at once (for a CPU account of that pass alone)")
 	dashboard := flag.Bool("dashboard", false, "run the dashboard in-process at 120x40 (output discarded) and time its first frame, the overview complete, and its longest Update")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -109,6 +110,9 @@ func run() error {
 		{"logs", func(ctx context.Context) (string, error) { return streamLogs(ctx, kc, *ns, *label) }},
 	}
 	for _, s := range steps {
+		if *together {
+			break
+		}
 		t := time.Now()
 		detail, err := s.fn(ctx)
 		d := time.Since(t)
