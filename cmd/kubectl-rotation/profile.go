@@ -15,6 +15,10 @@ import (
 type cpuProfile struct {
 	path string
 	f    *os.File
+	// mem is the hidden --memprofile FILE: the heap profile at the end of
+	// the run (what the last collection of garbage found live, and every
+	// allocation), written by stop.
+	mem string
 }
 
 // addTo registers the flag on root and starts the profile before any
@@ -22,6 +26,8 @@ type cpuProfile struct {
 func (p *cpuProfile) addTo(root *cobra.Command) {
 	root.PersistentFlags().StringVar(&p.path, "cpuprofile", "", "Write a CPU profile of the run to FILE")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&p.mem, "memprofile", "", "Write a heap profile at the end of the run to FILE")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if p.path == "" {
 			return nil
@@ -39,8 +45,16 @@ func (p *cpuProfile) addTo(root *cobra.Command) {
 	}
 }
 
-// stop ends the profile, if one was started, and closes its file.
+// stop writes the heap profile, if one was asked for, and ends the CPU
+// profile, if one was started, and closes its file.
 func (p *cpuProfile) stop() {
+	if p.mem != "" {
+		if f, err := os.Create(p.mem); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+		p.mem = ""
+	}
 	if p.f == nil {
 		return
 	}

@@ -31,7 +31,9 @@ type Clients struct {
 	Vault *vault.Client
 	// Prometheus is the query API, reached directly or through the API
 	// server's service proxy; PrometheusTarget says which, for display.
-	Prometheus       promv1.API
+	Prometheus promv1.API
+	// PrometheusClient is the client beneath Prometheus (prom.Source.Client).
+	PrometheusClient promapi.Client
 	PrometheusTarget string
 	// VaultTokenSource says where the operator's Vault token came from
 	// (VAULT_TOKEN, ~/.vault-token), never the token itself.
@@ -49,7 +51,7 @@ func (c Clients) Sources() []collectors.Source {
 		&kube.Source{Kube: c.Kube, Credential: c.KubeCredential},
 		&podlogs.Source{Kube: c.Kube, Credential: c.KubeCredential},
 		&vaultsrc.Source{Vault: c.Vault, TokenSource: c.VaultTokenSource},
-		&prom.Source{API: c.Prometheus, Target: c.PrometheusTarget},
+		&prom.Source{API: c.Prometheus, Client: c.PrometheusClient, Target: c.PrometheusTarget},
 	}
 }
 
@@ -155,7 +157,7 @@ func Connect(o Options) (Clients, error) {
 			if err != nil {
 				return c, fmt.Errorf("prometheus client for service %s: %w", o.PrometheusService, err)
 			}
-			c.Prometheus = promv1.NewAPI(pc)
+			c.Prometheus, c.PrometheusClient = promv1.NewAPI(pc), pc
 			c.PrometheusTarget = "service " + o.PrometheusService + " via " + cfg.Host
 		}
 	} else if o.PrometheusService != "" {
@@ -174,7 +176,7 @@ func Connect(o Options) (Clients, error) {
 		if err != nil {
 			return c, fmt.Errorf("prometheus client for %s: %w", config.RedactURL(o.PrometheusURL), err)
 		}
-		c.Prometheus = promv1.NewAPI(pc)
+		c.Prometheus, c.PrometheusClient = promv1.NewAPI(pc), pc
 		c.PrometheusTarget = u.Redacted()
 	}
 	if o.Vault != nil && o.Vault.Address != "" {

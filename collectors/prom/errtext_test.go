@@ -61,6 +61,12 @@ func TestPromErr(t *testing.T) {
 					t.Errorf("got %q (from %v), want it to hold %q", got, qerr, w)
 				}
 			}
+			// the answers the source decodes itself are worded alike
+			if _, nerr := queryNames(context.Background(), pc, "up", time.Now()); nerr == nil {
+				t.Error("queryNames did not fail")
+			} else if ngot := promErr(srv.URL, "query up", nerr); ngot != got {
+				t.Errorf("queryNames's error is worded %q, client_golang's %q", ngot, got)
+			}
 		})
 	}
 	t.Run("refused", func(t *testing.T) {
@@ -73,6 +79,9 @@ func TestPromErr(t *testing.T) {
 		pc, _ := promapi.NewClient(promapi.Config{Address: "http://" + addr})
 		_, _, _, qerr := promv1.NewAPI(pc).Query(context.Background(), "up", time.Now())
 		got := promErr("http://"+addr, "query up", qerr)
+		if _, nerr := queryNames(context.Background(), pc, "up", time.Now()); nerr == nil || promErr("http://"+addr, "query up", nerr) != got {
+			t.Errorf("queryNames's error %v is worded otherwise than %q", nerr, got)
+		}
 		want := "query up: Prometheus at http://" + addr + " refused the connection (dial tcp " + addr + ": connect: connection refused)"
 		if !strings.HasPrefix(got, want) || strings.Contains(got, "/api/v1/query") {
 			t.Errorf("got  %q\nwant %q…", got, want)

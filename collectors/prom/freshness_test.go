@@ -20,6 +20,13 @@ import (
 // JSON, keyed by the query's first characters.
 func fakePrometheus(t *testing.T, answers map[string]string) promv1.API {
 	t.Helper()
+	return promv1.NewAPI(fakePrometheusClient(t, answers))
+}
+
+// fakePrometheusClient is fakePrometheus's client, for the answers the
+// source decodes itself (queryNames).
+func fakePrometheusClient(t *testing.T, answers map[string]string) promapi.Client {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		key := r.URL.Path
@@ -46,7 +53,7 @@ func fakePrometheus(t *testing.T, answers map[string]string) promv1.API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return promv1.NewAPI(c)
+	return c
 }
 
 func TestCollector_collectFreshness(t *testing.T) {

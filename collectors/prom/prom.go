@@ -319,12 +319,23 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	}
 	vals := make([]model.Value, len(queries))
 	errs := make([]error, len(queries))
+	var names []string
 	var wg sync.WaitGroup
 	for i, q := range queries {
 		if q.expr == "" {
 			continue
 		}
 		wg.Add(1)
+		if i == 3 && c.clients.Raw != nil {
+			// the names, decoded without a label map each (names.go)
+			go func() {
+				defer wg.Done()
+				names, errs[i] = promCall(ctx, sem, timeout, func(ctx context.Context) ([]string, error) {
+					return queryNames(ctx, c.clients.Raw, q.expr, q.at)
+				})
+			}()
+			continue
+		}
 		go func() {
 			defer wg.Done()
 			vals[i], errs[i] = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
@@ -421,6 +432,8 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	// are 10,000 or 100,000 of them), no label map kept
 	if vec, ok := vals[3].(model.Vector); ok {
 		mt.Tenants = tenantNames(vec)
+	} else {
+		mt.Tenants = names
 	}
 	if len(mt.Tenants) > collectors.MaxNamedTenants {
 		mt.TenantsOmitted = len(mt.Tenants) - collectors.MaxNamedTenants

@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 
+	promapi "github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -14,6 +15,10 @@ import (
 // not configured (StateSkipped).
 type Source struct {
 	API promv1.API
+	// Client is the client beneath API, for the answers the source decodes
+	// itself (queryNames: the tenants' names, without a label map per
+	// tenant); nil reads everything through API.
+	Client promapi.Client
 	// Target says how Prometheus is reached (a URL, or a service through
 	// the API server's proxy), for display and messages.
 	Target string
@@ -26,7 +31,7 @@ func (s *Source) Name() string { return collectors.SourcePrometheus }
 
 // Collect implements collectors.Source.
 func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Part {
-	c := newCollector(clients{Prometheus: s.API, PrometheusTarget: s.Target}, env)
+	c := newCollector(clients{Prometheus: s.API, Raw: s.Client, PrometheusTarget: s.Target}, env)
 	var p collectors.Part
 	history := c.startAlertHistory(ctx) // alerthistory.go: the timeline's alert state changes, read beside the rest
 	p.Prometheus, p.Status = c.collectPrometheus(ctx)
@@ -36,6 +41,7 @@ func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Par
 
 type clients struct {
 	Prometheus       promv1.API
+	Raw              promapi.Client // may be nil (Source.Client)
 	PrometheusTarget string
 }
 

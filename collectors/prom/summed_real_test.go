@@ -78,7 +78,7 @@ func TestCollector_querySummed_realPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := promv1.NewAPI(pc)
-	c := newCollector(clients{PrometheusTarget: p.URL}, collectors.Env{Config: config.Default(), Namespace: ns})
+	c := newCollector(clients{PrometheusTarget: p.URL, Raw: pc}, collectors.Env{Config: config.Default(), Namespace: ns}) // the names decoded here (queryNames)
 	ctx := context.Background()
 	// wait for the live scrape
 	var mt collectors.Metric
