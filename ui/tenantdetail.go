@@ -288,7 +288,7 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	}
 	add("")
 	add(s.Section.Render("Metrics") + s.Muted.Render(" (the tenant's own series, 24 h)"))
-	out = append(out, v.metricLines(st, w)...)
+	v.metricLines(st, add, wrapped)
 	add("")
 	add(s.Section.Render("Audit events"))
 	switch {
@@ -345,27 +345,21 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	return out
 }
 
-// metricLines says what the tenant's own counter series show: each
-// counter's growth over 24 h and when it last moved, or why it is unknown.
-func (v tenantDetail) metricLines(st *state, w int) []string {
+// metricLines says, through lines's add and wrapped, what the tenant's own
+// counter series show: each counter's growth over 24 h and when it last
+// moved, or why it is unknown.
+func (v tenantDetail) metricLines(st *state, add func(string), wrapped func(indent int, text string)) {
 	s := st.styles
-	var out []string
-	add := func(l string) { out = append(out, truncate(l, w)) }
-	wrapped := func(n int, text string) {
-		for _, l := range strings.Split(wrapWords(text, max(20, w-n)), "\n") {
-			out = append(out, strings.Repeat(" ", n)+l)
-		}
-	}
 	switch {
 	case st.details == nil:
 		add("  " + s.Unknown.Render("unknown: ") + "nothing to read them from")
-		return out
+		return
 	case v.metrics == nil:
 		add("  " + s.Muted.Render(st.spin+" reading…"))
-		return out
+		return
 	case v.metrics.Error != "":
 		wrapped(2, s.Unknown.Render("unknown: ")+v.metrics.Error)
-		return out
+		return
 	}
 	ref := v.metrics.At
 	for _, m := range v.metrics.Metrics {
@@ -393,7 +387,6 @@ func (v tenantDetail) metricLines(st *state, w int) []string {
 		}
 		wrapped(2, line)
 	}
-	return out
 }
 
 // seriesSum is the sum of the series' current values, nil when none has
