@@ -28,7 +28,7 @@ func run(args []string, streams genericiooptions.IOStreams) int {
 		args = []string{} // cobra reads os.Args when args is nil
 	}
 	cmd := newRootCommand(streams)
-	var prof cpuProfile // profile.go: the hidden --cpuprofile FILE
+	var prof profiles // profile.go: the hidden --cpuprofile and --memprofile FILE
 	prof.addTo(cmd)
 	cmd.SetArgs(args)
 	err := cmd.Execute()

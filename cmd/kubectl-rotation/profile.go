@@ -8,11 +8,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// cpuProfile is the hidden --cpuprofile FILE flag: the whole command's CPU
-// profile is written to FILE (go tool pprof reads it), to see where a run's
+// profiles are the hidden --cpuprofile FILE flag, whose whole command's
+// CPU profile is written to FILE (go tool pprof reads it), to see where a run's
 // time goes at a fleet's size (docs/PERFORMANCE.md). It is hidden: it is for
 // whoever measures the tool, not part of its interface.
-type cpuProfile struct {
+type profiles struct {
 	path string
 	f    *os.File
 	// mem is the hidden --memprofile FILE: the heap profile at the end of
@@ -21,9 +21,9 @@ type cpuProfile struct {
 	mem string
 }
 
-// addTo registers the flag on root and starts the profile before any
+// addTo registers the flags on root and starts the CPU profile before any
 // command runs.
-func (p *cpuProfile) addTo(root *cobra.Command) {
+func (p *profiles) addTo(root *cobra.Command) {
 	root.PersistentFlags().StringVar(&p.path, "cpuprofile", "", "Write a CPU profile of the run to FILE")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentFlags().StringVar(&p.mem, "memprofile", "", "Write a heap profile at the end of the run to FILE")
@@ -47,7 +47,7 @@ func (p *cpuProfile) addTo(root *cobra.Command) {
 
 // stop writes the heap profile, if one was asked for, and ends the CPU
 // profile, if one was started, and closes its file.
-func (p *cpuProfile) stop() {
+func (p *profiles) stop() {
 	if p.mem != "" {
 		if f, err := os.Create(p.mem); err == nil {
 			_ = pprof.Lookup("heap").WriteTo(f, 0)

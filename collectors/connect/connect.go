@@ -11,7 +11,6 @@ import (
 
 	vault "github.com/hashicorp/vault/api"
 	promapi "github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -29,11 +28,10 @@ import (
 type Clients struct {
 	Kube  kubernetes.Interface
 	Vault *vault.Client
-	// Prometheus is the query API, reached directly or through the API
-	// server's service proxy; PrometheusTarget says which, for display.
-	Prometheus promv1.API
-	// PrometheusClient is the client beneath Prometheus (prom.Source.Client).
-	PrometheusClient promapi.Client
+	// Prometheus is the client of Prometheus's HTTP API, reached directly
+	// or through the API server's service proxy; PrometheusTarget says
+	// which, for display.
+	Prometheus       promapi.Client
 	PrometheusTarget string
 	// VaultTokenSource says where the operator's Vault token came from
 	// (VAULT_TOKEN, ~/.vault-token), never the token itself.
@@ -51,7 +49,7 @@ func (c Clients) Sources() []collectors.Source {
 		&kube.Source{Kube: c.Kube, Credential: c.KubeCredential},
 		&podlogs.Source{Kube: c.Kube, Credential: c.KubeCredential},
 		&vaultsrc.Source{Vault: c.Vault, TokenSource: c.VaultTokenSource},
-		&prom.Source{API: c.Prometheus, Client: c.PrometheusClient, Target: c.PrometheusTarget},
+		&prom.Source{Client: c.Prometheus, Target: c.PrometheusTarget},
 	}
 }
 
@@ -157,7 +155,7 @@ func Connect(o Options) (Clients, error) {
 			if err != nil {
 				return c, fmt.Errorf("prometheus client for service %s: %w", o.PrometheusService, err)
 			}
-			c.Prometheus, c.PrometheusClient = promv1.NewAPI(pc), pc
+			c.Prometheus = pc
 			c.PrometheusTarget = "service " + o.PrometheusService + " via " + cfg.Host
 		}
 	} else if o.PrometheusService != "" {
@@ -176,7 +174,7 @@ func Connect(o Options) (Clients, error) {
 		if err != nil {
 			return c, fmt.Errorf("prometheus client for %s: %w", config.RedactURL(o.PrometheusURL), err)
 		}
-		c.Prometheus, c.PrometheusClient = promv1.NewAPI(pc), pc
+		c.Prometheus = pc
 		c.PrometheusTarget = u.Redacted()
 	}
 	if o.Vault != nil && o.Vault.Address != "" {

@@ -67,7 +67,7 @@ func TestAlertHistory_Real(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &prom.Source{API: clients.Prometheus, Target: p.URL}
+	src := &prom.Source{Client: clients.Prometheus, Target: p.URL}
 	env := collectors.Env{Config: config.Default(), Namespace: ns}
 
 	// the history is read at whole-minute steps: a state shows once a step

@@ -312,7 +312,6 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 		{expr: sum, at: now},
 		{expr: c.stepGrowthExpr(mt.Name), rng: true},
 		{expr: sum, at: last},
-		{expr: "group by (" + strings.Join(tenantLabels, ", ") + ") (" + c.selector(mt.Name) + ")", at: now},
 	}
 	if now.Sub(last) < time.Millisecond {
 		queries[2].expr = "" // the last step is now
@@ -320,22 +319,20 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	vals := make([]model.Value, len(queries))
 	errs := make([]error, len(queries))
 	var names []string
+	var namesErr error
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the tenants' names, decoded without a label map each (names.go)
+		defer wg.Done()
+		names, namesErr = promCall(ctx, sem, timeout, func(ctx context.Context) ([]string, error) {
+			return queryNames(ctx, c.clients.Raw, "group by ("+strings.Join(tenantLabels, ", ")+") ("+c.selector(mt.Name)+")", now)
+		})
+	}()
 	for i, q := range queries {
 		if q.expr == "" {
 			continue
 		}
 		wg.Add(1)
-		if i == 3 && c.clients.Raw != nil {
-			// the names, decoded without a label map each (names.go)
-			go func() {
-				defer wg.Done()
-				names, errs[i] = promCall(ctx, sem, timeout, func(ctx context.Context) ([]string, error) {
-					return queryNames(ctx, c.clients.Raw, q.expr, q.at)
-				})
-			}()
-			continue
-		}
 		go func() {
 			defer wg.Done()
 			vals[i], errs[i] = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
@@ -349,7 +346,7 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for _, err := range append(errs, namesErr) {
 		if err != nil {
 			return err
 		}
@@ -430,31 +427,12 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	}
 	// the tenants it names, by name only: one short string each (there
 	// are 10,000 or 100,000 of them), no label map kept
-	if vec, ok := vals[3].(model.Vector); ok {
-		mt.Tenants = tenantNames(vec)
-	} else {
-		mt.Tenants = names
-	}
+	mt.Tenants = names
 	if len(mt.Tenants) > collectors.MaxNamedTenants {
 		mt.TenantsOmitted = len(mt.Tenants) - collectors.MaxNamedTenants
 		mt.Tenants = slices.Clip(mt.Tenants[:collectors.MaxNamedTenants])
 	}
 	return nil
-}
-
-// tenantNames are the values of the tenant labels in vec, sorted, each
-// once.
-func tenantNames(vec model.Vector) []string {
-	out := make([]string, 0, len(vec))
-	for _, smp := range vec {
-		for _, k := range tenantLabels {
-			if v := smp.Metric[model.LabelName(k)]; v != "" {
-				out = append(out, string(v))
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // rebuildHistory is a summed counter's history from its steps' growth: the

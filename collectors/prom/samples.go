@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	promapi "github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 )
@@ -23,8 +24,8 @@ type Samples struct {
 // time, not steps — for the series of namespace (and those without a
 // namespace label), in one request bounded by timeout. It returns the
 // error worded for a person (target says how Prometheus is reached).
-func RawSamples(ctx context.Context, api promv1.API, target, namespace, metric string, start, end time.Time, timeout time.Duration) ([]Samples, error) {
-	if api == nil {
+func RawSamples(ctx context.Context, client promapi.Client, target, namespace, metric string, start, end time.Time, timeout time.Duration) ([]Samples, error) {
+	if client == nil {
 		return nil, errors.New("no Prometheus is configured: pass --prometheus-url or --prometheus-service NS/NAME:PORT (or set prometheus.url/service in the config)")
 	}
 	secs := int64(end.Sub(start).Seconds())
@@ -34,7 +35,7 @@ func RawSamples(ctx context.Context, api promv1.API, target, namespace, metric s
 	q := fmt.Sprintf("%s[%ds]", metric, secs)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	v, _, _, err := api.Query(ctx, q, end)
+	v, _, _, err := promv1.NewAPI(client).Query(ctx, q, end)
 	if err != nil {
 		return nil, fmt.Errorf("%s", promErr(target, "read the samples of "+metric, err))
 	}

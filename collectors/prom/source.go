@@ -11,13 +11,12 @@ import (
 )
 
 // Source reads Prometheus: the runbook's metrics, the firing alerts, the
-// alert rules and the freshness of their scrape targets. A nil API means
-// not configured (StateSkipped).
+// alert rules and the freshness of their scrape targets. A nil Client
+// means not configured (StateSkipped).
 type Source struct {
-	API promv1.API
-	// Client is the client beneath API, for the answers the source decodes
-	// itself (queryNames: the tenants' names, without a label map per
-	// tenant); nil reads everything through API.
+	// Client reaches Prometheus's HTTP API; the source queries it through
+	// client_golang's promv1.API, and decodes some answers itself
+	// (queryNames: the tenants' names, without a label map per tenant).
 	Client promapi.Client
 	// Target says how Prometheus is reached (a URL, or a service through
 	// the API server's proxy), for display and messages.
@@ -31,7 +30,7 @@ func (s *Source) Name() string { return collectors.SourcePrometheus }
 
 // Collect implements collectors.Source.
 func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Part {
-	c := newCollector(clients{Prometheus: s.API, Raw: s.Client, PrometheusTarget: s.Target}, env)
+	c := newCollector(s.clients(), env)
 	var p collectors.Part
 	history := c.startAlertHistory(ctx) // alerthistory.go: the timeline's alert state changes, read beside the rest
 	p.Prometheus, p.Status = c.collectPrometheus(ctx)
@@ -40,9 +39,18 @@ func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Par
 }
 
 type clients struct {
-	Prometheus       promv1.API
-	Raw              promapi.Client // may be nil (Source.Client)
+	Prometheus       promv1.API     // the query API over Raw; nil: not configured
+	Raw              promapi.Client // for the answers decoded here
 	PrometheusTarget string
+}
+
+// clients are the source's clients for one collection or detail.
+func (s *Source) clients() clients {
+	c := clients{Raw: s.Client, PrometheusTarget: s.Target}
+	if s.Client != nil {
+		c.Prometheus = promv1.NewAPI(s.Client)
+	}
+	return c
 }
 
 // collector is one collection's state: the clients and the Env.

@@ -138,7 +138,7 @@ func TestCollector_querySummed_realPrometheus(t *testing.T) {
 	// a tenant's own series, read on demand: each tenant's growth is what
 	// its series alone shows, the vanished one's included (its history
 	// holds it); a tenant no series names has none
-	src := &Source{API: api, Target: p.URL}
+	src := &Source{Client: pc, Target: p.URL}
 	for tn, want := range map[string]float64{"t-grows": 2, "t-reset": 3, "t-appears": 2, "t-vanishes": 1, "t-none": 0} {
 		d := src.TenantDetail(ctx, collectors.Env{Config: config.Default(), Namespace: ns}, tn)
 		if d.Error != "" || len(d.Metrics) != 2 || d.Metrics[0].Name != "cmek_rotation_total" {

@@ -100,31 +100,24 @@ func TestCollector_querySummed(t *testing.T) {
 			{"metric":{"tenant_id":"t-003"},"value":[1,"1"]}]}}`,
 	})
 	api := promv1.NewAPI(raw)
-	for _, decodedHere := range []bool{true, false} {
-		t.Run(fmt.Sprintf("names decoded here %v", decodedHere), func(t *testing.T) {
-			c := newCollector(clients{PrometheusTarget: "fake", Raw: raw}, collectors.Env{Config: config.Default(), Namespace: "ns"})
-			if !decodedHere {
-				c.clients.Raw = nil // the names through client_golang's model.Vector
-			}
-			mt := collectors.Metric{Name: "cmek_rotation_total", Role: "rotations"}
-			if err := c.querySummed(context.Background(), api, make(chan struct{}, 4), 5*time.Second, now, &mt); err != nil {
-				t.Fatal(err)
-			}
-			if len(mt.SummedOver) != 3 || len(mt.Series) != 1 {
-				t.Fatalf("summed over %v, %d series, want 3 labels and 1 summed series: %+v", mt.SummedOver, len(mt.Series), mt.Series)
-			}
-			s := mt.Series[0]
-			if s.Value == nil || *s.Value != 107 || s.Labels["instance"] != "orch:9102" || s.Labels["tenant"] != "" {
-				t.Errorf("summed series = %+v, want 107 for orch:9102 without a tenant", s)
-			}
-			ts, vals := s.History.Points()
-			// the step before the first growth read is there too
-			if len(vals) != 3 || vals[0] != 100 || vals[1] != 100 || vals[2] != 105 || ts[2].Unix() != last {
-				t.Errorf("history = %v at %v, want 100, 100, 105 (107 less the 2 since the last step: 105 then)", vals, ts)
-			}
-			if got := strings.Join(mt.Tenants, ","); got != "t-001,t-002,t-003" {
-				t.Errorf("tenants named = %s, want t-001,t-002,t-003 (each once, sorted, from any tenant label)", got)
-			}
-		})
+	c := newCollector(clients{PrometheusTarget: "fake", Raw: raw}, collectors.Env{Config: config.Default(), Namespace: "ns"})
+	mt := collectors.Metric{Name: "cmek_rotation_total", Role: "rotations"}
+	if err := c.querySummed(context.Background(), api, make(chan struct{}, 4), 5*time.Second, now, &mt); err != nil {
+		t.Fatal(err)
+	}
+	if len(mt.SummedOver) != 3 || len(mt.Series) != 1 {
+		t.Fatalf("summed over %v, %d series, want 3 labels and 1 summed series: %+v", mt.SummedOver, len(mt.Series), mt.Series)
+	}
+	s := mt.Series[0]
+	if s.Value == nil || *s.Value != 107 || s.Labels["instance"] != "orch:9102" || s.Labels["tenant"] != "" {
+		t.Errorf("summed series = %+v, want 107 for orch:9102 without a tenant", s)
+	}
+	ts, vals := s.History.Points()
+	// the step before the first growth read is there too
+	if len(vals) != 3 || vals[0] != 100 || vals[1] != 100 || vals[2] != 105 || ts[2].Unix() != last {
+		t.Errorf("history = %v at %v, want 100, 100, 105 (107 less the 2 since the last step: 105 then)", vals, ts)
+	}
+	if got := strings.Join(mt.Tenants, ","); got != "t-001,t-002,t-003" {
+		t.Errorf("tenants named = %s, want t-001,t-002,t-003 (each once, sorted, from any tenant label)", got)
 	}
 }

@@ -16,10 +16,10 @@ var _ collectors.TenantDetailer = (*Source)(nil)
 // and over the 24 h history, as the collection read every tenant's before
 // it read them summed. Two small queries a counter, for one tenant.
 func (s *Source) TenantDetail(ctx context.Context, env collectors.Env, tenant string) collectors.TenantDetail {
-	c := newCollector(clients{Prometheus: s.API, PrometheusTarget: s.Target}, env)
+	c := newCollector(s.clients(), env)
 	now := c.opts.Now()
 	d := collectors.TenantDetail{Tenant: tenant, At: now.UTC()}
-	if s.API == nil {
+	if c.clients.Prometheus == nil {
 		d.Error = "Prometheus is not configured"
 		return d
 	}
@@ -34,7 +34,7 @@ func (s *Source) TenantDetail(ctx context.Context, env collectors.Env, tenant st
 		go func() {
 			defer wg.Done()
 			mt := collectors.Metric{Name: spec.name, Role: spec.role, Series: []collectors.Series{}}
-			if err := c.querySeries(ctx, s.API, sem, timeout, now, &mt, c.tenantSelector(spec.name, tenant)); err != nil {
+			if err := c.querySeries(ctx, c.clients.Prometheus, sem, timeout, now, &mt, c.tenantSelector(spec.name, tenant)); err != nil {
 				mt.Error = promErr(s.Target, "query "+spec.name+" of tenant "+tenant, err)
 			}
 			d.Metrics[i] = mt
