@@ -368,6 +368,50 @@ type LogsData struct {
 	// whole).
 	WindowStart *time.Time `json:"windowStart,omitempty"`
 	WindowBasis string     `json:"windowBasis,omitempty"`
+	// Selectors are the label selectors whose pods' logs were read, each
+	// with the pods it matched: a selector that matched none read nothing,
+	// so what its logs would show is unknown, not absent. Nil in snapshots
+	// taken before they were recorded.
+	Selectors []LogSelector `json:"selectors,omitempty"`
+}
+
+// The roles of the pods whose logs are read (LogSelector.Role).
+const (
+	// LogRoleSecurity: the pods of kubernetes.securityLabel, whose logs
+	// carry the rotation audit events.
+	LogRoleSecurity = "security"
+	// LogRoleOrchestrator: the pods of kubernetes.orchestratorLabel, whose
+	// logs carry the VaultTokenRenewal lines.
+	LogRoleOrchestrator = "orchestrator"
+)
+
+// Unmatched returns the selector of role when it was listed and matched no
+// pod, so nothing its pods' logs would hold was read; "" otherwise (and in
+// snapshots taken before the selectors were recorded).
+func (d *LogsData) Unmatched(role string) string {
+	if d == nil {
+		return ""
+	}
+	for _, ls := range d.Selectors {
+		if ls.Role == role && ls.Error == "" && len(ls.Pods) == 0 {
+			return ls.Selector
+		}
+	}
+	return ""
+}
+
+// LogSelector is a label selector whose pods' logs were read, and the pods
+// it matched.
+type LogSelector struct {
+	// Role is what its pods' logs hold (LogRoleSecurity, LogRoleOrchestrator).
+	Role string `json:"role"`
+	// Selector is the label selector, as configured.
+	Selector string `json:"selector"`
+	// Pods are the names of the pods it matched (LogsData.Pods has each
+	// read); empty when it matched none.
+	Pods []string `json:"pods"`
+	// Error says why its pods could not be listed; Pods is then unknown.
+	Error string `json:"error,omitempty"`
 }
 
 // LogSource is one pod log read for audit events.

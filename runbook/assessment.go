@@ -176,6 +176,10 @@ const (
 	// ConditionNothingFound: none of the runbook's objects is where the
 	// tool looks (a wrong namespace, or names the config must set).
 	ConditionNothingFound = "nothing-found"
+	// ConditionNoLogPods: a label selector whose pods' logs carry
+	// evidence (kubernetes.securityLabel, kubernetes.orchestratorLabel)
+	// matched no pod, so nothing those logs would show can be judged.
+	ConditionNoLogPods = "no-log-pods"
 )
 
 // Condition is a state of the environment that is a finding in itself,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/lab"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -24,8 +25,18 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // scenarios imply have been evaluated.
 func labSnapshot(t *testing.T, scenarios ...lab.Scenario) *collectors.Snapshot {
 	t.Helper()
+	return labSnapshotWith(t, nil, scenarios...)
+}
+
+// labSnapshotWith is labSnapshot collected with the lab's configuration
+// changed by change (nil: as seeded).
+func labSnapshotWith(t *testing.T, change func(*config.Config), scenarios ...lab.Scenario) *collectors.Snapshot {
+	t.Helper()
 	w := lab.SeedTB(t, testenv.Get(t), lab.Options{Scenarios: scenarios, Tenants: 48})
 	e, s, ns, cfg := w.Env, w.Seeded, w.Namespace, w.Config
+	if change != nil {
+		change(&cfg)
+	}
 	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
 		Bins: e.Bins, Dir: e.TempDir(t), Targets: []string{e.Exporter.Addr}, Rules: s.Rules, Backfill: s.Backfill,
 	})
@@ -100,6 +111,67 @@ func TestTriage_Lab(t *testing.T) {
 			}
 			if len(tc.active) == 0 && a.ExitCode() != runbook.ExitOK {
 				t.Errorf("healthy exit code = %d, want 0 (overall %s)\n%s%+v", a.ExitCode(), a.Overall, report.String(), a.Compliance.Findings)
+			}
+		})
+	}
+}
+
+// TestTriage_LabLogSelectorsMatchNothing: on the real servers, a security
+// and orchestrator label that match no pod (a typo in the config, or pods
+// gone) leave what only their logs show unknown, with the selector named:
+// the lab's healthy rotations are not "without an audit trail", and its
+// audit-missing scenario is active on AUDIT_ENABLED=false alone, not on a
+// log never read.
+func TestTriage_LabLogSelectorsMatchNothing(t *testing.T) {
+	mismatch := func(c *config.Config) {
+		c.Kubernetes.SecurityLabel = "app.kubernetes.io/component=securty"
+		c.Kubernetes.OrchestratorLabel = "app.kubernetes.io/name=orchestrator-typo"
+	}
+	for name, want := range map[string]runbook.Status{"healthy": runbook.StatusUnknown, "audit-missing": runbook.StatusActive} {
+		t.Run(name, func(t *testing.T) {
+			var scenarios []lab.Scenario
+			if name != "healthy" {
+				scenarios = []lab.Scenario{lab.Scenario(name)}
+			}
+			snap := labSnapshotWith(t, mismatch, scenarios...)
+			if snap.Logs == nil || len(snap.Logs.Selectors) != 2 || len(snap.Logs.Selectors[0].Pods) != 0 || len(snap.Logs.Selectors[1].Pods) != 0 {
+				t.Fatalf("logs %+v, want two selectors that matched nothing", snap.Logs)
+			}
+			a := runbook.Triage(snap, snap.CollectedAt)
+			f, _ := a.Finding("audit-missing")
+			if f.Status != want {
+				t.Errorf("audit-missing %s (%s), want %s", f.Status, f.Summary, want)
+			}
+			for _, sy := range f.Symptoms {
+				switch sy.ID {
+				case runbook.SymRotationsWithoutAudit, runbook.SymMissingRotationEvents:
+					if sy.State != runbook.SymptomUnknown || !strings.Contains(sy.Reason, "-l app.kubernetes.io/component=securty") {
+						t.Errorf("%s %s (%s), want unknown naming the selector", sy.ID, sy.State, sy.Reason)
+					}
+				}
+			}
+			for _, f := range a.Findings {
+				if f.Status == runbook.StatusClear {
+					for _, sy := range f.Symptoms {
+						for _, ev := range sy.Evidence {
+							if ev.Source == collectors.SourceLogs {
+								t.Errorf("%s clear on log evidence %+v from no log", f.ID, ev)
+							}
+						}
+					}
+				}
+			}
+			n := 0
+			for _, c := range a.Conditions {
+				if c.Kind == runbook.ConditionNoLogPods {
+					n++
+				}
+			}
+			if n != 2 {
+				t.Errorf("conditions %+v, want two no-log-pods", a.Conditions)
+			}
+			if a.ExitCode() == runbook.ExitOK {
+				t.Errorf("exit 0 from logs never read")
 			}
 		})
 	}

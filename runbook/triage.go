@@ -131,6 +131,14 @@ func (t *triage) conditions() []Condition {
 		out = append(out, Condition{Kind: ConditionNothingFound, Severity: SeverityInfo, Summary: t.nothingFound,
 			Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "namespace " + t.s.Namespace, Observed: "none of the runbook's objects"}}})
 	}
+	if l := t.s.Logs; l != nil && t.nothingFound == "" && t.unreadable(collectors.SourceLogs) == "" {
+		for _, ls := range l.Selectors {
+			if ls.Error == "" && len(ls.Pods) == 0 {
+				out = append(out, Condition{Kind: ConditionNoLogPods, Severity: SeverityInfo, Summary: strings.TrimPrefix(t.logGap(ls.Role), "logs: "),
+					Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "pods -l " + ls.Selector + " in " + t.s.Namespace, Observed: "none"}}})
+			}
+		}
+	}
 	return out
 }
 
@@ -224,6 +232,45 @@ func (t *triage) audit() (*auditlog.Summary, string) {
 		return nil, r
 	}
 	return &t.s.Logs.Audit, ""
+}
+
+// logGap is why the logs of role's pods (collectors.LogRoleSecurity or
+// LogRoleOrchestrator) cannot show a thing absent: their selector matched
+// no pod (nothing was read: a wrong label in the config, or the pods are
+// gone), their list failed, or a pod's log could not be read. Evidence
+// that is found stays evidence; only "not in the log" needs the whole log.
+// "" when every pod matched was read, and in snapshots taken before the
+// selectors were recorded.
+func (t *triage) logGap(role string) string {
+	if t.unreadable(collectors.SourceLogs) != "" || t.s.Logs == nil {
+		return ""
+	}
+	for _, ls := range t.s.Logs.Selectors {
+		if ls.Role != role {
+			continue
+		}
+		what := "the rotation audit events"
+		key := "kubernetes.securityLabel"
+		if role == collectors.LogRoleOrchestrator {
+			what, key = "the VaultTokenRenewal lines", "kubernetes.orchestratorLabel"
+		}
+		switch {
+		case ls.Error != "":
+			return fmt.Sprintf("logs: the pods of %s (-l %s) could not be listed: %s", what, ls.Selector, ls.Error)
+		case len(ls.Pods) == 0:
+			return fmt.Sprintf("logs: no pod matches -l %s in namespace %s, so no log holding %s was read (the pods are gone, or set %s in the config)", ls.Selector, t.s.Namespace, what, key)
+		}
+		var failed []string
+		for _, p := range t.s.Logs.Pods {
+			if p.Error != "" && slices.Contains(ls.Pods, p.Pod) {
+				failed = append(failed, p.Pod)
+			}
+		}
+		if len(failed) > 0 {
+			return fmt.Sprintf("logs: %d of %d pods holding %s could not be read (%s), so what they hold is unknown", len(failed), len(ls.Pods), what, listSome(failed, 3))
+		}
+	}
+	return ""
 }
 
 func (t *triage) tenants() ([]collectors.Tenant, string) {
@@ -603,6 +650,8 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 			ss.present(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed",
 				Observed: listSome(failing, 8)})
 			tenants = mergeSorted(tenants, failing)
+		} else if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
+			ss.unknown(SymSpecificTenants, gap)
 		} else {
 			ss.absent(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"})
 		}
@@ -787,12 +836,18 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			}
 		} else if stale := t.renewalLogStale(&r); stale != "" {
 			logsKnown, staleWhy = false, append(staleWhy, stale)
+		} else if gap := t.logGap(collectors.LogRoleOrchestrator); gap != "" {
+			logsKnown, staleWhy = false, append(staleWhy, gap)
 		} else {
 			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
 			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
 		}
 		if !ss.is(SymPermissionDeniedVault, SymptomPresent) {
-			ss.absent(SymPermissionDeniedVault)
+			if gap := t.logGap(collectors.LogRoleOrchestrator); gap != "" {
+				ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+gap)
+			} else {
+				ss.absent(SymPermissionDeniedVault)
+			}
 		}
 	} else {
 		ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+why)
@@ -1200,6 +1255,8 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 			switch {
 			case len(reached) == 0 && !events:
 				ss.unknown(SymPartialCoverage, "no audit event since run "+newest.Name+" started, so the audit log cannot tell which tenants it reached (see Scenario 6)")
+			case len(all) > 0 && len(reached) < len(all) && t.logGap(collectors.LogRoleSecurity) != "":
+				ss.unknown(SymPartialCoverage, fmt.Sprintf("%d of %d tenants have a rotation event in run %s, but the rest may be in the logs not read: %s", len(reached), len(all), newest.Name, t.logGap(collectors.LogRoleSecurity)))
 			case len(all) > 0 && len(reached) < len(all):
 				for _, id := range all {
 					if !slices.Contains(reached, id) {
@@ -1429,6 +1486,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		switch {
 		case rotSrc == "":
 			ss.unknown(SymRotationsWithoutAudit, "no rotation count: "+strings.Join(rotWhy, "; "))
+		case rotated > 0 && !recentEvents && t.logGap(collectors.LogRoleSecurity) != "":
+			ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("%g rotations counted in the last 26h and no audit event read for them, but %s", rotated, t.logGap(collectors.LogRoleSecurity)))
 		case rotated > 0 && !recentEvents && t.auditWindowBeganAfter(since):
 			t.rotationsInAuditWindow(ss, rotated, lastOK) // window.go: the log begins within the day
 		case rotated > 0 && !recentEvents:
@@ -1443,6 +1502,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		}
 		if why := t.runOutsideAuditWindow(lastOK); why != "" && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.unknown(SymMissingRotationEvents, why+": its events may have been written and be gone") // window.go
+		} else if gap := t.logGap(collectors.LogRoleSecurity); gap != "" && lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
+			ss.unknown(SymMissingRotationEvents, "no audit event read for the successful run "+lastOK.Name+", but "+gap)
 		} else if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.present(SymMissingRotationEvents, Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})
 		} else {

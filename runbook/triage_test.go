@@ -116,7 +116,11 @@ func healthySnapshot(tb testing.TB, opts ...snapOpt) *collectors.Snapshot {
 	}
 	audit.FirstEvent, audit.LastEvent = before(10*time.Hour-20*time.Second), before(10*time.Hour-200*time.Second)
 	audit.Lines, audit.Objects = 40, 30
-	s.Logs = &collectors.LogsData{Pods: []collectors.LogSource{{Pod: "security-0", Container: "app", Bytes: 4096}}, Audit: audit}
+	s.Logs = &collectors.LogsData{Pods: []collectors.LogSource{{Pod: "security-0", Container: "app", Bytes: 4096}}, Audit: audit,
+		Selectors: []collectors.LogSelector{
+			{Role: collectors.LogRoleSecurity, Selector: cfg.Kubernetes.SecurityLabel, Pods: []string{"security-0"}},
+			{Role: collectors.LogRoleOrchestrator, Selector: cfg.Kubernetes.OrchestratorLabel, Pods: []string{"security-0"}},
+		}}
 
 	dataPath, metaPath := "secret/data/tenants/t01/cmek", "secret/metadata/tenants/t01/cmek"
 	s.Vault = &collectors.VaultData{

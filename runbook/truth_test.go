@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
 )
 
 // TestTriage_ClearOnlyWhenAllAbsent: one unread symptom is enough to keep a
@@ -425,4 +426,123 @@ func TestTriage_PolicyJudgedHere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTriage_LogGaps: a log that was not read shows nothing absent. When
+// the security or orchestrator selector matched no pod, or a pod's log
+// could not be read, what only those logs could show ("no audit event for
+// the run", "no renewal error", "no failed tenant") is unknown with the
+// reason, never clear and never active; what was found stays found.
+func TestTriage_LogGaps(t *testing.T) {
+	noEvents := func(s *collectors.Snapshot) {
+		r := s.Logs.Audit.Renewals
+		s.Logs.Audit = auditlog.Summary{Sources: []string{"orchestrator-0/app"}, Renewals: r, Lines: 20, Objects: 20}
+	}
+	selector := func(role string, pods ...string) snapOpt {
+		return func(s *collectors.Snapshot) {
+			for i := range s.Logs.Selectors {
+				if s.Logs.Selectors[i].Role == role {
+					s.Logs.Selectors[i].Pods = append([]string{}, pods...)
+				}
+			}
+		}
+	}
+	readPods := func(pods ...collectors.LogSource) snapOpt {
+		return func(s *collectors.Snapshot) { s.Logs.Pods = pods }
+	}
+	type want struct {
+		status  map[string]Status
+		unknown map[SymptomID]string // symptom -> text its reason holds
+		cond    int                  // no-log-pods conditions
+		exit    int
+	}
+	cases := map[string]struct {
+		opts []snapOpt
+		want want
+	}{
+		"no security pod: the audit trail is unknown, not missing": {
+			opts: []snapOpt{noEvents, selector(collectors.LogRoleSecurity), selector(collectors.LogRoleOrchestrator, "orchestrator-0"),
+				readPods(collectors.LogSource{Pod: "orchestrator-0", Container: "app"})},
+			want: want{
+				status: map[string]Status{"audit-missing": StatusUnknown, "rotation-job-failing": StatusUnknown, "vault-token-expired": StatusClear},
+				unknown: map[SymptomID]string{
+					SymMissingRotationEvents: "no pod matches -l app.kubernetes.io/component=security in namespace ns",
+					SymSpecificTenants:       "kubernetes.securityLabel",
+				},
+				cond: 1, exit: ExitUnknown,
+			},
+		},
+		"no orchestrator pod: renewal errors unknown, the metric still judges": {
+			opts: []snapOpt{selector(collectors.LogRoleOrchestrator)},
+			want: want{
+				status:  map[string]Status{"vault-token-expired": StatusUnknown, "audit-missing": StatusClear},
+				unknown: map[SymptomID]string{SymPermissionDeniedVault: "kubernetes.orchestratorLabel"},
+				cond:    1, exit: ExitUnknown,
+			},
+		},
+		"a security pod's log unread: its events may be there": {
+			opts: []snapOpt{noEvents, selector(collectors.LogRoleSecurity, "security-0", "security-1"),
+				readPods(collectors.LogSource{Pod: "security-0", Container: "app"}, collectors.LogSource{Pod: "security-1", Container: "app", Error: "pod security-1: the kubelet did not answer"})},
+			want: want{
+				status:  map[string]Status{"audit-missing": StatusUnknown, "rotation-job-failing": StatusUnknown},
+				unknown: map[SymptomID]string{SymMissingRotationEvents: "1 of 2 pods holding the rotation audit events could not be read (security-1)"},
+				exit:    ExitUnknown,
+			},
+		},
+		"every pod read, no event: the trail is missing": {
+			opts: []snapOpt{noEvents},
+			want: want{status: map[string]Status{"audit-missing": StatusActive}, exit: ExitCritical},
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, c.opts...), testNow)
+			for id, st := range c.want.status {
+				if got := finding(t, a, id).Status; got != st {
+					t.Errorf("%s %s, want %s%s", id, got, st, describe(a))
+				}
+			}
+			for sym, text := range c.want.unknown {
+				found := false
+				for _, f := range a.Findings {
+					for _, sy := range f.Symptoms {
+						if sy.ID == sym {
+							found = true
+							if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, text) {
+								t.Errorf("%s: %s %q, want unknown saying %q", sym, sy.State, sy.Reason, text)
+							}
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no symptom %s", sym)
+				}
+			}
+			n := 0
+			for _, cd := range a.Conditions {
+				if cd.Kind == ConditionNoLogPods {
+					n++
+				}
+			}
+			if n != c.want.cond {
+				t.Errorf("%d no-log-pods conditions, want %d: %+v", n, c.want.cond, a.Conditions)
+			}
+			if got := a.ExitCode(); got != c.want.exit {
+				t.Errorf("exit %d, want %d%s", got, c.want.exit, describe(a))
+			}
+		})
+	}
+	t.Run("found evidence stays found", func(t *testing.T) {
+		at := testNow.Add(-time.Hour)
+		a := Triage(healthySnapshot(t, selector(collectors.LogRoleSecurity, "security-0", "security-1"),
+			readPods(collectors.LogSource{Pod: "security-0", Container: "app"}, collectors.LogSource{Pod: "security-1", Container: "app", Error: "unreadable"}),
+			func(s *collectors.Snapshot) {
+				ts := s.Logs.Audit.Tenants["t03"]
+				ts.LastFailure, ts.LastFailureReason = &at, "permission denied"
+				s.Logs.Audit.Tenants["t03"] = ts
+			}), testNow)
+		if sy := symptom(t, finding(t, a, "rotation-job-failing"), SymSpecificTenants); sy.State != SymptomPresent {
+			t.Errorf("specific tenants %s (%s), want present: a failure read is a failure", sy.State, sy.Reason)
+		}
+	})
 }

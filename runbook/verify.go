@@ -79,6 +79,9 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 			since = j.Finished
 		}
 		if last == nil || since != nil && last.Before(since.Add(-time.Minute)) {
+			if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
+				return CheckUnknown, "latest rotation Job " + j.Name + " succeeded; no successful rotation audit event read since it started, but " + gap
+			}
 			seen := "none"
 			if last != nil {
 				seen = "the latest " + ago(t.now, *last)

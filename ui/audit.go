@@ -212,7 +212,11 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 	if a.FirstEvent != nil && a.LastEvent != nil {
 		span = fmt.Sprintf("%s … %s (last %s ago)", a.FirstEvent.Format("01-02 15:04"), a.LastEvent.Format("01-02 15:04"), shortDur(st.judgedAt.Sub(*a.LastEvent)))
 	}
-	b.WriteString(s.Section.Render("Audit events") + fmt.Sprintf("  %d events from %d pods · %s", a.Events, len(st.snap.Logs.Pods), span) + "\n")
+	head := fmt.Sprintf("  %d events from %d pods · %s", a.Events, len(st.snap.Logs.Pods), span)
+	if sel := st.snap.Logs.Unmatched(collectors.LogRoleSecurity); sel != "" && a.Events == 0 {
+		head = "  " + s.Warning.Render("no pod matches -l "+sel+": no audit log was read (kubernetes.securityLabel)")
+	}
+	b.WriteString(truncate(s.Section.Render("Audit events")+head, w) + "\n")
 	b.WriteString(s.Muted.Render(fmt.Sprintf("%d lines, %d not JSON, %d without action, %d oversized", a.Lines, a.NotJSON, a.MissingAction, a.Oversized)) + "\n")
 	// counts per action and outcome
 	actions := make([]string, 0, len(a.Counts))
@@ -236,8 +240,11 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 	b.WriteString(truncate(strings.Join(parts, " · "), w) + "\n")
 	rn := a.Renewals
 	ren := fmt.Sprintf("VaultTokenRenewal: %d ok, %d errors", rn.OK, rn.Errors)
-	if rn.Errors > 0 && len(rn.RecentErrors) > 0 {
+	switch sel := st.snap.Logs.Unmatched(collectors.LogRoleOrchestrator); {
+	case rn.Errors > 0 && len(rn.RecentErrors) > 0:
 		ren = s.Warning.Render(ren) + s.Muted.Render(" · latest: "+rn.RecentErrors[len(rn.RecentErrors)-1].Message)
+	case sel != "" && rn.OK == 0:
+		ren = "VaultTokenRenewal: " + s.Warning.Render("no pod matches -l "+sel+": not read (kubernetes.orchestratorLabel)")
 	}
 	b.WriteString(truncate(ren, w) + "\n")
 	mode := "per tenant (e: event stream)"

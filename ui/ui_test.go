@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -485,5 +486,32 @@ func TestModel_Settled(t *testing.T) {
 	}
 	if !m.Settled() {
 		t.Fatalf("not settled after the whole load was judged (in flight %d, loading %v)", m.inFlight, m.st.loading)
+	}
+}
+
+// TestAuditView_UnmatchedSelectors: when the security or orchestrator
+// label matched no pod, the audit view says so where it would otherwise
+// show "0 events" and "0 ok, 0 errors", and the overview carries the
+// condition.
+func TestAuditView_UnmatchedSelectors(t *testing.T) {
+	snap := demoSnapshot(t)
+	snap.Logs.Pods = []collectors.LogSource{}
+	snap.Logs.Audit = auditlog.Summary{}
+	snap.Logs.Selectors = []collectors.LogSelector{
+		{Role: collectors.LogRoleSecurity, Selector: "app=sec-typo", Pods: []string{}},
+		{Role: collectors.LogRoleOrchestrator, Selector: "app=orch-typo", Pods: []string{}},
+	}
+	m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 160, 40)
+	if out := ansi.Strip(m.View()); !strings.Contains(out, "INFO no pod matches -l app=sec-typo") {
+		t.Errorf("overview lacks the condition:\n%s", out)
+	}
+	out := ansi.Strip(keys(m, "4").View())
+	for _, want := range []string{"no pod matches -l app=sec-typo: no audit log was read", "VaultTokenRenewal: no pod matches -l app=orch-typo: not read"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit view lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0 ok, 0 errors") {
+		t.Errorf("audit view counts renewals it never read:\n%s", out)
 	}
 }

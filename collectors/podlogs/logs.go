@@ -109,23 +109,34 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 	var probs source.Problems
 	pods := map[string]corev1.Pod{}
 	listed := 0
-	for _, sel := range []string{c.cfg.Kubernetes.SecurityLabel, c.cfg.Kubernetes.OrchestratorLabel} {
+	var selectors []collectors.LogSelector
+	for _, ls := range []collectors.LogSelector{
+		{Role: collectors.LogRoleSecurity, Selector: c.cfg.Kubernetes.SecurityLabel},
+		{Role: collectors.LogRoleOrchestrator, Selector: c.cfg.Kubernetes.OrchestratorLabel},
+	} {
+		sel := ls.Selector
+		ls.Pods = []string{}
 		opts := metav1.ListOptions{LabelSelector: sel, Limit: source.PageSize}
 		for {
 			list, err := c.clients.Kube.CoreV1().Pods(c.namespace).List(ctx, opts)
 			if err != nil {
-				probs.Add("pods "+sel, kube.KubeErr(fmt.Sprintf("list pods -l %s in %s", sel, c.namespace), err))
+				ls.Error = kube.KubeErr(fmt.Sprintf("list pods -l %s in %s", sel, c.namespace), err)
+				probs.Add("pods "+sel, ls.Error)
+				ls.Pods = nil
 				break
 			}
 			listed++
 			for _, p := range list.Items {
 				pods[p.Name] = p
+				ls.Pods = append(ls.Pods, p.Name)
 			}
 			if list.Continue == "" {
 				break
 			}
 			opts.Continue = list.Continue
 		}
+		sort.Strings(ls.Pods)
+		selectors = append(selectors, ls)
 	}
 	if listed == 0 {
 		st.State, st.Problems = collectors.StateError, probs.Sorted()
@@ -139,7 +150,7 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 	sort.Strings(names)
 
 	since, basis := c.auditWindow(ctx, c.opts.Now())
-	d := &collectors.LogsData{Pods: make([]collectors.LogSource, len(names)), WindowStart: &since, WindowBasis: basis}
+	d := &collectors.LogsData{Pods: make([]collectors.LogSource, len(names)), WindowStart: &since, WindowBasis: basis, Selectors: selectors}
 	results := make([]auditlog.Summary, len(names))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, logReaders)
