@@ -1111,22 +1111,37 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		}
 	}
 	// versions growing: tenants whose live versions exceed the cleanup's
-	// retention (from the ConfigMaps), shown as supporting evidence
+	// retention (from the ConfigMaps), shown as supporting evidence; they
+	// are the finding's tenants, most versions first
+	var growing []string
 	if ts, why := t.tenants(); why != "" {
 		ss.unknown(SymVersionsGrowing, why)
 	} else {
 		limit := t.cleanupRetention()
-		var over []string
+		var overT []collectors.Tenant
 		for _, tn := range ts {
 			if tn.Error == "" && tn.LiveVersions > limit {
-				over = append(over, tn.ID)
+				overT = append(overT, tn)
 			}
+		}
+		// most versions first: the steps' tenant is the worst one
+		sort.SliceStable(overT, func(i, j int) bool {
+			if overT[i].LiveVersions != overT[j].LiveVersions {
+				return overT[i].LiveVersions > overT[j].LiveVersions
+			}
+			return overT[i].ID < overT[j].ID
+		})
+		over := make([]string, len(overT))
+		for i, tn := range overT {
+			over[i] = tn.ID
 		}
 		if len(over) > 0 {
 			ss.present(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
 				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: fmt.Sprintf("%d versions", limit)})
+			growing = over
 		} else {
-			ss.absent(SymVersionsGrowing)
+			ss.absent(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
+				Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", limit)})
 		}
 	}
 	t.suspendedSymptom(ss, SymCleanupCronjobSuspended, collectors.RoleCleanup)
@@ -1134,6 +1149,7 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 	if v.status == StatusActive && ss.is(SymCleanupJobFailed, SymptomPresent) && ss.is(SymVersionsGrowing, SymptomPresent) {
 		v.severity = SeverityCritical
 	}
+	v.tenants = growing
 	return v
 }
 

@@ -546,3 +546,33 @@ func TestTriage_LogGaps(t *testing.T) {
 		}
 	})
 }
+
+// TestTriage_CleanupTenants: the tenants over the cleanup's retention are
+// Scenario 3's tenants, most versions first, so its "list secret versions"
+// step reads the worst one, not the first tenant listed.
+func TestTriage_CleanupTenants(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		j := jobOf(t, s, collectors.RoleCleanup)
+		j.Outcome, j.Reason, j.Succeeded, j.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
+		for i, live := range map[int]int{2: 7, 5: 9, 8: 7} {
+			s.Vault.Tenants[i].LiveVersions = live
+		}
+	})
+	r := MustDefault().NewReport(s, testNow, "test")
+	f := finding(t, r.Assessment, "cleanup-failing")
+	if got, want := strings.Join(f.Tenants, ","), "t06,t03,t09"; got != want {
+		t.Errorf("tenants %s, want %s (most versions first)%s", got, want, describe(r.Assessment))
+	}
+	found := false
+	for _, st := range r.NextSteps["cleanup-failing"] {
+		if strings.HasPrefix(st.Command, "vault kv metadata get ") {
+			found = true
+			if want := "vault kv metadata get secret/tenants/t06/cmek"; st.Command != want {
+				t.Errorf("step %q: %q, want %q", st.Title, st.Command, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no vault kv metadata get step in %+v", r.NextSteps["cleanup-failing"])
+	}
+}
