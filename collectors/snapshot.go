@@ -296,21 +296,45 @@ type ContainerState struct {
 type LogTail struct {
 	Pod       string   `json:"pod"`
 	Container string   `json:"container"`
-	Lines     []string `json:"lines,omitempty"`
-	// Truncated is true when the log was longer than the bounds.
+	// Lines are the log's last lines (kubernetes.logTailLines), to show.
+	Lines []string `json:"lines,omitempty"`
+	// Searched is how many lines were searched for the runbook's phrases:
+	// the whole log, unless Truncated. 0 in snapshots taken before the
+	// whole log was searched (only Lines were).
+	Searched int `json:"searched,omitempty"`
+	// Truncated is true when the log was longer than kubernetes.logLimitBytes:
+	// its first logLimitBytes and its last lines were searched, the part
+	// between was not, so a phrase missing from Matches may be there.
 	Truncated bool `json:"truncated"`
-	// Matches are the lines holding one of the runbook's phrases.
+	// Matches are the lines holding one of the runbook's phrases, in the
+	// order of the log, over every line searched.
 	Matches []LogMatch `json:"matches,omitempty"`
+	// MatchesCut is true when more lines matched than are kept.
+	MatchesCut bool `json:"matchesCut,omitempty"`
 	Error   string     `json:"error,omitempty"`
 	// NotStarted is true when the container never started, so it has no
 	// log: Error then says what it waits for, not how the read failed.
 	NotStarted bool `json:"notStarted,omitempty"`
 }
 
-// LogMatch is a line of a log tail that holds a runbook phrase.
+// MatchText is the line m matched: from Lines when it is among them, else
+// the text kept with it.
+func (l *LogTail) MatchText(m LogMatch) string {
+	if m.Line >= 0 && m.Line < len(l.Lines) {
+		return l.Lines[m.Line]
+	}
+	return m.Text
+}
+
+// LogMatch is a line of a log that holds a runbook phrase.
 type LogMatch struct {
-	Line   int    `json:"line"` // index into LogTail.Lines
+	// Line is the line's index in LogTail.Lines, or -1 when it is before
+	// them (Text has it).
+	Line   int    `json:"line"`
 	Phrase string `json:"phrase"`
+	// Text is the line (its first 512 bytes); empty in snapshots taken
+	// before it was kept.
+	Text string `json:"text,omitempty"`
 	// Tenant is the tenant named by "Failed to rotate key for tenant X".
 	Tenant string `json:"tenant,omitempty"`
 }

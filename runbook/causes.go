@@ -433,8 +433,8 @@ func logLine(l *collectors.LogTail) string {
 		return ""
 	}
 	pick := ""
-	if n := len(l.Matches); n > 0 && l.Matches[n-1].Line < len(l.Lines) {
-		pick = l.Lines[l.Matches[n-1].Line]
+	if n := len(l.Matches); n > 0 {
+		pick = l.MatchText(l.Matches[n-1])
 	}
 	if pick == "" {
 		for i := len(l.Lines) - 1; i >= 0 && pick == ""; i-- {

@@ -587,6 +587,26 @@ func failedTenantsInLog(j *collectors.Job) ([]string, string) {
 	return out, ""
 }
 
+// logUnsearched says why j's log cannot show a phrase absent: it was not
+// read, could not be, or its middle was not searched (longer than
+// kubernetes.logLimitBytes); "" when every line was searched, or when the
+// container never started (it logged nothing).
+func logUnsearched(j *collectors.Job) string {
+	switch {
+	case j == nil:
+		return "no Job"
+	case j.Log == nil:
+		return "no log was read for Job " + j.Name
+	case j.Log.NotStarted:
+		return ""
+	case j.Log.Error != "":
+		return j.Log.Error
+	case j.Log.Truncated:
+		return fmt.Sprintf("the log of Job %s is longer than kubernetes.logLimitBytes, and its middle was not searched", j.Name)
+	}
+	return ""
+}
+
 func logHas(j *collectors.Job, phrase string) bool {
 	if j == nil || j.Log == nil {
 		return false
@@ -621,14 +641,17 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		}
 		failed, lerr := failedTenantsInLog(newest)
 		switch {
-		case lerr != "" && newest.Outcome == collectors.OutcomeFailed:
+		case lerr != "":
 			ss.unknown(SymFailedToRotateLogged, lerr)
 		case len(failed) > 0:
 			tenants = append(tenants, failed...)
 			ss.present(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
-				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", strings.Join(failed, ", "))})
+				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", listSome(failed, 8))})
+		case logUnsearched(newest) != "":
+			ss.unknown(SymFailedToRotateLogged, logUnsearched(newest))
 		default:
-			ss.absent(SymFailedToRotateLogged)
+			ss.absent(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
+				Observed: fmt.Sprintf("no \"Failed to rotate key for tenant\" in %d lines", max(newest.Log.Searched, len(newest.Log.Lines)))})
 		}
 	}
 	if why == "" {
@@ -1102,6 +1125,8 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			}
 			if logHas(newest, "Too many versions") {
 				ss.present(SymTooManyVersionsLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "\"Too many versions\""})
+			} else if why := logUnsearched(newest); why != "" {
+				ss.unknown(SymTooManyVersionsLogged, why)
 			} else {
 				ss.absent(SymTooManyVersionsLogged)
 			}
@@ -1222,7 +1247,9 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 				break
 			}
 		}
-		if !found {
+		if why := logUnsearched(newestFinished(jobs)); !found && why != "" && newestFinished(jobs) != nil {
+			ss.unknown(SymVersionLimitLogged, why)
+		} else if !found {
 			ss.absent(SymVersionLimitLogged)
 		}
 	}
@@ -1325,14 +1352,16 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		killed = true
 		ss.present(SymPodKilled, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "SIGTERM received mid-rotation"})
 	}
-	if !killed {
+	if !killed && len(newest.Pods) == 0 && logUnsearched(newest) != "" {
+		ss.unknown(SymPodKilled, "no pod of Job "+newest.Name+" is left, and "+logUnsearched(newest))
+	} else if !killed {
 		ss.absent(SymPodKilled)
 	}
 	var v verdict
 	switch {
 	case newest.Reason == "DeadlineExceeded" || stillShort:
 		v = verdict{status: StatusActive, severity: SeverityCritical}
-	case ss.is(SymDeadlineExceeded, SymptomPresent):
+	case ss.is(SymDeadlineExceeded, SymptomPresent), killed:
 		v = verdict{status: StatusSuspected, severity: SeverityWarning}
 	default:
 		v = verdict{status: StatusClear, severity: SeverityNone}

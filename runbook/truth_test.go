@@ -576,3 +576,36 @@ func TestTriage_CleanupTenants(t *testing.T) {
 		t.Errorf("no vault kv metadata get step in %+v", r.NextSteps["cleanup-failing"])
 	}
 }
+
+// TestTriage_JobLogUnsearched: a phrase is absent from a Job's log only
+// when every line of it was searched. A log not read, unreadable, or longer
+// than logLimitBytes (its middle not searched) leaves "Failed to rotate key
+// for tenant" and "Too many versions" unknown; a phrase found in it stays
+// found.
+func TestTriage_JobLogUnsearched(t *testing.T) {
+	cases := map[string]struct {
+		log  *collectors.LogTail
+		want SymptomState
+	}{
+		"searched whole":    {&collectors.LogTail{Lines: []string{"done"}, Searched: 5000}, SymptomAbsent},
+		"not read":          {nil, SymptomUnknown},
+		"unreadable":        {&collectors.LogTail{Error: "read log of pod p: forbidden by RBAC"}, SymptomUnknown},
+		"middle unsearched": {&collectors.LogTail{Lines: []string{"done"}, Searched: 400, Truncated: true}, SymptomUnknown},
+		"found in the head of a long log": {&collectors.LogTail{Lines: []string{"done"}, Searched: 400, Truncated: true,
+			Matches: []collectors.LogMatch{{Line: -1, Phrase: "Failed to rotate key for tenant", Tenant: "t04", Text: "Failed to rotate key for tenant t04"},
+				{Line: -1, Phrase: "Too many versions", Text: "Too many versions"}}}, SymptomPresent},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				jobOf(t, s, collectors.RoleRotation).Log = c.log
+				jobOf(t, s, collectors.RoleCleanup).Log = c.log
+			}), testNow)
+			for sc, sym := range map[string]SymptomID{"rotation-job-failing": SymFailedToRotateLogged, "cleanup-failing": SymTooManyVersionsLogged} {
+				if got := symptom(t, finding(t, a, sc), sym); got.State != c.want {
+					t.Errorf("%s: %s (%s), want %s", sym, got.State, got.Reason, c.want)
+				}
+			}
+		})
+	}
+}

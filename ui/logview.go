@@ -268,8 +268,14 @@ func (v logView) View(c *viewCtx, w, h int) string {
 		return b.String()
 	}
 	info := fmt.Sprintf("%d lines", len(lt.Lines))
-	if lt.Truncated {
-		info += " (tail; the log is longer)"
+	switch {
+	case lt.Truncated:
+		info = fmt.Sprintf("last %d lines; the log is longer than kubernetes.logLimitBytes and its middle was not searched", len(lt.Lines))
+	case lt.Searched > len(lt.Lines):
+		info = fmt.Sprintf("last %d of %d lines, all searched", len(lt.Lines), lt.Searched)
+	}
+	if n := earlierMatches(lt); n > 0 {
+		info += fmt.Sprintf(" · %d flagged line(s) before these", n)
 	}
 	switch {
 	case v.finding != "":
@@ -294,7 +300,9 @@ func (v logView) View(c *viewCtx, w, h int) string {
 	page := max(1, h-3)
 	flagged := map[int]bool{}
 	for _, m := range lt.Matches {
-		flagged[m.Line] = true
+		if m.Line >= 0 {
+			flagged[m.Line] = true
+		}
 	}
 	q := v.search.Value()
 	mark := func(i int, l string) string {
@@ -372,4 +380,15 @@ func highlight(line, q string, mark func(...string) string) string {
 		b.WriteString(mark(line[i+j : i+j+len(q)]))
 		i += j + len(q)
 	}
+}
+
+// earlierMatches counts the matched lines before the lines shown.
+func earlierMatches(lt *collectors.LogTail) int {
+	n := 0
+	for _, m := range lt.Matches {
+		if m.Line < 0 {
+			n++
+		}
+	}
+	return n
 }

@@ -154,8 +154,8 @@ func (v *tenantDetail) gather(st *state) {
 				continue
 			}
 			for _, m := range j.Log.Matches {
-				if m.Tenant == v.id && m.Line < len(j.Log.Lines) {
-					v.logLines = append(v.logLines, tenantLogLine{job: j.Name, text: j.Log.Lines[m.Line]})
+				if t := j.Log.MatchText(m); m.Tenant == v.id && t != "" {
+					v.logLines = append(v.logLines, tenantLogLine{job: j.Name, text: t})
 				}
 			}
 		}

@@ -1,9 +1,11 @@
 package kube
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strconv"
@@ -289,7 +291,8 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		jobs[i].Pods = ps
 	}
 
-	// Logs: the failed Jobs (newest first) and the newest Job, per CronJob.
+	// Logs: per CronJob, the newest Job, the newest finished one (what the
+	// triage judges) and the failed ones, newest first.
 	type logReq struct {
 		job       int
 		pod       string
@@ -298,10 +301,12 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	}
 	var reqs []logReq
 	perCJ := map[string]int{}
-	newest := map[string]bool{}
+	newest, finished := map[string]bool{}, map[string]bool{}
 	for i, j := range jobs {
-		want := j.Outcome == collectors.OutcomeFailed || !newest[j.CronJob]
+		done := j.Outcome == collectors.OutcomeFailed || j.Outcome == collectors.OutcomeSucceeded
+		want := j.Outcome == collectors.OutcomeFailed || !newest[j.CronJob] || done && !finished[j.CronJob]
 		newest[j.CronJob] = true
+		finished[j.CronJob] = finished[j.CronJob] || done
 		if !want || perCJ[j.CronJob] >= maxLogsPerCronJob || len(j.Pods) == 0 {
 			continue
 		}
@@ -488,51 +493,166 @@ func podOf(p *corev1.Pod) collectors.Pod {
 
 var failedTenant = regexp.MustCompile(`Failed to rotate key for tenant ([A-Za-z0-9._:-]+)`)
 
-// logTail reads a bounded tail of a container's log through pods/log; node
-// is the pod's node, named when its kubelet cannot be reached.
+// The bounds of a Job log's search (logTail).
+const (
+	// maxMatchText is how much of a matched line is kept.
+	maxMatchText = 512
+	// maxMatches bounds the matched lines kept from one log; past it they
+	// are counted (LogTail.MatchesCut).
+	maxMatches = 5000
+	// maxLineBytes is how much of one line is searched; the rest of a
+	// longer line is skipped.
+	maxLineBytes = 64 << 10
+	// maxTailBytes bounds the read of a long log's last lines.
+	maxTailBytes = 64 << 20
+)
+
+// logTail reads a container's log through pods/log, searching every line
+// read for the runbook's phrases and keeping the last logTailLines to show;
+// node is the pod's node, named when its kubelet cannot be reached. At most
+// logLimitBytes are read from the start; a longer log is searched up to
+// there, its last logTailLines are read again to show (and searched), and
+// the part between was not searched (Truncated). Memory stays bounded: the
+// lines kept, each at most maxLineBytes, and the matches.
 func (c *collector) logTail(ctx context.Context, pod, node, container string) *collectors.LogTail {
 	lt := &collectors.LogTail{Pod: pod, Container: container}
 	limit := int64(c.cfg.Kubernetes.LogLimitBytes)
-	res := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, &corev1.PodLogOptions{
-		Container: container, TailLines: ptr.To(int64(c.cfg.Kubernetes.LogTailLines)), LimitBytes: ptr.To(limit),
-	}).Do(ctx)
-	raw, err := res.Raw()
-	if err != nil {
-		// Error decodes the API server's Status (e.g. the kubelet's dial
-		// error); DoRaw and Raw say only "an error on the server (unknown)"
-		err = res.Error()
+	keep := c.cfg.Kubernetes.LogTailLines
+	read := func(opts *corev1.PodLogOptions, limit int64) (*logSearch, error) {
+		rc, err := c.clients.Kube.CoreV1().Pods(c.namespace).GetLogs(pod, opts).Stream(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		ls := &logSearch{keep: keep}
+		return ls, ls.scan(rc, limit)
+	}
+	whole, err := read(&corev1.PodLogOptions{Container: container, LimitBytes: ptr.To(limit)}, limit)
+	if err != nil { // not answered, or the stream broke: not the whole log
 		lt.Error = KubeLogErr(pod, node, err)
 		return lt
 	}
-	lt.Truncated = int64(len(raw)) >= limit
-	text := strings.TrimRight(string(raw), "\n")
-	if text == "" {
+	if whole.bytes < limit {
+		whole.into(lt)
 		return lt
 	}
-	lt.Lines = strings.Split(text, "\n")
-	if len(lt.Lines) >= c.cfg.Kubernetes.LogTailLines {
-		lt.Truncated = true
+	// longer than the limit: its head was searched; its tail to show
+	lt.Truncated = true
+	// the last lines whole: no byte limit on the request (it would cut
+	// their end), but each line is searched and kept to maxLineBytes, and
+	// at most maxTailBytes are read
+	tail, err := read(&corev1.PodLogOptions{Container: container, TailLines: ptr.To(int64(keep))}, maxTailBytes)
+	if err != nil {
+		lt.Error = KubeLogErr(pod, node, err)
+		return lt
 	}
-	lt.Matches = matchPhrases(lt.Lines)
+	head := whole.matches
+	for i := range head {
+		head[i].Line = -1
+	}
+	tail.into(lt)
+	lt.Matches = append(head, lt.Matches...)
+	lt.MatchesCut = lt.MatchesCut || whole.cut
+	lt.Searched += whole.lines
 	return lt
 }
 
-func matchPhrases(lines []string) []collectors.LogMatch {
-	var out []collectors.LogMatch
-	for i, l := range lines {
-		lower := strings.ToLower(l)
-		for _, ph := range collectors.Phrases {
-			if strings.Contains(lower, strings.ToLower(ph)) {
-				m := collectors.LogMatch{Line: i, Phrase: ph}
-				if sub := failedTenant.FindStringSubmatch(l); sub != nil {
-					m.Tenant = strings.TrimRight(sub[1], ":.,")
-				}
-				out = append(out, m)
-				break
+// logSearch is one read of a log: every line searched for the runbook's
+// phrases, the last keep lines kept.
+type logSearch struct {
+	keep    int
+	ring    []string
+	lines   int // lines read
+	bytes   int64
+	matches []collectors.LogMatch // Line holds the line's number in the log until into
+	cut     bool
+}
+
+// scan reads r to its end (at most limit bytes).
+func (ls *logSearch) scan(r io.Reader, limit int64) error {
+	br := bufio.NewReaderSize(io.LimitReader(r, limit), 64<<10)
+	var long []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		ls.bytes += int64(len(frag))
+		if err == bufio.ErrBufferFull {
+			if len(long) < maxLineBytes {
+				long = append(long, frag[:min(len(frag), maxLineBytes-len(long))]...)
 			}
+			continue
+		}
+		line := frag
+		if long != nil {
+			line = append(long, frag[:min(len(frag), max(0, maxLineBytes-len(long)))]...)
+			long = nil
+		}
+		if len(line) > 0 {
+			ls.line(strings.TrimRight(string(line), "\r\n"))
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return out
+}
+
+func (ls *logSearch) line(l string) {
+	n := ls.lines
+	ls.lines++
+	if len(ls.ring) < ls.keep {
+		ls.ring = append(ls.ring, l)
+	} else {
+		ls.ring[n%ls.keep] = l
+	}
+	if m, ok := matchPhrase(l); ok {
+		if len(ls.matches) >= maxMatches {
+			ls.cut = true
+			return
+		}
+		m.Line = n
+		ls.matches = append(ls.matches, m)
+	}
+}
+
+// into fills lt with the kept lines, in order, and the matches, their Line
+// an index into them (-1 for a line before them).
+func (ls *logSearch) into(lt *collectors.LogTail) {
+	first := ls.lines - len(ls.ring)
+	lt.Lines = make([]string, len(ls.ring))
+	for i := range ls.ring { // line n is at n % keep
+		lt.Lines[i] = ls.ring[(first+i)%ls.keep]
+	}
+	if len(lt.Lines) == 0 {
+		lt.Lines = nil
+	}
+	for _, m := range ls.matches {
+		if m.Line -= first; m.Line < 0 {
+			m.Line = -1
+		}
+		lt.Matches = append(lt.Matches, m)
+	}
+	lt.Searched, lt.MatchesCut = ls.lines, ls.cut
+}
+
+// matchPhrase reports whether l holds one of the runbook's phrases, with the
+// tenant "Failed to rotate key for tenant X" names.
+func matchPhrase(l string) (collectors.LogMatch, bool) {
+	lower := strings.ToLower(l)
+	for _, ph := range collectors.Phrases {
+		if strings.Contains(lower, strings.ToLower(ph)) {
+			m := collectors.LogMatch{Phrase: ph, Text: l}
+			if len(m.Text) > maxMatchText {
+				m.Text = strings.ToValidUTF8(m.Text[:maxMatchText], "")
+			}
+			if sub := failedTenant.FindStringSubmatch(l); sub != nil {
+				m.Tenant = strings.TrimRight(sub[1], ":.,")
+			}
+			return m, true
+		}
+	}
+	return collectors.LogMatch{}, false
 }
 
 func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, string) {

@@ -74,9 +74,11 @@ type Kubernetes struct {
 	// TenantEnv is the environment variable telling an emergency-rotation
 	// Job which tenant to rotate.
 	TenantEnv string `yaml:"tenantEnv" json:"tenantEnv"`
-	// LogTailLines is how many lines of a pod's log are read.
+	// LogTailLines is how many of a Job pod's last log lines are kept to
+	// show.
 	LogTailLines int `yaml:"logTailLines" json:"logTailLines"`
-	// LogLimitBytes caps the bytes read from one pod's log.
+	// LogLimitBytes caps the bytes read from the start of one Job pod's
+	// log, every line searched for the runbook's phrases.
 	LogLimitBytes int `yaml:"logLimitBytes" json:"logLimitBytes"`
 	// RequestTimeout bounds every request to the API server, its retries
 	// included; kubectl's --request-timeout overrides it.
@@ -218,7 +220,7 @@ func Default() Config {
 			RetentionConfigMapKey:      "retention",
 			TenantEnv:                  "TENANT_ID",
 			LogTailLines:               200,
-			LogLimitBytes:              256 << 10,
+			LogLimitBytes:              16 << 20,
 			RequestTimeout:             Duration(10 * time.Second),
 		},
 		Vault: Vault{
