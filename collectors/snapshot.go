@@ -294,8 +294,8 @@ type ContainerState struct {
 
 // LogTail is the bounded tail of a container's log.
 type LogTail struct {
-	Pod       string   `json:"pod"`
-	Container string   `json:"container"`
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
 	// Lines are the log's last lines (kubernetes.logTailLines), to show.
 	Lines []string `json:"lines,omitempty"`
 	// Searched is how many lines were searched for the runbook's phrases:
@@ -310,8 +310,8 @@ type LogTail struct {
 	// order of the log, over every line searched.
 	Matches []LogMatch `json:"matches,omitempty"`
 	// MatchesCut is true when more lines matched than are kept.
-	MatchesCut bool `json:"matchesCut,omitempty"`
-	Error   string     `json:"error,omitempty"`
+	MatchesCut bool   `json:"matchesCut,omitempty"`
+	Error      string `json:"error,omitempty"`
 	// NotStarted is true when the container never started, so it has no
 	// log: Error then says what it waits for, not how the read failed.
 	NotStarted bool `json:"notStarted,omitempty"`
