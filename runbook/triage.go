@@ -286,6 +286,29 @@ func (t *triage) tenants() ([]collectors.Tenant, string) {
 	return t.s.Vault.Tenants, ""
 }
 
+// tenantsUnread says how many of the listed tenants' metadata could not be
+// read (a 403 or 429 on some, a request timeout), naming the first: what
+// they hold is unknown, so nothing can be said absent over all tenants.
+// "" when every tenant listed was read.
+func (t *triage) tenantsUnread() string {
+	if t.s.Vault == nil {
+		return ""
+	}
+	n, first := 0, -1
+	for i, tn := range t.s.Vault.Tenants {
+		if tn.Error != "" {
+			if n++; first < 0 {
+				first = i
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	tn := t.s.Vault.Tenants[first]
+	return fmt.Sprintf("vault: %d of %d tenants' metadata could not be read (%s: %s), so what they hold is unknown", n, len(t.s.Vault.Tenants), tn.ID, tn.Error)
+}
+
 func (t *triage) metric(role string) (*collectors.Metric, string) {
 	if r := t.unreadable(collectors.SourcePrometheus); r != "" {
 		return nil, r
@@ -587,6 +610,22 @@ func failedTenantsInLog(j *collectors.Job) ([]string, string) {
 	return out, ""
 }
 
+// renewalLogGap says why the orchestrator's VaultTokenRenewal lines cannot
+// show renewal errors absent: its pods' logs were not all read (logGap), no
+// renewal line was read at all (the service may not run, or it logs
+// elsewhere), or errors were read without a time; "" otherwise.
+func (t *triage) renewalLogGap(r *auditlog.RenewalSummary) string {
+	switch gap := t.logGap(collectors.LogRoleOrchestrator); {
+	case gap != "":
+		return gap
+	case r.OK+r.Errors == 0:
+		return "no VaultTokenRenewal line in the orchestrator's log: the renewal service may not be running (vault.tokenRenewal.enabled), or it logs elsewhere"
+	case r.Errors > 0 && r.LastError == nil:
+		return fmt.Sprintf("%d VaultTokenRenewal errors carry no time, so whether they are recent is unknown", r.Errors)
+	}
+	return ""
+}
+
 // logUnsearched says why j's log cannot show a phrase absent: it was not
 // read, could not be, or its middle was not searched (longer than
 // kubernetes.logLimitBytes); "" when every line was searched, or when the
@@ -859,15 +898,17 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			}
 		} else if stale := t.renewalLogStale(&r); stale != "" {
 			logsKnown, staleWhy = false, append(staleWhy, stale)
-		} else if gap := t.logGap(collectors.LogRoleOrchestrator); gap != "" {
+		} else if gap := t.renewalLogGap(&r); gap != "" {
 			logsKnown, staleWhy = false, append(staleWhy, gap)
 		} else {
 			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
 			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
 		}
 		if !ss.is(SymPermissionDeniedVault, SymptomPresent) {
-			if gap := t.logGap(collectors.LogRoleOrchestrator); gap != "" {
+			if gap := t.renewalLogGap(&r); gap != "" {
 				ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+gap)
+			} else if stale := t.renewalLogStale(&r); stale != "" {
+				ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+stale)
 			} else {
 				ss.absent(SymPermissionDeniedVault)
 			}
@@ -1164,6 +1205,8 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			ss.present(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
 				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: fmt.Sprintf("%d versions", limit)})
 			growing = over
+		} else if why := t.tenantsUnread(); why != "" {
+			ss.unknown(SymVersionsGrowing, why)
 		} else {
 			ss.absent(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
 				Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", limit)})
@@ -1227,11 +1270,15 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 			}
 			ss.present(SymTenantsOverRetention, Evidence{Source: collectors.SourceVault, Fact: "tenants over retention",
 				Observed: fmt.Sprintf("%d (most: %s with %d live versions)", len(over), worst.ID, worst.LiveVersions), Threshold: fmt.Sprintf("%d versions", keep)})
+		} else if why := t.tenantsUnread(); why != "" {
+			ss.unknown(SymTenantsOverRetention, why)
 		} else {
 			ss.absent(SymTenantsOverRetention, Evidence{Source: collectors.SourceVault, Fact: "tenants over retention", Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", keep)})
 		}
 		if len(unlimited) > 0 {
 			ss.present(SymNoMaxVersions, Evidence{Source: collectors.SourceVault, Fact: "over-retention tenants without max_versions <= retention", Observed: listSome(unlimited, 8)})
+		} else if why := t.tenantsUnread(); why != "" {
+			ss.unknown(SymNoMaxVersions, why)
 		} else {
 			ss.absent(SymNoMaxVersions)
 		}
@@ -1509,6 +1556,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		rotWhy = append(rotWhy, "prometheus: no "+m.Name+" series")
 	}
 	var lastOK *collectors.Job
+	jobsWhy := ""
 	if jobs, why := t.jobs(collectors.RoleRotation); why == "" {
 		for i := range jobs {
 			if jobs[i].Outcome == collectors.OutcomeSucceeded && jobs[i].Finished != nil {
@@ -1520,7 +1568,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 			rotated, rotSrc = 1, collectors.SourceKubernetes
 		}
 	} else {
-		rotWhy = append(rotWhy, why)
+		rotWhy, jobsWhy = append(rotWhy, why), why
 	}
 	switch {
 	case awhy != "":
@@ -1551,6 +1599,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 			ss.unknown(SymMissingRotationEvents, "no audit event read for the successful run "+lastOK.Name+", but "+gap)
 		} else if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.present(SymMissingRotationEvents, Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})
+		} else if lastOK == nil && jobsWhy != "" && !recentEvents {
+			ss.unknown(SymMissingRotationEvents, "no audit event in the last 26h, and which run to look for is unknown: "+jobsWhy)
 		} else {
 			ss.absent(SymMissingRotationEvents)
 		}
@@ -1616,6 +1666,8 @@ func (t *triage) compliance() Compliance {
 	a, awhy := t.audit()
 	if twhy != "" {
 		c.Unknown = append(c.Unknown, "tenant key versions: "+twhy)
+	} else if why := t.tenantsUnread(); why != "" {
+		c.Unknown = append(c.Unknown, "tenant key versions: "+why)
 	}
 	if awhy != "" {
 		c.Unknown = append(c.Unknown, "audit events: "+awhy)
@@ -1740,12 +1792,16 @@ func (t *triage) facts(a Assessment) Facts {
 	}
 	if ts, why := t.tenants(); why == "" {
 		n, over := len(ts), 0
+		unread := t.tenantsUnread() != ""
 		for _, tn := range ts {
 			if tn.LiveVersions > t.s.Config.Vault.RetentionVersions {
 				over++
 			}
 		}
-		f.Tenants, f.TenantsOverRetention = &n, &over
+		f.Tenants = &n
+		if !unread { // a tenant not read may be over: the count is unknown
+			f.TenantsOverRetention = &over
+		}
 	}
 	if a.Compliance.IntervalSource != "unknown" && len(a.Compliance.Unknown) == 0 {
 		n := 0

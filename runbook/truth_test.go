@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -605,6 +606,73 @@ func TestTriage_JobLogUnsearched(t *testing.T) {
 				if got := symptom(t, finding(t, a, sc), sym); got.State != c.want {
 					t.Errorf("%s: %s (%s), want %s", sym, got.State, got.Reason, c.want)
 				}
+			}
+		})
+	}
+}
+
+// TestTriage_TenantsUnread: when some tenants' metadata could not be read
+// (a 403 or 429 on them, a request timeout), nothing is absent over all
+// tenants: over-retention and versions-growing are unknown, the counts of
+// tenants over retention and overdue are unknown (nil), compliance says
+// why; a tenant found over retention is still found.
+func TestTriage_TenantsUnread(t *testing.T) {
+	unread := func(s *collectors.Snapshot) {
+		for _, i := range []int{2, 6} {
+			tn := &s.Vault.Tenants[i]
+			*tn = collectors.Tenant{ID: tn.ID, Path: tn.Path, Error: "read metadata: Vault answered 429: request rate limit exceeded"}
+		}
+		s.Vault.TenantScan.Failed = 2
+	}
+	a := Triage(healthySnapshot(t, unread), testNow)
+	for sc, sym := range map[string]SymptomID{"retention-overflow": SymTenantsOverRetention, "cleanup-failing": SymVersionsGrowing} {
+		if got := symptom(t, finding(t, a, sc), sym); got.State != SymptomUnknown || !strings.Contains(got.Reason, "2 of 10 tenants' metadata could not be read (t03: ") {
+			t.Errorf("%s: %s %q, want unknown naming the unread tenants", sym, got.State, got.Reason)
+		}
+	}
+	if st := finding(t, a, "retention-overflow").Status; st != StatusUnknown {
+		t.Errorf("retention-overflow %s, want unknown", st)
+	}
+	if f := a.Facts; f.TenantsOverRetention != nil || f.TenantsOverdue != nil || f.Tenants == nil || *f.Tenants != 10 {
+		t.Errorf("facts tenants %v over %v overdue %v: want 10 listed, the others unknown", f.Tenants, f.TenantsOverRetention, f.TenantsOverdue)
+	}
+	if len(a.Compliance.Unknown) == 0 {
+		t.Errorf("compliance says nothing of the unread tenants")
+	}
+	if a.ExitCode() != ExitUnknown {
+		t.Errorf("exit %d, want 3%s", a.ExitCode(), describe(a))
+	}
+	t.Run("one over retention is still over", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, unread, func(s *collectors.Snapshot) { s.Vault.Tenants[4].LiveVersions = 9 }), testNow)
+		if got := symptom(t, finding(t, a, "retention-overflow"), SymTenantsOverRetention); got.State != SymptomPresent {
+			t.Errorf("over retention %s (%s), want present", got.State, got.Reason)
+		}
+	})
+}
+
+// TestTriage_RenewalLinesMissing: an orchestrator log read whole but
+// holding no VaultTokenRenewal line (the renewal service not running, or
+// logging elsewhere), or only errors without a time, shows no renewal
+// error absent; with the renewal metric unread too, renewal failures are
+// unknown and Scenario 2 is not clear.
+func TestTriage_RenewalLinesMissing(t *testing.T) {
+	for name, r := range map[string]auditlog.RenewalSummary{
+		"no line":        {},
+		"undated errors": {Errors: 3},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				s.Logs.Audit.Renewals = r
+				s.Prometheus.Metrics = slices.DeleteFunc(s.Prometheus.Metrics, func(m collectors.Metric) bool { return m.Role == "tokenRenewals" })
+			}), testNow)
+			f := finding(t, a, "vault-token-expired")
+			for _, sym := range []SymptomID{SymRenewalFailures, SymPermissionDeniedVault} {
+				if got := symptom(t, f, sym); got.State != SymptomUnknown || !strings.Contains(got.Reason, "VaultTokenRenewal") {
+					t.Errorf("%s: %s %q, want unknown saying why", sym, got.State, got.Reason)
+				}
+			}
+			if f.Status == StatusClear {
+				t.Errorf("Scenario 2 clear on renewals never seen")
 			}
 		})
 	}

@@ -100,9 +100,12 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		interval := a.Compliance.Interval.Duration()
 		stale := 0
 		for _, tn := range ts {
-			if tn.CurrentCreated == nil || t.now.Sub(*tn.CurrentCreated) > interval {
+			if tn.Error == "" && (tn.CurrentCreated == nil || t.now.Sub(*tn.CurrentCreated) > interval) {
 				stale++
 			}
+		}
+		if why := t.tenantsUnread(); stale == 0 && why != "" {
+			return CheckUnknown, why
 		}
 		if stale > 0 {
 			return CheckFail, fmt.Sprintf("%d of %d tenants' current key version is older than the %s interval", stale, len(ts), roundDur(interval))
@@ -143,6 +146,9 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		if over > 0 {
 			return CheckFail, fmt.Sprintf("%d tenants over %s of %d versions", over, which, limit)
 		}
+		if why := t.tenantsUnread(); why != "" {
+			return CheckUnknown, why
+		}
 		return CheckPass, fmt.Sprintf("every tenant within %s of %d versions", which, limit)
 	}
 	return CheckUnknown, "no check is defined for " + id
@@ -159,6 +165,20 @@ func (t *triage) rotationMetrics() (CheckState, string) {
 	}
 	if stale := t.metricStaleNow(failed); stale != "" { // freshness.go: a pass on old data is no pass
 		return CheckUnknown, stale + ": counts since then cannot be seen"
+	}
+	if len(failed.Series) == 0 {
+		// a labelled counter has no series until its first failure, so
+		// none is no failure only beside a rotation counter that is read
+		rot, why := t.metric("rotations")
+		switch {
+		case why != "":
+			return CheckUnknown, fmt.Sprintf("no %s series, and %s", failed.Name, why)
+		case len(rot.Series) == 0:
+			return CheckUnknown, fmt.Sprintf("neither %s nor %s has a series in this Prometheus: the metrics are not scraped, or named otherwise (prometheus.metrics in the config)", rot.Name, failed.Name)
+		case t.metricStaleNow(rot) != "":
+			return CheckUnknown, t.metricStaleNow(rot) + ": counts since then cannot be seen"
+		}
+		return CheckPass, fmt.Sprintf("no rotation failure counted (no %s series; %s is scraped)", failed.Name, rot.Name)
 	}
 	// a failure counter that moved either way (a reset too, to be safe)
 	lastFail := lastIncrease(failed, anySeries)

@@ -166,6 +166,15 @@ func TestBook_Verify_RotationMetrics(t *testing.T) {
 			opts:  []snapOpt{broken(collectors.SourcePrometheus)},
 			state: CheckUnknown, detail: sourceErrors[collectors.SourcePrometheus],
 		},
+		// a labelled counter has no series until its first failure
+		"no failure series, rotations scraped": {
+			opts:  []snapOpt{setFailed()},
+			state: CheckPass, detail: "no cmek_rotations_failed_total series; cmek_rotation_total is scraped",
+		},
+		"no series of either counter": {
+			opts:  []snapOpt{setFailed(), func(s *collectors.Snapshot) { metricOf(t, s, "rotations").Series = nil }},
+			state: CheckUnknown, detail: "neither cmek_rotation_total nor cmek_rotations_failed_total has a series",
+		},
 	}
 	b := MustDefault()
 	for name, tc := range cases {
