@@ -145,6 +145,10 @@ type CronJob struct {
 	// Env is the job template's environment (first container), values of
 	// secret-looking names redacted.
 	Env []EnvVar `json:"env,omitempty"`
+	// EnvFrom names the ConfigMaps and Secrets the container takes its
+	// whole environment from (envFrom): a variable missing from Env may
+	// be set there.
+	EnvFrom []string `json:"envFrom,omitempty"`
 }
 
 // EnvVar is an environment variable. Value is empty and From says where it
@@ -188,7 +192,11 @@ type Job struct {
 	Failed                int32      `json:"failed"`
 	Active                int32      `json:"active"`
 	Env                   []EnvVar   `json:"env,omitempty"`
-	Pods                  []Pod      `json:"pods,omitempty"`
+	// EnvFrom names the ConfigMaps and Secrets the container takes its
+	// whole environment from (envFrom): a variable missing from Env may
+	// be set there.
+	EnvFrom []string `json:"envFrom,omitempty"`
+	Pods    []Pod    `json:"pods,omitempty"`
 	// Log is the tail of the log of the Job's most relevant pod (the last
 	// failed one, else the newest), read for failed Jobs and the newest Job
 	// of each CronJob.
@@ -350,6 +358,10 @@ type Deployment struct {
 	Image           string   `json:"image,omitempty"`
 	RestartedAt     string   `json:"restartedAt,omitempty"`
 	Env             []EnvVar `json:"env,omitempty"` // VAULT_* and AUDIT_* only
+	// EnvFrom names the ConfigMaps and Secrets the container takes its
+	// whole environment from (envFrom): a variable missing from Env may
+	// be set there.
+	EnvFrom []string `json:"envFrom,omitempty"`
 	// AuditEnabled is the parsed AUDIT_ENABLED (nil when unset or not a
 	// literal boolean).
 	AuditEnabled *bool `json:"auditEnabled,omitempty"`

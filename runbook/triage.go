@@ -218,6 +218,37 @@ func (t *triage) jobs(role string) ([]collectors.Job, string) {
 	return out, ""
 }
 
+// isDryRun reports whether env sets DRY_RUN to a literal true.
+func isDryRun(env []collectors.EnvVar) bool {
+	for _, e := range env {
+		if e.Name == "DRY_RUN" && e.From == "" {
+			switch strings.ToLower(strings.TrimSpace(e.Value)) {
+			case "true", "1", "yes":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// realRuns leaves out of a cleanup CronJob's Jobs the one-off dry runs
+// (DRY_RUN=true on the Job, the runbook's step 3 or the tool's action, while
+// the CronJob's own runs delete): a dry run that succeeds says nothing of
+// whether the cleanup works. When the CronJob itself is a dry run, its
+// Jobs are what it runs, and are kept.
+func realRuns(jobs []collectors.Job, cj *collectors.CronJob) []collectors.Job {
+	if cj == nil || isDryRun(cj.Env) {
+		return jobs
+	}
+	out := make([]collectors.Job, 0, len(jobs))
+	for _, j := range jobs {
+		if !isDryRun(j.Env) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
 func newestFinished(jobs []collectors.Job) *collectors.Job {
 	for i := range jobs {
 		if jobs[i].Outcome == collectors.OutcomeSucceeded || jobs[i].Outcome == collectors.OutcomeFailed {
@@ -1138,18 +1169,24 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			ss.unknown(id, why)
 		}
 	} else {
-		dry := ""
+		dry, from := "", ""
 		for _, e := range cj.Env {
 			if e.Name == "DRY_RUN" {
-				dry = e.Value
+				dry, from = e.Value, e.From
 			}
 		}
-		if strings.EqualFold(dry, "true") || dry == "1" {
+		switch {
+		case isDryRun(cj.Env):
 			ss.present(SymDryRunLeftOn, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: dry, Threshold: "false"})
-		} else {
+		case from != "":
+			ss.unknown(SymDryRunLeftOn, fmt.Sprintf("CronJob %s takes DRY_RUN from %s, whose value is not read", cj.Name, from))
+		case dry == "" && len(cj.EnvFrom) > 0:
+			ss.unknown(SymDryRunLeftOn, fmt.Sprintf("CronJob %s does not set DRY_RUN itself, and may take it from %s (envFrom), which is not read", cj.Name, strings.Join(cj.EnvFrom, ", ")))
+		default:
 			ss.absent(SymDryRunLeftOn, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: orDefault(dry, "unset")})
 		}
 		jobs, why := t.jobs(collectors.RoleCleanup)
+		jobs = realRuns(jobs, cj)
 		newest := newestFinished(jobs)
 		switch {
 		case why != "":
@@ -1529,15 +1566,24 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	} else if !dep.Found {
 		ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s not found in %s", dep.Name, t.s.Namespace))
 	} else {
-		val := "unset"
+		val, set, from := "unset", false, ""
 		for _, e := range dep.Env {
 			if e.Name == "AUDIT_ENABLED" {
-				val = orDefault(e.Value, "from "+e.From)
+				val, set, from = e.Value, true, e.From
+				if from != "" {
+					val = "from " + from
+				}
 			}
 		}
 		switch {
 		case dep.AuditEnabled != nil && !*dep.AuditEnabled:
 			ss.present(SymAuditDisabled, Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val, Threshold: "true"})
+		case from != "":
+			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s takes AUDIT_ENABLED from %s, whose value is not read", dep.Name, from))
+		case set && dep.AuditEnabled == nil:
+			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s sets AUDIT_ENABLED=%q, which is not a boolean", dep.Name, val))
+		case !set && len(dep.EnvFrom) > 0:
+			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s does not set AUDIT_ENABLED itself, and may take it from %s (envFrom), which is not read", dep.Name, strings.Join(dep.EnvFrom, ", ")))
 		default:
 			ss.absent(SymAuditDisabled, Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val})
 		}

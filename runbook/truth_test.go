@@ -677,3 +677,65 @@ func TestTriage_RenewalLinesMissing(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_EnvAndDryRuns: a one-off dry run that succeeded after the
+// cleanup failed is not the cleanup working; a DRY_RUN or AUDIT_ENABLED
+// whose value comes from elsewhere (valueFrom, envFrom) or is no boolean
+// is unknown, not "unset" or "not disabled".
+func TestTriage_EnvAndDryRuns(t *testing.T) {
+	t.Run("a dry run after a failed cleanup", func(t *testing.T) {
+		s := healthySnapshot(t, func(s *collectors.Snapshot) {
+			j := jobOf(t, s, collectors.RoleCleanup)
+			j.Outcome, j.Reason, j.Succeeded, j.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
+			dry := *j
+			dry.Name, dry.Outcome, dry.Reason, dry.Succeeded, dry.Failed = "test-cleanup-1", collectors.OutcomeSucceeded, "", 1, 0
+			dry.Env = []collectors.EnvVar{{Name: "DRY_RUN", Value: "true"}}
+			s.Kubernetes.Jobs = append([]collectors.Job{dry}, s.Kubernetes.Jobs...)
+		})
+		a := Triage(s, testNow)
+		if got := symptom(t, finding(t, a, "cleanup-failing"), SymCleanupJobFailed); got.State != SymptomPresent {
+			t.Errorf("cleanup failed: %s (%+v), want present: the dry run deletes nothing", got.State, got.Evidence)
+		}
+		if r := MustDefault().Verify(s, testNow, []string{"cleanup-succeeded"})[0]; r.State != CheckFail {
+			t.Errorf("cleanup-succeeded %s (%s), want fail", r.State, r.Detail)
+		}
+	})
+	cases := map[string]struct {
+		opt snapOpt
+		sc  string
+		sym SymptomID
+		why string
+	}{
+		"DRY_RUN from a ConfigMap key": {func(s *collectors.Snapshot) {
+			cronJobOf(t, s, collectors.RoleCleanup).Env = []collectors.EnvVar{{Name: "DRY_RUN", From: "configmap cleanup key dry"}}
+		}, "cleanup-failing", SymDryRunLeftOn, "takes DRY_RUN from configmap cleanup key dry"},
+		"DRY_RUN maybe in envFrom": {func(s *collectors.Snapshot) {
+			cj := cronJobOf(t, s, collectors.RoleCleanup)
+			cj.Env, cj.EnvFrom = nil, []string{"configmap cleanup-env"}
+		}, "cleanup-failing", SymDryRunLeftOn, "may take it from configmap cleanup-env"},
+		"AUDIT_ENABLED from a ConfigMap key": {func(s *collectors.Snapshot) {
+			d := s.Kubernetes.Orchestrator
+			d.Env, d.AuditEnabled = []collectors.EnvVar{{Name: "AUDIT_ENABLED", From: "configmap orch key audit"}}, nil
+		}, "audit-missing", SymAuditDisabled, "takes AUDIT_ENABLED from configmap orch key audit"},
+		"AUDIT_ENABLED no boolean": {func(s *collectors.Snapshot) {
+			d := s.Kubernetes.Orchestrator
+			d.Env, d.AuditEnabled = []collectors.EnvVar{{Name: "AUDIT_ENABLED", Value: "on-ish"}}, nil
+		}, "audit-missing", SymAuditDisabled, `AUDIT_ENABLED="on-ish", which is not a boolean`},
+		"AUDIT_ENABLED maybe in envFrom": {func(s *collectors.Snapshot) {
+			d := s.Kubernetes.Orchestrator
+			d.Env, d.AuditEnabled, d.EnvFrom = nil, nil, []string{"secret orch-env"}
+		}, "audit-missing", SymAuditDisabled, "may take it from secret orch-env"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, c.opt), testNow)
+			f := finding(t, a, c.sc)
+			if got := symptom(t, f, c.sym); got.State != SymptomUnknown || !strings.Contains(got.Reason, c.why) {
+				t.Errorf("%s: %s %q, want unknown saying %q", c.sym, got.State, got.Reason, c.why)
+			}
+			if f.Status == StatusClear {
+				t.Errorf("%s clear", c.sc)
+			}
+		})
+	}
+}

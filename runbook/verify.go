@@ -53,6 +53,10 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		if why != "" {
 			return CheckUnknown, why
 		}
+		if role == collectors.RoleCleanup {
+			cj, _ := t.cronJob(role)
+			jobs = realRuns(jobs, cj) // a dry run's success is no cleanup's
+		}
 		j := newestFinished(jobs)
 		switch {
 		case j == nil:

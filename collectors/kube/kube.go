@@ -369,8 +369,9 @@ func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 	cj.LastSuccessfulTime = TimePtr(o.Status.LastSuccessfulTime)
 	cj.Active = len(o.Status.Active)
 	if cs := o.Spec.JobTemplate.Spec.Template.Spec.Containers; len(cs) > 0 {
-		cj.Image = cs[0].Image
-		cj.Env = envOf(cs[0].Env, nil)
+		c := jobContainer(cs)
+		cj.Image = c.Image
+		cj.Env, cj.EnvFrom = envOf(c.Env, nil), envFromOf(c.EnvFrom)
 	}
 }
 
@@ -387,6 +388,34 @@ var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIA
 
 // envOf copies environment variables (all, or those keep accepts),
 // redacting secret-looking values and describing valueFrom.
+// jobContainer is the container of a Job's template whose environment
+// matters: the one that sets DRY_RUN (the cleanup's switch, as the actions
+// set it), else the first.
+func jobContainer(cs []corev1.Container) *corev1.Container {
+	for i := range cs {
+		for _, e := range cs[i].Env {
+			if e.Name == "DRY_RUN" {
+				return &cs[i]
+			}
+		}
+	}
+	return &cs[0]
+}
+
+// envFromOf names the sources of a container's envFrom.
+func envFromOf(from []corev1.EnvFromSource) []string {
+	var out []string
+	for _, f := range from {
+		switch {
+		case f.ConfigMapRef != nil:
+			out = append(out, "configmap "+f.ConfigMapRef.Name)
+		case f.SecretRef != nil:
+			out = append(out, "secret "+f.SecretRef.Name)
+		}
+	}
+	return out
+}
+
 func envOf(env []corev1.EnvVar, keep func(string) bool) []collectors.EnvVar {
 	var out []collectors.EnvVar
 	for _, e := range env {
@@ -451,7 +480,8 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 		}
 	}
 	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
-		out.Env = envOf(cs[0].Env, nil)
+		c := jobContainer(cs)
+		out.Env, out.EnvFrom = envOf(c.Env, nil), envFromOf(c.EnvFrom)
 	}
 	jobDetails(&out, j)
 	return out
@@ -672,6 +702,7 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	d.RestartedAt = o.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
 	if cs := o.Spec.Template.Spec.Containers; len(cs) > 0 {
 		d.Image = cs[0].Image
+		d.EnvFrom = envFromOf(cs[0].EnvFrom)
 		d.Env = envOf(cs[0].Env, func(n string) bool {
 			return strings.HasPrefix(n, "VAULT_") || strings.HasPrefix(n, "AUDIT_")
 		})

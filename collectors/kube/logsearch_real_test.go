@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
@@ -89,4 +91,49 @@ func TestLogTail_SearchesTheWholeLog(t *testing.T) {
 			t.Errorf("tail match %+v (found %t), want line %d of the kept lines", m, ok, n-5)
 		}
 	})
+}
+
+// TestCronJobsAndJobs_EnvOfTheRightContainer: through the real API server,
+// a cleanup CronJob whose DRY_RUN is on its second container (a sidecar
+// first) is read from that container, with its envFrom sources named, as
+// is a Job made from it; the orchestrator's envFrom is named too.
+func TestCronJobsAndJobs_EnvOfTheRightContainer(t *testing.T) {
+	e := testenv.Get(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	cfg := config.Default()
+	tmpl := corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{
+		{Name: "proxy", Image: "proxy"},
+		{Name: "cleanup", Image: "cleanup", Env: []corev1.EnvVar{{Name: "DRY_RUN", Value: "true"}},
+			EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cleanup-env"}}}}},
+	}}}
+	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: cfg.Kubernetes.CleanupCronJob, Namespace: ns},
+		Spec: batchv1.CronJobSpec{Schedule: "30 3 * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}}}}
+	cj, err := e.Kube.Client.BatchV1().CronJobs(ns).Create(ctx, cj, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "test-cleanup-1", Namespace: ns,
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "CronJob", Name: cj.Name, UID: cj.UID, Controller: ptr.To(true)}}},
+		Spec: batchv1.JobSpec{Suspend: ptr.To(true), Template: tmpl}}
+	if _, err := e.Kube.Client.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector(clients{Kube: e.Kube.Client}, collectors.Env{Config: cfg, Namespace: ns})
+	cjs, jobs, probs := c.cronJobsAndJobs(ctx)
+	if len(probs) > 0 {
+		t.Fatalf("problems %+v", probs)
+	}
+	var got *collectors.CronJob
+	for i := range cjs {
+		if cjs[i].Name == cj.Name {
+			got = &cjs[i]
+		}
+	}
+	if got == nil || got.Image != "cleanup" || len(got.Env) != 1 || got.Env[0].Name != "DRY_RUN" || strings.Join(got.EnvFrom, ",") != "configmap cleanup-env" {
+		t.Errorf("CronJob %+v, want the cleanup container's env and envFrom", got)
+	}
+	if len(jobs) != 1 || len(jobs[0].Env) != 1 || jobs[0].Env[0].Value != "true" || strings.Join(jobs[0].EnvFrom, ",") != "configmap cleanup-env" {
+		t.Errorf("jobs %+v, want the Job's cleanup container env", jobs)
+	}
 }
