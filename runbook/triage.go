@@ -218,6 +218,32 @@ func (t *triage) jobs(role string) ([]collectors.Job, string) {
 	return out, ""
 }
 
+// runGone says, when the CronJob's latest scheduled run did not succeed
+// and its Job is no longer there (deleted by ttlSecondsAfterFinished, a
+// failedJobsHistoryLimit of 0, or by hand), that how that run ended is
+// unknown: the Jobs left are older, and judging them would judge the past.
+// "" otherwise.
+func (t *triage) runGone(role string, jobs []collectors.Job) string {
+	cj, why := t.cronJob(role)
+	if why != "" || cj.LastScheduleTime == nil || cj.Active > 0 {
+		return ""
+	}
+	last := *cj.LastScheduleTime
+	if cj.LastSuccessfulTime != nil && !cj.LastSuccessfulTime.Before(last) {
+		return ""
+	}
+	for _, j := range jobs {
+		at := j.Created
+		if j.ScheduledAt != nil {
+			at = *j.ScheduledAt
+		}
+		if !at.Before(last.Add(-time.Minute)) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("CronJob %s last ran at %s and has not succeeded since, but that run's Job is gone (deleted: ttlSecondsAfterFinished, failedJobsHistoryLimit 0, or by hand), so how it ended is unknown", cj.Name, fmtTime(last))
+}
+
 // isDryRun reports whether env sets DRY_RUN to a literal true.
 func isDryRun(env []collectors.EnvVar) bool {
 	for _, e := range env {
@@ -693,10 +719,17 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	var tenants []string
 	jobs, why := t.jobs(collectors.RoleRotation)
 	newest := newestFinished(jobs)
+	gone := ""
+	if why == "" {
+		gone = t.runGone(collectors.RoleRotation, jobs)
+	}
 	switch {
 	case why != "":
 		ss.unknown(SymRotationJobFailed, why)
 		ss.unknown(SymFailedToRotateLogged, why)
+	case gone != "":
+		ss.unknown(SymRotationJobFailed, gone)
+		ss.unknown(SymFailedToRotateLogged, gone)
 	case newest == nil:
 		ss.absent(SymRotationJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
 		ss.absent(SymFailedToRotateLogged)
@@ -1188,10 +1221,17 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		jobs, why := t.jobs(collectors.RoleCleanup)
 		jobs = realRuns(jobs, cj)
 		newest := newestFinished(jobs)
+		gone := ""
+		if why == "" {
+			gone = t.runGone(collectors.RoleCleanup, jobs)
+		}
 		switch {
 		case why != "":
 			ss.unknown(SymCleanupJobFailed, why)
 			ss.unknown(SymTooManyVersionsLogged, why)
+		case gone != "":
+			ss.unknown(SymCleanupJobFailed, gone)
+			ss.unknown(SymTooManyVersionsLogged, gone)
 		case newest == nil:
 			ss.absent(SymCleanupJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "cleanup Jobs", Observed: "none finished yet"})
 			ss.absent(SymTooManyVersionsLogged)
@@ -1351,6 +1391,12 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		return verdict{status: StatusUnknown}
 	}
 	newest := newestFinished(jobs)
+	if gone := t.runGone(collectors.RoleRotation, jobs); gone != "" {
+		for _, id := range []SymptomID{SymDeadlineExceeded, SymPartialCoverage, SymPodKilled} {
+			ss.unknown(id, gone)
+		}
+		return verdict{status: StatusUnknown}
+	}
 	if newest == nil {
 		ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
 		ss.absent(SymPartialCoverage)

@@ -739,3 +739,36 @@ func TestTriage_EnvAndDryRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_RunGone: the CronJob ran again after its last Job shown, did
+// not succeed, and that run's Job is gone (ttlSecondsAfterFinished, a
+// failedJobsHistoryLimit of 0): the older Job left says nothing of it, so
+// Scenarios 1, 3 and 5 cannot be clear.
+func TestTriage_RunGone(t *testing.T) {
+	for role, scs := range map[string][]string{
+		collectors.RoleRotation: {"rotation-job-failing", "batch-timeout"},
+		collectors.RoleCleanup:  {"cleanup-failing"},
+	} {
+		t.Run(role, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				cj := cronJobOf(t, s, role)
+				cj.LastScheduleTime = before(30 * time.Minute) // the next night's run, its Job deleted
+			}), testNow)
+			for _, sc := range scs {
+				f := finding(t, a, sc)
+				if f.Status != StatusUnknown || !strings.Contains(strings.Join(f.Unknown, " "), "that run's Job is gone") {
+					t.Errorf("%s %s (%s), unknown %v: want unknown, the run's Job gone", sc, f.Status, f.Summary, f.Unknown)
+				}
+			}
+		})
+	}
+	t.Run("a succeeded run after it is the answer", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			cj := cronJobOf(t, s, collectors.RoleRotation)
+			cj.LastScheduleTime, cj.LastSuccessfulTime = before(30*time.Minute), before(20*time.Minute)
+		}), testNow)
+		if f := finding(t, a, "rotation-job-failing"); f.Status != StatusClear {
+			t.Errorf("rotation-job-failing %s (%s), want clear: the run succeeded", f.Status, f.Summary)
+		}
+	})
+}
