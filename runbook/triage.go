@@ -892,7 +892,14 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 	if r := t.unreadable(collectors.SourceVault); r == "" {
 		v := t.s.Vault
 		if v.OrchestratorToken != nil {
-			return v.OrchestratorToken.TTL.Duration(), "vault (lookup-accessor " + v.OrchestratorToken.Accessor + ")", false, ""
+			// Vault's lookup is of one token (the newest of the role);
+			// the metric is every replica's own: the lowest fresh series
+			// wins when it is lower by more than a scrape's drift
+			vttl := v.OrchestratorToken.TTL.Duration()
+			if pttl, name, ok := t.lowestTokenSeries(); ok && pttl < vttl-time.Minute {
+				return pttl, "prometheus " + name + " (Vault: " + roundDur(vttl) + ")", false, ""
+			}
+			return vttl, "vault (lookup-accessor " + v.OrchestratorToken.Accessor + ")", false, ""
 		}
 		if strings.HasPrefix(v.OrchestratorTokenNote, "no live token") {
 			return 0, "vault", true, ""
@@ -904,23 +911,30 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 		reasons = append(reasons, r)
 	}
 	if m, why := t.metric("tokenExpirySeconds"); why == "" {
-		best, found := 0.0, false
-		for _, s := range m.Series {
-			if s.Value != nil && (!found || *s.Value < best) && t.seriesStale(m, s) == "" { // freshness.go
-				best, found = *s.Value, true
-			}
-		}
-		if found {
-			if best < 0 {
-				best = 0 // already expired
-			}
-			return time.Duration(best * float64(time.Second)), "prometheus " + m.Name, false, ""
+		if ttl, name, ok := t.lowestTokenSeries(); ok {
+			return ttl, "prometheus " + name, false, "" // below zero: already expired
 		}
 		reasons = append(reasons, "prometheus: "+orDefault(t.metricStaleNow(m), "no current "+m.Name+" series"))
 	} else {
 		reasons = append(reasons, why)
 	}
 	return 0, "", false, strings.Join(reasons, "; ")
+}
+
+// lowestTokenSeries is the lowest current series of the token expiry
+// metric, not below zero.
+func (t *triage) lowestTokenSeries() (time.Duration, string, bool) {
+	m, why := t.metric("tokenExpirySeconds")
+	if why != "" {
+		return 0, "", false
+	}
+	best, found := 0.0, false
+	for _, s := range m.Series {
+		if s.Value != nil && (!found || *s.Value < best) && t.seriesStale(m, s) == "" { // freshness.go
+			best, found = *s.Value, true
+		}
+	}
+	return time.Duration(max(best, 0) * float64(time.Second)), m.Name, found
 }
 
 func (t *triage) vaultTokenExpired(ss symptoms) verdict {

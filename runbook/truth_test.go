@@ -772,3 +772,17 @@ func TestTriage_RunGone(t *testing.T) {
 		}
 	})
 }
+
+// TestTriage_TokenOfAnotherReplica: Vault's lookup is of one token (the
+// role's newest); the expiry metric is every replica's. A replica whose
+// token expires in 30m makes the token expiring though Vault's shows 20h.
+func TestTriage_TokenOfAnotherReplica(t *testing.T) {
+	a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+		m := metricOf(t, s, "tokenExpirySeconds")
+		m.Series = append(m.Series, collectors.Series{Labels: map[string]string{"service": "orchestrator", "pod": "orch-1"}, Value: ptr(1800.0), History: flatHistory(1800)})
+	}), testNow)
+	got := symptom(t, finding(t, a, "vault-token-expired"), SymTokenExpiring)
+	if got.State != SymptomPresent || len(got.Evidence) == 0 || got.Evidence[0].Observed != "30m" || !strings.Contains(got.Evidence[0].Source, "(Vault: 20h") {
+		t.Errorf("token expiring %s %+v, want present at 30m from the metric, Vault's 20h named", got.State, got.Evidence)
+	}
+}
