@@ -132,10 +132,10 @@ func (t *triage) conditions() []Condition {
 			Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "namespace " + t.s.Namespace, Observed: "none of the runbook's objects"}}})
 	}
 	if l := t.s.Logs; l != nil && t.nothingFound == "" && t.unreadable(collectors.SourceLogs) == "" {
-		for _, ls := range l.Selectors {
-			if ls.Error == "" && len(ls.Pods) == 0 {
-				out = append(out, Condition{Kind: ConditionNoLogPods, Severity: SeverityInfo, Summary: strings.TrimPrefix(t.logGap(ls.Role), "logs: "),
-					Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "pods -l " + ls.Selector + " in " + t.s.Namespace, Observed: "none"}}})
+		for _, role := range []string{collectors.LogRoleSecurity, collectors.LogRoleOrchestrator} {
+			if sel := l.Unmatched(role); sel != "" {
+				out = append(out, Condition{Kind: ConditionNoLogPods, Severity: SeverityInfo, Summary: strings.TrimPrefix(t.logGap(role), "logs: "),
+					Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "pods -l " + sel + " in " + t.s.Namespace, Observed: "none"}}})
 			}
 		}
 	}
@@ -719,10 +719,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	var tenants []string
 	jobs, why := t.jobs(collectors.RoleRotation)
 	newest := newestFinished(jobs)
-	gone := ""
-	if why == "" {
-		gone = t.runGone(collectors.RoleRotation, jobs)
-	}
+	gone := t.runGone(collectors.RoleRotation, jobs) // read after why, which comes first
 	switch {
 	case why != "":
 		ss.unknown(SymRotationJobFailed, why)
@@ -743,6 +740,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 			ss.absent(SymRotationJobFailed, jobEvidence(newest, "latest rotation Job"))
 		}
 		failed, lerr := failedTenantsInLog(newest)
+		unsearched := logUnsearched(newest)
 		switch {
 		case lerr != "":
 			ss.unknown(SymFailedToRotateLogged, lerr)
@@ -750,8 +748,8 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 			tenants = append(tenants, failed...)
 			ss.present(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
 				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", listSome(failed, 8))})
-		case logUnsearched(newest) != "":
-			ss.unknown(SymFailedToRotateLogged, logUnsearched(newest))
+		case unsearched != "":
+			ss.unknown(SymFailedToRotateLogged, unsearched)
 		default:
 			ss.absent(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
 				Observed: fmt.Sprintf("no \"Failed to rotate key for tenant\" in %d lines", max(newest.Log.Searched, len(newest.Log.Lines)))})
@@ -910,10 +908,10 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 	} else {
 		reasons = append(reasons, r)
 	}
+	if ttl, name, ok := t.lowestTokenSeries(); ok {
+		return ttl, "prometheus " + name, false, "" // below zero: already expired
+	}
 	if m, why := t.metric("tokenExpirySeconds"); why == "" {
-		if ttl, name, ok := t.lowestTokenSeries(); ok {
-			return ttl, "prometheus " + name, false, "" // below zero: already expired
-		}
 		reasons = append(reasons, "prometheus: "+orDefault(t.metricStaleNow(m), "no current "+m.Name+" series"))
 	} else {
 		reasons = append(reasons, why)
@@ -964,6 +962,7 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	if a, why := t.audit(); why == "" {
 		logsKnown = true
 		r := a.Renewals
+		stale, gap := t.renewalLogStale(&r), t.renewalLogGap(&r)
 		if r.Errors > 0 && r.LastError != nil && t.now.Sub(*r.LastError) < recentWindow && (r.LastOK == nil || r.LastError.After(*r.LastOK)) {
 			at := *r.LastError
 			ss.present(SymRenewalFailures, Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines",
@@ -974,19 +973,17 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 					break
 				}
 			}
-		} else if stale := t.renewalLogStale(&r); stale != "" {
+		} else if stale != "" {
 			logsKnown, staleWhy = false, append(staleWhy, stale)
-		} else if gap := t.renewalLogGap(&r); gap != "" {
+		} else if gap != "" {
 			logsKnown, staleWhy = false, append(staleWhy, gap)
 		} else {
 			obs := fmt.Sprintf("%d ok, %d errors", r.OK, r.Errors)
 			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourceLogs, Fact: "VaultTokenRenewal log lines", Observed: obs})
 		}
 		if !ss.is(SymPermissionDeniedVault, SymptomPresent) {
-			if gap := t.renewalLogGap(&r); gap != "" {
-				ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+gap)
-			} else if stale := t.renewalLogStale(&r); stale != "" {
-				ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+stale)
+			if why := orDefault(gap, stale); why != "" {
+				ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+why)
 			} else {
 				ss.absent(SymPermissionDeniedVault)
 			}
@@ -1235,10 +1232,7 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		jobs, why := t.jobs(collectors.RoleCleanup)
 		jobs = realRuns(jobs, cj)
 		newest := newestFinished(jobs)
-		gone := ""
-		if why == "" {
-			gone = t.runGone(collectors.RoleCleanup, jobs)
-		}
+		gone := t.runGone(collectors.RoleCleanup, jobs) // read after why, which comes first
 		switch {
 		case why != "":
 			ss.unknown(SymCleanupJobFailed, why)
@@ -1385,8 +1379,8 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 				break
 			}
 		}
-		if why := logUnsearched(newestFinished(jobs)); !found && why != "" && newestFinished(jobs) != nil {
-			ss.unknown(SymVersionLimitLogged, why)
+		if last := newestFinished(jobs); !found && last != nil && logUnsearched(last) != "" {
+			ss.unknown(SymVersionLimitLogged, logUnsearched(last))
 		} else if !found {
 			ss.absent(SymVersionLimitLogged)
 		}
@@ -1439,11 +1433,12 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		} else if newest.Started != nil {
 			all := t.allTenants(a)
 			reached, events := t.reachedInRun(a, newest)
+			gap := t.logGap(collectors.LogRoleSecurity)
 			switch {
 			case len(reached) == 0 && !events:
 				ss.unknown(SymPartialCoverage, "no audit event since run "+newest.Name+" started, so the audit log cannot tell which tenants it reached (see Scenario 6)")
-			case len(all) > 0 && len(reached) < len(all) && t.logGap(collectors.LogRoleSecurity) != "":
-				ss.unknown(SymPartialCoverage, fmt.Sprintf("%d of %d tenants have a rotation event in run %s, but the rest may be in the logs not read: %s", len(reached), len(all), newest.Name, t.logGap(collectors.LogRoleSecurity)))
+			case len(all) > 0 && len(reached) < len(all) && gap != "":
+				ss.unknown(SymPartialCoverage, fmt.Sprintf("%d of %d tenants have a rotation event in run %s, but the rest may be in the logs not read: %s", len(reached), len(all), newest.Name, gap))
 			case len(all) > 0 && len(reached) < len(all):
 				for _, id := range all {
 					if !slices.Contains(reached, id) {
@@ -1496,8 +1491,8 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		killed = true
 		ss.present(SymPodKilled, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name, Observed: "SIGTERM received mid-rotation"})
 	}
-	if !killed && len(newest.Pods) == 0 && logUnsearched(newest) != "" {
-		ss.unknown(SymPodKilled, "no pod of Job "+newest.Name+" is left, and "+logUnsearched(newest))
+	if why := logUnsearched(newest); !killed && len(newest.Pods) == 0 && why != "" {
+		ss.unknown(SymPodKilled, "no pod of Job "+newest.Name+" is left, and "+why)
 	} else if !killed {
 		ss.absent(SymPodKilled)
 	}
@@ -1650,6 +1645,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	}
 
 	a, awhy := t.audit()
+	gap := t.logGap(collectors.LogRoleSecurity)
 	since := t.now.Add(-recentWindow)
 	// rotations in the last day: counted in Prometheus, or a rotation Job
 	// that finished (successfully) in the window
@@ -1685,8 +1681,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		switch {
 		case rotSrc == "":
 			ss.unknown(SymRotationsWithoutAudit, "no rotation count: "+strings.Join(rotWhy, "; "))
-		case rotated > 0 && !recentEvents && t.logGap(collectors.LogRoleSecurity) != "":
-			ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("%g rotations counted in the last 26h and no audit event read for them, but %s", rotated, t.logGap(collectors.LogRoleSecurity)))
+		case rotated > 0 && !recentEvents && gap != "":
+			ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("%g rotations counted in the last 26h and no audit event read for them, but %s", rotated, gap))
 		case rotated > 0 && !recentEvents && t.auditWindowBeganAfter(since):
 			t.rotationsInAuditWindow(ss, rotated, lastOK) // window.go: the log begins within the day
 		case rotated > 0 && !recentEvents:
@@ -1701,7 +1697,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		}
 		if why := t.runOutsideAuditWindow(lastOK); why != "" && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.unknown(SymMissingRotationEvents, why+": its events may have been written and be gone") // window.go
-		} else if gap := t.logGap(collectors.LogRoleSecurity); gap != "" && lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
+		} else if gap != "" && lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.unknown(SymMissingRotationEvents, "no audit event read for the successful run "+lastOK.Name+", but "+gap)
 		} else if lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.present(SymMissingRotationEvents, Evidence{Source: collectors.SourceLogs, Fact: "audit events for the successful run " + lastOK.Name, Observed: "none"})

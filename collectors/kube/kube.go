@@ -386,8 +386,6 @@ func TimePtr(t *metav1.Time) *time.Time {
 // secretName matches environment variable names whose values are not shown.
 var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY|_KEY$|^KEY$)`)
 
-// envOf copies environment variables (all, or those keep accepts),
-// redacting secret-looking values and describing valueFrom.
 // jobContainer is the container of a Job's template whose environment
 // matters: the one that sets DRY_RUN (the cleanup's switch, as the actions
 // set it), else the first.
@@ -416,6 +414,8 @@ func envFromOf(from []corev1.EnvFromSource) []string {
 	return out
 }
 
+// envOf copies environment variables (all, or those keep accepts),
+// redacting secret-looking values and describing valueFrom.
 func envOf(env []corev1.EnvVar, keep func(string) bool) []collectors.EnvVar {
 	var out []collectors.EnvVar
 	for _, e := range env {
