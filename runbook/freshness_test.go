@@ -248,3 +248,33 @@ func TestBook_Verify_StaleMetrics(t *testing.T) {
 		t.Errorf("fresh: %s: %s", r[0].State, r[0].Detail)
 	}
 }
+
+// TestTriage_StaleRotationCounter: a rotation counter that stopped being
+// scraped and counted nothing is no "no rotation in the last day": with no
+// audit event and no rotation Job in the day, Scenario 6's trail symptom
+// is unknown, naming the stale counter.
+func TestTriage_StaleRotationCounter(t *testing.T) {
+	noRunToday := func(s *collectors.Snapshot) {
+		j := jobOfRole(s, collectors.RoleRotation)
+		j.Started, j.Finished = before(30*time.Hour), before(29*time.Hour+55*time.Minute)
+		j.ScheduledAt, j.Created = j.Started, *j.Started
+	}
+	cases := map[string]struct {
+		target func(s *collectors.Snapshot, tg *collectors.ScrapeTarget)
+		state  SymptomState
+		says   string
+	}{
+		"fresh counter, flat: no rotation to miss": {state: SymptomAbsent},
+		"target down, flat: unknown": {target: func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) { tg.Up = ptr(0.0) },
+			state: SymptomUnknown, says: "cmek_rotation_total is stale"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, logsSince(9*24*time.Hour, 0), scraped(tc.target), noRunToday)
+			sy := symptom(t, finding(t, Triage(s, testNow), ScenarioAuditMissing), SymRotationsWithoutAudit)
+			if sy.State != tc.state || !strings.Contains(sy.Reason, tc.says) {
+				t.Errorf("rotations-without-audit %s (%s %v), want %s saying %q", sy.State, sy.Reason, sy.Evidence, tc.state, tc.says)
+			}
+		})
+	}
+}

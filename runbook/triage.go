@@ -719,6 +719,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	var tenants []string
 	jobs, why := t.jobs(collectors.RoleRotation)
 	newest := newestFinished(jobs)
+	jobLogClear := false                             // the newest run's log was searched whole and names no failed tenant
 	gone := t.runGone(collectors.RoleRotation, jobs) // read after why, which comes first
 	switch {
 	case why != "":
@@ -751,6 +752,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		case unsearched != "":
 			ss.unknown(SymFailedToRotateLogged, unsearched)
 		default:
+			jobLogClear = true
 			ss.absent(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
 				Observed: fmt.Sprintf("no \"Failed to rotate key for tenant\" in %d lines", max(newest.Log.Searched, len(newest.Log.Lines)))})
 		}
@@ -776,6 +778,13 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 			tenants = mergeSorted(tenants, failing)
 		} else if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
 			ss.unknown(SymSpecificTenants, gap)
+		} else if outside := t.runOutsideAuditWindow(newest); outside != "" && !jobLogClear {
+			// window.go: the run's failure events may have been written
+			// and be gone, and its own log cannot stand in for them
+			ss.unknown(SymSpecificTenants, outside+": the failures it logged may be gone, and its Job log was not searched whole")
+		} else if outside != "" {
+			ss.absent(SymSpecificTenants, Evidence{Source: collectors.SourceKubernetes, Fact: "tenants failed in run " + newest.Name + " (from its Job log: the audit log's window misses the run)",
+				Observed: "none"})
 		} else {
 			ss.absent(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"})
 		}
@@ -1649,9 +1658,10 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	since := t.now.Add(-recentWindow)
 	// rotations in the last day: counted in Prometheus, or a rotation Job
 	// that finished (successfully) in the window
-	rotated, rotSrc, rotWhy := 0.0, "", []string{}
+	rotated, rotSrc, rotWhy, rotStale := 0.0, "", []string{}, ""
 	if m, why := t.metric("rotations"); why == "" && len(m.Series) > 0 {
 		rotated, rotSrc = counterIncrease(m, func(map[string]string) bool { return true }), collectors.SourcePrometheus
+		rotStale = t.metricStaleNow(m) // freshness.go: a counter that stopped is no count of rotations since
 	} else if why != "" {
 		rotWhy = append(rotWhy, why)
 	} else {
@@ -1685,6 +1695,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 			ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("%g rotations counted in the last 26h and no audit event read for them, but %s", rotated, gap))
 		case rotated > 0 && !recentEvents && t.auditWindowBeganAfter(since):
 			t.rotationsInAuditWindow(ss, rotated, lastOK) // window.go: the log begins within the day
+		case rotated == 0 && !recentEvents && rotStale != "":
+			ss.unknown(SymRotationsWithoutAudit, "no audit event in the last 26h and no rotation counted, but "+rotStale+": rotations since then are not counted")
 		case rotated > 0 && !recentEvents:
 			last := "never"
 			if a.LastEvent != nil {

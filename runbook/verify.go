@@ -86,6 +86,9 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 			if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
 				return CheckUnknown, "latest rotation Job " + j.Name + " succeeded; no successful rotation audit event read since it started, but " + gap
 			}
+			if outside := t.runOutsideAuditWindow(j); outside != "" { // window.go
+				return CheckUnknown, "latest rotation Job " + j.Name + " succeeded; no successful rotation audit event read for it, but " + outside + ": its events may have been written and be gone"
+			}
 			seen := "none"
 			if last != nil {
 				seen = "the latest " + ago(t.now, *last)

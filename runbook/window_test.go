@@ -82,6 +82,21 @@ func TestTriage_AuditWindow(t *testing.T) {
 			scenario: ScenarioAuditMissing, symptom: SymMissingRotationEvents, state: SymptomUnknown,
 			says: "read only up to the byte limit",
 		},
+		"the pod restarted after the run: no failed tenant, from the run's Job log searched whole": {
+			opts:     []snapOpt{logsSince(time.Hour, 1)},
+			scenario: ScenarioRotationJobFailing, symptom: SymSpecificTenants, state: SymptomAbsent,
+			says: "tenants failed in run cmek-rotation-29033400 (from its Job log: the audit log's window misses the run): none",
+		},
+		"the pod restarted after the run, its Job log cut: which tenants failed is unknown": {
+			opts:     []snapOpt{logsSince(time.Hour, 1), func(s *collectors.Snapshot) { jobOfRole(s, collectors.RoleRotation).Log.Truncated = true }},
+			scenario: ScenarioRotationJobFailing, status: StatusUnknown, symptom: SymSpecificTenants, state: SymptomUnknown,
+			says: "the failures it logged may be gone, and its Job log was not searched whole",
+		},
+		"the pod restarted after the run, its Job log not read: which tenants failed is unknown": {
+			opts:     []snapOpt{logsSince(time.Hour, 1), func(s *collectors.Snapshot) { jobOfRole(s, collectors.RoleRotation).Log = nil }},
+			scenario: ScenarioRotationJobFailing, status: StatusUnknown, symptom: SymSpecificTenants, state: SymptomUnknown,
+			says: "before the audit log's window",
+		},
 		"Scenario 5 outside the window: coverage from Vault's version times": {
 			opts:     []snapOpt{logsSince(time.Hour, 1), deadlineRun(4)},
 			scenario: ScenarioBatchTimeout, status: StatusActive, symptom: SymPartialCoverage, state: SymptomPresent,
@@ -139,5 +154,29 @@ func TestLogSource_Since(t *testing.T) {
 		if (got == nil) != (tc.want == nil) || got != nil && !got.Equal(*tc.want) {
 			t.Errorf("%s: Since = %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// TestBook_Verify_RotationOutsideAuditWindow: "rotation succeeded" does not
+// fail on missing audit events when the security pod's log begins after
+// the run: they may have been written and be gone.
+func TestBook_Verify_RotationOutsideAuditWindow(t *testing.T) {
+	cases := map[string]struct {
+		opt   snapOpt
+		state CheckState
+		says  string
+	}{
+		"the log read from before the run, no event: fail": {opt: logsSince(9*24*time.Hour, 0), state: CheckFail, says: "the audit trail is missing"},
+		"the pod restarted after the run: unknown": {opt: logsSince(time.Hour, 1), state: CheckUnknown,
+			says: "run cmek-rotation-29033400 started 2025-03-12 02:00 UTC, before the audit log's window"},
+		"events read: pass": {opt: func(*collectors.Snapshot) {}, state: CheckPass, says: "audit events of successful rotations"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := mustDefault(t).Verify(healthySnapshot(t, tc.opt), testNow, []string{"rotation-succeeded"})
+			if r[0].State != tc.state || !strings.Contains(r[0].Detail, tc.says) {
+				t.Errorf("%s: %s, want %s saying %q", r[0].State, r[0].Detail, tc.state, tc.says)
+			}
+		})
 	}
 }
