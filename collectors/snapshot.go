@@ -608,6 +608,9 @@ type TenantScan struct {
 	Scanned  int      `json:"scanned"`
 	Failed   int      `json:"failed"`
 	Duration Duration `json:"duration"`
+	// Note says, when no tenant was listed, why that may be and what to
+	// check (the mount's type and KV version, the config's path template).
+	Note string `json:"note,omitempty"`
 }
 
 // Policy is the rotation policy and whether it grants what the runbook's

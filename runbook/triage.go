@@ -351,6 +351,10 @@ func (t *triage) tenantsUnread() string {
 	if t.s.Vault == nil {
 		return ""
 	}
+	if len(t.s.Vault.Tenants) == 0 && t.unreadable(collectors.SourceVault) == "" {
+		// none listed is no tenant seen, not every tenant within bounds
+		return "vault: " + orDefault(t.s.Vault.TenantScan.Note, "Vault lists no tenant: check vault.kvMount and vault.tenantPathTemplate in the config")
+	}
 	n, first := 0, -1
 	for i, tn := range t.s.Vault.Tenants {
 		if tn.Error != "" {

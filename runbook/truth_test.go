@@ -786,3 +786,39 @@ func TestTriage_TokenOfAnotherReplica(t *testing.T) {
 		t.Errorf("token expiring %s %+v, want present at 30m from the metric, Vault's 20h named", got.State, got.Evidence)
 	}
 }
+
+// TestTriage_NoTenantListed: Vault answering with no tenant at all is no
+// tenant seen, not every tenant within bounds: the tenant-wide symptoms
+// and checks are unknown with the collector's note, and the audit log
+// naming tenants Vault does not list still raises the key finding.
+func TestTriage_NoTenantListed(t *testing.T) {
+	note := "Vault lists no tenant under secret/metadata/tenants/: secret/ is a KV version 1 mount, and version counts need KV version 2 (vault kv enable-versioning secret/)"
+	empty := func(s *collectors.Snapshot) {
+		s.Vault.Tenants, s.Vault.TenantScan = []collectors.Tenant{}, collectors.TenantScan{Note: note}
+	}
+	a := Triage(healthySnapshot(t, empty), testNow)
+	for _, c := range []struct {
+		scenario string
+		symptom  SymptomID
+	}{
+		{ScenarioRetentionOverflow, SymTenantsOverRetention}, {ScenarioRetentionOverflow, SymNoMaxVersions}, {ScenarioCleanupFailing, SymVersionsGrowing},
+	} {
+		f := finding(t, a, c.scenario)
+		if f.Status == StatusClear {
+			t.Errorf("%s clear with no tenant listed%s", c.scenario, describe(a))
+		}
+		if sy := symptom(t, f, c.symptom); sy.State != SymptomUnknown || !strings.Contains(sy.Reason, note) {
+			t.Errorf("%s %s (%s), want unknown with the note", c.symptom, sy.State, sy.Reason)
+		}
+	}
+	if !slices.ContainsFunc(a.Compliance.Findings, func(c ComplianceFinding) bool {
+		return c.Kind == ComplianceKeyUnavailable && strings.Contains(c.Detail, "no tenant key under secret/metadata/tenants/")
+	}) {
+		t.Errorf("no key-unavailable finding for the tenants the audit log names: %+v", a.Compliance.Findings)
+	}
+	for _, id := range []string{"versions-within-retention", "key-versions-current"} {
+		if r := mustDefault(t).Verify(healthySnapshot(t, empty), testNow, []string{id}); r[0].State != CheckUnknown {
+			t.Errorf("%s: %s (%s), want unknown", id, r[0].State, r[0].Detail)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
 )
 
@@ -44,6 +45,27 @@ func TestTenantsView_KeyLost(t *testing.T) {
 				t.Errorf("the KEY-LOST rows do not lead:\n%s", out)
 			}
 			break
+		}
+	}
+}
+
+// TestTenantsView_NoneListed: Vault listing no tenant shows why and what
+// to check, wrapped within the width, not "no tenant".
+func TestTenantsView_NoneListed(t *testing.T) {
+	snap := demoSnapshot(t)
+	snap.Vault.Tenants = snap.Vault.Tenants[:0]
+	snap.Vault.TenantScan = collectors.TenantScan{Note: "Vault lists no tenant under secret/metadata/tenants/: secret/ is a KV version 1 mount, and version counts need KV version 2 (vault kv enable-versioning secret/)"}
+	for _, w := range []int{60, 120} {
+		m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), w, 30)
+		out := ansi.Strip(keys(m, "2").View())
+		flat := strings.Join(strings.Fields(out), " ")
+		if !strings.Contains(flat, "secret/ is a KV version 1 mount, and version counts need KV version 2") || strings.Contains(out, "no tenant\n") {
+			t.Errorf("%d columns: tenants view lacks the note:\n%s", w, out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("%d columns: line %q is %d wide", w, l, ansi.StringWidth(l))
+			}
 		}
 	}
 }

@@ -321,7 +321,11 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 		line := fmt.Sprintf("%-14s %5d %6d %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, r.t.OldestVersion, r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
 		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
-	if len(v.shown) == 0 {
+	switch {
+	case len(st.snap.Vault.Tenants) == 0 && st.snap.Vault.TenantScan.Note != "":
+		// none listed is not "no tenant": say why, and what to check
+		b.WriteString(wrapHanging("  "+s.Unknown.Render("? ")+st.snap.Vault.TenantScan.Note, w) + "\n")
+	case len(v.shown) == 0:
 		b.WriteString(s.Muted.Render("  no tenant") + "\n")
 	}
 	return b.String()

@@ -251,6 +251,12 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 			}
 		}
 	}
+	if len(ids) == 0 {
+		// nothing listed is no tenant within retention: the mount or the
+		// template may be wrong, or the mount no KV v2 (whose LIST of a
+		// path under metadata/ answers 404, as an empty folder does)
+		return []collectors.Tenant{}, collectors.TenantScan{Note: c.noTenantListed(ctx, mount, prefix)}, nil
+	}
 	sort.Strings(ids)
 	tenants := make([]collectors.Tenant, len(ids))
 	scan := collectors.TenantScan{Listed: len(ids)}
@@ -323,6 +329,41 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 	scan.Scanned, scan.Failed = done, failed
 	scan.Duration = collectors.Duration(time.Since(start))
 	return tenants, scan, nil
+}
+
+// noTenantListed says why Vault listed no tenant, and what to check: the
+// mount's type and KV version, from sys/internal/ui/mounts (what the vault
+// CLI asks before a kv command; any token with a capability on the mount
+// may read it).
+func (c *collector) noTenantListed(ctx context.Context, mount, prefix string) string {
+	where := fmt.Sprintf("Vault lists no tenant under %s/metadata/%s", mount, prefix)
+	rctx, cancel := c.vaultCtx(ctx)
+	defer cancel()
+	m, err := c.clients.Vault.Logical().ReadWithContext(rctx, "sys/internal/ui/mounts/"+mount)
+	var typ, version string
+	if err == nil && m != nil && m.Data != nil {
+		typ, _ = m.Data["type"].(string)
+		if o, ok := m.Data["options"].(map[string]any); ok {
+			version, _ = o["version"].(string)
+		}
+	}
+	switch {
+	case err == nil && m != nil && typ != "" && typ != "kv" && typ != "generic":
+		return fmt.Sprintf("%s: %s/ is a %s mount, not KV version 2: set vault.kvMount to the KV v2 mount that holds the tenant keys", where, mount, typ)
+	case err == nil && m != nil && typ != "" && version != "2":
+		return fmt.Sprintf("%s: %s/ is a KV version %s mount, and version counts need KV version 2 (vault kv enable-versioning %s/)", where, mount, orDefault(version, "1"), mount)
+	case err != nil && (isStatus(err, http.StatusForbidden) || isStatus(err, http.StatusBadRequest) || isStatus(err, http.StatusNotFound)):
+		// Vault answers 403 for a mount that is not there, to root too
+		return fmt.Sprintf("%s: no secrets engine mounted at %s/ that this token can see: check vault.kvMount in the config", where, mount)
+	}
+	return fmt.Sprintf("%s: check vault.kvMount and vault.tenantPathTemplate (%s) in the config; whether each tenant is within retention cannot be judged with none listed", where, c.cfg.Vault.TenantPathTemplate)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func fillTenant(t *collectors.Tenant, md *vault.KVMetadata, now time.Time) {
