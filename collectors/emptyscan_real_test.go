@@ -1,8 +1,11 @@
 package collectors_test
 
 import (
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	vault "github.com/hashicorp/vault/api"
 
@@ -75,5 +78,32 @@ func TestCollect_NoTenantListed(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// the KV version 1 note's command, run as it is shown, makes the
+	// mount versioned: its tenant is then listed with its version counts
+	cfg := config.Default()
+	cfg.Vault.KVMount = kv1
+	note := collectVaultAs(t, e, e.Vault.RootToken, "VAULT_TOKEN", cfg).Vault.TenantScan.Note
+	_, cmd, _ := strings.Cut(note, "(")
+	cmd = strings.TrimSuffix(cmd, ")")
+	args := strings.Fields(cmd)
+	if len(args) != 4 || args[0] != "vault" {
+		t.Fatalf("command %q in the note %q", cmd, note)
+	}
+	run := exec.Command(e.Bins.Vault, args[1:]...)
+	run.Env = append(os.Environ(), "VAULT_ADDR="+e.Vault.Addr, "VAULT_TOKEN="+e.Vault.RootToken)
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
+	}
+	var s *collectors.Snapshot
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		// the upgrade to KV v2 runs in the background
+		if s = collectVaultAs(t, e, e.Vault.RootToken, "VAULT_TOKEN", cfg); len(s.Vault.Tenants) > 0 {
+			break
+		}
+	}
+	if len(s.Vault.Tenants) != 1 || s.Vault.Tenants[0].ID != "t1" || s.Vault.Tenants[0].CurrentVersion != 1 || s.Vault.TenantScan.Note != "" {
+		t.Errorf("after %s: tenants %+v, note %q; want t1 at version 1", cmd, s.Vault.Tenants, s.Vault.TenantScan.Note)
 	}
 }
