@@ -27,6 +27,9 @@
 # max RSS under 150 MB, no source timing out; the dashboard's first frame
 # under 100 ms, its overview complete under 3 s.
 #
+#   6. with PAIRS=N, N more reports alternated with N runs of the limits at
+#      once: each pair, the medians and the median ratio.
+#
 # Usage: scripts/bench-scale.sh   (SIZES="10000:5000:1000000" for one size)
 set -euo pipefail
 
@@ -35,6 +38,7 @@ BENCH="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-rotation/bench-scale"
 SIZES="${SIZES:-1000:500:100000 10000:5000:1000000}"
 IDLE_WAIT="${IDLE_WAIT:-60}"
 IDLE_SPAN="${IDLE_SPAN:-30}"
+PAIRS="${PAIRS:-0}"
 NS=rotation-lab
 cd "$ROOT"
 mkdir -p "$BENCH"
@@ -182,6 +186,24 @@ for size in $SIZES; do
 		echo "  a source timed out (see $out/report.json)"
 	else
 		echo "  no source timed out"
+	fi
+	if ((PAIRS > 0)); then
+		# one report beside one run of the limits at once is at the mercy
+		# of whatever else the two cores do in those seconds (the lab's
+		# alert rules, a compaction): PAIRS more of each, alternated, and
+		# the medians and the median of the pairs' ratios
+		echo "report and the limits at once, alternated ${PAIRS} times (wall seconds):"
+		: >"$out/pairs"
+		for ((i = 1; i <= PAIRS; i++)); do
+			/usr/bin/time -f "%e" -o "$out/time-pair" "$BENCH/kubectl-rotation" report -o json >/dev/null 2>&1 || true
+			r="$(tail -n 1 "$out/time-pair")"
+			l="$("$BENCH/scalebench" -namespace "$NS" -together | awk '{print $3}')"
+			echo "$r $l" >>"$out/pairs"
+			awk -v i="$i" -v r="$r" -v l="$l" 'BEGIN {printf "  %2d: report %.2f s, limits at once %.2f s, ratio %.2fx\n", i, r, l, r / l}'
+		done
+		sort -n -k1,1 "$out/pairs" | awk '{r[NR] = $1} END {m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; printf "  median report %.2f s", m}'
+		sort -n -k2,2 "$out/pairs" | awk '{l[NR] = $2} END {m = (NR % 2) ? l[(NR + 1) / 2] : (l[NR / 2] + l[NR / 2 + 1]) / 2; printf ", median limits at once %.2f s", m}'
+		awk '{print $1 / $2}' "$out/pairs" | sort -n | awk '{x[NR] = $1} END {m = (NR % 2) ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2; printf ", median ratio %.2fx (target <= 1.3x)\n", m}'
 	fi
 	echo
 	stop_lab
