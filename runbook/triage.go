@@ -1004,6 +1004,7 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	} else {
 		ss.unknown(SymPermissionDeniedVault, "only the orchestrator's log shows it: "+why)
 	}
+	t.deniedRunSymptom(ss)
 	if m, why := t.metric("tokenRenewals"); why == "" && len(m.Series) > 0 {
 		metricKnown = true
 		failed := func(l map[string]string) bool {
@@ -1068,6 +1069,61 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		return verdict{status: StatusUnknown}
 	}
 	return verdict{status: StatusClear, severity: SeverityNone}
+}
+
+// deniedRunSymptom judges "permission denied from Vault" by the newest
+// finished rotation and cleanup Jobs too (the last day's): Vault refused
+// the run's token, not one tenant's path. A policy lacking a capability
+// the runbook requires explains it (Scenario 1, whose step updates the
+// policy): then it is said beside the symptom, which stays as the
+// orchestrator's log has it. With the policy granting all, or not read,
+// the run's token or its role is in question: the symptom is present.
+func (t *triage) deniedRunSymptom(ss symptoms) {
+	if ss.is(SymPermissionDeniedVault, SymptomPresent) {
+		return
+	}
+	var denied *collectors.Job
+	var line string
+	for _, role := range []string{collectors.RoleRotation, collectors.RoleCleanup} {
+		jobs, why := t.jobs(role)
+		if why != "" {
+			continue
+		}
+		j := newestFinished(jobs)
+		if j == nil || j.Log == nil || j.Finished == nil || t.now.Sub(*j.Finished) >= recentWindow {
+			continue
+		}
+		// a denial that names a tenant ("Failed to rotate key for tenant X:
+		// ... permission denied") is that tenant's path, which the policy
+		// may deny while granting the path checked (Scenario 1); one for
+		// every tenant listed, or one naming none, is the run's token
+		failed, _ := failedTenantsInLog(j)
+		all := t.s.Vault != nil && t.unreadable(collectors.SourceVault) == "" && len(t.s.Vault.Tenants) > 0 && len(failed) >= len(t.s.Vault.Tenants)
+		for _, m := range j.Log.Matches {
+			text := j.Log.MatchText(m)
+			if (m.Tenant == "" || all) && (strings.EqualFold(m.Phrase, "permission denied") || strings.Contains(strings.ToLower(text), "permission denied")) {
+				denied, line = j, text
+				break
+			}
+		}
+		if denied != nil {
+			break
+		}
+	}
+	if denied == nil {
+		return
+	}
+	e := Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + denied.Name, Observed: clip(line, 160), At: denied.Finished}
+	policy := symptoms{SymPolicyMissingCapability: &SymptomResult{ID: SymPolicyMissingCapability}}
+	t.policySymptom(policy, SymPolicyMissingCapability)
+	if policy.is(SymPolicyMissingCapability, SymptomPresent) {
+		e.Fact += " (the policy lacks a capability the runbook requires: Scenario 1)"
+		if r := ss[SymPermissionDeniedVault]; r.State == SymptomAbsent {
+			r.Evidence = append(r.Evidence, e)
+		}
+		return
+	}
+	ss.present(SymPermissionDeniedVault, e)
 }
 
 // renewalsFlat finds renewals that stopped without a failure being counted:
@@ -1965,6 +2021,15 @@ func orDefault(s, d string) string {
 func orNone(s []string) []string {
 	if len(s) == 0 {
 		return []string{"(none)"}
+	}
+	return s
+}
+
+// clip is s cut to n runes, marked with an ellipsis when it was cut.
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

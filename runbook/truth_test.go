@@ -822,3 +822,60 @@ func TestTriage_NoTenantListed(t *testing.T) {
 		}
 	}
 }
+
+// TestTriage_PermissionDeniedInJobLog: "permission denied" in the newest
+// rotation Job's log is Scenario 2's '"permission denied" from Vault' when
+// the policy grants what the runbook requires (the token or its role is in
+// question); when the policy lacks a capability, that explains it
+// (Scenario 1) and Scenario 2 is not raised on it.
+func TestTriage_PermissionDeniedInJobLog(t *testing.T) {
+	const line = "2025-03-12T02:00:04Z error: Code: 403. Errors: * permission denied (PUT secret/data/tenants/t03/cmek)"
+	denied := func(ago time.Duration) snapOpt {
+		return func(s *collectors.Snapshot) {
+			j := jobOfRole(s, collectors.RoleRotation)
+			j.Outcome, j.Reason, j.Succeeded, j.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
+			j.Finished = before(ago)
+			j.Log.Lines = append(j.Log.Lines, line)
+			j.Log.Matches = []collectors.LogMatch{{Line: len(j.Log.Lines) - 1, Phrase: "permission denied"}}
+		}
+	}
+	lacking := func(s *collectors.Snapshot) { s.Vault.Policy.Checks[0].Granted = []string{"read"} }
+	tenantsDenied := func(n int) snapOpt { // the first n tenants' rotations denied, each on its tenant's line
+		return func(s *collectors.Snapshot) {
+			l := jobOfRole(s, collectors.RoleRotation).Log
+			l.Lines, l.Matches = l.Lines[:1], nil
+			for _, id := range tenantIDs(n) {
+				l.Lines = append(l.Lines, "ERROR Failed to rotate key for tenant "+id+": Error making API request. Code: 403. Errors: * permission denied")
+				l.Matches = append(l.Matches, collectors.LogMatch{Line: len(l.Lines) - 1, Phrase: "Failed to rotate key for tenant", Tenant: id})
+			}
+		}
+	}
+	cases := map[string]struct {
+		opts   []snapOpt
+		state  SymptomState
+		status Status
+		says   string
+	}{
+		"policy grants all: the run's token is in question":                 {opts: []snapOpt{denied(9 * time.Hour)}, state: SymptomPresent, status: StatusSuspected, says: "permission denied (PUT secret/data/tenants/t03/cmek)"},
+		"policy lacks a capability: Scenario 1 explains it":                 {opts: []snapOpt{denied(9 * time.Hour), lacking}, state: SymptomAbsent, status: StatusClear, says: "the policy lacks a capability the runbook requires: Scenario 1"},
+		"policy not read: present":                                          {opts: []snapOpt{denied(9 * time.Hour), func(s *collectors.Snapshot) { s.Vault.Policy = nil }}, state: SymptomPresent, status: StatusSuspected, says: "log of Job cmek-rotation-29033400"},
+		"one tenant denied: that tenant's path (Scenario 1), not the token": {opts: []snapOpt{denied(9 * time.Hour), tenantsDenied(1)}, state: SymptomAbsent, status: StatusClear},
+		"every tenant denied, on lines matched by another phrase: the token": {opts: []snapOpt{denied(9 * time.Hour), tenantsDenied(10)},
+			state: SymptomPresent, status: StatusSuspected, says: "Failed to rotate key for tenant t01"},
+		"a run two days ago: not now": {opts: []snapOpt{denied(48 * time.Hour)}, state: SymptomAbsent, status: StatusClear},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opts...), testNow)
+			f := finding(t, a, ScenarioVaultTokenExpired)
+			sy := symptom(t, f, SymPermissionDeniedVault)
+			text := sy.Reason
+			for _, e := range sy.Evidence {
+				text += " | " + evidenceLine(e)
+			}
+			if sy.State != tc.state || !strings.Contains(text, tc.says) || f.Status != tc.status {
+				t.Errorf("%s %s (%s), Scenario 2 %s; want %s saying %q, Scenario 2 %s%s", sy.ID, sy.State, text, f.Status, tc.state, tc.says, tc.status, describe(a))
+			}
+		})
+	}
+}
