@@ -188,15 +188,15 @@ func (t *triage) keyLosses() ([]keyLoss, []ComplianceFinding, string) {
 		// not one name matches: the audit log and the metrics name tenants
 		// another way than the key paths, more likely than every key gone
 		extra = append(extra, ComplianceFinding{Tenant: "*", Kind: ComplianceKeyUnavailable, Severity: SeverityWarning,
-			Detail: fmt.Sprintf("none of the %d tenants %s name (%s) has a key under %s/metadata/%s, which lists %d others: the names differ (check vault.tenantPathTemplate in the config), or those keys are gone (%s)",
-				len(gone), whereNamed(named, gone), listSome(gone, 5), t.s.Config.Vault.KVMount, prefix, len(ts), impactKeyNotFound),
+			Detail: fmt.Sprintf("none of the %d tenants %s (%s) has a key under %s/metadata/%s, which lists %d others: the names differ (check vault.tenantPathTemplate in the config), or those keys are gone (%s)",
+				len(gone), nameVerb(whereNamed(named, gone)), listSome(gone, 5), t.s.Config.Vault.KVMount, prefix, len(ts), impactKeyNotFound),
 			Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "tenants listed", Observed: fmt.Sprint(len(ts))}}})
 	case len(ts) == 0:
 		// nothing listed at all: more likely a mount or template that does
 		// not match than every key gone
 		extra = append(extra, ComplianceFinding{Tenant: "*", Kind: ComplianceKeyUnavailable, Severity: SeverityWarning,
-			Detail: fmt.Sprintf("no tenant key under %s/metadata/%s while %s name %d tenants (%s): check vault.kvMount and vault.tenantPathTemplate in the config; if they are right, every tenant's key is gone (%s)",
-				t.s.Config.Vault.KVMount, prefix, whereNamed(named, gone), len(gone), listSome(gone, 5), impactKeyNotFound),
+			Detail: fmt.Sprintf("no tenant key under %s/metadata/%s while %s %d tenants (%s): %s; if they are right, every tenant's key is gone (%s)",
+				t.s.Config.Vault.KVMount, prefix, nameVerb(whereNamed(named, gone)), len(gone), listSome(gone, 5), noneListedWhy(t.s.Vault.TenantScan.Note), impactKeyNotFound),
 			Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "tenants listed", Observed: "0"}}})
 	default:
 		for _, id := range gone {
@@ -207,6 +207,24 @@ func (t *triage) keyLosses() ([]keyLoss, []ComplianceFinding, string) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].tenant < out[j].tenant })
 	return out, extra, ""
+}
+
+// nameVerb is "the audit log names", "the audit log and the metrics name".
+func nameVerb(where string) string {
+	if strings.Contains(where, " and ") {
+		return where + " name"
+	}
+	return where + " names"
+}
+
+// noneListedWhy is what to check when Vault lists no tenant: the scan's
+// note when it found the cause (a KV version 1 mount, no mount), else the
+// config's mount and template.
+func noneListedWhy(note string) string {
+	if _, cause, ok := strings.Cut(note, ": "); ok && !strings.HasPrefix(cause, "check vault.kvMount") {
+		return cause + " (check vault.kvMount and vault.tenantPathTemplate in the config)"
+	}
+	return "check vault.kvMount and vault.tenantPathTemplate in the config"
 }
 
 func whereNamed(named map[string]string, ids []string) string {

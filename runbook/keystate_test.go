@@ -92,7 +92,7 @@ func TestTriage_KeyState(t *testing.T) {
 				s.Prometheus.Metrics = s.Prometheus.Metrics[:2] // no tenant label
 			},
 			severity: SeverityWarning, tenants: []string{"*"},
-			detail: []string{"none of the 2 tenants the audit log name (42, 43) has a key", "check vault.tenantPathTemplate"},
+			detail: []string{"none of the 2 tenants the audit log names (42, 43) has a key", "check vault.tenantPathTemplate"},
 		},
 		"an old audit mention does not count": {
 			opt: func(s *collectors.Snapshot) {

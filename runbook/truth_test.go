@@ -812,7 +812,8 @@ func TestTriage_NoTenantListed(t *testing.T) {
 		}
 	}
 	if !slices.ContainsFunc(a.Compliance.Findings, func(c ComplianceFinding) bool {
-		return c.Kind == ComplianceKeyUnavailable && strings.Contains(c.Detail, "no tenant key under secret/metadata/tenants/")
+		return c.Kind == ComplianceKeyUnavailable && strings.Contains(c.Detail, "no tenant key under secret/metadata/tenants/ while the audit log names 10 tenants") &&
+			strings.Contains(c.Detail, "secret/ is a KV version 1 mount")
 	}) {
 		t.Errorf("no key-unavailable finding for the tenants the audit log names: %+v", a.Compliance.Findings)
 	}
