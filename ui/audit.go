@@ -213,8 +213,25 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 		span = fmt.Sprintf("%s … %s (last %s ago)", a.FirstEvent.Format("01-02 15:04"), a.LastEvent.Format("01-02 15:04"), shortDur(st.judgedAt.Sub(*a.LastEvent)))
 	}
 	head := fmt.Sprintf("  %d events from %d pods · %s", a.Events, len(st.snap.Logs.Pods), span)
-	if sel := st.snap.Logs.Unmatched(collectors.LogRoleSecurity); sel != "" && a.Events == 0 {
+	unread, bad := unreadPart(st.snap, collectors.SourceLogs), 0
+	for _, p := range st.snap.Logs.Pods {
+		if p.Error != "" {
+			bad++
+		}
+	}
+	for _, ls := range st.snap.Logs.Selectors {
+		if ls.Error != "" && unread == "" {
+			unread = "list pods -l " + ls.Selector + ": " + ls.Error
+		}
+	}
+	switch sel := st.snap.Logs.Unmatched(collectors.LogRoleSecurity); {
+	case unread != "":
+		// the counts below are of what was read, not of what is there
+		head = "  " + unreadLine(st, "the audit log", unread)
+	case sel != "" && a.Events == 0:
 		head = "  " + s.Warning.Render("no pod matches -l "+sel+": no audit log was read (kubernetes.securityLabel)")
+	case bad > 0:
+		head += s.Warning.Render(fmt.Sprintf(" · %d of %d pods' logs unreadable: their events are not counted", bad, len(st.snap.Logs.Pods)))
 	}
 	b.WriteString(truncate(s.Section.Render("Audit events")+head, w) + "\n")
 	b.WriteString(s.Muted.Render(fmt.Sprintf("%d lines, %d not JSON, %d without action, %d oversized", a.Lines, a.NotJSON, a.MissingAction, a.Oversized)) + "\n")
@@ -245,6 +262,8 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 		ren = s.Warning.Render(ren) + s.Muted.Render(" · latest: "+rn.RecentErrors[len(rn.RecentErrors)-1].Message)
 	case sel != "" && rn.OK == 0:
 		ren = "VaultTokenRenewal: " + s.Warning.Render("no pod matches -l "+sel+": not read (kubernetes.orchestratorLabel)")
+	case unread != "" && rn.OK == 0 && rn.Errors == 0:
+		ren = "VaultTokenRenewal: " + s.Unknown.Render("unknown")
 	}
 	b.WriteString(truncate(ren, w) + "\n")
 	mode := "per tenant (e: event stream)"

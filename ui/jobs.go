@@ -233,6 +233,8 @@ func (v jobsView) View(c *viewCtx, w, h int) string {
 	switch {
 	case len(v.shown) == 0 && v.filter.Value() != "":
 		b.WriteString(s.Muted.Render("  no Job matches") + "\n")
+	case len(v.shown) == 0 && unreadPart(st.snap, collectors.SourceKubernetes, "jobs") != "":
+		b.WriteString(wrapHanging("  "+unreadLine(st, "the Jobs", unreadPart(st.snap, collectors.SourceKubernetes, "jobs")), w) + "\n")
 	case len(v.shown) == 0:
 		b.WriteString(s.Muted.Render("  no Job of these CronJobs") + "\n")
 	}

@@ -245,6 +245,8 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	switch {
 	case st.snap.Vault == nil:
 		add("  " + s.Unknown.Render("unknown: ") + "Vault was not read")
+	case v.t == nil && unreadPart(st.snap, collectors.SourceVault, "tenants", "token") != "":
+		wrapped(2, s.Unknown.Render("unknown: ")+"Vault's tenants were not read: "+unreadPart(st.snap, collectors.SourceVault, "tenants", "token"))
 	case v.t == nil:
 		add("  " + s.Critical.Render("no key in Vault") + " — the audit log or the metrics name this tenant")
 	case v.t.Missing:

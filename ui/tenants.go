@@ -296,6 +296,15 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 	if q := v.filter.Value(); q != "" {
 		head = fmt.Sprintf("%d of %d tenants match %q", len(v.shown), len(st.snap.Vault.Tenants), q)
 	}
+	n := 0
+	for i := range st.snap.Vault.Tenants {
+		if st.snap.Vault.Tenants[i].Error != "" {
+			n++
+		}
+	}
+	if n > 0 {
+		head += s.Unknown.Render(fmt.Sprintf(" (%d unreadable: ? below)", n))
+	}
 	b.WriteString(s.Section.Render("Tenants") + "  " + head + s.Muted.Render(fmt.Sprintf(" · retention %d · sorted by %s (s)", keep, tenantSorts[v.sortBy])) + "\n")
 	if v.filtering || v.filter.Value() != "" {
 		b.WriteString(v.filter.View() + "\n")
@@ -319,9 +328,14 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 			maxV = fmt.Sprint(r.t.MaxVersions)
 		}
 		line := fmt.Sprintf("%-14s %5d %6d %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, r.t.OldestVersion, r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
+		if r.t.Error != "" { // its metadata was not read: no count is known
+			line = fmt.Sprintf("%-14s %5s %6s %5s %5s  %-16s %s", r.t.ID, "?", "?", "?", "?", "unknown", strings.Join(flags, " "))
+		}
 		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
-	switch {
+	switch why := unreadPart(st.snap, collectors.SourceVault, "tenants", "token"); {
+	case len(st.snap.Vault.Tenants) == 0 && why != "":
+		b.WriteString(wrapHanging("  "+unreadLine(st, "the tenants", why), w) + "\n")
 	case len(st.snap.Vault.Tenants) == 0 && st.snap.Vault.TenantScan.Note != "":
 		// none listed is not "no tenant": say why, and what to check
 		b.WriteString(wrapHanging("  "+s.Unknown.Render("? ")+st.snap.Vault.TenantScan.Note, w) + "\n")

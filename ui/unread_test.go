@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+)
+
+// setState sets a source's state in the snapshot, with an error or a
+// problem of one part.
+func setState(s *collectors.Snapshot, src string, state collectors.State, errText, part string) {
+	for i := range s.Sources {
+		if s.Sources[i].Source == src {
+			s.Sources[i].State, s.Sources[i].Error = state, ""
+			if part == "" {
+				s.Sources[i].Error = errText
+			} else {
+				s.Sources[i].Problems = append(s.Sources[i].Problems, collectors.Problem{Part: part, Error: errText})
+			}
+		}
+	}
+}
+
+// TestViews_UnreadIsNotNone: a list that could not be read (a sealed
+// Vault, a tenant LIST or Job list refused, every pod log unreadable) is
+// said unknown with why, never "no tenant", "no Job" or zero events; a
+// tenant whose metadata was not read shows "?" for its counts.
+func TestViews_UnreadIsNotNone(t *testing.T) {
+	const sealed = "Vault at http://127.0.0.1:8200 is sealed: unseal it (vault operator unseal)"
+	const denied = "list tenants at secret/metadata/tenants/: permission denied"
+	cases := map[string]struct {
+		change func(s *collectors.Snapshot)
+		keys   []string
+		want   []string
+		never  []string
+	}{
+		"Vault sealed: tenants unknown": {
+			change: func(s *collectors.Snapshot) {
+				setState(s, collectors.SourceVault, collectors.StateError, sealed, "")
+				s.Vault.Tenants = s.Vault.Tenants[:0]
+			},
+			keys: []string{"2"}, want: []string{"Unknown: the tenants could not be read — " + sealed}, never: []string{"no tenant\n"},
+		},
+		"Vault sealed: a tenant opened from the audit log is not 'no key in Vault'": {
+			change: func(s *collectors.Snapshot) {
+				setState(s, collectors.SourceVault, collectors.StateError, sealed, "")
+				s.Vault.Tenants = s.Vault.Tenants[:0]
+			},
+			keys: []string{"4", "enter"}, want: []string{"unknown: Vault's tenants were not read: " + sealed}, never: []string{"no key in Vault"},
+		},
+		"tenant list refused: tenants unknown": {
+			change: func(s *collectors.Snapshot) {
+				setState(s, collectors.SourceVault, collectors.StatePartial, denied, "tenants")
+				s.Vault.Tenants = s.Vault.Tenants[:0]
+			},
+			keys: []string{"2"}, want: []string{"Unknown: the tenants could not be read — " + denied},
+		},
+		"one tenant unreadable: ? for its counts": {
+			change: func(s *collectors.Snapshot) {
+				s.Vault.Tenants[0].Error = "read metadata: 429 rate limited"
+				s.Vault.Tenants[0].CurrentVersion, s.Vault.Tenants[0].LiveVersions = 0, 0
+			},
+			keys: []string{"2", "/"}, want: []string{"(1 unreadable", "t-001 ? ? ? ? unknown unreadable: read metadata: 429 rate limited"},
+		},
+		"Job list refused: Jobs unknown": {
+			change: func(s *collectors.Snapshot) {
+				setState(s, collectors.SourceKubernetes, collectors.StatePartial, "list jobs in rotation-lab: forbidden", "jobs")
+				s.Kubernetes.Jobs = s.Kubernetes.Jobs[:0]
+			},
+			keys: []string{"3"}, want: []string{"Unknown: the Jobs could not be read — list jobs in rotation-lab: forbidden"}, never: []string{"no Job of these CronJobs"},
+		},
+		"every pod log unreadable: audit unknown": {
+			change: func(s *collectors.Snapshot) {
+				setState(s, collectors.SourceLogs, collectors.StateError, "read the logs of 2 pods: container not started", "")
+			},
+			keys: []string{"4"}, want: []string{"Unknown: the audit log could not be read — read the logs of 2 pods"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			snap := demoSnapshot(t)
+			tc.change(snap)
+			m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40)
+			m = keys(m, tc.keys...)
+			if tc.keys[len(tc.keys)-1] == "/" {
+				m = typeText(m, snap.Vault.Tenants[0].ID)
+			}
+			out := ansi.Strip(m.View())
+			flat := strings.Join(strings.Fields(out), " ")
+			for _, w := range tc.want {
+				if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+					t.Errorf("view lacks %q:\n%s", w, out)
+				}
+			}
+			for _, n := range tc.never {
+				if strings.Contains(out, n) {
+					t.Errorf("view says %q:\n%s", n, out)
+				}
+			}
+		})
+	}
+}
