@@ -475,10 +475,22 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		}
 	}
 	failingNamed := map[string]bool{}
-	if f, ok := a.Finding(ScenarioRotationJobFailing); ok && f.Status != StatusClear {
-		for _, id := range f.Tenants {
-			failingNamed[id] = true
-			get(id)
+	// which tenants fail is known only as far as the triage could tell it:
+	// with "specific tenants" unknown (no security pod matched, its log
+	// unreadable or begun after the run, the Job's log not read) a tenant
+	// not named is not thereby "not failing"
+	failingKnown := false
+	if f, ok := a.Finding(ScenarioRotationJobFailing); ok {
+		if f.Status != StatusClear {
+			for _, id := range f.Tenants {
+				failingNamed[id] = true
+				get(id)
+			}
+		}
+		for _, sy := range f.Symptoms {
+			if sy.ID == SymSpecificTenants {
+				failingKnown = sy.State != SymptomUnknown
+			}
 		}
 	}
 	overdueKnown := a.Compliance.IntervalSource != "unknown" && len(a.Compliance.Unknown) == 0
@@ -505,7 +517,7 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		switch {
 		case failingNamed[id] || kinds[id][ComplianceFailedAccess]:
 			st.Failing = &yes
-		case awhy == "":
+		case awhy == "" && failingKnown:
 			st.Failing = &no
 		}
 	}

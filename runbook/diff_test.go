@@ -305,6 +305,27 @@ func TestBook_Diff(t *testing.T) {
 			after:  []snapOpt{broken(collectors.SourceLogs)},
 			checks: []check{cannotTell("t05", "failing: yes → unknown"), neverFixed},
 		},
+		"a tenant failing, no security pod matched after: not 'recovered'": {
+			before: []snapOpt{tenantFailed},
+			after: []snapOpt{func(s *collectors.Snapshot) {
+				s.Logs.Audit.Tenants, s.Logs.Audit.Events, s.Logs.Pods = nil, 0, nil
+				s.Logs.Selectors[0].Pods = nil // -l app.kubernetes.io/component=security matched none
+			}},
+			checks: []check{func(t *testing.T, d Diff) {
+				var got []string
+				if td, ok := tenantDiffOf(d, "t05"); ok {
+					got = td.Changes
+				}
+				for _, td := range d.Tenants.CannotTell {
+					if td.Tenant == "t05" {
+						got = append(got, td.Changes...)
+					}
+				}
+				if all := strings.Join(got, "; "); !strings.Contains(all, "failing: yes → unknown") || strings.Contains(all, "recovered") {
+					t.Errorf("t05: %q, want failing: yes → unknown, never recovered", all)
+				}
+			}, neverFixed},
+		},
 		"alerts stop firing": {
 			before: []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"namespace": "ns"})},
 			checks: []check{alert("CMEKRotationFailed", "firing", AlertInactive, ChangeStoppedFiring), func(t *testing.T, d Diff) {

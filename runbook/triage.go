@@ -1845,6 +1845,9 @@ func (t *triage) compliance() Compliance {
 	}
 	if awhy != "" {
 		c.Unknown = append(c.Unknown, "audit events: "+awhy)
+	} else if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
+		// a tenant whose failure was not read is no tenant without one
+		c.Unknown = append(c.Unknown, "audit events: "+gap)
 	}
 	type tenantInfo struct {
 		vault *collectors.Tenant
