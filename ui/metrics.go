@@ -100,6 +100,13 @@ func (v metricsView) charts(st *state, w int) string {
 	}
 	b.WriteString(s.Section.Render("Alerts") + "\n")
 	b.WriteString(strings.Join(alertLines(st, w), "\n") + "\n")
+	if len(st.assess.Stale) > 0 {
+		// what these signals say about now is unknown
+		b.WriteString(s.Section.Render("Stale signals") + "\n")
+		for _, sg := range st.assess.Stale {
+			b.WriteString(wrapHanging("  "+s.Unknown.Render("? ")+sg.Detail, w) + "\n")
+		}
+	}
 	return b.String()
 }
 

@@ -661,6 +661,18 @@ func alertLines(st *state, w int) []string {
 		return []string{truncate(s.Unknown.Render("unknown")+s.Muted.Render(": the alerts could not be read ("+why+")"), w)}
 	}
 	if len(st.assess.Alerts) == 0 {
+		// none firing is all clear only when every related rule can fire
+		// and is evaluated: a rule missing, failing or not evaluated says
+		// nothing about now
+		var rules []string
+		for _, sg := range st.assess.Stale {
+			if sg.Kind == runbook.StaleAlertRule {
+				rules = append(rules, sg.Detail)
+			}
+		}
+		if len(rules) > 0 {
+			return []string{wrapHanging(s.Unknown.Render("none firing, but ")+fmt.Sprintf("%d related alert rule(s) cannot tell: ", len(rules))+strings.Join(rules, "; "), w)}
+		}
 		return []string{s.OK.Render("none firing or pending")}
 	}
 	type agg struct {

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -50,6 +51,19 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 				s.Vault.Tenants = s.Vault.Tenants[:0]
 			},
 			keys: []string{"4", "enter"}, want: []string{"unknown: Vault's tenants were not read: " + sealed}, never: []string{"no key in Vault"},
+		},
+		"no alert firing, a related rule missing: not all clear": {
+			change: func(s *collectors.Snapshot) {
+				s.Prometheus.Alerts = s.Prometheus.Alerts[:0]
+				at := s.CollectedAt.Add(-10 * time.Second)
+				s.Prometheus.Rules = nil
+				for _, name := range []string{"CMEKRotationFailed", "VaultTokenExpiringSoon", "SecretVersionOverflow", "AuditLogMissing"} {
+					s.Prometheus.Rules = append(s.Prometheus.Rules, collectors.AlertRule{Name: name, Group: "secret-rotation", Interval: collectors.Duration(time.Minute),
+						LastEvaluation: &at, Health: "ok", State: "inactive"})
+				}
+				s.Prometheus.Rules[0].Health, s.Prometheus.Rules[0].LastError = "err", "vector contains metrics with the same labelset"
+			},
+			keys: []string{"5"}, want: []string{"none firing, but 1 related alert rule(s) cannot tell", "Stale signals"}, never: []string{"none firing or pending"},
 		},
 		"tenant list refused: tenants unknown": {
 			change: func(s *collectors.Snapshot) {
