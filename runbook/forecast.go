@@ -327,6 +327,10 @@ func (t *triage) tenantForecasts(f *Forecast) []TenantForecast {
 	} else {
 		f.Unknown = append(f.Unknown, "tenant due dates: Vault's key versions: "+why)
 	}
+	if why := t.tenantsUnread(); why != "" && len(t.s.Vault.Tenants) > 0 {
+		// a tenant not read may fall due before the first one foreseen
+		f.Unknown = append(f.Unknown, "tenant due dates: "+why)
+	}
 	if a, why := t.audit(); why == "" {
 		for id, ts := range a.Tenants {
 			known[id] = true

@@ -880,3 +880,15 @@ func TestTriage_PermissionDeniedInJobLog(t *testing.T) {
 		})
 	}
 }
+
+// TestForecast_TenantsUnread: a tenant whose metadata was not read may
+// fall due before the first one foreseen: the forecast says it cannot tell.
+func TestForecast_TenantsUnread(t *testing.T) {
+	f := MustDefault().Forecast(healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Tenants[3].Error = "read metadata: 429" }), testNow)
+	if !slices.ContainsFunc(f.Unknown, func(u string) bool { return strings.HasPrefix(u, "tenant due dates: vault: 1 of 10 tenants' metadata could not be read") }) {
+		t.Errorf("forecast unknown %q, want the unread tenant", f.Unknown)
+	}
+	if f := MustDefault().Forecast(healthySnapshot(t), testNow); slices.ContainsFunc(f.Unknown, func(u string) bool { return strings.HasPrefix(u, "tenant due dates") }) {
+		t.Errorf("all tenants read: forecast unknown %q", f.Unknown)
+	}
+}

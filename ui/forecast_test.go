@@ -25,7 +25,7 @@ func TestNextFailure(t *testing.T) {
 	}{
 		"a run overruns its deadline": {runbook.Forecast{NextRun: run, Unknown: []string{"token ceiling: not read"},
 			Next: &runbook.ForecastItem{Kind: runbook.ForecastRunDeadline, At: at(98*time.Minute + 52*time.Second)}},
-			"02:00Z rotation exceeds its 10m deadline (in 1h28m)", "02:00Z rotation overruns 10m (in 1h28m)"},
+			"02:00Z rotation exceeds its 10m deadline (in 1h28m) · cannot tell: token ceiling", "02:00Z rotation overruns 10m (in 1h28m) (+1 unknown)"},
 		"a run in two days": {runbook.Forecast{NextRun: runbook.RunForecast{At: at(50 * time.Hour), Deadline: collectors.Duration(time.Hour)},
 			Next: &runbook.ForecastItem{Kind: runbook.ForecastRunDeadline, At: at(51 * time.Hour)}},
 			"11-29 02:31Z rotation exceeds its 1h00m deadline (in 2d)", "11-29 02:31Z rotation overruns 1h00m (in 2d)"},

@@ -531,6 +531,18 @@ func nextFailure(st *state) (full, short string) {
 	}
 	n := *f.Next
 	when := *n.At
+	defer func() {
+		// the earliest foreseen is the earliest only of what could be told
+		if len(f.Unknown) > 0 {
+			var cannot []string
+			for _, u := range f.Unknown {
+				what, _, _ := strings.Cut(u, ":")
+				cannot = append(cannot, what)
+			}
+			full += s.Unknown.Render(" · cannot tell: ") + s.Muted.Render(strings.Join(cannot, ", "))
+			short += s.Unknown.Render(fmt.Sprintf(" (+%d unknown)", len(cannot)))
+		}
+	}()
 	switch n.Kind {
 	case runbook.ForecastRunDeadline:
 		dl := shortDur(f.NextRun.Deadline.Duration())
