@@ -885,7 +885,9 @@ func TestTriage_PermissionDeniedInJobLog(t *testing.T) {
 // fall due before the first one foreseen: the forecast says it cannot tell.
 func TestForecast_TenantsUnread(t *testing.T) {
 	f := MustDefault().Forecast(healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Tenants[3].Error = "read metadata: 429" }), testNow)
-	if !slices.ContainsFunc(f.Unknown, func(u string) bool { return strings.HasPrefix(u, "tenant due dates: vault: 1 of 10 tenants' metadata could not be read") }) {
+	if !slices.ContainsFunc(f.Unknown, func(u string) bool {
+		return strings.HasPrefix(u, "tenant due dates: vault: 1 of 10 tenants' metadata could not be read")
+	}) {
 		t.Errorf("forecast unknown %q, want the unread tenant", f.Unknown)
 	}
 	if f := MustDefault().Forecast(healthySnapshot(t), testNow); slices.ContainsFunc(f.Unknown, func(u string) bool { return strings.HasPrefix(u, "tenant due dates") }) {
