@@ -300,9 +300,15 @@ func (r Report) writeCompliance(b *strings.Builder, md bool) {
 		}
 	}
 	if len(c.Findings) == 0 {
-		if md {
+		// with something unjudged, none found is not none there
+		switch {
+		case md && len(c.Unknown) > 0:
+			b.WriteString("\nNo compliance finding among what could be judged.\n")
+		case md:
 			b.WriteString("\nNo compliance finding.\n")
-		} else {
+		case len(c.Unknown) > 0:
+			b.WriteString("  no finding among what could be judged\n")
+		default:
 			b.WriteString("  no finding\n")
 		}
 		return

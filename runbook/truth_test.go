@@ -894,3 +894,20 @@ func TestForecast_TenantsUnread(t *testing.T) {
 		t.Errorf("all tenants read: forecast unknown %q", f.Unknown)
 	}
 }
+
+// TestReport_NoFindingAmongJudged: with compliance partly unjudged, the
+// report does not end its compliance section with a bare "no finding".
+func TestReport_NoFindingAmongJudged(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Tenants[3].Error = "read metadata: 429" })
+	r := mustDefault(t).NewReport(s, testNow, "test")
+	if len(r.Assessment.Compliance.Findings) != 0 {
+		t.Fatalf("findings %+v, want none for this case", r.Assessment.Compliance.Findings)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "no finding among what could be judged") || strings.Contains(out, "  no finding\n") {
+		t.Errorf("report's compliance section:\n%s", out)
+	}
+}

@@ -282,7 +282,12 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	}
 	add("")
 	add(s.Section.Render("Compliance"))
-	if len(v.findings) == 0 {
+	switch {
+	case len(v.findings) == 0 && v.t != nil && v.t.Error != "":
+		add("  " + s.Unknown.Render("unknown: ") + "its key versions were not read")
+	case len(v.findings) == 0 && len(st.assess.Compliance.Unknown) > 0:
+		wrapped(2, s.Unknown.Render("no finding among what could be judged; cannot tell: ")+strings.Join(st.assess.Compliance.Unknown, "; "))
+	case len(v.findings) == 0:
 		add("  " + s.OK.Render("no finding"))
 	}
 	for _, f := range v.findings {

@@ -35,6 +35,7 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 	cases := map[string]struct {
 		change func(s *collectors.Snapshot)
 		keys   []string
+		after  []string // keys after the tenant id typed (keys ending in "/")
 		want   []string
 		never  []string
 	}{
@@ -79,6 +80,11 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 			},
 			keys: []string{"2", "/"}, want: []string{"(1 unreadable", "t-001 ? ? ? ? unknown unreadable: read metadata: 429 rate limited"},
 		},
+		"one tenant unreadable: its detail's compliance is unknown, not 'no finding'": {
+			change: func(s *collectors.Snapshot) { s.Vault.Tenants[0].Error = "read metadata: 429 rate limited" },
+			keys:   []string{"2", "/"}, after: []string{"enter", "enter"},
+			want: []string{"unreadable: read metadata: 429 rate limited", "unknown: its key versions were not read"}, never: []string{"no finding"},
+		},
 		"Job list refused: Jobs unknown": {
 			change: func(s *collectors.Snapshot) {
 				setState(s, collectors.SourceKubernetes, collectors.StatePartial, "list jobs in rotation-lab: forbidden", "jobs")
@@ -101,6 +107,7 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 			m = keys(m, tc.keys...)
 			if tc.keys[len(tc.keys)-1] == "/" {
 				m = typeText(m, snap.Vault.Tenants[0].ID)
+				m = keys(m, tc.after...)
 			}
 			out := ansi.Strip(m.View())
 			flat := strings.Join(strings.Fields(out), " ")
