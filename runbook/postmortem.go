@@ -148,6 +148,9 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 	}
 	if pm.Detection.DetectedAt == nil {
 		pm.Detection.DetectedBy = "no alert fired in the window; seen by kubectl-rotation when the snapshot was taken"
+		if a.AlertsUnknown != "" { // none read is not none fired
+			pm.Detection.DetectedBy = "kubectl-rotation when the snapshot was taken; whether an alert fired before cannot be told (" + a.AlertsUnknown + ")"
+		}
 		at := after.CollectedAt
 		pm.Detection.DetectedAt = &at
 	}
@@ -301,6 +304,8 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 	b.WriteString("## Detection\n\n")
 	if d := pm.Detection; d.FirstSign != nil {
 		fmt.Fprintf(&b, "- **First sign:** %s — %s\n", fmtTime(*d.FirstSign), mdEscape(d.FirstSignSummary))
+	} else if len(pm.Timeline.Unknown) > 0 {
+		fmt.Fprintf(&b, "- **First sign:** no failure read in the window; cannot tell: %s\n", mdEscape(strings.Join(pm.Timeline.Unknown, "; ")))
 	} else {
 		b.WriteString("- **First sign:** no failure in the window\n")
 	}
@@ -323,17 +328,28 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	b.WriteString("## Impact\n\n")
-	fmt.Fprintf(&b, "- **Tenants affected:** %d%s\n", len(pm.Impact.TenantsAffected), listOrEmpty(pm.Impact.TenantsAffected))
+	// with something unjudged, a count is what was seen: "at least", or
+	// "unknown" for none seen
+	count := func(n int) string {
+		switch {
+		case len(pm.Impact.Unknown) == 0:
+			return fmt.Sprint(n)
+		case n == 0:
+			return "unknown (none seen; see cannot tell below)"
+		}
+		return fmt.Sprintf("at least %d", n)
+	}
+	fmt.Fprintf(&b, "- **Tenants affected:** %s%s\n", count(len(pm.Impact.TenantsAffected)), listOrEmpty(pm.Impact.TenantsAffected))
 	var od []string
 	for _, o := range pm.Impact.Overdue {
 		od = append(od, fmt.Sprintf("%s by %s", o.Tenant, roundDur(o.By.Duration())))
 	}
-	fmt.Fprintf(&b, "- **Overdue beyond the policy interval:** %d%s\n", len(od), listOrEmpty(od))
+	fmt.Fprintf(&b, "- **Overdue beyond the policy interval:** %s%s\n", count(len(od)), listOrEmpty(od))
 	var ov []string
 	for _, o := range pm.Impact.OverRetention {
 		ov = append(ov, fmt.Sprintf("%s (%d of %d)", o.Tenant, o.Live, o.Retention))
 	}
-	fmt.Fprintf(&b, "- **Versions over retention:** %d%s\n", len(ov), listOrEmpty(ov))
+	fmt.Fprintf(&b, "- **Versions over retention:** %s%s\n", count(len(ov)), listOrEmpty(ov))
 	for _, u := range pm.Impact.Unknown {
 		fmt.Fprintf(&b, "- **Cannot tell:** %s\n", mdEscape(u))
 	}
@@ -366,6 +382,8 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\n## Compliance (runbook Compliance Notes)\n\n")
 	if pm.Compliance.Reportable {
 		b.WriteString("**Report to the compliance team:** at least one condition holds.\n\n")
+	} else if len(pm.Compliance.Unknown) > 0 || strings.HasPrefix(pm.Compliance.Others, "the other tenants: unknown") {
+		b.WriteString("No condition holds among what could be judged; the rest cannot be told (below), nor can production tenants.\n\n")
 	} else {
 		b.WriteString("No condition the data can tell holds; production tenants cannot be told.\n\n")
 	}

@@ -911,3 +911,25 @@ func TestReport_NoFindingAmongJudged(t *testing.T) {
 		t.Errorf("report's compliance section:\n%s", out)
 	}
 }
+
+// TestPostmortem_UnreadIsNotZero: a postmortem drafted on a snapshot whose
+// Vault and Prometheus could not be read counts no tenant as "0" and says
+// no "no alert fired": the compliance team reads it.
+func TestPostmortem_UnreadIsNotZero(t *testing.T) {
+	s := healthySnapshot(t, broken(collectors.SourceVault), broken(collectors.SourcePrometheus))
+	var md strings.Builder
+	if err := MustDefault().Postmortem(nil, s, testNow, TimelineOptions{}).WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	for _, never := range []string{"**Versions over retention:** 0", "**Overdue beyond the policy interval:** 0", "no alert fired in the window", "No condition the data can tell holds"} {
+		if strings.Contains(out, never) {
+			t.Errorf("postmortem says %q:\n%s", never, out)
+		}
+	}
+	for _, want := range []string{"**Versions over retention:** unknown", "whether an alert fired before cannot be told"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("postmortem lacks %q:\n%s", want, out)
+		}
+	}
+}
