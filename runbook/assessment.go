@@ -257,9 +257,10 @@ func (a Assessment) ExitCode() int {
 }
 
 // HasUnknown reports whether any scenario is unknown, the alerts could not
-// be read, or a condition says the tool cannot tell.
+// be read, compliance could not be judged in part, or a condition says the
+// tool cannot tell.
 func (a Assessment) HasUnknown() bool {
-	if a.AlertsUnknown != "" {
+	if a.AlertsUnknown != "" || len(a.Compliance.Unknown) > 0 {
 		return true
 	}
 	for _, c := range a.Conditions {

@@ -150,8 +150,13 @@ type TenantsDiff struct {
 	// in one snapshot (its source could not be read there): nothing is
 	// known to have changed.
 	CannotTell []TenantDiff `json:"cannotTell"`
-	// Unchanged counts the tenants seen whose facts are the same in both.
+	// Unchanged counts the tenants seen whose facts are known and the same
+	// in both.
 	Unchanged int `json:"unchanged"`
+	// SameAsRead counts the tenants whose facts that were read are the same
+	// in both, with a fact unknown in a snapshot (its key versions, its
+	// failing or overdue state): not known to be unchanged.
+	SameAsRead int `json:"sameAsRead"`
 	// Unknown says what about the tenants could not be read, in which
 	// snapshot.
 	Unknown []string `json:"unknown,omitempty"`
@@ -493,7 +498,21 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 			}
 		}
 	}
-	overdueKnown := a.Compliance.IntervalSource != "unknown" && len(a.Compliance.Unknown) == 0
+	// a tenant's overdue state is known when the interval is, its key's
+	// metadata was read, and the audit log was read over its window (what
+	// the compliance section could not judge, tenant by tenant)
+	read := map[string]bool{}
+	for _, tn := range ts {
+		read[tn.ID] = tn.Error == ""
+	}
+	auditKnown := awhy == "" && t.logGap(collectors.LogRoleSecurity) == ""
+	overdueKnownFor := func(id string) bool {
+		if a.Compliance.IntervalSource == "unknown" || twhy != "" || !auditKnown {
+			return false
+		}
+		r, listed := read[id]
+		return r || (!listed && complete)
+	}
 	kinds := map[string]map[string]bool{}
 	for _, c := range a.Compliance.Findings {
 		if kinds[c.Tenant] == nil {
@@ -508,7 +527,7 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		if !complete || vaultUnread[id] || awhy != "" { // the newer of two, one unknown
 			st.LastRotation, st.LastRotationAtLeast = nil, st.LastRotation
 		}
-		if overdueKnown {
+		if overdueKnownFor(id) {
 			v := kinds[id][ComplianceOverdue]
 			st.Overdue = &v
 		} else if kinds[id][ComplianceOverdue] {
@@ -622,6 +641,8 @@ func tenantsDiff(bt, at *triage, ba, aa Assessment) TenantsDiff {
 		}
 		ch, known := tenantChanges(b, a, at.s.Config.Vault.RetentionVersions)
 		switch {
+		case len(ch) == 0 && (b.partlyUnknown() || a.partlyUnknown()):
+			td.SameAsRead++
 		case len(ch) == 0:
 			td.Unchanged++
 		case known:
@@ -633,8 +654,20 @@ func tenantsDiff(bt, at *triage, ba, aa Assessment) TenantsDiff {
 	return td
 }
 
+// partlyUnknown reports whether a fact of the tenant is unknown in this
+// snapshot (a key not in Vault has no versions to know).
+func (st TenantState) partlyUnknown() bool {
+	if st.InVault == nil || st.Overdue == nil || st.Failing == nil {
+		return true
+	}
+	return *st.InVault && (st.LiveVersions == nil || st.CurrentVersion == nil || st.OverRetention == nil || st.LastRotation == nil)
+}
+
 func (td TenantsDiff) counts() string {
 	s := fmt.Sprintf("%d changed, %d unchanged", len(td.Changed), td.Unchanged)
+	if td.SameAsRead > 0 {
+		s += fmt.Sprintf(", %d the same as far as read (a fact unknown)", td.SameAsRead)
+	}
 	if n := len(td.CannotTell); n > 0 {
 		s += fmt.Sprintf(", %d cannot tell", n)
 	}
@@ -670,7 +703,8 @@ func sourceChanges(before, after *collectors.Snapshot) []SourceDiff {
 	out := []SourceDiff{}
 	for _, name := range collectors.Sources() {
 		b, a := before.Source(name), after.Source(name)
-		if b.State == a.State {
+		if b.State == a.State && (b.State != collectors.StatePartial || partsText(b) == partsText(a)) {
+			// (a partial source whose unreadable parts changed has changed)
 			continue
 		}
 		sd := SourceDiff{Source: name, Before: b.State, After: a.State, BeforeError: sourceProblem(b), AfterError: sourceProblem(a), Change: ChangeChanged}
@@ -683,6 +717,16 @@ func sourceChanges(before, after *collectors.Snapshot) []SourceDiff {
 		out = append(out, sd)
 	}
 	return out
+}
+
+// partsText names a source's unreadable parts, sorted.
+func partsText(st collectors.Status) string {
+	parts := make([]string, 0, len(st.Problems))
+	for _, p := range st.Problems {
+		parts = append(parts, p.Part)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
 }
 
 func sourceProblem(st collectors.Status) string {
@@ -1071,7 +1115,8 @@ func (d Diff) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  %s: %s → %s (%s)", s.Source, s.Before, s.After, changeWords[s.Change])
 		if s.AfterError != "" {
 			fmt.Fprintf(&b, ": %s", s.AfterError)
-		} else if s.BeforeError != "" {
+		}
+		if s.BeforeError != "" && (s.AfterError == "" || s.Before == s.After) {
 			fmt.Fprintf(&b, "; before: %s", s.BeforeError)
 		}
 		b.WriteString("\n")
@@ -1194,6 +1239,9 @@ func (d Diff) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "- **%s:** %s → %s (%s)", s.Source, s.Before, s.After, changeWords[s.Change])
 		if s.AfterError != "" {
 			fmt.Fprintf(&b, ": %s", mdEscape(s.AfterError))
+		}
+		if s.BeforeError != "" && (s.AfterError == "" || s.Before == s.After) {
+			fmt.Fprintf(&b, "; before: %s", mdEscape(s.BeforeError))
 		}
 		b.WriteString("\n")
 	}

@@ -41,6 +41,27 @@ func overRetention(s *collectors.Snapshot) {
 	s.Vault.Tenants[1].LiveVersions, s.Vault.Tenants[1].MaxVersions = 9, 0
 }
 
+// partOf makes one part of a source unreadable (the source partial).
+func partOf(src, part, errText string) snapOpt {
+	return func(s *collectors.Snapshot) {
+		for i := range s.Sources {
+			if s.Sources[i].Source == src {
+				s.Sources[i].State = collectors.StatePartial
+				s.Sources[i].Problems = append(s.Sources[i].Problems, collectors.Problem{Part: part, Error: errText})
+			}
+		}
+	}
+}
+
+// tenantUnreadable: t03's metadata could not be read.
+func tenantUnreadable(s *collectors.Snapshot) {
+	for i := range s.Vault.Tenants {
+		if s.Vault.Tenants[i].ID == "t03" {
+			s.Vault.Tenants[i].Error = "read metadata: 429 rate limited"
+		}
+	}
+}
+
 func tenantFailed(s *collectors.Snapshot) {
 	ts := s.Logs.Audit.Tenants["t05"]
 	ts.LastFailure, ts.LastFailureReason, ts.Failures = before(2*time.Hour), "permission denied", 1
@@ -229,6 +250,32 @@ func TestBook_Diff(t *testing.T) {
 					t.Errorf("%d tenants unchanged, want 10", d.Tenants.Unchanged)
 				}
 			}, exit(ExitOK)},
+		},
+		"a tenant unreadable in both: the same as far as read, not unchanged": {
+			before: []snapOpt{tenantUnreadable},
+			after:  []snapOpt{tenantUnreadable},
+			checks: []check{func(t *testing.T, d Diff) {
+				if d.Tenants.Unchanged != 9 || d.Tenants.SameAsRead != 1 {
+					t.Errorf("%d unchanged, %d the same as far as read, want 9 and 1", d.Tenants.Unchanged, d.Tenants.SameAsRead)
+				}
+				if got := d.Tenants.counts(); !strings.Contains(got, "9 unchanged, 1 the same as far as read") {
+					t.Errorf("counts %q", got)
+				}
+			}},
+		},
+		"a source partial in both, another part unreadable after: a change, not 'no change'": {
+			before: []snapOpt{partOf(collectors.SourceKubernetes, "configmaps", "list configmaps: forbidden")},
+			after:  []snapOpt{partOf(collectors.SourceKubernetes, "events", "list events: forbidden")},
+			checks: []check{func(t *testing.T, d Diff) {
+				var text bytes.Buffer
+				if err := d.WriteText(&text); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(text.String(), "kubernetes: partial → partial (") || !strings.Contains(text.String(), "list events: forbidden") ||
+					!strings.Contains(text.String(), "before: ") {
+					t.Errorf("sources: %+v\n%s", d.Sources, text.String())
+				}
+			}},
 		},
 		"5: deadline raised, the run fits": {
 			before: []snapOpt{deadlineExceeded(t)},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/NimbleMarkets/ntcharts/sparkline"
 	"github.com/charmbracelet/bubbles/help"
@@ -74,7 +75,7 @@ func (v metricsView) charts(st *state, w int) string {
 			continue
 		}
 		counter := strings.HasSuffix(m.Name, "_total")
-		vals, now := aggregate(m, counter)
+		vals, gaps, lead, now := aggregate(m, counter)
 		label := "sum of " + fmt.Sprint(len(m.Series)) + " series"
 		if m.Role == "tokenExpirySeconds" {
 			label = "lowest of " + fmt.Sprint(len(m.Series)) + " series"
@@ -87,15 +88,27 @@ func (v metricsView) charts(st *state, w int) string {
 		if !math.IsNaN(now) {
 			cur = "now " + fmtValue(m.Role, now)
 		}
-		b.WriteString(truncate(s.Section.Render(m.Name)+s.Muted.Render(fmt.Sprintf("  24h, %s%s · %s", label, unit, cur)), w) + "\n")
+		span := "24h"
+		if d := time.Duration(lead) * historyStep(m); d >= time.Hour {
+			// (less than an hour is less than a column of the chart)
+			span = "24h, no sample in its first " + shortDur(d)
+		}
+		b.WriteString(truncate(s.Section.Render(m.Name)+s.Muted.Render(fmt.Sprintf("  %s, %s%s · %s", span, label, unit, cur)), w) + "\n")
 		if len(m.Series) == 0 {
 			b.WriteString(s.Muted.Render("  no series") + "\n")
 			continue
 		}
-		sl := sparkline.New(sparkW, 2, sparkline.WithData(downsample(vals, sparkW, m.Role == "tokenExpirySeconds")))
+		data := downsample(vals, sparkW, m.Role == "tokenExpirySeconds")
+		sl := sparkline.New(sparkW, 2, sparkline.WithData(data))
 		sl.Draw()
 		for _, l := range strings.Split(sl.View(), "\n") {
 			b.WriteString("  " + l + "\n")
+		}
+		if marks, n := gapMarks(gaps, len(data)); n > 0 {
+			// a step no series answered is drawn at zero: say so under it,
+			// so a gap never reads as "no rotations" or an expired token
+			b.WriteString("  " + s.Unknown.Render(marks) + "\n")
+			b.WriteString(truncate(s.Muted.Render(fmt.Sprintf("  ? no sample (%d of %d steps): drawn as 0, value unknown", n, len(gaps))), w) + "\n")
 		}
 	}
 	b.WriteString(s.Section.Render("Alerts") + "\n")
@@ -139,10 +152,51 @@ func downsample(v []float64, n int, min bool) []float64 {
 	return out
 }
 
+// historyStep is the step of a metric's history (5 minutes when none says).
+func historyStep(m collectors.Metric) time.Duration {
+	for _, s := range m.Series {
+		if s.History != nil && s.History.Step > 0 {
+			return s.History.Step.Duration()
+		}
+	}
+	return 5 * time.Minute
+}
+
+// gapMarks draws, over cols columns (the sparkline's buckets of the steps),
+// a '?' under every column holding a step no series answered, and counts
+// those steps.
+func gapMarks(gaps []bool, cols int) (string, int) {
+	n := 0
+	for _, g := range gaps {
+		if g {
+			n++
+		}
+	}
+	if n == 0 || cols == 0 {
+		return "", 0
+	}
+	out := make([]byte, cols)
+	for i := range out {
+		lo, hi := i, i+1
+		if len(gaps) > cols {
+			lo, hi = i*len(gaps)/cols, (i+1)*len(gaps)/cols
+		}
+		out[i] = ' '
+		for _, g := range gaps[lo:hi] {
+			if g {
+				out[i] = '?'
+				break
+			}
+		}
+	}
+	return strings.TrimRight(string(out), " "), n
+}
+
 // aggregate folds a metric's series into one value per history step (sum,
 // or min for the token expiry; for counters the increase since the previous
-// step) and returns the latest current value (NaN when none).
-func aggregate(m collectors.Metric, counter bool) ([]float64, float64) {
+// step), says which steps no series answered (drawn as 0: their value is
+// unknown), and returns the latest current value (NaN when none).
+func aggregate(m collectors.Metric, counter bool) (vals []float64, gaps []bool, lead int, now float64) {
 	steps := 0
 	for _, s := range m.Series {
 		if s.History != nil && len(s.History.Values) > steps {
@@ -150,6 +204,10 @@ func aggregate(m collectors.Metric, counter bool) ([]float64, float64) {
 		}
 	}
 	out := make([]float64, steps)
+	gaps = make([]bool, steps)
+	for i := range gaps {
+		gaps[i] = true
+	}
 	isMin := m.Role == "tokenExpirySeconds"
 	for i := range out {
 		if isMin {
@@ -167,16 +225,20 @@ func aggregate(m collectors.Metric, counter bool) ([]float64, float64) {
 			}
 			v := *p
 			if counter {
-				d := 0.0
-				if !math.IsNaN(prev) {
-					d = v - prev
-					if d < 0 {
-						d = v
-					}
+				if math.IsNaN(prev) {
+					// no increase without a sample before it: this
+					// series says nothing about this step
+					prev = v
+					continue
+				}
+				d := v - prev
+				if d < 0 {
+					d = v
 				}
 				prev = v
 				v = d
 			}
+			gaps[i] = false
 			if isMin {
 				if math.IsNaN(out[i]) || v < out[i] {
 					out[i] = v
@@ -191,7 +253,18 @@ func aggregate(m collectors.Metric, counter bool) ([]float64, float64) {
 			out[i] = 0
 		}
 	}
-	now := math.NaN()
+	if counter && steps > 0 {
+		// the first step has no step before it: no increase to draw
+		out, gaps = out[1:], gaps[1:]
+	}
+	// the steps before any series' first sample are before the metric's
+	// history here: left off the chart, and said in its header
+	lead = 0
+	for lead < len(gaps) && gaps[lead] {
+		lead++
+	}
+	out, gaps = out[lead:], gaps[lead:]
+	now = math.NaN()
 	for _, s := range m.Series {
 		if s.Value == nil {
 			continue
@@ -205,5 +278,5 @@ func aggregate(m collectors.Metric, counter bool) ([]float64, float64) {
 			now += *s.Value
 		}
 	}
-	return out, now
+	return out, gaps, lead, now
 }

@@ -366,7 +366,12 @@ func sourcesBlock(st *state, w int, compact, latency bool) string {
 			text = fmt.Sprintf("ok %s", src.Latency.Duration().Round(time.Millisecond))
 		case collectors.StatePartial:
 			style = s.Warning
-			text = fmt.Sprintf("partial: %d part(s) unreadable — %s", len(src.Problems), src.Problems[0].Part+": "+src.Problems[0].Error)
+			text = "partial"
+			if len(src.Problems) > 0 {
+				text = fmt.Sprintf("partial: %d part(s) unreadable — %s", len(src.Problems), src.Problems[0].Part+": "+src.Problems[0].Error)
+			} else if src.Error != "" {
+				text = "partial: " + src.Error
+			}
 		case collectors.StateError:
 			style = s.Critical
 			text = "error: " + src.Error

@@ -92,6 +92,43 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 			},
 			keys: []string{"3"}, want: []string{"Unknown: the Jobs could not be read — list jobs in rotation-lab: forbidden"}, never: []string{"no Job of these CronJobs"},
 		},
+		"a step no series answered: marked under the chart, not read as zero": {
+			change: func(s *collectors.Snapshot) {
+				for i := range s.Prometheus.Metrics {
+					if s.Prometheus.Metrics[i].Role != "tokenExpirySeconds" {
+						continue
+					}
+					for _, se := range s.Prometheus.Metrics[i].Series {
+						if se.History != nil {
+							for k := len(se.History.Values) / 4; k < len(se.History.Values)/2; k++ {
+								se.History.Values[k] = nil
+							}
+						}
+					}
+				}
+			},
+			keys: []string{"5"}, want: []string{"? no sample (", "drawn as 0, value unknown"},
+		},
+		"a metric without samples in the first hours: said in its header, not drawn as zero": {
+			change: func(s *collectors.Snapshot) {
+				for i := range s.Prometheus.Metrics {
+					for _, se := range s.Prometheus.Metrics[i].Series {
+						if se.History != nil {
+							for k := 0; k < len(se.History.Values)/4; k++ {
+								se.History.Values[k] = nil
+							}
+						}
+					}
+				}
+			},
+			keys: []string{"5"}, want: []string{"vault_token_expiry_seconds 24h, no sample in its first 6h"}, never: []string{"? no sample ("},
+		},
+		"a source partial with no part named: the overview says partial": {
+			change: func(s *collectors.Snapshot) {
+				setState(s, collectors.SourceVault, collectors.StatePartial, "", "")
+			},
+			keys: []string{"1"}, want: []string{"vault partial"},
+		},
 		"every pod log unreadable: audit unknown": {
 			change: func(s *collectors.Snapshot) {
 				setState(s, collectors.SourceLogs, collectors.StateError, "read the logs of 2 pods: container not started", "")
