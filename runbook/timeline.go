@@ -40,6 +40,9 @@ type TimelineEntry struct {
 	// prometheus, journal).
 	Source string `json:"source"`
 	Tenant string `json:"tenant,omitempty"`
+	// FailedTenants are, for a rotation Job's end, the tenants its log
+	// names in "Failed to rotate key for tenant".
+	FailedTenants []string `json:"failedTenants,omitempty"`
 	// Scenarios are the runbook scenarios it is evidence for (ids).
 	Scenarios []string `json:"scenarios,omitempty"`
 	// Outcome is success, failure, firing, pending, resolved, started, or
@@ -163,6 +166,9 @@ func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions
 				for _, j := range t.jobsAround(e.At) {
 					runs[j] = true
 				}
+			}
+			if slices.Contains(e.FailedTenants, o.Tenant) {
+				runs[jobOfEntry(e)] = true // a run whose own log names it failing
 			}
 		}
 	}
@@ -316,10 +322,11 @@ func (t *triage) jobEntries(tl *Timeline) []TimelineEntry {
 			if j.Message != "" && j.Outcome == collectors.OutcomeFailed {
 				sum += ": " + j.Message
 			}
-			if ids, _ := failedTenantsInLog(&j); len(ids) > 0 {
+			ids, _ := failedTenantsInLog(&j)
+			if len(ids) > 0 {
 				sum += "; its log names " + listSome(ids, 5) + " failing"
 			}
-			out = append(out, TimelineEntry{At: j.Finished.UTC(), Kind: EntryJobEnd, Source: collectors.SourceKubernetes, Scenarios: scen, Outcome: outcome, Summary: sum,
+			out = append(out, TimelineEntry{At: j.Finished.UTC(), Kind: EntryJobEnd, Source: collectors.SourceKubernetes, FailedTenants: ids, Scenarios: scen, Outcome: outcome, Summary: sum,
 				Evidence: fmt.Sprintf("kubectl logs job/%s -n %s", j.Name, ns)})
 		}
 		for _, e := range j.Events {

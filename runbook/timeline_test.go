@@ -94,6 +94,25 @@ func TestBook_Timeline(t *testing.T) {
 			t.Errorf("%d entries for t03", len(tl.Entries))
 		}
 	})
+	t.Run("a tenant named only by a run's own log: that run is in its timeline", func(t *testing.T) {
+		s := healthySnapshot(t, func(s *collectors.Snapshot) {
+			j := jobOfRole(s, collectors.RoleRotation)
+			j.Outcome, j.Reason = collectors.OutcomeFailed, "BackoffLimitExceeded"
+			j.Log.Lines = append(j.Log.Lines, "ERROR Failed to rotate key for tenant t99: Error making API request")
+			j.Log.Matches = []collectors.LogMatch{{Line: len(j.Log.Lines) - 1, Phrase: "Failed to rotate key for tenant", Tenant: "t99"}}
+		})
+		name := jobOfRole(s, collectors.RoleRotation).Name
+		tl := b.Timeline(s, testNow, TimelineOptions{Tenant: "t99"})
+		var kinds []string
+		for _, e := range tl.Entries {
+			if jobOfEntry(e) == name {
+				kinds = append(kinds, e.Kind)
+			}
+		}
+		if !slices.Contains(kinds, EntryJobEnd) || !slices.Contains(kinds, EntryJobStart) {
+			t.Errorf("t99's timeline has %v of run %s, want its start and end:\n%+v", kinds, name, tl.Entries)
+		}
+	})
 	t.Run("scenario and since", func(t *testing.T) {
 		tl := b.Timeline(s, testNow, TimelineOptions{Scenario: "1", Since: 12 * time.Hour, Journal: journal})
 		if tl.Scenario != ScenarioRotationJobFailing || len(tl.Entries) == 0 {

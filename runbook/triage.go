@@ -651,6 +651,52 @@ func jobEvidence(j *collectors.Job, fact string) Evidence {
 
 // failedTenantsInLog returns the tenants named in "Failed to rotate key for
 // tenant" lines of a Job's log, and whether the log could be read.
+// stillFailing is, of the tenants a finished rotation Job's log names in
+// "Failed to rotate key for tenant", those whose latest rotation is that
+// failure: not rotated successfully since the run ended, as far as the
+// audit log was read (a tenant the audit log shows rotated after it, an
+// emergency rotation say, has recovered).
+func (t *triage) stillFailing(j *collectors.Job, named []string) []string {
+	a, why := t.audit()
+	if why != "" || j == nil {
+		return named
+	}
+	end := j.Created
+	if j.Started != nil {
+		end = *j.Started
+	}
+	if j.Finished != nil {
+		end = *j.Finished
+	}
+	var out []string
+	for _, id := range named {
+		if ts, ok := a.Tenants[id]; ok && ts.LastSuccess != nil && ts.LastSuccess.After(end) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// jobLogFailing is the tenants whose latest rotation failed by the newest
+// finished rotation Job's log (stillFailing), or nil when that log was not
+// read or names none.
+func (t *triage) jobLogFailing() ([]string, *collectors.Job) {
+	jobs, why := t.jobs(collectors.RoleRotation)
+	if why != "" {
+		return nil, nil
+	}
+	newest := newestFinished(jobs)
+	if newest == nil {
+		return nil, nil
+	}
+	failed, lerr := failedTenantsInLog(newest)
+	if lerr != "" || len(failed) == 0 {
+		return nil, newest
+	}
+	return t.stillFailing(newest, failed), newest
+}
+
 func failedTenantsInLog(j *collectors.Job) ([]string, string) {
 	if j.Log == nil {
 		return nil, "no log was read for Job " + j.Name
@@ -750,7 +796,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		case lerr != "":
 			ss.unknown(SymFailedToRotateLogged, lerr)
 		case len(failed) > 0:
-			tenants = append(tenants, failed...)
+			tenants = append(tenants, t.stillFailing(newest, failed)...)
 			ss.present(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
 				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", listSome(failed, 8))})
 		case unsearched != "":
@@ -1874,6 +1920,17 @@ func (t *triage) compliance() Compliance {
 	c.TenantsChecked = len(ids)
 	keep := t.s.Config.Vault.RetentionVersions
 	overdueAfter := interval + time.Duration(c.OverdueDays)*24*time.Hour
+	jobFailing := map[string]bool{}
+	jf, runJob := t.jobLogFailing()
+	for _, id := range jf {
+		jobFailing[id] = true
+		if all[id] == nil {
+			all[id] = &tenantInfo{}
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	c.TenantsChecked = len(ids)
 	for _, id := range ids {
 		info := all[id]
 		var last *time.Time
@@ -1907,11 +1964,22 @@ func (t *triage) compliance() Compliance {
 				Detail:   fmt.Sprintf("%d live key versions, retention %d (max_versions %d)", v.LiveVersions, keep, v.MaxVersions),
 				Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "live versions", Observed: fmt.Sprint(v.LiveVersions), Threshold: fmt.Sprint(keep)}}})
 		}
-		if au := info.audit; au != nil && au.LastFailure != nil && (au.LastSuccess == nil || au.LastFailure.After(*au.LastSuccess)) {
+		switch au := info.audit; {
+		case au != nil && au.LastFailure != nil && (au.LastSuccess == nil || au.LastFailure.After(*au.LastSuccess)):
 			at := *au.LastFailure
 			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
 				Detail:   fmt.Sprintf("latest rotation failed %s: %s", ago(t.now, at), orDefault(au.LastFailureReason, "no reason logged")),
 				Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "last failed rotation event", Observed: au.LastFailureReason, At: &at}}})
+		case jobFailing[id] && runJob != nil:
+			// the run's own log names it, and no success since: the
+			// same rule as Scenario 1's "tenants whose latest rotation failed"
+			at := runJob.Created
+			if runJob.Finished != nil {
+				at = *runJob.Finished
+			}
+			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
+				Detail: fmt.Sprintf("latest rotation failed %s: rotation Job %s logged \"Failed to rotate key for tenant %s\"", ago(t.now, at), runJob.Name, id),
+				Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "log of Job " + runJob.Name, Observed: "\"Failed to rotate key for tenant " + id + "\"", At: &at}}})
 		}
 	}
 	if cj, why := t.cronJob(collectors.RoleRotation); why == "" && cj.Suspend {

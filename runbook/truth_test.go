@@ -933,3 +933,44 @@ func TestPostmortem_UnreadIsNotZero(t *testing.T) {
 		}
 	}
 }
+
+// TestTriage_JobLogFailingTenants: a tenant the rotation Job's log names in
+// "Failed to rotate key for tenant" is failing in Scenario 1 and in the
+// compliance findings alike (the same rule), unless the audit log shows it
+// rotated successfully after that run (an emergency rotation): then it has
+// recovered in both.
+func TestTriage_JobLogFailingTenants(t *testing.T) {
+	named := func(s *collectors.Snapshot) {
+		j := jobOfRole(s, collectors.RoleRotation)
+		j.Outcome, j.Reason, j.Succeeded, j.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
+		j.Finished = before(9 * time.Hour)
+		j.Log.Lines = append(j.Log.Lines, "ERROR Failed to rotate key for tenant t04: Error making API request")
+		j.Log.Matches = []collectors.LogMatch{{Line: len(j.Log.Lines) - 1, Phrase: "Failed to rotate key for tenant", Tenant: "t04"}}
+	}
+	rotatedSince := func(s *collectors.Snapshot) {
+		ts := s.Logs.Audit.Tenants["t04"]
+		ts.LastSuccess = before(time.Hour)
+		s.Logs.Audit.Tenants["t04"] = ts
+	}
+	cases := map[string]struct {
+		opts    []snapOpt
+		failing bool
+	}{
+		"named by the run's log: failing":                 {opts: []snapOpt{named}, failing: true},
+		"named, then rotated by hand since: recovered":    {opts: []snapOpt{named, rotatedSince}, failing: false},
+		"not named, audit clean: not failing (a control)": {failing: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opts...), testNow)
+			f := finding(t, a, ScenarioRotationJobFailing)
+			inScenario := slices.Contains(f.Tenants, "t04")
+			inCompliance := slices.ContainsFunc(a.Compliance.Findings, func(c ComplianceFinding) bool {
+				return c.Tenant == "t04" && c.Kind == ComplianceFailedAccess
+			})
+			if inScenario != tc.failing || inCompliance != tc.failing {
+				t.Errorf("t04 in Scenario 1's tenants %v, failed-access finding %v; want both %v%s", inScenario, inCompliance, tc.failing, describe(a))
+			}
+		})
+	}
+}
