@@ -1978,7 +1978,7 @@ func (t *triage) compliance() Compliance {
 				at = *runJob.Finished
 			}
 			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
-				Detail: fmt.Sprintf("latest rotation failed %s: rotation Job %s logged \"Failed to rotate key for tenant %s\"", ago(t.now, at), runJob.Name, id),
+				Detail:   fmt.Sprintf("latest rotation failed %s: rotation Job %s logged \"Failed to rotate key for tenant %s\"", ago(t.now, at), runJob.Name, id),
 				Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "log of Job " + runJob.Name, Observed: "\"Failed to rotate key for tenant " + id + "\"", At: &at}}})
 		}
 	}
