@@ -34,7 +34,17 @@ order with its intent and its outcome: when, the action and its target, the
 Kubernetes user and Vault accessor that ran it, the reason given, the
 equivalent command, and the result. An action with no outcome line was
 interrupted: its effect must be checked by hand. Damaged lines are named on
-stderr and skipped. Needs no cluster.`,
+stderr and skipped. Needs no cluster, and reads no config file.
+
+On a machine where no action has been journaled yet (the default journal
+does not exist) it says so, or prints [] with -o json, and exits 0.
+
+Exit codes:
+  0  the journal was printed, or no action has been journaled yet
+  3  could not complete: the default journal exists but cannot be read, or
+     the output could not be written
+  4  usage error: a bad flag or -o, a negative --since, a --journal FILE
+     that does not exist, is a directory or cannot be read`,
 		Example: `  kubectl rotation journal
   kubectl rotation journal --since 24h -o json`,
 		Args:         usageArgs(cobra.NoArgs),
@@ -61,8 +71,9 @@ func (o *journalOptions) Complete(_ *cobra.Command, _ []string) error {
 	return nil
 }
 
-// Validate returns an error for an unknown output format or a negative
-// --since.
+// Validate returns an error for an unknown output format, a negative
+// --since, or a --journal FILE that does not exist or cannot be read (see
+// checkJournalFile).
 func (o *journalOptions) Validate() error {
 	if o.output != "text" && o.output != "json" {
 		return fmt.Errorf("--output %q: use text or json", o.output)
@@ -70,18 +81,24 @@ func (o *journalOptions) Validate() error {
 	if o.since < 0 {
 		return fmt.Errorf("--since %s: must not be negative", o.since)
 	}
-	return nil
+	return checkJournalFile(o.journal)
 }
 
-// Run prints the journal. It returns an error when the journal cannot be
-// read (a missing journal says that no action was recorded there).
+// Run prints the journal. A default journal that does not exist means
+// that no action has been journaled on this machine yet: it says so (text)
+// or prints [] (json). It returns an error (exit code 3) when the journal
+// exists but cannot be read or the output cannot be written.
 func (o *journalOptions) Run() error {
 	f, err := os.Open(o.path)
 	if errors.Is(err, os.ErrNotExist) {
-		err := fmt.Errorf("no journal at %s: no action was recorded there (pass --journal FILE if it was kept elsewhere)", o.path)
-		if o.journal != "" {
-			return usage(err) // the file named by --journal does not exist
+		if o.journal != "" { // removed since Validate
+			return usage(fmt.Errorf("--journal %s: no such file", o.path))
 		}
+		if o.output == "json" {
+			_, err := io.WriteString(o.Out, "[]\n")
+			return err
+		}
+		_, err := fmt.Fprintf(o.Out, "Journal %s: no action has been journaled yet (the file does not exist; the dashboard creates it with its first action)\n", o.path)
 		return err
 	}
 	if err != nil {

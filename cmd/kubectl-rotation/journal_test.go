@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,76 @@ func TestJournal_Lab(t *testing.T) {
 	}
 	if strings.Contains(out, e.Vault.RootToken) {
 		t.Error("the journal output holds the token")
+	}
+}
+
+// TestJournal_NoJournalYet: on a machine where nothing has been journaled
+// (the default journal does not exist), journal says so and exits 0, as
+// the timeline does; a --journal FILE that does not exist is a usage
+// error, and a default journal that cannot be read could not complete.
+func TestJournal_NoJournalYet(t *testing.T) {
+	tests := map[string]struct {
+		args       []string
+		setup      func(t *testing.T, home string)
+		wantCode   int
+		wantOut    string // a substring of stdout; "" for none
+		wantStderr string // a substring of stderr; "" for none at all
+	}{
+		"default missing, text": {
+			wantCode: exitOK,
+			wantOut:  "Journal HOME/.local/state/kubectl-rotation/journal.jsonl: no action has been journaled yet",
+		},
+		"default missing, json": {args: []string{"-o", "json"}, wantCode: exitOK, wantOut: "[]\n"},
+		"default missing, since": {
+			args: []string{"--since", "24h", "-o", "json"}, wantCode: exitOK, wantOut: "[]\n",
+		},
+		"default under XDG_STATE_HOME missing": {
+			setup:    func(t *testing.T, home string) { t.Setenv("XDG_STATE_HOME", filepath.Join(home, "state")) },
+			wantCode: exitOK,
+			wantOut:  "Journal HOME/state/kubectl-rotation/journal.jsonl: no action has been journaled yet",
+		},
+		"explicit missing": {
+			args:       []string{"--journal", "HOME/none.jsonl"},
+			wantCode:   exitUsage,
+			wantStderr: "error: --journal HOME/none.jsonl: no such file",
+		},
+		"explicit missing, json": {
+			args:       []string{"--journal", "HOME/none.jsonl", "-o", "json"},
+			wantCode:   exitUsage,
+			wantStderr: "error: --journal HOME/none.jsonl: no such file",
+		},
+		"default unreadable (a directory)": {
+			setup: func(t *testing.T, home string) {
+				if err := os.MkdirAll(filepath.Join(home, ".local", "state", "kubectl-rotation", "journal.jsonl"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantCode:   exitFailed,
+			wantStderr: "is a directory",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			home := isolateEnv(t)
+			if tt.setup != nil {
+				tt.setup(t, home)
+			}
+			args := []string{"journal"}
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "HOME", home))
+			}
+			code, out, errOut := runArgs(t, args...)
+			wantOut := strings.ReplaceAll(tt.wantOut, "HOME", home)
+			wantStderr := strings.ReplaceAll(tt.wantStderr, "HOME", home)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d (stdout %q, stderr %q)", code, tt.wantCode, out, errOut)
+			}
+			if (wantOut == "") != (out == "") || !strings.Contains(out, wantOut) {
+				t.Errorf("stdout %q, want %q", out, wantOut)
+			}
+			if (wantStderr == "") != (errOut == "") || !strings.Contains(errOut, wantStderr) {
+				t.Errorf("stderr %q, want %q", errOut, wantStderr)
+			}
+		})
 	}
 }

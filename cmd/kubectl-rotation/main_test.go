@@ -40,7 +40,14 @@ func TestRun_Help(t *testing.T) {
 		},
 		"snapshot": {
 			args: []string{"snapshot", "--help"},
-			want: []string{"kubectl rotation snapshot [flags]", "-o, --output", "Global Flags:", "--kubeconfig", "--vault-addr"},
+			want: []string{"kubectl rotation snapshot [flags]", "-o, --output", "Global Flags:", "--kubeconfig", "--vault-addr",
+				"Exit codes:", "0  the snapshot was written and at least one source was read", "3  could not complete: the snapshot could not be written, or no source\n     could be read",
+				"4  usage or configuration error"},
+		},
+		"journal": {
+			args: []string{"journal", "--help"},
+			want: []string{"kubectl rotation journal [flags]", "Exit codes:", "0  the journal was printed, or no action has been journaled yet",
+				"3  could not complete", "4  usage error", "a --journal FILE\n     that does not exist"},
 		},
 		"report": {
 			args: []string{"report", "--help"},
@@ -281,12 +288,12 @@ func TestRun_ExitCodes(t *testing.T) {
 		"journal named by --journal is missing": {
 			args:       []string{"journal", "--journal", missing},
 			wantCode:   4,
-			wantStderr: "error: no journal at " + missing + ": no action was recorded there (pass --journal FILE if it was kept elsewhere)\n",
+			wantStderr: "error: --journal " + missing + ": no such file: no action was recorded there (pass the journal the actions were recorded in)\n",
 		},
-		"could not complete: no journal at the default path": {
-			args:       []string{"journal"},
-			wantCode:   3,
-			wantStderr: "error: no journal at " + filepath.Join(home, ".local", "state", "kubectl-rotation", "journal.jsonl") + ": no action was recorded there (pass --journal FILE if it was kept elsewhere)\n",
+		"journal named by --journal is a directory": {
+			args:       []string{"journal", "--journal", home},
+			wantCode:   4,
+			wantStderr: "error: --journal " + home + ": is a directory; pass the journal file (journal.jsonl)\n",
 		},
 	}
 	for name, tt := range tests {

@@ -96,6 +96,7 @@ func parseGlobal(tb testing.TB, args ...string) *rootOptions {
 func TestOptions_Validate(t *testing.T) {
 	dir := t.TempDir()
 	snap := writeFile(t, filepath.Join(dir, "snap.json"), "{}")
+	journal := writeFile(t, filepath.Join(dir, "journal.jsonl"), "")
 	g := func(mod func(g *globalOptions)) *globalOptions {
 		g := &globalOptions{}
 		mod(g)
@@ -133,9 +134,19 @@ func TestOptions_Validate(t *testing.T) {
 		"ErrPrometheusURLFromEnv": {&rootOptions{globalOptions: g(func(g *globalOptions) {
 			g.Settings.Prometheus = PrometheusTarget{URL: "prom:9090", Source: "PROMETHEUS_URL"}
 		})}, `the Prometheus URL "prom:9090" from PROMETHEUS_URL: want an http or https URL`},
-		"ErrSourceTimeout":  {&rootOptions{globalOptions: g(func(g *globalOptions) { g.sourceTimeout = optionalDuration{0, true} })}, "--source-timeout 0s: must be at least 1s"},
-		"ErrReportOutput":   {&reportOptions{globalOptions: g(none), output: "wide"}, `--output "wide": want one of text, markdown, json, yaml`},
-		"ErrSnapshotOutput": {&snapshotOptions{globalOptions: g(none), output: "markdown"}, `--output "markdown": snapshot is written only as json`},
+		"ErrSourceTimeout":            {&rootOptions{globalOptions: g(func(g *globalOptions) { g.sourceTimeout = optionalDuration{0, true} })}, "--source-timeout 0s: must be at least 1s"},
+		"ErrReportOutput":             {&reportOptions{globalOptions: g(none), output: "wide"}, `--output "wide": want one of text, markdown, json, yaml`},
+		"ErrSnapshotOutput":           {&snapshotOptions{globalOptions: g(none), output: "markdown"}, `--output "markdown": snapshot is written only as json`},
+		"OK timeline default journal": {&timelineOptions{globalOptions: g(none), output: "text"}, ""},
+		"OK timeline journal":         {&timelineOptions{globalOptions: g(func(g *globalOptions) { g.journal = journal }), output: "text"}, ""},
+		"ErrTimelineJournalMissing": {&timelineOptions{globalOptions: g(func(g *globalOptions) { g.journal = filepath.Join(dir, "none.jsonl") }), output: "text"},
+			"--journal " + filepath.Join(dir, "none.jsonl") + ": no such file"},
+		"ErrTimelineJournalDirectory": {&timelineOptions{globalOptions: g(func(g *globalOptions) { g.journal = dir }), output: "text"},
+			"--journal " + dir + ": is a directory"},
+		"ErrPostmortemJournalMissing": {&postmortemOptions{globalOptions: g(func(g *globalOptions) { g.journal = filepath.Join(dir, "none.jsonl") }), output: "markdown"},
+			"--journal " + filepath.Join(dir, "none.jsonl") + ": no such file"},
+		"ErrJournalJournalMissing": {&journalOptions{globalOptions: g(func(g *globalOptions) { g.journal = filepath.Join(dir, "none.jsonl") }), output: "text"},
+			"--journal " + filepath.Join(dir, "none.jsonl") + ": no such file"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -42,9 +43,10 @@ Exit codes:
   0  the draft was written
   3  it could not be made or written (e.g. the journal could not be read)
   4  usage or configuration error: a bad flag or -o, a negative --since,
-     --after without --from, an unreadable or invalid --from/--after or
-     --journal file, a malformed VAULT_ADDR or PROMETHEUS_URL, a missing or
-     unusable kubeconfig, any config-file error; nothing was contacted`,
+     --after without --from, an unreadable or invalid --from/--after file,
+     a --journal FILE that does not exist or cannot be read, a malformed
+     VAULT_ADDR or PROMETHEUS_URL, a missing or unusable kubeconfig, any
+     config-file error; nothing was contacted`,
 		Example: `  # The last two days, live, for the incident document
   kubectl rotation postmortem -o markdown --since 48h > postmortem.md
 
@@ -69,7 +71,8 @@ func (o *postmortemOptions) Complete(_ *cobra.Command, _ []string) error {
 }
 
 // Validate returns an error for an unknown output format, a negative
-// --since, --after without --from and wrong or conflicting flags.
+// --since, --after without --from, a --journal FILE that does not exist or
+// cannot be read, and wrong or conflicting flags.
 func (o *postmortemOptions) Validate() error {
 	if o.output != "markdown" && o.output != "json" {
 		return fmt.Errorf("--output %q: use markdown or json", o.output)
@@ -80,7 +83,9 @@ func (o *postmortemOptions) Validate() error {
 	if o.after != "" && o.source.from == "" {
 		return fmt.Errorf("--after %s needs --from BEFORE.json: the snapshot before the fix", o.after)
 	}
-	return o.validate(o.source)
+	// An explicit journal is checked here, before the live sources are
+	// read: a typo in --journal must not cost a collection.
+	return errors.Join(checkJournalFile(o.journal), o.validate(o.source))
 }
 
 // Run reads the snapshot(s) and the journal and writes the draft. It

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -26,7 +27,21 @@ func newSnapshotCommand(g *globalOptions) *cobra.Command {
 health and key metadata, Prometheus metrics and alerts) once, as JSON, with
 the status of each source. No secret value is read. Replay it with
 'kubectl rotation --from FILE' or 'kubectl rotation report --from FILE'.
-With --demo it writes the built-in sample instead, as report --demo reads it.`,
+With --demo it writes the built-in sample instead, as report --demo reads it.
+
+A source that could not be read is in the snapshot with its error and is
+named on stderr. When no source at all could be read (each is in error or
+not configured), the snapshot is still written, to show why, but the exit
+code says that nothing was captured.
+
+Exit codes:
+  0  the snapshot was written and at least one source was read (ok or
+     partial)
+  3  could not complete: the snapshot could not be written, or no source
+     could be read
+  4  usage or configuration error: a bad flag or -o, a malformed
+     VAULT_ADDR, --vault-addr or PROMETHEUS_URL, a missing or unusable
+     kubeconfig or --context, any config-file error; nothing was contacted`,
 		Example: `  kubectl rotation snapshot -o json > snap.json
 
   # The built-in sample, no cluster needed
@@ -56,12 +71,16 @@ func (o *snapshotOptions) Validate() error {
 	return o.validate(o.source)
 }
 
+// errNothingRead is the exit-code-3 error of a snapshot none of whose
+// sources could be read.
+var errNothingRead = errors.New("could not complete: no source could be read (the snapshot was written with each source's error; see the warnings above)")
+
 // Run captures the snapshot (or takes the demo's) and writes it as indented
-// JSON to Out. Sources
-// that could not be read are in the snapshot with their error, and are
-// also named on ErrOut; the exit code is 0 as long as the snapshot was
-// written. It returns an error only when the clients cannot be built or the
-// output cannot be written.
+// JSON to Out. Sources that could not be read are in the snapshot with
+// their error, and are also named on ErrOut. It returns a usage error when
+// the clients cannot be built, an error (exit code 3) when the output
+// cannot be written, and an exitError with code 3 (errNothingRead) when the
+// snapshot was written but no source could be read.
 func (o *snapshotOptions) Run() error {
 	_, snap, _, stop, err := o.Settings.readSnapshot(o.progress, o.ErrOut)
 	defer stop()
@@ -84,5 +103,20 @@ func (o *snapshotOptions) Run() error {
 			fmt.Fprintf(o.ErrOut, "warning: %s %s: %s\n", st.Source, st.State, st.Error)
 		}
 	}
+	if !anySourceRead(snap) {
+		return &exitError{code: exitFailed, err: errNothingRead}
+	}
 	return nil
+}
+
+// anySourceRead reports whether at least one source of snap was read, in
+// whole or in part: a snapshot whose sources are all in error or not
+// configured holds nothing but the reasons.
+func anySourceRead(snap *collectors.Snapshot) bool {
+	for _, st := range snap.Sources {
+		if st.State == collectors.StateOK || st.State == collectors.StatePartial {
+			return true
+		}
+	}
+	return false
 }

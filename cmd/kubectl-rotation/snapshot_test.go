@@ -92,3 +92,87 @@ func TestSnapshot_Lab(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshot_NothingRead: a snapshot none of whose sources could be read
+// is still written (it says why), but exits 3; one source read, even in
+// part, is a snapshot (exit 0).
+func TestSnapshot_NothingRead(t *testing.T) {
+	tests := map[string]struct {
+		args       func(dir string) []string
+		wantCode   int
+		wantStates map[string]collectors.State
+	}{
+		"error, error, error, skipped": {
+			args: func(dir string) []string {
+				return []string{"--kubeconfig", writeFile(t, filepath.Join(dir, "kubeconfig"), unreachableKubeconfig), "--vault-addr", "http://" + closedAddr(t)}
+			},
+			wantCode: exitFailed,
+			wantStates: map[string]collectors.State{collectors.SourceKubernetes: collectors.StateError, collectors.SourceLogs: collectors.StateError,
+				collectors.SourceVault: collectors.StateError, collectors.SourcePrometheus: collectors.StateSkipped},
+		},
+		"every source in error": {
+			args: func(dir string) []string {
+				return []string{"--kubeconfig", writeFile(t, filepath.Join(dir, "kubeconfig"), unreachableKubeconfig),
+					"--vault-addr", "http://" + closedAddr(t), "--prometheus-url", "http://" + closedAddr(t)}
+			},
+			wantCode: exitFailed,
+			wantStates: map[string]collectors.State{collectors.SourceKubernetes: collectors.StateError, collectors.SourceLogs: collectors.StateError,
+				collectors.SourceVault: collectors.StateError, collectors.SourcePrometheus: collectors.StateError},
+		},
+		"the demo": {
+			args:     func(string) []string { return []string{"--demo"} },
+			wantCode: exitOK,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := isolateEnv(t)
+			code, out, errOut := runArgs(t, append([]string{"snapshot", "--source-timeout", "5s"}, tt.args(dir)...)...)
+			var s collectors.Snapshot
+			if err := json.Unmarshal([]byte(out), &s); err != nil {
+				t.Fatalf("exit %d: stdout is not a snapshot (it must be written even when nothing was read): %v\n%.300s\nstderr %s", code, err, out, errOut)
+			}
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, errOut)
+			}
+			for src, want := range tt.wantStates {
+				if got := s.Source(src).State; got != want {
+					t.Errorf("%s: state %s, want %s", src, got, want)
+				}
+			}
+			said := strings.Contains(errOut, "error: could not complete: no source could be read")
+			if said != (tt.wantCode == exitFailed) {
+				t.Errorf("stderr says nothing was read: %v, want %v:\n%s", said, tt.wantCode == exitFailed, errOut)
+			}
+		})
+	}
+}
+
+func TestAnySourceRead(t *testing.T) {
+	st := func(states ...collectors.State) *collectors.Snapshot {
+		s := &collectors.Snapshot{}
+		for i, x := range states {
+			s.Sources = append(s.Sources, collectors.Status{Source: collectors.Sources()[i], State: x})
+		}
+		return s
+	}
+	const ok, partial, failed, skipped = collectors.StateOK, collectors.StatePartial, collectors.StateError, collectors.StateSkipped
+	tests := map[string]struct {
+		snap *collectors.Snapshot
+		want bool
+	}{
+		"error error error skipped": {st(failed, failed, failed, skipped), false},
+		"every source skipped":      {st(skipped, skipped, skipped, skipped), false},
+		"no source at all":          {st(), false},
+		"one partial":               {st(failed, partial, failed, skipped), true},
+		"one ok":                    {st(failed, failed, failed, ok), true},
+		"every source ok":           {st(ok, ok, ok, ok), true},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := anySourceRead(tt.snap); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

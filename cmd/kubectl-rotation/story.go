@@ -39,6 +39,31 @@ func (s Settings) journalActions(explicit string, errOut io.Writer) ([]runbook.J
 	return acts, "", nil
 }
 
+// checkJournalFile returns an error when explicit, the journal named by
+// --journal for a command that reads it, does not exist, is a directory or
+// cannot be opened: a usage error found before anything is contacted. ""
+// (the default journal) is not checked: a default journal that does not
+// exist means that no action has been journaled yet.
+func checkJournalFile(explicit string) error {
+	if explicit == "" {
+		return nil
+	}
+	f, err := os.Open(explicit)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("--journal %s: no such file: no action was recorded there (pass the journal the actions were recorded in)", explicit)
+	case err != nil:
+		return fmt.Errorf("--journal %s: cannot read it: %w", explicit, err)
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil {
+		return fmt.Errorf("--journal %s: cannot read it: %w", explicit, err)
+	} else if info.IsDir() {
+		return fmt.Errorf("--journal %s: is a directory; pass the journal file (journal.jsonl)", explicit)
+	}
+	return nil
+}
+
 // timelineJournal is the journal the timeline reads: the one of the
 // settings, but none for --demo unless --journal (explicit) names one.
 func (s Settings) timelineJournal(explicit string) string {

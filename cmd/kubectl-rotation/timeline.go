@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -50,9 +51,9 @@ Exit codes:
   3  it could not be made or written (e.g. the journal could not be read)
   4  usage or configuration error: a bad flag or -o, a negative --since, an
      unknown --scenario, conflicting flags, an unreadable or invalid --from
-     file or --journal file, a malformed VAULT_ADDR or PROMETHEUS_URL, a
-     missing or unusable kubeconfig, any config-file error; nothing was
-     contacted`,
+     file, a --journal FILE that does not exist or cannot be read, a
+     malformed VAULT_ADDR or PROMETHEUS_URL, a missing or unusable
+     kubeconfig, any config-file error; nothing was contacted`,
 		Example: `  # The last day of the live namespace
   kubectl rotation timeline --since 24h
 
@@ -87,7 +88,8 @@ func (o *timelineOptions) Complete(_ *cobra.Command, _ []string) error {
 }
 
 // Validate returns an error for an unknown output format, a negative
-// --since, an unknown --scenario and wrong or conflicting flags.
+// --since, an unknown --scenario, a --journal FILE that does not exist or
+// cannot be read, and wrong or conflicting flags.
 func (o *timelineOptions) Validate() error {
 	if o.output != "text" && o.output != "json" {
 		return fmt.Errorf("--output %q: use text or json", o.output)
@@ -98,7 +100,9 @@ func (o *timelineOptions) Validate() error {
 	if o.scenario != "" && o.book.ScenarioID(o.scenario) == "" {
 		return fmt.Errorf("--scenario %q: want a scenario number 1-6 or id (rotation-job-failing, vault-token-expired, cleanup-failing, retention-overflow, batch-timeout, audit-missing)", o.scenario)
 	}
-	return o.validate(o.source)
+	// An explicit journal is checked here, before the live sources are
+	// read: a typo in --journal must not cost a collection.
+	return errors.Join(checkJournalFile(o.journal), o.validate(o.source))
 }
 
 // Run reads the snapshot (live, --from or --demo) and the journal and

@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -93,4 +97,50 @@ func TestTimeline_UsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRun_JournalCheckedBeforeContact: timeline and postmortem say exit 4
+// means nothing was contacted; a --journal FILE that does not exist or
+// cannot be read is found by Validate, before the live sources are read.
+// Every server (API server, Vault, Prometheus) is one that counts the
+// requests it gets.
+func TestRun_JournalCheckedBeforeContact(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		http.Error(w, "not a real server", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	tests := map[string]struct {
+		journal    func(dir string) string
+		wantStderr string
+	}{
+		"missing":      {func(dir string) string { return filepath.Join(dir, "none.jsonl") }, "no such file"},
+		"a directory":  {func(dir string) string { return dir }, "is a directory"},
+		"missing path": {func(dir string) string { return filepath.Join(dir, "no-dir", "journal.jsonl") }, "no such file"},
+	}
+	for _, command := range []string{"timeline", "postmortem"} {
+		for name, tt := range tests {
+			t.Run(command+" "+name, func(t *testing.T) {
+				home := isolateEnv(t)
+				kc := writeFile(t, filepath.Join(home, "kubeconfig"), strings.ReplaceAll(unreachableKubeconfig, "https://127.0.0.1:1", srv.URL))
+				journal := tt.journal(home)
+				before := requests.Load()
+				code, out, errOut := runArgs(t, command, "--kubeconfig", kc, "--vault-addr", srv.URL, "--prometheus-url", srv.URL, "--journal", journal)
+				if n := requests.Load() - before; n != 0 {
+					t.Errorf("%d requests reached the servers before the journal was checked", n)
+				}
+				if want := "--journal " + journal + ": " + tt.wantStderr; code != exitUsage || out != "" || !strings.Contains(errOut, want) {
+					t.Errorf("exit %d, stdout %.60q, stderr %q; want %d and %q", code, out, errOut, exitUsage, want)
+				}
+			})
+		}
+	}
+	t.Run("the default journal is not required", func(t *testing.T) {
+		isolateEnv(t)
+		code, _, errOut := runArgs(t, "timeline", "--demo", "-o", "json")
+		if code != exitOK || errOut != "" {
+			t.Errorf("exit %d, stderr %q; want 0 and nothing", code, errOut)
+		}
+	})
 }
