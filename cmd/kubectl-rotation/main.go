@@ -24,10 +24,16 @@ func main() {
 // run executes the command line args with the given streams and returns the
 // process exit code (see exitCode).
 func run(args []string, streams genericiooptions.IOStreams) int {
+	return runAs(os.Args[0], args, streams)
+}
+
+// runAs is run for a binary started as argv0: help, hints and --version
+// follow the name (see pluginNames).
+func runAs(argv0 string, args []string, streams genericiooptions.IOStreams) int {
 	if args == nil {
 		args = []string{} // cobra reads os.Args when args is nil
 	}
-	cmd := newRootCommand(streams)
+	cmd := newRootCommand(streams, argv0)
 	var prof profiles // profile.go: the hidden --cpuprofile and --memprofile FILE
 	prof.addTo(cmd)
 	cmd.SetArgs(args)

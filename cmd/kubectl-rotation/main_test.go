@@ -23,8 +23,9 @@ func runArgs(tb testing.TB, args ...string) (code int, stdout, stderr string) {
 func TestRun_Help(t *testing.T) {
 	isolateEnv(t)
 	tests := map[string]struct {
-		args []string
-		want []string
+		args    []string
+		want    []string
+		notWant []string
 	}{
 		"root": {
 			args: []string{"--help"},
@@ -36,7 +37,12 @@ func TestRun_Help(t *testing.T) {
 				"--journal FILE", "--log-file FILE", "--read-only", "--demo", "--from FILE",
 				"--request-timeout", "--source-timeout", "-v, --v LEVEL", "      --version",
 				"Exit codes", "4  usage or configuration error",
+				// diff exits with its AFTER snapshot's verdict, as report
+				"1  report and diff only (diff: of the AFTER snapshot): warnings",
+				"2  report and diff only (diff: of the AFTER snapshot): a critical finding",
+				"report and\n     diff: could not tell",
 			},
+			notWant: []string{"report only"},
 		},
 		"snapshot": {
 			args: []string{"snapshot", "--help"},
@@ -64,6 +70,11 @@ func TestRun_Help(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("help lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("help says %q:\n%s", w, out)
 				}
 			}
 			if strings.Contains(out, "kubectl-rotation [") {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // The names the tool goes by. kubectl finds a plugin by its file name:
@@ -41,17 +42,26 @@ func pluginNames(argv0 string) (binary, display string) {
 	return base, "kubectl " + strings.Join(words, " ")
 }
 
-// renameInHelp replaces "kubectl rotation" in the long help and examples
-// of root and its subcommands with display, when the binary runs under
-// another name.
+// renameInHelp replaces "kubectl rotation" in the help of root and its
+// subcommands (short and long help, examples, every flag's usage) with
+// display, when the binary runs under another name.
 func renameInHelp(root *cobra.Command, display string) {
 	if display == defaultDisplayName {
 		return
 	}
+	rename := func(s string) string { return strings.ReplaceAll(s, defaultDisplayName, display) }
+	seen := map[*pflag.Flag]bool{} // a flag shared by several sets is renamed once
+	renameFlag := func(f *pflag.Flag) {
+		if !seen[f] {
+			seen[f] = true
+			f.Usage = rename(f.Usage)
+		}
+	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		c.Long = strings.ReplaceAll(c.Long, defaultDisplayName, display)
-		c.Example = strings.ReplaceAll(c.Example, defaultDisplayName, display)
+		c.Short, c.Long, c.Example = rename(c.Short), rename(c.Long), rename(c.Example)
+		c.Flags().VisitAll(renameFlag)
+		c.PersistentFlags().VisitAll(renameFlag)
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}

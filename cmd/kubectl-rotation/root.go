@@ -42,15 +42,17 @@ is bounded as a whole (--source-timeout), so a hanging server is reported as
 such within seconds.
 
 Exit codes (every command):
-  0  done (report: no finding)
-  1  report only: warnings
-  2  report only: a critical finding
-  3  could not complete; report: could not tell (a source that matters
-     could not be read)
+  0  done (report: no finding; diff: none in the AFTER snapshot)
+  1  report and diff only (diff: of the AFTER snapshot): warnings
+  2  report and diff only (diff: of the AFTER snapshot): a critical finding
+  3  could not complete (snapshot: no source could be read); report and
+     diff: could not tell (a source that matters could not be read)
   4  usage or configuration error: a bad flag, argument or -o, conflicting
-     flags, an unreadable or invalid --from file, a malformed VAULT_ADDR,
-     --vault-addr or PROMETHEUS_URL, a missing or unusable kubeconfig or
-     --context, any config-file error; nothing was contacted`
+     flags, an unreadable or invalid --from file, a malformed --vault-addr
+     or --prometheus-url, a malformed VAULT_ADDR or PROMETHEUS_URL when a
+     live source would use it (not with --demo or --from), a missing or
+     unusable kubeconfig or --context, any config-file error (diff and
+     journal read no config file); nothing was contacted`
 
 const rootExample = `  # Open the dashboard for the current context's namespace
   kubectl rotation
@@ -78,12 +80,13 @@ type rootOptions struct {
 	mouse bool
 }
 
-// newRootCommand returns the kubectl-rotation command with its subcommands;
-// all output goes to streams.
-func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+// newRootCommand returns the kubectl-rotation command with its subcommands,
+// named after argv0 (os.Args[0]: see pluginNames); all output goes to
+// streams.
+func newRootCommand(streams genericiooptions.IOStreams, argv0 string) *cobra.Command {
 	g := newGlobalOptions(streams)
 	o := &rootOptions{globalOptions: g}
-	binary, display := pluginNames(os.Args[0]) // plugin.go
+	binary, display := pluginNames(argv0) // plugin.go
 	cmd := &cobra.Command{
 		Use:     binary,
 		Short:   "Diagnose and fix secret-rotation failures (CMEK rotation, Vault tokens, version retention, audit logs)",
@@ -98,7 +101,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		SilenceErrors: true,
 		RunE:          completeValidateRun(o),
 	}
-	cmd.SetVersionTemplate("kubectl-rotation {{.Version}}\n")
+	cmd.SetVersionTemplate(binary + " {{.Version}}\n") // the name it runs under, as the help
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	cmd.SetIn(streams.In)
