@@ -140,6 +140,10 @@ func (o *backfillOptions) input(ctx context.Context) (runbook.BackfillInput, err
 		if err != nil {
 			return in, err
 		}
+		s.noteReplay(o.ErrOut)
+		// the snapshot's names: the metrics it read are the ones it names
+		sm := snap.Config.Prometheus.Metrics
+		in.RotationsMetric, in.FailuresMetric = sm.Rotations, sm.RotationsFailed
 		in.To, in.From = at, at.Add(-o.since)
 		in.Resolution = "the snapshot's history steps (not raw samples)"
 		for _, mt := range []struct {

@@ -22,14 +22,18 @@ func (s Settings) readSnapshot(p progressOptions, errOut io.Writer) (ctx context
 	progress, endProgress := p.start(errOut)
 	snap, at, err = s.loadSnapshot(ctx, progress)
 	endProgress()
+	if err == nil {
+		s.noteReplay(errOut)
+	}
 	return ctx, snap, at, stop, err
 }
 
 // loadSnapshot returns the snapshot to work on and the time to judge it at:
 // the demo or a --from file (judged at the time it was taken, so verdicts do
 // not drift with the clock), or a live collection judged now, reporting to
-// progress (which may be nil). A --from file that cannot be read or is not a
-// snapshot is a usage error.
+// progress (which may be nil). A replay takes the judgement settings of an
+// explicit --config (judgeReplay). A --from file that cannot be read or is
+// not a snapshot is a usage error.
 func (s Settings) loadSnapshot(ctx context.Context, progress func(collectors.Progress)) (*collectors.Snapshot, time.Time, error) {
 	switch {
 	case s.Demo:
@@ -37,6 +41,7 @@ func (s Settings) loadSnapshot(ctx context.Context, progress func(collectors.Pro
 		if err != nil {
 			return nil, time.Time{}, err
 		}
+		s.judgeReplay(snap)
 		return snap, snap.CollectedAt, nil
 	case s.From != "":
 		f, err := os.Open(s.From)
@@ -48,6 +53,7 @@ func (s Settings) loadSnapshot(ctx context.Context, progress func(collectors.Pro
 		if err != nil {
 			return nil, time.Time{}, usage(fmt.Errorf("--from %s: %w", s.From, err))
 		}
+		s.judgeReplay(snap)
 		return snap, snap.CollectedAt, nil
 	}
 	snap, err := s.collect(ctx, progress)

@@ -379,3 +379,52 @@ func TestExitCode(t *testing.T) {
 		})
 	}
 }
+
+// TestRun_OfflineEnvironment: with --demo or --from nothing is contacted,
+// so the environment's addresses (PROMETHEUS_URL, VAULT_ADDR) are not
+// checked; an address given as a flag is checked wherever it is given.
+func TestRun_OfflineEnvironment(t *testing.T) {
+	home := isolateEnv(t)
+	snap := filepath.Join(home, "demo.json")
+	if code, out, errOut := runArgs(t, "snapshot", "--demo"); code != 0 {
+		t.Fatalf("snapshot --demo: exit %d, stderr %q", code, errOut)
+	} else {
+		writeFile(t, snap, out)
+	}
+	tests := map[string]struct {
+		args       []string
+		env        map[string]string
+		wantStderr string // "" when not a usage error
+	}{
+		"PROMETHEUS_URL, report --demo":  {args: []string{"report", "--demo"}, env: map[string]string{"PROMETHEUS_URL": "foo"}},
+		"PROMETHEUS_URL, report --from":  {args: []string{"report", "--from", snap}, env: map[string]string{"PROMETHEUS_URL": "foo"}},
+		"PROMETHEUS_URL, timeline":       {args: []string{"timeline", "--demo"}, env: map[string]string{"PROMETHEUS_URL": "prom:9090"}},
+		"PROMETHEUS_URL, audit-backfill": {args: []string{"audit-backfill", "--demo"}, env: map[string]string{"PROMETHEUS_URL": "foo"}},
+		"VAULT_ADDR, report --demo":      {args: []string{"report", "--demo"}, env: map[string]string{"VAULT_ADDR": "foo"}},
+		"both, postmortem --from":        {args: []string{"postmortem", "--from", snap}, env: map[string]string{"VAULT_ADDR": "foo", "PROMETHEUS_URL": "foo"}},
+		"--prometheus-url, report --demo": {args: []string{"report", "--demo", "--prometheus-url", "foo"},
+			wantStderr: `error: --prometheus-url "foo": want an http or https URL such as http://localhost:9090: no scheme`},
+		"--vault-addr, report --demo": {args: []string{"report", "--demo", "--vault-addr", "foo"},
+			wantStderr: `error: --vault-addr "foo": want an http or https URL such as https://vault.example.com:8200: no scheme`},
+		"--prometheus-url, report --from": {args: []string{"report", "--from", snap, "--prometheus-url", "foo"},
+			wantStderr: `error: --prometheus-url "foo": want an http or https URL`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			args := append(tt.args, "-o", "json")
+			code, out, errOut := runArgs(t, args...)
+			if tt.wantStderr == "" {
+				if code == exitUsage || !strings.HasPrefix(strings.TrimSpace(out), "{") && !strings.HasPrefix(strings.TrimSpace(out), "[") {
+					t.Errorf("exit %d, stdout %.80q, stderr %q: want the output, not a usage error", code, out, errOut)
+				}
+				return
+			}
+			if code != exitUsage || out != "" || !strings.HasPrefix(errOut, tt.wantStderr) {
+				t.Errorf("exit %d, stdout %.80q, stderr %q: want %d and %q", code, out, errOut, exitUsage, tt.wantStderr)
+			}
+		})
+	}
+}

@@ -58,6 +58,10 @@ type Settings struct {
 	Config config.Config `json:"config"`
 	// ConfigPath is the file Config was read from; "" for built-in defaults.
 	ConfigPath string `json:"configPath"`
+	// ConfigGiven is set when --config named the file (not the default
+	// file): a replay is then judged with its judgement settings (see
+	// judgeReplay).
+	ConfigGiven bool `json:"configGiven,omitempty"`
 
 	// Demo is set by --demo: the built-in sample, no cluster.
 	Demo bool `json:"demo"`
@@ -203,8 +207,11 @@ type sourceOptions struct {
 
 func (s *sourceOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&s.demo, "demo", false, "Use the built-in sample environment; no cluster, Vault or Prometheus needed (read-only)")
-	fs.StringVar(&s.from, "from", "", "Replay a snapshot `FILE` captured by 'kubectl rotation snapshot' (read-only)")
+	fs.StringVar(&s.from, "from", "", "Replay a snapshot `FILE` captured by 'kubectl rotation snapshot' (read-only), judged with the config it was taken with; an explicit --config replaces only its thresholds and vault.retentionVersions, never the names it was read by")
 }
+
+// offline reports whether --demo or --from replaces the live sources.
+func (s sourceOptions) offline() bool { return s.demo || s.from != "" }
 
 // validate checks --demo and --from. It returns an error when both are set
 // or when the --from file cannot be read.
@@ -314,11 +321,12 @@ func (g *globalOptions) complete(src sourceOptions) error {
 		return err
 	}
 	s := Settings{
-		ConfigPath: path,
-		Demo:       src.demo,
-		From:       src.from,
-		ReadOnly:   g.readOnly || src.demo || src.from != "",
-		LogFile:    g.logFile,
+		ConfigPath:  path,
+		ConfigGiven: g.configPath != "",
+		Demo:        src.demo,
+		From:        src.from,
+		ReadOnly:    g.readOnly || src.demo || src.from != "",
+		LogFile:     g.logFile,
 	}
 
 	switch env := os.Getenv(envPrometheusURL); {
@@ -538,7 +546,11 @@ func defaultJournalPath() (string, error) {
 }
 
 // validate checks the global flags and what complete resolved, and returns
-// every problem found, each naming its flag.
+// every problem found, each naming its flag. A flag given on the command
+// line is checked always, also with --demo or --from where it is not used
+// (a typo there is a usage error wherever it is); an address taken from
+// the environment (PROMETHEUS_URL, VAULT_ADDR) only when a live source
+// would use it: with --demo or --from nothing is contacted.
 func (g *globalOptions) validate(src sourceOptions) error {
 	var errs []error
 	if err := src.validate(); err != nil {
@@ -557,7 +569,7 @@ func (g *globalOptions) validate(src sourceOptions) error {
 			errs = append(errs, fmt.Errorf("--prometheus-service %q: want NS/NAME:PORT such as monitoring/prometheus:9090: %w", g.prometheusService, err))
 		}
 	}
-	if p := g.Settings.Prometheus; p.Source == sourceEnvPromURL {
+	if p := g.Settings.Prometheus; p.Source == sourceEnvPromURL && !src.offline() {
 		if err := checkHTTPURL(p.URL); err != nil {
 			errs = append(errs, fmt.Errorf("the Prometheus URL %q from %s: want an http or https URL such as http://localhost:9090 (fix or unset it, or pass --prometheus-url): %w", config.RedactURL(p.URL), sourceEnvPromURL, err))
 		}

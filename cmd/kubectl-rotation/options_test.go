@@ -134,6 +134,16 @@ func TestOptions_Validate(t *testing.T) {
 		"ErrPrometheusURLFromEnv": {&rootOptions{globalOptions: g(func(g *globalOptions) {
 			g.Settings.Prometheus = PrometheusTarget{URL: "prom:9090", Source: "PROMETHEUS_URL"}
 		})}, `the Prometheus URL "prom:9090" from PROMETHEUS_URL: want an http or https URL`},
+		"OK PrometheusURLFromEnv with demo": {&reportOptions{globalOptions: g(func(g *globalOptions) {
+			g.Settings.Prometheus = PrometheusTarget{URL: "foo", Source: "PROMETHEUS_URL"}
+		}), output: "text", source: sourceOptions{demo: true}}, ""},
+		"OK PrometheusURLFromEnv with from": {&reportOptions{globalOptions: g(func(g *globalOptions) {
+			g.Settings.Prometheus = PrometheusTarget{URL: "foo", Source: "PROMETHEUS_URL"}
+		}), output: "text", source: sourceOptions{from: snap}}, ""},
+		"ErrPrometheusURLFlag with demo": {&reportOptions{globalOptions: g(func(g *globalOptions) { g.prometheusURL = "foo" }), output: "text", source: sourceOptions{demo: true}},
+			`--prometheus-url "foo": want an http or https URL`},
+		"ErrVaultAddrFlag with demo": {&reportOptions{globalOptions: g(func(g *globalOptions) { g.vaultAddr = "foo" }), output: "text", source: sourceOptions{demo: true}},
+			`--vault-addr "foo": want an http or https URL`},
 		"ErrSourceTimeout":            {&rootOptions{globalOptions: g(func(g *globalOptions) { g.sourceTimeout = optionalDuration{0, true} })}, "--source-timeout 0s: must be at least 1s"},
 		"ErrReportOutput":             {&reportOptions{globalOptions: g(none), output: "wide"}, `--output "wide": want one of text, markdown, json, yaml`},
 		"ErrSnapshotOutput":           {&snapshotOptions{globalOptions: g(none), output: "markdown"}, `--output "markdown": snapshot is written only as json`},

@@ -109,6 +109,7 @@ func (o *postmortemOptions) Run() error {
 		if err != nil {
 			return usage(fmt.Errorf("--after %s: %w", o.after, err))
 		}
+		o.Settings.judgeReplay(after) // as the one before (noted with it)
 		before, snap, at = snap, after, after.CollectedAt
 	}
 	js, note, err := o.Settings.journalActions(o.journal, o.ErrOut)

@@ -150,6 +150,7 @@ func (o *rootOptions) Run() error {
 		if err != nil {
 			return err
 		}
+		s.noteReplay(o.ErrOut) // before the dashboard takes the screen; it stays after it
 		opts.Mode = "replay"
 		if s.Demo {
 			opts.Mode = "demo"
