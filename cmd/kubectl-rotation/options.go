@@ -582,11 +582,11 @@ func (g *globalOptions) validate(src sourceOptions) error {
 	}
 	if g.vaultAddr != "" {
 		if err := checkVaultAddr(g.vaultAddr); err != nil {
-			errs = append(errs, fmt.Errorf("--vault-addr %q: want an http or https URL such as https://vault.example.com:8200: %w", g.vaultAddr, err))
+			errs = append(errs, fmt.Errorf("--vault-addr %q: want an http or https URL such as https://vault.example.com:8200: %w", config.RedactURL(g.vaultAddr), err))
 		}
 	} else if v := g.Settings.Vault; v.Address != "" {
 		if err := checkVaultAddr(v.Address); err != nil {
-			errs = append(errs, fmt.Errorf("the Vault address %q from %s: want an http or https URL, or pass --vault-addr: %w", v.Address, v.AddressSource, err))
+			errs = append(errs, fmt.Errorf("the Vault address %q from %s: want an http or https URL, or pass --vault-addr: %w", config.RedactURL(v.Address), v.AddressSource, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions/vaultops"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/ui"
 )
 
@@ -16,9 +17,11 @@ import (
 func userAgent() string { return "kubectl-rotation/" + releaseVersion() }
 
 // connect builds the live clients from the settings; in read-only mode every
-// client refuses mutating requests below the UI. It returns configuration
-// errors (bad Prometheus URL or service form, a bad Vault TLS setting) as
-// usage errors: Connect contacts nothing.
+// client refuses mutating requests below the UI. The Prometheus target the
+// sources name in their errors, and the snapshot in prometheusTarget, is
+// redacted (config.RedactURL: the password and the query's values). It
+// returns configuration errors (bad Prometheus URL or service form, a bad
+// Vault TLS setting) as usage errors: Connect contacts nothing.
 func (s Settings) connect() (connect.Clients, error) {
 	o := connect.Options{
 		REST:             s.RESTConfig,
@@ -34,6 +37,7 @@ func (s Settings) connect() (connect.Clients, error) {
 		o.PrometheusService = fmt.Sprintf("%s/%s:%s", s.Prometheus.Namespace, s.Prometheus.Service, s.Prometheus.Port)
 	}
 	c, err := connect.Connect(o)
+	c.PrometheusTarget = config.RedactURL(c.PrometheusTarget)
 	return c, usage(err)
 }
 

@@ -951,20 +951,45 @@ func syntaxProblem(file string, err error) Problem {
 var userinfoPassword = regexp.MustCompile(`(://[^/?#@:]*:)[^/?#@]*@`)
 
 // RedactURL returns s with the password of its userinfo replaced by
-// "xxxxx", as url.URL.Redacted does, also when s does not parse: a URL is
-// shown, logged or stored only through it.
+// "xxxxx", as url.URL.Redacted does, and the value of every query
+// parameter too (?token=xxxxx&org=xxxxx: the names are kept, since which
+// parameter carries a credential cannot be told), also when s does not
+// parse: a URL is shown, logged or stored only through it.
 func RedactURL(s string) string {
 	if !strings.Contains(s, "://") && strings.Contains(s, "@") { // host:port written without a scheme
 		return strings.TrimPrefix(RedactURL("x://"+s), "x://")
 	}
 	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
+		return redactQuery(u.Redacted())
 	}
-	return userinfoPassword.ReplaceAllString(s, "${1}xxxxx@")
+	return redactQuery(userinfoPassword.ReplaceAllString(s, "${1}xxxxx@"))
+}
+
+// redactQuery replaces the value of each parameter of s's query (from the
+// first '?' to the fragment) with "xxxxx", keeping the names, the order
+// and the separators; an empty value stays empty. The text is edited as it
+// is, not re-encoded, so the rest of s reads as given.
+func redactQuery(s string) string {
+	q := strings.IndexByte(s, '?')
+	if q < 0 {
+		return s
+	}
+	end := len(s)
+	if h := strings.IndexByte(s[q:], '#'); h >= 0 {
+		end = q + h
+	}
+	params := strings.Split(s[q+1:end], "&")
+	for i, p := range params {
+		if name, value, ok := strings.Cut(p, "="); ok && value != "" {
+			params[i] = name + "=xxxxx"
+		}
+	}
+	return s[:q+1] + strings.Join(params, "&") + s[end:]
 }
 
 // Redacted returns a copy of c that can be stored and shown: the
-// Prometheus URL's password replaced (RedactURL). A snapshot holds only it.
+// Prometheus URL's password and query values replaced (RedactURL). A
+// snapshot holds only it.
 func (c Config) Redacted() Config {
 	c.Prometheus.URL = RedactURL(c.Prometheus.URL)
 	return c

@@ -664,6 +664,15 @@ func TestRedactURL(t *testing.T) {
 		"no scheme":           {"alice:pw@prometheus:9090", "alice:xxxxx@prometheus:9090"},
 		"no scheme malformed": {"alice:pw@[::1", "alice:xxxxx@[::1"},
 		"empty":               {"", ""},
+		"query value":         {"https://prom.example.com/?token=s3cret", "https://prom.example.com/?token=xxxxx"},
+		"query values":        {"https://prom:9090/x?org=a&token=s3cret&debug", "https://prom:9090/x?org=xxxxx&token=xxxxx&debug"},
+		"query empty value":   {"http://prom:9090/?token=", "http://prom:9090/?token="},
+		"query and fragment":  {"http://prom:9090/?token=s3cret#top", "http://prom:9090/?token=xxxxx#top"},
+		"query and password":  {"https://alice:pw@prom:9090/?token=s3cret", "https://alice:xxxxx@prom:9090/?token=xxxxx"},
+		"query malformed":     {"http://prom:9090/%zz?token=s3cret", "http://prom:9090/%zz?token=xxxxx"},
+		"query no scheme":     {"prom:9090?token=s3cret", "prom:9090?token=xxxxx"},
+		"query encoded":       {"http://prom:9090/?token=a%26b%3Dc", "http://prom:9090/?token=xxxxx"},
+		"proxy target":        {"service monitoring/prometheus:9090 via https://10.0.0.1:6443", "service monitoring/prometheus:9090 via https://10.0.0.1:6443"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -673,11 +682,11 @@ func TestRedactURL(t *testing.T) {
 		})
 	}
 	c := Default()
-	c.Prometheus.URL = "http://alice:pw@prometheus:9090"
-	if got := c.Redacted().Prometheus.URL; got != "http://alice:xxxxx@prometheus:9090" {
+	c.Prometheus.URL = "http://alice:pw@prometheus:9090/?token=s3cret"
+	if got := c.Redacted().Prometheus.URL; got != "http://alice:xxxxx@prometheus:9090/?token=xxxxx" {
 		t.Errorf("Redacted: %q", got)
 	}
-	if c.Prometheus.URL != "http://alice:pw@prometheus:9090" {
+	if c.Prometheus.URL != "http://alice:pw@prometheus:9090/?token=s3cret" {
 		t.Errorf("Redacted changed its receiver: %q", c.Prometheus.URL)
 	}
 }
