@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"strings"
 
 	vault "github.com/hashicorp/vault/api"
 
@@ -29,7 +30,27 @@ func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Par
 	c := newCollector(clients{Vault: s.Vault, VaultTokenSource: s.TokenSource}, env)
 	var p collectors.Part
 	p.Vault, p.Status = c.collectVault(ctx)
+	if s.Vault != nil {
+		p.Status = redactAddr(p.Status, s.Vault.Address())
+	}
 	return p
+}
+
+// redactAddr takes the credentials and query values out of the Vault
+// address wherever a status's errors name it (VAULT_ADDR may carry them).
+func redactAddr(st collectors.Status, addr string) collectors.Status {
+	red := config.RedactURL(addr)
+	if red == addr || addr == "" {
+		return st
+	}
+	st.Error = strings.ReplaceAll(st.Error, addr, red)
+	probs := make([]collectors.Problem, len(st.Problems))
+	for i, pr := range st.Problems {
+		pr.Error = strings.ReplaceAll(pr.Error, addr, red)
+		probs[i] = pr
+	}
+	st.Problems = probs
+	return st
 }
 
 type clients struct {
