@@ -679,6 +679,11 @@ type PrometheusData struct {
 	// read failed).
 	AlertHistory      *AlertHistory `json:"alertHistory,omitempty"`
 	AlertHistoryError string        `json:"alertHistoryError,omitempty"`
+	// TenantDetails are the tenants' own counter series, read for each
+	// tenant as a tenant's detail reads them live, when the capture read
+	// them (the lab's capture does, for the built-in demo; `snapshot`
+	// does not: nil).
+	TenantDetails map[string]TenantDetail `json:"tenantDetails,omitempty"`
 }
 
 // AlertHistory is Prometheus's ALERTS series of the related alerts from

@@ -95,6 +95,10 @@ type TimelineOptions struct {
 	// says why, when it should be said).
 	Journal     []JournalAction
 	JournalNote string
+	// TenantDetail is Tenant's own counter series, read on demand: its
+	// metric entries when the snapshot holds the counters summed over
+	// the tenants (nil: not read; the timeline says it cannot tell).
+	TenantDetail *collectors.TenantDetail
 }
 
 // Timeline is what happened, in order.
@@ -143,7 +147,7 @@ func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions
 	es = append(es, t.jobEntries(&tl)...)
 	es = append(es, t.auditEntries(&tl)...)
 	es = append(es, t.alertEntries(&tl)...)
-	es = append(es, t.metricEntries(&tl)...)
+	es = append(es, t.metricEntries(&tl, o)...)
 	es = append(es, t.versionEntries(&tl)...)
 	es = append(es, b.actionEntries(o.Journal, o.JournalNote, &tl)...)
 	sort.SliceStable(es, func(i, j int) bool {
@@ -158,7 +162,7 @@ func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions
 		}
 		return es[i].Summary < es[j].Summary
 	})
-	markTenants(es)
+	markTenants(es, o.Tenant)
 	runs := map[string]bool{} // rotation runs a kept tenant entry happened in
 	if o.Tenant != "" {
 		for _, e := range es {
@@ -189,19 +193,23 @@ func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions
 
 // markTenants marks, per tenant, the first failure and the last success
 // (es sorted by time).
-func markTenants(es []TimelineEntry) {
+func markTenants(es []TimelineEntry, tenant string) {
 	first, last := map[string]int{}, map[string]int{}
 	for i, e := range es {
-		if e.Tenant == "" {
+		who := e.Tenant
+		if who == "" && tenant != "" && slices.Contains(e.FailedTenants, tenant) {
+			who = tenant // one tenant's story: a run whose log names it failing is its failure
+		}
+		if who == "" {
 			continue
 		}
 		switch e.Outcome {
 		case "failure":
-			if _, ok := first[e.Tenant]; !ok {
-				first[e.Tenant] = i
+			if _, ok := first[who]; !ok {
+				first[who] = i
 			}
 		case "success":
-			last[e.Tenant] = i
+			last[who] = i
 		}
 	}
 	for _, i := range first {
@@ -529,7 +537,48 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 			prev = st
 		}
 	}
+	// an alert active now that the history's last step does not show
+	// active (it became active since, within the step) is still in the
+	// story: at its activeAt
+	for _, al := range p.Alerts {
+		if al.ActiveAt == nil {
+			continue
+		}
+		l := map[string]string{"alertname": al.Name}
+		for k, v := range al.Labels {
+			if k != "alertstate" {
+				l[k] = v
+			}
+		}
+		k := key{al.Name, selector(l)}
+		if st := states[k]; len(st) > 0 && st[len(st)-1] != "" {
+			continue
+		}
+		sum := fmt.Sprintf("%s active (%s now; after the ALERTS history's last step)%s", al.Name, al.State, annotation(al.Annotations["summary"]))
+		out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: al.Labels["tenant"], Scenarios: orEmpty(t.alertScenario(al.Name)),
+			Outcome: al.State, Summary: sum, Evidence: fmt.Sprintf("ALERTS{alertname=%q}", al.Name)})
+	}
 	return out
+}
+
+// tenantMetric is the metric of a role in a tenant's detail, or why it is
+// unknown.
+func tenantMetric(d *collectors.TenantDetail, role string) (*collectors.Metric, string) {
+	switch {
+	case d == nil:
+		return nil, "the snapshot holds the counters summed over the tenants, and the tenant's own series were not read"
+	case d.Error != "":
+		return nil, "its own series could not be read: " + d.Error
+	}
+	for i := range d.Metrics {
+		if m := &d.Metrics[i]; m.Role == role {
+			if m.Error != "" {
+				return nil, "its own series could not be read: " + m.Error
+			}
+			return m, ""
+		}
+	}
+	return nil, "its own series were not read"
 }
 
 func annotation(s string) string {
@@ -546,7 +595,7 @@ func orEmpty(s string) []string {
 	return []string{s}
 }
 
-func (t *triage) metricEntries(tl *Timeline) []TimelineEntry {
+func (t *triage) metricEntries(tl *Timeline, o TimelineOptions) []TimelineEntry {
 	if t.unreadable(collectors.SourcePrometheus) != "" {
 		return nil // said by alertEntries
 	}
@@ -556,6 +605,14 @@ func (t *triage) metricEntries(tl *Timeline) []TimelineEntry {
 		if why != "" {
 			tl.Unknown = append(tl.Unknown, what+": "+why)
 			return
+		}
+		if o.Tenant != "" && len(m.SummedOver) > 0 && (role == "rotations" || role == "rotationsFailed") {
+			// one tenant's story: its own series, read on demand
+			m, why = tenantMetric(o.TenantDetail, role)
+			if why != "" {
+				tl.Unknown = append(tl.Unknown, fmt.Sprintf("%ss of tenant %s: %s", what, o.Tenant, why))
+				return
+			}
 		}
 		for _, se := range m.Series {
 			times, vals := se.History.Points()

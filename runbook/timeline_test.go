@@ -112,6 +112,55 @@ func TestBook_Timeline(t *testing.T) {
 		if !slices.Contains(kinds, EntryJobEnd) || !slices.Contains(kinds, EntryJobStart) {
 			t.Errorf("t99's timeline has %v of run %s, want its start and end:\n%+v", kinds, name, tl.Entries)
 		}
+		for _, e := range tl.Entries {
+			if e.Kind == EntryJobEnd && jobOfEntry(e) == name && !slices.Contains(e.Marks, MarkFirstFailure) {
+				t.Errorf("the run whose log names t99 failing is not its first failure: %+v", e)
+			}
+		}
+	})
+	t.Run("one tenant's counters, summed in the snapshot: its own series, or cannot tell", func(t *testing.T) {
+		s := healthySnapshot(t, func(s *collectors.Snapshot) {
+			m := metricOf(t, s, "rotationsFailed")
+			m.SummedOver = []string{"tenant"}
+		})
+		own := *metricOf(t, s, "rotationsFailed")
+		own.Series = []collectors.Series{own.Series[0]}
+		own.Series[0].Labels = map[string]string{"namespace": "ns", "tenant": "t01"}
+		h := *own.Series[0].History
+		h.Values = append([]*float64(nil), h.Values...)
+		for i := 20; i < len(h.Values); i++ {
+			h.Values[i] = ptr(3.0) // +3 failed rotations at step 20
+		}
+		own.Series[0].History = &h
+		detail := &collectors.TenantDetail{Tenant: "t01", Metrics: []collectors.Metric{own}}
+		with := b.Timeline(s, testNow, TimelineOptions{Tenant: "t01", TenantDetail: detail})
+		found := false
+		for _, e := range with.Entries {
+			found = found || (e.Kind == EntryMetric && e.Tenant == "t01" && e.Outcome == "failure")
+		}
+		if !found {
+			t.Errorf("t01's own failed-rotation increase is not in its timeline: %+v", with.Entries)
+		}
+		without := b.Timeline(s, testNow, TimelineOptions{Tenant: "t01"})
+		if !slices.ContainsFunc(without.Unknown, func(u string) bool { return strings.HasPrefix(u, "failed rotations of tenant t01: ") }) {
+			t.Errorf("unknown %q: want the tenant's own series said unread", without.Unknown)
+		}
+	})
+	t.Run("an alert active since the ALERTS history's last step is in the story", func(t *testing.T) {
+		s := healthySnapshot(t, func(s *collectors.Snapshot) {
+			s.Prometheus.AlertHistory = &collectors.AlertHistory{Start: *at(24 * time.Hour), End: testNow, Step: collectors.Duration(time.Minute), Series: []collectors.Series{}}
+			s.Prometheus.Alerts = []collectors.Alert{{Name: "CMEKRotationFailed", State: "firing", ActiveAt: at(20 * time.Second),
+				Labels: map[string]string{"alertname": "CMEKRotationFailed", "namespace": "ns", "severity": "critical"}}}
+		})
+		var got []string
+		for _, e := range b.Timeline(s, testNow, TimelineOptions{}).Entries {
+			if e.Kind == EntryAlert {
+				got = append(got, e.Outcome+" "+e.Summary)
+			}
+		}
+		if len(got) != 1 || !strings.HasPrefix(got[0], "firing CMEKRotationFailed active (firing now") {
+			t.Errorf("alert entries %q, want the firing CMEKRotationFailed at its activeAt", got)
+		}
 	})
 	t.Run("scenario and since", func(t *testing.T) {
 		tl := b.Timeline(s, testNow, TimelineOptions{Scenario: "1", Since: 12 * time.Hour, Journal: journal})

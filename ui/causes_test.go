@@ -15,7 +15,7 @@ import (
 // step it was on.
 func TestScenarioView_Cause(t *testing.T) {
 	snap := demoSnapshot(t)
-	m := openStep(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 40), 3, 3) // cleanup: the dry run
+	m := openStep(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 120, 50), 3, 3) // cleanup: the dry run
 	f, _ := m.st.assess.Finding(runbook.ScenarioCleanupFailing)
 	if f.Cause == nil {
 		t.Fatal("the demo's cleanup Job names no cause")

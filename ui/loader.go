@@ -82,7 +82,8 @@ func (l SnapshotLoader) Load(_ context.Context, source string, _ func(collectors
 }
 
 // TenantDetail implements TenantDetailLoader from what the snapshot holds:
-// the per-tenant counters' series that name the tenant. A counter read
+// the tenant's detail as read when it was taken (Prometheus.TenantDetails),
+// else the per-tenant counters' series that name the tenant. A counter read
 // summed (collectors.Metric.SummedOver) has none in the snapshot: its
 // metric says so in its Error, as unknown.
 func (l SnapshotLoader) TenantDetail(_ context.Context, tenant string) (collectors.TenantDetail, bool) {
@@ -91,6 +92,9 @@ func (l SnapshotLoader) TenantDetail(_ context.Context, tenant string) (collecto
 	if s.Prometheus == nil {
 		d.Error = "Prometheus was not read in this snapshot"
 		return d, true
+	}
+	if td, ok := s.Prometheus.TenantDetails[tenant]; ok {
+		return td, true // read for this tenant when the snapshot was taken
 	}
 	for _, m := range s.Prometheus.Metrics {
 		if m.Role != "rotations" && m.Role != "rotationsFailed" {

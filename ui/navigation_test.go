@@ -422,18 +422,15 @@ func TestModel_EscBackOneLevel(t *testing.T) {
 // answer to an older read is not taken.
 func TestTenantDetail_Metrics(t *testing.T) {
 	snap := demoSnapshot(t)
-	var rot *collectors.Metric
-	for i := range snap.Prometheus.Metrics {
-		if snap.Prometheus.Metrics[i].Role == "rotations" {
-			rot = &snap.Prometheus.Metrics[i]
-		}
+	// the tenant's own series, as the capture read them for its detail
+	td, ok := snap.Prometheus.TenantDetails["t-017"]
+	if !ok {
+		t.Fatal("the demo holds no detail of t-017")
 	}
 	var want float64
-	for _, se := range rot.Series {
-		if se.Labels["tenant"] == "t-017" {
-			one := *rot
-			one.Series = []collectors.Series{se}
-			want, _ = runbook.CounterGrowth(&one)
+	for i := range td.Metrics {
+		if td.Metrics[i].Role == "rotations" {
+			want, _ = runbook.CounterGrowth(&td.Metrics[i])
 		}
 	}
 	m := keys(demoAt(t, 120, 40), "2", "/")
@@ -462,6 +459,7 @@ func TestTenantDetail_Metrics(t *testing.T) {
 			p.Metrics[i].SummedOver = []string{"tenant", "tenant_id", "tenantId"}
 		}
 	}
+	p.TenantDetails = nil // as `snapshot` writes it
 	summed.Prometheus = &p
 	m = keys(loaded(t, SnapshotLoader{Snapshot: &summed}, demoOptions(&summed), 120, 40), "2", "/")
 	m = typeText(m, "t-017")

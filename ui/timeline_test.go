@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -150,18 +151,34 @@ func TestTimelineView_Update(t *testing.T) {
 	})
 
 	t.Run("enter opens the entry's evidence, esc comes back", func(t *testing.T) {
+		// the demo's failed rotation runs: one over its backoff limit, one
+		// past its deadline (its Event)
+		var backoff, deadline string
+		for _, j := range demoSnapshot(t).Kubernetes.Jobs {
+			switch {
+			case j.Role != collectors.RoleRotation:
+			case j.Reason == "BackoffLimitExceeded" && backoff == "":
+				backoff = j.Name
+			case j.Reason == "DeadlineExceeded" && deadline == "":
+				deadline = j.Name
+			}
+		}
+		if backoff == "" || deadline == "" {
+			t.Fatalf("the demo lacks a rotation Job over its backoff limit (%q) or past its deadline (%q)", backoff, deadline)
+		}
+		runID := strings.TrimPrefix(backoff, "cmek-rotation-")
 		tests := map[string]struct {
 			filter string
 			check  func(t *testing.T, m Model)
 		}{
-			"a Job's end: its log": {"29926200 failed", func(t *testing.T, m Model) {
-				if lv, ok := focusedAs[logView](m); !ok || lv.job.Name != "cmek-rotation-29926200" {
-					t.Errorf("view %T (job %q), want the log of cmek-rotation-29926200", m.focused(), lv.job.Name)
+			"a Job's end: its log": {runID + " failed", func(t *testing.T, m Model) {
+				if lv, ok := focusedAs[logView](m); !ok || lv.job.Name != backoff {
+					t.Errorf("view %T (job %q), want the log of %s", m.focused(), lv.job.Name, backoff)
 				}
 			}},
 			"an Event on a Job: its log": {"deadlineexceeded on job/", func(t *testing.T, m Model) {
-				if lv, ok := focusedAs[logView](m); !ok || lv.job.Name != "cmek-rotation-29927640" {
-					t.Errorf("view %T (job %q), want the log of cmek-rotation-29927640", m.focused(), lv.job.Name)
+				if lv, ok := focusedAs[logView](m); !ok || lv.job.Name != deadline {
+					t.Errorf("view %T (job %q), want the log of %s", m.focused(), lv.job.Name, deadline)
 				}
 			}},
 			"an audit event: the tenant": {"t-031 cmek.rotation.failed", func(t *testing.T, m Model) {
@@ -174,7 +191,7 @@ func TestTimelineView_Update(t *testing.T) {
 					t.Errorf("view %T (%q), want t-017's detail", m.focused(), td.id)
 				}
 			}},
-			"an alert: the metrics": {"cmekrotationfailed active", func(t *testing.T, m Model) {
+			"an alert: the metrics": {"cmekrotationfailed", func(t *testing.T, m Model) {
 				if _, ok := focusedAs[metricsView](m); !ok {
 					t.Errorf("view %T, want the metrics", m.focused())
 				}

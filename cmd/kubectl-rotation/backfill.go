@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -159,6 +160,11 @@ func (o *backfillOptions) input(ctx context.Context) (runbook.BackfillInput, err
 			for i := range snap.Prometheus.Metrics {
 				if metric := &snap.Prometheus.Metrics[i]; metric.Role == mt.role {
 					*mt.why = metric.Error
+					if metric.Error == "" && len(metric.SummedOver) > 0 && len(snap.Prometheus.TenantDetails) > 0 {
+						// summed over its tenants: each tenant's own series,
+						// as the capture read them for its detail
+						metric = tenantsMetric(snap, metric)
+					}
 					if metric.Error == "" {
 						*mt.into = clip(runbook.SeriesFromHistory(metric), in.From)
 						if len(metric.Series) > 0 && metric.Series[0].History != nil {
@@ -223,6 +229,36 @@ func orText(s, d string) string {
 
 // clip keeps the samples at or after from, and the one before it (the
 // base the first increase in the window is measured from).
+// tenantsMetric is a summed metric rebuilt from the tenants' own series
+// in the snapshot's TenantDetails (a tenant whose detail could not read
+// it makes the whole metric unknown: the sum would be short).
+func tenantsMetric(snap *collectors.Snapshot, summed *collectors.Metric) *collectors.Metric {
+	out := &collectors.Metric{Name: summed.Name, Role: summed.Role, At: summed.At, Series: []collectors.Series{}}
+	ids := make([]string, 0, len(snap.Prometheus.TenantDetails))
+	for id := range snap.Prometheus.TenantDetails {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		d := snap.Prometheus.TenantDetails[id]
+		if d.Error != "" {
+			out.Error = "tenant " + id + "'s series: " + d.Error
+			return out
+		}
+		for _, m := range d.Metrics {
+			if m.Role != summed.Role {
+				continue
+			}
+			if m.Error != "" {
+				out.Error = "tenant " + id + "'s " + m.Name + ": " + m.Error
+				return out
+			}
+			out.Series = append(out.Series, m.Series...)
+		}
+	}
+	return out
+}
+
 func clip(ss []runbook.CounterSeries, from time.Time) []runbook.CounterSeries {
 	for i := range ss {
 		k := 0

@@ -57,6 +57,31 @@ func (s Settings) collect(ctx context.Context, progress func(collectors.Progress
 	return s.collector(clients).WithProgress(progress).Collect(ctx), nil
 }
 
+// tenantDetail is a tenant's own counter series for one tenant's story:
+// from a replay, as its capture read them (nil when it did not); live, read
+// now within the source timeout (nil when no source reads them or the
+// connection cannot be made: the timeline then says it cannot tell).
+func (s Settings) tenantDetail(ctx context.Context, snap *collectors.Snapshot, tenant string) *collectors.TenantDetail {
+	if s.Demo || s.From != "" {
+		if snap.Prometheus == nil {
+			return nil
+		}
+		if d, ok := snap.Prometheus.TenantDetails[tenant]; ok {
+			return &d
+		}
+		return nil
+	}
+	clients, err := s.connect()
+	if err != nil {
+		return nil
+	}
+	d, ok := s.collector(clients).TenantDetail(ctx, tenant)
+	if !ok {
+		return nil
+	}
+	return &d
+}
+
 // executor builds the actions' executor over the dashboard's clients, with
 // the journal; when the journal cannot be opened the actions are off and
 // the reason says why (nothing may run unrecorded).

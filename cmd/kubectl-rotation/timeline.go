@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -110,7 +111,7 @@ func (o *timelineOptions) Validate() error {
 // or --journal file, and other errors (exit code 3) when the journal
 // cannot be read or the output cannot be written.
 func (o *timelineOptions) Run() error {
-	_, snap, at, stop, err := o.Settings.readSnapshot(o.progress, o.ErrOut)
+	ctx, snap, at, stop, err := o.Settings.readSnapshot(o.progress, o.ErrOut)
 	defer stop()
 	if err != nil {
 		return err
@@ -119,7 +120,11 @@ func (o *timelineOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	tl := o.book.Timeline(snap, at, runbook.TimelineOptions{Since: o.since, Tenant: o.tenant, Scenario: o.scenario, Journal: js, JournalNote: note})
+	var detail *collectors.TenantDetail
+	if o.tenant != "" {
+		detail = o.Settings.tenantDetail(ctx, snap, o.tenant)
+	}
+	tl := o.book.Timeline(snap, at, runbook.TimelineOptions{Since: o.since, Tenant: o.tenant, Scenario: o.scenario, Journal: js, JournalNote: note, TenantDetail: detail})
 	if o.output == "json" {
 		err = tl.WriteJSON(o.Out)
 	} else {

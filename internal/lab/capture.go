@@ -34,12 +34,34 @@ func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string
 	for {
 		s := c.Collect(ctx)
 		if scraped(s) {
+			// then every alert the seeded scenarios raise firing (a
+			// tenant's key-version gauge comes with the orchestrator's
+			// sweep, tens of seconds in), or what fires by the deadline
+			for !l.alertsUp(s) && time.Now().Before(deadline.Add(30*time.Second)) {
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(time.Second + l.Interval):
+				}
+				s = c.Collect(ctx)
+			}
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			case <-time.After(3*time.Second + l.Interval):
 			}
-			return c.Collect(ctx), nil
+			s = c.Collect(ctx)
+			if s.Prometheus != nil && s.Vault != nil && len(s.Vault.Tenants) <= 200 {
+				// each tenant's own series, as its detail reads them live
+				// (the demo replays them)
+				s.Prometheus.TenantDetails = map[string]collectors.TenantDetail{}
+				for _, tn := range s.Vault.Tenants {
+					if d, ok := c.TenantDetail(ctx, tn.ID); ok {
+						s.Prometheus.TenantDetails[tn.ID] = d
+					}
+				}
+			}
+			return s, nil
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("prometheus at %s did not scrape the lab's exporter within %s", l.Prometheus.URL, wait)
@@ -50,6 +72,36 @@ func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// alertsUp reports whether every alert the seeded scenarios raise fires in
+// the snapshot (one SecretVersionOverflow per tenant over retention).
+func (l *Lab) alertsUp(s *collectors.Snapshot) bool {
+	want := map[string]int{}
+	for _, sc := range l.scenarios {
+		switch sc {
+		case RotationJobFailing:
+			want["CMEKRotationFailed"] = 1
+		case VaultTokenExpired:
+			want["VaultTokenExpiringSoon"] = 1
+		case RetentionOverflow:
+			want["SecretVersionOverflow"] = max(1, len(l.Seeded.OverRetention))
+		case AuditMissing:
+			want["AuditLogMissing"] = 1
+		}
+	}
+	got := map[string]int{}
+	for _, a := range s.Prometheus.Alerts {
+		if a.State == "firing" {
+			got[a.Name]++
+		}
+	}
+	for name, n := range want {
+		if got[name] < n {
+			return false
+		}
+	}
+	return true
 }
 
 // scraped reports whether the snapshot holds a live (scraped) series.

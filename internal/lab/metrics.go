@@ -23,7 +23,7 @@ func Rules(retention int) string {
   - alert: CMEKRotationFailed
     expr: sum by (namespace) (increase(cmek_rotations_failed_total[26h])) > 0
     labels: {severity: critical, runbook_scenario: "1"}
-    annotations: {summary: "CMEK rotation failed for {{ $value }} tenant rotations in the last day"}
+    annotations: {summary: "CMEK rotation failed for {{ $value | printf \"%%.0f\" }} tenant rotations in the last day"}
   - alert: VaultTokenExpiringSoon
     expr: min by (namespace) (vault_token_expiry_seconds) < 3600
     labels: {severity: critical, runbook_scenario: "2"}

@@ -28,6 +28,7 @@ type Lab struct {
 	Interval time.Duration
 
 	stopKubelet func()
+	scenarios   []Scenario // as seeded: which alerts a capture waits for
 }
 
 // StartOptions tune Start.
@@ -62,7 +63,7 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab dir: %w", err)
 	}
-	l = &Lab{Dir: o.Dir, Namespace: o.Namespace}
+	l = &Lab{Dir: o.Dir, Namespace: o.Namespace, scenarios: o.Options.Scenarios}
 	defer func() {
 		if err != nil {
 			l.Stop()
