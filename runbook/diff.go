@@ -527,11 +527,17 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		if !complete || vaultUnread[id] || awhy != "" { // the newer of two, one unknown
 			st.LastRotation, st.LastRotationAtLeast = nil, st.LastRotation
 		}
-		if overdueKnownFor(id) {
+		switch {
+		case overdueKnownFor(id):
 			v := kinds[id][ComplianceOverdue]
 			st.Overdue = &v
-		} else if kinds[id][ComplianceOverdue] {
+		case kinds[id][ComplianceOverdue]:
 			st.Overdue = &yes
+		case a.Compliance.IntervalSource != "unknown" && twhy == "" && (st.LastRotation != nil || st.LastRotationAtLeast != nil):
+			// the audit log not read whole can only make a rotation
+			// newer: a tenant within its interval by what was read is
+			// not overdue
+			st.Overdue = &no
 		}
 		switch {
 		case failingNamed[id] || kinds[id][ComplianceFailedAccess]:
@@ -660,7 +666,9 @@ func (st TenantState) partlyUnknown() bool {
 	if st.InVault == nil || st.Overdue == nil || st.Failing == nil {
 		return true
 	}
-	return *st.InVault && (st.LiveVersions == nil || st.CurrentVersion == nil || st.OverRetention == nil || st.LastRotation == nil)
+	// (no last rotation and no lower bound: its key has no dated version,
+	// which the metadata read tells)
+	return *st.InVault && (st.LiveVersions == nil || st.CurrentVersion == nil || st.OverRetention == nil || (st.LastRotation == nil && st.LastRotationAtLeast != nil))
 }
 
 func (td TenantsDiff) counts() string {

@@ -330,6 +330,15 @@ func TestBook_Diff(t *testing.T) {
 					if len(d.Tenants.Unknown) == 0 || !strings.HasPrefix(d.Tenants.Unknown[0], "before: audit events: ") {
 						t.Errorf("tenants unknown = %q, want the before snapshot's audit events", d.Tenants.Unknown)
 					}
+					// Vault's version times alone showed every tenant
+					// within its interval: not overdue was known before
+					for _, td := range append(d.Tenants.Changed, d.Tenants.CannotTell...) {
+						for _, c := range td.Changes {
+							if strings.HasPrefix(c, "overdue: unknown") {
+								t.Errorf("tenant %s: %q", td.Tenant, c)
+							}
+						}
+					}
 				},
 			},
 		},

@@ -554,6 +554,12 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		if st := states[k]; len(st) > 0 && st[len(st)-1] != "" {
 			continue
 		}
+		if last := h.Start.Add(time.Duration(max(steps-1, 0)) * step); steps > 0 && !al.ActiveAt.After(last) {
+			// active before the last step, which does not show it: the
+			// history has a gap there (its "resolved" above says what
+			// the history holds), not a change after it
+			continue
+		}
 		sum := fmt.Sprintf("%s active (%s now; after the ALERTS history's last step)%s", al.Name, al.State, annotation(al.Annotations["summary"]))
 		out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: al.Labels["tenant"], Scenarios: orEmpty(t.alertScenario(al.Name)),
 			Outcome: al.State, Summary: sum, Evidence: fmt.Sprintf("ALERTS{alertname=%q}", al.Name)})

@@ -161,6 +161,28 @@ func TestBook_Timeline(t *testing.T) {
 		if len(got) != 1 || !strings.HasPrefix(got[0], "firing CMEKRotationFailed active (firing now") {
 			t.Errorf("alert entries %q, want the firing CMEKRotationFailed at its activeAt", got)
 		}
+		// active for hours, the history's last step without a sample: no
+		// "active after the last step" at an older time
+		s = healthySnapshot(t, func(s *collectors.Snapshot) {
+			h := &collectors.AlertHistory{Start: *at(24 * time.Hour), End: testNow, Step: collectors.Duration(time.Hour)}
+			fire := &collectors.History{Start: h.Start, Step: h.Step, Values: make([]*float64, 25)}
+			for i := 10; i < 24; i++ {
+				fire.Values[i] = ptr(1.0)
+			}
+			h.Series = []collectors.Series{{Labels: map[string]string{"alertname": "CMEKRotationFailed", "alertstate": "firing", "namespace": "ns", "severity": "critical"}, History: fire}}
+			s.Prometheus.AlertHistory = h
+			s.Prometheus.Alerts = []collectors.Alert{{Name: "CMEKRotationFailed", State: "firing", ActiveAt: at(15 * time.Hour),
+				Labels: map[string]string{"alertname": "CMEKRotationFailed", "namespace": "ns", "severity": "critical"}}}
+		})
+		got = nil
+		for _, e := range b.Timeline(s, testNow, TimelineOptions{}).Entries {
+			if e.Kind == EntryAlert {
+				got = append(got, e.Outcome+" "+e.Summary)
+			}
+		}
+		if slices.ContainsFunc(got, func(g string) bool { return strings.Contains(g, "after the ALERTS history's last step") }) {
+			t.Errorf("alert entries %q: an alert active for hours is not new after the last step", got)
+		}
 	})
 	t.Run("scenario and since", func(t *testing.T) {
 		tl := b.Timeline(s, testNow, TimelineOptions{Scenario: "1", Since: 12 * time.Hour, Journal: journal})

@@ -649,16 +649,11 @@ func jobEvidence(j *collectors.Job, fact string) Evidence {
 	return e
 }
 
-// failedTenantsInLog returns the tenants named in "Failed to rotate key for
-// tenant" lines of a Job's log, and whether the log could be read.
 // stillFailing is, of the tenants a finished rotation Job's log names in
 // "Failed to rotate key for tenant", those whose latest rotation is that
-// failure: not rotated successfully since the run ended, as far as the
-// audit log was read (a tenant the audit log shows rotated after it, an
-// emergency rotation say, has recovered).
+// failure: not rotated since the run ended (rotatedSince).
 func (t *triage) stillFailing(j *collectors.Job, named []string) []string {
-	a, why := t.audit()
-	if why != "" || j == nil {
+	if j == nil {
 		return named
 	}
 	end := j.Created
@@ -670,12 +665,31 @@ func (t *triage) stillFailing(j *collectors.Job, named []string) []string {
 	}
 	var out []string
 	for _, id := range named {
-		if ts, ok := a.Tenants[id]; ok && ts.LastSuccess != nil && ts.LastSuccess.After(end) {
-			continue
+		if t.rotatedSince(id, end) == "" {
+			out = append(out, id)
 		}
-		out = append(out, id)
 	}
 	return out
+}
+
+// rotatedSince says how tenant id is known to have been rotated after at —
+// a successful rotation event in the audit log, or a key version Vault
+// created after it (an emergency rotation whose audit event is missing
+// still writes one) — or "" when neither shows it.
+func (t *triage) rotatedSince(id string, at time.Time) string {
+	if a, why := t.audit(); why == "" {
+		if ts, ok := a.Tenants[id]; ok && ts.LastSuccess != nil && ts.LastSuccess.After(at) {
+			return "rotation event " + fmtTime(*ts.LastSuccess)
+		}
+	}
+	if ts, why := t.tenants(); why == "" {
+		for i := range ts {
+			if ts[i].ID == id && ts[i].Error == "" && ts[i].CurrentCreated != nil && ts[i].CurrentCreated.After(at) {
+				return fmt.Sprintf("key version %d created %s", ts[i].CurrentVersion, fmtTime(*ts[i].CurrentCreated))
+			}
+		}
+	}
+	return ""
 }
 
 // jobLogFailing is the tenants whose latest rotation failed by the newest
@@ -697,6 +711,8 @@ func (t *triage) jobLogFailing() ([]string, *collectors.Job) {
 	return t.stillFailing(newest, failed), newest
 }
 
+// failedTenantsInLog returns the tenants named in "Failed to rotate key for
+// tenant" lines of a Job's log, and whether the log could be read.
 func failedTenantsInLog(j *collectors.Job) ([]string, string) {
 	if j.Log == nil {
 		return nil, "no log was read for Job " + j.Name
@@ -814,17 +830,32 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	if a, why := t.audit(); why != "" {
 		ss.unknown(SymSpecificTenants, why)
 	} else {
-		var failing []string
+		var failing, recovered []string
 		for id, ts := range a.Tenants {
 			if ts.LastFailure != nil && (ts.LastSuccess == nil || ts.LastFailure.After(*ts.LastSuccess)) && t.now.Sub(*ts.LastFailure) < 7*24*time.Hour {
+				if how := t.rotatedSince(id, *ts.LastFailure); how != "" {
+					recovered = append(recovered, id+" ("+how+")")
+					continue
+				}
 				failing = append(failing, id)
 			}
 		}
 		sort.Strings(failing)
+		sort.Strings(recovered)
+		fromJob := slices.DeleteFunc(slices.Clone(tenants), func(id string) bool { return slices.Contains(failing, id) })
 		failing = mergeSorted(failing, tenants)
 		if len(failing) > 0 {
-			ss.present(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed",
-				Observed: listSome(failing, 8)})
+			var ev []Evidence
+			if audited := slices.DeleteFunc(slices.Clone(failing), func(id string) bool { return slices.Contains(fromJob, id) }); len(audited) > 0 {
+				ev = append(ev, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed (audit log)", Observed: listSome(audited, 8)})
+			}
+			if len(fromJob) > 0 {
+				ev = append(ev, Evidence{Source: collectors.SourceKubernetes, Fact: "tenants run " + newest.Name + " logged failing, not rotated since", Observed: listSome(fromJob, 8)})
+			}
+			if len(recovered) > 0 {
+				ev = append(ev, Evidence{Source: collectors.SourceVault, Fact: "tenants whose failure was followed by a rotation (not counted)", Observed: listSome(recovered, 4)})
+			}
+			ss.present(SymSpecificTenants, ev...)
 			tenants = mergeSorted(tenants, failing)
 		} else if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
 			ss.unknown(SymSpecificTenants, gap)
@@ -836,7 +867,11 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 			ss.absent(SymSpecificTenants, Evidence{Source: collectors.SourceKubernetes, Fact: "tenants failed in run " + newest.Name + " (from its Job log: the audit log's window misses the run)",
 				Observed: "none"})
 		} else {
-			ss.absent(SymSpecificTenants, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"})
+			ev := []Evidence{{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed", Observed: "none"}}
+			if len(recovered) > 0 {
+				ev = append(ev, Evidence{Source: collectors.SourceVault, Fact: "tenants whose failure was followed by a rotation", Observed: listSome(recovered, 4)})
+			}
+			ss.absent(SymSpecificTenants, ev...)
 		}
 	}
 	t.policySymptom(ss, SymPolicyMissingCapability)
@@ -1965,7 +2000,9 @@ func (t *triage) compliance() Compliance {
 				Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "live versions", Observed: fmt.Sprint(v.LiveVersions), Threshold: fmt.Sprint(keep)}}})
 		}
 		switch au := info.audit; {
-		case au != nil && au.LastFailure != nil && (au.LastSuccess == nil || au.LastFailure.After(*au.LastSuccess)):
+		case au != nil && au.LastFailure != nil && (last == nil || au.LastFailure.After(*last)):
+			// (last is the newer of Vault's current version and the last
+			// successful event: a rotation after the failure recovers it)
 			at := *au.LastFailure
 			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
 				Detail:   fmt.Sprintf("latest rotation failed %s: %s", ago(t.now, at), orDefault(au.LastFailureReason, "no reason logged")),

@@ -947,6 +947,23 @@ func TestTriage_JobLogFailingTenants(t *testing.T) {
 		j.Log.Lines = append(j.Log.Lines, "ERROR Failed to rotate key for tenant t04: Error making API request")
 		j.Log.Matches = []collectors.LogMatch{{Line: len(j.Log.Lines) - 1, Phrase: "Failed to rotate key for tenant", Tenant: "t04"}}
 	}
+	versionSince := func(id string) snapOpt {
+		return func(s *collectors.Snapshot) {
+			for i := range s.Vault.Tenants {
+				if s.Vault.Tenants[i].ID == id {
+					s.Vault.Tenants[i].CurrentVersion++
+					s.Vault.Tenants[i].CurrentCreated = before(30 * time.Minute)
+				}
+			}
+		}
+	}
+	auditFailed := func(id string) snapOpt {
+		return func(s *collectors.Snapshot) {
+			ts := s.Logs.Audit.Tenants[id]
+			ts.LastFailure, ts.LastFailureReason, ts.Failures = before(2*time.Hour), "permission denied", 1
+			s.Logs.Audit.Tenants[id] = ts
+		}
+	}
 	rotatedSince := func(s *collectors.Snapshot) {
 		ts := s.Logs.Audit.Tenants["t04"]
 		ts.LastSuccess = before(time.Hour)
@@ -956,9 +973,12 @@ func TestTriage_JobLogFailingTenants(t *testing.T) {
 		opts    []snapOpt
 		failing bool
 	}{
-		"named by the run's log: failing":                 {opts: []snapOpt{named}, failing: true},
-		"named, then rotated by hand since: recovered":    {opts: []snapOpt{named, rotatedSince}, failing: false},
-		"not named, audit clean: not failing (a control)": {failing: false},
+		"named by the run's log: failing":                                     {opts: []snapOpt{named}, failing: true},
+		"named, then rotated by hand since: recovered":                        {opts: []snapOpt{named, rotatedSince}, failing: false},
+		"named, then a key version written since (no audit event): recovered": {opts: []snapOpt{named, versionSince("t04")}, failing: false},
+		"an audit failure, then a key version written since: recovered":       {opts: []snapOpt{auditFailed("t04"), versionSince("t04")}, failing: false},
+		"an audit failure, no rotation since: failing":                        {opts: []snapOpt{auditFailed("t04")}, failing: true},
+		"not named, audit clean: not failing (a control)":                     {failing: false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

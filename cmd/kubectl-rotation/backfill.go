@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -62,8 +63,9 @@ Exit codes:
      configured), or the output could not be written
   4  usage or configuration error: a bad flag or -o, a --since that is not
      positive, an unreadable or invalid --from file, a malformed
-     PROMETHEUS_URL, a missing or unusable kubeconfig, any config-file
-     error; nothing was contacted`,
+     --prometheus-url, a malformed PROMETHEUS_URL when it would be used
+     (not with --demo or --from), a missing or unusable kubeconfig, any
+     config-file error; nothing was contacted`,
 		Example: `  # The last three days, for the audit sink
   kubectl rotation audit-backfill --since 72h -o jsonl > rebuilt-audit.jsonl
 
@@ -164,6 +166,7 @@ func (o *backfillOptions) input(ctx context.Context) (runbook.BackfillInput, err
 						// summed over its tenants: each tenant's own series,
 						// as the capture read them for its detail
 						metric = tenantsMetric(snap, metric)
+						*mt.why = metric.Error
 					}
 					if metric.Error == "" {
 						*mt.into = clip(runbook.SeriesFromHistory(metric), in.From)
@@ -227,11 +230,11 @@ func orText(s, d string) string {
 	return s
 }
 
-// clip keeps the samples at or after from, and the one before it (the
-// base the first increase in the window is measured from).
 // tenantsMetric is a summed metric rebuilt from the tenants' own series
-// in the snapshot's TenantDetails (a tenant whose detail could not read
-// it makes the whole metric unknown: the sum would be short).
+// in the snapshot's TenantDetails: unknown when a tenant's detail could
+// not read it, or when they do not add up to the sum the snapshot read (a
+// tenant counted but not among those the capture read: the rebuilt sum
+// would be short).
 func tenantsMetric(snap *collectors.Snapshot, summed *collectors.Metric) *collectors.Metric {
 	out := &collectors.Metric{Name: summed.Name, Role: summed.Role, At: summed.At, Series: []collectors.Series{}}
 	ids := make([]string, 0, len(snap.Prometheus.TenantDetails))
@@ -256,8 +259,25 @@ func tenantsMetric(snap *collectors.Snapshot, summed *collectors.Metric) *collec
 			out.Series = append(out.Series, m.Series...)
 		}
 	}
+	total := func(ss []collectors.Series) (float64, bool) {
+		sum, any := 0.0, false
+		for _, se := range ss {
+			if se.Value != nil {
+				sum, any = sum+*se.Value, true
+			}
+		}
+		return sum, any
+	}
+	want, okW := total(summed.Series)
+	got, okG := total(out.Series)
+	if okW != okG || math.Abs(want-got) > 0.5 {
+		out.Error = fmt.Sprintf("the tenants' own series of %s add up to %g, the sum read is %g: some tenant's series are missing", summed.Name, got, want)
+	}
 	return out
 }
+
+// clip keeps the samples at or after from, and the one before it (the
+// base the first increase in the window is measured from).
 
 func clip(ss []runbook.CounterSeries, from time.Time) []runbook.CounterSeries {
 	for i := range ss {

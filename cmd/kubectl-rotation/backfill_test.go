@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -51,5 +53,30 @@ func TestBackfill_UsageErrors(t *testing.T) {
 				t.Errorf("exit %d, stdout %.60q, stderr %q; want %d and %q", code, out, errOut, exitUsage, tc.want)
 			}
 		})
+	}
+}
+
+// TestTenantsMetric: the tenants' own series stand in for a summed counter
+// only when they add up to the sum the snapshot read.
+func TestTenantsMetric(t *testing.T) {
+	snap, err := demo.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summed *collectors.Metric
+	for i := range snap.Prometheus.Metrics {
+		if snap.Prometheus.Metrics[i].Role == "rotations" {
+			summed = &snap.Prometheus.Metrics[i]
+		}
+	}
+	if m := tenantsMetric(snap, summed); m.Error != "" || len(m.Series) != len(snap.Prometheus.TenantDetails) {
+		t.Fatalf("the demo's tenants: error %q, %d series", m.Error, len(m.Series))
+	}
+	if _, ok := snap.Prometheus.TenantDetails["t-001"]; !ok {
+		t.Fatal("the demo holds no detail of t-001")
+	}
+	delete(snap.Prometheus.TenantDetails, "t-001") // a tenant the capture did not read (it rotated: its count is not 0)
+	if m := tenantsMetric(snap, summed); !strings.Contains(m.Error, "some tenant's series are missing") {
+		t.Errorf("a tenant short: error %q, want the sums said apart", m.Error)
 	}
 }

@@ -90,13 +90,9 @@ func TestRun_URLQueryValuesNeverShown(t *testing.T) {
 		PrometheusTarget string `json:"prometheusTarget"`
 	}
 	tests := map[string]struct {
-		args   []string
-		env    map[string]string
-		config string
-		// vaultOnly: Vault's own source errors name its address as
-		// given (collectors/vault), so only the vaultAddr field and the
-		// usage errors are checked
-		vaultOnly  bool
+		args       []string
+		env        map[string]string
+		config     string
 		wantTarget target // the JSON fields that must be redacted, if set
 		wantStderr string // a usage error that must be redacted, if set
 	}{
@@ -125,7 +121,7 @@ func TestRun_URLQueryValuesNeverShown(t *testing.T) {
 			wantStderr: `error: --vault-addr "127.0.0.1:1?token=xxxxx": `},
 		"VAULT_ADDR, no scheme": {args: []string{"snapshot"}, env: map[string]string{"VAULT_ADDR": "127.0.0.1:1?token=" + secret},
 			wantStderr: `error: the Vault address "127.0.0.1:1?token=xxxxx" from VAULT_ADDR: `},
-		"vault flag, snapshot": {args: []string{"snapshot", "--vault-addr", url}, vaultOnly: true,
+		"vault flag, snapshot": {args: []string{"snapshot", "--vault-addr", url},
 			wantTarget: target{VaultAddr: "http://127.0.0.1:1/?token=xxxxx"}},
 	}
 	for name, tt := range tests {
@@ -163,7 +159,7 @@ func TestRun_URLQueryValuesNeverShown(t *testing.T) {
 					t.Errorf("got %+v, want %+v", got, tt.wantTarget)
 				}
 			}
-			if !tt.vaultOnly && strings.Contains(out+errOut, secret) {
+			if strings.Contains(out+errOut, secret) {
 				t.Errorf("exit %d: the query's value is in the output:\n%s\n%s", code, out, errOut)
 			}
 			if out == "" && errOut == "" {

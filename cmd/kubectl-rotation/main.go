@@ -8,6 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	// the IANA time zones built in: a CronJob's spec.timeZone is read
+	// the same on a machine without a zoneinfo database (Windows, a
+	// distroless image), where the release's static binary would
+	// otherwise leave the rotation interval unknown
+	_ "time/tzdata"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )

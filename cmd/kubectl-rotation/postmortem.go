@@ -45,8 +45,10 @@ Exit codes:
   4  usage or configuration error: a bad flag or -o, a negative --since,
      --after without --from, an unreadable or invalid --from/--after file,
      a --journal FILE that does not exist or cannot be read, a malformed
-     VAULT_ADDR or PROMETHEUS_URL, a missing or unusable kubeconfig, any
-     config-file error; nothing was contacted`,
+     --vault-addr or --prometheus-url, a malformed VAULT_ADDR or
+     PROMETHEUS_URL when a live source would use it (not with --demo or
+     --from), a missing or unusable kubeconfig, any config-file error;
+     nothing was contacted`,
 		Example: `  # The last two days, live, for the incident document
   kubectl rotation postmortem -o markdown --since 48h > postmortem.md
 

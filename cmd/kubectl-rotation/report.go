@@ -35,12 +35,14 @@ Exit codes:
   0  ok
   1  warning
   2  critical
-  3  could not tell (a source that matters could not be read), or the report
-     could not be made or written
+  3  could not tell (a source that matters could not be read, or part of
+     the compliance section could not be judged), or the report could not
+     be made or written
   4  usage or configuration error: a bad flag or -o, conflicting flags, an
-     unreadable or invalid --from file, a malformed VAULT_ADDR, --vault-addr
-     or PROMETHEUS_URL, a missing or unusable kubeconfig or --context, any
-     config-file error; nothing was contacted`,
+     unreadable or invalid --from file, a malformed --vault-addr or
+     --prometheus-url, a malformed VAULT_ADDR or PROMETHEUS_URL when a live
+     source would use it (not with --demo or --from), a missing or unusable
+     kubeconfig or --context, any config-file error; nothing was contacted`,
 		Example: `  # A report to attach to a ticket
   kubectl rotation report -o markdown > rotation-report.md
 

@@ -40,8 +40,10 @@ Exit codes:
   3  could not complete: the snapshot could not be written, or no source
      could be read
   4  usage or configuration error: a bad flag or -o, a malformed
-     VAULT_ADDR, --vault-addr or PROMETHEUS_URL, a missing or unusable
-     kubeconfig or --context, any config-file error; nothing was contacted`,
+     --vault-addr or --prometheus-url, a malformed VAULT_ADDR or
+     PROMETHEUS_URL when a live source would use it (not with --demo), a
+     missing or unusable kubeconfig or --context, any config-file error;
+     nothing was contacted`,
 		Example: `  kubectl rotation snapshot -o json > snap.json
 
   # The built-in sample, no cluster needed

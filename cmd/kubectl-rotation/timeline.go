@@ -53,8 +53,10 @@ Exit codes:
   4  usage or configuration error: a bad flag or -o, a negative --since, an
      unknown --scenario, conflicting flags, an unreadable or invalid --from
      file, a --journal FILE that does not exist or cannot be read, a
-     malformed VAULT_ADDR or PROMETHEUS_URL, a missing or unusable
-     kubeconfig, any config-file error; nothing was contacted`,
+     malformed --vault-addr or --prometheus-url, a malformed VAULT_ADDR or
+     PROMETHEUS_URL when a live source would use it (not with --demo or
+     --from), a missing or unusable kubeconfig, any config-file error;
+     nothing was contacted`,
 		Example: `  # The last day of the live namespace
   kubectl rotation timeline --since 24h
 
