@@ -459,6 +459,11 @@ type LogSource struct {
 	// after the last one read were not read.
 	Truncated bool   `json:"truncated"`
 	Error     string `json:"error,omitempty"`
+	// NotRead says why this pod's log was not read because it holds
+	// nothing of the window: its container never started (it wrote no
+	// line), or it ended before the window began (an evicted or
+	// completed pod kept around). Not an error: nothing is missing.
+	NotRead string `json:"notRead,omitempty"`
 	// Window is the start of the audit window this log was read from
 	// (LogsData.WindowStart).
 	Window *time.Time `json:"window,omitempty"`

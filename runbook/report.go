@@ -353,6 +353,8 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 		switch {
 		case p.Error != "":
 			note = "not read: " + p.Error
+		case p.NotRead != "":
+			note = "not read, nothing of the window in it: " + p.NotRead
 		case p.Cut:
 			// the window held more than the limit: its newest part was read
 			note = fmt.Sprintf("window cut at %d bytes: read from %s on, not from the window's start %s", p.Bytes, fmtTime(*p.Since()), fmtTime(*p.Window))
@@ -374,6 +376,8 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 		lines, events, notJSON, oversized := "?", "?", "?", "?" // not read, or not recorded in this snapshot
 		if c := p.Parsed; c != nil {
 			lines, events, notJSON, oversized = fmt.Sprint(c.Lines), fmt.Sprint(c.Events), fmt.Sprint(c.NotJSON), fmt.Sprint(c.Oversized)
+		} else if p.NotRead != "" {
+			lines, events, notJSON, oversized = "-", "-", "-", "-" // nothing of the window to count
 		}
 		if md {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", p.Pod, lines, events, notJSON, oversized, mdEscape(note))

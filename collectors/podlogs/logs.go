@@ -196,6 +196,10 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 	}
 	win := since
 	src := collectors.LogSource{Pod: p.Name, Container: container, Window: &win}
+	if why := holdsNothingSince(p, container, since); why != "" {
+		src.NotRead = why
+		return src, auditlog.Summary{}
+	}
 	res, err := c.readOnce(ctx, p, &src, since, 0)
 	if err == nil && src.Truncated && src.Parsed != nil && src.Parsed.Lines > 1 {
 		// the window holds more than the limit: its newest lines instead,
@@ -210,6 +214,35 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 		src.Error = err.Error()
 	}
 	return src, res
+}
+
+// holdsNothingSince says why the pod's container log holds nothing written
+// at or after since, as its status tells it: the container never started
+// (waiting, no restart, no earlier run), or the pod is over and the
+// container ended before since; "" when it may hold something (a pod
+// without a status is read: its log may be there).
+func holdsNothingSince(p *corev1.Pod, container string, since time.Time) string {
+	for _, s := range p.Status.ContainerStatuses {
+		if s.Name != container {
+			continue
+		}
+		switch {
+		case s.State.Waiting != nil && s.RestartCount == 0 && s.LastTerminationState.Terminated == nil:
+			return fmt.Sprintf("container %s never started (%s): it wrote no log", container, orText(s.State.Waiting.Reason, "waiting"))
+		case s.State.Terminated != nil && !s.State.Terminated.FinishedAt.IsZero() && s.State.Terminated.FinishedAt.Time.Before(since) &&
+			(p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded):
+			return fmt.Sprintf("pod %s (%s) ended at %s, before the audit window began", strings.ToLower(string(p.Status.Phase)), orText(p.Status.Reason, s.State.Terminated.Reason),
+				s.State.Terminated.FinishedAt.UTC().Format(time.RFC3339))
+		}
+	}
+	return ""
+}
+
+func orText(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }
 
 // readOnce reads the log once into src (bytes, counts, coverage) and

@@ -3,7 +3,9 @@ package podlogs
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,5 +58,68 @@ func TestCollectLogs_Selectors(t *testing.T) {
 	}
 	if d.Audit.Events != 1 {
 		t.Errorf("events %d, want 1", d.Audit.Events)
+	}
+}
+
+// TestCollectLogs_PodsThatHoldNothing: through the real API server, a
+// security pod whose container never started and one evicted before the
+// audit window are not read (their logs hold nothing of the window, and
+// reading them would fail): the logs are not partial because of them, and
+// each says why it was not read. A pod that restarted while waiting is read
+// (its earlier run's lines may be missing): its error stays.
+func TestCollectLogs_PodsThatHoldNothing(t *testing.T) {
+	e := testenv.Get(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	sec := map[string]string{"app.kubernetes.io/component": "security"}
+	long := metav1.NewTime(time.Now().Add(-60 * 24 * time.Hour)) // before any audit window (at most 31 + 7 + 1 days)
+	statuses := map[string]corev1.PodStatus{
+		"audit-pending": {Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{Name: "app",
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}}}},
+		"audit-evicted": {Phase: corev1.PodFailed, Reason: "Evicted", ContainerStatuses: []corev1.ContainerStatus{{Name: "app",
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "Error", StartedAt: long, FinishedAt: long}}}}},
+		"audit-crashing": {Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "app", RestartCount: 3,
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}},
+		"audit-ok": {},
+	}
+	for name, status := range statuses {
+		p, err := e.Kube.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: sec},
+			Spec: corev1.PodSpec{NodeName: e.Kube.NodeName, Containers: []corev1.Container{{Name: "app", Image: "x"}}}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name != "audit-ok" {
+			p.Status = status
+			if _, err := e.Kube.Client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			e.Kube.Logs.Waiting(ns, name, "app", "no log served") // a read would fail
+		}
+	}
+	e.Kube.Logs.Set(ns, "audit-ok", "app", []byte(`{"type":"audit","action":"cmek.rotation.completed","outcome":"success","tenant":"t-001"}`+"\n"))
+
+	c := newCollector(clients{Kube: e.Kube.Client}, collectors.Env{Config: config.Default(), Namespace: ns})
+	d, st := c.collectLogs(ctx)
+	if d == nil {
+		t.Fatalf("status %+v: no data", st)
+	}
+	got := map[string]collectors.LogSource{}
+	for _, p := range d.Pods {
+		got[p.Pod] = p
+	}
+	if p := got["audit-pending"]; p.Error != "" || !strings.Contains(p.NotRead, "never started (ImagePullBackOff)") {
+		t.Errorf("pending pod: error %q, not read %q; want not read, never started", p.Error, p.NotRead)
+	}
+	if p := got["audit-evicted"]; p.Error != "" || !strings.Contains(p.NotRead, "before the audit window began") {
+		t.Errorf("evicted pod: error %q, not read %q; want not read, ended before the window", p.Error, p.NotRead)
+	}
+	if p := got["audit-crashing"]; p.Error == "" || p.NotRead != "" {
+		t.Errorf("crash-looping pod: error %q, not read %q; want its read error", p.Error, p.NotRead)
+	}
+	if p := got["audit-ok"]; p.Error != "" || p.NotRead != "" || d.Audit.Events != 1 {
+		t.Errorf("running pod: error %q, not read %q, %d events; want read, 1 event", p.Error, p.NotRead, d.Audit.Events)
+	}
+	if len(st.Problems) != 1 || !strings.Contains(st.Problems[0].Part, "audit-crashing") {
+		t.Errorf("problems %+v, want only the crash-looping pod's", st.Problems)
 	}
 }
