@@ -77,6 +77,12 @@ func (v metricsView) charts(st *state, w int) string {
 		counter := strings.HasSuffix(m.Name, "_total")
 		vals, gaps, lead, now := aggregate(m, counter)
 		label := "sum of " + fmt.Sprint(len(m.Series)) + " series"
+		switch n := len(m.Tenants) + m.TenantsOmitted; {
+		case len(m.SummedOver) > 0 && n > 0:
+			label = fmt.Sprintf("sum of %d tenants", n)
+		case len(m.SummedOver) > 0:
+			label = "sum of its tenants"
+		}
 		if m.Role == "tokenExpirySeconds" {
 			label = "lowest of " + fmt.Sprint(len(m.Series)) + " series"
 		}
