@@ -75,7 +75,8 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	if err = l.Kube.StartControllerManager(ctx); err != nil {
 		return l, err
 	}
-	if l.Vault, err = testenv.StartVault(ctx, bins.Vault, o.Dir); err != nil {
+	// sys/raw, to date the tenants' key versions by the story
+	if l.Vault, err = testenv.StartVaultWith(ctx, bins.Vault, o.Dir, testenv.VaultOptions{RawStorage: true}); err != nil {
 		return l, err
 	}
 	if l.Exporter, err = testenv.StartExporter(); err != nil {
@@ -87,7 +88,7 @@ func Start(ctx context.Context, bins testenv.Bins, o StartOptions) (l *Lab, err 
 	}
 	target := Target{
 		Kube: l.Kube.Client, Namespace: o.Namespace, NodeName: l.Kube.NodeName, Logs: l.Kube.Logs,
-		Vault: root, APIServerURL: l.Kube.APIServerURL(), APIServerCA: l.Kube.CACert(),
+		Vault: root, VaultRawStorage: true, APIServerURL: l.Kube.APIServerURL(), APIServerCA: l.Kube.CACert(),
 		Metrics: l.Exporter, MetricsKey: "lab", MetricsInstance: l.Exporter.Addr,
 	}
 	promDir := filepath.Join(o.Dir, "prometheus")

@@ -42,6 +42,11 @@ type Target struct {
 	// carries it (with job="rotation") so history and live samples form one
 	// series.
 	MetricsInstance string
+	// VaultRawStorage says Vault exposes sys/raw (raw_storage_endpoint,
+	// testenv.VaultOptions.RawStorage) to the Vault token: Seed then dates
+	// each tenant's key versions by the story (history.go) instead of
+	// leaving them all created at seeding time, and fails if it cannot.
+	VaultRawStorage bool
 }
 
 // Options choose what Seed produces.
@@ -117,6 +122,7 @@ func Seed(ctx context.Context, t Target, o Options) (*Seeded, error) {
 		{"older jobs", w.seedOldJobs},
 		{"orchestrator pods and audit log", w.seedOrchestratorPods},
 		{"vault tenants", w.seedVaultTenants},
+		{"vault key history", w.seedVaultHistory},
 		{"vault policies", w.seedVaultPolicies},
 		{"vault kubernetes auth", w.seedVaultAuth},
 		{"metrics", w.seedMetrics},
@@ -299,6 +305,10 @@ func (w *world) plan() {
 		w.cleanups = append(w.cleanups, ru)
 	}
 }
+
+// tenantAt is when run ru reached tenant i (its audit event): tenants are
+// rotated in order, 4 s apart.
+func (ru run) tenantAt(i int) time.Time { return ru.start.Add(time.Duration(i+1) * 4 * time.Second) }
 
 func countFailures(m map[string]string) int {
 	n := 0

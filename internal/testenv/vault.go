@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,10 +23,32 @@ type Vault struct {
 	proc      *process
 }
 
+// VaultOptions tune StartVaultWith.
+type VaultOptions struct {
+	// RawStorage starts the server with a config file holding
+	// raw_storage_endpoint = true, which exposes sys/raw (root only): the
+	// lab rewrites KV v2 metadata through it to date key versions in the
+	// past. Nothing else needs it.
+	RawStorage bool
+}
+
 // StartVault starts `vault server -dev` from bin with its working files in
 // dir. It returns when /v1/sys/health answers 200 or fails with the server's
 // log path.
 func StartVault(ctx context.Context, bin, dir string) (*Vault, error) {
+	return StartVaultWith(ctx, bin, dir, VaultOptions{})
+}
+
+// StartVaultWith is StartVault with options.
+func StartVaultWith(ctx context.Context, bin, dir string, o VaultOptions) (*Vault, error) {
+	var extra []string
+	if o.RawStorage {
+		cfg := filepath.Join(dir, "vault-raw-storage.hcl")
+		if err := os.WriteFile(cfg, []byte("raw_storage_endpoint = true\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write vault config: %w", err)
+		}
+		extra = append(extra, "-config="+cfg)
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
@@ -37,10 +60,11 @@ func StartVault(ctx context.Context, bin, dir string) (*Vault, error) {
 			RootToken: "root-" + randomID(12),
 			LogPath:   filepath.Join(dir, fmt.Sprintf("vault-%d.log", port)),
 		}
-		v.proc, err = startProcess("vault", v.LogPath, minimalEnv(dir), bin, "server", "-dev",
-			"-dev-root-token-id="+v.RootToken,
-			"-dev-listen-address="+hostPort("127.0.0.1", port),
-			"-dev-no-store-token", "-log-level=warn")
+		args := append([]string{"server", "-dev",
+			"-dev-root-token-id=" + v.RootToken,
+			"-dev-listen-address=" + hostPort("127.0.0.1", port),
+			"-dev-no-store-token", "-log-level=warn"}, extra...)
+		v.proc, err = startProcess("vault", v.LogPath, minimalEnv(dir), bin, args...)
 		if err != nil {
 			return nil, err
 		}

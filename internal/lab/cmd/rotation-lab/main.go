@@ -35,7 +35,7 @@ func run(args []string, out, errOut io.Writer) error {
 	scenarios := fs.String("scenarios", "all", "runbook scenarios to produce: all, none, or a list of 1-6 / names (rotation-job-failing, vault-token-expired, cleanup-failing, retention-overflow, batch-timeout, audit-missing)")
 	tenants := fs.Int("tenants", 48, "number of tenants in Vault")
 	jobs := fs.Int("jobs", 0, "more finished Jobs to seed, older than the four days of history, owned by the two CronJobs (left alone by the job and CronJob controllers)")
-	auditLines := fs.Int("audit-lines", 0, "more audit lines (other actions than rotations) to seed in the orchestrator pods' logs, over the eight days they have run")
+	auditLines := fs.Int("audit-lines", 0, "more audit lines (other actions than rotations) to seed in the orchestrator pods' logs, over the eight and a half days they have run")
 	scrape := fs.Duration("scrape-interval", 0, "Prometheus's scrape and rule evaluation interval (default 1s up to 100 tenants, 15s beyond)")
 	ns := fs.String("namespace", "rotation-lab", "namespace to seed")
 	dir := fs.String("dir", filepath.Join(testenv.CacheDir(), "lab"), "working folder (logs, kubeconfig, token file)")
