@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -68,27 +67,6 @@ func liveDemo(t *testing.T, a Actor) Model {
 	o.Mode, o.ReadOnly = "live", false
 	m := loaded(t, SnapshotLoader{Snapshot: snap}, o, 120, 40).WithActor(a, "")
 	return m
-}
-
-// liveDemoFailing is liveDemo with t-031's key versions dated before its
-// failed rotation, as a Vault that has not rotated it since would show:
-// Scenario 1 then names it, and the emergency rotation has its tenant.
-func liveDemoFailing(t *testing.T, a Actor) Model {
-	t.Helper()
-	snap := demoSnapshot(t)
-	fail := snap.Logs.Audit.Tenants["t-031"].LastFailure
-	if fail == nil {
-		t.Fatal("the demo's t-031 has no failed rotation")
-	}
-	for i := range snap.Vault.Tenants {
-		if snap.Vault.Tenants[i].ID == "t-031" && snap.Vault.Tenants[i].CurrentCreated != nil && snap.Vault.Tenants[i].CurrentCreated.After(*fail) {
-			at := fail.Add(-24 * time.Hour)
-			snap.Vault.Tenants[i].CurrentCreated = &at
-		}
-	}
-	o := demoOptions(snap)
-	o.Mode, o.ReadOnly = "live", false
-	return loaded(t, SnapshotLoader{Snapshot: snap}, o, 120, 40).WithActor(a, "")
 }
 
 // openStep opens scenario n (1-based) and selects its own step s (1-based):

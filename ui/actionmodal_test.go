@@ -134,7 +134,7 @@ func TestActionModal_Reason(t *testing.T) {
 
 	t.Run("an emergency rotation records the reason typed", func(t *testing.T) {
 		fa := &fakeActor{}
-		m := openAction(t, liveDemoFailing(t, fa), 1, runbook.ActionEmergencyRotate)
+		m := openAction(t, liveDemo(t, fa), 1, runbook.ActionEmergencyRotate)
 		m.st.reason = "old"
 		m, _ = press(m, "a")
 		m = typeText(clearField(m), "INC-1236")

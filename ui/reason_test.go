@@ -14,7 +14,7 @@ import (
 // the plan runs, reason and subject included; before a reason was given
 // the step says they are empty.
 func TestScenarioView_EmergencyCopyHasTheReason(t *testing.T) {
-	m := openAction(t, liveDemoFailing(t, &fakeActor{}), 1, runbook.ActionEmergencyRotate)
+	m := openAction(t, liveDemo(t, &fakeActor{}), 1, runbook.ActionEmergencyRotate)
 	step := func(m Model) runbook.RenderedStep {
 		t.Helper()
 		sv, ok := m.stack[len(m.stack)-1].(scenarioView)

@@ -3,6 +3,8 @@ package lab
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
@@ -37,13 +39,18 @@ func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string
 			// then every alert the seeded scenarios raise firing (a
 			// tenant's key-version gauge comes with the orchestrator's
 			// sweep, tens of seconds in), or what fires by the deadline
-			for !l.alertsUp(s) && time.Now().Before(deadline.Add(30*time.Second)) {
+			for l.alertsMissing(s) != "" && time.Now().Before(deadline.Add(30*time.Second)) {
 				select {
 				case <-ctx.Done():
 					return nil, ctx.Err()
 				case <-time.After(time.Second + l.Interval):
 				}
 				s = c.Collect(ctx)
+			}
+			if miss := l.alertsMissing(s); miss != "" {
+				// a capture (the demo's) without an alert its scenarios raise
+				// would tell another story than the lab's
+				return nil, fmt.Errorf("prometheus at %s: the seeded scenarios' alerts did not all fire within %s: %s", l.Prometheus.URL, wait+30*time.Second, miss)
 			}
 			select {
 			case <-ctx.Done():
@@ -74,9 +81,10 @@ func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string
 	}
 }
 
-// alertsUp reports whether every alert the seeded scenarios raise fires in
-// the snapshot (one SecretVersionOverflow per tenant over retention).
-func (l *Lab) alertsUp(s *collectors.Snapshot) bool {
+// alertsMissing names the alerts the seeded scenarios raise that do not
+// fire in the snapshot (one SecretVersionOverflow per tenant over
+// retention), or "" when every one fires.
+func (l *Lab) alertsMissing(s *collectors.Snapshot) string {
 	want := map[string]int{}
 	for _, sc := range l.scenarios {
 		switch sc {
@@ -91,17 +99,21 @@ func (l *Lab) alertsUp(s *collectors.Snapshot) bool {
 		}
 	}
 	got := map[string]int{}
-	for _, a := range s.Prometheus.Alerts {
-		if a.State == "firing" {
-			got[a.Name]++
+	if s.Prometheus != nil {
+		for _, a := range s.Prometheus.Alerts {
+			if a.State == "firing" {
+				got[a.Name]++
+			}
 		}
 	}
+	var miss []string
 	for name, n := range want {
 		if got[name] < n {
-			return false
+			miss = append(miss, fmt.Sprintf("%s (%d of %d firing)", name, got[name], n))
 		}
 	}
-	return true
+	sort.Strings(miss)
+	return strings.Join(miss, ", ")
 }
 
 // scraped reports whether the snapshot holds a live (scraped) series.
