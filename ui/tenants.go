@@ -293,6 +293,12 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 	var b strings.Builder
 	keep := st.snap.Config.Vault.RetentionVersions
 	head := fmt.Sprintf("%d tenants", len(st.snap.Vault.Tenants))
+	switch sc := st.snap.Vault.TenantScan; {
+	case len(st.snap.Vault.Tenants) == 0 && (unreadPart(st.snap, collectors.SourceVault, "tenants", "token") != "" || sc.Note != ""):
+		head = s.Unknown.Render("tenants unknown") // not "0 tenants": none could be listed
+	case sc.Listed > sc.Scanned && sc.Scanned > 0:
+		head = fmt.Sprintf("%d of %d listed tenants read", len(st.snap.Vault.Tenants), sc.Listed)
+	}
 	if q := v.filter.Value(); q != "" {
 		head = fmt.Sprintf("%d of %d tenants match %q", len(v.shown), len(st.snap.Vault.Tenants), q)
 	}

@@ -44,7 +44,7 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 				setState(s, collectors.SourceVault, collectors.StateError, sealed, "")
 				s.Vault.Tenants = s.Vault.Tenants[:0]
 			},
-			keys: []string{"2"}, want: []string{"Unknown: the tenants could not be read — " + sealed}, never: []string{"no tenant\n"},
+			keys: []string{"2"}, want: []string{"Tenants tenants unknown", "Unknown: the tenants could not be read — " + sealed}, never: []string{"no tenant\n", "0 tenants"},
 		},
 		"Vault sealed: a tenant opened from the audit log is not 'no key in Vault'": {
 			change: func(s *collectors.Snapshot) {
