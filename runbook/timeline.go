@@ -510,6 +510,22 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		}
 	}
 	step := h.Step.Duration()
+	// the alerts active now, by the key their ALERTS series carry
+	keyOf := func(al collectors.Alert) key {
+		l := map[string]string{"alertname": al.Name}
+		for k, v := range al.Labels {
+			if k != "alertstate" {
+				l[k] = v
+			}
+		}
+		return key{al.Name, selector(l)}
+	}
+	activeNow := map[key]collectors.Alert{}
+	for _, al := range p.Alerts {
+		if al.ActiveAt != nil {
+			activeNow[keyOf(al)] = al
+		}
+	}
 	for _, k := range order {
 		prev := ""
 		for i, st := range states[k] {
@@ -526,6 +542,12 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 				continue
 			}
 			sum := fmt.Sprintf("%s %s", k.name, outcome)
+			if al, ok := activeNow[k]; ok && st == "" && !slices.ContainsFunc(states[k][i:], func(s string) bool { return s != "" }) {
+				// no sample from here to the history's end, yet active
+				// now: a gap in the history, not a resolution
+				outcome = al.State
+				sum = fmt.Sprintf("%s: no sample in the ALERTS history from here; %s now (active since %s)", k.name, al.State, fmtTime(*al.ActiveAt))
+			}
 			if i == 0 {
 				sum += fmt.Sprintf(" (already at the start of the history, %s)", fmtTime(h.Start))
 			}
@@ -537,30 +559,25 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 			prev = st
 		}
 	}
-	// an alert active now that the history's last step does not show
-	// active (it became active since, within the step) is still in the
-	// story: at its activeAt
+	// an alert active now that the history never shows active (it became
+	// active after its last step, or its series are not there) is still in
+	// the story: at its activeAt
+	last := h.End.Add(-step) // the last step of the range asked for
+	if steps > 0 {
+		last = h.Start.Add(time.Duration(steps-1) * step)
+	}
 	for _, al := range p.Alerts {
 		if al.ActiveAt == nil {
 			continue
 		}
-		l := map[string]string{"alertname": al.Name}
-		for k, v := range al.Labels {
-			if k != "alertstate" {
-				l[k] = v
-			}
+		if slices.ContainsFunc(states[keyOf(al)], func(s string) bool { return s != "" }) {
+			continue // told by the walk above
 		}
-		k := key{al.Name, selector(l)}
-		if st := states[k]; len(st) > 0 && st[len(st)-1] != "" {
-			continue
+		where := "after the ALERTS history's last step"
+		if !al.ActiveAt.After(last) {
+			where = "the ALERTS history does not show it"
 		}
-		if last := h.Start.Add(time.Duration(max(steps-1, 0)) * step); steps > 0 && !al.ActiveAt.After(last) {
-			// active before the last step, which does not show it: the
-			// history has a gap there (its "resolved" above says what
-			// the history holds), not a change after it
-			continue
-		}
-		sum := fmt.Sprintf("%s active (%s now; after the ALERTS history's last step)%s", al.Name, al.State, annotation(al.Annotations["summary"]))
+		sum := fmt.Sprintf("%s active (%s now; %s)%s", al.Name, al.State, where, annotation(al.Annotations["summary"]))
 		out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: al.Labels["tenant"], Scenarios: orEmpty(t.alertScenario(al.Name)),
 			Outcome: al.State, Summary: sum, Evidence: fmt.Sprintf("ALERTS{alertname=%q}", al.Name)})
 	}

@@ -183,6 +183,20 @@ func TestBook_Timeline(t *testing.T) {
 		if slices.ContainsFunc(got, func(g string) bool { return strings.Contains(g, "after the ALERTS history's last step") }) {
 			t.Errorf("alert entries %q: an alert active for hours is not new after the last step", got)
 		}
+		if n := len(got); n == 0 || strings.Contains(got[n-1], "resolved") || !strings.Contains(got[n-1], "no sample in the ALERTS history from here; firing now") {
+			t.Errorf("alert entries %q: the last word on an alert firing now is not 'resolved'", got)
+		}
+		// firing now, no ALERTS series of it at all: at its activeAt
+		s.Prometheus.AlertHistory.Series = nil
+		got = nil
+		for _, e := range b.Timeline(s, testNow, TimelineOptions{}).Entries {
+			if e.Kind == EntryAlert {
+				got = append(got, e.Outcome+" "+e.Summary)
+			}
+		}
+		if len(got) != 1 || !strings.Contains(got[0], "firing now; the ALERTS history does not show it") {
+			t.Errorf("alert entries %q: want the firing alert at its activeAt", got)
+		}
 	})
 	t.Run("scenario and since", func(t *testing.T) {
 		tl := b.Timeline(s, testNow, TimelineOptions{Scenario: "1", Since: 12 * time.Hour, Journal: journal})

@@ -80,6 +80,22 @@ type triage struct {
 	// nothingFound, when set, says that none of the runbook's objects is
 	// where the tool looks; no scenario is derived from their absence.
 	nothingFound string
+	// byID indexes Vault's tenants by id (tenantByID builds it once).
+	byID map[string]*collectors.Tenant
+}
+
+// tenantByID is Vault's tenant id as read, or nil (not listed, or Vault's
+// tenants not read).
+func (t *triage) tenantByID(id string) *collectors.Tenant {
+	if t.byID == nil {
+		t.byID = map[string]*collectors.Tenant{}
+		if ts, why := t.tenants(); why == "" {
+			for i := range ts {
+				t.byID[ts[i].ID] = &ts[i]
+			}
+		}
+	}
+	return t.byID[id]
 }
 
 // findNothingFound returns the plain message for a namespace that holds
@@ -317,14 +333,23 @@ func (t *triage) logGap(role string) string {
 		case len(ls.Pods) == 0:
 			return fmt.Sprintf("logs: no pod matches -l %s in namespace %s, so no log holding %s was read (the pods are gone, or set %s in the config)", ls.Selector, t.s.Namespace, what, key)
 		}
-		var failed []string
+		var failed, notRead []string
 		for _, p := range t.s.Logs.Pods {
-			if p.Error != "" && slices.Contains(ls.Pods, p.Pod) {
+			switch {
+			case !slices.Contains(ls.Pods, p.Pod):
+			case p.Error != "":
 				failed = append(failed, p.Pod)
+			case p.NotRead != "":
+				notRead = append(notRead, p.Pod+": "+p.NotRead)
 			}
 		}
 		if len(failed) > 0 {
 			return fmt.Sprintf("logs: %d of %d pods holding %s could not be read (%s), so what they hold is unknown", len(failed), len(ls.Pods), what, listSome(failed, 3))
+		}
+		if len(notRead) == len(ls.Pods) {
+			// no pod of the role ran in the window: the one that did
+			// (replaced since, its log gone with it) is not here
+			return fmt.Sprintf("logs: no pod of -l %s holds a log of the window (%s), so %s written in it are unknown", ls.Selector, listSome(notRead, 2), what)
 		}
 	}
 	return ""
@@ -651,7 +676,8 @@ func jobEvidence(j *collectors.Job, fact string) Evidence {
 
 // stillFailing is, of the tenants a finished rotation Job's log names in
 // "Failed to rotate key for tenant", those whose latest rotation is that
-// failure: not rotated since the run ended (rotatedSince).
+// failure: no rotation seen since the run ended (rotatedSince; a Vault or
+// audit log not read shows none).
 func (t *triage) stillFailing(j *collectors.Job, named []string) []string {
 	if j == nil {
 		return named
@@ -682,12 +708,12 @@ func (t *triage) rotatedSince(id string, at time.Time) string {
 			return "rotation event " + fmtTime(*ts.LastSuccess)
 		}
 	}
-	if ts, why := t.tenants(); why == "" {
-		for i := range ts {
-			if ts[i].ID == id && ts[i].Error == "" && ts[i].CurrentCreated != nil && ts[i].CurrentCreated.After(at) {
-				return fmt.Sprintf("key version %d created %s", ts[i].CurrentVersion, fmtTime(*ts[i].CurrentCreated))
-			}
-		}
+	// (to the second, as audit lines are stamped: a version the failing
+	// attempt itself wrote is not a rotation after it; a destroyed or
+	// deleted current version is no rotation)
+	if tn := t.tenantByID(id); tn != nil && tn.Error == "" && tn.CurrentCreated != nil && tn.CurrentCreated.Truncate(time.Second).After(at) &&
+		!tn.CurrentDestroyed && tn.CurrentDeletionTime == nil {
+		return fmt.Sprintf("key version %d created %s", tn.CurrentVersion, fmtTime(*tn.CurrentCreated))
 	}
 	return ""
 }
@@ -850,7 +876,7 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 				ev = append(ev, Evidence{Source: collectors.SourceLogs, Fact: "tenants whose latest rotation failed (audit log)", Observed: listSome(audited, 8)})
 			}
 			if len(fromJob) > 0 {
-				ev = append(ev, Evidence{Source: collectors.SourceKubernetes, Fact: "tenants run " + newest.Name + " logged failing, not rotated since", Observed: listSome(fromJob, 8)})
+				ev = append(ev, Evidence{Source: collectors.SourceKubernetes, Fact: "tenants run " + newest.Name + " logged failing, no rotation seen since", Observed: listSome(fromJob, 8)})
 			}
 			if len(recovered) > 0 {
 				ev = append(ev, Evidence{Source: collectors.SourceVault, Fact: "tenants whose failure was followed by a rotation (not counted)", Observed: listSome(recovered, 4)})
@@ -2000,9 +2026,9 @@ func (t *triage) compliance() Compliance {
 				Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "live versions", Observed: fmt.Sprint(v.LiveVersions), Threshold: fmt.Sprint(keep)}}})
 		}
 		switch au := info.audit; {
-		case au != nil && au.LastFailure != nil && (last == nil || au.LastFailure.After(*last)):
-			// (last is the newer of Vault's current version and the last
-			// successful event: a rotation after the failure recovers it)
+		case au != nil && au.LastFailure != nil && (au.LastSuccess == nil || au.LastFailure.After(*au.LastSuccess)) && t.rotatedSince(id, *au.LastFailure) == "":
+			// (the same rule as Scenario 1's: a rotation after the failure
+			// recovers it)
 			at := *au.LastFailure
 			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
 				Detail:   fmt.Sprintf("latest rotation failed %s: %s", ago(t.now, at), orDefault(au.LastFailureReason, "no reason logged")),

@@ -934,6 +934,18 @@ func TestPostmortem_UnreadIsNotZero(t *testing.T) {
 	}
 }
 
+// tenantOf is the snapshot's Vault tenant id.
+func tenantOf(tb testing.TB, s *collectors.Snapshot, id string) *collectors.Tenant {
+	tb.Helper()
+	for i := range s.Vault.Tenants {
+		if s.Vault.Tenants[i].ID == id {
+			return &s.Vault.Tenants[i]
+		}
+	}
+	tb.Fatalf("no tenant %s in the snapshot", id)
+	return nil
+}
+
 // TestTriage_JobLogFailingTenants: a tenant the rotation Job's log names in
 // "Failed to rotate key for tenant" is failing in Scenario 1 and in the
 // compliance findings alike (the same rule), unless the audit log shows it
@@ -978,7 +990,14 @@ func TestTriage_JobLogFailingTenants(t *testing.T) {
 		"named, then a key version written since (no audit event): recovered": {opts: []snapOpt{named, versionSince("t04")}, failing: false},
 		"an audit failure, then a key version written since: recovered":       {opts: []snapOpt{auditFailed("t04"), versionSince("t04")}, failing: false},
 		"an audit failure, no rotation since: failing":                        {opts: []snapOpt{auditFailed("t04")}, failing: true},
-		"not named, audit clean: not failing (a control)":                     {failing: false},
+		"a version the failing attempt wrote, in the failure's second: failing": {opts: []snapOpt{auditFailed("t04"), func(s *collectors.Snapshot) {
+			at := before(2 * time.Hour).Add(400 * time.Millisecond)
+			tenantOf(t, s, "t04").CurrentCreated = &at
+		}}, failing: true},
+		"a key version written since, destroyed: failing": {opts: []snapOpt{auditFailed("t04"), versionSince("t04"), func(s *collectors.Snapshot) {
+			tenantOf(t, s, "t04").CurrentDestroyed = true
+		}}, failing: true},
+		"not named, audit clean: not failing (a control)": {failing: false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -992,5 +1011,30 @@ func TestTriage_JobLogFailingTenants(t *testing.T) {
 				t.Errorf("t04 in Scenario 1's tenants %v, failed-access finding %v; want both %v%s", inScenario, inCompliance, tc.failing, describe(a))
 			}
 		})
+	}
+}
+
+// TestTriage_NoSecurityPodRan: when every security pod's container never
+// started (the one that logged in the window was replaced, its log gone),
+// no tenant is "not failing" for want of a failure event: unknown, with why.
+// One pod read beside it is enough to judge.
+func TestTriage_NoSecurityPodRan(t *testing.T) {
+	neverRan := func(s *collectors.Snapshot) {
+		for i := range s.Logs.Pods {
+			if s.Logs.Pods[i].Pod == "security-0" {
+				created := before(time.Hour)
+				s.Logs.Pods[i] = collectors.LogSource{Pod: "security-0", Container: "app", Window: s.Logs.WindowStart, Started: created,
+					NotRead: "container app never started (ImagePullBackOff): it wrote no log"}
+			}
+		}
+	}
+	a := Triage(healthySnapshot(t, neverRan), testNow)
+	sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymSpecificTenants)
+	if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, "no pod of -l app.kubernetes.io/component=security holds a log of the window") {
+		t.Errorf("specific tenants %s (%q), want unknown: no security pod holds the window%s", sy.State, sy.Reason, describe(a))
+	}
+	a = Triage(healthySnapshot(t), testNow)
+	if sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymSpecificTenants); sy.State != SymptomAbsent {
+		t.Errorf("control: specific tenants %s (%q), want absent", sy.State, sy.Reason)
 	}
 }

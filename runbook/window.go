@@ -30,8 +30,8 @@ func (t *triage) auditWindow() (auditWindow, bool) {
 		return w, false
 	}
 	for _, p := range t.s.Logs.Pods {
-		if p.Error != "" {
-			continue
+		if p.Error != "" || (p.NotRead != "" && p.Started == nil) {
+			continue // unreadable (logGap says so), or over before the window
 		}
 		if s := p.Since(); s != nil && (w.from == nil || s.After(*w.from)) {
 			at := *s

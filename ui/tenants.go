@@ -296,8 +296,8 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 	switch sc := st.snap.Vault.TenantScan; {
 	case len(st.snap.Vault.Tenants) == 0 && (unreadPart(st.snap, collectors.SourceVault, "tenants", "token") != "" || sc.Note != ""):
 		head = s.Unknown.Render("tenants unknown") // not "0 tenants": none could be listed
-	case sc.Listed > sc.Scanned && sc.Scanned > 0:
-		head = fmt.Sprintf("%d of %d listed tenants read", len(st.snap.Vault.Tenants), sc.Listed)
+	case sc.Listed > sc.Scanned:
+		head = fmt.Sprintf("%d of %d listed tenants read", sc.Scanned-sc.Failed, sc.Listed)
 	}
 	if q := v.filter.Value(); q != "" {
 		head = fmt.Sprintf("%d of %d tenants match %q", len(v.shown), len(st.snap.Vault.Tenants), q)

@@ -66,6 +66,12 @@ func TestViews_UnreadIsNotNone(t *testing.T) {
 			},
 			keys: []string{"5"}, want: []string{"none firing, but 1 related alert rule(s) cannot tell", "Stale signals"}, never: []string{"none firing or pending"},
 		},
+		"a tenant scan cut short: the header says how many were read": {
+			change: func(s *collectors.Snapshot) {
+				s.Vault.TenantScan.Listed, s.Vault.TenantScan.Scanned, s.Vault.TenantScan.Failed = 60, 48, 2
+			},
+			keys: []string{"2"}, want: []string{"Tenants 46 of 60 listed tenants read"}, never: []string{"Tenants  48 tenants"},
+		},
 		"tenant list refused: tenants unknown": {
 			change: func(s *collectors.Snapshot) {
 				setState(s, collectors.SourceVault, collectors.StatePartial, denied, "tenants")

@@ -278,7 +278,6 @@ func tenantsMetric(snap *collectors.Snapshot, summed *collectors.Metric) *collec
 
 // clip keeps the samples at or after from, and the one before it (the
 // base the first increase in the window is measured from).
-
 func clip(ss []runbook.CounterSeries, from time.Time) []runbook.CounterSeries {
 	for i := range ss {
 		k := 0

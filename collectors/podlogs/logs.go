@@ -196,8 +196,10 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 	}
 	win := since
 	src := collectors.LogSource{Pod: p.Name, Container: container, Window: &win}
-	if why := holdsNothingSince(p, container, since); why != "" {
-		src.NotRead = why
+	if why, began := holdsNothingSince(p, container, since); why != "" {
+		// a pod that never ran covers the window only from its creation:
+		// what a pod before it logged is gone (window.go)
+		src.NotRead, src.Started = why, began
 		return src, auditlog.Summary{}
 	}
 	res, err := c.readOnce(ctx, p, &src, since, 0)
@@ -218,24 +220,25 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 
 // holdsNothingSince says why the pod's container log holds nothing written
 // at or after since, as its status tells it: the container never started
-// (waiting, no restart, no earlier run), or the pod is over and the
-// container ended before since; "" when it may hold something (a pod
-// without a status is read: its log may be there).
-func holdsNothingSince(p *corev1.Pod, container string, since time.Time) string {
+// (waiting, no restart, no earlier run: began is the pod's creation, from
+// when it covers the window), or the pod is over and the container ended
+// before since (began nil: it covers none of it); "" when it may hold
+// something (a pod without a status is read: its log may be there).
+func holdsNothingSince(p *corev1.Pod, container string, since time.Time) (why string, began *time.Time) {
 	for _, s := range p.Status.ContainerStatuses {
 		if s.Name != container {
 			continue
 		}
 		switch {
 		case s.State.Waiting != nil && s.RestartCount == 0 && s.LastTerminationState.Terminated == nil:
-			return fmt.Sprintf("container %s never started (%s): it wrote no log", container, orText(s.State.Waiting.Reason, "waiting"))
+			return fmt.Sprintf("container %s never started (%s): it wrote no log", container, orText(s.State.Waiting.Reason, "waiting")), kube.TimePtr(&p.CreationTimestamp)
 		case s.State.Terminated != nil && !s.State.Terminated.FinishedAt.IsZero() && s.State.Terminated.FinishedAt.Time.Before(since) &&
 			(p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded):
 			return fmt.Sprintf("pod %s (%s) ended at %s, before the audit window began", strings.ToLower(string(p.Status.Phase)), orText(p.Status.Reason, s.State.Terminated.Reason),
-				s.State.Terminated.FinishedAt.UTC().Format(time.RFC3339))
+				s.State.Terminated.FinishedAt.UTC().Format(time.RFC3339)), nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func orText(s, d string) string {

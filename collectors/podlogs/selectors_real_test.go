@@ -80,6 +80,9 @@ func TestCollectLogs_PodsThatHoldNothing(t *testing.T) {
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "Error", StartedAt: long, FinishedAt: long}}}}},
 		"audit-crashing": {Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "app", RestartCount: 3,
 			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}},
+		"audit-done-recently": {Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{Name: "app",
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Completed", StartedAt: metav1.NewTime(time.Now().Add(-2 * time.Hour)),
+				FinishedAt: metav1.NewTime(time.Now().Add(-time.Hour))}}}}},
 		"audit-ok": {},
 	}
 	for name, status := range statuses {
@@ -107,8 +110,11 @@ func TestCollectLogs_PodsThatHoldNothing(t *testing.T) {
 	for _, p := range d.Pods {
 		got[p.Pod] = p
 	}
-	if p := got["audit-pending"]; p.Error != "" || !strings.Contains(p.NotRead, "never started (ImagePullBackOff)") {
-		t.Errorf("pending pod: error %q, not read %q; want not read, never started", p.Error, p.NotRead)
+	if p := got["audit-pending"]; p.Error != "" || !strings.Contains(p.NotRead, "never started (ImagePullBackOff)") || p.Started == nil || time.Since(*p.Started) > time.Minute {
+		t.Errorf("pending pod: error %q, not read %q, started %v; want not read, never started, covering from its creation", p.Error, p.NotRead, p.Started)
+	}
+	if p := got["audit-done-recently"]; p.Error == "" || p.NotRead != "" {
+		t.Errorf("a pod that ended within the window: error %q, not read %q; want it read (its read error)", p.Error, p.NotRead)
 	}
 	if p := got["audit-evicted"]; p.Error != "" || !strings.Contains(p.NotRead, "before the audit window began") {
 		t.Errorf("evicted pod: error %q, not read %q; want not read, ended before the window", p.Error, p.NotRead)
@@ -119,7 +125,7 @@ func TestCollectLogs_PodsThatHoldNothing(t *testing.T) {
 	if p := got["audit-ok"]; p.Error != "" || p.NotRead != "" || d.Audit.Events != 1 {
 		t.Errorf("running pod: error %q, not read %q, %d events; want read, 1 event", p.Error, p.NotRead, d.Audit.Events)
 	}
-	if len(st.Problems) != 1 || !strings.Contains(st.Problems[0].Part, "audit-crashing") {
-		t.Errorf("problems %+v, want only the crash-looping pod's", st.Problems)
+	if len(st.Problems) != 2 || !strings.Contains(st.Problems[0].Part, "audit-crashing") || !strings.Contains(st.Problems[1].Part, "audit-done-recently") {
+		t.Errorf("problems %+v, want the crash-looping pod's and the recently ended pod's", st.Problems)
 	}
 }

@@ -323,10 +323,11 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 	if err == nil && cut > 0 {
 		err = ctx.Err() // the scan ended between two reads
 	}
+	scan.Scanned, scan.Failed = done, failed
 	if err != nil {
+		scan.Duration = collectors.Duration(time.Since(start))
 		return tenants, scan, fmt.Errorf("tenant scan stopped with %d of %d tenants read, %d not read: %w", done, len(ids), len(ids)-done, err)
 	}
-	scan.Scanned, scan.Failed = done, failed
 	scan.Duration = collectors.Duration(time.Since(start))
 	return tenants, scan, nil
 }

@@ -58,6 +58,10 @@ func (l *Lab) Capture(ctx context.Context, cfg config.Config, contextName string
 			case <-time.After(3*time.Second + l.Interval):
 			}
 			s = c.Collect(ctx)
+			if miss := l.alertsMissing(s); miss != "" || !scraped(s) {
+				// the snapshot returned is the one checked
+				return nil, fmt.Errorf("prometheus at %s: the final collection lost what the one before held (alerts missing: %q)", l.Prometheus.URL, miss)
+			}
 			if s.Prometheus != nil && s.Vault != nil && len(s.Vault.Tenants) <= 200 {
 				// each tenant's own series, as its detail reads them live
 				// (the demo replays them)
