@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,11 +62,31 @@ func (b *Book) NewReport(s *collectors.Snapshot, now time.Time, tool string) Rep
 	return r
 }
 
-// RenderSteps fills the steps' commands and notes.
+// RenderSteps fills the steps' commands and notes. A command still naming
+// a placeholder (<tenant-id> when the evidence names no tenant, <image>
+// the person must choose) says so first in its note: it does not run as is.
 func (v Vars) RenderSteps(steps []Step) []RenderedStep {
 	out := make([]RenderedStep, 0, len(steps))
 	for _, s := range steps {
-		out = append(out, RenderedStep{Title: s.Title, Command: v.Render(s.Command), Note: v.Render(s.Note), Action: s.Action})
+		rs := RenderedStep{Title: s.Title, Command: v.Render(s.Command), Note: v.Render(s.Note), Action: s.Action}
+		if ph := Placeholders(rs.Command); len(ph) > 0 {
+			rs.Note = strings.TrimSpace("Fill in " + strings.Join(ph, ", ") + " before running it: nothing read here names the value. " + rs.Note)
+		}
+		out = append(out, rs)
+	}
+	return out
+}
+
+var placeholderRe = regexp.MustCompile(`<[a-z][a-z0-9-]*>`)
+
+// Placeholders are the <name> placeholders a rendered command still holds,
+// each once, in order.
+func Placeholders(command string) []string {
+	var out []string
+	for _, p := range placeholderRe.FindAllString(command, -1) {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
 	}
 	return out
 }

@@ -1038,3 +1038,20 @@ func TestTriage_NoSecurityPodRan(t *testing.T) {
 		t.Errorf("control: specific tenants %s (%q), want absent", sy.State, sy.Reason)
 	}
 }
+
+// TestVars_RenderStepsPlaceholders: a command that still names a
+// placeholder says so first in its note (it does not run as is); one
+// without any keeps its note as it was.
+func TestVars_RenderStepsPlaceholders(t *testing.T) {
+	steps := []Step{
+		{Title: "rotate one", Command: "kubectl create job x -n {{.Namespace}} -- TENANT_ID={{.AffectedTenant}} <image> <image>", Note: "Then check it."},
+		{Title: "heredoc", Command: "vault policy write p - <<EOF\npath \"a\" {}\nEOF", Note: "As is."},
+	}
+	got := NewVars(healthySnapshot(t), testNow).RenderSteps(steps)
+	if want := "Fill in <tenant-id>, <image> before running it: nothing read here names the value. Then check it."; got[0].Note != want {
+		t.Errorf("note %q, want %q", got[0].Note, want)
+	}
+	if got[1].Note != "As is." {
+		t.Errorf("a command without placeholders: note %q", got[1].Note)
+	}
+}

@@ -49,7 +49,7 @@ func TestFlow_DemoScenarioAndBack(t *testing.T) {
 		tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 	}
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "Scenario 2", "Resolution steps", "vault token renew -accessor")
+	waitFor(t, tm, "Scenario 2", "Resolution steps", "Force token renewal")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	waitFor(t, tm, "Related alerts")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})

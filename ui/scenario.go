@@ -278,6 +278,9 @@ func copyCmd(text string) tea.Cmd {
 			return noticeMsg("copy failed: " + err.Error())
 		}
 		first := strings.SplitN(text, "\n", 2)[0]
+		if ph := runbook.Placeholders(text); len(ph) > 0 {
+			return noticeMsg("copied — fill in " + strings.Join(ph, ", ") + " before running it: " + first)
+		}
 		return noticeMsg("copied: " + first)
 	}
 }
