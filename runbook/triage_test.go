@@ -158,6 +158,18 @@ func healthySnapshot(tb testing.TB, opts ...snapOpt) *collectors.Snapshot {
 
 // --- accessors and options ---------------------------------------------------
 
+// tenantOf is the snapshot's Vault tenant id.
+func tenantOf(tb testing.TB, s *collectors.Snapshot, id string) *collectors.Tenant {
+	tb.Helper()
+	for i := range s.Vault.Tenants {
+		if s.Vault.Tenants[i].ID == id {
+			return &s.Vault.Tenants[i]
+		}
+	}
+	tb.Fatalf("no tenant %s in the snapshot", id)
+	return nil
+}
+
 func jobOf(tb testing.TB, s *collectors.Snapshot, role string) *collectors.Job {
 	tb.Helper()
 	for i := range s.Kubernetes.Jobs {

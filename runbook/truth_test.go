@@ -934,18 +934,6 @@ func TestPostmortem_UnreadIsNotZero(t *testing.T) {
 	}
 }
 
-// tenantOf is the snapshot's Vault tenant id.
-func tenantOf(tb testing.TB, s *collectors.Snapshot, id string) *collectors.Tenant {
-	tb.Helper()
-	for i := range s.Vault.Tenants {
-		if s.Vault.Tenants[i].ID == id {
-			return &s.Vault.Tenants[i]
-		}
-	}
-	tb.Fatalf("no tenant %s in the snapshot", id)
-	return nil
-}
-
 // TestTriage_JobLogFailingTenants: a tenant the rotation Job's log names in
 // "Failed to rotate key for tenant" is failing in Scenario 1 and in the
 // compliance findings alike (the same rule), unless the audit log shows it
