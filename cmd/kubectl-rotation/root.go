@@ -46,7 +46,8 @@ Exit codes (every command):
   1  report and diff only (diff: of the AFTER snapshot): warnings
   2  report and diff only (diff: of the AFTER snapshot): a critical finding
   3  could not complete (snapshot: no source could be read); report and
-     diff: could not tell (a source that matters could not be read)
+     diff: could not tell (a source that matters, or part of the
+     compliance section, could not be read)
   4  usage or configuration error: a bad flag, argument or -o, conflicting
      flags, an unreadable or invalid --from file, a malformed --vault-addr
      or --prometheus-url, a malformed VAULT_ADDR or PROMETHEUS_URL when a
