@@ -478,6 +478,17 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 	// one alert (name + labels but alertstate) may have a pending and a
 	// firing series: walk both together
 	type key struct{ name, labels string }
+	// an alert's key: its name and its labels but alertstate (the labels
+	// without it, for the entry)
+	keyOf := func(name string, ls map[string]string) (key, map[string]string) {
+		l := map[string]string{"alertname": name}
+		for k, v := range ls {
+			if k != "alertstate" {
+				l[k] = v
+			}
+		}
+		return key{name, selector(l)}, l
+	}
 	states := map[key][]string{}
 	labels := map[key]map[string]string{}
 	var order []key
@@ -488,13 +499,7 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		}
 	}
 	for _, se := range h.Series {
-		l := map[string]string{}
-		for k, v := range se.Labels {
-			if k != "alertstate" {
-				l[k] = v
-			}
-		}
-		k := key{se.Labels["alertname"], selector(l)}
+		k, l := keyOf(se.Labels["alertname"], se.Labels)
 		if states[k] == nil {
 			states[k] = make([]string, steps)
 			labels[k] = l
@@ -511,19 +516,11 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 	}
 	step := h.Step.Duration()
 	// the alerts active now, by the key their ALERTS series carry
-	keyOf := func(al collectors.Alert) key {
-		l := map[string]string{"alertname": al.Name}
-		for k, v := range al.Labels {
-			if k != "alertstate" {
-				l[k] = v
-			}
-		}
-		return key{al.Name, selector(l)}
-	}
 	activeNow := map[key]collectors.Alert{}
 	for _, al := range p.Alerts {
 		if al.ActiveAt != nil {
-			activeNow[keyOf(al)] = al
+			k, _ := keyOf(al.Name, al.Labels)
+			activeNow[k] = al
 		}
 	}
 	for _, k := range order {
@@ -570,7 +567,7 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		if al.ActiveAt == nil {
 			continue
 		}
-		if slices.ContainsFunc(states[keyOf(al)], func(s string) bool { return s != "" }) {
+		if k, _ := keyOf(al.Name, al.Labels); slices.ContainsFunc(states[k], func(s string) bool { return s != "" }) {
 			continue // told by the walk above
 		}
 		where := "after the ALERTS history's last step"

@@ -682,13 +682,7 @@ func (t *triage) stillFailing(j *collectors.Job, named []string) []string {
 	if j == nil {
 		return named
 	}
-	end := j.Created
-	if j.Started != nil {
-		end = *j.Started
-	}
-	if j.Finished != nil {
-		end = *j.Finished
-	}
+	end := jobEnd(j)
 	var out []string
 	for _, id := range named {
 		if t.rotatedSince(id, end) == "" {
@@ -696,6 +690,18 @@ func (t *triage) stillFailing(j *collectors.Job, named []string) []string {
 		}
 	}
 	return out
+}
+
+// jobEnd is when a Job finished, else when it started, else when it was
+// created.
+func jobEnd(j *collectors.Job) time.Time {
+	switch {
+	case j.Finished != nil:
+		return *j.Finished
+	case j.Started != nil:
+		return *j.Started
+	}
+	return j.Created
 }
 
 // rotatedSince says how tenant id is known to have been rotated after at —
@@ -1977,8 +1983,6 @@ func (t *triage) compliance() Compliance {
 	for id := range all {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
-	c.TenantsChecked = len(ids)
 	keep := t.s.Config.Vault.RetentionVersions
 	overdueAfter := interval + time.Duration(c.OverdueDays)*24*time.Hour
 	jobFailing := map[string]bool{}
@@ -2036,10 +2040,7 @@ func (t *triage) compliance() Compliance {
 		case jobFailing[id] && runJob != nil:
 			// the run's own log names it, and no success since: the
 			// same rule as Scenario 1's "tenants whose latest rotation failed"
-			at := runJob.Created
-			if runJob.Finished != nil {
-				at = *runJob.Finished
-			}
+			at := jobEnd(runJob)
 			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
 				Detail:   fmt.Sprintf("latest rotation failed %s: rotation Job %s logged \"Failed to rotate key for tenant %s\"", ago(t.now, at), runJob.Name, id),
 				Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "log of Job " + runJob.Name, Observed: "\"Failed to rotate key for tenant " + id + "\"", At: &at}}})

@@ -168,34 +168,28 @@ func historyStep(m collectors.Metric) time.Duration {
 	return 5 * time.Minute
 }
 
-// gapMarks draws, over cols columns (the sparkline's buckets of the steps),
-// a '?' under every column holding a step no series answered, and counts
-// those steps.
+// gapMarks draws, over cols columns (the sparkline's buckets of the steps,
+// as downsample folds them), a '?' under every column holding a step no
+// series answered, and counts those steps.
 func gapMarks(gaps []bool, cols int) (string, int) {
-	n := 0
-	for _, g := range gaps {
+	n, ones := 0, make([]float64, len(gaps))
+	for i, g := range gaps {
 		if g {
-			n++
+			n, ones[i] = n+1, 1
 		}
 	}
 	if n == 0 || cols == 0 {
 		return "", 0
 	}
-	out := make([]byte, cols)
-	for i := range out {
-		lo, hi := i, i+1
-		if len(gaps) > cols {
-			lo, hi = i*len(gaps)/cols, (i+1)*len(gaps)/cols
-		}
-		out[i] = ' '
-		for _, g := range gaps[lo:hi] {
-			if g {
-				out[i] = '?'
-				break
-			}
+	var b strings.Builder
+	for _, c := range downsample(ones, cols, false) {
+		if c > 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte(' ')
 		}
 	}
-	return strings.TrimRight(string(out), " "), n
+	return strings.TrimRight(b.String(), " "), n
 }
 
 // aggregate folds a metric's series into one value per history step (sum,

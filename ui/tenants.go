@@ -293,8 +293,9 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 	var b strings.Builder
 	keep := st.snap.Config.Vault.RetentionVersions
 	head := fmt.Sprintf("%d tenants", len(st.snap.Vault.Tenants))
+	unread := unreadPart(st.snap, collectors.SourceVault, "tenants", "token")
 	switch sc := st.snap.Vault.TenantScan; {
-	case len(st.snap.Vault.Tenants) == 0 && (unreadPart(st.snap, collectors.SourceVault, "tenants", "token") != "" || sc.Note != ""):
+	case len(st.snap.Vault.Tenants) == 0 && (unread != "" || sc.Note != ""):
 		head = s.Unknown.Render("tenants unknown") // not "0 tenants": none could be listed
 	case sc.Listed > sc.Scanned:
 		head = fmt.Sprintf("%d of %d listed tenants read", sc.Scanned-sc.Failed, sc.Listed)
@@ -339,9 +340,9 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 		}
 		b.WriteString(listRow(st, i == v.cursor, line, w))
 	}
-	switch why := unreadPart(st.snap, collectors.SourceVault, "tenants", "token"); {
-	case len(st.snap.Vault.Tenants) == 0 && why != "":
-		b.WriteString(wrapHanging("  "+unreadLine(st, "the tenants", why), w) + "\n")
+	switch {
+	case len(st.snap.Vault.Tenants) == 0 && unread != "":
+		b.WriteString(wrapHanging("  "+unreadLine(st, "the tenants", unread), w) + "\n")
 	case len(st.snap.Vault.Tenants) == 0 && st.snap.Vault.TenantScan.Note != "":
 		// none listed is not "no tenant": say why, and what to check
 		b.WriteString(wrapHanging("  "+s.Unknown.Render("? ")+st.snap.Vault.TenantScan.Note, w) + "\n")

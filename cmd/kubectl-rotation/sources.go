@@ -62,7 +62,7 @@ func (s Settings) collect(ctx context.Context, progress func(collectors.Progress
 // now within the source timeout (nil when no source reads them or the
 // connection cannot be made: the timeline then says it cannot tell).
 func (s Settings) tenantDetail(ctx context.Context, snap *collectors.Snapshot, tenant string) *collectors.TenantDetail {
-	if s.Demo || s.From != "" {
+	if s.Offline() {
 		if snap.Prometheus == nil {
 			return nil
 		}
