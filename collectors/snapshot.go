@@ -700,6 +700,14 @@ type AlertHistory struct {
 	End    time.Time `json:"end"`
 	Step   Duration  `json:"step"`
 	Series []Series  `json:"series"`
+	// Coverage is count(up) at the same steps: how many scrape targets
+	// Prometheus held a sample of. A step without a value is one where
+	// Prometheus held no data at all (it was down, or not running yet):
+	// an alert's series being absent there says nothing about its state.
+	// Nil when not read (CoverageError says why, or the snapshot predates
+	// it).
+	Coverage      *History `json:"coverage,omitempty"`
+	CoverageError string   `json:"coverageError,omitempty"`
 }
 
 // ScrapeTarget is one scrape target, named by its job and instance labels.

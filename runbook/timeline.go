@@ -45,8 +45,9 @@ type TimelineEntry struct {
 	FailedTenants []string `json:"failedTenants,omitempty"`
 	// Scenarios are the runbook scenarios it is evidence for (ids).
 	Scenarios []string `json:"scenarios,omitempty"`
-	// Outcome is success, failure, firing, pending, resolved, started, or
-	// empty.
+	// Outcome is success, failure, firing, pending, resolved, started,
+	// unknown (a span of the alert history in which Prometheus held no
+	// data), or empty.
 	Outcome string `json:"outcome,omitempty"`
 	Summary string `json:"summary"`
 	// Evidence is the command that shows it (kubectl, vault, PromQL), or
@@ -515,6 +516,34 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		}
 	}
 	step := h.Step.Duration()
+	// the steps where Prometheus held no data at all (no up sample of any
+	// target): an alert's series being absent there is no sign of its
+	// state, so such a step is "?", not inactive
+	var blind []bool
+	switch {
+	case h.Coverage != nil:
+		if n := len(h.Coverage.Values); n > steps {
+			steps = n
+			for k := range states {
+				states[k] = append(states[k], make([]string, n-len(states[k]))...)
+			}
+		}
+		blind = make([]bool, steps)
+		for i := range blind {
+			blind[i] = i >= len(h.Coverage.Values) || h.Coverage.Values[i] == nil
+		}
+		for _, st := range states {
+			for i := range st {
+				if st[i] == "" && blind[i] {
+					st[i] = "?"
+				}
+			}
+		}
+		out = append(out, t.gapEntries(h, blind)...)
+	case h.CoverageError != "":
+		tl.Unknown = append(tl.Unknown, "alert state changes: a gap in an alert's ALERTS history reads as resolved, though Prometheus may have held no data then: "+h.CoverageError)
+	}
+	active := func(s string) bool { return s != "" && s != "?" }
 	// the alerts active now, by the key their ALERTS series carry
 	activeNow := map[key]collectors.Alert{}
 	for _, al := range p.Alerts {
@@ -524,29 +553,44 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		}
 	}
 	for _, k := range order {
-		prev := ""
+		prev, known := "", "" // the state at the step before; the last one seen with data
+		gapFrom := -1         // where the blind steps before this one began
 		for i, st := range states[k] {
 			if st == prev {
 				continue
 			}
+			if st == "?" { // said once for every alert by gapEntries
+				gapFrom, prev = i, st
+				continue
+			}
+			afterGap := prev == "?"
+			prev = st
+			if afterGap && st == known {
+				continue // the same on both sides of the gap: what it did in it is unknown, and said
+			}
+			known = st
 			at := h.Start.Add(time.Duration(i) * step)
 			outcome := st
 			if st == "" {
 				outcome = "resolved"
 			}
 			if i == 0 && st == "" {
-				prev = st
 				continue
 			}
 			sum := fmt.Sprintf("%s %s", k.name, outcome)
-			if al, ok := activeNow[k]; ok && st == "" && !slices.ContainsFunc(states[k][i:], func(s string) bool { return s != "" }) {
+			if al, ok := activeNow[k]; ok && st == "" && !slices.ContainsFunc(states[k][i:], active) {
 				// no sample from here to the history's end, yet active
 				// now: a gap in the history, not a resolution
 				outcome = al.State
 				sum = fmt.Sprintf("%s: no sample in the ALERTS history from here; %s now (active since %s)", k.name, al.State, fmtTime(*al.ActiveAt))
 			}
-			if i == 0 {
+			switch {
+			case i == 0:
 				sum += fmt.Sprintf(" (already at the start of the history, %s)", fmtTime(h.Start))
+			case afterGap && gapFrom == 0:
+				sum += fmt.Sprintf(" (already when Prometheus's data begins, %s)", fmtTime(at))
+			case afterGap:
+				sum += fmt.Sprintf(" (at some time from %s, while Prometheus held no data; by %s at the latest)", fmtTime(h.Start.Add(time.Duration(gapFrom)*step)), fmtTime(at))
 			}
 			if tn := labels[k]["tenant"]; tn != "" {
 				sum += " for tenant " + tn
@@ -567,7 +611,7 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 		if al.ActiveAt == nil {
 			continue
 		}
-		if k, _ := keyOf(al.Name, al.Labels); slices.ContainsFunc(states[k], func(s string) bool { return s != "" }) {
+		if k, _ := keyOf(al.Name, al.Labels); slices.ContainsFunc(states[k], active) {
 			continue // told by the walk above
 		}
 		where := "after the ALERTS history's last step"
@@ -580,6 +624,41 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 	}
 	return out
 }
+
+// gapEntries are the spans of the alert history in which Prometheus held
+// no data at all (blind steps), one entry each: what the related alerts
+// did then is unknown.
+func (t *triage) gapEntries(h *collectors.AlertHistory, blind []bool) []TimelineEntry {
+	var out []TimelineEntry
+	step := h.Step.Duration()
+	for i := 0; i < len(blind); {
+		if !blind[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < len(blind) && blind[j] {
+			j++
+		}
+		from, to := h.Start.Add(time.Duration(i)*step), h.Start.Add(time.Duration(j)*step)
+		var sum string
+		switch {
+		case i == 0:
+			sum = fmt.Sprintf("Prometheus holds no data before %s (from the history's start, %s): the related alerts' states before then are unknown", fmtTime(to), fmtTime(from))
+		case j == len(blind):
+			sum = fmt.Sprintf("Prometheus holds no data from %s to the history's end: the related alerts' states since are unknown", fmtTime(from))
+		default:
+			sum = fmt.Sprintf("Prometheus held no data from %s to %s (%s: down, or restarting): the related alerts' states in between are unknown", fmtTime(from), fmtTime(to), roundDur(to.Sub(from)))
+		}
+		out = append(out, TimelineEntry{At: from.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Outcome: "unknown",
+			Summary: sum, Evidence: coverageEvidence, Approximate: i > 0})
+		i = j
+	}
+	return out
+}
+
+// coverageEvidence is the query that shows when Prometheus held data.
+const coverageEvidence = "count(up)"
 
 // tenantMetric is the metric of a role in a tenant's detail, or why it is
 // unknown.

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -285,5 +286,113 @@ func TestJournalAction_OneLine(t *testing.T) {
 	}
 	if rows == 0 {
 		t.Errorf("no row names the action:\n%s", md.String())
+	}
+}
+
+// TestBook_Timeline_PrometheusGaps: where Prometheus held no data at all
+// (count(up) absent), an alert's absent series is no resolution: the gap
+// is said once, and a change across it is placed "by then at the latest".
+func TestBook_Timeline_PrometheusGaps(t *testing.T) {
+	b := mustDefault(t)
+	const steps = 25 // hourly, the last 24h
+	series := func(vals map[int]bool) *collectors.History {
+		h := &collectors.History{Start: *before(24 * time.Hour), Step: collectors.Duration(time.Hour), Values: make([]*float64, steps)}
+		for i := range steps {
+			if vals[i] {
+				h.Values[i] = ptr(1.0)
+			}
+		}
+		return h
+	}
+	span := func(from, to int) map[int]bool {
+		m := map[int]bool{}
+		for i := from; i < to; i++ {
+			m[i] = true
+		}
+		return m
+	}
+	union := func(ms ...map[int]bool) map[int]bool {
+		out := map[int]bool{}
+		for _, m := range ms {
+			for i := range m {
+				out[i] = true
+			}
+		}
+		return out
+	}
+	except := func(m map[int]bool) map[int]bool { // every step but m's
+		out := span(0, steps)
+		for i := range m {
+			delete(out, i)
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		firing   map[int]bool
+		covered  map[int]bool // nil: coverage not read
+		covErr   string
+		want     []string // outcome@hour-index of the alert entries, in order
+		contains []string // in the summaries, joined
+		unknown  string   // in tl.Unknown
+	}{
+		"firing, then a gap, then inactive: resolved by the gap's end at the latest": {
+			firing: span(10, 14), covered: except(span(14, 18)),
+			want:     []string{"firing@10", "unknown@14", "resolved@18"},
+			contains: []string{"Prometheus held no data from", "(4h00m: down, or restarting)", "CMEKRotationFailed resolved (at some time from", "by 2025-03-12 06:00 UTC at the latest)"},
+		},
+		"the same gap without coverage read: resolved where the series stops, and said": {
+			firing: span(10, 14), covErr: "read when Prometheus held data: timeout",
+			want:    []string{"firing@10", "resolved@14"},
+			unknown: "a gap in an alert's ALERTS history reads as resolved, though Prometheus may have held no data then: read when Prometheus held data: timeout",
+		},
+		"firing on both sides of a gap: no change told": {
+			firing: except(union(span(0, 10), span(14, 18), span(20, steps))), covered: except(span(14, 18)),
+			want: []string{"firing@10", "unknown@14", "resolved@20"},
+		},
+		"inactive, a gap, then firing: firing by the gap's end at the latest": {
+			firing: span(18, 20), covered: except(span(14, 18)),
+			want:     []string{"unknown@14", "firing@18", "resolved@20"},
+			contains: []string{"CMEKRotationFailed firing (at some time from 2025-03-12 02:00 UTC, while Prometheus held no data; by 2025-03-12 06:00 UTC at the latest)"},
+		},
+		"no data before Prometheus started, firing when it did": {
+			firing: span(6, 9), covered: span(6, steps),
+			want:     []string{"unknown@0", "firing@6", "resolved@9"},
+			contains: []string{"Prometheus holds no data before 2025-03-11 18:00 UTC", "(already when Prometheus's data begins, 2025-03-11 18:00 UTC)"},
+		},
+		"covered throughout: as before": {
+			firing: span(10, 14), covered: span(0, steps),
+			want: []string{"firing@10", "resolved@14"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, func(s *collectors.Snapshot) {
+				h := &collectors.AlertHistory{Start: *before(24 * time.Hour), End: testNow, Step: collectors.Duration(time.Hour), CoverageError: tc.covErr}
+				h.Series = []collectors.Series{{Labels: map[string]string{"alertname": "CMEKRotationFailed", "alertstate": "firing", "namespace": "ns"}, History: series(tc.firing)}}
+				if tc.covered != nil {
+					h.Coverage = series(tc.covered)
+				}
+				s.Prometheus.AlertHistory = h
+				s.Prometheus.Alerts = nil
+			})
+			tl := b.Timeline(s, testNow, TimelineOptions{})
+			var got, sums []string
+			for _, e := range tl.Entries {
+				if e.Kind == EntryAlert {
+					got = append(got, fmt.Sprintf("%s@%d", e.Outcome, int(e.At.Sub(*before(24*time.Hour))/time.Hour)))
+					sums = append(sums, e.Summary)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("alert entries %v, want %v:\n%s", got, tc.want, strings.Join(sums, "\n"))
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(strings.Join(sums, "\n"), c) {
+					t.Errorf("no %q in:\n%s", c, strings.Join(sums, "\n"))
+				}
+			}
+			if u := strings.Join(tl.Unknown, "|"); (tc.unknown == "") == strings.Contains(u, "reads as resolved") || !strings.Contains(u, tc.unknown) {
+				t.Errorf("unknown %q, want %q", u, tc.unknown)
+			}
+		})
 	}
 }

@@ -672,7 +672,7 @@ func outcomeLabel(s Styles, outcome string) (string, lipgloss.Style) {
 		return outcome, s.Warning
 	case "success", "ok", "recovered", "resolved":
 		return outcome, s.OK
-	case "no outcome":
+	case "no outcome", "unknown":
 		return "unknown", s.Unknown
 	case "":
 		return "-", s.Muted

@@ -57,11 +57,27 @@ func (c *collector) alertHistory(ctx context.Context) (*collectors.AlertHistory,
 	now := c.opts.Now()
 	start := now.Add(-historyWindow).Truncate(alertHistoryStep)
 	q := `ALERTS{alertname=~"` + strings.Join(names, "|") + `"}`
-	sem := make(chan struct{}, 1)
-	v, err := promCall(ctx, sem, c.cfg.Prometheus.RequestTimeout.Duration(), func(ctx context.Context) (model.Value, error) {
-		v, _, _, err := c.clients.Prometheus.QueryRange(ctx, q, promv1.Range{Start: start, End: now, Step: alertHistoryStep})
+	rng := promv1.Range{Start: start, End: now, Step: alertHistoryStep}
+	timeout := c.cfg.Prometheus.RequestTimeout.Duration()
+	sem := make(chan struct{}, 2)
+	// beside it, whether Prometheus held any data at each step: count(up)
+	// (one sample per scrape target and scrape, written by Prometheus
+	// itself) is absent only where it was down or not yet running
+	var cov model.Value
+	var covErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cov, covErr = promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
+			v, _, _, err := c.clients.Prometheus.QueryRange(ctx, coverageExpr, rng)
+			return v, err
+		})
+	}()
+	v, err := promCall(ctx, sem, timeout, func(ctx context.Context) (model.Value, error) {
+		v, _, _, err := c.clients.Prometheus.QueryRange(ctx, q, rng)
 		return v, err
 	})
+	<-done
 	if err != nil {
 		return nil, promErr(c.clients.PrometheusTarget, "read the alerts' history (ALERTS)", err)
 	}
@@ -85,5 +101,35 @@ func (c *collector) alertHistory(ctx context.Context) (*collectors.AlertHistory,
 		}
 	}
 	sort.Slice(h.Series, func(i, j int) bool { return seriesKey(h.Series[i].Labels) < seriesKey(h.Series[j].Labels) })
+	h.Coverage, h.CoverageError = coverage(cov, covErr, start, steps, c.clients.PrometheusTarget)
+	return h, ""
+}
+
+// coverageExpr counts the scrape targets Prometheus held a sample of.
+const coverageExpr = "count(up)"
+
+// coverage is the history of coverageExpr's answer, or why it is unknown:
+// the read failed, or no step has a value (a Prometheus that scrapes
+// nothing, fed by remote write or federation: its lack of up says nothing
+// about when it was down).
+func coverage(v model.Value, err error, start time.Time, steps int, target string) (*collectors.History, string) {
+	if err != nil {
+		return nil, promErr(target, "read when Prometheus held data (count(up))", err)
+	}
+	h := &collectors.History{Start: start.UTC(), Step: collectors.Duration(alertHistoryStep), Values: make([]*float64, steps)}
+	seen := false
+	if mat, ok := v.(model.Matrix); ok {
+		for _, ss := range mat {
+			for _, p := range ss.Values {
+				if i := int(p.Timestamp.Time().Sub(start) / alertHistoryStep); i >= 0 && i < steps {
+					val := float64(p.Value)
+					h.Values[i], seen = &val, true
+				}
+			}
+		}
+	}
+	if !seen {
+		return nil, "Prometheus holds no up series in the window (it scrapes no target itself), so when it held no data cannot be told"
+	}
 	return h, ""
 }

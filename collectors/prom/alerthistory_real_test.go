@@ -2,6 +2,7 @@ package prom_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -140,5 +141,111 @@ func TestAlertHistory_Real(t *testing.T) {
 	}
 	if _, ok := series["VaultTokenExpiringSoon/firing/"+ns]; ok {
 		t.Error("VaultTokenExpiringSoon (for: 1h) shows firing; it can only be pending yet")
+	}
+}
+
+// TestAlertHistory_RealCoverage: beside the ALERTS series, the history says
+// when Prometheus held any data (count(up)) on a real Prometheus whose
+// store holds three hours of an older run (back-filled: its up and a firing
+// ALERTS series, from 6h to 3h ago), then nothing until it started now:
+// the coverage has values in the old run and since the first scrape, none
+// in between (after the 5-minute lookback), none before the old run; the
+// ALERTS series stops where the data does, which only the coverage tells
+// apart from a resolution.
+func TestAlertHistory_RealCoverage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
+	}
+	bins, err := testenv.FindBins()
+	if _, serr := os.Stat(bins.Prometheus); serr != nil {
+		t.Fatal(err) // never skip: the real server is the point
+	}
+	ex, err := testenv.StartExporter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	const ns = "gap-ns"
+	ex.Set("t", []testenv.Sample{{Name: "vault_token_expiry_seconds", Labels: map[string]string{"namespace": ns}, Value: 86400}})
+	now := time.Now()
+	oldFrom, oldTo := now.Add(-6*time.Hour).Truncate(time.Minute), now.Add(-3*time.Hour).Truncate(time.Minute)
+	var om strings.Builder
+	om.WriteString("# TYPE up gauge\n")
+	for at := oldFrom; !at.After(oldTo); at = at.Add(30 * time.Second) {
+		fmt.Fprintf(&om, "up{job=\"old\",instance=\"old:9090\"} 1 %d\n", at.Unix())
+	}
+	om.WriteString("# TYPE ALERTS gauge\n")
+	for at := oldFrom; !at.After(oldTo); at = at.Add(30 * time.Second) {
+		fmt.Fprintf(&om, "ALERTS{alertname=\"CMEKRotationFailed\",alertstate=\"firing\",namespace=%q} 1 %d\n", ns, at.Unix())
+	}
+	om.WriteString("# EOF\n")
+	started := time.Now()
+	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: bins, Dir: t.TempDir(), Targets: []string{ex.Addr}, Backfill: om.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	clients, err := connect.Connect(connect.Options{PrometheusURL: p.URL, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &prom.Source{Client: clients.Prometheus, Target: p.URL}
+	env := collectors.Env{Config: config.Default(), Namespace: ns}
+	var h *collectors.AlertHistory
+	for deadline := time.Now().Add(100 * time.Second); ; time.Sleep(2 * time.Second) {
+		part := src.Collect(context.Background(), env)
+		if part.Prometheus == nil || part.Prometheus.AlertHistory == nil {
+			t.Fatalf("no alert history: %+v", part.Status)
+		}
+		h = part.Prometheus.AlertHistory
+		if h.Coverage != nil {
+			if ts, _ := h.Coverage.Points(); len(ts) > 0 && ts[len(ts)-1].After(started) {
+				break // scraped since it started
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 100s no coverage since the start: %+v (%s)", h.Coverage, h.CoverageError)
+		}
+	}
+	if h.CoverageError != "" || h.Coverage.Step != h.Step || !h.Coverage.Start.Equal(h.Start) {
+		t.Fatalf("coverage %+v, error %q: want it on the history's steps", h.Coverage, h.CoverageError)
+	}
+	at := func(i int) time.Time { return h.Start.Add(time.Duration(i) * h.Step.Duration()) }
+	var inOld, inGap, before, since int
+	for i, v := range h.Coverage.Values {
+		switch t := at(i); {
+		case t.Before(oldFrom):
+			if v != nil {
+				before++
+			}
+		case !t.After(oldTo):
+			if v != nil {
+				inOld++
+			}
+		case t.After(oldTo.Add(6*time.Minute)) && t.Before(started.Add(-time.Minute)):
+			if v != nil {
+				inGap++
+			}
+		case !t.Before(started.Add(-time.Minute)):
+			if v != nil {
+				since++
+			}
+		}
+	}
+	if want := int(oldTo.Sub(oldFrom)/time.Minute) - 1; inOld < want || before != 0 || inGap != 0 || since == 0 {
+		t.Errorf("coverage: %d steps with data in the old run (want at least %d), %d before it, %d in the gap (want none), %d since the start (want some)", inOld, want, before, inGap, since)
+	}
+	var firing *collectors.Series
+	for i := range h.Series {
+		if h.Series[i].Labels["alertname"] == "CMEKRotationFailed" && h.Series[i].Labels["alertstate"] == "firing" {
+			firing = &h.Series[i]
+		}
+	}
+	if firing == nil {
+		t.Fatalf("the back-filled firing ALERTS series is not in the history: %+v", h.Series)
+	}
+	ts, _ := firing.History.Points()
+	if len(ts) == 0 || ts[0].Before(oldFrom) || ts[len(ts)-1].After(oldTo.Add(6*time.Minute)) {
+		t.Errorf("firing points %v, want them within the old run", ts)
 	}
 }
