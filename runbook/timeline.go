@@ -588,9 +588,9 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 			case i == 0:
 				sum += fmt.Sprintf(" (already at the start of the history, %s)", fmtTime(h.Start))
 			case afterGap && gapFrom == 0:
-				sum += fmt.Sprintf(" (already when Prometheus's data begins, %s)", fmtTime(at))
+				sum += fmt.Sprintf(" (already when Prometheus's scrapes begin, %s)", fmtTime(at))
 			case afterGap:
-				sum += fmt.Sprintf(" (at some time from %s, while Prometheus held no data; by %s at the latest)", fmtTime(h.Start.Add(time.Duration(gapFrom)*step)), fmtTime(at))
+				sum += fmt.Sprintf(" (at some time from %s, while Prometheus scraped nothing; by %s at the latest)", fmtTime(h.Start.Add(time.Duration(gapFrom)*step)), fmtTime(at))
 			}
 			if tn := labels[k]["tenant"]; tn != "" {
 				sum += " for tenant " + tn
@@ -644,11 +644,11 @@ func (t *triage) gapEntries(h *collectors.AlertHistory, blind []bool) []Timeline
 		var sum string
 		switch {
 		case i == 0:
-			sum = fmt.Sprintf("Prometheus holds no data before %s (from the history's start, %s): the related alerts' states before then are unknown", fmtTime(to), fmtTime(from))
+			sum = fmt.Sprintf("Prometheus scraped no target before %s (no up sample from the history's start, %s): the related alerts' states before then are unknown", fmtTime(to), fmtTime(from))
 		case j == len(blind):
-			sum = fmt.Sprintf("Prometheus holds no data from %s to the history's end: the related alerts' states since are unknown", fmtTime(from))
+			sum = fmt.Sprintf("Prometheus scraped no target from %s to the history's end (no up sample): the related alerts' states since are unknown", fmtTime(from))
 		default:
-			sum = fmt.Sprintf("Prometheus held no data from %s to %s (%s: down, or restarting): the related alerts' states in between are unknown", fmtTime(from), fmtTime(to), roundDur(to.Sub(from)))
+			sum = fmt.Sprintf("Prometheus scraped no target from %s to %s (%s without an up sample: down, or restarting): the related alerts' states in between are unknown", fmtTime(from), fmtTime(to), roundDur(to.Sub(from)))
 		}
 		out = append(out, TimelineEntry{At: from.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Outcome: "unknown",
 			Summary: sum, Evidence: coverageEvidence, Approximate: i > 0})

@@ -338,7 +338,7 @@ func TestBook_Timeline_PrometheusGaps(t *testing.T) {
 		"firing, then a gap, then inactive: resolved by the gap's end at the latest": {
 			firing: span(10, 14), covered: except(span(14, 18)),
 			want:     []string{"firing@10", "unknown@14", "resolved@18"},
-			contains: []string{"Prometheus held no data from", "(4h00m: down, or restarting)", "CMEKRotationFailed resolved (at some time from", "by 2025-03-12 06:00 UTC at the latest)"},
+			contains: []string{"Prometheus scraped no target from", "(4h00m without an up sample: down, or restarting)", "CMEKRotationFailed resolved (at some time from", "by 2025-03-12 06:00 UTC at the latest)"},
 		},
 		"the same gap without coverage read: resolved where the series stops, and said": {
 			firing: span(10, 14), covErr: "read when Prometheus held data: timeout",
@@ -352,12 +352,12 @@ func TestBook_Timeline_PrometheusGaps(t *testing.T) {
 		"inactive, a gap, then firing: firing by the gap's end at the latest": {
 			firing: span(18, 20), covered: except(span(14, 18)),
 			want:     []string{"unknown@14", "firing@18", "resolved@20"},
-			contains: []string{"CMEKRotationFailed firing (at some time from 2025-03-12 02:00 UTC, while Prometheus held no data; by 2025-03-12 06:00 UTC at the latest)"},
+			contains: []string{"CMEKRotationFailed firing (at some time from 2025-03-12 02:00 UTC, while Prometheus scraped nothing; by 2025-03-12 06:00 UTC at the latest)"},
 		},
 		"no data before Prometheus started, firing when it did": {
 			firing: span(6, 9), covered: span(6, steps),
 			want:     []string{"unknown@0", "firing@6", "resolved@9"},
-			contains: []string{"Prometheus holds no data before 2025-03-11 18:00 UTC", "(already when Prometheus's data begins, 2025-03-11 18:00 UTC)"},
+			contains: []string{"Prometheus scraped no target before 2025-03-11 18:00 UTC", "(already when Prometheus's scrapes begin, 2025-03-11 18:00 UTC)"},
 		},
 		"covered throughout: as before": {
 			firing: span(10, 14), covered: span(0, steps),
