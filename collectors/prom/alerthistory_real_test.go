@@ -40,6 +40,7 @@ const alertHistoryRules = `groups:
 // started); another namespace's series and alerts that are not the
 // runbook's are left out.
 func TestAlertHistory_Real(t *testing.T) {
+	t.Parallel() // each waits for a whole minute step: together
 	if testing.Short() {
 		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
 	}
@@ -153,6 +154,7 @@ func TestAlertHistory_Real(t *testing.T) {
 // ALERTS series stops where the data does, which only the coverage tells
 // apart from a resolution.
 func TestAlertHistory_RealCoverage(t *testing.T) {
+	t.Parallel() // each waits for a whole minute step: together
 	if testing.Short() {
 		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
 	}
