@@ -378,7 +378,7 @@ func TestBook_Timeline_PrometheusGaps(t *testing.T) {
 			var got, sums []string
 			for _, e := range tl.Entries {
 				if e.Kind == EntryAlert {
-					got = append(got, fmt.Sprintf("%s@%d", e.Outcome, int(e.At.Sub(*before(24*time.Hour))/time.Hour)))
+					got = append(got, fmt.Sprintf("%s@%d", e.Outcome, int(e.At.Sub(*before(24 * time.Hour))/time.Hour)))
 					sums = append(sums, e.Summary)
 				}
 			}
