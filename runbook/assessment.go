@@ -257,10 +257,11 @@ func (a Assessment) ExitCode() int {
 }
 
 // HasUnknown reports whether any scenario is unknown, the alerts could not
-// be read, compliance could not be judged in part, or a condition says the
-// tool cannot tell.
+// be read, compliance could not be judged in part, a condition says the
+// tool cannot tell, or a source (or a part of one) was not read: "all
+// clear" is only ever said with nothing unread.
 func (a Assessment) HasUnknown() bool {
-	if a.AlertsUnknown != "" || len(a.Compliance.Unknown) > 0 {
+	if a.AlertsUnknown != "" || len(a.Compliance.Unknown) > 0 || len(a.Unread()) > 0 {
 		return true
 	}
 	for _, c := range a.Conditions {
@@ -274,6 +275,28 @@ func (a Assessment) HasUnknown() bool {
 		}
 	}
 	return false
+}
+
+// Unread lists what of the sources was not read, one line each ("kubernetes
+// events: forbidden …"): each source not read whole (error, skipped,
+// missing) and each part of a partial one.
+func (a Assessment) Unread() []string {
+	var out []string
+	for _, st := range a.Sources {
+		switch st.State {
+		case collectors.StateOK:
+		case collectors.StatePartial:
+			for _, p := range st.Problems {
+				out = append(out, st.Source+" "+p.Part+": "+p.Error)
+			}
+			if len(st.Problems) == 0 {
+				out = append(out, st.Source+": read in part")
+			}
+		default:
+			out = append(out, st.Source+": "+orDefault(st.Error, string(st.State)))
+		}
+	}
+	return out
 }
 
 // Finding returns the finding for a scenario id.

@@ -214,11 +214,13 @@ func ruleStale(r collectors.AlertRule, ref time.Time, fallback time.Duration) st
 	return ""
 }
 
-// alertsStale says, when every related alert rule's state is stale, why the
-// alerts are unknown now; "" otherwise (or when the rules were not read).
+// alertsStale says, when no related alert's rule is current — each is
+// stale, or no rule of its name exists in this Prometheus (it can never
+// fire there) — why the alerts are unknown now; "" otherwise (or when the
+// rules were not read).
 func (t *triage) alertsStale() string {
 	p := t.s.Prometheus
-	if p == nil || len(p.Rules) == 0 {
+	if p == nil || p.Rules == nil || p.RulesError != "" {
 		return ""
 	}
 	ref := t.promAt()
@@ -231,6 +233,22 @@ func (t *triage) alertsStale() string {
 		if !slices.Contains(whys, why) {
 			whys = append(whys, why)
 		}
+	}
+	var missing []string
+	a := t.s.Config.Prometheus.Alerts
+	for _, name := range []string{a.RotationFailed, a.TokenExpiringSoon, a.VersionOverflow, a.AuditLogMissing} {
+		if name != "" && !slices.ContainsFunc(p.Rules, func(r collectors.AlertRule) bool { return r.Name == name }) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		whys = append(whys, "no alerting rule named "+strings.Join(missing, ", ")+" in this Prometheus (they can never fire there: set prometheus.alerts in the config to the names its rules use)")
+	}
+	if len(whys) == 0 {
+		return ""
+	}
+	if len(p.Rules) == 0 {
+		return whys[0]
 	}
 	return "the alert rules are stale: " + strings.Join(whys, "; ")
 }

@@ -220,6 +220,21 @@ func TestTriage_AlertRulesFreshness(t *testing.T) {
 			t.Errorf("stale signals\n%s\nlack %q", joined, w)
 		}
 	}
+	// none of the related alerts has a rule here (a Prometheus without
+	// them, or rules under other names): their silence is no "none
+	// firing"; one rule of them current keeps them known
+	for name, tc := range map[string]struct {
+		keep    int // rules kept, from the end
+		unknown bool
+	}{"no rule at all": {0, true}, "one current rule": {1, false}} {
+		a := Triage(healthySnapshot(t, scraped(func(s *collectors.Snapshot, _ *collectors.ScrapeTarget) {
+			s.Prometheus.Rules = s.Prometheus.Rules[len(s.Prometheus.Rules)-tc.keep:]
+			s.Prometheus.Alerts = []collectors.Alert{}
+		})), testNow)
+		if got := a.AlertsUnknown != ""; got != tc.unknown || (tc.unknown && (a.Facts.FiringAlerts != nil || a.ExitCode() != ExitUnknown || !strings.Contains(a.AlertsUnknown, "no alerting rule named CMEKRotationFailed, VaultTokenExpiringSoon"))) {
+			t.Errorf("%s: alerts unknown %q, firing %v, exit %d; want unknown %v", name, a.AlertsUnknown, a.Facts.FiringAlerts, a.ExitCode(), tc.unknown)
+		}
+	}
 }
 
 // TestReport_Stale: the report lists the stale signals.

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
@@ -33,6 +36,13 @@ func labSnapshot(t *testing.T, scenarios ...lab.Scenario) *collectors.Snapshot {
 func labSnapshotWith(t *testing.T, change func(*config.Config), scenarios ...lab.Scenario) *collectors.Snapshot {
 	t.Helper()
 	w := lab.SeedTB(t, testenv.Get(t), lab.Options{Scenarios: scenarios, Tenants: 48})
+	return collectLab(t, w, w.Env.Kube.Config, change)
+}
+
+// collectLab collects the seeded lab w as the Kubernetes user of restCfg
+// (the lab's admin: w.Env.Kube.Config), with its own Prometheus.
+func collectLab(t *testing.T, w lab.World, restCfg *rest.Config, change func(*config.Config)) *collectors.Snapshot {
+	t.Helper()
 	e, s, ns, cfg := w.Env, w.Seeded, w.Namespace, w.Config
 	if change != nil {
 		change(&cfg)
@@ -46,7 +56,7 @@ func labSnapshotWith(t *testing.T, change func(*config.Config), scenarios ...lab
 	t.Cleanup(p.Stop)
 	vcfg := vault.DefaultConfig()
 	vcfg.Address = e.Vault.Addr
-	clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL, ReadOnly: true})
+	clients, err := connect.Connect(connect.Options{REST: restCfg, Vault: vcfg, VaultToken: e.Vault.RootToken, PrometheusURL: p.URL, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +182,71 @@ func TestTriage_LabLogSelectorsMatchNothing(t *testing.T) {
 			}
 			if a.ExitCode() == runbook.ExitOK {
 				t.Errorf("exit 0 from logs never read")
+			}
+		})
+	}
+}
+
+// TestTriage_LabPartWithheld: a healthy lab read by a user whose Role lets
+// it read everything the tool reads but the namespace's Events (the API
+// server forbids them): every scenario clear as far as read, yet the
+// verdict is "could not tell", exit 3, naming the Events — never "all
+// clear" with something unread. Read by the lab's admin, the same lab is
+// all clear, exit 0.
+func TestTriage_LabPartWithheld(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Tenants: 6})
+	ctx := context.Background()
+	user := "no-events-" + w.Namespace
+	read := []string{"get", "list"}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "configmaps", "serviceaccounts"}, Verbs: read},
+		{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: read},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: read},
+	}}
+	if _, err := e.Kube.Client.RbacV1().Roles(w.Namespace).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	if _, err := e.Kube.Client.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kcfg, _, err := e.Kube.AddUser(user, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		rest *rest.Config
+		exit int
+	}{"admin": {e.Kube.Config, runbook.ExitOK}, "without events": {kcfg, runbook.ExitUnknown}} {
+		t.Run(name, func(t *testing.T) {
+			snap := collectLab(t, w, tc.rest, nil)
+			a := runbook.Triage(snap, snap.CollectedAt)
+			var kinds []string
+			for _, f := range a.Findings {
+				if f.Status != runbook.StatusClear {
+					kinds = append(kinds, f.ID+" "+string(f.Status)+": "+f.Summary)
+				}
+			}
+			unread := strings.Join(a.Unread(), "\n")
+			if len(kinds) > 0 {
+				t.Fatalf("the healthy lab has scenarios not clear: %v", kinds)
+			}
+			if name == "admin" {
+				if a.ExitCode() != tc.exit || unread != "" {
+					t.Errorf("exit %d, unread %q; want %d with nothing unread", a.ExitCode(), unread, tc.exit)
+				}
+				return
+			}
+			if a.ExitCode() != tc.exit || !strings.Contains(unread, "kubernetes events:") || !strings.Contains(unread, "forbidden") {
+				t.Errorf("exit %d, unread %q; want %d naming the forbidden Events", a.ExitCode(), unread, tc.exit)
+			}
+			for _, line := range a.Unread() {
+				if !strings.HasPrefix(line, "kubernetes events:") {
+					t.Errorf("unread %q: the Role lets the user read it", line)
+				}
 			}
 		})
 	}

@@ -35,9 +35,10 @@ Exit codes:
   0  ok
   1  warning
   2  critical
-  3  could not tell (a source that matters could not be read, or part of
-     the compliance section could not be judged), or the report could not
-     be made or written
+  3  could not tell (a source, or a part of one, could not be read, or
+     part of the compliance section could not be judged: all clear is
+     said only with nothing unread), or the report could not be made or
+     written
   4  usage or configuration error: a bad flag or -o, conflicting flags, an
      unreadable or invalid --from file, a malformed --vault-addr or
      --prometheus-url, a malformed VAULT_ADDR or PROMETHEUS_URL when a live
