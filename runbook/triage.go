@@ -234,6 +234,65 @@ func (t *triage) jobs(role string) ([]collectors.Job, string) {
 	return out, ""
 }
 
+// runs are the role's Jobs that are runs of the CronJob's batch, newest
+// first: for the rotation, all but the one-tenant runs (oneTenantRun: the
+// emergency rotation of the runbook's Temporary Mitigation), whose
+// success says nothing of the batch — they still count for their tenant,
+// through the audit log and Vault (rotatedSince).
+func (t *triage) runs(role string) ([]collectors.Job, string) {
+	jobs, why := t.jobs(role)
+	if why != "" || role != collectors.RoleRotation {
+		return jobs, why
+	}
+	cj, _ := t.cronJob(role)
+	out := make([]collectors.Job, 0, len(jobs))
+	for _, j := range jobs {
+		if !t.oneTenantRun(&j, cj) {
+			out = append(out, j)
+		}
+	}
+	return out, ""
+}
+
+// oneTenantRun reports whether j rotates one tenant: it sets the configured
+// tenant variable (kubernetes.tenantEnv, as the tool's emergency rotation
+// does) to a value while its CronJob does not.
+func (t *triage) oneTenantRun(j *collectors.Job, cj *collectors.CronJob) bool {
+	name := t.s.Config.Kubernetes.TenantEnv
+	if name == "" {
+		return false
+	}
+	set := func(env []collectors.EnvVar) bool {
+		for _, e := range env {
+			if e.Name == name && (e.Value != "" || e.From != "") {
+				return true
+			}
+		}
+		return false
+	}
+	return set(j.Env) && (cj == nil || !set(cj.Env))
+}
+
+// laterSuccess says, when j (a Job of role's CronJob that did not succeed)
+// was followed by a run that succeeded and whose Job is gone — the
+// CronJob's status.lastSuccessfulTime is after j ended, and no Job left
+// completed then (successfulJobsHistoryLimit 0, ttlSecondsAfterFinished) —
+// that the CronJob's latest outcome is that success; "" otherwise (no
+// later success, or it is a Job still listed, judged as itself).
+func (t *triage) laterSuccess(role string, j *collectors.Job) string {
+	cj, why := t.cronJob(role)
+	if why != "" || j == nil || cj.LastSuccessfulTime == nil || !cj.LastSuccessfulTime.After(jobEnd(j)) {
+		return ""
+	}
+	jobs, _ := t.jobs(role)
+	for _, o := range jobs {
+		if o.Finished != nil && o.Finished.Sub(*cj.LastSuccessfulTime).Abs() < 2*time.Second {
+			return "" // a Job still listed: the runs judge it
+		}
+	}
+	return fmt.Sprintf("CronJob %s status.lastSuccessfulTime %s, after Job %s ended: a later run succeeded (its Job is gone)", cj.Name, fmtTime(*cj.LastSuccessfulTime), j.Name)
+}
+
 // runGone says, when the CronJob's latest scheduled run did not succeed
 // and its Job is no longer there (deleted by ttlSecondsAfterFinished, a
 // failedJobsHistoryLimit of 0, or by hand), that how that run ended is
@@ -728,12 +787,12 @@ func (t *triage) rotatedSince(id string, at time.Time) string {
 // finished rotation Job's log (stillFailing), or nil when that log was not
 // read or names none.
 func (t *triage) jobLogFailing() ([]string, *collectors.Job) {
-	jobs, why := t.jobs(collectors.RoleRotation)
+	jobs, why := t.runs(collectors.RoleRotation)
 	if why != "" {
 		return nil, nil
 	}
 	newest := newestFinished(jobs)
-	if newest == nil {
+	if newest == nil || t.laterSuccess(collectors.RoleRotation, newest) != "" {
 		return nil, nil
 	}
 	failed, lerr := failedTenantsInLog(newest)
@@ -815,8 +874,9 @@ func logHas(j *collectors.Job, phrase string) bool {
 
 func (t *triage) rotationJobFailing(ss symptoms) verdict {
 	var tenants []string
-	jobs, why := t.jobs(collectors.RoleRotation)
+	jobs, why := t.runs(collectors.RoleRotation)
 	newest := newestFinished(jobs)
+	later := t.laterSuccess(collectors.RoleRotation, newest)
 	jobLogClear := false                             // the newest run's log was searched whole and names no failed tenant
 	gone := t.runGone(collectors.RoleRotation, jobs) // read after why, which comes first
 	switch {
@@ -831,6 +891,8 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		ss.absent(SymFailedToRotateLogged)
 	default:
 		switch {
+		case later != "":
+			ss.absent(SymRotationJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: later})
 		case newest.Outcome == collectors.OutcomeFailed && !timedOut(newest, t.now):
 			ss.present(SymRotationJobFailed, jobEvidence(newest, "latest rotation Job"))
 		case newest.Outcome == collectors.OutcomeFailed:
@@ -841,6 +903,10 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 		failed, lerr := failedTenantsInLog(newest)
 		unsearched := logUnsearched(newest)
 		switch {
+		case later != "":
+			// the failures that run logged were followed by a run that
+			// succeeded, whose log is gone with its Job
+			ss.absent(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: later})
 		case lerr != "":
 			ss.unknown(SymFailedToRotateLogged, lerr)
 		case len(failed) > 0:
@@ -1426,7 +1492,9 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 			ss.absent(SymCleanupJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "cleanup Jobs", Observed: "none finished yet"})
 			ss.absent(SymTooManyVersionsLogged)
 		default:
-			if newest.Outcome == collectors.OutcomeFailed {
+			if later := t.laterSuccess(collectors.RoleCleanup, newest); later != "" {
+				ss.absent(SymCleanupJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "latest cleanup run", Observed: later})
+			} else if newest.Outcome == collectors.OutcomeFailed {
 				ss.present(SymCleanupJobFailed, jobEvidence(newest, "latest cleanup Job"))
 			} else {
 				ss.absent(SymCleanupJobFailed, jobEvidence(newest, "latest cleanup Job"))
@@ -1573,7 +1641,7 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 }
 
 func (t *triage) batchTimeout(ss symptoms) verdict {
-	jobs, why := t.jobs(collectors.RoleRotation)
+	jobs, why := t.runs(collectors.RoleRotation)
 	if why != "" {
 		for _, id := range []SymptomID{SymDeadlineExceeded, SymPartialCoverage, SymPodKilled} {
 			ss.unknown(id, why)
@@ -1589,6 +1657,12 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	}
 	if newest == nil {
 		ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "rotation Jobs", Observed: "none finished yet"})
+		ss.absent(SymPartialCoverage)
+		ss.absent(SymPodKilled)
+		return verdict{status: StatusClear, severity: SeverityNone}
+	}
+	if later := t.laterSuccess(collectors.RoleRotation, newest); later != "" {
+		ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: later})
 		ss.absent(SymPartialCoverage)
 		ss.absent(SymPodKilled)
 		return verdict{status: StatusClear, severity: SeverityNone}

@@ -1266,3 +1266,53 @@ func TestTriage_EmptySnapshot(t *testing.T) {
 		t.Errorf("facts %+v, want unknown", a.Facts)
 	}
 }
+
+// TestTriage_LatestRun: what the CronJob's latest run is. A failed Job
+// followed by a run that succeeded and whose Job is gone (the CronJob's
+// lastSuccessfulTime is later: successfulJobsHistoryLimit 0) is no failing
+// rotation; a one-tenant run (the emergency rotation, TENANT_ID set on the
+// Job only) that succeeded after a failed batch does not hide that batch.
+func TestTriage_LatestRun(t *testing.T) {
+	failed := func(s *collectors.Snapshot) {
+		j := jobOfRole(s, collectors.RoleRotation)
+		j.Outcome, j.Reason, j.Succeeded, j.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 2
+		j.Log.Lines = append(j.Log.Lines, "ERROR Failed to rotate key for tenant t-031: permission denied")
+		j.Log.Matches = []collectors.LogMatch{{Line: len(j.Log.Lines) - 1, Phrase: "Failed to rotate key for tenant", Tenant: "t-031"}}
+		cronJobOf(t, s, collectors.RoleRotation).LastSuccessfulTime = before(33 * time.Hour)
+	}
+	t.Run("a later success whose Job is gone", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, failed, func(s *collectors.Snapshot) {
+			cj := cronJobOf(t, s, collectors.RoleRotation)
+			cj.LastScheduleTime, cj.LastSuccessfulTime = before(time.Hour), before(50*time.Minute)
+		}), testNow)
+		f := finding(t, a, ScenarioRotationJobFailing)
+		for _, id := range []SymptomID{SymRotationJobFailed, SymFailedToRotateLogged} {
+			if sy := symptom(t, f, id); sy.State != SymptomAbsent || !strings.Contains(fmt.Sprint(sy.Evidence), "a later run succeeded (its Job is gone)") {
+				t.Errorf("%s %s %+v, want absent: a later run succeeded", id, sy.State, sy.Evidence)
+			}
+		}
+		if f.Status == StatusActive || slices.Contains(f.Tenants, "t-031") {
+			t.Errorf("Scenario 1 %s, tenants %v: the run that failed is not the latest", f.Status, f.Tenants)
+		}
+	})
+	t.Run("without the later success it is the latest", func(t *testing.T) {
+		f := finding(t, Triage(healthySnapshot(t, failed), testNow), ScenarioRotationJobFailing)
+		if f.Status != StatusActive || !slices.Contains(f.Tenants, "t-031") {
+			t.Errorf("Scenario 1 %s, tenants %v; want active naming t-031", f.Status, f.Tenants)
+		}
+	})
+	t.Run("a one-tenant run after the failed batch", func(t *testing.T) {
+		s := healthySnapshot(t, failed, func(s *collectors.Snapshot) {
+			em := collectors.Job{Name: "emergency-rotate-20250312-110000", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Manual: true,
+				Outcome: collectors.OutcomeSucceeded, Created: *before(time.Hour), Started: before(time.Hour), Finished: before(55 * time.Minute), Succeeded: 1,
+				Env: []collectors.EnvVar{{Name: "TENANT_ID", Value: "t-007"}, {Name: "BATCH_SIZE", Value: "100"}},
+				Log: &collectors.LogTail{Pod: "emergency-rotate-20250312-110000-abcde", Container: "rotate", Lines: []string{"Rotated key for tenant t-007"}}}
+			s.Kubernetes.Jobs = append([]collectors.Job{em}, s.Kubernetes.Jobs...)
+			cronJobOf(t, s, collectors.RoleRotation).LastSuccessfulTime = before(55 * time.Minute)
+		})
+		f := finding(t, Triage(s, testNow), ScenarioRotationJobFailing)
+		if sy := symptom(t, f, SymRotationJobFailed); f.Status != StatusActive || sy.State != SymptomPresent || !slices.Contains(f.Tenants, "t-031") {
+			t.Errorf("Scenario 1 %s (%s: %s), tenants %v; want active on the failed batch, naming t-031", f.Status, SymRotationJobFailed, sy.State, f.Tenants)
+		}
+	})
+}
