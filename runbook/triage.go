@@ -2181,7 +2181,9 @@ func (t *triage) facts(a Assessment) Facts {
 				over++
 			}
 		}
-		f.Tenants = &n
+		if n > 0 { // none listed is no tenant seen (tenantsUnread): unknown, not 0
+			f.Tenants = &n
+		}
 		if !unread { // a tenant not read may be over: the count is unknown
 			f.TenantsOverRetention = &over
 		}

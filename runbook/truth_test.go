@@ -817,6 +817,9 @@ func TestTriage_NoTenantListed(t *testing.T) {
 	}) {
 		t.Errorf("no key-unavailable finding for the tenants the audit log names: %+v", a.Compliance.Findings)
 	}
+	if a.Facts.Tenants != nil || a.Facts.TenantsOverRetention != nil {
+		t.Errorf("tenants %v, over retention %v: counts that could not be read are unknown, not 0", a.Facts.Tenants, a.Facts.TenantsOverRetention)
+	}
 	for _, id := range []string{"versions-within-retention", "key-versions-current"} {
 		if r := mustDefault(t).Verify(healthySnapshot(t, empty), testNow, []string{id}); r[0].State != CheckUnknown {
 			t.Errorf("%s: %s (%s), want unknown", id, r[0].State, r[0].Detail)
