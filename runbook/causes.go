@@ -494,8 +494,8 @@ func stuck(j collectors.Job, now time.Time, stuckAfter time.Duration) *Cause {
 	if c.Since != nil && (c.Kind == CauseNotStarted || c.Since.Before(since)) {
 		since = *c.Since
 	}
-	if now.Sub(since) < stuckAfter {
-		return nil
+	if now.Sub(since) < stuckAfter && c.Kind != CauseCreateFailed {
+		return nil // a pod may still be pulling its image; a refused pod (admission, quota) is refused now
 	}
 	return c
 }

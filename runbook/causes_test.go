@@ -285,6 +285,7 @@ func TestTriage_Causes(t *testing.T) {
 		steps      []string // the first steps' commands
 		clear      []string // scenarios that stay clear
 		notPresent []string // scenario/symptom pairs that must not be present
+		notUnknown []string // scenario/symptom pairs that must not be unknown
 	}{
 		"OOM: Scenario 1 leads with it; no Vault permission symptom": {
 			opts:     []snapOpt{rotationFails(failedJob("BackoffLimitExceeded", pods(9, oom())...))},
@@ -311,6 +312,23 @@ func TestTriage_Causes(t *testing.T) {
 			scenario: ScenarioRotationJobFailing, status: StatusActive,
 			summary: "image pull failed: ImagePullBackOff " + testImage + `: Back-off pulling image "` + testImage + `" (1 of 1 pods) — Job cmek-rotation-29033460 still running, its pods cannot run`,
 			steps:   []string{"kubectl describe pod cmek-rotation-29033460-x1y2z -n ns"},
+		},
+		"a running Job a minute old whose pods are refused: no waiting for the stuck threshold": {
+			opts: []snapOpt{func(s *collectors.Snapshot) {
+				s.Kubernetes.Jobs = append([]collectors.Job{{Name: "cmek-rotation-29033460", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Outcome: collectors.OutcomeRunning,
+					Created: *before(time.Minute), Started: before(time.Minute),
+					Events: []collectors.Event{{Object: "Job/cmek-rotation-29033460", Type: "Warning", Reason: "FailedCreate", Count: 4, Last: *before(10 * time.Second),
+						Message: `Error creating: pods "cmek-rotation-29033460-abcde" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false`}}}}, s.Kubernetes.Jobs...)
+			}},
+			scenario: ScenarioRotationJobFailing, status: StatusActive,
+			summary: `no pod created: Error creating: pods "cmek-rotation-29033460-abcde" is forbidden: violates PodSecurity`,
+		},
+		"no pod ever created, then the deadline: its log holds nothing, no 'cannot tell'": {
+			opts: []snapOpt{rotationFails(withEvents(failedJob("DeadlineExceeded"), collectors.Event{Object: "Job/cmek-rotation-29033400", Type: "Warning", Reason: "FailedCreate",
+				Message: `Error creating: pods "cmek-rotation-29033400-abcde" is forbidden: exceeded quota: compute`}))},
+			scenario: ScenarioRotationJobFailing, status: StatusActive,
+			summary:    `no pod created: Error creating: pods "cmek-rotation-29033400-abcde" is forbidden: exceeded quota: compute; then timed out`,
+			notUnknown: []string{"rotation-job-failing/failed-to-rotate-logged", "retention-overflow/version-limit-logged"},
 		},
 		"the deadline killed a running batch: Scenario 5's cause": {
 			opts:     []snapOpt{rotationFails(failedJob("DeadlineExceeded", pod("cmek-rotation-29033400-bbbbb", exited(143))))},
@@ -361,6 +379,16 @@ func TestTriage_Causes(t *testing.T) {
 				}
 				if r := symptom(t, finding(t, a, sc), sy); r.State == SymptomPresent {
 					t.Errorf("%s present: %+v", pair, r.Evidence)
+				}
+			}
+			for _, pair := range tc.notUnknown {
+				sc, name, _ := strings.Cut(pair, "/")
+				sy, err := ParseSymptomID(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r := symptom(t, finding(t, a, sc), sy); r.State == SymptomUnknown {
+					t.Errorf("%s unknown (%s): a Job that never had a pod logged nothing", pair, r.Reason)
 				}
 			}
 		})

@@ -805,6 +805,9 @@ func (t *triage) jobLogFailing() ([]string, *collectors.Job) {
 // failedTenantsInLog returns the tenants named in "Failed to rotate key for
 // tenant" lines of a Job's log, and whether the log could be read.
 func failedTenantsInLog(j *collectors.Job) ([]string, string) {
+	if j.Log == nil && noPodEver(j) {
+		return nil, "" // no pod was ever made, so nothing was logged
+	}
 	if j.Log == nil {
 		return nil, "no log was read for Job " + j.Name
 	}
@@ -848,6 +851,8 @@ func logUnsearched(j *collectors.Job) string {
 	switch {
 	case j == nil:
 		return "no Job"
+	case j.Log == nil && noPodEver(j):
+		return ""
 	case j.Log == nil:
 		return "no log was read for Job " + j.Name
 	case j.Log.NotStarted:
@@ -858,6 +863,13 @@ func logUnsearched(j *collectors.Job) string {
 		return fmt.Sprintf("the log of Job %s is longer than kubernetes.logLimitBytes, and its middle was not searched", j.Name)
 	}
 	return ""
+}
+
+// noPodEver reports whether no pod of j ever existed: none is listed and
+// its status counts none active, succeeded or failed (its pods could not be
+// created). A Job whose pods are gone counts them, and its log is unknown.
+func noPodEver(j *collectors.Job) bool {
+	return len(j.Pods) == 0 && j.Active == 0 && j.Succeeded == 0 && j.Failed == 0
 }
 
 func logHas(j *collectors.Job, phrase string) bool {
@@ -915,6 +927,10 @@ func (t *triage) rotationJobFailing(ss symptoms) verdict {
 				Observed: fmt.Sprintf("\"Failed to rotate key for tenant\" for %s", listSome(failed, 8))})
 		case unsearched != "":
 			ss.unknown(SymFailedToRotateLogged, unsearched)
+		case newest.Log == nil: // noPodEver
+			jobLogClear = true
+			ss.absent(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
+				Observed: "none: no pod of it was ever created, so nothing was logged"})
 		default:
 			jobLogClear = true
 			ss.absent(SymFailedToRotateLogged, Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + newest.Name,
