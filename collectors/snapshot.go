@@ -785,6 +785,21 @@ type Metric struct {
 // MaxNamedTenants bounds the tenants a summed counter lists by name.
 const MaxNamedTenants = 1000000
 
+
+// TenantLabels are the label names a series may carry its tenant in, in
+// the order they are read: the spellings seen in the wild.
+var TenantLabels = []string{"tenant", "tenant_id", "tenantId"}
+
+// TenantOf is the tenant a series' or an alert's labels name, under any of
+// TenantLabels; "" when none.
+func TenantOf(labels map[string]string) string {
+	for _, k := range TenantLabels {
+		if v := labels[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
 // Series is one labelled series.
 type Series struct {
 	Labels map[string]string `json:"labels"`

@@ -152,7 +152,7 @@ func RebuildAudit(in BackfillInput) Backfill {
 		}
 		for _, se := range c.series {
 			sel := c.metric + selector(se.Labels)
-			tenant := se.Labels["tenant"]
+			tenant := collectors.TenantOf(se.Labels)
 			var base []string
 			if tenant == "" {
 				base = append(base, "no tenant label: which tenant cannot be told")

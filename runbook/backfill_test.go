@@ -45,6 +45,14 @@ func TestRebuildAudit(t *testing.T) {
 			in:      BackfillInput{Rotations: []CounterSeries{series("t1", 7, 1, 1)}, TenantsError: "x"},
 			records: []string{"t1 success first sample after the increase 1"}, note: NoteCounterReset, firstAt: at(1),
 		},
+		"the tenant under tenant_id": {
+			in: BackfillInput{Rotations: []CounterSeries{func() CounterSeries {
+				s := series("", 3, 4)
+				s.Labels = map[string]string{"tenant_id": "t-042"}
+				return s
+			}()}, TenantsError: "x"},
+			records: []string{"t-042 success first sample after the increase 1"}, firstAt: at(1),
+		},
 		"counters not read": {
 			in:   BackfillInput{RotationsError: "refused", FailuresError: "refused"},
 			note: NoteNotRead,

@@ -144,7 +144,7 @@ func (t *triage) namedTenants() map[string]string {
 				}
 			}
 			for _, s := range m.Series { // and snapshots from before Metric.Tenants
-				for _, k := range []string{"tenant", "tenant_id", "tenantId"} {
+				for _, k := range collectors.TenantLabels {
 					if id := s.Labels[k]; id != "" && out[id] == "" {
 						out[id] = "metric " + m.Name
 					}

@@ -470,7 +470,7 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 				continue
 			}
 			sc := t.alertScenario(al.Name)
-			out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: al.Labels["tenant"], Scenarios: orEmpty(sc), Outcome: al.State,
+			out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: collectors.TenantOf(al.Labels), Scenarios: orEmpty(sc), Outcome: al.State,
 				Summary:  fmt.Sprintf("%s active (%s now)%s", al.Name, al.State, annotation(al.Annotations["summary"])),
 				Evidence: fmt.Sprintf("ALERTS{alertname=%q}", al.Name)})
 		}
@@ -592,10 +592,10 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 			case afterGap:
 				sum += fmt.Sprintf(" (at some time from %s, while Prometheus scraped nothing; by %s at the latest)", fmtTime(h.Start.Add(time.Duration(gapFrom)*step)), fmtTime(at))
 			}
-			if tn := labels[k]["tenant"]; tn != "" {
+			if tn := collectors.TenantOf(labels[k]); tn != "" {
 				sum += " for tenant " + tn
 			}
-			out = append(out, TimelineEntry{At: at.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: labels[k]["tenant"], Scenarios: orEmpty(t.alertScenario(k.name)),
+			out = append(out, TimelineEntry{At: at.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: collectors.TenantOf(labels[k]), Scenarios: orEmpty(t.alertScenario(k.name)),
 				Outcome: outcome, Summary: sum, Evidence: fmt.Sprintf("ALERTS{alertname=%q}", k.name), Approximate: i > 0})
 			prev = st
 		}
@@ -619,7 +619,7 @@ func (t *triage) alertEntries(tl *Timeline) []TimelineEntry {
 			where = "the ALERTS history does not show it"
 		}
 		sum := fmt.Sprintf("%s active (%s now; %s)%s", al.Name, al.State, where, annotation(al.Annotations["summary"]))
-		out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: al.Labels["tenant"], Scenarios: orEmpty(t.alertScenario(al.Name)),
+		out = append(out, TimelineEntry{At: al.ActiveAt.UTC(), Kind: EntryAlert, Source: collectors.SourcePrometheus, Tenant: collectors.TenantOf(al.Labels), Scenarios: orEmpty(t.alertScenario(al.Name)),
 			Outcome: al.State, Summary: sum, Evidence: fmt.Sprintf("ALERTS{alertname=%q}", al.Name)})
 	}
 	return out
@@ -715,7 +715,7 @@ func (t *triage) metricEntries(tl *Timeline, o TimelineOptions) []TimelineEntry 
 		}
 		for _, se := range m.Series {
 			times, vals := se.History.Points()
-			tn := se.Labels["tenant"]
+			tn := collectors.TenantOf(se.Labels)
 			sel := m.Name + selector(se.Labels) // once a series, not a point: most points do not change
 			for i := 1; i < len(vals); i++ {
 				d := vals[i] - vals[i-1]

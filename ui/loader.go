@@ -107,7 +107,7 @@ func (l SnapshotLoader) TenantDetail(_ context.Context, tenant string) (collecto
 			out.Error = "this snapshot holds " + m.Name + " summed over its tenants; a tenant's own series are read live, when its detail opens"
 		default:
 			for _, se := range m.Series {
-				if se.Labels["tenant"] == tenant || se.Labels["tenant_id"] == tenant || se.Labels["tenantId"] == tenant {
+				if collectors.TenantOf(se.Labels) == tenant {
 					out.Series = append(out.Series, se)
 				}
 			}

@@ -164,7 +164,7 @@ func seriesKey(l map[string]string) string {
 
 // tenantLabels are the labels that name a tenant; the counters' series are
 // summed over them in Prometheus (collectors.Metric.SummedOver).
-var tenantLabels = []string{"tenant", "tenant_id", "tenantId"}
+var tenantLabels = collectors.TenantLabels
 
 // summed reports whether a metric of role is read summed over the tenant
 // labels: the counters. The token expiry is a gauge, read series by series
