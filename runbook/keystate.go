@@ -166,14 +166,25 @@ func (t *triage) keyLosses() ([]keyLoss, []ComplianceFinding, string) {
 	keep := t.s.Config.Vault.RetentionVersions
 	var out []keyLoss
 	listed := map[string]bool{}
+	named := t.namedTenants()
+	_, auditWhy := t.audit()
+	namesRead := auditWhy == "" || t.unreadable(collectors.SourcePrometheus) == ""
 	for _, tn := range ts {
 		listed[tn.ID] = true
+		if tn.Missing && named[tn.ID] == "" && namesRead {
+			// a folder under the tenants' path with no key in it (a tenant
+			// not rotated yet, or other secrets) that nothing names: no
+			// key lost
+			continue
+		}
 		if l := t.keyLossOf(tn, keep); l != nil {
+			if tn.Missing && named[tn.ID] == "" {
+				l.detail += " (whether it is a tenant in use cannot be told: neither the audit log nor the metrics could be read)"
+			}
 			out = append(out, *l)
 		}
 	}
 	var extra []ComplianceFinding
-	named := t.namedTenants()
 	var gone []string
 	for id := range named {
 		if !listed[id] {

@@ -94,6 +94,20 @@ func TestTriage_KeyState(t *testing.T) {
 			severity: SeverityWarning, tenants: []string{"*"},
 			detail: []string{"none of the 2 tenants the audit log names (42, 43) has a key", "check vault.tenantPathTemplate"},
 		},
+		"a listed folder without a key that nothing names: no key lost": {
+			opt: func(s *collectors.Snapshot) {
+				s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: "t-900", Path: "secret/tenants/t-900/cmek", Missing: true})
+			},
+			undelete: noUndelete,
+		},
+		"a listed folder without a key that the audit log names: gone": {
+			opt: func(s *collectors.Snapshot) {
+				s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: "t-900", Path: "secret/tenants/t-900/cmek", Missing: true})
+				s.Logs.Audit.Tenants["t-900"] = auditlog.TenantSummary{LastFailure: before(time.Hour), Failures: 1, LastEvent: before(time.Hour)}
+			},
+			severity: SeverityCritical, tenants: []string{"t-900"},
+			detail: []string{"key secret/tenants/t-900/cmek is gone (404 on its metadata): Encryption key not found"},
+		},
 		"an old audit mention does not count": {
 			opt: func(s *collectors.Snapshot) {
 				s.Logs.Audit.Tenants["t11"] = auditlog.TenantSummary{LastEvent: before(30 * 24 * time.Hour)}
