@@ -1206,9 +1206,12 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			o := strings.ToLower(l["outcome"] + l["status"] + l["result"])
 			return strings.Contains(o, "fail") || strings.Contains(o, "error")
 		}
-		lastFail := lastIncrease(m, failed)
-		lastOK := lastIncrease(m, func(l map[string]string) bool { return !failed(l) })
-		if n := counterIncrease(m, failed); n > 0 && lastFail != nil && (lastOK == nil || lastFail.After(*lastOK)) {
+		// a series that began within the day (a pod restarted under a new
+		// name: the runbook's fix) counts from zero, or its renewals
+		// after the restart would show only once it moved between steps
+		lastFail := lastIncreaseFromZero(m, failed)
+		lastOK := lastIncreaseFromZero(m, func(l map[string]string) bool { return !failed(l) })
+		if n := counterGrowth(m, failed, true); n > 0 && lastFail != nil && (lastOK == nil || lastFail.After(*lastOK)) {
 			ss.present(SymRenewalFailures, Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h, none succeeded since",
 				Observed: fmt.Sprintf("+%g", n), Threshold: "0", At: lastFail})
 		} else if ev, ok := t.renewalsFlat(m, lastOK); ok {
@@ -1405,12 +1408,23 @@ func (t *triage) renewalsFlat(renewals *collectors.Metric, lastOK *time.Time) (E
 // counterIncrease sums, over the series keep accepts, how much a counter
 // grew across its 24 h history (resets counted as growth from zero).
 func counterIncrease(m *collectors.Metric, keep func(map[string]string) bool) float64 {
+	return counterGrowth(m, keep, false)
+}
+
+// counterGrowth is counterIncrease; with fromZero, a series that began
+// within the history (after its first step: a process started, a pod
+// restarted under a new name) counts its first value as growth from zero,
+// as a counter that starts at zero with its process does.
+func counterGrowth(m *collectors.Metric, keep func(map[string]string) bool, fromZero bool) float64 {
 	total := 0.0
 	for _, s := range m.Series {
 		if !keep(s.Labels) {
 			continue
 		}
 		_, vals := seriesPoints(m, s)
+		if fromZero && bornInHistory(s, len(vals)) {
+			vals = append([]float64{0}, vals...)
+		}
 		for i := 1; i < len(vals); i++ {
 			if d := vals[i] - vals[i-1]; d > 0 {
 				total += d
@@ -1443,7 +1457,35 @@ func seriesPoints(m *collectors.Metric, s collectors.Series) ([]time.Time, []flo
 // lastIncrease is the time of the last step at which a counter (over the
 // series keep accepts) moved, or nil.
 func lastIncrease(m *collectors.Metric, keep func(map[string]string) bool) *time.Time {
-	return lastStep(m, keep, func(prev, cur float64) bool { return cur != prev })
+	// a fall is a reset, growth from zero: it moved only if it counted
+	// something since (a failure counter back at 0 after a restart did not)
+	return lastStep(m, keep, func(prev, cur float64) bool { return cur > prev || cur < prev && cur > 0 })
+}
+
+// lastIncreaseFromZero is lastIncrease where a series that began within the
+// history moved from zero at its first sample (counterGrowth's fromZero):
+// the counters of a pod restarted under a new name count from there.
+func lastIncreaseFromZero(m *collectors.Metric, keep func(map[string]string) bool) *time.Time {
+	last := lastIncrease(m, keep)
+	for _, s := range m.Series {
+		if !keep(s.Labels) {
+			continue
+		}
+		ts, vals := seriesPoints(m, s)
+		if bornInHistory(s, len(vals)) && vals[0] > 0 && (last == nil || ts[0].After(*last)) {
+			at := ts[0]
+			last = &at
+		}
+	}
+	return last
+}
+
+// bornInHistory reports whether series s (with n points) began after its
+// history's first step: it did not exist then, and its first sample is
+// what it counted since it began.
+func bornInHistory(s collectors.Series, n int) bool {
+	h := s.History
+	return n > 0 && h != nil && len(h.Values) > 1 && h.Values[0] == nil && h.Values[1] == nil
 }
 
 // anySeries keeps every series.

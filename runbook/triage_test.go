@@ -943,6 +943,43 @@ func TestTriage_Evidence(t *testing.T) {
 			t.Errorf("summary %q, want %q", got, want)
 		}
 	})
+	t.Run("renewals after a restart: counters back at zero, or series under a new pod name", func(t *testing.T) {
+		failing := func(s *collectors.Snapshot) { // failures rising until 2h ago, no success since
+			m := metricOf(t, s, "tokenRenewals")
+			m.Series[1].History = risingHistory(2, 5, 4)
+			m.Series[1].History.Values[24] = ptr(*m.Series[1].History.Values[23])
+			m.Series[1].History.Values[23] = ptr(*m.Series[1].History.Values[22])
+			m.Series[1].Value = m.Series[1].History.Values[24]
+			s.Logs.Audit.Renewals = auditlog.RenewalSummary{} // the log says nothing: the metric decides
+		}
+		for name, tc := range map[string]struct {
+			opt  snapOpt
+			want SymptomState
+		}{
+			"failing, no restart": {opt: func(*collectors.Snapshot) {}, want: SymptomPresent},
+			"a success, then the failure counter back at 0 (a restart): no failure since the success": {opt: func(s *collectors.Snapshot) {
+				m := metricOf(t, s, "tokenRenewals")
+				*m.Series[0].History.Values[23], *m.Series[0].History.Values[24] = 125, 125
+				*m.Series[1].History.Values[24] = 0
+				m.Series[1].Value, m.Series[0].Value = ptr(0.0), ptr(125.0)
+			}, want: SymptomAbsent},
+			"a new pod's series: successes since it began": {opt: func(s *collectors.Snapshot) {
+				m := metricOf(t, s, "tokenRenewals")
+				h := &collectors.History{Start: testNow.Add(-24 * time.Hour), Step: collectors.Duration(time.Hour), Values: make([]*float64, 25)}
+				h.Values[24] = ptr(4.0)
+				m.Series = append(m.Series, collectors.Series{Labels: map[string]string{"outcome": "success", "pod": "orchestrator-new"}, Value: ptr(4.0), History: h})
+			}, want: SymptomAbsent},
+		} {
+			t.Run(name, func(t *testing.T) {
+				s := healthySnapshot(t, failing, tc.opt)
+				s.Logs.Audit.Renewals = auditlog.RenewalSummary{OK: 0, Errors: 0}
+				f := finding(t, Triage(s, testNow), ScenarioVaultTokenExpired)
+				if sy := symptom(t, f, SymRenewalFailures); sy.State != tc.want {
+					t.Errorf("renewal-failures %s %+v (%s), want %s", sy.State, sy.Evidence, sy.Reason, tc.want)
+				}
+			})
+		}
+	})
 	t.Run("old renewal errors followed by a success are not failures", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
 			s.Logs.Audit.Renewals = auditlog.RenewalSummary{OK: 30, Errors: 2, LastOK: before(time.Hour), LastError: before(2 * time.Hour)}
