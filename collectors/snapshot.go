@@ -785,7 +785,6 @@ type Metric struct {
 // MaxNamedTenants bounds the tenants a summed counter lists by name.
 const MaxNamedTenants = 1000000
 
-
 // TenantLabels are the label names a series may carry its tenant in, in
 // the order they are read: the spellings seen in the wild.
 var TenantLabels = []string{"tenant", "tenant_id", "tenantId"}
@@ -800,6 +799,7 @@ func TenantOf(labels map[string]string) string {
 	}
 	return ""
 }
+
 // Series is one labelled series.
 type Series struct {
 	Labels map[string]string `json:"labels"`
