@@ -1,6 +1,9 @@
 package runbook
 
 import (
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -297,6 +300,23 @@ func (a Assessment) Unread() []string {
 		}
 	}
 	return out
+}
+
+// AlertsText is a finding's related alerts with their states, as a line
+// says them: "CMEKRotationFailed firing, VaultTokenExpiringSoon pending".
+func (a Assessment) AlertsText(f Finding) string {
+	parts := make([]string, 0, len(f.Alerts))
+	for _, name := range f.Alerts {
+		var states []string
+		for _, al := range a.Alerts {
+			if al.Name == name && al.Scenario == f.ID && !slices.Contains(states, al.State) {
+				states = append(states, al.State)
+			}
+		}
+		sort.Strings(states)
+		parts = append(parts, strings.TrimSpace(name+" "+strings.Join(states, "/")))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Finding returns the finding for a scenario id.

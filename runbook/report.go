@@ -215,7 +215,7 @@ func (r Report) WriteText(w io.Writer) error {
 			}
 		}
 		if len(f.Alerts) > 0 {
-			fmt.Fprintf(&b, "  alerts: %s\n", strings.Join(f.Alerts, ", "))
+			fmt.Fprintf(&b, "  alerts: %s\n", a.AlertsText(f))
 		}
 		b.WriteString("  next steps:\n")
 		for i, s := range r.NextSteps[f.ID] {
@@ -467,7 +467,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			}
 		}
 		if len(f.Alerts) > 0 {
-			fmt.Fprintf(&b, "\nRelated alerts firing: %s\n", strings.Join(f.Alerts, ", "))
+			fmt.Fprintf(&b, "\nRelated alerts: %s\n", a.AlertsText(f))
 		}
 		if len(f.Tenants) > 0 {
 			fmt.Fprintf(&b, "\nTenants: %s\n", listSome(f.Tenants, 20))

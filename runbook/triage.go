@@ -636,6 +636,9 @@ func (t *triage) scenario(sc Scenario, alerts []AlertFinding) Finding {
 		f.Severity = SeverityInfo
 	}
 	f.Summary = summarize(f)
+	if strings.HasSuffix(f.Summary, alertSummaryEnd) { // the alerts' states, as read
+		f.Summary = "alert " + Assessment{Alerts: alerts}.AlertsText(f)
+	}
 	if t.nothingFound != "" && f.Status == StatusUnknown {
 		f.Summary = "cannot tell: " + t.nothingFound
 	}
@@ -655,6 +658,10 @@ func alertSeverity(a AlertFinding) Severity {
 	return SeverityCritical
 }
 
+// alertSummaryEnd ends summarize's line for a scenario raised by its alerts
+// alone, which scenario() words with their states.
+const alertSummaryEnd = " is firing or pending"
+
 // summarize is the one line shown beside a scenario: the first present
 // symptom's first evidence, the firing alert, or why it is unknown.
 func summarize(f Finding) string {
@@ -665,7 +672,7 @@ func summarize(f Finding) string {
 		}
 	}
 	if len(f.Alerts) > 0 {
-		return "alert " + strings.Join(f.Alerts, ", ") + " is firing"
+		return "alert " + strings.Join(f.Alerts, ", ") + alertSummaryEnd
 	}
 	switch f.Status {
 	case StatusUnknown:

@@ -1201,7 +1201,7 @@ func TestTriage_FiringAlertWithoutSymptoms(t *testing.T) {
 		},
 		"firing, Vault unreadable (symptoms unknown): active": {
 			opts:   []snapOpt{withAlert("CMEKRotationFailed", "firing", nil), broken(collectors.SourceVault)},
-			status: StatusActive, severity: SeverityCritical, summary: "alert CMEKRotationFailed is firing",
+			status: StatusActive, severity: SeverityCritical, summary: "alert CMEKRotationFailed firing",
 		},
 		"firing with severity warning, a symptom unknown: active warning": {
 			opts:   []snapOpt{withAlert("CMEKRotationFailed", "firing", map[string]string{"severity": "warning"}), broken(collectors.SourceVault)},
@@ -1210,6 +1210,10 @@ func TestTriage_FiringAlertWithoutSymptoms(t *testing.T) {
 		"pending, every symptom absent: suspected as before": {
 			opts:   []snapOpt{withAlert("CMEKRotationFailed", "pending", nil)},
 			status: StatusSuspected, severity: SeverityWarning,
+		},
+		"pending, Vault unreadable: said pending, never firing": {
+			opts:   []snapOpt{withAlert("CMEKRotationFailed", "pending", nil), broken(collectors.SourceVault)},
+			status: StatusUnknown, severity: SeverityInfo, summary: "alert CMEKRotationFailed pending",
 		},
 		"no alert, every symptom absent: clear": {
 			status: StatusClear, severity: SeverityNone, summary: "no symptom observed",

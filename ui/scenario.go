@@ -390,7 +390,7 @@ func (v scenarioView) lines(st *state, w int) (out []string, from, to int) {
 	}
 	if len(f.Alerts) > 0 {
 		add("")
-		wrapped(0, s.Critical.Render("Related alerts firing: ")+strings.Join(f.Alerts, ", "))
+		wrapped(0, s.Critical.Render("Related alerts: ")+st.assess.AlertsText(f))
 	}
 	if n := len(f.Tenants); n > 0 {
 		const most = 24 // the Tenants view (2) lists them all
