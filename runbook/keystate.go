@@ -294,6 +294,9 @@ func (t *triage) keyLossVerdict(ss symptoms, v verdict) verdict {
 	case len(losses) == 0 && len(extra) > 0:
 		ss.unknown(symptomKeyLost, extra[0].Detail)
 		return v
+	case len(losses) == 0 && t.tenantsUnread() != "":
+		ss.unknown(symptomKeyLost, t.tenantsUnread())
+		return v
 	case len(losses) == 0:
 		ss.absent(symptomKeyLost, Evidence{Source: collectors.SourceVault, Fact: "tenant keys whose current or retained versions are deleted, destroyed or gone", Observed: "none"})
 		return v

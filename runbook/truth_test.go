@@ -625,7 +625,7 @@ func TestTriage_TenantsUnread(t *testing.T) {
 		s.Vault.TenantScan.Failed = 2
 	}
 	a := Triage(healthySnapshot(t, unread), testNow)
-	for sc, sym := range map[string]SymptomID{"retention-overflow": SymTenantsOverRetention, "cleanup-failing": SymVersionsGrowing} {
+	for sym, sc := range map[SymptomID]string{SymTenantsOverRetention: "retention-overflow", SymVersionsGrowing: "cleanup-failing", SymKeyVersionsLost: "retention-overflow"} {
 		if got := symptom(t, finding(t, a, sc), sym); got.State != SymptomUnknown || !strings.Contains(got.Reason, "2 of 10 tenants' metadata could not be read (t03: ") {
 			t.Errorf("%s: %s %q, want unknown naming the unread tenants", sym, got.State, got.Reason)
 		}
