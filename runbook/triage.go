@@ -150,12 +150,23 @@ func (t *triage) conditions() []Condition {
 	if l := t.s.Logs; l != nil && t.nothingFound == "" && t.unreadable(collectors.SourceLogs) == "" {
 		for _, role := range []string{collectors.LogRoleSecurity, collectors.LogRoleOrchestrator} {
 			if sel := l.Unmatched(role); sel != "" {
-				out = append(out, Condition{Kind: ConditionNoLogPods, Severity: SeverityInfo, Summary: strings.TrimPrefix(t.logGap(role), "logs: "),
+				sev := SeverityInfo
+				if role == collectors.LogRoleOrchestrator && t.orchestratorScaledToZero() {
+					sev = SeverityWarning // nothing renews the orchestrator's token
+				}
+				out = append(out, Condition{Kind: ConditionNoLogPods, Severity: sev, Summary: strings.TrimPrefix(t.logGap(role), "logs: "),
 					Evidence: []Evidence{{Source: collectors.SourceLogs, Fact: "pods -l " + sel + " in " + t.s.Namespace, Observed: "none"}}})
 			}
 		}
 	}
 	return out
+}
+
+// orchestratorScaledToZero reports whether the orchestrator Deployment was
+// read and asks for no replica.
+func (t *triage) orchestratorScaledToZero() bool {
+	k := t.s.Kubernetes
+	return k != nil && t.unreadable(collectors.SourceKubernetes) == "" && k.Orchestrator != nil && k.Orchestrator.Found && k.Orchestrator.Replicas == 0
 }
 
 // auditLogStats is how much of the pods' logs could be used, or nil.
@@ -389,6 +400,8 @@ func (t *triage) logGap(role string) string {
 		switch {
 		case ls.Error != "":
 			return fmt.Sprintf("logs: the pods of %s (-l %s) could not be listed: %s", what, ls.Selector, ls.Error)
+		case len(ls.Pods) == 0 && role == collectors.LogRoleOrchestrator && t.orchestratorScaledToZero():
+			return fmt.Sprintf("logs: Deployment %s is scaled to 0 replicas: no orchestrator runs, so the token renewal service is not running (runbook Scenario 2, step 4) and no log holding %s was read", t.s.Kubernetes.Orchestrator.Name, what)
 		case len(ls.Pods) == 0:
 			return fmt.Sprintf("logs: no pod matches -l %s in namespace %s, so no log holding %s was read (the pods are gone, or set %s in the config)", ls.Selector, t.s.Namespace, what, key)
 		}

@@ -1046,3 +1046,29 @@ func TestVars_RenderStepsPlaceholders(t *testing.T) {
 		t.Errorf("a command without placeholders: note %q", got[1].Note)
 	}
 }
+
+// TestTriage_OrchestratorScaledToZero: no orchestrator pod because its
+// Deployment asks for none is said as that — no renewal service runs — a
+// warning, not a selector to fix; what only its log shows stays unknown.
+func TestTriage_OrchestratorScaledToZero(t *testing.T) {
+	a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+		s.Kubernetes.Orchestrator.Replicas, s.Kubernetes.Orchestrator.ReadyReplicas = 0, 0
+		for i := range s.Logs.Selectors {
+			if s.Logs.Selectors[i].Role == collectors.LogRoleOrchestrator {
+				s.Logs.Selectors[i].Pods = nil
+			}
+		}
+	}), testNow)
+	var got *Condition
+	for i := range a.Conditions {
+		if a.Conditions[i].Kind == ConditionNoLogPods {
+			got = &a.Conditions[i]
+		}
+	}
+	if got == nil || got.Severity != SeverityWarning || !strings.Contains(got.Summary, "Deployment oss-ai-orchestrator is scaled to 0 replicas: no orchestrator runs, so the token renewal service is not running") {
+		t.Fatalf("condition %+v, want a warning that the orchestrator is scaled to 0", got)
+	}
+	if a.ExitCode() == ExitOK {
+		t.Errorf("exit 0 with no orchestrator running")
+	}
+}
