@@ -1,12 +1,16 @@
 package runbook
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 )
+
+// errNeverRuns is a schedule with no run time.
+var errNeverRuns = errors.New("never runs")
 
 // cronParser reads CronJob schedules as Kubernetes does: five fields and
 // the @daily-style descriptors.
@@ -27,7 +31,7 @@ func scheduleInterval(schedule, tz string, at time.Time) (time.Duration, error) 
 	first := sched.Next(at)
 	second := sched.Next(first)
 	if first.IsZero() || second.IsZero() {
-		return 0, fmt.Errorf("the rotation CronJob's schedule %q never runs", schedule)
+		return 0, fmt.Errorf("the rotation CronJob's schedule %q %w", schedule, errNeverRuns)
 	}
 	return second.Sub(first), nil
 }
@@ -48,4 +52,12 @@ func missedRuns(schedule, tz string, since, now time.Time, limit int) (int, erro
 		n++
 	}
 	return n, nil
+}
+
+// neverRuns reports whether schedule parses but has no run time after at
+// (a date that does not exist, "0 2 30 2 *"): the CronJob makes no run,
+// as a suspended one.
+func neverRuns(schedule, tz string, at time.Time) bool {
+	_, err := scheduleInterval(schedule, tz, at)
+	return errors.Is(err, errNeverRuns)
 }

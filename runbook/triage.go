@@ -1051,6 +1051,11 @@ func (t *triage) suspendedSymptom(ss symptoms, id SymptomID, role string) {
 		return
 	}
 	fact := "CronJob " + cj.Name + " spec.suspend"
+	if !cj.Suspend && neverRuns(cj.Schedule, cj.TimeZone, t.now) {
+		ss.present(id, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " spec.schedule",
+			Observed: fmt.Sprintf("%q never fires (no such date): no run is made, as if suspended", cj.Schedule), At: cj.LastScheduleTime})
+		return
+	}
 	if !cj.Suspend {
 		ss.absent(id, Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: "false"})
 		return

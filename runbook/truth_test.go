@@ -1072,3 +1072,21 @@ func TestTriage_OrchestratorScaledToZero(t *testing.T) {
 		t.Errorf("exit 0 with no orchestrator running")
 	}
 }
+
+// TestTriage_ScheduleNeverFires: a CronJob whose schedule names a date
+// that does not exist makes no run, as a suspended one: said so.
+func TestTriage_ScheduleNeverFires(t *testing.T) {
+	a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+		cronJobOf(t, s, collectors.RoleRotation).Schedule = "0 2 30 2 *"
+	}), testNow)
+	f := finding(t, a, ScenarioRotationJobFailing)
+	var hit bool
+	for _, sy := range f.Symptoms {
+		for _, e := range sy.Evidence {
+			hit = hit || sy.State == SymptomPresent && strings.Contains(e.Observed, `"0 2 30 2 *" never fires`)
+		}
+	}
+	if !hit || f.Status == StatusClear {
+		t.Errorf("Scenario 1 %s %+v: want the schedule that never fires present", f.Status, f.Symptoms)
+	}
+}
