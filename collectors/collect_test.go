@@ -204,7 +204,7 @@ func TestCollect_AllScenarios(t *testing.T) {
 				t.Errorf("tenant %s not over retention in %v", want, over)
 			}
 		}
-		if v.Policy == nil || !v.Policy.Found || len(v.Policy.Checks) != 2 {
+		if v.Policy == nil || !v.Policy.Found || len(v.Policy.Checks) != 2*len(v.Tenants) { // every tenant's data and metadata paths
 			t.Fatalf("policy = %+v", v.Policy)
 		}
 		// facts only: what Vault grants the orchestrator's token on each kind

@@ -509,12 +509,21 @@ type VaultData struct {
 	// OrchestratorToken is the orchestrator's token, found by accessor
 	// among the tokens of the Kubernetes-auth role; nil when it could not
 	// be (OrchestratorTokenNote says why).
+	// It is the live token of the role that expires soonest (the one to
+	// renew first), in snapshots taken before OrchestratorTokens the
+	// newest.
 	OrchestratorToken     *TokenInfo `json:"orchestratorToken,omitempty"`
 	OrchestratorTokenNote string     `json:"orchestratorTokenNote,omitempty"`
-	Tenants               []Tenant   `json:"tenants"`
-	TenantScan            TenantScan `json:"tenantScan"`
-	Policy                *Policy    `json:"policy,omitempty"`
-	Role                  *AuthRole  `json:"role,omitempty"`
+	// OrchestratorTokens are all the live tokens of the Kubernetes-auth
+	// role for the orchestrator's service account, soonest expiring first
+	// (OrchestratorToken is the first). Vault's token metadata names no
+	// pod, so a token of a pod gone (which no one renews) may be among
+	// them. nil when not looked up, as in snapshots taken before.
+	OrchestratorTokens []TokenInfo `json:"orchestratorTokens,omitempty"`
+	Tenants            []Tenant    `json:"tenants"`
+	TenantScan         TenantScan  `json:"tenantScan"`
+	Policy             *Policy     `json:"policy,omitempty"`
+	Role               *AuthRole   `json:"role,omitempty"`
 	// TokenSource is where the operator's token came from (VAULT_TOKEN,
 	// ~/.vault-token), as the caller said; never the token.
 	TokenSource string `json:"tokenSource,omitempty"`
@@ -626,6 +635,21 @@ type Policy struct {
 	// Text is the policy's HCL (policies hold no secrets).
 	Text   string      `json:"text,omitempty"`
 	Checks []PathCheck `json:"checks"`
+	// Policies are the policies the checks not made by Vault (Effective
+	// false) were judged over: the Kubernetes-auth role's token policies
+	// and, unless the role sets token_no_default_policy, default, each
+	// read and combined as Vault combines them (for each path the one
+	// highest-priority rule across all of them). Empty when that could not
+	// be done (Unjudged says why) and in snapshots taken before, whose
+	// checks read policy Name alone.
+	Policies []string `json:"policies,omitempty"`
+	// Unjudged says why the checks could not be judged by reading the
+	// policies: the role or one of its policies could not be read. Checks
+	// that Vault judged (Effective) stand; the others hold no grants.
+	Unjudged string `json:"unjudged,omitempty"`
+	// EffectiveNote says why Vault was not asked, or did not answer, what
+	// the orchestrator's token may do (sys/capabilities-accessor).
+	EffectiveNote string `json:"effectiveNote,omitempty"`
 }
 
 // PathCheck is what Vault grants on one path of the runbook's policy: a
@@ -634,6 +658,9 @@ type Policy struct {
 type PathCheck struct {
 	// Path is a concrete tenant path the check was made for.
 	Path string `json:"path"`
+	// Tenant is the tenant of Path ("" in snapshots taken before every
+	// tenant's paths were checked: they checked the first tenant's).
+	Tenant string `json:"tenant,omitempty"`
 	// Kind is the KV v2 API path kind: "data" or "metadata".
 	Kind    string   `json:"kind,omitempty"`
 	Granted []string `json:"granted"`
@@ -644,6 +671,9 @@ type PathCheck struct {
 	Missing  []string `json:"missing,omitempty"`
 	// Rule is the policy path rule that matched, if any.
 	Rule string `json:"rule,omitempty"`
+	// RulePolicies are the policies holding Rule (several when they write
+	// the same pattern: Vault merges them).
+	RulePolicies []string `json:"rulePolicies,omitempty"`
 	// Effective says the check was made by Vault for the orchestrator's
 	// token (sys/capabilities-accessor) rather than by reading the policy.
 	Effective bool `json:"effective"`
@@ -659,6 +689,15 @@ type AuthRole struct {
 	Policies             []string `json:"policies,omitempty"`
 	TTL                  Duration `json:"ttl"`
 	MaxTTL               Duration `json:"maxTtl"`
+	// Period is the role's token_period: its tokens are periodic, each
+	// renewal setting their TTL back to it (0: not periodic).
+	Period Duration `json:"period,omitempty"`
+	// NoDefaultPolicy is token_no_default_policy: its tokens do not carry
+	// the default policy.
+	NoDefaultPolicy bool `json:"noDefaultPolicy,omitempty"`
+	// NamespaceSelector is bound_service_account_namespace_selector, which
+	// newer Kubernetes auth plugins accept beside the namespace list.
+	NamespaceSelector string `json:"namespaceSelector,omitempty"`
 }
 
 // PrometheusData is what was read from Prometheus.

@@ -1081,6 +1081,14 @@ func (t *triage) suspendedFor(cj *collectors.CronJob) string {
 	return out
 }
 
+// policySymptom judges whether the rotation's token lacks, on any listed
+// tenant's data or metadata path, a capability the runbook requires. A
+// check counts when Vault answered it for the orchestrator's token
+// (Effective) or when all the role's policies were read and combined as
+// Vault combines them (Policy.Policies); one judged from the rotation
+// policy alone (snapshots taken before), or not at all, cannot show the
+// policy grants: then the symptom is unknown, as it is when a listed
+// tenant's paths were not checked.
 func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 	if r := t.unreadable(collectors.SourceVault); r != "" {
 		ss.unknown(id, r)
@@ -1099,23 +1107,125 @@ func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 		ss.present(id, Evidence{Source: collectors.SourceVault, Fact: "policy " + p.Name, Observed: "does not exist"})
 		return
 	}
-	missing := false
+	combined := "by reading the policies " + strings.Join(p.Policies, ", ") + " together, as Vault combines them"
+	type group struct {
+		kind, path, how, rule string
+		missing, required     []string
+		tenants               []string
+	}
+	var groups []*group
+	judged := map[string]map[string]bool{} // kind → tenants judged
+	unjudged, effective, local := 0, 0, 0
 	for _, c := range p.Checks {
-		c.Required = RequiredCapabilities()[checkKind(c)]
-		c.Missing = missingCapabilities(c.Required, c.Granted)
-		if len(c.Missing) > 0 {
-			missing = true
-			how := "by reading the policy"
-			if c.Effective {
-				how = "for the orchestrator's token, as Vault reports"
+		if !c.Effective && len(p.Policies) == 0 {
+			unjudged++
+			continue
+		}
+		kind, tenant := checkKind(c), t.checkTenant(c)
+		if judged[kind] == nil {
+			judged[kind] = map[string]bool{}
+		}
+		judged[kind][tenant] = true
+		how := "for the orchestrator's token, as Vault reports"
+		if c.Effective {
+			effective++
+		} else {
+			local++
+			how = combined
+		}
+		required := RequiredCapabilities()[kind]
+		missing := missingCapabilities(required, c.Granted)
+		if len(missing) == 0 {
+			continue
+		}
+		rule := ""
+		if !c.Effective {
+			rule = "; no rule of theirs matches the path"
+			if c.Rule != "" {
+				rule = fmt.Sprintf("; the rule Vault applies: path %q of %s", c.Rule, strings.Join(c.RulePolicies, ", "))
 			}
-			ss.present(id, Evidence{Source: collectors.SourceVault, Fact: "capabilities on " + c.Path + " " + how,
-				Observed: "missing " + strings.Join(c.Missing, ", "), Threshold: "needs " + strings.Join(c.Required, ", ")})
+		}
+		var g *group
+		for _, x := range groups {
+			if x.kind == kind && x.how == how && x.rule == rule && slices.Equal(x.missing, missing) {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{kind: kind, path: c.Path, how: how, rule: rule, missing: missing, required: required}
+			groups = append(groups, g)
+		}
+		g.tenants = append(g.tenants, orDefault(tenant, c.Path))
+	}
+	// the listed tenants whose paths were not judged
+	var unchecked []string
+	if len(judged) > 0 || unjudged == 0 {
+		for _, tn := range t.s.Vault.Tenants {
+			for _, kind := range []string{"data", "metadata"} {
+				if tn.ID != "" && !judged[kind][tn.ID] {
+					unchecked = append(unchecked, tn.ID)
+					break
+				}
+			}
 		}
 	}
-	if !missing {
-		ss.absent(id, Evidence{Source: collectors.SourceVault, Fact: "policy " + p.Name, Observed: "grants what the runbook requires"})
+	for _, g := range groups {
+		n := len(judged[g.kind])
+		fact := "capabilities on " + g.path + " " + g.how
+		obs := "missing " + strings.Join(g.missing, ", ")
+		switch {
+		case n > 1 && len(g.tenants) == 1:
+			obs += fmt.Sprintf(" (tenant %s only, of %d checked)", g.tenants[0], n)
+		case len(g.tenants) > 1:
+			fact = "capabilities on " + t.s.Config.Vault.KVMount + "/" + g.kind + "/" + t.s.Config.TenantPath("<tenant>") + " " + g.how
+			obs += fmt.Sprintf(" for %d of %d tenants checked: %s", len(g.tenants), n, listSome(g.tenants, 8))
+		}
+		ss.present(id, Evidence{Source: collectors.SourceVault, Fact: fact, Observed: obs + g.rule, Threshold: "needs " + strings.Join(g.required, ", ")})
 	}
+	if len(groups) > 0 {
+		return
+	}
+	var why []string
+	if unjudged > 0 {
+		why = append(why, orDefault(p.Unjudged, "only policy "+p.Name+" was read (a snapshot taken before the role's policies were read together), and another policy of the token may hold the rule Vault applies"))
+		if p.EffectiveNote != "" {
+			why = append(why, p.EffectiveNote)
+		}
+	}
+	if len(unchecked) > 0 {
+		why = append(why, fmt.Sprintf("the paths of %d of %d listed tenants were not checked (%s): what the token may do there is not known", len(unchecked), len(t.s.Vault.Tenants), listSome(unchecked, 8)))
+	}
+	if len(why) > 0 {
+		ss.unknown(id, strings.Join(why, "; "))
+		return
+	}
+	var hows []string
+	if effective > 0 {
+		hows = append(hows, "for the orchestrator's token, as Vault reports")
+	}
+	if local > 0 {
+		hows = append(hows, combined+" (policies from identity groups, if any, are not seen)")
+	}
+	of := plural(len(judged["data"]), "tenant")
+	if len(t.s.Vault.Tenants) == 0 {
+		of = "an example tenant (none is listed)"
+	}
+	ss.absent(id, Evidence{Source: collectors.SourceVault, Fact: "policy " + p.Name,
+		Observed: fmt.Sprintf("grants what the runbook requires on the data and metadata paths of %s, %s", of, strings.Join(hows, "; "))})
+}
+
+// checkTenant is the tenant a policy check is for: its own, or in a
+// snapshot taken before checks named it, the one its path names.
+func (t *triage) checkTenant(c collectors.PathCheck) string {
+	if c.Tenant != "" {
+		return c.Tenant
+	}
+	rest, ok := strings.CutPrefix(c.Path, t.s.Config.Vault.KVMount+"/"+checkKind(c)+"/")
+	if !ok {
+		return ""
+	}
+	id, _ := t.s.Config.TenantFromPath(rest)
+	return id
 }
 
 func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool, why string) {
@@ -1123,14 +1233,19 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 	if r := t.unreadable(collectors.SourceVault); r == "" {
 		v := t.s.Vault
 		if v.OrchestratorToken != nil {
-			// Vault's lookup is of one token (the newest of the role);
-			// the metric is every replica's own: the lowest fresh series
-			// wins when it is lower by more than a scrape's drift
+			// Vault's token is the soonest expiring of the role's live
+			// tokens (in older snapshots the newest); the metric is every
+			// replica's own: the lowest fresh series wins when it is lower
+			// by more than a scrape's drift
 			vttl := v.OrchestratorToken.TTL.Duration()
 			if pttl, name, ok := t.lowestTokenSeries(); ok && pttl < vttl-time.Minute {
 				return pttl, "prometheus " + name + " (Vault: " + roundDur(vttl) + ")", false, ""
 			}
-			return vttl, "vault (lookup-accessor " + v.OrchestratorToken.Accessor + ")", false, ""
+			src := "vault (lookup-accessor " + v.OrchestratorToken.Accessor + ")"
+			if n := len(v.OrchestratorTokens); n > 1 {
+				src = fmt.Sprintf("vault (lookup-accessor %s, the lowest TTL of %d live tokens)", v.OrchestratorToken.Accessor, n)
+			}
+			return vttl, src, false, ""
 		}
 		if strings.HasPrefix(v.OrchestratorTokenNote, "no live token") {
 			return 0, "vault", true, ""
@@ -1173,6 +1288,19 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	warn, crit := th.TokenExpiryWarning.Duration(), th.TokenExpiryCritical.Duration()
 	strong := false
 	ttl, src, gone, why := t.orchestratorTTL()
+	// a periodic token is judged against its period (vaulttoken.go): its
+	// TTL falls from the period to where the client renews it, and
+	// renewal, not the TTL, keeps it alive
+	ttlWarn, ttlCrit, below := warn, crit, ""
+	obs := roundDur(ttl)
+	if period, psrc := t.tokenPeriod(); period > 0 {
+		ttlWarn, ttlCrit = periodicThresholds(period, warn, crit)
+		obs += "; " + periodicNote(ttl, period, psrc)
+		below = " (a periodic token: a fraction of its period)"
+	}
+	if n := t.tokensNote(); n != "" {
+		obs += "; " + n
+	}
 	switch {
 	case why != "":
 		ss.unknown(SymTokenExpiring, "orchestrator token TTL unknown: "+why)
@@ -1180,13 +1308,13 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		strong = true
 		ss.present(SymTokenExpiring, Evidence{Source: collectors.SourceVault, Fact: "orchestrator token of role " + t.s.Config.Vault.KubernetesAuthRole,
 			Observed: "no live token found: expired or revoked"})
-	case ttl <= crit:
+	case ttl <= ttlCrit:
 		strong = true
-		ss.present(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "critical under " + roundDur(crit)})
-	case ttl <= warn:
-		ss.present(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
+		ss.present(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: obs, Threshold: "critical under " + roundDur(ttlCrit) + below})
+	case ttl <= ttlWarn:
+		ss.present(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: obs, Threshold: "warning under " + roundDur(ttlWarn) + below})
 	default:
-		ss.absent(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn)})
+		ss.absent(SymTokenExpiring, Evidence{Source: src, Fact: "orchestrator token TTL", Observed: obs, Threshold: "warning under " + roundDur(ttlWarn) + below})
 	}
 	t.ceilingEvidence(ss) // ceiling.go: near its max TTL, renewal cannot help
 
@@ -1260,14 +1388,22 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role auth/" + role.Mount + "/role/" + role.Name, Observed: "does not exist"})
 	} else {
 		cfg := t.s.Config
+		// matched as the Kubernetes auth plugin matches at login: globs
 		check := func(fact string, got []string, want string) {
-			if !slices.Contains(got, want) && !slices.Contains(got, "*") {
+			if !roleBinds(got, want) {
 				ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
 					Observed: strings.Join(orNone(got), ","), Threshold: "must include " + want})
 			}
 		}
 		check("bound_service_account_names", role.BoundServiceAccounts, cfg.Kubernetes.VaultSA())
-		check("bound_service_account_namespaces", role.BoundNamespaces, t.s.Namespace)
+		selector := ""
+		if role.NamespaceSelector != "" && !roleBinds(role.BoundNamespaces, t.s.Namespace) {
+			// the plugin then admits the namespace by its labels
+			selector = fmt.Sprintf("namespace %s is not in bound_service_account_namespaces (%s); whether its labels match bound_service_account_namespace_selector %s was not judged",
+				t.s.Namespace, strings.Join(orNone(role.BoundNamespaces), ","), role.NamespaceSelector)
+		} else {
+			check("bound_service_account_namespaces", role.BoundNamespaces, t.s.Namespace)
+		}
 		if !slices.Contains(role.Policies, cfg.Vault.Policy) {
 			ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
 				Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy})
@@ -1276,7 +1412,11 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
 				Observed: roundDur(ttl), Threshold: "runbook: 24h; warning under " + roundDur(warn)})
 		}
-		if !ss.is(SymRoleMisconfigured, SymptomPresent) {
+		switch {
+		case ss.is(SymRoleMisconfigured, SymptomPresent):
+		case selector != "":
+			ss.unknown(SymRoleMisconfigured, selector)
+		default:
 			ss.absent(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name, Observed: "matches the runbook"})
 		}
 	}

@@ -122,17 +122,20 @@ func healthySnapshot(tb testing.TB, opts ...snapOpt) *collectors.Snapshot {
 			{Role: collectors.LogRoleOrchestrator, Selector: cfg.Kubernetes.OrchestratorLabel, Pods: []string{"security-0"}},
 		}}
 
-	dataPath, metaPath := "secret/data/tenants/t01/cmek", "secret/metadata/tenants/t01/cmek"
+	// every tenant's paths checked, as Vault reports for the orchestrator's token
+	var checks []collectors.PathCheck
+	for _, id := range tenantIDs(10) {
+		checks = append(checks,
+			collectors.PathCheck{Path: "secret/data/tenants/" + id + "/cmek", Kind: "data", Tenant: id, Granted: []string{"create", "read", "update", "delete"}, Effective: true},
+			collectors.PathCheck{Path: "secret/metadata/tenants/" + id + "/cmek", Kind: "metadata", Tenant: id, Granted: []string{"list", "read", "delete"}, Effective: true})
+	}
 	s.Vault = &collectors.VaultData{
 		Health:            &collectors.VaultHealth{Initialized: true, Version: "1.14.2"},
 		OperatorToken:     &collectors.TokenInfo{DisplayName: "oidc-ops", TTL: collectors.Duration(8 * time.Hour), Source: "lookup-self"},
 		OrchestratorToken: &collectors.TokenInfo{Accessor: "acc-orch-1", TTL: collectors.Duration(20 * time.Hour), Renewable: true, Source: "lookup-accessor"},
 		Tenants:           tenants,
 		TenantScan:        collectors.TenantScan{Listed: 10, Scanned: 10},
-		Policy: &collectors.Policy{Name: "cmek-rotation", Found: true, Checks: []collectors.PathCheck{
-			{Path: dataPath, Required: []string{"create", "read", "update", "delete"}, Granted: []string{"create", "read", "update", "delete"}, Rule: "secret/data/tenants/+/cmek", Effective: true},
-			{Path: metaPath, Required: []string{"list", "read", "delete"}, Granted: []string{"list", "read", "delete"}, Rule: "secret/metadata/tenants/+/cmek", Effective: true},
-		}},
+		Policy:            &collectors.Policy{Name: "cmek-rotation", Found: true, Checks: checks},
 		Role: &collectors.AuthRole{Mount: "kubernetes", Name: "oss-ai-orchestrator", Found: true, BoundServiceAccounts: []string{"oss-ai-orchestrator"},
 			BoundNamespaces: []string{"ns"}, Policies: []string{"cmek-rotation", "secret-read"}, TTL: collectors.Duration(24 * time.Hour)},
 	}
@@ -826,18 +829,23 @@ func TestTriage_Evidence(t *testing.T) {
 		if want := "capabilities on secret/data/tenants/t01/cmek for the orchestrator's token, as Vault reports"; e.Fact != want {
 			t.Errorf("fact %q, want %q", e.Fact, want)
 		}
-		if e.Observed != "missing create, update, delete" || e.Threshold != "needs create, read, update, delete" {
+		if e.Observed != "missing create, update, delete (tenant t01 only, of 10 checked)" || e.Threshold != "needs create, read, update, delete" {
 			t.Errorf("observed %q threshold %q", e.Observed, e.Threshold)
 		}
 	})
-	t.Run("missing capabilities read from the policy text", func(t *testing.T) {
+	t.Run("missing capabilities read from the role's policies together", func(t *testing.T) {
 		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			s.Vault.Policy.Policies = []string{"cmek-rotation", "default", "secret-read"}
 			c := &s.Vault.Policy.Checks[0]
-			c.Granted, c.Effective = []string{"create", "read", "update"}, false // delete not granted
+			c.Granted, c.Effective = []string{"read"}, false
+			c.Rule, c.RulePolicies = "secret/data/*", []string{"secret-read"}
 		}), testNow)
 		e := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymPolicyMissingCapability).Evidence[0]
-		if !strings.HasSuffix(e.Fact, "by reading the policy") {
-			t.Errorf("fact %q, want it to say the policy was read", e.Fact)
+		if want := "capabilities on secret/data/tenants/t01/cmek by reading the policies cmek-rotation, default, secret-read together, as Vault combines them"; e.Fact != want {
+			t.Errorf("fact %q, want %q", e.Fact, want)
+		}
+		if want := `missing create, update, delete (tenant t01 only, of 10 checked); the rule Vault applies: path "secret/data/*" of secret-read`; e.Observed != want {
+			t.Errorf("observed %q, want %q", e.Observed, want)
 		}
 	})
 	t.Run("a firing alert is listed once for several tenants", func(t *testing.T) {
@@ -1356,4 +1364,185 @@ func TestTriage_LatestRun(t *testing.T) {
 			t.Errorf("Scenario 1 %s (%s: %s), tenants %v; want active on the failed batch, naming t-031", f.Status, SymRotationJobFailed, sy.State, f.Tenants)
 		}
 	})
+}
+
+// TestTriage_PolicyOverAllPoliciesAndTenants: the policy symptom judges
+// every listed tenant's paths, names the tenants denied, and says
+// "grants" only when what it needs was seen: a policy of the role that
+// could not be read leaves it unknown, naming the policy.
+func TestTriage_PolicyOverAllPoliciesAndTenants(t *testing.T) {
+	deny := func(ids ...string) snapOpt {
+		return func(s *collectors.Snapshot) {
+			for i := range s.Vault.Policy.Checks {
+				if c := &s.Vault.Policy.Checks[i]; c.Kind == "data" && slices.Contains(ids, c.Tenant) {
+					c.Granted = []string{"deny"}
+				}
+			}
+		}
+	}
+	t.Run("one tenant denied among ten is named", func(t *testing.T) {
+		sy := symptom(t, finding(t, Triage(healthySnapshot(t, deny("t05")), testNow), ScenarioRotationJobFailing), SymPolicyMissingCapability)
+		if sy.State != SymptomPresent || len(sy.Evidence) != 1 {
+			t.Fatalf("%s %+v, want present with one evidence", sy.State, sy.Evidence)
+		}
+		if e := sy.Evidence[0]; !strings.Contains(e.Fact, "secret/data/tenants/t05/cmek") || !strings.Contains(e.Observed, "tenant t05 only, of 10 checked") {
+			t.Errorf("evidence %+v, want t05 named", e)
+		}
+	})
+	t.Run("several tenants denied are listed", func(t *testing.T) {
+		sy := symptom(t, finding(t, Triage(healthySnapshot(t, deny("t03", "t07")), testNow), ScenarioRotationJobFailing), SymPolicyMissingCapability)
+		if sy.State != SymptomPresent || len(sy.Evidence) != 1 || !strings.Contains(sy.Evidence[0].Observed, "for 2 of 10 tenants checked: t03, t07") ||
+			!strings.Contains(sy.Evidence[0].Fact, "secret/data/tenants/<tenant>/cmek") {
+			t.Errorf("%s %+v, want t03, t07 listed", sy.State, sy.Evidence)
+		}
+	})
+	t.Run("the role's policies together: the rule of another policy wins", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			s.Vault.Policy.Policies = []string{"cmek-rotation", "default", "secret-read"}
+			for i := range s.Vault.Policy.Checks {
+				c := &s.Vault.Policy.Checks[i]
+				c.Effective = false
+				if c.Kind == "data" {
+					c.Granted, c.Rule, c.RulePolicies = []string{"read"}, "secret/data/*", []string{"secret-read"}
+				}
+			}
+		}), testNow)
+		sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymPolicyMissingCapability)
+		if sy.State != SymptomPresent || len(sy.Evidence) != 1 || !strings.Contains(sy.Evidence[0].Observed, `for 10 of 10 tenants checked`) ||
+			!strings.Contains(sy.Evidence[0].Observed, `path "secret/data/*" of secret-read`) {
+			t.Errorf("%s %+v, want present naming secret-read's rule", sy.State, sy.Evidence)
+		}
+	})
+	t.Run("the role's policies together grant", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			s.Vault.Policy.Policies = []string{"cmek-rotation", "default", "secret-read"}
+			for i := range s.Vault.Policy.Checks {
+				s.Vault.Policy.Checks[i].Effective = false
+			}
+		}), testNow)
+		sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymPolicyMissingCapability)
+		if sy.State != SymptomAbsent || !strings.Contains(sy.Evidence[0].Observed, "10 tenants, by reading the policies cmek-rotation, default, secret-read together") {
+			t.Errorf("%s %+v, want absent, saying how it was judged", sy.State, sy.Evidence)
+		}
+	})
+	t.Run("a policy that could not be read leaves it unknown", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+			s.Vault.Policy.Unjudged = "what the policies of role oss-ai-orchestrator (cmek-rotation, default, secret-read) grant together cannot be told: read policy secret-read: permission denied (403): the token's policies do not allow it"
+			s.Vault.Policy.EffectiveNote = "Vault was not asked what the orchestrator's token may do: the token was not found"
+			for i := range s.Vault.Policy.Checks {
+				c := &s.Vault.Policy.Checks[i]
+				c.Effective, c.Granted = false, nil
+			}
+		}), testNow)
+		sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymPolicyMissingCapability)
+		if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, "read policy secret-read: permission denied") || !strings.Contains(sy.Reason, "the token was not found") {
+			t.Errorf("%s (%s), want unknown naming secret-read", sy.State, sy.Reason)
+		}
+	})
+}
+
+// TestTriage_RoleBindingGlobs: the role's bound service account names and
+// namespaces are matched as the Kubernetes auth plugin matches them at
+// login (globs), so a role a login works with is not flagged.
+func TestTriage_RoleBindingGlobs(t *testing.T) {
+	tests := map[string]struct {
+		names, namespaces []string
+		selector          string
+		want              SymptomState
+	}{
+		"exact":                      {[]string{"oss-ai-orchestrator"}, []string{"ns"}, "", SymptomAbsent},
+		"globs Vault accepts":        {[]string{"oss-ai-*"}, []string{"n*"}, "", SymptomAbsent},
+		"star alone":                 {[]string{"*"}, []string{"*"}, "", SymptomAbsent},
+		"a glob in the middle":       {[]string{"oss-*-orchestrator"}, []string{"other", "*s"}, "", SymptomAbsent},
+		"a name glob not matching":   {[]string{"oss-bi-*"}, []string{"ns"}, "", SymptomPresent},
+		"a namespace not matching":   {[]string{"oss-ai-*"}, []string{"rotation-*"}, "", SymptomPresent},
+		"a selector may admit it":    {[]string{"oss-ai-*"}, []string{"rotation-*"}, "team=rotation", SymptomUnknown},
+		"a selector beside a match":  {[]string{"oss-ai-*"}, []string{"n*"}, "team=rotation", SymptomAbsent},
+		"a selector, the name wrong": {[]string{"x"}, []string{"rotation-*"}, "team=rotation", SymptomPresent},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				s.Vault.Role.BoundServiceAccounts, s.Vault.Role.BoundNamespaces, s.Vault.Role.NamespaceSelector = tt.names, tt.namespaces, tt.selector
+			}), testNow)
+			if sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymRoleMisconfigured); sy.State != tt.want {
+				t.Errorf("role-misconfigured %s %+v (%s), want %s", sy.State, sy.Evidence, sy.Reason, tt.want)
+			}
+		})
+	}
+}
+
+// TestTriage_PeriodicToken: a periodic token is judged against its
+// period, not the fixed thresholds (6h, 1h); a non-periodic one as before.
+func TestTriage_PeriodicToken(t *testing.T) {
+	tests := map[string]struct {
+		ttl, period, rolePeriod time.Duration
+		noToken                 bool
+		want                    SymptomState
+		status                  Status
+		observed                string
+	}{
+		"renewed a minute ago":                {ttl: 119 * time.Minute, period: 2 * time.Hour, want: SymptomAbsent, status: StatusClear, observed: "last renewed about 1m ago"},
+		"under an hour, inside the period":    {ttl: 50 * time.Minute, period: 2 * time.Hour, want: SymptomAbsent, status: StatusClear},
+		"a renewal overdue":                   {ttl: 25 * time.Minute, period: 2 * time.Hour, want: SymptomPresent, status: StatusSuspected},
+		"about to expire":                     {ttl: 10 * time.Minute, period: 2 * time.Hour, want: SymptomPresent, status: StatusActive},
+		"a long period: the usual thresholds": {ttl: 5 * time.Hour, period: 24 * time.Hour, want: SymptomPresent, status: StatusSuspected},
+		"not periodic: as before":             {ttl: 119 * time.Minute, want: SymptomPresent, status: StatusSuspected},
+		"not periodic, under an hour":         {ttl: 50 * time.Minute, want: SymptomPresent, status: StatusActive},
+		"from the gauge, the role periodic":   {ttl: 119 * time.Minute, rolePeriod: 2 * time.Hour, noToken: true, want: SymptomAbsent, status: StatusClear, observed: "token_period of role oss-ai-orchestrator 2h"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				s.Vault.OrchestratorToken.TTL, s.Vault.OrchestratorToken.Period = collectors.Duration(tt.ttl), collectors.Duration(tt.period)
+				s.Vault.Role.Period = collectors.Duration(tt.rolePeriod)
+				metricOf(t, s, "tokenExpirySeconds").Series[0].Value = ptr(tt.ttl.Seconds())
+				metricOf(t, s, "tokenExpirySeconds").Series[0].History = flatHistory(tt.ttl.Seconds())
+				if tt.noToken {
+					s.Vault.OrchestratorToken = nil
+					s.Vault.OrchestratorTokenNote = "list token accessors (needs sudo on auth/token/accessors): permission denied"
+				}
+			}), testNow)
+			f := finding(t, a, ScenarioVaultTokenExpired)
+			sy := symptom(t, f, SymTokenExpiring)
+			if sy.State != tt.want || f.Status != tt.status {
+				t.Errorf("token-expiring %s, scenario %s %+v, want %s, %s", sy.State, f.Status, sy.Evidence, tt.want, tt.status)
+			}
+			if tt.observed != "" && (len(sy.Evidence) == 0 || !strings.Contains(sy.Evidence[0].Observed, tt.observed)) {
+				t.Errorf("evidence %+v, want it to say %q", sy.Evidence, tt.observed)
+			}
+		})
+	}
+}
+
+// TestTriage_EveryLiveTokenOfTheRole: with several live tokens of the
+// role, the lowest TTL is judged (and named, with how many there are),
+// and the renew step renews that token.
+func TestTriage_EveryLiveTokenOfTheRole(t *testing.T) {
+	twoTokens := func(s *collectors.Snapshot) {
+		s.Vault.OrchestratorTokens = []collectors.TokenInfo{
+			{Accessor: "acc-old", TTL: collectors.Duration(20 * time.Minute), Renewable: true, Source: "lookup-accessor"},
+			{Accessor: "acc-new", TTL: collectors.Duration(24 * time.Hour), Renewable: true, Source: "lookup-accessor"},
+		}
+		s.Vault.OrchestratorToken = &s.Vault.OrchestratorTokens[0]
+	}
+	s := healthySnapshot(t, broken(collectors.SourcePrometheus), twoTokens)
+	a := Triage(s, testNow)
+	f := finding(t, a, ScenarioVaultTokenExpired)
+	sy := symptom(t, f, SymTokenExpiring)
+	if sy.State != SymptomPresent || f.Status != StatusActive {
+		t.Fatalf("token-expiring %s, scenario %s, want present, active", sy.State, f.Status)
+	}
+	e := sy.Evidence[0]
+	for _, want := range []string{"20m", "2 live tokens of role oss-ai-orchestrator (TTLs 20m, 24h00m)", "accessor acc-old", "a pod gone"} {
+		if !strings.Contains(e.Observed, want) {
+			t.Errorf("observed %q, want it to say %q", e.Observed, want)
+		}
+	}
+	if !strings.Contains(e.Source, "the lowest TTL of 2 live tokens") {
+		t.Errorf("source %q, want the count", e.Source)
+	}
+	if got := NewVars(s, testNow).OrchestratorAccessor; got != "acc-old" {
+		t.Errorf("renew step's accessor %q, want acc-old (the one expiring soonest)", got)
+	}
 }

@@ -389,41 +389,50 @@ func TestTriage_TimeoutNotClearedBySideEffect(t *testing.T) {
 // TestTriage_PolicyJudgedHere: the collector reports what Vault grants;
 // what is required, and so what is missing, is judged here from
 // RequiredCapabilities, for new snapshots (Kind set) and old ones (Kind
-// from the path, their own Required and Missing ignored).
+// from the path, their own Required and Missing ignored). Checks made by
+// reading policies count only when all the role's policies were read
+// together (Policies): one policy alone cannot show that the token may
+// write (another may hold the rule Vault applies), nor that it may not.
 func TestTriage_PolicyJudgedHere(t *testing.T) {
+	all := []string{"cmek-rotation", "default", "secret-read"}
 	cases := map[string]struct {
-		checks  []collectors.PathCheck
-		present bool
+		policies []string
+		checks   []collectors.PathCheck
+		want     SymptomState
 	}{
-		"all granted": {[]collectors.PathCheck{
+		"all granted": {all, []collectors.PathCheck{
 			{Path: "secret/data/tenants/t01/cmek", Kind: "data", Granted: []string{"create", "read", "update", "delete"}},
 			{Path: "secret/metadata/tenants/t01/cmek", Kind: "metadata", Granted: []string{"list", "read", "delete"}},
-		}, false},
-		"update missing": {[]collectors.PathCheck{
+		}, SymptomUnknown}, // t02..t10 not checked
+		"update missing": {all, []collectors.PathCheck{
 			{Path: "secret/data/tenants/t01/cmek", Kind: "data", Granted: []string{"create", "read", "delete"}},
 			{Path: "secret/metadata/tenants/t01/cmek", Kind: "metadata", Granted: []string{"list", "read", "delete"}},
-		}, true},
-		"root grants all": {[]collectors.PathCheck{
+		}, SymptomPresent},
+		"root grants all": {all, []collectors.PathCheck{
 			{Path: "secret/data/tenants/t01/cmek", Kind: "data", Granted: []string{"root"}},
 			{Path: "secret/metadata/tenants/t01/cmek", Kind: "metadata", Granted: []string{"root"}},
-		}, false},
-		"old snapshot: kind from the path, its Missing ignored": {[]collectors.PathCheck{
+		}, SymptomUnknown},
+		"old snapshot: kind from the path, its Missing ignored": {all, []collectors.PathCheck{
 			{Path: "secret/data/tenants/t01/cmek", Granted: []string{"create", "read", "update", "delete"}, Missing: []string{"update"}},
 			{Path: "secret/metadata/tenants/t01/cmek", Granted: []string{"read"}, Required: []string{"read"}},
-		}, true},
+		}, SymptomPresent},
+		"old snapshot: the policy alone granting is no grant": {nil, []collectors.PathCheck{
+			{Path: "secret/data/tenants/t01/cmek", Granted: []string{"create", "read", "update", "delete"}},
+			{Path: "secret/metadata/tenants/t01/cmek", Granted: []string{"list", "read", "delete"}},
+		}, SymptomUnknown},
+		"old snapshot: the policy alone lacking is no lack": {nil, []collectors.PathCheck{
+			{Path: "secret/data/tenants/t01/cmek", Granted: []string{"read"}},
+			{Path: "secret/metadata/tenants/t01/cmek", Granted: []string{"list", "read", "delete"}},
+		}, SymptomUnknown},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Policy.Checks = tc.checks }), testNow)
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				s.Vault.Policy.Checks, s.Vault.Policy.Policies = tc.checks, tc.policies
+			}), testNow)
 			f := finding(t, a, ScenarioRotationJobFailing)
-			var got bool
-			for _, sy := range f.Symptoms {
-				if sy.ID == SymPolicyMissingCapability {
-					got = sy.State == SymptomPresent
-				}
-			}
-			if got != tc.present {
-				t.Errorf("policy-missing-capability present %v, want %v (%s)", got, tc.present, f.Summary)
+			if sy := symptom(t, f, SymPolicyMissingCapability); sy.State != tc.want {
+				t.Errorf("policy-missing-capability %s, want %s (%s; %s)", sy.State, tc.want, f.Summary, sy.Reason)
 			}
 		})
 	}

@@ -123,7 +123,14 @@ func authMountOf(t *collectors.TokenInfo) string {
 // tokenCeilings works out, for the operator's and the orchestrator's
 // tokens, the ceiling no renewal can pass (TokenInfo.MaxTTL, CeilingAt).
 func (c *collector) tokenCeilings(ctx context.Context, d *collectors.VaultData, tu *tunes) {
-	for _, t := range []*collectors.TokenInfo{d.OperatorToken, d.OrchestratorToken} {
+	toks := []*collectors.TokenInfo{d.OperatorToken}
+	for i := range d.OrchestratorTokens { // OrchestratorToken is the first
+		toks = append(toks, &d.OrchestratorTokens[i])
+	}
+	if len(d.OrchestratorTokens) == 0 {
+		toks = append(toks, d.OrchestratorToken)
+	}
+	for _, t := range toks {
 		if t != nil {
 			tokenCeiling(t, d.Role, func(mount string) (time.Duration, error) { return tu.get(ctx, mount) })
 		}

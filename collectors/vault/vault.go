@@ -97,10 +97,13 @@ func (c *collector) collectVault(ctx context.Context) (*collectors.VaultData, co
 		return nil
 	})
 	g.Go(func() error {
-		tok, note := c.findOrchestratorToken(gctx)
+		toks, note := c.findOrchestratorTokens(gctx)
 		mu.Lock()
 		defer mu.Unlock()
-		d.OrchestratorToken, d.OrchestratorTokenNote = tok, note
+		d.OrchestratorTokens, d.OrchestratorTokenNote = toks, note
+		if len(toks) > 0 {
+			d.OrchestratorToken = &d.OrchestratorTokens[0]
+		}
 		return nil
 	})
 	_ = g.Wait()
@@ -420,6 +423,9 @@ func (c *collector) readRole(ctx context.Context) (*collectors.AuthRole, error) 
 	}
 	r.TTL = collectors.Duration(seconds(s.Data["token_ttl"], s.Data["ttl"]))
 	r.MaxTTL = collectors.Duration(seconds(s.Data["token_max_ttl"], s.Data["max_ttl"]))
+	r.Period = collectors.Duration(seconds(s.Data["token_period"], s.Data["period"]))
+	r.NoDefaultPolicy, _ = s.Data["token_no_default_policy"].(bool)
+	r.NamespaceSelector, _ = s.Data["bound_service_account_namespace_selector"].(string)
 	return r, nil
 }
 
@@ -459,11 +465,12 @@ func seconds(vals ...any) time.Duration {
 	return 0
 }
 
-// findOrchestratorToken looks for the newest live token issued through the
+// findOrchestratorTokens looks for the live tokens issued through the
 // Kubernetes-auth role to the orchestrator's service account, by listing
-// token accessors and looking each up. Both need privileges an operator may
-// lack; the note says what happened.
-func (c *collector) findOrchestratorToken(ctx context.Context) (*collectors.TokenInfo, string) {
+// token accessors and looking each up, and returns them soonest expiring
+// first. Both need privileges an operator may lack; the note says what
+// happened.
+func (c *collector) findOrchestratorTokens(ctx context.Context) ([]collectors.TokenInfo, string) {
 	lctx, cancel := c.vaultCtx(ctx)
 	list, err := c.clients.Vault.Logical().ListWithContext(lctx, "auth/token/accessors")
 	cancel()
@@ -472,7 +479,8 @@ func (c *collector) findOrchestratorToken(ctx context.Context) (*collectors.Toke
 	}
 	var accessors []string
 	if list != nil && list.Data != nil {
-		for _, k := range list.Data["keys"].([]any) {
+		keys, _ := list.Data["keys"].([]any)
+		for _, k := range keys {
 			if s, ok := k.(string); ok {
 				accessors = append(accessors, s)
 			}
@@ -485,7 +493,7 @@ func (c *collector) findOrchestratorToken(ctx context.Context) (*collectors.Toke
 	}
 	role, sa, ns := c.cfg.Vault.KubernetesAuthRole, c.cfg.Kubernetes.VaultSA(), c.namespace
 	var mu sync.Mutex
-	var best *collectors.TokenInfo
+	var found []collectors.TokenInfo
 	var lookErr error
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, c.cfg.Vault.ScanConcurrency))
@@ -507,32 +515,57 @@ func (c *collector) findOrchestratorToken(ctx context.Context) (*collectors.Toke
 				(sa != "" && t.Meta["service_account_name"] != sa) {
 				return nil
 			}
-			if best == nil || (t.IssueTime != nil && best.IssueTime != nil && t.IssueTime.After(*best.IssueTime)) {
-				best = t
-			}
+			found = append(found, *t)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	if best == nil {
+	if len(found) == 0 {
 		if lookErr != nil {
 			return nil, vaultErr("look up token accessors", lookErr)
 		}
 		return nil, source.JoinNote(note, fmt.Sprintf("no live token of role %q for service account %s/%s among %d accessors", role, ns, sa, len(accessors)))
 	}
-	return best, note
+	sortTokens(found)
+	if lookErr != nil {
+		note = source.JoinNote(note, vaultErr("some token accessors could not be looked up, so a token of the role may be missing", lookErr))
+	}
+	return found, note
 }
 
-// readPolicy reads the rotation policy and checks it against the runbook's
-// paths for a concrete tenant (the first one scanned, else an example). When
-// the orchestrator's token is known, Vault itself is asked what that token
-// may do (sys/capabilities-accessor), which also covers its other policies.
+// sortTokens orders tokens soonest expiring first (the lowest TTL), the
+// newer first among equal TTLs, then by accessor.
+func sortTokens(ts []collectors.TokenInfo) {
+	sort.SliceStable(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		if ea, eb := a.TTL == 0 && a.ExpireTime == nil, b.TTL == 0 && b.ExpireTime == nil; ea != eb {
+			return eb // one that never expires goes last
+		}
+		if a.TTL != b.TTL {
+			return a.TTL < b.TTL
+		}
+		if a.IssueTime != nil && b.IssueTime != nil && !a.IssueTime.Equal(*b.IssueTime) {
+			return a.IssueTime.After(*b.IssueTime)
+		}
+		return a.Accessor < b.Accessor
+	})
+}
+
+// capabilitiesBatch is how many paths one sys/capabilities-accessor
+// request asks about.
+const capabilitiesBatch = 64
+
+// readPolicy reads the rotation policy and checks every listed tenant's
+// data and metadata paths (an example tenant's when none is listed)
+// against what the runbook requires. Each check is judged by reading the
+// Kubernetes-auth role's policies and combining them as Vault does
+// (roleACL); when the orchestrator's token is known, Vault itself is asked
+// what that token may do (sys/capabilities-accessor), which also covers
+// policies the tool cannot see (identity groups).
 func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*collectors.Policy, error) {
 	name := c.cfg.Vault.Policy
 	p := &collectors.Policy{Name: name, Checks: []collectors.PathCheck{}}
-	rctx, cancel := c.vaultCtx(ctx)
-	text, err := c.clients.Vault.Sys().GetPolicyWithContext(rctx, name)
-	cancel()
+	text, err := c.getPolicy(ctx, name)
 	if err != nil {
 		return nil, errors.New(vaultErr("read policy "+name, err))
 	}
@@ -540,32 +573,49 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*c
 		return p, nil // GetPolicy answers "" for a policy that does not exist
 	}
 	p.Found, p.Text = true, text
-	rules, perr := parsePolicy(text)
-	tenant := "example-tenant"
+	_, perr := parsePolicy(text)
+
+	prefix, suffix := c.tenantTemplate()
+	type tenantRef struct{ id, path string }
+	var tenants []tenantRef
 	for _, t := range d.Tenants {
 		if t.ID != "" {
-			tenant = t.ID
-			break
+			tenants = append(tenants, tenantRef{id: t.ID, path: prefix + t.ID + suffix})
 		}
 	}
-	prefix, suffix := c.tenantTemplate()
+	if len(tenants) == 0 {
+		tenants = []tenantRef{{path: prefix + "example-tenant" + suffix}}
+	}
 	var paths []string
-	for _, kind := range policyPathKinds {
-		path := c.cfg.Vault.KVMount + "/" + kind + "/" + prefix + tenant + suffix
-		paths = append(paths, path)
-		chk := collectors.PathCheck{Path: path, Kind: kind}
-		if perr == nil {
-			chk.Granted, chk.Rule = grantedCapabilities(rules, path)
+	for _, t := range tenants {
+		for _, kind := range policyPathKinds {
+			paths = append(paths, c.cfg.Vault.KVMount+"/"+kind+"/"+t.path)
+		}
+	}
+	acl, pols, why := c.roleACL(ctx, d.Role, name, text, paths)
+	p.Policies, p.Unjudged = pols, why
+	for i, path := range paths {
+		chk := collectors.PathCheck{Path: path, Kind: policyPathKinds[i%len(policyPathKinds)], Tenant: tenants[i/len(policyPathKinds)].id}
+		if acl != nil {
+			chk.Granted, chk.Rule, chk.RulePolicies = acl.capabilities(path)
 		}
 		p.Checks = append(p.Checks, chk)
 	}
-	if d.OrchestratorToken != nil && d.OrchestratorToken.Accessor != "" {
-		eff, err := c.capabilitiesAccessor(ctx, d.OrchestratorToken.Accessor, paths)
-		if err == nil {
-			for i := range p.Checks {
-				if caps, ok := eff[p.Checks[i].Path]; ok {
-					p.Checks[i].Granted, p.Checks[i].Effective = caps, true
-				}
+	switch tok := d.OrchestratorToken; {
+	case tok == nil || tok.Accessor == "":
+		p.EffectiveNote = "Vault was not asked what the orchestrator's token may do: the token was not found"
+		if d.OrchestratorTokenNote != "" {
+			p.EffectiveNote += " (" + d.OrchestratorTokenNote + ")"
+		}
+	default:
+		eff, err := c.capabilitiesAccessor(ctx, tok.Accessor, paths)
+		if err != nil {
+			p.EffectiveNote = vaultErr("ask Vault what the orchestrator's token may do (sys/capabilities-accessor)", err)
+		}
+		for i := range p.Checks {
+			if caps, ok := eff[p.Checks[i].Path]; ok {
+				p.Checks[i].Granted, p.Checks[i].Effective = caps, true
+				p.Checks[i].Rule, p.Checks[i].RulePolicies = "", nil
 			}
 		}
 	}
@@ -575,18 +625,102 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*c
 	return p, nil
 }
 
-func (c *collector) capabilitiesAccessor(ctx context.Context, accessor string, paths []string) (map[string][]string, error) {
+func (c *collector) getPolicy(ctx context.Context, name string) (string, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
-	s, err := c.clients.Vault.Logical().WriteWithContext(ctx, "sys/capabilities-accessor", map[string]any{"accessor": accessor, "paths": paths})
-	if err != nil {
-		return nil, err
+	return c.clients.Vault.Sys().GetPolicyWithContext(ctx, name)
+}
+
+// roleACL reads every policy a token of the role carries (its token
+// policies, and default unless token_no_default_policy) and combines them
+// as Vault does. It returns the policies' names, or why they cannot be
+// judged together: the role not read or absent, a policy that could not
+// be read or parsed, or one with a templated path that may match one of
+// paths once Vault fills it in (the default policy's do not: they are
+// below identity/, sys/ and cubbyhole/). The rotation policy's text is
+// passed in (already read).
+func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name, text string, paths []string) (*acl, []string, string) {
+	switch {
+	case role == nil:
+		return nil, nil, "the Kubernetes auth role was not read, so which policies its tokens carry is unknown"
+	case !role.Found:
+		return nil, nil, fmt.Sprintf("the Kubernetes auth role auth/%s/role/%s does not exist, so no token of it carries policies to judge", role.Mount, role.Name)
 	}
+	names := slices.Clone(role.Policies)
+	if !role.NoDefaultPolicy {
+		names = append(names, "default")
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var rules []namedRules
+	var problems []string
+	for _, n := range names {
+		t, err := text, error(nil)
+		if n != name {
+			t, err = c.getPolicy(ctx, n)
+		}
+		if err != nil {
+			problems = append(problems, vaultErr("read policy "+n, err))
+			continue
+		}
+		r, tmpl, err := parsePolicyTemplated(t) // "" (a policy that does not exist) has no rules, as in Vault
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("policy %s: %v", n, err))
+			continue
+		}
+	TEMPLATED:
+		for _, tr := range tmpl {
+			for _, p := range paths {
+				if templatedMayMatch(tr.Path, p) {
+					problems = append(problems, fmt.Sprintf("policy %s: its templated path %q may match %s once Vault fills it in for a token", n, tr.Path, p))
+					break TEMPLATED
+				}
+			}
+		}
+		rules = append(rules, namedRules{name: n, rules: r})
+	}
+	if len(problems) > 0 {
+		return nil, nil, fmt.Sprintf("what the policies of role %s (%s) grant together cannot be told: %s", role.Name, strings.Join(names, ", "), strings.Join(problems, "; "))
+	}
+	return newACL(rules), names, ""
+}
+
+// capabilitiesAccessor asks Vault what the token of accessor may do on
+// each path, in batches; it returns what was answered, and the first
+// error.
+func (c *collector) capabilitiesAccessor(ctx context.Context, accessor string, paths []string) (map[string][]string, error) {
 	out := map[string][]string{}
-	for _, p := range paths {
-		caps := stringList(s.Data[p])
-		slices.Sort(caps)
-		out[p] = caps
+	var mu sync.Mutex
+	var firstErr error
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, c.cfg.Vault.ScanConcurrency))
+	for batch := range slices.Chunk(paths, capabilitiesBatch) {
+		g.Go(func() error {
+			rctx, cancel := c.vaultCtx(gctx)
+			defer cancel()
+			s, err := c.clients.Vault.Logical().WriteWithContext(rctx, "sys/capabilities-accessor", map[string]any{"accessor": accessor, "paths": batch})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil && (s == nil || s.Data == nil) {
+				err = errors.New("empty answer")
+			}
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return nil
+			}
+			for _, p := range batch {
+				if _, ok := s.Data[p]; !ok {
+					continue
+				}
+				caps := stringList(s.Data[p])
+				slices.Sort(caps)
+				out[p] = caps
+			}
+			return nil
+		})
 	}
-	return out, nil
+	_ = g.Wait()
+	return out, firstErr
 }
