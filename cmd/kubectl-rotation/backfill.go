@@ -60,7 +60,8 @@ steps (said in each record's resolution).
 Exit codes:
   0  the records were rebuilt (notes may say where the metrics cannot tell)
   3  could not tell: neither counter could be read (Prometheus down or not
-     configured), or the output could not be written
+     configured) or has a series in the window, or the output could not be
+     written
   4  usage or configuration error: a bad flag or -o, a --since that is not
      positive, an unreadable or invalid --from file, a malformed
      --prometheus-url, a malformed PROMETHEUS_URL when it would be used
@@ -127,6 +128,11 @@ func (o *backfillOptions) Run() error {
 	}
 	if in.RotationsError != "" && in.FailuresError != "" {
 		return &exitError{code: exitFailed, err: fmt.Errorf("could not tell: the rotation counters could not be read (%s)", in.RotationsError)}
+	}
+	if len(in.Rotations) == 0 && len(in.Failures) == 0 {
+		// read, but neither holds a series in the window: nothing to
+		// rebuild from is no "no rotation happened"
+		return &exitError{code: exitFailed, err: fmt.Errorf("could not tell: neither %s nor %s has a series in the window (never counted, not scraped, or other metric names: set prometheus.metrics in the config)", in.RotationsMetric, in.FailuresMetric)}
 	}
 	return nil
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/faults"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -78,5 +81,31 @@ func TestTenantsMetric(t *testing.T) {
 	delete(snap.Prometheus.TenantDetails, "t-001") // a tenant the capture did not read (it rotated: its count is not 0)
 	if m := tenantsMetric(snap, summed); !strings.Contains(m.Error, "some tenant's series are missing") {
 		t.Errorf("a tenant short: error %q, want the sums said apart", m.Error)
+	}
+}
+
+// TestBackfill_NothingToRebuildFrom: against a real Prometheus that holds
+// neither counter (read, but no series in the window), audit-backfill
+// cannot tell what happened: exit 3 naming both metrics, not 0 with no
+// record.
+func TestBackfill_NothingToRebuildFrom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test needs the real servers (make test runs it)")
+	}
+	isolateEnv(t)
+	e := testenv.Get(t)
+	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: e.Bins, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	ns := "backfill-empty"
+	kubeconfig := faults.WriteFile(t, t.TempDir(), "kubeconfig", faults.AddUser(t, e, "backfill-empty", []string{"system:masters"}, ns))
+	code, out, errOut := runArgs(t, "audit-backfill", "--kubeconfig", kubeconfig, "--prometheus-url", p.URL, "-o", "json")
+	if code != exitFailed || !strings.Contains(errOut, "could not tell: neither cmek_rotation_total nor cmek_rotations_failed_total has a series in the window") {
+		t.Errorf("exit %d, stderr %q; want %d saying neither counter has a series", code, errOut, exitFailed)
+	}
+	if !strings.Contains(out, "no series of cmek_rotation_total in the window") {
+		t.Errorf("the output lacks the note: %s", out)
 	}
 }
