@@ -135,8 +135,17 @@ func (c *collector) collectPrometheus(ctx context.Context) (*collectors.Promethe
 // inNamespace keeps series of our namespace, and series with no namespace
 // label (a Prometheus scraping only this application).
 func (c *collector) inNamespace(l map[string]string) bool {
-	ns, ok := l["namespace"]
+	ns, ok := l[c.nsLabel()]
 	return !ok || ns == c.namespace
+}
+
+// nsLabel is the label that names a series' namespace
+// (prometheus.namespaceLabel).
+func (c *collector) nsLabel() string {
+	if l := c.cfg.Prometheus.NamespaceLabel; l != "" {
+		return l
+	}
+	return "namespace"
 }
 
 func labelsOf(ls model.LabelSet) map[string]string {
@@ -175,7 +184,7 @@ func summed(role string) bool { return role != "tokenExpirySeconds" }
 // namespace label (a Prometheus scraping only this application), in
 // Prometheus rather than after the transfer.
 func (c *collector) selector(name string) string {
-	return fmt.Sprintf("%s{namespace=~%q}", name, regexp.QuoteMeta(c.namespace)+"|")
+	return fmt.Sprintf("%s{%s=~%q}", name, c.nsLabel(), regexp.QuoteMeta(c.namespace)+"|")
 }
 
 // without is the grouping clause that sums over the tenant labels.

@@ -128,6 +128,11 @@ type Prometheus struct {
 	Service string `yaml:"service" json:"service"`
 	// RequestTimeout bounds every Prometheus query.
 	RequestTimeout Duration `yaml:"requestTimeout" json:"requestTimeout"`
+	// NamespaceLabel is the label of the series and alerts that names the
+	// namespace they are about ("namespace"; "exported_namespace" where a
+	// scrape from another namespace moved the series' own label there).
+	// Series without it are kept too.
+	NamespaceLabel string `yaml:"namespaceLabel" json:"namespaceLabel,omitempty"`
 	// Metrics are the metric names.
 	Metrics Metrics `yaml:"metrics" json:"metrics"`
 	// Alerts are the alert names.
@@ -235,6 +240,7 @@ func Default() Config {
 		},
 		Prometheus: Prometheus{
 			RequestTimeout: Duration(10 * time.Second),
+			NamespaceLabel: "namespace",
 			Metrics: Metrics{
 				TokenExpirySeconds: "vault_token_expiry_seconds",
 				TokenRenewals:      "vault_token_renewals_total",
@@ -568,9 +574,12 @@ const (
 	wantMount    = "a Vault mount path without leading or trailing '/', such as \"secret\""
 	wantVaultID  = "a non-empty name without '/' or spaces"
 	wantMetric   = "a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+	wantLabel    = "a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
 )
 
 var metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // check is one rule on one field: its path, what it wants, whether the
 // value satisfies it, and the value found.
@@ -685,6 +694,7 @@ func (c Config) checks() []check {
 			got: strconv.Quote(p.Service), also: []string{"prometheus.url"}})
 	}
 	dur("prometheus.requestTimeout", wantTimeout, p.RequestTimeout, p.RequestTimeout > 0)
+	str("prometheus.namespaceLabel", wantLabel, p.NamespaceLabel, labelName.MatchString(p.NamespaceLabel), "")
 	metric("prometheus.metrics.tokenExpirySeconds", p.Metrics.TokenExpirySeconds)
 	metric("prometheus.metrics.tokenRenewals", p.Metrics.TokenRenewals)
 	metric("prometheus.metrics.rotations", p.Metrics.Rotations)
