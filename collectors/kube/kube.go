@@ -465,18 +465,10 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 	if ptr.Deref(j.Spec.Suspend, false) {
 		out.Outcome = collectors.OutcomeSuspended
 	}
-	for _, cond := range j.Status.Conditions {
-		if cond.Status != corev1.ConditionTrue {
-			continue
-		}
-		switch cond.Type {
-		case batchv1.JobComplete:
-			out.Outcome, out.Reason, out.Message = collectors.OutcomeSucceeded, cond.Reason, cond.Message
-		case batchv1.JobFailed:
-			out.Outcome, out.Reason, out.Message = collectors.OutcomeFailed, cond.Reason, cond.Message
-			if out.Finished == nil {
-				out.Finished = TimePtr(&cond.LastTransitionTime)
-			}
+	if cond, outcome := endCondition(j); cond != nil {
+		out.Outcome, out.Reason, out.Message = outcome, cond.Reason, cond.Message
+		if out.Finished == nil {
+			out.Finished = TimePtr(&cond.LastTransitionTime)
 		}
 	}
 	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
@@ -485,6 +477,38 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 	}
 	jobDetails(&out, j)
 	return out
+}
+
+// endCondition is the condition that says how a Job ended, with the
+// outcome it means: Failed or Complete, else the FailureTarget or
+// SuccessCriteriaMet the job controller sets before them (Kubernetes 1.31
+// and later), while the Job's pods terminate. A pod on a lost node can stay
+// Terminating for good, and Failed never comes: the Job has failed all the
+// same. nil when the Job has not ended.
+func endCondition(j *batchv1.Job) (*batchv1.JobCondition, string) {
+	var target *batchv1.JobCondition
+	outcome := ""
+	for i := range j.Status.Conditions {
+		cond := &j.Status.Conditions[i]
+		if cond.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch cond.Type {
+		case batchv1.JobComplete:
+			return cond, collectors.OutcomeSucceeded
+		case batchv1.JobFailed:
+			return cond, collectors.OutcomeFailed
+		case batchv1.JobSuccessCriteriaMet:
+			if target == nil {
+				target, outcome = cond, collectors.OutcomeSucceeded
+			}
+		case batchv1.JobFailureTarget:
+			if target == nil {
+				target, outcome = cond, collectors.OutcomeFailed
+			}
+		}
+	}
+	return target, outcome
 }
 
 // stateOf fills a container's state from its status: waiting, running or

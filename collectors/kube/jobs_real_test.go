@@ -1,0 +1,139 @@
+package kube
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
+)
+
+// waitFor polls cond every 100ms until it holds, failing the test with what
+// after timeout.
+func waitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// rotationCronJob creates the rotation CronJob, suspended (its schedule never
+// fires: the tests make its Jobs), with the given pod template.
+func rotationCronJob(tb testing.TB, kc kubernetes.Interface, ns string, cfg config.Config, tmpl corev1.PodTemplateSpec) *batchv1.CronJob {
+	tb.Helper()
+	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: cfg.Kubernetes.RotationCronJob, Namespace: ns},
+		Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", Suspend: ptr.To(true), JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}}}}
+	cj, err := kc.BatchV1().CronJobs(ns).Create(context.Background(), cj, metav1.CreateOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cj
+}
+
+// jobFrom is a Job of the CronJob (controlled by it) with the CronJob's
+// template.
+func jobFrom(cj *batchv1.CronJob, name string) *batchv1.Job {
+	return &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: cj.Namespace,
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "CronJob", Name: cj.Name, UID: cj.UID, Controller: ptr.To(true)}}},
+		Spec: *cj.Spec.JobTemplate.Spec.DeepCopy()}
+}
+
+func hasJobCondition(j *batchv1.Job, typ batchv1.JobConditionType) bool {
+	for _, c := range j.Status.Conditions {
+		if c.Type == typ && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCronJobsAndJobs_FailureTargetIsFailed: with the real job controller, a
+// rotation Job past its activeDeadlineSeconds whose pod is on a node that
+// never confirms its end (the pod stays Terminating, as on a lost node) gets
+// FailureTarget=True (DeadlineExceeded) and never Failed. It is read as
+// failed, with the reason and the condition's time as its end, not as
+// running.
+func TestCronJobsAndJobs_FailureTargetIsFailed(t *testing.T) {
+	e := testenv.Get(t)
+	e.ControllerManager(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	kc := e.Kube.Client
+	cfg := config.Default()
+	cj := rotationCronJob(t, kc, ns, cfg, corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
+		Containers: []corev1.Container{{Name: "rotate", Image: "rotate"}}}})
+	job := jobFrom(cj, "cmek-rotation-lost-node")
+	job.Spec.ActiveDeadlineSeconds = ptr.To[int64](3)
+	job.Spec.BackoffLimit = ptr.To[int32](0)
+	if _, err := kc.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// bind the job controller's pod to the harness node, whose kubelet (no
+	// RunKubelet here) never ends it: deleted, it stays Terminating
+	var pod string
+	waitFor(t, 10*time.Second, "the Job's pod", func() bool {
+		pods, err := kc.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + job.Name})
+		if err != nil || len(pods.Items) == 0 {
+			return false
+		}
+		pod = pods.Items[0].Name
+		return true
+	})
+	if err := kc.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: ns},
+		Target: corev1.ObjectReference{Kind: "Node", Name: e.Kube.NodeName}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = kc.CoreV1().Pods(ns).Delete(context.Background(), pod, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+	})
+	var got *batchv1.Job
+	waitFor(t, 30*time.Second, "FailureTarget on the Job", func() bool {
+		j, err := kc.BatchV1().Jobs(ns).Get(ctx, job.Name, metav1.GetOptions{})
+		got = j
+		return err == nil && hasJobCondition(j, batchv1.JobFailureTarget)
+	})
+	// the server's state is the one the finding is about: no Failed, the
+	// pod Terminating
+	time.Sleep(time.Second)
+	if got, err := kc.BatchV1().Jobs(ns).Get(ctx, job.Name, metav1.GetOptions{}); err != nil || hasJobCondition(got, batchv1.JobFailed) || got.Status.CompletionTime != nil {
+		t.Fatalf("job %+v (%v): want FailureTarget without Failed or completionTime", got.Status, err)
+	}
+	if p, err := kc.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{}); err != nil || p.DeletionTimestamp == nil {
+		t.Fatalf("pod %s (%v): want it Terminating", pod, err)
+	}
+	var target batchv1.JobCondition
+	for _, c := range got.Status.Conditions {
+		if c.Type == batchv1.JobFailureTarget {
+			target = c
+		}
+	}
+
+	c := newCollector(clients{Kube: kc}, collectors.Env{Config: cfg, Namespace: ns})
+	_, jobs, probs := c.cronJobsAndJobs(ctx)
+	if len(probs) > 0 {
+		t.Fatalf("problems %+v", probs)
+	}
+	if len(jobs) != 1 {
+		t.Fatalf("jobs %+v", jobs)
+	}
+	j := jobs[0]
+	if j.Outcome != collectors.OutcomeFailed || j.Reason != "DeadlineExceeded" || j.Message != target.Message || j.Finished == nil || !j.Finished.Equal(target.LastTransitionTime.UTC()) {
+		t.Errorf("job outcome %q reason %q message %q finished %v, want failed DeadlineExceeded %q at %v",
+			j.Outcome, j.Reason, j.Message, j.Finished, target.Message, target.LastTransitionTime.UTC())
+	}
+	if len(j.Pods) != 1 || !j.Pods[0].Terminating {
+		t.Errorf("pods %+v, want the one Terminating", j.Pods)
+	}
+}
