@@ -137,3 +137,60 @@ func TestCronJobsAndJobs_FailureTargetIsFailed(t *testing.T) {
 		t.Errorf("pods %+v, want the one Terminating", j.Pods)
 	}
 }
+
+// TestCronJobsAndJobs_RetriedJobReadsTheRunThatSucceeded: with the real job
+// controller and the harness kubelet, a rotation Job whose first pod fails
+// ("Failed to rotate key for tenant t-042") and whose retry succeeds is
+// Complete 1/1; its log is read from the pod that succeeded, so the first
+// attempt's failure does not make the run look failed.
+func TestCronJobsAndJobs_RetriedJobReadsTheRunThatSucceeded(t *testing.T) {
+	e := testenv.Get(t)
+	e.ControllerManager(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	kc := e.Kube.Client
+	cfg := config.Default()
+	runs := 0 // the harness kubelet asks from one goroutine
+	stop := e.Kube.RunKubelet(ns, func(*corev1.Pod) testenv.PodOutcome {
+		runs++
+		if runs == 1 {
+			return testenv.PodOutcome{ExitCode: 1, Log: "2026-12-01T02:00:01Z INFO rotating 3 tenants\n2026-12-01T02:00:02Z ERROR Failed to rotate key for tenant t-042: connection reset\n"}
+		}
+		return testenv.PodOutcome{Log: "2026-12-01T02:00:15Z INFO rotating 3 tenants\n2026-12-01T02:00:16Z INFO rotated 3 tenants\n"}
+	})
+	defer stop()
+	cj := rotationCronJob(t, kc, ns, cfg, corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
+		Containers: []corev1.Container{{Name: "rotate", Image: "rotate"}}}})
+	job := jobFrom(cj, "cmek-rotation-retried")
+	job.Spec.BackoffLimit = ptr.To[int32](2)
+	if _, err := kc.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// the job controller waits 10s before the retry
+	waitFor(t, 60*time.Second, "the Job Complete after a failed pod", func() bool {
+		j, err := kc.BatchV1().Jobs(ns).Get(ctx, job.Name, metav1.GetOptions{})
+		return err == nil && hasJobCondition(j, batchv1.JobComplete) && j.Status.Failed == 1 && j.Status.Succeeded == 1
+	})
+
+	c := newCollector(clients{Kube: kc}, collectors.Env{Config: cfg, Namespace: ns})
+	_, jobs, probs := c.cronJobsAndJobs(ctx)
+	if len(probs) > 0 {
+		t.Fatalf("problems %+v", probs)
+	}
+	if len(jobs) != 1 || jobs[0].Outcome != collectors.OutcomeSucceeded || len(jobs[0].Pods) != 2 {
+		t.Fatalf("jobs %+v, want the one succeeded with two pods", jobs)
+	}
+	j := jobs[0]
+	var succeeded string
+	for _, p := range j.Pods {
+		if p.Phase == string(corev1.PodSucceeded) {
+			succeeded = p.Name
+		}
+	}
+	if j.Log == nil || j.Log.Error != "" || j.Log.Pod != succeeded || j.Log.Container != "rotate" {
+		t.Fatalf("log %+v, want pod %s's (the one that succeeded)", j.Log, succeeded)
+	}
+	if len(j.Log.Matches) != 0 || len(j.Log.Lines) != 2 || j.Log.Lines[1] != "2026-12-01T02:00:16Z INFO rotated 3 tenants" {
+		t.Errorf("log lines %q matches %+v, want the successful run's", j.Log.Lines, j.Log.Matches)
+	}
+}

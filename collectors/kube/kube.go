@@ -310,7 +310,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		if !want || perCJ[j.CronJob] >= maxLogsPerCronJob || len(j.Pods) == 0 {
 			continue
 		}
-		pod := pickLogPod(j.Pods)
+		pod := pickLogPod(j.Outcome, j.Pods)
 		reqs = append(reqs, logReq{job: i, pod: pod.Name, node: pod.Node, container: firstContainer(template[j.Name], pod)})
 		perCJ[j.CronJob]++
 	}
@@ -330,9 +330,17 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	return cjs, jobs, probs
 }
 
-func pickLogPod(pods []collectors.Pod) collectors.Pod {
+// pickLogPod is the pod of a Job whose log is read (pods newest first): for
+// a Job that succeeded the newest pod that succeeded, as the log of the run
+// that counted (an earlier attempt's failure was retried away); otherwise
+// the newest pod that failed, which says why; else the newest pod.
+func pickLogPod(outcome string, pods []collectors.Pod) collectors.Pod {
+	want := corev1.PodFailed
+	if outcome == collectors.OutcomeSucceeded {
+		want = corev1.PodSucceeded
+	}
 	for _, p := range pods {
-		if p.Phase == string(corev1.PodFailed) {
+		if p.Phase == string(want) {
 			return p
 		}
 	}

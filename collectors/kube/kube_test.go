@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,6 +71,38 @@ func TestJobOf_EndConditions(t *testing.T) {
 				t.Errorf("finished %v, want none", got.Finished)
 			case tt.finished != nil && (got.Finished == nil || !got.Finished.Equal(tt.finished.Time)):
 				t.Errorf("finished %v, want %v", got.Finished, tt.finished.Time)
+			}
+		})
+	}
+}
+
+// TestPickLogPod: the log read is the one of the run that counts: for a Job
+// that succeeded on a retry its newest succeeded pod, not the failed first
+// attempt's; for a failed Job its newest failed pod; else the newest.
+func TestPickLogPod(t *testing.T) {
+	pods := func(phases ...corev1.PodPhase) []collectors.Pod { // newest first
+		var out []collectors.Pod
+		for i, ph := range phases {
+			out = append(out, collectors.Pod{Name: fmt.Sprintf("p%d", i), Phase: string(ph)})
+		}
+		return out
+	}
+	tests := map[string]struct {
+		outcome string
+		pods    []collectors.Pod
+		want    string
+	}{
+		"succeeded on a retry":                                {collectors.OutcomeSucceeded, pods(corev1.PodSucceeded, corev1.PodFailed), "p0"},
+		"succeeded, a newer failed pod too (completions > 1)": {collectors.OutcomeSucceeded, pods(corev1.PodFailed, corev1.PodSucceeded, corev1.PodSucceeded), "p1"},
+		"succeeded, its pods gone but a failed one":           {collectors.OutcomeSucceeded, pods(corev1.PodFailed), "p0"},
+		"failed: the newest failed pod":                       {collectors.OutcomeFailed, pods(corev1.PodPending, corev1.PodFailed, corev1.PodFailed), "p1"},
+		"running after a failure: the failed pod":             {collectors.OutcomeRunning, pods(corev1.PodRunning, corev1.PodFailed), "p1"},
+		"running: the newest":                                 {collectors.OutcomeRunning, pods(corev1.PodRunning, corev1.PodSucceeded), "p0"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := pickLogPod(tt.outcome, tt.pods); got.Name != tt.want {
+				t.Errorf("pickLogPod = %s, want %s", got.Name, tt.want)
 			}
 		})
 	}
