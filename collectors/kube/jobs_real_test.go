@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,5 +193,85 @@ func TestCronJobsAndJobs_RetriedJobReadsTheRunThatSucceeded(t *testing.T) {
 	}
 	if len(j.Log.Matches) != 0 || len(j.Log.Lines) != 2 || j.Log.Lines[1] != "2026-12-01T02:00:16Z INFO rotated 3 tenants" {
 		t.Errorf("log lines %q matches %+v, want the successful run's", j.Log.Lines, j.Log.Matches)
+	}
+}
+
+// TestCronJobsAndJobs_LogOfTheRightContainer: through the real API server
+// and the harness kubelet, a rotation Job's pod with an istio-proxy sidecar,
+// its statuses in name order as the kubelet writes them (istio-proxy
+// first), is read from the rotation container: the one the
+// default-container annotation names, the one that failed, or the first in
+// spec order; its containers are kept in spec order.
+func TestCronJobsAndJobs_LogOfTheRightContainer(t *testing.T) {
+	e := testenv.Get(t)
+	tests := map[string]struct {
+		spec  []string
+		ann   string
+		exits map[string]int32
+		phase corev1.PodPhase
+	}{
+		"spec order":         {spec: []string{"rotate", "istio-proxy"}, exits: map[string]int32{"rotate": 0, "istio-proxy": 0}, phase: corev1.PodSucceeded},
+		"default-container":  {spec: []string{"istio-proxy", "rotate"}, ann: "rotate", exits: map[string]int32{"rotate": 0, "istio-proxy": 0}, phase: corev1.PodSucceeded},
+		"the failed one":     {spec: []string{"istio-proxy", "rotate"}, exits: map[string]int32{"rotate": 1, "istio-proxy": 0}, phase: corev1.PodFailed},
+		"failed, spec order": {spec: []string{"rotate", "istio-proxy"}, exits: map[string]int32{"rotate": 1}, phase: corev1.PodRunning},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			ns := e.Namespace(t)
+			ctx := context.Background()
+			kc := e.Kube.Client
+			cfg := config.Default()
+			var tmpl corev1.PodTemplateSpec
+			tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
+			for _, n := range tt.spec {
+				tmpl.Spec.Containers = append(tmpl.Spec.Containers, corev1.Container{Name: n, Image: n})
+			}
+			if tt.ann != "" {
+				tmpl.Annotations = map[string]string{defaultContainerAnnotation: tt.ann}
+			}
+			cj := rotationCronJob(t, kc, ns, cfg, tmpl)
+			job := jobFrom(cj, "cmek-rotation-sidecar")
+			job.Spec.Suspend = ptr.To(true) // the job controller, if running, makes no pod of its own
+			if _, err := kc.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			pod := sidecarPod(tt.spec, tt.exits, tt.ann)
+			pod.Namespace, pod.Name = ns, job.Name+"-abcde"
+			pod.Labels = map[string]string{"batch.kubernetes.io/job-name": job.Name}
+			pod.Spec.NodeName = e.Kube.NodeName
+			st := pod.Status
+			created, err := kc.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.Phase = tt.phase
+			created.Status = st
+			if _, err := kc.CoreV1().Pods(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range tt.spec {
+				e.Kube.Logs.Set(ns, pod.Name, n, []byte("log of "+n+"\n"))
+			}
+
+			c := newCollector(clients{Kube: kc}, collectors.Env{Config: cfg, Namespace: ns})
+			_, jobs, probs := c.cronJobsAndJobs(ctx)
+			if len(probs) > 0 {
+				t.Fatalf("problems %+v", probs)
+			}
+			if len(jobs) != 1 || len(jobs[0].Pods) != 1 || jobs[0].Log == nil {
+				t.Fatalf("jobs %+v", jobs)
+			}
+			lt := jobs[0].Log
+			if lt.Error != "" || lt.Container != "rotate" || lt.Pod != pod.Name || strings.Join(lt.Lines, "|") != "log of rotate" {
+				t.Errorf("log %+v, want rotate's", lt)
+			}
+			var order []string
+			for _, c := range jobs[0].Pods[0].Containers {
+				order = append(order, c.Name)
+			}
+			if strings.Join(order, ",") != strings.Join(tt.spec, ",") {
+				t.Errorf("containers %v, want spec order %v", order, tt.spec)
+			}
+		})
 	}
 }

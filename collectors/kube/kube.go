@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -222,11 +223,11 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	// Jobs: one paginated list, kept when a CronJob of ours controls them.
 	// Each page is turned into the small Jobs at once and dropped: at
 	// 5,000 Jobs the decoded pages (managed fields, pod templates) held
-	// 59 MB until the end of the collection. Of the pod template only the
-	// first container's name is kept (the log's container when a pod has
-	// no status yet).
+	// 59 MB until the end of the collection. Of the pod template only its
+	// containers' names and default-container annotation are kept (which
+	// container's log to read, logContainer).
 	var jobs []collectors.Job
-	template := map[string]string{} // Job name -> its template's first container
+	template := map[string]podTemplate{} // by Job name
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
@@ -245,7 +246,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 				continue
 			}
 			jobs = append(jobs, jobOf(j, owner))
-			template[j.Name] = templateContainer(j)
+			template[j.Name] = templateOf(j)
 		}
 		if list.Continue == "" {
 			break
@@ -266,6 +267,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	// Pods of those Jobs, one paginated list by the job-name label, each
 	// page turned into the small Pods at once, as the Jobs'.
 	podsByJob := map[string][]collectors.Pod{}
+	logContainers := map[string]string{} // pod name -> the container whose log is read
 	popts := metav1.ListOptions{Limit: source.PageSize, LabelSelector: "batch.kubernetes.io/job-name"}
 	for {
 		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
@@ -276,8 +278,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		for i := range list.Items {
 			p := &list.Items[i]
 			jn := p.Labels["batch.kubernetes.io/job-name"]
-			if _, ok := template[jn]; ok {
+			if tmpl, ok := template[jn]; ok {
 				podsByJob[jn] = append(podsByJob[jn], podOf(p))
+				logContainers[p.Name] = logContainer(p, tmpl)
 			}
 		}
 		if list.Continue == "" {
@@ -311,7 +314,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 			continue
 		}
 		pod := pickLogPod(j.Outcome, j.Pods)
-		reqs = append(reqs, logReq{job: i, pod: pod.Name, node: pod.Node, container: firstContainer(template[j.Name], pod)})
+		reqs = append(reqs, logReq{job: i, pod: pod.Name, node: pod.Node, container: logContainers[pod.Name]})
 		perCJ[j.CronJob]++
 	}
 	var wg sync.WaitGroup
@@ -347,20 +350,58 @@ func pickLogPod(outcome string, pods []collectors.Pod) collectors.Pod {
 	return pods[0]
 }
 
-// firstContainer is the container whose log is read: the pod's first, else
-// the first of the Job's pod template (template).
-func firstContainer(template string, p collectors.Pod) string {
-	if len(p.Containers) > 0 {
-		return p.Containers[0].Name
-	}
-	return template
+// defaultContainerAnnotation names the container kubectl logs, exec and
+// attach use when none is given (as collectors/podlogs honours it).
+const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
+// podTemplate is what is kept of a Job's pod template: its containers'
+// names in spec order and its default-container annotation.
+type podTemplate struct {
+	containers       []string
+	defaultContainer string
 }
 
-// templateContainer is the name of the first container of a Job's pod
-// template, "" when it has none.
-func templateContainer(j *batchv1.Job) string {
-	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
-		return cs[0].Name
+func templateOf(j *batchv1.Job) podTemplate {
+	t := podTemplate{defaultContainer: j.Spec.Template.Annotations[defaultContainerAnnotation]}
+	for _, c := range j.Spec.Template.Spec.Containers {
+		t.containers = append(t.containers, c.Name)
+	}
+	return t
+}
+
+// logContainer is the container of a Job's pod whose log is read, chosen as
+// kubectl logs does, not by the order of the pod's container statuses (the
+// kubelet sorts those by name, so a sidecar such as istio-proxy can come
+// first): the one the pod's (else the template's) default-container
+// annotation names, when it names one of the pod's containers; else, when
+// exactly one container terminated with a non-zero exit code, that one (it
+// says why the pod failed); else the first in spec order (the pod's, else
+// the template's). "" when there is none.
+func logContainer(p *corev1.Pod, t podTemplate) string {
+	names := t.containers
+	if len(p.Spec.Containers) > 0 {
+		names = make([]string, len(p.Spec.Containers))
+		for i, c := range p.Spec.Containers {
+			names[i] = c.Name
+		}
+	}
+	for _, ann := range []string{p.Annotations[defaultContainerAnnotation], t.defaultContainer} {
+		if ann != "" && slices.Contains(names, ann) {
+			return ann
+		}
+	}
+	failed := ""
+	n := 0
+	for _, s := range p.Status.ContainerStatuses {
+		if term := s.State.Terminated; term != nil && term.ExitCode != 0 && slices.Contains(names, s.Name) {
+			failed, n = s.Name, n+1
+		}
+	}
+	if n == 1 {
+		return failed
+	}
+	if len(names) > 0 {
+		return names[0]
 	}
 	return ""
 }
@@ -537,16 +578,32 @@ func stateOf(cs *collectors.ContainerState, s corev1.ContainerStatus) {
 	}
 }
 
+// podOf is the pod as kept. Its containers are in spec order (the order
+// of the kubelet's statuses is by name), each with its status when it has
+// one, else waiting with the pod's phase as its reason.
 func podOf(p *corev1.Pod) collectors.Pod {
 	out := collectors.Pod{Name: p.Name, Phase: string(p.Status.Phase), Node: p.Spec.NodeName, Started: TimePtr(p.Status.StartTime)}
-	for _, s := range p.Status.ContainerStatuses {
+	statuses := make(map[string]int, len(p.Status.ContainerStatuses))
+	for i, s := range p.Status.ContainerStatuses {
+		statuses[s.Name] = i
+	}
+	for _, ct := range p.Spec.Containers {
+		i, ok := statuses[ct.Name]
+		if !ok {
+			out.Containers = append(out.Containers, collectors.ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
+			continue
+		}
+		delete(statuses, ct.Name)
+		s := p.Status.ContainerStatuses[i]
 		cs := collectors.ContainerState{Name: s.Name, Restarts: s.RestartCount}
 		stateOf(&cs, s)
 		out.Containers = append(out.Containers, cs)
 	}
-	if len(out.Containers) == 0 {
-		for _, ct := range p.Spec.Containers {
-			out.Containers = append(out.Containers, collectors.ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
+	for _, s := range p.Status.ContainerStatuses { // a status without a spec: kept, after
+		if _, left := statuses[s.Name]; left {
+			cs := collectors.ContainerState{Name: s.Name, Restarts: s.RestartCount}
+			stateOf(&cs, s)
+			out.Containers = append(out.Containers, cs)
 		}
 	}
 	podDetails(&out, p)

@@ -2,6 +2,8 @@ package kube
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +107,85 @@ func TestPickLogPod(t *testing.T) {
 				t.Errorf("pickLogPod = %s, want %s", got.Name, tt.want)
 			}
 		})
+	}
+}
+
+// sidecarPod is a Job pod whose containers are spec (in that order) and
+// whose statuses are in name order, as the kubelet writes them: each
+// container terminated with its exit code in exits (absent: running).
+func sidecarPod(spec []string, exits map[string]int32, ann string) *corev1.Pod {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}}
+	if ann != "" {
+		p.Annotations = map[string]string{defaultContainerAnnotation: ann}
+	}
+	for _, n := range spec {
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: n, Image: n + ":1"})
+	}
+	names := slices.Sorted(slices.Values(spec))
+	for _, n := range names {
+		st := corev1.ContainerStatus{Name: n, Image: n + ":1", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}
+		if code, ok := exits[n]; ok {
+			st.State = terminated(code, "Error", "")
+		}
+		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, st)
+	}
+	return p
+}
+
+// TestLogContainer: the container whose log is read is chosen as kubectl
+// logs chooses it, never by the kubelet's name-sorted statuses (an
+// istio-proxy sidecar sorts before rotate): the default-container
+// annotation when it names a container, else the one container that
+// failed, else the first in spec order.
+func TestLogContainer(t *testing.T) {
+	tmpl := podTemplate{containers: []string{"rotate", "istio-proxy"}}
+	tests := map[string]struct {
+		pod  *corev1.Pod
+		tmpl podTemplate
+		want string
+	}{
+		"spec order, not status order": {sidecarPod([]string{"rotate", "istio-proxy"}, nil, ""), tmpl, "rotate"},
+		"the annotation":               {sidecarPod([]string{"istio-proxy", "rotate"}, nil, "rotate"), tmpl, "rotate"},
+		"the annotation over a failed container": {
+			sidecarPod([]string{"istio-proxy", "rotate"}, map[string]int32{"istio-proxy": 137, "rotate": 0}, "rotate"), tmpl, "rotate"},
+		"the template's annotation": {sidecarPod([]string{"istio-proxy", "rotate"}, nil, ""),
+			podTemplate{containers: []string{"istio-proxy", "rotate"}, defaultContainer: "rotate"}, "rotate"},
+		"an annotation naming no container is ignored": {sidecarPod([]string{"rotate", "istio-proxy"}, nil, "rotator"), tmpl, "rotate"},
+		"the one that failed": {
+			sidecarPod([]string{"istio-proxy", "rotate"}, map[string]int32{"rotate": 1}, ""), tmpl, "rotate"},
+		"two failed: the first in spec order": {
+			sidecarPod([]string{"rotate", "istio-proxy"}, map[string]int32{"rotate": 1, "istio-proxy": 143}, ""), tmpl, "rotate"},
+		"no containers in the pod: the template's first": {&corev1.Pod{}, tmpl, "rotate"},
+		"none at all": {&corev1.Pod{}, podTemplate{}, ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := logContainer(tt.pod, tt.tmpl); got != tt.want {
+				t.Errorf("logContainer = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPodOf_ContainersInSpecOrder: the pod's containers are kept in spec
+// order, each with its own status (matched by name), whatever the order of
+// the statuses; one without a status waits with the pod's phase.
+func TestPodOf_ContainersInSpecOrder(t *testing.T) {
+	p := sidecarPod([]string{"rotate", "istio-proxy", "vault-agent"}, map[string]int32{"rotate": 1}, "")
+	p.Status.Phase = corev1.PodRunning
+	p.Status.ContainerStatuses = p.Status.ContainerStatuses[:2] // istio-proxy, rotate: vault-agent has none yet
+	got := podOf(p)
+	var order []string
+	for _, c := range got.Containers {
+		order = append(order, c.Name+":"+c.State)
+	}
+	if want := "rotate:terminated,istio-proxy:running,vault-agent:waiting"; strings.Join(order, ",") != want {
+		t.Fatalf("containers %s, want %s", strings.Join(order, ","), want)
+	}
+	if c := got.Containers[0]; c.ExitCode == nil || *c.ExitCode != 1 || c.Image != "rotate:1" {
+		t.Errorf("rotate = %+v, want its own status (exit 1)", c)
+	}
+	if c := got.Containers[2]; c.Reason != "Running" || c.Image != "vault-agent:1" {
+		t.Errorf("vault-agent = %+v", c)
 	}
 }
