@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -274,4 +275,50 @@ func TestCronJobsAndJobs_LogOfTheRightContainer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCollect_APIPathNotServed: the real kube-apiserver answers a path it
+// does not serve (here: below a prefix, as a wrong server URL in a
+// kubeconfig gives) with 404 "404 page not found", no Status: the read
+// fails, naming the server and that answer, instead of reading as an empty
+// namespace. A namespace that does not exist still lists as empty (200)
+// and its CronJobs as not found: nothing found, no problem.
+func TestCollect_APIPathNotServed(t *testing.T) {
+	e := testenv.Get(t)
+	ctx := context.Background()
+	cfg := config.Default()
+
+	t.Run("not served", func(t *testing.T) {
+		rc := rest.CopyConfig(e.Kube.Config)
+		rc.Host = strings.TrimSuffix(rc.Host, "/") + "/no-such-prefix"
+		kc, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := (&Source{Kube: kc}).Collect(ctx, collectors.Env{Config: cfg, Namespace: "default"})
+		if p.Status.State != collectors.StateError {
+			t.Errorf("state %s, want error (problems %+v)", p.Status.State, p.Status.Problems)
+		}
+		want := "the server at " + rc.Host + ` answered 404 Not Found ("404 page not found")`
+		for _, cj := range p.Kubernetes.CronJobs {
+			if cj.Found || !strings.Contains(cj.Error, want) {
+				t.Errorf("cronjob %s: found %t error %q, want it to hold %q", cj.Name, cj.Found, cj.Error, want)
+			}
+		}
+	})
+
+	t.Run("no such namespace", func(t *testing.T) {
+		p := (&Source{Kube: e.Kube.Client}).Collect(ctx, collectors.Env{Config: cfg, Namespace: "no-such-namespace"})
+		if p.Status.State != collectors.StateOK || len(p.Status.Problems) > 0 {
+			t.Fatalf("status %+v, want ok: nothing found is no error", p.Status)
+		}
+		for _, cj := range p.Kubernetes.CronJobs {
+			if cj.Found || cj.Error != "" {
+				t.Errorf("cronjob %+v, want not found", cj)
+			}
+		}
+		if len(p.Kubernetes.Jobs) != 0 || p.Kubernetes.Orchestrator == nil || p.Kubernetes.Orchestrator.Found || p.Kubernetes.Orchestrator.Error != "" {
+			t.Errorf("jobs %+v orchestrator %+v, want nothing found", p.Kubernetes.Jobs, p.Kubernetes.Orchestrator)
+		}
+	})
 }

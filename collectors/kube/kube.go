@@ -20,6 +20,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -96,6 +97,75 @@ func kubeletUnreachable(s metav1.Status) bool {
 	return false
 }
 
+// objectMissing reports whether err is a Kubernetes API server's answer
+// that the object asked for by name does not exist: a NotFound Status that
+// names it. A 404 whose body is no Status (a server that is not a
+// Kubernetes API server, or an API server's "404 page not found" for a path
+// it does not serve), or a Status naming no object, is not: the path is
+// missing, not the object (notServed).
+func objectMissing(err error) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || apierrors.IsUnexpectedServerError(err) || !errors.As(err, &status) {
+		return false
+	}
+	d := status.Status().Details
+	return d != nil && d.Name != ""
+}
+
+// maxAnswerText bounds how much of a server's answer notServed quotes.
+const maxAnswerText = 120
+
+// notServed words a 404 to a request whose API path should exist: a List
+// (an empty or missing namespace lists as empty, with 200) or a Get that
+// objectMissing does not take as the object's absence. The server is not a
+// Kubernetes API server, or it does not serve the API group (api, e.g.
+// "batch/v1 cronjobs"). ok false for any other error.
+func notServed(what, server, api string, err error) (string, bool) {
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || objectMissing(err) || !errors.As(err, &status) {
+		return "", false
+	}
+	s := status.Status()
+	answer := s.Message
+	if s.Details != nil {
+		for _, c := range s.Details.Causes {
+			if c.Type == metav1.CauseTypeUnexpectedServerResponse && c.Message != "" && c.Message != "unknown" {
+				answer = c.Message
+			}
+		}
+	}
+	answer = strings.Join(strings.Fields(answer), " ")
+	if len(answer) > maxAnswerText {
+		answer = strings.ToValidUTF8(answer[:maxAnswerText], "") + "…"
+	}
+	at := "the server"
+	if server != "" {
+		at += " at " + server
+	}
+	return fmt.Sprintf("%s: %s answered 404 Not Found (%q) where a Kubernetes API server serves %s: it is not a Kubernetes API server, or it does not serve %s; check the cluster's server URL for --context and --kubeconfig",
+		what, at, answer, api, api), true
+}
+
+// readErr words a failed Get or List (KubeErr), a 404 for a path that
+// should exist as notServed.
+func (c *collector) readErr(what, api string, err error) string {
+	if msg, ok := notServed(what, c.server(), api, err); ok {
+		return msg
+	}
+	return KubeErr(what, err)
+}
+
+// server is the API server's URL the client talks to (scheme, host and any
+// path prefix), "" when it cannot tell (a fake clientset).
+func (c *collector) server() string {
+	rc, ok := c.clients.Kube.CoreV1().RESTClient().(*rest.RESTClient)
+	if !ok || rc == nil {
+		return ""
+	}
+	u := rc.Get().URL()
+	return strings.TrimSuffix(u.Scheme+"://"+u.Host+u.Path, "/api/v1")
+}
+
 func (c *collector) collectKubernetes(ctx context.Context) (*collectors.KubernetesData, collectors.Status) {
 	st := collectors.Status{Source: collectors.SourceKubernetes}
 	if c.clients.Kube == nil {
@@ -151,9 +221,9 @@ func (c *collector) collectKubernetes(ctx context.Context) (*collectors.Kubernet
 			switch {
 			case err == nil:
 				sa.Found = true
-			case apierrors.IsNotFound(err):
+			case objectMissing(err):
 			default:
-				sa.Error = KubeErr("get serviceaccount "+n, err)
+				sa.Error = c.readErr("get serviceaccount "+n, "v1 serviceaccounts", err)
 				errs = append(errs, collectors.Problem{Part: "serviceaccount " + n, Error: sa.Error})
 			}
 			sas = append(sas, sa)
@@ -209,9 +279,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		case err == nil:
 			fillCronJob(&cj, obj)
 			uids[obj.UID] = cj
-		case apierrors.IsNotFound(err):
+		case objectMissing(err):
 		default:
-			cj.Error = KubeErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), err)
+			cj.Error = c.readErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), "batch/v1 cronjobs", err)
 			probs = append(probs, collectors.Problem{Part: "cronjob " + want.name, Error: cj.Error})
 		}
 		cjs = append(cjs, cj)
@@ -232,7 +302,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	for {
 		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
 		if err != nil {
-			probs = append(probs, collectors.Problem{Part: "jobs", Error: KubeErr("list jobs in "+ns, err)})
+			probs = append(probs, collectors.Problem{Part: "jobs", Error: c.readErr("list jobs in "+ns, "batch/v1 jobs", err)})
 			break
 		}
 		for i := range list.Items {
@@ -272,7 +342,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	for {
 		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
 		if err != nil {
-			probs = append(probs, collectors.Problem{Part: "pods", Error: KubeErr("list job pods in "+ns, err)})
+			probs = append(probs, collectors.Problem{Part: "pods", Error: c.readErr("list job pods in "+ns, "v1 pods", err)})
 			break
 		}
 		for i := range list.Items {
@@ -778,11 +848,11 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	name := c.cfg.Kubernetes.OrchestratorDeployment
 	d := &collectors.Deployment{Name: name}
 	o, err := c.clients.Kube.AppsV1().Deployments(c.namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	if objectMissing(err) {
 		return d, ""
 	}
 	if err != nil {
-		d.Error = KubeErr("get deployment "+name, err)
+		d.Error = c.readErr("get deployment "+name, "apps/v1 deployments", err)
 		return d, d.Error
 	}
 	d.Found = true
@@ -816,7 +886,7 @@ func (c *collector) retention(ctx context.Context) ([]collectors.RetentionSource
 	for {
 		list, err := c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts)
 		if err != nil {
-			return out, KubeErr("list configmaps in "+c.namespace, err)
+			return out, c.readErr("list configmaps in "+c.namespace, "v1 configmaps", err)
 		}
 		for _, cm := range list.Items {
 			keys := make([]string, 0, len(cm.Data))
@@ -917,7 +987,7 @@ func (c *collector) events(ctx context.Context, d *collectors.KubernetesData) ([
 	for {
 		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
 		if err != nil {
-			return out, KubeErr("list events in "+c.namespace, err)
+			return out, c.readErr("list events in "+c.namespace, "v1 events", err)
 		}
 		for _, e := range list.Items {
 			ev := eventOf(&e)

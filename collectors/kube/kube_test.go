@@ -1,7 +1,10 @@
 package kube
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -9,9 +12,14 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 // TestJobOf_EndConditions: the conditions the job controller (Kubernetes
@@ -187,5 +195,84 @@ func TestPodOf_ContainersInSpecOrder(t *testing.T) {
 	}
 	if c := got.Containers[2]; c.Reason != "Running" || c.Image != "vault-agent:1" {
 		t.Errorf("vault-agent = %+v", c)
+	}
+}
+
+// TestNotServed: a 404 is the object's absence only when it is a Kubernetes
+// Status naming the object; a 404 whose body is no Status (client-go keeps
+// it as an "unexpected server response"), or one naming no object, says the
+// API path is not served, and is worded so, naming the server and what it
+// answered.
+func TestNotServed(t *testing.T) {
+	gr := schema.GroupResource{Group: "batch", Resource: "cronjobs"}
+	tests := map[string]struct {
+		err     error
+		missing bool
+		want    string // "" when not a notServed error
+	}{
+		"the object is missing": {err: apierrors.NewNotFound(gr, "cmek-rotation"), missing: true},
+		"a page, not a Status": {
+			err:  apierrors.NewGenericServerResponse(404, "GET", gr, "cmek-rotation", "404 page not found", 0, true),
+			want: `get cronjob cmek-rotation: the server at https://10.0.0.1:443 answered 404 Not Found ("404 page not found") where a Kubernetes API server serves batch/v1 cronjobs: it is not a Kubernetes API server, or it does not serve batch/v1 cronjobs; check the cluster's server URL for --context and --kubeconfig`,
+		},
+		"a Status naming no object": {
+			err:  &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: 404, Reason: metav1.StatusReasonNotFound, Message: "the server could not find the requested resource"}},
+			want: `("the server could not find the requested resource")`,
+		},
+		"a long HTML page is cut": {
+			err:  apierrors.NewGenericServerResponse(404, "GET", gr, "", "<html>\n<head><title>404 Not Found</title></head>\n<body>"+strings.Repeat("x", 300)+"</body></html>", 0, true),
+			want: `("<html> <head><title>404 Not Found</title></head> <body>xxx`,
+		},
+		"forbidden is no 404": {err: apierrors.NewForbidden(gr, "x", fmt.Errorf("no"))},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := objectMissing(tt.err); got != tt.missing {
+				t.Errorf("objectMissing = %t, want %t", got, tt.missing)
+			}
+			got, ok := notServed("get cronjob cmek-rotation", "https://10.0.0.1:443", "batch/v1 cronjobs", tt.err)
+			if ok != (tt.want != "") || !strings.Contains(got, tt.want) {
+				t.Errorf("notServed = %q (%t), want it to hold %q", got, ok, tt.want)
+			}
+			if len(got) > 600 {
+				t.Errorf("notServed is %d bytes long", len(got))
+			}
+		})
+	}
+}
+
+// TestCollect_NotAKubernetesServer: through client-go to an HTTP server
+// that answers 404 to every path (no Kubernetes API server), the CronJobs,
+// the Deployment and the service accounts are not "not found": the read
+// fails, naming the server and its answer.
+func TestCollect_NotAKubernetesServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "<html><body><h1>Not Found</h1></body></html>")
+	}))
+	defer srv.Close()
+	kc, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&Source{Kube: kc}).Collect(context.Background(), collectors.Env{Config: config.Default(), Namespace: "ns"})
+	if p.Status.State != collectors.StateError {
+		t.Errorf("state %s, want error (problems %+v)", p.Status.State, p.Status.Problems)
+	}
+	d := p.Kubernetes
+	want := "the server at " + srv.URL + ` answered 404 Not Found ("<html><body><h1>Not Found</h1></body></html>")`
+	for _, cj := range d.CronJobs {
+		if cj.Found || !strings.Contains(cj.Error, want) || !strings.Contains(cj.Error, "batch/v1 cronjobs") {
+			t.Errorf("cronjob %s: found %t error %q, want it to hold %q", cj.Name, cj.Found, cj.Error, want)
+		}
+	}
+	if d.Orchestrator == nil || !strings.Contains(d.Orchestrator.Error, want) {
+		t.Errorf("orchestrator %+v", d.Orchestrator)
+	}
+	for _, sa := range d.ServiceAccounts {
+		if sa.Found || !strings.Contains(sa.Error, want) {
+			t.Errorf("serviceaccount %+v", sa)
+		}
 	}
 }
