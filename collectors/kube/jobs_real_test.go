@@ -2,6 +2,9 @@ package kube
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -321,4 +324,70 @@ func TestCollect_APIPathNotServed(t *testing.T) {
 			t.Errorf("jobs %+v orchestrator %+v, want nothing found", p.Kubernetes.Jobs, p.Kubernetes.Orchestrator)
 		}
 	})
+}
+
+// TestLogTail_KubeletHangs: through the real API server, a pod on a node
+// whose kubelet accepts the log request and never answers: the read times
+// out, and the error names that node's kubelet (the API server proxies
+// pods/log to it), not only the API server.
+func TestLogTail_KubeletHangs(t *testing.T) {
+	e := testenv.Get(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	kc := e.Kube.Client
+	release := make(chan struct{})
+	kubelet := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // hangs: the kubelet of a node in trouble
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer kubelet.Close()
+	defer close(release)
+	port, err := strconv.Atoi(kubelet.URL[strings.LastIndex(kubelet.URL, ":")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeName := "hung-kubelet-" + ns
+	node, err := kc.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: nodeName}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kc.CoreV1().Nodes().Delete(context.Background(), nodeName, metav1.DeleteOptions{}) })
+	node.Status = corev1.NodeStatus{
+		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(port)}},
+	}
+	if _, err := kc.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "rot-hung", Namespace: ns},
+		Spec: corev1.PodSpec{NodeName: nodeName, Containers: []corev1.Container{{Name: "rotate", Image: "x"}}}}
+	if _, err := kc.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = kc.CoreV1().Pods(ns).Delete(context.Background(), pod.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+	})
+
+	rc := rest.CopyConfig(e.Kube.Config)
+	rc.Timeout = 2 * time.Second // --request-timeout
+	short, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector(clients{Kube: short}, collectors.Env{Config: config.Default(), Namespace: ns})
+	start := time.Now()
+	lt := c.logTail(ctx, pod.Name, nodeName, "rotate")
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the read took %s, want it cut by the 2s request timeout", took)
+	}
+	for _, w := range []string{"read log of pod rot-hung: no answer in time", "the API server proxies pods/log to the kubelet on node " + nodeName, "kubectl get node " + nodeName, "--request-timeout"} {
+		if !strings.Contains(lt.Error, w) {
+			t.Errorf("error %q, want it to hold %q", lt.Error, w)
+		}
+	}
+	if len(lt.Lines) > 0 || lt.Searched > 0 {
+		t.Errorf("log %+v, want nothing read", lt)
+	}
 }

@@ -64,16 +64,23 @@ func KubeErr(what string, err error) string {
 
 // KubeLogErr words a failed pods/log read. The API server proxies a log
 // from the pod's node: when it answered that the kubelet could not be
-// reached, the node's kubelet is named, not the API server.
+// reached, the node's kubelet is named, not the API server; when no answer
+// came in time, the node's kubelet (which may hang: the API server waits
+// for it) is named beside the API server.
 func KubeLogErr(pod, node string, err error) string {
+	who, hint := "the kubelet", "check the pod's node and its kubelet"
+	if node != "" {
+		who, hint = "the kubelet on node "+node, "check the node and its kubelet: kubectl get node "+node
+	}
 	var status apierrors.APIStatus
-	if errors.As(err, &status) && kubeletUnreachable(status.Status()) {
-		who, hint := "the kubelet", "check the pod's node and its kubelet"
-		if node != "" {
-			who, hint = "the kubelet on node "+node, "check the node and its kubelet: kubectl get node "+node
-		}
+	answered := errors.As(err, &status)
+	if answered && kubeletUnreachable(status.Status()) {
 		return fmt.Sprintf("%s could not be reached for pod %s's log: %s (the API server answered; %s)",
 			who, pod, source.StripRequestURLs(status.Status().Message), hint)
+	}
+	if !answered && source.ClassifyNet(err) == source.FaultTimeout {
+		return fmt.Sprintf("read log of pod %s: no answer in time (%s); the API server proxies pods/log to %s, which may hang (%s), or the API server is overloaded or unreachable; or raise --request-timeout (kubernetes.requestTimeout)",
+			pod, source.ErrDetail(err), who, hint)
 	}
 	return KubeErr("read log of pod "+pod, err)
 }
