@@ -197,9 +197,10 @@ type Job struct {
 	// be set there.
 	EnvFrom []string `json:"envFrom,omitempty"`
 	Pods    []Pod    `json:"pods,omitempty"`
-	// Log is the tail of the log of the Job's most relevant pod (the last
-	// failed one, else the newest), read for failed Jobs and the newest Job
-	// of each CronJob.
+	// Log is the tail of the log of the Job's most relevant pod (for a Job
+	// that succeeded its newest succeeded pod, otherwise its newest failed
+	// one, else the newest), read for failed Jobs and the newest Job of
+	// each CronJob.
 	Log *LogTail `json:"log,omitempty"`
 	// Conditions are the Job's conditions that hold (status True), in the
 	// order the job controller wrote them: Failed with its reason

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"net"
@@ -110,6 +111,18 @@ func TestKubeLogErr(t *testing.T) {
 		err := apierrors.NewBadRequest(`container "rotate" in pod "p" is waiting to start: ContainerCreating`)
 		if got := KubeLogErr("p", "n", err); strings.Contains(got, "kubelet") || !strings.HasPrefix(got, "read log of pod p: ") {
 			t.Errorf("got %q", got)
+		}
+	})
+	t.Run("no answer in time names the kubelet too", func(t *testing.T) {
+		err := &url.Error{Op: "Get", URL: "https://127.0.0.1:6443/api/v1/namespaces/ns/pods/p/log?container=rotate&limitBytes=262144",
+			Err: errors.New("net/http: request canceled (Client.Timeout exceeded while awaiting headers)")}
+		got := KubeLogErr("p", "node-7", err)
+		want := "read log of pod p: no answer in time (127.0.0.1:6443: net/http: request canceled (Client.Timeout exceeded while awaiting headers)); the API server proxies pods/log to the kubelet on node node-7, which may hang (check the node and its kubelet: kubectl get node node-7), or the API server is overloaded or unreachable; or raise --request-timeout (kubernetes.requestTimeout)"
+		if got != want {
+			t.Errorf("got  %q\nwant %q", got, want)
+		}
+		if got := KubeLogErr("p", "", context.DeadlineExceeded); !strings.Contains(got, "to the kubelet, which may hang (check the pod's node and its kubelet)") {
+			t.Errorf("no node: got %q", got)
 		}
 	})
 	t.Run("API server refused", func(t *testing.T) {

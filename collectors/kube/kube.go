@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -62,16 +64,23 @@ func KubeErr(what string, err error) string {
 
 // KubeLogErr words a failed pods/log read. The API server proxies a log
 // from the pod's node: when it answered that the kubelet could not be
-// reached, the node's kubelet is named, not the API server.
+// reached, the node's kubelet is named, not the API server; when no answer
+// came in time, the node's kubelet (which may hang: the API server waits
+// for it) is named beside the API server.
 func KubeLogErr(pod, node string, err error) string {
+	who, hint := "the kubelet", "check the pod's node and its kubelet"
+	if node != "" {
+		who, hint = "the kubelet on node "+node, "check the node and its kubelet: kubectl get node "+node
+	}
 	var status apierrors.APIStatus
-	if errors.As(err, &status) && kubeletUnreachable(status.Status()) {
-		who, hint := "the kubelet", "check the pod's node and its kubelet"
-		if node != "" {
-			who, hint = "the kubelet on node "+node, "check the node and its kubelet: kubectl get node "+node
-		}
+	answered := errors.As(err, &status)
+	if answered && kubeletUnreachable(status.Status()) {
 		return fmt.Sprintf("%s could not be reached for pod %s's log: %s (the API server answered; %s)",
 			who, pod, source.StripRequestURLs(status.Status().Message), hint)
+	}
+	if !answered && source.ClassifyNet(err) == source.FaultTimeout {
+		return fmt.Sprintf("read log of pod %s: no answer in time (%s); the API server proxies pods/log to %s, which may hang (%s), or the API server is overloaded or unreachable; or raise --request-timeout (kubernetes.requestTimeout)",
+			pod, source.ErrDetail(err), who, hint)
 	}
 	return KubeErr("read log of pod "+pod, err)
 }
@@ -93,6 +102,75 @@ func kubeletUnreachable(s metav1.Status) bool {
 		return true
 	}
 	return false
+}
+
+// objectMissing reports whether err is a Kubernetes API server's answer
+// that the object asked for by name does not exist: a NotFound Status that
+// names it. A 404 whose body is no Status (a server that is not a
+// Kubernetes API server, or an API server's "404 page not found" for a path
+// it does not serve), or a Status naming no object, is not: the path is
+// missing, not the object (notServed).
+func objectMissing(err error) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || apierrors.IsUnexpectedServerError(err) || !errors.As(err, &status) {
+		return false
+	}
+	d := status.Status().Details
+	return d != nil && d.Name != ""
+}
+
+// maxAnswerText bounds how much of a server's answer notServed quotes.
+const maxAnswerText = 120
+
+// notServed words a 404 to a request whose API path should exist: a List
+// (an empty or missing namespace lists as empty, with 200) or a Get that
+// objectMissing does not take as the object's absence. The server is not a
+// Kubernetes API server, or it does not serve the API group (api, e.g.
+// "batch/v1 cronjobs"). ok false for any other error.
+func notServed(what, server, api string, err error) (string, bool) {
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || objectMissing(err) || !errors.As(err, &status) {
+		return "", false
+	}
+	s := status.Status()
+	answer := s.Message
+	if s.Details != nil {
+		for _, c := range s.Details.Causes {
+			if c.Type == metav1.CauseTypeUnexpectedServerResponse && c.Message != "" && c.Message != "unknown" {
+				answer = c.Message
+			}
+		}
+	}
+	answer = strings.Join(strings.Fields(answer), " ")
+	if len(answer) > maxAnswerText {
+		answer = strings.ToValidUTF8(answer[:maxAnswerText], "") + "…"
+	}
+	at := "the server"
+	if server != "" {
+		at += " at " + server
+	}
+	return fmt.Sprintf("%s: %s answered 404 Not Found (%q) where a Kubernetes API server serves %s: it is not a Kubernetes API server, or it does not serve %s; check the cluster's server URL for --context and --kubeconfig",
+		what, at, answer, api, api), true
+}
+
+// readErr words a failed Get or List (KubeErr), a 404 for a path that
+// should exist as notServed.
+func (c *collector) readErr(what, api string, err error) string {
+	if msg, ok := notServed(what, c.server(), api, err); ok {
+		return msg
+	}
+	return KubeErr(what, err)
+}
+
+// server is the API server's URL the client talks to (scheme, host and any
+// path prefix), "" when it cannot tell (a fake clientset).
+func (c *collector) server() string {
+	rc, ok := c.clients.Kube.CoreV1().RESTClient().(*rest.RESTClient)
+	if !ok || rc == nil {
+		return ""
+	}
+	u := rc.Get().URL()
+	return strings.TrimSuffix(u.Scheme+"://"+u.Host+u.Path, "/api/v1")
 }
 
 func (c *collector) collectKubernetes(ctx context.Context) (*collectors.KubernetesData, collectors.Status) {
@@ -150,9 +228,9 @@ func (c *collector) collectKubernetes(ctx context.Context) (*collectors.Kubernet
 			switch {
 			case err == nil:
 				sa.Found = true
-			case apierrors.IsNotFound(err):
+			case objectMissing(err):
 			default:
-				sa.Error = KubeErr("get serviceaccount "+n, err)
+				sa.Error = c.readErr("get serviceaccount "+n, "v1 serviceaccounts", err)
 				errs = append(errs, collectors.Problem{Part: "serviceaccount " + n, Error: sa.Error})
 			}
 			sas = append(sas, sa)
@@ -208,9 +286,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		case err == nil:
 			fillCronJob(&cj, obj)
 			uids[obj.UID] = cj
-		case apierrors.IsNotFound(err):
+		case objectMissing(err):
 		default:
-			cj.Error = KubeErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), err)
+			cj.Error = c.readErr(fmt.Sprintf("get cronjob %s in %s", want.name, ns), "batch/v1 cronjobs", err)
 			probs = append(probs, collectors.Problem{Part: "cronjob " + want.name, Error: cj.Error})
 		}
 		cjs = append(cjs, cj)
@@ -222,16 +300,16 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	// Jobs: one paginated list, kept when a CronJob of ours controls them.
 	// Each page is turned into the small Jobs at once and dropped: at
 	// 5,000 Jobs the decoded pages (managed fields, pod templates) held
-	// 59 MB until the end of the collection. Of the pod template only the
-	// first container's name is kept (the log's container when a pod has
-	// no status yet).
+	// 59 MB until the end of the collection. Of the pod template only its
+	// containers' names and default-container annotation are kept (which
+	// container's log to read, logContainer).
 	var jobs []collectors.Job
-	template := map[string]string{} // Job name -> its template's first container
+	template := map[string]podTemplate{} // by Job name
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
 		if err != nil {
-			probs = append(probs, collectors.Problem{Part: "jobs", Error: KubeErr("list jobs in "+ns, err)})
+			probs = append(probs, collectors.Problem{Part: "jobs", Error: c.readErr("list jobs in "+ns, "batch/v1 jobs", err)})
 			break
 		}
 		for i := range list.Items {
@@ -245,7 +323,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 				continue
 			}
 			jobs = append(jobs, jobOf(j, owner))
-			template[j.Name] = templateContainer(j)
+			template[j.Name] = templateOf(j)
 		}
 		if list.Continue == "" {
 			break
@@ -266,18 +344,20 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	// Pods of those Jobs, one paginated list by the job-name label, each
 	// page turned into the small Pods at once, as the Jobs'.
 	podsByJob := map[string][]collectors.Pod{}
+	logContainers := map[string]string{} // pod name -> the container whose log is read
 	popts := metav1.ListOptions{Limit: source.PageSize, LabelSelector: "batch.kubernetes.io/job-name"}
 	for {
 		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
 		if err != nil {
-			probs = append(probs, collectors.Problem{Part: "pods", Error: KubeErr("list job pods in "+ns, err)})
+			probs = append(probs, collectors.Problem{Part: "pods", Error: c.readErr("list job pods in "+ns, "v1 pods", err)})
 			break
 		}
 		for i := range list.Items {
 			p := &list.Items[i]
 			jn := p.Labels["batch.kubernetes.io/job-name"]
-			if _, ok := template[jn]; ok {
+			if tmpl, ok := template[jn]; ok {
 				podsByJob[jn] = append(podsByJob[jn], podOf(p))
+				logContainers[p.Name] = logContainer(p, tmpl)
 			}
 		}
 		if list.Continue == "" {
@@ -310,8 +390,8 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		if !want || perCJ[j.CronJob] >= maxLogsPerCronJob || len(j.Pods) == 0 {
 			continue
 		}
-		pod := pickLogPod(j.Pods)
-		reqs = append(reqs, logReq{job: i, pod: pod.Name, node: pod.Node, container: firstContainer(template[j.Name], pod)})
+		pod := pickLogPod(j.Outcome, j.Pods)
+		reqs = append(reqs, logReq{job: i, pod: pod.Name, node: pod.Node, container: logContainers[pod.Name]})
 		perCJ[j.CronJob]++
 	}
 	var wg sync.WaitGroup
@@ -330,29 +410,75 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	return cjs, jobs, probs
 }
 
-func pickLogPod(pods []collectors.Pod) collectors.Pod {
+// pickLogPod is the pod of a Job whose log is read (pods newest first): for
+// a Job that succeeded the newest pod that succeeded, as the log of the run
+// that counted (an earlier attempt's failure was retried away); otherwise
+// the newest pod that failed, which says why; else the newest pod.
+func pickLogPod(outcome string, pods []collectors.Pod) collectors.Pod {
+	want := corev1.PodFailed
+	if outcome == collectors.OutcomeSucceeded {
+		want = corev1.PodSucceeded
+	}
 	for _, p := range pods {
-		if p.Phase == string(corev1.PodFailed) {
+		if p.Phase == string(want) {
 			return p
 		}
 	}
 	return pods[0]
 }
 
-// firstContainer is the container whose log is read: the pod's first, else
-// the first of the Job's pod template (template).
-func firstContainer(template string, p collectors.Pod) string {
-	if len(p.Containers) > 0 {
-		return p.Containers[0].Name
-	}
-	return template
+// defaultContainerAnnotation names the container kubectl logs, exec and
+// attach use when none is given (as collectors/podlogs honours it).
+const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
+// podTemplate is what is kept of a Job's pod template: its containers'
+// names in spec order and its default-container annotation.
+type podTemplate struct {
+	containers       []string
+	defaultContainer string
 }
 
-// templateContainer is the name of the first container of a Job's pod
-// template, "" when it has none.
-func templateContainer(j *batchv1.Job) string {
-	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
-		return cs[0].Name
+func templateOf(j *batchv1.Job) podTemplate {
+	t := podTemplate{defaultContainer: j.Spec.Template.Annotations[defaultContainerAnnotation]}
+	for _, c := range j.Spec.Template.Spec.Containers {
+		t.containers = append(t.containers, c.Name)
+	}
+	return t
+}
+
+// logContainer is the container of a Job's pod whose log is read, chosen as
+// kubectl logs does, not by the order of the pod's container statuses (the
+// kubelet sorts those by name, so a sidecar such as istio-proxy can come
+// first): the one the pod's (else the template's) default-container
+// annotation names, when it names one of the pod's containers; else, when
+// exactly one container terminated with a non-zero exit code, that one (it
+// says why the pod failed); else the first in spec order (the pod's, else
+// the template's). "" when there is none.
+func logContainer(p *corev1.Pod, t podTemplate) string {
+	names := t.containers
+	if len(p.Spec.Containers) > 0 {
+		names = make([]string, len(p.Spec.Containers))
+		for i, c := range p.Spec.Containers {
+			names[i] = c.Name
+		}
+	}
+	for _, ann := range []string{p.Annotations[defaultContainerAnnotation], t.defaultContainer} {
+		if ann != "" && slices.Contains(names, ann) {
+			return ann
+		}
+	}
+	failed := ""
+	n := 0
+	for _, s := range p.Status.ContainerStatuses {
+		if term := s.State.Terminated; term != nil && term.ExitCode != 0 && slices.Contains(names, s.Name) {
+			failed, n = s.Name, n+1
+		}
+	}
+	if n == 1 {
+		return failed
+	}
+	if len(names) > 0 {
+		return names[0]
 	}
 	return ""
 }
@@ -465,18 +591,10 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 	if ptr.Deref(j.Spec.Suspend, false) {
 		out.Outcome = collectors.OutcomeSuspended
 	}
-	for _, cond := range j.Status.Conditions {
-		if cond.Status != corev1.ConditionTrue {
-			continue
-		}
-		switch cond.Type {
-		case batchv1.JobComplete:
-			out.Outcome, out.Reason, out.Message = collectors.OutcomeSucceeded, cond.Reason, cond.Message
-		case batchv1.JobFailed:
-			out.Outcome, out.Reason, out.Message = collectors.OutcomeFailed, cond.Reason, cond.Message
-			if out.Finished == nil {
-				out.Finished = TimePtr(&cond.LastTransitionTime)
-			}
+	if cond, outcome := endCondition(j); cond != nil {
+		out.Outcome, out.Reason, out.Message = outcome, cond.Reason, cond.Message
+		if out.Finished == nil {
+			out.Finished = TimePtr(&cond.LastTransitionTime)
 		}
 	}
 	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
@@ -485,6 +603,38 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 	}
 	jobDetails(&out, j)
 	return out
+}
+
+// endCondition is the condition that says how a Job ended, with the
+// outcome it means: Failed or Complete, else the FailureTarget or
+// SuccessCriteriaMet the job controller sets before them (Kubernetes 1.31
+// and later), while the Job's pods terminate. A pod on a lost node can stay
+// Terminating for good, and Failed never comes: the Job has failed all the
+// same. nil when the Job has not ended.
+func endCondition(j *batchv1.Job) (*batchv1.JobCondition, string) {
+	var target *batchv1.JobCondition
+	outcome := ""
+	for i := range j.Status.Conditions {
+		cond := &j.Status.Conditions[i]
+		if cond.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch cond.Type {
+		case batchv1.JobComplete:
+			return cond, collectors.OutcomeSucceeded
+		case batchv1.JobFailed:
+			return cond, collectors.OutcomeFailed
+		case batchv1.JobSuccessCriteriaMet:
+			if target == nil {
+				target, outcome = cond, collectors.OutcomeSucceeded
+			}
+		case batchv1.JobFailureTarget:
+			if target == nil {
+				target, outcome = cond, collectors.OutcomeFailed
+			}
+		}
+	}
+	return target, outcome
 }
 
 // stateOf fills a container's state from its status: waiting, running or
@@ -505,16 +655,32 @@ func stateOf(cs *collectors.ContainerState, s corev1.ContainerStatus) {
 	}
 }
 
+// podOf is the pod as kept. Its containers are in spec order (the order
+// of the kubelet's statuses is by name), each with its status when it has
+// one, else waiting with the pod's phase as its reason.
 func podOf(p *corev1.Pod) collectors.Pod {
 	out := collectors.Pod{Name: p.Name, Phase: string(p.Status.Phase), Node: p.Spec.NodeName, Started: TimePtr(p.Status.StartTime)}
-	for _, s := range p.Status.ContainerStatuses {
+	statuses := make(map[string]int, len(p.Status.ContainerStatuses))
+	for i, s := range p.Status.ContainerStatuses {
+		statuses[s.Name] = i
+	}
+	for _, ct := range p.Spec.Containers {
+		i, ok := statuses[ct.Name]
+		if !ok {
+			out.Containers = append(out.Containers, collectors.ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
+			continue
+		}
+		delete(statuses, ct.Name)
+		s := p.Status.ContainerStatuses[i]
 		cs := collectors.ContainerState{Name: s.Name, Restarts: s.RestartCount}
 		stateOf(&cs, s)
 		out.Containers = append(out.Containers, cs)
 	}
-	if len(out.Containers) == 0 {
-		for _, ct := range p.Spec.Containers {
-			out.Containers = append(out.Containers, collectors.ContainerState{Name: ct.Name, State: "waiting", Reason: string(p.Status.Phase)})
+	for _, s := range p.Status.ContainerStatuses { // a status without a spec: kept, after
+		if _, left := statuses[s.Name]; left {
+			cs := collectors.ContainerState{Name: s.Name, Restarts: s.RestartCount}
+			stateOf(&cs, s)
+			out.Containers = append(out.Containers, cs)
 		}
 	}
 	podDetails(&out, p)
@@ -689,11 +855,11 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	name := c.cfg.Kubernetes.OrchestratorDeployment
 	d := &collectors.Deployment{Name: name}
 	o, err := c.clients.Kube.AppsV1().Deployments(c.namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	if objectMissing(err) {
 		return d, ""
 	}
 	if err != nil {
-		d.Error = KubeErr("get deployment "+name, err)
+		d.Error = c.readErr("get deployment "+name, "apps/v1 deployments", err)
 		return d, d.Error
 	}
 	d.Found = true
@@ -727,7 +893,7 @@ func (c *collector) retention(ctx context.Context) ([]collectors.RetentionSource
 	for {
 		list, err := c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts)
 		if err != nil {
-			return out, KubeErr("list configmaps in "+c.namespace, err)
+			return out, c.readErr("list configmaps in "+c.namespace, "v1 configmaps", err)
 		}
 		for _, cm := range list.Items {
 			keys := make([]string, 0, len(cm.Data))
@@ -828,7 +994,7 @@ func (c *collector) events(ctx context.Context, d *collectors.KubernetesData) ([
 	for {
 		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
 		if err != nil {
-			return out, KubeErr("list events in "+c.namespace, err)
+			return out, c.readErr("list events in "+c.namespace, "v1 events", err)
 		}
 		for _, e := range list.Items {
 			ev := eventOf(&e)
