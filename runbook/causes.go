@@ -279,8 +279,12 @@ func JobCause(j collectors.Job, now time.Time) *Cause {
 	} else if j.Started != nil && j.Finished != nil {
 		deadlineText += " after " + roundDur(j.Finished.Sub(*j.Started))
 	}
-	if cond := jobCondition(j, "Failed"); failed && cond != nil {
-		e := Evidence{Source: collectors.SourceKubernetes, Fact: "Job " + j.Name + " condition Failed", Observed: strings.TrimSuffix(cond.Reason+": "+cond.Message, ": "), At: cond.At}
+	cond := jobCondition(j, "Failed")
+	if cond == nil {
+		cond = jobCondition(j, "FailureTarget") // failed, its pods still terminating
+	}
+	if failed && cond != nil {
+		e := Evidence{Source: collectors.SourceKubernetes, Fact: "Job " + j.Name + " condition " + cond.Type, Observed: strings.TrimSuffix(cond.Reason+": "+cond.Message, ": "), At: cond.At}
 		c.Evidence = append(c.Evidence, e)
 	}
 	switch {
