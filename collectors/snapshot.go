@@ -116,6 +116,24 @@ type KubernetesData struct {
 	// Events are recent warning Events of the CronJobs, their Jobs and pods,
 	// and the orchestrator, newest first.
 	Events []Event `json:"events,omitempty"`
+	// Similar are the namespace's other CronJobs whose names contain a
+	// runbook CronJob's (as the runbook's `kubectl get cronjobs | grep -E
+	// "cmek-rotation|secret-cleanup"` lists them): not judged, said. Nil
+	// in snapshots taken before they were read, or when the list failed
+	// (a Problem "cronjobs").
+	Similar []SimilarCronJob `json:"similarCronJobs,omitempty"`
+}
+
+// SimilarCronJob is a CronJob whose name contains a runbook CronJob's name
+// (Like) but is not it.
+type SimilarCronJob struct {
+	Name               string     `json:"name"`
+	Like               string     `json:"like"`
+	Schedule           string     `json:"schedule"`
+	Suspend            bool       `json:"suspend,omitempty"`
+	LastScheduleTime   *time.Time `json:"lastScheduleTime,omitempty"`
+	LastSuccessfulTime *time.Time `json:"lastSuccessfulTime,omitempty"`
+	Active             int        `json:"active,omitempty"`
 }
 
 // CronJob roles.

@@ -183,6 +183,10 @@ const (
 	// evidence (kubernetes.securityLabel, kubernetes.orchestratorLabel)
 	// matched no pod, so nothing those logs would show can be judged.
 	ConditionNoLogPods = "no-log-pods"
+	// ConditionSimilarCronJobs: other CronJobs of the namespace whose
+	// names contain a runbook CronJob's (the runbook's grep lists them)
+	// are not judged: warning when one's latest run has not succeeded.
+	ConditionSimilarCronJobs = "similar-cronjobs"
 )
 
 // Condition is a state of the environment that is a finding in itself,

@@ -147,6 +147,9 @@ func (t *triage) conditions() []Condition {
 		out = append(out, Condition{Kind: ConditionNothingFound, Severity: SeverityInfo, Summary: t.nothingFound,
 			Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "namespace " + t.s.Namespace, Observed: "none of the runbook's objects"}}})
 	}
+	if c := t.similarCondition(); c != nil {
+		out = append(out, *c)
+	}
 	if l := t.s.Logs; l != nil && t.nothingFound == "" && t.unreadable(collectors.SourceLogs) == "" {
 		for _, role := range []string{collectors.LogRoleSecurity, collectors.LogRoleOrchestrator} {
 			if sel := l.Unmatched(role); sel != "" {
@@ -160,6 +163,39 @@ func (t *triage) conditions() []Condition {
 		}
 	}
 	return out
+}
+
+// similarCondition says which CronJobs of the namespace the runbook's grep
+// lists beside the configured ones, unjudged: a warning when one's latest
+// scheduled run has not succeeded (no success since, none ever), else info.
+func (t *triage) similarCondition() *Condition {
+	k := t.s.Kubernetes
+	if k == nil || t.unreadable(collectors.SourceKubernetes) != "" || len(k.Similar) == 0 {
+		return nil
+	}
+	sev := SeverityInfo
+	var parts []string
+	var ev []Evidence
+	for _, cj := range k.Similar {
+		state := "its latest run succeeded"
+		switch {
+		case cj.Suspend:
+			state = "suspended"
+		case cj.LastScheduleTime == nil:
+			state = "no run scheduled yet"
+		case cj.Active > 0:
+			state = "a run is active"
+		case cj.LastSuccessfulTime == nil:
+			state, sev = fmt.Sprintf("its last run (%s) has not succeeded, and none ever did", fmtTime(*cj.LastScheduleTime)), SeverityWarning
+		case cj.LastSuccessfulTime.Before(*cj.LastScheduleTime):
+			state, sev = fmt.Sprintf("its last run (%s) has not succeeded since %s", fmtTime(*cj.LastScheduleTime), fmtTime(*cj.LastSuccessfulTime)), SeverityWarning
+		}
+		parts = append(parts, fmt.Sprintf("%s (like %s: %s)", cj.Name, cj.Like, state))
+		ev = append(ev, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name, Observed: state, At: cj.LastScheduleTime})
+	}
+	return &Condition{Kind: ConditionSimilarCronJobs, Severity: sev, Evidence: ev,
+		Summary: fmt.Sprintf("not judged: CronJob %s in the namespace, which the runbook's `kubectl get cronjobs | grep -E \"%s|%s\"` lists too; to judge one, name it in the config (kubernetes.rotationCronJob, kubernetes.cleanupCronJob) and run again",
+			strings.Join(parts, ", "), t.s.Config.Kubernetes.RotationCronJob, t.s.Config.Kubernetes.CleanupCronJob)}
 }
 
 // orchestratorScaledToZero reports whether the orchestrator Deployment was

@@ -1099,3 +1099,36 @@ func TestTriage_ScheduleNeverFires(t *testing.T) {
 		t.Errorf("Scenario 1 %s %+v: want the schedule that never fires present", f.Status, f.Symptoms)
 	}
 }
+
+// TestTriage_SimilarCronJobs: a CronJob the runbook's grep lists beside
+// the configured one is said, not judged: a warning when its latest run
+// has not succeeded, info when it has.
+func TestTriage_SimilarCronJobs(t *testing.T) {
+	for name, tc := range map[string]struct {
+		success *time.Time
+		sev     Severity
+		text    string
+	}{
+		"failing": {before(30 * time.Hour), SeverityWarning, "cmek-rotation-eu (like cmek-rotation: its last run (2025-03-12 02:00 UTC) has not succeeded since 2025-03-11 06:00 UTC)"},
+		"healthy": {before(9 * time.Hour), SeverityInfo, "cmek-rotation-eu (like cmek-rotation: its latest run succeeded)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				s.Kubernetes.Similar = []collectors.SimilarCronJob{{Name: "cmek-rotation-eu", Like: "cmek-rotation", Schedule: "0 2 * * *",
+					LastScheduleTime: before(10 * time.Hour), LastSuccessfulTime: tc.success}}
+			}), testNow)
+			var got *Condition
+			for i := range a.Conditions {
+				if a.Conditions[i].Kind == ConditionSimilarCronJobs {
+					got = &a.Conditions[i]
+				}
+			}
+			if got == nil || got.Severity != tc.sev || !strings.Contains(got.Summary, tc.text) {
+				t.Fatalf("condition %+v, want %s saying %q", got, tc.sev, tc.text)
+			}
+			if tc.sev == SeverityWarning && a.ExitCode() == ExitOK {
+				t.Errorf("exit 0 with a failing CronJob the runbook lists")
+			}
+		})
+	}
+}

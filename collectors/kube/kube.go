@@ -198,6 +198,15 @@ func (c *collector) collectKubernetes(ctx context.Context) (*collectors.Kubernet
 		probs.List = append(probs.List, perr...)
 	})
 	run(func() {
+		sim, err := c.similarCronJobs(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		d.Similar = sim
+		if err != "" {
+			probs.Add("cronjobs", err)
+		}
+	})
+	run(func() {
 		dep, err := c.orchestrator(ctx)
 		mu.Lock()
 		defer mu.Unlock()
@@ -269,6 +278,38 @@ func allFailed(d *collectors.KubernetesData) bool {
 		}
 	}
 	return (d.Orchestrator == nil || d.Orchestrator.Error != "") && len(d.Jobs) == 0
+}
+
+// similarCronJobs lists the namespace's CronJobs (one paginated list, as
+// the runbook's `kubectl get cronjobs | grep -E "cmek-rotation|secret-cleanup"`)
+// and keeps those whose names contain a runbook CronJob's without being
+// it. It returns why they could not be listed.
+func (c *collector) similarCronJobs(ctx context.Context) ([]collectors.SimilarCronJob, string) {
+	names := []string{c.cfg.Kubernetes.RotationCronJob, c.cfg.Kubernetes.CleanupCronJob}
+	out := []collectors.SimilarCronJob{}
+	opts := metav1.ListOptions{Limit: source.PageSize}
+	for {
+		list, err := c.clients.Kube.BatchV1().CronJobs(c.namespace).List(ctx, opts)
+		if err != nil {
+			return nil, c.readErr("list cronjobs in "+c.namespace, "batch/v1 cronjobs", err)
+		}
+		for i := range list.Items {
+			o := &list.Items[i]
+			for _, n := range names {
+				if n != "" && o.Name != names[0] && o.Name != names[1] && strings.Contains(o.Name, n) {
+					out = append(out, collectors.SimilarCronJob{Name: o.Name, Like: n, Schedule: o.Spec.Schedule, Suspend: ptr.Deref(o.Spec.Suspend, false),
+						LastScheduleTime: TimePtr(o.Status.LastScheduleTime), LastSuccessfulTime: TimePtr(o.Status.LastSuccessfulTime), Active: len(o.Status.Active)})
+					break
+				}
+			}
+		}
+		if list.Continue == "" {
+			break
+		}
+		opts.Continue = list.Continue
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, ""
 }
 
 func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, []collectors.Job, []collectors.Problem) {
