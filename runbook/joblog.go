@@ -62,9 +62,9 @@ func (v Vars) JobLog(job string) string {
 	case l.gone:
 		return ""
 	case l.pod != "":
-		return v.Kubectl + " logs pod/" + shell.Word(l.pod) + " -c " + shell.Word(l.container) + " -n " + shell.Word(v.ns)
+		return v.Kubectl + " logs pod/" + shell.Word(l.pod) + " -c " + shell.Word(l.container) + " -n " + shell.Word(v.namespace())
 	}
-	return v.Kubectl + " logs job/" + shell.Word(job) + " -n " + shell.Word(v.ns)
+	return v.Kubectl + " logs job/" + shell.Word(job) + " -n " + shell.Word(v.namespace())
 }
 
 // JobGone reports whether the snapshot shows no pod of Job job is left:

@@ -283,6 +283,12 @@ func (v Vars) Render(command string) string {
 // cause's image and memory limit). Kubernetes object names cannot hold
 // anything a shell reads specially, so they read the same either way.
 func (v Vars) shellWords() Vars {
+	if v.Kubectl == "" { // Vars not made by NewVars
+		v.Kubectl = "kubectl"
+	}
+	if v.Vault == "" {
+		v.Vault = "vault"
+	}
 	for _, f := range []*string{
 		&v.Namespace, &v.RotationCronJob, &v.CleanupCronJob, &v.SecurityLabel, &v.OrchestratorLabel,
 		&v.OrchestratorDeployment, &v.OrchestratorSA, &v.VaultSA, &v.Image, &v.VaultAddr, &v.KVMount,
@@ -364,13 +370,13 @@ func promTargetOf(c config.Config) promTarget {
 // output is the query API's JSON; curl -f and kubectl exit non-zero when
 // Prometheus answers with an error.
 func (v Vars) PromQuery(metrics ...string) string {
-	ns := fmt.Sprintf(`namespace=~"%s|"`, v.ns)
+	ns := fmt.Sprintf(`namespace=~"%s|"`, v.namespace())
 	q := fmt.Sprintf(`{__name__=~"%s",%s}`, strings.Join(metrics, "|"), ns)
 	if len(metrics) == 1 {
 		q = metrics[0] + "{" + ns + "}"
 	}
 	if v.prom.proxy != "" {
-		return v.Kubectl + " get --raw " + shellQuote(v.prom.proxy+"/api/v1/query?query="+url.QueryEscape(q))
+		return v.shellWords().Kubectl + " get --raw " + shellQuote(v.prom.proxy+"/api/v1/query?query="+url.QueryEscape(q))
 	}
 	base, user := v.prom.url, ""
 	if base == "" {
@@ -380,6 +386,15 @@ func (v Vars) PromQuery(metrics ...string) string {
 		user = " -u " + shellQuote(v.prom.user)
 	}
 	return "curl -fsS" + user + " --get " + shellQuote(base+"/api/v1/query") + " --data-urlencode " + shellQuote("query="+q)
+}
+
+// namespace is the namespace as read: Namespace may be quoted by Render
+// (a Vars not made by NewVars has only Namespace).
+func (v Vars) namespace() string {
+	if v.ns != "" {
+		return v.ns
+	}
+	return v.Namespace
 }
 
 // shellQuote is s as one POSIX shell word (shell.Quote).
