@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 )
 
 // Change is one write of a plan. Exactly one field is set (a union, as
@@ -122,7 +125,7 @@ type RenewTokenChange struct {
 // op is what every change type does: its command, its permissions, and
 // its write through the targets.
 type op interface {
-	command() string
+	command(sh invocations) string
 	permissions() []Permission
 	validate() error
 	apply(ctx context.Context, t Targets, dry bool) (applied, error)
@@ -166,13 +169,29 @@ func (c Change) op() (op, error) {
 	return ops[0], nil
 }
 
-// Command is the change's equivalent shell command ("" for an empty change).
-func (c Change) Command() string {
+// invocations are how a command invokes kubectl and vault: with the
+// connection flags and Vault variables the person gave (the snapshot's
+// collectors.Connection), quoted.
+type invocations struct{ kubectl, vault string }
+
+func invocationsOf(c collectors.Connection) invocations {
+	return invocations{kubectl: shell.Kubectl(c.KubectlFlags), vault: shell.Vault(c.VaultEnv)}
+}
+
+// Command is the change's equivalent shell command ("" for an empty
+// change), reaching the servers by the defaults (KUBECONFIG's current
+// context, VAULT_ADDR); CommandVia reaches those of a connection.
+func (c Change) Command() string { return c.CommandVia(collectors.Connection{}) }
+
+// CommandVia is the change's equivalent shell command, its kubectl and
+// vault with the connection's flags and variables ("" for an empty
+// change). Every value is quoted as a shell word when it needs it.
+func (c Change) CommandVia(conn collectors.Connection) string {
 	o, err := c.op()
 	if err != nil {
 		return ""
 	}
-	return o.command()
+	return o.command(invocationsOf(conn))
 }
 
 // Permissions are what the change needs (none for an empty change).
@@ -194,43 +213,36 @@ func (c Change) Validate() error {
 	return o.validate()
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// q quotes s as one shell word when it needs it (shell.Word).
+func q(s string) string { return shell.Word(s) }
 
 // command is the Job's creation as a pipeline of kubectl commands. The
 // environment is set in two passes, the first variable to "override" and
 // then every one to its value: `kubectl set env --local` prints nothing when
 // no value changes (DRY_RUN=true on a cleanup CronJob that already has it),
 // which would leave `kubectl create` nothing to create.
-func (c *CreateJob) command() string {
-	create := fmt.Sprintf("kubectl create job --from=cronjob/%s %s -n %s", c.CronJob, c.Name, c.Namespace)
+func (c *CreateJob) command(sh invocations) string {
+	create := fmt.Sprintf("%s create job --from=cronjob/%s %s -n %s", sh.kubectl, q(c.CronJob), q(c.Name), q(c.Namespace))
 	if len(c.Env) == 0 && len(c.Annotations) == 0 {
 		return create
 	}
 	parts := []string{create + " --dry-run=client -o yaml"}
 	if len(c.Env) > 0 {
-		parts = append(parts, "kubectl set env --local -f - "+shellQuote(c.Env[0].Name+"=override")+" -o yaml")
+		parts = append(parts, sh.kubectl+" set env --local -f - "+shell.Pair(c.Env[0].Name, "override")+" -o yaml")
 		kv := make([]string, len(c.Env))
 		for i, e := range c.Env {
-			kv[i] = shellQuote(e.Name + "=" + e.Value)
+			kv[i] = shell.Pair(e.Name, e.Value)
 		}
-		parts = append(parts, "kubectl set env --local -f - "+strings.Join(kv, " ")+" -o yaml")
+		parts = append(parts, sh.kubectl+" set env --local -f - "+strings.Join(kv, " ")+" -o yaml")
 	}
 	if len(c.Annotations) > 0 {
 		var kv []string
 		for _, k := range slices.Sorted(maps.Keys(c.Annotations)) {
-			kv = append(kv, shellQuote(k+"="+c.Annotations[k]))
+			kv = append(kv, shell.Pair(k, c.Annotations[k]))
 		}
-		parts = append(parts, "kubectl annotate --local -f - "+strings.Join(kv, " ")+" -o yaml")
+		parts = append(parts, sh.kubectl+" annotate --local -f - "+strings.Join(kv, " ")+" -o yaml")
 	}
-	return strings.Join(append(parts, "kubectl create -f -"), " | ")
+	return strings.Join(append(parts, sh.kubectl+" create -f -"), " | ")
 }
 
 func (c *CreateJob) permissions() []Permission {
@@ -244,8 +256,8 @@ func (c *CreateJob) validate() error { return nil }
 
 func (c *SetEnv) resource() string { return strings.ToLower(c.Kind) }
 
-func (c *SetEnv) command() string {
-	return fmt.Sprintf("kubectl set env %s/%s %s=%s -n %s", c.resource(), c.Name, c.Env, c.Value, c.Namespace)
+func (c *SetEnv) command(sh invocations) string {
+	return fmt.Sprintf("%s set env %s/%s %s -n %s", sh.kubectl, c.resource(), q(c.Name), shell.Pair(c.Env, c.Value), q(c.Namespace))
 }
 
 func (c *SetEnv) group() string {
@@ -274,8 +286,8 @@ func (c *PatchDeadline) patch() string {
 	return fmt.Sprintf(`{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":%d}}}}`, c.Seconds)
 }
 
-func (c *PatchDeadline) command() string {
-	return fmt.Sprintf("kubectl patch cronjob %s -n %s --type=merge -p '%s'", c.CronJob, c.Namespace, c.patch())
+func (c *PatchDeadline) command(sh invocations) string {
+	return fmt.Sprintf("%s patch cronjob %s -n %s --type=merge -p '%s'", sh.kubectl, q(c.CronJob), q(c.Namespace), c.patch())
 }
 
 func (c *PatchDeadline) permissions() []Permission {
@@ -289,8 +301,8 @@ func (c *PatchDeadline) validate() error {
 	return nil
 }
 
-func (c *RestartDeployment) command() string {
-	return fmt.Sprintf("kubectl rollout restart deployment/%s -n %s", c.Name, c.Namespace)
+func (c *RestartDeployment) command(sh invocations) string {
+	return fmt.Sprintf("%s rollout restart deployment/%s -n %s", sh.kubectl, q(c.Name), q(c.Namespace))
 }
 
 func (c *RestartDeployment) permissions() []Permission {
@@ -299,8 +311,8 @@ func (c *RestartDeployment) permissions() []Permission {
 
 func (c *RestartDeployment) validate() error { return nil }
 
-func (c *WritePolicy) command() string {
-	return fmt.Sprintf("vault policy write %s - <<EOF\n%sEOF", c.Name, c.Text)
+func (c *WritePolicy) command(sh invocations) string {
+	return fmt.Sprintf("%s policy write %s - <<EOF\n%sEOF", sh.vault, q(c.Name), c.Text)
 }
 
 func (c *WritePolicy) permissions() []Permission {
@@ -318,9 +330,9 @@ func (c *WriteRole) data() map[string]any {
 	}
 }
 
-func (c *WriteRole) command() string {
-	return fmt.Sprintf("vault write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s ttl=%s",
-		c.Path, c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, c.TTL)
+func (c *WriteRole) command(sh invocations) string {
+	return fmt.Sprintf("%s write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s ttl=%s",
+		sh.vault, q(c.Path), q(c.BoundServiceAccountNames), q(c.BoundServiceAccountNamespaces), q(c.Policies), q(c.TTL))
 }
 
 func (c *WriteRole) permissions() []Permission {
@@ -334,8 +346,9 @@ func (c *WriteRole) validate() error {
 	return nil
 }
 
-func (c *TrimKeyVersions) command() string {
-	put := fmt.Sprintf("vault kv metadata put -max-versions=%d %s/%s", c.Keep, c.Mount, c.Path)
+func (c *TrimKeyVersions) command(sh invocations) string {
+	key := q(c.Mount) + "/" + q(c.Path)
+	put := fmt.Sprintf("%s kv metadata put -max-versions=%d %s", sh.vault, c.Keep, key)
 	versions := fmt.Sprintf("<live versions beyond the newest %d>", c.Keep)
 	if c.VersionsKnown {
 		if len(c.Versions) == 0 {
@@ -347,7 +360,7 @@ func (c *TrimKeyVersions) command() string {
 		}
 		versions = strings.Join(vs, ",")
 	}
-	return fmt.Sprintf("%s && vault kv destroy -versions=%s %s/%s", put, versions, c.Mount, c.Path)
+	return fmt.Sprintf("%s && %s kv destroy -versions=%s %s", put, sh.vault, versions, key)
 }
 
 func (c *TrimKeyVersions) permissions() []Permission {
@@ -364,11 +377,11 @@ func (c *TrimKeyVersions) validate() error {
 	return nil
 }
 
-func (c *RenewTokenChange) command() string {
+func (c *RenewTokenChange) command(sh invocations) string {
 	if c.Accessor != "" {
-		return "vault token renew -accessor " + c.Accessor
+		return sh.vault + " token renew -accessor " + q(c.Accessor)
 	}
-	return "vault token renew"
+	return sh.vault + " token renew"
 }
 
 func (c *RenewTokenChange) permissions() []Permission {

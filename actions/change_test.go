@@ -71,7 +71,7 @@ func TestChange_Command(t *testing.T) {
 		"create job": {Change{CreateJob: &CreateJob{Namespace: "ns", CronJob: "cj", Name: "j"}}, "kubectl create job --from=cronjob/cj j -n ns"},
 		"create job with env and annotations": {Change{CreateJob: &CreateJob{Namespace: "ns", CronJob: "cj", Name: "j",
 			Env: []EnvVar{{Name: "TENANT_ID", Value: "t-1"}, {Name: "ROTATION_REASON", Value: "it's failing"}}, Annotations: map[string]string{"b": "2", "a": "1"}}},
-			`kubectl create job --from=cronjob/cj j -n ns --dry-run=client -o yaml | kubectl set env --local -f - TENANT_ID=override -o yaml | kubectl set env --local -f - TENANT_ID=t-1 'ROTATION_REASON=it'\''s failing' -o yaml | kubectl annotate --local -f - a=1 b=2 -o yaml | kubectl create -f -`},
+			`kubectl create job --from=cronjob/cj j -n ns --dry-run=client -o yaml | kubectl set env --local -f - TENANT_ID=override -o yaml | kubectl set env --local -f - TENANT_ID=t-1 ROTATION_REASON='it'\''s failing' -o yaml | kubectl annotate --local -f - a=1 b=2 -o yaml | kubectl create -f -`},
 		"set env":  {Change{SetEnv: &SetEnv{Kind: WorkloadCronJob, Namespace: "ns", Name: "c", Env: "DRY_RUN", Value: "false"}}, "kubectl set env cronjob/c DRY_RUN=false -n ns"},
 		"deadline": {Change{PatchDeadline: &PatchDeadline{Namespace: "ns", CronJob: "c", Seconds: 60}}, `kubectl patch cronjob c -n ns --type=merge -p '{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":60}}}}'`},
 		"restart":  {Change{RestartDeployment: &RestartDeployment{Namespace: "ns", Name: "d"}}, "kubectl rollout restart deployment/d -n ns"},

@@ -17,6 +17,8 @@ package actions
 import (
 	"fmt"
 	"strings"
+
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
 
 // Kind is what an action talks to.
@@ -83,6 +85,9 @@ type Plan struct {
 	Fallback *Fallback `json:"fallback,omitempty"`
 	// Preview, when set, is what to show beside the confirmation.
 	Preview *Preview `json:"preview,omitempty"`
+	// Connection is how Command's kubectl and vault reach the servers the
+	// plan was made from (the snapshot's: the flags the person gave).
+	Connection collectors.Connection `json:"connection,omitzero"`
 }
 
 // Ask is a whole number the person types, with its default and its range
@@ -135,11 +140,11 @@ type JobPreview struct {
 }
 
 // Command is the equivalent shell command a person could run instead: the
-// command of each change, one per line.
+// command of each change, one per line, through the plan's Connection.
 func (p Plan) Command() string {
 	cmds := make([]string, 0, len(p.Changes))
 	for _, c := range p.Changes {
-		cmds = append(cmds, c.Command())
+		cmds = append(cmds, c.CommandVia(p.Connection))
 	}
 	return strings.Join(cmds, "\n")
 }

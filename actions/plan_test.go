@@ -283,32 +283,57 @@ func TestPlanFor_EveryActionOnce(t *testing.T) {
 func TestPlans_CommandIsTheStepsCommand(t *testing.T) {
 	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
 	c := config.Default()
-	snap := &collectors.Snapshot{Namespace: "prod", Config: c, Vault: &collectors.VaultData{
-		OrchestratorToken: &collectors.TokenInfo{Accessor: "acc-orch"},
-		Tenants: []collectors.Tenant{
-			{ID: "t-042", CurrentVersion: 9, OldestVersion: 1, Deleted: []int{2}},
-			{ID: "t-043", CurrentVersion: 7, OldestVersion: 3},
-		},
-	}}
+	snapOf := func(conn collectors.Connection, a, b string) *collectors.Snapshot {
+		return &collectors.Snapshot{Namespace: "prod", Config: c, Connection: conn, Vault: &collectors.VaultData{
+			OrchestratorToken: &collectors.TokenInfo{Accessor: "acc-orch"},
+			Tenants: []collectors.Tenant{
+				{ID: a, CurrentVersion: 9, OldestVersion: 1, Deleted: []int{2}},
+				{ID: b, CurrentVersion: 7, OldestVersion: 3},
+			},
+		}}
+	}
 	book := runbook.MustDefault()
 	steps := append([]runbook.Step(nil), book.Mitigation.Steps...)
 	for _, sc := range book.Scenarios {
 		steps = append(steps, sc.Steps...)
 	}
-	tenants := []string{"t-042", "t-043"}
-	vars := runbook.NewVars(snap, at).ForTenants(tenants)
+	cases := map[string]struct {
+		conn    collectors.Connection
+		tenants []string
+		reason  string
+		// in is what every command holds (the flags, the quoted tenant)
+		in []string
+	}{
+		"plain": {tenants: []string{"t-042", "t-043"}},
+		"flags given, tenants a shell reads specially": {
+			conn:    collectors.Connection{KubectlFlags: []string{"--context=envtest", "--kubeconfig=/tmp/a b"}, VaultEnv: []string{"VAULT_ADDR=http://127.0.0.1:8201"}},
+			tenants: []string{"acme corp", "o'brien"}, reason: "INC-1: it's down",
+		},
+	}
 	seen := map[string]bool{}
-	for _, st := range steps {
-		if st.Action == "" {
-			continue
-		}
-		p, err := PlanFor(st.Action, Input{Snapshot: snap, Tenants: tenants, At: at, Initiator: vars.Initiator, Reason: vars.Reason, Subject: vars.Subject})
-		if err != nil {
-			t.Fatalf("%s: %v", st.Action, err)
-		}
-		seen[st.Action] = true
-		if got, want := vars.Render(st.Command), p.Command(); got != want {
-			t.Errorf("step %q (%s):\nshows  %s\nthe key %s", st.Title, st.Action, got, want)
+	for name, tc := range cases {
+		snap := snapOf(tc.conn, tc.tenants[0], tc.tenants[1])
+		vars := runbook.NewVars(snap, at).ForTenants(tc.tenants)
+		vars.Reason = tc.reason
+		for _, st := range steps {
+			if st.Action == "" {
+				continue
+			}
+			p, err := PlanFor(st.Action, Input{Snapshot: snap, Tenants: tc.tenants, At: at, Initiator: vars.Initiator, Reason: vars.Reason, Subject: vars.Subject})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", name, st.Action, err)
+			}
+			seen[st.Action] = true
+			got, want := vars.Render(st.Command), p.Command()
+			if got != want {
+				t.Errorf("%s: step %q (%s):\nshows  %s\nthe key %s", name, st.Title, st.Action, got, want)
+			}
+			if len(tc.conn.KubectlFlags) > 0 && p.Kind == KindKubernetes && strings.Count(want, "kubectl --context=envtest '--kubeconfig=/tmp/a b' ") != strings.Count(want, "kubectl ") {
+				t.Errorf("%s: %s: a kubectl without the flags given: %s", name, st.Action, want)
+			}
+			if len(tc.conn.VaultEnv) > 0 && p.Kind == KindVault && strings.Count(want, "VAULT_ADDR=http://127.0.0.1:8201 vault ") != strings.Count(want, "vault ") {
+				t.Errorf("%s: %s: a vault without the address given: %s", name, st.Action, want)
+			}
 		}
 	}
 	for _, id := range runbook.Actions() {
@@ -316,6 +341,8 @@ func TestPlans_CommandIsTheStepsCommand(t *testing.T) {
 			t.Errorf("no step runs %s", id)
 		}
 	}
+	snap := snapOf(collectors.Connection{}, "t-042", "t-043")
+	tenants := []string{"t-042", "t-043"}
 	trim, _ := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: tenants, At: at})
 	if tv := trim.Changes[0].TrimVersions; !tv.VersionsKnown || !slices.Equal(tv.Versions, []int{1, 3, 4}) {
 		t.Errorf("trim of t-042 plans %v (known %v), want [1 3 4]: 9..5 kept, 4, 3 and 1 beyond, 2 deleted", tv.Versions, tv.VersionsKnown)

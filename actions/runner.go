@@ -42,13 +42,23 @@ func PlanFor(id string, in Input) (Plan, error) {
 	if in.Snapshot == nil {
 		return Plan{}, fmt.Errorf("%s: no snapshot to plan from", id)
 	}
-	if p, ok := kubePlanners()[id]; ok {
-		return p(in)
+	plan, ok := kubePlanners()[id]
+	if !ok {
+		plan, ok = vaultPlanners()[id]
 	}
-	if p, ok := vaultPlanners()[id]; ok {
-		return p(in)
+	if !ok {
+		return Plan{}, fmt.Errorf("unknown action %q", id)
 	}
-	return Plan{}, fmt.Errorf("unknown action %q", id)
+	p, err := plan(in)
+	if err != nil {
+		return p, err
+	}
+	// its command reaches the servers the snapshot was read from
+	p.Connection = in.Snapshot.Connection
+	if p.Fallback != nil {
+		p.Fallback.Plan.Connection = in.Snapshot.Connection
+	}
+	return p, nil
 }
 
 // Check runs the preflight and the dry run of a plan.

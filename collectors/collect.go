@@ -28,6 +28,9 @@ type Options struct {
 	// reached, for display ("" when not configured).
 	VaultAddr        string
 	PrometheusTarget string
+	// Connection is how the commands shown reach the same servers
+	// (Snapshot.Connection).
+	Connection Connection
 }
 
 // PartDone is the Part of the Progress that Collect reports when a source
@@ -140,6 +143,7 @@ func (c *Collector) newSnapshot() *Snapshot {
 		Namespace:        c.opts.Namespace,
 		VaultAddr:        config.RedactURL(c.opts.VaultAddr),
 		PrometheusTarget: config.RedactURL(c.opts.PrometheusTarget),
+		Connection:       c.opts.Connection,
 		Config:           c.opts.Config.Redacted(),
 	}
 }

@@ -42,6 +42,9 @@ type Snapshot struct {
 	Namespace        string `json:"namespace"`
 	VaultAddr        string `json:"vaultAddr,omitempty"`
 	PrometheusTarget string `json:"prometheusTarget,omitempty"`
+	// Connection is how the commands shown reach the same servers, as
+	// the person who took the snapshot asked for them (no credentials).
+	Connection Connection `json:"connection,omitzero"`
 	// Config is the configuration the snapshot was taken with (names and
 	// thresholds; it holds no credentials).
 	Config config.Config `json:"config"`
@@ -51,6 +54,25 @@ type Snapshot struct {
 	Logs       *LogsData       `json:"logs,omitempty"`
 	Vault      *VaultData      `json:"vault,omitempty"`
 	Prometheus *PrometheusData `json:"prometheus,omitempty"`
+}
+
+// Connection is what a shown kubectl or vault command needs to reach the
+// servers the tool read, beyond what the shell's environment already
+// says: the connection flags the person gave explicitly, never a
+// credential. It is empty when the tool reached the servers by the
+// defaults (KUBECONFIG and its current context, VAULT_ADDR), so the
+// commands stay short.
+type Connection struct {
+	// KubectlFlags are kubectl's connection flags given explicitly, each
+	// one word in kubectl's spelling: "--context=prod",
+	// "--kubeconfig=/home/me/.kube/lab". A credential given as a flag
+	// (--token, --password) is the placeholder "--token=<token>".
+	KubectlFlags []string `json:"kubectlFlags,omitempty"`
+	// VaultEnv are the Vault CLI's variables, "NAME=value", for what a
+	// flag said instead of the environment: VAULT_ADDR from --vault-addr,
+	// VAULT_NAMESPACE from --vault-namespace, VAULT_CACERT from
+	// --vault-cacert. Never a token.
+	VaultEnv []string `json:"vaultEnv,omitempty"`
 }
 
 // Source returns the status of the named source, or a Status with State

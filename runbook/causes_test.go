@@ -293,7 +293,7 @@ func TestTriage_Causes(t *testing.T) {
 			summary: "pods OOMKilled (9 of 9), memory limit 128Mi — latest rotation Job: Job cmek-rotation-29033400 failed (BackoffLimitExceeded)",
 			steps: []string{"kubectl describe pod cmek-rotation-29033400-p0000 -n ns",
 				"kubectl set resources cronjob/cmek-rotation -c=rotate --limits=memory=256Mi -n ns",
-				"kubectl logs job/cmek-rotation-29033400 -n ns"},
+				"kubectl logs pod/cmek-rotation-29033400-p0000 -c rotate -n ns"},
 			clear:      []string{ScenarioVaultTokenExpired},
 			notPresent: []string{"rotation-job-failing/policy-missing-capability", "vault-token-expired/permission-denied-vault", "rotation-job-failing/failed-to-rotate-logged", "batch-timeout/pod-killed"},
 		},

@@ -153,8 +153,8 @@ func TestVars_EmergencyCommand(t *testing.T) {
 	v.Reason, v.Subject = "INC-12: it's failing", "ops-team"
 	got := v.Render(stepCommand(t, b, ScenarioRotationJobFailing, ActionEmergencyRotate))
 	want := "kubectl create job --from=cronjob/cmek-rotation emergency-rotate-20250312-120000 -n prod --dry-run=client -o yaml" +
-		" | kubectl set env --local -f - TENANT_ID=override -o yaml | kubectl set env --local -f - TENANT_ID=t-017 ROTATION_INITIATOR=manual-emergency 'ROTATION_REASON=INC-12: it'\\''s failing' ROTATION_SUBJECT=ops-team -o yaml" +
-		" | kubectl annotate --local -f - rotation.kubectl-rotation.dev/initiator=manual-emergency 'rotation.kubectl-rotation.dev/reason=INC-12: it'\\''s failing'" +
+		" | kubectl set env --local -f - TENANT_ID=override -o yaml | kubectl set env --local -f - TENANT_ID=t-017 ROTATION_INITIATOR=manual-emergency ROTATION_REASON='INC-12: it'\\''s failing' ROTATION_SUBJECT=ops-team -o yaml" +
+		" | kubectl annotate --local -f - rotation.kubectl-rotation.dev/initiator=manual-emergency rotation.kubectl-rotation.dev/reason='INC-12: it'\\''s failing'" +
 		" rotation.kubectl-rotation.dev/subject=ops-team rotation.kubectl-rotation.dev/tenant=t-017 -o yaml | kubectl create -f -"
 	if got != want {
 		t.Errorf("command\n got %s\nwant %s", got, want)

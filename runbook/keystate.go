@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 )
 
 // ComplianceKeyUnavailable: a tenant's key, or a version of it still
@@ -325,7 +326,7 @@ const maxUndeleteLines = 20
 
 // undeleteCommands is Vars.Undelete: a `vault kv undelete` line per key
 // whose soft-deleted versions are still needed, in tenant order.
-func undeleteCommands(s *collectors.Snapshot) string {
+func undeleteCommands(s *collectors.Snapshot, vault string) string {
 	if s.Vault == nil {
 		return ""
 	}
@@ -341,7 +342,7 @@ func undeleteCommands(s *collectors.Snapshot) string {
 				more++
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("vault kv undelete -versions=%s %s", versionList(vs), keyPath(s, tn.ID)))
+			lines = append(lines, fmt.Sprintf("%s kv undelete -versions=%s %s/%s", vault, versionList(vs), shell.Word(s.Config.Vault.KVMount), shell.Word(s.Config.TenantPath(tn.ID))))
 		}
 	}
 	if more > 0 {

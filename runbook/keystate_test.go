@@ -204,7 +204,7 @@ func TestUndeleteCommands_Bounded(t *testing.T) {
 			s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: id, CurrentVersion: 3, Deleted: []int{3}})
 		}
 	})
-	lines := strings.Split(undeleteCommands(s), "\n")
+	lines := strings.Split(undeleteCommands(s, "vault"), "\n")
 	if len(lines) != 21 || lines[0] != "vault kv undelete -versions=3 secret/tenants/t01/cmek" || lines[20] != "# and 5 more keys: the Tenants view flags them KEY-LOST" {
 		t.Errorf("%d lines: %q … %q", len(lines), lines[0], lines[len(lines)-1])
 	}

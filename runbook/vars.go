@@ -4,17 +4,27 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 )
 
 // Vars fill the steps' command templates with the real names. Values that
 // are not known are placeholders in the runbook's style (<failed-job-name>).
+// The fields hold the values as read; Render quotes those a command uses
+// as shell words (shellWords), and starts every kubectl and vault command
+// with Kubectl and Vault.
 type Vars struct {
+	// Kubectl and Vault are how a command invokes kubectl and vault to
+	// reach the servers the tool read: "kubectl" and "vault", with the
+	// connection flags and Vault variables the person gave explicitly
+	// (collectors.Connection), quoted.
+	Kubectl, Vault         string
 	Namespace              string
 	RotationCronJob        string
 	CleanupCronJob         string
@@ -88,6 +98,11 @@ type Vars struct {
 	// (the current one, or within retention), one a line, at most 20 and a
 	// comment counting the rest; "" when there is none (keystate.go).
 	Undelete string
+	// jobs are, per Job of the snapshot, what its log command reads
+	// (JobLog).
+	jobs map[string]jobLog
+	// ns is the namespace as read (Namespace may be quoted by Render).
+	ns string
 	// TokenCeiling, when the orchestrator's token reaches its max TTL
 	// within the expiry warning threshold, says when and why ("2026-12-01
 	// 14:00 UTC (in 45m; explicit_max_ttl 2h)"): renewal cannot help then
@@ -105,6 +120,8 @@ const StampLayout = "20060102-150405"
 func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	c := s.Config
 	v := Vars{
+		Kubectl:                shell.Kubectl(s.Connection.KubectlFlags),
+		Vault:                  shell.Vault(s.Connection.VaultEnv),
 		Namespace:              orPlaceholder(s.Namespace, "namespace"),
 		RotationCronJob:        c.Kubernetes.RotationCronJob,
 		CleanupCronJob:         c.Kubernetes.CleanupCronJob,
@@ -170,7 +187,9 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	v.AffectedTenantPath = c.TenantPath(v.AffectedTenant)
 	v.trimVersions = trimVersionsOf(s)
 	v.TrimVersions = v.trimTenant(v.AffectedTenant).Versions
-	v.Undelete = undeleteCommands(s)
+	v.ns = v.Namespace
+	v.jobs = jobLogsOf(s)
+	v.Undelete = undeleteCommands(s, v.Vault)
 	v.TokenCeiling = tokenCeilingVar(s, at)
 	v.prom = promTargetOf(c)
 	return v
@@ -212,31 +231,81 @@ func (v Vars) tenantPath(tenant string) string {
 
 // commandTemplate parses a step's command or note, with the functions
 // commands may use: kv NAME VALUE is the shell word NAME=VALUE, quoted
-// when the value needs it (an emergency rotation's reason).
+// when the value needs it (an emergency rotation's reason), as the
+// actions' commands quote it, so a step's command and its action's are
+// the same text. Every kubectl and vault the text starts a command with
+// becomes {{$.Kubectl}} and {{$.Vault}} (invocations).
 func commandTemplate(text string) (*template.Template, error) {
-	return template.New("").Option("missingkey=error").Funcs(template.FuncMap{"kv": shellPair}).Parse(text)
+	return template.New("").Option("missingkey=error").Funcs(template.FuncMap{"kv": shell.Pair}).Parse(invocations(text))
 }
 
-// shellPair is name=value as one POSIX shell word, quoted as the actions'
-// commands quote it, so a step's command and its action's are the same
-// text.
-func shellPair(name, value string) string {
-	return shellQuote(name + "=" + value)
+// commandStart finds kubectl and vault where the template's text starts a
+// command with them: at its start, after a pipe, &&, ;, $( or a line
+// break, after do, after a template action (}}), and after the backtick
+// that opens a command in a note. The values filled in come later, so
+// nothing a value holds is ever taken for a command.
+var commandStart = regexp.MustCompile(`(^|\n|[|&;(` + "`" + `]\s*|\}\}|\bdo\s+)(kubectl|vault)\b`)
+
+// invocations is the template text with each command's kubectl and vault
+// replaced by {{$.Kubectl}} and {{$.Vault}} ($: also inside a range).
+func invocations(text string) string {
+	return commandStart.ReplaceAllStringFunc(text, func(m string) string {
+		if strings.HasSuffix(m, "kubectl") {
+			return strings.TrimSuffix(m, "kubectl") + "{{$.Kubectl}}"
+		}
+		return strings.TrimSuffix(m, "vault") + "{{$.Vault}}"
+	})
 }
 
-// Render fills a command template. A template error (which the embedded
-// runbook's test rules out) is returned in the text itself, so a screen
-// never goes blank.
+// Render fills a command template, each value a command uses quoted as
+// a shell word when it needs it (shellWords). A template error (which the
+// embedded runbook's test rules out) is returned in the text itself, so a
+// screen never goes blank.
 func (v Vars) Render(command string) string {
 	t, err := commandTemplate(command)
 	if err != nil {
 		return fmt.Sprintf("%s  # template error: %v", command, err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, v); err != nil {
+	if err := t.Execute(&b, v.shellWords()); err != nil {
 		return fmt.Sprintf("%s  # template error: %v", command, err)
 	}
 	return b.String()
+}
+
+// shellWords is v with every value that commands use as a shell word, or
+// as part of one, quoted when it needs it, and its placeholders left bare
+// (shell.Word): tenant ids and the paths that hold them, names of
+// Kubernetes objects, labels, Vault names and the address. Left as they
+// are: what is already a command or its own kind of text (Kubectl,
+// Vault, Undelete, PolicyText in its heredoc, the kv values, which kv
+// quotes, the versions) and what only prose shows (TokenCeiling, the
+// cause's image and memory limit). Kubernetes object names cannot hold
+// anything a shell reads specially, so they read the same either way.
+func (v Vars) shellWords() Vars {
+	if v.Kubectl == "" { // Vars not made by NewVars
+		v.Kubectl = "kubectl"
+	}
+	if v.Vault == "" {
+		v.Vault = "vault"
+	}
+	for _, f := range []*string{
+		&v.Namespace, &v.RotationCronJob, &v.CleanupCronJob, &v.SecurityLabel, &v.OrchestratorLabel,
+		&v.OrchestratorDeployment, &v.OrchestratorSA, &v.VaultSA, &v.Image, &v.VaultAddr, &v.KVMount,
+		&v.TenantPathExample, &v.TenantExample, &v.AffectedTenant, &v.AffectedTenantPath, &v.TenantEnv,
+		&v.Policy, &v.AuthMount, &v.AuthRole, &v.OrchestratorAccessor,
+		&v.FailedJob, &v.FailedRotationJob, &v.FailedCleanupJob, &v.Stamp,
+		&v.CauseJob, &v.CauseCronJob, &v.CausePod, &v.CauseContainer, &v.CauseNode, &v.CauseMemoryRaised,
+	} {
+		*f = shell.Word(*f)
+	}
+	tt := make([]TrimTenant, len(v.TrimTenants))
+	for i, t := range v.TrimTenants {
+		t.Path = shell.Word(t.Path)
+		tt[i] = t
+	}
+	v.TrimTenants = tt
+	return v
 }
 
 // PolicyText is the rotation policy the runbook's Scenario 1 step 4 writes,
@@ -301,13 +370,13 @@ func promTargetOf(c config.Config) promTarget {
 // output is the query API's JSON; curl -f and kubectl exit non-zero when
 // Prometheus answers with an error.
 func (v Vars) PromQuery(metrics ...string) string {
-	ns := fmt.Sprintf(`namespace=~"%s|"`, v.Namespace)
+	ns := fmt.Sprintf(`namespace=~"%s|"`, v.namespace())
 	q := fmt.Sprintf(`{__name__=~"%s",%s}`, strings.Join(metrics, "|"), ns)
 	if len(metrics) == 1 {
 		q = metrics[0] + "{" + ns + "}"
 	}
 	if v.prom.proxy != "" {
-		return "kubectl get --raw " + shellQuote(v.prom.proxy+"/api/v1/query?query="+url.QueryEscape(q))
+		return v.shellWords().Kubectl + " get --raw " + shellQuote(v.prom.proxy+"/api/v1/query?query="+url.QueryEscape(q))
 	}
 	base, user := v.prom.url, ""
 	if base == "" {
@@ -319,13 +388,14 @@ func (v Vars) PromQuery(metrics ...string) string {
 	return "curl -fsS" + user + " --get " + shellQuote(base+"/api/v1/query") + " --data-urlencode " + shellQuote("query="+q)
 }
 
-// shellQuote is s as one POSIX shell word: as is when it holds nothing
-// the shell reads specially, else in single quotes.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+", r))
-	}) < 0 {
-		return s
+// namespace is the namespace as read: Namespace may be quoted by Render
+// (a Vars not made by NewVars has only Namespace).
+func (v Vars) namespace() string {
+	if v.ns != "" {
+		return v.ns
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return v.Namespace
 }
+
+// shellQuote is s as one POSIX shell word (shell.Quote).
+func shellQuote(s string) string { return shell.Quote(s) }

@@ -25,6 +25,9 @@ type Options struct {
 	Namespace string
 	Context   string
 	VaultAddr string
+	// Connection is how the commands shown reach the same servers
+	// (collectors.Snapshot.Connection).
+	Connection collectors.Connection
 	// Mode is "live", "demo" or "replay" (--from FILE).
 	Mode string
 	// ReadOnly shows the read-only banner (always true for demo and replay).
@@ -166,7 +169,7 @@ func (m Model) WithActor(a Actor, why string) Model {
 func New(loader Loader, o Options) Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	empty := &collectors.Snapshot{SchemaVersion: collectors.SchemaVersion, Namespace: o.Namespace, Context: o.Context,
-		VaultAddr: config.RedactURL(o.VaultAddr), Config: o.Config.Redacted()}
+		VaultAddr: config.RedactURL(o.VaultAddr), Connection: o.Connection, Config: o.Config.Redacted()}
 	st := &state{
 		opts: o, styles: DefaultStyles(o.NoColor), book: runbook.MustDefault(),
 		loading: map[string]bool{}, merged: map[string]int{}, progress: map[string]collectors.Progress{},

@@ -43,7 +43,7 @@ func TestScenarioView_EmergencyCopyHasTheReason(t *testing.T) {
 		t.Fatalf("stage %d, want the confirmation", m.modal.stage)
 	}
 	plan := m.modal.plan.Command()
-	if !strings.Contains(plan, "'ROTATION_REASON=INC-7 key leak'") {
+	if !strings.Contains(plan, "ROTATION_REASON='INC-7 key leak'") {
 		t.Fatalf("the plan lacks the reason: %s", plan)
 	}
 	if got := step(m).Command; got != plan {

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
@@ -78,6 +79,10 @@ type Settings struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Context is the kubeconfig context in use.
 	Context string `json:"context,omitempty"`
+	// Connection is what the commands the tool shows add to reach the
+	// same servers: the kubectl connection flags and the Vault flags given
+	// explicitly (connectionOf).
+	Connection collectors.Connection `json:"connection,omitzero"`
 	// SourceTimeout bounds each source's collection as a whole: from
 	// --source-timeout, else the longest request timeout (Kubernetes,
 	// Vault, Prometheus) plus sourceTimeoutMargin.
@@ -426,7 +431,68 @@ func (g *globalOptions) completeKube(s *Settings) error {
 		return kubeconfigError(err)
 	}
 	s.RESTConfig, s.KubeHost, s.Namespace = restConfig, restConfig.Host, ns
+	s.Connection.KubectlFlags = kubectlFlags(g.configFlags)
 	return nil
+}
+
+// kubectlFlags are the connection flags given explicitly, each one word in
+// kubectl's spelling, in the order kubectl's help lists them: those that
+// choose the kubeconfig, cluster, user and identity, and how the server is
+// reached. A file is named by its absolute path, so a command runs as is
+// from any directory. A credential is never shown: --token and --password
+// become the placeholders <token> and <password>, which a shell refuses
+// to run until they are filled in. --namespace is not here: every command
+// names its namespace.
+func kubectlFlags(f *genericclioptions.ConfigFlags) []string {
+	var out []string
+	str := func(name string, v *string, file bool) {
+		if v == nil || *v == "" {
+			return
+		}
+		val := *v
+		if file {
+			if abs, err := filepath.Abs(val); err == nil {
+				val = abs
+			}
+		}
+		out = append(out, "--"+name+"="+val)
+	}
+	secret := func(name string, v *string) {
+		if v != nil && *v != "" {
+			out = append(out, "--"+name+"=<"+name+">")
+		}
+	}
+	list := func(name string, v *[]string) {
+		if v == nil {
+			return
+		}
+		for _, x := range *v {
+			out = append(out, "--"+name+"="+x)
+		}
+	}
+	str("kubeconfig", f.KubeConfig, true)
+	str("context", f.Context, false)
+	str("cluster", f.ClusterName, false)
+	str("user", f.AuthInfoName, false)
+	str("server", f.APIServer, false)
+	str("tls-server-name", f.TLSServerName, false)
+	if f.Insecure != nil && *f.Insecure {
+		out = append(out, "--insecure-skip-tls-verify")
+	}
+	str("certificate-authority", f.CAFile, true)
+	str("client-certificate", f.CertFile, true)
+	str("client-key", f.KeyFile, true)
+	secret("token", f.BearerToken)
+	str("username", f.Username, false)
+	secret("password", f.Password)
+	str("as", f.Impersonate, false)
+	str("as-uid", f.ImpersonateUID, false)
+	list("as-group", f.ImpersonateGroup)
+	list("as-user-extra", f.ImpersonateUserExtra)
+	if f.ProxyURL != nil && *f.ProxyURL != "" {
+		out = append(out, "--proxy-url="+config.RedactURL(*f.ProxyURL))
+	}
+	return out
 }
 
 // kubeconfigError turns a clientcmd error into one that says what to do.
@@ -479,7 +545,35 @@ func (g *globalOptions) completeVault(s *Settings) error {
 	}
 	v.Token, v.TokenSource = tok, src
 	s.Vault = v
+	s.Connection.VaultEnv = g.vaultEnv(vc)
 	return nil
+}
+
+// vaultEnv is the Vault CLI's environment for what a Vault flag said
+// instead of the environment, so a vault command the tool shows reaches
+// the same Vault: VAULT_ADDR for --vault-addr (and VAULT_AGENT_ADDR
+// emptied when it is set, as the flag overrides it here), VAULT_NAMESPACE
+// for --vault-namespace, VAULT_CACERT for --vault-cacert (absolute). The
+// address is redacted (config.RedactURL); the token is never here.
+func (g *globalOptions) vaultEnv(vc *api.Config) []string {
+	var out []string
+	if g.vaultAddr != "" {
+		if os.Getenv(api.EnvVaultAgentAddr) != "" {
+			out = append(out, api.EnvVaultAgentAddr+"=")
+		}
+		out = append(out, api.EnvVaultAddress+"="+config.RedactURL(vc.Address))
+	}
+	if g.vaultNamespace != "" {
+		out = append(out, api.EnvVaultNamespace+"="+g.vaultNamespace)
+	}
+	if g.vaultCACert != "" {
+		p := g.vaultCACert
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		out = append(out, api.EnvVaultCACert+"="+p)
+	}
+	return out
 }
 
 // Vault client retries: vault/api's defaults (2 retries, 1-1.5 s apart) made

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -593,4 +594,45 @@ func TestOptionalDuration(t *testing.T) {
 	if err := d.Set("soon"); err == nil || !strings.Contains(err.Error(), "want a duration such as 15s") {
 		t.Errorf("Set(soon) = %v, want an error asking for a duration", err)
 	}
+}
+
+// TestKubectlFlags: the connection flags given explicitly are the shown
+// commands' kubectl flags, in kubectl's spelling, files absolute, the
+// credentials as placeholders; none when none was given.
+func TestKubectlFlags(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		want []string
+	}{
+		"none given":             {args: []string{"-n", "ns"}, want: nil},
+		"context":                {args: []string{"--context", "envtest", "-n", "ns"}, want: []string{"--context=envtest"}},
+		"a kubeconfig, relative": {args: []string{"--kubeconfig", "kc"}, want: []string{"--kubeconfig=" + filepath.Join(mustGetwd(t), "kc")}},
+		"identity": {args: []string{"--user", "ops", "--as", "alice", "--as-group", "a", "--as-group", "b", "--as-uid", "42"},
+			want: []string{"--user=ops", "--as=alice", "--as-uid=42", "--as-group=a", "--as-group=b"}},
+		"server and TLS": {args: []string{"--server", "https://k:6443", "--insecure-skip-tls-verify", "--tls-server-name", "k"},
+			want: []string{"--server=https://k:6443", "--tls-server-name=k", "--insecure-skip-tls-verify"}},
+		"a token is never shown": {args: []string{"--token", "s3cret"}, want: []string{"--token=<token>"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			g := newGlobalOptions(genericiooptions.NewTestIOStreamsDiscard())
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			g.addFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if got := kubectlFlags(g.configFlags); !slices.Equal(got, tc.want) {
+				t.Errorf("%q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
 }

@@ -20,8 +20,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -254,9 +257,14 @@ func readRows() []readRow {
 					t.Errorf("the last line is %q, want the newest Job %s", ls[len(ls)-1], jobs[0].Name)
 				}
 			}},
-		{template: "kubectl logs job/{{.FailedJob}} -n {{.Namespace}}", holds: jobLogHolds(func(s *collectors.Snapshot) *collectors.Job {
+		{template: "{{.JobLog .FailedJob}}", holds: jobLogHolds(func(s *collectors.Snapshot) *collectors.Job {
 			return firstJob(s, func(j collectors.Job) bool { return j.Outcome == collectors.OutcomeFailed })
 		})},
+		// the log steps' note when no pod of the Job is left: what can
+		// still be read of it
+		{template: "kubectl describe job {{.FailedJob}} -n {{.Namespace}}", holds: describeJobHolds},
+		{template: "kubectl describe job {{.FailedRotationJob}} -n {{.Namespace}}", holds: describeJobHolds},
+		{template: "kubectl describe job {{.FailedCleanupJob}} -n {{.Namespace}}", holds: describeJobHolds},
 		// diagnosis 2: audit logs
 		{template: `kubectl logs -l {{.SecurityLabel}} --tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.action? // "" | contains("cmek.rotation"))'`,
 			holds: jsonLinesHold(func(s *collectors.Snapshot) int { return s.Logs.Audit.Events }, func(m map[string]any) bool {
@@ -305,7 +313,7 @@ func readRows() []readRow {
 			}},
 
 		// Scenario 1
-		{template: "kubectl logs job/{{.FailedRotationJob}} -n {{.Namespace}}", holds: jobLogHolds(func(s *collectors.Snapshot) *collectors.Job {
+		{template: "{{.JobLog .FailedRotationJob}}", holds: jobLogHolds(func(s *collectors.Snapshot) *collectors.Job {
 			return firstJob(s, func(j collectors.Job) bool {
 				return j.Outcome == collectors.OutcomeFailed && j.Role == collectors.RoleRotation
 			})
@@ -315,7 +323,7 @@ func readRows() []readRow {
 		{template: "kubectl run -it --rm rotate-test --image={{.Image}} --restart=Never -n {{.Namespace}} -- node /app/services/orchestrator/scripts/rotate-all-tenant-cmek.js",
 			notRunnable: "the harness has no kubelet to run the pod, and -it attaches to it",
 			dryRun: func(c string) string {
-				return strings.Replace(c, "kubectl run -it --rm ", "kubectl run --dry-run=client -o yaml ", 1)
+				return strings.Replace(c, " run -it --rm ", " run --dry-run=client -o yaml ", 1)
 			},
 			holds: func(t *testing.T, w *readWorld, _, out string) {
 				holdsAll(t, out, "kind: Pod", "image: "+w.Names.Image, "restartPolicy: Never", "rotate-all-tenant-cmek.js", "namespace: "+w.Namespace)
@@ -359,7 +367,7 @@ func readRows() []readRow {
 			}},
 
 		// Scenario 3
-		{template: "kubectl logs job/{{.FailedCleanupJob}} -n {{.Namespace}}", holds: jobLogHolds(func(s *collectors.Snapshot) *collectors.Job {
+		{template: "{{.JobLog .FailedCleanupJob}}", holds: jobLogHolds(func(s *collectors.Snapshot) *collectors.Job {
 			return firstJob(s, func(j collectors.Job) bool {
 				return j.Outcome == collectors.OutcomeFailed && j.Role == collectors.RoleCleanup
 			})
@@ -398,7 +406,8 @@ func readRows() []readRow {
 		// the trim's note: the runbook's last resort
 		{template: "vault kv metadata delete {{.KVMount}}/{{.AffectedTenantPath}}", write: true,
 			effect: func(t *testing.T, w *readWorld, command string) {
-				path := strings.TrimPrefix(strings.Fields(command)[len(strings.Fields(command))-1], w.Names.KVMount+"/")
+				f := shellArgs(t, command)
+				path := strings.TrimPrefix(f[len(f)-1], w.Names.KVMount+"/")
 				if _, err := w.root.KVv2(w.Names.KVMount).GetMetadata(context.Background(), path); err == nil {
 					t.Errorf("%s still has metadata", path)
 				}
@@ -450,11 +459,11 @@ func readRows() []readRow {
 		// causes
 		{template: "kubectl describe pod {{.CausePod}} -n {{.Namespace}}",
 			holds: func(t *testing.T, _ *readWorld, command, out string) {
-				holdsRe(t, out, `(?m)^Name:\s+`+regexp.QuoteMeta(strings.Fields(command)[3])+`$`, `(?m)^Status:\s+`, `(?m)^Containers:$`)
+				holdsRe(t, out, `(?m)^Name:\s+`+regexp.QuoteMeta(wordAfter(command, "pod"))+`$`, `(?m)^Status:\s+`, `(?m)^Containers:$`)
 			}},
 		{template: "kubectl describe job {{.CauseJob}} -n {{.Namespace}}",
 			holds: func(t *testing.T, _ *readWorld, command, out string) {
-				holdsRe(t, out, `(?m)^Name:\s+`+regexp.QuoteMeta(strings.Fields(command)[3])+`$`, `(?m)^Pods Statuses:\s+`)
+				holdsRe(t, out, `(?m)^Name:\s+`+regexp.QuoteMeta(wordAfter(command, "job"))+`$`, `(?m)^Pods Statuses:\s+`)
 			}},
 		{template: "kubectl set resources cronjob/{{.CauseCronJob}} -c={{.CauseContainer}} --limits=memory={{.CauseMemoryRaised}} -n {{.Namespace}}",
 			fill: map[string]string{"<new-limit>": "256Mi"}, write: true, effect: resourcesEffect("limits", "memory")},
@@ -473,7 +482,8 @@ func readRows() []readRow {
 			}},
 		{template: "kubectl get events -n {{.Namespace}} --field-selector involvedObject.name={{.CausePod}}",
 			holds: func(t *testing.T, w *readWorld, command, out string) {
-				pod := strings.TrimPrefix(strings.Fields(command)[5], "involvedObject.name=")
+				pod := wordAfter(command, "--field-selector")
+				pod = strings.TrimPrefix(pod, "involvedObject.name=")
 				var want []string
 				for _, j := range w.snap.Kubernetes.Jobs {
 					for _, e := range j.Events {
@@ -500,7 +510,7 @@ func readRows() []readRow {
 			}},
 		{template: "kubectl logs {{.CausePod}} -c {{.CauseContainer}} -n {{.Namespace}}",
 			holds: func(t *testing.T, w *readWorld, command, out string) {
-				pod := strings.Fields(command)[2]
+				pod := wordAfter(command, "logs")
 				for _, j := range w.snap.Kubernetes.Jobs {
 					if j.Log != nil && j.Log.Pod == pod && len(j.Log.Lines) > 0 {
 						holdsAll(t, out, j.Log.Lines[len(j.Log.Lines)-1])
@@ -549,8 +559,10 @@ func firstJob(s *collectors.Snapshot, ok func(collectors.Job) bool) *collectors.
 	return nil
 }
 
-// jobLogHolds: kubectl logs job/NAME names the Job the tool names, and
-// prints the log the tool read of it.
+// jobLogHolds: the log command names the Job the tool names (kubectl logs
+// job/NAME), or, when the Job has several pods, the pod and container the
+// tool read (kubectl logs pod/POD -c CONTAINER), and prints the log the
+// tool read of it.
 func jobLogHolds(job func(*collectors.Snapshot) *collectors.Job) func(t *testing.T, w *readWorld, command, out string) {
 	return func(t *testing.T, w *readWorld, command, out string) {
 		t.Helper()
@@ -558,11 +570,40 @@ func jobLogHolds(job func(*collectors.Snapshot) *collectors.Job) func(t *testing
 		if j == nil || j.Log == nil || len(j.Log.Lines) == 0 {
 			t.Fatalf("the snapshot has no such failed Job with a log")
 		}
-		if !strings.Contains(command, "job/"+j.Name+" ") {
+		if want := "pod/" + j.Log.Pod + " -c " + j.Log.Container + " "; len(j.Pods) > 1 && !strings.Contains(command, want) {
+			t.Errorf("Job %s has %d pods: the command does not read %s, whose log the tool read", j.Name, len(j.Pods), want)
+		} else if len(j.Pods) == 1 && !strings.Contains(command, "job/"+j.Name+" ") {
 			t.Errorf("the command does not name the Job %s", j.Name)
 		}
 		holdsAll(t, out, j.Log.Lines[0], j.Log.Lines[len(j.Log.Lines)-1])
 	}
+}
+
+// describeJobHolds: kubectl describe job prints the Job the command names.
+func describeJobHolds(t *testing.T, _ *readWorld, command, out string) {
+	t.Helper()
+	holdsRe(t, out, `(?m)^Name:\s+`+regexp.QuoteMeta(wordAfter(command, "job"))+`$`, `(?m)^Pods Statuses:\s+`)
+}
+
+// wordAfter is the word after the first word w of a command (the kubectl
+// connection flags may come first).
+func wordAfter(command, w string) string {
+	f := strings.Fields(command)
+	if i := slices.Index(f, w); i >= 0 && i+1 < len(f) {
+		return f[i+1]
+	}
+	return ""
+}
+
+// shellArgs are the words a shell makes of a simple command (no pipe),
+// as it would pass them.
+func shellArgs(t *testing.T, command string) []string {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", "set -- "+command+`; for a; do printf '%s\037' "$a"; done`).Output()
+	if err != nil {
+		t.Fatalf("sh: %v: %s", err, command)
+	}
+	return strings.Split(strings.TrimSuffix(string(out), "\x1f"), "\x1f")
 }
 
 // jsonLinesHold: every line of the output is a JSON object the filter
@@ -696,7 +737,7 @@ func promHolds(t *testing.T, w *readWorld, command, out string) {
 // metadataHolds: vault kv metadata get prints the key's current version.
 func metadataHolds(t *testing.T, w *readWorld, command, out string) {
 	t.Helper()
-	f := strings.Fields(command)
+	f := shellArgs(t, command)
 	path := strings.TrimPrefix(f[len(f)-1], w.Names.KVMount+"/")
 	md, err := w.root.KVv2(w.Names.KVMount).GetMetadata(context.Background(), path)
 	if err != nil {
@@ -754,9 +795,35 @@ func TestReadCommands_RunAsShown(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	w := &readWorld{equivWorld: newEquivWorld(t, e, now)}
 
+	// tenants whose ids a shell reads specially, as Vault allows them: the
+	// first listed (the commands' example tenant), one over retention
+	// (Scenario 4's trims and its last resort name it), one whose current
+	// version is soft-deleted below (the undelete step names it)
+	kv := w.root.KVv2(w.Names.KVMount)
+	for id, versions := range map[string]int{"acme corp": 1, "o'brien": w.Names.RetentionVersions + 3, "t-$HOME": 1} {
+		for i := range versions {
+			if _, err := kv.Put(context.Background(), w.Config.TenantPath(id), map[string]any{"key": fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// the tool is pointed at the lab by flags alone: a kubeconfig (its
+	// path with a space) whose current context is a dead server, with
+	// --context naming the lab's, and --vault-addr; the shell the
+	// commands run in has that kubeconfig in KUBECONFIG and a dead
+	// VAULT_ADDR, so a command reaches the lab only with the flags given
+	two, lab := deadCurrentContext(t, w.kubeconfig)
+	i := slices.Index(w.flags, "--kubeconfig")
+	w.flags = append(slices.Delete(slices.Clone(w.flags), i, i+2), "--kubeconfig", two, "--context", lab)
+
+	// a failed Job with no pod left (the step says its log is gone), and
+	// one retried (two pods: the step reads the pod the tool read)
+	gone, retried := reshapeFailedJobs(t, e, w)
+
 	// a tenant's current version soft-deleted, so the undelete step has a
 	// command (a tenant within retention, so the trims are not disturbed)
-	w.undeleted = w.Seeded.Tenants[len(w.Seeded.Tenants)-1]
+	w.undeleted = "t-$HOME"
 	md, err := w.root.KVv2(w.Names.KVMount).GetMetadata(context.Background(), w.Config.TenantPath(w.undeleted))
 	if err != nil {
 		t.Fatal(err)
@@ -781,7 +848,16 @@ func TestReadCommands_RunAsShown(t *testing.T) {
 	}
 
 	w.snap = scrapedSnapshot(t, w.flags)
-	w.env = commandEnv(t, e, w.kubeconfig)
+	w.env = append(commandEnv(t, e, two), "VAULT_ADDR=http://127.0.0.1:1") // the last value of a key counts
+	if got, want := w.snap.Connection.KubectlFlags, []string{"--kubeconfig=" + two, "--context=" + lab}; !slices.Equal(got, want) {
+		t.Fatalf("the snapshot records the kubectl flags %q, want %q", got, want)
+	}
+	if got, want := w.snap.Connection.VaultEnv, []string{"VAULT_ADDR=" + e.Vault.Addr}; !slices.Equal(got, want) {
+		t.Fatalf("the snapshot records the Vault environment %q, want %q", got, want)
+	}
+	if j := firstJob(w.snap, func(j collectors.Job) bool { return j.Name == retried }); j == nil || len(j.Pods) != 2 || j.Log == nil || j.Log.Pod != retried+"-retry" {
+		t.Fatalf("the retried Job %s: %+v", retried, j)
+	}
 
 	b := runbook.MustDefault()
 	rows := map[string]readRow{}
@@ -850,6 +926,10 @@ func TestReadCommands_RunAsShown(t *testing.T) {
 			continue
 		}
 		ran[s.template] = true
+		if s.command == "" && strings.Contains(s.template, ".JobLog") {
+			// no pod of the Job is left: its note says so (below)
+			continue
+		}
 		if s.command == "" {
 			t.Errorf("%s: the command renders empty for the lab world", s.where)
 			continue
@@ -885,6 +965,76 @@ func TestReadCommands_RunAsShown(t *testing.T) {
 			t.Errorf("row %q: the lab world shows no such command, so it did not run", tpl)
 		}
 	}
+	// the log step of the Job with no pod left shows no command, and its
+	// note says why and names what can still be read (run above)
+	f, _ := b.Triage(w.snap, w.snap.CollectedAt).Finding(runbook.ScenarioCleanupFailing)
+	steps := runbook.NewVars(w.snap, w.snap.CollectedAt).ForFinding(f).RenderSteps(b.StepsFor(f))
+	i = slices.IndexFunc(steps, func(s runbook.RenderedStep) bool { return s.Title == "Check the cleanup job's logs" })
+	if i < 0 || steps[i].Command != "" || !strings.Contains(steps[i].Note, "No pod of Job "+gone+" is left") || !strings.Contains(steps[i].Note, "--context="+lab+" describe job "+gone+" ") {
+		t.Errorf("the log step of %s, which has no pod left: %+v", gone, steps[max(i, 0)])
+	}
+}
+
+// deadCurrentContext writes a copy of the kubeconfig, under a path with a
+// space, whose current context is a server nothing listens on; lab is the
+// context that reaches the lab.
+func deadCurrentContext(t *testing.T, kubeconfig string) (path, lab string) {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab = cfg.CurrentContext
+	cfg.Clusters["dead"] = &clientcmdapi.Cluster{Server: "https://127.0.0.1:1"}
+	cfg.Contexts["dead"] = &clientcmdapi.Context{Cluster: "dead", AuthInfo: cfg.Contexts[lab].AuthInfo, Namespace: cfg.Contexts[lab].Namespace}
+	cfg.CurrentContext = "dead"
+	path = filepath.Join(t.TempDir(), "two contexts", "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path, lab
+}
+
+// reshapeFailedJobs removes every pod of the newest failed cleanup Job
+// (gone), and gives the newest failed rotation Job a retry: a second
+// failed pod, newer, with a log of its own, which the tool reads, and
+// which kubectl logs job/NAME does not pick (it takes the older one).
+func reshapeFailedJobs(t *testing.T, e *testenv.Env, w *readWorld) (gone, retried string) {
+	t.Helper()
+	ctx := context.Background()
+	_, out, errOut := runArgs(t, append([]string{"snapshot"}, w.flags...)...)
+	var s collectors.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("snapshot: %v\n%s", err, errOut)
+	}
+	v := runbook.NewVars(&s, s.CollectedAt)
+	gone, retried = v.FailedCleanupJob, v.FailedRotationJob
+	pods := func(job string) []corev1.Pod {
+		l, err := e.Kube.Client.CoreV1().Pods(w.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + job})
+		if err != nil || len(l.Items) == 0 {
+			t.Fatalf("pods of %s: %v (%d)", job, err, len(l.Items))
+		}
+		return l.Items
+	}
+	for _, p := range pods(gone) {
+		if err := e.Kube.Client.CoreV1().Pods(w.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := pods(retried)[0]
+	time.Sleep(1100 * time.Millisecond) // a newer creation time (seconds)
+	retry := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: retried + "-retry", Namespace: w.Namespace, Labels: first.Labels, OwnerReferences: first.OwnerReferences}, Spec: first.Spec}
+	p, err := e.Kube.Client.CoreV1().Pods(w.Namespace).Create(ctx, retry, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Status = first.Status
+	if _, err := e.Kube.Client.CoreV1().Pods(w.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := first.Spec.Containers[0].Name
+	e.Kube.Logs.Set(w.Namespace, p.Name, c, []byte("2026-01-01T00:00:00.000Z INFO retry 2 of the rotation\n2026-01-01T00:00:01.000Z ERROR retry 2: Vault unreachable, exiting with status 1\n"))
+	return gone, retried
 }
 
 // TestReadCommands_PrometheusThroughServiceProxy: with Prometheus reached
@@ -910,7 +1060,7 @@ func TestReadCommands_PrometheusThroughServiceProxy(t *testing.T) {
 		}
 		n++
 		t.Run(s.where, func(t *testing.T) {
-			want := "kubectl get --raw '/api/v1/namespaces/" + w.Namespace + "/services/prometheus:9090/proxy/api/v1/query?query="
+			want := shell.Kubectl(w.snap.Connection.KubectlFlags) + " get --raw '/api/v1/namespaces/" + w.Namespace + "/services/prometheus:9090/proxy/api/v1/query?query="
 			for _, l := range strings.Split(s.command, "\n") {
 				if !strings.HasPrefix(l, want) {
 					t.Fatalf("the command %q does not query the Service through the proxy", l)

@@ -137,7 +137,7 @@ func (o *rootOptions) Validate() error {
 func (o *rootOptions) Run() error {
 	s := o.Settings
 	opts := ui.Options{
-		Config: s.Config, Namespace: s.Namespace, Context: s.Context, VaultAddr: s.Vault.Address,
+		Config: s.Config, Namespace: s.Namespace, Context: s.Context, VaultAddr: s.Vault.Address, Connection: s.Connection,
 		Mode: "live", ReadOnly: s.ReadOnly, Refresh: s.Config.Refresh.Duration(),
 		NoColor: os.Getenv("NO_COLOR") != "",
 		Journal: s.timelineJournal(o.journal), // the timeline's actions: as `timeline` reads them
@@ -157,6 +157,7 @@ func (o *rootOptions) Run() error {
 			opts.Mode = "demo"
 		}
 		opts.Namespace, opts.Context, opts.VaultAddr, opts.Config = snap.Namespace, snap.Context, snap.VaultAddr, snap.Config
+		opts.Connection = snap.Connection // the capture's, as recorded: none in older snapshots
 		opts.ReadOnly = true
 		loader = ui.SnapshotLoader{Snapshot: snap}
 	default:

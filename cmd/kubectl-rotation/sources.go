@@ -45,6 +45,7 @@ func (s Settings) connect() (connect.Clients, error) {
 func (s Settings) collector(clients connect.Clients) *collectors.Collector {
 	return connect.New(clients, collectors.Options{
 		Config: s.Config, Namespace: s.Namespace, Context: s.Context, SourceTimeout: s.SourceTimeout,
+		Connection: s.Connection,
 	})
 }
 
