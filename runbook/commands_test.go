@@ -281,9 +281,12 @@ func TestReport_TextHeredoc(t *testing.T) {
 func TestVars_PromQuery(t *testing.T) {
 	tests := map[string]struct {
 		url, service string
+		nsLabel      string
 		metrics      []string
 		want         string
 	}{
+		"another namespace label": {url: "http://prometheus.example:9090", nsLabel: "exported_namespace", metrics: []string{"cmek_rotation_total"},
+			want: `curl -fsS --get http://prometheus.example:9090/api/v1/query --data-urlencode 'query=cmek_rotation_total{exported_namespace=~"prod|"}'`},
 		"url": {url: "http://prometheus.example:9090/", metrics: []string{"cmek_rotation_total"},
 			want: `curl -fsS --get http://prometheus.example:9090/api/v1/query --data-urlencode 'query=cmek_rotation_total{namespace=~"prod|"}'`},
 		"url with a path and credentials": {url: "https://ops:s3cret@mon.example/prom", metrics: []string{"a", "b"},
@@ -297,6 +300,9 @@ func TestVars_PromQuery(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := retentionSnapshot()
 			s.Config.Prometheus.URL, s.Config.Prometheus.Service = tt.url, tt.service
+			if tt.nsLabel != "" {
+				s.Config.Prometheus.NamespaceLabel = tt.nsLabel
+			}
 			got := NewVars(s, testNow).PromQuery(tt.metrics...)
 			if got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)

@@ -338,9 +338,21 @@ func RequiredCapabilities() map[string][]string {
 // not configured.
 type promTarget struct {
 	url, user, proxy string
+	// nsLabel is the label naming a series' namespace
+	// (prometheus.namespaceLabel).
+	nsLabel string
 }
 
 func promTargetOf(c config.Config) promTarget {
+	t := promTargetAt(c)
+	t.nsLabel = c.Prometheus.NamespaceLabel
+	if t.nsLabel == "" {
+		t.nsLabel = "namespace"
+	}
+	return t
+}
+
+func promTargetAt(c config.Config) promTarget {
 	if ns, name, port, ok := c.PrometheusService(); ok {
 		return promTarget{proxy: fmt.Sprintf("/api/v1/namespaces/%s/services/%s:%s/proxy", ns, name, port)}
 	}
@@ -370,7 +382,11 @@ func promTargetOf(c config.Config) promTarget {
 // output is the query API's JSON; curl -f and kubectl exit non-zero when
 // Prometheus answers with an error.
 func (v Vars) PromQuery(metrics ...string) string {
-	ns := fmt.Sprintf(`namespace=~"%s|"`, v.namespace())
+	label := v.prom.nsLabel
+	if label == "" {
+		label = "namespace"
+	}
+	ns := fmt.Sprintf(`%s=~"%s|"`, label, v.namespace())
 	q := fmt.Sprintf(`{__name__=~"%s",%s}`, strings.Join(metrics, "|"), ns)
 	if len(metrics) == 1 {
 		q = metrics[0] + "{" + ns + "}"
