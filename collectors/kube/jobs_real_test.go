@@ -11,6 +11,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -389,5 +390,82 @@ func TestLogTail_KubeletHangs(t *testing.T) {
 	}
 	if len(lt.Lines) > 0 || lt.Searched > 0 {
 		t.Errorf("log %+v, want nothing read", lt)
+	}
+}
+
+// TestCollect_SimilarCronJobs: on the real API server, the namespace's
+// CronJobs whose names contain a runbook CronJob's (cmek-rotation-eu, as
+// the runbook's grep lists them) are read with their status, the
+// configured ones and unrelated ones left out; a user that cannot list
+// CronJobs leaves them unread, a problem of the source, not "none".
+func TestCollect_SimilarCronJobs(t *testing.T) {
+	e := testenv.Get(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	kc := e.Kube.Client
+	cfg := config.Default()
+	tmpl := corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "rotate", Image: "rotate"}}}}
+	rotationCronJob(t, kc, ns, cfg, tmpl)
+	for _, name := range []string{"cmek-rotation-eu", "nightly-secret-cleanup", "backup"} {
+		cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: batchv1.CronJobSpec{Schedule: "0 3 * * *", Suspend: ptr.To(true), JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}}}}
+		cj, err := kc.BatchV1().CronJobs(ns).Create(ctx, cj, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "cmek-rotation-eu" {
+			cj.Status.LastScheduleTime = &metav1.Time{Time: time.Now().Add(-time.Hour).Truncate(time.Second)}
+			if _, err := kc.BatchV1().CronJobs(ns).UpdateStatus(ctx, cj, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d, st := newCollector(clients{Kube: kc}, collectors.Env{Config: cfg, Namespace: ns}).collectKubernetes(ctx)
+	if d == nil {
+		t.Fatalf("no data: %+v", st)
+	}
+	var got []string
+	for _, s := range d.Similar {
+		got = append(got, s.Name+"~"+s.Like)
+		if s.Name == "cmek-rotation-eu" && (s.LastScheduleTime == nil || s.LastSuccessfulTime != nil || !s.Suspend) {
+			t.Errorf("cmek-rotation-eu %+v: want its status (scheduled an hour ago, never succeeded, suspended)", s)
+		}
+	}
+	if strings.Join(got, ",") != "cmek-rotation-eu~cmek-rotation,nightly-secret-cleanup~secret-cleanup" {
+		t.Errorf("similar %v", got)
+	}
+
+	// a user that may get but not list CronJobs
+	user := "no-list-" + ns
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: ns}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{"batch"}, Resources: []string{"cronjobs"}, Verbs: []string{"get"}},
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list"}},
+	}}
+	if _, err := kc.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: ns},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	if _, err := kc.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := e.Kube.AddUser(user, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ukc, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, st = newCollector(clients{Kube: ukc}, collectors.Env{Config: cfg, Namespace: ns}).collectKubernetes(ctx)
+	var prob string
+	for _, p := range st.Problems {
+		if p.Part == "cronjobs" {
+			prob = p.Error
+		}
+	}
+	if d == nil || d.Similar != nil || !strings.Contains(prob, "forbidden") {
+		t.Errorf("similar %v, problem %q: want unread, a forbidden problem", d, prob)
 	}
 }
