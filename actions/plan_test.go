@@ -222,7 +222,8 @@ func TestEditEnv(t *testing.T) {
 // key creates, so the command shown is what the key does.
 func TestPlans_JobNamesMatchTheSteps(t *testing.T) {
 	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
-	snap := &collectors.Snapshot{Namespace: "prod", Config: config.Default()}
+	snap := &collectors.Snapshot{Namespace: "prod", Config: config.Default(),
+		Vault: &collectors.VaultData{Tenants: []collectors.Tenant{{ID: "t-042", CurrentVersion: 9, OldestVersion: 1, LiveVersions: 9}}}}
 	vars := runbook.NewVars(snap, at)
 	book := runbook.MustDefault()
 	steps := append([]runbook.Step(nil), book.Mitigation.Steps...)
@@ -346,5 +347,29 @@ func TestPlans_CommandIsTheStepsCommand(t *testing.T) {
 	trim, _ := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: tenants, At: at})
 	if tv := trim.Changes[0].TrimVersions; !tv.VersionsKnown || !slices.Equal(tv.Versions, []int{1, 3, 4}) {
 		t.Errorf("trim of t-042 plans %v (known %v), want [1 3 4]: 9..5 kept, 4, 3 and 1 beyond, 2 deleted", tv.Versions, tv.VersionsKnown)
+	}
+}
+
+// TestPlanFor_TrimOnlyTenantsOverRetention: the trim actions trim the
+// finding's tenants that are over retention, never one named for a
+// soft-deleted key, one within retention or one whose key is gone.
+func TestPlanFor_TrimOnlyTenantsOverRetention(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	snap := &collectors.Snapshot{Namespace: "prod", Config: config.Default(), Vault: &collectors.VaultData{Tenants: []collectors.Tenant{
+		{ID: "t-deleted", CurrentVersion: 3, OldestVersion: 1, LiveVersions: 2, Deleted: []int{3}, CurrentDeletionTime: &at},
+		{ID: "t-over", CurrentVersion: 9, OldestVersion: 1, LiveVersions: 9},
+		{ID: "t-gone", Missing: true},
+		{ID: "t-within", CurrentVersion: 3, OldestVersion: 1, LiveVersions: 3},
+	}}}
+	p, err := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: []string{"t-deleted", "t-over"}, At: at})
+	if err != nil || !strings.Contains(p.Command(), "tenants/t-over/cmek") || strings.Contains(p.Command(), "t-deleted") {
+		t.Errorf("trim-versions: %v %q, want t-over's trim", err, p.Command())
+	}
+	p, err = PlanFor(runbook.ActionTrimVersionsAll, Input{Snapshot: snap, Tenants: []string{"t-deleted", "t-over", "t-gone", "t-within"}, At: at})
+	if err != nil || strings.Count(p.Command(), "metadata put") != 1 {
+		t.Errorf("trim-versions-all: %v %q, want t-over's trim alone", err, p.Command())
+	}
+	if _, err := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: []string{"t-deleted", "t-gone"}, At: at}); err == nil {
+		t.Error("trim-versions planned with no tenant over retention")
 	}
 }

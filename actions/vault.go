@@ -39,16 +39,18 @@ func vaultPlanners() map[string]planner {
 		},
 		runbook.ActionTrimVersions: func(in Input) (Plan, error) {
 			c := in.Snapshot.Config
-			if in.tenant() == "" {
+			trim := runbook.TrimCandidates(in.Snapshot, in.Tenants)
+			if len(trim) == 0 {
 				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence: trim one by hand (vault kv metadata put -max-versions=%d ...)", c.Vault.RetentionVersions)
 			}
-			return withPlannedVersions(TrimVersions(c, in.tenant()), in.Snapshot), nil
+			return withPlannedVersions(TrimVersions(c, trim[0]), in.Snapshot), nil
 		},
 		runbook.ActionTrimVersionsAll: func(in Input) (Plan, error) {
-			if len(in.Tenants) == 0 {
+			trim := runbook.TrimCandidates(in.Snapshot, in.Tenants)
+			if len(trim) == 0 {
 				return Plan{}, fmt.Errorf("no tenant over retention is named by the evidence")
 			}
-			return withPlannedVersions(TrimVersionsAll(in.Snapshot.Config, in.Tenants), in.Snapshot), nil
+			return withPlannedVersions(TrimVersionsAll(in.Snapshot.Config, trim), in.Snapshot), nil
 		},
 	}
 }

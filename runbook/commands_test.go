@@ -58,6 +58,7 @@ func retentionSnapshot() *collectors.Snapshot {
 		{ID: "t-001", CurrentVersion: 9, OldestVersion: 1, Deleted: []int{4}},
 		{ID: "t-002", CurrentVersion: 3, OldestVersion: 1},
 		{ID: "t-003", Error: "permission denied"},
+		{ID: "t-005", CurrentVersion: 3, OldestVersion: 1, Deleted: []int{3}, CurrentDeletionTime: &testNow},
 	}}}
 }
 
@@ -99,14 +100,18 @@ func TestVars_TrimCommands(t *testing.T) {
 		"several, one within retention, one unreadable": {
 			tenants: []string{"t-001", "t-002", "t-003"},
 			one:     "vault kv metadata put -max-versions=5 secret/tenants/t-001/cmek && vault kv destroy -versions=1,2,3 secret/tenants/t-001/cmek",
-			all: "vault kv metadata put -max-versions=5 secret/tenants/t-001/cmek && vault kv destroy -versions=1,2,3 secret/tenants/t-001/cmek\n" +
-				"vault kv metadata put -max-versions=5 secret/tenants/t-002/cmek\n" +
-				"vault kv metadata put -max-versions=5 secret/tenants/t-003/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/t-003/cmek",
+			all:     "vault kv metadata put -max-versions=5 secret/tenants/t-001/cmek && vault kv destroy -versions=1,2,3 secret/tenants/t-001/cmek",
 		},
-		"a tenant the snapshot does not hold": {
-			tenants: []string{"t-404"},
-			one:     "vault kv metadata put -max-versions=5 secret/tenants/t-404/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/t-404/cmek",
-			all:     "vault kv metadata put -max-versions=5 secret/tenants/t-404/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/t-404/cmek",
+		"tenants named but none over retention (within it, unreadable, not in the snapshot): none trimmed": {
+			tenants:   []string{"t-002", "t-003", "t-404"},
+			one:       "vault kv metadata put -max-versions=5 secret/tenants/<tenant-id>/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/<tenant-id>/cmek",
+			all:       "for t in <tenants over retention>; do vault kv metadata put -max-versions=5 secret/tenants/$t/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/$t/cmek; done",
+			forbidden: "t-002",
+		},
+		"a soft-deleted key named first, one over retention after it: the trim is the second's": {
+			tenants: []string{"t-005", "t-001"},
+			one:     "vault kv metadata put -max-versions=5 secret/tenants/t-001/cmek && vault kv destroy -versions=1,2,3 secret/tenants/t-001/cmek",
+			all:     "vault kv metadata put -max-versions=5 secret/tenants/t-001/cmek && vault kv destroy -versions=1,2,3 secret/tenants/t-001/cmek",
 		},
 		"no tenant named": {
 			one:       "vault kv metadata put -max-versions=5 secret/tenants/<tenant-id>/cmek && vault kv destroy -versions=<live versions beyond the newest 5> secret/tenants/<tenant-id>/cmek",

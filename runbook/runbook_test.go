@@ -280,7 +280,13 @@ var placeholders = []string{"<failed-job-name>", "<cmek-rotation-job>", "<secret
 func TestVars_Render(t *testing.T) {
 	b := mustDefault(t)
 	t.Run("live names", func(t *testing.T) {
-		v := NewVars(failingSnapshot(t), testNow)
+		fs := failingSnapshot(t)
+		for i := range fs.Vault.Tenants {
+			if tn := &fs.Vault.Tenants[i]; tn.ID == "t01" { // over retention: the trim steps name it
+				tn.LiveVersions, tn.CurrentVersion, tn.OldestVersion = 9, 9, 1
+			}
+		}
+		v := NewVars(fs, testNow)
 		want := Vars{FailedJob: "secret-cleanup-29033460", FailedRotationJob: "cmek-rotation-29033400", FailedCleanupJob: "secret-cleanup-29033460",
 			OrchestratorAccessor: "acc-orch-1", TenantExample: "t01", TenantPathExample: "tenants/t01/cmek", Namespace: "ns",
 			Image: "registry.example/oss-ai-orchestrator:1.4.2", VaultAddr: "https://vault.example:8200", Stamp: "20250312-120000", VaultSA: "oss-ai-orchestrator"}

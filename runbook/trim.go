@@ -82,3 +82,29 @@ func (v Vars) trimTenant(tenant string) TrimTenant {
 	}
 	return t
 }
+
+// TrimCandidates are those of tenants (a finding's, in its order) that the
+// trim steps and actions may trim: read from Vault, their key there, and
+// more live versions than the retention. A tenant named for a soft-deleted
+// or destroyed key, or whose key is gone, is no candidate: trimming it
+// would destroy what the undelete step restores, or create metadata for
+// a key that does not exist.
+func TrimCandidates(s *collectors.Snapshot, tenants []string) []string {
+	if s == nil || s.Vault == nil {
+		return nil
+	}
+	keep := s.Config.Vault.RetentionVersions
+	over := map[string]bool{}
+	for _, tn := range s.Vault.Tenants {
+		if beyond, ok := BeyondRetention(tn, keep); ok && (tn.LiveVersions > keep || len(beyond) > 0) {
+			over[tn.ID] = true
+		}
+	}
+	var out []string
+	for _, t := range tenants {
+		if over[t] && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

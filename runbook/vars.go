@@ -57,9 +57,15 @@ type Vars struct {
 	// retention), or a visible placeholder when no tenant is named or its
 	// key's metadata was not read (trim.go).
 	TrimVersions string
-	// TrimTenants are the tenants the evidence names, each with its
-	// versions to destroy, as trim-versions-all trims them.
+	// TrimTenants are the tenants the evidence names that are over
+	// retention (TrimCandidates), each with its versions to destroy, as
+	// trim-versions-all trims them.
 	TrimTenants []TrimTenant
+	// TrimTenantPath is the key path below the mount of the first of them,
+	// the one trim-versions trims; a <tenant-id> placeholder when none.
+	TrimTenantPath string
+	// trimCandidates are TrimCandidates of the snapshot, for ForTenants.
+	trimCandidates func([]string) []string
 	// trimVersions holds, per tenant whose metadata was read, its
 	// TrimVersions.
 	trimVersions          map[string]string
@@ -186,7 +192,9 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	v.TenantPathOfT = c.TenantPath("$t")
 	v.AffectedTenantPath = c.TenantPath(v.AffectedTenant)
 	v.trimVersions = trimVersionsOf(s)
-	v.TrimVersions = v.trimTenant(v.AffectedTenant).Versions
+	v.trimCandidates = func(ts []string) []string { return TrimCandidates(s, ts) }
+	v.TrimTenantPath = c.TenantPath("<tenant-id>")
+	v.TrimVersions = trimPlaceholder(v.RetentionVersions)
 	v.ns = v.Namespace
 	v.jobs = jobLogsOf(s)
 	v.Undelete = undeleteCommands(s, v.Vault)
@@ -216,10 +224,16 @@ func (v Vars) ForTenants(tenants []string) Vars {
 	}
 	v.TenantPathExample = v.tenantPath(tenants[0])
 	v.TenantExample, v.AffectedTenant, v.AffectedTenantPath = tenants[0], tenants[0], v.TenantPathExample
-	v.TrimVersions = v.trimTenant(tenants[0]).Versions
-	v.TrimTenants = make([]TrimTenant, 0, len(tenants))
-	for _, t := range tenants {
+	trim := tenants
+	if v.trimCandidates != nil {
+		trim = v.trimCandidates(tenants)
+	}
+	v.TrimTenants = make([]TrimTenant, 0, len(trim))
+	for _, t := range trim {
 		v.TrimTenants = append(v.TrimTenants, v.trimTenant(t))
+	}
+	if len(trim) > 0 {
+		v.TrimTenantPath, v.TrimVersions = v.tenantPath(trim[0]), v.TrimTenants[0].Versions
 	}
 	return v
 }
@@ -292,7 +306,7 @@ func (v Vars) shellWords() Vars {
 	for _, f := range []*string{
 		&v.Namespace, &v.RotationCronJob, &v.CleanupCronJob, &v.SecurityLabel, &v.OrchestratorLabel,
 		&v.OrchestratorDeployment, &v.OrchestratorSA, &v.VaultSA, &v.Image, &v.VaultAddr, &v.KVMount,
-		&v.TenantPathExample, &v.TenantExample, &v.AffectedTenant, &v.AffectedTenantPath, &v.TenantEnv,
+		&v.TenantPathExample, &v.TenantExample, &v.AffectedTenant, &v.AffectedTenantPath, &v.TrimTenantPath, &v.TenantEnv,
 		&v.Policy, &v.AuthMount, &v.AuthRole, &v.OrchestratorAccessor,
 		&v.FailedJob, &v.FailedRotationJob, &v.FailedCleanupJob, &v.Stamp,
 		&v.CauseJob, &v.CauseCronJob, &v.CausePod, &v.CauseContainer, &v.CauseNode, &v.CauseMemoryRaised,

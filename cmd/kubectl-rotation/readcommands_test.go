@@ -404,7 +404,7 @@ func readRows() []readRow {
 				}
 			}},
 		// the trim's note: the runbook's last resort
-		{template: "vault kv metadata delete {{.KVMount}}/{{.AffectedTenantPath}}", write: true,
+		{template: "vault kv metadata delete {{.KVMount}}/{{.TrimTenantPath}}", write: true,
 			effect: func(t *testing.T, w *readWorld, command string) {
 				f := shellArgs(t, command)
 				path := strings.TrimPrefix(f[len(f)-1], w.Names.KVMount+"/")
