@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -60,6 +63,9 @@ type faultEnv struct {
 	e  *testenv.Env
 	w  lab.World
 	kc []byte // admin kubeconfig (context namespace: the lab's)
+	// prom is a Prometheus of the suite's own, with the lab's alert rules
+	// (without the runbook's rules the alerts are unknown: no exit 0)
+	prom string
 }
 
 // faultCall is how one row runs the tool.
@@ -134,7 +140,7 @@ var (
 func faultRows() []faultRow {
 	apiHostPort := func(f *faultEnv) string { return strings.TrimPrefix(f.e.Kube.APIServerURL(), "https://") }
 	vaultHostPort := func(f *faultEnv) string { return strings.TrimPrefix(f.e.Vault.Addr, "http://") }
-	promHostPort := func(f *faultEnv) string { return strings.TrimPrefix(f.e.Prometheus.URL, "http://") }
+	promHostPort := func(f *faultEnv) string { return strings.TrimPrefix(f.prom, "http://") }
 	vaultErr := `{"errors":["internal error"]}`
 	return []faultRow{
 		{name: "00 healthy lab", want: faultWant{exit: []int{0}}},
@@ -211,7 +217,7 @@ func faultRows() []faultRow {
 			c.promURL = faults.StartFront(t, faults.Respond(200, "text/html; charset=utf-8", faults.HTMLPage)).URL
 		}, want: faultWant{exit: []int{3}, failing: []string{"prometheus"}, reason: []string{"html"}, alertsUnknown: true}},
 		{name: "prometheus 422 bad query", setup: func(t *testing.T, f *faultEnv, c *faultCall) {
-			c.promURL = faults.StartFront(t, faults.Routes(faults.Forward(f.e.Prometheus.URL),
+			c.promURL = faults.StartFront(t, faults.Routes(faults.Forward(f.prom),
 				faults.Route{Prefix: "/api/v1/query", Handler: faults.Respond(422, "application/json",
 					`{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory in query execution"}`)},
 			)).URL
@@ -310,6 +316,14 @@ func TestFaults(t *testing.T) {
 	w := lab.SeedTB(t, e, lab.Options{Tenants: 12})
 	f := &faultEnv{e: e, w: w}
 	f.kc = faults.AddUser(t, e, "faults-admin-"+w.Namespace, []string{"system:masters"}, w.Namespace)
+	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
+		Bins: e.Bins, Dir: e.TempDir(t), Targets: []string{e.Exporter.Addr}, Rules: w.Seeded.Rules, Backfill: w.Seeded.Backfill})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	f.prom = p.URL
+	waitRulesEvaluated(t, p.URL)
 
 	var mu sync.Mutex
 	results := map[string]*faultResult{}
@@ -370,7 +384,7 @@ func runFaultRow(t *testing.T, f *faultEnv, r faultRow, record func(*faultResult
 	c := &faultCall{
 		kubeconfig: faults.WriteFile(t, t.TempDir(), "kubeconfig", f.kc),
 		vaultAddr:  f.e.Vault.Addr,
-		promURL:    f.e.Prometheus.URL,
+		promURL:    f.prom,
 		secrets:    []string{f.e.Vault.RootToken, f.w.Seeded.SecretMarker},
 	}
 	if r.setup != nil {
@@ -907,5 +921,26 @@ func logFaultTable(t *testing.T, rows []faultRow, results map[string]*faultResul
 	t.Log(b.String())
 	if os.Getenv("KR_FAULT_TABLE") != "" {
 		_ = os.WriteFile(os.Getenv("KR_FAULT_TABLE"), []byte(b.String()), 0o600)
+	}
+}
+
+// waitRulesEvaluated waits until every rule of the Prometheus at url has
+// been evaluated once (a rule never evaluated is stale, its alert unknown).
+func waitRulesEvaluated(tb testing.TB, url string) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/api/v1/rules")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(b), `"lastEvaluation"`) && !strings.Contains(string(b), `"lastEvaluation":"0001-01-01T00:00:00Z"`) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the rules of %s were not all evaluated in 30s", url)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

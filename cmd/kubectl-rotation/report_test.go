@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
@@ -92,11 +93,29 @@ func TestReport_Demo(t *testing.T) {
 // with the reason and the exit code is 3; a captured snapshot replays.
 func TestReport_Lab(t *testing.T) {
 	isolateEnv(t)
-	e, _, flags, _ := labWorld(t)
+	e, _, flags, seeded := labWorld(t)
 	t.Setenv("VAULT_TOKEN", e.Vault.RootToken)
+	// a Prometheus of its own with the lab's alert rules: without the
+	// runbook's rules, "no alert firing" says nothing and the verdict is
+	// "could not tell"
+	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
+		Bins: e.Bins, Dir: e.TempDir(t), Targets: []string{e.Exporter.Addr}, Rules: seeded.Rules, Backfill: seeded.Backfill})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	flags[len(flags)-1] = p.URL // --prometheus-url
 
 	t.Run("healthy", func(t *testing.T) {
-		code, out, errOut := runArgs(t, append([]string{"report", "-o", "json", "--vault-addr", e.Vault.Addr}, flags...)...)
+		var code int
+		var out, errOut string
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+			// until every rule group has been evaluated once
+			code, out, errOut = runArgs(t, append([]string{"report", "-o", "json", "--vault-addr", e.Vault.Addr}, flags...)...)
+			if code == runbook.ExitOK || time.Now().After(deadline) {
+				break
+			}
+		}
 		var r runbook.Report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("exit %d, stderr %s: %v", code, errOut, err)
@@ -105,7 +124,7 @@ func TestReport_Lab(t *testing.T) {
 			for _, f := range r.Findings {
 				t.Logf("%s %s %s %v", f.ID, f.Status, f.Summary, f.Unknown)
 			}
-			t.Fatalf("exit %d, want 0; compliance %+v", code, r.Compliance.Findings)
+			t.Fatalf("exit %d, want 0; compliance %+v, unread %q, alerts unknown %q", code, r.Compliance.Findings, r.Assessment.Unread(), r.AlertsUnknown)
 		}
 	})
 
