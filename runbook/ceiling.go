@@ -29,7 +29,8 @@ func (t *triage) orchestratorToken() *collectors.TokenInfo {
 	if t.unreadable(collectors.SourceVault) != "" {
 		return nil
 	}
-	return t.s.Vault.OrchestratorToken
+	tok, _ := judgedToken(t.s)
+	return tok
 }
 
 // ceilingEvidence adds to Scenario 2's token-expiring evidence, when the
@@ -60,7 +61,7 @@ func (t *triage) ceilingFacts(f *Facts) {
 		at := *tok.CeilingAt
 		f.OperatorTokenCeiling, f.OperatorTokenMaxTTL = &at, roundDur(tok.MaxTTL.Duration())+" ("+tok.MaxTTLSource+")"
 	}
-	if tok := v.OrchestratorToken; tok != nil && tok.CeilingAt != nil {
+	if tok, _ := judgedToken(t.s); tok != nil && tok.CeilingAt != nil {
 		at := *tok.CeilingAt
 		f.OrchestratorTokenCeiling, f.OrchestratorTokenMaxTTL = &at, roundDur(tok.MaxTTL.Duration())+" ("+tok.MaxTTLSource+")"
 	}
@@ -73,7 +74,7 @@ func tokenCeilingVar(s *collectors.Snapshot, at time.Time) string {
 	if s.Vault == nil {
 		return ""
 	}
-	tok := s.Vault.OrchestratorToken
+	tok, _ := judgedToken(s)
 	if !ceilingNear(at, tok, s.Config.Thresholds.TokenExpiryWarning.Duration()) {
 		return ""
 	}

@@ -156,7 +156,8 @@ func (b *Book) Forecast(s *collectors.Snapshot, now time.Time) Forecast {
 	if why := t.unreadable(collectors.SourceVault); why != "" {
 		f.TokenCeiling = ForecastItem{Kind: ForecastTokenCeiling, Unknown: why}
 	} else {
-		f.TokenCeiling = TokenCeilingAt(t.now, s.Vault.OrchestratorToken)
+		tok, _ := judgedToken(s)
+		f.TokenCeiling = TokenCeilingAt(t.now, tok)
 	}
 	f.NextRun = t.runForecast()
 	f.Tenants = t.tenantForecasts(&f)

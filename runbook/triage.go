@@ -1268,18 +1268,19 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 	var reasons []string
 	if r := t.unreadable(collectors.SourceVault); r == "" {
 		v := t.s.Vault
-		if v.OrchestratorToken != nil {
+		if tok, older := judgedToken(t.s); tok != nil {
 			// Vault's token is the soonest expiring of the role's live
-			// tokens (in older snapshots the newest); the metric is every
-			// replica's own: the lowest fresh series wins when it is lower
-			// by more than a scrape's drift
-			vttl := v.OrchestratorToken.TTL.Duration()
+			// tokens a current pod may hold (judgedToken; in older
+			// snapshots the newest); the metric is every replica's own:
+			// the lowest fresh series wins when it is lower by more than a
+			// scrape's drift
+			vttl := tok.TTL.Duration()
 			if pttl, name, ok := t.lowestTokenSeries(); ok && pttl < vttl-time.Minute {
 				return pttl, "prometheus " + name + " (Vault: " + roundDur(vttl) + ")", false, ""
 			}
-			src := "vault (lookup-accessor " + v.OrchestratorToken.Accessor + ")"
-			if n := len(v.OrchestratorTokens); n > 1 {
-				src = fmt.Sprintf("vault (lookup-accessor %s, the lowest TTL of %d live tokens)", v.OrchestratorToken.Accessor, n)
+			src := "vault (lookup-accessor " + tok.Accessor + ")"
+			if n := len(v.OrchestratorTokens) - older; n > 1 {
+				src = fmt.Sprintf("vault (lookup-accessor %s, the lowest TTL of %d live tokens)", tok.Accessor, n)
 			}
 			return vttl, src, false, ""
 		}

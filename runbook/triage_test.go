@@ -1546,3 +1546,43 @@ func TestTriage_EveryLiveTokenOfTheRole(t *testing.T) {
 		t.Errorf("renew step's accessor %q, want acc-old (the one expiring soonest)", got)
 	}
 }
+
+// TestTriage_TokensOfPodsReplaced: after the runbook's restart the old
+// pods' tokens stay live, unrenewed, until they expire; a token created
+// before every orchestrator pod now running started is none of theirs:
+// not judged (said), so the fix verifies. With the pods' start unknown the
+// lowest of all is judged, as before.
+func TestTriage_TokensOfPodsReplaced(t *testing.T) {
+	tokens := func(podStarted *time.Time) snapOpt {
+		return func(s *collectors.Snapshot) {
+			s.Vault.OrchestratorTokens = []collectors.TokenInfo{
+				{Accessor: "acc-old", TTL: collectors.Duration(8 * time.Minute), Renewable: true, CreationTime: before(23*time.Hour + 52*time.Minute)},
+				{Accessor: "acc-new", TTL: collectors.Duration(24*time.Hour - 2*time.Minute), Renewable: true, CreationTime: before(2 * time.Minute)},
+			}
+			s.Vault.OrchestratorToken = &s.Vault.OrchestratorTokens[0]
+			s.Logs.Pods[0].Started = podStarted // security-0 is the orchestrator pod too in this snapshot
+		}
+	}
+	for name, tc := range map[string]struct {
+		started  *time.Time
+		want     SymptomState
+		accessor string
+		says     string
+	}{
+		"pods restarted 3 minutes ago": {before(3 * time.Minute), SymptomAbsent, "acc-new", "1 created before every orchestrator pod now running started"},
+		"pods running for a day":       {before(25 * time.Hour), SymptomPresent, "acc-old", "judged on the lowest, accessor acc-old"},
+		"pods' start unknown":          {nil, SymptomPresent, "acc-old", "judged on the lowest, accessor acc-old"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, broken(collectors.SourcePrometheus), tokens(tc.started))
+			f := finding(t, Triage(s, testNow), ScenarioVaultTokenExpired)
+			sy := symptom(t, f, SymTokenExpiring)
+			if sy.State != tc.want || !strings.Contains(fmt.Sprint(sy.Evidence), tc.says) {
+				t.Errorf("token-expiring %s %+v, want %s saying %q", sy.State, sy.Evidence, tc.want, tc.says)
+			}
+			if got := NewVars(s, testNow).OrchestratorAccessor; got != tc.accessor {
+				t.Errorf("renew step's accessor %q, want %s", got, tc.accessor)
+			}
+		})
+	}
+}

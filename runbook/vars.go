@@ -181,8 +181,8 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		}
 	}
 	if vd := s.Vault; vd != nil {
-		if vd.OrchestratorToken != nil && vd.OrchestratorToken.Accessor != "" {
-			v.OrchestratorAccessor = vd.OrchestratorToken.Accessor
+		if tok, _ := judgedToken(s); tok != nil && tok.Accessor != "" {
+			v.OrchestratorAccessor = tok.Accessor
 		}
 		if len(vd.Tenants) > 0 {
 			v.TenantExample = vd.Tenants[0].ID

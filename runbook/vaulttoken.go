@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func (t *triage) tokenPeriod() (time.Duration, string) {
 		return 0, ""
 	}
 	v := t.s.Vault
-	if tok := v.OrchestratorToken; tok != nil {
+	if tok, _ := judgedToken(t.s); tok != nil {
 		return tok.Period.Duration(), "the token's period"
 	}
 	if r := v.Role; r != nil && r.Found && r.Period > 0 {
@@ -78,10 +79,78 @@ func (t *triage) tokensNote() string {
 		}
 		ttls = append(ttls, roundDur(tok.TTL.Duration()))
 	}
+	tok, older := judgedToken(t.s)
 	out := fmt.Sprintf("%d live tokens of role %s (TTLs %s): judged on the lowest, accessor %s; Vault's token metadata names no pod, so it may be the token of a pod gone, which no one renews",
-		len(v.OrchestratorTokens), t.s.Config.Vault.KubernetesAuthRole, strings.Join(ttls, ", "), v.OrchestratorTokens[0].Accessor)
+		len(v.OrchestratorTokens), t.s.Config.Vault.KubernetesAuthRole, strings.Join(ttls, ", "), tok.Accessor)
+	if older > 0 {
+		out = fmt.Sprintf("%d live tokens of role %s (TTLs %s): %d created before every orchestrator pod now running started, so of pods replaced since (no one renews them; they expire), not judged; judged on the lowest of the rest, accessor %s",
+			len(v.OrchestratorTokens), t.s.Config.Vault.KubernetesAuthRole, strings.Join(ttls, ", "), older, tok.Accessor)
+	}
 	if v.OrchestratorTokenNote != "" {
 		out += " (" + v.OrchestratorTokenNote + ")"
+	}
+	return out
+}
+
+// judgedToken is the orchestrator's token the triage judges: of the role's
+// live tokens, the soonest expiring among those a current orchestrator pod
+// may hold — created no earlier than the oldest running pod's container
+// started (each pod logs in when it starts), with two minutes' slack. A
+// token older than every current pod is one of a pod replaced since (the
+// runbook's restart leaves the old tokens live until they expire, and no
+// one renews them): not judged, counted in the note. With the pods' starts
+// unknown, or no token that recent, the soonest expiring of all
+// (Vault's OrchestratorToken). It returns the token (nil when none) and
+// how many older tokens were left out.
+func judgedToken(s *collectors.Snapshot) (*collectors.TokenInfo, int) {
+	v := s.Vault
+	if v == nil {
+		return nil, 0
+	}
+	since := oldestOrchestratorStart(s)
+	if since == nil || len(v.OrchestratorTokens) < 2 {
+		return v.OrchestratorToken, 0
+	}
+	from := since.Add(-2 * time.Minute)
+	var pick *collectors.TokenInfo
+	older := 0
+	for i := range v.OrchestratorTokens { // soonest expiring first
+		tok := &v.OrchestratorTokens[i]
+		if tok.CreationTime != nil && tok.CreationTime.Before(from) {
+			older++
+			continue
+		}
+		if pick == nil {
+			pick = tok
+		}
+	}
+	if pick == nil {
+		return v.OrchestratorToken, 0
+	}
+	return pick, older
+}
+
+// oldestOrchestratorStart is when the oldest orchestrator pod's container
+// whose log was read started, or nil when no such pod is known.
+func oldestOrchestratorStart(s *collectors.Snapshot) *time.Time {
+	l := s.Logs
+	if l == nil {
+		return nil
+	}
+	var pods []string
+	for _, ls := range l.Selectors {
+		if ls.Role == collectors.LogRoleOrchestrator && ls.Error == "" {
+			pods = append(pods, ls.Pods...)
+		}
+	}
+	var out *time.Time
+	for _, p := range l.Pods {
+		if !slices.Contains(pods, p.Pod) || p.Started == nil {
+			continue
+		}
+		if out == nil || p.Started.Before(*out) {
+			out = p.Started
+		}
 	}
 	return out
 }
