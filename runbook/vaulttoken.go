@@ -95,7 +95,7 @@ func (t *triage) tokensNote() string {
 // judgedToken is the orchestrator's token the triage judges: of the role's
 // live tokens, the soonest expiring among those a current orchestrator pod
 // may hold — created no earlier than the oldest running pod's container
-// started (each pod logs in when it starts), with two minutes' slack. A
+// started (each pod logs in when it starts), less tokenStartSlack. A
 // token older than every current pod is one of a pod replaced since (the
 // runbook's restart leaves the old tokens live until they expire, and no
 // one renews them): not judged, counted in the note. With the pods' starts
@@ -111,7 +111,7 @@ func judgedToken(s *collectors.Snapshot) (*collectors.TokenInfo, int) {
 	if since == nil || len(v.OrchestratorTokens) < 2 {
 		return v.OrchestratorToken, 0
 	}
-	from := since.Add(-2 * time.Minute)
+	from := since.Truncate(time.Second).Add(-tokenStartSlack)
 	var pick *collectors.TokenInfo
 	older := 0
 	for i := range v.OrchestratorTokens { // soonest expiring first
@@ -129,6 +129,13 @@ func judgedToken(s *collectors.Snapshot) (*collectors.TokenInfo, int) {
 	}
 	return pick, older
 }
+
+// tokenStartSlack allows for the clocks of Vault and the nodes differing.
+// None: both times are whole seconds, a pod logs in after its container
+// started, and a token created in an earlier second than every current
+// pod's start is none of theirs (after a restart, the replaced pods'
+// tokens can be a second older than the new pods, as in the lab).
+const tokenStartSlack = 0
 
 // oldestOrchestratorStart is when the oldest orchestrator pod's container
 // whose log was read started, or nil when no such pod is known.
