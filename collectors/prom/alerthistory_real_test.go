@@ -41,35 +41,13 @@ const alertHistoryRules = `groups:
 // runbook's are left out.
 func TestAlertHistory_Real(t *testing.T) {
 	t.Parallel() // each waits for a whole minute step: together
-	if testing.Short() {
-		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
-	}
-	bins, err := testenv.FindBins()
-	if _, serr := os.Stat(bins.Prometheus); serr != nil {
-		t.Fatal(err) // never skip: the real server is the point
-	}
-	ex, err := testenv.StartExporter()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
 	const ns = "alerts-ns"
-	ex.Set("t", []testenv.Sample{
+	started := time.Now()
+	src := realSource(t, []testenv.Sample{
 		{Name: "cmek_rotations_failed_total", Labels: map[string]string{"namespace": ns, "tenant": "t-003"}, Value: 2},
 		{Name: "cmek_rotations_failed_total", Labels: map[string]string{"namespace": "other", "tenant": "t-001"}, Value: 1},
 		{Name: "vault_token_expiry_seconds", Labels: map[string]string{"namespace": ns}, Value: 600},
-	})
-	started := time.Now()
-	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: bins, Dir: t.TempDir(), Targets: []string{ex.Addr}, Rules: alertHistoryRules})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Stop()
-	clients, err := connect.Connect(connect.Options{PrometheusURL: p.URL, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &prom.Source{Client: clients.Prometheus, Target: p.URL}
+	}, testenv.PrometheusOptions{Rules: alertHistoryRules})
 	env := collectors.Env{Config: config.Default(), Namespace: ns}
 
 	// the history is read at whole-minute steps: a state shows once a step
@@ -155,20 +133,7 @@ func TestAlertHistory_Real(t *testing.T) {
 // apart from a resolution.
 func TestAlertHistory_RealCoverage(t *testing.T) {
 	t.Parallel() // each waits for a whole minute step: together
-	if testing.Short() {
-		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
-	}
-	bins, err := testenv.FindBins()
-	if _, serr := os.Stat(bins.Prometheus); serr != nil {
-		t.Fatal(err) // never skip: the real server is the point
-	}
-	ex, err := testenv.StartExporter()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
 	const ns = "gap-ns"
-	ex.Set("t", []testenv.Sample{{Name: "vault_token_expiry_seconds", Labels: map[string]string{"namespace": ns}, Value: 86400}})
 	now := time.Now()
 	oldFrom, oldTo := now.Add(-6*time.Hour).Truncate(time.Minute), now.Add(-3*time.Hour).Truncate(time.Minute)
 	var om strings.Builder
@@ -182,16 +147,8 @@ func TestAlertHistory_RealCoverage(t *testing.T) {
 	}
 	om.WriteString("# EOF\n")
 	started := time.Now()
-	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: bins, Dir: t.TempDir(), Targets: []string{ex.Addr}, Backfill: om.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Stop()
-	clients, err := connect.Connect(connect.Options{PrometheusURL: p.URL, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &prom.Source{Client: clients.Prometheus, Target: p.URL}
+	src := realSource(t, []testenv.Sample{{Name: "vault_token_expiry_seconds", Labels: map[string]string{"namespace": ns}, Value: 86400}},
+		testenv.PrometheusOptions{Backfill: om.String()})
 	env := collectors.Env{Config: config.Default(), Namespace: ns}
 	var h *collectors.AlertHistory
 	for deadline := time.Now().Add(100 * time.Second); ; time.Sleep(2 * time.Second) {
@@ -250,4 +207,36 @@ func TestAlertHistory_RealCoverage(t *testing.T) {
 	if len(ts) == 0 || ts[0].Before(oldFrom) || ts[len(ts)-1].After(oldTo.Add(6*time.Minute)) {
 		t.Errorf("firing points %v, want them within the old run", ts)
 	}
+}
+
+// realSource starts a real Prometheus scraping an exporter of the given
+// samples (with rules and back-filled history, o's other fields) and
+// returns the Prometheus source reading it; both stop with the test. A
+// -short run skips; a missing server fails.
+func realSource(t *testing.T, samples []testenv.Sample, o testenv.PrometheusOptions) *prom.Source {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
+	}
+	bins, err := testenv.FindBins()
+	if _, serr := os.Stat(bins.Prometheus); serr != nil {
+		t.Fatal(err) // never skip: the real server is the point
+	}
+	ex, err := testenv.StartExporter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ex.Close)
+	ex.Set("t", samples)
+	o.Bins, o.Dir, o.Targets = bins, t.TempDir(), []string{ex.Addr}
+	p, err := testenv.StartPrometheus(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	clients, err := connect.Connect(connect.Options{PrometheusURL: p.URL, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &prom.Source{Client: clients.Prometheus, Target: p.URL}
 }

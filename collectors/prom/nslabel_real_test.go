@@ -2,13 +2,10 @@ package prom_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/connect"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/prom"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/testenv"
 )
@@ -19,33 +16,11 @@ import (
 // (another namespace's), and prometheus.namespaceLabel: exported_namespace
 // reads them, another namespace's still left out.
 func TestCollect_NamespaceLabel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
-	}
-	bins, err := testenv.FindBins()
-	if _, serr := os.Stat(bins.Prometheus); serr != nil {
-		t.Fatal(err) // never skip: the real server is the point
-	}
-	ex, err := testenv.StartExporter()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
 	const ns = "exported-ns"
-	ex.Set("t", []testenv.Sample{
+	src := realSource(t, []testenv.Sample{
 		{Name: "vault_token_expiry_seconds", Labels: map[string]string{"namespace": "monitoring", "exported_namespace": ns, "pod": "a"}, Value: 600},
 		{Name: "vault_token_expiry_seconds", Labels: map[string]string{"namespace": "monitoring", "exported_namespace": "other", "pod": "b"}, Value: 9},
-	})
-	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: bins, Dir: t.TempDir(), Targets: []string{ex.Addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Stop()
-	clients, err := connect.Connect(connect.Options{PrometheusURL: p.URL, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &prom.Source{Client: clients.Prometheus, Target: p.URL}
+	}, testenv.PrometheusOptions{})
 	expiry := func(label string) []collectors.Series {
 		cfg := config.Default()
 		cfg.Prometheus.NamespaceLabel = label
