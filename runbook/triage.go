@@ -1151,6 +1151,7 @@ func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 	}
 	var groups []*group
 	judged := map[string]map[string]bool{} // kind → tenants judged
+	judgedBy := map[string]int{}           // how + kind → checks judged so
 	unjudged, effective, local := 0, 0, 0
 	for _, c := range p.Checks {
 		if !c.Effective && len(p.Policies) == 0 {
@@ -1169,6 +1170,7 @@ func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 			local++
 			how = combined
 		}
+		judgedBy[how+kind]++
 		required := RequiredCapabilities()[kind]
 		missing := missingCapabilities(required, c.Granted)
 		if len(missing) == 0 {
@@ -1215,6 +1217,9 @@ func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 		case len(g.tenants) > 1:
 			fact = "capabilities on " + t.s.Config.Vault.KVMount + "/" + g.kind + "/" + t.s.Config.TenantPath("<tenant>") + " " + g.how
 			obs += fmt.Sprintf(" for %d of %d tenants checked: %s", len(g.tenants), n, listSome(g.tenants, 8))
+		}
+		if by := judgedBy[g.how+g.kind]; by < n && len(g.tenants) > 1 {
+			obs += fmt.Sprintf(" (%d of the %d were judged this way)", by, n)
 		}
 		ss.present(id, Evidence{Source: collectors.SourceVault, Fact: fact, Observed: obs + g.rule, Threshold: "needs " + strings.Join(g.required, ", ")})
 	}
