@@ -218,7 +218,7 @@ func TrimVersions(c config.Config, tenant string) Plan {
 		Effects:     []string{fmt.Sprintf("max_versions=%d", keep), fmt.Sprintf("destroys every version older than the newest %d (permanently)", keep)},
 		Changes:     []Change{trimChange(c, tenant)},
 		Destructive: true, ConfirmName: tenant,
-		Warning: fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted; the runbook's last resort, `vault kv metadata delete %s/%s`, would remove every version and the key itself", tenant, q(mount), q(path)),
+		Warning: fmt.Sprintf("data encrypted with the destroyed key versions of %s can no longer be decrypted (the runbook's last resort, deleting the metadata of %s/%s, would remove every version and the key itself)", tenant, mount, path),
 	}
 }
 
