@@ -49,8 +49,9 @@ type Vars struct {
 	// Initiator, Reason and Subject are what an emergency rotation records
 	// on its Job (environment and annotations, as the emergency-rotate
 	// action records them): the runbook's initiator manual-emergency, and
-	// the reason and subject the person gave ("" when none was given, as in
-	// a report). Commands quote them with kv.
+	// the reason and subject the person gave (the placeholders <reason> and
+	// <subject> when none was given, as in a report, so that the step says
+	// to fill them in). Commands quote them with kv.
 	Initiator, Reason, Subject string
 	// TrimVersions are the versions of the affected tenant's key the
 	// trim-versions action destroys ("1,2,3"; "" when none is beyond the
@@ -142,6 +143,8 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		TenantExample:          "<tenant-id>",
 		AffectedTenant:         "<tenant-id>",
 		Initiator:              EmergencyInitiator,
+		Reason:                 "<reason>",
+		Subject:                "<subject>",
 		TenantEnv:              c.Kubernetes.TenantEnv,
 		RetentionVersions:      c.Vault.RetentionVersions,
 		Policy:                 c.Vault.Policy,

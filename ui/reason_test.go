@@ -12,7 +12,7 @@ import (
 // TestScenarioView_EmergencyCopyHasTheReason: once the reason was typed in
 // the action modal, the emergency rotation's step copies (c) the command
 // the plan runs, reason and subject included; before a reason was given
-// the step says they are empty.
+// the step holds placeholders and says so.
 func TestScenarioView_EmergencyCopyHasTheReason(t *testing.T) {
 	m := openAction(t, liveDemo(t, &fakeActor{}), 1, runbook.ActionEmergencyRotate)
 	step := func(m Model) runbook.RenderedStep {
@@ -24,7 +24,7 @@ func TestScenarioView_EmergencyCopyHasTheReason(t *testing.T) {
 		steps := sv.steps(m.st)
 		return steps[sv.at(steps)]
 	}
-	if s := step(m); s.Action != runbook.ActionEmergencyRotate || !strings.Contains(s.Command, "ROTATION_REASON= ") {
+	if s := step(m); s.Action != runbook.ActionEmergencyRotate || !strings.Contains(s.Command, "ROTATION_REASON='<reason>'") {
 		t.Fatalf("before a reason: step %q copies %q", s.Action, s.Command)
 	}
 	// the walkthrough, every line (the screen shows a part of it)
@@ -32,7 +32,7 @@ func TestScenarioView_EmergencyCopyHasTheReason(t *testing.T) {
 		lines, _, _ := m.stack[len(m.stack)-1].(scenarioView).lines(m.st, 120)
 		return strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, "\n"))), " ")
 	}
-	if out := walk(m); !strings.Contains(out, "reason and subject are empty until a reason is given") {
+	if out := walk(m); !strings.Contains(out, "the reason and subject are placeholders until a reason is given") {
 		t.Errorf("the step does not say its reason is empty:\n%s", out)
 	}
 	m, _ = press(m, "a")

@@ -150,8 +150,10 @@ func (v scenarioView) renderVars(st *state) runbook.Vars {
 	vars := st.vars.ForFinding(f)
 	// an emergency rotation records the reason given for its action as
 	// its reason and subject (openActionModal): the step's command is the
-	// plan's with the last reason given, "" before one was
-	vars.Reason, vars.Subject = st.reason, st.reason
+	// plan's with the last reason given, the placeholders before one was
+	if st.reason != "" {
+		vars.Reason, vars.Subject = st.reason, st.reason
+	}
 	return vars
 }
 
@@ -458,9 +460,9 @@ func reasonNote(st *state) string {
 		return fmt.Sprintf("reason and subject: %q, the last reason given (a asks again, prefilled with it); c copies the command as a runs it", st.reason)
 	}
 	if st.opts.Mode != "live" || st.opts.ReadOnly || st.noActor != "" {
-		return "reason and subject are empty here: fill in ROTATION_REASON, ROTATION_SUBJECT and their annotations before running it"
+		return "the reason and subject to record are yours to fill in (ROTATION_REASON, ROTATION_SUBJECT and their annotations)"
 	}
-	return "reason and subject are empty until a reason is given: a asks for it and records it on the Job (c then copies the command with it)"
+	return "the reason and subject are placeholders until a reason is given: a asks for it and records it on the Job (c then copies the command with it)"
 }
 
 // actionNote says why a step's one-key action cannot be run here.
