@@ -117,7 +117,7 @@ func (t *triage) keyLossOf(tn collectors.Tenant, keep int) *keyLoss {
 		parts = append(parts, fmt.Sprintf("version %s, within retention (%d), destroyed: %s", versionList(o), keep, impactOldKeys))
 	}
 	if len(l.undelete) > 0 {
-		parts = append(parts, fmt.Sprintf("restore with: vault kv undelete -versions=%s %s", versionList(l.undelete), l.path))
+		parts = append(parts, "restore with: "+undeleteCommand(t.s, shell.Vault(t.s.Connection.VaultEnv), tn.ID, l.undelete))
 	}
 	if len(l.destroyed) > 0 {
 		parts = append(parts, "a destroyed version cannot be undeleted: only a restore of Vault from a backup brings it back")
@@ -321,6 +321,12 @@ func (t *triage) keyLossVerdict(ss symptoms, v verdict) verdict {
 	return v
 }
 
+// undeleteCommand is the `vault kv undelete` that restores a tenant's
+// versions vs, every value quoted for the shell (a tenant `acme corp`).
+func undeleteCommand(s *collectors.Snapshot, vault, tenant string, vs []int) string {
+	return fmt.Sprintf("%s kv undelete -versions=%s %s/%s", vault, versionList(vs), shell.Word(s.Config.Vault.KVMount), shell.Word(s.Config.TenantPath(tenant)))
+}
+
 // maxUndeleteLines bounds the undelete step's command.
 const maxUndeleteLines = 20
 
@@ -342,7 +348,7 @@ func undeleteCommands(s *collectors.Snapshot, vault string) string {
 				more++
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("%s kv undelete -versions=%s %s/%s", vault, versionList(vs), shell.Word(s.Config.Vault.KVMount), shell.Word(s.Config.TenantPath(tn.ID))))
+			lines = append(lines, undeleteCommand(s, vault, tn.ID, vs))
 		}
 	}
 	if more > 0 {

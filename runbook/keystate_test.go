@@ -42,6 +42,15 @@ func TestTriage_KeyState(t *testing.T) {
 			detail:   []string{"current key version 30 soft-deleted 2h00m ago: Encryption key not found", "restore with: vault kv undelete -versions=30 secret/tenants/t03/cmek"},
 			undelete: "vault kv undelete -versions=30 secret/tenants/t03/cmek",
 		},
+		"a soft-deleted key whose path needs quoting: the finding's command runs as is": {
+			opt: func(s *collectors.Snapshot) {
+				s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: "acme corp", Path: "secret/tenants/acme corp/cmek", CurrentVersion: 2, Deleted: []int{2}, CurrentDeletionTime: before(time.Hour)})
+				s.Connection.VaultEnv = []string{"VAULT_ADDR=http://127.0.0.1:8200"}
+			},
+			severity: SeverityCritical, tenants: []string{"acme corp"},
+			detail:   []string{"restore with: VAULT_ADDR=http://127.0.0.1:8200 vault kv undelete -versions=2 secret/'tenants/acme corp/cmek'"},
+			undelete: "VAULT_ADDR=http://127.0.0.1:8200 vault kv undelete -versions=2 secret/'tenants/acme corp/cmek'",
+		},
 		"current version destroyed": {
 			opt: func(s *collectors.Snapshot) {
 				tn := tenant(s, "t04")

@@ -244,7 +244,15 @@ func complianceConditions(a Assessment) PMCompliance {
 			}
 			for _, f := range fs {
 				for _, k := range kinds {
-					if f.Kind == k {
+					switch {
+					case f.Kind != k:
+					case k == ComplianceRotationSuspended && f.Severity != SeverityCritical:
+						// suspended, but its last scheduled run is not yet
+						// older than the interval plus the overdue days:
+						// nothing is overdue > 7 days yet (the finding
+						// turns critical when it is)
+						pc.Evidence = append(pc.Evidence, f.Kind+" (not yet overdue): "+f.Detail)
+					default:
 						pc.State = CondHolds
 						pc.Evidence = append(pc.Evidence, f.Kind+": "+f.Detail)
 					}

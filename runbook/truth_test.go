@@ -1132,3 +1132,45 @@ func TestTriage_SimilarCronJobs(t *testing.T) {
 		})
 	}
 }
+
+// TestPostmortem_SuspendedNotYetOverdue: a rotation CronJob suspended while
+// its last scheduled run is recent is a warning, and the postmortem's
+// "rotation overdue > 7 days" does not hold for it (nothing to report to
+// compliance yet); once that run is older than the interval plus the
+// overdue days it holds.
+func TestPostmortem_SuspendedNotYetOverdue(t *testing.T) {
+	suspended := func(last time.Duration) snapOpt {
+		return func(s *collectors.Snapshot) {
+			cj := &s.Kubernetes.CronJobs[0]
+			cj.Suspend, cj.LastScheduleTime = true, before(last)
+		}
+	}
+	for name, tc := range map[string]struct {
+		last       time.Duration
+		reportable bool
+	}{
+		"suspended, last run 12h ago":    {last: 12 * time.Hour, reportable: false},
+		"suspended, last run 9 days ago": {last: 9 * 24 * time.Hour, reportable: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, suspended(tc.last))
+			pm := MustDefault().Postmortem(nil, s, testNow, TimelineOptions{})
+			var row *PMTenant
+			for i := range pm.Compliance.Tenants {
+				if pm.Compliance.Tenants[i].Tenant == "*" {
+					row = &pm.Compliance.Tenants[i]
+				}
+			}
+			if row == nil {
+				t.Fatalf("no \"*\" row (rotation-suspended) in %+v", pm.Compliance.Tenants)
+			}
+			overdue := row.Conditions[0]
+			if got, want := overdue.State == CondHolds, tc.reportable; got != want || pm.Compliance.Reportable != want {
+				t.Errorf("overdue condition %s (reportable %v), want holds=%v: %+v", overdue.State, pm.Compliance.Reportable, want, overdue)
+			}
+			if len(overdue.Evidence) == 0 || !strings.Contains(overdue.Evidence[0], ComplianceRotationSuspended) {
+				t.Errorf("overdue condition's evidence does not name the suspension: %+v", overdue)
+			}
+		})
+	}
+}
