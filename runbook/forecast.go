@@ -17,6 +17,10 @@ const (
 	// ForecastRunDeadline: the next scheduled rotation run needs more time
 	// than its activeDeadlineSeconds at the pace observed.
 	ForecastRunDeadline = "run-deadline"
+	// ForecastTokenExpiry: the orchestrator's token, its TTL already under
+	// the warning threshold (renewal is not keeping it up), expires at the
+	// end of that TTL unless it is renewed or the pods log in again.
+	ForecastTokenExpiry = "token-expiry"
 	// ForecastTenantReportable: a tenant's rotation becomes overdue by more
 	// than the compliance limit (the interval plus overdueDays).
 	ForecastTenantReportable = "tenant-reportable"
@@ -34,6 +38,10 @@ type Forecast struct {
 	Next *ForecastItem `json:"next,omitempty"`
 	// TokenCeiling is when the orchestrator's token reaches its max TTL.
 	TokenCeiling ForecastItem `json:"tokenCeiling"`
+	// TokenExpiry is when the orchestrator's token expires when its TTL is
+	// under the warning threshold (nil otherwise: renewal keeps it up, or
+	// the TTL is unknown and Scenario 2 says so).
+	TokenExpiry *ForecastItem `json:"tokenExpiry,omitempty"`
 	// NextRun is whether the next scheduled rotation run fits its deadline.
 	NextRun RunForecast `json:"nextRun"`
 	// Tenants are, per tenant, when it becomes overdue and reportable,
@@ -171,6 +179,9 @@ func (b *Book) Forecast(s *collectors.Snapshot, now time.Time) Forecast {
 	if it := f.TokenCeiling; it.At != nil && !it.Past {
 		cands = append(cands, it)
 	}
+	if f.TokenExpiry = t.tokenExpiry(); f.TokenExpiry != nil && !f.TokenExpiry.Past {
+		cands = append(cands, *f.TokenExpiry)
+	}
 	if r := f.NextRun; r.Fits != nil && !*r.Fits && r.At != nil {
 		at := r.At.Add(r.Deadline.Duration())
 		cands = append(cands, ForecastItem{Kind: ForecastRunDeadline, At: &at, Summary: r.Summary,
@@ -191,6 +202,42 @@ func (b *Book) Forecast(s *collectors.Snapshot, now time.Time) Forecast {
 		f.Next = &n
 	}
 	return f
+}
+
+// tokenExpiry foresees the orchestrator token's expiry when its TTL (as
+// Scenario 2 judges it: the lower of Vault's and the metric's) is already
+// under the warning threshold, a periodic token's under its share of the
+// period: renewal is not keeping it up, so it ends when the TTL runs out.
+// A TTL above the threshold is renewal working: no expiry is foreseen
+// (the ceiling is, apart). The TTL was read when the snapshot was taken:
+// the expiry is that time plus the TTL. Nil when there is none to foresee.
+func (t *triage) tokenExpiry() *ForecastItem {
+	ttl, src, gone, why := t.orchestratorTTL()
+	if why != "" || gone {
+		return nil // Scenario 2 says the TTL is unknown, or no live token
+	}
+	th := t.s.Config.Thresholds
+	warn, crit := th.TokenExpiryWarning.Duration(), th.TokenExpiryCritical.Duration()
+	if period, _ := t.tokenPeriod(); period > 0 {
+		warn, _ = periodicThresholds(period, warn, crit)
+	}
+	if ttl > warn {
+		return nil
+	}
+	read := t.s.CollectedAt.UTC()
+	if read.IsZero() {
+		read = t.now
+	}
+	at := read.Add(ttl)
+	it := &ForecastItem{Kind: ForecastTokenExpiry, At: &at, Past: !at.After(t.now)}
+	verb := "expires"
+	if it.Past {
+		verb = "expired"
+	}
+	it.Summary = fmt.Sprintf("the orchestrator's Vault token %s %s (%s) unless it is renewed: its TTL was %s when read, under the %s warning threshold, so renewal is not keeping it up (Scenario 2)",
+		verb, fmtTime(at), ago(t.now, at), roundDur(ttl), roundDur(warn))
+	it.Evidence = []Evidence{{Source: src, Fact: "orchestrator token TTL", Observed: roundDur(ttl), Threshold: "warning under " + roundDur(warn), At: &read}}
+	return it
 }
 
 // runForecast judges the next scheduled rotation run against its deadline
@@ -392,11 +439,15 @@ func (r Report) writeForecast(b *strings.Builder, md bool) {
 		b.WriteString("\nNEXT FAILURE EXPECTED\n")
 		fmt.Fprintf(b, "  next: %s\n", f.nextLine())
 	}
-	rows := [][2]string{
+	rows := [][2]string{}
+	if f.TokenExpiry != nil {
+		rows = append(rows, [2]string{"orchestrator token expiry", itemText(*f.TokenExpiry)})
+	}
+	rows = append(rows, [][2]string{
 		{"orchestrator token max TTL", itemText(f.TokenCeiling)},
 		{"next rotation run vs deadline", runText(f.NextRun)},
 		{"first tenant reportable", firstReportable(f.Tenants, now)},
-	}
+	}...)
 	for _, row := range rows {
 		if md {
 			fmt.Fprintf(b, "| %s | %s |\n", row[0], mdEscape(row[1]))

@@ -106,6 +106,12 @@ func TestBook_Forecast(t *testing.T) {
 			s.Vault.OrchestratorToken.CeilingAt, s.Vault.OrchestratorToken.MaxTTL, s.Vault.OrchestratorToken.MaxTTLSource = &c, collectors.Duration(24*time.Hour), "token_max_ttl 24h"
 		}
 	}
+	ttlOf := func(ttl, period time.Duration) snapOpt {
+		return func(s *collectors.Snapshot) {
+			s.CollectedAt = testNow
+			s.Vault.OrchestratorToken.TTL, s.Vault.OrchestratorToken.Period = collectors.Duration(ttl), collectors.Duration(period)
+		}
+	}
 	// the healthy run: 10 tenants in 5 minutes (30s each), deadline 10m
 	moreTenants := func(n int) snapOpt {
 		return func(s *collectors.Snapshot) {
@@ -131,6 +137,12 @@ func TestBook_Forecast(t *testing.T) {
 			fits:   ptr(true), unknown: "token ceiling",
 		},
 		"ceiling in 3h comes first": {opts: []snapOpt{ceilingIn(3 * time.Hour)}, nextKind: ForecastTokenCeiling, nextAt: testNow.Add(3 * time.Hour), fits: ptr(true)},
+		"token TTL 20m, under the warning threshold: its expiry is next": {opts: []snapOpt{ttlOf(20*time.Minute, 0), ceilingIn(3 * time.Hour)},
+			nextKind: ForecastTokenExpiry, nextAt: testNow.Add(20 * time.Minute), fits: ptr(true)},
+		"periodic token 1h at TTL 50m: renewal keeps it up, no expiry foreseen": {opts: []snapOpt{ttlOf(50*time.Minute, time.Hour)}, nextKind: ForecastTenantReportable,
+			nextAt: testNow.Add(-10*time.Hour + 20*time.Second).Add(8 * 24 * time.Hour), fits: ptr(true)},
+		"periodic token 1h at TTL 10m: under a quarter of its period, it expires": {opts: []snapOpt{ttlOf(10*time.Minute, time.Hour)},
+			nextKind: ForecastTokenExpiry, nextAt: testNow.Add(10 * time.Minute), fits: ptr(true)},
 		"ceiling passed is not next": {opts: []snapOpt{ceilingIn(-time.Hour)}, nextKind: ForecastTenantReportable,
 			nextAt: testNow.Add(-10*time.Hour + 20*time.Second).Add(8 * 24 * time.Hour), fits: ptr(true)},
 		"25 tenants do not fit 10m at 30s each": {opts: []snapOpt{ceilingIn(30 * 24 * time.Hour), moreTenants(25)}, nextKind: ForecastRunDeadline,

@@ -515,7 +515,7 @@ func nextFailureLine(st *state, rows [][2]string, w int, roomy bool) string {
 // "next failure expected" line), in full and in short words: the earliest
 // failure foreseen and how soon it starts — the rotation run that will
 // overrun its deadline (from the run's start), the orchestrator token's
-// max TTL, the first tenant reportable to compliance; "unknown" when none
+// expiry (a TTL renewal is not keeping up) or max TTL, the first tenant reportable to compliance; "unknown" when none
 // is foreseen and a forecast could not be told (with which), "none
 // foreseen" only when every one could.
 func nextFailure(st *state) (full, short string) {
@@ -556,6 +556,9 @@ func nextFailure(st *state) (full, short string) {
 		}
 		full = fmt.Sprintf("%s rotation exceeds its %s deadline", clockAt(when, now), dl)
 		short = fmt.Sprintf("%s rotation overruns %s", clockAt(when, now), dl)
+	case runbook.ForecastTokenExpiry:
+		full = clockAt(when, now) + " orchestrator token expires unless renewed"
+		short = clockAt(when, now) + " token expires"
 	case runbook.ForecastTokenCeiling:
 		full = "orchestrator token reaches its max TTL (no renewal past it)"
 		short = "token reaches its max TTL"
