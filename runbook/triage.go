@@ -1996,7 +1996,7 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		if !ss.is(SymDeadlineExceeded, SymptomPresent) {
 			ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation Job", Observed: obs, Threshold: th})
 		}
-		ss.absent(SymPartialCoverage)
+		t.coverageOfEndedRun(ss, jobs, newest)
 	}
 	killed := false
 	for _, p := range newest.Pods {
@@ -2071,6 +2071,50 @@ func (t *triage) deadlineStillShort(jobs []collectors.Job) (Evidence, bool) {
 	return Evidence{Source: collectors.SourceKubernetes, Fact: "last scheduled run " + last.Name + " killed at its deadline; no scheduled run succeeded since",
 		Observed:  fmt.Sprintf("CronJob %s activeDeadlineSeconds %d (%s), a full run needs about %s (%s)", cj.Name, *cj.ActiveDeadlineSeconds, roundDur(have), roundDur(need), how),
 		Threshold: fmt.Sprintf("activeDeadlineSeconds >= %d", int64(need.Seconds()+0.5)), At: &at}, true
+}
+
+// coverageOfEndedRun judges "only some tenants rotated" for a newest run
+// that ended on its own, within its deadline: it was not cut short, so the
+// symptom is absent, with the tenants it rotated as evidence — unless the
+// last scheduled run was killed at its deadline and this run (a manual
+// one, after the deadline was raised) did not rotate every tenant (the
+// rest failed fast, Scenario 1's): a run whose tenants failed says nothing
+// of how long a full rotation takes, so whether the batch now fits its
+// deadline is unknown until a run rotates them all.
+func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *collectors.Job) {
+	ended := fmt.Sprintf("Job %s ended on its own (%s) within its deadline: not cut short", newest.Name, orDefault(newest.Reason, newest.Outcome))
+	var killed *collectors.Job
+	for i := range jobs { // newest first: the last scheduled run that finished
+		if j := &jobs[i]; !j.Manual && (j.Outcome == collectors.OutcomeSucceeded || j.Outcome == collectors.OutcomeFailed) {
+			if j != newest && timedOut(j, t.now) {
+				killed = j
+			}
+			break
+		}
+	}
+	a, why := t.audit()
+	if why != "" || newest.Started == nil {
+		if killed != nil && newest.Outcome != collectors.OutcomeSucceeded {
+			ss.unknown(SymPartialCoverage, fmt.Sprintf("scheduled run %s was killed at its deadline, and %s, but which tenants it rotated cannot be read (%s): whether a full rotation fits the deadline is not shown yet", killed.Name, ended, orDefault(why, "the Job has no start time")))
+			return
+		}
+		ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: ended})
+		return
+	}
+	all := t.allTenants(a)
+	reached, _ := t.reachedInRun(a, newest)
+	if killed != nil && newest.Outcome != collectors.OutcomeSucceeded && len(reached) < len(all) {
+		ss.unknown(SymPartialCoverage, fmt.Sprintf("scheduled run %s was killed at its deadline; %s, but it rotated %d of %d tenants (the others failed: Scenario 1), so how long a full rotation takes, and whether it fits the deadline now, is not shown until a run rotates them all", killed.Name, ended, len(reached), len(all)))
+		return
+	}
+	obs := ended
+	if len(all) > 0 {
+		obs += fmt.Sprintf("; %d of %d tenants rotated in it", len(reached), len(all))
+		if len(reached) < len(all) {
+			obs += " (the others failed: Scenario 1)"
+		}
+	}
+	ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: obs})
 }
 
 // reachedInRun returns the tenants a run reached — a successful rotation
