@@ -116,6 +116,14 @@ func TestCollect_StaleScrapeTarget(t *testing.T) {
 	if len(a.Stale) != 0 {
 		t.Errorf("fresh: stale %+v", a.Stale)
 	}
+	for _, r := range fresh.Prometheus.Rules {
+		if r.Query == "" {
+			t.Errorf("rule %s read without its query", r.Name)
+		}
+	}
+	if strings.Contains(a.AlertsUnknown, "cannot fire") {
+		t.Errorf("fresh: alerts unknown %q", a.AlertsUnknown)
+	}
 	f, _ := a.Finding(runbook.ScenarioVaultTokenExpired)
 	if sy := f.Symptoms[0]; sy.State != runbook.SymptomAbsent || !strings.Contains(sy.Evidence[0].Observed, "8h") {
 		t.Errorf("fresh: token-expiring %s %+v (%s), want absent with an 8h TTL from Prometheus", sy.State, sy.Evidence, sy.Reason)
@@ -148,5 +156,13 @@ func TestCollect_StaleScrapeTarget(t *testing.T) {
 	}
 	if f.Status == runbook.StatusClear {
 		t.Errorf("scenario 2 clear on stale data")
+	}
+	// the lab's VaultTokenExpiringSoon rule reads the metric that went
+	// stale: it cannot fire, so the alerts are unknown, not "none firing"
+	if !strings.Contains(a.AlertsUnknown, "VaultTokenExpiringSoon reads vault_token_expiry_seconds") {
+		t.Errorf("alerts unknown %q, want VaultTokenExpiringSoon blind on the stale metric", a.AlertsUnknown)
+	}
+	if a.ExitCode() == runbook.ExitOK {
+		t.Errorf("exit 0 while the alerts cannot fire")
 	}
 }

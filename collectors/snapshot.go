@@ -825,6 +825,9 @@ type AlertRule struct {
 	State          string     `json:"state,omitempty"`
 	Health         string     `json:"health,omitempty"`
 	LastError      string     `json:"lastError,omitempty"`
+	// Query is the rule's PromQL expression: an alert whose query reads a
+	// metric that is stale cannot fire, so its silence says nothing.
+	Query string `json:"query,omitempty"`
 }
 
 // Metric is one runbook metric: its series now and over the last 24 h.

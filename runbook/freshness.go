@@ -253,6 +253,80 @@ func (t *triage) alertsStale() string {
 	return "the alert rules are stale: " + strings.Join(whys, "; ")
 }
 
+// alertsBlind says, when a related alert that is not firing or pending has
+// a rule whose query reads one of the runbook's metrics and that metric is
+// stale now (its exporter down, its target gone), that the alert cannot
+// fire: its silence says nothing about now. "" when every such rule reads
+// current metrics, or its query is not known (snapshots taken before the
+// rules' queries were kept).
+func (t *triage) alertsBlind() string {
+	p := t.s.Prometheus
+	if p == nil || p.Rules == nil || p.RulesError != "" || t.unreadable(collectors.SourcePrometheus) != "" {
+		return ""
+	}
+	stale := map[string]string{}
+	for i := range p.Metrics {
+		m := &p.Metrics[i]
+		if m.Error != "" {
+			continue
+		}
+		if why := t.metricStaleNow(m); why != "" {
+			stale[m.Name] = why
+		}
+	}
+	if len(stale) == 0 {
+		return ""
+	}
+	var whys []string
+	for _, r := range p.Rules {
+		if r.Query == "" || r.State == "firing" || r.State == "pending" {
+			continue
+		}
+		var reads []string
+		for name := range stale {
+			if readsMetric(r.Query, name) {
+				reads = append(reads, name)
+			}
+		}
+		if len(reads) == 0 {
+			continue
+		}
+		sort.Strings(reads)
+		whys = append(whys, fmt.Sprintf("%s reads %s", r.Name, strings.Join(reads, ", ")))
+	}
+	if len(whys) == 0 {
+		return ""
+	}
+	sort.Strings(whys)
+	var first string
+	for _, why := range stale {
+		if first == "" || why < first {
+			first = why
+		}
+	}
+	return "the alert rules cannot fire on stale metrics: " + strings.Join(whys, "; ") + " (" + first + "): their silence says nothing about now"
+}
+
+// readsMetric reports whether a PromQL expression names the metric: the
+// name as a whole identifier (not a prefix of a longer one).
+func readsMetric(query, name string) bool {
+	ident := func(b byte) bool {
+		return b == '_' || b == ':' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+	}
+	for from := 0; ; {
+		i := strings.Index(query[from:], name)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(name)
+		if (i == 0 || !ident(query[i-1])) && (end == len(query) || !ident(query[end])) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
 // renewalLogStale says, when the orchestrator's VaultTokenRenewal lines end
 // longer ago than the token's TTL, that the log tells nothing about
 // renewals now; "" otherwise.

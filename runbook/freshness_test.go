@@ -293,3 +293,64 @@ func TestTriage_StaleRotationCounter(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_AlertsBlindOnStaleMetrics: a related alert that is not firing
+// and whose rule reads a runbook metric that is stale now (its exporter
+// down) cannot fire: "none firing" says nothing, the alerts are unknown and
+// "all clear, exit 0" is never said; a firing alert, a rule reading only
+// current metrics, or one whose query is not known is judged as before.
+func TestTriage_AlertsBlindOnStaleMetrics(t *testing.T) {
+	queries := map[string]string{
+		"CMEKRotationFailed":     "increase(cmek_rotations_failed_total[1h]) > 0",
+		"VaultTokenExpiringSoon": "min(vault_token_expiry_seconds) < 3600",
+		"SecretVersionOverflow":  `vault_kv_versions{path=~"tenants/.*"} > 5`,
+		"AuditLogMissing":        "increase(cmek_rotation_total[2h]) > 0 unless on() audit_events_total",
+	}
+	withQueries := func(down bool, query func(name string) string) snapOpt {
+		return scraped(func(s *collectors.Snapshot, tg *collectors.ScrapeTarget) {
+			for i := range s.Prometheus.Rules {
+				s.Prometheus.Rules[i].Query = query(s.Prometheus.Rules[i].Name)
+			}
+			if down {
+				tg.Up, tg.LastError = ptr(0.0), "connection refused"
+				for i := range s.Prometheus.Metrics {
+					for j := range s.Prometheus.Metrics[i].Series {
+						s.Prometheus.Metrics[i].Series[j].SampledAt = before(3 * time.Minute)
+					}
+				}
+			}
+		})
+	}
+	cases := map[string]struct {
+		opt   snapOpt
+		blind []string // alert names the unknown reason must name; nil: not unknown
+	}{
+		"exporter up: the alerts are read": {opt: withQueries(false, func(n string) string { return queries[n] })},
+		"exporter down: the rules reading its metrics are blind": {opt: withQueries(true, func(n string) string { return queries[n] }),
+			blind: []string{"CMEKRotationFailed reads cmek_rotations_failed_total", "VaultTokenExpiringSoon reads vault_token_expiry_seconds"}},
+		"exporter down, queries not known (an older snapshot)": {opt: withQueries(true, func(string) string { return "" })},
+		"a longer metric name is not the stale one": {opt: withQueries(true, func(string) string { return "vault_token_expiry_seconds_bucket > 1" })},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opt), testNow)
+			if tc.blind == nil {
+				if strings.Contains(a.AlertsUnknown, "cannot fire on stale metrics") {
+					t.Errorf("alerts unknown %q, want them read", a.AlertsUnknown)
+				}
+				return
+			}
+			for _, w := range tc.blind {
+				if !strings.Contains(a.AlertsUnknown, w) {
+					t.Errorf("alerts unknown %q lacks %q", a.AlertsUnknown, w)
+				}
+			}
+			if a.Overall == SeverityNone || a.ExitCode() == ExitOK {
+				t.Errorf("overall %s, exit %d: all clear while the alerts cannot fire", a.Overall, a.ExitCode())
+			}
+			if a.Facts.FiringAlerts != nil {
+				t.Errorf("firing alerts %d, want unknown", *a.Facts.FiringAlerts)
+			}
+		})
+	}
+}

@@ -49,6 +49,9 @@ func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 	if a.AlertsUnknown == "" {
 		a.AlertsUnknown = t.alertsStale()
 	}
+	if a.AlertsUnknown == "" {
+		a.AlertsUnknown = t.alertsBlind() // freshness.go
+	}
 	a.Facts = t.facts(a)
 	t.ceilingFacts(&a.Facts) // ceiling.go
 	a.Overall = SeverityNone

@@ -674,11 +674,17 @@ func alertsBlock(st *state, w, h int) string {
 // alertLines is one line per alert name: state, how many series, scenario.
 func alertLines(st *state, w int) []string {
 	s := st.styles
+	var unknown []string
 	if why := st.assess.AlertsUnknown; why != "" {
 		if st.loading[collectors.SourcePrometheus] {
 			return []string{s.Muted.Render("loading…")}
 		}
-		return []string{truncate(s.Unknown.Render("unknown")+s.Muted.Render(": the alerts could not be read ("+why+")"), w)}
+		unknown = []string{truncate(s.Unknown.Render("unknown")+s.Muted.Render(": the alerts could not be read ("+why+")"), w)}
+		if len(st.assess.Alerts) == 0 {
+			return unknown
+		}
+		// those read firing still fire: listed, then why the rest
+		// cannot tell
 	}
 	if len(st.assess.Alerts) == 0 {
 		// none firing is all clear only when every related rule can fire
@@ -731,7 +737,7 @@ func alertLines(st *state, w int) []string {
 		}
 		out = append(out, truncate(fmt.Sprintf("%s %s%s %s", style.Render(fmt.Sprintf("%-8s", g.state)), name, count, s.Muted.Render(sc)), w))
 	}
-	return out
+	return append(out, unknown...)
 }
 
 // shortDur prints a duration the way an on-call engineer reads it: the

@@ -310,7 +310,7 @@ func (c *collector) alertRules(ctx context.Context, api promv1.API, timeout time
 			if !slices.Contains(names, ar.Name) {
 				continue
 			}
-			rule := collectors.AlertRule{Name: ar.Name, Group: g.Name, File: g.File, State: ar.State, Health: string(ar.Health), LastError: ar.LastError,
+			rule := collectors.AlertRule{Name: ar.Name, Group: g.Name, File: g.File, State: ar.State, Health: string(ar.Health), LastError: ar.LastError, Query: ar.Query,
 				Interval: collectors.Duration(time.Duration(g.Interval * float64(time.Second)))}
 			if !ar.LastEvaluation.IsZero() && ar.LastEvaluation.Year() > 1 {
 				t := ar.LastEvaluation.UTC()
