@@ -329,7 +329,7 @@ func TestTriage_AlertsBlindOnStaleMetrics(t *testing.T) {
 		"exporter down: the rules reading its metrics are blind": {opt: withQueries(true, func(n string) string { return queries[n] }),
 			blind: []string{"CMEKRotationFailed reads cmek_rotations_failed_total", "VaultTokenExpiringSoon reads vault_token_expiry_seconds"}},
 		"exporter down, queries not known (an older snapshot)": {opt: withQueries(true, func(string) string { return "" })},
-		"a longer metric name is not the stale one": {opt: withQueries(true, func(string) string { return "vault_token_expiry_seconds_bucket > 1" })},
+		"a longer metric name is not the stale one":            {opt: withQueries(true, func(string) string { return "vault_token_expiry_seconds_bucket > 1" })},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

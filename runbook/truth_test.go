@@ -360,7 +360,7 @@ func TestTriage_TimeoutNotClearedBySideEffect(t *testing.T) {
 			manual := collectors.Job{Name: "manual-rotation-1", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Manual: true,
 				Outcome: collectors.OutcomeSucceeded, Created: *start, Started: start, Finished: before(time.Hour - time.Second), Succeeded: 1,
 				ActiveDeadlineSeconds: ptr(cjDeadline),
-				Log: &collectors.LogTail{Pod: "manual-rotation-1-x", Container: "rotate", Lines: []string{"Rotation finished"}, Searched: 1}}
+				Log:                   &collectors.LogTail{Pod: "manual-rotation-1-x", Container: "rotate", Lines: []string{"Rotation finished"}, Searched: 1}}
 			if manualFailed { // every tenant failed fast (permission denied): none rotated
 				manual.Outcome, manual.Reason, manual.Succeeded, manual.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
 			}
