@@ -524,7 +524,10 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		if st.InVault == nil && complete {
 			st.InVault = &no
 		}
-		if !complete || vaultUnread[id] || awhy != "" { // the newer of two, one unknown
+		// a failure the audit log lost (window.go): "not failing" is
+		// not known for a tenant not rotated since a run it lost
+		lost := auditKnown && t.failureMaybeLost(st.LastRotation) != ""
+		if !complete || vaultUnread[id] || !auditKnown { // the newer of two, one unknown
 			st.LastRotation, st.LastRotationAtLeast = nil, st.LastRotation
 		}
 		switch {
@@ -542,7 +545,7 @@ func tenantStates(t *triage, a Assessment) (map[string]*TenantState, []string) {
 		switch {
 		case failingNamed[id] || kinds[id][ComplianceFailedAccess]:
 			st.Failing = &yes
-		case awhy == "" && failingKnown:
+		case auditKnown && failingKnown && !lost:
 			st.Failing = &no
 		}
 	}

@@ -2382,6 +2382,8 @@ func (t *triage) compliance() Compliance {
 	}
 	sort.Strings(ids)
 	c.TenantsChecked = len(ids)
+	var lost []string // tenants whose latest outcome the audit log lost
+	lostWhy := ""
 	for _, id := range ids {
 		info := all[id]
 		var last *time.Time
@@ -2430,7 +2432,17 @@ func (t *triage) compliance() Compliance {
 			c.Findings = append(c.Findings, ComplianceFinding{Tenant: id, Kind: ComplianceFailedAccess, Severity: SeverityWarning, LastRotation: last,
 				Detail:   fmt.Sprintf("latest rotation failed %s: rotation Job %s logged \"Failed to rotate key for tenant %s\"", ago(t.now, at), runJob.Name, id),
 				Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "log of Job " + runJob.Name, Observed: "\"Failed to rotate key for tenant " + id + "\"", At: &at}}})
+		case awhy == "":
+			// no failure read: none, unless the audit log lost what a
+			// run since its last rotation logged for it (window.go)
+			if why := t.failureMaybeLost(last); why != "" {
+				lost = append(lost, id)
+				lostWhy = orDefault(lostWhy, why)
+			}
 		}
+	}
+	if len(lost) > 0 {
+		c.Unknown = append(c.Unknown, fmt.Sprintf("failed access: whether the latest rotation of %s failed cannot be told (%s; the first: %s)", plural(len(lost), "tenant"), listSome(lost, 5), lostWhy))
 	}
 	if cj, why := t.cronJob(collectors.RoleRotation); why == "" && cj.Suspend {
 		sev := SeverityWarning

@@ -1183,3 +1183,83 @@ func TestPostmortem_SuspendedNotYetOverdue(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_AuditLostOnRestart: the security pods restarted (a rollout)
+// after the last run, so their log begins an hour ago and what they logged
+// before is gone. A tenant rotated in the last run is known not to be
+// failing (Vault dated its version within the run); one not rotated since
+// an earlier run may have failed in it, and the lost log held it: its
+// failed-access state is unknown in the compliance section, and the diff
+// says neither "recovered" nor "not failing" for it.
+func TestTriage_AuditLostOnRestart(t *testing.T) {
+	failedBefore := func(s *collectors.Snapshot) { // t03: failed 3 days ago, not rotated since
+		tn := tenantOf(t, s, "t03")
+		tn.CurrentCreated = before(4 * 24 * time.Hour)
+		ts := s.Logs.Audit.Tenants["t03"]
+		ts.LastSuccess, ts.LastFailure, ts.LastFailureReason, ts.Failures = before(4*24*time.Hour), before(3*24*time.Hour), "Encryption key not found", 1
+		s.Logs.Audit.Tenants["t03"] = ts
+		older := collectors.Job{Name: "cmek-rotation-29029080", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Outcome: collectors.OutcomeSucceeded,
+			Created: *before(3*24*time.Hour + time.Minute), Started: before(3*24*time.Hour + time.Minute), Finished: before(3*24*time.Hour - 5*time.Minute), Succeeded: 1}
+		s.Kubernetes.Jobs = append(s.Kubernetes.Jobs, older)
+		s.Logs.Pods[0].Window, s.Logs.Pods[0].Started = before(9*24*time.Hour), before(10*24*time.Hour)
+	}
+	rolled := func(s *collectors.Snapshot) { // the pods replaced an hour ago: their log holds nothing older
+		s.Logs.Pods[0].Started = before(time.Hour)
+		s.Logs.Audit.Tenants = map[string]auditlog.TenantSummary{}
+		s.Logs.Audit.Counts = map[string]map[string]int{}
+		s.Logs.Audit.Events = 0
+	}
+	lostUnknown := func(c Compliance) string {
+		for _, u := range c.Unknown {
+			if strings.HasPrefix(u, "failed access:") {
+				return u
+			}
+		}
+		return ""
+	}
+	t.Run("before the roll: t03 failing, nothing unknown", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, failedBefore), testNow)
+		if u := lostUnknown(a.Compliance); u != "" {
+			t.Errorf("compliance unknown %q before the roll", u)
+		}
+		if !slices.ContainsFunc(a.Compliance.Findings, func(f ComplianceFinding) bool { return f.Tenant == "t03" && f.Kind == ComplianceFailedAccess }) {
+			t.Errorf("no failed-access finding for t03: %+v", a.Compliance.Findings)
+		}
+	})
+	t.Run("rotated in the last run, pods rolled since: known", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, rolled, func(s *collectors.Snapshot) { s.Logs.Pods[0].Window = before(9 * 24 * time.Hour) }), testNow)
+		if u := lostUnknown(a.Compliance); u != "" {
+			t.Errorf("compliance unknown %q: every tenant rotated after the runs", u)
+		}
+	})
+	t.Run("after the roll: t03 unknown, the diff says no recovery", func(t *testing.T) {
+		bs := healthySnapshot(t, failedBefore)
+		as := healthySnapshot(t, failedBefore, rolled)
+		a := Triage(as, testNow)
+		u := lostUnknown(a.Compliance)
+		if !strings.Contains(u, "1 tenant failed cannot be told (t03") || !strings.Contains(u, "cmek-rotation-29033400") {
+			t.Errorf("compliance unknown %q, want t03 named with the run whose log is gone", u)
+		}
+		if a.ExitCode() == ExitOK {
+			t.Errorf("exit 0 with t03's latest outcome lost")
+		}
+		d := MustDefault().Diff(bs, as)
+		for _, td := range d.Tenants.Changed {
+			if td.Tenant == "t03" {
+				t.Errorf("t03 changed %v (after failing %v): its failure was lost, not recovered", td.Changes, td.After.Failing)
+			}
+		}
+		found := false
+		for _, td := range d.Tenants.CannotTell {
+			if td.Tenant == "t03" {
+				found = true
+				if td.After.Failing != nil {
+					t.Errorf("t03 failing after = %v, want unknown", *td.After.Failing)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("t03 not in cannot-tell: %+v", d.Tenants)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -212,4 +213,60 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// auditCut is when the security pods' audit log, as read, begins, when
+// that is after the audit window asked for (a pod restarted or replaced
+// since, a log rotated away or cut by the byte limit), and why; nil when
+// the log covers the window asked for (or the snapshot does not record the
+// window, or the logs were not read: that is unknown for its own reason).
+func (t *triage) auditCut() (*time.Time, string) {
+	w, ok := t.auditWindow()
+	if !ok || w.from == nil {
+		return nil, ""
+	}
+	var asked *time.Time
+	for _, p := range t.s.Logs.Pods {
+		if p.Window != nil && (asked == nil || p.Window.Before(*asked)) {
+			asked = p.Window
+		}
+	}
+	if asked == nil || !w.from.After(asked.Add(time.Minute)) {
+		return nil, ""
+	}
+	return w.from, w.fromWhy
+}
+
+// failureMaybeLost says why it cannot be told whether the latest rotation
+// of a tenant last rotated at last (nil: never, as far as read) failed, ""
+// when it can: the audit log as read begins after the window asked for
+// (auditCut), and a rotation run started after that last rotation and
+// before the log begins, so what the run logged for the tenant is gone. A
+// run that did not rotate it either failed it or passed it over; its Job
+// log naming no failure does not tell which (a tenant the log names is
+// failing already, jobLogFailing).
+func (t *triage) failureMaybeLost(last *time.Time) string {
+	cut, why := t.auditCut()
+	if cut == nil {
+		return ""
+	}
+	jobs, jwhy := t.runs(collectors.RoleRotation)
+	if jwhy != "" {
+		return fmt.Sprintf("the audit log begins at %s (%s), and the rotation Jobs that ran before it could not be read: %s", fmtTime(*cut), why, jwhy)
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.Started == nil || !j.Started.Before(*cut) || (last != nil && !j.Started.After(*last)) {
+			continue
+		}
+		return fmt.Sprintf("rotation run %s started %s, after its last rotation, and what it logged for it is gone: %s", j.Name, fmtTime(*j.Started), why)
+	}
+	if cj, cwhy := t.cronJob(collectors.RoleRotation); cwhy == "" && cj.LastScheduleTime != nil && cj.LastScheduleTime.Before(*cut) &&
+		(last == nil || cj.LastScheduleTime.After(*last)) && !slices.ContainsFunc(jobs, func(j collectors.Job) bool {
+		return j.Started != nil && !j.Started.Before(*cj.LastScheduleTime)
+	}) {
+		// the run scheduled last is gone with its Job (a history limit, a TTL)
+		return fmt.Sprintf("the rotation CronJob last ran %s, after its last rotation; that run's Job is gone and what it logged is gone too: %s", fmtTime(*cj.LastScheduleTime), why)
+	}
+	return ""
 }
