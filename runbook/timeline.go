@@ -427,6 +427,14 @@ func (t *triage) auditEntries(tl *Timeline) []TimelineEntry {
 	if undated > 0 {
 		tl.Unknown = append(tl.Unknown, fmt.Sprintf("audit events: %d without a time, not placed", undated))
 	}
+	// what the pods' logs no longer hold (a pod replaced or restarted, a
+	// log rotated away or cut) is no absence of events: said, never shown
+	// as a run without an audit trail
+	if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
+		tl.Unknown = append(tl.Unknown, "audit events: "+gap)
+	} else if cut, why := t.auditCut(); cut != nil && (tl.From == nil || cut.After(*tl.From)) {
+		tl.Unknown = append(tl.Unknown, fmt.Sprintf("audit events before %s: %s", fmtTime(*cut), why))
+	}
 	return out
 }
 
