@@ -38,7 +38,11 @@ type Postmortem struct {
 	BeforeTakenAt *time.Time      `json:"beforeTakenAt,omitempty"`
 	Detection     Detection       `json:"detection"`
 	Scenarios     []PMScenario    `json:"scenarios"`
-	Impact        Impact          `json:"impact"`
+	// Conditions are the findings of their own now (a sealed or
+	// uninitialised Vault, none of the runbook's objects found), as the
+	// report's: what makes the state critical when no scenario does.
+	Conditions []Condition `json:"conditions"`
+	Impact     Impact      `json:"impact"`
 	Actions       []JournalAction `json:"actions"`
 	Compliance    PMCompliance    `json:"compliance"`
 	Timeline      Timeline        `json:"timeline"`
@@ -154,6 +158,7 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 		at := after.CollectedAt
 		pm.Detection.DetectedAt = &at
 	}
+	pm.Conditions = append([]Condition{}, a.Conditions...)
 	// scenarios
 	for _, f := range a.Findings {
 		sc := PMScenario{ID: f.ID, Number: f.Number, Title: f.Title, Now: f.Status, Severity: f.Severity, Summary: f.Summary, Evidence: []string{}}
@@ -318,6 +323,15 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 		b.WriteString("- **First sign:** no failure in the window\n")
 	}
 	fmt.Fprintf(&b, "- **Detected:** %s, by %s\n", fmtTime(*pm.Detection.DetectedAt), pm.Detection.DetectedBy)
+	if len(pm.Conditions) > 0 {
+		b.WriteString("\n## Conditions\n\n")
+		for _, c := range pm.Conditions {
+			fmt.Fprintf(&b, "- **%s** (%s): %s\n", c.Kind, c.Severity, mdEscape(c.Summary))
+			for _, e := range c.Evidence {
+				fmt.Fprintf(&b, "  - %s: %s\n", mdEscape(e.Fact), mdEscape(e.Observed))
+			}
+		}
+	}
 	b.WriteString("\n## Scenarios\n\n")
 	if len(pm.Scenarios) == 0 {
 		b.WriteString("Every scenario clear.\n")

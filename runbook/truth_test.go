@@ -1263,3 +1263,21 @@ func TestTriage_AuditLostOnRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestPostmortem_Conditions: a postmortem drafted while Vault is sealed
+// says so as a condition, in JSON and Markdown: the critical exit code is
+// explained by what it names.
+func TestPostmortem_Conditions(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Health.Sealed = true })
+	pm := MustDefault().Postmortem(nil, s, testNow, TimelineOptions{})
+	if !slices.ContainsFunc(pm.Conditions, func(c Condition) bool { return c.Kind == ConditionVaultSealed }) {
+		t.Fatalf("conditions %+v, want vault-sealed", pm.Conditions)
+	}
+	var md strings.Builder
+	if err := pm.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "## Conditions") || !strings.Contains(md.String(), "**"+ConditionVaultSealed+"** (critical)") {
+		t.Errorf("markdown lacks the sealed condition:\n%s", md.String())
+	}
+}
