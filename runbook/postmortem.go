@@ -35,17 +35,17 @@ type Postmortem struct {
 	TakenAt   time.Time `json:"takenAt"`
 	// BeforeTakenAt is when the before snapshot was taken (two-snapshot
 	// postmortems).
-	BeforeTakenAt *time.Time      `json:"beforeTakenAt,omitempty"`
-	Detection     Detection       `json:"detection"`
-	Scenarios     []PMScenario    `json:"scenarios"`
+	BeforeTakenAt *time.Time   `json:"beforeTakenAt,omitempty"`
+	Detection     Detection    `json:"detection"`
+	Scenarios     []PMScenario `json:"scenarios"`
 	// Conditions are the findings of their own now (a sealed or
 	// uninitialised Vault, none of the runbook's objects found), as the
 	// report's: what makes the state critical when no scenario does.
-	Conditions []Condition `json:"conditions"`
-	Impact     Impact      `json:"impact"`
-	Actions       []JournalAction `json:"actions"`
-	Compliance    PMCompliance    `json:"compliance"`
-	Timeline      Timeline        `json:"timeline"`
+	Conditions []Condition     `json:"conditions"`
+	Impact     Impact          `json:"impact"`
+	Actions    []JournalAction `json:"actions"`
+	Compliance PMCompliance    `json:"compliance"`
+	Timeline   Timeline        `json:"timeline"`
 	// ExitCode is the state now, as report's (0 ok … 3 could not tell).
 	ExitCode int `json:"exitCode"`
 }
