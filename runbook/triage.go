@@ -1284,6 +1284,14 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 			// scrape's drift
 			vttl := tok.TTL.Duration()
 			if pttl, name, ok := t.lowestTokenSeries(); ok && pttl < vttl-time.Minute {
+				// a replica's own TTL lower than any live token of the
+				// role Vault holds is of no token Vault knows: the metric
+				// is wrong (an exporter that could not reach Vault
+				// exports 0) or that replica's token is gone; which, the
+				// two cannot tell apart
+				if low := lowestLiveTTL(v); low > 0 && pttl < low-time.Minute && pttl < t.s.Config.Thresholds.TokenExpiryCritical.Duration() {
+					return 0, "", false, fmt.Sprintf("prometheus %s says %s, lower than every live token of the role Vault holds (the lowest %s): the metric is wrong, or a replica's token is gone, and the two sources cannot tell which", name, roundDur(pttl), roundDur(low))
+				}
 				return pttl, "prometheus " + name + " (Vault: " + roundDur(vttl) + ")", false, ""
 			}
 			src := "vault (lookup-accessor " + tok.Accessor + ")"
@@ -1310,6 +1318,18 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 		reasons = append(reasons, why)
 	}
 	return 0, "", false, strings.Join(reasons, "; ")
+}
+
+// lowestLiveTTL is the lowest TTL of the role's live tokens Vault listed
+// (0 when it listed none: a snapshot of before, or the list not read).
+func lowestLiveTTL(v *collectors.VaultData) time.Duration {
+	var low time.Duration
+	for _, tok := range v.OrchestratorTokens {
+		if d := tok.TTL.Duration(); d > 0 && (low == 0 || d < low) {
+			low = d
+		}
+	}
+	return low
 }
 
 // lowestTokenSeries is the lowest current series of the token expiry

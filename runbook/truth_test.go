@@ -1281,3 +1281,39 @@ func TestPostmortem_Conditions(t *testing.T) {
 		t.Errorf("markdown lacks the sealed condition:\n%s", md.String())
 	}
 }
+
+// TestTriage_TokenMetricBelowEveryLiveToken: the token expiry metric's 0
+// against Vault's live tokens of the role (23h and 20h left) is of no
+// token Vault knows — an exporter that could not reach Vault, or a
+// replica's token gone: the TTL is unknown with both named, never a
+// critical "TTL 0s"; a metric lower than Vault's judged token but not
+// below every live one still wins (a replica's own token).
+func TestTriage_TokenMetricBelowEveryLiveToken(t *testing.T) {
+	withTokens := func(metric float64) snapOpt {
+		return func(s *collectors.Snapshot) {
+			s.Vault.OrchestratorTokens = []collectors.TokenInfo{
+				{Accessor: "acc-a", TTL: collectors.Duration(20 * time.Hour), Renewable: true, Source: "lookup-accessor"},
+				{Accessor: "acc-b", TTL: collectors.Duration(23 * time.Hour), Renewable: true, Source: "lookup-accessor"},
+			}
+			s.Vault.OrchestratorToken = &s.Vault.OrchestratorTokens[0]
+			m := metricOf(t, s, "tokenExpirySeconds")
+			m.Series[0].Value = ptr(metric)
+		}
+	}
+	for name, tc := range map[string]struct {
+		metric float64
+		want   SymptomState
+		reason string
+	}{
+		"metric 0, every live token a day from expiry: cannot tell": {0, SymptomUnknown, "lower than every live token of the role Vault holds"},
+		"metric 19h, below the judged token only by an hour: absent at 19h": {19 * 3600, SymptomAbsent, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, withTokens(tc.metric)), testNow)
+			sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymTokenExpiring)
+			if sy.State != tc.want || !strings.Contains(sy.Reason, tc.reason) {
+				t.Errorf("token-expiring %s (%s), want %s with %q", sy.State, sy.Reason, tc.want, tc.reason)
+			}
+		})
+	}
+}
