@@ -1305,7 +1305,7 @@ func TestTriage_TokenMetricBelowEveryLiveToken(t *testing.T) {
 		want   SymptomState
 		reason string
 	}{
-		"metric 0, every live token a day from expiry: cannot tell": {0, SymptomUnknown, "lower than every live token of the role Vault holds"},
+		"metric 0, every live token a day from expiry: cannot tell":         {0, SymptomUnknown, "lower than every live token of the role Vault holds"},
 		"metric 19h, below the judged token only by an hour: absent at 19h": {19 * 3600, SymptomAbsent, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
