@@ -296,6 +296,8 @@ func TestVars_PromQuery(t *testing.T) {
 			want: `curl -fsS --get http://prometheus.example:9090/api/v1/query --data-urlencode 'query=cmek_rotation_total{namespace=~"prod|"}'`},
 		"url with a path and credentials": {url: "https://ops:s3cret@mon.example/prom", metrics: []string{"a", "b"},
 			want: `curl -fsS -u ops --get https://mon.example/prom/api/v1/query --data-urlencode 'query={__name__=~"a|b",namespace=~"prod|"}'`},
+		"url with its own query, redacted in the snapshot: after the API path, placeholders": {url: "https://mon.example/prom/?token=xxxxx&X-Org=xxxxx", metrics: []string{"cmek_rotation_total"},
+			want: `curl -fsS --get 'https://mon.example/prom/api/v1/query?token=<token>&X-Org=<value>' --data-urlencode 'query=cmek_rotation_total{namespace=~"prod|"}'`},
 		"service": {service: "monitoring/prometheus-k8s:web", metrics: []string{"cmek_rotation_total"},
 			want: `kubectl get --raw '/api/v1/namespaces/monitoring/services/prometheus-k8s:web/proxy/api/v1/query?query=cmek_rotation_total%7Bnamespace%3D~%22prod%7C%22%7D'`},
 		"not configured": {metrics: []string{"cmek_rotation_total"},

@@ -353,8 +353,14 @@ func RequiredCapabilities() map[string][]string {
 // credentials; user is its user name, if it has one), or the API server's
 // service proxy path of the Prometheus Service; neither when Prometheus is
 // not configured.
+// placeholderName is a name that can stand in a placeholder (<org>).
+var placeholderName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
 type promTarget struct {
 	url, user, proxy string
+	// query is the URL's own query (?org=<org>), its values placeholders:
+	// they are redacted in a snapshot, and may be credentials
+	query string
 	// nsLabel is the label naming a series' namespace
 	// (prometheus.namespaceLabel).
 	nsLabel string
@@ -385,6 +391,22 @@ func promTargetAt(c config.Config) promTarget {
 		// never the password: curl -u asks for it
 		t.user, u.User = u.User.Username(), nil
 	}
+	if u.RawQuery != "" {
+		// the URL's own parameters go after the API path, each value a
+		// placeholder to fill in (redacted in a snapshot; a token, say)
+		var ps []string
+		for _, p := range strings.Split(u.RawQuery, "&") {
+			name, _, _ := strings.Cut(p, "=")
+			ph := "<value>"
+			if placeholderName.MatchString(name) {
+				ph = "<" + name + ">"
+			}
+			ps = append(ps, name+"="+ph)
+		}
+		t.query = strings.Join(ps, "&")
+		u.RawQuery, u.ForceQuery = "", false
+	}
+	u.Fragment = ""
 	t.url = strings.TrimRight(u.String(), "/")
 	return t
 }
@@ -418,7 +440,11 @@ func (v Vars) PromQuery(metrics ...string) string {
 	if v.prom.user != "" {
 		user = " -u " + shellQuote(v.prom.user)
 	}
-	return "curl -fsS" + user + " --get " + shellQuote(base+"/api/v1/query") + " --data-urlencode " + shellQuote("query="+q)
+	api := base + "/api/v1/query"
+	if v.prom.query != "" {
+		api += "?" + v.prom.query // curl --get appends the query with &
+	}
+	return "curl -fsS" + user + " --get " + shellQuote(api) + " --data-urlencode " + shellQuote("query="+q)
 }
 
 // namespace is the namespace as read: Namespace may be quoted by Render
