@@ -119,6 +119,28 @@ func objectMissing(err error) bool {
 	return d != nil && d.Name != ""
 }
 
+// CheckObject returns an error when an answer to GET name decoded into an
+// object that is not it — no name, another name, no uid — as a proxy or a
+// server that is not the Kubernetes API may answer (`{}` decodes into an
+// empty object without an error): taken as the object, its empty spec
+// would read as a CronJob with no deadline, a Deployment without env.
+func CheckObject(name string, got metav1.Object) error {
+	if got.GetName() == name && got.GetUID() != "" {
+		return nil
+	}
+	return fmt.Errorf("the answer is not the object asked for (name %q, uid %q): not the Kubernetes API's answer (a proxy in between?)", got.GetName(), got.GetUID())
+}
+
+// CheckList returns an error when a list answer has no resourceVersion,
+// which every list the API server serves carries: `{}` decodes into an
+// empty list without an error, and would read as "none there".
+func CheckList(l metav1.ListInterface) error {
+	if l.GetResourceVersion() != "" {
+		return nil
+	}
+	return errors.New("the list answered has no resourceVersion: not the Kubernetes API's answer (a proxy in between?)")
+}
+
 // maxAnswerText bounds how much of a server's answer notServed quotes.
 const maxAnswerText = 120
 
@@ -233,7 +255,10 @@ func (c *collector) collectKubernetes(ctx context.Context) (*collectors.Kubernet
 		var errs []collectors.Problem
 		for _, n := range names {
 			sa := collectors.ServiceAccount{Name: n}
-			_, err := kc.CoreV1().ServiceAccounts(ns).Get(ctx, n, metav1.GetOptions{})
+			o, err := kc.CoreV1().ServiceAccounts(ns).Get(ctx, n, metav1.GetOptions{})
+			if err == nil {
+				err = CheckObject(n, o)
+			}
 			switch {
 			case err == nil:
 				sa.Found = true
@@ -290,6 +315,9 @@ func (c *collector) similarCronJobs(ctx context.Context) ([]collectors.SimilarCr
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := c.clients.Kube.BatchV1().CronJobs(c.namespace).List(ctx, opts)
+		if err == nil {
+			err = CheckList(list)
+		}
 		if err != nil {
 			return nil, c.readErr("list cronjobs in "+c.namespace, "batch/v1 cronjobs", err)
 		}
@@ -323,6 +351,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	} {
 		cj := collectors.CronJob{Role: want.role, Name: want.name}
 		obj, err := kc.BatchV1().CronJobs(ns).Get(ctx, want.name, metav1.GetOptions{})
+		if err == nil {
+			err = CheckObject(want.name, obj)
+		}
 		switch {
 		case err == nil:
 			fillCronJob(&cj, obj)
@@ -349,6 +380,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
+		if err == nil {
+			err = CheckList(list)
+		}
 		if err != nil {
 			probs = append(probs, collectors.Problem{Part: "jobs", Error: c.readErr("list jobs in "+ns, "batch/v1 jobs", err)})
 			break
@@ -389,6 +423,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	popts := metav1.ListOptions{Limit: source.PageSize, LabelSelector: "batch.kubernetes.io/job-name"}
 	for {
 		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
+		if err == nil {
+			err = CheckList(list)
+		}
 		if err != nil {
 			probs = append(probs, collectors.Problem{Part: "pods", Error: c.readErr("list job pods in "+ns, "v1 pods", err)})
 			break
@@ -896,6 +933,9 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	name := c.cfg.Kubernetes.OrchestratorDeployment
 	d := &collectors.Deployment{Name: name}
 	o, err := c.clients.Kube.AppsV1().Deployments(c.namespace).Get(ctx, name, metav1.GetOptions{})
+	if err == nil {
+		err = CheckObject(name, o)
+	}
 	if objectMissing(err) {
 		return d, ""
 	}
@@ -933,6 +973,9 @@ func (c *collector) retention(ctx context.Context) ([]collectors.RetentionSource
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
 		list, err := c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts)
+		if err == nil {
+			err = CheckList(list)
+		}
 		if err != nil {
 			return out, c.readErr("list configmaps in "+c.namespace, "v1 configmaps", err)
 		}
@@ -1034,6 +1077,9 @@ func (c *collector) events(ctx context.Context, d *collectors.KubernetesData) ([
 	opts := metav1.ListOptions{Limit: source.PageSize, FieldSelector: "type=Warning"}
 	for {
 		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
+		if err == nil {
+			err = CheckList(list)
+		}
 		if err != nil {
 			return out, c.readErr("list events in "+c.namespace, "v1 events", err)
 		}

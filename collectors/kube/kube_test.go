@@ -276,3 +276,40 @@ func TestCollect_NotAKubernetesServer(t *testing.T) {
 		}
 	}
 }
+
+// TestCollect_EmptyObjectAnswers: a server (a proxy) that answers 200 `{}`
+// to every path: client-go decodes it into empty objects without an error.
+// They are not taken for the CronJobs, the Deployment and the service
+// accounts (an empty CronJob read as one without a deadline cleared
+// Scenarios 3 and 5), and an empty list is no "none there": every read
+// fails, saying the answer is not the Kubernetes API's.
+func TestCollect_EmptyObjectAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, "{}")
+	}))
+	defer srv.Close()
+	kc, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&Source{Kube: kc}).Collect(context.Background(), collectors.Env{Config: config.Default(), Namespace: "ns"})
+	if p.Status.State == collectors.StateOK {
+		t.Errorf("state ok on answers that are not the API's (problems %+v)", p.Status.Problems)
+	}
+	d := p.Kubernetes
+	const want = "not the Kubernetes API's answer"
+	for _, cj := range d.CronJobs {
+		if cj.Found || !strings.Contains(cj.Error, want) {
+			t.Errorf("cronjob %s: found %t error %q, want it to say %q", cj.Name, cj.Found, cj.Error, want)
+		}
+	}
+	if d.Orchestrator == nil || d.Orchestrator.Found || !strings.Contains(d.Orchestrator.Error, want) {
+		t.Errorf("orchestrator %+v", d.Orchestrator)
+	}
+	for _, sa := range d.ServiceAccounts {
+		if sa.Found || !strings.Contains(sa.Error, want) {
+			t.Errorf("serviceaccount %+v", sa)
+		}
+	}
+}
