@@ -2346,6 +2346,10 @@ func RotationInterval(s *collectors.Snapshot, at time.Time) (time.Duration, stri
 	return d, fmt.Sprintf("CronJob %s schedule %q", cj.Name, cj.Schedule), nil
 }
 
+// failedAccessUnknown begins the compliance unknown of tenants whose
+// latest rotation's outcome the audit log lost (failureMaybeLost).
+const failedAccessUnknown = "failed access:"
+
 func (t *triage) compliance() Compliance {
 	c := Compliance{OverdueDays: t.s.Config.Thresholds.OverdueDays, Findings: []ComplianceFinding{}}
 	interval, src, err := RotationInterval(t.s, t.now)
@@ -2462,7 +2466,7 @@ func (t *triage) compliance() Compliance {
 		}
 	}
 	if len(lost) > 0 {
-		c.Unknown = append(c.Unknown, fmt.Sprintf("failed access: whether the latest rotation of %s failed cannot be told (%s; the first: %s)", plural(len(lost), "tenant"), listSome(lost, 5), lostWhy))
+		c.Unknown = append(c.Unknown, fmt.Sprintf(failedAccessUnknown+" whether the latest rotation of %s failed cannot be told (%s; the first: %s)", plural(len(lost), "tenant"), listSome(lost, 5), lostWhy))
 	}
 	if cj, why := t.cronJob(collectors.RoleRotation); why == "" && cj.Suspend {
 		sev := SeverityWarning
@@ -2532,7 +2536,10 @@ func (t *triage) facts(a Assessment) Facts {
 			f.TenantsOverRetention = &over
 		}
 	}
-	if a.Compliance.IntervalSource != "unknown" && len(a.Compliance.Unknown) == 0 {
+	overdueUnknown := slices.ContainsFunc(a.Compliance.Unknown, func(u string) bool {
+		return !strings.HasPrefix(u, failedAccessUnknown) // whether a rotation failed does not date the last one
+	})
+	if a.Compliance.IntervalSource != "unknown" && !overdueUnknown {
 		n := 0
 		for _, c := range a.Compliance.Findings {
 			if c.Kind == ComplianceOverdue {
