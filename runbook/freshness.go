@@ -278,6 +278,7 @@ func (t *triage) alertsBlind() string {
 		return ""
 	}
 	var whys []string
+	first := ""
 	for _, r := range p.Rules {
 		if r.Query == "" || r.State == "firing" || r.State == "pending" {
 			continue
@@ -293,16 +294,12 @@ func (t *triage) alertsBlind() string {
 		}
 		sort.Strings(reads)
 		whys = append(whys, fmt.Sprintf("%s reads %s", r.Name, strings.Join(reads, ", ")))
+		if first == "" {
+			first = stale[reads[0]] // the rules are sorted by name
+		}
 	}
 	if len(whys) == 0 {
 		return ""
-	}
-	sort.Strings(whys)
-	var first string
-	for _, why := range stale {
-		if first == "" || why < first {
-			first = why
-		}
 	}
 	return "the alert rules cannot fire on stale metrics: " + strings.Join(whys, "; ") + " (" + first + "): their silence says nothing about now"
 }
