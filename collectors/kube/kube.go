@@ -44,7 +44,12 @@ func KubeErr(what string, err error) string {
 	case apierrors.IsUnauthorized(err):
 		return fmt.Sprintf("%s: unauthorized: the kubeconfig's credentials were refused (log in again or pick another --context)", what)
 	case apierrors.IsTooManyRequests(err):
-		return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests) and asked to retry later than the request timeout allows; try again later or raise --request-timeout", what)
+		// client-go waits out a Retry-After that fits the request timeout
+		// itself: one that reaches here asked for longer, or named none
+		if secs, ok := apierrors.SuggestsClientDelay(err); ok && secs > 0 {
+			return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests) and asked to retry after %ds, later than the request timeout allows; try again later or raise --request-timeout", what, secs)
+		}
+		return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests, no Retry-After): its API Priority and Fairness limits are reached for this user; try again in a moment", what)
 	case answered:
 		return fmt.Sprintf("%s: %s", what, source.StripRequestURLs(err.Error()))
 	}
@@ -56,7 +61,11 @@ func KubeErr(what string, err error) string {
 		return fmt.Sprintf("%s: cancelled", what)
 	case source.FaultUntrusted:
 		return fmt.Sprintf("%s: the API server's TLS certificate is not trusted (%s); check the certificate-authority of the kubeconfig's cluster for --context", what, detail)
-	case source.FaultRefused, source.FaultReset, source.FaultNoHost, source.FaultUnreachable, source.FaultNotTLS:
+	case source.FaultReset:
+		// reached: the answer broke off (a proxy or load balancer in
+		// between, the server restarting), no matter of the kubeconfig
+		return fmt.Sprintf("%s: the connection to the API server broke off mid-answer (%s): a proxy or load balancer in between, or the server restarting; try again", what, detail)
+	case source.FaultRefused, source.FaultNoHost, source.FaultUnreachable, source.FaultNotTLS:
 		return fmt.Sprintf("%s: cannot reach the API server (%s); check --context and --kubeconfig", what, detail)
 	}
 	return fmt.Sprintf("%s: %s", what, detail)
