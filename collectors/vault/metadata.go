@@ -20,8 +20,8 @@ import (
 type kvMetadataResponse struct {
 	Data *struct {
 		CurrentVersion *int `json:"current_version"`
-		OldestVersion  int `json:"oldest_version"`
-		MaxVersions    int `json:"max_versions"`
+		OldestVersion  int  `json:"oldest_version"`
+		MaxVersions    int  `json:"max_versions"`
 		Versions       map[string]struct {
 			CreatedTime  time.Time `json:"created_time"`
 			DeletionTime string    `json:"deletion_time"` // "" when not deleted
