@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	promapi "github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 )
 
 // getData GETs path (an /api/v1 endpoint) with query and decodes the
@@ -92,3 +94,31 @@ func readTargets(ctx context.Context, client promapi.Client) (promv1.TargetsResu
 	err := getData(ctx, client, "/api/v1/targets", nil, "activeTargets", &res)
 	return res, err
 }
+
+// checkedAPI is client_golang's API whose queries fail on an answer
+// without data ({"status":"success"}, "data":null), which client_golang
+// returns as a nil value without an error: read as no series at all.
+type checkedAPI struct{ promv1.API }
+
+var errNoResult = &promv1.Error{Type: promv1.ErrBadResponse, Msg: "answered success without data.result"}
+
+// Query implements promv1.API.
+func (a checkedAPI) Query(ctx context.Context, query string, ts time.Time, opts ...promv1.Option) (model.Value, promv1.Warnings, promv1.Infos, error) {
+	v, w, i, err := a.API.Query(ctx, query, ts, opts...)
+	if err == nil && v == nil {
+		err = errNoResult
+	}
+	return v, w, i, err
+}
+
+// QueryRange implements promv1.API.
+func (a checkedAPI) QueryRange(ctx context.Context, query string, r promv1.Range, opts ...promv1.Option) (model.Value, promv1.Warnings, promv1.Infos, error) {
+	v, w, i, err := a.API.QueryRange(ctx, query, r, opts...)
+	if err == nil && v == nil {
+		err = errNoResult
+	}
+	return v, w, i, err
+}
+
+// newAPI is the query API the collector uses over client.
+func newAPI(client promapi.Client) promv1.API { return checkedAPI{promv1.NewAPI(client)} }

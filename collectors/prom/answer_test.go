@@ -1,8 +1,10 @@
 package prom
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 )
@@ -49,4 +51,35 @@ func TestDecodeData(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckedAPI_Query: a query answered success without data is an
+// error (client_golang gives a nil value: no series), and RawSamples
+// takes no answer but a matrix.
+func TestCheckedAPI_Query(t *testing.T) {
+	for name, body := range map[string]string{
+		"no data":   `{"status":"success"}`,
+		"data null": `{"status":"success","data":null}`,
+		"a vector":  `{"status":"success","data":{"resultType":"vector","result":[]}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			raw := fakePrometheusClient(t, map[string]string{"cmek_rotation_total": body})
+			_, err := RawSamples(context.Background(), raw, "http://p:9090", "ns", "cmek_rotation_total", time.Now().Add(-time.Hour), time.Now(), 5*time.Second)
+			if err == nil || !strings.Contains(err.Error(), "not Prometheus's API") {
+				t.Errorf("got %v, want the answer said not to be Prometheus's", err)
+			}
+			if name == "a vector" {
+				return
+			}
+			if _, _, _, err := newAPI(raw).Query(context.Background(), "cmek_rotation_total", time.Now()); err == nil {
+				t.Error("Query: no error")
+			}
+		})
+	}
+	t.Run("a matrix", func(t *testing.T) {
+		raw := fakePrometheusClient(t, map[string]string{"cmek_rotation_total": `{"status":"success","data":{"resultType":"matrix","result":[]}}`})
+		if ss, err := RawSamples(context.Background(), raw, "http://p:9090", "ns", "cmek_rotation_total", time.Now().Add(-time.Hour), time.Now(), 5*time.Second); err != nil || len(ss) != 0 {
+			t.Errorf("got %v, %v; want no series, no error", ss, err)
+		}
+	})
 }
