@@ -146,3 +146,16 @@ func secretData(s *vault.Secret, fields ...string) (map[string]any, error) {
 	}
 	return s.Data, nil
 }
+
+// checkLookup checks a token lookup's data: the fields Vault always
+// writes (tokenLookupFields), the TTL a number of seconds (0 for a token
+// that does not expire: a missing or null one is not that).
+func checkLookup(data map[string]any) error {
+	if err := needFields(data, tokenLookupFields...); err != nil {
+		return err
+	}
+	if _, ok := data["ttl"].(json.Number); !ok {
+		return notVaultAPI(http.StatusOK, "with data.ttl that is not a number of seconds")
+	}
+	return nil
+}

@@ -82,3 +82,33 @@ func TestCollector_listKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckLookup: a token lookup is read only with Vault's fields and a
+// TTL in seconds; a null or missing TTL is not a token that never expires.
+func TestCheckLookup(t *testing.T) {
+	tests := map[string]struct {
+		body string
+		want string // "" for read
+	}{
+		"vault's":         {body: `{"data":{"accessor":"a","meta":null,"policies":["root"],"ttl":0}}`},
+		"empty data":      {body: `{"data":{}}`, want: "without data.accessor, data.meta, data.policies, data.ttl"},
+		"ttl null":        {body: `{"data":{"accessor":"a","meta":null,"policies":["root"],"ttl":null}}`, want: "data.ttl that is not a number"},
+		"ttl as a string": {body: `{"data":{"accessor":"a","meta":null,"policies":["root"],"ttl":"1h"}}`, want: "data.ttl that is not a number"},
+		"no body":         {body: ``, want: "answered 200 with an empty body"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := newCollector(clients{Vault: metadataServer(t, http.StatusOK, tt.body)}, collectors.Env{Config: config.Default(), Namespace: "ns"})
+			tok, err := c.lookupSelf(context.Background())
+			if tt.want == "" {
+				if err != nil || tok == nil {
+					t.Errorf("got %+v, %v; want read", tok, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %+v, %v; want an error holding %q", tok, err, tt.want)
+			}
+		})
+	}
+}

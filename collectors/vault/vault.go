@@ -242,7 +242,7 @@ func (c *collector) lookupSelf(ctx context.Context) (*collectors.TokenInfo, erro
 	defer cancel()
 	data, err := c.readData(ctx, "auth/token/lookup-self", nil)
 	if err == nil {
-		err = needFields(data, tokenLookupFields...)
+		err = checkLookup(data)
 	}
 	if err != nil {
 		return nil, err
@@ -565,7 +565,10 @@ func (c *collector) findOrchestratorTokens(ctx context.Context) (toks []collecto
 			s, err := c.clients.Vault.Auth().Token().LookupAccessorWithContext(rctx, acc)
 			cancel()
 			if err == nil {
-				_, err = secretData(s, tokenLookupFields...)
+				var data map[string]any
+				if data, err = secretData(s); err == nil {
+					err = checkLookup(data)
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
