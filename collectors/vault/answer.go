@@ -82,12 +82,22 @@ func decodeObject(r io.Reader, status int) (map[string]any, error) {
 	switch err := dec.Decode(&top); {
 	case errors.Is(err, io.EOF):
 		return nil, notVaultAPI(status, "with an empty body")
-	case err != nil:
+	case isJSONError(err):
 		return nil, notVaultAPI(status, "with a body that is not JSON")
+	case err != nil: // the connection broke off (io.ErrUnexpectedEOF, a reset)
+		return nil, fmt.Errorf("read the answer: %w", err)
 	case top == nil:
 		return nil, notVaultAPI(status, "with a null body")
 	}
 	return top, nil
+}
+
+// isJSONError tells whether a decode failed on what the body holds, not
+// on reading it.
+func isJSONError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &se) || errors.As(err, &te)
 }
 
 // listKeys lists path (LIST, sent as GET ?list=true as vault/api does) and
