@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -194,26 +195,39 @@ func (o *backfillOptions) input(ctx context.Context) (runbook.BackfillInput, err
 	in.From = in.To.Add(-o.since)
 	in.Resolution = "raw samples"
 	timeout := s.Config.Prometheus.RequestTimeout.Duration()
+	// the two counters and Vault's tenants are read at once: under one
+	// server that does not answer, the command answers within its request
+	// timeout (the source timeout for Vault), not the sum of them
+	var wg sync.WaitGroup
 	for _, mt := range []struct {
 		name string
 		into *[]runbook.CounterSeries
 		why  *string
 	}{{m.Rotations, &in.Rotations, &in.RotationsError}, {m.RotationsFailed, &in.Failures, &in.FailuresError}} {
-		ss, err := prom.RawSamples(ctx, clients.Prometheus, clients.PrometheusTarget, s.Namespace, mt.name, in.From, in.To, timeout)
-		if err != nil {
-			*mt.why = err.Error()
-			continue
-		}
-		for _, x := range ss {
-			*mt.into = append(*mt.into, runbook.CounterSeries{Labels: x.Labels, Times: x.Times, Values: x.Values})
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ss, err := prom.RawSamples(ctx, clients.Prometheus, clients.PrometheusTarget, s.Namespace, mt.name, in.From, in.To, timeout)
+			if err != nil {
+				*mt.why = err.Error()
+				return
+			}
+			for _, x := range ss {
+				*mt.into = append(*mt.into, runbook.CounterSeries{Labels: x.Labels, Times: x.Times, Values: x.Values})
+			}
+		}()
 	}
 	if clients.Vault == nil {
 		in.TenantsError = "Vault is not configured (VAULT_ADDR / --vault-addr)"
 	} else {
-		part := s.collector(clients).CollectSource(ctx, collectors.SourceVault)
-		in.Tenants, in.TenantsError = vaultTenants(&collectors.Snapshot{Sources: []collectors.Status{part.Status}, Vault: part.Vault})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			part := s.collector(clients).CollectSource(ctx, collectors.SourceVault)
+			in.Tenants, in.TenantsError = vaultTenants(&collectors.Snapshot{Sources: []collectors.Status{part.Status}, Vault: part.Vault})
+		}()
 	}
+	wg.Wait()
 	return in, nil
 }
 

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/demo"
@@ -107,5 +110,27 @@ func TestBackfill_NothingToRebuildFrom(t *testing.T) {
 	}
 	if !strings.Contains(out, "no series of cmek_rotation_total in the window") {
 		t.Errorf("the output lacks the note: %s", out)
+	}
+}
+
+// TestBackfill_HangingPrometheus: under a Prometheus that accepts and
+// never answers, audit-backfill reads its two counters at once and
+// answers within one request timeout (plus a little), not two, saying
+// neither could be read (exit 3).
+func TestBackfill_HangingPrometheus(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	home := isolateEnv(t)
+	cfg := writeFile(t, home+"/c.yaml", "prometheus:\n  requestTimeout: 1500ms\n")
+	start := time.Now()
+	code, _, errOut := runArgs(t, "audit-backfill", "--kubeconfig", writeKubeconfig(t, home), "--config", cfg, "--prometheus-url", srv.URL, "-o", "json")
+	took := time.Since(start)
+	if code != exitFailed || !strings.Contains(errOut, "did not answer in time") {
+		t.Errorf("exit %d, stderr %q; want %d saying Prometheus did not answer in time", code, errOut, exitFailed)
+	}
+	if took > 2500*time.Millisecond {
+		t.Errorf("took %v, want about one request timeout (1.5s): the counters were read one after the other", took)
 	}
 }

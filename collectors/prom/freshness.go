@@ -247,7 +247,7 @@ func (c *collector) scrapeTargets(ctx context.Context, api promv1.API, timeout t
 // queries): best effort.
 func (c *collector) scrapeErrors(ctx context.Context, api promv1.API, timeout time.Duration) map[[2]string]string {
 	tctx, cancel := context.WithTimeout(ctx, timeout)
-	res, err := api.Targets(tctx)
+	res, err := readTargets(tctx, c.clients.Raw)
 	cancel()
 	if err != nil {
 		return nil
@@ -288,7 +288,7 @@ func fillTarget(t *collectors.ScrapeTarget, mat model.Matrix) {
 // alertRules reads the alerting rules of the runbook's related alerts.
 func (c *collector) alertRules(ctx context.Context, api promv1.API, timeout time.Duration) ([]collectors.AlertRule, string) {
 	qctx, cancel := context.WithTimeout(ctx, timeout)
-	res, err := api.Rules(qctx, nil)
+	res, err := readRules(qctx, c.clients.Raw) // answer.go: an answer without data.groups is not "no rule"
 	cancel()
 	if err != nil {
 		return nil, promErr(c.clients.PrometheusTarget, "read rules", err)

@@ -58,7 +58,7 @@ func fakePrometheusClient(t *testing.T, answers map[string]string) promapi.Clien
 
 func TestCollector_collectFreshness(t *testing.T) {
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	api := fakePrometheus(t, map[string]string{
+	raw := fakePrometheusClient(t, map[string]string{
 		`timestamp(vault_token_expiry_seconds{namespace=~"ns|"})`: `{"status":"success","data":{"resultType":"vector","result":[
 			{"metric":{"job":"rotation","instance":"orch:9102","namespace":"ns"},"value":[1796126400,"1796125500"]}]}}`,
 		`max_over_time(timestamp(vault_token_expiry_seconds{namespace=~"ns|"})[1h:])`: `{"status":"success","data":{"resultType":"vector","result":[
@@ -71,7 +71,8 @@ func TestCollector_collectFreshness(t *testing.T) {
 			{"type":"recording","name":"job:x","query":"x","labels":{},"health":"ok","evaluationTime":0.001,"lastEvaluation":"2026-12-01T11:59:00Z"},
 			{"type":"alerting","name":"SomethingElse","query":"x","duration":0,"labels":{},"annotations":{},"alerts":[],"health":"ok","evaluationTime":0.001,"lastEvaluation":"2026-12-01T11:59:00Z","state":"inactive"}]}]}}`,
 	})
-	c := newCollector(clients{PrometheusTarget: "fake"}, collectors.Env{Config: config.Default(), Namespace: "ns"})
+	api := promv1.NewAPI(raw)
+	c := newCollector(clients{PrometheusTarget: "fake", Raw: raw}, collectors.Env{Config: config.Default(), Namespace: "ns"})
 	v := 3600.0
 	d := &collectors.PrometheusData{Metrics: []collectors.Metric{
 		{Name: "vault_token_expiry_seconds", At: at, Series: []collectors.Series{

@@ -36,6 +36,43 @@ type namesAnswer struct {
 	} `json:"data"`
 }
 
+// errorAnswer is the error of an answer whose code is not 2xx, as
+// client_golang words it: its message from the body when Prometheus sent
+// one (400, 422), else a generic one by the code's class.
+func errorAnswer(code int, body []byte) error {
+	generic := func() error {
+		typ, msg := promv1.ErrBadResponse, fmt.Sprintf("bad response code %d", code)
+		switch code / 100 {
+		case 4:
+			typ, msg = promv1.ErrClient, fmt.Sprintf("client error: %d", code)
+		case 5:
+			typ, msg = promv1.ErrServer, fmt.Sprintf("server error: %d", code)
+		}
+		return &promv1.Error{Type: typ, Msg: msg, Detail: string(body)}
+	}
+	if code != http.StatusBadRequest && code != http.StatusUnprocessableEntity {
+		return generic()
+	}
+	var a struct {
+		Status    string           `json:"status"`
+		ErrorType promv1.ErrorType `json:"errorType"`
+		Error     string           `json:"error"`
+	}
+	if err := json.Unmarshal(body, &a); err != nil {
+		return generic()
+	}
+	if a.Status == "success" {
+		return &promv1.Error{Type: promv1.ErrBadResponse, Msg: "inconsistent body for response code"}
+	}
+	if a.ErrorType == "" {
+		a.ErrorType = promv1.ErrClient
+	}
+	if a.Error == "" {
+		a.Error = fmt.Sprintf("client error: %d", code)
+	}
+	return &promv1.Error{Type: a.ErrorType, Msg: a.Error}
+}
+
 // queryNames asks expr, a group by the tenant labels, at `at`, and returns
 // the values of those labels, sorted, each once. It decodes the answer
 // itself rather than into client_golang's model.Vector, a label map per
@@ -69,39 +106,13 @@ func queryNames(ctx context.Context, client promapi.Client, expr string, at time
 
 // decodeNames reads an answer of code with body as client_golang does
 // (api/prometheus/v1 apiClientImpl.Do): a code that is not 2xx is an
-// error, its message from the body when Prometheus sent one (400, 422);
-// an answer that is not the API's JSON is ErrBadResponse; a 2xx whose
-// status is "error" is that error.
+// error (errorAnswer); an answer that is not the API's JSON is
+// ErrBadResponse; a 2xx whose status is "error" is that error.
 func decodeNames(code int, body []byte) ([]string, error) {
-	generic := func() error {
-		typ, msg := promv1.ErrBadResponse, fmt.Sprintf("bad response code %d", code)
-		switch code / 100 {
-		case 4:
-			typ, msg = promv1.ErrClient, fmt.Sprintf("client error: %d", code)
-		case 5:
-			typ, msg = promv1.ErrServer, fmt.Sprintf("server error: %d", code)
-		}
-		return &promv1.Error{Type: typ, Msg: msg, Detail: string(body)}
+	if code/100 != 2 {
+		return nil, errorAnswer(code, body)
 	}
 	var a namesAnswer
-	if code/100 != 2 {
-		if code != http.StatusBadRequest && code != http.StatusUnprocessableEntity {
-			return nil, generic()
-		}
-		if err := json.Unmarshal(body, &a); err != nil {
-			return nil, generic()
-		}
-		if a.Status == "success" {
-			return nil, &promv1.Error{Type: promv1.ErrBadResponse, Msg: "inconsistent body for response code"}
-		}
-		if a.ErrorType == "" {
-			a.ErrorType = promv1.ErrClient
-		}
-		if a.Error == "" {
-			a.Error = fmt.Sprintf("client error: %d", code)
-		}
-		return nil, &promv1.Error{Type: a.ErrorType, Msg: a.Error}
-	}
 	if err := json.Unmarshal(body, &a); err != nil {
 		return nil, &promv1.Error{Type: promv1.ErrBadResponse, Msg: err.Error()}
 	}

@@ -84,7 +84,7 @@ func (c *collector) collectPrometheus(ctx context.Context) (*collectors.Promethe
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		res, err = promCall(ctx, sem, timeout, api.Alerts)
+		res, err = promCall(ctx, sem, timeout, readAlerts(c.clients.Raw)) // answer.go: not client_golang's Alerts, which reads a missing list as none
 	}()
 	wg.Wait()
 	for i, mt := range metrics {

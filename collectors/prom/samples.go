@@ -35,26 +35,29 @@ func RawSamples(ctx context.Context, client promapi.Client, target, namespace, m
 	q := fmt.Sprintf("%s[%ds]", metric, secs)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	v, _, _, err := promv1.NewAPI(client).Query(ctx, q, end)
+	v, _, _, err := newAPI(client).Query(ctx, q, end)
+	mat, ok := v.(model.Matrix)
+	if err == nil && !ok {
+		// a range selector answers a matrix, [] when it holds nothing
+		err = &promv1.Error{Type: promv1.ErrBadResponse, Msg: fmt.Sprintf("answered a %s, not the samples' matrix", v.Type())}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s", promErr(target, "read the samples of "+metric, err))
 	}
 	c := &collector{namespace: namespace}
 	var out []Samples
-	if mat, ok := v.(model.Matrix); ok {
-		for _, ss := range mat {
-			l := labelsOf(model.LabelSet(ss.Metric))
-			delete(l, "__name__")
-			if !c.inNamespace(l) {
-				continue
-			}
-			s := Samples{Labels: l}
-			for _, p := range ss.Values {
-				s.Times = append(s.Times, p.Timestamp.Time().UTC())
-				s.Values = append(s.Values, float64(p.Value))
-			}
-			out = append(out, s)
+	for _, ss := range mat {
+		l := labelsOf(model.LabelSet(ss.Metric))
+		delete(l, "__name__")
+		if !c.inNamespace(l) {
+			continue
 		}
+		s := Samples{Labels: l}
+		for _, p := range ss.Values {
+			s.Times = append(s.Times, p.Timestamp.Time().UTC())
+			s.Values = append(s.Values, float64(p.Value))
+		}
+		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return seriesKey(out[i].Labels) < seriesKey(out[j].Labels) })
 	return out, nil

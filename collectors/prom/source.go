@@ -48,7 +48,7 @@ type clients struct {
 func (s *Source) clients() clients {
 	c := clients{Raw: s.Client, PrometheusTarget: s.Target}
 	if s.Client != nil {
-		c.Prometheus = promv1.NewAPI(s.Client)
+		c.Prometheus = newAPI(s.Client) // answer.go: an answer without data is an error
 	}
 	return c
 }

@@ -64,6 +64,15 @@ func TestVaultErr(t *testing.T) {
 			err:  &vault.ResponseError{StatusCode: 403, Errors: []string{"permission denied"}},
 			want: []string{"permission denied (403)"},
 		},
+		"429": {
+			err:  &vault.ResponseError{StatusCode: 429, Errors: []string{"request path \"sys/health\": rate limit quota exceeded"}},
+			want: []string{"Vault answered 429 Too Many Requests: rate limited, retry later"},
+		},
+		"404 page": {
+			err:     &vault.ResponseError{StatusCode: 404, RawError: true, Errors: []string{"<html>not found</html>"}},
+			want:    []string{"answered 404 without Vault's error body: not Vault's API (a proxy?)"},
+			notWant: []string{"not found (404)"},
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -18,9 +19,9 @@ import (
 // second of CPU at 10,000 tenants on the cores Vault shares.
 type kvMetadataResponse struct {
 	Data *struct {
-		CurrentVersion int `json:"current_version"`
-		OldestVersion  int `json:"oldest_version"`
-		MaxVersions    int `json:"max_versions"`
+		CurrentVersion *int `json:"current_version"`
+		OldestVersion  int  `json:"oldest_version"`
+		MaxVersions    int  `json:"max_versions"`
 		Versions       map[string]struct {
 			CreatedTime  time.Time `json:"created_time"`
 			DeletionTime string    `json:"deletion_time"` // "" when not deleted
@@ -57,7 +58,12 @@ func (r *kvMetadataResponse) metadata(path string) (*vault.KVMetadata, error) {
 	if r.Data == nil {
 		return nil, fmt.Errorf("%w: no metadata at %s", vault.ErrSecretNotFound, path)
 	}
-	md := &vault.KVMetadata{CurrentVersion: r.Data.CurrentVersion, OldestVersion: r.Data.OldestVersion, MaxVersions: r.Data.MaxVersions,
+	if r.Data.CurrentVersion == nil || r.Data.Versions == nil {
+		// Vault writes both on every key's metadata: without them the
+		// versions are not known, never none
+		return nil, notVaultAPI(http.StatusOK, "without data.current_version or data.versions")
+	}
+	md := &vault.KVMetadata{CurrentVersion: *r.Data.CurrentVersion, OldestVersion: r.Data.OldestVersion, MaxVersions: r.Data.MaxVersions,
 		Versions: make(map[string]vault.KVVersionMetadata, len(r.Data.Versions))}
 	for k, v := range r.Data.Versions {
 		n, err := strconv.Atoi(k)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -42,27 +44,31 @@ func authMount(path string) string {
 
 // mountMaxTTL reads an auth mount's effective max_lease_ttl (its own, else
 // the system's): sys/mounts/auth/<mount>/tune, which needs no sudo, else
-// sys/auth/<mount>/tune. Both are GETs.
-func (c *collector) mountMaxTTL(ctx context.Context, mount string) (time.Duration, error) {
+// sys/auth/<mount>/tune. Both are GETs. failures are the reads that failed
+// for another reason than a 403 (Vault's error, a timeout, an answer
+// without max_lease_ttl), even when the other path answered.
+func (c *collector) mountMaxTTL(ctx context.Context, mount string) (time.Duration, []string, error) {
 	var firstErr error
+	var failures []string
 	for _, p := range []string{"sys/mounts/auth/" + mount + "/tune", "sys/auth/" + mount + "/tune"} {
 		rctx, cancel := c.vaultCtx(ctx)
-		s, err := c.clients.Vault.Logical().ReadWithContext(rctx, p)
+		data, err := c.readData(rctx, p, nil)
 		cancel()
-		if err == nil && s != nil && s.Data != nil {
-			if d := seconds(s.Data["max_lease_ttl"]); d > 0 {
-				return d, nil
-			}
-			err = errors.New("no max_lease_ttl in " + p)
-		}
 		if err == nil {
-			err = errors.New(p + ": empty answer")
+			if d := seconds(data["max_lease_ttl"]); d > 0 {
+				return d, failures, nil
+			}
+			err = notVaultAPI(http.StatusOK, "without data.max_lease_ttl")
+		}
+		msg := vaultErr("read "+p, err)
+		if !denied(err) {
+			failures = append(failures, msg)
 		}
 		if firstErr == nil {
-			firstErr = errors.New(vaultErr("read "+p, err))
+			firstErr = errors.New(msg)
 		}
 	}
-	return 0, firstErr
+	return 0, failures, firstErr
 }
 
 // tunes caches the auth mounts' max_lease_ttl for one collection: each
@@ -74,9 +80,10 @@ type tunes struct {
 }
 
 type tuneRead struct {
-	once sync.Once
-	max  time.Duration
-	err  error
+	once     sync.Once
+	max      time.Duration
+	err      error
+	failures []string
 }
 
 func (c *collector) newTunes() *tunes { return &tunes{c: c, m: map[string]*tuneRead{}} }
@@ -91,8 +98,27 @@ func (tu *tunes) get(ctx context.Context, mount string) (time.Duration, error) {
 		tu.m[mount] = r
 	}
 	tu.mu.Unlock()
-	r.once.Do(func() { r.max, r.err = tu.c.mountMaxTTL(ctx, mount) })
+	r.once.Do(func() { r.max, r.failures, r.err = tu.c.mountMaxTTL(ctx, mount) })
 	return r.max, r.err
+}
+
+// failures are the failed reads (mountMaxTTL's) of the mounts asked for
+// with get, in mount order: what the ceilings judged could not be read.
+func (tu *tunes) failures(asked map[string]bool) []string {
+	tu.mu.Lock()
+	defer tu.mu.Unlock()
+	var mounts []string
+	for m := range asked {
+		mounts = append(mounts, m)
+	}
+	sort.Strings(mounts)
+	var out []string
+	for _, m := range mounts {
+		if r, ok := tu.m[m]; ok {
+			out = append(out, r.failures...)
+		}
+	}
+	return out
 }
 
 // prefetch reads, beside the other Vault reads, the mounts the tokens are
@@ -122,7 +148,9 @@ func authMountOf(t *collectors.TokenInfo) string {
 
 // tokenCeilings works out, for the operator's and the orchestrator's
 // tokens, the ceiling no renewal can pass (TokenInfo.MaxTTL, CeilingAt).
-func (c *collector) tokenCeilings(ctx context.Context, d *collectors.VaultData, tu *tunes) {
+// It returns the reads of the mounts they needed that failed for another
+// reason than a 403 (mountMaxTTL), as problems to report.
+func (c *collector) tokenCeilings(ctx context.Context, d *collectors.VaultData, tu *tunes) []string {
 	toks := []*collectors.TokenInfo{d.OperatorToken}
 	for i := range d.OrchestratorTokens { // OrchestratorToken is the first
 		toks = append(toks, &d.OrchestratorTokens[i])
@@ -130,11 +158,16 @@ func (c *collector) tokenCeilings(ctx context.Context, d *collectors.VaultData, 
 	if len(d.OrchestratorTokens) == 0 {
 		toks = append(toks, d.OrchestratorToken)
 	}
+	asked := map[string]bool{}
 	for _, t := range toks {
 		if t != nil {
-			tokenCeiling(t, d.Role, func(mount string) (time.Duration, error) { return tu.get(ctx, mount) })
+			tokenCeiling(t, d.Role, func(mount string) (time.Duration, error) {
+				asked[mount] = true
+				return tu.get(ctx, mount)
+			})
 		}
 	}
+	return tu.failures(asked)
 }
 
 // tokenCeiling sets t's ceiling as Vault computes it on renewal: the least

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +43,9 @@ func (c *collector) collectVault(ctx context.Context) (*collectors.VaultData, co
 	h, err := c.vaultHealth(ctx)
 	if err != nil {
 		st.State, st.Error = collectors.StateError, vaultErr("read sys/health at "+vc.Address(), err)
+		if isAnswerError(err) {
+			st.Error = fmt.Sprintf("read sys/health: Vault at %s %v", vc.Address(), err)
+		}
 		return nil, st
 	}
 	h.Latency = collectors.Duration(time.Since(t0))
@@ -97,19 +102,24 @@ func (c *collector) collectVault(ctx context.Context) (*collectors.VaultData, co
 		return nil
 	})
 	g.Go(func() error {
-		toks, note := c.findOrchestratorTokens(gctx)
+		toks, note, problem := c.findOrchestratorTokens(gctx)
 		mu.Lock()
 		defer mu.Unlock()
 		d.OrchestratorTokens, d.OrchestratorTokenNote = toks, note
+		if problem != "" {
+			probs.Add("orchestrator token", problem)
+		}
 		if len(toks) > 0 {
 			d.OrchestratorToken = &d.OrchestratorTokens[0]
 		}
 		return nil
 	})
 	_ = g.Wait()
-	c.tokenCeilings(ctx, d, tunes) // tokenceiling.go
+	if fails := c.tokenCeilings(ctx, d, tunes); len(fails) > 0 { // tokenceiling.go
+		probs.Add("token ceiling", strings.Join(fails, "; "))
+	}
 
-	pol, err := c.readPolicy(ctx, d)
+	pol, err := c.readPolicy(ctx, d, &probs)
 	d.Policy = pol
 	if err != nil {
 		probs.Add("policy", err.Error())
@@ -134,7 +144,12 @@ func vaultErr(what string, err error) string {
 		case http.StatusServiceUnavailable:
 			return fmt.Sprintf("%s: Vault is sealed or unavailable (503)", what)
 		case http.StatusNotFound:
+			if re.RawError {
+				return fmt.Sprintf("%s: answered 404 without Vault's error body: not Vault's API (a proxy?)", what)
+			}
 			return fmt.Sprintf("%s: not found (404)", what)
+		case http.StatusTooManyRequests:
+			return fmt.Sprintf("%s: Vault answered 429 Too Many Requests: rate limited, retry later", what)
 		}
 		return fmt.Sprintf("%s: Vault answered %d: %s", what, re.StatusCode, strings.Join(re.Errors, "; "))
 	}
@@ -164,15 +179,58 @@ func isStatus(err error, code int) bool {
 }
 
 // vaultHealth reads sys/health, which answers with a status code per state
-// (sealed 503, standby 429 ...) and the same body.
+// (sealed 503, standby 429 ...) and the same body; asked, as vault/api
+// asks, to answer 299 for each state that is not active, Vault answers 200
+// or 299, always with its initialized and sealed fields. Any other answer
+// (a rate limiter's 429, a proxy's {}) is an answerError naming it, never
+// an uninitialised or unsealed Vault.
 func (c *collector) vaultHealth(ctx context.Context) (*collectors.VaultHealth, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
-	r, err := c.clients.Vault.Sys().HealthWithContext(ctx)
+	params := url.Values{}
+	for _, p := range []string{"uninitcode", "sealedcode", "standbycode", "drsecondarycode", "performancestandbycode", "removedcode", "haunhealthycode"} {
+		params.Set(p, "299")
+	}
+	resp, err := c.clients.Vault.Logical().ReadRawWithDataWithContext(ctx, "sys/health", params)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &collectors.VaultHealth{Initialized: r.Initialized, Sealed: r.Sealed, Standby: r.Standby, Version: r.Version, ClusterName: r.ClusterName}, nil
+	return decodeHealth(resp)
+}
+
+// decodeHealth reads a sys/health answer that vault/api did not take for
+// an error (below 400, or a 429).
+func decodeHealth(resp *vault.Response) (*collectors.VaultHealth, error) {
+	if code := resp.StatusCode; code != http.StatusOK && code != 299 {
+		what := fmt.Sprintf("answered %d %s", code, http.StatusText(code))
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			if n, err := strconv.Atoi(ra); err == nil {
+				ra = (time.Duration(n) * time.Second).String()
+			}
+			what += " (Retry-After " + ra + ")"
+		}
+		if code == http.StatusTooManyRequests {
+			return nil, &answerError{what: what + ": rate limited, retry later"}
+		}
+		return nil, &answerError{what: what + " instead of Vault's health: not Vault's API (a proxy?)"}
+	}
+	top, err := decodeObject(resp.Body, resp.StatusCode)
+	if err != nil {
+		return nil, err
+	}
+	init, ok1 := top["initialized"].(bool)
+	sealed, ok2 := top["sealed"].(bool)
+	if !ok1 || !ok2 {
+		return nil, notVaultAPI(resp.StatusCode, "without Vault's health fields (initialized, sealed)")
+	}
+	h := &collectors.VaultHealth{Initialized: init, Sealed: sealed}
+	h.Standby, _ = top["standby"].(bool)
+	h.Version, _ = top["version"].(string)
+	h.ClusterName, _ = top["cluster_name"].(string)
+	return h, nil
 }
 
 func (c *collector) vaultCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -182,12 +240,20 @@ func (c *collector) vaultCtx(ctx context.Context) (context.Context, context.Canc
 func (c *collector) lookupSelf(ctx context.Context) (*collectors.TokenInfo, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
-	s, err := c.clients.Vault.Auth().Token().LookupSelfWithContext(ctx)
+	data, err := c.readData(ctx, "auth/token/lookup-self", nil)
+	if err == nil {
+		err = checkLookup(data)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return tokenInfo(s, "lookup-self"), nil
+	return tokenInfo(&vault.Secret{Data: data}, "lookup-self"), nil
 }
+
+// tokenLookupFields are fields Vault writes on every token lookup (meta
+// null when the token has none): an answer without them is not a lookup,
+// and never read as a token without a TTL or of no role.
+var tokenLookupFields = []string{"accessor", "meta", "policies", "ttl"}
 
 // tokenInfo keeps a token lookup's metadata; the "id" field (the token
 // itself) is never read.
@@ -237,21 +303,17 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 	mount := c.cfg.Vault.KVMount
 	prefix, suffix := c.tenantTemplate()
 	lctx, cancel := c.vaultCtx(ctx)
-	list, err := c.clients.Vault.Logical().ListWithContext(lctx, mount+"/metadata/"+prefix)
+	keys, err := c.listKeys(lctx, mount+"/metadata/"+prefix)
 	cancel()
 	if err != nil {
 		return []collectors.Tenant{}, collectors.TenantScan{}, errors.New(vaultErr(fmt.Sprintf("list tenants at %s/metadata/%s", mount, prefix), err))
 	}
 	var ids []string
-	if list != nil && list.Data != nil {
-		keys, _ := list.Data["keys"].([]any)
-		for _, k := range keys {
-			s, _ := k.(string)
-			id, isDir := strings.CutSuffix(s, "/")
-			// with a suffix ("/cmek") tenants are folders; without, keys
-			if (suffix != "") == isDir && id != "" {
-				ids = append(ids, id)
-			}
+	for _, s := range keys {
+		id, isDir := strings.CutSuffix(s, "/")
+		// with a suffix ("/cmek") tenants are folders; without, keys
+		if (suffix != "") == isDir && id != "" {
+			ids = append(ids, id)
 		}
 	}
 	if len(ids) == 0 {
@@ -297,7 +359,7 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 			switch {
 			case ended:
 				notRead(&t)
-			case isStatus(err, http.StatusNotFound): // deleted since the list (keystate.go)
+			case vaultNotFound(err): // deleted since the list (keystate.go)
 				t.Missing, err = true, nil
 			case err != nil:
 				t.Error = vaultErr("read metadata", err)
@@ -404,16 +466,18 @@ func (c *collector) readRole(ctx context.Context) (*collectors.AuthRole, error) 
 	r := &collectors.AuthRole{Mount: mount, Name: name}
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
-	s, err := c.clients.Vault.Logical().ReadWithContext(ctx, "auth/"+mount+"/role/"+name)
+	data, err := c.readData(ctx, "auth/"+mount+"/role/"+name, nil)
+	if vaultNotFound(err) {
+		return r, nil // no such role, or no such mount: the role is absent
+	}
+	if err == nil {
+		// Vault writes both on every role it reads, empty or not
+		err = needFields(data, "bound_service_account_names", "bound_service_account_namespaces")
+	}
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return r, nil // the mount does not exist: the role is absent
-		}
 		return nil, errors.New(vaultErr("read auth/"+mount+"/role/"+name, err))
 	}
-	if s == nil || s.Data == nil {
-		return r, nil
-	}
+	s := &vault.Secret{Data: data}
 	r.Found = true
 	r.BoundServiceAccounts = stringList(s.Data["bound_service_account_names"])
 	r.BoundNamespaces = stringList(s.Data["bound_service_account_namespaces"])
@@ -469,24 +533,21 @@ func seconds(vals ...any) time.Duration {
 // Kubernetes-auth role to the orchestrator's service account, by listing
 // token accessors and looking each up, and returns them soonest expiring
 // first. Both need privileges an operator may lack; the note says what
-// happened.
-func (c *collector) findOrchestratorTokens(ctx context.Context) ([]collectors.TokenInfo, string) {
+// happened. problem is set when a read failed for another reason than
+// those privileges (an error of Vault's, a timeout, an answer that is not
+// Vault's): what it would have told is not known, and "no live token" is
+// then never said.
+func (c *collector) findOrchestratorTokens(ctx context.Context) (toks []collectors.TokenInfo, note, problem string) {
 	lctx, cancel := c.vaultCtx(ctx)
-	list, err := c.clients.Vault.Logical().ListWithContext(lctx, "auth/token/accessors")
+	accessors, err := c.listKeys(lctx, "auth/token/accessors")
 	cancel()
-	if err != nil {
-		return nil, vaultErr("list token accessors (needs sudo on auth/token/accessors); the orchestrator's token is judged from Prometheus instead", err)
+	switch {
+	case err != nil && denied(err):
+		return nil, vaultErr("list token accessors (needs sudo on auth/token/accessors); the orchestrator's token is judged from Prometheus instead", err), ""
+	case err != nil:
+		msg := vaultErr("list token accessors (auth/token/accessors)", err)
+		return nil, "not looked up: " + msg, msg
 	}
-	var accessors []string
-	if list != nil && list.Data != nil {
-		keys, _ := list.Data["keys"].([]any)
-		for _, k := range keys {
-			if s, ok := k.(string); ok {
-				accessors = append(accessors, s)
-			}
-		}
-	}
-	note := ""
 	if len(accessors) > maxAccessors {
 		note = fmt.Sprintf("%d token accessors; only the first %d were looked up", len(accessors), maxAccessors)
 		accessors = accessors[:maxAccessors]
@@ -494,7 +555,8 @@ func (c *collector) findOrchestratorTokens(ctx context.Context) ([]collectors.To
 	role, sa, ns := c.cfg.Vault.KubernetesAuthRole, c.cfg.Kubernetes.VaultSA(), c.namespace
 	var mu sync.Mutex
 	var found []collectors.TokenInfo
-	var lookErr error
+	var failed, refused int // not read: failed, and refused (403) of them
+	var firstErr error
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, c.cfg.Vault.ScanConcurrency))
 	for _, acc := range accessors {
@@ -502,11 +564,25 @@ func (c *collector) findOrchestratorTokens(ctx context.Context) ([]collectors.To
 			rctx, cancel := c.vaultCtx(gctx)
 			s, err := c.clients.Vault.Auth().Token().LookupAccessorWithContext(rctx, acc)
 			cancel()
+			if err == nil {
+				var data map[string]any
+				if data, err = secretData(s); err == nil {
+					err = checkLookup(data)
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				if lookErr == nil && !isStatus(err, http.StatusBadRequest) { // 400: revoked meanwhile
-					lookErr = err
+				var re *vault.ResponseError
+				if errors.As(err, &re) && re.StatusCode == http.StatusBadRequest && !re.RawError { // revoked meanwhile
+					return nil
+				}
+				failed++
+				if denied(err) {
+					refused++
+				}
+				if firstErr == nil {
+					firstErr = err
 				}
 				return nil
 			}
@@ -520,17 +596,21 @@ func (c *collector) findOrchestratorTokens(ctx context.Context) ([]collectors.To
 		})
 	}
 	_ = g.Wait()
-	if len(found) == 0 {
-		if lookErr != nil {
-			return nil, vaultErr("look up token accessors", lookErr)
+	if failed > 0 {
+		msg := vaultErr(fmt.Sprintf("%d of %d token accessors could not be looked up (auth/token/lookup-accessor), so a token of the role may be missing; the first", failed, len(accessors)), firstErr)
+		if refused < failed {
+			problem = msg
 		}
-		return nil, source.JoinNote(note, fmt.Sprintf("no live token of role %q for service account %s/%s among %d accessors", role, ns, sa, len(accessors)))
+		note = source.JoinNote(note, msg)
+	}
+	if len(found) == 0 {
+		if failed > 0 {
+			return nil, "not found: " + note, problem
+		}
+		return nil, source.JoinNote(note, fmt.Sprintf("no live token of role %q for service account %s/%s among %d accessors", role, ns, sa, len(accessors))), ""
 	}
 	sortTokens(found)
-	if lookErr != nil {
-		note = source.JoinNote(note, vaultErr("some token accessors could not be looked up, so a token of the role may be missing", lookErr))
-	}
-	return found, note
+	return found, note, problem
 }
 
 // sortTokens orders tokens soonest expiring first (the lowest TTL), the
@@ -566,7 +646,9 @@ const maxAskedPaths = 256
 // (roleACL); when the orchestrator's token is known, Vault itself is asked
 // what that token may do (sys/capabilities-accessor), which also covers
 // policies the tool cannot see (identity groups).
-func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*collectors.Policy, error) {
+// A failed sys/capabilities-accessor request that is not a 403 is added to
+// probs (the checks it would have answered are judged from the policies).
+func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData, probs *source.Problems) (*collectors.Policy, error) {
 	name := c.cfg.Vault.Policy
 	p := &collectors.Policy{Name: name, Checks: []collectors.PathCheck{}}
 	text, err := c.getPolicy(ctx, name)
@@ -625,6 +707,9 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*c
 		eff, err := c.capabilitiesAccessor(ctx, tok.Accessor, ask)
 		if err != nil {
 			p.EffectiveNote = vaultErr("ask Vault what the orchestrator's token may do (sys/capabilities-accessor)", err)
+			if !denied(err) { // a 403 is the operator's privileges: the policies judge instead
+				probs.Add("policy capabilities-accessor", p.EffectiveNote)
+			}
 		}
 		for i := range p.Checks {
 			if caps, ok := eff[p.Checks[i].Path]; ok {
@@ -642,7 +727,18 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData) (*c
 func (c *collector) getPolicy(ctx context.Context, name string) (string, error) {
 	ctx, cancel := c.vaultCtx(ctx)
 	defer cancel()
-	return c.clients.Vault.Sys().GetPolicyWithContext(ctx, name)
+	data, err := c.readData(ctx, "sys/policies/acl/"+name, nil)
+	if vaultNotFound(err) {
+		return "", nil // no such policy
+	}
+	if err != nil {
+		return "", err
+	}
+	text, ok := data["policy"].(string)
+	if !ok {
+		return "", notVaultAPI(http.StatusOK, "without data.policy")
+	}
+	return text, nil
 }
 
 // roleACL reads every policy a token of the role carries (its token
@@ -715,8 +811,17 @@ func (c *collector) capabilitiesAccessor(ctx context.Context, accessor string, p
 			s, err := c.clients.Vault.Logical().WriteWithContext(rctx, "sys/capabilities-accessor", map[string]any{"accessor": accessor, "paths": batch})
 			mu.Lock()
 			defer mu.Unlock()
-			if err == nil && (s == nil || s.Data == nil) {
-				err = errors.New("empty answer")
+			if err == nil {
+				// Vault answers every path asked, a list of capabilities
+				_, err = secretData(s)
+			}
+			if err == nil {
+				for _, p := range batch {
+					if _, ok := s.Data[p].([]any); !ok {
+						err = notVaultAPI(http.StatusOK, "without the capabilities of "+p+" (data."+p+")")
+						break
+					}
+				}
 			}
 			if err != nil {
 				if firstErr == nil {
@@ -725,9 +830,6 @@ func (c *collector) capabilitiesAccessor(ctx context.Context, accessor string, p
 				return nil
 			}
 			for _, p := range batch {
-				if _, ok := s.Data[p]; !ok {
-					continue
-				}
 				caps := stringList(s.Data[p])
 				slices.Sort(caps)
 				out[p] = caps
