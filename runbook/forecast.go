@@ -166,6 +166,10 @@ func (b *Book) Forecast(s *collectors.Snapshot, now time.Time) Forecast {
 	} else {
 		tok, _ := judgedToken(s)
 		f.TokenCeiling = TokenCeilingAt(t.now, tok)
+		if tok == nil && s.Vault != nil && s.Vault.OrchestratorTokenNote != "" {
+			// why it was not found, or not looked up (a lookup failed)
+			f.TokenCeiling.Unknown = "the orchestrator's token: " + s.Vault.OrchestratorTokenNote
+		}
 	}
 	f.NextRun = t.runForecast()
 	f.Tenants = t.tenantForecasts(&f)

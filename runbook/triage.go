@@ -1310,7 +1310,13 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 		reasons = append(reasons, r)
 	}
 	if ttl, name, ok := t.lowestTokenSeries(); ok {
-		return ttl, "prometheus " + name, false, "" // below zero: already expired
+		src := "prometheus " + name
+		if t.unreadable(collectors.SourceVault) == "" && t.s.Vault.OrchestratorTokenNote != "" {
+			// Vault was read, but not the token (a lookup failed): said
+			// beside it
+			src += " (Vault: " + t.s.Vault.OrchestratorTokenNote + ")"
+		}
+		return ttl, src, false, "" // below zero: already expired
 	}
 	if m, why := t.metric("tokenExpirySeconds"); why == "" {
 		reasons = append(reasons, "prometheus: "+orDefault(t.metricStaleNow(m), "no current "+m.Name+" series"))
