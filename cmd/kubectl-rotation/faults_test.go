@@ -925,18 +925,26 @@ func logFaultTable(t *testing.T, rows []faultRow, results map[string]*faultResul
 }
 
 // waitRulesEvaluated waits until every rule of the Prometheus at url has
-// been evaluated once (a rule never evaluated is stale, its alert unknown).
+// been evaluated once (a rule never evaluated is stale, its alert unknown)
+// and its targets scraped once (before, no up sample: the metrics are
+// stale and the alerts reading them cannot fire).
 func waitRulesEvaluated(tb testing.TB, url string) {
 	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	get := func(path string) string {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
 	for {
-		resp, err := http.Get(url + "/api/v1/rules")
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.Contains(string(b), `"lastEvaluation"`) && !strings.Contains(string(b), `"lastEvaluation":"0001-01-01T00:00:00Z"`) {
-				return
-			}
+		rules := get("/api/v1/rules")
+		if strings.Contains(rules, `"lastEvaluation"`) && !strings.Contains(rules, `"lastEvaluation":"0001-01-01T00:00:00Z"`) &&
+			strings.Contains(get("/api/v1/query?query=up"), `"result":[{`) {
+			return
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("the rules of %s were not all evaluated in 30s", url)

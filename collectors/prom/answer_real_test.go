@@ -89,5 +89,25 @@ func TestCollect_AlertsAnswerNotPrometheus(t *testing.T) {
 		if e := p.Prometheus.RulesError; !strings.Contains(e, "without data.groups") || len(p.Prometheus.Rules) != 0 {
 			t.Errorf("rules %+v, error %q: want not read", p.Prometheus.Rules, e)
 		}
+		if p.Status.State != collectors.StatePartial {
+			t.Errorf("state %s with the rules unread, want partial", p.Status.State)
+		}
+	})
+	// the rules failing: whether the alerts are current cannot be told, so
+	// the source is read in part, never "ok" (a 500 was swallowed)
+	t.Run("rules 500", func(t *testing.T) {
+		front := faults.StartFront(t, faults.Routes(faults.Forward(src.Target), faults.Route{Prefix: "/api/v1/rules", Handler: faults.Respond(http.StatusInternalServerError, "application/json", `{"status":"error","errorType":"internal","error":"injected"}`)}))
+		clients, err := connect.Connect(connect.Options{PrometheusURL: front.URL, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := (&prom.Source{Client: clients.Prometheus, Target: front.URL}).Collect(context.Background(), env)
+		found := false
+		for _, x := range p.Status.Problems {
+			found = found || x.Part == "alert rules"
+		}
+		if p.Status.State != collectors.StatePartial || !found {
+			t.Errorf("state %s %+v, want partial with the alert rules not read", p.Status.State, p.Status.Problems)
+		}
 	})
 }

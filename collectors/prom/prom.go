@@ -120,11 +120,26 @@ func (c *collector) collectPrometheus(ctx context.Context) (*collectors.Promethe
 		})
 	}
 	fresh.finish(ctx, c, api, timeout, now, d)
+	if failures < len(specs) {
+		// whether the metrics and the alerts are current is judged from
+		// the rules and the targets: when they cannot be read, that part
+		// of the source is not read (never "ok" beside it)
+		if d.RulesError != "" {
+			probs.Add("alert rules", d.RulesError)
+			failures++
+		}
+		if len(d.Targets) > 0 && !slices.ContainsFunc(d.Targets, func(t collectors.ScrapeTarget) bool { return t.Error == "" }) {
+			probs.Add("scrape targets", d.TargetsError)
+			failures++
+		}
+	}
 	st.Problems = probs.Sorted()
 	switch {
 	case failures == 0:
 		st.State = collectors.StateOK
-	case failures == 5:
+	case failures >= len(specs)+1 && len(d.Metrics) == len(specs) && !slices.ContainsFunc(d.Metrics, func(m collectors.Metric) bool { return m.Error == "" }):
+		// no metric and no alert read (the rules and targets were not
+		// asked then)
 		st.State, st.Error = collectors.StateError, st.Problems[0].Error
 	default:
 		st.State = collectors.StatePartial
