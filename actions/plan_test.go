@@ -373,3 +373,47 @@ func TestPlanFor_TrimOnlyTenantsOverRetention(t *testing.T) {
 		t.Error("trim-versions planned with no tenant over retention")
 	}
 }
+
+// TestPlanFor_RenewsTheJudgedToken: with several live tokens of the role,
+// renew-token renews the token the diagnosis judged and the step's command
+// names (the soonest expiring among those a current orchestrator pod may
+// hold), never the soonest expiring of all when that one belongs to a pod
+// gone.
+func TestPlanFor_RenewsTheJudgedToken(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	ago := func(d time.Duration) *time.Time { t := at.Add(-d); return &t }
+	tokens := []collectors.TokenInfo{ // soonest expiring first, as collected
+		{Accessor: "acc-gone-pod", TTL: collectors.Duration(2 * time.Minute), CreationTime: ago(3 * time.Hour)},
+		{Accessor: "acc-judged", TTL: collectors.Duration(8 * time.Minute), CreationTime: ago(30 * time.Minute)},
+		{Accessor: "acc-fresh", TTL: collectors.Duration(20 * time.Hour), CreationTime: ago(20 * time.Minute)},
+	}
+	snap := &collectors.Snapshot{Namespace: "prod", Config: config.Default(),
+		Vault: &collectors.VaultData{OrchestratorTokens: tokens, OrchestratorToken: &tokens[0]},
+		Logs: &collectors.LogsData{
+			Selectors: []collectors.LogSelector{{Role: collectors.LogRoleOrchestrator, Pods: []string{"orch-a", "orch-b"}}},
+			Pods:      []collectors.LogSource{{Pod: "orch-a", Started: ago(40 * time.Minute)}, {Pod: "orch-b", Started: ago(35 * time.Minute)}},
+		}}
+	p, err := PlanFor(runbook.ActionRenewToken, Input{Snapshot: snap, At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Changes[0].RenewToken.Accessor; got != "acc-judged" {
+		t.Errorf("renews the token with accessor %q, want acc-judged (the lowest TTL a current pod may hold)", got)
+	}
+	vars := runbook.NewVars(snap, at)
+	for _, sc := range runbook.MustDefault().Scenarios {
+		for _, st := range sc.Steps {
+			if st.Action == runbook.ActionRenewToken {
+				if got := vars.Render(st.Command); got != p.Command() {
+					t.Errorf("step %q shows %q, the key runs %q", st.Title, got, p.Command())
+				}
+			}
+		}
+	}
+	t.Run("no token known: the operator's own", func(t *testing.T) {
+		p, err := PlanFor(runbook.ActionRenewToken, Input{Snapshot: &collectors.Snapshot{Config: config.Default(), Vault: &collectors.VaultData{}}, At: at})
+		if err != nil || p.Changes[0].RenewToken.Accessor != "" {
+			t.Errorf("plan %+v, err %v: want renew-self", p.Changes, err)
+		}
+	})
+}

@@ -27,11 +27,7 @@ func ttlOf(d time.Duration) string {
 func vaultPlanners() map[string]planner {
 	return map[string]planner{
 		runbook.ActionRenewToken: func(in Input) (Plan, error) {
-			acc := ""
-			if v := in.Snapshot.Vault; v != nil && v.OrchestratorToken != nil {
-				acc = v.OrchestratorToken.Accessor
-			}
-			return RenewToken(acc), nil
+			return RenewToken(judgedAccessor(in)), nil
 		},
 		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
 		runbook.ActionFixRole: func(in Input) (Plan, error) {
@@ -53,6 +49,24 @@ func vaultPlanners() map[string]planner {
 			return withPlannedVersions(TrimVersionsAll(in.Snapshot.Config, trim), in.Snapshot), nil
 		},
 	}
+}
+
+// judgedAccessor is the accessor of the orchestrator's token the
+// diagnosis judged and the step's command renews (runbook.Vars'
+// OrchestratorAccessor: of the role's live tokens, the soonest expiring
+// among those a current orchestrator pod may hold), or "" when none is
+// known. Vault's OrchestratorToken is the soonest expiring of all, which
+// can be the token of a pod replaced since: renewing it would leave the
+// judged one to expire while the action reports done.
+func judgedAccessor(in Input) string {
+	if in.Snapshot.Vault == nil {
+		return ""
+	}
+	acc := runbook.NewVars(in.Snapshot, in.At).OrchestratorAccessor
+	if len(runbook.Placeholders(acc)) > 0 {
+		return ""
+	}
+	return acc
 }
 
 // RenewToken renews the orchestrator's token by accessor when accessor is
