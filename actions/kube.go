@@ -25,7 +25,7 @@ func (c *CreateJob) apply(ctx context.Context, t Targets, dry bool) (applied, er
 	}
 	created, err := t.Jobs.CreateJobFrom(ctx, *c, dry)
 	if err != nil {
-		return applied{}, err
+		return applied{}, sent("create job "+c.Name, err)
 	}
 	verb := "created"
 	if dry {
@@ -44,7 +44,7 @@ func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied
 	}
 	after, err := t.Deadlines.PatchDeadline(ctx, c.Namespace, c.CronJob, []byte(c.patch()), dry)
 	if err != nil {
-		return applied{}, fmt.Errorf("patch cronjob %s: %w", c.CronJob, err)
+		return applied{}, sent("patch cronjob "+c.CronJob, err)
 	}
 	b := "none"
 	if before != nil {
@@ -65,7 +65,7 @@ func (c *RestartDeployment) apply(ctx context.Context, t Targets, dry bool) (app
 	// restart always changes the template, so it always rolls
 	at, err := t.Restarts.Restart(ctx, c.Namespace, c.Name, t.Now(), dry)
 	if err != nil {
-		return applied{}, fmt.Errorf("restart deployment %s: %w", c.Name, err)
+		return applied{}, sent("restart deployment "+c.Name, err)
 	}
 	return applied{res: Result{Summary: "deployment " + c.Name + " restarted at " + at, Object: c.Name, ObjectKind: "Deployment"}}, nil
 }
@@ -313,7 +313,7 @@ func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []Contain
 	case errors.Is(err, ErrConflict) || (errors.Is(err, ErrInvalid) && c.changedSince(ctx, t, rv)):
 		return Result{}, fmt.Errorf("%s changed after it was read (resourceVersion %s): nothing was changed; look at it again and retry", obj, rv)
 	case err != nil:
-		return Result{}, fmt.Errorf("set %s=%s on %s: %w", c.Env, c.Value, obj, err)
+		return Result{}, sent(fmt.Sprintf("set %s=%s on %s", c.Env, c.Value, obj), err)
 	}
 	now := envState(after, e.targets, c.Env)
 	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.Env, e.before, now)

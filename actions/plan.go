@@ -139,6 +139,31 @@ type JobPreview struct {
 	Missing string `json:"missing"`
 }
 
+// AsShown is the plan as the person confirms it after its check (the
+// dry run's result): each change that replaces a whole object the check
+// showed as a diff of what is there against what will be written (a
+// policy, a role) carries the "what is there" the diff showed, so that its
+// run reads the object again just before the write and refuses — journaled,
+// nothing changed — when it is other by then: a write never removes what
+// the person did not see. Other plans are returned as they are.
+func (p Plan) AsShown(check Result) Plan {
+	if len(p.Changes) != 1 {
+		return p
+	}
+	shown := check.Before
+	switch c := p.Changes[0]; {
+	case c.WritePolicy != nil:
+		w := *c.WritePolicy
+		w.Shown = &shown
+		p.Changes = []Change{{WritePolicy: &w}}
+	case c.WriteRole != nil:
+		w := *c.WriteRole
+		w.Shown = &shown
+		p.Changes = []Change{{WriteRole: &w}}
+	}
+	return p
+}
+
 // Command is the equivalent shell command a person could run instead: the
 // command of each change, one per line, through the plan's Connection.
 func (p Plan) Command() string {

@@ -49,7 +49,7 @@ const (
 //
 // It is a component: the root routes keys, the answers of its commands
 // (checkMsg, actionDoneMsg, both carrying its id) and dataMsg to it, and
-// reads Open, Typing, Busy and Reason.
+// reads Open, Typing and Reason.
 type actionModal struct {
 	id       int // every answer carries it: one for another modal is dropped
 	keys     modalKeys
@@ -312,9 +312,6 @@ func (md actionModal) Typing() bool {
 	return false
 }
 
-// Busy reports whether the action is running (it cannot be left then).
-func (md actionModal) Busy() bool { return md.stage == stageRunning }
-
 // Reason is the reason given for the journal ("" before one was).
 func (md actionModal) Reason() string { return md.in.Reason }
 
@@ -375,13 +372,30 @@ func (md actionModal) outcome() string {
 		return what + ": running"
 	case md.stage != stageDone:
 		return what + ": cancelled — nothing was done"
-	case md.err != nil && md.ran:
-		return what + ": failed: " + md.err.Error()
+	case errors.Is(md.err, errNotConfirmed):
+		return what + ": not confirmed: " + md.err.Error()
 	case md.err != nil:
+		switch actions.OutcomeOf(md.err) {
+		case actions.OutcomeRefused:
+			return what + ": refused: " + md.err.Error()
+		case actions.OutcomeUnchecked, actions.OutcomeInterrupted, actions.OutcomeUnknown:
+			// their texts say it: "could not check …", "interrupted by
+			// the operator …", "… unknown: the request was sent …"
+			return what + ": " + md.err.Error()
+		case actions.OutcomeStale:
+			return what + ": not done: " + md.err.Error()
+		}
+		if md.ran {
+			return what + ": failed: " + md.err.Error()
+		}
+		// the check's dry run: the server refused the request
 		return what + ": refused: " + md.err.Error()
 	}
 	return what + ": done — " + md.result.Summary
 }
+
+// errNotConfirmed: the name typed to confirm was not the one asked for.
+var errNotConfirmed = errors.New("nothing was done")
 
 // Update answers the modal's keys, its commands' answers and new data.
 func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
@@ -402,6 +416,9 @@ func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
 		if msg.err != nil {
 			md.stage = stageDone
 		} else {
+			// what the diff shows as there now is what the run expects to
+			// find just before its write: else it refuses, changing nothing
+			md.plan = md.plan.AsShown(msg.res)
 			md.stage = stageConfirm
 		}
 	case actionDoneMsg:
@@ -506,7 +523,7 @@ func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 			if md.input.Value() == md.plan.ConfirmName {
 				return md.run()
 			}
-			md.err = fmt.Errorf("typed %q, not %q: nothing was done", md.input.Value(), md.plan.ConfirmName)
+			md.err = fmt.Errorf("typed %q, not %q: %w", md.input.Value(), md.plan.ConfirmName, errNotConfirmed)
 			md.stage = stageDone
 			return nil
 		}
@@ -613,7 +630,7 @@ func (md actionModal) promptView(st *state, w int) (lead, ask string) {
 	case stageTypeName:
 		a.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
 	case stageRunning:
-		a.WriteString(st.spin + " running… (journaled before and after)\n")
+		a.WriteString(st.spin + " running… (journaled before and after; q or ctrl+c interrupts it and quits)\n")
 	case stageDone:
 		if md.err != nil {
 			l.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -184,7 +185,26 @@ func TestActionModal_StatusLine(t *testing.T) {
 		}
 	})
 
-	t.Run("refused: a wrong name typed", func(t *testing.T) {
+	for name, tt := range map[string]struct {
+		err        error
+		want, not_ string
+	}{
+		"could not check": {fmt.Errorf("%w Vault permissions (sys/capabilities-self): Vault at http://v:8200 did not answer within vault.requestTimeout (10s); nothing was done", actions.ErrUnchecked),
+			": could not check Vault permissions", "refused"},
+		"interrupted": {fmt.Errorf("%w by the operator while checking x: nothing was done", actions.ErrInterrupted), ": interrupted by the operator", "refused"},
+		"unknown":     {fmt.Errorf("patch cronjob cmek-rotation: %w (the API server did not answer)", actions.ErrNoAnswer), ": patch cronjob cmek-rotation: unknown: the request was sent", "failed"},
+		"stale":       {fmt.Errorf("policy x %w: …; nothing was changed", actions.ErrChanged), ": not done: policy x changed since the plan was made", "failed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := raiseDeadline(t, openStep(liveDemo(t, &fakeActor{execErr: tt.err}), 5, 2), "INC-1")
+			m, _ = press(m, "esc")
+			if !strings.Contains(m.st.message, tt.want) || strings.Contains(m.st.message, tt.not_) {
+				t.Errorf("message %q, want %q, never %q", m.st.message, tt.want, tt.not_)
+			}
+		})
+	}
+
+	t.Run("not confirmed: a wrong name typed", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 4, runbook.ActionTrimVersions)
 		m.st.reason = "over retention"
@@ -195,7 +215,7 @@ func TestActionModal_StatusLine(t *testing.T) {
 		m = typeText(m, "t-999")
 		m, _ = press(m, "enter")
 		m, _ = press(m, "esc")
-		if !strings.Contains(m.st.message, ": refused: typed \"t-999\"") || !strings.Contains(m.st.message, "nothing was done") {
+		if !strings.Contains(m.st.message, ": not confirmed: typed \"t-999\"") || !strings.Contains(m.st.message, "nothing was done") {
 			t.Errorf("message %q", m.st.message)
 		}
 	})
@@ -376,4 +396,42 @@ func TestWrapWords_NeverWider(t *testing.T) {
 			t.Fatalf("width %d: the text changed:\n%s", w, out)
 		}
 	}
+}
+
+// TestActionModal_QuitWhileRunning: q quits while an action runs, as
+// ctrl+c does, and both cancel it (the journal then says it was
+// interrupted); in a field, q is text.
+func TestActionModal_QuitWhileRunning(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		t.Run(k, func(t *testing.T) {
+			m := openStep(liveDemo(t, &fakeActor{}), 5, 2)
+			m = typeText(clearField(func() Model { m, _ := press(m, "a"); return m }()), "INC-6")
+			m, _ = press(m, "enter")
+			m, cmd := press(m, "enter")
+			m = runCmd(m, cmd)
+			m, _ = press(m, "y") // running: the Cmd is not run
+			if m.modal.stage != stageRunning {
+				t.Fatalf("stage %d, want running", m.modal.stage)
+			}
+			msg := keyMsg(k)
+			if k == "ctrl+c" {
+				msg = tea.KeyMsg{Type: tea.KeyCtrlC}
+			}
+			next, cmd := m.Update(msg)
+			if cmd == nil {
+				t.Fatalf("%s while running: no command, want quit", k)
+			}
+			if _, ok := cmd().(tea.QuitMsg); !ok || next.(Model).ctx.Err() == nil {
+				t.Errorf("%s while running: quit %v, context %v; want quit and the action cancelled", k, ok, next.(Model).ctx.Err())
+			}
+		})
+	}
+	t.Run("q in the reason field is text", func(t *testing.T) {
+		m := openStep(liveDemo(t, &fakeActor{}), 5, 2)
+		m, _ = press(m, "a")
+		m = typeText(clearField(m), "q")
+		if m.modal.input.Value() != "q" || m.ctx.Err() != nil {
+			t.Errorf("field %q, context %v", m.modal.input.Value(), m.ctx.Err())
+		}
+	})
 }

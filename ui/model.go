@@ -369,7 +369,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return next, tea.Batch(cmds...)
 		}
 		if m.modal.Open() {
-			if key.Matches(msg, m.keys.Interrupt) || (!m.modal.Typing() && !m.modal.Busy() && key.Matches(msg, m.keys.Quit)) {
+			// q quits as ctrl+c does, also while the action runs: both
+			// cancel it (the journal says what ran); in a field q is text
+			if key.Matches(msg, m.keys.Interrupt) || (!m.modal.Typing() && key.Matches(msg, m.keys.Quit)) {
 				m.cancel()
 				return m, tea.Quit
 			}
