@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -41,6 +42,12 @@ func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied
 	before, err := t.Deadlines.Deadline(ctx, c.Namespace, c.CronJob)
 	if err != nil {
 		return applied{}, fmt.Errorf("read cronjob %s: %w", c.CronJob, err)
+	}
+	if before != nil && *before >= c.Seconds {
+		// the plan only offers values above the deadline it saw: it was
+		// raised since, or was not known then
+		return applied{}, fmt.Errorf("activeDeadlineSeconds of cronjob %s is %ds now: %d does not raise it, and this action only raises it (%w, or was not known when it was); nothing was changed",
+			c.CronJob, *before, c.Seconds, ErrChanged)
 	}
 	after, err := t.Deadlines.PatchDeadline(ctx, c.Namespace, c.CronJob, []byte(c.patch()), dry)
 	if err != nil {
@@ -83,11 +90,16 @@ func kubePlanners() map[string]planner {
 			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), nil
 		},
 		runbook.ActionRaiseDeadline: func(in Input) (Plan, error) {
+			ask, err := raiseAsk(currentDeadline(in))
+			if err != nil {
+				return Plan{}, err
+			}
 			d := in.Value
 			if d == 0 {
-				d = DeadlineDefault
+				d = ask.Default
 			}
 			p := RaiseDeadline(in.Snapshot.Config, in.Snapshot.Namespace, d)
+			p.Ask = &ask
 			if err := p.Ask.Check(d); err != nil {
 				return Plan{}, err
 			}
@@ -200,6 +212,42 @@ func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 		Ask: &Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
 			Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax},
 	}
+}
+
+// currentDeadline is the rotation CronJob's activeDeadlineSeconds in the
+// snapshot (nil when unknown or unset).
+func currentDeadline(in Input) *int64 {
+	if k := in.Snapshot.Kubernetes; k != nil {
+		for _, cj := range k.CronJobs {
+			if cj.Role == collectors.RoleRotation && cj.Found {
+				return cj.ActiveDeadlineSeconds
+			}
+		}
+	}
+	return nil
+}
+
+// raiseAsk is raise-deadline's question given the deadline now: only a
+// value above it is accepted (the action only raises it), and the default
+// is the runbook's 1800 s, or twice the current when that is already as
+// high. It returns an error when the deadline is at the most this action
+// sets.
+func raiseAsk(now *int64) (Ask, error) {
+	a := Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
+		Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax}
+	if now == nil {
+		return a, nil
+	}
+	if *now >= DeadlineMax {
+		return Ask{}, fmt.Errorf("activeDeadlineSeconds is %ds now, the most this action sets (%d): it only raises the deadline", *now, DeadlineMax)
+	}
+	a.Min = max(DeadlineMin, *now+1)
+	if a.Default < a.Min {
+		a.Default = min(2**now, DeadlineMax)
+	}
+	a.Prompt = fmt.Sprintf("New activeDeadlineSeconds, above the %ds it is now (the runbook suggests %d)", *now, DeadlineDefault)
+	a.Raises = fmt.Sprintf("activeDeadlineSeconds is %ds now, and this action only raises it", *now)
+	return a, nil
 }
 
 // RestartOrchestrator rolls the orchestrator Deployment as `kubectl rollout

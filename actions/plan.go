@@ -100,6 +100,10 @@ type Ask struct {
 	Default int64  `json:"default"`
 	Min     int64  `json:"min"`
 	Max     int64  `json:"max"`
+	// Raises, when set, says why Min is what it is: the value now, which
+	// the action only raises ("activeDeadlineSeconds is 600s now, and this
+	// action only raises it").
+	Raises string `json:"raises,omitempty"`
 }
 
 // Hint says what to type: "type a number of seconds from 60 to 86400".
@@ -109,6 +113,9 @@ func (a Ask) Hint() string {
 
 // Check returns an error saying the range (Hint) when n is outside it.
 func (a Ask) Check(n int64) error {
+	if n < a.Min && a.Raises != "" {
+		return fmt.Errorf("%d does not raise it: %s: %s", n, a.Raises, a.Hint())
+	}
 	if n < a.Min || n > a.Max {
 		return fmt.Errorf("%d is out of range: %s", n, a.Hint())
 	}

@@ -1,6 +1,9 @@
 package actions
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -414,6 +417,79 @@ func TestPlanFor_RenewsTheJudgedToken(t *testing.T) {
 		p, err := PlanFor(runbook.ActionRenewToken, Input{Snapshot: &collectors.Snapshot{Config: config.Default(), Vault: &collectors.VaultData{}}, At: at})
 		if err != nil || p.Changes[0].RenewToken.Accessor != "" {
 			t.Errorf("plan %+v, err %v: want renew-self", p.Changes, err)
+		}
+	})
+}
+
+// fakeDeadlines is a DeadlinePatcher over one deadline.
+type fakeDeadlines struct {
+	now     *int64
+	patched bool
+}
+
+func (f *fakeDeadlines) Deadline(context.Context, string, string) (*int64, error) { return f.now, nil }
+
+func (f *fakeDeadlines) PatchDeadline(_ context.Context, _, _ string, p []byte, dry bool) (*int64, error) {
+	var v struct {
+		Spec struct {
+			JobTemplate struct {
+				Spec struct {
+					ActiveDeadlineSeconds int64 `json:"activeDeadlineSeconds"`
+				} `json:"spec"`
+			} `json:"jobTemplate"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(p, &v); err != nil {
+		return nil, err
+	}
+	if !dry {
+		f.patched = true
+		f.now = &v.Spec.JobTemplate.Spec.ActiveDeadlineSeconds
+	}
+	return &v.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, nil
+}
+
+// TestRaiseDeadline_OnlyRaises: raise-deadline refuses a value that does
+// not raise the deadline, saying what it is now: when planned (the value
+// asked for) and when run (the CronJob read just before the patch).
+func TestRaiseDeadline_OnlyRaises(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	snapWith := func(now int64) *collectors.Snapshot {
+		return &collectors.Snapshot{Namespace: "prod", Config: config.Default(), Kubernetes: &collectors.KubernetesData{CronJobs: []collectors.CronJob{
+			{Role: collectors.RoleRotation, Name: "cmek-rotation", Found: true, ActiveDeadlineSeconds: &now}}}}
+	}
+	for _, v := range []int64{300, 600} {
+		_, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(600), At: at, Value: v})
+		if err == nil || !strings.Contains(err.Error(), "does not raise it: activeDeadlineSeconds is 600s now, and this action only raises it") {
+			t.Errorf("%d over 600: err = %v, want a refusal naming the current value", v, err)
+		}
+	}
+	p, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(600), At: at})
+	if err != nil || p.Changes[0].PatchDeadline.Seconds != DeadlineDefault || p.Ask.Min != 601 {
+		t.Errorf("default over 600: %+v %v", p.Ask, err)
+	}
+	if p, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(1800), At: at}); err != nil || p.Ask.Default != 3600 || p.Changes[0].PatchDeadline.Seconds != 3600 {
+		t.Errorf("default over 1800: %+v %v, want 3600", p.Ask, err)
+	}
+	if _, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(DeadlineMax), At: at}); err == nil {
+		t.Error("planned a raise over the most it sets")
+	}
+
+	t.Run("run: lowered or equal is refused, nothing patched", func(t *testing.T) {
+		for _, v := range []int64{300, 600} {
+			now := int64(600)
+			fd := &fakeDeadlines{now: &now}
+			ex := &Executor{Targets: &Targets{Deadlines: fd}}
+			_, err := ex.apply(context.Background(), RaiseDeadline(config.Default(), "prod", v), false)
+			if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "is 600s now") || fd.patched {
+				t.Errorf("%d over 600: err %v, patched %v", v, err, fd.patched)
+			}
+		}
+		now := int64(600)
+		fd := &fakeDeadlines{now: &now}
+		res, err := (&Executor{Targets: &Targets{Deadlines: fd}}).apply(context.Background(), RaiseDeadline(config.Default(), "prod", 900), false)
+		if err != nil || !fd.patched || res.Summary != "activeDeadlineSeconds 600s → 900s" {
+			t.Errorf("900 over 600: %+v %v", res, err)
 		}
 	})
 }

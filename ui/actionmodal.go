@@ -478,11 +478,12 @@ func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 		if key.Matches(msg, k.Accept) {
 			ask := md.plan.Ask
 			n, err := strconv.ParseInt(strings.TrimSpace(md.input.Value()), 10, 64)
-			if err == nil {
-				err = ask.Check(n)
-			}
 			if err != nil {
 				md.note = ask.Hint()
+				return nil
+			}
+			if err := ask.Check(n); err != nil {
+				md.note = err.Error() // the range, and why its floor is where it is
 				return nil
 			}
 			md.in.Value = n

@@ -435,3 +435,29 @@ func TestActionModal_QuitWhileRunning(t *testing.T) {
 		}
 	})
 }
+
+// TestActionModal_DeadlineOnlyRaises: a deadline not above the current one
+// is refused at the value, saying what it is now; nothing is checked.
+func TestActionModal_DeadlineOnlyRaises(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 5, 2)
+	var now int64
+	for _, cj := range m.st.snap.Kubernetes.CronJobs {
+		if cj.Role == "rotation" && cj.ActiveDeadlineSeconds != nil {
+			now = *cj.ActiveDeadlineSeconds
+		}
+	}
+	if now == 0 {
+		t.Fatal("the demo's rotation CronJob has no deadline")
+	}
+	m, _ = press(m, "a")
+	m = typeText(clearField(m), "INC-7")
+	m, _ = press(m, "enter")
+	m.modal.input.SetValue(fmt.Sprint(now / 2))
+	m, cmd := press(m, "enter")
+	want := fmt.Sprintf("activeDeadlineSeconds is %ds now, and this action only raises it", now)
+	if m.modal.stage != stageValue || cmd != nil || !strings.Contains(m.modal.note, want) ||
+		!strings.Contains(ansi.Strip(m.View()), "does not raise it") {
+		t.Errorf("stage %d note %q, want the value refused saying %q", m.modal.stage, m.modal.note, want)
+	}
+}
