@@ -29,9 +29,10 @@ type Actor interface {
 type modalStage int
 
 const (
-	stageNone   modalStage = iota
-	stageReason            // the reason for the journal, prefilled with the last one
-	stageValue             // the value the plan asks for (Plan.Ask), typed
+	stageNone    modalStage = iota
+	stageReason             // the reason for the journal, prefilled with the last one
+	stageSubject            // an emergency rotation's subject, prefilled with the last one
+	stageValue              // the value the plan asks for (Plan.Ask), typed
 	stageChecking
 	stageConfirm
 	stageTypeName
@@ -77,8 +78,11 @@ type actionModal struct {
 	// shown after the write; nil when none is.
 	beforeReq, afterReq *verifyReq
 	ran                 bool // Execute was called: something may have changed
-	note                string
-	scroll              int // first line of the plan shown when it does not fit
+	// reasonGiven and subjectGiven: their prompts were answered in this
+	// modal (an emergency rotation's step shows them from then on)
+	reasonGiven, subjectGiven bool
+	note                      string
+	scroll                    int // first line of the plan shown when it does not fit
 }
 
 // modalKeys are the modal's keys; which ones count depends on its stage.
@@ -114,7 +118,7 @@ func (md actionModal) ShortHelp() []key.Binding {
 	k := md.keys
 	scroll := []key.Binding{k.Scroll}
 	switch md.stage {
-	case stageReason, stageValue, stageTypeName:
+	case stageReason, stageSubject, stageValue, stageTypeName:
 		return append([]key.Binding{k.Accept, k.Close}, scroll...)
 	case stageChecking:
 		return []key.Binding{k.Close}
@@ -284,7 +288,9 @@ func openActionModal(c *viewCtx, id int, req actionRequest, reason string) (acti
 		return actionModal{}, false
 	}
 	f, _ := st.assess.Finding(req.scenario)
-	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: reason, Subject: reason}
+	// the subject (an emergency rotation's) is asked in its own prompt,
+	// prefilled with the last one given: never the reason
+	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: reason, Subject: st.rotation.subject}
 	p, err := actions.PlanFor(req.action, in)
 	if err != nil {
 		st.message = err.Error()
@@ -306,7 +312,7 @@ func (md actionModal) Open() bool { return md.stage != stageNone }
 // Typing reports whether keys are text for one of its fields.
 func (md actionModal) Typing() bool {
 	switch md.stage {
-	case stageValue, stageReason, stageTypeName:
+	case stageValue, stageReason, stageSubject, stageTypeName:
 		return true
 	}
 	return false
@@ -314,6 +320,23 @@ func (md actionModal) Typing() bool {
 
 // Reason is the reason given for the journal ("" before one was).
 func (md actionModal) Reason() string { return md.in.Reason }
+
+// Recorded is the reason and subject given in this modal for an emergency
+// rotation, each "" until its prompt was answered (and both for another
+// action).
+func (md actionModal) Recorded() recorded {
+	if md.plan.Action != runbook.ActionEmergencyRotate {
+		return recorded{}
+	}
+	var r recorded
+	if md.reasonGiven {
+		r.reason = md.in.Reason
+	}
+	if md.subjectGiven {
+		r.subject = md.in.Subject
+	}
+	return r
+}
 
 // askReason opens the reason prompt, prefilled with the last reason (enter
 // keeps it), before any value: what is typed here is only ever the reason.
@@ -326,10 +349,30 @@ func (md *actionModal) askReason() {
 }
 
 // reasonEntered builds the plan again with the reason (an emergency
-// rotation records it on the Job) and goes on to the value, if the plan
-// asks for one, or to the check.
+// rotation records it on the Job) and goes on to the subject (an emergency
+// rotation's), the value, if the plan asks for one, or to the check.
 func (md *actionModal) reasonEntered(reason string) tea.Cmd {
-	md.in.Reason, md.in.Subject = reason, reason
+	md.in.Reason, md.reasonGiven = reason, true
+	if md.plan.Action == runbook.ActionEmergencyRotate {
+		md.stage, md.note = stageSubject, ""
+		md.input.Placeholder = "[who or what it is for: recorded on the Job]"
+		md.input.SetValue(md.in.Subject)
+		md.input.CursorEnd()
+		md.input.Focus()
+		return nil
+	}
+	return md.planned()
+}
+
+// subjectEntered records an emergency rotation's subject and goes on.
+func (md *actionModal) subjectEntered(subject string) tea.Cmd {
+	md.in.Subject, md.subjectGiven = subject, true
+	return md.planned()
+}
+
+// planned builds the plan again with what was given and goes on to the
+// value, if the plan asks for one, or to the check.
+func (md *actionModal) planned() tea.Cmd {
 	p, err := actions.PlanFor(md.plan.Action, md.in)
 	if err != nil {
 		md.note = err.Error()
@@ -469,6 +512,17 @@ func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 				return md.reasonEntered(r)
 			}
 			md.note = "a reason is needed: it is recorded in the journal with the action"
+			return nil
+		}
+		var cmd tea.Cmd
+		md.input, cmd = md.input.Update(msg)
+		return cmd
+	case stageSubject:
+		if key.Matches(msg, k.Accept) {
+			if s := strings.TrimSpace(md.input.Value()); s != "" {
+				return md.subjectEntered(s)
+			}
+			md.note = "a subject is needed: the emergency rotation records it on the Job (ROTATION_SUBJECT)"
 			return nil
 		}
 		var cmd tea.Cmd
@@ -615,6 +669,10 @@ func (md actionModal) promptView(st *state, w int) (lead, ask string) {
 		a.WriteString(st.spin + " checking permissions and asking the server for a dry run…\n")
 	case stageReason:
 		a.WriteString("Reason for the journal: " + md.input.View() + "\n")
+		a.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
+	case stageSubject:
+		a.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
+		a.WriteString("Subject of the rotation (ROTATION_SUBJECT): " + md.input.View() + "\n")
 		a.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
 	case stageConfirm:
 		l.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")

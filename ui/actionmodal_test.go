@@ -133,18 +133,37 @@ func TestActionModal_Reason(t *testing.T) {
 		}
 	})
 
-	t.Run("an emergency rotation records the reason typed", func(t *testing.T) {
+	t.Run("an emergency rotation records the reason and the subject, each typed in its own prompt", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 1, runbook.ActionEmergencyRotate)
 		m.st.reason = "old"
 		m, _ = press(m, "a")
 		m = typeText(clearField(m), "INC-1236")
 		m, _ = press(m, "enter")
+		if m.modal.stage != stageSubject || m.modal.input.Value() != "" {
+			t.Fatalf("stage %d field %q, want the subject prompt, empty the first time (never the reason)", m.modal.stage, m.modal.input.Value())
+		}
+		m, _ = press(m, "enter") // no subject: refused
+		if m.modal.stage != stageSubject || m.modal.note == "" {
+			t.Fatalf("an empty subject was accepted: stage %d", m.modal.stage)
+		}
+		m = typeText(m, "ops-team")
+		m, _ = press(m, "enter")
 		if m.modal.stage != stageChecking {
 			t.Fatalf("stage %d, want the check", m.modal.stage)
 		}
-		if c := m.modal.plan.Command(); !strings.Contains(c, "INC-1236") || strings.Contains(c, "old") {
-			t.Errorf("the plan does not carry the reason typed: %s", c)
+		c := m.modal.plan.Command()
+		for _, want := range []string{"ROTATION_REASON=INC-1236", "ROTATION_SUBJECT=ops-team", "rotation.kubectl-rotation.dev/subject=ops-team"} {
+			if !strings.Contains(c, want) || strings.Contains(c, "old") {
+				t.Errorf("the plan does not carry %s: %s", want, c)
+			}
+		}
+		// the next emergency rotation: both prefilled with the last given
+		m, _ = press(m, "esc")
+		m, _ = press(m, "a")
+		m, _ = press(m, "enter")
+		if m.modal.stage != stageSubject || m.modal.input.Value() != "ops-team" {
+			t.Errorf("stage %d field %q, want the subject prefilled with ops-team", m.modal.stage, m.modal.input.Value())
 		}
 	})
 }
