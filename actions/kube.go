@@ -130,12 +130,39 @@ func kubePlanners() map[string]planner {
 
 // createJobPlan is the plan of every action that creates a Job from a CronJob.
 func createJobPlan(action, title string, job CreateJob, effects []string) Plan {
-	return Plan{
+	return withEvent(Plan{
 		Action: action, Title: title, Kind: KindKubernetes,
 		Target:  fmt.Sprintf("job/%s from cronjob/%s in %s", job.Name, job.CronJob, job.Namespace),
 		Effects: effects,
 		Changes: []Change{{CreateJob: &job}},
+	})
+}
+
+// withEvent lists, last among the plan's effects, the Normal Event the
+// Executor leaves on the object a Kubernetes change writes (recordEvent:
+// reason KubectlRotation, its message the action, who and the reason
+// given), so the plan confirmed names every write. The Event is the tool's
+// record: the equivalent command does not create one (kubectl has no
+// command that does).
+func withEvent(p Plan) Plan {
+	if len(p.Changes) != 1 {
+		return p
 	}
+	kind, name, when := "", "", ""
+	switch c := p.Changes[0]; {
+	case c.CreateJob != nil:
+		kind, name = "Job", c.CreateJob.Name
+	case c.SetEnv != nil:
+		kind, name, when = c.SetEnv.Kind, c.SetEnv.Name, " when it changes it"
+	case c.PatchDeadline != nil:
+		kind, name = "CronJob", c.PatchDeadline.CronJob
+	case c.RestartDeployment != nil:
+		kind, name = "Deployment", c.RestartDeployment.Name
+	default:
+		return p
+	}
+	p.Effects = append(slices.Clone(p.Effects), fmt.Sprintf("records a Normal Event on %s/%s with the reason you give (reason KubectlRotation; kubectl describe shows it)%s", kind, name, when))
+	return p
 }
 
 // TriggerRotation creates a Job from the rotation CronJob (runbook Scenario
@@ -204,14 +231,14 @@ func EmergencyRotate(c config.Config, ns, tenant, initiator, reason, subject str
 // value out of that range.
 func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 	cj := c.Kubernetes.RotationCronJob
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionRaiseDeadline, Title: fmt.Sprintf("Raise the rotation deadline to %ds", seconds), Kind: KindKubernetes,
 		Target:  fmt.Sprintf("cronjob/%s in %s", cj, ns),
 		Effects: []string{fmt.Sprintf("spec.jobTemplate.spec.activeDeadlineSeconds → %d (the next runs)", seconds)},
 		Changes: []Change{{PatchDeadline: &PatchDeadline{Namespace: ns, CronJob: cj, Seconds: seconds}}},
 		Ask: &Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
 			Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax},
-	}
+	})
 }
 
 // currentDeadline is the rotation CronJob's activeDeadlineSeconds in the
@@ -254,12 +281,12 @@ func raiseAsk(now *int64) (Ask, error) {
 // restart` does (runbook Scenario 2 step 5, safer than deleting every pod).
 func RestartOrchestrator(c config.Config, ns string) Plan {
 	dep := c.Kubernetes.OrchestratorDeployment
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionRestartOrchestrator, Title: "Rolling restart of the orchestrator", Kind: KindKubernetes,
 		Target:  fmt.Sprintf("deployment/%s in %s", dep, ns),
 		Effects: []string{"sets the pod template annotation kubectl.kubernetes.io/restartedAt to the time it runs: pods are replaced one by one and log in to Vault again"},
 		Changes: []Change{{RestartDeployment: &RestartDeployment{Namespace: ns, Name: dep}}},
-	}
+	})
 }
 
 // EnableAudit sets AUDIT_ENABLED=true on the orchestrator Deployment's
@@ -271,7 +298,7 @@ func RestartOrchestrator(c config.Config, ns string) Plan {
 // patch (then nothing was written).
 func EnableAudit(c config.Config, ns string) Plan {
 	ch := enableAuditChange(c, ns)
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionEnableAudit, Title: "Enable audit logging on the orchestrator", Kind: KindKubernetes,
 		Target: fmt.Sprintf("deployment/%s in %s", ch.Name, ns),
 		Effects: []string{
@@ -280,7 +307,7 @@ func EnableAudit(c config.Config, ns string) Plan {
 			"durable fix: the Helm value security.cmek.rotation.auditEnabled: true; the next helm upgrade reverts an env set by hand",
 		},
 		Changes: []Change{{SetEnv: &ch}},
-	}
+	})
 }
 
 func enableAuditChange(c config.Config, ns string) SetEnv {
@@ -296,7 +323,7 @@ func enableAuditChange(c config.Config, ns string) SetEnv {
 // EnableAudit.
 func CleanupDryRunOff(c config.Config, ns string) Plan {
 	ch := cleanupDryRunOffChange(c, ns)
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionCleanupDryRunOff, Title: "Turn DRY_RUN off on the cleanup CronJob", Kind: KindKubernetes,
 		Target: fmt.Sprintf("cronjob/%s in %s", ch.Name, ns),
 		Effects: []string{
@@ -305,7 +332,7 @@ func CleanupDryRunOff(c config.Config, ns string) Plan {
 		},
 		Changes: []Change{{SetEnv: &ch}},
 		Warning: "from the next scheduled run on, cleanup deletes secret versions; do this after a real run's result was reviewed",
-	}
+	})
 }
 
 func cleanupDryRunOffChange(c config.Config, ns string) SetEnv {

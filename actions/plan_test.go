@@ -493,3 +493,32 @@ func TestRaiseDeadline_OnlyRaises(t *testing.T) {
 		}
 	})
 }
+
+// TestPlans_ListTheEvent: every Kubernetes plan lists, among what it will
+// do, the Normal Event the Executor leaves on the object it writes (with
+// the reason given); no Vault plan claims one.
+func TestPlans_ListTheEvent(t *testing.T) {
+	c := config.Default()
+	at := time.Date(2026, 11, 26, 3, 4, 5, 0, time.UTC)
+	want := map[string]string{
+		"trigger":     "Job/manual-rotation-20261126-030405",
+		"cleanup dry": "Job/test-cleanup-20261126-030405",
+		"cleanup run": "Job/manual-cleanup-20261126-030405",
+		"emergency":   "Job/emergency-rotate-20261126-030405",
+		"deadline":    "CronJob/cmek-rotation",
+		"restart":     "Deployment/oss-ai-orchestrator",
+		"audit":       "Deployment/oss-ai-orchestrator",
+		"dry run off": "CronJob/secret-cleanup",
+	}
+	for name, p := range everyPlan(c, at) {
+		effects := strings.Join(p.Effects, "\n")
+		obj, kube := want[name]
+		if kube != (p.Kind == KindKubernetes) {
+			t.Fatalf("%s: kind %s, listed %v", name, p.Kind, kube)
+		}
+		if got := strings.Contains(effects, "records a Normal Event on "); got != kube ||
+			(kube && !strings.Contains(effects, "records a Normal Event on "+obj+" with the reason")) {
+			t.Errorf("%s: effects\n%s\nwant the Event on %q listed: %v", name, effects, obj, kube)
+		}
+	}
+}
