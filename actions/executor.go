@@ -123,7 +123,7 @@ func (e *Executor) Preflight(ctx context.Context, p Plan) error {
 func (e *Executor) uncheckedErr(ctx context.Context, k Kind, what string, err error) error {
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
-		return fmt.Errorf("%w by the operator while checking %s: nothing was done", ErrInterrupted, what)
+		return fmt.Errorf("%w by the operator while checking %s: nothing was done (%w)", ErrInterrupted, what, err)
 	case isTimeout(err):
 		return fmt.Errorf("%w %s: %s; nothing was done", ErrUnchecked, what, e.late(k))
 	}
