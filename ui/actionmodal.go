@@ -691,9 +691,13 @@ func (md actionModal) promptView(st *state, w int) (lead, ask string) {
 	case stageRunning:
 		a.WriteString(st.spin + " running… (journaled before and after; q or ctrl+c interrupts it and quits)\n")
 	case stageDone:
-		if md.err != nil {
+		switch o := actions.OutcomeOf(md.err); {
+		case o == actions.OutcomeUnknown || o == actions.OutcomeInterrupted || o == actions.OutcomeUnchecked:
+			// not a failure: it may have been applied, or nothing was tried
+			l.WriteString(s.Unknown.Render("? "+md.err.Error()) + "\n")
+		case md.err != nil:
 			l.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
-		} else {
+		default:
 			l.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
 			switch {
 			case strings.Contains(md.result.Before+md.result.After, "\n"):

@@ -216,6 +216,13 @@ func TestActionModal_StatusLine(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := raiseDeadline(t, openStep(liveDemo(t, &fakeActor{execErr: tt.err}), 5, 2), "INC-1")
+			mark := "? " // may have been applied, or nothing tried: never shown as a failure
+			if name == "stale" {
+				mark = "✗ "
+			}
+			if out := ansi.Strip(m.View()); !strings.Contains(out, mark+strings.Fields(tt.err.Error())[0]) {
+				t.Errorf("the result is not marked %q:\n%s", mark, out)
+			}
 			m, _ = press(m, "esc")
 			if !strings.Contains(m.st.message, tt.want) || strings.Contains(m.st.message, tt.not_) {
 				t.Errorf("message %q, want %q, never %q", m.st.message, tt.want, tt.not_)
