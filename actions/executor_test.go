@@ -378,3 +378,29 @@ func (d *denyingVault) Capabilities(_ context.Context, paths []string) (map[stri
 	}
 	return out, nil
 }
+
+// fakeTokens renews; its look-ups after the first fail.
+type fakeTokens struct{ lookups, renewed int }
+
+func (f *fakeTokens) Lookup(context.Context, string) (time.Duration, error) {
+	f.lookups++
+	if f.lookups > 1 {
+		return 0, timeoutErr("Get")
+	}
+	return 5 * time.Minute, nil
+}
+
+func (f *fakeTokens) Renew(context.Context, string) error { f.renewed++; return nil }
+
+// TestExecutor_ReadAfterTheWrite: a write Vault answered is done even when
+// reading the object back fails: never journaled as failed, never "nothing
+// was changed".
+func TestExecutor_ReadAfterTheWrite(t *testing.T) {
+	ft := &fakeTokens{}
+	ex, outcomes := testExecutor(t, &fakeVault{})
+	ex.Targets = &Targets{Tokens: ft}
+	res, err := ex.Execute(context.Background(), RenewToken("acc-1"), "INC-8")
+	if o := outcomes()[0]; err != nil || ft.renewed != 1 || o.Outcome != OutcomeOK || res.After != "unknown" || !strings.Contains(res.Summary, "renewed") {
+		t.Errorf("err %v renewed %d outcome %s result %+v", err, ft.renewed, o.Outcome, res)
+	}
+}

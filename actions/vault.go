@@ -105,7 +105,9 @@ func (c *RenewTokenChange) apply(ctx context.Context, t Targets, dry bool) (appl
 	}
 	after, err := t.Tokens.Lookup(ctx, c.Accessor)
 	if err != nil {
-		return applied{}, fmt.Errorf("look up the token after renewing: %w", err)
+		// renewed: Vault answered the renewal; only its TTL now is unknown
+		return applied{res: Result{Summary: fmt.Sprintf("renewed (Vault answered the renewal); TTL %s → unknown: the look-up after it failed: %v", ttlOf(before), err),
+			Before: ttlOf(before), After: "unknown"}}, nil
 	}
 	return applied{res: Result{Summary: "TTL " + ttlOf(before) + " → " + ttlOf(after), Before: ttlOf(before), After: ttlOf(after)}}, nil
 }
@@ -186,7 +188,9 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 	}
 	after, err := t.Roles.Read(ctx, c.Path)
 	if err != nil {
-		return applied{}, fmt.Errorf("read %s after writing: %w", c.Path, err)
+		// written: Vault answered the write; only reading it back failed
+		return applied{res: Result{Summary: fmt.Sprintf("%s written (Vault answered the write); reading it back failed: %v", c.Path, err), Object: c.Path,
+			Before: b, After: "unknown"}}, nil
 	}
 	return applied{res: Result{Summary: c.Path + " written", Object: c.Path, Before: b, After: roleText(after)}}, nil
 }
