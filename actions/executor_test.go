@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,5 +403,33 @@ func TestExecutor_ReadAfterTheWrite(t *testing.T) {
 	res, err := ex.Execute(context.Background(), RenewToken("acc-1"), "INC-8")
 	if o := outcomes()[0]; err != nil || ft.renewed != 1 || o.Outcome != OutcomeOK || res.After != "unknown" || !strings.Contains(res.Summary, "renewed") {
 		t.Errorf("err %v renewed %d outcome %s result %+v", err, ft.renewed, o.Outcome, res)
+	}
+}
+
+// fakeEnv is an EnvSetter over one pod template's containers.
+type fakeEnv struct{ cs []Container }
+
+func (f *fakeEnv) Containers(context.Context, string, string, string) (string, []Container, error) {
+	return "7", f.cs, nil
+}
+
+func (f *fakeEnv) PatchContainers(_ context.Context, _, _, _ string, _ []byte, _ bool) ([]Container, error) {
+	out := slices.Clone(f.cs)
+	out[0].Env = []ContainerEnv{{Name: "AUDIT_ENABLED", Value: "true"}}
+	return out, nil
+}
+
+// TestSetEnv_SaysWhenTheCommandSetsMore: with a sidecar, the dry run the
+// person confirms says that the action sets one container while the shown
+// kubectl set env (no -c) would set every one.
+func TestSetEnv_SaysWhenTheCommandSetsMore(t *testing.T) {
+	fe := &fakeEnv{cs: []Container{{Name: "orchestrator", Env: []ContainerEnv{{Name: "AUDIT_ENABLED", Value: "false"}}}, {Name: "vault-agent"}}}
+	res, err := (&Executor{Targets: &Targets{Env: fe}}).DryRun(context.Background(), EnableAudit(config.Default(), "ns"))
+	if err != nil || !strings.Contains(res.Summary, "the pod template has 2 containers and this action sets only orchestrator") || !strings.Contains(res.Summary, "add -c orchestrator") {
+		t.Errorf("dry run %q %v", res.Summary, err)
+	}
+	fe.cs = fe.cs[:1]
+	if res, _ := (&Executor{Targets: &Targets{Env: fe}}).DryRun(context.Background(), EnableAudit(config.Default(), "ns")); strings.Contains(res.Summary, "containers") {
+		t.Errorf("one container: %q", res.Summary)
 	}
 }

@@ -392,6 +392,11 @@ func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []Contain
 	}
 	now := envState(after, e.targets, c.Env)
 	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.Env, e.before, now)
+	if len(cs) > len(e.targets) {
+		// the step's kubectl set env has no -c: it would set every one
+		change += fmt.Sprintf(" (the pod template has %d containers and this action sets only %s; the command shown sets every one: add -c %s to it)",
+			len(cs), strings.Join(e.targets, ", "), strings.Join(e.targets, ","))
+	}
 	if dry {
 		return Result{Summary: change + ", accepted by the server's dry run", Before: e.before, After: now}, nil
 	}
