@@ -251,12 +251,12 @@ func TestActions_Kubernetes(t *testing.T) {
 			os.Remove(path)
 			os.Mkdir(path, 0o700)
 		}
-		_, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 61), "")
+		_, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 3601), "")
 		if !errors.Is(err, actions.ErrNoJournal) {
 			t.Fatalf("err = %v, want ErrNoJournal", err)
 		}
 		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
-		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 61 {
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 3601 {
 			t.Error("the action ran without a journal")
 		}
 	})
@@ -264,7 +264,7 @@ func TestActions_Kubernetes(t *testing.T) {
 	t.Run("read-only refuses, in the executor and below it", func(t *testing.T) {
 		ex, path := executor(t, w)
 		ex.ReadOnly = true
-		if _, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 62), ""); !errors.Is(err, actions.ErrReadOnly) {
+		if _, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 3602), ""); !errors.Is(err, actions.ErrReadOnly) {
 			t.Errorf("executor read-only: %v", err)
 		}
 		clients, err := connect.Connect(connect.Options{REST: e.Kube.Config, ReadOnly: true})
@@ -272,13 +272,13 @@ func TestActions_Kubernetes(t *testing.T) {
 			t.Fatal(err)
 		}
 		ex.ReadOnly, ex.Kube = false, kubeops.New(clients.Kube)
-		_, err = ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 62), "")
+		_, err = ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 3602), "")
 		if !errors.Is(err, collectors.ErrReadOnly) {
 			t.Fatalf("read-only clients: %v, want the transport's refusal", err)
 		}
 		wantJournal(t, path, "raise-deadline", "failed")
 		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
-		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 62 {
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 3602 {
 			t.Error("the refused patch landed")
 		}
 	})

@@ -85,19 +85,28 @@ type RestartDeployment struct {
 	Name      string `json:"name"`
 }
 
-// WritePolicy replaces a Vault ACL policy's text.
+// WritePolicy replaces a Vault ACL policy's text. Shown, when set, is the
+// text the diff showed as what is there (Plan.AsShown): the run reads the
+// policy again just before the write and refuses, changing nothing, when
+// it is other by then.
 type WritePolicy struct {
-	Name string `json:"name"`
-	Text string `json:"text"`
+	Name  string  `json:"name"`
+	Text  string  `json:"text"`
+	Shown *string `json:"shown,omitempty"`
 }
 
 // WriteRole writes a Kubernetes-auth role at Path (auth/MOUNT/role/NAME).
+// Shown, when set, is the role as the diff showed it (its fields the
+// runbook sets, roleText's form; Plan.AsShown): the run reads the role
+// again just before the write and refuses, changing nothing, when it is
+// other by then.
 type WriteRole struct {
-	Path                          string `json:"path"`
-	BoundServiceAccountNames      string `json:"boundServiceAccountNames"`
-	BoundServiceAccountNamespaces string `json:"boundServiceAccountNamespaces"`
-	Policies                      string `json:"policies"`
-	TTL                           string `json:"ttl"`
+	Shown                         *string `json:"shown,omitempty"`
+	Path                          string  `json:"path"`
+	BoundServiceAccountNames      string  `json:"boundServiceAccountNames"`
+	BoundServiceAccountNamespaces string  `json:"boundServiceAccountNamespaces"`
+	Policies                      string  `json:"policies"`
+	TTL                           string  `json:"ttl"`
 }
 
 // TrimKeyVersions sets max_versions=Keep on a KV v2 key and destroys its live

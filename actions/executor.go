@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
@@ -18,6 +19,9 @@ var (
 	ErrReadOnly  = errors.New("read-only mode: actions are disabled")
 	ErrForbidden = errors.New("not permitted")
 	ErrNoJournal = errors.New("the journal cannot be written, so the action does not run")
+	// ErrChanged: the object is not what the plan was made from (or what
+	// its diff showed) by the time of the write; nothing was changed.
+	ErrChanged = errors.New("changed since the plan was made")
 )
 
 // Executor runs Plans through Kube and Vault (actions/kubeops and
@@ -38,7 +42,23 @@ type Executor struct {
 	// Vault.
 	Targets *Targets
 
-	who *Identity
+	who     *Identity
+	running sync.WaitGroup // the Executes not returned yet
+}
+
+// Wait waits, at most d, for every Execute running to return (its outcome
+// journaled): the dashboard calls it after quitting cancelled them, so that
+// an interrupted action's outcome line is written before the process ends.
+// It reports whether they all returned.
+func (e *Executor) Wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { e.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 func (e *Executor) now() time.Time {
@@ -77,7 +97,7 @@ func (e *Executor) Preflight(ctx context.Context, p Plan) error {
 	perms := p.Permissions()
 	caps, err := e.vaultCapabilities(ctx, perms)
 	if err != nil {
-		return fmt.Errorf("check Vault permissions: %w", err)
+		return e.uncheckedErr(ctx, KindVault, "Vault permissions (sys/capabilities-self)", err)
 	}
 	var missing []string
 	for _, perm := range perms {
@@ -85,7 +105,7 @@ func (e *Executor) Preflight(ctx context.Context, p Plan) error {
 		if perm.Path != "" {
 			ok = slices.Contains(caps[perm.Path], perm.Capability) || slices.Contains(caps[perm.Path], "root")
 		} else if ok, err = e.kubeAllowed(ctx, perm); err != nil {
-			return fmt.Errorf("check permission %s: %w", perm, err)
+			return e.uncheckedErr(ctx, KindKubernetes, "permission "+perm.String()+" (SelfSubjectAccessReview)", err)
 		}
 		if !ok {
 			missing = append(missing, perm.String())
@@ -95,6 +115,19 @@ func (e *Executor) Preflight(ctx context.Context, p Plan) error {
 		return fmt.Errorf("%s: %w: %s", p.Title, ErrForbidden, strings.Join(missing, "; "))
 	}
 	return nil
+}
+
+// uncheckedErr words a permission check that got no answer: interrupted
+// by the operator (ErrInterrupted), else ErrUnchecked naming the server
+// and its timeout when it did not answer in time. Nothing was tried.
+func (e *Executor) uncheckedErr(ctx context.Context, k Kind, what string, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("%w by the operator while checking %s: nothing was done (%w)", ErrInterrupted, what, err)
+	case isTimeout(err):
+		return fmt.Errorf("%w %s: %s; nothing was done", ErrUnchecked, what, e.late(k))
+	}
+	return fmt.Errorf("%w %s: %w; nothing was done", ErrUnchecked, what, err)
 }
 
 // vaultCapabilities asks Vault, in one sys/capabilities-self request, what
@@ -163,6 +196,22 @@ func (e *Executor) apply(ctx context.Context, p Plan, dry bool) (Result, error) 
 			return Result{}, err
 		}
 		a, err := applyOne(ctx, o, t, dry)
+		if err != nil {
+			var na *noAnswer
+			switch {
+			case errors.Is(ctx.Err(), context.Canceled) && errors.As(err, &na) && !dry:
+				err = fmt.Errorf("%s: %w by the operator while the request was in flight: it may have been applied; read it again before retrying (%w)", na.what, ErrInterrupted, err)
+			case errors.Is(ctx.Err(), context.Canceled) && dry:
+				err = fmt.Errorf("%w by the operator during the dry run: nothing was changed (%w)", ErrInterrupted, err)
+			case errors.Is(ctx.Err(), context.Canceled):
+				err = fmt.Errorf("%w by the operator before its write was sent: nothing was changed (%w)", ErrInterrupted, err)
+			case errors.As(err, &na) && !dry:
+				// no answer came: read the object again to tell
+				a, err = e.afterNoAnswer(ctx, p.Kind, o, t, err)
+			case isTimeout(err):
+				err = fmt.Errorf("%w (%s); nothing was changed", err, e.late(p.Kind))
+			}
+		}
 		if err != nil {
 			if len(p.Changes) == 1 {
 				return Result{}, err
@@ -246,8 +295,11 @@ func orNone(s []string) []string {
 
 // Execute runs the plan: read-only refusal, the journal's intent line (the
 // action does not run if it cannot be written), the preflight (a refusal is
-// journaled as the outcome "refused": who tried what stays on record), the
-// change, and the outcome line.
+// journaled as the outcome "refused", a check that got no answer as
+// "unchecked": who tried what stays on record), the change, and the
+// outcome line (OutcomeOf: ok, failed, stale, unknown when a write was sent
+// and no answer came — the object is read again to tell, and done when it
+// holds what was sent — or interrupted).
 func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, error) {
 	if e.ReadOnly {
 		return Result{}, ErrReadOnly
@@ -258,6 +310,8 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
+	e.running.Add(1)
+	defer e.running.Done()
 	id := newID()
 	who := e.Whoami(ctx)
 	intent := Entry{Time: e.now().UTC(), ID: id, Phase: "intent", Action: p.Action, Target: p.Target, Who: who, Reason: reason,
@@ -266,7 +320,9 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 		return Result{}, fmt.Errorf("%w: %v", ErrNoJournal, err)
 	}
 	if err := e.Preflight(ctx, p); err != nil {
-		out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: "refused", Error: err.Error()}
+		// refused (RBAC, a Vault policy), unchecked (no answer) or
+		// interrupted: nothing was tried
+		out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: OutcomeOf(err), Error: err.Error()}
 		if jerr := e.Journal.Append(out); jerr != nil {
 			return Result{}, fmt.Errorf("%w (and the refusal could not be journaled: %v)", err, jerr)
 		}
@@ -276,9 +332,10 @@ func (e *Executor) Execute(ctx context.Context, p Plan, reason string) (Result, 
 	if err == nil && res.ObjectKind != "" {
 		res.Event = e.recordEvent(ctx, p, res, who, reason)
 	}
-	out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: "ok", Result: &res}
+	out := Entry{Time: e.now().UTC(), ID: id, Phase: "outcome", Action: p.Action, Target: p.Target, Who: who, Outcome: OutcomeOK, Result: &res}
 	if err != nil {
-		out.Outcome, out.Error, out.Result = "failed", err.Error(), nil
+		// failed, stale, unknown (sent, no answer) or interrupted
+		out.Outcome, out.Error, out.Result = OutcomeOf(err), err.Error(), nil
 	}
 	if jerr := e.Journal.Append(out); jerr != nil && err == nil {
 		err = fmt.Errorf("done, but the outcome could not be journaled: %w", jerr)

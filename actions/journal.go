@@ -24,9 +24,14 @@ type Entry struct {
 	// Changes are the plan's typed changes (intent lines; absent from
 	// lines written before they were journaled).
 	Changes []Change `json:"changes,omitempty"`
-	Outcome string   `json:"outcome,omitempty"` // ok, failed, refused (not permitted: nothing was tried)
-	Result  *Result  `json:"result,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	// Outcome is one of the Outcome* constants: ok, failed, refused (not
+	// permitted: nothing was tried), unchecked (the permissions could not
+	// be checked: nothing was tried), stale (changed since the plan:
+	// nothing was changed), unknown (sent, no answer: it may have been
+	// applied), interrupted (by the operator).
+	Outcome string  `json:"outcome,omitempty"`
+	Result  *Result `json:"result,omitempty"`
+	Error   string  `json:"error,omitempty"`
 }
 
 // Identity says who acted, without any credential.

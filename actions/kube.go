@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
@@ -25,7 +26,7 @@ func (c *CreateJob) apply(ctx context.Context, t Targets, dry bool) (applied, er
 	}
 	created, err := t.Jobs.CreateJobFrom(ctx, *c, dry)
 	if err != nil {
-		return applied{}, err
+		return applied{}, sent("create job "+c.Name, err)
 	}
 	verb := "created"
 	if dry {
@@ -42,9 +43,15 @@ func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied
 	if err != nil {
 		return applied{}, fmt.Errorf("read cronjob %s: %w", c.CronJob, err)
 	}
+	if before != nil && *before >= c.Seconds {
+		// the plan only offers values above the deadline it saw: it was
+		// raised since, or was not known then
+		return applied{}, fmt.Errorf("activeDeadlineSeconds of cronjob %s is %ds now: %d does not raise it, and this action only raises it (%w, or was not known when it was); nothing was changed",
+			c.CronJob, *before, c.Seconds, ErrChanged)
+	}
 	after, err := t.Deadlines.PatchDeadline(ctx, c.Namespace, c.CronJob, []byte(c.patch()), dry)
 	if err != nil {
-		return applied{}, fmt.Errorf("patch cronjob %s: %w", c.CronJob, err)
+		return applied{}, sent("patch cronjob "+c.CronJob, err)
 	}
 	b := "none"
 	if before != nil {
@@ -65,7 +72,7 @@ func (c *RestartDeployment) apply(ctx context.Context, t Targets, dry bool) (app
 	// restart always changes the template, so it always rolls
 	at, err := t.Restarts.Restart(ctx, c.Namespace, c.Name, t.Now(), dry)
 	if err != nil {
-		return applied{}, fmt.Errorf("restart deployment %s: %w", c.Name, err)
+		return applied{}, sent("restart deployment "+c.Name, err)
 	}
 	return applied{res: Result{Summary: "deployment " + c.Name + " restarted at " + at, Object: c.Name, ObjectKind: "Deployment"}}, nil
 }
@@ -83,11 +90,16 @@ func kubePlanners() map[string]planner {
 			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), nil
 		},
 		runbook.ActionRaiseDeadline: func(in Input) (Plan, error) {
+			ask, err := raiseAsk(currentDeadline(in))
+			if err != nil {
+				return Plan{}, err
+			}
 			d := in.Value
 			if d == 0 {
-				d = DeadlineDefault
+				d = ask.Default
 			}
 			p := RaiseDeadline(in.Snapshot.Config, in.Snapshot.Namespace, d)
+			p.Ask = &ask
 			if err := p.Ask.Check(d); err != nil {
 				return Plan{}, err
 			}
@@ -118,12 +130,39 @@ func kubePlanners() map[string]planner {
 
 // createJobPlan is the plan of every action that creates a Job from a CronJob.
 func createJobPlan(action, title string, job CreateJob, effects []string) Plan {
-	return Plan{
+	return withEvent(Plan{
 		Action: action, Title: title, Kind: KindKubernetes,
 		Target:  fmt.Sprintf("job/%s from cronjob/%s in %s", job.Name, job.CronJob, job.Namespace),
 		Effects: effects,
 		Changes: []Change{{CreateJob: &job}},
+	})
+}
+
+// withEvent lists, last among the plan's effects, the Normal Event the
+// Executor leaves on the object a Kubernetes change writes (recordEvent:
+// reason KubectlRotation, its message the action, who and the reason
+// given), so the plan confirmed names every write. The Event is the tool's
+// record: the equivalent command does not create one (kubectl has no
+// command that does).
+func withEvent(p Plan) Plan {
+	if len(p.Changes) != 1 {
+		return p
 	}
+	kind, name, when := "", "", ""
+	switch c := p.Changes[0]; {
+	case c.CreateJob != nil:
+		kind, name = "Job", c.CreateJob.Name
+	case c.SetEnv != nil:
+		kind, name, when = c.SetEnv.Kind, c.SetEnv.Name, " when it changes it"
+	case c.PatchDeadline != nil:
+		kind, name = "CronJob", c.PatchDeadline.CronJob
+	case c.RestartDeployment != nil:
+		kind, name = "Deployment", c.RestartDeployment.Name
+	default:
+		return p
+	}
+	p.Effects = append(slices.Clone(p.Effects), fmt.Sprintf("records a Normal Event on %s/%s with the reason you give (reason KubectlRotation; kubectl describe shows it)%s", kind, name, when))
+	return p
 }
 
 // TriggerRotation creates a Job from the rotation CronJob (runbook Scenario
@@ -192,26 +231,62 @@ func EmergencyRotate(c config.Config, ns, tenant, initiator, reason, subject str
 // value out of that range.
 func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 	cj := c.Kubernetes.RotationCronJob
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionRaiseDeadline, Title: fmt.Sprintf("Raise the rotation deadline to %ds", seconds), Kind: KindKubernetes,
 		Target:  fmt.Sprintf("cronjob/%s in %s", cj, ns),
 		Effects: []string{fmt.Sprintf("spec.jobTemplate.spec.activeDeadlineSeconds → %d (the next runs)", seconds)},
 		Changes: []Change{{PatchDeadline: &PatchDeadline{Namespace: ns, CronJob: cj, Seconds: seconds}}},
 		Ask: &Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
 			Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax},
+	})
+}
+
+// currentDeadline is the rotation CronJob's activeDeadlineSeconds in the
+// snapshot (nil when unknown or unset).
+func currentDeadline(in Input) *int64 {
+	if k := in.Snapshot.Kubernetes; k != nil {
+		for _, cj := range k.CronJobs {
+			if cj.Role == collectors.RoleRotation && cj.Found {
+				return cj.ActiveDeadlineSeconds
+			}
+		}
 	}
+	return nil
+}
+
+// raiseAsk is raise-deadline's question given the deadline now: only a
+// value above it is accepted (the action only raises it), and the default
+// is the runbook's 1800 s, or twice the current when that is already as
+// high. It returns an error when the deadline is at the most this action
+// sets.
+func raiseAsk(now *int64) (Ask, error) {
+	a := Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
+		Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax}
+	if now == nil {
+		return a, nil
+	}
+	if *now >= DeadlineMax {
+		return Ask{}, fmt.Errorf("activeDeadlineSeconds is %ds now, the most this action sets (%d): it only raises the deadline", *now, DeadlineMax)
+	}
+	a.Min = max(DeadlineMin, *now+1)
+	if a.Default < a.Min {
+		a.Default = min(2**now, DeadlineMax)
+	}
+	a.Prompt = fmt.Sprintf("New activeDeadlineSeconds, above the %ds it is now (the runbook suggests %d)", *now, DeadlineDefault)
+	a.Raises = fmt.Sprintf("activeDeadlineSeconds is %ds now, and this action only raises it", *now)
+	return a, nil
 }
 
 // RestartOrchestrator rolls the orchestrator Deployment as `kubectl rollout
 // restart` does (runbook Scenario 2 step 5, safer than deleting every pod).
 func RestartOrchestrator(c config.Config, ns string) Plan {
 	dep := c.Kubernetes.OrchestratorDeployment
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionRestartOrchestrator, Title: "Rolling restart of the orchestrator", Kind: KindKubernetes,
 		Target:  fmt.Sprintf("deployment/%s in %s", dep, ns),
 		Effects: []string{"sets the pod template annotation kubectl.kubernetes.io/restartedAt to the time it runs: pods are replaced one by one and log in to Vault again"},
 		Changes: []Change{{RestartDeployment: &RestartDeployment{Namespace: ns, Name: dep}}},
-	}
+	})
 }
 
 // EnableAudit sets AUDIT_ENABLED=true on the orchestrator Deployment's
@@ -223,7 +298,7 @@ func RestartOrchestrator(c config.Config, ns string) Plan {
 // patch (then nothing was written).
 func EnableAudit(c config.Config, ns string) Plan {
 	ch := enableAuditChange(c, ns)
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionEnableAudit, Title: "Enable audit logging on the orchestrator", Kind: KindKubernetes,
 		Target: fmt.Sprintf("deployment/%s in %s", ch.Name, ns),
 		Effects: []string{
@@ -232,7 +307,7 @@ func EnableAudit(c config.Config, ns string) Plan {
 			"durable fix: the Helm value security.cmek.rotation.auditEnabled: true; the next helm upgrade reverts an env set by hand",
 		},
 		Changes: []Change{{SetEnv: &ch}},
-	}
+	})
 }
 
 func enableAuditChange(c config.Config, ns string) SetEnv {
@@ -248,7 +323,7 @@ func enableAuditChange(c config.Config, ns string) SetEnv {
 // EnableAudit.
 func CleanupDryRunOff(c config.Config, ns string) Plan {
 	ch := cleanupDryRunOffChange(c, ns)
-	return Plan{
+	return withEvent(Plan{
 		Action: runbook.ActionCleanupDryRunOff, Title: "Turn DRY_RUN off on the cleanup CronJob", Kind: KindKubernetes,
 		Target: fmt.Sprintf("cronjob/%s in %s", ch.Name, ns),
 		Effects: []string{
@@ -257,7 +332,7 @@ func CleanupDryRunOff(c config.Config, ns string) Plan {
 		},
 		Changes: []Change{{SetEnv: &ch}},
 		Warning: "from the next scheduled run on, cleanup deletes secret versions; do this after a real run's result was reviewed",
-	}
+	})
 }
 
 func cleanupDryRunOffChange(c config.Config, ns string) SetEnv {
@@ -313,10 +388,15 @@ func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []Contain
 	case errors.Is(err, ErrConflict) || (errors.Is(err, ErrInvalid) && c.changedSince(ctx, t, rv)):
 		return Result{}, fmt.Errorf("%s changed after it was read (resourceVersion %s): nothing was changed; look at it again and retry", obj, rv)
 	case err != nil:
-		return Result{}, fmt.Errorf("set %s=%s on %s: %w", c.Env, c.Value, obj, err)
+		return Result{}, sent(fmt.Sprintf("set %s=%s on %s", c.Env, c.Value, obj), err)
 	}
 	now := envState(after, e.targets, c.Env)
 	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.Env, e.before, now)
+	if len(cs) > len(e.targets) {
+		// the step's kubectl set env has no -c: it would set every one
+		change += fmt.Sprintf(" (the pod template has %d containers and this action sets only %s; the command shown sets every one: add -c %s to it)",
+			len(cs), strings.Join(e.targets, ", "), strings.Join(e.targets, ","))
+	}
 	if dry {
 		return Result{Summary: change + ", accepted by the server's dry run", Before: e.before, After: now}, nil
 	}

@@ -100,6 +100,10 @@ type Ask struct {
 	Default int64  `json:"default"`
 	Min     int64  `json:"min"`
 	Max     int64  `json:"max"`
+	// Raises, when set, says why Min is what it is: the value now, which
+	// the action only raises ("activeDeadlineSeconds is 600s now, and this
+	// action only raises it").
+	Raises string `json:"raises,omitempty"`
 }
 
 // Hint says what to type: "type a number of seconds from 60 to 86400".
@@ -109,6 +113,9 @@ func (a Ask) Hint() string {
 
 // Check returns an error saying the range (Hint) when n is outside it.
 func (a Ask) Check(n int64) error {
+	if n < a.Min && a.Raises != "" {
+		return fmt.Errorf("%d does not raise it: %s: %s", n, a.Raises, a.Hint())
+	}
 	if n < a.Min || n > a.Max {
 		return fmt.Errorf("%d is out of range: %s", n, a.Hint())
 	}
@@ -137,6 +144,31 @@ type JobPreview struct {
 	What   string `json:"what"`   // "dry run"
 	// Missing is shown when there is no such Job.
 	Missing string `json:"missing"`
+}
+
+// AsShown is the plan as the person confirms it after its check (the
+// dry run's result): each change that replaces a whole object the check
+// showed as a diff of what is there against what will be written (a
+// policy, a role) carries the "what is there" the diff showed, so that its
+// run reads the object again just before the write and refuses — journaled,
+// nothing changed — when it is other by then: a write never removes what
+// the person did not see. Other plans are returned as they are.
+func (p Plan) AsShown(check Result) Plan {
+	if len(p.Changes) != 1 {
+		return p
+	}
+	shown := check.Before
+	switch c := p.Changes[0]; {
+	case c.WritePolicy != nil:
+		w := *c.WritePolicy
+		w.Shown = &shown
+		p.Changes = []Change{{WritePolicy: &w}}
+	case c.WriteRole != nil:
+		w := *c.WriteRole
+		w.Shown = &shown
+		p.Changes = []Change{{WriteRole: &w}}
+	}
+	return p
 }
 
 // Command is the equivalent shell command a person could run instead: the

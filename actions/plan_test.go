@@ -1,6 +1,9 @@
 package actions
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -371,5 +374,151 @@ func TestPlanFor_TrimOnlyTenantsOverRetention(t *testing.T) {
 	}
 	if _, err := PlanFor(runbook.ActionTrimVersions, Input{Snapshot: snap, Tenants: []string{"t-deleted", "t-gone"}, At: at}); err == nil {
 		t.Error("trim-versions planned with no tenant over retention")
+	}
+}
+
+// TestPlanFor_RenewsTheJudgedToken: with several live tokens of the role,
+// renew-token renews the token the diagnosis judged and the step's command
+// names (the soonest expiring among those a current orchestrator pod may
+// hold), never the soonest expiring of all when that one belongs to a pod
+// gone.
+func TestPlanFor_RenewsTheJudgedToken(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	ago := func(d time.Duration) *time.Time { t := at.Add(-d); return &t }
+	tokens := []collectors.TokenInfo{ // soonest expiring first, as collected
+		{Accessor: "acc-gone-pod", TTL: collectors.Duration(2 * time.Minute), CreationTime: ago(3 * time.Hour)},
+		{Accessor: "acc-judged", TTL: collectors.Duration(8 * time.Minute), CreationTime: ago(30 * time.Minute)},
+		{Accessor: "acc-fresh", TTL: collectors.Duration(20 * time.Hour), CreationTime: ago(20 * time.Minute)},
+	}
+	snap := &collectors.Snapshot{Namespace: "prod", Config: config.Default(),
+		Vault: &collectors.VaultData{OrchestratorTokens: tokens, OrchestratorToken: &tokens[0]},
+		Logs: &collectors.LogsData{
+			Selectors: []collectors.LogSelector{{Role: collectors.LogRoleOrchestrator, Pods: []string{"orch-a", "orch-b"}}},
+			Pods:      []collectors.LogSource{{Pod: "orch-a", Started: ago(40 * time.Minute)}, {Pod: "orch-b", Started: ago(35 * time.Minute)}},
+		}}
+	p, err := PlanFor(runbook.ActionRenewToken, Input{Snapshot: snap, At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Changes[0].RenewToken.Accessor; got != "acc-judged" {
+		t.Errorf("renews the token with accessor %q, want acc-judged (the lowest TTL a current pod may hold)", got)
+	}
+	vars := runbook.NewVars(snap, at)
+	for _, sc := range runbook.MustDefault().Scenarios {
+		for _, st := range sc.Steps {
+			if st.Action == runbook.ActionRenewToken {
+				if got := vars.Render(st.Command); got != p.Command() {
+					t.Errorf("step %q shows %q, the key runs %q", st.Title, got, p.Command())
+				}
+			}
+		}
+	}
+	t.Run("no token known: the operator's own", func(t *testing.T) {
+		p, err := PlanFor(runbook.ActionRenewToken, Input{Snapshot: &collectors.Snapshot{Config: config.Default(), Vault: &collectors.VaultData{}}, At: at})
+		if err != nil || p.Changes[0].RenewToken.Accessor != "" {
+			t.Errorf("plan %+v, err %v: want renew-self", p.Changes, err)
+		}
+	})
+}
+
+// fakeDeadlines is a DeadlinePatcher over one deadline.
+type fakeDeadlines struct {
+	now     *int64
+	patched bool
+}
+
+func (f *fakeDeadlines) Deadline(context.Context, string, string) (*int64, error) { return f.now, nil }
+
+func (f *fakeDeadlines) PatchDeadline(_ context.Context, _, _ string, p []byte, dry bool) (*int64, error) {
+	var v struct {
+		Spec struct {
+			JobTemplate struct {
+				Spec struct {
+					ActiveDeadlineSeconds int64 `json:"activeDeadlineSeconds"`
+				} `json:"spec"`
+			} `json:"jobTemplate"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(p, &v); err != nil {
+		return nil, err
+	}
+	if !dry {
+		f.patched = true
+		f.now = &v.Spec.JobTemplate.Spec.ActiveDeadlineSeconds
+	}
+	return &v.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, nil
+}
+
+// TestRaiseDeadline_OnlyRaises: raise-deadline refuses a value that does
+// not raise the deadline, saying what it is now: when planned (the value
+// asked for) and when run (the CronJob read just before the patch).
+func TestRaiseDeadline_OnlyRaises(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	snapWith := func(now int64) *collectors.Snapshot {
+		return &collectors.Snapshot{Namespace: "prod", Config: config.Default(), Kubernetes: &collectors.KubernetesData{CronJobs: []collectors.CronJob{
+			{Role: collectors.RoleRotation, Name: "cmek-rotation", Found: true, ActiveDeadlineSeconds: &now}}}}
+	}
+	for _, v := range []int64{300, 600} {
+		_, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(600), At: at, Value: v})
+		if err == nil || !strings.Contains(err.Error(), "does not raise it: activeDeadlineSeconds is 600s now, and this action only raises it") {
+			t.Errorf("%d over 600: err = %v, want a refusal naming the current value", v, err)
+		}
+	}
+	p, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(600), At: at})
+	if err != nil || p.Changes[0].PatchDeadline.Seconds != DeadlineDefault || p.Ask.Min != 601 {
+		t.Errorf("default over 600: %+v %v", p.Ask, err)
+	}
+	if p, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(1800), At: at}); err != nil || p.Ask.Default != 3600 || p.Changes[0].PatchDeadline.Seconds != 3600 {
+		t.Errorf("default over 1800: %+v %v, want 3600", p.Ask, err)
+	}
+	if _, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: snapWith(DeadlineMax), At: at}); err == nil {
+		t.Error("planned a raise over the most it sets")
+	}
+
+	t.Run("run: lowered or equal is refused, nothing patched", func(t *testing.T) {
+		for _, v := range []int64{300, 600} {
+			now := int64(600)
+			fd := &fakeDeadlines{now: &now}
+			ex := &Executor{Targets: &Targets{Deadlines: fd}}
+			_, err := ex.apply(context.Background(), RaiseDeadline(config.Default(), "prod", v), false)
+			if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "is 600s now") || fd.patched {
+				t.Errorf("%d over 600: err %v, patched %v", v, err, fd.patched)
+			}
+		}
+		now := int64(600)
+		fd := &fakeDeadlines{now: &now}
+		res, err := (&Executor{Targets: &Targets{Deadlines: fd}}).apply(context.Background(), RaiseDeadline(config.Default(), "prod", 900), false)
+		if err != nil || !fd.patched || res.Summary != "activeDeadlineSeconds 600s → 900s" {
+			t.Errorf("900 over 600: %+v %v", res, err)
+		}
+	})
+}
+
+// TestPlans_ListTheEvent: every Kubernetes plan lists, among what it will
+// do, the Normal Event the Executor leaves on the object it writes (with
+// the reason given); no Vault plan claims one.
+func TestPlans_ListTheEvent(t *testing.T) {
+	c := config.Default()
+	at := time.Date(2026, 11, 26, 3, 4, 5, 0, time.UTC)
+	want := map[string]string{
+		"trigger":     "Job/manual-rotation-20261126-030405",
+		"cleanup dry": "Job/test-cleanup-20261126-030405",
+		"cleanup run": "Job/manual-cleanup-20261126-030405",
+		"emergency":   "Job/emergency-rotate-20261126-030405",
+		"deadline":    "CronJob/cmek-rotation",
+		"restart":     "Deployment/oss-ai-orchestrator",
+		"audit":       "Deployment/oss-ai-orchestrator",
+		"dry run off": "CronJob/secret-cleanup",
+	}
+	for name, p := range everyPlan(c, at) {
+		effects := strings.Join(p.Effects, "\n")
+		obj, kube := want[name]
+		if kube != (p.Kind == KindKubernetes) {
+			t.Fatalf("%s: kind %s, listed %v", name, p.Kind, kube)
+		}
+		if got := strings.Contains(effects, "records a Normal Event on "); got != kube ||
+			(kube && !strings.Contains(effects, "records a Normal Event on "+obj+" with the reason")) {
+			t.Errorf("%s: effects\n%s\nwant the Event on %q listed: %v", name, effects, obj, kube)
+		}
 	}
 }

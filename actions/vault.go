@@ -27,11 +27,7 @@ func ttlOf(d time.Duration) string {
 func vaultPlanners() map[string]planner {
 	return map[string]planner{
 		runbook.ActionRenewToken: func(in Input) (Plan, error) {
-			acc := ""
-			if v := in.Snapshot.Vault; v != nil && v.OrchestratorToken != nil {
-				acc = v.OrchestratorToken.Accessor
-			}
-			return RenewToken(acc), nil
+			return RenewToken(judgedAccessor(in)), nil
 		},
 		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
 		runbook.ActionFixRole: func(in Input) (Plan, error) {
@@ -53,6 +49,24 @@ func vaultPlanners() map[string]planner {
 			return withPlannedVersions(TrimVersionsAll(in.Snapshot.Config, trim), in.Snapshot), nil
 		},
 	}
+}
+
+// judgedAccessor is the accessor of the orchestrator's token the
+// diagnosis judged and the step's command renews (runbook.Vars'
+// OrchestratorAccessor: of the role's live tokens, the soonest expiring
+// among those a current orchestrator pod may hold), or "" when none is
+// known. Vault's OrchestratorToken is the soonest expiring of all, which
+// can be the token of a pod replaced since: renewing it would leave the
+// judged one to expire while the action reports done.
+func judgedAccessor(in Input) string {
+	if in.Snapshot.Vault == nil {
+		return ""
+	}
+	acc := runbook.NewVars(in.Snapshot, in.At).OrchestratorAccessor
+	if len(runbook.Placeholders(acc)) > 0 {
+		return ""
+	}
+	return acc
 }
 
 // RenewToken renews the orchestrator's token by accessor when accessor is
@@ -87,11 +101,13 @@ func (c *RenewTokenChange) apply(ctx context.Context, t Targets, dry bool) (appl
 		return applied{res: Result{Summary: "would renew; TTL now " + ttlOf(before), Before: ttlOf(before)}}, nil
 	}
 	if err := t.Tokens.Renew(ctx, c.Accessor); err != nil {
-		return applied{}, fmt.Errorf("renew: %w", err)
+		return applied{}, sent("renew", err)
 	}
 	after, err := t.Tokens.Lookup(ctx, c.Accessor)
 	if err != nil {
-		return applied{}, fmt.Errorf("look up the token after renewing: %w", err)
+		// renewed: Vault answered the renewal; only its TTL now is unknown
+		return applied{res: Result{Summary: fmt.Sprintf("renewed (Vault answered the renewal); TTL %s → unknown: the look-up after it failed: %v", ttlOf(before), err),
+			Before: ttlOf(before), After: "unknown"}}, nil
 	}
 	return applied{res: Result{Summary: "TTL " + ttlOf(before) + " → " + ttlOf(after), Before: ttlOf(before), After: ttlOf(after)}}, nil
 }
@@ -116,11 +132,15 @@ func (c *WritePolicy) apply(ctx context.Context, t Targets, dry bool) (applied, 
 	if err != nil {
 		return applied{}, fmt.Errorf("read policy %s: %w", c.Name, err)
 	}
+	if c.Shown != nil && before != *c.Shown {
+		return applied{}, fmt.Errorf("policy %s %w: its text is not the one the diff showed (%s); nothing was changed: refresh and look again",
+			c.Name, ErrChanged, changedLines(*c.Shown, before))
+	}
 	if dry {
 		return applied{res: Result{Summary: "would replace policy " + c.Name, Before: before, After: c.Text}}, nil
 	}
 	if err := t.Policies.PutPolicy(ctx, c.Name, c.Text); err != nil {
-		return applied{}, fmt.Errorf("write policy %s: %w", c.Name, err)
+		return applied{}, sent("write policy "+c.Name, err)
 	}
 	return applied{res: Result{Summary: "policy " + c.Name + " written", Object: c.Name, Before: before, After: c.Text}}, nil
 }
@@ -154,19 +174,46 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 		return applied{}, fmt.Errorf("read %s: %w", c.Path, err)
 	}
 	b := roleText(before)
+	if c.Shown != nil && b != *c.Shown {
+		return applied{}, fmt.Errorf("role %s %w: it is not what the diff showed (%s); nothing was changed: refresh and look again",
+			c.Path, ErrChanged, changedLines(*c.Shown, b))
+	}
 	if dry {
 		ttl, _ := time.ParseDuration(c.TTL)
 		want := roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl)
 		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: want}}, nil
 	}
 	if err := t.Roles.Write(ctx, c.Path, c.data()); err != nil {
-		return applied{}, fmt.Errorf("write %s: %w", c.Path, err)
+		return applied{}, sent("write "+c.Path, err)
 	}
 	after, err := t.Roles.Read(ctx, c.Path)
 	if err != nil {
-		return applied{}, fmt.Errorf("read %s after writing: %w", c.Path, err)
+		// written: Vault answered the write; only reading it back failed
+		return applied{res: Result{Summary: fmt.Sprintf("%s written (Vault answered the write); reading it back failed: %v", c.Path, err), Object: c.Path,
+			Before: b, After: "unknown"}}, nil
 	}
 	return applied{res: Result{Summary: c.Path + " written", Object: c.Path, Before: b, After: roleText(after)}}, nil
+}
+
+// changedLines says how text now differs from the text shown: the lines
+// added and removed since, counted.
+func changedLines(shown, now string) string {
+	count := func(a, b string) int {
+		seen := map[string]int{}
+		for _, l := range strings.Split(b, "\n") {
+			seen[l]++
+		}
+		n := 0
+		for _, l := range strings.Split(a, "\n") {
+			if seen[l] > 0 {
+				seen[l]--
+			} else {
+				n++
+			}
+		}
+		return n
+	}
+	return fmt.Sprintf("%d line(s) added, %d removed since", count(now, shown), count(shown, now))
 }
 
 // roleText is the role's fields the runbook sets, one per line, in the
@@ -299,8 +346,8 @@ func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (appli
 	if c.VersionsKnown {
 		now := slices.Sorted(slices.Values(destroy))
 		if !slices.Equal(now, c.Versions) {
-			return applied{}, fmt.Errorf("the key %s/%s changed since the plan was made: the versions beyond the newest %d are now %v, the plan named %v; nothing was changed: refresh and look again",
-				c.Mount, c.Path, c.Keep, now, c.Versions)
+			return applied{}, fmt.Errorf("the key %s/%s %w: the versions beyond the newest %d are now %v, the plan named %v; nothing was changed: refresh and look again",
+				c.Mount, c.Path, ErrChanged, c.Keep, now, c.Versions)
 		}
 	}
 	before := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
@@ -311,11 +358,11 @@ func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (appli
 		return a, nil
 	}
 	if err := t.Versions.SetMaxVersions(ctx, c.Mount, c.Path, c.Keep); err != nil {
-		return applied{}, fmt.Errorf("set max_versions on %s: %w", c.Path, err)
+		return applied{}, sent("set max_versions on "+c.Path, err)
 	}
 	if len(destroy) > 0 {
 		if err := t.Versions.Destroy(ctx, c.Mount, c.Path, destroy); err != nil {
-			return applied{}, fmt.Errorf("destroy versions %v of %s (max_versions was set): %w", destroy, c.Path, err)
+			return applied{}, sent(fmt.Sprintf("destroy versions %v of %s (max_versions was set)", destroy, c.Path), err)
 		}
 	}
 	a.res = Result{Summary: fmt.Sprintf("destroyed versions %v, max_versions=%d", destroy, c.Keep), Object: c.Path, Before: before, After: after}

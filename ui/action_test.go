@@ -21,6 +21,8 @@ type fakeActor struct {
 	execErr  error // Execute returns it, after recording the call
 	executed []string
 	reasons  []string
+	plans    []actions.Plan  // what Execute was given
+	checkRes *actions.Result // Check's answer, when set
 }
 
 func (f *fakeActor) Preflight(_ context.Context, p actions.Plan) error {
@@ -36,11 +38,15 @@ func (f *fakeActor) Check(_ context.Context, p actions.Plan) (actions.Result, er
 	if f.checkErr != nil {
 		return actions.Result{}, f.checkErr
 	}
+	if f.checkRes != nil {
+		return *f.checkRes, nil
+	}
 	return actions.Result{Summary: "server accepted " + p.Action}, nil
 }
 
 func (f *fakeActor) Execute(_ context.Context, p actions.Plan, reason string) (actions.Result, error) {
 	f.executed = append(f.executed, p.Action)
+	f.plans = append(f.plans, p)
 	f.reasons = append(f.reasons, reason)
 	if f.execErr != nil {
 		return actions.Result{}, f.execErr
@@ -229,6 +235,41 @@ func TestAction_Flow(t *testing.T) {
 			t.Errorf("stage %d executed %v", m.modal.stage, fa.executed)
 		}
 	})
+}
+
+// TestAction_WritesWhatTheDiffShowed: the policy and the role are run
+// with the "what is there" of the diff the person confirmed, so that the
+// run refuses if it changed since (actions.Plan.AsShown).
+func TestAction_WritesWhatTheDiffShowed(t *testing.T) {
+	for n, action := range map[int]string{1: runbook.ActionFixPolicy, 2: runbook.ActionFixRole} {
+		t.Run(action, func(t *testing.T) {
+			shown := "what is there\nnow\n"
+			fa := &fakeActor{checkRes: &actions.Result{Summary: "would write", Before: shown, After: "what will be\nwritten\n"}}
+			m := openAction(t, liveDemo(t, fa), n, action)
+			m.st.reason = "INC-5"
+			m, _ = press(m, "a")
+			m, cmd := press(m, "enter")
+			m = runCmd(m, cmd)
+			if !strings.Contains(ansi.Strip(m.View()), "Diff (now → after)") {
+				t.Fatalf("no diff shown:\n%s", ansi.Strip(m.View()))
+			}
+			m, cmd = press(m, "y")
+			runCmd(m, cmd)
+			if len(fa.plans) != 1 {
+				t.Fatalf("executed %v", fa.executed)
+			}
+			var got *string
+			switch c := fa.plans[0].Changes[0]; {
+			case c.WritePolicy != nil:
+				got = c.WritePolicy.Shown
+			case c.WriteRole != nil:
+				got = c.WriteRole.Shown
+			}
+			if got == nil || *got != shown {
+				t.Errorf("the run expects %v, want the diff's %q", got, shown)
+			}
+		})
+	}
 }
 
 // TestAction_CleanupRunShowsTheDryRun: the real cleanup's confirmation

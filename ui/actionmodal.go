@@ -29,9 +29,10 @@ type Actor interface {
 type modalStage int
 
 const (
-	stageNone   modalStage = iota
-	stageReason            // the reason for the journal, prefilled with the last one
-	stageValue             // the value the plan asks for (Plan.Ask), typed
+	stageNone    modalStage = iota
+	stageReason             // the reason for the journal, prefilled with the last one
+	stageSubject            // an emergency rotation's subject, prefilled with the last one
+	stageValue              // the value the plan asks for (Plan.Ask), typed
 	stageChecking
 	stageConfirm
 	stageTypeName
@@ -49,7 +50,7 @@ const (
 //
 // It is a component: the root routes keys, the answers of its commands
 // (checkMsg, actionDoneMsg, both carrying its id) and dataMsg to it, and
-// reads Open, Typing, Busy and Reason.
+// reads Open, Typing and Reason.
 type actionModal struct {
 	id       int // every answer carries it: one for another modal is dropped
 	keys     modalKeys
@@ -77,8 +78,11 @@ type actionModal struct {
 	// shown after the write; nil when none is.
 	beforeReq, afterReq *verifyReq
 	ran                 bool // Execute was called: something may have changed
-	note                string
-	scroll              int // first line of the plan shown when it does not fit
+	// reasonGiven and subjectGiven: their prompts were answered in this
+	// modal (an emergency rotation's step shows them from then on)
+	reasonGiven, subjectGiven bool
+	note                      string
+	scroll                    int // first line of the plan shown when it does not fit
 }
 
 // modalKeys are the modal's keys; which ones count depends on its stage.
@@ -114,7 +118,7 @@ func (md actionModal) ShortHelp() []key.Binding {
 	k := md.keys
 	scroll := []key.Binding{k.Scroll}
 	switch md.stage {
-	case stageReason, stageValue, stageTypeName:
+	case stageReason, stageSubject, stageValue, stageTypeName:
 		return append([]key.Binding{k.Accept, k.Close}, scroll...)
 	case stageChecking:
 		return []key.Binding{k.Close}
@@ -284,7 +288,9 @@ func openActionModal(c *viewCtx, id int, req actionRequest, reason string) (acti
 		return actionModal{}, false
 	}
 	f, _ := st.assess.Finding(req.scenario)
-	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: reason, Subject: reason}
+	// the subject (an emergency rotation's) is asked in its own prompt,
+	// prefilled with the last one given: never the reason
+	in := actions.Input{Snapshot: st.snap, Tenants: f.Tenants, At: st.judgedAt, Reason: reason, Subject: st.rotation.subject}
 	p, err := actions.PlanFor(req.action, in)
 	if err != nil {
 		st.message = err.Error()
@@ -306,17 +312,31 @@ func (md actionModal) Open() bool { return md.stage != stageNone }
 // Typing reports whether keys are text for one of its fields.
 func (md actionModal) Typing() bool {
 	switch md.stage {
-	case stageValue, stageReason, stageTypeName:
+	case stageValue, stageReason, stageSubject, stageTypeName:
 		return true
 	}
 	return false
 }
 
-// Busy reports whether the action is running (it cannot be left then).
-func (md actionModal) Busy() bool { return md.stage == stageRunning }
-
 // Reason is the reason given for the journal ("" before one was).
 func (md actionModal) Reason() string { return md.in.Reason }
+
+// Recorded is the reason and subject given in this modal for an emergency
+// rotation, each "" until its prompt was answered (and both for another
+// action).
+func (md actionModal) Recorded() recorded {
+	if md.plan.Action != runbook.ActionEmergencyRotate {
+		return recorded{}
+	}
+	var r recorded
+	if md.reasonGiven {
+		r.reason = md.in.Reason
+	}
+	if md.subjectGiven {
+		r.subject = md.in.Subject
+	}
+	return r
+}
 
 // askReason opens the reason prompt, prefilled with the last reason (enter
 // keeps it), before any value: what is typed here is only ever the reason.
@@ -329,10 +349,30 @@ func (md *actionModal) askReason() {
 }
 
 // reasonEntered builds the plan again with the reason (an emergency
-// rotation records it on the Job) and goes on to the value, if the plan
-// asks for one, or to the check.
+// rotation records it on the Job) and goes on to the subject (an emergency
+// rotation's), the value, if the plan asks for one, or to the check.
 func (md *actionModal) reasonEntered(reason string) tea.Cmd {
-	md.in.Reason, md.in.Subject = reason, reason
+	md.in.Reason, md.reasonGiven = reason, true
+	if md.plan.Action == runbook.ActionEmergencyRotate {
+		md.stage, md.note = stageSubject, ""
+		md.input.Placeholder = "[who or what it is for: recorded on the Job]"
+		md.input.SetValue(md.in.Subject)
+		md.input.CursorEnd()
+		md.input.Focus()
+		return nil
+	}
+	return md.planned()
+}
+
+// subjectEntered records an emergency rotation's subject and goes on.
+func (md *actionModal) subjectEntered(subject string) tea.Cmd {
+	md.in.Subject, md.subjectGiven = subject, true
+	return md.planned()
+}
+
+// planned builds the plan again with what was given and goes on to the
+// value, if the plan asks for one, or to the check.
+func (md *actionModal) planned() tea.Cmd {
 	p, err := actions.PlanFor(md.plan.Action, md.in)
 	if err != nil {
 		md.note = err.Error()
@@ -375,13 +415,30 @@ func (md actionModal) outcome() string {
 		return what + ": running"
 	case md.stage != stageDone:
 		return what + ": cancelled — nothing was done"
-	case md.err != nil && md.ran:
-		return what + ": failed: " + md.err.Error()
+	case errors.Is(md.err, errNotConfirmed):
+		return what + ": not confirmed: " + md.err.Error()
 	case md.err != nil:
+		switch actions.OutcomeOf(md.err) {
+		case actions.OutcomeRefused:
+			return what + ": refused: " + md.err.Error()
+		case actions.OutcomeUnchecked, actions.OutcomeInterrupted, actions.OutcomeUnknown:
+			// their texts say it: "could not check …", "interrupted by
+			// the operator …", "… unknown: the request was sent …"
+			return what + ": " + md.err.Error()
+		case actions.OutcomeStale:
+			return what + ": not done: " + md.err.Error()
+		}
+		if md.ran {
+			return what + ": failed: " + md.err.Error()
+		}
+		// the check's dry run: the server refused the request
 		return what + ": refused: " + md.err.Error()
 	}
 	return what + ": done — " + md.result.Summary
 }
+
+// errNotConfirmed: the name typed to confirm was not the one asked for.
+var errNotConfirmed = errors.New("nothing was done")
 
 // Update answers the modal's keys, its commands' answers and new data.
 func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
@@ -402,6 +459,9 @@ func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
 		if msg.err != nil {
 			md.stage = stageDone
 		} else {
+			// what the diff shows as there now is what the run expects to
+			// find just before its write: else it refuses, changing nothing
+			md.plan = md.plan.AsShown(msg.res)
 			md.stage = stageConfirm
 		}
 	case actionDoneMsg:
@@ -457,15 +517,27 @@ func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 		var cmd tea.Cmd
 		md.input, cmd = md.input.Update(msg)
 		return cmd
+	case stageSubject:
+		if key.Matches(msg, k.Accept) {
+			if s := strings.TrimSpace(md.input.Value()); s != "" {
+				return md.subjectEntered(s)
+			}
+			md.note = "a subject is needed: the emergency rotation records it on the Job (ROTATION_SUBJECT)"
+			return nil
+		}
+		var cmd tea.Cmd
+		md.input, cmd = md.input.Update(msg)
+		return cmd
 	case stageValue:
 		if key.Matches(msg, k.Accept) {
 			ask := md.plan.Ask
 			n, err := strconv.ParseInt(strings.TrimSpace(md.input.Value()), 10, 64)
-			if err == nil {
-				err = ask.Check(n)
-			}
 			if err != nil {
 				md.note = ask.Hint()
+				return nil
+			}
+			if err := ask.Check(n); err != nil {
+				md.note = err.Error() // the range, and why its floor is where it is
 				return nil
 			}
 			md.in.Value = n
@@ -506,7 +578,7 @@ func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 			if md.input.Value() == md.plan.ConfirmName {
 				return md.run()
 			}
-			md.err = fmt.Errorf("typed %q, not %q: nothing was done", md.input.Value(), md.plan.ConfirmName)
+			md.err = fmt.Errorf("typed %q, not %q: %w", md.input.Value(), md.plan.ConfirmName, errNotConfirmed)
 			md.stage = stageDone
 			return nil
 		}
@@ -598,6 +670,10 @@ func (md actionModal) promptView(st *state, w int) (lead, ask string) {
 	case stageReason:
 		a.WriteString("Reason for the journal: " + md.input.View() + "\n")
 		a.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
+	case stageSubject:
+		a.WriteString(s.Muted.Render("Reason for the journal: "+md.in.Reason) + "\n")
+		a.WriteString("Subject of the rotation (ROTATION_SUBJECT): " + md.input.View() + "\n")
+		a.WriteString(s.Muted.Render("enter keeps it and goes on · ctrl+u clears it · esc cancels") + "\n")
 	case stageConfirm:
 		l.WriteString(s.OK.Render("✓ permitted; dry run: "+md.check.Summary) + "\n\n")
 		if md.check.Before != "" && md.check.After != "" && strings.Contains(md.check.After, "\n") {
@@ -613,11 +689,15 @@ func (md actionModal) promptView(st *state, w int) (lead, ask string) {
 	case stageTypeName:
 		a.WriteString("Type " + s.Warning.Render(md.plan.ConfirmName) + " to confirm: " + md.input.View() + "\n")
 	case stageRunning:
-		a.WriteString(st.spin + " running… (journaled before and after)\n")
+		a.WriteString(st.spin + " running… (journaled before and after; q or ctrl+c interrupts it and quits)\n")
 	case stageDone:
-		if md.err != nil {
+		switch o := actions.OutcomeOf(md.err); {
+		case o == actions.OutcomeUnknown || o == actions.OutcomeInterrupted || o == actions.OutcomeUnchecked:
+			// not a failure: it may have been applied, or nothing was tried
+			l.WriteString(s.Unknown.Render("? "+md.err.Error()) + "\n")
+		case md.err != nil:
 			l.WriteString(s.Critical.Render("✗ "+md.err.Error()) + "\n")
-		} else {
+		default:
 			l.WriteString(s.OK.Render("✓ "+md.result.Summary) + "\n")
 			switch {
 			case strings.Contains(md.result.Before+md.result.After, "\n"):

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
 	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
@@ -132,18 +133,37 @@ func TestActionModal_Reason(t *testing.T) {
 		}
 	})
 
-	t.Run("an emergency rotation records the reason typed", func(t *testing.T) {
+	t.Run("an emergency rotation records the reason and the subject, each typed in its own prompt", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 1, runbook.ActionEmergencyRotate)
 		m.st.reason = "old"
 		m, _ = press(m, "a")
 		m = typeText(clearField(m), "INC-1236")
 		m, _ = press(m, "enter")
+		if m.modal.stage != stageSubject || m.modal.input.Value() != "" {
+			t.Fatalf("stage %d field %q, want the subject prompt, empty the first time (never the reason)", m.modal.stage, m.modal.input.Value())
+		}
+		m, _ = press(m, "enter") // no subject: refused
+		if m.modal.stage != stageSubject || m.modal.note == "" {
+			t.Fatalf("an empty subject was accepted: stage %d", m.modal.stage)
+		}
+		m = typeText(m, "ops-team")
+		m, _ = press(m, "enter")
 		if m.modal.stage != stageChecking {
 			t.Fatalf("stage %d, want the check", m.modal.stage)
 		}
-		if c := m.modal.plan.Command(); !strings.Contains(c, "INC-1236") || strings.Contains(c, "old") {
-			t.Errorf("the plan does not carry the reason typed: %s", c)
+		c := m.modal.plan.Command()
+		for _, want := range []string{"ROTATION_REASON=INC-1236", "ROTATION_SUBJECT=ops-team", "rotation.kubectl-rotation.dev/subject=ops-team"} {
+			if !strings.Contains(c, want) || strings.Contains(c, "old") {
+				t.Errorf("the plan does not carry %s: %s", want, c)
+			}
+		}
+		// the next emergency rotation: both prefilled with the last given
+		m, _ = press(m, "esc")
+		m, _ = press(m, "a")
+		m, _ = press(m, "enter")
+		if m.modal.stage != stageSubject || m.modal.input.Value() != "ops-team" {
+			t.Errorf("stage %d field %q, want the subject prefilled with ops-team", m.modal.stage, m.modal.input.Value())
 		}
 	})
 }
@@ -184,7 +204,33 @@ func TestActionModal_StatusLine(t *testing.T) {
 		}
 	})
 
-	t.Run("refused: a wrong name typed", func(t *testing.T) {
+	for name, tt := range map[string]struct {
+		err        error
+		want, not_ string
+	}{
+		"could not check": {fmt.Errorf("%w Vault permissions (sys/capabilities-self): Vault at http://v:8200 did not answer within vault.requestTimeout (10s); nothing was done", actions.ErrUnchecked),
+			": could not check Vault permissions", "refused"},
+		"interrupted": {fmt.Errorf("%w by the operator while checking x: nothing was done", actions.ErrInterrupted), ": interrupted by the operator", "refused"},
+		"unknown":     {fmt.Errorf("patch cronjob cmek-rotation: %w (the API server did not answer)", actions.ErrNoAnswer), ": patch cronjob cmek-rotation: unknown: the request was sent", "failed"},
+		"stale":       {fmt.Errorf("policy x %w: …; nothing was changed", actions.ErrChanged), ": not done: policy x changed since the plan was made", "failed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := raiseDeadline(t, openStep(liveDemo(t, &fakeActor{execErr: tt.err}), 5, 2), "INC-1")
+			mark := "? " // may have been applied, or nothing tried: never shown as a failure
+			if name == "stale" {
+				mark = "✗ "
+			}
+			if out := ansi.Strip(m.View()); !strings.Contains(out, mark+strings.Fields(tt.err.Error())[0]) {
+				t.Errorf("the result is not marked %q:\n%s", mark, out)
+			}
+			m, _ = press(m, "esc")
+			if !strings.Contains(m.st.message, tt.want) || strings.Contains(m.st.message, tt.not_) {
+				t.Errorf("message %q, want %q, never %q", m.st.message, tt.want, tt.not_)
+			}
+		})
+	}
+
+	t.Run("not confirmed: a wrong name typed", func(t *testing.T) {
 		fa := &fakeActor{}
 		m := openAction(t, liveDemo(t, fa), 4, runbook.ActionTrimVersions)
 		m.st.reason = "over retention"
@@ -195,7 +241,7 @@ func TestActionModal_StatusLine(t *testing.T) {
 		m = typeText(m, "t-999")
 		m, _ = press(m, "enter")
 		m, _ = press(m, "esc")
-		if !strings.Contains(m.st.message, ": refused: typed \"t-999\"") || !strings.Contains(m.st.message, "nothing was done") {
+		if !strings.Contains(m.st.message, ": not confirmed: typed \"t-999\"") || !strings.Contains(m.st.message, "nothing was done") {
 			t.Errorf("message %q", m.st.message)
 		}
 	})
@@ -375,5 +421,69 @@ func TestWrapWords_NeverWider(t *testing.T) {
 		if got := strings.Join(strings.Fields(out), " "); got != strings.Join(strings.Fields(text), " ") {
 			t.Fatalf("width %d: the text changed:\n%s", w, out)
 		}
+	}
+}
+
+// TestActionModal_QuitWhileRunning: q quits while an action runs, as
+// ctrl+c does, and both cancel it (the journal then says it was
+// interrupted); in a field, q is text.
+func TestActionModal_QuitWhileRunning(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		t.Run(k, func(t *testing.T) {
+			m := openStep(liveDemo(t, &fakeActor{}), 5, 2)
+			m = typeText(clearField(func() Model { m, _ := press(m, "a"); return m }()), "INC-6")
+			m, _ = press(m, "enter")
+			m, cmd := press(m, "enter")
+			m = runCmd(m, cmd)
+			m, _ = press(m, "y") // running: the Cmd is not run
+			if m.modal.stage != stageRunning {
+				t.Fatalf("stage %d, want running", m.modal.stage)
+			}
+			msg := keyMsg(k)
+			if k == "ctrl+c" {
+				msg = tea.KeyMsg{Type: tea.KeyCtrlC}
+			}
+			next, cmd := m.Update(msg)
+			if cmd == nil {
+				t.Fatalf("%s while running: no command, want quit", k)
+			}
+			if _, ok := cmd().(tea.QuitMsg); !ok || next.(Model).ctx.Err() == nil {
+				t.Errorf("%s while running: quit %v, context %v; want quit and the action cancelled", k, ok, next.(Model).ctx.Err())
+			}
+		})
+	}
+	t.Run("q in the reason field is text", func(t *testing.T) {
+		m := openStep(liveDemo(t, &fakeActor{}), 5, 2)
+		m, _ = press(m, "a")
+		m = typeText(clearField(m), "q")
+		if m.modal.input.Value() != "q" || m.ctx.Err() != nil {
+			t.Errorf("field %q, context %v", m.modal.input.Value(), m.ctx.Err())
+		}
+	})
+}
+
+// TestActionModal_DeadlineOnlyRaises: a deadline not above the current one
+// is refused at the value, saying what it is now; nothing is checked.
+func TestActionModal_DeadlineOnlyRaises(t *testing.T) {
+	fa := &fakeActor{}
+	m := openStep(liveDemo(t, fa), 5, 2)
+	var now int64
+	for _, cj := range m.st.snap.Kubernetes.CronJobs {
+		if cj.Role == "rotation" && cj.ActiveDeadlineSeconds != nil {
+			now = *cj.ActiveDeadlineSeconds
+		}
+	}
+	if now == 0 {
+		t.Fatal("the demo's rotation CronJob has no deadline")
+	}
+	m, _ = press(m, "a")
+	m = typeText(clearField(m), "INC-7")
+	m, _ = press(m, "enter")
+	m.modal.input.SetValue(fmt.Sprint(now / 2))
+	m, cmd := press(m, "enter")
+	want := fmt.Sprintf("activeDeadlineSeconds is %ds now, and this action only raises it", now)
+	if m.modal.stage != stageValue || cmd != nil || !strings.Contains(m.modal.note, want) ||
+		!strings.Contains(ansi.Strip(m.View()), "does not raise it") {
+		t.Errorf("stage %d note %q, want the value refused saying %q", m.modal.stage, m.modal.note, want)
 	}
 }

@@ -71,10 +71,17 @@ type state struct {
 	permsOf string
 	noActor string
 	// reason is the last reason given for an action: every action asks,
-	// prefilled with it, and the steps' commands that record it (an
-	// emergency rotation's) show it, so c copies what a would run.
+	// prefilled with it.
 	reason string
+	// rotation is the reason and subject given for the last emergency
+	// rotation (each its own prompt): its step's command shows them, so c
+	// copies what a would run; "" (a placeholder shown) until given for
+	// one — another action's reason is not this rotation's.
+	rotation recorded
 }
+
+// recorded is what an emergency rotation records beside its initiator.
+type recorded struct{ reason, subject string }
 
 // permState is an action's permission preflight: pending until checked;
 // err wraps actions.ErrForbidden when a permission is missing.
@@ -369,7 +376,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return next, tea.Batch(cmds...)
 		}
 		if m.modal.Open() {
-			if key.Matches(msg, m.keys.Interrupt) || (!m.modal.Typing() && !m.modal.Busy() && key.Matches(msg, m.keys.Quit)) {
+			// q quits as ctrl+c does, also while the action runs: both
+			// cancel it (the journal says what ran); in a field q is text
+			if key.Matches(msg, m.keys.Interrupt) || (!m.modal.Typing() && key.Matches(msg, m.keys.Quit)) {
 				m.cancel()
 				return m, tea.Quit
 			}
@@ -411,6 +420,14 @@ func (m Model) updateModal(msg tea.Msg) (Model, tea.Cmd) {
 	m.modal, cmd = m.modal.Update(msg, m.st)
 	if r := m.modal.Reason(); r != "" && m.modal.Open() {
 		m.st.reason = r
+	}
+	if r := m.modal.Recorded(); m.modal.Open() {
+		if r.reason != "" {
+			m.st.rotation.reason = r.reason
+		}
+		if r.subject != "" {
+			m.st.rotation.subject = r.subject
+		}
 	}
 	return m, cmd
 }

@@ -40,7 +40,7 @@ type scenarioView struct {
 // judgement and reason, and the steps' commands wrapped at one width.
 type scenarioCache struct {
 	rev    int
-	reason string
+	reason recorded
 	w      int
 	vars   runbook.Vars
 	steps  []runbook.RenderedStep
@@ -50,7 +50,7 @@ type scenarioCache struct {
 // valid reports whether the cache holds what st renders (at w, unless w is
 // 0: the steps only).
 func (c *scenarioCache) valid(st *state, w int) bool {
-	return c != nil && c.rev == st.rev && c.reason == st.reason && (w == 0 || c.w == w)
+	return c != nil && c.rev == st.rev && c.reason == st.rotation && (w == 0 || c.w == w)
 }
 
 // cached renders into the cache what is not there for st at w.
@@ -58,7 +58,7 @@ func (v *scenarioView) cached(st *state, w int) {
 	if v.cache.valid(st, w) {
 		return
 	}
-	c := &scenarioCache{rev: st.rev, reason: st.reason, w: w}
+	c := &scenarioCache{rev: st.rev, reason: st.rotation, w: w}
 	if v.cache.valid(st, 0) {
 		c.vars, c.steps = v.cache.vars, v.cache.steps
 	} else {
@@ -148,11 +148,16 @@ func (v scenarioView) vars(st *state) runbook.Vars {
 func (v scenarioView) renderVars(st *state) runbook.Vars {
 	f, _ := st.assess.Finding(v.id)
 	vars := st.vars.ForFinding(f)
-	// an emergency rotation records the reason given for its action as
-	// its reason and subject (openActionModal): the step's command is the
-	// plan's with the last reason given, the placeholders before one was
-	if st.reason != "" {
-		vars.Reason, vars.Subject = st.reason, st.reason
+	// an emergency rotation records the reason and the subject given for
+	// it, each in its own prompt: the step's command is the plan's with the
+	// last ones given for an emergency rotation, a placeholder before
+	// (another action's reason is not this rotation's: c would copy a
+	// command recording it on the Job)
+	if r := st.rotation.reason; r != "" {
+		vars.Reason = r
+	}
+	if s := st.rotation.subject; s != "" {
+		vars.Subject = s
 	}
 	return vars
 }
@@ -456,13 +461,21 @@ func (v scenarioView) lines(st *state, w int) (out []string, from, to int) {
 // reasonNote says where an emergency rotation's command takes the reason
 // and subject it records from.
 func reasonNote(st *state) string {
-	if st.reason != "" {
-		return fmt.Sprintf("reason and subject: %q, the last reason given (a asks again, prefilled with it); c copies the command as a runs it", st.reason)
+	r := st.rotation
+	if r.reason != "" || r.subject != "" {
+		quoted := func(s, what string) string {
+			if s == "" {
+				return "<" + what + "> (not given yet)"
+			}
+			return fmt.Sprintf("%q", s)
+		}
+		return fmt.Sprintf("reason %s and subject %s: those given for the last emergency rotation (a asks again, prefilled with them); c copies the command as a runs it",
+			quoted(r.reason, "reason"), quoted(r.subject, "subject"))
 	}
 	if st.opts.Mode != "live" || st.opts.ReadOnly || st.noActor != "" {
 		return "the reason and subject to record are yours to fill in (ROTATION_REASON, ROTATION_SUBJECT and their annotations)"
 	}
-	return "the reason and subject are placeholders until a reason is given: a asks for it and records it on the Job (c then copies the command with it)"
+	return "the reason and subject are placeholders until given for this rotation: a asks for each (the subject in its own prompt) and records them on the Job (c then copies the command with them)"
 }
 
 // actionNote says why a step's one-key action cannot be run here.

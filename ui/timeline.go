@@ -668,7 +668,7 @@ func outcomeLabel(s Styles, outcome string) (string, lipgloss.Style) {
 	switch outcome {
 	case "failure", "failed", "refused", "firing":
 		return outcome, s.Critical
-	case "warning", "pending":
+	case "warning", "pending", "stale", "unchecked", "interrupted":
 		return outcome, s.Warning
 	case "success", "ok", "recovered", "resolved":
 		return outcome, s.OK

@@ -25,7 +25,10 @@ import (
 // Client is actions.Kube over a clientset.
 type Client struct{ k kubernetes.Interface }
 
-var _ actions.Kube = (*Client)(nil)
+var (
+	_ actions.Kube      = (*Client)(nil)
+	_ actions.JobReader = (*Client)(nil)
+)
 
 // New returns the adapter of k, or nil when k is nil (so that an Executor
 // without a cluster has no Kube at all, and says so).
@@ -99,7 +102,7 @@ func (c *Client) RecordEvent(ctx context.Context, e actions.Event) error {
 func (c *Client) CreateJobFrom(ctx context.Context, job actions.CreateJob, dry bool) (string, error) {
 	cj, err := c.k.BatchV1().CronJobs(job.Namespace).Get(ctx, job.CronJob, metav1.GetOptions{})
 	if err != nil {
-		return "", fmt.Errorf("read cronjob %s: %w", job.CronJob, wrap(err))
+		return "", actions.BeforeWrite(fmt.Errorf("read cronjob %s: %w", job.CronJob, wrap(err)))
 	}
 	j := JobFromCronJob(cj, job)
 	created, err := c.k.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{DryRun: dryRunOpts(dry)})
@@ -107,6 +110,18 @@ func (c *Client) CreateJobFrom(ctx context.Context, job actions.CreateJob, dry b
 		return "", fmt.Errorf("create job %s: %w", job.Name, wrap(err))
 	}
 	return created.Name, nil
+}
+
+// JobExists reads the Job (actions.JobReader).
+func (c *Client) JobExists(ctx context.Context, ns, name string) (bool, error) {
+	_, err := c.k.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, wrap(err)
+	}
+	return true, nil
 }
 
 // JobFromCronJob builds the Job of a CreateJob change as `kubectl create

@@ -60,6 +60,9 @@ func (c *Client) Capabilities(ctx context.Context, paths []string) (map[string][
 	return out, nil
 }
 
+// Address is the Vault address the client talks to, for messages.
+func (c *Client) Address() string { return c.v.Address() }
+
 // Policy reads an ACL policy's text ("" when there is none).
 func (c *Client) Policy(ctx context.Context, name string) (string, error) {
 	return c.v.Sys().GetPolicyWithContext(ctx, name)

@@ -226,10 +226,13 @@ func tokenEffect(start time.Time) func(t *testing.T, w *equivWorld, _ string) an
 	}
 }
 
-// equivReason is the reason the emergency rotation records, typed by the
-// person in the tool and filled in for <reason> and <subject> in its
-// command.
-const equivReason = "INC-9 equivalence"
+// equivReason and equivSubject are the reason and subject the emergency
+// rotation records, typed by the person in the tool (each in its own
+// prompt) and filled in for <reason> and <subject> in its command.
+const (
+	equivReason  = "INC-9 equivalence"
+	equivSubject = "ops-team"
+)
 
 // equivRows are the one-key actions' rows, in the order they run (each
 // world goes through the same sequence).
@@ -241,7 +244,7 @@ func equivRows(start time.Time, tenants func(w *equivWorld) []string) []equivRow
 		{action: runbook.ActionCleanupDryRun, effect: jobEffect},
 		{action: runbook.ActionCleanupRun, effect: jobEffect},
 		{action: runbook.ActionEmergencyRotate, effect: jobEffect,
-			differs: "the shown command holds <reason> and <subject> until the person gives a reason, as its note says: filled in with the reason the action is given"},
+			differs: "the shown command holds <reason> and <subject> until the person gives them for an emergency rotation, as its note says: filled in with the reason and subject the action is given"},
 		{action: runbook.ActionRaiseDeadline, effect: cronJobEffect(rotation),
 			differs: "the action asks for the deadline (default 1800 s, the runbook's); the command has the default: compared with the action at its default"},
 		{action: runbook.ActionCleanupDryRunOff, effect: cronJobEffect(cleanup),
@@ -423,7 +426,7 @@ func TestEquivalence_CommandsDoWhatTheActionsDo(t *testing.T) {
 			if row.action == runbook.ActionEmergencyRotate {
 				command = strings.ReplaceAll(command, "<tenant-id>", affected)
 				command = strings.ReplaceAll(command, "<reason>", equivReason)
-				command = strings.ReplaceAll(command, "<subject>", equivReason)
+				command = strings.ReplaceAll(command, "<subject>", equivSubject)
 			}
 			if p := placeholder.FindString(command); p != "" {
 				t.Fatalf("the command holds the placeholder %s: %s", p, command)
@@ -448,7 +451,7 @@ func TestEquivalence_CommandsDoWhatTheActionsDo(t *testing.T) {
 			in := actions.Input{Snapshot: snap, Tenants: tenants[scenarioOf[row.action]], At: time.Now()}
 			if row.action == runbook.ActionEmergencyRotate {
 				in.Tenants = []string{affected}
-				in.Reason, in.Subject = equivReason, equivReason
+				in.Reason, in.Subject = equivReason, equivSubject
 			}
 			p, err := actions.PlanFor(row.action, in)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/term"
@@ -201,7 +202,13 @@ func (o *rootOptions) Run() error {
 	if eof != nil {
 		eof.quit = p.Quit
 	}
-	if _, err := p.Run(); err != nil {
+	_, err := p.Run()
+	// quitting cancelled any action running: let it journal its outcome
+	// (interrupted, and what ran) before the process ends
+	if w, ok := actor.(interface{ Wait(time.Duration) bool }); ok {
+		w.Wait(5 * time.Second)
+	}
+	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	return nil
