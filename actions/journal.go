@@ -75,6 +75,14 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
+	// an existing journal readable by others (made by hand, copied) is
+	// tightened: its reasons, commands and accessors are the operator's
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal %s is readable by others (%v) and cannot be made 0600: %w", path, fi.Mode().Perm(), err)
+		}
+	}
 	return &Journal{path: path}, f.Close()
 }
 
@@ -89,11 +97,29 @@ func (j *Journal) Append(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	f, err := os.OpenFile(j.path, os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(j.path, os.O_APPEND|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	line := append(b, '\n')
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	size := fi.Size()
+	if size > 0 {
+		// a line torn by an earlier write that failed part way (a full
+		// disk, a crash) is ended first: this one must be whole, not
+		// glued to it and unreadable with it
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, size-1); err == nil && last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	if _, err := f.Write(line); err != nil {
+		// what was written of it is cut off again, where the file allows
+		_ = f.Truncate(size)
 		f.Close()
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}

@@ -121,3 +121,45 @@ func TestReadJournalActions(t *testing.T) {
 		}
 	})
 }
+
+// TestJournal_TornLineAndLooseMode: a journal whose last line was torn by
+// a write that failed part way (a full disk, a crash) gets the next entry
+// on a line of its own: the torn line is named damaged, the next action is
+// read whole (it was glued to the torn line and lost). An existing journal
+// readable by others is tightened to 0600 when it is opened.
+func TestJournal_TornLineAndLooseMode(t *testing.T) {
+	path := t.TempDir() + "/journal.jsonl"
+	torn := `{"time":"2026-11-27T03:00:00Z","id":"a","phase":"intent","action":"raise-deadline"}` + "\n" + `{"time":"2026-11-27T03:00:01Z","id":"a","phase":"outcome","act`
+	if err := os.WriteFile(path, []byte(torn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	if err := j.Append(Entry{ID: "b", Phase: "intent", Action: "raise-deadline", Target: "cronjob cmek-rotation"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, problems, err := ReadJournal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.Intent.ID)
+	}
+	if !reflect.DeepEqual(ids, []string{"a", "b"}) {
+		t.Errorf("records %v, want a and b (b whole after the torn line); problems %q", ids, problems)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], "line 2") {
+		t.Errorf("problems %q, want the torn line 2 named", problems)
+	}
+}
