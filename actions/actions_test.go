@@ -204,6 +204,47 @@ func TestActions_Kubernetes(t *testing.T) {
 		}
 	})
 
+	// a paused Deployment rolls no pod on a restart (kubectl rollout
+	// restart refuses it), and a Job from a suspended job template never
+	// runs: both refused before any write, nothing changed
+	t.Run("restart of a paused deployment, a job from a suspended template: refused", func(t *testing.T) {
+		ex, path := executor(t, w)
+		dc := e.Kube.Client.AppsV1().Deployments(w.Namespace)
+		name := w.Config.Kubernetes.OrchestratorDeployment
+		if _, err := dc.Patch(ctx, name, types.MergePatchType, []byte(`{"spec":{"paused":true}}`), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		defer dc.Patch(ctx, name, types.MergePatchType, []byte(`{"spec":{"paused":false}}`), metav1.PatchOptions{}) //nolint:errcheck
+		before, _ := dc.Get(ctx, name, metav1.GetOptions{})
+		ex.Now = func() time.Time { return at.Add(time.Hour) }
+		if _, err := ex.Execute(ctx, actions.RestartOrchestrator(w.Config, w.Namespace), "test"); err == nil || !strings.Contains(err.Error(), "is paused") {
+			t.Errorf("restart of a paused deployment: err = %v, want it refused as paused", err)
+		}
+		after, _ := dc.Get(ctx, name, metav1.GetOptions{})
+		if a, b := after.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"], before.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]; a != b {
+			t.Errorf("restartedAt %q → %q: the paused deployment was stamped", b, a)
+		}
+		cc := e.Kube.Client.BatchV1().CronJobs(w.Namespace)
+		cjName := w.Config.Kubernetes.RotationCronJob
+		if _, err := cc.Patch(ctx, cjName, types.MergePatchType, []byte(`{"spec":{"jobTemplate":{"spec":{"suspend":true}}}}`), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		defer cc.Patch(ctx, cjName, types.MergePatchType, []byte(`{"spec":{"jobTemplate":{"spec":{"suspend":null}}}}`), metav1.PatchOptions{}) //nolint:errcheck
+		jobsBefore, _ := e.Kube.Client.BatchV1().Jobs(w.Namespace).List(ctx, metav1.ListOptions{})
+		if _, err := ex.Execute(ctx, actions.TriggerRotation(w.Config, w.Namespace, at.Add(2*time.Hour)), "test"); err == nil || !strings.Contains(err.Error(), "suspended") {
+			t.Errorf("job from a suspended template: err = %v, want it refused", err)
+		}
+		jobsAfter, _ := e.Kube.Client.BatchV1().Jobs(w.Namespace).List(ctx, metav1.ListOptions{})
+		if len(jobsAfter.Items) != len(jobsBefore.Items) {
+			t.Errorf("%d jobs → %d: a job was made from the suspended template", len(jobsBefore.Items), len(jobsAfter.Items))
+		}
+		for _, en := range journal(t, path) {
+			if en.Phase == "outcome" && en.Outcome == "ok" {
+				t.Errorf("journaled ok: %+v", en)
+			}
+		}
+	})
+
 	t.Run("emergency rotate records who and why", func(t *testing.T) {
 		ex, _ := executor(t, w)
 		res, err := ex.Execute(ctx, actions.EmergencyRotate(w.Config, w.Namespace, "t-003", "manual-emergency", "automated rotation failed", "ops-team", at), "automated rotation failed")

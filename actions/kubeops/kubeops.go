@@ -104,6 +104,11 @@ func (c *Client) CreateJobFrom(ctx context.Context, job actions.CreateJob, dry b
 	if err != nil {
 		return "", actions.BeforeWrite(fmt.Errorf("read cronjob %s: %w", job.CronJob, wrap(err)))
 	}
+	if ptr := cj.Spec.JobTemplate.Spec.Suspend; ptr != nil && *ptr {
+		// kubectl create job --from makes it suspended too, and it never
+		// runs: nothing would be rotated or cleaned
+		return "", actions.BeforeWrite(fmt.Errorf("the job template of cronjob %s is suspended (spec.jobTemplate.spec.suspend: true): a Job made from it would never run; unsuspend the template first (kubectl patch cronjob %s -n %s --type=merge -p '{\"spec\":{\"jobTemplate\":{\"spec\":{\"suspend\":false}}}}')", job.CronJob, job.CronJob, job.Namespace))
+	}
 	j := JobFromCronJob(cj, job)
 	created, err := c.k.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{DryRun: dryRunOpts(dry)})
 	if err != nil {
@@ -244,6 +249,15 @@ func (c *Client) PatchDeadline(ctx context.Context, ns, name string, patch []byt
 // Restart stamps the pod template's restartedAt annotation as `kubectl
 // rollout restart` does.
 func (c *Client) Restart(ctx context.Context, ns, name string, at time.Time, dry bool) (string, error) {
+	cur, err := c.k.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return "", actions.BeforeWrite(fmt.Errorf("read deployment %s: %w", name, wrap(err)))
+	}
+	if cur.Spec.Paused {
+		// the stamp would roll no pod until someone resumes it (and then
+		// roll them unasked); kubectl rollout restart refuses it too
+		return "", actions.BeforeWrite(fmt.Errorf("deployment %s is paused: a restart would replace no pod until it is resumed; resume it first (kubectl rollout resume deployment/%s -n %s), then restart", name, name, ns))
+	}
 	patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
 		"annotations": map[string]string{"kubectl.kubernetes.io/restartedAt": at.UTC().Format(time.RFC3339Nano)}}}}})
 	d, err := c.k.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: dryRunOpts(dry)})
