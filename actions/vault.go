@@ -27,7 +27,18 @@ func ttlOf(d time.Duration) string {
 func vaultPlanners() map[string]planner {
 	return map[string]planner{
 		runbook.ActionRenewToken: func(in Input) (Plan, error) {
-			return RenewToken(judgedAccessor(in)), nil
+			acc := judgedAccessor(in)
+			if acc == "" {
+				// renewing the operator's own token would not extend the
+				// orchestrator's: with no live token of it known there is
+				// nothing this step can renew
+				why := "no live token of the orchestrator's role is known"
+				if v := in.Snapshot.Vault; v != nil && v.OrchestratorTokenNote != "" {
+					why += " (" + v.OrchestratorTokenNote + ")"
+				}
+				return Plan{}, fmt.Errorf("%s: there is nothing to renew (an expired or revoked token cannot be renewed); restart the orchestrator so its pods log in to Vault again (Scenario 2's restart step)", why)
+			}
+			return RenewToken(acc), nil
 		},
 		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
 		runbook.ActionFixRole: func(in Input) (Plan, error) {
@@ -80,7 +91,7 @@ func RenewToken(accessor string) Plan {
 		p.Title, p.Target = "Renew the orchestrator's Vault token", "vault token with accessor "+accessor
 		p.Effects = []string{"extends the token's TTL up to its role's maximum; the token itself is never read"}
 		p.Fallback = &Fallback{Plan: RenewToken(""),
-			Note:  "Your Vault policy does not allow renew-accessor; this renews your own token instead.",
+			Note:  "Your Vault policy does not allow renew-accessor; this renews your own token instead, which does not extend the orchestrator's.",
 			Short: "your own token: renew-accessor is not permitted"}
 	} else {
 		p.Title, p.Target = "Renew the operator's own Vault token", "the current Vault token"
