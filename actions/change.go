@@ -61,6 +61,10 @@ type SetEnv struct {
 	Env       string `json:"env"`
 	Value     string `json:"value"`
 	Effect    string `json:"effect,omitempty"`
+	// Container is the container the shown command names with -c (the
+	// snapshot's: the one that has Env, else the first), "" when the pod
+	// template had one container or the snapshot did not record it.
+	Container string `json:"container,omitempty"`
 }
 
 // The range of activeDeadlineSeconds raise-deadline accepts, and its

@@ -106,10 +106,22 @@ func kubePlanners() map[string]planner {
 			return p, nil
 		},
 		runbook.ActionEnableAudit: func(in Input) (Plan, error) {
-			return EnableAudit(in.Snapshot.Config, in.Snapshot.Namespace), nil
+			p := EnableAudit(in.Snapshot.Config, in.Snapshot.Namespace)
+			if k := in.Snapshot.Kubernetes; k != nil && k.Orchestrator != nil {
+				p.Changes[0].SetEnv.Container = k.Orchestrator.EnvContainer
+			}
+			return p, nil
 		},
 		runbook.ActionCleanupDryRunOff: func(in Input) (Plan, error) {
-			return CleanupDryRunOff(in.Snapshot.Config, in.Snapshot.Namespace), nil
+			p := CleanupDryRunOff(in.Snapshot.Config, in.Snapshot.Namespace)
+			if k := in.Snapshot.Kubernetes; k != nil {
+				for _, cj := range k.CronJobs {
+					if cj.Role == collectors.RoleCleanup {
+						p.Changes[0].SetEnv.Container = cj.EnvContainer
+					}
+				}
+			}
+			return p, nil
 		},
 		runbook.ActionRestartOrchestrator: func(in Input) (Plan, error) {
 			return RestartOrchestrator(in.Snapshot.Config, in.Snapshot.Namespace), nil
@@ -392,10 +404,16 @@ func (c *SetEnv) write(ctx context.Context, t EnvSetter, rv string, cs []Contain
 	}
 	now := envState(after, e.targets, c.Env)
 	change := fmt.Sprintf("%s (container %s): %s %s → %s", obj, strings.Join(e.targets, ", "), c.Env, e.before, now)
-	if len(cs) > len(e.targets) {
-		// the step's kubectl set env has no -c: it would set every one
+	switch {
+	case len(cs) > len(e.targets) && c.Container == "":
+		// the step's kubectl set env has no -c (a snapshot of before the
+		// container was recorded): it would set every one
 		change += fmt.Sprintf(" (the pod template has %d containers and this action sets only %s; the command shown sets every one: add -c %s to it)",
 			len(cs), strings.Join(e.targets, ", "), strings.Join(e.targets, ","))
+	case c.Container != "" && (len(e.targets) != 1 || e.targets[0] != c.Container):
+		// the pod template changed since it was read
+		change += fmt.Sprintf(" (the command shown sets container %s (-c %s); this action sets %s: the pod template changed since it was read, refresh before running the command)",
+			c.Container, c.Container, strings.Join(e.targets, ", "))
 	}
 	if dry {
 		return Result{Summary: change + ", accepted by the server's dry run", Before: e.before, After: now}, nil

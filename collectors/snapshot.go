@@ -185,6 +185,10 @@ type CronJob struct {
 	// Env is the job template's environment (first container), values of
 	// secret-looking names redacted.
 	Env []EnvVar `json:"env,omitempty"`
+	// EnvContainer is the container Env was read from, when the pod
+	// template has more than one ("" with one: a command then needs no
+	// -c, and kubectl set env without it would set every container).
+	EnvContainer string `json:"envContainer,omitempty"`
 	// EnvFrom names the ConfigMaps and Secrets the container takes its
 	// whole environment from (envFrom): a variable missing from Env may
 	// be set there.
@@ -399,6 +403,9 @@ type Deployment struct {
 	Image           string   `json:"image,omitempty"`
 	RestartedAt     string   `json:"restartedAt,omitempty"`
 	Env             []EnvVar `json:"env,omitempty"` // VAULT_* and AUDIT_* only
+	// EnvContainer is the container Env was read from (the one that sets
+	// AUDIT_ENABLED, else the first), when there are more than one.
+	EnvContainer string `json:"envContainer,omitempty"`
 	// EnvFrom names the ConfigMaps and Secrets the container takes its
 	// whole environment from (envFrom): a variable missing from Env may
 	// be set there.

@@ -320,3 +320,30 @@ func TestVars_PromQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestVars_SetEnvNamesTheContainer: with a second container in the pod
+// template the set env commands carry -c with the container the tool read
+// the variable from (the one the action changes): without it kubectl sets
+// the variable in every container. With one container, no -c.
+func TestVars_SetEnvNamesTheContainer(t *testing.T) {
+	for name, tc := range map[string]struct {
+		cleanup, orch string
+		wantC, wantO  string
+	}{
+		"one container":  {"", "", "kubectl set env cronjob/secret-cleanup DRY_RUN=false", "kubectl set env deployment/oss-ai-orchestrator AUDIT_ENABLED=true"},
+		"with a sidecar": {"cleanup", "app", "kubectl set env cronjob/secret-cleanup -c cleanup DRY_RUN=false", "kubectl set env deployment/oss-ai-orchestrator -c app AUDIT_ENABLED=true"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := retentionSnapshot()
+			s.Kubernetes = &collectors.KubernetesData{
+				CronJobs:     []collectors.CronJob{{Role: collectors.RoleCleanup, Name: "secret-cleanup", Found: true, EnvContainer: tc.cleanup}},
+				Orchestrator: &collectors.Deployment{Name: "oss-ai-orchestrator", Found: true, EnvContainer: tc.orch},
+			}
+			v := NewVars(s, testNow)
+			got := v.Render("kubectl set env cronjob/{{.CleanupCronJob}} {{.CleanupEnvFlag}}DRY_RUN=false") + "|" + v.Render("kubectl set env deployment/{{.OrchestratorDeployment}} {{.OrchestratorEnvFlag}}AUDIT_ENABLED=true")
+			if want := tc.wantC + "|" + tc.wantO; got != want {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+}

@@ -53,6 +53,12 @@ type Vars struct {
 	// <subject> when none was given, as in a report, so that the step says
 	// to fill them in). Commands quote them with kv.
 	Initiator, Reason, Subject string
+	// CleanupEnvFlag and OrchestratorEnvFlag are "-c NAME " when the
+	// cleanup CronJob's job template or the orchestrator's pod template has
+	// more than one container: kubectl set env without it sets the
+	// variable in every container, the action only in the one that has it
+	// (else the first); "" with one container.
+	CleanupEnvFlag, OrchestratorEnvFlag string
 	// TrimVersions are the versions of the affected tenant's key the
 	// trim-versions action destroys ("1,2,3"; "" when none is beyond the
 	// retention), or a visible placeholder when no tenant is named or its
@@ -127,6 +133,8 @@ const StampLayout = "20060102-150405"
 func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	c := s.Config
 	v := Vars{
+		CleanupEnvFlag:         containerFlag(s, collectors.RoleCleanup),
+		OrchestratorEnvFlag:    orchestratorContainerFlag(s),
 		Kubectl:                shell.Kubectl(s.Connection.KubectlFlags),
 		Vault:                  shell.Vault(s.Connection.VaultEnv),
 		Namespace:              orPlaceholder(s.Namespace, "namespace"),
@@ -353,6 +361,29 @@ func RequiredCapabilities() map[string][]string {
 // credentials; user is its user name, if it has one), or the API server's
 // service proxy path of the Prometheus Service; neither when Prometheus is
 // not configured.
+// containerFlag is "-c NAME " for the CronJob of role whose job template
+// has more than one container, else "".
+func containerFlag(s *collectors.Snapshot, role string) string {
+	if s.Kubernetes == nil {
+		return ""
+	}
+	for _, cj := range s.Kubernetes.CronJobs {
+		if cj.Role == role && cj.EnvContainer != "" {
+			return "-c " + shell.Quote(cj.EnvContainer) + " "
+		}
+	}
+	return ""
+}
+
+// orchestratorContainerFlag is "-c NAME " for an orchestrator Deployment
+// with more than one container, else "".
+func orchestratorContainerFlag(s *collectors.Snapshot) string {
+	if s.Kubernetes == nil || s.Kubernetes.Orchestrator == nil || s.Kubernetes.Orchestrator.EnvContainer == "" {
+		return ""
+	}
+	return "-c " + shell.Quote(s.Kubernetes.Orchestrator.EnvContainer) + " "
+}
+
 // placeholderName is a name that can stand in a placeholder (<org>).
 var placeholderName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 

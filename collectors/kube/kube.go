@@ -585,6 +585,9 @@ func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 		c := jobContainer(cs)
 		cj.Image = c.Image
 		cj.Env, cj.EnvFrom = envOf(c.Env, nil), envFromOf(c.EnvFrom)
+		if len(cs) > 1 {
+			cj.EnvContainer = c.Name
+		}
 	}
 }
 
@@ -957,9 +960,21 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	d.ReadyReplicas, d.UpdatedReplicas = o.Status.ReadyReplicas, o.Status.UpdatedReplicas
 	d.RestartedAt = o.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
 	if cs := o.Spec.Template.Spec.Containers; len(cs) > 0 {
+		// the container that sets AUDIT_ENABLED, else the first: the one
+		// the enable-audit action changes
+		c := &cs[0]
+		for i := range cs {
+			if slices.ContainsFunc(cs[i].Env, func(e corev1.EnvVar) bool { return e.Name == "AUDIT_ENABLED" }) {
+				c = &cs[i]
+				break
+			}
+		}
+		if len(cs) > 1 {
+			d.EnvContainer = c.Name
+		}
 		d.Image = cs[0].Image
-		d.EnvFrom = envFromOf(cs[0].EnvFrom)
-		d.Env = envOf(cs[0].Env, func(n string) bool {
+		d.EnvFrom = envFromOf(c.EnvFrom)
+		d.Env = envOf(c.Env, func(n string) bool {
 			return strings.HasPrefix(n, "VAULT_") || strings.HasPrefix(n, "AUDIT_")
 		})
 		for _, e := range d.Env {

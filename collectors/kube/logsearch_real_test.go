@@ -133,6 +133,9 @@ func TestCronJobsAndJobs_EnvOfTheRightContainer(t *testing.T) {
 	if got == nil || got.Image != "cleanup" || len(got.Env) != 1 || got.Env[0].Name != "DRY_RUN" || strings.Join(got.EnvFrom, ",") != "configmap cleanup-env" {
 		t.Errorf("CronJob %+v, want the cleanup container's env and envFrom", got)
 	}
+	if got != nil && got.EnvContainer != "cleanup" {
+		t.Errorf("CronJob env container %q, want cleanup (named for the commands' -c: the template has two)", got.EnvContainer)
+	}
 	if len(jobs) != 1 || len(jobs[0].Env) != 1 || jobs[0].Env[0].Value != "true" || strings.Join(jobs[0].EnvFrom, ",") != "configmap cleanup-env" {
 		t.Errorf("jobs %+v, want the Job's cleanup container env", jobs)
 	}
