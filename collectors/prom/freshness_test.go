@@ -16,15 +16,10 @@ import (
 	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
-// fakePrometheus answers the queries collectFreshness makes with canned
-// JSON, keyed by the query's first characters.
-func fakePrometheus(t *testing.T, answers map[string]string) promv1.API {
-	t.Helper()
-	return promv1.NewAPI(fakePrometheusClient(t, answers))
-}
-
-// fakePrometheusClient is fakePrometheus's client, for the answers the
-// source decodes itself (queryNames).
+// fakePrometheusClient answers the queries the source makes with canned
+// JSON, keyed by the query's first characters (promv1.NewAPI over it for
+// the client_golang API, the raw client for the answers the source
+// decodes itself).
 func fakePrometheusClient(t *testing.T, answers map[string]string) promapi.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
