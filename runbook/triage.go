@@ -1239,6 +1239,11 @@ func (t *triage) policySymptom(ss symptoms, id SymptomID) {
 	if len(unchecked) > 0 {
 		why = append(why, fmt.Sprintf("the paths of %d of %d listed tenants were not checked (%s): what the token may do there is not known", len(unchecked), len(t.s.Vault.Tenants), listSome(unchecked, 8)))
 	}
+	if _, twhy := t.tenants(); twhy != "" && len(t.s.Vault.Tenants) == 0 {
+		// an example tenant's paths judge no particular tenant: a deny on
+		// one (the runbook's t-042) cannot be seen without the list
+		why = append(why, "the tenants could not be listed ("+twhy+"), so only an example tenant's paths were checked: a deny on a particular tenant's path cannot be seen")
+	}
 	if len(why) > 0 {
 		ss.unknown(id, strings.Join(why, "; "))
 		return

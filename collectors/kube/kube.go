@@ -49,7 +49,7 @@ func KubeErr(what string, err error) string {
 		if secs, ok := apierrors.SuggestsClientDelay(err); ok && secs > 0 {
 			return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests) and asked to retry after %ds, later than the request timeout allows; try again later or raise --request-timeout", what, secs)
 		}
-		return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests, no Retry-After): its API Priority and Fairness limits are reached for this user; try again in a moment", what)
+		return fmt.Sprintf("%s: the API server is throttling requests (429 Too Many Requests) and still was after the retries the request timeout allows: its API Priority and Fairness limits are reached for this user; try again in a moment", what)
 	case answered:
 		return fmt.Sprintf("%s: %s", what, source.StripRequestURLs(err.Error()))
 	}

@@ -1,6 +1,7 @@
 package podlogs
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -265,11 +266,26 @@ func (c *collector) readOnce(ctx context.Context, p *corev1.Pod, src *collectors
 		return auditlog.Summary{}, nil
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc}
+	br := bufio.NewReader(rc)
+	if head, _ := br.Peek(512); looksLikeHTML(head) {
+		// a login or error page of something between the tool and the
+		// API server, not the container's log: read as one, its lines
+		// (none JSON) would say no audit event was written
+		src.Error = fmt.Sprintf("the log of pod %s was answered with an HTML page, not the container's log (a proxy or a login page between the tool and the API server?): what it holds is unknown", p.Name)
+		return auditlog.Summary{}, nil
+	}
+	cr := &countingReader{r: br}
 	res, counts, err := readAuditLog(ctx, p, cr, src)
 	src.Bytes, src.Truncated = cr.n, cr.n >= c.limit
 	src.Parsed = &counts
 	return res, err // the aggregator's error names the pod already
+}
+
+// looksLikeHTML reports whether the beginning of an answer is an HTML
+// document (a container's log lines are text or JSON).
+func looksLikeHTML(head []byte) bool {
+	h := strings.ToLower(strings.TrimSpace(string(head)))
+	return strings.HasPrefix(h, "<!doctype html") || strings.HasPrefix(h, "<html")
 }
 
 func allLogsFailed(d *collectors.LogsData) bool {
