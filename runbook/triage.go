@@ -2517,9 +2517,17 @@ func (t *triage) facts(a Assessment) Facts {
 	for _, role := range []string{collectors.RoleRotation, collectors.RoleCleanup} {
 		var last *time.Time
 		if cj, why := t.cronJob(role); why == "" {
-			last = cj.LastSuccessfulTime
+			// a cleanup dry run (DRY_RUN=true on the Job, or on the CronJob
+			// itself) deleted nothing: its success is no cleanup's
+			dry := role == collectors.RoleCleanup
+			if !dry || !isDryRun(cj.Env) {
+				last = cj.LastSuccessfulTime
+			}
 			if jobs, why := t.jobs(role); why == "" {
 				for _, j := range jobs {
+					if dry && isDryRun(j.Env) {
+						continue
+					}
 					if j.Outcome == collectors.OutcomeSucceeded && j.Finished != nil && (last == nil || j.Finished.After(*last)) {
 						last = j.Finished
 					}

@@ -1317,3 +1317,22 @@ func TestTriage_TokenMetricBelowEveryLiveToken(t *testing.T) {
 		})
 	}
 }
+
+// TestVerify_DryRunCleanupIsNoCleanup: with DRY_RUN=true left on the
+// cleanup CronJob, its Jobs succeed and delete nothing: "the latest
+// cleanup Job succeeded" fails saying so, and no dry run is the last
+// successful cleanup.
+func TestVerify_DryRunCleanupIsNoCleanup(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		cj := cronJobOf(t, s, collectors.RoleCleanup)
+		cj.Env = []collectors.EnvVar{{Name: "DRY_RUN", Value: "true"}}
+		j := jobOf(t, s, collectors.RoleCleanup)
+		j.Env = []collectors.EnvVar{{Name: "DRY_RUN", Value: "true"}}
+	})
+	if r := MustDefault().Verify(s, testNow, []string{"cleanup-succeeded"})[0]; r.State != CheckFail || !strings.Contains(r.Detail, "dry run") {
+		t.Errorf("cleanup-succeeded %s (%s), want fail naming the dry run", r.State, r.Detail)
+	}
+	if a := Triage(s, testNow); a.Facts.LastCleanupSuccess != nil {
+		t.Errorf("last successful cleanup %s: a dry run", a.Facts.LastCleanupSuccess)
+	}
+}

@@ -63,6 +63,9 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 			return CheckUnknown, "no " + role + " Job has finished yet"
 		case j.Outcome != collectors.OutcomeSucceeded:
 			return CheckFail, fmt.Sprintf("latest %s Job %s %s (%s)", role, j.Name, j.Outcome, j.Reason)
+		case role == collectors.RoleCleanup && isDryRun(j.Env):
+			// the CronJob itself runs dry: its Jobs delete nothing
+			return CheckFail, "latest cleanup Job " + j.Name + " succeeded as a dry run (DRY_RUN=true): it deleted nothing; the cleanup does not work until DRY_RUN is off"
 		case role == collectors.RoleCleanup:
 			return CheckPass, "latest cleanup Job " + j.Name + " succeeded"
 		}
