@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -206,11 +207,22 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 		}
 	}
 	pm.Impact.TenantsAffected = sortedKeys(affected)
+	overdue := map[string]bool{}
 	for _, c := range a.Compliance.Findings {
 		switch c.Kind {
 		case ComplianceOverdue:
 			if c.LastRotation != nil {
+				overdue[c.Tenant] = true
 				pm.Impact.Overdue = append(pm.Impact.Overdue, TenantOverdue{Tenant: c.Tenant, By: collectors.Duration(now.Sub(*c.LastRotation) - a.Compliance.Interval.Duration())})
+			}
+		}
+	}
+	if ba != nil {
+		// the incident's impact is what it was at its worst: a tenant
+		// overdue before, rotated since, was overdue (by as much as then)
+		for _, c := range ba.Compliance.Findings {
+			if c.Kind == ComplianceOverdue && c.LastRotation != nil && !overdue[c.Tenant] {
+				pm.Impact.Overdue = append(pm.Impact.Overdue, TenantOverdue{Tenant: c.Tenant, By: collectors.Duration(before.CollectedAt.Sub(*c.LastRotation) - ba.Compliance.Interval.Duration())})
 			}
 		}
 	}
@@ -227,17 +239,27 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 	if pm.Impact.TenantsAffected == nil {
 		pm.Impact.TenantsAffected = []string{}
 	}
-	pm.Compliance = complianceConditions(a)
+	pm.Compliance = complianceConditions(a, ba)
 	return pm
 }
 
 // complianceConditions judges the runbook's four Compliance Notes
 // conditions per tenant from the assessment's compliance findings.
-func complianceConditions(a Assessment) PMCompliance {
+func complianceConditions(a Assessment, ba *Assessment) PMCompliance {
 	c := PMCompliance{Tenants: []PMTenant{}, Unknown: a.Compliance.Unknown}
 	by := map[string][]ComplianceFinding{}
 	for _, f := range a.Compliance.Findings {
 		by[f.Tenant] = append(by[f.Tenant], f)
+	}
+	if ba != nil {
+		// a condition that held before the fix held in the incident: the
+		// runbook's reporting duty does not end with the fix
+		for _, f := range ba.Compliance.Findings {
+			if !slices.ContainsFunc(by[f.Tenant], func(g ComplianceFinding) bool { return g.Kind == f.Kind }) {
+				f.Detail = "before the fix: " + f.Detail
+				by[f.Tenant] = append(by[f.Tenant], f)
+			}
+		}
 	}
 	unknownAll := len(a.Compliance.Unknown) > 0
 	for _, tn := range sortedKeys(by) {

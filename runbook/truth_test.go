@@ -1336,3 +1336,25 @@ func TestVerify_DryRunCleanupIsNoCleanup(t *testing.T) {
 		t.Errorf("last successful cleanup %s: a dry run", a.Facts.LastCleanupSuccess)
 	}
 }
+
+// TestPostmortem_OverdueBeforeTheFix: a tenant overdue > 7 days in the
+// before snapshot and rotated since was overdue in the incident: the
+// two-snapshot postmortem keeps it in the impact and the conditions to
+// report (the runbook's duty does not end with the fix).
+func TestPostmortem_OverdueBeforeTheFix(t *testing.T) {
+	bs := healthySnapshot(t, func(s *collectors.Snapshot) {
+		tn := tenantOf(t, s, "t03")
+		tn.CurrentCreated = before(12 * 24 * time.Hour)
+		ts := s.Logs.Audit.Tenants["t03"]
+		ts.LastSuccess = before(12 * 24 * time.Hour)
+		s.Logs.Audit.Tenants["t03"] = ts
+	})
+	as := healthySnapshot(t)
+	pm := MustDefault().Postmortem(bs, as, testNow, TimelineOptions{})
+	if !slices.ContainsFunc(pm.Impact.Overdue, func(o TenantOverdue) bool { return o.Tenant == "t03" }) {
+		t.Errorf("impact overdue %+v, want t03 (overdue before the fix)", pm.Impact.Overdue)
+	}
+	if !pm.Compliance.Reportable {
+		t.Errorf("not reportable: %+v", pm.Compliance.Tenants)
+	}
+}
