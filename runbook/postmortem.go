@@ -149,6 +149,11 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 		if e.Kind == EntryAlert && e.Outcome == "firing" && pm.Detection.DetectedAt == nil {
 			at := e.At
 			pm.Detection.DetectedAt, pm.Detection.DetectedBy = &at, "alert "+strings.SplitN(e.Summary, " ", 2)[0]
+			if strings.Contains(e.Summary, "(already ") {
+				// firing when the alert history begins: it fired then at
+				// the latest, maybe long before
+				pm.Detection.DetectedBy += " (already firing when the alert history begins: it may have fired earlier, which cannot be told)"
+			}
 		}
 	}
 	if pm.Detection.DetectedAt == nil {
