@@ -34,6 +34,14 @@ func TestPromErr(t *testing.T) {
 			},
 			want: []string{"rejected the query (execution: query processing would load too many samples", "prometheus.metrics"},
 		},
+		"503 query timed out in Prometheus": {
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(503)
+				_, _ = io.WriteString(w, `{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}`)
+			},
+			want: []string{"timed out evaluating the query", "--query.timeout"},
+		},
 		"403 from a proxy": {
 			handler: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Forbidden", http.StatusForbidden) },
 			want:    []string{"forbidden (403) by http://", "proxy or credentials"},

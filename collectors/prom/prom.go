@@ -523,7 +523,14 @@ func promErr(target, what string, err error) string {
 			return fmt.Sprintf("%s: unauthorized (401) by %s: Prometheus is behind authentication the tool does not send; use --prometheus-service to go through the API server", what, target)
 		case pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "404"):
 			return fmt.Sprintf("%s: not found (404) at %s: is it Prometheus's base URL (the API is under /api/v1)?", what, target)
-		case pe.Type == promv1.ErrBadData, pe.Type == promv1.ErrExec, pe.Type == promv1.ErrTimeout, pe.Type == promv1.ErrCanceled:
+		case pe.Type == promv1.ErrTimeout, pe.Type == promv1.ErrCanceled,
+			// Prometheus answers a query timeout 503, which client_golang
+			// words as a server error with the body's errorType
+			pe.Type == promv1.ErrServer && strings.Contains(pe.Msg+pe.Detail, `"errorType":"timeout"`):
+			// Prometheus gave up evaluating it (its --query.timeout): a
+			// loaded Prometheus, not a wrong metric name
+			return fmt.Sprintf("%s: Prometheus at %s timed out evaluating the query (%s: %s): it is overloaded or the query covers too much; try again, or raise its --query.timeout", what, target, pe.Type, pe.Msg)
+		case pe.Type == promv1.ErrBadData, pe.Type == promv1.ErrExec:
 			return fmt.Sprintf("%s: Prometheus at %s rejected the query (%s: %s); check the metric names under prometheus.metrics in the config", what, target, pe.Type, pe.Msg)
 		case pe.Type == promv1.ErrServer && viaProxy:
 			return fmt.Sprintf("%s: the API server's service proxy could not reach %s (%s%s): is the Service's pod running?", what, target, pe.Msg, promBodyNote(pe.Detail))

@@ -20,14 +20,15 @@ func TestCollector_vaultHealth(t *testing.T) {
 		want   string // "" for read
 		sealed bool
 	}{
-		"active":          {status: 200, body: `{"initialized":true,"sealed":false,"standby":false,"version":"1.15.0"}`},
-		"sealed (299)":    {status: 299, body: `{"initialized":true,"sealed":true,"standby":true}`, sealed: true},
-		"429":             {status: 429, body: `{"errors":["rate limit quota exceeded"]}`, want: "answered 429 Too Many Requests: rate limited, retry later"},
-		"200 {}":          {status: 200, body: `{}`, want: "answered 200 without Vault's health fields (initialized, sealed): not Vault's API (a proxy?)"},
-		"200 only sealed": {status: 200, body: `{"sealed":false}`, want: "without Vault's health fields"},
-		"200 not bool":    {status: 200, body: `{"initialized":"yes","sealed":"no"}`, want: "without Vault's health fields"},
-		"200 HTML":        {status: 200, body: `<html></html>`, want: "answered 200 with a body that is not JSON"},
-		"204":             {status: 204, want: "answered 204 No Content instead of Vault's health"},
+		"active":           {status: 200, body: `{"initialized":true,"sealed":false,"standby":false,"version":"1.15.0"}`},
+		"sealed (299)":     {status: 299, body: `{"initialized":true,"sealed":true,"standby":true}`, sealed: true},
+		"429":              {status: 429, body: `{"errors":["rate limit quota exceeded"]}`, want: "answered 429 Too Many Requests: rate limited, retry later"},
+		"429 of a standby": {status: 429, body: `{"initialized":true,"sealed":false,"standby":true}`}, // the standbycode asked for not honoured
+		"200 {}":           {status: 200, body: `{}`, want: "answered 200 without Vault's health fields (initialized, sealed): not Vault's API (a proxy?)"},
+		"200 only sealed":  {status: 200, body: `{"sealed":false}`, want: "without Vault's health fields"},
+		"200 not bool":     {status: 200, body: `{"initialized":"yes","sealed":"no"}`, want: "without Vault's health fields"},
+		"200 HTML":         {status: 200, body: `<html></html>`, want: "answered 200 with a body that is not JSON"},
+		"204":              {status: 204, want: "answered 204 No Content instead of Vault's health"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,10 +1,12 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -204,6 +206,15 @@ func (c *collector) vaultHealth(ctx context.Context) (*collectors.VaultHealth, e
 // decodeHealth reads a sys/health answer that vault/api did not take for
 // an error (below 400, or a 429).
 func decodeHealth(resp *vault.Response) (*collectors.VaultHealth, error) {
+	if code := resp.StatusCode; code == http.StatusTooManyRequests {
+		// Vault's own code for an unsealed standby (were the standbycode
+		// asked for not honoured, by a proxy say): its body says so
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if h, err := decodeHealth(&vault.Response{Response: &http.Response{StatusCode: 299, Body: io.NopCloser(bytes.NewReader(body))}}); err == nil && h.Standby {
+			return h, nil
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	if code := resp.StatusCode; code != http.StatusOK && code != 299 {
 		what := fmt.Sprintf("answered %d %s", code, http.StatusText(code))
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
