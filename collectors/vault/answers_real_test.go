@@ -163,6 +163,18 @@ func TestCollect_AnswersNotVaults(t *testing.T) {
 			t.Errorf("state %s %+v, policy %+v: want the policy not read (not 'does not exist')", st.State, st.Problems, s.Vault.Policy)
 		}
 	})
+	// another policy of the role (default) failing to answer: what the
+	// policies grant together cannot be told, and the read is a problem
+	// of the source, never "ok" beside it
+	t.Run("the role's other policy 500", func(t *testing.T) {
+		s, st := collectVia(t, up, v.RootToken, "/v1/sys/policies/acl/default", faults.Respond(http.StatusInternalServerError, "application/json", `{"errors":["internal error"]}`))
+		if pr := problem(st, "policy"); st.State != collectors.StatePartial || !strings.Contains(pr, "read policy default") {
+			t.Errorf("state %s %+v: want the default policy's read a problem", st.State, st.Problems)
+		}
+		if s.Vault.Policy == nil || !strings.Contains(s.Vault.Policy.Unjudged, "cannot be told") {
+			t.Errorf("policy %+v: want the policies together unjudged", s.Vault.Policy)
+		}
+	})
 	t.Run("tenant metadata {data:{}}", func(t *testing.T) {
 		s, st := collectVia(t, up, v.RootToken, "/v1/secret/metadata/tenants/t-001/", faults.Respond(http.StatusOK, "application/json", `{"data":{}}`))
 		if pr := problem(st, "tenants"); st.State != collectors.StatePartial || !strings.Contains(pr, "1 of 2 tenants") {

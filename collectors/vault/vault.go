@@ -689,8 +689,11 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData, pro
 			paths = append(paths, c.cfg.Vault.KVMount+"/"+kind+"/"+t.path)
 		}
 	}
-	acl, pols, why := c.roleACL(ctx, d.Role, name, text, paths)
+	acl, pols, why, readErrs := c.roleACL(ctx, d.Role, name, text, paths)
 	p.Policies, p.Unjudged = pols, why
+	for _, e := range readErrs { // a policy Vault failed to answer is a part not read
+		probs.Add("policy", e)
+	}
 	for i, path := range paths {
 		chk := collectors.PathCheck{Path: path, Kind: policyPathKinds[i%len(policyPathKinds)], Tenant: tenants[i/len(policyPathKinds)].id}
 		if acl != nil {
@@ -760,13 +763,14 @@ func (c *collector) getPolicy(ctx context.Context, name string) (string, error) 
 // paths once Vault fills it in (the default policy's do not: they are
 // below identity/, sys/ and cubbyhole/). The rotation policy's text is
 // passed in (already read).
-func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name, text string, paths []string) (*acl, []string, string) {
+func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name, text string, paths []string) (*acl, []string, string, []string) {
 	switch {
 	case role == nil:
-		return nil, nil, "the Kubernetes auth role was not read, so which policies its tokens carry is unknown"
+		return nil, nil, "the Kubernetes auth role was not read, so which policies its tokens carry is unknown", nil
 	case !role.Found:
-		return nil, nil, fmt.Sprintf("the Kubernetes auth role auth/%s/role/%s does not exist, so no token of it carries policies to judge", role.Mount, role.Name)
+		return nil, nil, fmt.Sprintf("the Kubernetes auth role auth/%s/role/%s does not exist, so no token of it carries policies to judge", role.Mount, role.Name), nil
 	}
+	var readErrs []string // reads Vault failed (not the operator's 403)
 	names := slices.Clone(role.Policies)
 	if !role.NoDefaultPolicy {
 		names = append(names, "default")
@@ -782,6 +786,9 @@ func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name
 		}
 		if err != nil {
 			problems = append(problems, vaultErr("read policy "+n, err))
+			if !denied(err) {
+				readErrs = append(readErrs, vaultErr("read policy "+n, err))
+			}
 			continue
 		}
 		r, tmpl, err := parsePolicyTemplated(t) // "" (a policy that does not exist) has no rules, as in Vault
@@ -801,9 +808,9 @@ func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name
 		rules = append(rules, namedRules{name: n, rules: r})
 	}
 	if len(problems) > 0 {
-		return nil, nil, fmt.Sprintf("what the policies of role %s (%s) grant together cannot be told: %s", role.Name, strings.Join(names, ", "), strings.Join(problems, "; "))
+		return nil, nil, fmt.Sprintf("what the policies of role %s (%s) grant together cannot be told: %s", role.Name, strings.Join(names, ", "), strings.Join(problems, "; ")), readErrs
 	}
-	return newACL(rules), names, ""
+	return newACL(rules), names, "", nil
 }
 
 // capabilitiesAccessor asks Vault what the token of accessor may do on
