@@ -1331,6 +1331,17 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 	return 0, "", false, strings.Join(reasons, "; ")
 }
 
+// metricSaysAlive is, when the token expiry metric's lowest current series
+// says the orchestrator's token has more than the warning threshold left,
+// that fact in words; "" otherwise.
+func (t *triage) metricSaysAlive() string {
+	ttl, name, ok := t.lowestTokenSeries()
+	if !ok || ttl <= t.s.Config.Thresholds.TokenExpiryWarning.Duration() {
+		return ""
+	}
+	return fmt.Sprintf("the orchestrator's own %s, current, says %s left", name, roundDur(ttl))
+}
+
 // lowestLiveTTL is the lowest TTL of the role's live tokens Vault listed
 // (0 when it listed none: a snapshot of before, or the list not read).
 func lowestLiveTTL(v *collectors.VaultData) time.Duration {
@@ -1380,6 +1391,12 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	switch {
 	case why != "":
 		ss.unknown(SymTokenExpiring, "orchestrator token TTL unknown: "+why)
+	case gone && t.metricSaysAlive() != "":
+		// Vault lists no live token of the role, while the orchestrator's
+		// own metric, current, says its token has long left: its token is
+		// of another role or auth mount than the config names, or the
+		// metric is wrong; which, the two cannot tell
+		ss.unknown(SymTokenExpiring, "Vault lists no live token of role "+t.s.Config.Vault.KubernetesAuthRole+", but "+t.metricSaysAlive()+": the orchestrator may log in with another role or auth mount (check vault.kubernetesAuthRole and vault.kubernetesAuthMount in the config), or the metric is wrong")
 	case gone:
 		strong = true
 		ss.present(SymTokenExpiring, Evidence{Source: collectors.SourceVault, Fact: "orchestrator token of role " + t.s.Config.Vault.KubernetesAuthRole,

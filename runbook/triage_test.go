@@ -416,8 +416,18 @@ func TestTriage_Scenarios(t *testing.T) {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
 				s.Vault.OrchestratorToken = nil
 				s.Vault.OrchestratorTokenNote = `no live token of role "oss-ai-orchestrator" for service account ns/oss-ai-orchestrator among 12 accessors`
+				metricOf(t, s, "tokenExpirySeconds").Series[0].Value = ptr(0.0) // the orchestrator's own metric agrees
 			}},
 			scenario: ScenarioVaultTokenExpired, status: StatusActive, severity: SeverityCritical, symptom: SymTokenExpiring,
+		},
+		// Vault lists none, the orchestrator's current metric says 20h:
+		// another role or mount than the config names, or a wrong metric
+		"2 unknown: no live token in Vault, the metric says 20h": {
+			opts: []snapOpt{func(s *collectors.Snapshot) {
+				s.Vault.OrchestratorToken = nil
+				s.Vault.OrchestratorTokenNote = `no live token of role "oss-ai-orchestrator" for service account ns/oss-ai-orchestrator among 12 accessors`
+			}},
+			scenario: ScenarioVaultTokenExpired, status: StatusUnknown, severity: SeverityInfo, symptom: symptomNone,
 		},
 		"2 active: renewal failures in the log": {
 			opts: []snapOpt{func(s *collectors.Snapshot) {
