@@ -67,6 +67,10 @@ func TestCollect_AlertsAnswerNotPrometheus(t *testing.T) {
 		"no data":     `{"status":"success"}`,
 		"data {}":     `{"status":"success","data":{}}`,
 		"alerts null": `{"status":"success","data":{"alerts":null}}`,
+		// an alert without its labels, or without its state, is no alert
+		// that is not firing
+		"an alert without labels": `{"status":"success","data":{"alerts":[{"state":"firing","activeAt":"2026-12-07T00:00:00Z","value":"1"}]}}`,
+		"an alert without state":  `{"status":"success","data":{"alerts":[{"labels":{"alertname":"CMEKRotationFailed"},"value":"1"}]}}`,
 	} {
 		t.Run("alerts "+name, func(t *testing.T) {
 			p := via(t, "/api/v1/alerts", body)
@@ -76,7 +80,7 @@ func TestCollect_AlertsAnswerNotPrometheus(t *testing.T) {
 					pr = x.Error
 				}
 			}
-			if p.Status.State != collectors.StatePartial || !strings.Contains(pr, "not Prometheus's API") || !strings.Contains(pr, "without data") {
+			if p.Status.State != collectors.StatePartial || !strings.Contains(pr, "not Prometheus's API") || !strings.Contains(pr, "without") {
 				t.Errorf("state %s %+v, want partial with the alerts not read", p.Status.State, p.Status.Problems)
 			}
 			if len(p.Prometheus.Alerts) != 0 {

@@ -100,6 +100,17 @@ func (c *collector) collectPrometheus(ctx context.Context) (*collectors.Promethe
 		failures++
 	} else {
 		names := []string{c.cfg.Prometheus.Alerts.RotationFailed, c.cfg.Prometheus.Alerts.TokenExpiringSoon, c.cfg.Prometheus.Alerts.VersionOverflow, c.cfg.Prometheus.Alerts.AuditLogMissing}
+		malformed := 0
+		for _, a := range res.Alerts {
+			if len(a.Labels) == 0 || a.Labels[model.AlertNameLabel] == "" || a.State == "" {
+				malformed++ // Prometheus always sends an alert's labels and state
+			}
+		}
+		if malformed > 0 {
+			probs.Add("alerts", fmt.Sprintf("read alerts at %s: %d of %d alerts answered without their labels or state: not Prometheus's API (a proxy?); which fire cannot be told", c.clients.PrometheusTarget, malformed, len(res.Alerts)))
+			failures++
+			res.Alerts = nil
+		}
 		for _, a := range res.Alerts {
 			name := string(a.Labels[model.AlertNameLabel])
 			if !slices.Contains(names, name) || !c.inNamespace(labelsOf(a.Labels)) {
