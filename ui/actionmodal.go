@@ -492,6 +492,21 @@ func (md actionModal) Update(msg tea.Msg, st *state) (actionModal, tea.Cmd) {
 	return md, nil
 }
 
+// typed is a text field's key: on accept, entered with what was typed (a
+// note saying need when nothing was), else the key edits the field.
+func (md *actionModal) typed(msg tea.KeyMsg, entered func(string) tea.Cmd, need string) tea.Cmd {
+	if key.Matches(msg, md.keys.Accept) {
+		if v := strings.TrimSpace(md.input.Value()); v != "" {
+			return entered(v)
+		}
+		md.note = need
+		return nil
+	}
+	var cmd tea.Cmd
+	md.input, cmd = md.input.Update(msg)
+	return cmd
+}
+
 func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 	k := md.keys
 	switch {
@@ -507,27 +522,9 @@ func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 	}
 	switch md.stage {
 	case stageReason:
-		if key.Matches(msg, k.Accept) {
-			if r := strings.TrimSpace(md.input.Value()); r != "" {
-				return md.reasonEntered(r)
-			}
-			md.note = "a reason is needed: it is recorded in the journal with the action"
-			return nil
-		}
-		var cmd tea.Cmd
-		md.input, cmd = md.input.Update(msg)
-		return cmd
+		return md.typed(msg, md.reasonEntered, "a reason is needed: it is recorded in the journal with the action")
 	case stageSubject:
-		if key.Matches(msg, k.Accept) {
-			if s := strings.TrimSpace(md.input.Value()); s != "" {
-				return md.subjectEntered(s)
-			}
-			md.note = "a subject is needed: the emergency rotation records it on the Job (ROTATION_SUBJECT)"
-			return nil
-		}
-		var cmd tea.Cmd
-		md.input, cmd = md.input.Update(msg)
-		return cmd
+		return md.typed(msg, md.subjectEntered, "a subject is needed: the emergency rotation records it on the Job (ROTATION_SUBJECT)")
 	case stageValue:
 		if key.Matches(msg, k.Accept) {
 			ask := md.plan.Ask
