@@ -128,6 +128,16 @@ func objectMissing(err error) bool {
 	return d != nil && d.Name != ""
 }
 
+// errHTMLLog is a pod log answered with an HTML page.
+var errHTMLLog = errors.New("the log was answered with an HTML page, not the container's log (a proxy or a login page between the tool and the API server?)")
+
+// LooksLikeHTML reports whether the beginning of an answer is an HTML
+// document (a container's log lines are text or JSON).
+func LooksLikeHTML(head []byte) bool {
+	h := strings.ToLower(strings.TrimSpace(string(head)))
+	return strings.HasPrefix(h, "<!doctype html") || strings.HasPrefix(h, "<html")
+}
+
 // CheckObject returns an error when an answer to GET name decoded into an
 // object that is not it — no name, another name, no uid — as a proxy or a
 // server that is not the Kubernetes API may answer (`{}` decodes into an
@@ -810,8 +820,14 @@ func (c *collector) logTail(ctx context.Context, pod, node, container string) *c
 			return nil, err
 		}
 		defer rc.Close()
+		br := bufio.NewReader(rc)
+		if head, _ := br.Peek(512); LooksLikeHTML(head) {
+			// a proxy's login or error page, not the container's log: its
+			// lines would say no runbook phrase was logged
+			return nil, errHTMLLog
+		}
 		ls := &logSearch{keep: keep}
-		return ls, ls.scan(rc, limit)
+		return ls, ls.scan(br, limit)
 	}
 	whole, err := read(&corev1.PodLogOptions{Container: container, LimitBytes: ptr.To(limit)}, limit)
 	if err != nil { // not answered, or the stream broke: not the whole log

@@ -313,3 +313,20 @@ func TestCollect_EmptyObjectAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestLooksLikeHTML: a login or error page answered for a pod's log is
+// told from the container's log lines (text, JSON), which never begin
+// with an HTML document.
+func TestLooksLikeHTML(t *testing.T) {
+	for in, want := range map[string]bool{
+		"<html><body>Login required</body></html>":   true,
+		"  \n<!DOCTYPE html>\n<html lang=en>":        true,
+		`{"action":"cmek.rotation.completed"}`:       false,
+		"2026-12-07T02:00:00Z INFO <html> in a line": false,
+		"": false,
+	} {
+		if got := LooksLikeHTML([]byte(in)); got != want {
+			t.Errorf("looksLikeHTML(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

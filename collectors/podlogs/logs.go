@@ -267,7 +267,7 @@ func (c *collector) readOnce(ctx context.Context, p *corev1.Pod, src *collectors
 	}
 	defer rc.Close()
 	br := bufio.NewReader(rc)
-	if head, _ := br.Peek(512); looksLikeHTML(head) {
+	if head, _ := br.Peek(512); kube.LooksLikeHTML(head) {
 		// a login or error page of something between the tool and the
 		// API server, not the container's log: read as one, its lines
 		// (none JSON) would say no audit event was written
@@ -279,13 +279,6 @@ func (c *collector) readOnce(ctx context.Context, p *corev1.Pod, src *collectors
 	src.Bytes, src.Truncated = cr.n, cr.n >= c.limit
 	src.Parsed = &counts
 	return res, err // the aggregator's error names the pod already
-}
-
-// looksLikeHTML reports whether the beginning of an answer is an HTML
-// document (a container's log lines are text or JSON).
-func looksLikeHTML(head []byte) bool {
-	h := strings.ToLower(strings.TrimSpace(string(head)))
-	return strings.HasPrefix(h, "<!doctype html") || strings.HasPrefix(h, "<html")
 }
 
 func allLogsFailed(d *collectors.LogsData) bool {

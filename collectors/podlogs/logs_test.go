@@ -50,20 +50,3 @@ func TestFirstLineReader(t *testing.T) {
 // client-go's fake clientset: a Job whose pods cannot pull their image,
 // with the kubelet's and the scheduler's warning Events, also of a pod
 // since deleted.
-
-// TestLooksLikeHTML: a login or error page answered for a pod's log is
-// told from the container's log lines (text, JSON), which never begin
-// with an HTML document.
-func TestLooksLikeHTML(t *testing.T) {
-	for in, want := range map[string]bool{
-		"<html><body>Login required</body></html>":   true,
-		"  \n<!DOCTYPE html>\n<html lang=en>":        true,
-		`{"action":"cmek.rotation.completed"}`:       false,
-		"2026-12-07T02:00:00Z INFO <html> in a line": false,
-		"": false,
-	} {
-		if got := looksLikeHTML([]byte(in)); got != want {
-			t.Errorf("looksLikeHTML(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
