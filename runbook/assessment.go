@@ -153,6 +153,10 @@ type Facts struct {
 	OrchestratorTokenSource string               `json:"orchestratorTokenSource,omitempty"`
 	LastRotationSuccess     *time.Time           `json:"lastRotationSuccess,omitempty"`
 	LastCleanupSuccess      *time.Time           `json:"lastCleanupSuccess,omitempty"`
+	// CleanupDryRunsOnly is true when LastCleanupSuccess is nil because
+	// every cleanup that succeeded was a dry run (DRY_RUN=true): none
+	// deleted anything, as far as the Jobs read show.
+	CleanupDryRunsOnly bool `json:"cleanupDryRunsOnly,omitempty"`
 	Tenants                 *int                 `json:"tenants,omitempty"`
 	TenantsOverdue          *int                 `json:"tenantsOverdue,omitempty"`
 	TenantsOverRetention    *int                 `json:"tenantsOverRetention,omitempty"`

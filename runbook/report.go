@@ -141,6 +141,15 @@ func optDur(d *collectors.Duration) string {
 	return roundDur(d.Duration())
 }
 
+// cleanupText is the last successful cleanup, or that every cleanup that
+// succeeded was a dry run.
+func cleanupText(now time.Time, f Facts) string {
+	if f.LastCleanupSuccess == nil && f.CleanupDryRunsOnly {
+		return "none that deleted: every cleanup that succeeded was a dry run (DRY_RUN=true)"
+	}
+	return optTime(now, f.LastCleanupSuccess)
+}
+
 func optTime(now time.Time, t *time.Time) string {
 	if t == nil {
 		return "unknown"
@@ -286,7 +295,7 @@ func (r Report) writeFacts(b *strings.Builder, format string) {
 		{"operator Vault token TTL", op},
 		{"orchestrator Vault token TTL", orch},
 		{"last successful rotation", optTime(now, f.LastRotationSuccess)},
-		{"last successful cleanup", optTime(now, f.LastCleanupSuccess)},
+		{"last successful cleanup", cleanupText(now, f)},
 		{"tenants", optInt(f.Tenants)},
 		{"tenants overdue", optInt(f.TenantsOverdue)},
 		{"tenants over retention", optInt(f.TenantsOverRetention)},

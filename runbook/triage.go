@@ -2543,6 +2543,9 @@ func (t *triage) facts(a Assessment) Facts {
 			if jobs, why := t.jobs(role); why == "" {
 				for _, j := range jobs {
 					if dry && isDryRun(j.Env) {
+						if j.Outcome == collectors.OutcomeSucceeded {
+							f.CleanupDryRunsOnly = true // unless a real one is found
+						}
 						continue
 					}
 					if j.Outcome == collectors.OutcomeSucceeded && j.Finished != nil && (last == nil || j.Finished.After(*last)) {
@@ -2555,6 +2558,7 @@ func (t *triage) facts(a Assessment) Facts {
 			f.LastRotationSuccess = last
 		} else {
 			f.LastCleanupSuccess = last
+			f.CleanupDryRunsOnly = f.CleanupDryRunsOnly && last == nil
 		}
 	}
 	if ts, why := t.tenants(); why == "" {

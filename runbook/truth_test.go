@@ -1332,8 +1332,11 @@ func TestVerify_DryRunCleanupIsNoCleanup(t *testing.T) {
 	if r := MustDefault().Verify(s, testNow, []string{"cleanup-succeeded"})[0]; r.State != CheckFail || !strings.Contains(r.Detail, "dry run") {
 		t.Errorf("cleanup-succeeded %s (%s), want fail naming the dry run", r.State, r.Detail)
 	}
-	if a := Triage(s, testNow); a.Facts.LastCleanupSuccess != nil {
-		t.Errorf("last successful cleanup %s: a dry run", a.Facts.LastCleanupSuccess)
+	if a := Triage(s, testNow); a.Facts.LastCleanupSuccess != nil || !a.Facts.CleanupDryRunsOnly {
+		t.Errorf("last successful cleanup %v (dry runs only %v): a dry run", a.Facts.LastCleanupSuccess, a.Facts.CleanupDryRunsOnly)
+	}
+	if a := Triage(healthySnapshot(t), testNow); a.Facts.CleanupDryRunsOnly || a.Facts.LastCleanupSuccess == nil {
+		t.Errorf("a real cleanup: last %v, dry runs only %v", a.Facts.LastCleanupSuccess, a.Facts.CleanupDryRunsOnly)
 	}
 }
 

@@ -406,6 +406,15 @@ func hasSource(s *collectors.Snapshot, name string) bool {
 	return false
 }
 
+// cleanupWhen is the last good cleanup, or dryOnly when every cleanup
+// that succeeded was a dry run (it deleted nothing).
+func cleanupWhen(f runbook.Facts, when func(*time.Time) string, dryOnly string) string {
+	if f.LastCleanupSuccess == nil && f.CleanupDryRunsOnly {
+		return dryOnly
+	}
+	return when(f.LastCleanupSuccess)
+}
+
 // factsBlock lists the key facts in the width w, under a heading if asked.
 func factsBlock(st *state, w int, heading bool) string {
 	s := st.styles
@@ -465,7 +474,7 @@ func factsBlock(st *state, w int, heading bool) string {
 		{"operator token TTL", capped(dur(f.OperatorTokenTTL, "no expiry"), f.OperatorTokenCeiling)},
 		{"orchestrator token", capped(orch, f.OrchestratorTokenCeiling)},
 		{"last good rotation", when(f.LastRotationSuccess)},
-		{"last good cleanup", when(f.LastCleanupSuccess)},
+		{"last good cleanup", cleanupWhen(f, when, s.Warning.Render("none: dry runs only"))},
 		{"tenants", num0(f.Tenants, unknown)},
 		{"tenants overdue", num(f.TenantsOverdue)},
 		{"over retention", num(f.TenantsOverRetention)},
