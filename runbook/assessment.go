@@ -156,10 +156,10 @@ type Facts struct {
 	// CleanupDryRunsOnly is true when LastCleanupSuccess is nil because
 	// every cleanup that succeeded was a dry run (DRY_RUN=true): none
 	// deleted anything, as far as the Jobs read show.
-	CleanupDryRunsOnly bool `json:"cleanupDryRunsOnly,omitempty"`
-	Tenants                 *int                 `json:"tenants,omitempty"`
-	TenantsOverdue          *int                 `json:"tenantsOverdue,omitempty"`
-	TenantsOverRetention    *int                 `json:"tenantsOverRetention,omitempty"`
+	CleanupDryRunsOnly   bool `json:"cleanupDryRunsOnly,omitempty"`
+	Tenants              *int `json:"tenants,omitempty"`
+	TenantsOverdue       *int `json:"tenantsOverdue,omitempty"`
+	TenantsOverRetention *int `json:"tenantsOverRetention,omitempty"`
 	// FiringAlerts is nil when the alerts could not be read: unknown,
 	// never zero.
 	FiringAlerts *int `json:"firingAlerts"`
