@@ -114,12 +114,8 @@ func kubePlanners() map[string]planner {
 		},
 		runbook.ActionCleanupDryRunOff: func(in Input) (Plan, error) {
 			p := CleanupDryRunOff(in.Snapshot.Config, in.Snapshot.Namespace)
-			if k := in.Snapshot.Kubernetes; k != nil {
-				for _, cj := range k.CronJobs {
-					if cj.Role == collectors.RoleCleanup {
-						p.Changes[0].SetEnv.Container = cj.EnvContainer
-					}
-				}
+			if cj := in.Snapshot.Kubernetes.CronJobOf(collectors.RoleCleanup); cj != nil {
+				p.Changes[0].SetEnv.Container = cj.EnvContainer
 			}
 			return p, nil
 		},
@@ -243,25 +239,21 @@ func EmergencyRotate(c config.Config, ns, tenant, initiator, reason, subject str
 // value out of that range.
 func RaiseDeadline(c config.Config, ns string, seconds int64) Plan {
 	cj := c.Kubernetes.RotationCronJob
+	ask, _ := raiseAsk(nil) // the deadline now not known: the planner asks again with it
 	return withEvent(Plan{
 		Action: runbook.ActionRaiseDeadline, Title: fmt.Sprintf("Raise the rotation deadline to %ds", seconds), Kind: KindKubernetes,
 		Target:  fmt.Sprintf("cronjob/%s in %s", cj, ns),
 		Effects: []string{fmt.Sprintf("spec.jobTemplate.spec.activeDeadlineSeconds → %d (the next runs)", seconds)},
 		Changes: []Change{{PatchDeadline: &PatchDeadline{Namespace: ns, CronJob: cj, Seconds: seconds}}},
-		Ask: &Ask{Prompt: fmt.Sprintf("New activeDeadlineSeconds (the runbook suggests %d)", DeadlineDefault), Unit: "seconds",
-			Default: DeadlineDefault, Min: DeadlineMin, Max: DeadlineMax},
+		Ask:     &ask,
 	})
 }
 
 // currentDeadline is the rotation CronJob's activeDeadlineSeconds in the
 // snapshot (nil when unknown or unset).
 func currentDeadline(in Input) *int64 {
-	if k := in.Snapshot.Kubernetes; k != nil {
-		for _, cj := range k.CronJobs {
-			if cj.Role == collectors.RoleRotation && cj.Found {
-				return cj.ActiveDeadlineSeconds
-			}
-		}
+	if cj := in.Snapshot.Kubernetes.CronJobOf(collectors.RoleRotation); cj != nil && cj.Found {
+		return cj.ActiveDeadlineSeconds
 	}
 	return nil
 }

@@ -173,10 +173,7 @@ func (e *Executor) afterNoAnswer(ctx context.Context, k Kind, o op, t Targets, e
 	na := &noAnswer{}
 	errors.As(err, &na)
 	c, ok := o.(confirmer)
-	if ctx.Err() != nil {
-		return applied{}, fmt.Errorf("%s: %w (%s); read it again before retrying", na.what, ErrNoAnswer, late)
-	}
-	if !ok {
+	if ctx.Err() != nil || !ok { // cancelled, or nothing to read it again with
 		return applied{}, fmt.Errorf("%s: %w (%s); read it again before retrying", na.what, ErrNoAnswer, late)
 	}
 	rctx, cancel := context.WithTimeout(ctx, actionTimeout)
@@ -266,9 +263,8 @@ func (c *WriteRole) confirm(ctx context.Context, t Targets) (Result, bool, strin
 	if err != nil {
 		return Result{}, false, "", fmt.Errorf("read %s: %w", c.Path, err)
 	}
-	ttl, _ := time.ParseDuration(c.TTL)
 	now := roleText(data)
-	if now != roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl) {
+	if now != c.text() {
 		return Result{}, false, "the role is not the plan's", nil
 	}
 	res := Result{Summary: c.Path + " written", Object: c.Path, After: now}
@@ -283,12 +279,7 @@ func (c *TrimKeyVersions) confirm(ctx context.Context, t Targets) (Result, bool,
 	if err != nil {
 		return Result{}, false, "", fmt.Errorf("read metadata of %s: %w", c.Path, err)
 	}
-	live := 0
-	for v := md.CurrentVersion; v >= 1; v-- {
-		if meta, ok := md.Versions[v]; ok && !meta.Destroyed && !meta.Deleted {
-			live++
-		}
-	}
+	live, _ := md.beyond(c.Keep)
 	found := fmt.Sprintf("%d live versions, max_versions %d", live, md.MaxVersions)
 	if live > c.Keep || md.MaxVersions != c.Keep {
 		return Result{}, false, found, nil

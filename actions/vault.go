@@ -190,9 +190,7 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 			c.Path, ErrChanged, changedLines(*c.Shown, b))
 	}
 	if dry {
-		ttl, _ := time.ParseDuration(c.TTL)
-		want := roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl)
-		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: want}}, nil
+		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: c.text()}}, nil
 	}
 	if err := t.Roles.Write(ctx, c.Path, c.data()); err != nil {
 		return applied{}, sent("write "+c.Path, err)
@@ -204,6 +202,12 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 			Before: b, After: "unknown"}}, nil
 	}
 	return applied{res: Result{Summary: c.Path + " written", Object: c.Path, Before: b, After: roleText(after)}}, nil
+}
+
+// text is the role as this change writes it, in roleText's form.
+func (c *WriteRole) text() string {
+	ttl, _ := time.ParseDuration(c.TTL)
+	return roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl)
 }
 
 // changedLines says how text now differs from the text shown: the lines
@@ -331,6 +335,22 @@ func versionsText(vs []int) string {
 	return "versions " + strings.Join(parts, ", ")
 }
 
+// beyond counts the key's live versions (neither deleted nor destroyed)
+// and lists, newest first, those older than the newest keep of them.
+func (md KeyMetadata) beyond(keep int) (live int, older []int) {
+	for v := md.CurrentVersion; v >= 1; v-- {
+		meta, ok := md.Versions[v]
+		if !ok || meta.Destroyed || meta.Deleted {
+			continue
+		}
+		live++
+		if live > keep {
+			older = append(older, v)
+		}
+	}
+	return live, older
+}
+
 // apply sets max_versions=Keep on the key and destroys its live versions
 // beyond the newest Keep (only reads when dry). A trim that names its
 // versions refuses, writing nothing, when those beyond Keep are others now.
@@ -342,18 +362,7 @@ func (c *TrimKeyVersions) apply(ctx context.Context, t Targets, dry bool) (appli
 	if err != nil {
 		return applied{}, fmt.Errorf("read metadata of %s: %w", c.Path, err)
 	}
-	var destroy []int
-	live := 0
-	for v := md.CurrentVersion; v >= 1; v-- {
-		meta, ok := md.Versions[v]
-		if !ok || meta.Destroyed || meta.Deleted {
-			continue
-		}
-		live++
-		if live > c.Keep {
-			destroy = append(destroy, v)
-		}
-	}
+	live, destroy := md.beyond(c.Keep)
 	if c.VersionsKnown {
 		now := slices.Sorted(slices.Values(destroy))
 		if !slices.Equal(now, c.Versions) {

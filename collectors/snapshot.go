@@ -146,6 +146,20 @@ type KubernetesData struct {
 	Similar []SimilarCronJob `json:"similarCronJobs,omitempty"`
 }
 
+// CronJobOf is the runbook CronJob of role (RoleRotation, RoleCleanup) as
+// read, or nil when the Kubernetes data or that CronJob is not there.
+func (k *KubernetesData) CronJobOf(role string) *CronJob {
+	if k == nil {
+		return nil
+	}
+	for i := range k.CronJobs {
+		if k.CronJobs[i].Role == role {
+			return &k.CronJobs[i]
+		}
+	}
+	return nil
+}
+
 // SimilarCronJob is a CronJob whose name contains a runbook CronJob's name
 // (Like) but is not it.
 type SimilarCronJob struct {

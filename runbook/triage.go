@@ -85,6 +85,9 @@ type triage struct {
 	nothingFound string
 	// byID indexes Vault's tenants by id (tenantByID builds it once).
 	byID map[string]*collectors.Tenant
+	// lost is what failureMaybeLost weighs the tenants against (lostRuns
+	// reads it once).
+	lost *lostRuns
 }
 
 // tenantByID is Vault's tenant id as read, or nil (not listed, or Vault's

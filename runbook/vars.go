@@ -364,13 +364,8 @@ func RequiredCapabilities() map[string][]string {
 // containerFlag is "-c NAME " for the CronJob of role whose job template
 // has more than one container, else "".
 func containerFlag(s *collectors.Snapshot, role string) string {
-	if s.Kubernetes == nil {
-		return ""
-	}
-	for _, cj := range s.Kubernetes.CronJobs {
-		if cj.Role == role && cj.EnvContainer != "" {
-			return "-c " + shell.Quote(cj.EnvContainer) + " "
-		}
+	if cj := s.Kubernetes.CronJobOf(role); cj != nil && cj.EnvContainer != "" {
+		return "-c " + shell.Quote(cj.EnvContainer) + " "
 	}
 	return ""
 }

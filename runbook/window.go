@@ -246,27 +246,54 @@ func (t *triage) auditCut() (*time.Time, string) {
 // log naming no failure does not tell which (a tenant the log names is
 // failing already, jobLogFailing).
 func (t *triage) failureMaybeLost(last *time.Time) string {
-	cut, why := t.auditCut()
-	if cut == nil {
+	l := t.lostRuns()
+	switch {
+	case l.cut == nil:
 		return ""
-	}
-	jobs, jwhy := t.runs(collectors.RoleRotation)
-	if jwhy != "" {
-		return fmt.Sprintf("the audit log begins at %s (%s), and the rotation Jobs that ran before it could not be read: %s", fmtTime(*cut), why, jwhy)
-	}
-	for i := range jobs {
-		j := &jobs[i]
-		if j.Started == nil || !j.Started.Before(*cut) || (last != nil && !j.Started.After(*last)) {
-			continue
-		}
-		return fmt.Sprintf("rotation run %s started %s, after its last rotation, and what it logged for it is gone: %s", j.Name, fmtTime(*j.Started), why)
-	}
-	if cj, cwhy := t.cronJob(collectors.RoleRotation); cwhy == "" && cj.LastScheduleTime != nil && cj.LastScheduleTime.Before(*cut) &&
-		(last == nil || cj.LastScheduleTime.After(*last)) && !slices.ContainsFunc(jobs, func(j collectors.Job) bool {
-		return j.Started != nil && !j.Started.Before(*cj.LastScheduleTime)
-	}) {
+	case l.jobsWhy != "":
+		return fmt.Sprintf("the audit log begins at %s (%s), and the rotation Jobs that ran before it could not be read: %s", fmtTime(*l.cut), l.why, l.jobsWhy)
+	case l.newest != nil && (last == nil || l.newest.Started.After(*last)):
+		return fmt.Sprintf("rotation run %s started %s, after its last rotation, and what it logged for it is gone: %s", l.newest.Name, fmtTime(*l.newest.Started), l.why)
+	case l.gone != nil && (last == nil || l.gone.After(*last)):
 		// the run scheduled last is gone with its Job (a history limit, a TTL)
-		return fmt.Sprintf("the rotation CronJob last ran %s, after its last rotation; that run's Job is gone and what it logged is gone too: %s", fmtTime(*cj.LastScheduleTime), why)
+		return fmt.Sprintf("the rotation CronJob last ran %s, after its last rotation; that run's Job is gone and what it logged is gone too: %s", fmtTime(*l.gone), l.why)
 	}
 	return ""
+}
+
+// lostRuns is what failureMaybeLost weighs every tenant against, read
+// once per judgement (it is asked for each of thousands of tenants): when
+// the audit log begins after the window asked for (cut, and why), the
+// newest rotation run started before it, and the CronJob's last scheduled
+// run before it when that run's Job is gone.
+type lostRuns struct {
+	cut          *time.Time
+	why, jobsWhy string
+	newest       *collectors.Job
+	gone         *time.Time
+}
+
+func (t *triage) lostRuns() *lostRuns {
+	if t.lost != nil {
+		return t.lost
+	}
+	l := &lostRuns{}
+	t.lost = l
+	if l.cut, l.why = t.auditCut(); l.cut == nil {
+		return l
+	}
+	jobs, jwhy := t.runs(collectors.RoleRotation)
+	if l.jobsWhy = jwhy; jwhy != "" {
+		return l
+	}
+	for i := range jobs {
+		if j := &jobs[i]; j.Started != nil && j.Started.Before(*l.cut) && (l.newest == nil || j.Started.After(*l.newest.Started)) {
+			l.newest = j
+		}
+	}
+	if cj, cwhy := t.cronJob(collectors.RoleRotation); cwhy == "" && cj.LastScheduleTime != nil && cj.LastScheduleTime.Before(*l.cut) &&
+		!slices.ContainsFunc(jobs, func(j collectors.Job) bool { return j.Started != nil && !j.Started.Before(*cj.LastScheduleTime) }) {
+		l.gone = cj.LastScheduleTime
+	}
+	return l
 }

@@ -341,9 +341,14 @@ func (md actionModal) Recorded() recorded {
 // askReason opens the reason prompt, prefilled with the last reason (enter
 // keeps it), before any value: what is typed here is only ever the reason.
 func (md *actionModal) askReason() {
-	md.stage = stageReason
-	md.input.Placeholder = "[why: recorded in the journal]"
-	md.input.SetValue(md.in.Reason)
+	md.ask(stageReason, "[why: recorded in the journal]", md.in.Reason)
+}
+
+// ask opens the text field of stage, prefilled with value.
+func (md *actionModal) ask(stage modalStage, placeholder, value string) {
+	md.stage = stage
+	md.input.Placeholder = placeholder
+	md.input.SetValue(value)
 	md.input.CursorEnd()
 	md.input.Focus()
 }
@@ -354,11 +359,8 @@ func (md *actionModal) askReason() {
 func (md *actionModal) reasonEntered(reason string) tea.Cmd {
 	md.in.Reason, md.reasonGiven = reason, true
 	if md.plan.Action == runbook.ActionEmergencyRotate {
-		md.stage, md.note = stageSubject, ""
-		md.input.Placeholder = "[who or what it is for: recorded on the Job]"
-		md.input.SetValue(md.in.Subject)
-		md.input.CursorEnd()
-		md.input.Focus()
+		md.note = ""
+		md.ask(stageSubject, "[who or what it is for: recorded on the Job]", md.in.Subject)
 		return nil
 	}
 	return md.planned()
@@ -385,11 +387,7 @@ func (md *actionModal) planned() tea.Cmd {
 		if v == 0 {
 			v = p.Ask.Default
 		}
-		md.stage = stageValue
-		md.input.Placeholder = ""
-		md.input.SetValue(strconv.FormatInt(v, 10))
-		md.input.CursorEnd()
-		md.input.Focus()
+		md.ask(stageValue, "", strconv.FormatInt(v, 10))
 		return nil
 	}
 	md.stage = stageChecking

@@ -150,14 +150,15 @@ func CheckObject(name string, got metav1.Object) error {
 	return fmt.Errorf("the answer is not the object asked for (name %q, uid %q): not the Kubernetes API's answer (a proxy in between?)", got.GetName(), got.GetUID())
 }
 
-// CheckList returns an error when a list answer has no resourceVersion,
-// which every list the API server serves carries: `{}` decodes into an
-// empty list without an error, and would read as "none there".
-func CheckList(l metav1.ListInterface) error {
-	if l.GetResourceVersion() != "" {
-		return nil
+// Listed is a List call's answer, with an error when it has no
+// resourceVersion, which every list the API server serves carries: `{}`
+// decodes into an empty list without an error, and would read as "none
+// there".
+func Listed[L metav1.ListInterface](l L, err error) (L, error) {
+	if err == nil && l.GetResourceVersion() == "" {
+		err = errors.New("the list answered has no resourceVersion: not the Kubernetes API's answer (a proxy in between?)")
 	}
-	return errors.New("the list answered has no resourceVersion: not the Kubernetes API's answer (a proxy in between?)")
+	return l, err
 }
 
 // maxAnswerText bounds how much of a server's answer notServed quotes.
@@ -333,10 +334,7 @@ func (c *collector) similarCronJobs(ctx context.Context) ([]collectors.SimilarCr
 	out := []collectors.SimilarCronJob{}
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
-		list, err := c.clients.Kube.BatchV1().CronJobs(c.namespace).List(ctx, opts)
-		if err == nil {
-			err = CheckList(list)
-		}
+		list, err := Listed(c.clients.Kube.BatchV1().CronJobs(c.namespace).List(ctx, opts))
 		if err != nil {
 			return nil, c.readErr("list cronjobs in "+c.namespace, "batch/v1 cronjobs", err)
 		}
@@ -398,10 +396,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	template := map[string]podTemplate{} // by Job name
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
-		list, err := kc.BatchV1().Jobs(ns).List(ctx, opts)
-		if err == nil {
-			err = CheckList(list)
-		}
+		list, err := Listed(kc.BatchV1().Jobs(ns).List(ctx, opts))
 		if err != nil {
 			probs = append(probs, collectors.Problem{Part: "jobs", Error: c.readErr("list jobs in "+ns, "batch/v1 jobs", err)})
 			break
@@ -441,10 +436,7 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	logContainers := map[string]string{} // pod name -> the container whose log is read
 	popts := metav1.ListOptions{Limit: source.PageSize, LabelSelector: "batch.kubernetes.io/job-name"}
 	for {
-		list, err := kc.CoreV1().Pods(ns).List(ctx, popts)
-		if err == nil {
-			err = CheckList(list)
-		}
+		list, err := Listed(kc.CoreV1().Pods(ns).List(ctx, popts))
 		if err != nil {
 			probs = append(probs, collectors.Problem{Part: "pods", Error: c.readErr("list job pods in "+ns, "v1 pods", err)})
 			break
@@ -1012,10 +1004,7 @@ func (c *collector) retention(ctx context.Context) ([]collectors.RetentionSource
 	var out []collectors.RetentionSource
 	opts := metav1.ListOptions{Limit: source.PageSize}
 	for {
-		list, err := c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts)
-		if err == nil {
-			err = CheckList(list)
-		}
+		list, err := Listed(c.clients.Kube.CoreV1().ConfigMaps(c.namespace).List(ctx, opts))
 		if err != nil {
 			return out, c.readErr("list configmaps in "+c.namespace, "v1 configmaps", err)
 		}
@@ -1116,10 +1105,7 @@ func (c *collector) events(ctx context.Context, d *collectors.KubernetesData) ([
 	defer je.attach(d)
 	opts := metav1.ListOptions{Limit: source.PageSize, FieldSelector: "type=Warning"}
 	for {
-		list, err := c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts)
-		if err == nil {
-			err = CheckList(list)
-		}
+		list, err := Listed(c.clients.Kube.CoreV1().Events(c.namespace).List(ctx, opts))
 		if err != nil {
 			return out, c.readErr("list events in "+c.namespace, "v1 events", err)
 		}

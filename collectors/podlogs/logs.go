@@ -119,10 +119,7 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 		ls.Pods = []string{}
 		opts := metav1.ListOptions{LabelSelector: sel, Limit: source.PageSize}
 		for {
-			list, err := c.clients.Kube.CoreV1().Pods(c.namespace).List(ctx, opts)
-			if err == nil {
-				err = kube.CheckList(list)
-			}
+			list, err := kube.Listed(c.clients.Kube.CoreV1().Pods(c.namespace).List(ctx, opts))
 			if err != nil {
 				ls.Error = kube.KubeErr(fmt.Sprintf("list pods -l %s in %s", sel, c.namespace), err)
 				probs.Add("pods "+sel, ls.Error)

@@ -1,12 +1,10 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -206,16 +204,17 @@ func (c *collector) vaultHealth(ctx context.Context) (*collectors.VaultHealth, e
 // decodeHealth reads a sys/health answer that vault/api did not take for
 // an error (below 400, or a 429).
 func decodeHealth(resp *vault.Response) (*collectors.VaultHealth, error) {
-	if code := resp.StatusCode; code == http.StatusTooManyRequests {
+	code := resp.StatusCode
+	if code == http.StatusTooManyRequests {
 		// Vault's own code for an unsealed standby (were the standbycode
 		// asked for not honoured, by a proxy say): its body says so
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if h, err := decodeHealth(&vault.Response{Response: &http.Response{StatusCode: 299, Body: io.NopCloser(bytes.NewReader(body))}}); err == nil && h.Standby {
-			return h, nil
+		if top, err := decodeObject(resp.Body, code); err == nil {
+			if h, ok := healthOf(top); ok && h.Standby {
+				return h, nil
+			}
 		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if code := resp.StatusCode; code != http.StatusOK && code != 299 {
+	if code != http.StatusOK && code != 299 {
 		what := fmt.Sprintf("answered %d %s", code, http.StatusText(code))
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
 			if n, err := strconv.Atoi(ra); err == nil {
@@ -228,20 +227,30 @@ func decodeHealth(resp *vault.Response) (*collectors.VaultHealth, error) {
 		}
 		return nil, &answerError{what: what + " instead of Vault's health: not Vault's API (a proxy?)"}
 	}
-	top, err := decodeObject(resp.Body, resp.StatusCode)
+	top, err := decodeObject(resp.Body, code)
 	if err != nil {
 		return nil, err
 	}
+	h, ok := healthOf(top)
+	if !ok {
+		return nil, notVaultAPI(code, "without Vault's health fields (initialized, sealed)")
+	}
+	return h, nil
+}
+
+// healthOf reads a health answer's fields; false when initialized or
+// sealed is not there (not Vault's health).
+func healthOf(top map[string]any) (*collectors.VaultHealth, bool) {
 	init, ok1 := top["initialized"].(bool)
 	sealed, ok2 := top["sealed"].(bool)
 	if !ok1 || !ok2 {
-		return nil, notVaultAPI(resp.StatusCode, "without Vault's health fields (initialized, sealed)")
+		return nil, false
 	}
 	h := &collectors.VaultHealth{Initialized: init, Sealed: sealed}
 	h.Standby, _ = top["standby"].(bool)
 	h.Version, _ = top["version"].(string)
 	h.ClusterName, _ = top["cluster_name"].(string)
-	return h, nil
+	return h, true
 }
 
 func (c *collector) vaultCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -689,11 +698,8 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData, pro
 			paths = append(paths, c.cfg.Vault.KVMount+"/"+kind+"/"+t.path)
 		}
 	}
-	acl, pols, why, readErrs := c.roleACL(ctx, d.Role, name, text, paths)
+	acl, pols, why := c.roleACL(ctx, d.Role, name, text, paths, probs)
 	p.Policies, p.Unjudged = pols, why
-	for _, e := range readErrs { // a policy Vault failed to answer is a part not read
-		probs.Add("policy", e)
-	}
 	for i, path := range paths {
 		chk := collectors.PathCheck{Path: path, Kind: policyPathKinds[i%len(policyPathKinds)], Tenant: tenants[i/len(policyPathKinds)].id}
 		if acl != nil {
@@ -763,14 +769,13 @@ func (c *collector) getPolicy(ctx context.Context, name string) (string, error) 
 // paths once Vault fills it in (the default policy's do not: they are
 // below identity/, sys/ and cubbyhole/). The rotation policy's text is
 // passed in (already read).
-func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name, text string, paths []string) (*acl, []string, string, []string) {
+func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name, text string, paths []string, probs *source.Problems) (*acl, []string, string) {
 	switch {
 	case role == nil:
-		return nil, nil, "the Kubernetes auth role was not read, so which policies its tokens carry is unknown", nil
+		return nil, nil, "the Kubernetes auth role was not read, so which policies its tokens carry is unknown"
 	case !role.Found:
-		return nil, nil, fmt.Sprintf("the Kubernetes auth role auth/%s/role/%s does not exist, so no token of it carries policies to judge", role.Mount, role.Name), nil
+		return nil, nil, fmt.Sprintf("the Kubernetes auth role auth/%s/role/%s does not exist, so no token of it carries policies to judge", role.Mount, role.Name)
 	}
-	var readErrs []string // reads Vault failed (not the operator's 403)
 	names := slices.Clone(role.Policies)
 	if !role.NoDefaultPolicy {
 		names = append(names, "default")
@@ -785,9 +790,10 @@ func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name
 			t, err = c.getPolicy(ctx, n)
 		}
 		if err != nil {
-			problems = append(problems, vaultErr("read policy "+n, err))
-			if !denied(err) {
-				readErrs = append(readErrs, vaultErr("read policy "+n, err))
+			msg := vaultErr("read policy "+n, err)
+			problems = append(problems, msg)
+			if !denied(err) { // Vault failed to answer: a part not read (a 403 is the operator's privileges)
+				probs.Add("policy", msg)
 			}
 			continue
 		}
@@ -808,9 +814,9 @@ func (c *collector) roleACL(ctx context.Context, role *collectors.AuthRole, name
 		rules = append(rules, namedRules{name: n, rules: r})
 	}
 	if len(problems) > 0 {
-		return nil, nil, fmt.Sprintf("what the policies of role %s (%s) grant together cannot be told: %s", role.Name, strings.Join(names, ", "), strings.Join(problems, "; ")), readErrs
+		return nil, nil, fmt.Sprintf("what the policies of role %s (%s) grant together cannot be told: %s", role.Name, strings.Join(names, ", "), strings.Join(problems, "; "))
 	}
-	return newACL(rules), names, "", nil
+	return newACL(rules), names, ""
 }
 
 // capabilitiesAccessor asks Vault what the token of accessor may do on
