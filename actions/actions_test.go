@@ -592,6 +592,41 @@ func TestActions_Vault(t *testing.T) {
 		}
 	})
 
+	t.Run("fix the role refused before a write when its token_max_ttl is below the ttl", func(t *testing.T) {
+		ex, path := executor(t, w)
+		rolePath := "auth/" + w.Config.Vault.KubernetesAuthMount + "/role/" + w.Config.Vault.KubernetesAuthRole
+		if _, err := root.Logical().Write(rolePath, map[string]any{"token_max_ttl": "1h", "token_ttl": "30m"}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := root.Logical().Write(rolePath, map[string]any{"token_max_ttl": "0"}); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		// the premise: Vault itself refuses the runbook's write then
+		if _, err := root.Logical().Write(rolePath, map[string]any{"ttl": "24h"}); err == nil {
+			t.Fatal("Vault took ttl=24h above token_max_ttl=1h: the check guards nothing")
+		}
+		p := actions.FixRole(w.Config, w.Namespace)
+		if _, err := ex.Check(ctx, p); err == nil || !strings.Contains(err.Error(), "token_max_ttl 1h0m0s") || !strings.Contains(err.Error(), "token_max_ttl=24h") {
+			t.Fatalf("dry run err = %v, want the role's token_max_ttl named with the command that raises it", err)
+		}
+		_, err := ex.Execute(ctx, p, "")
+		if err == nil {
+			t.Fatal("executed")
+		}
+		r, err := root.Logical().Read(rolePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(r.Data["token_ttl"]); got != "1800" {
+			t.Errorf("token_ttl after the refusal = %s, want 1800 (untouched)", got)
+		}
+		if raw, _ := os.ReadFile(path); !strings.Contains(string(raw), "token_max_ttl") {
+			t.Errorf("the journal does not say why:\n%s", raw)
+		}
+	})
+
 	t.Run("fix the role", func(t *testing.T) {
 		ex, _ := executor(t, w)
 		p := actions.FixRole(w.Config, w.Namespace)
@@ -675,6 +710,25 @@ func TestActions_Vault(t *testing.T) {
 			t.Errorf("err = %v, want forbidden naming the path", err)
 		}
 		wantRefused(t, path, "fix-policy", "sys/policies/acl/")
+	})
+
+	t.Run("a token that may write the policy but not read it is refused before the write", func(t *testing.T) {
+		ex, path := executor(t, w)
+		acl := "sys/policies/acl/" + w.Config.Vault.Policy
+		if err := root.Sys().PutPolicy("write-only-policy", `path "`+acl+`" { capabilities = ["update"] }`); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := root.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"write-only-policy"}, TTL: "5m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		limited, _ := e.Vault.Client(tok.Auth.ClientToken)
+		ex.Vault = vaultops.New(limited)
+		_, err = ex.Execute(ctx, actions.FixPolicy(w.Config), "")
+		if !errors.Is(err, actions.ErrForbidden) || !strings.Contains(err.Error(), "vault read on "+acl) {
+			t.Errorf("err = %v, want forbidden naming read on %s", err, acl)
+		}
+		wantRefused(t, path, "fix-policy", "vault read on "+acl)
 	})
 }
 

@@ -329,7 +329,8 @@ func (c *WritePolicy) command(sh invocations) string {
 }
 
 func (c *WritePolicy) permissions() []Permission {
-	return []Permission{{Path: "sys/policies/acl/" + c.Name, Capability: "update"}}
+	// read: the text is read again before the write (the diff's check)
+	return []Permission{{Path: "sys/policies/acl/" + c.Name, Capability: "read"}, {Path: "sys/policies/acl/" + c.Name, Capability: "update"}}
 }
 
 func (c *WritePolicy) validate() error { return nil }
@@ -349,7 +350,8 @@ func (c *WriteRole) command(sh invocations) string {
 }
 
 func (c *WriteRole) permissions() []Permission {
-	return []Permission{{Path: c.Path, Capability: "update"}}
+	// read: the role is read again before the write and after it
+	return []Permission{{Path: c.Path, Capability: "read"}, {Path: c.Path, Capability: "update"}}
 }
 
 func (c *WriteRole) validate() error {
@@ -378,6 +380,7 @@ func (c *TrimKeyVersions) command(sh invocations) string {
 
 func (c *TrimKeyVersions) permissions() []Permission {
 	return []Permission{
+		{Path: c.Mount + "/metadata/" + c.Path, Capability: "read"}, // the live versions, before and after
 		{Path: c.Mount + "/metadata/" + c.Path, Capability: "update"},
 		{Path: c.Mount + "/destroy/" + c.Path, Capability: "update"},
 	}
@@ -399,7 +402,8 @@ func (c *RenewTokenChange) command(sh invocations) string {
 
 func (c *RenewTokenChange) permissions() []Permission {
 	if c.Accessor != "" {
-		return []Permission{{Path: "auth/token/renew-accessor", Capability: "update"}}
+		// the TTL is looked up before and after
+		return []Permission{{Path: "auth/token/lookup-accessor", Capability: "update"}, {Path: "auth/token/renew-accessor", Capability: "update"}}
 	}
 	return []Permission{{Path: "auth/token/renew-self", Capability: "update"}}
 }

@@ -189,6 +189,9 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 		return applied{}, fmt.Errorf("role %s %w: it is not what the diff showed (%s); nothing was changed: refresh and look again",
 			c.Path, ErrChanged, changedLines(*c.Shown, b))
 	}
+	if err := c.withinMaxTTL(before); err != nil {
+		return applied{}, err
+	}
 	if dry {
 		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: c.text()}}, nil
 	}
@@ -205,6 +208,23 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 }
 
 // text is the role as this change writes it, in roleText's form.
+// withinMaxTTL refuses, before any write, a ttl above the role's own
+// token_max_ttl, which the write leaves as it is: Vault would refuse the
+// write ("token_ttl cannot be greater than token_max_ttl").
+func (c *WriteRole) withinMaxTTL(role map[string]any) error {
+	ttl, err := time.ParseDuration(c.TTL)
+	if err != nil || role == nil {
+		return nil
+	}
+	n, err := strconv.ParseInt(fmt.Sprint(role["token_max_ttl"]), 10, 64)
+	if err != nil || n <= 0 || ttl <= time.Duration(n)*time.Second {
+		return nil
+	}
+	max := time.Duration(n) * time.Second
+	return fmt.Errorf("role %s has token_max_ttl %s, below the ttl %s this writes, and Vault refuses a ttl above it; nothing was changed: raise it first (%s write %s token_max_ttl=%s), then run this again",
+		c.Path, max, ttl, "vault", q(c.Path), c.TTL)
+}
+
 func (c *WriteRole) text() string {
 	ttl, _ := time.ParseDuration(c.TTL)
 	return roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl)

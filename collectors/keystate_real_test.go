@@ -76,6 +76,13 @@ func TestCollect_TenantKeyState(t *testing.T) {
 	if tn := byID["t-d"]; !slices.Equal(tn.Deleted, []int{4, 6}) {
 		t.Errorf("t-d = %+v, want versions 4, 6 deleted", tn)
 	}
+	// Vault says oldest_version 0 until max_versions trims: the oldest
+	// kept is then version 1, and the oldest live the first not deleted
+	for id, want := range map[string][2]int{"t-c": {1, 2}, "t-e": {1, 1}, "t-b": {1, 1}} {
+		if tn := byID[id]; tn.OldestVersion != want[0] || tn.OldestLive() != want[1] {
+			t.Errorf("%s: oldest kept %d, oldest live %d; want %d, %d", id, tn.OldestVersion, tn.OldestLive(), want[0], want[1])
+		}
+	}
 	lost := func(a runbook.Assessment) map[string]string {
 		out := map[string]string{}
 		for _, c := range a.Compliance.Findings {

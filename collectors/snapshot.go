@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
@@ -652,7 +653,10 @@ type Tenant struct {
 	ID             string `json:"id"`
 	Path           string `json:"path"`
 	CurrentVersion int    `json:"currentVersion"`
-	OldestVersion  int    `json:"oldestVersion"`
+	// OldestVersion is the oldest version Vault still keeps (its
+	// oldest_version, or the lowest version in the metadata while Vault
+	// has trimmed none and says 0), deleted, destroyed or live.
+	OldestVersion int `json:"oldestVersion"`
 	// LiveVersions are versions neither deleted nor destroyed.
 	LiveVersions      int        `json:"liveVersions"`
 	DeletedVersions   int        `json:"deletedVersions"`
@@ -676,6 +680,21 @@ type Tenant struct {
 	// Missing is true when the key's metadata answered 404: the key path
 	// does not exist (any more).
 	Missing bool `json:"missing,omitempty"`
+}
+
+// OldestLive is the oldest live version's number (neither deleted nor
+// destroyed), or 0 when none is: the lowest of the versions Vault keeps
+// that Deleted and Destroyed do not list.
+func (t Tenant) OldestLive() int {
+	if t.LiveVersions == 0 {
+		return 0
+	}
+	for v := max(1, t.OldestVersion); v <= t.CurrentVersion; v++ {
+		if !slices.Contains(t.Deleted, v) && !slices.Contains(t.Destroyed, v) {
+			return v
+		}
+	}
+	return 0
 }
 
 // TenantScan summarises the tenant scan.

@@ -230,7 +230,7 @@ func vaultCheck(r *AuditRecord, tn *collectors.Tenant, why string) string {
 	for _, v := range []struct {
 		n  int
 		at *time.Time
-	}{{tn.CurrentVersion, tn.CurrentCreated}, {tn.OldestVersion, tn.OldestCreated}} {
+	}{{tn.CurrentVersion, tn.CurrentCreated}, {tn.OldestLive(), tn.OldestCreated}} {
 		if within(v.at) {
 			at := v.at.UTC()
 			e.VaultCreated = &at

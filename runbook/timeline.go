@@ -821,9 +821,9 @@ func (t *triage) versionEntries(tl *Timeline) []TimelineEntry {
 			out = append(out, TimelineEntry{At: tn.CurrentCreated.UTC(), Kind: EntryVersion, Source: collectors.SourceVault, Tenant: tn.ID, Scenarios: []string{ScenarioRotationJobFailing, ScenarioRetentionOverflow}, Outcome: "success",
 				Summary: fmt.Sprintf("%s key version %d created (current; %d live)", tn.ID, tn.CurrentVersion, tn.LiveVersions), Evidence: ev})
 		}
-		if tn.OldestCreated != nil && tn.OldestVersion != tn.CurrentVersion && tn.OldestVersion > 0 {
+		if n := tn.OldestLive(); tn.OldestCreated != nil && n != tn.CurrentVersion && n > 0 {
 			out = append(out, TimelineEntry{At: tn.OldestCreated.UTC(), Kind: EntryVersion, Source: collectors.SourceVault, Tenant: tn.ID, Scenarios: []string{ScenarioRetentionOverflow},
-				Summary: fmt.Sprintf("%s key version %d created (the oldest kept)", tn.ID, tn.OldestVersion), Evidence: ev})
+				Summary: fmt.Sprintf("%s key version %d created (the oldest live)", tn.ID, n), Evidence: ev})
 		}
 	}
 	return out

@@ -256,7 +256,14 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	default:
 		t := v.t
 		add(fmt.Sprintf("  current  v%-4d created %s", t.CurrentVersion, at(t.CurrentCreated)))
-		add(fmt.Sprintf("  oldest   v%-4d created %s", t.OldestVersion, at(t.OldestCreated)))
+		switch n := t.OldestLive(); {
+		case t.LiveVersions == 0:
+			add("  oldest   none live")
+		case n == 0:
+			add(fmt.Sprintf("  oldest   v?    created %s", at(t.OldestCreated)))
+		default:
+			add(fmt.Sprintf("  oldest   v%-4d created %s", n, at(t.OldestCreated)))
+		}
 		maxV := "unset"
 		if t.MaxVersions > 0 {
 			maxV = fmt.Sprint(t.MaxVersions)

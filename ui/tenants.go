@@ -334,7 +334,7 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 		if r.t.MaxVersions > 0 {
 			maxV = fmt.Sprint(r.t.MaxVersions)
 		}
-		line := fmt.Sprintf("%-14s %5d %6d %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, r.t.OldestVersion, r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
+		line := fmt.Sprintf("%-14s %5d %6s %5d %5s  %-16s %s", r.t.ID, r.t.CurrentVersion, oldestCell(r.t), r.t.LiveVersions, maxV, last, strings.Join(flags, " "))
 		if r.t.Error != "" { // its metadata was not read: no count is known
 			line = fmt.Sprintf("%-14s %5s %6s %5s %5s  %-16s %s", r.t.ID, "?", "?", "?", "?", "unknown", strings.Join(flags, " "))
 		}
@@ -364,4 +364,17 @@ func emptySource(st *state, source, what string) string {
 		msg = string(src.State)
 	}
 	return s.Unknown.Render("Unknown: ") + what + " could not be read — " + msg
+}
+
+// oldestCell is the tenant's oldest live version for its row: "-" when none
+// is live, "?" when the snapshot does not say.
+func oldestCell(t collectors.Tenant) string {
+	switch n := t.OldestLive(); {
+	case t.LiveVersions == 0:
+		return "-"
+	case n == 0:
+		return "?"
+	default:
+		return fmt.Sprint(n)
+	}
 }

@@ -175,6 +175,15 @@ func TestCollect_AnswersNotVaults(t *testing.T) {
 			t.Errorf("policy %+v: want the policies together unjudged", s.Vault.Policy)
 		}
 	})
+	// a proxy or cache answering another policy's text for the rotation
+	// policy: judging it would judge the wrong policy
+	t.Run("policy answer naming another policy", func(t *testing.T) {
+		s, st := collectVia(t, up, v.RootToken, "/v1/sys/policies/acl/cmek-rotation", faults.Respond(http.StatusOK, "application/json",
+			`{"data":{"name":"secret-read","policy":"path \"secret/data/*\" { capabilities = [\"read\"] }"}}`))
+		if pr := problem(st, "policy"); st.State != collectors.StatePartial || !strings.Contains(pr, `naming policy "secret-read", not "cmek-rotation"`) || s.Vault.Policy != nil {
+			t.Errorf("state %s %+v, policy %+v: want the policy not read", st.State, st.Problems, s.Vault.Policy)
+		}
+	})
 	t.Run("tenant metadata {data:{}}", func(t *testing.T) {
 		s, st := collectVia(t, up, v.RootToken, "/v1/secret/metadata/tenants/t-001/", faults.Respond(http.StatusOK, "application/json", `{"data":{}}`))
 		if pr := problem(st, "tenants"); st.State != collectors.StatePartial || !strings.Contains(pr, "1 of 2 tenants") {

@@ -454,11 +454,14 @@ func orDefault(s, def string) string {
 
 func fillTenant(t *collectors.Tenant, md *vault.KVMetadata, now time.Time) {
 	t.CurrentVersion, t.OldestVersion, t.MaxVersions = md.CurrentVersion, md.OldestVersion, md.MaxVersions
-	oldestLive := 0
+	oldestLive, oldestKept := 0, 0 // OldestCreated is the oldest live's
 	for k, v := range md.Versions {
 		var n int
 		if _, err := fmt.Sscan(k, &n); err != nil {
 			continue
+		}
+		if oldestKept == 0 || n < oldestKept {
+			oldestKept = n
 		}
 		switch {
 		case v.Destroyed:
@@ -477,6 +480,9 @@ func fillTenant(t *collectors.Tenant, md *vault.KVMetadata, now time.Time) {
 			ct := v.CreatedTime
 			t.CurrentCreated = &ct
 		}
+	}
+	if t.OldestVersion == 0 { // Vault says 0 until max_versions first trims
+		t.OldestVersion = oldestKept
 	}
 	fillKeyState(t, md, now)
 }
@@ -757,6 +763,10 @@ func (c *collector) getPolicy(ctx context.Context, name string) (string, error) 
 	text, ok := data["policy"].(string)
 	if !ok {
 		return "", notVaultAPI(http.StatusOK, "without data.policy")
+	}
+	// Vault names the policy it answers with (lower-cased, as it keys them)
+	if got, ok := data["name"].(string); ok && !strings.EqualFold(got, name) {
+		return "", notVaultAPI(http.StatusOK, fmt.Sprintf("naming policy %q, not %q", got, name))
 	}
 	return text, nil
 }
