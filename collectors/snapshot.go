@@ -927,6 +927,9 @@ func TenantOf(labels map[string]string) string {
 type Series struct {
 	Labels map[string]string `json:"labels"`
 	Value  *float64          `json:"value,omitempty"` // nil when absent now
+	// NonFinite is "NaN", "+Inf" or "-Inf" when the series' value now is
+	// that (Value is then nil): a sample that tells no value.
+	NonFinite string `json:"nonFinite,omitempty"`
 	// History is the series over the last 24 h at a fixed step.
 	History *History `json:"history,omitempty"`
 	// SampledAt is the time of the series' newest sample (PromQL

@@ -140,6 +140,8 @@ func (t *triage) seriesStale(m *collectors.Metric, s collectors.Series) string {
 	}
 	var parts []string
 	switch {
+	case s.Value == nil && s.NonFinite != "":
+		parts = append(parts, "its value now is "+s.NonFinite+", which tells no value")
 	case s.Value == nil && s.SampledAt != nil:
 		parts = append(parts, "no sample now, the newest "+sinceText(ref, *s.SampledAt))
 	case s.Value == nil:

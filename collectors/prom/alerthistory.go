@@ -93,8 +93,7 @@ func (c *collector) alertHistory(ctx context.Context) (*collectors.AlertHistory,
 			hist := &collectors.History{Start: start.UTC(), Step: collectors.Duration(alertHistoryStep), Values: make([]*float64, steps)}
 			for _, p := range ss.Values {
 				if i := int(p.Timestamp.Time().Sub(start) / alertHistoryStep); i >= 0 && i < steps {
-					val := float64(p.Value)
-					hist.Values[i] = &val
+					hist.Values[i] = finite(p.Value)
 				}
 			}
 			h.Series = append(h.Series, collectors.Series{Labels: l, History: hist})
@@ -122,8 +121,9 @@ func coverage(v model.Value, err error, start time.Time, steps int, target strin
 		for _, ss := range mat {
 			for _, p := range ss.Values {
 				if i := int(p.Timestamp.Time().Sub(start) / alertHistoryStep); i >= 0 && i < steps {
-					val := float64(p.Value)
-					h.Values[i], seen = &val, true
+					if v := finite(p.Value); v != nil {
+						h.Values[i], seen = v, true
+					}
 				}
 			}
 		}

@@ -288,9 +288,11 @@ func (c *collector) querySeries(ctx context.Context, api promv1.API, sem chan st
 			if !c.inNamespace(l) {
 				continue
 			}
-			val := float64(s.Value)
 			k := seriesKey(l)
-			byKey[k] = &collectors.Series{Labels: l, Value: &val}
+			byKey[k] = &collectors.Series{Labels: l, Value: finite(s.Value)}
+			if byKey[k].Value == nil {
+				byKey[k].NonFinite = s.Value.String()
+			}
 			order = append(order, k)
 		}
 	}
@@ -313,8 +315,7 @@ func (c *collector) querySeries(ctx context.Context, api promv1.API, sem chan st
 			for _, p := range ss.Values {
 				i := int(p.Timestamp.Time().Sub(start) / historyStep)
 				if i >= 0 && i < steps {
-					v := float64(p.Value)
-					h.Values[i] = &v
+					h.Values[i] = finite(p.Value)
 				}
 			}
 			s.History = h
@@ -411,8 +412,7 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	if vec, ok := vals[0].(model.Vector); ok {
 		for _, s := range vec {
 			if g, ok := get(s.Metric); ok {
-				v := float64(s.Value)
-				g.now = &v
+				g.now = finite(s.Value)
 			}
 		}
 	}
@@ -425,9 +425,9 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 			g.growth = make([]*float64, steps)
 			for _, p := range ss.Values {
 				i := int(p.Timestamp.Time().Sub(start) / historyStep)
-				if i >= 0 && i < steps {
-					v := roundGrowth(float64(p.Value))
-					g.growth[i] = &v
+				if v := finite(p.Value); v != nil && i >= 0 && i < steps {
+					*v = roundGrowth(*v)
+					g.growth[i] = v
 				}
 			}
 		}
@@ -435,8 +435,7 @@ func (c *collector) querySummed(ctx context.Context, api promv1.API, sem chan st
 	if vec, ok := vals[2].(model.Vector); ok {
 		for _, s := range vec {
 			if g, ok := get(s.Metric); ok {
-				v := float64(s.Value)
-				g.last = &v
+				g.last = finite(s.Value)
 			}
 		}
 	}
@@ -575,4 +574,15 @@ func promBodyNote(body string) string {
 		body = body[:120] + "…"
 	}
 	return ": " + body
+}
+
+// finite is a sample's value, or nil for NaN and ±Inf: what an exporter
+// exposes for a gauge never set or a division by zero tells no value (it
+// would compare as healthy, and encoding/json refuses NaN).
+func finite(v model.SampleValue) *float64 {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
 }

@@ -54,8 +54,10 @@ func RawSamples(ctx context.Context, client promapi.Client, target, namespace, m
 		}
 		s := Samples{Labels: l}
 		for _, p := range ss.Values {
-			s.Times = append(s.Times, p.Timestamp.Time().UTC())
-			s.Values = append(s.Values, float64(p.Value))
+			if v := finite(p.Value); v != nil {
+				s.Times = append(s.Times, p.Timestamp.Time().UTC())
+				s.Values = append(s.Values, *v)
+			}
 		}
 		out = append(out, s)
 	}
