@@ -3,11 +3,13 @@ package runbook_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -264,5 +266,75 @@ func TestTriage_LabPartWithheld(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTriage_LabConfigMapsWithheld: a user whose Role withholds the
+// ConfigMaps cannot read the cleanup's retention there (10, above the
+// configured CMEK retention of 5). Scenario 3's "versions keep growing"
+// then takes the cleanup CronJob's RETENTION_VERSIONS, which it can read,
+// and says so; with that gone too it is unknown, naming the ConfigMaps —
+// never judged by the CMEK retention, which found tenants "over" it that
+// the cleanup keeps by design.
+func TestTriage_LabConfigMapsWithheld(t *testing.T) {
+	e := testenv.Get(t)
+	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RetentionOverflow}, Tenants: 12})
+	ctx := context.Background()
+	user := "no-configmaps-" + w.Namespace
+	read := []string{"get", "list"}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "events", "serviceaccounts"}, Verbs: read},
+		{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: read},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: read},
+	}}
+	if _, err := e.Kube.Client.RbacV1().Roles(w.Namespace).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	if _, err := e.Kube.Client.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kcfg, _, err := e.Kube.AddUser(user, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	growing := func(rc *rest.Config) runbook.SymptomResult {
+		t.Helper()
+		snap := collectLab(t, w, rc, nil)
+		f, _ := runbook.Triage(snap, snap.CollectedAt).Finding(runbook.ScenarioCleanupFailing)
+		for _, s := range f.Symptoms {
+			if s.ID == runbook.SymVersionsGrowing {
+				return s
+			}
+		}
+		t.Fatalf("scenario 3 has no versions-growing symptom: %+v", f)
+		return runbook.SymptomResult{}
+	}
+	threshold := func(s runbook.SymptomResult) string {
+		if len(s.Evidence) == 0 {
+			return ""
+		}
+		return s.Evidence[0].Threshold
+	}
+	if s := growing(e.Kube.Config); s.State != runbook.SymptomAbsent || threshold(s) != "10 versions" {
+		t.Fatalf("admin: %+v, want absent by the ConfigMap's 10 versions", s)
+	}
+	if s := growing(kcfg); s.State != runbook.SymptomAbsent || threshold(s) != "10 versions: CronJob secret-cleanup env RETENTION_VERSIONS" {
+		t.Errorf("without ConfigMaps: %+v, want absent by the CronJob's RETENTION_VERSIONS", s)
+	}
+	cjs := e.Kube.Client.BatchV1().CronJobs(w.Namespace)
+	cj, err := cjs.Get(ctx, w.Config.Kubernetes.CleanupCronJob, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
+	c.Env = slices.DeleteFunc(c.Env, func(v corev1.EnvVar) bool { return v.Name == "RETENTION_VERSIONS" })
+	if _, err := cjs.Update(ctx, cj, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := growing(kcfg); s.State != runbook.SymptomUnknown || !strings.Contains(s.Reason, "the ConfigMaps that set it were not read") || !strings.Contains(s.Reason, "forbidden") {
+		t.Errorf("without ConfigMaps or the env: %+v, want unknown naming the forbidden ConfigMaps", s)
 	}
 }

@@ -1834,10 +1834,14 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 	// retention (from the ConfigMaps), shown as supporting evidence; they
 	// are the finding's tenants, most versions first
 	var growing []string
-	if ts, why := t.tenants(); why != "" {
-		ss.unknown(SymVersionsGrowing, why)
+	limit, from, retentionWhy := t.cleanupRetention()
+	threshold := fmt.Sprintf("%d versions", limit)
+	if from != "" {
+		threshold += ": " + from
+	}
+	if ts, why := t.tenants(); why != "" || retentionWhy != "" {
+		ss.unknown(SymVersionsGrowing, orDefault(why, retentionWhy))
 	} else {
-		limit := t.cleanupRetention()
 		var overT []collectors.Tenant
 		for _, tn := range ts {
 			if tn.Error == "" && tn.LiveVersions > limit {
@@ -1857,13 +1861,13 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		}
 		if len(over) > 0 {
 			ss.present(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
-				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: fmt.Sprintf("%d versions", limit)})
+				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: threshold})
 			growing = over
 		} else if why := t.tenantsUnread(); why != "" {
 			ss.unknown(SymVersionsGrowing, why)
 		} else {
 			ss.absent(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
-				Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: fmt.Sprintf("%d versions", limit)})
+				Observed: fmt.Sprintf("0 of %d", len(ts)), Threshold: threshold})
 		}
 	}
 	t.suspendedSymptom(ss, SymCleanupCronjobSuspended, collectors.RoleCleanup)
@@ -1876,9 +1880,13 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 }
 
 // cleanupRetention is the secrets retention found in the ConfigMaps
-// (a key like retention.secrets.retentionVersions), else the configured
-// CMEK retention.
-func (t *triage) cleanupRetention() int {
+// (a key like retention.secrets.retentionVersions), else in the cleanup
+// CronJob's environment (RETENTION_VERSIONS), else the configured CMEK
+// retention, and where it came from ("" for the ConfigMaps). With the
+// ConfigMaps not read and the CronJob setting none, the retention is
+// unknown: why is said instead (the configured one may not be the
+// cleanup's, and judging by it would find symptoms that are not there).
+func (t *triage) cleanupRetention() (n int, from, why string) {
 	if k := t.s.Kubernetes; k != nil {
 		for _, r := range k.Retention {
 			keys := make([]string, 0, len(r.Settings))
@@ -1889,15 +1897,31 @@ func (t *triage) cleanupRetention() int {
 			for _, key := range keys {
 				lk := strings.ToLower(key)
 				if strings.Contains(lk, "secret") && strings.HasSuffix(lk, "versions") {
-					var n int
 					if _, err := fmt.Sscan(r.Settings[key], &n); err == nil && n > 0 {
-						return n
+						return n, "", ""
 					}
 				}
 			}
 		}
 	}
-	return t.s.Config.Vault.RetentionVersions
+	if cj, _ := t.cronJob(collectors.RoleCleanup); cj != nil {
+		for _, e := range cj.Env {
+			up := strings.ToUpper(e.Name)
+			if e.From == "" && strings.Contains(up, "RETENTION") && strings.Contains(up, "VERSION") {
+				if _, err := fmt.Sscan(e.Value, &n); err == nil && n > 0 {
+					return n, "CronJob " + cj.Name + " env " + e.Name, ""
+				}
+			}
+		}
+	}
+	unread := t.unreadable(collectors.SourceKubernetes)
+	if unread == "" {
+		unread = t.partProblem(collectors.SourceKubernetes, "configmaps")
+	}
+	if unread != "" {
+		return 0, "", "the cleanup's retention is unknown: the ConfigMaps that set it were not read (" + unread + ") and the cleanup CronJob's environment sets none"
+	}
+	return t.s.Config.Vault.RetentionVersions, "vault.retentionVersions, none set in the ConfigMaps", ""
 }
 
 func (t *triage) retentionOverflow(ss symptoms) verdict {

@@ -145,7 +145,11 @@ func (t *triage) verify(id string, a Assessment) (CheckState, string) {
 		// own (retention.secrets.retentionVersions from the ConfigMaps)
 		limit, which := t.s.Config.Vault.RetentionVersions, "retention"
 		if id == "versions-within-cleanup-retention" {
-			limit, which = t.cleanupRetention(), "the cleanup's retention"
+			var why string
+			if limit, _, why = t.cleanupRetention(); why != "" {
+				return CheckUnknown, why
+			}
+			which = "the cleanup's retention"
 		}
 		over := 0
 		for _, tn := range ts {
