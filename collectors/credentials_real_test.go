@@ -187,3 +187,23 @@ func clientCert(tb testing.TB, cn string, notAfter time.Time) (certPEM, keyPEM [
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd})
 }
+
+// TestCollect_VaultAddrWithPath: VAULT_ADDR copied with its /v1 (a URL
+// from Vault's API docs) reaches the real Vault at /v1/v1/sys/health,
+// which Vault answers 404: the error names the path and the address to
+// give instead, and nothing of Vault is read.
+func TestCollect_VaultAddrWithPath(t *testing.T) {
+	e := testenv.Get(t)
+	vcfg := vault.DefaultConfig()
+	vcfg.Address = e.Vault.Addr + "/v1"
+	clients, err := connect.Connect(connect.Options{Vault: vcfg, VaultToken: e.Vault.RootToken, VaultTokenSource: "VAULT_TOKEN", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := connect.New(clients, collectors.Options{Config: config.Default(), Namespace: "ns", SourceTimeout: 30 * time.Second}).Collect(context.Background())
+	st := s.Source(collectors.SourceVault)
+	if st.State != collectors.StateError || !strings.Contains(st.Error, "not found (404)") ||
+		!strings.Contains(st.Error, "the Vault address has a path (/v1); give the server's address alone ("+e.Vault.Addr+")") {
+		t.Errorf("vault %s: %q, want the 404 with the address to give instead", st.State, st.Error)
+	}
+}

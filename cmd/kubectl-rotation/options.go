@@ -389,12 +389,30 @@ func defaultSourceTimeout(c config.Config) time.Duration {
 // at all (clientcmd would silently fall back to http://localhost:8080).
 var errNoKubeconfig = errors.New("no Kubernetes configuration found: pass --kubeconfig or set KUBECONFIG (or use --demo to try the tool without a cluster)")
 
+// noKubeconfig is errNoKubeconfig, or, when --kubeconfig or KUBECONFIG
+// names files, which files hold no cluster (an empty file, say).
+func (g *globalOptions) noKubeconfig() error {
+	files := ""
+	switch {
+	case g.configFlags.KubeConfig != nil && *g.configFlags.KubeConfig != "":
+		files = "--kubeconfig " + *g.configFlags.KubeConfig
+	case os.Getenv("KUBECONFIG") != "":
+		files = "KUBECONFIG=" + os.Getenv("KUBECONFIG")
+	default:
+		return errNoKubeconfig
+	}
+	return fmt.Errorf("no Kubernetes cluster in %s: the file is empty or defines no cluster; give a kubeconfig with a cluster, user and context ('kubectl config view' shows what it holds), or use --demo", files)
+}
+
 // completeKube resolves the REST config, namespace and context. It returns
 // an error telling the user which flag or variable to set when there is no
 // kubeconfig, no current context, or the kubeconfig cannot be used.
 func (g *globalOptions) completeKube(s *Settings) error {
 	loader := g.configFlags.ToRawKubeConfigLoader()
 	raw, err := loader.RawConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		return g.noKubeconfig()
+	}
 	if err != nil {
 		return kubeconfigError(err)
 	}
@@ -408,7 +426,7 @@ func (g *globalOptions) completeKube(s *Settings) error {
 		switch {
 		case len(raw.Clusters) == 0:
 			if _, err := rest.InClusterConfig(); err != nil {
-				return errNoKubeconfig
+				return g.noKubeconfig()
 			}
 		case s.Context == "" && *g.configFlags.ClusterName == "":
 			return errors.New("the kubeconfig has no current context: pass --context (see 'kubectl config get-contexts') or run 'kubectl config use-context NAME'")

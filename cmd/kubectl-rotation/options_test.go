@@ -227,6 +227,10 @@ func TestOptions_Complete(t *testing.T) {
 		"ErrNoKubeconfig": {
 			wantErr: "no Kubernetes configuration found: pass --kubeconfig or set KUBECONFIG (or use --demo",
 		},
+		"an empty --kubeconfig file is named": {
+			args:    []string{"--kubeconfig", "EMPTY"},
+			wantErr: "empty.yaml: the file is empty or defines no cluster",
+		},
 		"ErrMissingKubeconfigFile": {
 			args:    []string{"--kubeconfig", "/nonexistent/kubeconfig"},
 			wantErr: "/nonexistent/kubeconfig",
@@ -466,12 +470,13 @@ func TestOptions_Complete(t *testing.T) {
 			bad := writeFile(t, filepath.Join(home, "bad.yaml"), "# bad\nvault:\n  tenantPathTemplate: tenants/cmek\n")
 			svc := writeFile(t, filepath.Join(home, "svc.yaml"), "prometheus:\n  service: monitoring/prometheus:9090\n")
 			timeouts := writeFile(t, filepath.Join(home, "timeouts.yaml"), "kubernetes:\n  requestTimeout: 30s\n")
+			empty := writeFile(t, filepath.Join(home, "empty.yaml"), "")
 			if tt.setup != nil {
 				tt.setup(t, home, kubeconfig)
 			}
 			args := make([]string, len(tt.args))
 			for i, a := range tt.args {
-				args[i] = strings.NewReplacer("BADCONFIG", bad, "SVCCONFIG", svc, "TIMEOUTCONFIG", timeouts,
+				args[i] = strings.NewReplacer("BADCONFIG", bad, "SVCCONFIG", svc, "TIMEOUTCONFIG", timeouts, "EMPTY", empty,
 					"KUBECONFIG", kubeconfig, "CONFIG", cfg).Replace(a)
 			}
 			o := parseGlobal(t, args...)

@@ -46,6 +46,10 @@ func (c *collector) collectVault(ctx context.Context) (*collectors.VaultData, co
 		if isAnswerError(err) {
 			st.Error = fmt.Sprintf("read sys/health: Vault at %s %v", vc.Address(), err)
 		}
+		if u, perr := url.Parse(vc.Address()); perr == nil && strings.Trim(u.Path, "/") != "" && isStatus(err, http.StatusNotFound) {
+			// the Vault CLI and vault/api add /v1/ to the address themselves
+			st.Error += fmt.Sprintf(": the Vault address has a path (%s); give the server's address alone (%s://%s) in VAULT_ADDR or --vault-addr, /v1/ is added to it", u.Path, u.Scheme, u.Host)
+		}
 		return nil, st
 	}
 	h.Latency = collectors.Duration(time.Since(t0))
