@@ -2327,8 +2327,11 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 			ss.unknown(SymRotationsWithoutAudit, "no rotation count: "+strings.Join(rotWhy, "; "))
 		case rotated > 0 && !recentEvents && gap != "":
 			ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("%g rotations counted in the last 26h and no audit event read for them, but %s", rotated, gap))
-		case rotated > 0 && !recentEvents && t.auditWindowBeganAfter(since):
-			t.rotationsInAuditWindow(ss, rotated, lastOK) // window.go: the log begins within the day
+		case rotated > 0 && t.auditWindowBeganAfter(since):
+			// window.go: the log begins within the day (pods replaced): only
+			// the rotations inside it can be held against its events, and
+			// events inside it say nothing of the rotations before it
+			t.rotationsInAuditWindow(ss, rotated, lastOK)
 		case rotated == 0 && !recentEvents && rotStale != "":
 			ss.unknown(SymRotationsWithoutAudit, "no audit event in the last 26h and no rotation counted, but "+rotStale+": rotations since then are not counted")
 		case rotated > 0 && !recentEvents:
@@ -2341,7 +2344,8 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		default:
 			ss.absent(SymRotationsWithoutAudit, Evidence{Source: collectors.SourceLogs, Fact: "audit events in the last 26h", Observed: fmt.Sprint(recentEvents)})
 		}
-		if why := t.runOutsideAuditWindow(lastOK); why != "" && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
+		if why := t.runOutsideAuditWindow(lastOK); why != "" {
+			// events read after the window began are of other runs
 			ss.unknown(SymMissingRotationEvents, why+": its events may have been written and be gone") // window.go
 		} else if gap != "" && lastOK != nil && lastOK.Started != nil && (a.LastEvent == nil || a.LastEvent.Before(*lastOK.Started)) {
 			ss.unknown(SymMissingRotationEvents, "no audit event read for the successful run "+lastOK.Name+", but "+gap)

@@ -3,6 +3,7 @@ package runbook
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
@@ -101,9 +102,9 @@ func (t *triage) auditWindowStart(from time.Time) (*time.Time, string) {
 }
 
 // rotationsInAuditWindow judges Scenario 6's "rotation succeeds but no
-// audit trail" when the audit log's window began within the last day and no
-// audit event was read: only the rotations inside the window can be held
-// against it. They are counted from the rotations metric, the rotation
+// audit trail" when the audit log's window began within the last day: only
+// the rotations inside the window can be held against its events (absent
+// when events were read inside it, present when none were). They are counted from the rotations metric, the rotation
 // Jobs and Vault's version times; rotations counted only before the window
 // make the symptom unknown, not present.
 func (t *triage) rotationsInAuditWindow(ss symptoms, counted float64, lastOK *collectors.Job) {
@@ -131,13 +132,18 @@ func (t *triage) rotationsInAuditWindow(ss symptoms, counted float64, lastOK *co
 			inside = append(inside, Evidence{Source: collectors.SourceVault, Fact: "tenants with a key version created since the audit log's window began", Observed: fmt.Sprint(n)})
 		}
 	}
+	if ok := t.lastSuccessEvent(); len(inside) > 0 && ok != nil && !ok.Before(*from) {
+		ss.absent(SymRotationsWithoutAudit, append(inside, Evidence{Source: collectors.SourceLogs, Fact: "successful rotation audit events since the audit log's window began",
+			Observed: "the latest " + fmtTime(*ok), Threshold: "window: " + why})...)
+		return
+	}
 	if len(inside) > 0 {
 		inside[0].Threshold = "an audit event per rotation"
-		inside = append(inside, Evidence{Source: collectors.SourceLogs, Fact: "audit events since the window began", Observed: "none", Threshold: "window: " + why})
+		inside = append(inside, Evidence{Source: collectors.SourceLogs, Fact: "successful rotation audit events since the window began", Observed: "none", Threshold: "window: " + why})
 		ss.present(SymRotationsWithoutAudit, inside...)
 		return
 	}
-	ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("the rotations counted in the last 26h (%g) all happened before the audit log's window (%s), so the log cannot show their events; the metrics, the Jobs and Vault's version times show no rotation inside it", counted, why))
+	ss.unknown(SymRotationsWithoutAudit, fmt.Sprintf("the rotations counted in the last 26h (%g) all happened before the audit log's window (%s), so the log cannot show their events; the metrics, the Jobs and Vault's version times show no rotation inside it (events read inside it are of later runs)", counted, why))
 }
 
 // counterIncreaseAfter is how much a counter grew after at (resets counted
@@ -296,4 +302,30 @@ func (t *triage) lostRuns() *lostRuns {
 		l.gone = cj.LastScheduleTime
 	}
 	return l
+}
+
+// lastSuccessEvent is the time of the latest dated successful rotation
+// audit event read (of any tenant, or of none among the latest kept), nil
+// when none: failures are the trail of failed rotations, not of the ones
+// the rotations counter counts.
+func (t *triage) lastSuccessEvent() *time.Time {
+	a, why := t.audit()
+	if why != "" {
+		return nil
+	}
+	var last *time.Time
+	later := func(at *time.Time) {
+		if at != nil && (last == nil || at.After(*last)) {
+			last = at
+		}
+	}
+	for _, ts := range a.Tenants {
+		later(ts.LastSuccess)
+	}
+	for _, e := range a.RecentEvents {
+		if strings.EqualFold(e.Outcome, "success") {
+			later(e.Time)
+		}
+	}
+	return last
 }

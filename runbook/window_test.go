@@ -20,6 +20,18 @@ func logsSince(d time.Duration, restarts int32) snapOpt {
 	}
 }
 
+// failuresLogged adds a failure audit event for every tenant d ago (a
+// re-run that failed them all).
+func failuresLogged(d time.Duration) snapOpt {
+	return func(s *collectors.Snapshot) {
+		for _, tn := range s.Vault.Tenants {
+			s.Logs.Audit.Tenants[tn.ID] = auditlog.TenantSummary{LastFailure: before(d), Failures: 1, LastEvent: before(d), LastAction: "cmek.rotation.failed"}
+		}
+		s.Logs.Audit.FirstEvent, s.Logs.Audit.LastEvent, s.Logs.Audit.Events = before(d), before(d), len(s.Vault.Tenants)
+		s.Logs.Audit.Counts = map[string]map[string]int{"cmek.rotation.failed": {"failure": len(s.Vault.Tenants)}}
+	}
+}
+
 // deadlineRun makes the newest rotation run time out 10h ago, with the
 // tenants given a key version within it.
 func deadlineRun(rotated int) snapOpt {
@@ -63,6 +75,34 @@ func TestTriage_AuditWindow(t *testing.T) {
 			opts:     []snapOpt{logsSince(time.Hour, 1)},
 			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: SymRotationsWithoutAudit, state: SymptomUnknown,
 			says: "all happened before the audit log's window",
+		},
+		// the pods replaced after the run (AUDIT_ENABLED fixed), then a
+		// re-run that failed every tenant: its failure events are no trail
+		// of the rotations before the window
+		"the pod replaced after the run, failures logged since: the trail stays unknown": {
+			opts:     []snapOpt{logsSince(time.Hour, 0), failuresLogged(30 * time.Minute)},
+			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: SymRotationsWithoutAudit, state: SymptomUnknown,
+			says: "all happened before the audit log's window",
+		},
+		"the pod replaced after the run, failures logged since: the run's events stay unknown": {
+			opts:     []snapOpt{logsSince(time.Hour, 0), failuresLogged(30 * time.Minute)},
+			scenario: ScenarioAuditMissing, status: StatusUnknown, symptom: SymMissingRotationEvents, state: SymptomUnknown,
+			says: "before the audit log's window",
+		},
+		"a rotation inside the window with only failures logged: no trail for it": {
+			opts: []snapOpt{logsSince(time.Hour, 0), failuresLogged(30 * time.Minute),
+				func(s *collectors.Snapshot) { s.Vault.Tenants[0].CurrentCreated = before(20 * time.Minute) }},
+			scenario: ScenarioAuditMissing, status: StatusActive, symptom: SymRotationsWithoutAudit, state: SymptomPresent,
+			says: "successful rotation audit events since the window began: none",
+		},
+		"a rotation inside the window with its success logged: the trail is there": {
+			opts: []snapOpt{logsSince(time.Hour, 0), func(s *collectors.Snapshot) {
+				s.Vault.Tenants[0].CurrentCreated = before(20 * time.Minute)
+				s.Logs.Audit.Tenants[s.Vault.Tenants[0].ID] = auditlog.TenantSummary{LastSuccess: before(20 * time.Minute), Successes: 1, LastEvent: before(20 * time.Minute)}
+				s.Logs.Audit.LastEvent, s.Logs.Audit.Events = before(20*time.Minute), 1
+			}},
+			scenario: ScenarioAuditMissing, symptom: SymRotationsWithoutAudit, state: SymptomAbsent,
+			says: "successful rotation audit events since the audit log's window began: the latest",
 		},
 		"a rotation inside the window without an event is still one": {
 			opts:     []snapOpt{logsSince(time.Hour, 1), func(s *collectors.Snapshot) { s.Vault.Tenants[0].CurrentCreated = before(20 * time.Minute) }},
