@@ -213,6 +213,12 @@ type AuditLogStats struct {
 	// Pods are the pods read, each with its own counts, whether its log was
 	// cut at the read limit, and its error when it could not be read.
 	Pods []collectors.LogSource `json:"pods"`
+	// Caveat says what the log read cannot show, when anything: events
+	// before its window's beginning (pods replaced or restarted, a log
+	// rotated away or cut), a pod whose log could not be read, or audit
+	// logging turned off on the orchestrator. A tenant's "no failure
+	// logged" holds only for what the log can show.
+	Caveat string `json:"caveat,omitempty"`
 }
 
 // Assessment is the triage of one snapshot.

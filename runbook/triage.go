@@ -217,8 +217,20 @@ func (t *triage) auditLogStats() *AuditLogStats {
 	if l == nil {
 		return nil
 	}
-	return &AuditLogStats{Lines: l.Audit.Lines, NotJSON: l.Audit.NotJSON, Oversized: l.Audit.Oversized,
+	st := &AuditLogStats{Lines: l.Audit.Lines, NotJSON: l.Audit.NotJSON, Oversized: l.Audit.Oversized,
 		Events: l.Audit.Events, Undated: l.Audit.UndatedEvents, Pods: l.Pods}
+	var caveats []string
+	if gap := t.logGap(collectors.LogRoleSecurity); gap != "" {
+		caveats = append(caveats, gap)
+	} else if cut, why := t.auditCut(); cut != nil {
+		caveats = append(caveats, fmt.Sprintf("no event before %s can be read: %s", fmtTime(*cut), why))
+	}
+	if k := t.s.Kubernetes; k != nil && t.unreadable(collectors.SourceKubernetes) == "" && k.Orchestrator != nil && k.Orchestrator.Found &&
+		k.Orchestrator.AuditEnabled != nil && !*k.Orchestrator.AuditEnabled {
+		caveats = append(caveats, "audit logging is off (Deployment "+k.Orchestrator.Name+" AUDIT_ENABLED=false): rotations are not logged")
+	}
+	st.Caveat = strings.Join(caveats, "; ")
+	return st
 }
 
 // --- source availability ---------------------------------------------------

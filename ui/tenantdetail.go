@@ -305,14 +305,20 @@ func (v tenantDetail) lines(st *state, w int) []string {
 	v.metricLines(st, add, wrapped)
 	add("")
 	add(s.Section.Render("Audit events"))
+	if cv := auditCaveat(st); cv != "" && st.snap.Logs != nil {
+		wrapped(2, s.Unknown.Render("cannot tell all: ")+cv)
+	}
 	switch {
 	case st.snap.Logs == nil:
 		add("  " + s.Unknown.Render("unknown: ") + "the audit log was not read")
 	case v.audit == nil:
-		add("  " + s.Muted.Render("no audit event names this tenant"))
+		add("  " + s.Muted.Render("no audit event read names this tenant"))
 	default:
 		a := v.audit
 		ls, lf := "never", "never"
+		if cv := auditCaveat(st); cv != "" {
+			ls, lf = "none read", "none read" // the log cannot show all: "never" would be a claim
+		}
 		if a.LastSuccess != nil {
 			ls = at(a.LastSuccess)
 		}
@@ -431,4 +437,13 @@ func joinInts(v []int) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// auditCaveat is what the audit log read cannot show (runbook's
+// AuditLogStats.Caveat), "" when nothing.
+func auditCaveat(st *state) string {
+	if st.assess.AuditLog == nil {
+		return ""
+	}
+	return st.assess.AuditLog.Caveat
 }
