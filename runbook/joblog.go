@@ -56,15 +56,18 @@ func podOf(j collectors.Job, name string) *collectors.Pod {
 // pod and container the tool read when it has several; "" when no pod
 // of the Job is left, so no command could read its log (JobGone). A
 // placeholder Job (<failed-job-name>) gets the job/ form.
-func (v Vars) JobLog(job string) string {
-	l := v.jobs[job]
+func (v Vars) JobLog(job string) string { return v.jobs[job].command(v.Kubectl, v.namespace(), job) }
+
+// command is the command that prints Job job's log (see Vars.JobLog),
+// through kubectl (with its connection flags) in namespace ns.
+func (l jobLog) command(kubectl, ns, job string) string {
 	switch {
 	case l.gone:
 		return ""
 	case l.pod != "":
-		return v.Kubectl + " logs pod/" + shell.Word(l.pod) + " -c " + shell.Word(l.container) + " -n " + shell.Word(v.namespace())
+		return kubectl + " logs pod/" + shell.Word(l.pod) + " -c " + shell.Word(l.container) + " -n " + shell.Word(ns)
 	}
-	return v.Kubectl + " logs job/" + shell.Word(job) + " -n " + shell.Word(v.namespace())
+	return kubectl + " logs job/" + shell.Word(job) + " -n " + shell.Word(ns)
 }
 
 // JobGone reports whether the snapshot shows no pod of Job job is left:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 )
 
 // Timeline entry kinds.
@@ -286,7 +287,7 @@ func (t *triage) jobEntries(tl *Timeline) []TimelineEntry {
 		tl.Unknown = append(tl.Unknown, "Jobs and Events: "+why)
 		return nil
 	}
-	ns := t.s.Namespace
+	ns, kubectl, logs := t.s.Namespace, shell.Kubectl(t.s.Connection.KubectlFlags), jobLogsOf(t.s)
 	var out []TimelineEntry
 	seen := map[string]bool{}
 	event := func(e collectors.Event, scen []string) {
@@ -301,7 +302,7 @@ func (t *triage) jobEntries(tl *Timeline) []TimelineEntry {
 			sum += fmt.Sprintf(" (×%d, the last)", e.Count)
 		}
 		out = append(out, TimelineEntry{At: e.Last.UTC(), Kind: EntryEvent, Source: collectors.SourceKubernetes, Scenarios: scen, Outcome: "warning", Summary: sum,
-			Evidence: fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.kind=%s,involvedObject.name=%s", ns, kind, name)})
+			Evidence: fmt.Sprintf("%s get events -n %s --field-selector %s", kubectl, shell.Word(ns), shell.Word("involvedObject.kind="+kind+",involvedObject.name="+name))})
 	}
 	for _, j := range t.s.Kubernetes.Jobs {
 		scen := t.jobScenarios(j)
@@ -315,7 +316,7 @@ func (t *triage) jobEntries(tl *Timeline) []TimelineEntry {
 		}
 		out = append(out, TimelineEntry{At: start.UTC(), Kind: EntryJobStart, Source: collectors.SourceKubernetes, Scenarios: scen, Outcome: "started",
 			Summary:  fmt.Sprintf("%s started (%s, CronJob %s)", j.Name, how, j.CronJob),
-			Evidence: fmt.Sprintf("kubectl describe job %s -n %s", j.Name, ns)})
+			Evidence: fmt.Sprintf("%s describe job %s -n %s", kubectl, shell.Word(j.Name), shell.Word(ns))})
 		if j.Finished != nil {
 			outcome := "success"
 			if j.Outcome == collectors.OutcomeFailed {
@@ -335,8 +336,12 @@ func (t *triage) jobEntries(tl *Timeline) []TimelineEntry {
 			if len(ids) > 0 {
 				sum += "; its log names " + listSome(ids, 5) + " failing"
 			}
+			ev := logs[j.Name].command(kubectl, ns, j.Name)
+			if ev == "" { // no pod of it is left, nor its log: what the Job itself says
+				ev = fmt.Sprintf("%s describe job %s -n %s", kubectl, shell.Word(j.Name), shell.Word(ns))
+			}
 			out = append(out, TimelineEntry{At: j.Finished.UTC(), Kind: EntryJobEnd, Source: collectors.SourceKubernetes, FailedTenants: ids, Scenarios: scen, Outcome: outcome, Summary: sum,
-				Evidence: fmt.Sprintf("kubectl logs job/%s -n %s", j.Name, ns)})
+				Evidence: ev})
 		}
 		for _, e := range j.Events {
 			event(e, scen)
@@ -816,7 +821,7 @@ func (t *triage) versionEntries(tl *Timeline) []TimelineEntry {
 		if tn.Error != "" {
 			continue
 		}
-		ev := fmt.Sprintf("vault kv metadata get %s/%s", mount, strings.TrimPrefix(tn.Path, mount+"/"))
+		ev := fmt.Sprintf("%s kv metadata get %s/%s", shell.Vault(t.s.Connection.VaultEnv), shell.Word(mount), shell.Word(strings.TrimPrefix(tn.Path, mount+"/")))
 		if tn.CurrentCreated != nil {
 			out = append(out, TimelineEntry{At: tn.CurrentCreated.UTC(), Kind: EntryVersion, Source: collectors.SourceVault, Tenant: tn.ID, Scenarios: []string{ScenarioRotationJobFailing, ScenarioRetentionOverflow}, Outcome: "success",
 				Summary: fmt.Sprintf("%s key version %d created (current; %d live)", tn.ID, tn.CurrentVersion, tn.LiveVersions), Evidence: ev})

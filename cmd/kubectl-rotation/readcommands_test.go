@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -882,6 +883,25 @@ func TestReadCommands_RunAsShown(t *testing.T) {
 			if s.Action == "" && s.Command != "" && !mine[s.Command] {
 				t.Errorf("scenario %s: the report shows %q, which this test does not run", id, s.Command)
 			}
+		}
+	}
+
+	// the timeline's evidence commands (kubectl and vault reads, with the
+	// connection flags, the tenants' paths quoted) run as is too
+	evidence := map[string]bool{}
+	for _, en := range b.Timeline(w.snap, w.snap.CollectedAt, runbook.TimelineOptions{}).Entries {
+		if strings.HasPrefix(en.Evidence, "kubectl ") || strings.HasPrefix(en.Evidence, "VAULT_ADDR=") || strings.HasPrefix(en.Evidence, "vault ") {
+			evidence[en.Evidence] = true
+		}
+	}
+	for _, want := range []string{`kv metadata get ` + shell.Word(w.Names.KVMount) + `/'tenants/o'\''brien/cmek'`, `kv metadata get ` + shell.Word(w.Names.KVMount) + `/'tenants/acme corp/cmek'`} {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(evidence)), func(c string) bool { return strings.HasSuffix(c, want) }) {
+			t.Errorf("the timeline has no evidence command ending %s", want)
+		}
+	}
+	for c := range evidence {
+		if code, out := runShell(t, w.env, c); code != 0 {
+			t.Errorf("timeline evidence %s: exit %d\n%s", c, code, out)
 		}
 	}
 
