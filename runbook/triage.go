@@ -2086,7 +2086,7 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		if !ss.is(SymDeadlineExceeded, SymptomPresent) {
 			ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation Job", Observed: obs, Threshold: th})
 		}
-		t.coverageOfEndedRun(ss, jobs, newest)
+		tenants = append(tenants, t.coverageOfEndedRun(ss, jobs, newest)...)
 	}
 	killed := false
 	for _, p := range newest.Pods {
@@ -2112,6 +2112,9 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	case newest.Reason == "DeadlineExceeded" || stillShort:
 		v = verdict{status: StatusActive, severity: SeverityCritical}
 	case ss.is(SymDeadlineExceeded, SymptomPresent), killed:
+		v = verdict{status: StatusSuspected, severity: SeverityWarning}
+	case ss.is(SymPartialCoverage, SymptomPresent):
+		// only some tenants rotated, though no deadline cut the run
 		v = verdict{status: StatusSuspected, severity: SeverityWarning}
 	default:
 		v = verdict{status: StatusClear, severity: SeverityNone}
@@ -2171,7 +2174,7 @@ func (t *triage) deadlineStillShort(jobs []collectors.Job) (Evidence, bool) {
 // rest failed fast, Scenario 1's): a run whose tenants failed says nothing
 // of how long a full rotation takes, so whether the batch now fits its
 // deadline is unknown until a run rotates them all.
-func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *collectors.Job) {
+func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *collectors.Job) []string {
 	ended := fmt.Sprintf("Job %s ended on its own (%s) within its deadline: not cut short", newest.Name, orDefault(newest.Reason, newest.Outcome))
 	var killed *collectors.Job
 	for i := range jobs { // newest first: the last scheduled run that finished
@@ -2186,25 +2189,77 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 	if why != "" || newest.Started == nil {
 		if killed != nil && newest.Outcome != collectors.OutcomeSucceeded {
 			ss.unknown(SymPartialCoverage, fmt.Sprintf("scheduled run %s was killed at its deadline, and %s, but which tenants it rotated cannot be read (%s): whether a full rotation fits the deadline is not shown yet", killed.Name, ended, orDefault(why, "the Job has no start time")))
-			return
+			return nil
 		}
 		ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: ended})
-		return
+		return nil
 	}
 	all := t.allTenants(a)
 	reached, _ := t.reachedInRun(a, newest)
 	if killed != nil && newest.Outcome != collectors.OutcomeSucceeded && len(reached) < len(all) {
-		ss.unknown(SymPartialCoverage, fmt.Sprintf("scheduled run %s was killed at its deadline; %s, but it rotated %d of %d tenants (the others failed: Scenario 1), so how long a full rotation takes, and whether it fits the deadline now, is not shown until a run rotates them all", killed.Name, ended, len(reached), len(all)))
-		return
+		ss.unknown(SymPartialCoverage, fmt.Sprintf("scheduled run %s was killed at its deadline; %s, but it rotated %d of %d tenants (the others failed, or it never came to them), so how long a full rotation takes, and whether it fits the deadline now, is not shown until a run rotates them all", killed.Name, ended, len(reached), len(all)))
+		return nil
 	}
 	obs := ended
 	if len(all) > 0 {
 		obs += fmt.Sprintf("; %d of %d tenants rotated in it", len(reached), len(all))
-		if len(reached) < len(all) {
-			obs += " (the others failed: Scenario 1)"
+	}
+	var prev []string // reached by the batch run before it: a run of the rest
+	for i := range jobs {
+		if j := &jobs[i]; j != newest && j.Started != nil && j.Started.Before(*newest.Started) {
+			prev, _ = t.reachedInRun(a, j)
+			break
 		}
 	}
+	failed, untried := t.missedInRun(a, newest, all, append(prev, reached...))
+	if len(failed) > 0 {
+		obs += fmt.Sprintf(" (%d failed: Scenario 1)", len(failed))
+	}
+	if len(untried) > 0 {
+		// a run that ended on its own but never came to them (its tenant
+		// list is stale, say): they are not rotated, and nothing says why
+		ss.present(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: obs},
+			Evidence{Source: collectors.SourceLogs, Fact: "tenants run " + newest.Name + " neither rotated nor logged failing (audit events, its Job log, Vault's version times)",
+				Observed: fmt.Sprintf("%d: %s", len(untried), listSome(untried, 5)), Threshold: "0"})
+		return untried
+	}
 	ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: obs})
+	return nil
+}
+
+// missedInRun splits the tenants a run did not rotate (all less reached:
+// those it rotated, and those the batch run before it rotated, which a run
+// of the rest leaves out by design) into those it failed (a failure audit
+// event dated within it, or its Job log naming them) and those it never
+// came to; a tenant whose every live key version is newer than the run's
+// start did not exist for it.
+func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reached []string) (failed, untried []string) {
+	start, end := *j.Started, t.now
+	if j.Finished != nil {
+		end = j.Finished.Add(time.Minute)
+	}
+	named, _ := failedTenantsInLog(j)
+	created := map[string]*time.Time{}
+	if ts, why := t.tenants(); why == "" {
+		for _, tn := range ts {
+			created[tn.ID] = tn.OldestCreated
+		}
+	}
+	for _, id := range all {
+		if slices.Contains(reached, id) {
+			continue
+		}
+		ts := a.Tenants[id]
+		switch {
+		case ts.LastFailure != nil && !ts.LastFailure.Before(start) && !ts.LastFailure.After(end), slices.Contains(named, id):
+			failed = append(failed, id)
+		case created[id] != nil && created[id].After(start):
+			// created since the run began: not the run's to rotate
+		default:
+			untried = append(untried, id)
+		}
+	}
+	return failed, untried
 }
 
 // reachedInRun returns the tenants a run reached — a successful rotation

@@ -363,6 +363,16 @@ func TestTriage_TimeoutNotClearedBySideEffect(t *testing.T) {
 				Log:                   &collectors.LogTail{Pod: "manual-rotation-1-x", Container: "rotate", Lines: []string{"Rotation finished"}, Searched: 1}}
 			if manualFailed { // every tenant failed fast (permission denied): none rotated
 				manual.Outcome, manual.Reason, manual.Succeeded, manual.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
+			} else { // it rotated the 4 the killed run missed
+				in := start.Add(500 * time.Millisecond)
+				for i, id := range tenantIDs(10) {
+					if i >= 6 {
+						ts := s.Logs.Audit.Tenants[id]
+						ts.LastSuccess, ts.LastEvent = &in, &in
+						s.Logs.Audit.Tenants[id] = ts
+						s.Vault.Tenants[i].CurrentCreated = &in
+					}
+				}
 			}
 			s.Kubernetes.Jobs = append([]collectors.Job{manual}, s.Kubernetes.Jobs...)
 			cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = ptr(cjDeadline)
@@ -1359,5 +1369,54 @@ func TestPostmortem_OverdueBeforeTheFix(t *testing.T) {
 	}
 	if !pm.Compliance.Reportable {
 		t.Errorf("not reportable: %+v", pm.Compliance.Tenants)
+	}
+}
+
+// TestTriage_RunThatNeverCameToSomeTenants: the latest rotation run ended
+// on its own, rotated the 10 tenants it knew, and never came to two more
+// that Vault holds (its tenant list is stale): they were neither rotated
+// nor failed, so Scenario 5's "only some tenants rotated" is present and
+// names them — "the others failed: Scenario 1" was said, while Scenario 1
+// named none. A tenant whose key was created after the run began was not
+// the run's to rotate.
+func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
+	extra := func(created *time.Time, ids ...string) snapOpt {
+		return func(s *collectors.Snapshot) {
+			for _, id := range ids {
+				s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: id, Path: s.Config.TenantPath(id), CurrentVersion: 1, OldestVersion: 1,
+					LiveVersions: 1, CurrentCreated: created, OldestCreated: created})
+			}
+		}
+	}
+	for name, tc := range map[string]struct {
+		opts    []snapOpt
+		status  Status
+		state   SymptomState
+		tenants []string
+		says    string
+	}{
+		"two tenants the run never came to": {opts: []snapOpt{extra(before(20*24*time.Hour), "acme corp", "t-new")}, status: StatusSuspected, state: SymptomPresent,
+			tenants: []string{"acme corp", "t-new"}, says: "neither rotated nor logged failing (audit events, its Job log, Vault's version times): 2: acme corp, t-new"},
+		"a tenant created after the run began": {opts: []snapOpt{extra(before(time.Hour), "t-later")}, status: StatusClear, state: SymptomAbsent},
+		"every tenant rotated":                 {status: StatusClear, state: SymptomAbsent},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, tc.opts...), testNow)
+			f := finding(t, a, ScenarioBatchTimeout)
+			r := symptom(t, f, SymPartialCoverage)
+			if f.Status != tc.status || r.State != tc.state {
+				t.Fatalf("scenario 5 %s, coverage %s (%+v), want %s, %s", f.Status, r.State, r.Evidence, tc.status, tc.state)
+			}
+			text := ""
+			for _, e := range r.Evidence {
+				text += evidenceLine(e) + " | "
+			}
+			if strings.Contains(text, "the others failed") || !strings.Contains(text, tc.says) {
+				t.Errorf("evidence %q, want it to say %q and not that the others failed", text, tc.says)
+			}
+			if tc.tenants != nil && !slices.Equal(f.Tenants, tc.tenants) {
+				t.Errorf("tenants %v, want %v", f.Tenants, tc.tenants)
+			}
+		})
 	}
 }
