@@ -191,6 +191,11 @@ const (
 	// names contain a runbook CronJob's (the runbook's grep lists them)
 	// are not judged: warning when one's latest run has not succeeded.
 	ConditionSimilarCronJobs = "similar-cronjobs"
+	// ConditionRunsInProgress: rotation or cleanup Jobs that have not
+	// finished, with their pods' phases: the scenarios judge the newest
+	// finished run (a Job whose pods cannot run is Scenario 1's cause
+	// after 5 minutes), so a run under way is said here meanwhile.
+	ConditionRunsInProgress = "runs-in-progress"
 )
 
 // Condition is a state of the environment that is a finding in itself,

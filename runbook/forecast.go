@@ -21,6 +21,10 @@ const (
 	// the warning threshold (renewal is not keeping it up), expires at the
 	// end of that TTL unless it is renewed or the pods log in again.
 	ForecastTokenExpiry = "token-expiry"
+	// ForecastRunSkipped: the next scheduled rotation run will not start:
+	// the CronJob's concurrencyPolicy is Forbid and a rotation Job is still
+	// active past it.
+	ForecastRunSkipped = "run-skipped"
 	// ForecastTenantReportable: a tenant's rotation becomes overdue by more
 	// than the compliance limit (the interval plus overdueDays).
 	ForecastTenantReportable = "tenant-reportable"
@@ -83,6 +87,9 @@ type RunForecast struct {
 	Fits    *bool  `json:"fits,omitempty"`
 	Summary string `json:"summary"`
 	Unknown string `json:"unknown,omitempty"`
+	// Skipped says why the next run will not start (concurrencyPolicy
+	// Forbid and a Job still active then), "" when nothing stops it.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // TenantForecast is when one tenant becomes overdue (its last rotation plus
@@ -186,6 +193,11 @@ func (b *Book) Forecast(s *collectors.Snapshot, now time.Time) Forecast {
 	if f.TokenExpiry = t.tokenExpiry(); f.TokenExpiry != nil && !f.TokenExpiry.Past {
 		cands = append(cands, *f.TokenExpiry)
 	}
+	if r := f.NextRun; r.Skipped != "" && r.At != nil {
+		at := *r.At
+		cands = append(cands, ForecastItem{Kind: ForecastRunSkipped, At: &at, Summary: r.Summary,
+			Evidence: []Evidence{{Source: collectors.SourceKubernetes, Fact: "next rotation run", Observed: r.Skipped, At: r.At}}})
+	}
 	if r := f.NextRun; r.Fits != nil && !*r.Fits && r.At != nil {
 		at := r.At.Add(r.Deadline.Duration())
 		cands = append(cands, ForecastItem{Kind: ForecastRunDeadline, At: &at, Summary: r.Summary,
@@ -244,6 +256,41 @@ func (t *triage) tokenExpiry() *ForecastItem {
 	return it
 }
 
+// runBlocked says why the CronJob will skip its run at next, "" when it
+// will not: under concurrencyPolicy Forbid, a rotation Job of it that has
+// not finished and that its own deadline does not end before next (a Job
+// whose pods cannot run stays active until then, and every run is
+// skipped meanwhile).
+func (t *triage) runBlocked(cj *collectors.CronJob, next time.Time) string {
+	if !strings.EqualFold(cj.ConcurrencyPolicy, "Forbid") {
+		return ""
+	}
+	jobs, why := t.jobs(collectors.RoleRotation)
+	if why != "" {
+		return ""
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.Finished != nil || (j.Outcome != collectors.OutcomeRunning && j.Outcome != "") || j.CronJob != cj.Name {
+			continue
+		}
+		start := j.When()
+		if j.Started != nil {
+			start = *j.Started
+		}
+		until := "no deadline ends it"
+		if j.ActiveDeadlineSeconds != nil {
+			end := start.Add(time.Duration(*j.ActiveDeadlineSeconds) * time.Second)
+			if !end.After(next) {
+				continue // its deadline ends it first
+			}
+			until = "its deadline ends it at " + fmtTime(end)
+		}
+		return fmt.Sprintf("Job %s, started %s, is still running (%s) and CronJob %s's concurrencyPolicy is Forbid, so the controller skips every run meanwhile", j.Name, fmtTime(start), until, cj.Name)
+	}
+	return ""
+}
+
 // runForecast judges the next scheduled rotation run against its deadline
 // at the per-tenant pace of the newest finished run that reached tenants.
 func (t *triage) runForecast() RunForecast {
@@ -263,6 +310,11 @@ func (t *triage) runForecast() RunForecast {
 		return r
 	}
 	r.At = &next
+	if why := t.runBlocked(cj, next); why != "" {
+		r.Skipped = why
+		r.Summary = fmt.Sprintf("the next run (%s) will not start: %s", fmtTime(next), why)
+		return r
+	}
 	if cj.ActiveDeadlineSeconds == nil {
 		yes := true
 		r.Fits, r.Summary = &yes, fmt.Sprintf("the next run (%s) has no activeDeadlineSeconds: no deadline to exceed", fmtTime(next))

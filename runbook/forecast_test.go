@@ -123,6 +123,17 @@ func TestBook_Forecast(t *testing.T) {
 			}
 		}
 	}
+	// stuckJob adds a running rotation Job made an hour ago whose pods
+	// never started, with the deadline given, under concurrencyPolicy Forbid
+	stuckJob := func(deadline time.Duration) snapOpt {
+		return func(s *collectors.Snapshot) {
+			cj := &s.Kubernetes.CronJobs[0]
+			cj.ConcurrencyPolicy, cj.Active = "Forbid", 1
+			d := int64(deadline.Seconds())
+			s.Kubernetes.Jobs = append([]collectors.Job{{Name: "cmek-rotation-stuck", CronJob: cj.Name, Role: collectors.RoleRotation, Outcome: collectors.OutcomeRunning,
+				Created: *before(time.Hour), Started: before(time.Hour), ActiveDeadlineSeconds: &d}}, s.Kubernetes.Jobs...)
+		}
+	}
 	cases := map[string]struct {
 		opts     []snapOpt
 		nextKind string
@@ -148,6 +159,11 @@ func TestBook_Forecast(t *testing.T) {
 		"25 tenants do not fit 10m at 30s each": {opts: []snapOpt{ceilingIn(30 * 24 * time.Hour), moreTenants(25)}, nextKind: ForecastRunDeadline,
 			// next run 2025-03-13 02:00, killed at 02:10
 			nextAt: time.Date(2025, 3, 13, 2, 10, 0, 0, time.UTC), fits: ptr(false)},
+		// a Job whose pods cannot run, under Forbid, past the next run
+		"Forbid and a Job still running past the next run: it is skipped": {opts: []snapOpt{ceilingIn(30 * 24 * time.Hour), stuckJob(48 * time.Hour)},
+			nextKind: ForecastRunSkipped, nextAt: time.Date(2025, 3, 13, 2, 0, 0, 0, time.UTC)},
+		"Forbid and a running Job its deadline ends first: not skipped": {opts: []snapOpt{ceilingIn(30 * 24 * time.Hour), stuckJob(10 * time.Minute)},
+			nextKind: ForecastTenantReportable, nextAt: testNow.Add(-10*time.Hour + 20*time.Second).Add(8 * 24 * time.Hour), fits: ptr(true)},
 		"no deadline fits": {opts: []snapOpt{moreTenants(25), func(s *collectors.Snapshot) { s.Kubernetes.CronJobs[0].ActiveDeadlineSeconds = nil }},
 			nextKind: ForecastTenantReportable, nextAt: testNow.Add(-2 * 24 * time.Hour).Add(8 * 24 * time.Hour), fits: ptr(true)},
 		"vault down: tenants from the audit log, ceiling unknown": {opts: []snapOpt{broken(collectors.SourceVault)},

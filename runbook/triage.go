@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -156,6 +157,9 @@ func (t *triage) conditions() []Condition {
 	if c := t.similarCondition(); c != nil {
 		out = append(out, *c)
 	}
+	if c := t.runsCondition(); c != nil {
+		out = append(out, *c)
+	}
 	if l := t.s.Logs; l != nil && t.nothingFound == "" && t.unreadable(collectors.SourceLogs) == "" {
 		for _, role := range []string{collectors.LogRoleSecurity, collectors.LogRoleOrchestrator} {
 			if sel := l.Unmatched(role); sel != "" {
@@ -169,6 +173,44 @@ func (t *triage) conditions() []Condition {
 		}
 	}
 	return out
+}
+
+// runsCondition lists the rotation and cleanup Jobs that have not
+// finished: each with when it was made and its pods' phases (none yet, all
+// Pending: not started). Info: a run under way is no finding by itself.
+func (t *triage) runsCondition() *Condition {
+	k := t.s.Kubernetes
+	if k == nil || t.unreadable(collectors.SourceKubernetes) != "" {
+		return nil
+	}
+	var parts []string
+	var ev []Evidence
+	for _, j := range k.Jobs {
+		if j.Finished != nil || (j.Outcome != collectors.OutcomeRunning && j.Outcome != "") || (j.Role != collectors.RoleRotation && j.Role != collectors.RoleCleanup) {
+			continue
+		}
+		phases := map[string]int{}
+		for _, p := range j.Pods {
+			phases[orDefault(p.Phase, "unknown")]++
+		}
+		pods := "no pod yet"
+		if len(phases) > 0 {
+			var ps []string
+			for _, ph := range slices.Sorted(maps.Keys(phases)) {
+				ps = append(ps, fmt.Sprintf("%d %s", phases[ph], ph))
+			}
+			pods = "pods " + strings.Join(ps, ", ")
+		}
+		made := j.When()
+		state := fmt.Sprintf("made %s (%s), %s", fmtTime(made), ago(t.now, made), pods)
+		parts = append(parts, fmt.Sprintf("%s Job %s: %s", j.Role, j.Name, state))
+		ev = append(ev, Evidence{Source: collectors.SourceKubernetes, Fact: "Job " + j.Name + " (" + j.Role + ")", Observed: "not finished: " + state, At: &made})
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return &Condition{Kind: ConditionRunsInProgress, Severity: SeverityInfo, Evidence: ev,
+		Summary: "not finished: " + strings.Join(parts, "; ") + ". The scenarios judge the newest finished run of each CronJob; one whose pods have not run for 5 minutes is Scenario 1's cause"}
 }
 
 // similarCondition says which CronJobs of the namespace the runbook's grep

@@ -1420,3 +1420,30 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_RunInProgressIsSaid: a rotation Job made 2 minutes ago whose
+// pod is Pending was said nowhere (the scenarios judge the newest finished
+// run, and a stuck one only after 5 minutes): a runs-in-progress condition
+// names it, info, and the exit code stays the scenarios'.
+func TestTriage_RunInProgressIsSaid(t *testing.T) {
+	a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+		s.Kubernetes.Jobs = append([]collectors.Job{{Name: "manual-rotation-9", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Manual: true,
+			Outcome: collectors.OutcomeRunning, Created: *before(2 * time.Minute),
+			Pods: []collectors.Pod{{Name: "manual-rotation-9-x", Phase: "Pending", Created: *before(2 * time.Minute)}}}}, s.Kubernetes.Jobs...)
+	}), testNow)
+	var got *Condition
+	for i := range a.Conditions {
+		if a.Conditions[i].Kind == ConditionRunsInProgress {
+			got = &a.Conditions[i]
+		}
+	}
+	if got == nil || got.Severity != SeverityInfo || !strings.Contains(got.Summary, "rotation Job manual-rotation-9: made 2025-03-12") || !strings.Contains(got.Summary, "pods 1 Pending") {
+		t.Fatalf("conditions %+v, want the running Job named with its Pending pod", a.Conditions)
+	}
+	if a.ExitCode() != ExitOK {
+		t.Errorf("exit %d, want %d: a run under way is no finding", a.ExitCode(), ExitOK)
+	}
+	if got := Triage(healthySnapshot(t), testNow); slices.ContainsFunc(got.Conditions, func(c Condition) bool { return c.Kind == ConditionRunsInProgress }) {
+		t.Error("a condition with every Job finished")
+	}
+}
