@@ -161,7 +161,11 @@ func (v auditView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	if v.idx != st.audit {
 		v.refilter(st)
 	}
-	if v.move(k, v.keys.listKeys, v.count(), h-9) {
+	page := h - 9
+	if u := auditUnread(st, c.w); u != "" {
+		page -= strings.Count(u, "\n") + 1
+	}
+	if v.move(k, v.keys.listKeys, v.count(), page) {
 		return v, nil
 	}
 	switch {
@@ -204,7 +208,7 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 	st := c.state
 	s := st.styles
 	if st.snap.Logs == nil {
-		return emptySource(st, collectors.SourceLogs, "the audit log")
+		return emptySource(st, collectors.SourceLogs, "the audit log", w)
 	}
 	a := st.snap.Logs.Audit
 	var b strings.Builder
@@ -213,21 +217,19 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 		span = fmt.Sprintf("%s … %s (last %s ago)", a.FirstEvent.Format("01-02 15:04"), a.LastEvent.Format("01-02 15:04"), shortDur(st.judgedAt.Sub(*a.LastEvent)))
 	}
 	head := fmt.Sprintf("  %d events from %d pods · %s", a.Events, len(st.snap.Logs.Pods), span)
-	unread, bad := unreadPart(st.snap, collectors.SourceLogs), 0
+	unread, bad := auditUnread(st, w), 0
 	for _, p := range st.snap.Logs.Pods {
 		if p.Error != "" {
 			bad++
 		}
 	}
-	for _, ls := range st.snap.Logs.Selectors {
-		if ls.Error != "" && unread == "" {
-			unread = "list pods -l " + ls.Selector + ": " + ls.Error
-		}
-	}
+	page := h - 9
 	switch sel := st.snap.Logs.Unmatched(collectors.LogRoleSecurity); {
 	case unread != "":
-		// the counts below are of what was read, not of what is there
-		head = "  " + unreadLine(st, "the audit log", unread)
+		// the counts below are of what was read, not of what is there;
+		// why, on lines of its own under the heading, wrapped whole
+		head = "\n" + unread
+		page -= strings.Count(unread, "\n") + 1
 	case sel != "" && a.Events == 0:
 		head = "  " + s.Warning.Render("no pod matches -l "+sel+": no audit log was read (kubernetes.securityLabel)")
 	case bad > 0:
@@ -276,11 +278,11 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 	}
 	b.WriteString(truncate(filt, w) + "\n")
 	if v.events {
-		b.WriteString(v.eventRows(st, w, h))
+		b.WriteString(v.eventRows(st, w, page))
 		return b.String()
 	}
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-12s %-16s %-16s %-28s %5s %5s", "TENANT", "LAST SUCCESS", "LAST FAILURE", "REASON", "OK", "FAIL")) + "\n")
-	from, to := v.visible(len(v.rows), h-9)
+	from, to := v.visible(len(v.rows), page)
 	for i := from; i < to; i++ {
 		r := v.idx.rows[v.rows[i]]
 		ls, lf := "-", "-"
@@ -301,11 +303,11 @@ func (v auditView) View(c *viewCtx, w, h int) string {
 	return b.String()
 }
 
-func (v auditView) eventRows(st *state, w, h int) string {
+func (v auditView) eventRows(st *state, w, page int) string {
 	s := st.styles
 	var b strings.Builder
 	b.WriteString(s.Muted.Render(fmt.Sprintf("  %-17s %-30s %-8s %-10s %s", "TIME", "ACTION", "OUTCOME", "TENANT", "REASON / POD")) + "\n")
-	from, to := v.visible(len(v.evRows), h-9)
+	from, to := v.visible(len(v.evRows), page)
 	for i := from; i < to; i++ {
 		e := v.idx.events[v.evRows[i]]
 		when := "undated"
@@ -327,4 +329,22 @@ func (v auditView) eventRows(st *state, w, h int) string {
 		b.WriteString(s.Muted.Render("  no event matches") + "\n")
 	}
 	return b.String()
+}
+
+// auditUnread is why the audit log was not all read, as the lines the
+// view shows under its heading in w cells ("" when all of it was).
+func auditUnread(st *state, w int) string {
+	if st.snap.Logs == nil {
+		return ""
+	}
+	unread := unreadPart(st.snap, collectors.SourceLogs)
+	for _, ls := range st.snap.Logs.Selectors {
+		if ls.Error != "" && unread == "" {
+			unread = "list pods -l " + ls.Selector + ": " + ls.Error
+		}
+	}
+	if unread == "" {
+		return ""
+	}
+	return wrapHanging("  "+unreadLine(st, "the audit log", unread), w)
 }

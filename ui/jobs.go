@@ -157,7 +157,7 @@ func (v jobsView) View(c *viewCtx, w, h int) string {
 	st := c.state
 	s := st.styles
 	if st.snap.Kubernetes == nil {
-		return emptySource(st, collectors.SourceKubernetes, "jobs")
+		return emptySource(st, collectors.SourceKubernetes, "jobs", w)
 	}
 	var b strings.Builder
 	b.WriteString(s.Section.Render("CronJobs") + "\n")

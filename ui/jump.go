@@ -10,7 +10,7 @@ import (
 )
 
 // jumpPrompt is the k9s-like ":" prompt: type the start of a view's or a
-// scenario's name (or "s2", "scenario 2"), tab completes, enter jumps, esc
+// scenario's name (or its number: "2", "s2", "scenario 2"), tab completes, enter jumps, esc
 // cancels. It takes the footer's place while it is open.
 type jumpPrompt struct {
 	open  bool
@@ -60,7 +60,9 @@ func (m Model) jumpTargets() []jumpTarget {
 }
 
 // matches are the targets for what is typed: the names it begins, else
-// the names with a word it begins; "s2" and "scenario 2" name Scenario 2.
+// the names with a word it begins; "2", "s2" and "scenario 2" name
+// Scenario 2, the number the overview shows beside it (the number keys
+// alone are the tabs).
 func (m Model) jumpMatches(typed string) []jumpTarget {
 	q := strings.ToLower(strings.TrimSpace(typed))
 	all := m.jumpTargets()
@@ -74,7 +76,7 @@ func (m Model) jumpMatches(typed string) []jumpTarget {
 			number = strings.SplitN(t.label, " ", 2)[0]
 		}
 		switch {
-		case strings.HasPrefix(t.name, q), number != "" && (q == "s"+number || q == "scenario "+number):
+		case strings.HasPrefix(t.name, q), number != "" && (q == number || q == "s"+number || q == "scenario "+number):
 			prefix = append(prefix, t)
 		case strings.Contains(" "+t.name, " "+q):
 			word = append(word, t)
@@ -104,6 +106,7 @@ func (m Model) updateJump(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		j.input.Blur()
 		if len(ts) == 0 {
 			m.st.message = fmt.Sprintf("no view or scenario is called %q (: then tab lists them)", typed)
+			m.jumpMiss = m.st.message // the next key clears it
 			return m, nil
 		}
 		t := ts[0]

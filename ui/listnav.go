@@ -1,6 +1,11 @@
 package ui
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -44,4 +49,27 @@ func listRow(st *state, selected bool, line string, w int) string {
 		return st.styles.Selected.Render("▸ "+truncate(line, w-2)) + "\n"
 	}
 	return "  " + truncate(line, w-2) + "\n"
+}
+
+// scrollHelp is the footer's entry for the keys that scroll a text taller
+// than the screen (listKeys does the scrolling): shown only while there is
+// more than one screen, so the footer never names a key that does nothing.
+func scrollHelp(keys string) key.Binding {
+	return key.NewBinding(key.WithKeys("pgdown"), key.WithHelp(keys, "scroll"), key.WithDisabled())
+}
+
+// clampOffset keeps the first line shown of n lines in h within the text:
+// the last screen is a full one.
+func clampOffset(off, n, h int) int { return max(0, min(off, n-h)) }
+
+// scrolled is h lines of lines from off (clamped): when more are below,
+// the last says how many and the keys that bring them (keys).
+func scrolled(st *state, lines []string, off, h int, keys string) string {
+	off = clampOffset(off, len(lines), h)
+	end := min(len(lines), off+h)
+	out := slices.Clone(lines[off:end])
+	if end < len(lines) && len(out) > 0 {
+		out[len(out)-1] = st.styles.Muted.Render(fmt.Sprintf("… %d more line(s) below (%s)", len(lines)-end+1, keys))
+	}
+	return strings.Join(out, "\n")
 }

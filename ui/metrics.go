@@ -23,15 +23,22 @@ type metricsView struct {
 }
 
 // metricsKeys scroll the charts when they are taller than the screen.
-type metricsKeys struct{ listKeys }
+type metricsKeys struct {
+	listKeys
+	// Scroll is the footer's entry for them, enabled while the charts are
+	// taller than the screen.
+	Scroll key.Binding
+}
 
 // ShortHelp implements help.KeyMap.
-func (metricsKeys) ShortHelp() []key.Binding { return nil }
+func (k metricsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Scroll} }
 
 // FullHelp implements help.KeyMap.
 func (k metricsKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help()} }
 
-func newMetricsView() metricsView { return metricsView{keys: metricsKeys{defaultListKeys()}} }
+func newMetricsView() metricsView {
+	return metricsView{keys: metricsKeys{listKeys: defaultListKeys(), Scroll: scrollHelp("↓/pgdn")}}
+}
 
 // KeyMap implements view.
 func (v metricsView) KeyMap() help.KeyMap { return v.keys }
@@ -39,39 +46,43 @@ func (v metricsView) KeyMap() help.KeyMap { return v.keys }
 // Typing implements view.
 func (v metricsView) Typing() bool { return false }
 
-// Update scrolls.
+// Update scrolls; after a load (or a resize) it keeps the offset within
+// the charts and names the scroll keys in the footer when they scroll.
 func (v metricsView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok {
-		n := strings.Count(v.charts(c.state, c.w), "\n")
-		if d, ok := v.keys.step(k, c.h-1, n); ok {
-			v.offset = max(0, min(v.offset+d, n-c.h))
+	n := len(v.lines(c.state, c.w))
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.offset = clampOffset(v.offset, n, c.h)
+	case tea.KeyMsg:
+		if d, ok := v.keys.step(msg, c.h-1, n); ok {
+			v.offset = clampOffset(v.offset+d, n, c.h)
 		}
 	}
+	v.keys.Scroll.SetEnabled(n > c.h)
 	return v, nil
 }
 
 // View implements view.
 func (v metricsView) View(c *viewCtx, w, h int) string {
-	out := v.charts(c.state, w)
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if len(lines) <= h || v.offset == 0 {
-		return out
-	}
-	from := max(0, min(v.offset, len(lines)-h))
-	return strings.Join(lines[from:], "\n")
+	return scrolled(c.state, v.lines(c.state, w), v.offset, h, "↓/pgdn")
+}
+
+func (v metricsView) lines(st *state, w int) []string {
+	return strings.Split(strings.TrimRight(v.charts(st, w), "\n"), "\n")
 }
 
 // charts draws every metric and the alerts.
 func (v metricsView) charts(st *state, w int) string {
 	s := st.styles
 	if st.snap.Prometheus == nil {
-		return emptySource(st, collectors.SourcePrometheus, "metrics")
+		return emptySource(st, collectors.SourcePrometheus, "metrics", w)
 	}
 	var b strings.Builder
 	sparkW := max(10, min(w-4, 96))
 	for _, m := range st.snap.Prometheus.Metrics {
 		if m.Error != "" {
-			b.WriteString(s.Section.Render(m.Name) + "  " + s.Unknown.Render("unknown: ") + m.Error + "\n")
+			// wrapped, not cut: what to do is at the end of the error
+			b.WriteString(wrapHanging(s.Section.Render(m.Name)+"  "+s.Unknown.Render("unknown: ")+m.Error, w) + "\n")
 			continue
 		}
 		counter := strings.HasSuffix(m.Name, "_total")

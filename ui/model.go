@@ -139,10 +139,14 @@ type Model struct {
 	cur   int
 	stack []view
 
-	jump   jumpPrompt
-	actor  Actor
-	modal  actionModal
-	modals int // the last modal's id
+	jump jumpPrompt
+	// jumpMiss is the status line saying the prompt found nothing: the
+	// next key clears it, so it does not follow the person into the views
+	// (and take a row of theirs) after it was read.
+	jumpMiss string
+	actor    Actor
+	modal    actionModal
+	modals   int // the last modal's id
 }
 
 // Messages.
@@ -652,6 +656,12 @@ func (m *Model) goTab(i int) {
 
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	if m.jumpMiss != "" {
+		if m.st.message == m.jumpMiss {
+			m.st.message = ""
+		}
+		m.jumpMiss = ""
+	}
 	if m.jump.open {
 		if key.Matches(msg, k.Interrupt) {
 			m.cancel()
@@ -1073,7 +1083,7 @@ func fitHeight(s string, h, w int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > h {
 		cut := len(lines) - h + 1
-		lines = append(lines[:h-1:h-1], fmt.Sprintf("… %d more line(s) below: a taller window shows them", cut))
+		lines = append(lines[:h-1:h-1], fmt.Sprintf("… %d more line(s) below", cut))
 	}
 	for i, l := range lines {
 		if lipgloss.Width(l) > w {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -28,24 +29,41 @@ type overviewView struct {
 	// follows "Start here" (when the scenario taken first clears, the
 	// cursor goes to the next one to take).
 	moved bool
-	keys  overviewKeys
+	// offset is the first line shown when the page is taller than the
+	// screen (pgdn, ctrl+d, G … scroll it; ↑↓ move the cursor and bring
+	// its row into view).
+	offset int
+	keys   overviewKeys
 }
 
-// overviewKeys select a scenario and open its walkthrough.
+// overviewKeys select a scenario (↑↓), scroll the page (the page keys)
+// and open the scenario's walkthrough.
 type overviewKeys struct {
 	listKeys
 	Open key.Binding
+	// Scroll is the footer's entry for the page keys, enabled while the
+	// page is taller than the screen.
+	Scroll  key.Binding
+	Sources key.Binding
 }
 
 func newOverviewView() overviewView {
-	return overviewView{keys: overviewKeys{listKeys: defaultListKeys(), Open: openKey("open")}}
+	lk := defaultListKeys()
+	lk.Up.SetHelp("↑/k", "select up")
+	lk.Down.SetHelp("↓/j", "select down")
+	lk.Bottom.SetHelp("G", "end") // the page keys scroll the page
+	return overviewView{keys: overviewKeys{listKeys: lk, Open: openKey("open"), Scroll: scrollHelp("pgdn/G"), Sources: sourcesKey()}}
 }
 
-// ShortHelp implements help.KeyMap.
-func (k overviewKeys) ShortHelp() []key.Binding { return []key.Binding{k.Open} }
+// ShortHelp implements help.KeyMap. s is named by the Sources heading
+// when a source is not ok (the footer has no room for it at 80 columns),
+// and in the full help.
+func (k overviewKeys) ShortHelp() []key.Binding { return []key.Binding{k.Open, k.Scroll} }
 
 // FullHelp implements help.KeyMap.
-func (k overviewKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help(), {k.Open}} }
+func (k overviewKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.help(), {k.Open, k.Sources}}
+}
 
 // KeyMap implements view.
 func (v overviewView) KeyMap() help.KeyMap { return v.keys }
@@ -61,6 +79,9 @@ func (v overviewView) Typing() bool { return false }
 func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	if _, ok := msg.(dataMsg); ok {
 		v.place(c.state)
+		lines, _ := v.lines(c.state, c.w, c.h)
+		v.offset = clampOffset(v.offset, len(lines), c.h)
+		v.keys.Scroll.SetEnabled(len(lines) > c.h)
 		return v, nil
 	}
 	k, ok := msg.(tea.KeyMsg)
@@ -69,15 +90,26 @@ func (v overviewView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	}
 	rows := overviewOrder(c.assess)
 	n := len(rows)
-	if d, ok := v.keys.step(k, n, n); ok {
+	switch {
+	case key.Matches(k, v.keys.Up, v.keys.Down):
+		d, _ := v.keys.step(k, 1, n)
 		v.cursor = max(0, min(v.cursor+d, n-1))
 		if v.cursor < n {
 			v.selected, v.moved = rows[v.cursor].ID, true
 		}
+		// the selected row is brought into view
+		lines, row := v.lines(c.state, c.w, c.h)
+		v.offset = followOffset(v.offset, len(lines), row, row+1, c.h)
+		return v, nil
+	case key.Matches(k, v.keys.Open) && v.cursor < n:
+		return v, openScenario(c, rows[v.cursor])
+	case key.Matches(k, v.keys.Sources):
+		c.open = newSourcesView()
 		return v, nil
 	}
-	if key.Matches(k, v.keys.Open) && v.cursor < n {
-		return v, openScenario(c, rows[v.cursor])
+	lines, _ := v.lines(c.state, c.w, c.h)
+	if d, ok := v.keys.step(k, c.h-1, len(lines)); ok {
+		v.offset = clampOffset(v.offset+d, len(lines), c.h)
 	}
 	return v, nil
 }
@@ -272,16 +304,24 @@ func startHint(st *state, w int) string {
 
 // View implements view.
 func (v overviewView) View(c *viewCtx, w, h int) string {
-	st := c.state
+	lines, _ := v.lines(c.state, w, h)
+	return scrolled(c.state, lines, v.offset, h, "pgdn/G")
+}
+
+// lines is the page in w cells, laid out for a screen of h lines (what
+// makes way when it is short), and the line of the selected scenario's
+// row. A page that still does not fit lists every alert: it is scrolled.
+func (v overviewView) lines(st *state, w, h int) ([]string, int) {
 	s := st.styles
 	var top strings.Builder
 	// a condition that stops everything (a sealed Vault, nothing found in
 	// the namespace) before the scenarios it explains
 	for _, c := range st.assess.Conditions {
-		top.WriteString(truncate(s.ForSeverity(c.Severity).Render(strings.ToUpper(string(c.Severity)))+" "+c.Summary, w) + "\n")
+		top.WriteString(wrapHanging(s.ForSeverity(c.Severity).Render(strings.ToUpper(string(c.Severity)))+" "+c.Summary, w) + "\n")
 	}
 	// the scenarios first: they are what the page is about
 	top.WriteString(s.Section.Render("Scenarios") + s.Muted.Render("  ↑↓ select · enter: walk through it") + "\n")
+	firstRow := strings.Count(top.String(), "\n")
 	for i, f := range overviewOrder(st.assess) {
 		label := statusLabel[f.Status]
 		summary := f.Summary
@@ -323,8 +363,16 @@ func (v overviewView) View(c *viewCtx, w, h int) string {
 		used = strings.Count(top.String()+rest, "\n") + 1
 	}
 	top.WriteString(rest)
-	// the alerts take what is left, and say how many did not fit
-	return top.String() + "\n" + alertsBlock(st, w, h-used)
+	// the alerts take what is left, and say how many did not fit; when
+	// not even their heading and one fits, the page scrolls: all are listed
+	room := h - used
+	if room < 2 {
+		// not even the heading and one alert fit: the page scrolls, and
+		// lists every alert
+		room = math.MaxInt
+	}
+	page := top.String() + "\n" + alertsBlock(st, w, room)
+	return strings.Split(page, "\n"), firstRow + v.cursor
 }
 
 var stateMark = map[collectors.State]string{
@@ -336,7 +384,7 @@ var stateMark = map[collectors.State]string{
 func sourcesBlock(st *state, w int, compact, latency bool) string {
 	s := st.styles
 	var b strings.Builder
-	b.WriteString(s.Section.Render("Sources") + "\n")
+	b.WriteString(s.Section.Render("Sources") + s.Muted.Render("  s: each in full") + "\n")
 	var okLine []string
 	for _, name := range collectors.Sources() {
 		if compact && !st.loading[name] {
@@ -369,6 +417,9 @@ func sourcesBlock(st *state, w int, compact, latency bool) string {
 			text = "partial"
 			if len(src.Problems) > 0 {
 				text = fmt.Sprintf("partial: %d part(s) unreadable — %s", len(src.Problems), src.Problems[0].Part+": "+src.Problems[0].Error)
+				if len(src.Problems) > 1 {
+					text += " (s lists every one)"
+				}
 			} else if src.Error != "" {
 				text = "partial: " + src.Error
 			}
@@ -385,7 +436,7 @@ func sourcesBlock(st *state, w int, compact, latency bool) string {
 		if st.loading[name] {
 			mark = st.spin
 		}
-		b.WriteString(truncate(fmt.Sprintf("%s %-10s %s", style.Render(mark), name, style.Render(text)), w) + "\n")
+		b.WriteString(sourceLine(style.Render(mark), name, text, style, w) + "\n")
 	}
 	if len(okLine) > 0 {
 		if len(okLine) == len(collectors.Sources()) {
@@ -395,6 +446,25 @@ func sourcesBlock(st *state, w int, compact, latency bool) string {
 		b.WriteString(wrapItems(okLine, "  ", w) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// sourceLine is a source's mark, name and state in w cells, the text
+// wrapped under itself, not cut: a source's error ends with what to do
+// about it.
+func sourceLine(mark, name, text string, style lipgloss.Style, w int) string {
+	head := fmt.Sprintf("%s %-10s ", mark, name)
+	indent := lipgloss.Width(head)
+	if w-indent < 20 {
+		return wrapHanging(head+style.Render(text), w)
+	}
+	parts := strings.Split(wrapWords(text, w-indent), "\n")
+	for i, p := range parts {
+		parts[i] = style.Render(strings.TrimLeft(p, " "))
+		if i > 0 {
+			parts[i] = strings.Repeat(" ", indent) + parts[i]
+		}
+	}
+	return head + strings.Join(parts, "\n")
 }
 
 func hasSource(s *collectors.Snapshot, name string) bool {
@@ -669,6 +739,7 @@ func alertsBlock(st *state, w, h int) string {
 	if st.assess.AlertsUnknown == "" && len(st.assess.Alerts) > 0 {
 		head += st.styles.Muted.Render(fmt.Sprintf(" (%d)", len(lines)))
 	}
+	lines = strings.Split(strings.Join(lines, "\n"), "\n") // an entry may be wrapped
 	if len(lines)+1 > h {
 		keep := max(h-2, 0)
 		more := st.styles.Muted.Render(fmt.Sprintf("+%d more (5 Metrics lists every alert)", len(lines)-keep))
@@ -688,7 +759,8 @@ func alertLines(st *state, w int) []string {
 		if st.loading[collectors.SourcePrometheus] {
 			return []string{s.Muted.Render("loading…")}
 		}
-		unknown = []string{truncate(s.Unknown.Render("unknown")+s.Muted.Render(": the alerts could not be read ("+why+")"), w)}
+		// wrapped, not cut: what to do is at the end of why
+		unknown = []string{wrapHanging(s.Unknown.Render("unknown")+s.Muted.Render(": the alerts could not be read ("+why+")"), w)}
 		if len(st.assess.Alerts) == 0 {
 			return unknown
 		}

@@ -46,9 +46,10 @@ func overviewRows(m Model) (rows []int, cursor int) {
 }
 
 // toScenario puts the overview's cursor on Scenario n's row as a person
-// would: home, then down until the marked row is Scenario n's.
+// would: up to the first row, then down until the marked row is Scenario
+// n's (g scrolls the page: it does not move the cursor).
 func toScenario(m Model, n int) (Model, error) {
-	m = keys(m, "g")
+	m = toFirstRow(m)
 	for range len(m.st.assess.Findings) {
 		rows, c := overviewRows(m)
 		if c >= 0 && rows[c] == n {
@@ -213,7 +214,7 @@ func TestOverviewView_Update(t *testing.T) {
 		m := demoAt(t, 80, 24)
 		rows, _ := overviewRows(m)
 		for i, n := range rows {
-			m = keys(m, "g")
+			m = toFirstRow(m)
 			for range i {
 				m = keys(m, "down")
 			}
@@ -344,4 +345,12 @@ func TestOverviewView_Update(t *testing.T) {
 			}
 		})
 	}
+}
+
+// toFirstRow puts the overview's cursor on its first row with ↑.
+func toFirstRow(m Model) Model {
+	for range len(m.st.assess.Findings) {
+		m = keys(m, "up")
+	}
+	return m
 }

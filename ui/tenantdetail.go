@@ -101,10 +101,15 @@ type tenantLogLine struct {
 }
 
 // tenantDetailKeys scroll the detail.
-type tenantDetailKeys struct{ listKeys }
+type tenantDetailKeys struct {
+	listKeys
+	// Scroll is the footer's entry for them, enabled while the detail is
+	// taller than the screen.
+	Scroll key.Binding
+}
 
 // ShortHelp implements help.KeyMap.
-func (k tenantDetailKeys) ShortHelp() []key.Binding { return nil }
+func (k tenantDetailKeys) ShortHelp() []key.Binding { return []key.Binding{k.Scroll} }
 
 // FullHelp implements help.KeyMap.
 func (k tenantDetailKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.help()} }
@@ -115,8 +120,9 @@ const tenantDetailEvents = 10
 
 // newTenantDetail opens tenant id's detail over the view back names.
 func newTenantDetail(c *viewCtx, id, back string) tenantDetail {
-	v := tenantDetail{id: id, back: back, keys: tenantDetailKeys{defaultListKeys()}}
+	v := tenantDetail{id: id, back: back, keys: tenantDetailKeys{listKeys: defaultListKeys(), Scroll: scrollHelp("↓/pgdn")}}
 	v.gather(c.state)
+	v.keys.Scroll.SetEnabled(len(v.lines(c.state, c.w)) > c.h)
 	return v
 }
 
@@ -169,8 +175,18 @@ func (v tenantDetail) KeyMap() help.KeyMap { return v.keys }
 func (v tenantDetail) Typing() bool { return false }
 
 // Update scrolls, gathers the tenant again after every load, and reads its
-// series again after a load that read Prometheus again.
+// series again after a load that read Prometheus again; the footer names
+// the scroll keys while the detail is taller than the screen.
 func (v tenantDetail) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
+	next, cmd := v.update(msg, c)
+	if td, ok := next.(tenantDetail); ok {
+		td.keys.Scroll.SetEnabled(len(td.lines(c.state, c.w)) > c.h)
+		next = td
+	}
+	return next, cmd
+}
+
+func (v tenantDetail) update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	switch msg := msg.(type) {
 	case dataMsg:
 		v.gather(c.state)

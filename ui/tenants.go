@@ -288,7 +288,7 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 	st := c.state
 	s := st.styles
 	if st.snap.Vault == nil {
-		return emptySource(st, collectors.SourceVault, "tenants")
+		return emptySource(st, collectors.SourceVault, "tenants", w)
 	}
 	var b strings.Builder
 	keep := st.snap.Config.Vault.RetentionVersions
@@ -353,7 +353,7 @@ func (v tenantsView) View(c *viewCtx, w, h int) string {
 }
 
 // emptySource explains why a view has nothing to show.
-func emptySource(st *state, source, what string) string {
+func emptySource(st *state, source, what string, w int) string {
 	s := st.styles
 	if st.loading[source] {
 		return st.spin + " loading " + what + "…"
@@ -363,7 +363,8 @@ func emptySource(st *state, source, what string) string {
 	if msg == "" {
 		msg = string(src.State)
 	}
-	return s.Unknown.Render("Unknown: ") + what + " could not be read — " + msg
+	// wrapped, not cut: a source's error ends with what to do about it
+	return wrapHanging(s.Unknown.Render("Unknown: ")+what+" could not be read — "+msg, w)
 }
 
 // oldestCell is the tenant's oldest live version for its row: "-" when none
