@@ -1893,8 +1893,10 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 	if from != "" {
 		threshold += ": " + from
 	}
-	if ts, why := t.tenants(); why != "" || retentionWhy != "" {
-		ss.unknown(SymVersionsGrowing, orDefault(why, retentionWhy))
+	if ts, why := t.tenants(); why != "" {
+		ss.unknown(SymVersionsGrowing, why)
+	} else if retentionWhy != "" {
+		ss.unknown(SymVersionsGrowing, orDefault(t.tenantsUnread(), retentionWhy)) // none listed says more
 	} else {
 		var overT []collectors.Tenant
 		for _, tn := range ts {
