@@ -680,6 +680,24 @@ type Tenant struct {
 	// Missing is true when the key's metadata answered 404: the key path
 	// does not exist (any more).
 	Missing bool `json:"missing,omitempty"`
+	// Expiring lists the versions whose deletion_time is still to come
+	// (delete_version_after scheduled it; not destroyed), ascending: Vault
+	// soft-deletes each at that time.
+	Expiring []int `json:"expiring,omitempty"`
+	// DeleteVersionAfter is the key's own delete_version_after (0: the key
+	// sets none, and the mount's applies); nil when it was not recorded (a
+	// snapshot from before it was, or the key was not read).
+	DeleteVersionAfter *Duration `json:"deleteVersionAfter,omitempty"`
+	// MountMaxVersions and MountDeleteVersionAfter are the KV mount's own
+	// settings (`vault read <mount>/config`), the same for every tenant:
+	// Vault keeps max(key's, mount's) max_versions versions (10 when both
+	// are 0) and deletes a version after the shorter of the key's and the
+	// mount's delete_version_after that are set. nil when not read:
+	// MountConfigError then says why (a snapshot from before they were
+	// recorded says nothing).
+	MountMaxVersions        *int      `json:"mountMaxVersions,omitempty"`
+	MountDeleteVersionAfter *Duration `json:"mountDeleteVersionAfter,omitempty"`
+	MountConfigError        string    `json:"mountConfigError,omitempty"`
 }
 
 // OldestLive is the oldest live version's number (neither deleted nor

@@ -33,8 +33,11 @@ type keyLoss struct {
 	// undelete are the soft-deleted versions still needed (`vault kv
 	// undelete` restores them); destroyed those gone for good.
 	undelete, destroyed []int
-	missing             bool
-	detail              string
+	// dropped are versions within retention Vault no longer keeps at
+	// all (max_versions trimmed them): gone for good.
+	dropped []int
+	missing bool
+	detail  string
 }
 
 // neededFrom is the oldest version a tenant still needs: the newest keep
@@ -91,8 +94,8 @@ func (t *triage) keyLossOf(tn collectors.Tenant, keep int) *keyLoss {
 		l.detail = fmt.Sprintf("key %s is gone (404 on its metadata): %s", l.path, impactKeyNotFound)
 		return l
 	}
-	l.undelete, l.destroyed = Undeletable(tn, keep), destroyedNeeded(tn, keep)
-	if len(l.undelete) == 0 && len(l.destroyed) == 0 {
+	l.undelete, l.destroyed, l.dropped = Undeletable(tn, keep), destroyedNeeded(tn, keep), droppedNeeded(tn, keep)
+	if len(l.undelete) == 0 && len(l.destroyed) == 0 && len(l.dropped) == 0 {
 		return nil
 	}
 	var parts []string
@@ -116,11 +119,29 @@ func (t *triage) keyLossOf(tn collectors.Tenant, keep int) *keyLoss {
 	if o := older(l.destroyed); len(o) > 0 {
 		parts = append(parts, fmt.Sprintf("version %s, within retention (%d), destroyed: %s", versionList(o), keep, impactOldKeys))
 	}
-	if len(l.undelete) > 0 {
-		parts = append(parts, "restore with: "+undeleteCommand(t.s, shell.Vault(t.s.Connection.VaultEnv), tn.ID, l.undelete))
+	if len(l.dropped) > 0 {
+		why := "max_versions trimmed them"
+		if lim := t.limitOf(tn, keep); lim.known && lim.n < keep {
+			why = fmt.Sprintf("it keeps %d versions: %s", lim.n, lim.from)
+		}
+		parts = append(parts, fmt.Sprintf("version %s, within retention (%d), no longer kept by Vault (the oldest it keeps is %d; %s): %s", versionList(l.dropped), keep, tn.OldestVersion, why, impactOldKeys))
 	}
-	if len(l.destroyed) > 0 {
+	if len(l.undelete) > 0 {
+		// under delete_version_after an undelete holds only once it is
+		// lifted: Vault stamps the undeleted version now + the setting
+		cmds, unsure := restoreCommands(t.s, shell.Vault(t.s.Connection.VaultEnv), tn, keep)
+		parts = append(parts, "restore with: "+strings.Join(cmds, " && "))
+		if unsure != "" {
+			parts = append(parts, unsure)
+		}
+	}
+	switch {
+	case len(l.destroyed) > 0 && len(l.dropped) > 0:
+		parts = append(parts, "a destroyed or dropped version cannot be undeleted: only a restore of Vault from a backup brings it back")
+	case len(l.destroyed) > 0:
 		parts = append(parts, "a destroyed version cannot be undeleted: only a restore of Vault from a backup brings it back")
+	case len(l.dropped) > 0:
+		parts = append(parts, "a dropped version cannot be undeleted: only a restore of Vault from a backup brings it back")
 	}
 	l.detail = strings.Join(parts, "; ")
 	return l
@@ -266,6 +287,9 @@ func (t *triage) withKeyFindings(c Compliance) Compliance {
 			Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "key " + l.path, Observed: l.detail}}})
 	}
 	c.Findings = append(c.Findings, extra...)
+	settings, unknown := t.settingFindings() // keysettings.go
+	c.Findings = append(c.Findings, settings...)
+	c.Unknown = append(c.Unknown, unknown...)
 	sort.SliceStable(c.Findings, func(i, j int) bool {
 		a, b := c.Findings[i], c.Findings[j]
 		if a.Severity != b.Severity {
@@ -331,24 +355,31 @@ func undeleteCommand(s *collectors.Snapshot, vault, tenant string, vs []int) str
 const maxUndeleteLines = 20
 
 // undeleteCommands is Vars.Undelete: a `vault kv undelete` line per key
-// whose soft-deleted versions are still needed, in tenant order.
+// whose soft-deleted versions are still needed, in tenant order, each
+// preceded by the lines that lift the delete_version_after that would
+// delete them again (the mount's once).
 func undeleteCommands(s *collectors.Snapshot, vault string) string {
 	if s.Vault == nil {
 		return ""
 	}
 	keep := s.Config.Vault.RetentionVersions
 	var lines []string
-	more := 0
+	keys, more := 0, 0
 	for _, tn := range s.Vault.Tenants {
 		if tn.Error != "" {
 			continue
 		}
-		if vs := Undeletable(tn, keep); len(vs) > 0 {
-			if len(lines) == maxUndeleteLines {
+		if cmds, _ := restoreCommands(s, vault, tn, keep); len(cmds) > 0 {
+			if keys == maxUndeleteLines {
 				more++
 				continue
 			}
-			lines = append(lines, undeleteCommand(s, vault, tn.ID, vs))
+			keys++
+			for _, c := range cmds {
+				if !slices.Contains(lines, c) { // the mount's lift, once
+					lines = append(lines, c)
+				}
+			}
 		}
 	}
 	if more > 0 {

@@ -22,7 +22,9 @@ type kvMetadataResponse struct {
 		CurrentVersion *int `json:"current_version"`
 		OldestVersion  int  `json:"oldest_version"`
 		MaxVersions    int  `json:"max_versions"`
-		Versions       map[string]struct {
+		// DeleteVersionAfter is a Go duration ("0s": the key sets none)
+		DeleteVersionAfter *string `json:"delete_version_after"`
+		Versions           map[string]struct {
 			CreatedTime  time.Time `json:"created_time"`
 			DeletionTime string    `json:"deletion_time"` // "" when not deleted
 			Destroyed    bool      `json:"destroyed"`
@@ -63,8 +65,18 @@ func (r *kvMetadataResponse) metadata(path string) (*vault.KVMetadata, error) {
 		// versions are not known, never none
 		return nil, notVaultAPI(http.StatusOK, "without data.current_version or data.versions")
 	}
+	if r.Data.DeleteVersionAfter == nil {
+		// written on every key's metadata too ("0s" when the key sets
+		// none): without it whether Vault deletes the versions is unknown
+		return nil, notVaultAPI(http.StatusOK, "without data.delete_version_after")
+	}
 	md := &vault.KVMetadata{CurrentVersion: *r.Data.CurrentVersion, OldestVersion: r.Data.OldestVersion, MaxVersions: r.Data.MaxVersions,
 		Versions: make(map[string]vault.KVVersionMetadata, len(r.Data.Versions))}
+	d, err := time.ParseDuration(*r.Data.DeleteVersionAfter)
+	if err != nil {
+		return nil, fmt.Errorf("metadata at %s: delete_version_after %q: %w", path, *r.Data.DeleteVersionAfter, err)
+	}
+	md.DeleteVersionAfter = d
 	for k, v := range r.Data.Versions {
 		n, err := strconv.Atoi(k)
 		if err != nil {

@@ -113,7 +113,7 @@ func TestCollector_readMetadata(t *testing.T) {
 		}
 	})
 	t.Run("a version that is not a number", func(t *testing.T) {
-		c := newCollector(clients{Vault: metadataServer(t, http.StatusOK, `{"data":{"current_version":1,"versions":{"x":{"created_time":"2026-12-01T10:00:00Z","deletion_time":"","destroyed":false}}}}`)}, collectors.Env{Config: config.Default(), Namespace: "ns"})
+		c := newCollector(clients{Vault: metadataServer(t, http.StatusOK, `{"data":{"current_version":1,"delete_version_after":"0s","versions":{"x":{"created_time":"2026-12-01T10:00:00Z","deletion_time":"","destroyed":false}}}}`)}, collectors.Env{Config: config.Default(), Namespace: "ns"})
 		if _, err := c.readMetadata(ctx, "secret/metadata/tenants/a/cmek"); err == nil || !strings.Contains(err.Error(), `"x"`) {
 			t.Errorf("err = %v, want the version named", err)
 		}
@@ -173,6 +173,10 @@ func TestCollector_scanTenantsCut(t *testing.T) {
 				keys = append(keys, fmt.Sprintf(`"t-%02d/"`, i))
 			}
 			fmt.Fprintf(w, `{"data":{"keys":[%s]}}`, strings.Join(keys, ","))
+			return
+		}
+		if !strings.Contains(r.URL.Path, "/metadata/") { // the mount's config
+			_, _ = w.Write([]byte(`{"data":{"max_versions":0,"delete_version_after":"0s"}}`))
 			return
 		}
 		reads.Add(1)

@@ -355,6 +355,10 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 	if conc < 1 {
 		conc = 1
 	}
+	// the mount's own max_versions and delete_version_after, read beside
+	// the keys (one request: a fault delays it no longer than a key's)
+	mcfg := make(chan mountConfig, 1)
+	go func() { mcfg <- c.readMountConfig(ctx, mount) }()
 	// done counts the reads that were answered (failed: with an error);
 	// cut, those the scan's end (the source timeout, a quit) left unread
 	var done, failed, cut int
@@ -409,6 +413,10 @@ func (c *collector) scanTenants(ctx context.Context) ([]collectors.Tenant, colle
 		})
 	}
 	err = g.Wait()
+	mc := <-mcfg
+	for i := range tenants {
+		mc.fill(&tenants[i])
+	}
 	if err == nil && cut > 0 {
 		err = ctx.Err() // the scan ended between two reads
 	}
