@@ -213,27 +213,7 @@ func TestTriage_LabLogSelectorsMatchNothing(t *testing.T) {
 func TestTriage_LabPartWithheld(t *testing.T) {
 	e := testenv.Get(t)
 	w := lab.SeedTB(t, e, lab.Options{Tenants: 6})
-	ctx := context.Background()
-	user := "no-events-" + w.Namespace
-	read := []string{"get", "list"}
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "configmaps", "serviceaccounts"}, Verbs: read},
-		{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: read},
-		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: read},
-	}}
-	if _, err := e.Kube.Client.RbacV1().Roles(w.Namespace).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
-		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
-		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
-	if _, err := e.Kube.Client.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kcfg, _, err := e.Kube.AddUser(user, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kcfg := readerOf(t, e, w, "no-events-"+w.Namespace, "configmaps")
 	for name, tc := range map[string]struct {
 		rest *rest.Config
 		exit int
@@ -280,26 +260,7 @@ func TestTriage_LabConfigMapsWithheld(t *testing.T) {
 	e := testenv.Get(t)
 	w := lab.SeedTB(t, e, lab.Options{Scenarios: []lab.Scenario{lab.RetentionOverflow}, Tenants: 12})
 	ctx := context.Background()
-	user := "no-configmaps-" + w.Namespace
-	read := []string{"get", "list"}
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{
-		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "events", "serviceaccounts"}, Verbs: read},
-		{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: read},
-		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: read},
-	}}
-	if _, err := e.Kube.Client.RbacV1().Roles(w.Namespace).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
-		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
-		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
-	if _, err := e.Kube.Client.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	kcfg, _, err := e.Kube.AddUser(user, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kcfg := readerOf(t, e, w, "no-configmaps-"+w.Namespace, "events")
 	growing := func(rc *rest.Config) runbook.SymptomResult {
 		t.Helper()
 		snap := collectLab(t, w, rc, nil)
@@ -337,4 +298,33 @@ func TestTriage_LabConfigMapsWithheld(t *testing.T) {
 	if s := growing(kcfg); s.State != runbook.SymptomUnknown || !strings.Contains(s.Reason, "the ConfigMaps that set it were not read") || !strings.Contains(s.Reason, "forbidden") {
 		t.Errorf("without ConfigMaps or the env: %+v, want unknown naming the forbidden ConfigMaps", s)
 	}
+}
+
+// readerOf makes a user whose Role may read, in the lab's namespace,
+// everything the tool reads (pods and their logs, serviceaccounts,
+// CronJobs, Jobs, Deployments, ReplicaSets) and the core resource also,
+// and returns its client configuration.
+func readerOf(t *testing.T, e *testenv.Env, w lab.World, user, also string) *rest.Config {
+	t.Helper()
+	ctx := context.Background()
+	read := []string{"get", "list"}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", also, "serviceaccounts"}, Verbs: read},
+		{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: read},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: read},
+	}}
+	if _, err := e.Kube.Client.RbacV1().Roles(w.Namespace).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: w.Namespace},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	if _, err := e.Kube.Client.RbacV1().RoleBindings(w.Namespace).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kcfg, _, err := e.Kube.AddUser(user, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kcfg
 }
