@@ -209,3 +209,32 @@ func TestTriage_KeySettings(t *testing.T) {
 		})
 	}
 }
+
+// TestPostmortem_KeySettingsAreVersionViolations: a key whose max_versions
+// is below retention is reportable in the postmortem's Compliance Notes
+// as "results in key version violations", with the finding as evidence.
+func TestPostmortem_KeySettingsAreVersionViolations(t *testing.T) {
+	zero := collectors.Duration(0)
+	mount := 0
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		for i := range s.Vault.Tenants {
+			tn := &s.Vault.Tenants[i]
+			tn.DeleteVersionAfter, tn.MountMaxVersions, tn.MountDeleteVersionAfter = &zero, &mount, &zero
+		}
+		s.Vault.Tenants[0].MaxVersions = 2
+	})
+	pm := MustDefault().Postmortem(nil, s, testNow, TimelineOptions{})
+	id := s.Vault.Tenants[0].ID
+	for _, tn := range pm.Compliance.Tenants {
+		if tn.Tenant != id {
+			continue
+		}
+		for _, c := range tn.Conditions {
+			if c.Condition == CondVersions && (c.State != CondHolds || !strings.Contains(strings.Join(c.Evidence, " "), ComplianceMaxVersionsBelowRetention)) {
+				t.Errorf("version violation %s %v, want holds with the %s finding", c.State, c.Evidence, ComplianceMaxVersionsBelowRetention)
+			}
+		}
+		return
+	}
+	t.Fatalf("tenant %s not in the postmortem's compliance notes: %+v", id, pm.Compliance.Tenants)
+}

@@ -295,7 +295,7 @@ func complianceConditions(a Assessment, ba *Assessment) PMCompliance {
 		t := PMTenant{Tenant: tn, Conditions: []PMCondition{
 			cond(CondOverdue, ComplianceOverdue, ComplianceRotationSuspended),
 			{Condition: CondProduction, State: CondUnknown, Evidence: []string{"which tenants hold production data is not in the configuration or any source: the data cannot tell"}},
-			cond(CondVersions, ComplianceOverRetention),
+			cond(CondVersions, ComplianceOverRetention, ComplianceMaxVersionsBelowRetention, ComplianceDeleteVersionAfter),
 			cond(CondAccess, ComplianceKeyUnavailable, ComplianceFailedAccess),
 		}}
 		for _, pc := range t.Conditions {
