@@ -290,6 +290,24 @@ func (v tenantDetail) lines(st *state, w int) []string {
 			live = s.Warning.Render(live)
 		}
 		add(fmt.Sprintf("  live %s · deleted %d · destroyed %d · max_versions %s · retention %d", live, t.DeletedVersions, t.DestroyedVersions, maxV, keep))
+		if t.DeleteVersionAfter != nil { // the key's Vault settings were recorded
+			dva := "unset"
+			if d := t.DeleteVersionAfter.Duration(); d > 0 {
+				dva = s.Warning.Render(shortDur(d))
+			}
+			mount := s.Unknown.Render("unknown") + s.Muted.Render(" ("+orDash(t.MountConfigError)+")")
+			if t.MountMaxVersions != nil && t.MountDeleteVersionAfter != nil {
+				mv, md := "unset", "unset"
+				if *t.MountMaxVersions > 0 {
+					mv = fmt.Sprint(*t.MountMaxVersions)
+				}
+				if d := t.MountDeleteVersionAfter.Duration(); d > 0 {
+					md = shortDur(d)
+				}
+				mount = fmt.Sprintf("max_versions %s, delete_version_after %s", mv, md)
+			}
+			wrapped(2, fmt.Sprintf("delete_version_after %s · the mount's settings: %s", dva, mount))
+		}
 		if len(t.Deleted) > 0 {
 			add("  soft-deleted versions: " + joinInts(t.Deleted) + s.Muted.Render(" (vault kv undelete restores them)"))
 		}
@@ -462,4 +480,12 @@ func auditCaveat(st *state) string {
 		return ""
 	}
 	return st.assess.AuditLog.Caveat
+}
+
+// orDash is s, or "-" when it is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

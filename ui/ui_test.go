@@ -515,3 +515,33 @@ func TestAuditView_UnmatchedSelectors(t *testing.T) {
 		t.Errorf("audit view counts renewals it never read:\n%s", out)
 	}
 }
+
+// TestTenantDetail_KeySettings: the tenant view says the key's
+// delete_version_after and the mount's settings when the snapshot
+// recorded them, and the mount's as unknown, with why, when it could not
+// be read.
+func TestTenantDetail_KeySettings(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mountErr string
+		want     string
+	}{
+		"mount read":   {"", "delete_version_after 1h00m · the mount's settings: max_versions 2, delete_version_after unset"},
+		"mount unread": {"read secret/config: permission denied (403)", "the mount's settings: unknown (read secret/config: permission denied (403))"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			snap := demoSnapshot(t)
+			hour, zero, two := collectors.Duration(time.Hour), collectors.Duration(0), 2
+			for i := range snap.Vault.Tenants {
+				tn := &snap.Vault.Tenants[i]
+				tn.DeleteVersionAfter, tn.MountConfigError = &hour, tc.mountErr
+				if tc.mountErr == "" {
+					tn.MountMaxVersions, tn.MountDeleteVersionAfter = &two, &zero
+				}
+			}
+			m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 160, 60), "2", "enter")
+			if out := strings.Join(strings.Fields(ansi.Strip(m.View())), " "); !strings.Contains(out, tc.want) {
+				t.Errorf("tenant view lacks %q:\n%s", tc.want, ansi.Strip(m.View()))
+			}
+		})
+	}
+}
