@@ -169,7 +169,7 @@ func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions
 	if o.Tenant != "" {
 		for _, e := range es {
 			if e.Tenant == o.Tenant {
-				for _, j := range t.jobsAround(e.At) {
+				for _, j := range t.jobsAround(e.At, e.Kind != EntryVersion) {
 					runs[j] = true
 				}
 			}
@@ -222,21 +222,30 @@ func markTenants(es []TimelineEntry, tenant string) {
 	}
 }
 
-// jobsAround names the rotation Jobs that ran at at.
-func (t *triage) jobsAround(at time.Time) []string {
+// jobsAround names the rotation Jobs that ran at at (late: or up to a
+// minute after a Job ended, as audit events may be stamped; a key version
+// Vault wrote is within the run itself). A Job none of whose pods ever
+// ran did nothing at any time.
+func (t *triage) jobsAround(at time.Time, late bool) []string {
 	jobs, why := t.jobs(collectors.RoleRotation)
 	if why != "" {
 		return nil
 	}
 	var out []string
 	for _, j := range jobs {
+		if len(j.Pods) > 0 && !slices.ContainsFunc(j.Pods, func(p collectors.Pod) bool { return p.Started != nil }) {
+			continue // no pod of it ever ran: nothing happened in it
+		}
 		start := j.When()
 		if j.Started != nil {
 			start = *j.Started
 		}
 		end := t.now
 		if j.Finished != nil {
-			end = j.Finished.Add(time.Minute)
+			end = *j.Finished
+			if late { // a run's last audit events may be stamped just after its end
+				end = end.Add(time.Minute)
+			}
 		}
 		if !at.Before(start) && !at.After(end) {
 			out = append(out, j.Name)

@@ -95,6 +95,28 @@ func TestBook_Timeline(t *testing.T) {
 			t.Errorf("%d entries for t03", len(tl.Entries))
 		}
 	})
+	// a key created by hand 49 s after the run ended, and a run whose pod
+	// never ran, made before the key: neither is a run the tenant was in
+	t.Run("a key created after a run ended is not in that run", func(t *testing.T) {
+		s := healthySnapshot(t, func(s *collectors.Snapshot) {
+			j := jobOfRole(s, collectors.RoleRotation)
+			at := j.Finished.Add(49 * time.Second)
+			s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: "a.b.c", Path: s.Config.TenantPath("a.b.c"), CurrentVersion: 1, OldestVersion: 1,
+				LiveVersions: 1, CurrentCreated: &at, OldestCreated: &at})
+			pending := collectors.Job{Name: "bbh-pending", CronJob: j.CronJob, Role: collectors.RoleRotation, Manual: true, Outcome: collectors.OutcomeRunning,
+				Created: at.Add(-10 * time.Second), Started: ptrTime(at.Add(-10 * time.Second)), Pods: []collectors.Pod{{Name: "bbh-pending-x", Phase: "Pending"}}}
+			s.Kubernetes.Jobs = append([]collectors.Job{pending}, s.Kubernetes.Jobs...)
+		})
+		tl := b.Timeline(s, testNow, TimelineOptions{Tenant: "a.b.c"})
+		for _, e := range tl.Entries {
+			if e.Kind == EntryJobStart || e.Kind == EntryJobEnd {
+				t.Errorf("a.b.c's timeline holds %s", e.Summary)
+			}
+		}
+		if len(tl.Entries) == 0 {
+			t.Error("a.b.c's timeline is empty: its key's creation is missing")
+		}
+	})
 	t.Run("a tenant named only by a run's own log: that run is in its timeline", func(t *testing.T) {
 		s := healthySnapshot(t, func(s *collectors.Snapshot) {
 			j := jobOfRole(s, collectors.RoleRotation)
@@ -396,3 +418,5 @@ func TestBook_Timeline_PrometheusGaps(t *testing.T) {
 		})
 	}
 }
+
+func ptrTime(t time.Time) *time.Time { return &t }
