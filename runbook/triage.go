@@ -2311,9 +2311,12 @@ func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reache
 // event with its outcome pending is not a rotation) — and whether any audit
 // event at all is dated since the run started.
 func (t *triage) reachedInRun(a *auditlog.Summary, j *collectors.Job) ([]string, bool) {
-	start, end := *j.Started, t.now
+	start, end, vend := *j.Started, t.now, t.now
 	if j.Finished != nil {
 		end = j.Finished.Add(time.Minute) // the last events of a run may be stamped just after its end
+		// Vault wrote the run's versions before the Job ended (its
+		// completionTime is to the second): a later one is not the run's
+		vend = j.Finished.Add(time.Second)
 	}
 	within := func(at *time.Time) bool { return at != nil && !at.Before(start) && !at.After(end) }
 	set := map[string]bool{}
@@ -2328,7 +2331,7 @@ func (t *triage) reachedInRun(a *auditlog.Summary, j *collectors.Job) ([]string,
 	}
 	if ts, why := t.tenants(); why == "" {
 		for _, tn := range ts {
-			if tn.Error == "" && within(tn.CurrentCreated) {
+			if tn.Error == "" && tn.CurrentCreated != nil && !tn.CurrentCreated.Before(start) && tn.CurrentCreated.Before(vend) {
 				set[tn.ID] = true
 				events = true
 			}

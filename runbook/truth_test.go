@@ -1398,6 +1398,9 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 		"two tenants the run never came to": {opts: []snapOpt{extra(before(20*24*time.Hour), "acme corp", "t-new")}, status: StatusSuspected, state: SymptomPresent,
 			tenants: []string{"acme corp", "t-new"}, says: "neither rotated nor logged failing (audit events, its Job log, Vault's version times): 2: acme corp, t-new"},
 		"a tenant created after the run began": {opts: []snapOpt{extra(before(time.Hour), "t-later")}, status: StatusClear, state: SymptomAbsent},
+		// the run ended 9h55m ago: a key written 30 s later is not one it rotated
+		"a key written just after the run ended is not counted as rotated in it": {opts: []snapOpt{extra(before(9*time.Hour+54*time.Minute+30*time.Second), "t-after")},
+			status: StatusClear, state: SymptomAbsent, says: "10 of 11 tenants rotated in it"},
 		"every tenant rotated":                 {status: StatusClear, state: SymptomAbsent},
 	} {
 		t.Run(name, func(t *testing.T) {
