@@ -1401,7 +1401,7 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 		// the run ended 9h55m ago: a key written 30 s later is not one it rotated
 		"a key written just after the run ended is not counted as rotated in it": {opts: []snapOpt{extra(before(9*time.Hour+54*time.Minute+30*time.Second), "t-after")},
 			status: StatusClear, state: SymptomAbsent, says: "10 of 11 tenants rotated in it"},
-		"every tenant rotated":                 {status: StatusClear, state: SymptomAbsent},
+		"every tenant rotated": {status: StatusClear, state: SymptomAbsent},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := Triage(healthySnapshot(t, tc.opts...), testNow)
