@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 )
 
 //go:embed runbook.yaml
@@ -226,7 +227,8 @@ func (b *Book) auditEventsCommand(s *collectors.Snapshot) string {
 	for _, d := range b.Diagnosis {
 		for _, st := range d.Steps {
 			if st.Check == "audit-events" {
-				v := Vars{Namespace: orPlaceholder(s.Namespace, "namespace"), SecurityLabel: s.Config.Kubernetes.SecurityLabel}
+				v := Vars{Namespace: orPlaceholder(s.Namespace, "namespace"), SecurityLabel: s.Config.Kubernetes.SecurityLabel,
+					Kubectl: shell.Kubectl(s.Connection.KubectlFlags), Vault: shell.Vault(s.Connection.VaultEnv)} // the connection flags given
 				return v.Render(st.Command)
 			}
 		}
