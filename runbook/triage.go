@@ -2235,8 +2235,11 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 			ss.unknown(SymPartialCoverage, fmt.Sprintf("scheduled run %s was killed at its deadline, and %s, but which tenants it rotated cannot be read (%s): whether a full rotation fits the deadline is not shown yet", killed.Name, ended, orDefault(why, "the Job has no start time")))
 			return nil
 		}
-		ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: ended})
-		return nil
+		if newest.Started == nil {
+			ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: ended})
+			return nil
+		}
+		a = &auditlog.Summary{} // the audit log unread: Vault's version times alone say whom it reached
 	}
 	all := t.allTenants(a)
 	reached, _ := t.reachedInRun(a, newest)
@@ -2266,6 +2269,12 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 			Evidence{Source: collectors.SourceLogs, Fact: "tenants run " + newest.Name + " neither rotated nor logged failing (audit events, its Job log, Vault's version times)",
 				Observed: fmt.Sprintf("%d: %s", len(untried), listSome(untried, 5)), Threshold: "0"})
 		return untried
+	}
+	if _, why := t.tenants(); why != "" {
+		// the tenants are the audit log's, which the run's own list made:
+		// those it never came to are only in Vault
+		ss.unknown(SymPartialCoverage, obs+"; but which tenants Vault holds is unknown ("+why+"), so tenants the run never came to cannot be told")
+		return nil
 	}
 	ss.absent(SymPartialCoverage, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation run", Observed: obs})
 	return nil

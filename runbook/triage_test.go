@@ -652,7 +652,7 @@ func TestTriage_UnknownSources(t *testing.T) {
 		"logs error": {opts: []snapOpt{broken(l)}, reasons: []string{sourceErrors[l]},
 			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioAuditMissing: StatusUnknown})},
 		"vault unreachable": {opts: []snapOpt{broken(v)}, reasons: []string{sourceErrors[v]},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown, ScenarioBatchTimeout: StatusUnknown})},
 		"vault tenant list forbidden": {opts: []snapOpt{func(s *collectors.Snapshot) {
 			s.Sources[2].State = collectors.StatePartial
 			s.Sources[2].Problems = []collectors.Problem{{Part: "tenants", Error: "list secret/metadata/tenants: permission denied (403)"}}
@@ -660,10 +660,10 @@ func TestTriage_UnknownSources(t *testing.T) {
 		}}, reasons: []string{"list secret/metadata/tenants: permission denied (403)"},
 			// Scenario 1 too: only an example tenant's paths were checked, a
 			// deny on one tenant cannot be seen
-			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown, ScenarioBatchTimeout: StatusUnknown})},
 		"prometheus not configured": {opts: []snapOpt{broken(p)}, want: allStatus(StatusClear, nil), alertsUnknown: true},
 		"vault unreachable and prometheus not configured": {opts: []snapOpt{broken(v), broken(p)}, reasons: []string{sourceErrors[v]}, alertsUnknown: true,
-			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown, ScenarioBatchTimeout: StatusUnknown})},
 		"orchestrator token not found by accessor and prometheus not configured": {opts: []snapOpt{broken(p), func(s *collectors.Snapshot) {
 			s.Vault.OrchestratorToken = nil
 			s.Vault.OrchestratorTokenNote = "list token accessors (needs sudo on auth/token/accessors): permission denied (403)"
@@ -730,7 +730,7 @@ func TestTriage_NeverClearWithoutSignals(t *testing.T) {
 		ScenarioVaultTokenExpired:  {{v, l}},    // the token's TTL and role in Vault; renewals and "permission denied" in the log
 		ScenarioCleanupFailing:     {{k, v}},    // Jobs, DRY_RUN, version counts
 		ScenarioRetentionOverflow:  {{k, v}},    // version counts, "Version limit exceeded" in the Jobs' logs
-		ScenarioBatchTimeout:       {{k}},       // the Jobs
+		ScenarioBatchTimeout:       {{k, v}},    // the Jobs; Vault's tenants (those a run never came to)
 		ScenarioAuditMissing:       {{k, l}},    // AUDIT_ENABLED, and the audit events
 	}
 	for mask := range 1 << len(allSources) {
