@@ -230,6 +230,9 @@ func (t *triage) settingFindings() ([]ComplianceFinding, []string) {
 			// the key's is long enough; the mount's may be shorter
 			expiryUnknown = append(expiryUnknown, tn.ID)
 			firstWhy = orDefault(firstWhy, t.mountUnread(tn))
+		case e.d == 0 && len(neededExpiring(tn, keep)) > 0:
+			// lifted since: the deletion times it set stay until undeleted
+			out = append(out, t.scheduledFinding(tn, keep, path, vault))
 		}
 	}
 	var unknown []string
@@ -303,6 +306,25 @@ func (t *triage) expiryFinding(tn collectors.Tenant, keep int, e expiry, interva
 		ev[0].Threshold = roundDur(need) + fmt.Sprintf(" (retention %d × rotation interval %s)", keep, roundDur(interval))
 	}
 	return ComplianceFinding{Tenant: tn.ID, Kind: ComplianceDeleteVersionAfter, Severity: SeverityWarning, Detail: strings.Join(parts, "; "), Evidence: ev}
+}
+
+// scheduledFinding is a key none of whose settings deletes versions any
+// more, but whose versions within retention still carry the deletion time
+// a delete_version_after set when they were written (lifting it leaves
+// them): Vault soft-deletes them then, unless they are undeleted.
+func (t *triage) scheduledFinding(tn collectors.Tenant, keep int, path, vault string) ComplianceFinding {
+	vs := neededExpiring(tn, keep)
+	sev, when := SeverityWarning, "versions within retention will be unreadable: "+impactOldKeys
+	if slices.Contains(vs, tn.CurrentVersion) {
+		sev, when = SeverityCritical, "the current version too: "+impactKeyNotFound
+		if d := tn.CurrentDeletionTime; d != nil && d.After(t.now) {
+			when += fmt.Sprintf(" at %s (in %s)", fmtTime(*d), roundDur(d.Sub(t.now)))
+		}
+	}
+	return ComplianceFinding{Tenant: tn.ID, Kind: ComplianceDeleteVersionAfter, Severity: sev,
+		Detail: fmt.Sprintf("version %s still scheduled for deletion by a delete_version_after lifted since (lifting it leaves the deletion times it set): Vault soft-deletes them then, %s; keep them: %s",
+			versionList(vs), when, undeleteCommand(t.s, vault, tn.ID, vs)),
+		Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "versions of key " + path + " with a deletion time to come", Observed: versionList(vs), Threshold: "none within retention"}}}
 }
 
 // neededExpiring are the versions within retention that

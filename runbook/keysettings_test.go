@@ -61,6 +61,17 @@ func TestTriage_KeySettings(t *testing.T) {
 			want: []want{{ComplianceMaxVersionsBelowRetention, "t01", SeverityWarning, []string{"Vault keeps only 2 versions (the key's max_versions 2), below retention (5)",
 				"data encrypted with old keys may become inaccessible", "set it to retention: vault kv metadata put -max-versions=5 secret/tenants/t01/cmek"}}},
 		},
+		// the mount's delete_version_after lifted (as a finding showed) after
+		// it stamped the current version: that deletion time stays
+		"settings lifted, the current version still scheduled for deletion": {
+			opts: []snapOpt{readable, func(s *collectors.Snapshot) {
+				tn := tenant(s, "t01")
+				at := testNow.Add(51 * time.Minute)
+				tn.Expiring, tn.CurrentDeletionTime = []int{tn.CurrentVersion}, &at
+			}},
+			want: []want{{ComplianceDeleteVersionAfter, "t01", SeverityCritical, []string{"still scheduled for deletion by a delete_version_after lifted since",
+				"Encryption key not found at", "(in 51m", "vault kv undelete -versions="}}},
+		},
 		"max_versions 2 on the key, the mount's 8: Vault keeps 8": {opts: []snapOpt{recorded(n(8), dur(0), ""), func(s *collectors.Snapshot) { tenant(s, "t01").MaxVersions = 2 }}},
 		"the mount's max_versions 3, the key sets none": {
 			opts: []snapOpt{recorded(n(3), dur(0), ""), func(s *collectors.Snapshot) {

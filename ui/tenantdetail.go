@@ -242,6 +242,9 @@ func (v tenantDetail) lines(st *state, w int) []string {
 		if t == nil {
 			return s.Unknown.Render("unknown")
 		}
+		if t.After(st.judgedAt) { // a deletion time to come (delete_version_after)
+			return t.UTC().Format("2006-01-02 15:04Z") + s.Muted.Render(" (in "+shortDur(t.Sub(st.judgedAt))+")")
+		}
 		return t.UTC().Format("2006-01-02 15:04Z") + s.Muted.Render(" ("+shortDur(st.judgedAt.Sub(*t))+" ago)")
 	}
 	head := s.Title.Render("Tenant " + v.id)

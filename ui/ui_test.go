@@ -538,8 +538,12 @@ func TestTenantDetail_KeySettings(t *testing.T) {
 					tn.MountMaxVersions, tn.MountDeleteVersionAfter = &two, &zero
 				}
 			}
+			at := snap.CollectedAt.Add(51 * time.Minute) // a deletion time to come
+			for i := range snap.Vault.Tenants {
+				snap.Vault.Tenants[i].CurrentDeletionTime = &at
+			}
 			m := keys(loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 160, 60), "2", "enter")
-			if out := strings.Join(strings.Fields(ansi.Strip(m.View())), " "); !strings.Contains(out, tc.want) {
+			if out := strings.Join(strings.Fields(ansi.Strip(m.View())), " "); !strings.Contains(out, tc.want) || !strings.Contains(out, "(in 51m") {
 				t.Errorf("tenant view lacks %q:\n%s", tc.want, ansi.Strip(m.View()))
 			}
 		})
