@@ -563,3 +563,46 @@ func TestActionModal_AnswersKeyedByID(t *testing.T) {
 		t.Errorf("a write that finished did not start a collection")
 	}
 }
+
+// TestAction_ReasonTypedInABurst: text that arrives in one burst (an
+// unbracketed paste, fast typing over ssh) reaches the model a word at a
+// time; words that are key names ("left", "down", "enter", "esc") were
+// taken for those keys, so the journal recorded "INC-1 dry run on" for
+// "INC-1 dry run left on". Typed text is kept as typed, in the reason, the
+// typed confirmation, the filters and the jump prompt.
+func TestAction_ReasonTypedInABurst(t *testing.T) {
+	burst := func(m Model, text string) Model {
+		for _, w := range strings.SplitAfter(text, " ") {
+			m = send(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(w)})
+		}
+		return m
+	}
+	// the words as Bubble Tea hands them over: each word, then its space
+	words := func(m Model, text string) Model {
+		for i, w := range strings.Split(text, " ") {
+			if i > 0 {
+				m = send(m, tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+			}
+			m = send(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(w)})
+		}
+		return m
+	}
+	const reason = "INC-1 dry run left on, esc to up down enter right"
+	for name, typeIt := range map[string]func(Model, string) Model{"word by word": words, "words with their spaces": burst} {
+		t.Run(name, func(t *testing.T) {
+			m := openStep(liveDemo(t, &fakeActor{}), 5, 2)
+			m, _ = press(m, "a")
+			m = typeIt(m, reason)
+			if m.modal.stage != stageReason || m.modal.input.Value() != reason {
+				t.Fatalf("reason field holds %q (stage %v), want %q", m.modal.input.Value(), m.modal.stage, reason)
+			}
+		})
+	}
+	t.Run("a filter", func(t *testing.T) {
+		m := keys(liveDemo(t, &fakeActor{}), "2", "/")
+		m = words(m, "left t-0 enter")
+		if !strings.Contains(ansi.Strip(m.View()), "left t-0 enter") {
+			t.Errorf("the tenants' filter lost words:\n%s", ansi.Strip(m.View()))
+		}
+	})
+}

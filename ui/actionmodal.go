@@ -507,6 +507,10 @@ func (md *actionModal) typed(msg tea.KeyMsg, entered func(string) tea.Cmd, need 
 
 func (md *actionModal) key(msg tea.KeyMsg, st *state) tea.Cmd {
 	k := md.keys
+	switch md.stage {
+	case stageReason, stageSubject, stageValue, stageTypeName:
+		msg = literal(msg) // typed text, never a key's name
+	}
 	switch {
 	case key.Matches(msg, k.Close) && md.stage != stageRunning:
 		md.close(st)

@@ -88,6 +88,7 @@ func (m Model) jumpMatches(typed string) []jumpTarget {
 // updateJump answers a key while the prompt is open.
 func (m Model) updateJump(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	j := &m.jump
+	msg = literal(msg)
 	switch {
 	case key.Matches(msg, j.keys.Cancel):
 		j.open = false

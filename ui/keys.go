@@ -133,6 +133,7 @@ func defaultFieldKeys() fieldKeys {
 // text and leaves the field, Cancel clears it and leaves, any other key
 // edits it. It returns the field and whether it still has the focus.
 func (f fieldKeys) edit(ti textinput.Model, k tea.KeyMsg) (textinput.Model, bool) {
+	k = literal(k)
 	switch {
 	case key.Matches(k, f.Accept):
 		ti.Blur()
@@ -152,4 +153,18 @@ func filterKey(help string) key.Binding {
 
 func openKey(help string) key.Binding {
 	return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", help))
+}
+
+// literal marks several characters that arrived as one key message as
+// pasted, so that no binding takes typed text for a key's name: Bubble
+// Tea hands a burst of typing (an unbracketed paste, a fast typist over
+// ssh) over a word at a time, and a word's String() is the word, so
+// "left", "up", "enter" or "esc" typed into a field matched the keys of
+// those names and were dropped, moved the cursor or submitted the field.
+// A bracketed paste is marked so already; a single character is a key.
+func literal(k tea.KeyMsg) tea.KeyMsg {
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 {
+		k.Paste = true
+	}
+	return k
 }

@@ -203,6 +203,7 @@ func (v logView) Update(msg tea.Msg, c *viewCtx) (view, tea.Cmd) {
 	page := max(1, c.h-3)
 	n := len(v.lines())
 	if v.searching {
+		k = literal(k)
 		switch {
 		case key.Matches(k, v.keys.field.Accept):
 			v.searching = false
