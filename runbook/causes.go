@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/shell"
 )
 
 // Cause kinds: why a Job's pods did not run or stopped, or, when its pods
@@ -214,6 +215,11 @@ func classifyPod(p collectors.Pod, evs []collectors.Event, now time.Time) (podVe
 			reason := c.Reason
 			if reason == "" || reason == "Pending" || reason == "Failed" {
 				reason = "no container status"
+				if p.Node != "" && len(evs) == 0 {
+					// bound to a node whose kubelet never took it up: no
+					// Secret or volume is named, since none was tried
+					reason += fmt.Sprintf(" and no event: node %s's kubelet never reported the pod (is the node there and Ready? kubectl get node %s)", p.Node, shell.Word(p.Node))
+				}
 			}
 			v.kind, v.since, v.detail = CauseNotStarted, since, reason
 			waitingLong = &v

@@ -121,6 +121,12 @@ func TestJobCause(t *testing.T) {
 				podEvent("p", "FailedScheduling", "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: batch}.")),
 			kind: CauseUnschedulable, text: "~never scheduled: 0/3 nodes are available: 3 node(s) had untolerated taint",
 		},
+		// bound (spec.nodeName) to a node that does not exist: no status,
+		// no event; nothing was mounted, so no Secret is to blame
+		"bound to a node whose kubelet never took it up": {
+			job: failedJob("DeadlineExceeded", pod("p", collectors.ContainerState{State: "waiting", Reason: "Pending"}, pending, func(p *collectors.Pod) { p.Node = "no-such-node" })),
+			kind: CauseNotStarted, text: "~no container status and no event: node no-such-node's kubelet never reported the pod (is the node there and Ready? kubectl get node no-such-node)",
+		},
 		"stuck creating, a volume that does not mount": {
 			job: withEvents(failedJob("DeadlineExceeded", pod("p", waitingFor("ContainerCreating", ""), pending)),
 				podEvent("p", "FailedMount", `MountVolume.SetUp failed for volume "vault-token" : secret "vault-token" not found`)),
