@@ -124,7 +124,7 @@ func TestJobCause(t *testing.T) {
 		// bound (spec.nodeName) to a node that does not exist: no status,
 		// no event; nothing was mounted, so no Secret is to blame
 		"bound to a node whose kubelet never took it up": {
-			job: failedJob("DeadlineExceeded", pod("p", collectors.ContainerState{State: "waiting", Reason: "Pending"}, pending, func(p *collectors.Pod) { p.Node = "no-such-node" })),
+			job:  failedJob("DeadlineExceeded", pod("p", collectors.ContainerState{State: "waiting", Reason: "Pending"}, pending, func(p *collectors.Pod) { p.Node = "no-such-node" })),
 			kind: CauseNotStarted, text: "~no container status and no event: node no-such-node's kubelet never reported the pod (is the node there and Ready? kubectl get node no-such-node)",
 		},
 		"stuck creating, a volume that does not mount": {
