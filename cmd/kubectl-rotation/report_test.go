@@ -151,8 +151,9 @@ func TestReport_Lab(t *testing.T) {
 		if f, _ := r.Finding(runbook.ScenarioCleanupFailing); f.Status == runbook.StatusClear {
 			t.Errorf("cleanup-failing = %s %v, want not clear (its version counts need Vault)", f.Status, f.Unknown)
 		}
-		if f, _ := r.Finding(runbook.ScenarioBatchTimeout); f.Status != runbook.StatusClear {
-			t.Errorf("batch-timeout = %s %v, want clear (it is judged from Kubernetes alone)", f.Status, f.Unknown)
+		// whether the run came to every tenant needs Vault's list of them
+		if f, _ := r.Finding(runbook.ScenarioBatchTimeout); f.Status != runbook.StatusUnknown || !strings.Contains(strings.Join(f.Unknown, " "), "which tenants Vault holds is unknown") {
+			t.Errorf("batch-timeout = %s %v, want unknown: the tenants a run never came to are only in Vault", f.Status, f.Unknown)
 		}
 	})
 
