@@ -526,3 +526,58 @@ func TestPlans_ListTheEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanFor_WarnsWhenNewPodsGetNoToken: every plan that starts pods (a
+// Job, the orchestrator rolled) warns, before it is confirmed, when the
+// role as read would refuse their login or leave out the rotation policy;
+// a plan that starts none (the trim, the role's own fix) does not, and a
+// role that matches adds nothing.
+func TestPlanFor_WarnsWhenNewPodsGetNoToken(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 4, 5, 0, time.UTC)
+	snapWith := func(role collectors.AuthRole) *collectors.Snapshot {
+		return &collectors.Snapshot{Namespace: "prod", Config: config.Default(),
+			Sources: []collectors.Status{{Source: collectors.SourceVault, State: collectors.StateOK}},
+			Vault:   &collectors.VaultData{Role: &role, Tenants: []collectors.Tenant{{ID: "t-1"}}}}
+	}
+	good := collectors.AuthRole{Mount: "kubernetes", Name: "oss-ai-orchestrator", Found: true,
+		BoundServiceAccounts: []string{"oss-ai-orchestrator"}, BoundNamespaces: []string{"prod"},
+		Policies: []string{"cmek-rotation", "secret-read"}, TTL: collectors.Duration(24 * time.Hour)}
+	wrongNS, noPolicy, shortTTL := good, good, good
+	wrongNS.BoundNamespaces = []string{"staging"}
+	noPolicy.Policies = []string{"secret-read"}
+	shortTTL.TTL = collectors.Duration(10 * time.Minute)
+	cases := map[string]struct {
+		snap *collectors.Snapshot
+		want string // in the warning; "" for none
+	}{
+		"namespace not bound":    {snapWith(wrongNS), "cannot log in to Vault: role oss-ai-orchestrator's bound_service_account_namespaces is staging (must include prod)"},
+		"no rotation policy":     {snapWith(noPolicy), "a Vault token that cannot rotate: role oss-ai-orchestrator's policies is secret-read (must include cmek-rotation)"},
+		"role missing":           {snapWith(collectors.AuthRole{Mount: "kubernetes", Name: "oss-ai-orchestrator"}), "does not exist: pods started now cannot log in"},
+		"a short TTL logs in":    {snapWith(shortTTL), ""},
+		"the role matches":       {snapWith(good), ""},
+		"vault unread: no claim": {&collectors.Snapshot{Namespace: "prod", Config: config.Default(), Sources: []collectors.Status{{Source: collectors.SourceVault, State: collectors.StateError, Error: "sealed"}}}, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, id := range []string{runbook.ActionRestartOrchestrator, runbook.ActionEnableAudit, runbook.ActionTriggerRotation, runbook.ActionCleanupDryRun, runbook.ActionCleanupRun} {
+				p, err := PlanFor(id, Input{Snapshot: tc.snap, At: at})
+				if err != nil {
+					t.Fatalf("%s: %v", id, err)
+				}
+				if tc.want == "" && strings.Contains(p.Warning, "pods started now") {
+					t.Errorf("%s warns %q", id, p.Warning)
+				}
+				if tc.want != "" && !strings.Contains(p.Warning, tc.want) {
+					t.Errorf("%s: warning %q, want it to say %q", id, p.Warning, tc.want)
+				}
+				if tc.want != "" && !strings.Contains(p.String(), tc.want) {
+					t.Errorf("%s: the plan as shown lacks the warning:\n%s", id, p.String())
+				}
+			}
+			p, err := PlanFor(runbook.ActionFixRole, Input{Snapshot: tc.snap, At: at})
+			if err == nil && strings.Contains(p.Warning, "pods started now") {
+				t.Errorf("fix-role warns %q", p.Warning)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/runbook"
 )
 
 // Input is what a plan is built from: the latest snapshot and the tenants
@@ -55,10 +56,42 @@ func PlanFor(id string, in Input) (Plan, error) {
 	}
 	// its command reaches the servers the snapshot was read from
 	p.Connection = in.Snapshot.Connection
+	p = withLoginRisk(p, in.Snapshot)
 	if p.Fallback != nil {
 		p.Fallback.Plan.Connection = in.Snapshot.Connection
+		p.Fallback.Plan = withLoginRisk(p.Fallback.Plan, in.Snapshot)
 	}
 	return p, nil
+}
+
+// startsPods says whether an action starts pods that log in to Vault once
+// they run: the orchestrator's pods rolled, or a Job created.
+func startsPods(action string) bool {
+	switch action {
+	case runbook.ActionRestartOrchestrator, runbook.ActionEnableAudit, runbook.ActionTriggerRotation,
+		runbook.ActionCleanupDryRun, runbook.ActionCleanupRun, runbook.ActionEmergencyRotate:
+		return true
+	}
+	return false
+}
+
+// withLoginRisk adds to the warning of a plan that starts pods why they
+// would get no working Vault token (runbook.LoginRisk): rolling the
+// orchestrator while its role refuses the login replaces pods that hold a
+// token with pods that cannot get one.
+func withLoginRisk(p Plan, s *collectors.Snapshot) Plan {
+	if !startsPods(p.Action) {
+		return p
+	}
+	risk := runbook.LoginRisk(s)
+	switch {
+	case risk == "":
+	case p.Warning == "":
+		p.Warning = risk
+	default:
+		p.Warning += "; " + risk
+	}
+	return p
 }
 
 // Check runs the preflight and the dry run of a plan.

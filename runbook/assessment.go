@@ -253,6 +253,11 @@ type Assessment struct {
 	// be (a metric, a scrape target down, an alert rule not evaluated, a
 	// log that ends long ago): what they say about now is unknown.
 	Stale []StaleSignal `json:"stale"`
+	// LoginRisk, when set, says why pods started now would get no working
+	// Vault token (the Kubernetes auth role refuses their login or leaves
+	// out the rotation policy: LoginRisk): every fix that starts pods (a
+	// Job, the orchestrator rolled) waits on the role, and its plan warns.
+	LoginRisk string `json:"loginRisk,omitempty"`
 }
 
 // Exit codes of `kubectl rotation report`.

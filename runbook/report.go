@@ -447,6 +447,9 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	for _, c := range a.Conditions {
 		fmt.Fprintf(&b, "- **%s:** %s\n", strings.ToUpper(string(c.Severity)), mdEscape(c.Summary))
 	}
+	if a.LoginRisk != "" {
+		fmt.Fprintf(&b, "- **Before a fix that starts pods** (a Job, a restart): %s\n", mdEscape(a.LoginRisk))
+	}
 	if a.Context != "" {
 		fmt.Fprintf(&b, "- **Context:** `%s`, namespace `%s`\n", a.Context, a.Namespace)
 	}

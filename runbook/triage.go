@@ -46,6 +46,7 @@ func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 	a.Compliance = t.withKeyFindings(t.compliance()) // keystate.go
 	a.Conditions = t.conditions()
 	a.AuditLog = t.auditLogStats()
+	a.LoginRisk = LoginRisk(s) // vaulttoken.go
 	a.Stale = t.staleSignals() // freshness.go
 	if a.AlertsUnknown == "" {
 		a.AlertsUnknown = t.alertsStale()
@@ -1537,30 +1538,9 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	} else if !role.Found {
 		ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role auth/" + role.Mount + "/role/" + role.Name, Observed: "does not exist"})
 	} else {
-		cfg := t.s.Config
-		// matched as the Kubernetes auth plugin matches at login: globs
-		check := func(fact string, got []string, want string) {
-			if !roleBinds(got, want) {
-				ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
-					Observed: strings.Join(orNone(got), ","), Threshold: "must include " + want})
-			}
-		}
-		check("bound_service_account_names", role.BoundServiceAccounts, cfg.Kubernetes.VaultSA())
-		selector := ""
-		if role.NamespaceSelector != "" && !roleBinds(role.BoundNamespaces, t.s.Namespace) {
-			// the plugin then admits the namespace by its labels
-			selector = fmt.Sprintf("namespace %s is not in bound_service_account_namespaces (%s); whether its labels match bound_service_account_namespace_selector %s was not judged",
-				t.s.Namespace, strings.Join(orNone(role.BoundNamespaces), ","), role.NamespaceSelector)
-		} else {
-			check("bound_service_account_namespaces", role.BoundNamespaces, t.s.Namespace)
-		}
-		if !slices.Contains(role.Policies, cfg.Vault.Policy) {
-			ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
-				Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy})
-		}
-		if ttl := role.TTL.Duration(); ttl > 0 && ttl < warn {
-			ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
-				Observed: roundDur(ttl), Threshold: "runbook: 24h; warning under " + roundDur(warn)})
+		faults, selector := roleFaults(role, t.s.Config, t.s.Namespace, warn)
+		for _, f := range faults {
+			ss.present(SymRoleMisconfigured, f.ev)
 		}
 		switch {
 		case ss.is(SymRoleMisconfigured, SymptomPresent):

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-secure-stdlib/strutil"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
+	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 // roleBinds reports whether a Kubernetes-auth role's bound list admits
@@ -17,6 +18,83 @@ import (
 // strutil.StrListContainsGlob as the plugin calls it.
 func roleBinds(bound []string, name string) bool {
 	return strutil.StrListContainsGlob(bound, name)
+}
+
+// roleFault is one thing the Kubernetes auth role does against the
+// runbook's role, with its evidence. breaks says how it keeps a pod
+// started now from getting a working token: "login" when the role refuses
+// the login of the orchestrator's service account or namespace, "policy"
+// when its tokens do not carry the rotation policy, "" when it does not
+// (a short TTL).
+type roleFault struct {
+	ev     Evidence
+	breaks string
+}
+
+// roleFaults judges a role that was found against the runbook's, matched
+// as the Kubernetes auth plugin matches at login (globs). selector is
+// set when the namespace is admitted only by
+// bound_service_account_namespace_selector, which is not judged.
+func roleFaults(role *collectors.AuthRole, cfg config.Config, ns string, warn time.Duration) (faults []roleFault, selector string) {
+	check := func(fact string, got []string, want string) {
+		if !roleBinds(got, want) {
+			faults = append(faults, roleFault{breaks: "login", ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
+				Observed: strings.Join(orNone(got), ","), Threshold: "must include " + want}})
+		}
+	}
+	check("bound_service_account_names", role.BoundServiceAccounts, cfg.Kubernetes.VaultSA())
+	if role.NamespaceSelector != "" && !roleBinds(role.BoundNamespaces, ns) {
+		// the plugin then admits the namespace by its labels
+		selector = fmt.Sprintf("namespace %s is not in bound_service_account_namespaces (%s); whether its labels match bound_service_account_namespace_selector %s was not judged",
+			ns, strings.Join(orNone(role.BoundNamespaces), ","), role.NamespaceSelector)
+	} else {
+		check("bound_service_account_namespaces", role.BoundNamespaces, ns)
+	}
+	if !slices.Contains(role.Policies, cfg.Vault.Policy) {
+		faults = append(faults, roleFault{breaks: "policy", ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
+			Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy}})
+	}
+	if ttl := role.TTL.Duration(); ttl > 0 && ttl < warn {
+		faults = append(faults, roleFault{ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
+			Observed: roundDur(ttl), Threshold: "runbook: 24h; warning under " + roundDur(warn)}})
+	}
+	return faults, selector
+}
+
+// LoginRisk says why pods started now (a rolling restart, a new Job)
+// would not get a working Vault token, by the Kubernetes auth role as the
+// snapshot read it: the role does not exist, does not bind the
+// orchestrator's service account or namespace (the login is refused), or
+// its tokens lack the rotation policy (the pods' Vault calls are denied).
+// It is "" when the role was read and does none of these, and when it
+// could not be read (then nothing is known to warn of).
+func LoginRisk(s *collectors.Snapshot) string {
+	if s == nil || s.Vault == nil || s.Vault.Role == nil || (&triage{s: s}).unreadable(collectors.SourceVault) != "" {
+		return ""
+	}
+	role := s.Vault.Role
+	fix := fmt.Sprintf("fix the role first (Scenario 2, its fix-role step: vault write auth/%s/role/%s)", role.Mount, role.Name)
+	if !role.Found {
+		return fmt.Sprintf("role auth/%s/role/%s does not exist: pods started now cannot log in to Vault; %s", role.Mount, role.Name, fix)
+	}
+	faults, _ := roleFaults(role, s.Config, s.Namespace, 0)
+	var login, policy []string
+	for _, f := range faults {
+		fact := strings.TrimPrefix(f.ev.Fact, "role "+role.Name+" ") + " is " + f.ev.Observed + " (" + f.ev.Threshold + ")"
+		switch f.breaks {
+		case "login":
+			login = append(login, fact)
+		case "policy":
+			policy = append(policy, fact)
+		}
+	}
+	switch {
+	case len(login) > 0:
+		return fmt.Sprintf("pods started now cannot log in to Vault: role %s's %s; %s", role.Name, strings.Join(login, ", "), fix)
+	case len(policy) > 0:
+		return fmt.Sprintf("pods started now get a Vault token that cannot rotate: role %s's %s; %s", role.Name, strings.Join(policy, ", "), fix)
+	}
+	return ""
 }
 
 // tokenPeriod is the period of the orchestrator's token when it is

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -157,14 +158,40 @@ func severityWord(f runbook.Finding) string {
 
 // waitsOn returns the scenario f's fix or verification waits on, and why
 // ("" when it waits on nothing): Scenario 1's verification needs a rotation
-// audit event, which only comes once Scenario 6's audit trail works.
+// audit event, which only comes once Scenario 6's audit trail works;
+// every fix that starts pods waits on Scenario 2 while the role refuses
+// them (Assessment.LoginRisk).
 func waitsOn(a runbook.Assessment, f runbook.Finding) (string, string) {
-	if f.ID == runbook.ScenarioRotationJobFailing && (f.Status == runbook.StatusActive || f.Status == runbook.StatusSuspected) {
+	if f.Status != runbook.StatusActive && f.Status != runbook.StatusSuspected {
+		return "", ""
+	}
+	if f.ID == runbook.ScenarioRotationJobFailing {
 		if o, ok := a.Finding(runbook.ScenarioAuditMissing); ok && o.Status == runbook.StatusActive {
 			return o.ID, fmt.Sprintf("waits on %d (audit trail)", o.Number)
 		}
 	}
+	if o, ok := needsRole(a, f); ok {
+		return o.ID, fmt.Sprintf("waits on %d (role: new pods get no working token)", o.Number)
+	}
 	return "", ""
+}
+
+// needsRole returns Scenario 2 when f's fixes must wait for its role:
+// every fix but Scenario 4's starts pods (a Job, the orchestrator rolled)
+// that log in to Vault, and the role as read refuses them
+// (Assessment.LoginRisk). Unlike the audit trail's wait, which only holds
+// back a verification, this one is a fix that would fail or break what
+// works: "Start here" goes to the role first, whatever the ranks.
+func needsRole(a runbook.Assessment, f runbook.Finding) (runbook.Finding, bool) {
+	if a.LoginRisk == "" || f.ID == runbook.ScenarioVaultTokenExpired || f.ID == runbook.ScenarioRetentionOverflow ||
+		(f.Status != runbook.StatusActive && f.Status != runbook.StatusSuspected) {
+		return runbook.Finding{}, false
+	}
+	o, ok := a.Finding(runbook.ScenarioVaultTokenExpired)
+	if !ok || severityWord(o) == "" {
+		return runbook.Finding{}, false
+	}
+	return o, true
 }
 
 // firstStep is what the overview says before a scenario's summary when its
@@ -196,7 +223,8 @@ func waitedOn(a runbook.Assessment) map[string]bool {
 
 // startHere is the scenario to take first (startKey): an active one before
 // a suspected one, the worst severity; among equals, one another scenario
-// waits on; then runbook order. ok is false
+// waits on; then runbook order; and then Scenario 2 when that one's fixes
+// need its role (needsRole). ok is false
 // when no scenario is active or suspected.
 func startHere(a runbook.Assessment) (runbook.Finding, bool) {
 	waited := waitedOn(a)
@@ -209,6 +237,11 @@ func startHere(a runbook.Assessment) (runbook.Finding, bool) {
 		if !found || slices.Compare(startKey(f, waited), startKey(best, waited)) < 0 {
 			best, found = f, true
 		}
+	}
+	// a fix that would fail until the role is fixed waits for it,
+	// whatever the ranks
+	if o, ok := needsRole(a, best); found && ok {
+		best = o
 	}
 	return best, found
 }
@@ -280,20 +313,24 @@ func startHint(st *state, w int) string {
 	if !ok || !st.loaded {
 		return ""
 	}
-	var why []string
-	why = append(why, string(f.Severity))
+	var waiting []string
 	for _, o := range st.assess.Findings {
-		if id, _ := waitsOn(st.assess, o); id == f.ID {
-			why = append(why, fmt.Sprintf("%d waits on it", o.Number))
+		r, role := needsRole(st.assess, o)
+		if id, _ := waitsOn(st.assess, o); id == f.ID || (role && r.ID == f.ID) {
+			waiting = append(waiting, strconv.Itoa(o.Number))
 		}
+	}
+	why, short := []string{string(f.Severity)}, []string{string(f.Severity)}
+	switch len(waiting) {
+	case 0:
+	case 1:
+		why = append(why, waiting[0]+" waits on it")
+		short = append(short, "before "+waiting[0])
+	default:
+		why = append(why, strings.Join(waiting, ", ")+" wait on it")
+		short = append(short, "before "+strings.Join(waiting, ", "))
 	}
 	head := s.Section.Render("Start here:") + " " + s.ForSeverity(f.Severity).Render(fmt.Sprintf("%d %s", f.Number, f.Title))
-	short := []string{string(f.Severity)}
-	for _, o := range st.assess.Findings {
-		if id, _ := waitsOn(st.assess, o); id == f.ID {
-			short = append(short, fmt.Sprintf("before %d", o.Number))
-		}
-	}
 	for _, tail := range []string{" (" + strings.Join(why, "; ") + ") · enter on its row", " (" + strings.Join(why, "; ") + ")", " (" + strings.Join(short, "; ") + ")"} {
 		if l := head + s.Muted.Render(tail); lipgloss.Width(l) <= w {
 			return l

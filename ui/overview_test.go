@@ -205,8 +205,9 @@ func TestOverviewView_Update(t *testing.T) {
 	})
 	t.Run("the rows, worst first", func(t *testing.T) {
 		rows, _ := overviewRows(demoAt(t, 80, 24))
-		// 6 starts (1 waits on it), then the active critical, then the warnings
-		if want := []int{6, 1, 2, 5, 3, 4}; !slices.Equal(rows, want) {
+		// 2 starts (the role refuses new pods: 1, 3, 5 and 6 start pods),
+		// 6 (1 waits on it), then the active critical, then the warnings
+		if want := []int{2, 6, 1, 5, 3, 4}; !slices.Equal(rows, want) {
 			t.Errorf("rows %v, want %v", rows, want)
 		}
 	})
@@ -297,12 +298,12 @@ func TestOverviewView_Update(t *testing.T) {
 	}
 	t.Run("an untouched cursor follows Start here when its scenario clears", func(t *testing.T) {
 		m := demoAt(t, 80, 24)
-		if got := selectedOnScreen(t, m); got != runbook.ScenarioAuditMissing {
-			t.Fatalf("cursor on %s, want %s (Start here in the demo)", got, runbook.ScenarioAuditMissing)
+		if got := selectedOnScreen(t, m); got != runbook.ScenarioVaultTokenExpired {
+			t.Fatalf("cursor on %s, want %s (Start here in the demo)", got, runbook.ScenarioVaultTokenExpired)
 		}
-		m = next(m, map[string]runbook.Status{runbook.ScenarioAuditMissing: runbook.StatusClear})
+		m = next(m, map[string]runbook.Status{runbook.ScenarioVaultTokenExpired: runbook.StatusClear})
 		start, ok := startHere(m.st.assess)
-		if !ok || start.ID == runbook.ScenarioAuditMissing {
+		if !ok || start.ID == runbook.ScenarioVaultTokenExpired {
 			t.Fatalf("Start here after the change: %v %v", start.ID, ok)
 		}
 		if got := selectedOnScreen(t, m); got != start.ID {

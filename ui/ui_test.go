@@ -371,19 +371,25 @@ func TestFindings_AllStatusesHaveAStyle(t *testing.T) {
 }
 
 // TestOverview_StartHere: the hint names the worst severity, among equals
-// the scenario another waits on; the waits are said on the overview, and
-// its row is the first.
+// the scenario another waits on, and then the one that waits on: in the
+// demo the role refuses the orchestrator's login (Assessment.LoginRisk), so
+// every fix that starts pods waits on Scenario 2; the waits are said on the
+// overview, and its row is the first.
 func TestOverview_StartHere(t *testing.T) {
 	snap := demoSnapshot(t)
 	m := loaded(t, SnapshotLoader{Snapshot: snap}, demoOptions(snap), 160, 40)
+	if m.st.assess.LoginRisk == "" {
+		t.Fatal("the demo's role refuses the orchestrator's login, and the assessment does not say so")
+	}
 	f, ok := startHere(m.st.assess)
-	if !ok || f.ID != runbook.ScenarioAuditMissing {
-		t.Fatalf("start here: %q (%v), want %s: critical, and Scenario 1 waits on it", f.ID, ok, runbook.ScenarioAuditMissing)
+	if !ok || f.ID != runbook.ScenarioVaultTokenExpired {
+		t.Fatalf("start here: %q (%v), want %s: Scenarios 3, 5 and 6 wait on its role", f.ID, ok, runbook.ScenarioVaultTokenExpired)
 	}
 	out := ansi.Strip(m.View())
 	for _, want := range []string{
-		"Start here: 6 Audit logging failure (critical; 1 waits on it)",
+		"Start here: 2 Vault token expired (critical; 1, 3, 5, 6 wait on it)",
 		"ACTIVE    critical waits on 6 (audit trail)",
+		"ACTIVE    critical waits on 2 (role: new pods get no working token)",
 		"ACTIVE    critical role first, then restart",
 		"ACTIVE    warning  ",
 	} {
@@ -395,8 +401,31 @@ func TestOverview_StartHere(t *testing.T) {
 		t.Errorf("rows %v: the first is not Scenario %d, the one to start with", rows, f.Number)
 	}
 
+	t.Run("with the role right, Scenario 6 first: 1 waits on it", func(t *testing.T) {
+		a := m.st.assess
+		a.LoginRisk = ""
+		if f, _ := startHere(a); f.ID != runbook.ScenarioAuditMissing {
+			t.Errorf("start here %s, want %s", f.ID, runbook.ScenarioAuditMissing)
+		}
+	})
+	t.Run("Scenario 1 waiting on 6 leads to 2 when 6 waits on it", func(t *testing.T) {
+		a := m.st.assess
+		a.Findings = append([]runbook.Finding(nil), a.Findings...)
+		for i := range a.Findings {
+			if a.Findings[i].ID != runbook.ScenarioRotationJobFailing && a.Findings[i].ID != runbook.ScenarioAuditMissing && a.Findings[i].ID != runbook.ScenarioVaultTokenExpired {
+				a.Findings[i].Status, a.Findings[i].Severity = runbook.StatusClear, runbook.SeverityNone
+			}
+			if a.Findings[i].ID == runbook.ScenarioVaultTokenExpired {
+				a.Findings[i].Status, a.Findings[i].Severity = runbook.StatusSuspected, runbook.SeverityWarning
+			}
+		}
+		if f, _ := startHere(a); f.ID != runbook.ScenarioVaultTokenExpired {
+			t.Errorf("start here %s, want %s: 1 waits on 6, 6 on 2, though 2 is only suspected", f.ID, runbook.ScenarioVaultTokenExpired)
+		}
+	})
 	t.Run("no wait when Scenario 6 is clear", func(t *testing.T) {
 		a := m.st.assess
+		a.LoginRisk = ""
 		a.Findings = append([]runbook.Finding(nil), a.Findings...)
 		for i := range a.Findings {
 			if a.Findings[i].ID == runbook.ScenarioAuditMissing {
