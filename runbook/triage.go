@@ -1607,6 +1607,17 @@ func (t *triage) deniedRunSymptom(ss symptoms) {
 		return
 	}
 	e := Evidence{Source: collectors.SourceKubernetes, Fact: "log of Job " + denied.Name, Observed: clip(line, 160), At: denied.Finished}
+	// a run that began after it and succeeded got a token that works:
+	// the denial is not the token now (a role fixed since, pods
+	// restarted), though the denied Job's own failure stays its
+	// scenario's evidence until it runs again
+	if later := t.succeededAfter(*denied.Finished); later != nil {
+		e.Fact += fmt.Sprintf(" (not current: Job %s, started %s after it, succeeded)", later.Name, roundDur(later.Started.Sub(*denied.Finished)))
+		if r := ss[SymPermissionDeniedVault]; r.State == SymptomAbsent {
+			r.Evidence = append(r.Evidence, e)
+		}
+		return
+	}
 	policy := symptoms{SymPolicyMissingCapability: &SymptomResult{ID: SymPolicyMissingCapability}}
 	t.policySymptom(policy, SymPolicyMissingCapability)
 	if policy.is(SymPolicyMissingCapability, SymptomPresent) {
@@ -1617,6 +1628,26 @@ func (t *triage) deniedRunSymptom(ss symptoms) {
 		return
 	}
 	ss.present(SymPermissionDeniedVault, e)
+}
+
+// succeededAfter is the newest Job of the rotation or cleanup CronJob that
+// started after at and succeeded (nil when none did, or the Jobs could
+// not be read).
+func (t *triage) succeededAfter(at time.Time) *collectors.Job {
+	var best *collectors.Job
+	for _, role := range []string{collectors.RoleRotation, collectors.RoleCleanup} {
+		jobs, why := t.jobs(role)
+		if why != "" {
+			continue
+		}
+		for i := range jobs {
+			j := &jobs[i]
+			if j.Outcome == collectors.OutcomeSucceeded && j.Started != nil && j.Started.After(at) && (best == nil || j.Started.After(*best.Started)) {
+				best = j
+			}
+		}
+	}
+	return best
 }
 
 // renewalsFlat finds renewals that stopped without a failure being counted:

@@ -872,6 +872,13 @@ func TestTriage_PermissionDeniedInJobLog(t *testing.T) {
 		}
 	}
 	lacking := func(s *collectors.Snapshot) { s.Vault.Policy.Checks[0].Granted = []string{"read"} }
+	cleanupOK := func(ago time.Duration) snapOpt { // the cleanup's newest run started ago and succeeded
+		return func(s *collectors.Snapshot) {
+			j := jobOfRole(s, collectors.RoleCleanup)
+			j.Outcome, j.Succeeded, j.Failed = collectors.OutcomeSucceeded, 1, 0
+			j.Started, j.Finished = before(ago), before(ago-time.Minute)
+		}
+	}
 	tenantsDenied := func(n int) snapOpt { // the first n tenants' rotations denied, each on its tenant's line
 		return func(s *collectors.Snapshot) {
 			l := jobOfRole(s, collectors.RoleRotation).Log
@@ -895,6 +902,12 @@ func TestTriage_PermissionDeniedInJobLog(t *testing.T) {
 		"every tenant denied, on lines matched by another phrase: the token": {opts: []snapOpt{denied(9 * time.Hour), tenantsDenied(10)},
 			state: SymptomPresent, status: StatusSuspected, says: "Failed to rotate key for tenant t01"},
 		"a run two days ago: not now": {opts: []snapOpt{denied(48 * time.Hour)}, state: SymptomAbsent, status: StatusClear},
+		// a role fixed since: a cleanup started after the denied rotation
+		// succeeded, so its token works
+		"a run after it succeeded: not current": {opts: []snapOpt{denied(9 * time.Hour), cleanupOK(8 * time.Hour)},
+			state: SymptomAbsent, status: StatusClear, says: "(not current: Job secret-cleanup-"},
+		"a run before it succeeded: still present": {opts: []snapOpt{denied(9 * time.Hour), cleanupOK(10 * time.Hour)},
+			state: SymptomPresent, status: StatusSuspected, says: "permission denied (PUT secret/data/tenants/t03/cmek)"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
