@@ -383,15 +383,22 @@ func (t *triage) runForecast() RunForecast {
 		need, fits := RunNeeds(per, len(all), deadline)
 		r.ObservedRun = fmt.Sprintf("run %s: %d tenants in %s", j.Name, n, roundDur(ran))
 		about := "about " + roundDur(need)
+		mayFit := false
 		if floor > need {
+			// the killed run needed more than the pace says: a lower bound
+			// only, so a deadline above it may fit, no more
 			need, fits = floor, deadline <= 0 || floor <= deadline
-			r.ObservedRun += "; the newer " + floorRun
+			mayFit = fits
+			r.ObservedRun += "; " + floorRun
 			about = "more than " + roundDur(floor-time.Second)
 		}
 		r.PerTenant, r.Needs, r.Fits = collectors.Duration(per), collectors.Duration(need), &fits
-		if fits {
+		switch {
+		case mayFit:
+			r.Summary = fmt.Sprintf("the next run (%s) needs %s for %d tenants (%s): its deadline %ds is longer, so it may fit", fmtTime(next), about, len(all), r.ObservedRun, *cj.ActiveDeadlineSeconds)
+		case fits:
 			r.Summary = fmt.Sprintf("the next run (%s) needs %s for %d tenants at %s each (%s): fits its deadline %s", fmtTime(next), about, len(all), per.Round(time.Millisecond), r.ObservedRun, roundDur(deadline))
-		} else {
+		default:
 			r.Summary = fmt.Sprintf("the next run (%s) needs %s for %d tenants at %s each (%s): it will exceed its deadline %s at %s (Scenario 5)", fmtTime(next), about, len(all), per.Round(time.Millisecond), r.ObservedRun, roundDur(deadline), fmtTime(next.Add(deadline)))
 		}
 		return r
@@ -400,7 +407,7 @@ func (t *triage) runForecast() RunForecast {
 		fits := floor <= deadline
 		r.Needs, r.Fits, r.ObservedRun = collectors.Duration(floor), &fits, floorRun
 		if fits {
-			r.Summary = fmt.Sprintf("the next run (%s) gets %s, more than the %s: it may fit", fmtTime(next), roundDur(deadline), floorRun)
+			r.Summary = fmt.Sprintf("the next run (%s) gets %ds, more than the %s: it may fit", fmtTime(next), *cj.ActiveDeadlineSeconds, floorRun)
 		} else {
 			r.Summary = fmt.Sprintf("the next run (%s) needs more than %s (%s) and its deadline is still %s: it will exceed it at %s (Scenario 5)", fmtTime(next), roundDur(floor-time.Second), floorRun, roundDur(deadline), fmtTime(next.Add(deadline)))
 		}

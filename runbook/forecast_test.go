@@ -227,3 +227,39 @@ func TestReport_Forecast(t *testing.T) {
 		}
 	}
 }
+
+// TestForecast_KilledRunIsALowerBound: a fast manual run gives a pace, but
+// the scheduled run killed at its deadline needed more than it had: a
+// deadline just above that is "may fit", never "fits".
+func TestForecast_KilledRunIsALowerBound(t *testing.T) {
+	for name, tc := range map[string]struct {
+		deadline int64
+		want     string
+		fits     bool
+	}{
+		"a second above the killed run's": {601, "its deadline 601s is longer, so it may fit", true},
+		"the killed run's deadline":       {600, "it will exceed its deadline", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := healthySnapshot(t, func(s *collectors.Snapshot) {
+				j := jobOf(t, s, collectors.RoleRotation)
+				j.Outcome, j.Reason, j.Finished = collectors.OutcomeFailed, "DeadlineExceeded", before(9*time.Hour+50*time.Minute)
+				start := before(time.Hour)
+				in := start.Add(500 * time.Millisecond)
+				for i, id := range tenantIDs(10) {
+					ts := s.Logs.Audit.Tenants[id]
+					ts.LastSuccess, ts.LastEvent = &in, &in
+					s.Logs.Audit.Tenants[id] = ts
+					s.Vault.Tenants[i].CurrentCreated = &in
+				}
+				s.Kubernetes.Jobs = append([]collectors.Job{{Name: "manual-rotation-1", CronJob: "cmek-rotation", Role: collectors.RoleRotation, Manual: true,
+					Outcome: collectors.OutcomeSucceeded, Created: *start, Started: start, Finished: before(time.Hour - 2*time.Second), Succeeded: 1}}, s.Kubernetes.Jobs...)
+				cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = ptr(tc.deadline)
+			})
+			r := mustDefault(t).Forecast(s, testNow).NextRun
+			if !strings.Contains(r.Summary, tc.want) || strings.Contains(r.Summary, "fits its deadline") || r.Fits == nil || *r.Fits != tc.fits {
+				t.Errorf("next run %q (fits %v), want it to say %q", r.Summary, r.Fits, tc.want)
+			}
+		})
+	}
+}

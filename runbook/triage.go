@@ -2085,6 +2085,7 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 	}
 	var tenants []string
 	stillShort := false
+	shortEv, short, raisedUntold := t.deadlineStillShort(jobs)
 	if newest.Reason == "DeadlineExceeded" {
 		e := jobEvidence(newest, "latest rotation Job")
 		if newest.ActiveDeadlineSeconds != nil {
@@ -2119,12 +2120,12 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		} else {
 			ss.unknown(SymPartialCoverage, "the Job has no start time")
 		}
-	} else if ev, ok := t.deadlineStillShort(jobs); ok {
+	} else if short {
 		// a later, shorter run (the missed tenants only, say) does not clear
 		// a scheduled run killed at its deadline: the cause is gone only
 		// when the CronJob's deadline covers a full run
 		stillShort = true
-		ss.present(SymDeadlineExceeded, ev)
+		ss.present(SymDeadlineExceeded, shortEv)
 		ss.absent(SymPartialCoverage)
 	} else {
 		obs := "Job " + newest.Name + " " + newest.Outcome
@@ -2140,6 +2141,9 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 		}
 		if !ss.is(SymDeadlineExceeded, SymptomPresent) {
 			ss.absent(SymDeadlineExceeded, Evidence{Source: collectors.SourceKubernetes, Fact: "latest rotation Job", Observed: obs, Threshold: th})
+			if r := ss[SymDeadlineExceeded]; raisedUntold != "" {
+				r.State, r.Reason = SymptomUnknown, raisedUntold
+			}
 		}
 		tenants = append(tenants, t.coverageOfEndedRun(ss, jobs, newest)...)
 	}
@@ -2181,9 +2185,14 @@ func (t *triage) batchTimeout(ss symptoms) verdict {
 // deadlineStillShort finds the newest scheduled rotation run that was
 // killed at its deadline while running (no scheduled run succeeded since)
 // and says whether the CronJob's deadline still does not cover a full run:
-// the killed run's time scaled by the share of tenants it reached, or, when
-// that is unknown, more than the killed run was given.
-func (t *triage) deadlineStillShort(jobs []collectors.Job) (Evidence, bool) {
+// the killed run's time scaled by the share of tenants it reached. When
+// that share is unknown (its audit events gone with the pods that logged
+// them, its key versions no longer current), only a deadline no longer
+// than the killed run's is known to be short; one under twice the killed
+// run's is untold (why says so, for the next scheduled run to tell), and
+// one at least twice it (the runbook raises 600 to 1800) is taken to
+// cover a full run.
+func (t *triage) deadlineStillShort(jobs []collectors.Job) (ev Evidence, short bool, untold string) {
 	var last *collectors.Job
 	for i := range jobs { // newest first
 		j := &jobs[i]
@@ -2193,32 +2202,37 @@ func (t *triage) deadlineStillShort(jobs []collectors.Job) (Evidence, bool) {
 		}
 	}
 	if last == nil || !timedOut(last, t.now) || last.Started == nil || last.Finished == nil {
-		return Evidence{}, false
+		return Evidence{}, false, ""
 	}
 	cj, why := t.cronJob(collectors.RoleRotation)
 	if why != "" || cj.ActiveDeadlineSeconds == nil {
-		return Evidence{}, false // no deadline any more, or cannot tell (its symptom says so elsewhere)
+		return Evidence{}, false, "" // no deadline any more, or cannot tell (its symptom says so elsewhere)
 	}
 	ran := last.Finished.Sub(*last.Started)
 	if last.ActiveDeadlineSeconds != nil {
 		ran = time.Duration(*last.ActiveDeadlineSeconds) * time.Second
 	}
-	need, how := ran+time.Second, "more than the killed run had"
+	need, how, paced := ran+time.Second, "more than the killed run had", false
 	if a, why := t.audit(); why == "" {
 		all := t.allTenants(a)
 		if reached, _ := t.reachedInRun(a, last); len(reached) > 0 && len(all) > len(reached) {
 			need = time.Duration(float64(ran) * float64(len(all)) / float64(len(reached)))
 			how = fmt.Sprintf("%d tenants at the pace of %d in %s", len(all), len(reached), roundDur(ran))
+			paced = true
 		}
 	}
 	have := time.Duration(*cj.ActiveDeadlineSeconds) * time.Second
 	if have >= need {
-		return Evidence{}, false
+		if !paced && have < 2*ran {
+			return Evidence{}, false, fmt.Sprintf("the last scheduled run %s was killed at its deadline %s and CronJob %s now gives %s: whether that covers a full run cannot be told (how many tenants the killed run reached is not read: its audit events are not in the log, its key versions are no longer current), and less than twice the killed run's is not taken for enough; the next scheduled run tells",
+				last.Name, roundDur(ran), cj.Name, roundDur(have))
+		}
+		return Evidence{}, false, ""
 	}
 	at := *last.Finished
 	return Evidence{Source: collectors.SourceKubernetes, Fact: "last scheduled run " + last.Name + " killed at its deadline; no scheduled run succeeded since",
 		Observed:  fmt.Sprintf("CronJob %s activeDeadlineSeconds %d (%s), a full run needs about %s (%s)", cj.Name, *cj.ActiveDeadlineSeconds, roundDur(have), roundDur(need), how),
-		Threshold: fmt.Sprintf("activeDeadlineSeconds >= %d", int64(need.Seconds()+0.5)), At: &at}, true
+		Threshold: fmt.Sprintf("activeDeadlineSeconds >= %d", int64(need.Seconds()+0.5)), At: &at}, true, ""
 }
 
 // coverageOfEndedRun judges "only some tenants rotated" for a newest run

@@ -378,6 +378,38 @@ func TestTriage_TimeoutNotClearedBySideEffect(t *testing.T) {
 			cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = ptr(cjDeadline)
 		}
 	}
+	// the killed run's reach gone: its audit events lost with the pods
+	// that logged them, and a manual run since rotated every tenant (so no
+	// key version of the killed run is current)
+	reachGone := func(s *collectors.Snapshot) {
+		in := before(time.Hour - 500*time.Millisecond)
+		for i, id := range tenantIDs(10) {
+			ts := s.Logs.Audit.Tenants[id]
+			ts.LastSuccess, ts.LastEvent = in, in
+			s.Logs.Audit.Tenants[id] = ts
+			s.Vault.Tenants[i].CurrentCreated = in
+		}
+	}
+	for name, tc := range map[string]struct {
+		deadline int64
+		want     Status
+	}{
+		"reach unknown, deadline unchanged: still short":  {600, StatusActive},
+		"reach unknown, raised by a second: untold":       {601, StatusUnknown},
+		"reach unknown, raised to 1199: untold":           {1199, StatusUnknown},
+		"reach unknown, raised to twice the killed run's": {1200, StatusClear},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, killedThenManual(tc.deadline, false), reachGone), testNow)
+			f := finding(t, a, ScenarioBatchTimeout)
+			if f.Status != tc.want {
+				t.Errorf("%s (%s), want %s", f.Status, f.Summary, tc.want)
+			}
+			if tc.want == StatusUnknown && !strings.Contains(f.Summary, "the next scheduled run tells") {
+				t.Errorf("summary %q does not say why it cannot tell", f.Summary)
+			}
+		})
+	}
 	cases := map[string]struct {
 		deadline     int64
 		manualFailed bool
