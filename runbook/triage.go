@@ -1627,6 +1627,10 @@ func (t *triage) deniedRunSymptom(ss symptoms) {
 		}
 		return
 	}
+	if policy.is(SymPolicyMissingCapability, SymptomAbsent) && t.s.Vault != nil && t.s.Vault.Role != nil && t.s.Vault.Role.Found && LoginRisk(t.s) == "" {
+		// nothing read now explains it: say what would
+		e.Fact += " (the policy and the role as read now grant what the runbook requires: the run's token was denied then, or the policy or role changed since; a run now tells)"
+	}
 	ss.present(SymPermissionDeniedVault, e)
 }
 

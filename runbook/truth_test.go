@@ -928,6 +928,7 @@ func TestTriage_PermissionDeniedInJobLog(t *testing.T) {
 		says   string
 	}{
 		"policy grants all: the run's token is in question":                 {opts: []snapOpt{denied(9 * time.Hour)}, state: SymptomPresent, status: StatusSuspected, says: "permission denied (PUT secret/data/tenants/t03/cmek)"},
+		"policy and role grant now: said, a run tells":                      {opts: []snapOpt{denied(9 * time.Hour)}, state: SymptomPresent, status: StatusSuspected, says: "the policy and the role as read now grant what the runbook requires"},
 		"policy lacks a capability: Scenario 1 explains it":                 {opts: []snapOpt{denied(9 * time.Hour), lacking}, state: SymptomAbsent, status: StatusClear, says: "the policy lacks a capability the runbook requires: Scenario 1"},
 		"policy not read: present":                                          {opts: []snapOpt{denied(9 * time.Hour), func(s *collectors.Snapshot) { s.Vault.Policy = nil }}, state: SymptomPresent, status: StatusSuspected, says: "log of Job cmek-rotation-29033400"},
 		"one tenant denied: that tenant's path (Scenario 1), not the token": {opts: []snapOpt{denied(9 * time.Hour), tenantsDenied(1)}, state: SymptomAbsent, status: StatusClear},
