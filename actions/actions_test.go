@@ -188,6 +188,29 @@ func TestActions_Kubernetes(t *testing.T) {
 		}
 	})
 
+	t.Run("raise deadline: a CronJob with none is left unbounded", func(t *testing.T) {
+		ex, path := executor(t, w)
+		cjs := e.Kube.Client.BatchV1().CronJobs(w.Namespace)
+		rm := []byte(`[{"op":"remove","path":"/spec/jobTemplate/spec/activeDeadlineSeconds"}]`)
+		if _, err := cjs.Patch(ctx, w.Config.Kubernetes.RotationCronJob, types.JSONPatchType, rm, metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { // as the subtest before left it
+			back := []byte(`{"spec":{"jobTemplate":{"spec":{"activeDeadlineSeconds":1800}}}}`)
+			if _, err := cjs.Patch(ctx, w.Config.Kubernetes.RotationCronJob, types.MergePatchType, back, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		if _, err := ex.Execute(ctx, actions.RaiseDeadline(w.Config, w.Namespace, 1800), ""); !errors.Is(err, actions.ErrChanged) || !strings.Contains(err.Error(), "has no activeDeadlineSeconds") {
+			t.Errorf("err = %v, want a refusal saying there is no deadline", err)
+		}
+		cj, _ := cjs.Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
+		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil {
+			t.Errorf("deadline %d set on a CronJob that had none", *d)
+		}
+		wantJournal(t, path, "raise-deadline", "stale")
+	})
+
 	t.Run("restart orchestrator", func(t *testing.T) {
 		ex, _ := executor(t, w)
 		p := actions.RestartOrchestrator(w.Config, w.Namespace)
@@ -317,7 +340,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		if !errors.Is(err, collectors.ErrReadOnly) {
 			t.Fatalf("read-only clients: %v, want the transport's refusal", err)
 		}
-		wantJournal(t, path, "raise-deadline", "failed")
+		wantJournal(t, path, "raise-deadline", "stale")
 		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
 		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 3602 {
 			t.Error("the refused patch landed")

@@ -43,7 +43,12 @@ func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied
 	if err != nil {
 		return applied{}, fmt.Errorf("read cronjob %s: %w", c.CronJob, err)
 	}
-	if before != nil && *before >= c.Seconds {
+	if before == nil {
+		// no deadline: the runs are unbounded, and setting one would
+		// bound them (a lowering), so the dry run refuses it too
+		return applied{}, fmt.Errorf("cronjob %s has no activeDeadlineSeconds now: its runs have no deadline to exceed, and setting one would bound them; this action only raises a deadline (%w); nothing was changed", c.CronJob, ErrChanged)
+	}
+	if *before >= c.Seconds {
 		// the plan only offers values above the deadline it saw: it was
 		// raised since, or was not known then
 		return applied{}, fmt.Errorf("activeDeadlineSeconds of cronjob %s is %ds now: %d does not raise it, and this action only raises it (%w, or was not known when it was); nothing was changed",
@@ -53,10 +58,7 @@ func (c *PatchDeadline) apply(ctx context.Context, t Targets, dry bool) (applied
 	if err != nil {
 		return applied{}, sent("patch cronjob "+c.CronJob, err)
 	}
-	b := "none"
-	if before != nil {
-		b = fmt.Sprintf("%ds", *before)
-	}
+	b := fmt.Sprintf("%ds", *before)
 	a := "none"
 	if after != nil {
 		a = fmt.Sprintf("%ds", *after)
@@ -90,6 +92,9 @@ func kubePlanners() map[string]planner {
 			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), nil
 		},
 		runbook.ActionRaiseDeadline: func(in Input) (Plan, error) {
+			if cj := in.Snapshot.Kubernetes.CronJobOf(collectors.RoleRotation); cj != nil && cj.Found && cj.ActiveDeadlineSeconds == nil {
+				return Plan{}, fmt.Errorf("cronjob %s has no activeDeadlineSeconds: its runs have no deadline to exceed, and setting one would bound them; this action only raises a deadline", cj.Name)
+			}
 			ask, err := raiseAsk(currentDeadline(in))
 			if err != nil {
 				return Plan{}, err

@@ -496,6 +496,19 @@ func TestRaiseDeadline_OnlyRaises(t *testing.T) {
 			t.Errorf("900 over 600: %+v %v", res, err)
 		}
 	})
+	// no deadline: runs are unbounded, and any value would bound them
+	t.Run("none: refused at the plan and at the run", func(t *testing.T) {
+		s := snapWith(0)
+		s.Kubernetes.CronJobs[0].ActiveDeadlineSeconds = nil
+		if _, err := PlanFor(runbook.ActionRaiseDeadline, Input{Snapshot: s, At: at}); err == nil || !strings.Contains(err.Error(), "has no activeDeadlineSeconds") {
+			t.Errorf("planned a deadline for a CronJob that has none: %v", err)
+		}
+		fd := &fakeDeadlines{}
+		_, err := (&Executor{Targets: &Targets{Deadlines: fd}}).apply(context.Background(), RaiseDeadline(config.Default(), "prod", 1800), false)
+		if !errors.Is(err, ErrChanged) || fd.patched {
+			t.Errorf("run over none: err %v, patched %v", err, fd.patched)
+		}
+	})
 }
 
 // TestPlans_ListTheEvent: every Kubernetes plan lists, among what it will
