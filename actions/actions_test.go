@@ -340,7 +340,7 @@ func TestActions_Kubernetes(t *testing.T) {
 		if !errors.Is(err, collectors.ErrReadOnly) {
 			t.Fatalf("read-only clients: %v, want the transport's refusal", err)
 		}
-		wantJournal(t, path, "raise-deadline", "stale")
+		wantJournal(t, path, "raise-deadline", "failed")
 		cj, _ := e.Kube.Client.BatchV1().CronJobs(w.Namespace).Get(ctx, w.Config.Kubernetes.RotationCronJob, metav1.GetOptions{})
 		if d := cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds; d != nil && *d == 3602 {
 			t.Error("the refused patch landed")
