@@ -288,7 +288,7 @@ func (a Assessment) ExitCode() int {
 // tool cannot tell, or a source (or a part of one) was not read: "all
 // clear" is only ever said with nothing unread.
 func (a Assessment) HasUnknown() bool {
-	if a.AlertsUnknown != "" || len(a.Compliance.Unknown) > 0 || len(a.Unread()) > 0 {
+	if a.AlertsUnknown != "" || len(a.Compliance.Unknown) > 0 || len(a.Unread()) > 0 || len(a.StaleRules()) > 0 {
 		return true
 	}
 	for _, c := range a.Conditions {
@@ -302,6 +302,20 @@ func (a Assessment) HasUnknown() bool {
 		}
 	}
 	return false
+}
+
+// StaleRules are the related alert rules whose alert's state is not
+// current (not evaluated for 3 intervals, failing to evaluate, or absent
+// from this Prometheus), each with why: that they do not fire tells
+// nothing, so the alerts are not all known.
+func (a Assessment) StaleRules() []string {
+	var out []string
+	for _, sg := range a.Stale {
+		if sg.Kind == StaleAlertRule {
+			out = append(out, sg.Detail)
+		}
+	}
+	return out
 }
 
 // Unread lists what of the sources was not read, one line each ("kubernetes

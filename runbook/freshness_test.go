@@ -206,6 +206,18 @@ func TestTriage_AlertRulesFreshness(t *testing.T) {
 	if n := len(a.Stale); n != 3 {
 		t.Errorf("%d stale signals (%+v), want the 3 stale rules", n, a.Stale)
 	}
+	// some rules stale: their alerts' silence tells nothing, so the count
+	// is unknown, the exit code says so and the text report names them
+	if a.Facts.FiringAlerts != nil || a.ExitCode() != ExitUnknown || len(a.StaleRules()) != 3 {
+		t.Errorf("3 rules stale: firing %v, exit %d, stale rules %q; want unknown, 3", a.Facts.FiringAlerts, a.ExitCode(), a.StaleRules())
+	}
+	var text strings.Builder
+	if err := mustDefault(t).NewReport(healthySnapshot(t, stale(3)), testNow, "test").WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if out := text.String(); strings.Contains(out, "none firing or pending") || !strings.Contains(out, "cannot tell: 3 related alert rule(s) whose state is not current") {
+		t.Errorf("text report on 3 stale rules:\n%s", out)
+	}
 	a = Triage(healthySnapshot(t, scraped(func(s *collectors.Snapshot, _ *collectors.ScrapeTarget) {
 		s.Prometheus.Rules = s.Prometheus.Rules[1:]
 		s.Prometheus.Rules[0].Health, s.Prometheus.Rules[0].LastError = "err", "vector contains metrics with the same labelset"

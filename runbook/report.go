@@ -254,11 +254,14 @@ func (r Report) WriteText(w io.Writer) error {
 	b.WriteString("\nALERTS\n")
 	if a.AlertsUnknown != "" {
 		fmt.Fprintf(&b, "  unknown: the alerts could not be read (%s)\n", a.AlertsUnknown)
-	} else if len(a.Alerts) == 0 {
+	} else if len(a.Alerts) == 0 && len(a.StaleRules()) == 0 {
 		b.WriteString("  none firing or pending\n")
 	}
 	for _, al := range a.Alerts {
 		fmt.Fprintf(&b, "  %-24s %-8s scenario %s %s\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
+	}
+	if rules := a.StaleRules(); a.AlertsUnknown == "" && len(rules) > 0 {
+		fmt.Fprintf(&b, "  cannot tell: %d related alert rule(s) whose state is not current: %s\n", len(rules), strings.Join(rules, "; "))
 	}
 	r.writeStale(&b, false) // freshness.go
 	r.writeCompliance(&b, false)
@@ -508,6 +511,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\n## Related alerts\n\n")
 	if a.AlertsUnknown != "" {
 		fmt.Fprintf(&b, "Unknown: the alerts could not be read (%s).\n", mdEscape(a.AlertsUnknown))
+	} else if rules := a.StaleRules(); len(a.Alerts) == 0 && len(rules) > 0 {
+		fmt.Fprintf(&b, "None firing or pending, but %d related alert rule(s) cannot tell: %s.\n", len(rules), mdEscape(strings.Join(rules, "; ")))
 	} else if len(a.Alerts) == 0 {
 		b.WriteString("None firing or pending.\n")
 	} else {

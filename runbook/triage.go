@@ -2771,7 +2771,7 @@ func (t *triage) facts(a Assessment) Facts {
 		}
 		f.TenantsOverdue = &n
 	}
-	if a.AlertsUnknown == "" {
+	if a.AlertsUnknown == "" && len(a.StaleRules()) == 0 {
 		n := 0
 		for _, al := range a.Alerts {
 			if al.State == "firing" {
