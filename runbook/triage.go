@@ -2287,9 +2287,12 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 			break
 		}
 	}
-	failed, untried := t.missedInRun(a, newest, all, append(prev, reached...))
+	failed, untried, since := t.missedInRun(a, newest, all, append(prev, reached...))
 	if len(failed) > 0 {
 		obs += fmt.Sprintf(" (%d failed: Scenario 1)", len(failed))
+	}
+	if len(since) > 0 {
+		obs += fmt.Sprintf("; %d rotated since, by a later run (whether this one rotated them the evidence no longer shows)", len(since))
 	}
 	if len(untried) > 0 {
 		// a run that ended on its own but never came to them (its tenant
@@ -2314,17 +2317,24 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 // of the rest leaves out by design) into those it failed (a failure audit
 // event dated within it, or its Job log naming them) and those it never
 // came to; a tenant whose every live key version is newer than the run's
-// start did not exist for it.
-func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reached []string) (failed, untried []string) {
-	start, end := *j.Started, t.now
+// start did not exist for it. since are the tenants rotated after the run
+// ended (a manual run, another CronJob's): their newest success and key
+// version are the later run's, so whether this one rotated them cannot be
+// read, and they are rotated now: not missed.
+func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reached []string) (failed, untried, since []string) {
+	start, end, vend := *j.Started, t.now, t.now
 	if j.Finished != nil {
-		end = j.Finished.Add(time.Minute)
+		end, vend = j.Finished.Add(time.Minute), j.Finished.Add(time.Second)
 	}
 	named, _ := failedTenantsInLog(j)
 	created := map[string]*time.Time{}
+	current := map[string]*time.Time{}
 	if ts, why := t.tenants(); why == "" {
 		for _, tn := range ts {
 			created[tn.ID] = tn.OldestCreated
+			if tn.Error == "" {
+				current[tn.ID] = tn.CurrentCreated
+			}
 		}
 	}
 	for _, id := range all {
@@ -2337,11 +2347,13 @@ func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reache
 			failed = append(failed, id)
 		case created[id] != nil && created[id].After(start):
 			// created since the run began: not the run's to rotate
+		case (ts.LastSuccess != nil && ts.LastSuccess.After(end)) || (current[id] != nil && !current[id].Before(vend)):
+			since = append(since, id)
 		default:
 			untried = append(untried, id)
 		}
 	}
-	return failed, untried
+	return failed, untried, since
 }
 
 // reachedInRun returns the tenants a run reached — a successful rotation

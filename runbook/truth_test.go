@@ -1434,6 +1434,22 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 			}
 		}
 	}
+	rotatedSince := func(ids ...string) snapOpt { // rotated an hour ago, after the run
+		return func(s *collectors.Snapshot) {
+			for _, id := range ids {
+				at := before(time.Hour)
+				if ts, ok := s.Logs.Audit.Tenants[id]; ok {
+					ts.LastSuccess, ts.LastEvent = at, at
+					s.Logs.Audit.Tenants[id] = ts
+				}
+				for i := range s.Vault.Tenants {
+					if s.Vault.Tenants[i].ID == id {
+						s.Vault.Tenants[i].CurrentCreated = at
+					}
+				}
+			}
+		}
+	}
 	for name, tc := range map[string]struct {
 		opts    []snapOpt
 		status  Status
@@ -1448,6 +1464,13 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 		"a key written just after the run ended is not counted as rotated in it": {opts: []snapOpt{extra(before(9*time.Hour+54*time.Minute+30*time.Second), "t-after")},
 			status: StatusClear, state: SymptomAbsent, says: "10 of 11 tenants rotated in it"},
 		"every tenant rotated": {status: StatusClear, state: SymptomAbsent},
+		// another CronJob's run (or a hand-made Job of none) rotated every
+		// tenant an hour ago: the run's own evidence is overwritten, and
+		// the tenants are rotated: none is missed
+		"every tenant rotated since by another run": {opts: []snapOpt{rotatedSince(tenantIDs(10)...)}, status: StatusClear, state: SymptomAbsent,
+			says: "0 of 10 tenants rotated in it; 10 rotated since, by a later run"},
+		"tenants it never came to, rotated since": {opts: []snapOpt{extra(before(20*24*time.Hour), "acme corp", "t-new"), rotatedSince("acme corp")}, status: StatusSuspected, state: SymptomPresent,
+			tenants: []string{"t-new"}, says: "1 rotated since, by a later run"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := Triage(healthySnapshot(t, tc.opts...), testNow)
