@@ -226,6 +226,12 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 // before since (began nil: it covers none of it); "" when it may hold
 // something (a pod without a status is read: its log may be there).
 func holdsNothingSince(p *corev1.Pod, container string, since time.Time) (why string, began *time.Time) {
+	if p.Spec.NodeName == "" && p.DeletionTimestamp == nil {
+		// never scheduled: no kubelet ever ran it (the API server could
+		// not reach a log for it anyway)
+		return fmt.Sprintf("pod %s is not scheduled to any node (%s): its containers never started, it wrote no log", strings.ToLower(orText(string(p.Status.Phase), "pending")),
+			orText(podScheduledReason(p), "no node assigned")), kube.TimePtr(&p.CreationTimestamp)
+	}
 	for _, s := range p.Status.ContainerStatuses {
 		if s.Name != container {
 			continue
@@ -240,6 +246,17 @@ func holdsNothingSince(p *corev1.Pod, container string, since time.Time) (why st
 		}
 	}
 	return "", nil
+}
+
+// podScheduledReason is the reason of the pod's PodScheduled condition
+// when it is false (Unschedulable), "" otherwise.
+func podScheduledReason(p *corev1.Pod) string {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return c.Reason
+		}
+	}
+	return ""
 }
 
 func orText(s, d string) string {

@@ -100,6 +100,12 @@ func TestCollectLogs_PodsThatHoldNothing(t *testing.T) {
 		}
 	}
 	e.Kube.Logs.Set(ns, "audit-ok", "app", []byte(`{"type":"audit","action":"cmek.rotation.completed","outcome":"success","tenant":"t-001"}`+"\n"))
+	// a pod no scheduler placed (no node: no capacity, a taint): it never
+	// ran, whatever the API server answers for its log
+	if _, err := e.Kube.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "audit-unscheduled", Namespace: ns, Labels: sec},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "x"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 
 	c := newCollector(clients{Kube: e.Kube.Client}, collectors.Env{Config: config.Default(), Namespace: ns})
 	d, st := c.collectLogs(ctx)
@@ -112,6 +118,9 @@ func TestCollectLogs_PodsThatHoldNothing(t *testing.T) {
 	}
 	if p := got["audit-pending"]; p.Error != "" || !strings.Contains(p.NotRead, "never started (ImagePullBackOff)") || p.Started == nil || time.Since(*p.Started) > time.Minute {
 		t.Errorf("pending pod: error %q, not read %q, started %v; want not read, never started, covering from its creation", p.Error, p.NotRead, p.Started)
+	}
+	if p := got["audit-unscheduled"]; p.Error != "" || !strings.Contains(p.NotRead, "not scheduled to any node") || p.Started == nil {
+		t.Errorf("unscheduled pod: error %q, not read %q, started %v; want not read, never ran, covering from its creation", p.Error, p.NotRead, p.Started)
 	}
 	if p := got["audit-done-recently"]; p.Error == "" || p.NotRead != "" {
 		t.Errorf("a pod that ended within the window: error %q, not read %q; want it read (its read error)", p.Error, p.NotRead)
