@@ -23,7 +23,7 @@ func TestSource_Collect(t *testing.T) {
 	env := collectors.Env{Config: config.Default(), Namespace: "ns", Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}
 	pod := func(name string, labels map[string]string) *corev1.Pod {
 		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: labels},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}}
+			Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "app"}}}}
 	}
 	security := map[string]string{"app.kubernetes.io/component": "security"}
 
