@@ -677,12 +677,27 @@ const capabilitiesBatch = 64
 // policies judge the rest (readPolicy): 128 tenants' data and metadata.
 const maxAskedPaths = 256
 
+// newestToken is the orchestrator's token Vault is asked about: the one
+// created last (a pod running now logged in with it; the soonest expiring
+// may be a replaced pod's, which logged in before a role change), else
+// OrchestratorToken.
+func newestToken(d *collectors.VaultData) *collectors.TokenInfo {
+	tok := d.OrchestratorToken
+	for i := range d.OrchestratorTokens {
+		t := &d.OrchestratorTokens[i]
+		if t.Accessor != "" && t.CreationTime != nil && (tok == nil || tok.CreationTime == nil || t.CreationTime.After(*tok.CreationTime)) {
+			tok = t
+		}
+	}
+	return tok
+}
+
 // readPolicy reads the rotation policy and checks every listed tenant's
 // data and metadata paths (an example tenant's when none is listed)
 // against what the runbook requires. Each check is judged by reading the
 // Kubernetes-auth role's policies and combining them as Vault does
 // (roleACL); when the orchestrator's token is known, Vault itself is asked
-// what that token may do (sys/capabilities-accessor), which also covers
+// what its newest token may do (sys/capabilities-accessor), which also covers
 // policies the tool cannot see (identity groups).
 // A failed sys/capabilities-accessor request that is not a 403 is added to
 // probs (the checks it would have answered are judged from the policies).
@@ -725,7 +740,7 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData, pro
 		}
 		p.Checks = append(p.Checks, chk)
 	}
-	switch tok := d.OrchestratorToken; {
+	switch tok := newestToken(d); {
 	case tok == nil || tok.Accessor == "":
 		p.EffectiveNote = "Vault was not asked what the orchestrator's token may do: the token was not found"
 		if d.OrchestratorTokenNote != "" {

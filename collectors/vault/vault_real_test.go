@@ -333,3 +333,31 @@ func TestToken_EveryLiveToken(t *testing.T) {
 		t.Errorf("renew step's accessor %s, want %s (the one expiring soonest)", got, old.Accessor)
 	}
 }
+
+// TestPolicy_AskedForTheNewestToken: a replaced pod's token (expiring
+// soonest, logged in before the role lost the rotation policy) may do all
+// the runbook requires, and the running pods' newer token may only read:
+// Vault is asked about the newest, so the check says what is missing.
+func TestPolicy_AskedForTheNewestToken(t *testing.T) {
+	v := realVault(t)
+	root := client(t, v, v.RootToken)
+	setup(t, root, []string{"t-001"}, map[string]string{"cmek-rotation": cmekRotation, "secret-read": secretRead},
+		map[string]any{"bound_service_account_names": "oss-ai-orchestrator", "bound_service_account_namespaces": "ns",
+			"token_policies": "secret-read", "token_ttl": "24h"})
+	old := orchestratorToken(t, root, vault.TokenCreateRequest{TTL: "9m", Policies: []string{"cmek-rotation"}})
+	time.Sleep(1100 * time.Millisecond) // the newer issued a second later
+	orchestratorToken(t, root, vault.TokenCreateRequest{TTL: "24h", Policies: []string{"secret-read"}})
+	s := collect(t, root)
+	if s.Vault.OrchestratorToken == nil || s.Vault.OrchestratorToken.Accessor != old.Accessor {
+		t.Fatalf("the soonest expiring token %+v, want %s", s.Vault.OrchestratorToken, old.Accessor)
+	}
+	sy := policySymptom(t, s)
+	if sy.State != runbook.SymptomPresent {
+		t.Errorf("policy-missing-capability %s %+v, want present: the newest token may only read", sy.State, sy.Evidence)
+	}
+	for _, c := range s.Vault.Policy.Checks {
+		if c.Kind == "data" && (!c.Effective || slices.Contains(c.Granted, "update")) {
+			t.Errorf("check %+v: want Vault's answer for the newest token, which may not update", c)
+		}
+	}
+}
