@@ -1366,6 +1366,9 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 		if strings.HasPrefix(v.OrchestratorTokenNote, "no live token") {
 			return 0, "vault", true, ""
 		}
+		if why := noCurrentToken(t.s); why != "" {
+			reasons = append(reasons, why)
+		}
 		if v.OrchestratorTokenNote != "" {
 			reasons = append(reasons, v.OrchestratorTokenNote)
 		}

@@ -1597,4 +1597,22 @@ func TestTriage_TokensOfPodsReplaced(t *testing.T) {
 			}
 		})
 	}
+	// the pods restarted after the role broke: their logins failed, and
+	// the only tokens left are the replaced pods' — none is judged, the
+	// TTL is unknown (never the orphan's healthy one), and the renew step
+	// does not renew the orphan
+	t.Run("every token older than the running pods: no token of theirs", func(t *testing.T) {
+		s := healthySnapshot(t, broken(collectors.SourcePrometheus), tokens(before(time.Minute)))
+		a := Triage(s, testNow)
+		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymTokenExpiring)
+		if sy.State != SymptomUnknown || !strings.Contains(sy.Reason, "Vault holds no token of the running pods") {
+			t.Errorf("token-expiring %s (%s) %+v, want unknown: no token of the running pods", sy.State, sy.Reason, sy.Evidence)
+		}
+		if a.Facts.OrchestratorTokenTTL != nil {
+			t.Errorf("orchestrator token TTL %v, want unknown", *a.Facts.OrchestratorTokenTTL)
+		}
+		if got := NewVars(s, testNow).OrchestratorAccessor; got == "acc-old" || got == "acc-new" {
+			t.Errorf("renew step's accessor %q: a replaced pod's token", got)
+		}
+	})
 }

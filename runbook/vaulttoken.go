@@ -158,6 +158,9 @@ func (t *triage) tokensNote() string {
 		ttls = append(ttls, roundDur(tok.TTL.Duration()))
 	}
 	tok, older := judgedToken(t.s)
+	if tok == nil {
+		return noCurrentToken(t.s)
+	}
 	out := fmt.Sprintf("%d live tokens of role %s (TTLs %s): judged on the lowest, accessor %s; Vault's token metadata names no pod, so it may be the token of a pod gone, which no one renews",
 		len(v.OrchestratorTokens), t.s.Config.Vault.KubernetesAuthRole, strings.Join(ttls, ", "), tok.Accessor)
 	if older > 0 {
@@ -176,9 +179,10 @@ func (t *triage) tokensNote() string {
 // started (each pod logs in when it starts), less tokenStartSlack. A
 // token older than every current pod is one of a pod replaced since (the
 // runbook's restart leaves the old tokens live until they expire, and no
-// one renews them): not judged, counted in the note. With the pods' starts
-// unknown, or no token that recent, the soonest expiring of all
-// (Vault's OrchestratorToken). It returns the token (nil when none) and
+// one renews them): not judged, counted in the note; when every token is
+// that old, none is judged (nil: the running pods hold no token Vault
+// shows, noCurrentToken). With the pods' starts unknown, the soonest
+// expiring of all (Vault's OrchestratorToken). It returns the token (nil when none) and
 // how many older tokens were left out.
 func judgedToken(s *collectors.Snapshot) (*collectors.TokenInfo, int) {
 	v := s.Vault
@@ -186,7 +190,7 @@ func judgedToken(s *collectors.Snapshot) (*collectors.TokenInfo, int) {
 		return nil, 0
 	}
 	since := oldestOrchestratorStart(s)
-	if since == nil || len(v.OrchestratorTokens) < 2 {
+	if since == nil || len(v.OrchestratorTokens) == 0 {
 		return v.OrchestratorToken, 0
 	}
 	from := since.Truncate(time.Second).Add(-tokenStartSlack)
@@ -202,10 +206,27 @@ func judgedToken(s *collectors.Snapshot) (*collectors.TokenInfo, int) {
 			pick = tok
 		}
 	}
-	if pick == nil {
-		return v.OrchestratorToken, 0
+	if pick == nil && older == len(v.OrchestratorTokens) {
+		// every live token is older than every running pod: of pods
+		// replaced since; the running ones hold none Vault shows
+		return nil, older
+	}
+	if pick == nil || (v.OrchestratorToken != nil && pick.Accessor == v.OrchestratorToken.Accessor) {
+		return v.OrchestratorToken, older
 	}
 	return pick, older
+}
+
+// noCurrentToken says, when every live token of the role was created
+// before every orchestrator pod now running started, that no token of the
+// running pods is in Vault ("" otherwise).
+func noCurrentToken(s *collectors.Snapshot) string {
+	if tok, older := judgedToken(s); tok != nil || older == 0 {
+		return ""
+	}
+	v := s.Vault
+	return fmt.Sprintf("the %d live token(s) of role %s were all created before every orchestrator pod now running started (of pods replaced since, which no one renews): Vault holds no token of the running pods — their login failed (see the orchestrator's log and the role), or they log in by another role",
+		len(v.OrchestratorTokens), s.Config.Vault.KubernetesAuthRole)
 }
 
 // tokenStartSlack allows for the clocks of Vault and the nodes differing.
