@@ -31,7 +31,10 @@ const (
 	StaleMetric    = "metric"
 	StaleTarget    = "scrape-target"
 	StaleAlertRule = "alert-rule"
-	StaleLog       = "log"
+	// StaleHistory: Prometheus holds data only since well after the
+	// history window began (historyShort).
+	StaleHistory = "history"
+	StaleLog     = "log"
 )
 
 // StaleSignal is a signal whose newest data is older than it should be, or
@@ -351,6 +354,9 @@ func (t *triage) renewalLogStale(r *auditlog.RenewalSummary) string {
 // staleSignals lists every stale signal of the snapshot.
 func (t *triage) staleSignals() []StaleSignal {
 	out := []StaleSignal{}
+	if short := t.historyShort(); short != "" && t.unreadable(collectors.SourcePrometheus) == "" {
+		out = append(out, StaleSignal{Kind: StaleHistory, Name: "prometheus", Detail: short})
+	}
 	if p := t.s.Prometheus; p != nil && t.unreadable(collectors.SourcePrometheus) == "" {
 		ref := t.promAt()
 		for i := range p.Metrics {
@@ -436,3 +442,37 @@ func (r Report) writeStale(b *strings.Builder, md bool) {
 		}
 	}
 }
+
+// historyShort says, when Prometheus holds data only since well after the
+// history window began (it started then, or keeps less than a day: no
+// count(up) at the window's first steps), from when: what its counters
+// show over the window before that cannot be told, so an increase of 0 is
+// no "none over 24h". "" when the data covers the window, or its coverage
+// was not read (then nothing is claimed either way).
+func (t *triage) historyShort() string {
+	p := t.s.Prometheus
+	if p == nil || p.AlertHistory == nil || p.AlertHistory.Coverage == nil {
+		return ""
+	}
+	cov := p.AlertHistory.Coverage
+	step := cov.Step.Duration()
+	first := -1
+	for i, v := range cov.Values {
+		if v != nil && *v > 0 {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return "Prometheus holds no scrape at all in the last " + roundDur(time.Duration(len(cov.Values))*step) + " (count(up) is absent): its counters cannot tell what happened"
+	}
+	began := cov.Start.Add(time.Duration(first) * step)
+	if began.Sub(cov.Start) <= historyShortSlack {
+		return ""
+	}
+	return fmt.Sprintf("Prometheus holds data only since %s (%s ago: it started then, or keeps less than the window): what its counters show before that cannot be told", fmtTime(began), roundDur(t.now.Sub(began)))
+}
+
+// historyShortSlack is how late in the window Prometheus's data may begin
+// and still count as covering it.
+const historyShortSlack = 30 * time.Minute

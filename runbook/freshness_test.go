@@ -366,3 +366,48 @@ func TestTriage_AlertsBlindOnStaleMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_PrometheusHistoryShort: a Prometheus that holds data only
+// since a minute ago (just started, or keeping less than a day) has not
+// seen the day: "renewal failures over 24h: none" and "no rotation
+// counted" are unknown, and the report says from when its data begins.
+func TestTriage_PrometheusHistoryShort(t *testing.T) {
+	covered := func(from time.Duration) snapOpt {
+		return func(s *collectors.Snapshot) {
+			start := testNow.Add(-26 * time.Hour).Truncate(time.Minute)
+			n := int(testNow.Sub(start)/time.Minute) + 1
+			h := &collectors.History{Start: start, Step: collectors.Duration(time.Minute), Values: make([]*float64, n)}
+			for i := range h.Values {
+				if at := start.Add(time.Duration(i) * time.Minute); !at.Before(testNow.Add(-from)) {
+					h.Values[i] = ptr(3.0)
+				}
+			}
+			s.Prometheus.AlertHistory = &collectors.AlertHistory{Start: start, End: testNow, Step: collectors.Duration(time.Minute), Coverage: h}
+		}
+	}
+	// the logs alone would still show the renewals: without them, only
+	// Prometheus's counter judges
+	noLog := broken(collectors.SourceLogs)
+	for name, tc := range map[string]struct {
+		from  time.Duration
+		want  SymptomState
+		stale bool
+	}{
+		"a day and more of data": {27 * time.Hour, SymptomAbsent, false},
+		"data since a minute ago": {time.Minute, SymptomUnknown, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, covered(tc.from), noLog), testNow)
+			sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymRenewalFailures)
+			if sy.State != tc.want {
+				t.Errorf("renewal failures %s (%s) %+v, want %s", sy.State, sy.Reason, sy.Evidence, tc.want)
+			}
+			got := slices.ContainsFunc(a.Stale, func(s StaleSignal) bool {
+				return s.Kind == StaleHistory && strings.Contains(s.Detail, "Prometheus holds data only since")
+			})
+			if got != tc.stale {
+				t.Errorf("stale %+v, want a history signal: %v", a.Stale, tc.stale)
+			}
+		})
+	}
+}

@@ -1525,6 +1525,8 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			ss.present(SymRenewalFailures, ev)
 		} else if stale := t.metricStaleNow(m); stale != "" {
 			metricKnown, staleWhy = false, append(staleWhy, stale)
+		} else if short := t.historyShort(); short != "" {
+			metricKnown, staleWhy = false, append(staleWhy, short) // freshness.go
 		} else {
 			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
 		}
@@ -2463,6 +2465,9 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	if m, why := t.metric("rotations"); why == "" && len(m.Series) > 0 {
 		rotated, rotSrc = counterIncrease(m, func(map[string]string) bool { return true }), collectors.SourcePrometheus
 		rotStale = t.metricStaleNow(m) // freshness.go: a counter that stopped is no count of rotations since
+		if short := t.historyShort(); rotStale == "" && rotated == 0 && short != "" {
+			rotStale = short // no increase in a history that begins late is no "none"
+		}
 	} else if why != "" {
 		rotWhy = append(rotWhy, why)
 	} else {
