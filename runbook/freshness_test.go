@@ -393,7 +393,7 @@ func TestTriage_PrometheusHistoryShort(t *testing.T) {
 		want  SymptomState
 		stale bool
 	}{
-		"a day and more of data": {27 * time.Hour, SymptomAbsent, false},
+		"a day and more of data":  {27 * time.Hour, SymptomAbsent, false},
 		"data since a minute ago": {time.Minute, SymptomUnknown, true},
 	} {
 		t.Run(name, func(t *testing.T) {
