@@ -1352,7 +1352,13 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 				// is wrong (an exporter that could not reach Vault
 				// exports 0) or that replica's token is gone; which, the
 				// two cannot tell apart
-				if low := lowestLiveTTL(v); low > 0 && pttl < low-time.Minute && pttl < t.s.Config.Thresholds.TokenExpiryCritical.Duration() {
+				// (when Vault's own judged token is itself critical, both
+				// say so: Vault's is taken)
+				crit := t.s.Config.Thresholds.TokenExpiryCritical.Duration()
+				if vttl < crit {
+					return vttl, "vault (lookup-accessor " + tok.Accessor + "; prometheus " + name + " says " + roundDur(pttl) + ")", false, ""
+				}
+				if low := lowestLiveTTL(v); low > 0 && pttl < low-time.Minute && pttl < crit {
 					return 0, "", false, fmt.Sprintf("prometheus %s says %s, lower than every live token of the role Vault holds (the lowest %s): the metric is wrong, or a replica's token is gone, and the two sources cannot tell which", name, roundDur(pttl), roundDur(low))
 				}
 				return pttl, "prometheus " + name + " (Vault: " + roundDur(vttl) + ")", false, ""

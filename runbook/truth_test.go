@@ -1372,6 +1372,18 @@ func TestTriage_TokenMetricBelowEveryLiveToken(t *testing.T) {
 			}
 		})
 	}
+
+	// both critical: Vault's judged token at 8m and a lower series at 0
+	// (a gone pod's) — Vault's critical reading stands, never unknown
+	t.Run("metric 0 and Vault's token at 8m: Vault's critical TTL", func(t *testing.T) {
+		a := Triage(healthySnapshot(t, withTokens(0), func(s *collectors.Snapshot) {
+			s.Vault.OrchestratorTokens[0].TTL = collectors.Duration(8 * time.Minute)
+		}), testNow)
+		sy := symptom(t, finding(t, a, ScenarioVaultTokenExpired), SymTokenExpiring)
+		if sy.State != SymptomPresent || a.Facts.OrchestratorTokenTTL == nil || *a.Facts.OrchestratorTokenTTL != collectors.Duration(8*time.Minute) {
+			t.Errorf("token-expiring %s (%s) %+v, TTL %v; want present at Vault's 8m", sy.State, sy.Reason, sy.Evidence, a.Facts.OrchestratorTokenTTL)
+		}
+	})
 }
 
 // TestVerify_DryRunCleanupIsNoCleanup: with DRY_RUN=true left on the
