@@ -552,6 +552,11 @@ func TestPlanFor_WarnsWhenNewPodsGetNoToken(t *testing.T) {
 			Sources: []collectors.Status{{Source: collectors.SourceVault, State: collectors.StateOK}},
 			Vault:   &collectors.VaultData{Role: &role, Tenants: []collectors.Tenant{{ID: "t-1"}}}}
 	}
+	withK8s := func(s *collectors.Snapshot, k *collectors.KubernetesData) *collectors.Snapshot {
+		s.Kubernetes = k
+		s.Sources = append(s.Sources, collectors.Status{Source: collectors.SourceKubernetes, State: collectors.StateOK})
+		return s
+	}
 	good := collectors.AuthRole{Mount: "kubernetes", Name: "oss-ai-orchestrator", Found: true,
 		BoundServiceAccounts: []string{"oss-ai-orchestrator"}, BoundNamespaces: []string{"prod"},
 		Policies: []string{"cmek-rotation", "secret-read"}, TTL: collectors.Duration(24 * time.Hour)}
@@ -563,9 +568,13 @@ func TestPlanFor_WarnsWhenNewPodsGetNoToken(t *testing.T) {
 		snap *collectors.Snapshot
 		want string // in the warning; "" for none
 	}{
-		"namespace not bound":    {snapWith(wrongNS), "cannot log in to Vault: role oss-ai-orchestrator's bound_service_account_namespaces is staging (must include prod)"},
-		"no rotation policy":     {snapWith(noPolicy), "a Vault token that cannot rotate: role oss-ai-orchestrator's policies is secret-read (must include cmek-rotation)"},
-		"role missing":           {snapWith(collectors.AuthRole{Mount: "kubernetes", Name: "oss-ai-orchestrator"}), "does not exist: pods started now cannot log in"},
+		"namespace not bound": {snapWith(wrongNS), "cannot log in to Vault: role oss-ai-orchestrator's bound_service_account_namespaces is staging (must include prod)"},
+		"no rotation policy":  {snapWith(noPolicy), "a Vault token that cannot rotate: role oss-ai-orchestrator's policies is secret-read (must include cmek-rotation)"},
+		"role missing":        {snapWith(collectors.AuthRole{Mount: "kubernetes", Name: "oss-ai-orchestrator"}), "does not exist: pods started now cannot log in"},
+		"the Deployment runs as another account": {withK8s(snapWith(good), &collectors.KubernetesData{Orchestrator: &collectors.Deployment{Name: "oss-ai-orchestrator", Found: true, ServiceAccount: "orch2"}}),
+			"role oss-ai-orchestrator's bound_service_account_names, against Deployment oss-ai-orchestrator's service account orch2 is oss-ai-orchestrator (must include orch2)"},
+		"the account does not exist": {withK8s(snapWith(good), &collectors.KubernetesData{ServiceAccounts: []collectors.ServiceAccount{{Name: "oss-ai-orchestrator"}}}),
+			"service account oss-ai-orchestrator does not exist in prod"},
 		"a short TTL logs in":    {snapWith(shortTTL), ""},
 		"the role matches":       {snapWith(good), ""},
 		"vault unread: no claim": {&collectors.Snapshot{Namespace: "prod", Config: config.Default(), Sources: []collectors.Status{{Source: collectors.SourceVault, State: collectors.StateError, Error: "sealed"}}}, ""},

@@ -105,6 +105,10 @@ func TestCollect_AllScenarios(t *testing.T) {
 		if v := envOf(k.CronJobs[1].Env, "DRY_RUN"); v != "true" {
 			t.Errorf("cleanup DRY_RUN = %q, want true", v)
 		}
+		// the accounts the pods run as, which the Vault role must bind
+		if sa := w.cfg.Kubernetes.OrchestratorServiceAccount; k.CronJobs[0].ServiceAccount != sa || k.Orchestrator == nil || k.Orchestrator.ServiceAccount != sa {
+			t.Errorf("service accounts: cronjob %q, deployment %+v; want %s", k.CronJobs[0].ServiceAccount, k.Orchestrator, sa)
+		}
 		if len(k.Jobs) != 8 {
 			t.Fatalf("jobs = %d, want 8", len(k.Jobs))
 		}

@@ -184,6 +184,9 @@ type CronJob struct {
 	Role  string `json:"role"` // RoleRotation or RoleCleanup
 	Name  string `json:"name"`
 	Found bool   `json:"found"`
+	// ServiceAccount is the job template's serviceAccountName ("default"
+	// when it names none).
+	ServiceAccount string `json:"serviceAccount,omitempty"`
 	// Error is set when the CronJob could not be read (Found is then false
 	// and means "unknown", not "absent").
 	Error                 string     `json:"error,omitempty"`
@@ -409,15 +412,18 @@ type LogMatch struct {
 
 // Deployment is the orchestrator Deployment.
 type Deployment struct {
-	Name            string   `json:"name"`
-	Found           bool     `json:"found"`
-	Error           string   `json:"error,omitempty"`
-	Replicas        int32    `json:"replicas"`
-	ReadyReplicas   int32    `json:"readyReplicas"`
-	UpdatedReplicas int32    `json:"updatedReplicas"`
-	Image           string   `json:"image,omitempty"`
-	RestartedAt     string   `json:"restartedAt,omitempty"`
-	Env             []EnvVar `json:"env,omitempty"` // VAULT_* and AUDIT_* only
+	Name            string `json:"name"`
+	Found           bool   `json:"found"`
+	Error           string `json:"error,omitempty"`
+	Replicas        int32  `json:"replicas"`
+	ReadyReplicas   int32  `json:"readyReplicas"`
+	UpdatedReplicas int32  `json:"updatedReplicas"`
+	Image           string `json:"image,omitempty"`
+	RestartedAt     string `json:"restartedAt,omitempty"`
+	// ServiceAccount is the pod template's serviceAccountName ("default"
+	// when it names none): the account its pods log in to Vault as.
+	ServiceAccount string   `json:"serviceAccount,omitempty"`
+	Env            []EnvVar `json:"env,omitempty"` // VAULT_* and AUDIT_* only
 	// EnvContainer is the container Env was read from (the one that sets
 	// AUDIT_ENABLED, else the first), when there are more than one.
 	EnvContainer string `json:"envContainer,omitempty"`

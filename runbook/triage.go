@@ -1549,7 +1549,7 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	} else if !role.Found {
 		ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceVault, Fact: "role auth/" + role.Mount + "/role/" + role.Name, Observed: "does not exist"})
 	} else {
-		faults, selector := roleFaults(role, t.s.Config, t.s.Namespace, warn)
+		faults, selector := roleFaults(role, t.s, warn)
 		for _, f := range faults {
 			ss.present(SymRoleMisconfigured, f.ev)
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/go-secure-stdlib/strutil"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
-	"github.com/oss-ai-agent-tool/kubectl-rotation/internal/config"
 )
 
 // roleBinds reports whether a Kubernetes-auth role's bound list admits
@@ -35,7 +34,8 @@ type roleFault struct {
 // as the Kubernetes auth plugin matches at login (globs). selector is
 // set when the namespace is admitted only by
 // bound_service_account_namespace_selector, which is not judged.
-func roleFaults(role *collectors.AuthRole, cfg config.Config, ns string, warn time.Duration) (faults []roleFault, selector string) {
+func roleFaults(role *collectors.AuthRole, s *collectors.Snapshot, warn time.Duration) (faults []roleFault, selector string) {
+	cfg, ns := s.Config, s.Namespace
 	check := func(fact string, got []string, want string) {
 		if !roleBinds(got, want) {
 			faults = append(faults, roleFault{breaks: "login", ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + fact,
@@ -43,6 +43,15 @@ func roleFaults(role *collectors.AuthRole, cfg config.Config, ns string, warn ti
 		}
 	}
 	check("bound_service_account_names", role.BoundServiceAccounts, cfg.Kubernetes.VaultSA())
+	// the accounts the pods really run as, where they differ from the
+	// configured one: a role bound to the configured account refuses them
+	for _, pa := range podAccounts(s) {
+		if pa.name != cfg.Kubernetes.VaultSA() && !roleBinds(role.BoundServiceAccounts, pa.name) {
+			faults = append(faults, roleFault{breaks: "login", ev: Evidence{Source: collectors.SourceVault,
+				Fact:     "role " + role.Name + " bound_service_account_names, against " + pa.who + "'s service account " + pa.name,
+				Observed: strings.Join(orNone(role.BoundServiceAccounts), ","), Threshold: "must include " + pa.name}})
+		}
+	}
 	if role.NamespaceSelector != "" && !roleBinds(role.BoundNamespaces, ns) {
 		// the plugin then admits the namespace by its labels
 		selector = fmt.Sprintf("namespace %s is not in bound_service_account_namespaces (%s); whether its labels match bound_service_account_namespace_selector %s was not judged",
@@ -61,6 +70,27 @@ func roleFaults(role *collectors.AuthRole, cfg config.Config, ns string, warn ti
 	return faults, selector
 }
 
+// podAccount is a service account pods run as, and whose pods.
+type podAccount struct{ who, name string }
+
+// podAccounts are the service accounts the orchestrator Deployment's and
+// the rotation CronJob's pod templates run as, where they were read.
+func podAccounts(s *collectors.Snapshot) []podAccount {
+	k := s.Kubernetes
+	if k == nil {
+		return nil
+	}
+	var out []podAccount
+	if d := k.Orchestrator; d != nil && d.Found && d.ServiceAccount != "" {
+		out = append(out, podAccount{"Deployment " + d.Name, d.ServiceAccount})
+	}
+	if cj := k.CronJobOf(collectors.RoleRotation); cj != nil && cj.Found && cj.ServiceAccount != "" &&
+		!slices.ContainsFunc(out, func(p podAccount) bool { return p.name == cj.ServiceAccount }) {
+		out = append(out, podAccount{"CronJob " + cj.Name, cj.ServiceAccount})
+	}
+	return out
+}
+
 // LoginRisk says why pods started now (a rolling restart, a new Job)
 // would not get a working Vault token, by the Kubernetes auth role as the
 // snapshot read it: the role does not exist, does not bind the
@@ -77,10 +107,10 @@ func LoginRisk(s *collectors.Snapshot) string {
 	if !role.Found {
 		return fmt.Sprintf("role auth/%s/role/%s does not exist: pods started now cannot log in to Vault; %s", role.Mount, role.Name, fix)
 	}
-	faults, _ := roleFaults(role, s.Config, s.Namespace, 0)
+	faults, _ := roleFaults(role, s, 0)
 	var login, policy []string
 	for _, f := range faults {
-		fact := strings.TrimPrefix(f.ev.Fact, "role "+role.Name+" ") + " is " + f.ev.Observed + " (" + f.ev.Threshold + ")"
+		fact := "role " + role.Name + "'s " + strings.TrimPrefix(f.ev.Fact, "role "+role.Name+" ") + " is " + f.ev.Observed + " (" + f.ev.Threshold + ")"
 		switch f.breaks {
 		case "login":
 			login = append(login, fact)
@@ -88,11 +118,18 @@ func LoginRisk(s *collectors.Snapshot) string {
 			policy = append(policy, fact)
 		}
 	}
+	if k := s.Kubernetes; k != nil {
+		for _, sa := range k.ServiceAccounts {
+			if !sa.Found && sa.Error == "" && sa.Name != "" {
+				login = append(login, "service account "+sa.Name+" does not exist in "+s.Namespace+" (pods cannot run as it)")
+			}
+		}
+	}
 	switch {
 	case len(login) > 0:
-		return fmt.Sprintf("pods started now cannot log in to Vault: role %s's %s; %s", role.Name, strings.Join(login, ", "), fix)
+		return fmt.Sprintf("pods started now cannot log in to Vault: %s; %s", strings.Join(login, ", "), fix)
 	case len(policy) > 0:
-		return fmt.Sprintf("pods started now get a Vault token that cannot rotate: role %s's %s; %s", role.Name, strings.Join(policy, ", "), fix)
+		return fmt.Sprintf("pods started now get a Vault token that cannot rotate: %s; %s", strings.Join(policy, ", "), fix)
 	}
 	return ""
 }

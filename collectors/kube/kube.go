@@ -572,6 +572,15 @@ func logContainer(p *corev1.Pod, t podTemplate) string {
 	return ""
 }
 
+// orDefaultSA is a pod spec's serviceAccountName, or "default", which
+// Kubernetes gives a pod that names none.
+func orDefaultSA(name string) string {
+	if name == "" {
+		return "default"
+	}
+	return name
+}
+
 func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 	cj.Found = true
 	cj.Schedule = o.Spec.Schedule
@@ -583,6 +592,7 @@ func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 	cj.LastScheduleTime = TimePtr(o.Status.LastScheduleTime)
 	cj.LastSuccessfulTime = TimePtr(o.Status.LastSuccessfulTime)
 	cj.Active = len(o.Status.Active)
+	cj.ServiceAccount = orDefaultSA(o.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName)
 	if cs := o.Spec.JobTemplate.Spec.Template.Spec.Containers; len(cs) > 0 {
 		c := jobContainer(cs)
 		cj.Image = c.Image
@@ -967,6 +977,7 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	d.Replicas = ptr.Deref(o.Spec.Replicas, 1)
 	d.ReadyReplicas, d.UpdatedReplicas = o.Status.ReadyReplicas, o.Status.UpdatedReplicas
 	d.RestartedAt = o.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
+	d.ServiceAccount = orDefaultSA(o.Spec.Template.Spec.ServiceAccountName)
 	if cs := o.Spec.Template.Spec.Containers; len(cs) > 0 {
 		// the container that sets AUDIT_ENABLED, else the first: the one
 		// the enable-audit action changes
