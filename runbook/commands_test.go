@@ -347,3 +347,20 @@ func TestVars_SetEnvNamesTheContainer(t *testing.T) {
 		})
 	}
 }
+
+// TestVars_OrchestratorContainer: with a sidecar first in the pod
+// template, the read steps name the container whose env the tool read
+// (the runbook's containers[0] is the sidecar's); with one container they
+// keep the runbook's.
+func TestVars_OrchestratorContainer(t *testing.T) {
+	s := healthySnapshot(t)
+	if got := NewVars(s, testNow).OrchestratorContainer; got != "containers[0]" {
+		t.Errorf("one container: %q, want containers[0]", got)
+	}
+	s.Kubernetes.Orchestrator.EnvContainer = "orchestrator"
+	sc, _ := MustDefault().Scenario(ScenarioAuditMissing)
+	cmd := NewVars(s, testNow).Render(sc.Steps[0].Command)
+	if !strings.Contains(cmd, `jsonpath='{.spec.template.spec.containers[?(@.name=="orchestrator")].env}'`) {
+		t.Errorf("step %q: %s, want the container the tool read", sc.Steps[0].Title, cmd)
+	}
+}

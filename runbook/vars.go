@@ -59,6 +59,11 @@ type Vars struct {
 	// variable in every container, the action only in the one that has it
 	// (else the first); "" with one container.
 	CleanupEnvFlag, OrchestratorEnvFlag string
+	// OrchestratorContainer is the jsonpath element of the orchestrator's
+	// container whose env the tool read: containers[?(@.name=="NAME")]
+	// when the pod template has more than one, else containers[0] (the
+	// runbook's), so the read steps show what the tool judged.
+	OrchestratorContainer string
 	// TrimVersions are the versions of the affected tenant's key the
 	// trim-versions action destroys ("1,2,3"; "" when none is beyond the
 	// retention), or a visible placeholder when no tenant is named or its
@@ -135,6 +140,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	v := Vars{
 		CleanupEnvFlag:         containerFlag(s, collectors.RoleCleanup),
 		OrchestratorEnvFlag:    orchestratorContainerFlag(s),
+		OrchestratorContainer:  orchestratorContainerPath(s),
 		Kubectl:                shell.Kubectl(s.Connection.KubectlFlags),
 		Vault:                  shell.Vault(s.Connection.VaultEnv),
 		Namespace:              orPlaceholder(s.Namespace, "namespace"),
@@ -368,6 +374,16 @@ func containerFlag(s *collectors.Snapshot, role string) string {
 		return "-c " + shell.Quote(cj.EnvContainer) + " "
 	}
 	return ""
+}
+
+// orchestratorContainerPath is the jsonpath element of the orchestrator
+// container the tool read (OrchestratorContainer). Container names are DNS
+// labels: no quote in them breaks the command's single quotes.
+func orchestratorContainerPath(s *collectors.Snapshot) string {
+	if s.Kubernetes == nil || s.Kubernetes.Orchestrator == nil || s.Kubernetes.Orchestrator.EnvContainer == "" {
+		return "containers[0]"
+	}
+	return `containers[?(@.name=="` + s.Kubernetes.Orchestrator.EnvContainer + `")]`
 }
 
 // orchestratorContainerFlag is "-c NAME " for an orchestrator Deployment

@@ -282,7 +282,7 @@ func readRows() []readRow {
 			holds: func(t *testing.T, _ *readWorld, _, out string) {
 				holdsRe(t, out, `(?m)^Sealed\s+false$`, `(?m)^Initialized\s+true$`)
 			}},
-		{template: `kubectl get deployment {{.OrchestratorDeployment}} -n {{.Namespace}} -o jsonpath='{.spec.template.spec.containers[0].env}' | jq '.[] | select(.name | contains("VAULT"))'`,
+		{template: `kubectl get deployment {{.OrchestratorDeployment}} -n {{.Namespace}} -o jsonpath='{.spec.template.spec.{{.OrchestratorContainer}}.env}' | jq '.[] | select(.name | contains("VAULT"))'`,
 			holds: func(t *testing.T, w *readWorld, _, out string) {
 				names := envNames(t, out)
 				var want []string
@@ -427,7 +427,7 @@ func readRows() []readRow {
 			}},
 
 		// Scenario 6
-		{template: `kubectl get deployment {{.OrchestratorDeployment}} -n {{.Namespace}} -o jsonpath='{.spec.template.spec.containers[0].env}' | jq '.[] | select(.name == "AUDIT_ENABLED")'`,
+		{template: `kubectl get deployment {{.OrchestratorDeployment}} -n {{.Namespace}} -o jsonpath='{.spec.template.spec.{{.OrchestratorContainer}}.env}' | jq '.[] | select(.name == "AUDIT_ENABLED")'`,
 			holds: func(t *testing.T, w *readWorld, _, out string) {
 				var e struct{ Name, Value string }
 				if err := json.Unmarshal([]byte(out), &e); err != nil || e.Name != "AUDIT_ENABLED" || e.Value != "false" {
