@@ -231,7 +231,7 @@ func (t *triage) similarCondition() *Condition {
 		case cj.Suspend:
 			state = "suspended"
 		case cj.LastScheduleTime == nil:
-			state = "no run scheduled yet"
+			state = "no scheduled run yet (Jobs made from it by hand are not read: kubectl get jobs shows them)"
 		case cj.Active > 0:
 			state = "a run is active"
 		case cj.LastSuccessfulTime == nil:
