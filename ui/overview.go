@@ -171,7 +171,7 @@ func waitsOn(a runbook.Assessment, f runbook.Finding) (string, string) {
 		}
 	}
 	if o, ok := needsRole(a, f); ok {
-		return o.ID, fmt.Sprintf("waits on %d (role: new pods get no working token)", o.Number)
+		return o.ID, fmt.Sprintf("waits on %d (its role)", o.Number)
 	}
 	return "", ""
 }

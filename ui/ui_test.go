@@ -389,7 +389,7 @@ func TestOverview_StartHere(t *testing.T) {
 	for _, want := range []string{
 		"Start here: 2 Vault token expired (critical; 1, 3, 5, 6 wait on it)",
 		"ACTIVE    critical waits on 6 (audit trail)",
-		"ACTIVE    critical waits on 2 (role: new pods get no working token)",
+		"ACTIVE    critical waits on 2 (its role)",
 		"ACTIVE    critical role first, then restart",
 		"ACTIVE    warning  ",
 	} {
