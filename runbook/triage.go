@@ -440,10 +440,11 @@ func isDryRun(env []collectors.EnvVar) bool {
 	return false
 }
 
-// realRuns leaves out of a cleanup CronJob's Jobs the one-off dry runs
-// (DRY_RUN=true on the Job, the runbook's step 3 or the tool's action, while
-// the CronJob's own runs delete): a dry run that succeeds says nothing of
-// whether the cleanup works. When the CronJob itself is a dry run, its
+// realRuns leaves out of a cleanup CronJob's Jobs the dry runs that
+// succeeded (DRY_RUN=true on the Job: the runbook's step 3, the tool's
+// action, or a scheduled run from when the CronJob was one, while its own
+// runs now delete): a dry run that succeeds says nothing of whether the
+// cleanup works; one that failed is kept. When the CronJob itself is a dry run, its
 // Jobs are what it runs, and are kept.
 func realRuns(jobs []collectors.Job, cj *collectors.CronJob) []collectors.Job {
 	if cj == nil || isDryRun(cj.Env) {
@@ -451,7 +452,9 @@ func realRuns(jobs []collectors.Job, cj *collectors.CronJob) []collectors.Job {
 	}
 	out := make([]collectors.Job, 0, len(jobs))
 	for _, j := range jobs {
-		if !isDryRun(j.Env) {
+		// a dry run that failed could not even list what it would delete:
+		// the cleanup fails, whatever the CronJob says now
+		if !isDryRun(j.Env) || j.Outcome == collectors.OutcomeFailed {
 			out = append(out, j)
 		}
 	}
@@ -1876,8 +1879,8 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		default:
 			ss.absent(SymDryRunLeftOn, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " env DRY_RUN", Observed: orDefault(dry, "unset")})
 		}
-		jobs, why := t.jobs(collectors.RoleCleanup)
-		jobs = realRuns(jobs, cj)
+		all, why := t.jobs(collectors.RoleCleanup)
+		jobs := realRuns(all, cj)
 		newest := newestFinished(jobs)
 		gone := t.runGone(collectors.RoleCleanup, jobs) // read after why, which comes first
 		switch {
@@ -1887,6 +1890,12 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		case gone != "":
 			ss.unknown(SymCleanupJobFailed, gone)
 			ss.unknown(SymTooManyVersionsLogged, gone)
+		case newest == nil && newestFinished(all) != nil:
+			// only dry runs finished, and they succeeded: whether the
+			// cleanup deletes is shown by none
+			dry := "only dry runs (DRY_RUN=true on the Job) finished, the newest " + newestFinished(all).Name + ": they delete nothing, so whether the cleanup works is not shown until a real run"
+			ss.unknown(SymCleanupJobFailed, dry)
+			ss.unknown(SymTooManyVersionsLogged, dry)
 		case newest == nil:
 			ss.absent(SymCleanupJobFailed, Evidence{Source: collectors.SourceKubernetes, Fact: "cleanup Jobs", Observed: "none finished yet"})
 			ss.absent(SymTooManyVersionsLogged)
@@ -2746,10 +2755,18 @@ func (t *triage) facts(a Assessment) Facts {
 			// a cleanup dry run (DRY_RUN=true on the Job, or on the CronJob
 			// itself) deleted nothing: its success is no cleanup's
 			dry := role == collectors.RoleCleanup
+			jobs, jwhy := t.jobs(role)
 			if !dry || !isDryRun(cj.Env) {
 				last = cj.LastSuccessfulTime
+				// the Job that succeeded then, when still listed, says
+				// whether it was a dry run (from when the CronJob was one)
+				for _, j := range jobs {
+					if dry && last != nil && j.Finished != nil && j.Finished.Sub(*last).Abs() < 2*time.Second && isDryRun(j.Env) {
+						last = nil
+					}
+				}
 			}
-			if jobs, why := t.jobs(role); why == "" {
+			if jwhy == "" {
 				for _, j := range jobs {
 					if dry && isDryRun(j.Env) {
 						if j.Outcome == collectors.OutcomeSucceeded {

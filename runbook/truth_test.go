@@ -1386,6 +1386,57 @@ func TestTriage_TokenMetricBelowEveryLiveToken(t *testing.T) {
 	})
 }
 
+// TestTriage_DryRunsAfterDryRunOff: DRY_RUN=false set back on the cleanup
+// CronJob does not rewrite its past: its failed run from when it was a dry
+// run still fails the cleanup, a one-off dry run since is no cleanup, and
+// with only dry runs finished the symptom is unknown — never all clear.
+func TestTriage_DryRunsAfterDryRunOff(t *testing.T) {
+	dry := []collectors.EnvVar{{Name: "DRY_RUN", Value: "true"}}
+	world := func(failedFirst bool) snapOpt {
+		return func(s *collectors.Snapshot) {
+			cj := cronJobOf(t, s, collectors.RoleCleanup)
+			cj.Env = []collectors.EnvVar{{Name: "DRY_RUN", Value: "false"}}
+			j := jobOf(t, s, collectors.RoleCleanup)
+			j.Env = dry
+			if failedFirst {
+				j.Outcome, j.Reason, j.Succeeded, j.Failed = collectors.OutcomeFailed, "BackoffLimitExceeded", 0, 1
+			}
+			start := before(10 * time.Minute)
+			oneOff := collectors.Job{Name: "test-cleanup-1", CronJob: cj.Name, Role: collectors.RoleCleanup, Manual: true, Env: dry,
+				Outcome: collectors.OutcomeSucceeded, Created: *start, Started: start, Finished: before(9 * time.Minute), Succeeded: 1}
+			s.Kubernetes.Jobs = append([]collectors.Job{oneOff}, s.Kubernetes.Jobs...)
+			cj.LastSuccessfulTime = oneOff.Finished
+			// every other cleanup Job a dry run too
+			for i := range s.Kubernetes.Jobs {
+				if s.Kubernetes.Jobs[i].Role == collectors.RoleCleanup {
+					s.Kubernetes.Jobs[i].Env = dry
+				}
+			}
+		}
+	}
+	for name, tc := range map[string]struct {
+		failed bool
+		want   SymptomState
+	}{
+		"the failed dry run still fails it":    {true, SymptomPresent},
+		"only dry runs succeeded: cannot tell": {false, SymptomUnknown},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, world(tc.failed)), testNow)
+			sy := symptom(t, finding(t, a, ScenarioCleanupFailing), SymCleanupJobFailed)
+			if sy.State != tc.want {
+				t.Errorf("cleanup-job-failed %s (%s) %+v, want %s", sy.State, sy.Reason, sy.Evidence, tc.want)
+			}
+			if a.Facts.LastCleanupSuccess != nil {
+				t.Errorf("last cleanup success %v: a dry run", a.Facts.LastCleanupSuccess)
+			}
+			if a.ExitCode() == ExitOK {
+				t.Error("exit 0 with no real cleanup since")
+			}
+		})
+	}
+}
+
 // TestVerify_DryRunCleanupIsNoCleanup: with DRY_RUN=true left on the
 // cleanup CronJob, its Jobs succeed and delete nothing: "the latest
 // cleanup Job succeeded" fails saying so, and no dry run is the last
