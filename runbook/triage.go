@@ -2466,6 +2466,15 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s sets AUDIT_ENABLED=%q, which is not a boolean", dep.Name, val))
 		case !set && len(dep.EnvFrom) > 0:
 			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s does not set AUDIT_ENABLED itself, and may take it from %s (envFrom), which is not read", dep.Name, strings.Join(dep.EnvFrom, ", ")))
+		case !set:
+			// the orchestrator's own default decides: shown only by the
+			// events it writes
+			if a, why := t.audit(); why == "" && a.Events > 0 {
+				ss.absent(SymAuditDisabled, Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED",
+					Observed: fmt.Sprintf("unset, and the pods write audit events (%d read)", a.Events)})
+			} else {
+				ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s does not set AUDIT_ENABLED: the orchestrator's default decides, which the tool cannot read, and no audit event was read to show it on", dep.Name))
+			}
 		default:
 			ss.absent(SymAuditDisabled, Evidence{Source: collectors.SourceKubernetes, Fact: "Deployment " + dep.Name + " env AUDIT_ENABLED", Observed: val})
 		}

@@ -1582,3 +1582,30 @@ func TestTriage_RunInProgressIsSaid(t *testing.T) {
 		t.Error("a condition with every Job finished")
 	}
 }
+
+// TestTriage_AuditEnabledUnset: a Deployment that does not set
+// AUDIT_ENABLED leaves it to the orchestrator's default, which the tool
+// cannot read: audit events read show it on; with none, unknown — never
+// "not disabled" from the variable's absence.
+func TestTriage_AuditEnabledUnset(t *testing.T) {
+	unset := func(s *collectors.Snapshot) {
+		d := s.Kubernetes.Orchestrator
+		d.Env = slices.DeleteFunc(slices.Clone(d.Env), func(e collectors.EnvVar) bool { return e.Name == "AUDIT_ENABLED" })
+		d.AuditEnabled = nil
+	}
+	noEvents := func(s *collectors.Snapshot) { s.Logs.Audit.Events = 0 }
+	for name, tc := range map[string]struct {
+		opts []snapOpt
+		want SymptomState
+	}{
+		"unset, events read": {[]snapOpt{unset}, SymptomAbsent},
+		"unset, no event":    {[]snapOpt{unset, noEvents}, SymptomUnknown},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sy := symptom(t, finding(t, Triage(healthySnapshot(t, tc.opts...), testNow), ScenarioAuditMissing), SymAuditDisabled)
+			if sy.State != tc.want {
+				t.Errorf("audit-disabled %s (%s) %+v, want %s", sy.State, sy.Reason, sy.Evidence, tc.want)
+			}
+		})
+	}
+}
