@@ -54,6 +54,10 @@ func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 	if a.AlertsUnknown == "" {
 		a.AlertsUnknown = t.alertsBlind() // freshness.go
 	}
+	if h := t.historyShort(); a.AlertsUnknown == "" && strings.HasPrefix(h, noScrapeAtAll) {
+		// its rules read no data at all: they cannot fire
+		a.AlertsUnknown = h + "; its alert rules read no data, so none can fire"
+	}
 	a.Facts = t.facts(a)
 	t.ceilingFacts(&a.Facts) // ceiling.go
 	a.Overall = SeverityNone
@@ -1156,12 +1160,27 @@ func (t *triage) suspendedSymptom(ss symptoms, id SymptomID, role string) {
 			Observed: fmt.Sprintf("%q never fires (no such date): no run is made, as if suspended", cj.Schedule), At: cj.LastScheduleTime})
 		return
 	}
+	if !cj.Suspend && cj.LastScheduleTime != nil && cj.Active == 0 {
+		// not suspended, yet its schedule passed without a run (the
+		// CronJob controller down, startingDeadlineSeconds passed): no
+		// run is made, as if suspended; a run just due is given 10m
+		if n, err := missedRuns(cj.Schedule, cj.TimeZone, *cj.LastScheduleTime, t.now.Add(-missedRunSlack), 10000); err == nil && n > 0 {
+			ss.present(id, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " status.lastScheduleTime",
+				Observed: fmt.Sprintf("not suspended, but no run was scheduled since %s (%s): %d scheduled run(s) (%s) missed — the CronJob controller was down, or startingDeadlineSeconds passed", fmtTime(*cj.LastScheduleTime), ago(t.now, *cj.LastScheduleTime), n, cj.Schedule),
+				At:       cj.LastScheduleTime})
+			return
+		}
+	}
 	if !cj.Suspend {
 		ss.absent(id, Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: "false"})
 		return
 	}
 	ss.present(id, Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: t.suspendedFor(cj), At: cj.LastScheduleTime})
 }
+
+// missedRunSlack is how long after a scheduled time its run may still be
+// made before it counts as missed.
+const missedRunSlack = 10 * time.Minute
 
 // suspendedFor describes a suspended CronJob: its last scheduled run and
 // the runs its schedule would have made since.

@@ -1609,3 +1609,28 @@ func TestTriage_AuditEnabledUnset(t *testing.T) {
 		})
 	}
 }
+
+// TestTriage_MissedRunsNotSuspended: a CronJob not suspended whose
+// schedule passed without a run (its controller down, or
+// startingDeadlineSeconds passed) makes no run, as if suspended: said with
+// the runs missed; a run due minutes ago is not yet missed.
+func TestTriage_MissedRunsNotSuspended(t *testing.T) {
+	for name, tc := range map[string]struct {
+		last time.Duration // ago
+		want SymptomState
+	}{
+		"last scheduled 3 days ago, daily": {3 * 24 * time.Hour, SymptomPresent},
+		"last scheduled 10h ago, daily":    {10 * time.Hour, SymptomAbsent},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+				cj := cronJobOf(t, s, collectors.RoleRotation)
+				cj.Schedule, cj.LastScheduleTime, cj.Active = "0 2 * * *", before(tc.last), 0
+			}), testNow)
+			sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymRotationCronjobSuspended)
+			if sy.State != tc.want || (tc.want == SymptomPresent && !strings.Contains(evidenceLine(sy.Evidence[0]), "scheduled run(s) (0 2 * * *) missed")) {
+				t.Errorf("rotation-cronjob-suspended %s %+v, want %s", sy.State, sy.Evidence, tc.want)
+			}
+		})
+	}
+}
