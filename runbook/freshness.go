@@ -364,6 +364,12 @@ func (t *triage) staleSignals() []StaleSignal {
 			if m.Error != "" {
 				continue
 			}
+			if len(m.Series) == 0 {
+				// a name nothing exports: what only it shows is not seen
+				out = append(out, StaleSignal{Kind: StaleMetric, Name: m.Name, Detail: "no series of " + m.Name +
+					" in Prometheus now or over the history window: not exported, not scraped, or named otherwise here (set prometheus.metrics in the config)"})
+				continue
+			}
 			why := t.metricStaleNow(m)
 			if why == "" || strings.HasPrefix(why, m.Name+" is stale: target ") {
 				continue // current, or stale only because its target is, which is listed with its metrics
@@ -464,7 +470,7 @@ func (t *triage) historyShort() string {
 		}
 	}
 	if first < 0 {
-		return "Prometheus holds no scrape at all in the last " + roundDur(time.Duration(len(cov.Values))*step) + " (count(up) is absent): its counters cannot tell what happened"
+		return noScrapeAtAll + " in the last " + roundDur(time.Duration(len(cov.Values))*step) + " (count(up) is absent): its counters cannot tell what happened"
 	}
 	began := cov.Start.Add(time.Duration(first) * step)
 	if began.Sub(cov.Start) <= historyShortSlack {
@@ -472,6 +478,10 @@ func (t *triage) historyShort() string {
 	}
 	return fmt.Sprintf("Prometheus holds data only since %s (%s ago: it started then, or keeps less than the window): what its counters show before that cannot be told", fmtTime(began), roundDur(t.now.Sub(began)))
 }
+
+// noScrapeAtAll begins historyShort's answer for a Prometheus that held
+// no scrape in the whole window.
+const noScrapeAtAll = "Prometheus holds no scrape at all"
 
 // historyShortSlack is how late in the window Prometheus's data may begin
 // and still count as covering it.

@@ -410,4 +410,23 @@ func TestTriage_PrometheusHistoryShort(t *testing.T) {
 			}
 		})
 	}
+	// no scrape at all: the alert rules read nothing and cannot fire
+	a := Triage(healthySnapshot(t, covered(-time.Minute)), testNow)
+	if !strings.Contains(a.AlertsUnknown, "its alert rules read no data") || a.Facts.FiringAlerts != nil || a.ExitCode() != ExitUnknown {
+		t.Errorf("no scrape: alerts unknown %q, firing %v, exit %d; want unknown", a.AlertsUnknown, a.Facts.FiringAlerts, a.ExitCode())
+	}
+}
+
+// TestTriage_MetricWithNoSeries: a configured metric name that no series
+// carries (another name in this Prometheus, an exporter not scraped) is
+// said, never passed over.
+func TestTriage_MetricWithNoSeries(t *testing.T) {
+	a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
+		metricOf(t, s, "tokenRenewals").Series = nil
+	}), testNow)
+	if !slices.ContainsFunc(a.Stale, func(s StaleSignal) bool {
+		return s.Kind == StaleMetric && strings.Contains(s.Detail, "set prometheus.metrics in the config")
+	}) {
+		t.Errorf("stale %+v, want the metric with no series named", a.Stale)
+	}
 }
