@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"sync"
 	"time"
 
 	promapi "github.com/prometheus/client_golang/api"
@@ -98,7 +100,41 @@ func readTargets(ctx context.Context, client promapi.Client) (promv1.TargetsResu
 // checkedAPI is client_golang's API whose queries fail on an answer
 // without data ({"status":"success"}, "data":null), which client_golang
 // returns as a nil value without an error: read as no series at all.
-type checkedAPI struct{ promv1.API }
+type checkedAPI struct {
+	promv1.API
+	warned *warnings // nil: warnings are dropped
+}
+
+// warnings gathers the warnings Prometheus attached to its answers
+// (a partial response: "store unavailable, results may be incomplete"),
+// each once.
+type warnings struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (w *warnings) add(ws promv1.Warnings) {
+	if w == nil || len(ws) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, x := range ws {
+		if !slices.Contains(w.seen, x) {
+			w.seen = append(w.seen, x)
+		}
+	}
+}
+
+// list is the warnings gathered, in the order first seen.
+func (w *warnings) list() []string {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.seen)
+}
 
 var errNoResult = &promv1.Error{Type: promv1.ErrBadResponse, Msg: "answered success without data.result"}
 
@@ -108,6 +144,7 @@ func (a checkedAPI) Query(ctx context.Context, query string, ts time.Time, opts 
 	if err == nil && v == nil {
 		err = errNoResult
 	}
+	a.warned.add(w)
 	return v, w, i, err
 }
 
@@ -117,8 +154,14 @@ func (a checkedAPI) QueryRange(ctx context.Context, query string, r promv1.Range
 	if err == nil && v == nil {
 		err = errNoResult
 	}
+	a.warned.add(w)
 	return v, w, i, err
 }
 
 // newAPI is the query API the collector uses over client.
-func newAPI(client promapi.Client) promv1.API { return checkedAPI{promv1.NewAPI(client)} }
+func newAPI(client promapi.Client) promv1.API { return checkedAPI{API: promv1.NewAPI(client)} }
+
+// newWarnedAPI is newAPI gathering the answers' warnings into w.
+func newWarnedAPI(client promapi.Client, w *warnings) promv1.API {
+	return checkedAPI{API: promv1.NewAPI(client), warned: w}
+}

@@ -144,6 +144,12 @@ func (c *collector) collectPrometheus(ctx context.Context) (*collectors.Promethe
 			failures++
 		}
 	}
+	if ws := c.clients.Warned.list(); len(ws) > 0 {
+		// Prometheus itself said its answers may be incomplete: what
+		// they hold was read, what they lack is unknown
+		probs.Add("query warnings", fmt.Sprintf("%s answered with warnings, so its results may be incomplete: %s", c.clients.PrometheusTarget, strings.Join(ws, "; ")))
+		failures++
+	}
 	st.Problems = probs.Sorted()
 	switch {
 	case failures == 0:

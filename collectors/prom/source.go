@@ -40,6 +40,7 @@ func (s *Source) Collect(ctx context.Context, env collectors.Env) collectors.Par
 
 type clients struct {
 	Prometheus       promv1.API     // the query API over Raw; nil: not configured
+	Warned           *warnings      // the warnings Prometheus's answers carried
 	Raw              promapi.Client // for the answers decoded here
 	PrometheusTarget string
 }
@@ -48,7 +49,8 @@ type clients struct {
 func (s *Source) clients() clients {
 	c := clients{Raw: s.Client, PrometheusTarget: s.Target}
 	if s.Client != nil {
-		c.Prometheus = newAPI(s.Client) // answer.go: an answer without data is an error
+		c.Warned = &warnings{}
+		c.Prometheus = newWarnedAPI(s.Client, c.Warned) // answer.go: an answer without data is an error
 	}
 	return c
 }
