@@ -2482,7 +2482,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 		case from != "":
 			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s takes AUDIT_ENABLED from %s, whose value is not read", dep.Name, from))
 		case set && dep.AuditEnabled == nil:
-			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s sets AUDIT_ENABLED=%q, which is not a boolean", dep.Name, val))
+			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s sets AUDIT_ENABLED=%q: whether the orchestrator reads that as on is its own (only \"true\" and \"false\" are judged; set it to \"true\")", dep.Name, val))
 		case !set && len(dep.EnvFrom) > 0:
 			ss.unknown(SymAuditDisabled, fmt.Sprintf("Deployment %s does not set AUDIT_ENABLED itself, and may take it from %s (envFrom), which is not read", dep.Name, strings.Join(dep.EnvFrom, ", ")))
 		case !set:

@@ -780,7 +780,7 @@ func TestTriage_EnvAndDryRuns(t *testing.T) {
 		"AUDIT_ENABLED no boolean": {func(s *collectors.Snapshot) {
 			d := s.Kubernetes.Orchestrator
 			d.Env, d.AuditEnabled = []collectors.EnvVar{{Name: "AUDIT_ENABLED", Value: "on-ish"}}, nil
-		}, "audit-missing", SymAuditDisabled, `AUDIT_ENABLED="on-ish", which is not a boolean`},
+		}, "audit-missing", SymAuditDisabled, `AUDIT_ENABLED="on-ish": whether the orchestrator reads that as on is its own`},
 		"AUDIT_ENABLED maybe in envFrom": {func(s *collectors.Snapshot) {
 			d := s.Kubernetes.Orchestrator
 			d.Env, d.AuditEnabled, d.EnvFrom = nil, nil, []string{"secret orch-env"}

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -998,7 +997,12 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 		})
 		for _, e := range d.Env {
 			if e.Name == "AUDIT_ENABLED" && e.From == "" {
-				if b, err := strconv.ParseBool(strings.TrimSpace(e.Value)); err == nil {
+				// only the literal words: how the orchestrator reads
+				// "1", "TRUE" or " true" is its own (a string compared
+				// with 'true' reads them as off), so those are not judged
+				switch e.Value {
+				case "true", "false":
+					b := e.Value == "true"
 					d.AuditEnabled = &b
 				}
 			}

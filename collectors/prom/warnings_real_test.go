@@ -32,9 +32,10 @@ func TestCollect_QueryWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	const warning = "partial response: 1 of 2 store nodes unavailable, results may be incomplete"
-	proxy := httputil.NewSingleHostReverseProxy(up)
-	direct := proxy.Director
-	proxy.Director = func(r *http.Request) { direct(r); r.Header.Del("Accept-Encoding") } // a body to edit
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(up)
+		r.Out.Header.Del("Accept-Encoding") // a body to edit
+	}}
 	proxy.ModifyResponse = func(r *http.Response) error {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
