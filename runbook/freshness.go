@@ -359,15 +359,21 @@ func (t *triage) staleSignals() []StaleSignal {
 	}
 	if p := t.s.Prometheus; p != nil && t.unreadable(collectors.SourcePrometheus) == "" {
 		ref := t.promAt()
+		noneHasSeries := len(p.Metrics) > 0 && !slices.ContainsFunc(p.Metrics, func(m collectors.Metric) bool { return m.Error != "" || len(m.Series) > 0 })
 		for i := range p.Metrics {
 			m := &p.Metrics[i]
 			if m.Error != "" {
 				continue
 			}
 			if len(m.Series) == 0 {
-				// a name nothing exports: what only it shows is not seen
-				out = append(out, StaleSignal{Kind: StaleMetric, Name: m.Name, Detail: "no series of " + m.Name +
-					" in Prometheus now or over the history window: not exported, not scraped, or named otherwise here (set prometheus.metrics in the config)"})
+				// a labelled counter has no series until its first
+				// increment (no failure yet): only when none of the
+				// runbook's metrics has one are the names, or the scrape,
+				// in question
+				if noneHasSeries {
+					out = append(out, StaleSignal{Kind: StaleMetric, Name: m.Name, Detail: "no series of " + m.Name +
+						" in Prometheus now or over the history window, nor of any other runbook metric: not exported, not scraped, or named otherwise here (set prometheus.metrics in the config)"})
+				}
 				continue
 			}
 			why := t.metricStaleNow(m)
