@@ -354,7 +354,7 @@ func (t *triage) renewalLogStale(r *auditlog.RenewalSummary) string {
 // staleSignals lists every stale signal of the snapshot.
 func (t *triage) staleSignals() []StaleSignal {
 	out := []StaleSignal{}
-	if short := t.historyShort(); short != "" && t.unreadable(collectors.SourcePrometheus) == "" {
+	if short, _ := t.historyShort(); short != "" && t.unreadable(collectors.SourcePrometheus) == "" {
 		out = append(out, StaleSignal{Kind: StaleHistory, Name: "prometheus", Detail: short})
 	}
 	if p := t.s.Prometheus; p != nil && t.unreadable(collectors.SourcePrometheus) == "" {
@@ -460,11 +460,12 @@ func (r Report) writeStale(b *strings.Builder, md bool) {
 // count(up) at the window's first steps), from when: what its counters
 // show over the window before that cannot be told, so an increase of 0 is
 // no "none over 24h". "" when the data covers the window, or its coverage
-// was not read (then nothing is claimed either way).
-func (t *triage) historyShort() string {
+// was not read (then nothing is claimed either way). none is true when
+// Prometheus held no scrape at all in the window: its rules read nothing.
+func (t *triage) historyShort() (why string, none bool) {
 	p := t.s.Prometheus
 	if p == nil || p.AlertHistory == nil || p.AlertHistory.Coverage == nil {
-		return ""
+		return "", false
 	}
 	cov := p.AlertHistory.Coverage
 	step := cov.Step.Duration()
@@ -476,18 +477,14 @@ func (t *triage) historyShort() string {
 		}
 	}
 	if first < 0 {
-		return noScrapeAtAll + " in the last " + roundDur(time.Duration(len(cov.Values))*step) + " (count(up) is absent): its counters cannot tell what happened"
+		return "Prometheus holds no scrape at all in the last " + roundDur(time.Duration(len(cov.Values))*step) + " (count(up) is absent): its counters cannot tell what happened", true
 	}
 	began := cov.Start.Add(time.Duration(first) * step)
 	if began.Sub(cov.Start) <= historyShortSlack {
-		return ""
+		return "", false
 	}
-	return fmt.Sprintf("Prometheus holds data only since %s (%s ago: it started then, or keeps less than the window): what its counters show before that cannot be told", fmtTime(began), roundDur(t.now.Sub(began)))
+	return fmt.Sprintf("Prometheus holds data only since %s (%s ago: it started then, or keeps less than the window): what its counters show before that cannot be told", fmtTime(began), roundDur(t.now.Sub(began))), false
 }
-
-// noScrapeAtAll begins historyShort's answer for a Prometheus that held
-// no scrape in the whole window.
-const noScrapeAtAll = "Prometheus holds no scrape at all"
 
 // historyShortSlack is how late in the window Prometheus's data may begin
 // and still count as covering it.

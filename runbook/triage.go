@@ -54,7 +54,7 @@ func (b *Book) Triage(s *collectors.Snapshot, now time.Time) Assessment {
 	if a.AlertsUnknown == "" {
 		a.AlertsUnknown = t.alertsBlind() // freshness.go
 	}
-	if h := t.historyShort(); a.AlertsUnknown == "" && strings.HasPrefix(h, noScrapeAtAll) {
+	if h, none := t.historyShort(); a.AlertsUnknown == "" && none {
 		// its rules read no data at all: they cannot fire
 		a.AlertsUnknown = h + "; its alert rules read no data, so none can fire"
 	}
@@ -1553,7 +1553,7 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 			ss.present(SymRenewalFailures, ev)
 		} else if stale := t.metricStaleNow(m); stale != "" {
 			metricKnown, staleWhy = false, append(staleWhy, stale)
-		} else if short := t.historyShort(); short != "" {
+		} else if short, _ := t.historyShort(); short != "" {
 			metricKnown, staleWhy = false, append(staleWhy, short) // freshness.go
 		} else {
 			ss.absent(SymRenewalFailures, Evidence{Source: collectors.SourcePrometheus, Fact: m.Name + " failures over 24h not followed by a success", Observed: "none"})
@@ -2508,7 +2508,7 @@ func (t *triage) auditMissing(ss symptoms) verdict {
 	if m, why := t.metric("rotations"); why == "" && len(m.Series) > 0 {
 		rotated, rotSrc = counterIncrease(m, func(map[string]string) bool { return true }), collectors.SourcePrometheus
 		rotStale = t.metricStaleNow(m) // freshness.go: a counter that stopped is no count of rotations since
-		if short := t.historyShort(); rotStale == "" && rotated == 0 && short != "" {
+		if short, _ := t.historyShort(); rotStale == "" && rotated == 0 && short != "" {
 			rotStale = short // no increase in a history that begins late is no "none"
 		}
 	} else if why != "" {
@@ -2788,10 +2788,10 @@ func (t *triage) facts(a Assessment) Facts {
 				last = cj.LastSuccessfulTime
 				// the Job that succeeded then, when still listed, says
 				// whether it was a dry run (from when the CronJob was one)
-				for _, j := range jobs {
-					if dry && last != nil && j.Finished != nil && j.Finished.Sub(*last).Abs() < 2*time.Second && isDryRun(j.Env) {
-						last = nil
-					}
+				if dry && last != nil && slices.ContainsFunc(jobs, func(j collectors.Job) bool {
+					return j.Finished != nil && j.Finished.Sub(*last).Abs() < 2*time.Second && isDryRun(j.Env)
+				}) {
+					last = nil
 				}
 			}
 			if jwhy == "" {

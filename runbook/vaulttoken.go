@@ -46,10 +46,8 @@ func roleFaults(role *collectors.AuthRole, s *collectors.Snapshot, warn time.Dur
 	// the accounts the pods really run as, where they differ from the
 	// configured one: a role bound to the configured account refuses them
 	for _, pa := range podAccounts(s) {
-		if pa.name != cfg.Kubernetes.VaultSA() && !roleBinds(role.BoundServiceAccounts, pa.name) {
-			faults = append(faults, roleFault{breaks: "login", ev: Evidence{Source: collectors.SourceVault,
-				Fact:     "role " + role.Name + " bound_service_account_names, against " + pa.who + "'s service account " + pa.name,
-				Observed: strings.Join(orNone(role.BoundServiceAccounts), ","), Threshold: "must include " + pa.name}})
+		if pa.name != cfg.Kubernetes.VaultSA() {
+			check("bound_service_account_names, against "+pa.who+"'s service account "+pa.name, role.BoundServiceAccounts, pa.name)
 		}
 	}
 	if role.NamespaceSelector != "" && !roleBinds(role.BoundNamespaces, ns) {

@@ -158,10 +158,8 @@ func (a checkedAPI) QueryRange(ctx context.Context, query string, r promv1.Range
 	return v, w, i, err
 }
 
-// newAPI is the query API the collector uses over client.
-func newAPI(client promapi.Client) promv1.API { return checkedAPI{API: promv1.NewAPI(client)} }
-
-// newWarnedAPI is newAPI gathering the answers' warnings into w.
-func newWarnedAPI(client promapi.Client, w *warnings) promv1.API {
+// newAPI is the query API the collector uses over client, gathering the
+// answers' warnings into w (nil: dropped).
+func newAPI(client promapi.Client, w *warnings) promv1.API {
 	return checkedAPI{API: promv1.NewAPI(client), warned: w}
 }

@@ -71,7 +71,7 @@ func TestCheckedAPI_Query(t *testing.T) {
 			if name == "a vector" {
 				return
 			}
-			if _, _, _, err := newAPI(raw).Query(context.Background(), "cmek_rotation_total", time.Now()); err == nil {
+			if _, _, _, err := newAPI(raw, nil).Query(context.Background(), "cmek_rotation_total", time.Now()); err == nil {
 				t.Error("Query: no error")
 			}
 		})

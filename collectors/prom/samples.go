@@ -35,7 +35,7 @@ func RawSamples(ctx context.Context, client promapi.Client, target, namespace, m
 	q := fmt.Sprintf("%s[%ds]", metric, secs)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	v, _, _, err := newAPI(client).Query(ctx, q, end)
+	v, _, _, err := newAPI(client, nil).Query(ctx, q, end)
 	mat, ok := v.(model.Matrix)
 	if err == nil && !ok {
 		// a range selector answers a matrix, [] when it holds nothing

@@ -50,7 +50,7 @@ func (s *Source) clients() clients {
 	c := clients{Raw: s.Client, PrometheusTarget: s.Target}
 	if s.Client != nil {
 		c.Warned = &warnings{}
-		c.Prometheus = newWarnedAPI(s.Client, c.Warned) // answer.go: an answer without data is an error
+		c.Prometheus = newAPI(s.Client, c.Warned) // answer.go: an answer without data is an error
 	}
 	return c
 }
