@@ -178,6 +178,16 @@ func TestCollect_AllScenarios(t *testing.T) {
 		if a.Renewals.Errors == 0 {
 			t.Errorf("renewal errors = 0, want > 0")
 		}
+		// Scenario 4's warnings, which the orchestrator writes in its own
+		// log (the lab's, one per tenant over retention), counted with
+		// the latest line and the pod it came from
+		if vl, ok := a.Phrase("Version limit exceeded"); !ok || vl.Lines == 0 || vl.Last == nil || vl.Last.Time == nil ||
+			!strings.Contains(vl.Last.Text, "/tenants/t-0") || !slices.ContainsFunc(s.Logs.Pods, func(p collectors.LogSource) bool { return p.Pod == vl.Last.Source }) {
+			t.Errorf("Version limit exceeded = %+v (last %+v), want lines from a pod read", vl, vl.Last)
+		}
+		if tm, ok := a.Phrase("Too many versions"); !ok || tm.Lines != 0 {
+			t.Errorf("Too many versions = %+v, want counted and none: the lab writes it in the cleanup Job's log only", tm)
+		}
 	})
 
 	t.Run("vault", func(t *testing.T) {

@@ -1037,6 +1037,12 @@ func (p Pod) Condition(typ string) (PodCondition, bool) {
 	return PodCondition{}, false
 }
 
+// PodLogPhrases are the runbook's phrases counted in the security and
+// orchestrator pods' logs (LogsData.Audit.Phrases): the warnings the
+// orchestrator writes itself, outside any Job ("Too many versions",
+// Scenario 3; "Version limit exceeded", Scenario 4).
+var PodLogPhrases = []string{"Too many versions", "Version limit exceeded"}
+
 // Phrases are the runbook's log phrases highlighted in job logs.
 var Phrases = []string{
 	"Failed to rotate key for tenant",

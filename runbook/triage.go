@@ -1934,6 +1934,19 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 				ss.absent(SymTooManyVersionsLogged)
 			}
 		}
+		// the orchestrator warns in its own log too (podphrases.go); a line
+		// is past once a real cleanup run started after it and succeeded
+		t.podLogSymptom(ss, SymTooManyVersionsLogged, phraseTooManyVersions, func(at *time.Time) string {
+			if at == nil {
+				return ""
+			}
+			for _, j := range jobs {
+				if j.Outcome == collectors.OutcomeSucceeded && j.Started != nil && j.Started.After(*at) && !isDryRun(j.Env) {
+					return fmt.Sprintf("cleanup Job %s, started %s after it, succeeded", j.Name, roundDur(j.Started.Sub(*at)))
+				}
+			}
+			return ""
+		})
 		if why == "" {
 			t.stuckJob(ss, jobs, SymCleanupJobFailed) // causes.go: a newer Job whose pods cannot run
 		}
@@ -2088,6 +2101,14 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 			ss.absent(SymVersionLimitLogged)
 		}
 	}
+	// the orchestrator warns in its own log too (podphrases.go); a line is
+	// past once no tenant is over retention
+	t.podLogSymptom(ss, SymVersionLimitLogged, phraseVersionLimit, func(*time.Time) string {
+		if ts, why := t.tenants(); why == "" && t.tenantsUnread() == "" && len(over) == 0 {
+			return fmt.Sprintf("no tenant is over retention now, 0 of %d", len(ts))
+		}
+		return ""
+	})
 	v := decide(ss, []SymptomID{SymTenantsOverRetention}, []SymptomID{SymVersionLimitLogged}, SeverityWarning)
 	v.tenants = over
 	return t.keyLossVerdict(ss, v) // keystate.go: "Encryption key not found"

@@ -104,6 +104,7 @@ func healthySnapshot(tb testing.TB, opts ...snapOpt) *collectors.Snapshot {
 	audit := auditlog.Summary{
 		Sources: []string{"security-0/app"}, Counts: map[string]map[string]int{"cmek.rotation.completed": {"success": 10}},
 		Tenants: map[string]auditlog.TenantSummary{}, Renewals: auditlog.RenewalSummary{OK: 20, LastOK: before(time.Hour)},
+		Phrases: []auditlog.PhraseCount{{Phrase: "Too many versions"}, {Phrase: "Version limit exceeded"}},
 	}
 	var tenants []collectors.Tenant
 	for i, id := range tenantIDs(10) {
@@ -650,7 +651,8 @@ func TestTriage_UnknownSources(t *testing.T) {
 		}}, reasons: []string{"get deployment oss-ai-orchestrator: forbidden by RBAC"},
 			want: allStatus(StatusClear, map[string]Status{ScenarioAuditMissing: StatusUnknown})},
 		"logs error": {opts: []snapOpt{broken(l)}, reasons: []string{sourceErrors[l]},
-			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioAuditMissing: StatusUnknown})},
+			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioAuditMissing: StatusUnknown,
+				ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown})}, // their warnings in the pods' logs
 		"vault unreachable": {opts: []snapOpt{broken(v)}, reasons: []string{sourceErrors[v]},
 			want: allStatus(StatusClear, map[string]Status{ScenarioRotationJobFailing: StatusUnknown, ScenarioVaultTokenExpired: StatusUnknown, ScenarioCleanupFailing: StatusUnknown, ScenarioRetentionOverflow: StatusUnknown, ScenarioBatchTimeout: StatusUnknown})},
 		"vault tenant list forbidden": {opts: []snapOpt{func(s *collectors.Snapshot) {
@@ -728,8 +730,8 @@ func TestTriage_NeverClearWithoutSignals(t *testing.T) {
 	proofs := map[string][][]string{
 		ScenarioRotationJobFailing: {{k, l, v}}, // Jobs and logs, tenants' audit outcomes, the policy
 		ScenarioVaultTokenExpired:  {{v, l}},    // the token's TTL and role in Vault; renewals and "permission denied" in the log
-		ScenarioCleanupFailing:     {{k, v}},    // Jobs, DRY_RUN, version counts
-		ScenarioRetentionOverflow:  {{k, v}},    // version counts, "Version limit exceeded" in the Jobs' logs
+		ScenarioCleanupFailing:     {{k, v, l}}, // Jobs, DRY_RUN, version counts; "Too many versions" in the pods' logs
+		ScenarioRetentionOverflow:  {{k, v, l}}, // version counts, "Version limit exceeded" in the Jobs' and the pods' logs
 		ScenarioBatchTimeout:       {{k, v}},    // the Jobs; Vault's tenants (those a run never came to)
 		ScenarioAuditMissing:       {{k, l}},    // AUDIT_ENABLED, and the audit events
 	}

@@ -71,6 +71,10 @@ type Options struct {
 	// (Summary.RecentEvents), for a view of the event stream. Zero means
 	// DefaultKeepEvents; negative keeps none.
 	KeepEvents int
+	// Phrases are counted: the lines holding each, anywhere, JSON or not
+	// (Summary.Phrases), matched as given (case counts). Empty phrases and
+	// phrases holding a line end are left out.
+	Phrases []string
 }
 
 // Aggregator accumulates the Summary of one or more log streams.
@@ -100,6 +104,7 @@ type Aggregator struct {
 	renew      renewState
 	sourceSeen map[string]bool
 	recent     []keptEvent // the latest events, up to 2*KeepEvents before trimming
+	phrases    []phraseState
 
 	// Reading state and per-line scratch, reused.
 	bufSize  int // of buf; tests make it small to exercise long lines
@@ -215,6 +220,7 @@ func New(o Options) *Aggregator {
 		reasons:    map[string]string{},
 		sourceSeen: map[string]bool{},
 		bufSize:    bufSize,
+		phrases:    newPhrases(o.Phrases),
 	}
 	// Only a \u escape can write a printable ASCII character other than
 	// '"', '\\' and '/'. A prefix with anything else could be spelled with
@@ -452,6 +458,9 @@ func (a *Aggregator) block(b []byte) {
 		}
 		a.line(b[start:end])
 		start = next
+	}
+	if len(a.phrases) > 0 {
+		a.findPhrases(b)
 	}
 }
 
@@ -949,6 +958,7 @@ func (a *Aggregator) Result() Summary {
 		s.Renewals.RecentErrors = append(s.Renewals.RecentErrors, RenewalLine{Time: l.at.ptr(), Message: string(l.msg), Source: l.source})
 	}
 	s.RecentEvents = events(latestEvents(a.recent, a.opt.KeepEvents))
+	s.Phrases = a.phraseResult()
 	return s
 }
 
@@ -1027,6 +1037,7 @@ func (a *Aggregator) Merge(other Summary) {
 			t.reason = o.LastFailureReason
 		}
 	}
+	a.mergePhrases(other.Phrases)
 	r := &a.renew
 	r.ok += other.Renewals.OK
 	r.errs += other.Renewals.Errors

@@ -49,7 +49,22 @@ func BenchmarkAggregator_Read(b *testing.B) {
 			}
 		})
 	}
+	// the runbook's phrases counted too, as the pod-log collector asks
+	b.Run("mix, with phrases", func(b *testing.B) {
+		data := benchCorpus(corpus.DefaultMix)
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			a := New(Options{Phrases: benchPhrases})
+			if err := a.Read(ctx, "pod", bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
+
+// benchPhrases are collectors.PodLogPhrases (not imported: a cycle).
+var benchPhrases = []string{"Too many versions", "Version limit exceeded"}
 
 // BenchmarkBaseline measures what the aggregator is compared with: finding
 // the lines with the prefix (grep -c), and decoding every line with

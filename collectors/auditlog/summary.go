@@ -73,6 +73,10 @@ type Summary struct {
 	Renewals RenewalSummary `json:"renewals"`
 	// RecentEvents are the latest Options.KeepEvents events, oldest first.
 	RecentEvents []Event `json:"recentEvents"`
+	// Phrases counts the lines holding each of Options.Phrases, in its
+	// order; nil when none was asked for (and in snapshots taken before
+	// they were counted).
+	Phrases []PhraseCount `json:"phrases,omitempty"`
 }
 
 // TenantSummary is the rotation history of one tenant. Times are in UTC.

@@ -166,7 +166,7 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 		}()
 	}
 	wg.Wait()
-	agg := auditlog.New(auditlog.Options{})
+	agg := auditlog.New(auditlog.Options{Phrases: collectors.PodLogPhrases})
 	for i, src := range d.Pods {
 		if src.Error != "" {
 			probs.Add("log "+src.Pod, src.Error)
@@ -403,7 +403,7 @@ func firstLineTime(line []byte) *time.Time {
 // returns the pod's summary and line counts.
 func readAuditLog(ctx context.Context, p *corev1.Pod, r io.Reader, src *collectors.LogSource) (auditlog.Summary, auditlog.LineCounts, error) {
 	logWindow(src, p)
-	own := auditlog.New(auditlog.Options{})
+	own := auditlog.New(auditlog.Options{Phrases: collectors.PodLogPhrases})
 	fl := &firstLineReader{r: r}
 	err := own.Read(ctx, p.Name, fl)
 	res := own.Result()
