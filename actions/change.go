@@ -43,6 +43,11 @@ type CreateJob struct {
 	Name        string            `json:"name"`
 	Env         []EnvVar          `json:"env,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Container is the only container Env is set in (-c in the command):
+	// the one the snapshot read the CronJob's environment from, when its
+	// job template has more than one (a sidecar beside the job's own).
+	// "" sets every container, as a template with one container needs.
+	Container string `json:"container,omitempty"`
 }
 
 // Workload kinds SetEnv changes.
@@ -241,12 +246,16 @@ func (c *CreateJob) command(sh invocations) string {
 	}
 	parts := []string{create + " --dry-run=client -o yaml"}
 	if len(c.Env) > 0 {
-		parts = append(parts, sh.kubectl+" set env --local -f - "+shell.Pair(c.Env[0].Name, "override")+" -o yaml")
+		setEnv := sh.kubectl + " set env --local -f - "
+		if c.Container != "" {
+			setEnv += "-c " + q(c.Container) + " "
+		}
+		parts = append(parts, setEnv+shell.Pair(c.Env[0].Name, "override")+" -o yaml")
 		kv := make([]string, len(c.Env))
 		for i, e := range c.Env {
 			kv[i] = shell.Pair(e.Name, e.Value)
 		}
-		parts = append(parts, sh.kubectl+" set env --local -f - "+strings.Join(kv, " ")+" -o yaml")
+		parts = append(parts, setEnv+strings.Join(kv, " ")+" -o yaml")
 	}
 	if len(c.Annotations) > 0 {
 		var kv []string

@@ -86,10 +86,10 @@ func kubePlanners() map[string]planner {
 			return TriggerRotation(in.Snapshot.Config, in.Snapshot.Namespace, in.At), nil
 		},
 		runbook.ActionCleanupDryRun: func(in Input) (Plan, error) {
-			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, true, in.At), nil
+			return inEnvContainer(CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, true, in.At), in, collectors.RoleCleanup), nil
 		},
 		runbook.ActionCleanupRun: func(in Input) (Plan, error) {
-			return CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), nil
+			return inEnvContainer(CleanupJob(in.Snapshot.Config, in.Snapshot.Namespace, false, in.At), in, collectors.RoleCleanup), nil
 		},
 		runbook.ActionRaiseDeadline: func(in Input) (Plan, error) {
 			if cj := in.Snapshot.Kubernetes.CronJobOf(collectors.RoleRotation); cj != nil && cj.Found && cj.ActiveDeadlineSeconds == nil {
@@ -136,9 +136,28 @@ func kubePlanners() map[string]planner {
 			if initiator == "" {
 				initiator = "manual-emergency"
 			}
-			return EmergencyRotate(c, in.Snapshot.Namespace, in.tenant(), initiator, in.Reason, in.Subject, in.At), nil
+			return inEnvContainer(EmergencyRotate(c, in.Snapshot.Namespace, in.tenant(), initiator, in.Reason, in.Subject, in.At), in, collectors.RoleRotation), nil
 		},
 	}
+}
+
+// inEnvContainer makes p's Job set its variables in the container the
+// snapshot read the CronJob of role's environment from, when its job
+// template has more than one: not in a sidecar beside it.
+func inEnvContainer(p Plan, in Input, role string) Plan {
+	cj := in.Snapshot.Kubernetes.CronJobOf(role)
+	if cj == nil || cj.EnvContainer == "" || len(p.Changes) != 1 || p.Changes[0].CreateJob == nil {
+		return p
+	}
+	job := *p.Changes[0].CreateJob
+	job.Container = cj.EnvContainer
+	p.Changes = []Change{{CreateJob: &job}}
+	for i, e := range p.Effects {
+		if strings.HasPrefix(e, "sets ") {
+			p.Effects[i] = e + " (container " + cj.EnvContainer + ")"
+		}
+	}
+	return p
 }
 
 // createJobPlan is the plan of every action that creates a Job from a CronJob.

@@ -523,7 +523,10 @@ type LogSelector struct {
 type LogSource struct {
 	Pod       string `json:"pod"`
 	Container string `json:"container"`
-	Bytes     int64  `json:"bytes"`
+	// OtherContainers are the pod's other containers, whose logs are not
+	// read (a sidecar's); what they hold is not seen.
+	OtherContainers []string `json:"otherContainers,omitempty"`
+	Bytes           int64    `json:"bytes"`
 	// Truncated is true when the read stopped at the byte limit: the lines
 	// after the last one read were not read.
 	Truncated bool   `json:"truncated"`

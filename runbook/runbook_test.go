@@ -346,8 +346,9 @@ func TestVars_Render(t *testing.T) {
 		}
 	})
 	t.Run("healthy snapshot has no failed job", func(t *testing.T) {
+		// the scenarios' "check the job's logs" steps read the newest run
 		v := NewVars(healthySnapshot(t), testNow)
-		if v.FailedJob != "<failed-job-name>" || v.FailedRotationJob != "<cmek-rotation-job>" || v.OrchestratorAccessor != "acc-orch-1" {
+		if v.FailedJob != "<failed-job-name>" || v.FailedRotationJob != "cmek-rotation-29033400" || v.FailedCleanupJob != "secret-cleanup-29033460" || v.OrchestratorAccessor != "acc-orch-1" {
 			t.Errorf("vars %+v", v)
 		}
 	})

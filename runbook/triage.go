@@ -276,6 +276,15 @@ func (t *triage) auditLogStats() *AuditLogStats {
 		k.Orchestrator.AuditEnabled != nil && !*k.Orchestrator.AuditEnabled {
 		caveats = append(caveats, "audit logging is off (Deployment "+k.Orchestrator.Name+" AUDIT_ENABLED=false): rotations are not logged")
 	}
+	var others []string
+	for _, p := range l.Pods {
+		if len(p.OtherContainers) > 0 && p.NotRead == "" {
+			others = append(others, fmt.Sprintf("pod %s: container %s read, %s not", p.Pod, p.Container, strings.Join(p.OtherContainers, ", ")))
+		}
+	}
+	if len(others) > 0 {
+		caveats = append(caveats, fmt.Sprintf("one container's log is read per pod (%s): what the others log is not seen; a pod names the one to read with the annotation kubectl.kubernetes.io/default-container", listSome(others, 2)))
+	}
 	st.Caveat = strings.Join(caveats, "; ")
 	return st
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -53,12 +54,18 @@ type Vars struct {
 	// <subject> when none was given, as in a report, so that the step says
 	// to fill them in). Commands quote them with kv.
 	Initiator, Reason, Subject string
-	// CleanupEnvFlag and OrchestratorEnvFlag are "-c NAME " when the
-	// cleanup CronJob's job template or the orchestrator's pod template has
-	// more than one container: kubectl set env without it sets the
-	// variable in every container, the action only in the one that has it
-	// (else the first); "" with one container.
-	CleanupEnvFlag, OrchestratorEnvFlag string
+	// CleanupEnvFlag, RotationEnvFlag and OrchestratorEnvFlag are "-c NAME "
+	// when the cleanup or rotation CronJob's job template or the
+	// orchestrator's pod template has more than one container: kubectl set
+	// env without it sets the variable in every container (a sidecar's
+	// too), the action only in the one whose environment was read; "" with
+	// one container.
+	CleanupEnvFlag, RotationEnvFlag, OrchestratorEnvFlag string
+	// SecurityLogFlag and OrchestratorLogFlag are "-c NAME " when the
+	// tool read container NAME of every pod of the security or
+	// orchestrator label and a pod has other containers (kubectl logs
+	// would read its default one, maybe a sidecar); "" otherwise.
+	SecurityLogFlag, OrchestratorLogFlag string
 	// OrchestratorContainer is the jsonpath element of the orchestrator's
 	// container whose env the tool read: containers[?(@.name=="NAME")]
 	// when the pod template has more than one, else containers[0] (the
@@ -139,6 +146,9 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 	c := s.Config
 	v := Vars{
 		CleanupEnvFlag:         containerFlag(s, collectors.RoleCleanup),
+		RotationEnvFlag:        containerFlag(s, collectors.RoleRotation),
+		SecurityLogFlag:        logContainerFlag(s, collectors.LogRoleSecurity),
+		OrchestratorLogFlag:    logContainerFlag(s, collectors.LogRoleOrchestrator),
 		OrchestratorEnvFlag:    orchestratorContainerFlag(s),
 		OrchestratorContainer:  orchestratorContainerPath(s),
 		Kubectl:                shell.Kubectl(s.Connection.KubectlFlags),
@@ -188,6 +198,20 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 			}
 			if v.FailedJob == "<failed-job-name>" {
 				v.FailedJob = j.Name
+			}
+			if j.Role == collectors.RoleRotation && strings.HasPrefix(v.FailedRotationJob, "<") {
+				v.FailedRotationJob = j.Name
+			}
+			if j.Role == collectors.RoleCleanup && strings.HasPrefix(v.FailedCleanupJob, "<") {
+				v.FailedCleanupJob = j.Name
+			}
+		}
+		// none failed (the scenario stands on other evidence: DRY_RUN left
+		// on, the audit log's failures): the newest finished run's log is
+		// the one to read
+		for _, j := range k.Jobs {
+			if j.Outcome != collectors.OutcomeSucceeded {
+				continue
 			}
 			if j.Role == collectors.RoleRotation && strings.HasPrefix(v.FailedRotationJob, "<") {
 				v.FailedRotationJob = j.Name
@@ -374,6 +398,36 @@ func containerFlag(s *collectors.Snapshot, role string) string {
 		return "-c " + shell.Quote(cj.EnvContainer) + " "
 	}
 	return ""
+}
+
+// logContainerFlag is "-c NAME " when every pod of the log selector of
+// role was read in container NAME, and some pod has other containers
+// (kubectl logs -l reads each pod's default container: the first, unless
+// the pod names one).
+func logContainerFlag(s *collectors.Snapshot, role string) string {
+	l := s.Logs
+	if l == nil {
+		return ""
+	}
+	name, other := "", false
+	for _, ls := range l.Selectors {
+		if ls.Role != role {
+			continue
+		}
+		for _, p := range l.Pods {
+			if !slices.Contains(ls.Pods, p.Pod) || p.NotRead != "" {
+				continue
+			}
+			if name != "" && p.Container != name {
+				return "" // pods read in different containers: no one -c fits
+			}
+			name, other = p.Container, other || len(p.OtherContainers) > 0
+		}
+	}
+	if name == "" || !other {
+		return ""
+	}
+	return "-c " + shell.Quote(name) + " "
 }
 
 // orchestratorContainerPath is the jsonpath element of the orchestrator

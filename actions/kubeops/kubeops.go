@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
@@ -109,7 +110,10 @@ func (c *Client) CreateJobFrom(ctx context.Context, job actions.CreateJob, dry b
 		// runs: nothing would be rotated or cleaned
 		return "", actions.BeforeWrite(fmt.Errorf("the job template of cronjob %s is suspended (spec.jobTemplate.spec.suspend: true): a Job made from it would never run; unsuspend the template first (kubectl patch cronjob %s -n %s --type=merge -p '{\"spec\":{\"jobTemplate\":{\"spec\":{\"suspend\":false}}}}')", job.CronJob, job.CronJob, job.Namespace))
 	}
-	j := JobFromCronJob(cj, job)
+	j, err := JobFromCronJob(cj, job)
+	if err != nil {
+		return "", actions.BeforeWrite(err)
+	}
 	created, err := c.k.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{DryRun: dryRunOpts(dry)})
 	if err != nil {
 		return "", fmt.Errorf("create job %s: %w", job.Name, wrap(err))
@@ -132,9 +136,11 @@ func (c *Client) JobExists(ctx context.Context, ns, name string) (bool, error) {
 // JobFromCronJob builds the Job of a CreateJob change as `kubectl create
 // job --from=cronjob/NAME` does: the template's labels and annotations, the
 // instantiate=manual annotation, the CronJob as controller owner; then the
-// change's annotations, and its Env set in every container of that Job
-// only.
-func JobFromCronJob(cj *batchv1.CronJob, job actions.CreateJob) *batchv1.Job {
+// change's annotations, and its Env set in that Job only: in its
+// Container, or in every container when it names none. It returns an error
+// when the template has no container of that name (changed since the
+// snapshot).
+func JobFromCronJob(cj *batchv1.CronJob, job actions.CreateJob) (*batchv1.Job, error) {
 	ann := map[string]string{"cronjob.kubernetes.io/instantiate": "manual"}
 	for k, v := range cj.Spec.JobTemplate.Annotations {
 		ann[k] = v
@@ -149,16 +155,23 @@ func JobFromCronJob(cj *batchv1.CronJob, job actions.CreateJob) *batchv1.Job {
 		},
 		Spec: *cj.Spec.JobTemplate.Spec.DeepCopy(),
 	}
-	for _, e := range job.Env {
-		setEnv(&j.Spec.Template.Spec, e.Name, e.Value)
+	if job.Container != "" && len(job.Env) > 0 && !slices.ContainsFunc(j.Spec.Template.Spec.Containers, func(c corev1.Container) bool { return c.Name == job.Container }) {
+		return nil, fmt.Errorf("the job template of cronjob %s has no container %s now (it changed since it was read): nothing was created; refresh and try again", cj.Name, job.Container)
 	}
-	return j
+	for _, e := range job.Env {
+		setEnv(&j.Spec.Template.Spec, job.Container, e.Name, e.Value)
+	}
+	return j, nil
 }
 
-// setEnv sets name=value in every container of the pod template.
-func setEnv(spec *corev1.PodSpec, name, value string) {
+// setEnv sets name=value in the pod template's container named container,
+// or in every container when container is "".
+func setEnv(spec *corev1.PodSpec, container, name, value string) {
 	for i := range spec.Containers {
 		c := &spec.Containers[i]
+		if container != "" && c.Name != container {
+			continue
+		}
 		found := false
 		for j := range c.Env {
 			if c.Env[j].Name == name {

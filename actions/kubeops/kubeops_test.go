@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -31,8 +32,11 @@ func cronJob() *batchv1.CronJob {
 // with the change's env in every container and its annotations.
 func TestJobFromCronJob(t *testing.T) {
 	cj := cronJob()
-	j := JobFromCronJob(cj, actions.CreateJob{Namespace: "ns", CronJob: cj.Name, Name: "emergency-rotate-1",
+	j, err := JobFromCronJob(cj, actions.CreateJob{Namespace: "ns", CronJob: cj.Name, Name: "emergency-rotate-1",
 		Env: []actions.EnvVar{{Name: "TENANT_ID", Value: "t-7"}}, Annotations: map[string]string{"why": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if j.Name != "emergency-rotate-1" || j.Namespace != "ns" || j.Labels["app"] != "rot" {
 		t.Errorf("meta %+v", j.ObjectMeta)
 	}
@@ -52,6 +56,21 @@ func TestJobFromCronJob(t *testing.T) {
 	}
 	if cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env[0].Value != "all" {
 		t.Error("the CronJob's template was changed")
+	}
+
+	// with a container named (a sidecar beside the job's own), only it
+	second := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[1].Name
+	j, err = JobFromCronJob(cj, actions.CreateJob{Namespace: "ns", CronJob: cj.Name, Name: "x", Container: second, Env: []actions.EnvVar{{Name: "DRY_RUN", Value: "true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range j.Spec.Template.Spec.Containers {
+		if has := slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DRY_RUN" && e.Value == "true" }); has != (c.Name == second) {
+			t.Errorf("container %s env %v: DRY_RUN=true wanted in %s only", c.Name, c.Env, second)
+		}
+	}
+	if _, err := JobFromCronJob(cj, actions.CreateJob{Namespace: "ns", CronJob: cj.Name, Name: "x", Container: "gone", Env: []actions.EnvVar{{Name: "DRY_RUN", Value: "true"}}}); err == nil || !strings.Contains(err.Error(), "no container gone") {
+		t.Errorf("a container the template no longer has: %v, want an error naming it", err)
 	}
 }
 

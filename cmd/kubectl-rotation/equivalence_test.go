@@ -18,6 +18,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/actions"
@@ -51,6 +52,22 @@ func newEquivWorld(t *testing.T, e *testenv.Env, now time.Time) *equivWorld {
 	}
 	cfg := writeFile(t, filepath.Join(dir, "config.yaml"), fmt.Sprintf("vault:\n  kvMount: %s\n  kubernetesAuthMount: %s\n  policy: %s\n",
 		w.Names.KVMount, w.Names.AuthMount, w.Names.Policy))
+	// a sidecar first in both CronJobs' job templates (a proxy injected
+	// beside the job's own container): the one-off Jobs' variables must
+	// land in the job's container only, by the command's -c and by the
+	// action alike
+	for _, name := range []string{w.Names.RotationCronJob, w.Names.CleanupCronJob} {
+		cjs := e.Kube.Client.BatchV1().CronJobs(w.Namespace)
+		cj, err := cjs.Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := &cj.Spec.JobTemplate.Spec.Template.Spec
+		spec.Containers = append([]corev1.Container{{Name: equivSidecar, Image: "envoyproxy/envoy:v1.31"}}, spec.Containers...)
+		if _, err := cjs.Update(context.Background(), cj, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &equivWorld{
 		World: w, kubeconfig: kubeconfig,
 		flags: []string{"--kubeconfig", kubeconfig, "--config", cfg, "--prometheus-url", e.Prometheus.URL, "--vault-addr", e.Vault.Addr},
@@ -465,6 +482,22 @@ func TestEquivalence_CommandsDoWhatTheActionsDo(t *testing.T) {
 				t.Fatalf("the command creates job %q, the action %s %q", created, res.ObjectKind, res.Object)
 			}
 
+			if created != "" {
+				for _, w := range []struct {
+					w   *equivWorld
+					job string
+				}{{cw, created}, {aw, res.Object}} {
+					j, err := w.w.Env.Kube.Client.BatchV1().Jobs(w.w.Namespace).Get(ctx, w.job, metav1.GetOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, c := range j.Spec.Template.Spec.Containers {
+						if c.Name == equivSidecar && len(c.Env) > 0 {
+							t.Errorf("job %s: the sidecar %s got %v: the variables belong in the job's own container", w.job, c.Name, c.Env)
+						}
+					}
+				}
+			}
 			got, want := cw.normalize(t, row.effect(t, cw, created)), aw.normalize(t, row.effect(t, aw, res.Object))
 			if got != want {
 				t.Errorf("the command's effect differs from the action's\ncommand: %s\n--- command's effect\n%s\n--- action's effect (%s)\n%s", command, got, res.Summary, want)
@@ -487,6 +520,10 @@ func TestEquivalence_CommandsDoWhatTheActionsDo(t *testing.T) {
 		}
 	})
 }
+
+// equivSidecar is the container the equivalence worlds put first in the
+// CronJobs' job templates.
+const equivSidecar = "proxy"
 
 // jobStamp is the stamp of a Job created by hand (runbook.StampLayout).
 var jobStamp = regexp.MustCompile(`-[0-9]{8}-[0-9]{6}\b`)

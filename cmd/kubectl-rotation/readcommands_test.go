@@ -267,12 +267,12 @@ func readRows() []readRow {
 		{template: "kubectl describe job {{.FailedRotationJob}} -n {{.Namespace}}", holds: describeJobHolds},
 		{template: "kubectl describe job {{.FailedCleanupJob}} -n {{.Namespace}}", holds: describeJobHolds},
 		// diagnosis 2: audit logs
-		{template: `kubectl logs -l {{.SecurityLabel}} --tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.action? // "" | contains("cmek.rotation"))'`,
+		{template: `kubectl logs -l {{.SecurityLabel}} {{.SecurityLogFlag}}--tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.action? // "" | contains("cmek.rotation"))'`,
 			holds: jsonLinesHold(func(s *collectors.Snapshot) int { return s.Logs.Audit.Events }, func(m map[string]any) bool {
 				a, _ := m["action"].(string)
 				return strings.Contains(a, "cmek.rotation")
 			})},
-		{template: `kubectl logs -l {{.SecurityLabel}} --tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select((.action? // "" | contains("cmek.rotation")) and .outcome? == "failure")'`,
+		{template: `kubectl logs -l {{.SecurityLabel}} {{.SecurityLogFlag}}--tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select((.action? // "" | contains("cmek.rotation")) and .outcome? == "failure")'`,
 			holds: jsonLinesHold(func(s *collectors.Snapshot) int { return outcomes(s, "", "failure") }, func(m map[string]any) bool {
 				a, _ := m["action"].(string)
 				return strings.Contains(a, "cmek.rotation") && m["outcome"] == "failure"
@@ -333,7 +333,7 @@ func readRows() []readRow {
 			write: true, effect: suspendEffect(func(w *readWorld) string { return w.Names.RotationCronJob })},
 
 		// Scenario 2
-		{template: "kubectl logs -l {{.OrchestratorLabel}} --tail=-1 -n {{.Namespace}} | grep VaultTokenRenewal",
+		{template: "kubectl logs -l {{.OrchestratorLabel}} {{.OrchestratorLogFlag}}--tail=-1 -n {{.Namespace}} | grep VaultTokenRenewal",
 			why: "grep exits 1 when no line names VaultTokenRenewal; the lab's orchestrator logs renewals",
 			holds: func(t *testing.T, w *readWorld, _, out string) {
 				r := w.snap.Logs.Audit.Renewals
@@ -434,7 +434,7 @@ func readRows() []readRow {
 					t.Errorf("output %q (%v), want AUDIT_ENABLED false, as the lab's Scenario 6 sets it", out, err)
 				}
 			}},
-		{template: `kubectl logs -l {{.OrchestratorLabel}} --tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.type? == "audit")'`,
+		{template: `kubectl logs -l {{.OrchestratorLabel}} {{.OrchestratorLogFlag}}--tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.type? == "audit")'`,
 			holds: jsonLinesHold(func(s *collectors.Snapshot) int { return s.Logs.Audit.AuditTypeEvents }, func(m map[string]any) bool { return m["type"] == "audit" })},
 		{template: "{{.PromQuery .MetricRotations}}", holds: promHolds},
 
@@ -451,7 +451,7 @@ func readRows() []readRow {
 			}},
 
 		// verification
-		{template: `kubectl logs -l {{.SecurityLabel}} --tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.action? == "cmek.rotation.completed" and .outcome? == "success")'`,
+		{template: `kubectl logs -l {{.SecurityLabel}} {{.SecurityLogFlag}}--tail=-1 -n {{.Namespace}} | jq -R -c 'fromjson? | select(.action? == "cmek.rotation.completed" and .outcome? == "success")'`,
 			holds: jsonLinesHold(func(s *collectors.Snapshot) int { return outcomes(s, "cmek.rotation.completed", "success") }, func(m map[string]any) bool {
 				return m["action"] == "cmek.rotation.completed" && m["outcome"] == "success"
 			})},

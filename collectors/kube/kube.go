@@ -593,7 +593,7 @@ func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 	cj.Active = len(o.Status.Active)
 	cj.ServiceAccount = orDefaultSA(o.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName)
 	if cs := o.Spec.JobTemplate.Spec.Template.Spec.Containers; len(cs) > 0 {
-		c := jobContainer(cs)
+		c := jobContainer(cs, o.Spec.JobTemplate.Spec.Template.Annotations, o.Name)
 		cj.Image = c.Image
 		cj.Env, cj.EnvFrom = envOf(c.Env, nil), envFromOf(c.EnvFrom)
 		if len(cs) > 1 {
@@ -616,12 +616,32 @@ var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIA
 // jobContainer is the container of a Job's template whose environment
 // matters: the one that sets DRY_RUN (the cleanup's switch, as the actions
 // set it), else the first.
-func jobContainer(cs []corev1.Container) *corev1.Container {
+func jobContainer(cs []corev1.Container, annotations map[string]string, owner string) *corev1.Container {
+	if len(cs) == 1 {
+		return &cs[0]
+	}
+	// the one kubectl defaults to, when the template names it
+	if name := annotations["kubectl.kubernetes.io/default-container"]; name != "" {
+		for i := range cs {
+			if cs[i].Name == name {
+				return &cs[i]
+			}
+		}
+	}
 	for i := range cs {
 		for _, e := range cs[i].Env {
 			if e.Name == "DRY_RUN" {
 				return &cs[i]
 			}
+		}
+	}
+	// a sidecar beside the job's own container (a proxy, a Vault agent):
+	// the job's is the one named like its CronJob, or like the runbook's
+	// work ("rotate", "cleanup")
+	for i := range cs {
+		n := strings.ToLower(cs[i].Name)
+		if n == owner || len(n) >= 4 && strings.Contains(owner, n) || strings.Contains(n, "rotat") || strings.Contains(n, "clean") {
+			return &cs[i]
 		}
 	}
 	return &cs[0]
@@ -699,7 +719,7 @@ func jobOf(j *batchv1.Job, owner collectors.CronJob) collectors.Job {
 		}
 	}
 	if cs := j.Spec.Template.Spec.Containers; len(cs) > 0 {
-		c := jobContainer(cs)
+		c := jobContainer(cs, j.Spec.Template.Annotations, out.CronJob)
 		out.Env, out.EnvFrom = envOf(c.Env, nil), envFromOf(c.EnvFrom)
 	}
 	jobDetails(&out, j)

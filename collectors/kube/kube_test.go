@@ -330,3 +330,36 @@ func TestLooksLikeHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestJobContainer: the container whose environment a CronJob's runs are
+// judged by, and the one-off Jobs set: the job's own, not a sidecar beside
+// it, whichever comes first.
+func TestJobContainer(t *testing.T) {
+	c := func(name string, env ...string) corev1.Container {
+		out := corev1.Container{Name: name}
+		for _, e := range env {
+			out.Env = append(out.Env, corev1.EnvVar{Name: e, Value: "x"})
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		cs          []corev1.Container
+		annotations map[string]string
+		owner       string
+		want        string
+	}{
+		"one":                      {[]corev1.Container{c("proxy")}, nil, "cmek-rotation", "proxy"},
+		"the template's default":   {[]corev1.Container{c("proxy"), c("worker")}, map[string]string{"kubectl.kubernetes.io/default-container": "worker"}, "cmek-rotation", "worker"},
+		"the one that has DRY_RUN": {[]corev1.Container{c("proxy"), c("job", "DRY_RUN")}, nil, "secret-cleanup", "job"},
+		"a sidecar before rotate":  {[]corev1.Container{c("vault-agent"), c("rotate", "BATCH_SIZE")}, nil, "cmek-rotation", "rotate"},
+		"named like its CronJob":   {[]corev1.Container{c("istio-proxy"), c("cmek-rotation")}, nil, "cmek-rotation", "cmek-rotation"},
+		"a short name is no match": {[]corev1.Container{c("app"), c("on")}, nil, "cmek-rotation", "app"},
+		"nothing tells: the first": {[]corev1.Container{c("proxy"), c("worker")}, nil, "cmek-rotation", "proxy"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := jobContainer(tc.cs, tc.annotations, tc.owner); got.Name != tc.want {
+				t.Errorf("jobContainer = %s, want %s", got.Name, tc.want)
+			}
+		})
+	}
+}

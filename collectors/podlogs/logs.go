@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,12 +192,9 @@ func (c *collector) collectLogs(ctx context.Context) (*collectors.LogsData, coll
 // when that cuts the window, it reads the window's newest part instead
 // (Cut).
 func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Time) (collectors.LogSource, auditlog.Summary) {
-	container := p.Annotations["kubectl.kubernetes.io/default-container"]
-	if container == "" && len(p.Spec.Containers) > 0 {
-		container = p.Spec.Containers[0].Name
-	}
+	container, others := logContainer(p)
 	win := since
-	src := collectors.LogSource{Pod: p.Name, Container: container, Window: &win}
+	src := collectors.LogSource{Pod: p.Name, Container: container, Window: &win, OtherContainers: others}
 	if why, began := holdsNothingSince(p, container, since); why != "" {
 		// a pod that never ran covers the window only from its creation:
 		// what a pod before it logged is gone (window.go)
@@ -208,7 +206,7 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 		// the window holds more than the limit: its newest lines instead,
 		// as many as fitted (less a tenth, for longer lines at the end)
 		tail := src.Parsed.Lines - 1 - src.Parsed.Lines/10
-		again := collectors.LogSource{Pod: p.Name, Container: container, Window: &win, Cut: true}
+		again := collectors.LogSource{Pod: p.Name, Container: container, Window: &win, Cut: true, OtherContainers: others}
 		if r2, err2 := c.readOnce(ctx, p, &again, since, tail); err2 == nil || again.Parsed != nil {
 			src, res, err = again, r2, err2
 		}
@@ -217,6 +215,47 @@ func (c *collector) readPodLog(ctx context.Context, p *corev1.Pod, since time.Ti
 		src.Error = err.Error()
 	}
 	return src, res
+}
+
+// logContainer is the container of p whose log is read, and the others
+// (not read): the one kubectl defaults to when the pod names it
+// (kubectl.kubernetes.io/default-container); else, beside a sidecar (a
+// proxy, a Vault agent), the application's: the one whose environment
+// sets AUDIT_ENABLED or a VAULT_ variable (the runbook's checks read them
+// there); else the first, as kubectl logs does.
+func logContainer(p *corev1.Pod) (string, []string) {
+	cs := p.Spec.Containers
+	if len(cs) == 0 {
+		return "", nil
+	}
+	pick := -1
+	if name := p.Annotations["kubectl.kubernetes.io/default-container"]; name != "" {
+		pick = slices.IndexFunc(cs, func(c corev1.Container) bool { return c.Name == name })
+		if pick < 0 {
+			// kubectl reads none then either: name it, the read says why
+			return name, names(cs, "")
+		}
+	}
+	if pick < 0 && len(cs) > 1 {
+		pick = slices.IndexFunc(cs, func(c corev1.Container) bool {
+			return slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "AUDIT_ENABLED" || strings.HasPrefix(e.Name, "VAULT_") })
+		})
+	}
+	if pick < 0 {
+		pick = 0
+	}
+	return cs[pick].Name, names(cs, cs[pick].Name)
+}
+
+// names are the containers' names but skip.
+func names(cs []corev1.Container, skip string) []string {
+	var out []string
+	for _, c := range cs {
+		if c.Name != skip {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 // holdsNothingSince says why the pod's container log holds nothing written
