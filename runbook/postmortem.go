@@ -47,6 +47,10 @@ type Postmortem struct {
 	Actions    []JournalAction `json:"actions"`
 	Compliance PMCompliance    `json:"compliance"`
 	Timeline   Timeline        `json:"timeline"`
+	// Basis says what the scenarios, impact and compliance are judged on
+	// when that is less than the incident: with no before snapshot, the
+	// state now only (after the fixes), beside what the timeline read.
+	Basis string `json:"basis,omitempty"`
 	// ExitCode is the state now, as report's (0 ok … 3 could not tell).
 	ExitCode int `json:"exitCode"`
 }
@@ -177,6 +181,16 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 			}
 		}
 		if sc.Now == StatusClear && (sc.Before == "" || sc.Before == StatusClear) {
+			// clear now, and no snapshot of before: what the timeline
+			// read of it in the window (an alert that fired, a failed
+			// run) is the incident's evidence
+			if ba == nil {
+				if ev := windowEvidence(pm.Timeline, f.ID); len(ev) > 0 {
+					sc.Summary = "clear now; in the window: " + ev[0]
+					sc.Evidence = ev
+					pm.Scenarios = append(pm.Scenarios, sc)
+				}
+			}
 			continue
 		}
 		src := f
@@ -211,6 +225,19 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 			}
 		}
 	}
+	// the timeline's failures name the tenants the incident hurt, fixed
+	// since or not
+	for _, e := range pm.Timeline.Entries {
+		if e.Outcome != "failure" {
+			continue
+		}
+		if e.Tenant != "" {
+			affected[e.Tenant] = true
+		}
+		for _, tn := range e.FailedTenants {
+			affected[tn] = true
+		}
+	}
 	pm.Impact.TenantsAffected = sortedKeys(affected)
 	overdue := map[string]bool{}
 	for _, c := range a.Compliance.Findings {
@@ -231,14 +258,31 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 			}
 		}
 	}
-	if ts, why := (&triage{s: after, now: now, book: b}).tenants(); why == "" {
+	// versions over retention: the worse of before and now, per tenant
+	over := map[string]TenantOver{}
+	for _, snap := range []*collectors.Snapshot{before, after} {
+		if snap == nil {
+			continue
+		}
+		ts, why := (&triage{s: snap, now: snap.CollectedAt, book: b}).tenants()
+		if why != "" {
+			if snap == after {
+				pm.Impact.Unknown = append(pm.Impact.Unknown, "versions over retention: "+why)
+			}
+			continue
+		}
+		keep := snap.Config.Vault.RetentionVersions
 		for _, tn := range ts {
-			if tn.Error == "" && tn.LiveVersions > after.Config.Vault.RetentionVersions {
-				pm.Impact.OverRetention = append(pm.Impact.OverRetention, TenantOver{Tenant: tn.ID, Live: tn.LiveVersions, Retention: after.Config.Vault.RetentionVersions})
+			if tn.Error == "" && tn.LiveVersions > keep && tn.LiveVersions > over[tn.ID].Live {
+				over[tn.ID] = TenantOver{Tenant: tn.ID, Live: tn.LiveVersions, Retention: keep}
 			}
 		}
-	} else {
-		pm.Impact.Unknown = append(pm.Impact.Unknown, "versions over retention: "+why)
+	}
+	for _, id := range sortedKeys(over) {
+		pm.Impact.OverRetention = append(pm.Impact.OverRetention, over[id])
+	}
+	if before == nil {
+		pm.Basis = fmt.Sprintf("no snapshot of before: the scenarios, the overdue tenants, the versions over retention and the compliance conditions are the state read at %s, after whatever was fixed by then (a condition a fix ended is not in them); the tenants affected and the scenarios clear now add what the timeline read of the window. For the incident at its worst, take `kubectl rotation snapshot -o json > before.json` while it lasts and pass it with --from", fmtTime(after.CollectedAt))
 	}
 	pm.Impact.Unknown = append(pm.Impact.Unknown, a.Compliance.Unknown...)
 	if pm.Impact.TenantsAffected == nil {
@@ -246,6 +290,22 @@ func (b *Book) Postmortem(before, after *collectors.Snapshot, now time.Time, o T
 	}
 	pm.Compliance = complianceConditions(a, ba)
 	return pm
+}
+
+// windowEvidence is what the timeline read in its window of scenario id:
+// its alerts' firing and its failures, newest last, at most five.
+func windowEvidence(tl Timeline, id string) []string {
+	var out []string
+	for _, e := range tl.Entries {
+		if !slices.Contains(e.Scenarios, id) || (e.Outcome != "failure" && e.Outcome != "firing") {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s: %s", fmtTime(e.At), e.Kind, e.Summary))
+	}
+	if len(out) > 5 {
+		out = append(out[:2], append([]string{fmt.Sprintf("… %d more …", len(out)-4)}, out[len(out)-2:]...)...)
+	}
+	return out
 }
 
 // complianceConditions judges the runbook's four Compliance Notes
@@ -340,6 +400,9 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "Before: snapshot of %s. After: snapshot of %s.\n\n", fmtTime(*pm.BeforeTakenAt), fmtTime(pm.TakenAt))
 	} else {
 		fmt.Fprintf(&b, "State read %s.\n\n", fmtTime(pm.TakenAt))
+	}
+	if pm.Basis != "" {
+		fmt.Fprintf(&b, "> **Judged on the state now:** %s.\n\n", mdEscape(pm.Basis))
 	}
 	b.WriteString("## Detection\n\n")
 	if d := pm.Detection; d.FirstSign != nil {

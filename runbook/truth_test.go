@@ -1634,3 +1634,41 @@ func TestTriage_MissedRunsNotSuspended(t *testing.T) {
 		})
 	}
 }
+
+// TestPostmortem_AfterTheFixes: a postmortem drafted live once the fixes
+// landed says it judges the state now, counts the tenants the window's
+// failures name as affected, lists a scenario clear now whose failures the
+// window holds, and with a before snapshot keeps the versions over
+// retention of then.
+func TestPostmortem_AfterTheFixes(t *testing.T) {
+	failedAt := testNow.Add(-8 * time.Hour)
+	fixed := healthySnapshot(t, func(s *collectors.Snapshot) {
+		s.Logs.Audit.RecentEvents = append(s.Logs.Audit.RecentEvents,
+			auditlog.Event{Time: &failedAt, Action: "cmek.rotation.failed", Outcome: "failure", Tenant: "t04", Reason: "permission denied", Source: "security-0"})
+	})
+	pm := MustDefault().Postmortem(nil, fixed, testNow, TimelineOptions{})
+	if !slices.Contains(pm.Impact.TenantsAffected, "t04") {
+		t.Errorf("tenants affected %v, want t04: the window's failure names it", pm.Impact.TenantsAffected)
+	}
+	if !strings.Contains(pm.Basis, "no snapshot of before") {
+		t.Errorf("basis %q, want it to say the state now is judged", pm.Basis)
+	}
+	i := slices.IndexFunc(pm.Scenarios, func(sc PMScenario) bool { return sc.ID == ScenarioRotationJobFailing })
+	if i < 0 || pm.Scenarios[i].Now != StatusClear || !strings.Contains(pm.Scenarios[i].Summary, "t04 cmek.rotation.failed failure") {
+		t.Errorf("scenarios %+v, want Scenario 1 clear now with the window's failure", pm.Scenarios)
+	}
+	var md strings.Builder
+	if err := pm.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "**Judged on the state now:**") {
+		t.Errorf("markdown lacks the basis:\n%s", md.String())
+	}
+
+	before := healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Tenants[2].LiveVersions = 12 })
+	before.CollectedAt = testNow.Add(-time.Hour)
+	pm = MustDefault().Postmortem(before, healthySnapshot(t), testNow, TimelineOptions{})
+	if len(pm.Impact.OverRetention) != 1 || pm.Impact.OverRetention[0].Tenant != "t03" || pm.Impact.OverRetention[0].Live != 12 || pm.Basis != "" {
+		t.Errorf("over retention %+v (basis %q), want t03 with 12 as before the fix, no basis", pm.Impact.OverRetention, pm.Basis)
+	}
+}
