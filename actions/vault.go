@@ -42,7 +42,7 @@ func vaultPlanners() map[string]planner {
 		},
 		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
 		runbook.ActionFixRole: func(in Input) (Plan, error) {
-			return FixRole(in.Snapshot.Config, in.Snapshot.Namespace), nil
+			return FixRoleFor(in.Snapshot.Config, in.Snapshot.Namespace, runbook.RoleServiceAccounts(in.Snapshot)), nil
 		},
 		runbook.ActionTrimVersions: func(in Input) (Plan, error) {
 			c := in.Snapshot.Config
@@ -159,10 +159,16 @@ func (c *WritePolicy) apply(ctx context.Context, t Targets, dry bool) (applied, 
 // FixRole writes the Kubernetes-auth role as the runbook's Scenario 2 step
 // 6 has it: the orchestrator's service account in this namespace, the
 // rotation and secret-read policies, a 24 h TTL.
-func FixRole(c config.Config, ns string) Plan {
+func FixRole(c config.Config, ns string) Plan { return FixRoleFor(c, ns, c.Kubernetes.VaultSA()) }
+
+// FixRoleFor is FixRole binding the service accounts accounts (comma
+// separated): the runbook's and those the pod templates really run as
+// (runbook.RoleServiceAccounts), so that the role it writes admits the
+// pods that will log in.
+func FixRoleFor(c config.Config, ns, accounts string) Plan {
 	ch := WriteRole{
 		Path:                     "auth/" + c.Vault.KubernetesAuthMount + "/role/" + c.Vault.KubernetesAuthRole,
-		BoundServiceAccountNames: c.Kubernetes.VaultSA(), BoundServiceAccountNamespaces: ns,
+		BoundServiceAccountNames: accounts, BoundServiceAccountNamespaces: ns,
 		Policies: c.Vault.Policy + ",secret-read", TTL: "24h",
 	}
 	return Plan{

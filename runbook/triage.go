@@ -1584,6 +1584,14 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		for _, f := range faults {
 			ss.present(SymRoleMisconfigured, f.ev)
 		}
+		// the account the role binds, gone: no pod runs as it, so no pod
+		// started now logs in (kubectl get sa, the runbook's Scenario 1
+		// step 2), whatever the role says
+		if t.unreadable(collectors.SourceKubernetes) == "" {
+			for _, sa := range missingAccounts(t.s) {
+				ss.present(SymRoleMisconfigured, Evidence{Source: collectors.SourceKubernetes, Fact: "service account " + sa + " (bound by role " + role.Name + ")", Observed: "does not exist in namespace " + t.s.Namespace})
+			}
+		}
 		switch {
 		case ss.is(SymRoleMisconfigured, SymptomPresent):
 		case selector != "":

@@ -34,12 +34,16 @@ type Vars struct {
 	OrchestratorDeployment string
 	OrchestratorSA         string
 	VaultSA                string
-	Image                  string
-	VaultAddr              string
-	KVMount                string
-	TenantPathExample      string
-	TenantPathOfT          string // the tenant path with $t for the tenant, for shell loops
-	TenantExample          string
+	// RoleSAs are the service accounts the fix-role step binds
+	// (RoleServiceAccounts): the runbook's and those the pod templates run
+	// as.
+	RoleSAs           string
+	Image             string
+	VaultAddr         string
+	KVMount           string
+	TenantPathExample string
+	TenantPathOfT     string // the tenant path with $t for the tenant, for shell loops
+	TenantExample     string
 	// AffectedTenant is the first tenant the evidence names, else the
 	// visible placeholder <tenant-id>: never a tenant picked at random for
 	// a step that changes something for "an affected tenant".
@@ -161,6 +165,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		OrchestratorDeployment: c.Kubernetes.OrchestratorDeployment,
 		OrchestratorSA:         c.Kubernetes.OrchestratorServiceAccount,
 		VaultSA:                c.Kubernetes.VaultSA(),
+		RoleSAs:                RoleServiceAccounts(s),
 		Image:                  "<orchestrator-image>",
 		VaultAddr:              orPlaceholder(s.VaultAddr, "vault-addr"),
 		KVMount:                c.Vault.KVMount,

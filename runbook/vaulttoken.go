@@ -89,6 +89,21 @@ func podAccounts(s *collectors.Snapshot) []podAccount {
 	return out
 }
 
+// RoleServiceAccounts are the service accounts the Kubernetes auth role
+// must bind, comma separated: the runbook's (kubernetes.vaultServiceAccount)
+// and those the orchestrator Deployment's and the rotation CronJob's pod
+// templates really run as, where they differ. The fix-role step writes
+// them, so that the role it writes admits the pods that log in.
+func RoleServiceAccounts(s *collectors.Snapshot) string {
+	out := []string{s.Config.Kubernetes.VaultSA()}
+	for _, pa := range podAccounts(s) {
+		if !slices.Contains(out, pa.name) {
+			out = append(out, pa.name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
 // LoginRisk says why pods started now (a rolling restart, a new Job)
 // would not get a working Vault token, by the Kubernetes auth role as the
 // snapshot read it: the role does not exist, does not bind the
@@ -116,20 +131,35 @@ func LoginRisk(s *collectors.Snapshot) string {
 			policy = append(policy, fact)
 		}
 	}
-	if k := s.Kubernetes; k != nil {
-		for _, sa := range k.ServiceAccounts {
-			if !sa.Found && sa.Error == "" && sa.Name != "" {
-				login = append(login, "service account "+sa.Name+" does not exist in "+s.Namespace+" (pods cannot run as it)")
-			}
-		}
+	var gone []string
+	for _, sa := range missingAccounts(s) {
+		gone = append(gone, fmt.Sprintf("service account %s does not exist in %s (pods cannot run as it: create it, kubectl create serviceaccount %s -n %s, or set the pod templates' serviceAccountName to one the role binds)", sa, s.Namespace, sa, s.Namespace))
 	}
 	switch {
+	case len(gone) > 0 && len(login) == 0:
+		return "pods started now cannot log in to Vault: " + strings.Join(gone, ", ")
 	case len(login) > 0:
+		login = append(login, gone...)
 		return fmt.Sprintf("pods started now cannot log in to Vault: %s; %s", strings.Join(login, ", "), fix)
 	case len(policy) > 0:
 		return fmt.Sprintf("pods started now get a Vault token that cannot rotate: %s; %s", strings.Join(policy, ", "), fix)
 	}
 	return ""
+}
+
+// missingAccounts are the service accounts of the runbook's (the
+// orchestrator's, the one the role binds) the snapshot read as not
+// existing in the namespace.
+func missingAccounts(s *collectors.Snapshot) []string {
+	var out []string
+	if k := s.Kubernetes; k != nil {
+		for _, sa := range k.ServiceAccounts {
+			if !sa.Found && sa.Error == "" && sa.Name != "" && !slices.Contains(out, sa.Name) {
+				out = append(out, sa.Name)
+			}
+		}
+	}
+	return out
 }
 
 // tokenPeriod is the period of the orchestrator's token when it is
