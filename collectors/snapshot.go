@@ -184,6 +184,11 @@ type CronJob struct {
 	Role  string `json:"role"` // RoleRotation or RoleCleanup
 	Name  string `json:"name"`
 	Found bool   `json:"found"`
+	// SpecChanged is when the CronJob itself was last written (its
+	// managedFields' latest time outside the status subresource: created,
+	// its schedule or suspend edited); nil when not recorded. Runs its
+	// schedule names before it were not due under the spec then.
+	SpecChanged *time.Time `json:"specChanged,omitempty"`
 	// ServiceAccount is the job template's serviceAccountName ("default"
 	// when it names none).
 	ServiceAccount string `json:"serviceAccount,omitempty"`

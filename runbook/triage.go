@@ -1169,13 +1169,27 @@ func (t *triage) suspendedSymptom(ss symptoms, id SymptomID, role string) {
 			Observed: fmt.Sprintf("%q never fires (no such date): no run is made, as if suspended", cj.Schedule), At: cj.LastScheduleTime})
 		return
 	}
+	if !cj.Suspend && cj.Active == 0 {
+		// its controller tried and the API server refused the Job (an
+		// admission policy, a quota): the Warning says why, at once
+		if ev := t.failedCreate(cj); ev != nil {
+			ss.present(id, *ev)
+			return
+		}
+	}
 	if !cj.Suspend && cj.LastScheduleTime != nil && cj.Active == 0 {
 		// not suspended, yet its schedule passed without a run (the
 		// CronJob controller down, startingDeadlineSeconds passed): no
-		// run is made, as if suspended; a run just due is given 10m
-		if n, err := missedRuns(cj.Schedule, cj.TimeZone, *cj.LastScheduleTime, t.now.Add(-missedRunSlack), 10000); err == nil && n > 0 {
+		// run is made, as if suspended; a run just due is given 10m. Runs
+		// the schedule names before the CronJob was last written (its
+		// schedule edited, unsuspended) were not due under the spec then.
+		since, from := *cj.LastScheduleTime, ""
+		if cj.SpecChanged != nil && cj.SpecChanged.After(since) {
+			since, from = *cj.SpecChanged, fmt.Sprintf(" and since the CronJob was last written (%s)", fmtTime(*cj.SpecChanged))
+		}
+		if n, err := missedRuns(cj.Schedule, cj.TimeZone, since, t.now.Add(-missedRunSlack), 10000); err == nil && n > 0 {
 			ss.present(id, Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " status.lastScheduleTime",
-				Observed: fmt.Sprintf("not suspended, but no run was scheduled since %s (%s): %d scheduled run(s) (%s) missed — the CronJob controller was down, or startingDeadlineSeconds passed", fmtTime(*cj.LastScheduleTime), ago(t.now, *cj.LastScheduleTime), n, cj.Schedule),
+				Observed: fmt.Sprintf("not suspended, but no run was scheduled since %s (%s)%s: %d scheduled run(s) (%s) missed — the CronJob controller was down, or startingDeadlineSeconds passed", fmtTime(*cj.LastScheduleTime), ago(t.now, *cj.LastScheduleTime), from, n, cj.Schedule),
 				At:       cj.LastScheduleTime})
 			return
 		}
@@ -1185,6 +1199,28 @@ func (t *triage) suspendedSymptom(ss symptoms, id SymptomID, role string) {
 		return
 	}
 	ss.present(id, Evidence{Source: collectors.SourceKubernetes, Fact: fact, Observed: t.suspendedFor(cj), At: cj.LastScheduleTime})
+}
+
+// failedCreate is the CronJob's latest FailedCreate Warning (its controller
+// could not create the Job of a scheduled run: an admission policy, a
+// quota, a bad template) when it is newer than its last scheduled run and
+// than the CronJob's last write, as evidence; nil otherwise.
+func (t *triage) failedCreate(cj *collectors.CronJob) *Evidence {
+	if t.s.Kubernetes == nil {
+		return nil
+	}
+	for _, e := range t.s.Kubernetes.Events { // newest first
+		if e.Object != "CronJob/"+cj.Name || e.Reason != "FailedCreate" {
+			continue
+		}
+		if cj.LastScheduleTime != nil && !e.Last.After(*cj.LastScheduleTime) || cj.SpecChanged != nil && !e.Last.After(*cj.SpecChanged) {
+			return nil // a run was scheduled since, or the CronJob was rewritten
+		}
+		at := e.Last
+		return &Evidence{Source: collectors.SourceKubernetes, Fact: "CronJob " + cj.Name + " event FailedCreate",
+			Observed: fmt.Sprintf("its controller could not create the Job of a scheduled run (%d time(s), the latest %s): %s", max(e.Count, 1), ago(t.now, at), clip(e.Message, 240)), At: &at}
+	}
+	return nil
 }
 
 // missedRunSlack is how long after a scheduled time its run may still be

@@ -1616,20 +1616,38 @@ func TestTriage_AuditEnabledUnset(t *testing.T) {
 // the runs missed; a run due minutes ago is not yet missed.
 func TestTriage_MissedRunsNotSuspended(t *testing.T) {
 	for name, tc := range map[string]struct {
-		last time.Duration // ago
-		want SymptomState
+		last     time.Duration // ago
+		schedule string
+		written  time.Duration // ago: the CronJob's last write (0: not recorded)
+		events   []collectors.Event
+		want     SymptomState
+		says     string
 	}{
-		"last scheduled 3 days ago, daily": {3 * 24 * time.Hour, SymptomPresent},
-		"last scheduled 10h ago, daily":    {10 * time.Hour, SymptomAbsent},
+		"last scheduled 3 days ago, daily": {last: 3 * 24 * time.Hour, want: SymptomPresent, says: "scheduled run(s) (0 2 * * *) missed"},
+		"last scheduled 10h ago, daily":    {last: 10 * time.Hour, want: SymptomAbsent},
+		// the schedule edited a minute ago: the runs it names before were
+		// never due (N4: "1351 runs missed, the controller was down")
+		"schedule just edited to every minute": {last: 22 * time.Hour, schedule: "* * * * *", written: time.Minute, want: SymptomAbsent},
+		"edited 30m ago, no run since":         {last: 22 * time.Hour, schedule: "* * * * *", written: 30 * time.Minute, want: SymptomPresent, says: "since the CronJob was last written"},
+		// its controller's Job refused (N6): said at once, with why
+		"Job creation refused": {last: 4 * time.Minute, schedule: "* * * * *", written: time.Hour, want: SymptomPresent, says: "could not create the Job of a scheduled run (3 time(s)",
+			events: []collectors.Event{{Object: "CronJob/cmek-rotation", Type: "Warning", Reason: "FailedCreate", Count: 3, Last: testNow.Add(-time.Minute),
+				Message: `Error creating job: jobs.batch "cmek-rotation-29944845" is forbidden: ValidatingAdmissionPolicy 'deny-rotation-jobs' denied request`}}},
+		"a refusal before the last run": {last: 4 * time.Minute, schedule: "* * * * *", written: time.Hour, want: SymptomAbsent,
+			events: []collectors.Event{{Object: "CronJob/cmek-rotation", Type: "Warning", Reason: "FailedCreate", Count: 1, Last: testNow.Add(-5 * time.Minute), Message: "quota"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := Triage(healthySnapshot(t, func(s *collectors.Snapshot) {
 				cj := cronJobOf(t, s, collectors.RoleRotation)
-				cj.Schedule, cj.LastScheduleTime, cj.Active = "0 2 * * *", before(tc.last), 0
+				cj.Schedule, cj.LastScheduleTime, cj.Active = orDefault(tc.schedule, "0 2 * * *"), before(tc.last), 0
+				if tc.written > 0 {
+					cj.SpecChanged = before(tc.written)
+				}
+				s.Kubernetes.Events = tc.events
 			}), testNow)
 			sy := symptom(t, finding(t, a, ScenarioRotationJobFailing), SymRotationCronjobSuspended)
-			if sy.State != tc.want || (tc.want == SymptomPresent && !strings.Contains(evidenceLine(sy.Evidence[0]), "scheduled run(s) (0 2 * * *) missed")) {
-				t.Errorf("rotation-cronjob-suspended %s %+v, want %s", sy.State, sy.Evidence, tc.want)
+			if sy.State != tc.want || (tc.want == SymptomPresent && !strings.Contains(evidenceLine(sy.Evidence[0]), tc.says)) {
+				t.Errorf("rotation-cronjob-suspended %s %+v, want %s (%q)", sy.State, sy.Evidence, tc.want, tc.says)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -467,5 +468,42 @@ func TestCollect_SimilarCronJobs(t *testing.T) {
 	}
 	if d == nil || d.Similar != nil || !strings.Contains(prob, "forbidden") {
 		t.Errorf("similar %v, problem %q: want unread, a forbidden problem", d, prob)
+	}
+}
+
+// TestCollect_CronJobSpecChanged: through the real API server, the time the
+// CronJob itself was last written comes from its managedFields, and a
+// status write (the CronJob controller's) does not move it: runs its
+// schedule names before an edit were not due.
+func TestCollect_CronJobSpecChanged(t *testing.T) {
+	e := testenv.Get(t)
+	ns := e.Namespace(t)
+	ctx := context.Background()
+	kc := e.Kube.Client
+	cfg := config.Default()
+	cj := rotationCronJob(t, kc, ns, cfg, corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "rotate", Image: "rotate"}}}})
+	created := cj.CreationTimestamp.Time
+	time.Sleep(1100 * time.Millisecond) // managedFields times are in seconds
+	cj.Status.LastScheduleTime = &metav1.Time{Time: time.Now().Truncate(time.Second)}
+	if _, err := kc.BatchV1().CronJobs(ns).UpdateStatus(ctx, cj, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() *collectors.CronJob {
+		d, st := newCollector(clients{Kube: kc}, collectors.Env{Config: cfg, Namespace: ns}).collectKubernetes(ctx)
+		if d == nil {
+			t.Fatalf("no data: %+v", st)
+		}
+		return d.CronJobOf(collectors.RoleRotation)
+	}
+	if got := read(); got == nil || got.SpecChanged == nil || got.SpecChanged.Sub(created).Abs() > time.Second {
+		t.Fatalf("spec changed %v, want its creation %s: a status write is not the spec's", got.SpecChanged, created)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	edited := time.Now()
+	if _, err := kc.BatchV1().CronJobs(ns).Patch(ctx, cj.Name, types.MergePatchType, []byte(`{"spec":{"schedule":"* * * * *"}}`), metav1.PatchOptions{FieldManager: "kubectl-patch"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got.SpecChanged == nil || got.SpecChanged.Before(edited.Add(-time.Second)) {
+		t.Errorf("spec changed %v, want the schedule's edit at %s", got.SpecChanged, edited.Format(time.RFC3339))
 	}
 }

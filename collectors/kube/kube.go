@@ -582,6 +582,11 @@ func orDefaultSA(name string) string {
 
 func fillCronJob(cj *collectors.CronJob, o *batchv1.CronJob) {
 	cj.Found = true
+	for _, mf := range o.ManagedFields {
+		if mf.Subresource == "" && mf.Time != nil && (cj.SpecChanged == nil || mf.Time.After(*cj.SpecChanged)) {
+			cj.SpecChanged = TimePtr(mf.Time)
+		}
+	}
 	cj.Schedule = o.Spec.Schedule
 	cj.TimeZone = ptr.Deref(o.Spec.TimeZone, "")
 	cj.Suspend = ptr.Deref(o.Spec.Suspend, false)
