@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors/auditlog"
@@ -1043,6 +1044,21 @@ func (p Pod) Condition(typ string) (PodCondition, bool) {
 		}
 	}
 	return PodCondition{}, false
+}
+
+// IsDryRun reports whether env sets DRY_RUN to a literal true ("true",
+// "1" or "yes", any case): a cleanup run that deletes nothing. A value
+// from a ConfigMap or Secret is not read, so it is not one.
+func IsDryRun(env []EnvVar) bool {
+	for _, e := range env {
+		if e.Name == "DRY_RUN" && e.From == "" {
+			switch strings.ToLower(strings.TrimSpace(e.Value)) {
+			case "true", "1", "yes":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // PodLogPhrases are the runbook's phrases counted in the security and

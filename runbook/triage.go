@@ -440,18 +440,9 @@ func (t *triage) runGone(role string, jobs []collectors.Job) string {
 	return fmt.Sprintf("CronJob %s last ran at %s and has not succeeded since, but that run's Job is gone (deleted: ttlSecondsAfterFinished, failedJobsHistoryLimit 0, or by hand), so how it ended is unknown", cj.Name, fmtTime(last))
 }
 
-// isDryRun reports whether env sets DRY_RUN to a literal true.
-func isDryRun(env []collectors.EnvVar) bool {
-	for _, e := range env {
-		if e.Name == "DRY_RUN" && e.From == "" {
-			switch strings.ToLower(strings.TrimSpace(e.Value)) {
-			case "true", "1", "yes":
-				return true
-			}
-		}
-	}
-	return false
-}
+// isDryRun reports whether env sets DRY_RUN to a literal true
+// (collectors.IsDryRun).
+func isDryRun(env []collectors.EnvVar) bool { return collectors.IsDryRun(env) }
 
 // realRuns leaves out of a cleanup CronJob's Jobs the dry runs that
 // succeeded (DRY_RUN=true on the Job: the runbook's step 3, the tool's

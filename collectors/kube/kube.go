@@ -459,8 +459,9 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 		jobs[i].Pods = ps
 	}
 
-	// Logs: per CronJob, the newest Job, the newest finished one (what the
-	// triage judges) and the failed ones, newest first.
+	// Logs: per CronJob, the newest Job, the newest finished one and the
+	// newest finished real one (not a dry run: what the triage judges of
+	// a cleanup) and the failed ones, newest first.
 	type logReq struct {
 		job       int
 		pod       string
@@ -469,12 +470,14 @@ func (c *collector) cronJobsAndJobs(ctx context.Context) ([]collectors.CronJob, 
 	}
 	var reqs []logReq
 	perCJ := map[string]int{}
-	newest, finished := map[string]bool{}, map[string]bool{}
+	newest, finished, finishedReal := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, j := range jobs {
 		done := j.Outcome == collectors.OutcomeFailed || j.Outcome == collectors.OutcomeSucceeded
-		want := j.Outcome == collectors.OutcomeFailed || !newest[j.CronJob] || done && !finished[j.CronJob]
+		real := done && !collectors.IsDryRun(j.Env)
+		want := j.Outcome == collectors.OutcomeFailed || !newest[j.CronJob] || done && !finished[j.CronJob] || real && !finishedReal[j.CronJob]
 		newest[j.CronJob] = true
 		finished[j.CronJob] = finished[j.CronJob] || done
+		finishedReal[j.CronJob] = finishedReal[j.CronJob] || real
 		if !want || perCJ[j.CronJob] >= maxLogsPerCronJob || len(j.Pods) == 0 {
 			continue
 		}
