@@ -3,6 +3,7 @@ package collectors_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -164,5 +165,60 @@ func TestCollect_StaleScrapeTarget(t *testing.T) {
 	}
 	if a.ExitCode() == runbook.ExitOK {
 		t.Errorf("exit 0 while the alerts cannot fire")
+	}
+}
+
+// TestCollect_OnlyTargetDown: a real Prometheus whose one scrape target
+// refuses every scrape, so no runbook metric has a series: the down target
+// is read and named (its up 0 and scrape error), and the related alerts,
+// whose rules read those metrics, are unknown: "none firing" would say
+// nothing (N5, N9).
+func TestCollect_OnlyTargetDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test needs the real servers (make test runs it)")
+	}
+	bins, err := testenv.FindBins()
+	if _, serr := os.Stat(bins.Prometheus); serr != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close() // nothing listens there now: every scrape is refused
+	prom, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: bins, Dir: t.TempDir(), Targets: []string{dead}, Rules: lab.Rules(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prom.Stop()
+	clients, err := connect.Connect(connect.Options{PrometheusURL: prom.URL, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := connect.New(clients, collectors.Options{Config: config.Default(), Namespace: "target-down", SourceTimeout: 20 * time.Second})
+	deadline := time.Now().Add(40 * time.Second)
+	var s *collectors.Snapshot
+	for {
+		s = c.Collect(context.Background())
+		if p := s.Prometheus; p != nil && len(p.Targets) == 1 && p.Targets[0].Up != nil && len(p.Rules) == 4 && p.Rules[0].LastEvaluation != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the down target was never read: %+v", s.Prometheus)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if tg := s.Prometheus.Targets[0]; tg.Instance != dead || *tg.Up != 0 || !strings.Contains(tg.LastError, "refused") {
+		t.Errorf("target %+v, want %s down with its scrape error", tg, dead)
+	}
+	a := runbook.MustDefault().Triage(s, time.Now())
+	if !slices.ContainsFunc(a.Stale, func(sg runbook.StaleSignal) bool {
+		return sg.Kind == runbook.StaleTarget && strings.Contains(sg.Detail, "is down")
+	}) {
+		t.Errorf("stale %+v, want the down target named", a.Stale)
+	}
+	if !strings.Contains(a.AlertsUnknown, "no runbook metric has a series") || a.ExitCode() == runbook.ExitOK {
+		t.Errorf("alerts unknown %q, exit %d: want the alerts unknown, never none firing", a.AlertsUnknown, a.ExitCode())
 	}
 }

@@ -270,6 +270,7 @@ func (t *triage) alertsBlind() string {
 		return ""
 	}
 	stale := map[string]string{}
+	noneHasSeries := len(p.Metrics) > 0 && !slices.ContainsFunc(p.Metrics, func(m collectors.Metric) bool { return m.Error != "" || len(m.Series) > 0 })
 	for i := range p.Metrics {
 		m := &p.Metrics[i]
 		if m.Error != "" {
@@ -277,6 +278,11 @@ func (t *triage) alertsBlind() string {
 		}
 		if why := t.metricStaleNow(m); why != "" {
 			stale[m.Name] = why
+		} else if noneHasSeries {
+			// none of the runbook's metrics has a series (a Prometheus
+			// just restarted empty, the exporter not scraped): a rule
+			// reading one reads nothing
+			stale[m.Name] = "no runbook metric has a series in Prometheus"
 		}
 	}
 	if len(stale) == 0 {

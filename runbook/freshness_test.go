@@ -341,6 +341,15 @@ func TestTriage_AlertsBlindOnStaleMetrics(t *testing.T) {
 		"exporter down: the rules reading its metrics are blind": {opt: withQueries(true, func(n string) string { return queries[n] }),
 			blind: []string{"CMEKRotationFailed reads cmek_rotations_failed_total", "VaultTokenExpiringSoon reads vault_token_expiry_seconds"}},
 		"exporter down, queries not known (an older snapshot)": {opt: withQueries(true, func(string) string { return "" })},
+		// a Prometheus restarted empty, or the exporter never scraped: no
+		// runbook metric has a series, so no rule reading one can fire (N5)
+		"no runbook metric has a series": {opt: func(s *collectors.Snapshot) {
+			withQueries(false, func(n string) string { return queries[n] })(s)
+			for i := range s.Prometheus.Metrics {
+				s.Prometheus.Metrics[i].Series = nil
+			}
+			s.Prometheus.Targets = nil
+		}, blind: []string{"CMEKRotationFailed reads cmek_rotations_failed_total", "no runbook metric has a series"}},
 		"a longer metric name is not the stale one":            {opt: withQueries(true, func(string) string { return "vault_token_expiry_seconds_bucket > 1" })},
 	}
 	for name, tc := range cases {

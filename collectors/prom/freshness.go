@@ -126,7 +126,16 @@ func (f *freshness) finish(ctx context.Context, c *collector, api promv1.API, ti
 		}
 	}
 	d.Rules, d.RulesError = f.rules, f.rulesErr
-	d.Targets, d.TargetsError = c.scrapeTargets(uctx, api, timeout, now, seriesTargets(d.Metrics), f.scrapeErrs)
+	pairs := seriesTargets(d.Metrics)
+	if len(pairs) == 0 {
+		// no series names its target (none has a series now): the targets
+		// whose scrape fails are where the metrics went, most likely
+		for p := range f.scrapeErrs {
+			pairs = append(pairs, p)
+		}
+		sort.Slice(pairs, func(i, j int) bool { return pairs[i][0]+"\x00"+pairs[i][1] < pairs[j][0]+"\x00"+pairs[j][1] })
+	}
+	d.Targets, d.TargetsError = c.scrapeTargets(uctx, api, timeout, now, pairs, f.scrapeErrs)
 }
 
 // collectFreshness runs both halves one after the other (the collection
