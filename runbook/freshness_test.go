@@ -350,7 +350,7 @@ func TestTriage_AlertsBlindOnStaleMetrics(t *testing.T) {
 			}
 			s.Prometheus.Targets = nil
 		}, blind: []string{"CMEKRotationFailed reads cmek_rotations_failed_total", "no runbook metric has a series"}},
-		"a longer metric name is not the stale one":            {opt: withQueries(true, func(string) string { return "vault_token_expiry_seconds_bucket > 1" })},
+		"a longer metric name is not the stale one": {opt: withQueries(true, func(string) string { return "vault_token_expiry_seconds_bucket > 1" })},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
