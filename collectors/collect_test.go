@@ -565,3 +565,54 @@ func BenchmarkCollector_VaultSource(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tenants/s")
 }
+
+// TestCollect_RoleDeniesWhatTheTokenHas: the lab's orchestrator token was
+// issued while the role carried the rotation policy only; a policy that
+// denies the tenants' data paths is then added to the role. The token, as
+// Vault answers, may still rotate; a token the role issues now may not:
+// the checks keep both, and the triage says so before any pod logs in
+// again (N7).
+func TestCollect_RoleDeniesWhatTheTokenHas(t *testing.T) {
+	w := seedWorld(t, false)
+	root := w.env.VaultRoot(t)
+	deny := "deny-cmek-" + strings.ToLower(strings.ReplaceAll(t.Name(), "_", "-"))
+	if err := root.Sys().PutPolicy(deny, fmt.Sprintf("path %q {\n  capabilities = [\"deny\"]\n}\n", w.cfg.Vault.KVMount+"/data/"+w.cfg.TenantPath("+"))); err != nil {
+		t.Fatal(err)
+	}
+	rolePath := "auth/" + w.cfg.Vault.KubernetesAuthMount + "/role/" + w.cfg.Vault.KubernetesAuthRole
+	role, err := root.Logical().Read(rolePath)
+	if err != nil || role == nil {
+		t.Fatalf("read role: %v", err)
+	}
+	var pols []string
+	for _, p := range role.Data["token_policies"].([]any) {
+		pols = append(pols, p.(string))
+	}
+	if _, err := root.Logical().Write(rolePath, map[string]any{"token_policies": strings.Join(append(pols, deny), ",")}); err != nil {
+		t.Fatal(err)
+	}
+	s := w.collect(t)
+	p := s.Vault.Policy
+	if p == nil || !slices.Contains(p.Policies, deny) {
+		t.Fatalf("policy %+v, want the role's policies read with %s", p, deny)
+	}
+	var effective, denied int
+	for _, c := range p.Checks {
+		if c.Effective && c.Kind == "data" {
+			effective++
+			if slices.Contains(c.RoleGranted, "deny") && slices.Contains(c.RoleRulePolicies, deny) && slices.Contains(c.Granted, "update") {
+				denied++
+			}
+		}
+	}
+	if effective == 0 || denied != effective {
+		t.Errorf("%d data checks by Vault, %d with the role's deny beside the token's grants", effective, denied)
+	}
+	a := runbook.MustDefault().Triage(s, time.Now())
+	if r := runbook.LoginRisk(s); !strings.Contains(r, "cannot rotate") || !strings.Contains(r, deny) {
+		t.Errorf("loginRisk %q, want a token issued now that cannot rotate, naming %s", r, deny)
+	}
+	if f, _ := a.Finding(runbook.ScenarioVaultTokenExpired); f.Status == runbook.StatusClear {
+		t.Errorf("Scenario 2 clear (%s), want the role's fault", f.Summary)
+	}
+}

@@ -791,6 +791,14 @@ type PathCheck struct {
 	// Effective says the check was made by Vault for the orchestrator's
 	// token (sys/capabilities-accessor) rather than by reading the policy.
 	Effective bool `json:"effective"`
+	// RoleGranted, RoleRule and RoleRulePolicies are, for an Effective
+	// check, what reading the role's policies together gives (Granted,
+	// Rule, RulePolicies as for a check not made by Vault): what a token
+	// the role issues now gets, where the orchestrator's token, issued
+	// before, may differ. Nil when the policies could not be combined.
+	RoleGranted      []string `json:"roleGranted,omitempty"`
+	RoleRule         string   `json:"roleRule,omitempty"`
+	RoleRulePolicies []string `json:"roleRulePolicies,omitempty"`
 }
 
 // AuthRole is the Kubernetes-auth role.

@@ -1611,6 +1611,9 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 		for _, f := range faults {
 			ss.present(SymRoleMisconfigured, f.ev)
 		}
+		if e := roleGrantGap(t.s); e != nil {
+			ss.present(SymRoleMisconfigured, *e)
+		}
 		// the account the role binds, gone: no pod runs as it, so no pod
 		// started now logs in (kubectl get sa, the runbook's Scenario 1
 		// step 2), whatever the role says

@@ -131,6 +131,9 @@ func LoginRisk(s *collectors.Snapshot) string {
 			policy = append(policy, fact)
 		}
 	}
+	if e := roleGrantGap(s); e != nil {
+		policy = append(policy, "role "+role.Name+"'s policies as read together are "+e.Observed)
+	}
 	var gone []string
 	for _, sa := range missingAccounts(s) {
 		gone = append(gone, fmt.Sprintf("service account %s does not exist in %s (pods cannot run as it: create it, kubectl create serviceaccount %s -n %s, or set the pod templates' serviceAccountName to one the role binds)", sa, s.Namespace, sa, s.Namespace))
@@ -145,6 +148,45 @@ func LoginRisk(s *collectors.Snapshot) string {
 		return fmt.Sprintf("pods started now get a Vault token that cannot rotate: %s; %s", strings.Join(policy, ", "), fix)
 	}
 	return ""
+}
+
+// roleGrantGap is, when the Kubernetes auth role's policies as read
+// together (what a token it issues now gets) miss a capability the runbook
+// requires on a tenant path that the orchestrator's token, issued before,
+// has (Vault said so), that fault as evidence; nil otherwise. A policy
+// added to the role that denies the path (or a policy taken off it) is
+// seen here before any pod logs in again.
+func roleGrantGap(s *collectors.Snapshot) *Evidence {
+	if s.Vault == nil || s.Vault.Policy == nil || len(s.Vault.Policy.Policies) == 0 {
+		return nil
+	}
+	p := s.Vault.Policy
+	n, first := 0, collectors.PathCheck{}
+	var firstMissing []string
+	for _, c := range p.Checks {
+		if !c.Effective || c.RoleGranted == nil {
+			continue
+		}
+		required := RequiredCapabilities()[checkKind(c)]
+		if len(missingCapabilities(required, c.Granted)) > 0 {
+			continue // the token now lacks it too: Scenario 1 says so
+		}
+		if missing := missingCapabilities(required, c.RoleGranted); len(missing) > 0 {
+			if n == 0 {
+				first, firstMissing = c, missing
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	rule := "no rule of theirs matches the path"
+	if first.RoleRule != "" {
+		rule = fmt.Sprintf("the rule Vault applies: path %q of %s", first.RoleRule, strings.Join(first.RoleRulePolicies, ", "))
+	}
+	return &Evidence{Source: collectors.SourceVault, Fact: fmt.Sprintf("capabilities a token of role %s gets now, by its policies %s read together", s.Vault.Role.Name, strings.Join(p.Policies, ", ")),
+		Observed: fmt.Sprintf("missing %s on %s (%s), %d path(s) in all, though the orchestrator's token, issued before, has them", strings.Join(firstMissing, ", "), first.Path, rule, n)}
 }
 
 // missingAccounts are the service accounts of the runbook's (the

@@ -766,8 +766,15 @@ func (c *collector) readPolicy(ctx context.Context, d *collectors.VaultData, pro
 		}
 		for i := range p.Checks {
 			if caps, ok := eff[p.Checks[i].Path]; ok {
-				p.Checks[i].Granted, p.Checks[i].Effective = caps, true
-				p.Checks[i].Rule, p.Checks[i].RulePolicies = "", nil
+				c := &p.Checks[i]
+				if acl != nil { // what a token the role issues now gets
+					c.RoleGranted, c.RoleRule, c.RoleRulePolicies = c.Granted, c.Rule, c.RulePolicies
+					if c.RoleGranted == nil {
+						c.RoleGranted = []string{}
+					}
+				}
+				c.Granted, c.Effective = caps, true
+				c.Rule, c.RulePolicies = "", nil
 			}
 		}
 	}
