@@ -2394,7 +2394,7 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 			break
 		}
 	}
-	failed, untried, since := t.missedInRun(a, newest, all, append(prev, reached...))
+	failed, untried, since, unseen := t.missedInRun(a, newest, all, append(prev, reached...))
 	if len(failed) > 0 {
 		obs += fmt.Sprintf(" (%d failed: Scenario 1)", len(failed))
 	}
@@ -2408,6 +2408,10 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 			Evidence{Source: collectors.SourceLogs, Fact: "tenants run " + newest.Name + " neither rotated nor logged failing (audit events, its Job log, Vault's version times)",
 				Observed: fmt.Sprintf("%d: %s", len(untried), listSome(untried, 5)), Threshold: "0"})
 		return untried
+	}
+	if len(unseen) > 0 {
+		ss.unknown(SymPartialCoverage, fmt.Sprintf("%s; %d tenant(s) whose key versions could not be read (%s) and of which the run logged nothing: whether it rotated them cannot be told", obs, len(unseen), listSome(unseen, 5)))
+		return nil
 	}
 	if _, why := t.tenants(); why != "" {
 		// the tenants are the audit log's, which the run's own list made:
@@ -2428,7 +2432,7 @@ func (t *triage) coverageOfEndedRun(ss symptoms, jobs []collectors.Job, newest *
 // ended (a manual run, another CronJob's): their newest success and key
 // version are the later run's, so whether this one rotated them cannot be
 // read, and they are rotated now: not missed.
-func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reached []string) (failed, untried, since []string) {
+func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reached []string) (failed, untried, since, unseen []string) {
 	start, end, vend := *j.Started, t.now, t.now
 	if j.Finished != nil {
 		end, vend = j.Finished.Add(time.Minute), j.Finished.Add(time.Second)
@@ -2436,12 +2440,18 @@ func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reache
 	named, _ := failedTenantsInLog(j)
 	created := map[string]*time.Time{}
 	current := map[string]*time.Time{}
+	unread, keyless := map[string]bool{}, map[string]bool{}
 	if ts, why := t.tenants(); why == "" {
 		for _, tn := range ts {
 			created[tn.ID] = tn.OldestCreated
 			if tn.Error == "" {
 				current[tn.ID] = tn.CurrentCreated
 			}
+			// its key versions not read (denied, a 500), or no key at
+			// the path (a tenant being onboarded, a key elsewhere): Vault
+			// cannot date a rotation of it, which is not its absence
+			unread[tn.ID] = tn.Error != "" && !tn.Missing
+			keyless[tn.ID] = tn.Missing
 		}
 	}
 	for _, id := range all {
@@ -2456,11 +2466,15 @@ func (t *triage) missedInRun(a *auditlog.Summary, j *collectors.Job, all, reache
 			// created since the run began: not the run's to rotate
 		case (ts.LastSuccess != nil && ts.LastSuccess.After(end)) || (current[id] != nil && !current[id].Before(vend)):
 			since = append(since, id)
+		case keyless[id]:
+			// no key to rotate: its compliance finding says so
+		case unread[id]:
+			unseen = append(unseen, id)
 		default:
 			untried = append(untried, id)
 		}
 	}
-	return failed, untried, since
+	return failed, untried, since, unseen
 }
 
 // reachedInRun returns the tenants a run reached — a successful rotation

@@ -1534,6 +1534,19 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 			says: "0 of 10 tenants rotated in it; 10 rotated since, by a later run"},
 		"tenants it never came to, rotated since": {opts: []snapOpt{extra(before(20*24*time.Hour), "acme corp", "t-new"), rotatedSince("acme corp")}, status: StatusSuspected, state: SymptomPresent,
 			tenants: []string{"t-new"}, says: "1 rotated since, by a later run"},
+		// O8: tenants whose metadata was denied, of which the run logged
+		// nothing (the audit log lost with a restart): not missed, unknown
+		"tenants whose key versions could not be read": {opts: []snapOpt{func(s *collectors.Snapshot) {
+			for i := 2; i < 4; i++ {
+				tn := &s.Vault.Tenants[i]
+				tn.Error, tn.CurrentCreated, tn.OldestCreated = "read metadata: permission denied (403)", nil, nil
+				delete(s.Logs.Audit.Tenants, tn.ID)
+			}
+		}}, status: StatusUnknown, state: SymptomUnknown, says: "2 tenant(s) whose key versions could not be read (t03, t04)"},
+		// O13: a tenant folder with no key yet is not the run's to rotate
+		"a tenant with no key at the path": {opts: []snapOpt{func(s *collectors.Snapshot) {
+			s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: "newtenant", Path: s.Config.TenantPath("newtenant"), Missing: true, Error: "404 on its metadata"})
+		}}, status: StatusClear, state: SymptomAbsent},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := Triage(healthySnapshot(t, tc.opts...), testNow)
@@ -1542,7 +1555,7 @@ func TestTriage_RunThatNeverCameToSomeTenants(t *testing.T) {
 			if f.Status != tc.status || r.State != tc.state {
 				t.Fatalf("scenario 5 %s, coverage %s (%+v), want %s, %s", f.Status, r.State, r.Evidence, tc.status, tc.state)
 			}
-			text := ""
+			text := r.Reason + " | "
 			for _, e := range r.Evidence {
 				text += evidenceLine(e) + " | "
 			}
