@@ -207,6 +207,24 @@ func (t *triage) keyLosses() ([]keyLoss, []ComplianceFinding, string) {
 		}
 	}
 	var extra []ComplianceFinding
+	if missing := countFunc(ts, func(tn collectors.Tenant) bool { return tn.Missing }); len(ts) >= 2 && missing == len(ts) {
+		// not one listed tenant folder holds a key at the template's path:
+		// the template does not say where the keys are (tenants/{tenant}/key
+		// for .../cmek), more likely than every key gone
+		prefix, suffix, _ := strings.Cut(t.s.Config.Vault.TenantPathTemplate, "{tenant}")
+		kept := out[:0]
+		for _, l := range out {
+			if !l.missing {
+				kept = append(kept, l)
+			}
+		}
+		out = kept
+		extra = append(extra, ComplianceFinding{Tenant: "*", Kind: ComplianceKeyUnavailable, Severity: SeverityWarning,
+			Detail: fmt.Sprintf("none of the %d tenant folders listed under %s/metadata/%s has a key at %s (%s: 404): the template names the key otherwise than it is kept (check vault.tenantPathTemplate in the config), or every key is gone (%s)",
+				len(ts), t.s.Config.Vault.KVMount, prefix, "{tenant}"+suffix, keyPath(t.s, ts[0].ID), impactKeyNotFound),
+			Evidence: []Evidence{{Source: collectors.SourceVault, Fact: "tenant folders listed, with a key at the template's path", Observed: fmt.Sprintf("%d, none", len(ts))}}})
+		return out, extra, ""
+	}
 	var gone []string
 	for id := range named {
 		if !listed[id] {
@@ -386,4 +404,15 @@ func undeleteCommands(s *collectors.Snapshot, vault string) string {
 		lines = append(lines, fmt.Sprintf("# and %d more keys: the Tenants view flags them KEY-LOST", more))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// countFunc counts the elements of s f holds for.
+func countFunc[T any](s []T, f func(T) bool) int {
+	n := 0
+	for _, x := range s {
+		if f(x) {
+			n++
+		}
+	}
+	return n
 }

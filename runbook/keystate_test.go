@@ -103,6 +103,18 @@ func TestTriage_KeyState(t *testing.T) {
 			severity: SeverityWarning, tenants: []string{"*"},
 			detail: []string{"none of the 2 tenants the audit log names (42, 43) has a key", "check vault.tenantPathTemplate"},
 		},
+		// O7: tenantPathTemplate names the key otherwise (tenants/{tenant}/key):
+		// every listed folder 404s at it while the audit log names them all
+		"no listed folder has a key at the template's path: a naming mismatch, a warning": {
+			opt: func(s *collectors.Snapshot) {
+				for i := range s.Vault.Tenants {
+					tn := &s.Vault.Tenants[i]
+					*tn = collectors.Tenant{ID: tn.ID, Path: "secret/tenants/" + tn.ID + "/key", Missing: true}
+				}
+			},
+			severity: SeverityWarning, tenants: []string{"*"},
+			detail: []string{"none of the 10 tenant folders listed under secret/metadata/tenants/ has a key at {tenant}/cmek", "check vault.tenantPathTemplate"},
+		},
 		"a listed folder without a key that nothing names: no key lost": {
 			opt: func(s *collectors.Snapshot) {
 				s.Vault.Tenants = append(s.Vault.Tenants, collectors.Tenant{ID: "t-900", Path: "secret/tenants/t-900/cmek", Missing: true})
