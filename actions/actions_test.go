@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -647,6 +648,69 @@ func TestActions_Vault(t *testing.T) {
 		}
 		if raw, _ := os.ReadFile(path); !strings.Contains(string(raw), "token_max_ttl") {
 			t.Errorf("the journal does not say why:\n%s", raw)
+		}
+	})
+
+	// O4: a role that caps its tokens below the runbook's 24h; the plan
+	// built from a snapshot of it writes the caps off too, and its command
+	// runs as shown (Vault refuses the runbook's write alone)
+	t.Run("fix the role lifts its caps on its tokens", func(t *testing.T) {
+		ex, _ := executor(t, w)
+		rolePath := "auth/" + w.Config.Vault.KubernetesAuthMount + "/role/" + w.Config.Vault.KubernetesAuthRole
+		orig, err := root.Logical().Read(rolePath)
+		if err != nil || orig == nil {
+			t.Fatalf("read role: %v", err)
+		}
+		defer func() { // as the lab seeded it, for the subtests after
+			back := map[string]any{"token_max_ttl": "0", "token_explicit_max_ttl": "0"}
+			for _, k := range []string{"bound_service_account_names", "bound_service_account_namespaces", "token_policies", "token_ttl"} {
+				back[k] = orig.Data[k]
+			}
+			if _, err := root.Logical().Write(rolePath, back); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		caps := map[string]any{"token_max_ttl": "15m", "token_ttl": "10m", "token_explicit_max_ttl": "20m"}
+		if _, err := root.Logical().Write(rolePath, caps); err != nil {
+			t.Fatal(err)
+		}
+		snap := w.Tools(t, lab.ToolOptions{}).Collector.Collect(ctx)
+		p, err := actions.PlanFor(runbook.ActionFixRole, actions.Input{Snapshot: snap, At: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := p.Changes[0].Command()
+		if !strings.Contains(cmd, "token_explicit_max_ttl=0") || !strings.Contains(cmd, "token_max_ttl=24h") {
+			t.Fatalf("command %q, want the caps lifted", cmd)
+		}
+		check, err := ex.Check(ctx, p)
+		if err != nil {
+			t.Fatalf("dry run: %v", err)
+		}
+		if !strings.Contains(check.Before, "token_explicit_max_ttl = 20m0s") || strings.Contains(check.After, "token_explicit_max_ttl") || !strings.Contains(check.After, "token_max_ttl = 24h0m0s") {
+			t.Errorf("diff %q → %q, want the caps shown going", check.Before, check.After)
+		}
+		if _, err := ex.Execute(ctx, p, "role caps"); err != nil {
+			t.Fatal(err)
+		}
+		r, err := root.Logical().Read(rolePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(r.Data["token_max_ttl"]) != "86400" || fmt.Sprint(r.Data["token_explicit_max_ttl"]) != "0" || fmt.Sprint(r.Data["token_ttl"]) != "86400" {
+			t.Errorf("role after: max %v explicit %v ttl %v", r.Data["token_max_ttl"], r.Data["token_explicit_max_ttl"], r.Data["token_ttl"])
+		}
+		// the command as shown, on the role capped again
+		if _, err := root.Logical().Write(rolePath, caps); err != nil {
+			t.Fatal(err)
+		}
+		run := exec.Command("sh", "-c", cmd)
+		run.Env = append(os.Environ(), "PATH="+filepath.Dir(w.Env.Bins.Vault)+":/usr/bin:/bin", "VAULT_ADDR="+w.Env.Vault.Addr, "VAULT_TOKEN="+w.Env.Vault.RootToken)
+		if out, err := run.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+		if r, _ := root.Logical().Read(rolePath); fmt.Sprint(r.Data["token_explicit_max_ttl"]) != "0" {
+			t.Errorf("the command left token_explicit_max_ttl %v", r.Data["token_explicit_max_ttl"])
 		}
 	})
 

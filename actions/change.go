@@ -116,6 +116,10 @@ type WriteRole struct {
 	BoundServiceAccountNamespaces string  `json:"boundServiceAccountNamespaces"`
 	Policies                      string  `json:"policies"`
 	TTL                           string  `json:"ttl"`
+	// Caps are fields written beside the runbook's to lift the role's caps
+	// on its tokens below the ttl (token_max_ttl=24h,
+	// token_explicit_max_ttl=0: runbook.RoleCapFields); nil writes none.
+	Caps map[string]string `json:"caps,omitempty"`
 }
 
 // TrimKeyVersions sets max_versions=Keep on a KV v2 key and destroys its live
@@ -345,17 +349,25 @@ func (c *WritePolicy) permissions() []Permission {
 func (c *WritePolicy) validate() error { return nil }
 
 func (c *WriteRole) data() map[string]any {
-	return map[string]any{
+	d := map[string]any{
 		"bound_service_account_names":      c.BoundServiceAccountNames,
 		"bound_service_account_namespaces": c.BoundServiceAccountNamespaces,
 		"policies":                         c.Policies,
 		"ttl":                              c.TTL,
 	}
+	for k, v := range c.Caps {
+		d[k] = v
+	}
+	return d
 }
 
 func (c *WriteRole) command(sh invocations) string {
-	return fmt.Sprintf("%s write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s ttl=%s",
+	out := fmt.Sprintf("%s write %s bound_service_account_names=%s bound_service_account_namespaces=%s policies=%s ttl=%s",
 		sh.vault, q(c.Path), q(c.BoundServiceAccountNames), q(c.BoundServiceAccountNamespaces), q(c.Policies), q(c.TTL))
+	for _, k := range slices.Sorted(maps.Keys(c.Caps)) {
+		out += " " + shell.Pair(k, c.Caps[k])
+	}
+	return out
 }
 
 func (c *WriteRole) permissions() []Permission {

@@ -264,7 +264,7 @@ func (c *WriteRole) confirm(ctx context.Context, t Targets) (Result, bool, strin
 		return Result{}, false, "", fmt.Errorf("read %s: %w", c.Path, err)
 	}
 	now := roleText(data)
-	if now != c.text() {
+	if now != c.text(data) {
 		return Result{}, false, "the role is not the plan's", nil
 	}
 	res := Result{Summary: c.Path + " written", Object: c.Path, After: now}

@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +43,14 @@ func vaultPlanners() map[string]planner {
 		},
 		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
 		runbook.ActionFixRole: func(in Input) (Plan, error) {
-			return FixRoleFor(in.Snapshot.Config, in.Snapshot.Namespace, runbook.RoleServiceAccounts(in.Snapshot)), nil
+			p := FixRoleFor(in.Snapshot.Config, in.Snapshot.Namespace, runbook.RoleServiceAccounts(in.Snapshot))
+			if caps := runbook.RoleCapFields(in.Snapshot); caps != nil {
+				p.Changes[0].WriteRole.Caps = caps
+				for _, k := range slices.Sorted(maps.Keys(caps)) {
+					p.Effects = append(p.Effects, k+"="+caps[k]+" (the role caps its tokens below the ttl)")
+				}
+			}
+			return p, nil
 		},
 		runbook.ActionTrimVersions: func(in Input) (Plan, error) {
 			c := in.Snapshot.Config
@@ -199,7 +207,7 @@ func (c *WriteRole) apply(ctx context.Context, t Targets, dry bool) (applied, er
 		return applied{}, err
 	}
 	if dry {
-		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: c.text()}}, nil
+		return applied{res: Result{Summary: "would write " + c.Path, Before: b, After: c.text(before)}}, nil
 	}
 	if err := t.Roles.Write(ctx, c.Path, c.data()); err != nil {
 		return applied{}, sent("write "+c.Path, err)
@@ -222,6 +230,9 @@ func (c *WriteRole) withinMaxTTL(role map[string]any) error {
 	if err != nil || role == nil {
 		return nil
 	}
+	if _, ok := c.Caps["token_max_ttl"]; ok {
+		return nil // written with it
+	}
 	n, err := strconv.ParseInt(fmt.Sprint(role["token_max_ttl"]), 10, 64)
 	if err != nil || n <= 0 || ttl <= time.Duration(n)*time.Second {
 		return nil
@@ -231,9 +242,18 @@ func (c *WriteRole) withinMaxTTL(role map[string]any) error {
 		c.Path, max, ttl, "vault", q(c.Path), c.TTL)
 }
 
-func (c *WriteRole) text() string {
+func (c *WriteRole) text(role map[string]any) string {
 	ttl, _ := time.ParseDuration(c.TTL)
-	return roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl)
+	caps := roleCapsOf(role) // the caps this write leaves as they are
+	for i, k := range roleCapKeys {
+		if v, ok := c.Caps[k]; ok {
+			caps[i] = 0
+			if v != "0" {
+				caps[i], _ = time.ParseDuration(v)
+			}
+		}
+	}
+	return roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl) + capLines(caps)
 }
 
 // changedLines says how text now differs from the text shown: the lines
@@ -281,7 +301,33 @@ func roleText(data map[string]any) string {
 	if n, err := strconv.ParseInt(fmt.Sprint(data["token_ttl"]), 10, 64); err == nil {
 		ttl = time.Duration(n) * time.Second
 	}
-	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl)
+	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl) + capLines(roleCapsOf(data))
+}
+
+// roleCapsOf are a role's token_max_ttl and token_explicit_max_ttl as read
+// (0: none).
+func roleCapsOf(data map[string]any) [2]time.Duration {
+	var caps [2]time.Duration
+	for i, k := range roleCapKeys {
+		if n, err := strconv.ParseInt(fmt.Sprint(data[k]), 10, 64); err == nil {
+			caps[i] = time.Duration(n) * time.Second
+		}
+	}
+	return caps
+}
+
+// roleCapKeys are the role's caps on its tokens that fix-role may write.
+var roleCapKeys = [2]string{"token_max_ttl", "token_explicit_max_ttl"}
+
+// capLines are the role's caps, one line each where set (0: none).
+func capLines(caps [2]time.Duration) string {
+	out := ""
+	for i, d := range caps {
+		if d > 0 {
+			out += fmt.Sprintf("%s = %s\n", roleCapKeys[i], d)
+		}
+	}
+	return out
 }
 
 func roleLines(names, namespaces, policies string, ttl time.Duration) string {

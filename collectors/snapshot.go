@@ -811,6 +811,9 @@ type AuthRole struct {
 	Policies             []string `json:"policies,omitempty"`
 	TTL                  Duration `json:"ttl"`
 	MaxTTL               Duration `json:"maxTtl"`
+	// ExplicitMaxTTL is token_explicit_max_ttl: a hard cap on every token
+	// the role issues, which no renewal passes (0: none).
+	ExplicitMaxTTL Duration `json:"explicitMaxTtl,omitempty"`
 	// Period is the role's token_period: its tokens are periodic, each
 	// renewal setting their TTL back to it (0: not periodic).
 	Period Duration `json:"period,omitempty"`

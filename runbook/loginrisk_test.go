@@ -3,6 +3,7 @@ package runbook
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oss-ai-agent-tool/kubectl-rotation/collectors"
 )
@@ -47,4 +48,36 @@ func TestLoginRisk_Accounts(t *testing.T) {
 			t.Errorf("loginRisk %q", risk)
 		}
 	})
+}
+
+// TestRole_Caps: a role that caps its tokens below the runbook's 24h
+// (token_max_ttl, token_explicit_max_ttl) is not "matches the runbook":
+// a restart only buys the same again, and the fix-role step lifts the caps.
+func TestRole_Caps(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		s.Vault.Role.MaxTTL, s.Vault.Role.ExplicitMaxTTL = collectors.Duration(15*time.Minute), collectors.Duration(20*time.Minute)
+	})
+	r := symptom(t, finding(t, Triage(s, testNow), ScenarioVaultTokenExpired), SymRoleMisconfigured)
+	if r.State != SymptomPresent || len(r.Evidence) < 2 {
+		t.Fatalf("role symptom %s %+v, want both caps as faults", r.State, r.Evidence)
+	}
+	v := NewVars(s, testNow)
+	if v.RoleCapFix != " token_explicit_max_ttl=0 token_max_ttl=24h" || v.RoleCap != "token_max_ttl 15m, token_explicit_max_ttl 20m" {
+		t.Errorf("cap fix %q, cap %q", v.RoleCapFix, v.RoleCap)
+	}
+	var restartNote, roleCmd string
+	for _, text := range renderAll(MustDefault(), v) {
+		if strings.HasPrefix(text, "A restart only buys the same again") {
+			restartNote = text
+		}
+		if strings.HasPrefix(text, "vault write auth/kubernetes/role/") {
+			roleCmd = text
+		}
+	}
+	if restartNote == "" || strings.Contains(restartNote, "This is the fix now") {
+		t.Errorf("restart note %q, want it to say a restart does not help", restartNote)
+	}
+	if !strings.HasSuffix(roleCmd, "ttl=24h token_explicit_max_ttl=0 token_max_ttl=24h") {
+		t.Errorf("role command %q, want the caps lifted", roleCmd)
+	}
 }

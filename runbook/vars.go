@@ -3,6 +3,7 @@ package runbook
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -37,13 +38,18 @@ type Vars struct {
 	// RoleSAs are the service accounts the fix-role step binds
 	// (RoleServiceAccounts): the runbook's and those the pod templates run
 	// as.
-	RoleSAs           string
-	Image             string
-	VaultAddr         string
-	KVMount           string
-	TenantPathExample string
-	TenantPathOfT     string // the tenant path with $t for the tenant, for shell loops
-	TenantExample     string
+	RoleSAs string
+	// RoleCapFix is " token_max_ttl=24h", " token_explicit_max_ttl=0" or
+	// both, when the role caps its tokens below the runbook's 24h
+	// (RoleCapFields); RoleCap says the cap ("token_max_ttl 15m"), for
+	// the notes. Both "" otherwise.
+	RoleCapFix, RoleCap string
+	Image               string
+	VaultAddr           string
+	KVMount             string
+	TenantPathExample   string
+	TenantPathOfT       string // the tenant path with $t for the tenant, for shell loops
+	TenantExample       string
 	// AffectedTenant is the first tenant the evidence names, else the
 	// visible placeholder <tenant-id>: never a tenant picked at random for
 	// a step that changes something for "an affected tenant".
@@ -166,6 +172,8 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		OrchestratorSA:         c.Kubernetes.OrchestratorServiceAccount,
 		VaultSA:                c.Kubernetes.VaultSA(),
 		RoleSAs:                RoleServiceAccounts(s),
+		RoleCapFix:             roleCapFix(s),
+		RoleCap:                roleCapText(s),
 		Image:                  "<orchestrator-image>",
 		VaultAddr:              orPlaceholder(s.VaultAddr, "vault-addr"),
 		KVMount:                c.Vault.KVMount,
@@ -403,6 +411,28 @@ func containerFlag(s *collectors.Snapshot, role string) string {
 		return "-c " + shell.Quote(cj.EnvContainer) + " "
 	}
 	return ""
+}
+
+// roleCapFix is Vars.RoleCapFix.
+func roleCapFix(s *collectors.Snapshot) string {
+	f := RoleCapFields(s)
+	out := ""
+	for _, k := range slices.Sorted(maps.Keys(f)) {
+		out += " " + k + "=" + f[k]
+	}
+	return out
+}
+
+// roleCapText is Vars.RoleCap.
+func roleCapText(s *collectors.Snapshot) string {
+	if s.Vault == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range roleCaps(s.Vault.Role) {
+		parts = append(parts, c.field+" "+roundDur(c.cap))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // logContainerFlag is "-c NAME " when every pod of the log selector of

@@ -61,6 +61,10 @@ func roleFaults(role *collectors.AuthRole, s *collectors.Snapshot, warn time.Dur
 		faults = append(faults, roleFault{breaks: "policy", ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " policies",
 			Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy}})
 	}
+	for _, c := range roleCaps(role) {
+		faults = append(faults, roleFault{ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + c.field,
+			Observed: roundDur(c.cap) + ": every token it issues ends by then, whatever renews it, and a restart only buys that again", Threshold: "runbook: ttl 24h; the fix-role step writes " + c.field + "=" + c.fix}})
+	}
 	if ttl := role.TTL.Duration(); ttl > 0 && ttl < warn {
 		faults = append(faults, roleFault{ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
 			Observed: roundDur(ttl), Threshold: "runbook: 24h; warning under " + roundDur(warn)}})
@@ -85,6 +89,51 @@ func podAccounts(s *collectors.Snapshot) []podAccount {
 	if cj := k.CronJobOf(collectors.RoleRotation); cj != nil && cj.Found && cj.ServiceAccount != "" &&
 		!slices.ContainsFunc(out, func(p podAccount) bool { return p.name == cj.ServiceAccount }) {
 		out = append(out, podAccount{"CronJob " + cj.Name, cj.ServiceAccount})
+	}
+	return out
+}
+
+// roleTTL is the runbook's role ttl (its step 6: ttl=24h).
+const roleTTL = 24 * time.Hour
+
+// roleCap is a cap the role puts on its tokens below the runbook's ttl, and
+// the value the fix-role step writes to lift it.
+type roleCap struct {
+	field, fix string
+	cap        time.Duration
+}
+
+// roleCaps are the role's token_max_ttl and token_explicit_max_ttl where
+// they are below the runbook's 24h: every token ends by then (and with
+// token_max_ttl the runbook's own role write, ttl=24h, is refused).
+func roleCaps(role *collectors.AuthRole) []roleCap {
+	var out []roleCap
+	if role == nil || !role.Found {
+		return nil
+	}
+	if m := role.MaxTTL.Duration(); m > 0 && m < roleTTL {
+		out = append(out, roleCap{"token_max_ttl", "24h", m})
+	}
+	if m := role.ExplicitMaxTTL.Duration(); m > 0 && m < roleTTL {
+		out = append(out, roleCap{"token_explicit_max_ttl", "0", m})
+	}
+	return out
+}
+
+// RoleCapFields are the fields the fix-role step writes beside the
+// runbook's to lift the role's caps below 24h (roleCaps): token_max_ttl=24h,
+// token_explicit_max_ttl=0. Nil when there is none, or the role was not
+// read.
+func RoleCapFields(s *collectors.Snapshot) map[string]string {
+	if s == nil || s.Vault == nil {
+		return nil
+	}
+	var out map[string]string
+	for _, c := range roleCaps(s.Vault.Role) {
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[c.field] = c.fix
 	}
 	return out
 }

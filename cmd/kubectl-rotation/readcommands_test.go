@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -477,7 +478,7 @@ func readRows() []readRow {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if img := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Image; img != "registry.example/orchestrator:fixed" {
+				if img := jobContainerOf(cj).Image; img != "registry.example/orchestrator:fixed" {
 					t.Errorf("image %s", img)
 				}
 			}},
@@ -763,6 +764,17 @@ func suspendEffect(name func(*readWorld) string) func(t *testing.T, w *readWorld
 
 // resourcesEffect: the rotation CronJob's container has the limit or
 // request the command set.
+// jobContainerOf is the CronJob's own container in its job template: not
+// the sidecar the equivalence worlds put first (equivSidecar).
+func jobContainerOf(cj *batchv1.CronJob) corev1.Container {
+	for _, c := range cj.Spec.JobTemplate.Spec.Template.Spec.Containers {
+		if c.Name != equivSidecar {
+			return c
+		}
+	}
+	return corev1.Container{}
+}
+
 func resourcesEffect(kind, resource string) func(t *testing.T, w *readWorld, command string) {
 	return func(t *testing.T, w *readWorld, command string) {
 		t.Helper()
@@ -770,7 +782,7 @@ func resourcesEffect(kind, resource string) func(t *testing.T, w *readWorld, com
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
+		c := jobContainerOf(cj)
 		rl := c.Resources.Limits
 		if kind == "requests" {
 			rl = c.Resources.Requests

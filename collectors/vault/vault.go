@@ -525,6 +525,7 @@ func (c *collector) readRole(ctx context.Context) (*collectors.AuthRole, error) 
 	}
 	r.TTL = collectors.Duration(seconds(s.Data["token_ttl"], s.Data["ttl"]))
 	r.MaxTTL = collectors.Duration(seconds(s.Data["token_max_ttl"], s.Data["max_ttl"]))
+	r.ExplicitMaxTTL = collectors.Duration(seconds(s.Data["token_explicit_max_ttl"], nil))
 	r.Period = collectors.Duration(seconds(s.Data["token_period"], s.Data["period"]))
 	r.NoDefaultPolicy, _ = s.Data["token_no_default_policy"].(bool)
 	r.NamespaceSelector, _ = s.Data["bound_service_account_namespace_selector"].(string)
