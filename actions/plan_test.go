@@ -603,3 +603,24 @@ func TestPlanFor_WarnsWhenNewPodsGetNoToken(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanFor_FixPolicyDecidedElsewhere: the fix-policy action refuses,
+// saying where the denial comes from, when the rotation policy already
+// holds what it writes and the rule denying a tenant path is another
+// policy's; with a different text it warns instead.
+func TestPlanFor_FixPolicyDecidedElsewhere(t *testing.T) {
+	cfg := config.Default()
+	snap := &collectors.Snapshot{Namespace: "prod", Config: cfg, Vault: &collectors.VaultData{Policy: &collectors.Policy{
+		Name: cfg.Vault.Policy, Found: true, Text: runbook.PolicyText(cfg), Policies: []string{cfg.Vault.Policy, "secret-read"},
+		Checks: []collectors.PathCheck{{Path: "secret/data/tenants/t-040/cmek", Kind: "data", Tenant: "t-040", Granted: []string{"deny"},
+			Rule: "secret/data/tenants/t-04*", RulePolicies: []string{"secret-read"}}},
+	}}}
+	if _, err := PlanFor(runbook.ActionFixPolicy, Input{Snapshot: snap, At: time.Now()}); err == nil || !strings.Contains(err.Error(), "already holds what this writes") || !strings.Contains(err.Error(), "secret-read") {
+		t.Errorf("err %v, want a refusal naming secret-read", err)
+	}
+	snap.Vault.Policy.Text = `path "secret/data/tenants/+/cmek" { capabilities = ["read"] }`
+	p, err := PlanFor(runbook.ActionFixPolicy, Input{Snapshot: snap, At: time.Now()})
+	if err != nil || !strings.Contains(p.Warning, "secret-read") {
+		t.Errorf("plan %+v %v, want a warning naming secret-read", p, err)
+	}
+}

@@ -41,7 +41,17 @@ func vaultPlanners() map[string]planner {
 			}
 			return RenewToken(acc), nil
 		},
-		runbook.ActionFixPolicy: func(in Input) (Plan, error) { return FixPolicy(in.Snapshot.Config), nil },
+		runbook.ActionFixPolicy: func(in Input) (Plan, error) {
+			p := FixPolicy(in.Snapshot.Config)
+			if why := runbook.PolicyDecidedElsewhere(in.Snapshot); why != "" {
+				if v := in.Snapshot.Vault; v != nil && v.Policy != nil && v.Policy.Text == p.Changes[0].WritePolicy.Text {
+					// the write would change nothing and say "written"
+					return Plan{}, fmt.Errorf("policy %s already holds what this writes: %s", v.Policy.Name, why)
+				}
+				p.Warning = "this write may not lift the denial: " + why
+			}
+			return p, nil
+		},
 		runbook.ActionFixRole: func(in Input) (Plan, error) {
 			p := FixRoleFor(in.Snapshot.Config, in.Snapshot.Namespace, runbook.RoleServiceAccounts(in.Snapshot))
 			if caps := runbook.RoleCapFields(in.Snapshot); caps != nil {

@@ -81,3 +81,33 @@ func TestRole_Caps(t *testing.T) {
 		t.Errorf("role command %q, want the caps lifted", roleCmd)
 	}
 }
+
+// TestPolicyDecidedElsewhere: when the rule that denies a tenant path is
+// another of the role's policies' (secret-read's), the fix-policy step says
+// it cannot fix it (O14: it rewrote cmek-rotation to the text it had).
+func TestPolicyDecidedElsewhere(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		p := s.Vault.Policy
+		p.Policies = []string{"cmek-rotation", "secret-read"}
+		for i := range p.Checks {
+			c := &p.Checks[i]
+			if c.Kind == "data" && c.Tenant == "t04" {
+				c.Granted, c.RoleGranted, c.RoleRule, c.RoleRulePolicies = []string{"deny"}, []string{"deny"}, "secret/data/tenants/t0*", []string{"secret-read"}
+			}
+		}
+	})
+	why := PolicyDecidedElsewhere(s)
+	if !strings.Contains(why, `path "secret/data/tenants/t0*" of secret-read, not of cmek-rotation`) {
+		t.Fatalf("why %q", why)
+	}
+	found := false
+	for _, text := range renderAll(MustDefault(), NewVars(s, testNow)) {
+		found = found || strings.HasPrefix(text, "This step cannot fix it: on secret/data/tenants/t04/cmek")
+	}
+	if !found {
+		t.Error("the fix-policy step's note does not say it cannot fix it")
+	}
+	if PolicyDecidedElsewhere(healthySnapshot(t)) != "" {
+		t.Error("said of a healthy snapshot")
+	}
+}

@@ -44,12 +44,16 @@ type Vars struct {
 	// (RoleCapFields); RoleCap says the cap ("token_max_ttl 15m"), for
 	// the notes. Both "" otherwise.
 	RoleCapFix, RoleCap string
-	Image               string
-	VaultAddr           string
-	KVMount             string
-	TenantPathExample   string
-	TenantPathOfT       string // the tenant path with $t for the tenant, for shell loops
-	TenantExample       string
+	// PolicyElsewhere is PolicyDecidedElsewhere: the rule that denies a
+	// tenant path is another policy's, which the fix-policy step does not
+	// write.
+	PolicyElsewhere   string
+	Image             string
+	VaultAddr         string
+	KVMount           string
+	TenantPathExample string
+	TenantPathOfT     string // the tenant path with $t for the tenant, for shell loops
+	TenantExample     string
 	// AffectedTenant is the first tenant the evidence names, else the
 	// visible placeholder <tenant-id>: never a tenant picked at random for
 	// a step that changes something for "an affected tenant".
@@ -174,6 +178,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		RoleSAs:                RoleServiceAccounts(s),
 		RoleCapFix:             roleCapFix(s),
 		RoleCap:                roleCapText(s),
+		PolicyElsewhere:        PolicyDecidedElsewhere(s),
 		Image:                  "<orchestrator-image>",
 		VaultAddr:              orPlaceholder(s.VaultAddr, "vault-addr"),
 		KVMount:                c.Vault.KVMount,

@@ -238,6 +238,33 @@ func roleGrantGap(s *collectors.Snapshot) *Evidence {
 		Observed: fmt.Sprintf("missing %s on %s (%s), %d path(s) in all, though the orchestrator's token, issued before, has them", strings.Join(firstMissing, ", "), first.Path, rule, n)}
 }
 
+// PolicyDecidedElsewhere says, when a tenant path misses a capability the
+// runbook requires and the rule Vault applies to it (the role's policies
+// read together) is another policy's than the rotation policy's (a deny or
+// a narrower glob in secret-read, say), that rewriting the rotation policy
+// cannot change it, naming the rule and its policy; "" otherwise.
+func PolicyDecidedElsewhere(s *collectors.Snapshot) string {
+	if s == nil || s.Vault == nil || s.Vault.Policy == nil || len(s.Vault.Policy.Policies) == 0 {
+		return ""
+	}
+	own := s.Config.Vault.Policy
+	for _, c := range s.Vault.Policy.Checks {
+		granted, rule, by := c.Granted, c.Rule, c.RulePolicies
+		if c.Effective {
+			if c.RoleGranted == nil {
+				continue
+			}
+			granted, rule, by = c.RoleGranted, c.RoleRule, c.RoleRulePolicies
+		}
+		if rule == "" || slices.Contains(by, own) || len(missingCapabilities(RequiredCapabilities()[checkKind(c)], granted)) == 0 {
+			continue
+		}
+		return fmt.Sprintf("on %s the rule Vault applies is path %q of %s, not of %s (granting %s): writing %s does not change it; change that rule, or take %s off the role's policies",
+			c.Path, rule, strings.Join(by, ", "), own, strings.Join(orNone(granted), ", "), own, strings.Join(by, ", "))
+	}
+	return ""
+}
+
 // missingAccounts are the service accounts of the runbook's (the
 // orchestrator's, the one the role binds) the snapshot read as not
 // existing in the namespace.
