@@ -662,7 +662,7 @@ func TestActions_Vault(t *testing.T) {
 			t.Fatalf("read role: %v", err)
 		}
 		defer func() { // as the lab seeded it, for the subtests after
-			back := map[string]any{"token_max_ttl": "0", "token_explicit_max_ttl": "0"}
+			back := map[string]any{"token_max_ttl": "0", "token_explicit_max_ttl": "0", "token_type": "default"}
 			for _, k := range []string{"bound_service_account_names", "bound_service_account_namespaces", "token_policies", "token_ttl"} {
 				back[k] = orig.Data[k]
 			}
@@ -670,7 +670,7 @@ func TestActions_Vault(t *testing.T) {
 				t.Fatal(err)
 			}
 		}()
-		caps := map[string]any{"token_max_ttl": "15m", "token_ttl": "10m", "token_explicit_max_ttl": "20m"}
+		caps := map[string]any{"token_max_ttl": "15m", "token_ttl": "10m", "token_explicit_max_ttl": "20m", "token_type": "batch"}
 		if _, err := root.Logical().Write(rolePath, caps); err != nil {
 			t.Fatal(err)
 		}
@@ -680,7 +680,7 @@ func TestActions_Vault(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd := p.Changes[0].Command()
-		if !strings.Contains(cmd, "token_explicit_max_ttl=0") || !strings.Contains(cmd, "token_max_ttl=24h") {
+		if !strings.Contains(cmd, "token_explicit_max_ttl=0") || !strings.Contains(cmd, "token_max_ttl=24h") || !strings.Contains(cmd, "token_type=service") {
 			t.Fatalf("command %q, want the caps lifted", cmd)
 		}
 		check, err := ex.Check(ctx, p)
@@ -697,8 +697,11 @@ func TestActions_Vault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(r.Data["token_max_ttl"]) != "86400" || fmt.Sprint(r.Data["token_explicit_max_ttl"]) != "0" || fmt.Sprint(r.Data["token_ttl"]) != "86400" {
-			t.Errorf("role after: max %v explicit %v ttl %v", r.Data["token_max_ttl"], r.Data["token_explicit_max_ttl"], r.Data["token_ttl"])
+		if fmt.Sprint(r.Data["token_max_ttl"]) != "86400" || fmt.Sprint(r.Data["token_explicit_max_ttl"]) != "0" || fmt.Sprint(r.Data["token_ttl"]) != "86400" || r.Data["token_type"] != "service" {
+			t.Errorf("role after: max %v explicit %v ttl %v type %v", r.Data["token_max_ttl"], r.Data["token_explicit_max_ttl"], r.Data["token_ttl"], r.Data["token_type"])
+		}
+		if !strings.Contains(check.Before, "token_type = batch") || strings.Contains(check.After, "token_type") {
+			t.Errorf("diff %q → %q, want the batch type shown going", check.Before, check.After)
 		}
 		// the command as shown, on the role capped again
 		if _, err := root.Logical().Write(rolePath, caps); err != nil {

@@ -263,7 +263,27 @@ func (c *WriteRole) text(role map[string]any) string {
 			}
 		}
 	}
-	return roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl) + capLines(caps)
+	typ := batchType(role)
+	if v, ok := c.Caps["token_type"]; ok {
+		typ = v
+	}
+	return roleLines(c.BoundServiceAccountNames, c.BoundServiceAccountNamespaces, c.Policies, ttl) + capLines(caps) + typeLine(typ)
+}
+
+// batchType is the role's token_type when it issues batch tokens, else "".
+func batchType(data map[string]any) string {
+	if t, _ := data["token_type"].(string); strings.Contains(t, "batch") {
+		return t
+	}
+	return ""
+}
+
+// typeLine is the role's token_type line when it issues batch tokens.
+func typeLine(typ string) string {
+	if !strings.Contains(typ, "batch") {
+		return ""
+	}
+	return "token_type = " + typ + "\n"
 }
 
 // changedLines says how text now differs from the text shown: the lines
@@ -311,7 +331,7 @@ func roleText(data map[string]any) string {
 	if n, err := strconv.ParseInt(fmt.Sprint(data["token_ttl"]), 10, 64); err == nil {
 		ttl = time.Duration(n) * time.Second
 	}
-	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl) + capLines(roleCapsOf(data))
+	return roleLines(list("bound_service_account_names"), list("bound_service_account_namespaces"), list("token_policies"), ttl) + capLines(roleCapsOf(data)) + typeLine(batchType(data))
 }
 
 // roleCapsOf are a role's token_max_ttl and token_explicit_max_ttl as read

@@ -814,6 +814,9 @@ type AuthRole struct {
 	// ExplicitMaxTTL is token_explicit_max_ttl: a hard cap on every token
 	// the role issues, which no renewal passes (0: none).
 	ExplicitMaxTTL Duration `json:"explicitMaxTtl,omitempty"`
+	// TokenType is token_type ("default", "service", "batch",
+	// "default-service", "default-batch"; "" when not read).
+	TokenType string `json:"tokenType,omitempty"`
 	// Period is the role's token_period: its tokens are periodic, each
 	// renewal setting their TTL back to it (0: not periodic).
 	Period Duration `json:"period,omitempty"`

@@ -435,6 +435,10 @@ func roleCapText(s *collectors.Snapshot) string {
 	}
 	var parts []string
 	for _, c := range roleCaps(s.Vault.Role) {
+		if c.field == "token_type" {
+			parts = append(parts, "token_type "+s.Vault.Role.TokenType+": not renewable, each ends at its TTL "+roundDur(c.cap))
+			continue
+		}
 		parts = append(parts, c.field+" "+roundDur(c.cap))
 	}
 	return strings.Join(parts, ", ")

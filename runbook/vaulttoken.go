@@ -62,8 +62,12 @@ func roleFaults(role *collectors.AuthRole, s *collectors.Snapshot, warn time.Dur
 			Observed: strings.Join(orNone(role.Policies), ","), Threshold: "must include " + cfg.Vault.Policy}})
 	}
 	for _, c := range roleCaps(role) {
+		obs := roundDur(c.cap) + ": every token it issues ends by then, whatever renews it, and a restart only buys that again"
+		if c.field == "token_type" {
+			obs = role.TokenType + ": its tokens are batch tokens, which no renewal extends (each ends at its TTL) and which have no accessor, so Vault lists none of the pods' tokens"
+		}
 		faults = append(faults, roleFault{ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " " + c.field,
-			Observed: roundDur(c.cap) + ": every token it issues ends by then, whatever renews it, and a restart only buys that again", Threshold: "runbook: ttl 24h; the fix-role step writes " + c.field + "=" + c.fix}})
+			Observed: obs, Threshold: "runbook: renewable tokens, ttl 24h; the fix-role step writes " + c.field + "=" + c.fix}})
 	}
 	if ttl := role.TTL.Duration(); ttl > 0 && ttl < warn {
 		faults = append(faults, roleFault{ev: Evidence{Source: collectors.SourceVault, Fact: "role " + role.Name + " token TTL",
@@ -117,7 +121,17 @@ func roleCaps(role *collectors.AuthRole) []roleCap {
 	if m := role.ExplicitMaxTTL.Duration(); m > 0 && m < roleTTL {
 		out = append(out, roleCap{"token_explicit_max_ttl", "0", m})
 	}
+	if batchTokens(role) {
+		out = append(out, roleCap{"token_type", "service", role.TTL.Duration()})
+	}
 	return out
+}
+
+// batchTokens reports whether the role issues batch tokens: they have no
+// accessor (Vault lists none of them) and cannot be renewed, so each ends
+// at its TTL whatever the renewal service does.
+func batchTokens(role *collectors.AuthRole) bool {
+	return role != nil && (role.TokenType == "batch" || role.TokenType == "default-batch")
 }
 
 // RoleCapFields are the fields the fix-role step writes beside the
@@ -408,6 +422,10 @@ func noCurrentToken(s *collectors.Snapshot) string {
 		return ""
 	}
 	v := s.Vault
+	if batchTokens(v.Role) {
+		return fmt.Sprintf("the %d live token(s) of role %s listed were all created before every orchestrator pod now running started: the role issues batch tokens (token_type %s), which Vault lists by no accessor, so the running pods' tokens cannot be looked up; they cannot be renewed either, and each ends at its TTL (%s)",
+			len(v.OrchestratorTokens), s.Config.Vault.KubernetesAuthRole, v.Role.TokenType, roundDur(v.Role.TTL.Duration()))
+	}
 	return fmt.Sprintf("the %d live token(s) of role %s were all created before every orchestrator pod now running started (of pods replaced since, which no one renews): Vault holds no token of the running pods — their login failed (see the orchestrator's log and the role), or they log in by another role",
 		len(v.OrchestratorTokens), s.Config.Vault.KubernetesAuthRole)
 }
