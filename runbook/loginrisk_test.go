@@ -111,3 +111,20 @@ func TestPolicyDecidedElsewhere(t *testing.T) {
 		t.Error("said of a healthy snapshot")
 	}
 }
+
+// TestVars_NoDeadline: the report's raise-deadline step says not to run it
+// on a rotation CronJob without activeDeadlineSeconds (N3: the action
+// refused, the report's command would have bounded the runs).
+func TestVars_NoDeadline(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) { cronJobOf(t, s, collectors.RoleRotation).ActiveDeadlineSeconds = nil })
+	found := false
+	for _, text := range renderAll(MustDefault(), NewVars(s, testNow)) {
+		found = found || strings.HasPrefix(text, "Do not run this now: CronJob cmek-rotation has no activeDeadlineSeconds")
+	}
+	if !found {
+		t.Error("no note on the raise-deadline step")
+	}
+	if NewVars(healthySnapshot(t), testNow).NoDeadline {
+		t.Error("NoDeadline with a deadline")
+	}
+}

@@ -47,7 +47,10 @@ type Vars struct {
 	// PolicyElsewhere is PolicyDecidedElsewhere: the rule that denies a
 	// tenant path is another policy's, which the fix-policy step does not
 	// write.
-	PolicyElsewhere   string
+	PolicyElsewhere string
+	// NoDeadline is true when the rotation CronJob was read and has no
+	// activeDeadlineSeconds: raising it would bound its runs.
+	NoDeadline        bool
 	Image             string
 	VaultAddr         string
 	KVMount           string
@@ -179,6 +182,7 @@ func NewVars(s *collectors.Snapshot, at time.Time) Vars {
 		RoleCapFix:             roleCapFix(s),
 		RoleCap:                roleCapText(s),
 		PolicyElsewhere:        PolicyDecidedElsewhere(s),
+		NoDeadline:             noDeadline(s),
 		Image:                  "<orchestrator-image>",
 		VaultAddr:              orPlaceholder(s.VaultAddr, "vault-addr"),
 		KVMount:                c.Vault.KVMount,
@@ -416,6 +420,12 @@ func containerFlag(s *collectors.Snapshot, role string) string {
 		return "-c " + shell.Quote(cj.EnvContainer) + " "
 	}
 	return ""
+}
+
+// noDeadline is Vars.NoDeadline.
+func noDeadline(s *collectors.Snapshot) bool {
+	cj := s.Kubernetes.CronJobOf(collectors.RoleRotation)
+	return cj != nil && cj.Found && cj.ActiveDeadlineSeconds == nil
 }
 
 // roleCapFix is Vars.RoleCapFix.
