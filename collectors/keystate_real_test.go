@@ -220,15 +220,20 @@ func TestCollect_TokenCeiling(t *testing.T) {
 				ev = sy.Evidence[0].Observed
 			}
 		}
-		if !strings.Contains(ev, "renewal cannot extend it, only a new login") {
+		if !strings.Contains(ev, "renewal cannot extend it, only a new login") || !strings.Contains(ev, "a restart only buys the same again") {
 			t.Errorf("token-expiring evidence %q, want renewal ruled out", ev)
 		}
 		for _, st := range runbook.NewVars(s, s.CollectedAt).ForFinding(f).RenderSteps(runbook.MustDefault().StepsFor(f)) {
 			if st.Action == runbook.ActionRenewToken && !strings.HasPrefix(st.Note, "Renewal cannot help now") {
 				t.Errorf("renew step note %q", st.Note)
 			}
-			if st.Action == runbook.ActionRestartOrchestrator && !strings.HasPrefix(st.Note, "This is the fix now") {
+			// the role's own token_max_ttl caps the new login's token too:
+			// a restart is no fix (O4)
+			if st.Action == runbook.ActionRestartOrchestrator && !strings.HasPrefix(st.Note, "A restart only buys the same again") {
 				t.Errorf("restart step note %q", st.Note)
+			}
+			if st.Action == runbook.ActionFixRole && !strings.HasSuffix(st.Command, "token_max_ttl=24h") {
+				t.Errorf("fix-role command %q, want the role's cap lifted", st.Command)
 			}
 		}
 	})

@@ -42,13 +42,17 @@ func (t *triage) ceilingEvidence(ss symptoms) {
 	if r == nil || tok == nil || !ceilingNear(t.now, tok, t.s.Config.Thresholds.TokenExpiryWarning.Duration()) {
 		return
 	}
-	msg := "; it reaches its " + ceilingText(t.now, tok) + ": renewal cannot extend it, only a new login — restart the orchestrator"
+	fix := "restart the orchestrator"
+	if t.s.Vault != nil && len(roleCaps(t.s.Vault.Role)) > 0 {
+		// the role caps every token: a new login ends as soon
+		fix = "and the role caps every token it issues, so a restart only buys the same again: fix the role (Scenario 2's fix-role step)"
+	}
+	what := ceilingText(t.now, tok) + ": renewal cannot extend it, only a new login — " + fix
 	if r.State == SymptomPresent && len(r.Evidence) > 0 {
-		r.Evidence[0].Observed += msg
+		r.Evidence[0].Observed += "; it reaches its " + what
 		return
 	}
-	ss.present(SymTokenExpiring, Evidence{Source: collectors.SourceVault, Fact: "orchestrator token max TTL",
-		Observed: ceilingText(t.now, tok) + ": renewal cannot extend it, only a new login — restart the orchestrator", At: tok.CeilingAt})
+	ss.present(SymTokenExpiring, Evidence{Source: collectors.SourceVault, Fact: "orchestrator token max TTL", Observed: what, At: tok.CeilingAt})
 }
 
 // ceilingFacts puts the tokens' ceilings beside their TTLs.
