@@ -49,7 +49,7 @@ func TestTokenCeiling(t *testing.T) {
 		}
 	}
 	role := &collectors.AuthRole{Mount: "kubernetes", Name: "orch", Found: true, MaxTTL: collectors.Duration(12 * time.Hour)}
-	base := collectors.TokenInfo{TTL: collectors.Duration(time.Hour), ExpireTime: &expire, CreationTime: &created, Path: "auth/kubernetes/login", Meta: map[string]string{"role": "orch"}}
+	base := collectors.TokenInfo{Renewable: true, TTL: collectors.Duration(time.Hour), ExpireTime: &expire, CreationTime: &created, Path: "auth/kubernetes/login", Meta: map[string]string{"role": "orch"}}
 	tests := map[string]struct {
 		tok      func(collectors.TokenInfo) collectors.TokenInfo
 		mounts   map[string]time.Duration
@@ -82,6 +82,13 @@ func TestTokenCeiling(t *testing.T) {
 			tok:      func(t collectors.TokenInfo) collectors.TokenInfo { t.Period = collectors.Duration(time.Hour); return t },
 			mounts:   map[string]time.Duration{"kubernetes": 768 * time.Hour},
 			wantNote: "periodic token",
+		},
+		// O1: a batch token, or one made -renewable=false, ends at its
+		// expire time: no renewal reaches the mount's 32 days
+		"not renewable": {
+			tok:     func(t collectors.TokenInfo) collectors.TokenInfo { t.Renewable = false; return t },
+			mounts:  map[string]time.Duration{"kubernetes": 768 * time.Hour},
+			wantMax: 2 * time.Hour, wantSrc: "not renewable: it ends at its expire time",
 		},
 		"no expiry": {
 			tok:      func(t collectors.TokenInfo) collectors.TokenInfo { t.TTL, t.ExpireTime = 0, nil; return t },

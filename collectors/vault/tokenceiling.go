@@ -180,6 +180,20 @@ func tokenCeiling(t *collectors.TokenInfo, role *collectors.AuthRole, mountMax f
 		t.CeilingNote = "the token does not expire"
 		return
 	}
+	if !t.Renewable {
+		// a batch token, or a service token made -renewable=false: no
+		// renewal extends it, it ends at its expire time
+		if t.ExpireTime != nil {
+			at := *t.ExpireTime
+			t.MaxTTL, t.MaxTTLSource, t.CeilingAt = t.TTL, "not renewable: it ends at its expire time", &at
+			if t.CreationTime != nil {
+				t.MaxTTL = collectors.Duration(at.Sub(*t.CreationTime).Round(time.Second))
+			}
+		} else {
+			t.CeilingNote = "not renewable: it ends at its TTL"
+		}
+		return
+	}
 	if t.CreationTime == nil {
 		t.CeilingNote = "the token's creation time is unknown"
 		return
