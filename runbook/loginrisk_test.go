@@ -128,3 +128,16 @@ func TestVars_NoDeadline(t *testing.T) {
 		t.Error("NoDeadline with a deadline")
 	}
 }
+
+// TestTriage_OverRetentionAtLeast: with some tenants' key versions not
+// read, the count over retention is "at least" what was read (O2).
+func TestTriage_OverRetentionAtLeast(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		s.Vault.Tenants[2].LiveVersions, s.Vault.Tenants[2].MaxVersions = 12, 0
+		s.Vault.Tenants[5].Error = "read metadata: permission denied (403)"
+	})
+	r := symptom(t, finding(t, Triage(s, testNow), ScenarioRetentionOverflow), SymTenantsOverRetention)
+	if r.State != SymptomPresent || !strings.HasPrefix(r.Evidence[0].Observed, "at least 1 (1 of 10 tenants' key versions not read)") {
+		t.Errorf("over retention %s %+v", r.State, r.Evidence)
+	}
+}

@@ -531,6 +531,29 @@ func (t *triage) logGap(role string) string {
 	return ""
 }
 
+// atLeast is a count of tenants found among those whose key versions were
+// read: "n", or "at least n (m of N tenants' key versions not read)" when
+// some could not be, since they may hold more.
+func (t *triage) atLeast(n int) string {
+	ts, why := t.tenants()
+	if why != "" {
+		return fmt.Sprint(n)
+	}
+	unread := 0
+	for _, tn := range ts {
+		if tn.Error != "" && !tn.Missing {
+			unread++
+		}
+	}
+	if sc := t.s.Vault.TenantScan; sc.Listed > len(ts) {
+		unread += sc.Listed - len(ts)
+	}
+	if unread == 0 {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("at least %d (%d of %d tenants' key versions not read)", n, unread, max(len(ts), t.s.Vault.TenantScan.Listed))
+}
+
 func (t *triage) tenants() ([]collectors.Tenant, string) {
 	if r := t.unreadable(collectors.SourceVault); r != "" {
 		return nil, r
@@ -2031,7 +2054,7 @@ func (t *triage) cleanupFailing(ss symptoms) verdict {
 		}
 		if len(over) > 0 {
 			ss.present(SymVersionsGrowing, Evidence{Source: collectors.SourceVault, Fact: "tenants over the cleanup retention",
-				Observed: fmt.Sprintf("%d: %s", len(over), listSome(over, 5)), Threshold: threshold})
+				Observed: t.atLeast(len(over)) + ": " + listSome(over, 5), Threshold: threshold})
 			growing = over
 		} else if why := t.tenantsUnread(); why != "" {
 			ss.unknown(SymVersionsGrowing, why)
@@ -2117,7 +2140,7 @@ func (t *triage) retentionOverflow(ss symptoms) verdict {
 				}
 			}
 			ss.present(SymTenantsOverRetention, Evidence{Source: collectors.SourceVault, Fact: "tenants over retention",
-				Observed: fmt.Sprintf("%d (most: %s with %d live versions)", len(over), worst.ID, worst.LiveVersions), Threshold: fmt.Sprintf("%d versions", keep)})
+				Observed: fmt.Sprintf("%s (most: %s with %d live versions)", t.atLeast(len(over)), worst.ID, worst.LiveVersions), Threshold: fmt.Sprintf("%d versions", keep)})
 		} else if why := t.tenantsUnread(); why != "" {
 			ss.unknown(SymTenantsOverRetention, why)
 		} else {
