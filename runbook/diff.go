@@ -1285,7 +1285,7 @@ func (d Diff) WriteMarkdown(w io.Writer) error {
 			if c.Why != "" {
 				detail += " (cannot tell " + c.Why + ")"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", changeWords[c.Change], c.Tenant, c.Kind, strings.Trim(severityText(c), " ()"), mdEscape(detail))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", changeWords[c.Change], mdName(c.Tenant), c.Kind, strings.Trim(severityText(c), " ()"), mdEscape(detail))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -141,3 +141,27 @@ func TestTriage_OverRetentionAtLeast(t *testing.T) {
 		t.Errorf("over retention %s %+v", r.State, r.Evidence)
 	}
 }
+
+// TestReport_MarkdownNames: tenant ids holding "|" or HTML stay in their
+// table cell and render as text (O9).
+func TestReport_MarkdownNames(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		for i, id := range []string{"pipe|x", "<b>html</b>"} {
+			tn := &s.Vault.Tenants[i]
+			tn.ID, tn.LiveVersions, tn.MaxVersions = id, 12, 0
+		}
+	})
+	var b strings.Builder
+	if err := mustDefault(t).NewReport(s, testNow, "test").WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, l := range strings.Split(out, "\n") {
+		if (strings.HasPrefix(l, "|") || strings.HasPrefix(l, "Tenants:") || strings.HasPrefix(strings.TrimSpace(l), "- ")) && strings.Contains(l, "<b>") {
+			t.Errorf("raw HTML in %q", l)
+		}
+	}
+	if strings.Contains(out, "| pipe|x |") || !strings.Contains(out, `| pipe\|x |`) || !strings.Contains(out, "&lt;b&gt;html&lt;/b&gt;") {
+		t.Errorf("markdown:\n%s", out)
+	}
+}

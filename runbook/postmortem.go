@@ -472,7 +472,7 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 		b.WriteString("| time | action | who | why | result (before → after) |\n|---|---|---|---|---|\n")
 		for _, a := range pm.Actions {
 			// a cell is one line: a policy's lines are kept apart by <br>
-			cell := func(s string) string { return mdEscape(oneLine(s, "<br>")) }
+			cell := func(s string) string { return oneLine(mdEscape(s), "<br>") }
 			res := orDefault(a.Outcome, "NO OUTCOME (interrupted: check its effect by hand)")
 			if a.Result != "" {
 				res += ": " + cell(a.Result)
@@ -509,7 +509,7 @@ func (pm Postmortem) WriteMarkdown(w io.Writer) error {
 					ev = append(ev, c.Evidence...)
 				}
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Tenant, strings.Join(marks, " | "), mdEscape(strings.Join(ev, "; ")))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdName(t.Tenant), strings.Join(marks, " | "), mdEscape(strings.Join(ev, "; ")))
 		}
 		b.WriteString("\n")
 	}
@@ -534,7 +534,7 @@ func listOrEmpty(s []string) string {
 	if len(s) == 0 {
 		return ""
 	}
-	return " — " + mdEscape(listSome(s, 30))
+	return " — " + listSome(mdNames(s), 30)
 }
 
 func upperFirst(s string) string {

@@ -352,7 +352,7 @@ func (r Report) writeCompliance(b *strings.Builder, md bool) {
 	}
 	for _, f := range c.Findings {
 		if md {
-			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", f.Tenant, f.Kind, f.Severity, mdEscape(f.Detail))
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdName(f.Tenant), f.Kind, f.Severity, mdEscape(f.Detail))
 		} else {
 			fmt.Fprintf(b, "  %-10s %-18s %-8s %s\n", f.Tenant, f.Kind, f.Severity, f.Detail)
 		}
@@ -421,7 +421,47 @@ func (r Report) writeAuditLog(b *strings.Builder, md bool) {
 	}
 }
 
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+func mdEscape(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if !strings.ContainsAny(s, "<>") {
+		return s
+	}
+	// "<" and ">" as entities outside code spans (a name read from a
+	// server may hold HTML); inside one, entities would show as typed
+	var b strings.Builder
+	code := false
+	for _, r := range s {
+		switch {
+		case r == '`':
+			code = !code
+			b.WriteRune(r)
+		case r == '<' && !code:
+			b.WriteString("&lt;")
+		case r == '>' && !code:
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdName is a name read from a server (a tenant id, a label value) for a
+// Markdown table cell or line: "|" escaped, and "<" and ">" as entities, so
+// that a name holding HTML renders as text and never opens a tag. Not for
+// code spans, where entities show as typed.
+func mdName(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// mdNames is mdName of each.
+func mdNames(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = mdName(id)
+	}
+	return out
+}
 
 // mdFence is a code fence longer than any run of backticks in the code, so
 // the code cannot close its block early.
@@ -485,7 +525,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "\nRelated alerts: %s\n", a.AlertsText(f))
 		}
 		if len(f.Tenants) > 0 {
-			fmt.Fprintf(&b, "\nTenants: %s\n", listSome(f.Tenants, 20))
+			fmt.Fprintf(&b, "\nTenants: %s\n", listSome(mdNames(f.Tenants), 20))
 		}
 		b.WriteString("\n**Next steps** (runbook order; the tool's one-key action in brackets):\n\n")
 		for i, s := range r.NextSteps[f.ID] {
@@ -518,7 +558,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	} else {
 		b.WriteString("| alert | state | scenario | labels |\n|---|---|---|---|\n")
 		for _, al := range a.Alerts {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", al.Name, al.State, al.Scenario, labelsText(al.Labels))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", al.Name, al.State, al.Scenario, mdName(labelsText(al.Labels)))
 		}
 	}
 	r.writeStale(&b, true) // freshness.go
