@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,24 @@ func TestReport_MarkdownNames(t *testing.T) {
 	}
 	if strings.Contains(out, "| pipe|x |") || !strings.Contains(out, `| pipe\|x |`) || !strings.Contains(out, "&lt;b&gt;html&lt;/b&gt;") {
 		t.Errorf("markdown:\n%s", out)
+	}
+}
+
+// TestTimeline_TenantUnknowns: the timeline of a tenant whose key versions
+// could not be read says so, and that of an id no source names says it is
+// unknown everywhere (O11: an empty story, as if nothing happened).
+func TestTimeline_TenantUnknowns(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Tenants[3].Error = "read metadata: permission denied (403)" })
+	tl := MustDefault().Timeline(s, testNow, TimelineOptions{Tenant: "t04"})
+	if !slices.ContainsFunc(tl.Unknown, func(u string) bool { return strings.Contains(u, "key versions of tenant t04: read metadata: permission denied") }) {
+		t.Errorf("unknown %v, want the denied key versions", tl.Unknown)
+	}
+	tl = MustDefault().Timeline(s, testNow, TimelineOptions{Tenant: "nosuchtenant"})
+	if !slices.ContainsFunc(tl.Unknown, func(u string) bool { return strings.Contains(u, "tenant nosuchtenant: Vault does not list it") }) {
+		t.Errorf("unknown %v, want the unknown id said", tl.Unknown)
+	}
+	tl = MustDefault().Timeline(s, testNow, TimelineOptions{Tenant: "t01"})
+	if slices.ContainsFunc(tl.Unknown, func(u string) bool { return strings.Contains(u, "tenant t01") }) {
+		t.Errorf("unknown %v for a tenant read whole", tl.Unknown)
 	}
 }

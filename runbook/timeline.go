@@ -190,7 +190,49 @@ func (b *Book) Timeline(s *collectors.Snapshot, now time.Time, o TimelineOptions
 		}
 		tl.Entries = append(tl.Entries, e)
 	}
+	if o.Tenant != "" {
+		tl.Unknown = append(tl.Unknown, t.tenantUnknowns(o.Tenant)...)
+	}
 	return tl
+}
+
+// tenantUnknowns are what a tenant's timeline cannot show: its key
+// versions when Vault could not read them, and, for an id no source names
+// (a typo), that it is unknown everywhere, so that an empty story never
+// reads as "nothing happened to it".
+func (t *triage) tenantUnknowns(id string) []string {
+	var out []string
+	listed, read := false, false
+	if ts, why := t.tenants(); why == "" {
+		read = true
+		for _, tn := range ts {
+			if tn.ID == id {
+				listed = true
+				if tn.Error != "" && !tn.Missing {
+					out = append(out, fmt.Sprintf("key versions of tenant %s: %s", id, tn.Error))
+				}
+			}
+		}
+	}
+	if listed {
+		return out
+	}
+	if a, why := t.audit(); why == "" {
+		if _, ok := a.Tenants[id]; ok {
+			return out
+		}
+	}
+	if p := t.s.Prometheus; p != nil {
+		for _, m := range p.Metrics {
+			if slices.Contains(m.Tenants, id) {
+				return out
+			}
+		}
+	}
+	if read {
+		out = append(out, fmt.Sprintf("tenant %s: Vault does not list it, and no audit event or metric read names it: check the id (the report's tenants are the ids Vault lists)", id))
+	}
+	return out
 }
 
 // markTenants marks, per tenant, the first failure and the last success
