@@ -173,7 +173,9 @@ func TestReport_MarkdownNames(t *testing.T) {
 func TestTimeline_TenantUnknowns(t *testing.T) {
 	s := healthySnapshot(t, func(s *collectors.Snapshot) { s.Vault.Tenants[3].Error = "read metadata: permission denied (403)" })
 	tl := MustDefault().Timeline(s, testNow, TimelineOptions{Tenant: "t04"})
-	if !slices.ContainsFunc(tl.Unknown, func(u string) bool { return strings.Contains(u, "key versions of tenant t04: read metadata: permission denied") }) {
+	if !slices.ContainsFunc(tl.Unknown, func(u string) bool {
+		return strings.Contains(u, "key versions of tenant t04: read metadata: permission denied")
+	}) {
 		t.Errorf("unknown %v, want the denied key versions", tl.Unknown)
 	}
 	tl = MustDefault().Timeline(s, testNow, TimelineOptions{Tenant: "nosuchtenant"})
