@@ -624,6 +624,42 @@ var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIA
 // jobContainer is the container of a Job's template whose environment
 // matters: the one that sets DRY_RUN (the cleanup's switch, as the actions
 // set it), else the first.
+// orchestratorContainer is the orchestrator's own container of its
+// Deployment's pod template, whose environment the runbook reads and the
+// enable-audit action changes: the one the template names as kubectl's
+// default; else, beside a sidecar, the one named like the Deployment
+// ("orchestrator" in oss-ai-orchestrator); else the one that sets
+// AUDIT_ENABLED, else one with a VAULT_ variable; else the first. A
+// sidecar's AUDIT_ENABLED is not the orchestrator's.
+func orchestratorContainer(cs []corev1.Container, annotations map[string]string, owner string) *corev1.Container {
+	if len(cs) == 1 {
+		return &cs[0]
+	}
+	if name := annotations[defaultContainerAnnotation]; name != "" {
+		for i := range cs {
+			if cs[i].Name == name {
+				return &cs[i]
+			}
+		}
+	}
+	for i := range cs {
+		if n := strings.ToLower(cs[i].Name); n == owner || len(n) >= 4 && strings.Contains(owner, n) {
+			return &cs[i]
+		}
+	}
+	for _, want := range []func(string) bool{
+		func(n string) bool { return n == "AUDIT_ENABLED" },
+		func(n string) bool { return strings.HasPrefix(n, "VAULT_") },
+	} {
+		for i := range cs {
+			if slices.ContainsFunc(cs[i].Env, func(e corev1.EnvVar) bool { return want(e.Name) }) {
+				return &cs[i]
+			}
+		}
+	}
+	return &cs[0]
+}
+
 func jobContainer(cs []corev1.Container, annotations map[string]string, owner string) *corev1.Container {
 	if len(cs) == 1 {
 		return &cs[0]
@@ -1006,19 +1042,11 @@ func (c *collector) orchestrator(ctx context.Context) (*collectors.Deployment, s
 	d.RestartedAt = o.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]
 	d.ServiceAccount = orDefaultSA(o.Spec.Template.Spec.ServiceAccountName)
 	if cs := o.Spec.Template.Spec.Containers; len(cs) > 0 {
-		// the container that sets AUDIT_ENABLED, else the first: the one
-		// the enable-audit action changes
-		c := &cs[0]
-		for i := range cs {
-			if slices.ContainsFunc(cs[i].Env, func(e corev1.EnvVar) bool { return e.Name == "AUDIT_ENABLED" }) {
-				c = &cs[i]
-				break
-			}
-		}
+		c := orchestratorContainer(cs, o.Spec.Template.Annotations, o.Name)
 		if len(cs) > 1 {
 			d.EnvContainer = c.Name
 		}
-		d.Image = cs[0].Image
+		d.Image = c.Image
 		d.EnvFrom = envFromOf(c.EnvFrom)
 		d.Env = envOf(c.Env, func(n string) bool {
 			return strings.HasPrefix(n, "VAULT_") || strings.HasPrefix(n, "AUDIT_")

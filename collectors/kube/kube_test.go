@@ -363,3 +363,34 @@ func TestJobContainer(t *testing.T) {
 		})
 	}
 }
+
+// TestOrchestratorContainer: the orchestrator's own container, not a
+// sidecar, is the one whose environment is read, even when the sidecar
+// sets AUDIT_ENABLED and it does not (N10).
+func TestOrchestratorContainer(t *testing.T) {
+	c := func(name string, env ...string) corev1.Container {
+		out := corev1.Container{Name: name}
+		for _, e := range env {
+			out.Env = append(out.Env, corev1.EnvVar{Name: e, Value: "x"})
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		cs   []corev1.Container
+		ann  map[string]string
+		want string
+	}{
+		"one":                            {[]corev1.Container{c("app")}, nil, "app"},
+		"named like the Deployment":      {[]corev1.Container{c("audit-shipper", "AUDIT_ENABLED"), c("orchestrator")}, nil, "orchestrator"},
+		"the template's default":         {[]corev1.Container{c("proxy"), c("main")}, map[string]string{defaultContainerAnnotation: "main"}, "main"},
+		"the one setting AUDIT_ENABLED":  {[]corev1.Container{c("proxy"), c("app", "AUDIT_ENABLED")}, nil, "app"},
+		"the one with a VAULT_ variable": {[]corev1.Container{c("proxy"), c("app", "VAULT_ADDR")}, nil, "app"},
+		"nothing tells: the first":       {[]corev1.Container{c("proxy"), c("app")}, nil, "proxy"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := orchestratorContainer(tc.cs, tc.ann, "oss-ai-orchestrator"); got.Name != tc.want {
+				t.Errorf("orchestratorContainer = %s, want %s", got.Name, tc.want)
+			}
+		})
+	}
+}
