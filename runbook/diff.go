@@ -957,10 +957,23 @@ func complianceChanges(ba, aa Assessment) []ComplianceChange {
 	for _, c := range aa.Compliance.Findings {
 		am[key(c)] = c
 	}
-	bUnknown, aUnknown := strings.Join(ba.Compliance.Unknown, "; "), strings.Join(aa.Compliance.Unknown, "; ")
+	// what could not be judged, for a kind: an unknown "failed access"
+	// (one tenant's latest outcome) says nothing of another kind's
+	// findings (a destroyed key, a version violation)
+	unknownFor := func(list []string, kind string) string {
+		var out []string
+		for _, u := range list {
+			if strings.HasPrefix(u, failedAccessUnknown) && kind != ComplianceFailedAccess {
+				continue
+			}
+			out = append(out, u)
+		}
+		return strings.Join(out, "; ")
+	}
 	out := []ComplianceChange{}
 	for _, c := range aa.Compliance.Findings {
 		b, ok := bm[key(c)]
+		bUnknown := unknownFor(ba.Compliance.Unknown, c.Kind)
 		switch {
 		case !ok && bUnknown != "":
 			out = append(out, ComplianceChange{Change: ChangeBecameKnown, Tenant: c.Tenant, Kind: c.Kind, AfterSeverity: c.Severity, Detail: c.Detail, Why: "before: " + bUnknown})
@@ -975,7 +988,7 @@ func complianceChanges(ba, aa Assessment) []ComplianceChange {
 			continue
 		}
 		cc := ComplianceChange{Change: ChangeRemoved, Tenant: c.Tenant, Kind: c.Kind, BeforeSeverity: c.Severity, Detail: c.Detail}
-		if aUnknown != "" {
+		if aUnknown := unknownFor(aa.Compliance.Unknown, c.Kind); aUnknown != "" {
 			cc.Change, cc.Why = ChangeBecameUnknown, "after: "+aUnknown
 		}
 		out = append(out, cc)

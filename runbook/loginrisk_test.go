@@ -187,3 +187,24 @@ func TestTimeline_TenantUnknowns(t *testing.T) {
 		t.Errorf("unknown %v for a tenant read whole", tl.Unknown)
 	}
 }
+
+// TestComplianceChanges_UnknownPerKind: one tenant's unknown "failed
+// access" does not make another kind's change "known now" or "cannot tell
+// now" (O12: a newly destroyed current key shown as maybe always there).
+func TestComplianceChanges_UnknownPerKind(t *testing.T) {
+	unknown := []string{failedAccessUnknown + " whether the latest rotation of 1 tenant failed cannot be told (nokey)"}
+	before := Assessment{Compliance: Compliance{Unknown: unknown, Findings: []ComplianceFinding{{Tenant: "vs-trim3", Kind: ComplianceOverRetention, Severity: SeverityWarning}}}}
+	after := Assessment{Compliance: Compliance{Unknown: unknown, Findings: []ComplianceFinding{{Tenant: "vs-old", Kind: ComplianceKeyUnavailable, Severity: SeverityCritical}}}}
+	got := map[string]string{}
+	for _, c := range complianceChanges(before, after) {
+		got[c.Tenant] = c.Change
+	}
+	if got["vs-old"] != ChangeAdded || got["vs-trim3"] != ChangeRemoved {
+		t.Errorf("changes %v, want vs-old added and vs-trim3 removed", got)
+	}
+	before.Compliance.Findings = nil
+	after.Compliance.Findings = []ComplianceFinding{{Tenant: "nokey", Kind: ComplianceFailedAccess, Severity: SeverityCritical}}
+	if cs := complianceChanges(before, after); len(cs) != 1 || cs[0].Change != ChangeBecameKnown {
+		t.Errorf("changes %+v, want a failed access known now", cs)
+	}
+}
