@@ -335,13 +335,7 @@ func TestLooksLikeHTML(t *testing.T) {
 // judged by, and the one-off Jobs set: the job's own, not a sidecar beside
 // it, whichever comes first.
 func TestJobContainer(t *testing.T) {
-	c := func(name string, env ...string) corev1.Container {
-		out := corev1.Container{Name: name}
-		for _, e := range env {
-			out.Env = append(out.Env, corev1.EnvVar{Name: e, Value: "x"})
-		}
-		return out
-	}
+	c := containerWith
 	for name, tc := range map[string]struct {
 		cs          []corev1.Container
 		annotations map[string]string
@@ -368,13 +362,7 @@ func TestJobContainer(t *testing.T) {
 // sidecar, is the one whose environment is read, even when the sidecar
 // sets AUDIT_ENABLED and it does not (N10).
 func TestOrchestratorContainer(t *testing.T) {
-	c := func(name string, env ...string) corev1.Container {
-		out := corev1.Container{Name: name}
-		for _, e := range env {
-			out.Env = append(out.Env, corev1.EnvVar{Name: e, Value: "x"})
-		}
-		return out
-	}
+	c := containerWith
 	for name, tc := range map[string]struct {
 		cs   []corev1.Container
 		ann  map[string]string
@@ -393,4 +381,13 @@ func TestOrchestratorContainer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// containerWith is a container named name setting each of env to "x".
+func containerWith(name string, env ...string) corev1.Container {
+	out := corev1.Container{Name: name}
+	for _, e := range env {
+		out.Env = append(out.Env, corev1.EnvVar{Name: e, Value: "x"})
+	}
+	return out
 }
