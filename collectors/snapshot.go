@@ -625,12 +625,15 @@ type VaultHealth struct {
 // TokenInfo is what lookup-self or lookup-accessor tells about a token. The
 // token itself is never read into it.
 type TokenInfo struct {
-	Accessor    string            `json:"accessor,omitempty"`
-	DisplayName string            `json:"displayName,omitempty"`
-	Policies    []string          `json:"policies,omitempty"`
-	TTL         Duration          `json:"ttl"`
-	ExpireTime  *time.Time        `json:"expireTime,omitempty"`
-	IssueTime   *time.Time        `json:"issueTime,omitempty"`
+	Accessor    string     `json:"accessor,omitempty"`
+	DisplayName string     `json:"displayName,omitempty"`
+	Policies    []string   `json:"policies,omitempty"`
+	TTL         Duration   `json:"ttl"`
+	ExpireTime  *time.Time `json:"expireTime,omitempty"`
+	IssueTime   *time.Time `json:"issueTime,omitempty"`
+	// LastRenewal is when it was last renewed (Vault's last_renewal), nil
+	// when Vault names none: never renewed since it was issued.
+	LastRenewal *time.Time        `json:"lastRenewal,omitempty"`
 	Renewable   bool              `json:"renewable"`
 	Orphan      bool              `json:"orphan"`
 	EntityID    string            `json:"entityId,omitempty"`

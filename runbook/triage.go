@@ -1530,7 +1530,7 @@ func (t *triage) vaultTokenExpired(ss symptoms) verdict {
 	obs := roundDur(ttl)
 	if period, psrc := t.tokenPeriod(); period > 0 {
 		ttlWarn, ttlCrit = periodicThresholds(period, warn, crit)
-		obs += "; " + periodicNote(ttl, period, psrc)
+		obs += "; " + periodicNote(ttl, period, psrc, t.orchestratorToken(), t.now)
 		below = " (a periodic token: a fraction of its period)"
 	}
 	if n := t.tokensNote(); n != "" {

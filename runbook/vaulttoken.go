@@ -324,9 +324,16 @@ func periodicThresholds(period, warn, crit time.Duration) (time.Duration, time.D
 
 // periodicNote explains a periodic token's TTL: what renewal sets it back
 // to, and how long ago that last happened.
-func periodicNote(ttl, period time.Duration, src string) string {
+func periodicNote(ttl, period time.Duration, src string, tok *collectors.TokenInfo, now time.Time) string {
 	out := fmt.Sprintf("periodic (%s %s): each renewal sets the TTL back to %s", src, roundDur(period), roundDur(period))
-	if ttl >= 0 && ttl <= period {
+	switch {
+	case tok != nil && tok.LastRenewal != nil:
+		out += fmt.Sprintf("; last renewed %s ago (Vault's last_renewal)", roundDur(now.Sub(*tok.LastRenewal)))
+	case tok != nil && tok.IssueTime != nil:
+		// Vault names no renewal: none since it was issued (O5: "last
+		// renewed about 3m ago" was its age)
+		out += fmt.Sprintf("; never renewed since it was issued %s ago", roundDur(now.Sub(*tok.IssueTime)))
+	case ttl >= 0 && ttl <= period:
 		out += fmt.Sprintf("; last renewed about %s ago", roundDur(period-ttl))
 	}
 	return out

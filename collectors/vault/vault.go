@@ -301,7 +301,7 @@ func tokenInfo(s *vault.Secret, source string) *collectors.TokenInfo {
 			t.Meta[k] = fmt.Sprint(v)
 		}
 	}
-	for key, dst := range map[string]**time.Time{"expire_time": &t.ExpireTime, "issue_time": &t.IssueTime} {
+	for key, dst := range map[string]**time.Time{"expire_time": &t.ExpireTime, "issue_time": &t.IssueTime, "last_renewal": &t.LastRenewal} {
 		if v, ok := s.Data[key].(string); ok && v != "" {
 			if tm, err := time.Parse(time.RFC3339Nano, v); err == nil {
 				*dst = &tm

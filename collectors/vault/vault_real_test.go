@@ -295,16 +295,27 @@ func TestToken_Periodic(t *testing.T) {
 	setup(t, root, []string{"t-001"}, map[string]string{"cmek-rotation": cmekRotation, "secret-read": secretRead},
 		map[string]any{"bound_service_account_names": "oss-ai-orchestrator", "bound_service_account_namespaces": "ns",
 			"token_policies": "cmek-rotation,secret-read", "token_period": "2h"})
-	orchestratorToken(t, root, vault.TokenCreateRequest{Period: "2h"})
+	auth := orchestratorToken(t, root, vault.TokenCreateRequest{Period: "2h"})
+	// never renewed: said so, not "last renewed about ..." (O5)
 	s := collect(t, root)
-	if tok := s.Vault.OrchestratorToken; tok == nil || tok.Period.Duration() != 2*time.Hour || tok.TTL.Duration() > 2*time.Hour {
-		t.Fatalf("token %+v, want periodic 2h", tok)
+	if tok := s.Vault.OrchestratorToken; tok == nil || tok.LastRenewal != nil || tok.IssueTime == nil {
+		t.Fatalf("token %+v, want no renewal and its issue time", tok)
+	}
+	if sy, _ := tokenSymptom(t, s, runbook.SymTokenExpiring); len(sy.Evidence) == 0 || !strings.Contains(sy.Evidence[0].Observed, "never renewed since it was issued") {
+		t.Errorf("token-expiring %+v, want 'never renewed'", sy.Evidence)
+	}
+	if _, err := root.Auth().Token().RenewAccessor(auth.Accessor, 0); err != nil {
+		t.Fatal(err)
+	}
+	s = collect(t, root)
+	if tok := s.Vault.OrchestratorToken; tok == nil || tok.Period.Duration() != 2*time.Hour || tok.TTL.Duration() > 2*time.Hour || tok.LastRenewal == nil {
+		t.Fatalf("token %+v, want periodic 2h, just renewed", tok)
 	}
 	if r := s.Vault.Role; r == nil || r.Period.Duration() != 2*time.Hour {
 		t.Errorf("role %+v, want token_period 2h", r)
 	}
 	sy, _ := tokenSymptom(t, s, runbook.SymTokenExpiring)
-	if sy.State != runbook.SymptomAbsent || len(sy.Evidence) == 0 || !strings.Contains(sy.Evidence[0].Observed, "periodic (the token's period 2h00m)") {
+	if sy.State != runbook.SymptomAbsent || len(sy.Evidence) == 0 || !strings.Contains(sy.Evidence[0].Observed, "periodic (the token's period 2h00m)") || !strings.Contains(sy.Evidence[0].Observed, "(Vault's last_renewal)") {
 		t.Errorf("token-expiring %s %+v, want absent, judged against the period", sy.State, sy.Evidence)
 	}
 }
