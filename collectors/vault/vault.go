@@ -72,9 +72,15 @@ func (c *collector) collectVault(ctx context.Context) (*collectors.VaultData, co
 	d.TokenSource = c.clients.VaultTokenSource
 	if tok, err := c.lookupSelf(ctx); err != nil {
 		if msg, ok := c.invalidToken(err); ok { // vaultcreds.go
-			return d, tokenInvalidStatus(d, st, msg)
+			if !c.readsTenants(ctx) {
+				return d, tokenInvalidStatus(d, st, msg)
+			}
+			// a valid token made without the default policy (which
+			// grants lookup-self): what it may read is read
+			probs.Add("token lookup-self", "Vault refused to let the operator's token look itself up, though it may list the tenants: it was made without the default policy (which grants auth/token/lookup-self), so its TTL is unknown")
+		} else {
+			probs.Add("token lookup-self", vaultErr("look up the operator's token", err))
 		}
-		probs.Add("token lookup-self", vaultErr("look up the operator's token", err))
 	} else {
 		d.OperatorToken = tok
 	}
@@ -310,6 +316,17 @@ func tokenInfo(s *vault.Secret, source string) *collectors.TokenInfo {
 	}
 	fillTokenLimits(t, s) // tokenceiling.go
 	return t
+}
+
+// readsTenants reports whether the operator's token may list the tenants
+// (a 404, no tenant yet, is allowed too): a token refused lookup-self that
+// may is valid, made without the default policy.
+func (c *collector) readsTenants(ctx context.Context) bool {
+	prefix, _ := c.tenantTemplate()
+	lctx, cancel := c.vaultCtx(ctx)
+	defer cancel()
+	_, err := c.listKeys(lctx, c.cfg.Vault.KVMount+"/metadata/"+prefix)
+	return err == nil
 }
 
 // tenantListPath splits the tenant path template around {tenant}:

@@ -372,3 +372,33 @@ func TestPolicy_AskedForTheNewestToken(t *testing.T) {
 		}
 	}
 }
+
+// TestToken_WithoutDefaultPolicy (O6): an operator token made without the
+// default policy may not look itself up, yet is valid: the tenants it may
+// list are read, and only its TTL is unknown. A token Vault does not know
+// stays "invalid".
+func TestToken_WithoutDefaultPolicy(t *testing.T) {
+	v := realVault(t)
+	root := client(t, v, v.RootToken)
+	setup(t, root, []string{"t-001", "t-002"}, map[string]string{"cmek-rotation": cmekRotation, "secret-read": secretRead},
+		map[string]any{"bound_service_account_names": "oss-ai-orchestrator", "bound_service_account_namespaces": "ns", "token_policies": "cmek-rotation,secret-read"})
+	must(t, root.Sys().PutPolicy("op-no-default", `path "secret/metadata/*" { capabilities = ["read", "list"] }`))
+	tok, err := root.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"op-no-default"}, NoDefaultPolicy: true, TTL: "10m"})
+	must(t, err)
+	s := collect(t, client(t, v, tok.Auth.ClientToken))
+	if s.Vault.OperatorTokenInvalid || len(s.Vault.Tenants) != 2 {
+		t.Fatalf("invalid %v, tenants %d: want the valid token's reads", s.Vault.OperatorTokenInvalid, len(s.Vault.Tenants))
+	}
+	said := ""
+	for _, p := range s.Sources[0].Problems {
+		said += p.Part + ": " + p.Error + "\n"
+	}
+	if !strings.Contains(said, "made without the default policy") {
+		t.Errorf("problems %q, want the missing default policy said", said)
+	}
+	env := collectors.Env{Config: config.Default(), Namespace: "ns"}.WithDefaults()
+	part := (&vaultsrc.Source{Vault: client(t, v, "hvs.not-a-token"), TokenSource: "VAULT_TOKEN"}).Collect(context.Background(), env)
+	if part.Vault == nil || !part.Vault.OperatorTokenInvalid {
+		t.Errorf("an unknown token: %+v, want invalid", part.Status)
+	}
+}
