@@ -286,6 +286,12 @@ func (w *world) seedOldJob(ctx context.Context, cj *batchv1.CronJob, sched time.
 // logs, and the warning Events the job controller would have recorded.
 func (w *world) seedJobs(ctx context.Context) error {
 	c, ns := w.t.Kube, w.t.Namespace
+	type seeded struct {
+		cj        *batchv1.CronJob
+		r         run
+		container string
+	}
+	var all []seeded
 	for _, name := range []string{w.n.RotationCronJob, w.n.CleanupCronJob} {
 		cj, err := c.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -295,11 +301,22 @@ func (w *world) seedJobs(ctx context.Context) error {
 		if name == w.n.CleanupCronJob {
 			runs, container = w.cleanups, "cleanup"
 		}
-		// oldest first, so creation order matches history
-		for i := len(runs) - 1; i >= 0; i-- {
-			if err := w.seedJob(ctx, cj, runs[i], container); err != nil {
-				return err
-			}
+		for _, r := range runs {
+			all = append(all, seeded{cj, r, container})
+		}
+	}
+	// oldest first across both CronJobs, so creation order matches the
+	// history (kubectl get jobs --sort-by=.metadata.creationTimestamp lists
+	// the newest last, whichever CronJob ran last: between 02:00 and 03:30
+	// UTC the rotation's); the newest in a second of its own, as
+	// creationTimestamp counts whole seconds
+	slices.SortStableFunc(all, func(a, b seeded) int { return a.r.scheduled.Compare(b.r.scheduled) })
+	for i, sj := range all {
+		if i == len(all)-1 && i > 0 {
+			time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		}
+		if err := w.seedJob(ctx, sj.cj, sj.r, sj.container); err != nil {
+			return err
 		}
 	}
 	return nil
