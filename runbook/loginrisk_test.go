@@ -208,3 +208,27 @@ func TestComplianceChanges_UnknownPerKind(t *testing.T) {
 		t.Errorf("changes %+v, want a failed access known now", cs)
 	}
 }
+
+// TestTimeline_SinceTheLastStep: growth after the history's last whole
+// step, read in the counter's value now, is in the story (K5).
+func TestTimeline_SinceTheLastStep(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		m := metricOf(t, s, "rotationsFailed")
+		m.At = testNow
+		h := flatHistory(1)
+		h.Start = h.Start.Add(-40 * time.Minute) // the last step 40 minutes ago
+		m.Series[0].History, m.Series[0].Value = h, ptr(49.0)
+	})
+	tl := MustDefault().Timeline(s, testNow, TimelineOptions{})
+	if !slices.ContainsFunc(tl.Entries, func(e TimelineEntry) bool {
+		return e.Kind == EntryMetric && strings.Contains(e.Summary, "48 failed rotations counted") && strings.Contains(e.Summary, "between 11:20 and 12:00")
+	}) {
+		var got []string
+		for _, e := range tl.Entries {
+			if e.Kind == EntryMetric {
+				got = append(got, e.Summary)
+			}
+		}
+		t.Errorf("metric entries %q, want the 48 since the last step", got)
+	}
+}

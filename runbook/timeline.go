@@ -778,7 +778,7 @@ func (t *triage) metricEntries(tl *Timeline, o TimelineOptions) []TimelineEntry 
 			}
 		}
 		for _, se := range m.Series {
-			times, vals := se.History.Points()
+			times, vals := withNow(se, m.At)
 			tn := collectors.TenantOf(se.Labels)
 			sel := m.Name + selector(se.Labels) // once a series, not a point: most points do not change
 			for i := 1; i < len(vals); i++ {
@@ -819,7 +819,7 @@ func (t *triage) metricEntries(tl *Timeline, o TimelineOptions) []TimelineEntry 
 		}
 		names := []string{"above the warning threshold " + roundDur(time.Duration(warn)*time.Second), "below the warning threshold " + roundDur(time.Duration(warn)*time.Second), "below the critical threshold " + roundDur(time.Duration(crit)*time.Second)}
 		for _, se := range m.Series {
-			times, vals := se.History.Points()
+			times, vals := withNow(se, m.At)
 			for i := 1; i < len(vals); i++ {
 				if a, b := level(vals[i-1]), level(vals[i]); a != b {
 					oc := "failure"
@@ -835,6 +835,18 @@ func (t *triage) metricEntries(tl *Timeline, o TimelineOptions) []TimelineEntry 
 	}
 	tl.Unknown = append(tl.Unknown, "a tenant's version count crossing retention: no version-count history in the snapshot (its SecretVersionOverflow alert and the current counts stand in)")
 	return out
+}
+
+// withNow is a series' history points and, after them, its value now
+// when it was read after the last step: the minutes since the last whole
+// step are in the story too (K5: a counter's growth, the token TTL's
+// recovery right after a fix, were missing with no word).
+func withNow(se collectors.Series, at time.Time) ([]time.Time, []float64) {
+	times, vals := se.History.Points()
+	if se.Value != nil && len(times) > 0 && at.Sub(times[len(times)-1]) >= time.Second {
+		times, vals = append(times, at), append(vals, *se.Value)
+	}
+	return times, vals
 }
 
 func selector(l map[string]string) string {
