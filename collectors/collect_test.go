@@ -616,3 +616,20 @@ func TestCollect_RoleDeniesWhatTheTokenHas(t *testing.T) {
 		t.Errorf("Scenario 2 clear (%s), want the role's fault", f.Summary)
 	}
 }
+
+// TestCollect_PrometheusServiceNotFound (L7): --prometheus-service naming a
+// Service, or a namespace, that does not exist says so, with the API
+// server's own words, not "is it Prometheus's base URL?".
+func TestCollect_PrometheusServiceNotFound(t *testing.T) {
+	w := seedWorld(t, false)
+	for svc, want := range map[string]string{
+		w.ns + "/nosuch:9090":        `services "nosuch" not found`,
+		"no-such-ns/prometheus:9090": `not found`,
+	} {
+		s := w.collect(t, func(o *connect.Options) { o.PrometheusService = svc })
+		st := s.Source(collectors.SourcePrometheus)
+		if !strings.Contains(st.Error, want) || !strings.Contains(st.Error, "check --prometheus-service") || strings.Contains(st.Error, "base URL") {
+			t.Errorf("%s: prometheus = %s %q, want the missing object named", svc, st.State, st.Error)
+		}
+	}
+}

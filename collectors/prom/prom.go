@@ -2,6 +2,7 @@ package prom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -516,6 +517,20 @@ func rebuildHistory(start time.Time, steps int, growth []*float64, now *float64,
 	return h
 }
 
+// apiNotFound is the message of a Kubernetes Status answer with reason
+// NotFound (`services "x" not found`), as the API server's service proxy
+// answers for a Service or namespace that does not exist; "" for any
+// other body (a 404 from Prometheus itself, through the proxy).
+func apiNotFound(body string) string {
+	var st struct {
+		Kind, Reason, Message string
+	}
+	if json.Unmarshal([]byte(body), &st) != nil || st.Kind != "Status" || st.Reason != "NotFound" {
+		return ""
+	}
+	return st.Message
+}
+
 // promErr words a Prometheus error for a person: what was attempted, at
 // which target (a URL, or "service NS/NAME:PORT via HOST"), what went
 // wrong and what to do. Connection errors show the address, not the query
@@ -537,6 +552,10 @@ func promErr(target, what string, err error) string {
 			return fmt.Sprintf("%s: forbidden (403) by %s: check the URL and the proxy or credentials in front of Prometheus", what, target)
 		case pe.Type == promv1.ErrClient && (strings.Contains(pe.Msg, "401")):
 			return fmt.Sprintf("%s: unauthorized (401) by %s: Prometheus is behind authentication the tool does not send; use --prometheus-service to go through the API server", what, target)
+		case pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "404") && viaProxy && apiNotFound(pe.Detail) != "":
+			// the API server's own answer: the Service (or its namespace)
+			// is not there, which no path under it can fix
+			return fmt.Sprintf("%s: the API server found no such object for %s (%s): check --prometheus-service NS/NAME:PORT (kubectl get services -n NS lists the names)", what, target, apiNotFound(pe.Detail))
 		case pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "404"):
 			return fmt.Sprintf("%s: not found (404) at %s: is it Prometheus's base URL (the API is under /api/v1)?", what, target)
 		case pe.Type == promv1.ErrTimeout, pe.Type == promv1.ErrCanceled,
