@@ -232,3 +232,20 @@ func TestTimeline_SinceTheLastStep(t *testing.T) {
 		t.Errorf("metric entries %q, want the 48 since the last step", got)
 	}
 }
+
+// TestTriage_LowTokenSeriesNamed: a token expiry series lower than every
+// live token Vault holds is named with its labels, its pod among them (L1).
+func TestTriage_LowTokenSeriesNamed(t *testing.T) {
+	s := healthySnapshot(t, func(s *collectors.Snapshot) {
+		m := metricOf(t, s, "tokenExpirySeconds")
+		se := m.Series[0]
+		se.Labels = map[string]string{"namespace": "ns", "pod": "oss-ai-orchestrator-7d9f8c6b5-gone1"}
+		se.Value = ptr(1500.0)
+		m.Series = append(m.Series, se)
+		s.Vault.OrchestratorTokens = []collectors.TokenInfo{*s.Vault.OrchestratorToken} // Vault's live tokens, all at 20h
+	})
+	r := symptom(t, finding(t, Triage(s, testNow), ScenarioVaultTokenExpired), SymTokenExpiring)
+	if r.State != SymptomUnknown || !strings.Contains(r.Reason, `pod="oss-ai-orchestrator-7d9f8c6b5-gone1"`) {
+		t.Errorf("token-expiring %s %q, want the low series named by its pod", r.State, r.Reason)
+	}
+}

@@ -1440,7 +1440,9 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 					return vttl, "vault (lookup-accessor " + tok.Accessor + "; prometheus " + name + " says " + roundDur(pttl) + ")", false, ""
 				}
 				if low := lowestLiveTTL(v); low > 0 && pttl < low-time.Minute && pttl < crit {
-					return 0, "", false, fmt.Sprintf("prometheus %s says %s, lower than every live token of the role Vault holds (the lowest %s): the metric is wrong, or a replica's token is gone, and the two sources cannot tell which", name, roundDur(pttl), roundDur(low))
+					// the series is named with its labels (a pod label
+					// tells whose token it is: L1)
+					return 0, "", false, fmt.Sprintf("prometheus %s says %s, lower than every live token of the role Vault holds (the lowest %s): the metric is wrong, or a replica's token is gone, and the two sources cannot tell which", name+t.lowestTokenLabels(), roundDur(pttl), roundDur(low))
 				}
 				return pttl, "prometheus " + name + " (Vault: " + roundDur(vttl) + ")", false, ""
 			}
@@ -1477,6 +1479,26 @@ func (t *triage) orchestratorTTL() (ttl time.Duration, source string, gone bool,
 		reasons = append(reasons, why)
 	}
 	return 0, "", false, strings.Join(reasons, "; ")
+}
+
+// lowestTokenLabels are the labels of the token expiry metric's lowest
+// current series (lowestTokenSeries), as a selector ({pod="…",…}; job and
+// instance left out), "" when it has none.
+func (t *triage) lowestTokenLabels() string {
+	m, why := t.metric("tokenExpirySeconds")
+	if why != "" {
+		return ""
+	}
+	var low *collectors.Series
+	for i, s := range m.Series {
+		if s.Value != nil && (low == nil || *s.Value < *low.Value) && t.seriesStale(m, s) == "" {
+			low = &m.Series[i]
+		}
+	}
+	if low == nil {
+		return ""
+	}
+	return selector(low.Labels)
 }
 
 // metricSaysAlive is, when the token expiry metric's lowest current series
