@@ -16,7 +16,8 @@ testbins:
 	scripts/testbins.sh >/dev/null
 
 # unit is the fast path for a contributor's loop: every unit test, no server
-# (tests that need the real servers skip under -short; make test and CI run
+# (tests that need the real servers skip under -short, and fail under it
+# when CI is set, where a skip would prove nothing; make test and CI run
 # them all).
 unit:
 	$(GO) test -short -count=1 $(PKGS)

@@ -25,13 +25,7 @@ import (
 // it for now: the TTL is unknown, saying which metric is stale and which
 // target is down.
 func TestCollect_StaleScrapeTarget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real servers (make test runs it)")
-	}
-	bins, err := testenv.FindBins()
-	if _, serr := os.Stat(bins.Prometheus); serr != nil { // this test needs Prometheus only
-		t.Fatal(err) // never skip: the real servers are the point
-	}
+	testenv.NeedServers(t)
 	exp, err := testenv.StartExporter()
 	if err != nil {
 		t.Fatal(err)
@@ -56,18 +50,7 @@ func TestCollect_StaleScrapeTarget(t *testing.T) {
 		fmt.Fprintf(&om, "vault_token_expiry_seconds{instance=%q,job=\"rotation\",namespace=%q,service=\"orchestrator\"} 28800 %d\n", exp.Addr, ns, at.Unix())
 	}
 	om.WriteString("# EOF\n")
-	prom, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{
-		Bins: bins, Dir: t.TempDir(), Targets: []string{exp.Addr}, Rules: lab.Rules(5), Backfill: om.String(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prom.Stop()
-	clients, err := connect.Connect(connect.Options{PrometheusURL: prom.URL, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := connect.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, SourceTimeout: 20 * time.Second})
+	c := promOnly(t, ns, testenv.PrometheusOptions{Targets: []string{exp.Addr}, Rules: lab.Rules(5), Backfill: om.String()})
 	collect := func(ready func(*collectors.Snapshot) bool) *collectors.Snapshot {
 		t.Helper()
 		deadline := time.Now().Add(40 * time.Second)
@@ -174,29 +157,14 @@ func TestCollect_StaleScrapeTarget(t *testing.T) {
 // whose rules read those metrics, are unknown: "none firing" would say
 // nothing (N5, N9).
 func TestCollect_OnlyTargetDown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real servers (make test runs it)")
-	}
-	bins, err := testenv.FindBins()
-	if _, serr := os.Stat(bins.Prometheus); serr != nil {
-		t.Fatal(err)
-	}
+	testenv.NeedServers(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dead := l.Addr().String()
 	l.Close() // nothing listens there now: every scrape is refused
-	prom, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: bins, Dir: t.TempDir(), Targets: []string{dead}, Rules: lab.Rules(5)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prom.Stop()
-	clients, err := connect.Connect(connect.Options{PrometheusURL: prom.URL, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := connect.New(clients, collectors.Options{Config: config.Default(), Namespace: "target-down", SourceTimeout: 20 * time.Second})
+	c := promOnly(t, "target-down", testenv.PrometheusOptions{Targets: []string{dead}, Rules: lab.Rules(5)})
 	deadline := time.Now().Add(40 * time.Second)
 	var s *collectors.Snapshot
 	for {
@@ -221,4 +189,26 @@ func TestCollect_OnlyTargetDown(t *testing.T) {
 	if !strings.Contains(a.AlertsUnknown, "no runbook metric has a series") || a.ExitCode() == runbook.ExitOK {
 		t.Errorf("alerts unknown %q, exit %d: want the alerts unknown, never none firing", a.AlertsUnknown, a.ExitCode())
 	}
+}
+
+// promOnly starts a real Prometheus of its own with o (stopped when the
+// test ends) and returns a read-only collector of namespace ns reading it
+// alone: these tests need Prometheus only, never skipped for the others.
+func promOnly(t *testing.T, ns string, o testenv.PrometheusOptions) *collectors.Collector {
+	t.Helper()
+	bins, err := testenv.FindBins()
+	if _, serr := os.Stat(bins.Prometheus); serr != nil {
+		t.Fatal(err) // never skip: the real servers are the point
+	}
+	o.Bins, o.Dir = bins, t.TempDir()
+	prom, err := testenv.StartPrometheus(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(prom.Stop)
+	clients, err := connect.Connect(connect.Options{PrometheusURL: prom.URL, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return connect.New(clients, collectors.Options{Config: config.Default(), Namespace: ns, SourceTimeout: 20 * time.Second})
 }

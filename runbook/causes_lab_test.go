@@ -36,25 +36,10 @@ type podPlan struct {
 	log       string
 }
 
-// injectJob creates a Job of the rotation CronJob, scheduled ago, with its
+// injectJob creates a Job of the rotation CronJob, scheduled ago (less when
+// that is before the lab's newest run, so it is the newest), with its
 // status (failed with reason, or running when reason is ""), and its pods.
 // Every container is limited to 128Mi.
-// newerThanTheLabsRuns is ago, or less when the lab's newest scheduled
-// rotation run (daily at 02:00 UTC) is more recent than that: the injected
-// Job must be the newest run, whatever the time of day the test runs at
-// (between 02:00 and 02:31 UTC it was not, and every case failed).
-func newerThanTheLabsRuns(ago time.Duration) time.Duration {
-	now := time.Now().UTC()
-	last := time.Date(now.Year(), now.Month(), now.Day(), 2, 0, 0, 0, time.UTC)
-	if last.After(now) {
-		last = last.AddDate(0, 0, -1)
-	}
-	if since := now.Sub(last); since < ago+time.Minute {
-		return max(since/2, 2*time.Second)
-	}
-	return ago
-}
-
 func injectJob(t *testing.T, w lab.World, name, reason string, ago time.Duration, plans ...podPlan) {
 	t.Helper()
 	ctx, kc, ns := context.Background(), w.Env.Kube.Client, w.Namespace
@@ -65,6 +50,11 @@ func injectJob(t *testing.T, w lab.World, name, reason string, ago time.Duration
 	spec := *cj.Spec.JobTemplate.Spec.DeepCopy()
 	spec.ManagedBy = ptr.To(historyManager)
 	spec.Template.Spec.Containers[0].Resources = corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")}}
+	// the newest run, whatever the time of day: after the lab's own newest
+	// (between 02:00 and 02:31 UTC, 30 minutes back was before it)
+	if since := time.Since(w.Seeded.LastRotation); since < ago+time.Minute {
+		ago = max(since/2, 2*time.Second)
+	}
 	start := metav1.NewTime(time.Now().Add(-ago).Truncate(time.Second))
 	job, err := kc.BatchV1().Jobs(ns).Create(ctx, &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: spec.Template.Labels,
@@ -230,7 +220,7 @@ func TestTriage_LabJobCauses(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			w := lab.SeedTB(t, testenv.Get(t), lab.Options{Tenants: 6})
-			injectJob(t, w, "cmek-rotation-lab", tc.reason, newerThanTheLabsRuns(tc.ago), tc.pods...)
+			injectJob(t, w, "cmek-rotation-lab", tc.reason, tc.ago, tc.pods...)
 			snap := labCollect(t, w)
 			var job *collectors.Job
 			for i := range snap.Kubernetes.Jobs {

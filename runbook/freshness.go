@@ -270,7 +270,7 @@ func (t *triage) alertsBlind() string {
 		return ""
 	}
 	stale := map[string]string{}
-	noneHasSeries := len(p.Metrics) > 0 && !slices.ContainsFunc(p.Metrics, func(m collectors.Metric) bool { return m.Error != "" || len(m.Series) > 0 })
+	noneHasSeries := noRunbookSeries(p)
 	for i := range p.Metrics {
 		m := &p.Metrics[i]
 		if m.Error != "" {
@@ -357,6 +357,13 @@ func (t *triage) renewalLogStale(r *auditlog.RenewalSummary) string {
 		ago(t.now, *last), fmtTime(*last), what, roundDur(limit))
 }
 
+// noRunbookSeries reports whether every runbook metric was read and none
+// has a series: the names, or the scrape, are in question (a labelled
+// counter alone has none until its first increment).
+func noRunbookSeries(p *collectors.PrometheusData) bool {
+	return len(p.Metrics) > 0 && !slices.ContainsFunc(p.Metrics, func(m collectors.Metric) bool { return m.Error != "" || len(m.Series) > 0 })
+}
+
 // staleSignals lists every stale signal of the snapshot.
 func (t *triage) staleSignals() []StaleSignal {
 	out := []StaleSignal{}
@@ -365,7 +372,7 @@ func (t *triage) staleSignals() []StaleSignal {
 	}
 	if p := t.s.Prometheus; p != nil && t.unreadable(collectors.SourcePrometheus) == "" {
 		ref := t.promAt()
-		noneHasSeries := len(p.Metrics) > 0 && !slices.ContainsFunc(p.Metrics, func(m collectors.Metric) bool { return m.Error != "" || len(m.Series) > 0 })
+		noneHasSeries := noRunbookSeries(p)
 		for i := range p.Metrics {
 			m := &p.Metrics[i]
 			if m.Error != "" {

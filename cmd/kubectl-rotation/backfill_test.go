@@ -92,9 +92,7 @@ func TestTenantsMetric(t *testing.T) {
 // cannot tell what happened: exit 3 naming both metrics, not 0 with no
 // record.
 func TestBackfill_NothingToRebuildFrom(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real servers (make test runs it)")
-	}
+	testenv.NeedServers(t)
 	isolateEnv(t)
 	e := testenv.Get(t)
 	p, err := testenv.StartPrometheus(context.Background(), testenv.PrometheusOptions{Bins: e.Bins, Dir: t.TempDir()})

@@ -40,7 +40,13 @@ func waitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool
 // fires: the tests make its Jobs), with the given pod template.
 func rotationCronJob(tb testing.TB, kc kubernetes.Interface, ns string, cfg config.Config, tmpl corev1.PodTemplateSpec) *batchv1.CronJob {
 	tb.Helper()
-	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: cfg.Kubernetes.RotationCronJob, Namespace: ns},
+	return suspendedCronJob(tb, kc, ns, cfg.Kubernetes.RotationCronJob, tmpl)
+}
+
+// suspendedCronJob creates CronJob name, suspended, with the pod template.
+func suspendedCronJob(tb testing.TB, kc kubernetes.Interface, ns, name string, tmpl corev1.PodTemplateSpec) *batchv1.CronJob {
+	tb.Helper()
+	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", Suspend: ptr.To(true), JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}}}}
 	cj, err := kc.BatchV1().CronJobs(ns).Create(context.Background(), cj, metav1.CreateOptions{})
 	if err != nil {
@@ -233,7 +239,7 @@ func TestCronJobsAndJobs_LogOfTheRightContainer(t *testing.T) {
 				tmpl.Spec.Containers = append(tmpl.Spec.Containers, corev1.Container{Name: n, Image: n})
 			}
 			if tt.ann != "" {
-				tmpl.Annotations = map[string]string{defaultContainerAnnotation: tt.ann}
+				tmpl.Annotations = map[string]string{DefaultContainerAnnotation: tt.ann}
 			}
 			cj := rotationCronJob(t, kc, ns, cfg, tmpl)
 			job := jobFrom(cj, "cmek-rotation-sidecar")
@@ -525,12 +531,7 @@ func TestCronJobsAndJobs_RealCleanupBeforeADryRun(t *testing.T) {
 	defer stop()
 	tmpl := corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
 		Containers: []corev1.Container{{Name: "cleanup", Image: "cleanup", Env: []corev1.EnvVar{{Name: "DRY_RUN", Value: "false"}}}}}}
-	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: cfg.Kubernetes.CleanupCronJob, Namespace: ns},
-		Spec: batchv1.CronJobSpec{Schedule: "0 3 * * *", Suspend: ptr.To(true), JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}}}}
-	cj, err := kc.BatchV1().CronJobs(ns).Create(ctx, cj, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cj := suspendedCronJob(t, kc, ns, cfg.Kubernetes.CleanupCronJob, tmpl)
 	for i, name := range []string{"x2", "x3"} {
 		job := jobFrom(cj, name)
 		if i == 1 {

@@ -518,9 +518,9 @@ func pickLogPod(outcome string, pods []collectors.Pod) collectors.Pod {
 	return pods[0]
 }
 
-// defaultContainerAnnotation names the container kubectl logs, exec and
-// attach use when none is given (as collectors/podlogs honours it).
-const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+// DefaultContainerAnnotation names the container kubectl logs, exec and
+// attach use when none is given (collectors/podlogs honours it too).
+const DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
 // podTemplate is what is kept of a Job's pod template: its containers'
 // names in spec order and its default-container annotation.
@@ -530,7 +530,7 @@ type podTemplate struct {
 }
 
 func templateOf(j *batchv1.Job) podTemplate {
-	t := podTemplate{defaultContainer: j.Spec.Template.Annotations[defaultContainerAnnotation]}
+	t := podTemplate{defaultContainer: j.Spec.Template.Annotations[DefaultContainerAnnotation]}
 	for _, c := range j.Spec.Template.Spec.Containers {
 		t.containers = append(t.containers, c.Name)
 	}
@@ -553,7 +553,7 @@ func logContainer(p *corev1.Pod, t podTemplate) string {
 			names[i] = c.Name
 		}
 	}
-	for _, ann := range []string{p.Annotations[defaultContainerAnnotation], t.defaultContainer} {
+	for _, ann := range []string{p.Annotations[DefaultContainerAnnotation], t.defaultContainer} {
 		if ann != "" && slices.Contains(names, ann) {
 			return ann
 		}
@@ -622,73 +622,65 @@ func TimePtr(t *metav1.Time) *time.Time {
 var secretName = regexp.MustCompile(`(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY|_KEY$|^KEY$)`)
 
 // jobContainer is the container of a Job's template whose environment
-// matters: the one that sets DRY_RUN (the cleanup's switch, as the actions
-// set it), else the first.
+// matters, beside a sidecar (a proxy, a Vault agent): the one the template
+// names as kubectl's default; else the one that sets DRY_RUN (the
+// cleanup's switch, as the actions set it); else the one named like its
+// CronJob owner, or like the runbook's work ("rotate", "cleanup"); else
+// the first.
+func jobContainer(cs []corev1.Container, annotations map[string]string, owner string) *corev1.Container {
+	return pickContainer(cs, namedDefault(annotations), setsEnv(func(n string) bool { return n == "DRY_RUN" }),
+		namedLike(owner, "rotat", "clean"))
+}
+
 // orchestratorContainer is the orchestrator's own container of its
 // Deployment's pod template, whose environment the runbook reads and the
 // enable-audit action changes: the one the template names as kubectl's
 // default; else, beside a sidecar, the one named like the Deployment
-// ("orchestrator" in oss-ai-orchestrator); else the one that sets
+// owner ("orchestrator" in oss-ai-orchestrator); else the one that sets
 // AUDIT_ENABLED, else one with a VAULT_ variable; else the first. A
 // sidecar's AUDIT_ENABLED is not the orchestrator's.
 func orchestratorContainer(cs []corev1.Container, annotations map[string]string, owner string) *corev1.Container {
-	if len(cs) == 1 {
-		return &cs[0]
-	}
-	if name := annotations[defaultContainerAnnotation]; name != "" {
-		for i := range cs {
-			if cs[i].Name == name {
-				return &cs[i]
-			}
-		}
-	}
-	for i := range cs {
-		if n := strings.ToLower(cs[i].Name); n == owner || len(n) >= 4 && strings.Contains(owner, n) {
-			return &cs[i]
-		}
-	}
-	for _, want := range []func(string) bool{
-		func(n string) bool { return n == "AUDIT_ENABLED" },
-		func(n string) bool { return strings.HasPrefix(n, "VAULT_") },
-	} {
-		for i := range cs {
-			if slices.ContainsFunc(cs[i].Env, func(e corev1.EnvVar) bool { return want(e.Name) }) {
-				return &cs[i]
+	return pickContainer(cs, namedDefault(annotations), namedLike(owner),
+		setsEnv(func(n string) bool { return n == "AUDIT_ENABLED" }), setsEnv(func(n string) bool { return strings.HasPrefix(n, "VAULT_") }))
+}
+
+// pickContainer is the only container of cs, else the first that the
+// first test holding for any container holds for, else the first.
+func pickContainer(cs []corev1.Container, tests ...func(*corev1.Container) bool) *corev1.Container {
+	if len(cs) > 1 {
+		for _, test := range tests {
+			for i := range cs {
+				if test(&cs[i]) {
+					return &cs[i]
+				}
 			}
 		}
 	}
 	return &cs[0]
 }
 
-func jobContainer(cs []corev1.Container, annotations map[string]string, owner string) *corev1.Container {
-	if len(cs) == 1 {
-		return &cs[0]
+// namedDefault holds for the container the pod template's
+// kubectl.kubernetes.io/default-container annotation names.
+func namedDefault(annotations map[string]string) func(*corev1.Container) bool {
+	name := annotations[DefaultContainerAnnotation]
+	return func(c *corev1.Container) bool { return name != "" && c.Name == name }
+}
+
+// setsEnv holds for a container setting a variable whose name want takes.
+func setsEnv(want func(string) bool) func(*corev1.Container) bool {
+	return func(c *corev1.Container) bool {
+		return slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return want(e.Name) })
 	}
-	// the one kubectl defaults to, when the template names it
-	if name := annotations["kubectl.kubernetes.io/default-container"]; name != "" {
-		for i := range cs {
-			if cs[i].Name == name {
-				return &cs[i]
-			}
-		}
+}
+
+// namedLike holds for a container named as owner, or as a part of it at
+// least 4 characters long ("orchestrator" in oss-ai-orchestrator), or
+// holding one of also.
+func namedLike(owner string, also ...string) func(*corev1.Container) bool {
+	return func(c *corev1.Container) bool {
+		n := strings.ToLower(c.Name)
+		return n == owner || len(n) >= 4 && strings.Contains(owner, n) || slices.ContainsFunc(also, func(a string) bool { return strings.Contains(n, a) })
 	}
-	for i := range cs {
-		for _, e := range cs[i].Env {
-			if e.Name == "DRY_RUN" {
-				return &cs[i]
-			}
-		}
-	}
-	// a sidecar beside the job's own container (a proxy, a Vault agent):
-	// the job's is the one named like its CronJob, or like the runbook's
-	// work ("rotate", "cleanup")
-	for i := range cs {
-		n := strings.ToLower(cs[i].Name)
-		if n == owner || len(n) >= 4 && strings.Contains(owner, n) || strings.Contains(n, "rotat") || strings.Contains(n, "clean") {
-			return &cs[i]
-		}
-	}
-	return &cs[0]
 }
 
 // envFromOf names the sources of a container's envFrom.

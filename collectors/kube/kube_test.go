@@ -124,7 +124,7 @@ func TestPickLogPod(t *testing.T) {
 func sidecarPod(spec []string, exits map[string]int32, ann string) *corev1.Pod {
 	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}}
 	if ann != "" {
-		p.Annotations = map[string]string{defaultContainerAnnotation: ann}
+		p.Annotations = map[string]string{DefaultContainerAnnotation: ann}
 	}
 	for _, n := range spec {
 		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: n, Image: n + ":1"})
@@ -370,7 +370,7 @@ func TestOrchestratorContainer(t *testing.T) {
 	}{
 		"one":                            {[]corev1.Container{c("app")}, nil, "app"},
 		"named like the Deployment":      {[]corev1.Container{c("audit-shipper", "AUDIT_ENABLED"), c("orchestrator")}, nil, "orchestrator"},
-		"the template's default":         {[]corev1.Container{c("proxy"), c("main")}, map[string]string{defaultContainerAnnotation: "main"}, "main"},
+		"the template's default":         {[]corev1.Container{c("proxy"), c("main")}, map[string]string{DefaultContainerAnnotation: "main"}, "main"},
 		"the one setting AUDIT_ENABLED":  {[]corev1.Container{c("proxy"), c("app", "AUDIT_ENABLED")}, nil, "app"},
 		"the one with a VAULT_ variable": {[]corev1.Container{c("proxy"), c("app", "VAULT_ADDR")}, nil, "app"},
 		"nothing tells: the first":       {[]corev1.Container{c("proxy"), c("app")}, nil, "proxy"},

@@ -229,7 +229,7 @@ func logContainer(p *corev1.Pod) (string, []string) {
 		return "", nil
 	}
 	pick := -1
-	if name := p.Annotations["kubectl.kubernetes.io/default-container"]; name != "" {
+	if name := p.Annotations[kube.DefaultContainerAnnotation]; name != "" {
 		pick = slices.IndexFunc(cs, func(c corev1.Container) bool { return c.Name == name })
 		if pick < 0 {
 			// kubectl reads none then either: name it, the read says why

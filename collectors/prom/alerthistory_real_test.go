@@ -215,9 +215,7 @@ func TestAlertHistory_RealCoverage(t *testing.T) {
 // -short run skips; a missing server fails.
 func realSource(t *testing.T, samples []testenv.Sample, o testenv.PrometheusOptions) *prom.Source {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
-	}
+	testenv.NeedServers(t)
 	bins, err := testenv.FindBins()
 	if _, serr := os.Stat(bins.Prometheus); serr != nil {
 		t.Fatal(err) // never skip: the real server is the point

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,7 +134,7 @@ func (f *freshness) finish(ctx context.Context, c *collector, api promv1.API, ti
 		for p := range f.scrapeErrs {
 			pairs = append(pairs, p)
 		}
-		sort.Slice(pairs, func(i, j int) bool { return pairs[i][0]+"\x00"+pairs[i][1] < pairs[j][0]+"\x00"+pairs[j][1] })
+		sortTargets(pairs)
 	}
 	d.Targets, d.TargetsError = c.scrapeTargets(uctx, api, timeout, now, pairs, f.scrapeErrs)
 }
@@ -181,6 +182,16 @@ func unixFloat(sec float64) time.Time {
 	return time.Unix(whole, int64((sec-float64(whole))*1e9)).UTC()
 }
 
+// sortTargets sorts (job, instance) pairs by job, then instance.
+func sortTargets(ps [][2]string) {
+	slices.SortFunc(ps, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+}
+
 // seriesTargets lists the (job, instance) pairs the metrics' series carry,
 // sorted.
 func seriesTargets(ms []collectors.Metric) [][2]string {
@@ -197,12 +208,7 @@ func seriesTargets(ms []collectors.Metric) [][2]string {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][0] != out[j][0] {
-			return out[i][0] < out[j][0]
-		}
-		return out[i][1] < out[j][1]
-	})
+	sortTargets(out)
 	return out
 }
 

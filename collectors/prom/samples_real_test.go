@@ -22,9 +22,7 @@ import (
 // label are said as notes, the records across them carry the caveat; the
 // failure counter gives failure records.
 func TestRawSamples_RebuildAudit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real Prometheus (make test runs it)")
-	}
+	testenv.NeedServers(t)
 	bins, err := testenv.FindBins()
 	if _, serr := os.Stat(bins.Prometheus); serr != nil {
 		t.Fatal(err) // never skip: the real server is the point

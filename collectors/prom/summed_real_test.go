@@ -24,9 +24,7 @@ import (
 // every tenant it counts. The history holds all four cases: a tenant that
 // grows, one reset, one that appears, one that vanishes.
 func TestCollector_querySummed_realPrometheus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real servers (make test runs it)")
-	}
+	testenv.NeedServers(t)
 	bins, err := testenv.FindBins()
 	if _, serr := os.Stat(bins.Prometheus); serr != nil {
 		t.Fatal(err)

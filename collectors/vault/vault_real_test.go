@@ -21,9 +21,7 @@ import (
 // but under -short: without the binary the test fails, naming it).
 func realVault(t *testing.T) *testenv.Vault {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: this test needs a real Vault (make test runs it)")
-	}
+	testenv.NeedServers(t)
 	bins, err := testenv.FindBins()
 	if err != nil {
 		t.Fatal(err)

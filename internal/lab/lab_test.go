@@ -317,9 +317,7 @@ func firingAlerts(t *testing.T, promURL, ns string) []string {
 // TestLab_CLIs starts the whole lab and reads it the way a person would:
 // kubectl get cronjobs, vault kv metadata get, and a PromQL query.
 func TestLab_CLIs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test needs the real servers (make test runs it)")
-	}
+	testenv.NeedServers(t)
 	bins, err := testenv.FindBins()
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,10 @@ type Seeded struct {
 	StaleTenants []string
 	// PartialRun are the tenants the timed-out run did reach (Scenario 5).
 	PartialRun []string
+	// LastRotation is when the newest seeded rotation run was scheduled
+	// (the latest 02:00 UTC not after Options.Now): a Job a test adds as
+	// the newest run must come after it.
+	LastRotation time.Time
 	// OrchestratorAccessor is the accessor of the orchestrator's Vault token
 	// (obtained through Kubernetes auth); the token itself is discarded.
 	OrchestratorAccessor string
@@ -139,6 +143,7 @@ func Seed(ctx context.Context, t Target, o Options) (*Seeded, error) {
 		OverRetention:        w.overRetention,
 		StaleTenants:         w.stale,
 		PartialRun:           w.partial,
+		LastRotation:         w.runs[0].scheduled,
 		OrchestratorAccessor: w.accessor,
 		SecretMarker:         w.marker,
 		Backfill:             w.backfill,

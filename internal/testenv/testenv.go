@@ -104,6 +104,20 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// NeedServers is the start of a test that needs the real servers: under
+// `go test -short` (the unit path) it skips it, except in CI (CI set),
+// where a skipped real-server test would prove nothing: there it fails.
+func NeedServers(tb testing.TB) {
+	tb.Helper()
+	if !testing.Short() {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatal("-short in CI (CI is set): this test needs the real servers and must run; run make test, which runs it")
+	}
+	tb.Skip("-short: this test needs the real servers (make test runs it)")
+}
+
 // Get returns the shared servers, starting them on first use. When the
 // binaries are missing the test fails with the command that installs them;
 // it never skips (so CI cannot go green without the real servers), except
@@ -111,9 +125,7 @@ func Main(m *testing.M) {
 // CI never use.
 func Get(tb testing.TB) *Env {
 	tb.Helper()
-	if testing.Short() {
-		tb.Skip("-short: this test needs the real servers (make test runs it)")
-	}
+	NeedServers(tb)
 	binEnv.once.Do(func() {
 		bins, err := binEnv.bins, binEnv.binsErr
 		if !binEnv.found {
